@@ -1,0 +1,2 @@
+// Entry point of the crypto core: every export of the WebAssembly module is re-exported here.
+export * from "./mem";
