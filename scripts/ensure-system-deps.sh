@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages the test suites need are installed. Idempotent and quick when they
+# are: it only asks dpkg. As root it installs what is missing; otherwise it prints the exact command.
+set -euo pipefail
+
+# package -> why the tests need it
+packages=(
+  chromium     # browser suite: the core in a real Web Worker (test/browser)
+  openssl      # interop and key fixtures
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "Missing system packages for the tests. Install them with:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "Installing system packages for the tests: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,41 @@
+// The layering rule must be able to fail: lint small files placed (virtually) in each layer.
+import { ESLint } from "eslint";
+import { describe, expect, it } from "vitest";
+
+const eslint = new ESLint({ cwd: new URL("../..", import.meta.url).pathname });
+
+async function violations(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).map((m) => m.ruleId ?? m.message);
+}
+
+describe("layering rule (DESIGN.md, Layout)", () => {
+  it.each([
+    ["shared/src/x.ts", 'import { readFile } from "node:fs";'],
+    ["shared/src/x.ts", 'import * as path from "path";'],
+    ["shared/src/mail/x.ts", 'import { start } from "../../../server/src/main.js";'],
+    ["shared/src/x.ts", 'import { cli } from "@mailseal/cli";'],
+    ["core-wasm/src/x.ts", 'import { parse } from "../../shared/src/cms.js";'],
+    ["core-wasm/src/aes/x.ts", 'import { parse } from "@mailseal/shared";'],
+    ["server/src/x.ts", 'import { ui } from "../../addin-thunderbird/src/ui.js";'],
+  ])("%s may not import: %s", async (file, code) => {
+    expect(await violations(file, code)).toContain("no-restricted-imports");
+  });
+
+  it.each([
+    ["shared/src/x.ts", "export const v = Office.context;"],
+    ["shared/src/x.ts", "export const v = messenger.messages;"],
+    ["shared/src/x.ts", "export const v = document.body;"],
+    ["shared/src/x.ts", "export const v = process.env;"],
+  ])("%s may not use host globals: %s", async (file, code) => {
+    expect(await violations(file, code)).toContain("no-restricted-globals");
+  });
+
+  it.each([
+    ["shared/src/x.ts", 'import { CryptoError } from "@mailseal/core-wasm";\nexport const e = CryptoError;'],
+    ["server/src/x.ts", 'import { readFile } from "node:fs";\nexport const r = readFile;'],
+    ["cli/src/x.ts", 'import { x } from "../../shared/src/x.js";\nexport const y = x;'],
+  ])("%s may import downward: %s", async (file, code) => {
+    expect(await violations(file, code)).toEqual([]);
+  });
+});
