@@ -16,10 +16,10 @@ describe("core builds", () => {
   });
 
   it("alloc wipes memory on free", async () => {
-    const [{ core }] = await loadBuilds();
-    const ptr = core!.alloc(new Uint8Array([1, 2, 3, 4]));
-    expect(core!.read(ptr, 4)).toEqual(new Uint8Array([1, 2, 3, 4]));
-    core!.free(ptr, 4);
-    expect(core!.read(ptr, 4)).toEqual(new Uint8Array(4));
+    const { core } = (await loadBuilds())[0]!;
+    const ptr = core.alloc(new Uint8Array([1, 2, 3, 4]));
+    expect(core.read(ptr, 4)).toEqual(new Uint8Array([1, 2, 3, 4]));
+    core.free(ptr, 4);
+    expect(core.read(ptr, 4)).toEqual(new Uint8Array(4));
   });
 });

@@ -1,3 +1,4 @@
+import { bufferSource } from "../bytes.js";
 import { checkStatus } from "./status.js";
 
 /** Size of each of the two I/O buffers in linear memory; streaming updates are cut to this. */
@@ -68,7 +69,7 @@ export class WasmCore<E extends BaseExports = BaseExports> {
 
 /** Instantiates a core build from its bytes. The core imports nothing but `env.abort`. */
 export async function instantiateCore<E extends BaseExports>(bytes: Uint8Array, simd: boolean): Promise<WasmCore<E>> {
-  const module = await WebAssembly.compile(bytes);
+  const module = await WebAssembly.compile(bufferSource(bytes));
   const instance = await WebAssembly.instantiate(module, {
     env: {
       abort(_msg: number, _file: number, line: number, column: number) {
