@@ -44,9 +44,9 @@ describe.each(builds)("base64, $name build", ({ core }) => {
     return new Uint8Array(Buffer.concat(parts));
   }
 
-  function decodeError(input: string, cuts: number[] = []): unknown {
+  function decodeError(input: string | Uint8Array, cuts: number[] = []): unknown {
     try {
-      decodeChunked(ascii(input), cuts);
+      decodeChunked(typeof input === "string" ? ascii(input) : input, cuts);
     } catch (error) {
       return error;
     }
@@ -163,6 +163,31 @@ describe.each(builds)("base64, $name build", ({ core }) => {
     }
     // Offsets count from the start of the whole input, across update() calls.
     expect((decodeError("Zm9vYmFy\r\nZm9v!", [3, 9]) as Error).message).toContain("0x21 '!' at input offset 14");
+  });
+
+  it("classifies every byte value at every position of a 32-character run (vector, SWAR and scalar paths)", () => {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const base = ascii("QUJDREVGR0hJSktMTU5PUFFSU1RVVldY");
+    for (let byte = 0; byte < 256; byte++) {
+      const char = String.fromCharCode(byte);
+      for (let position = 0; position < 24; position++) {
+        const input = base.slice();
+        input[position] = byte;
+        if (alphabet.includes(char)) {
+          expect(decodeChunked(input, [])).toEqual(new Uint8Array(Buffer.from(text(input), "base64")));
+        } else if (" \t\r\n".includes(char)) {
+          // Skipped, which leaves the run one character short of whole groups.
+          expect(decodeError(input)).toMatchObject({ message: expect.stringContaining("ends inside") });
+        } else {
+          // '=' after 2 or 3 characters of a group is padding; the next data character is then the error.
+          const offset = char === "=" && position % 4 >= 2 ? position + 1 : position;
+          const error = decodeError(input);
+          expect(error).toMatchObject({ code: "MALFORMED_BASE64" });
+          expect((error as Error).message).toContain(`input offset ${offset} `);
+          if (char !== "=") expect((error as Error).message).toContain(`0x${byte.toString(16).padStart(2, "0")}`);
+        }
+      }
+    }
   });
 
   it("rejects misplaced padding and data after padding", () => {

@@ -55,13 +55,13 @@ function isWhitespace(c: i32): bool {
 }
 
 /**
- * Decodes 16 alphabet characters at `p` to 12 bytes at `o` (writing 16), or returns false without
- * writing if any of them is not in the alphabet. Muła and Lemire's nibble-lookup validation and
- * translation, with WASM SIMD swizzle as the in-register lookup.
+ * Decodes the leading alphabet characters of the 16 at `p`, in whole groups of 4, to bytes at `o`
+ * (writing 16), and returns how many characters it consumed (0, 4, 8, 12 or 16). Muła and Lemire's
+ * nibble-lookup validation and translation, with the WASM SIMD swizzle as the in-register lookup.
  */
 // @ts-ignore: decorator
 @inline
-function decodeBlock16(p: usize, o: usize): bool {
+function decodeBlock16(p: usize, o: usize): usize {
   const input = v128.load(p);
   const hiNibbles = i8x16.shr_u(input, 4);
   const loNibbles = v128.and(input, i8x16.splat(0x0f));
@@ -74,7 +74,10 @@ function decodeBlock16(p: usize, o: usize): bool {
     i8x16(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10),
     hiNibbles,
   );
-  if (v128.any_true(v128.and(loClass, hiClass))) return false;
+  // Characters before the first invalid one (a line break, typically), rounded down to whole groups.
+  const invalid = i8x16.bitmask(i8x16.ne(v128.and(loClass, hiClass), i8x16.splat(0)));
+  const usable = <usize>ctz<u32>(invalid | 0x10000) & ~3;
+  if (usable == 0) return 0;
   // Offset by high nibble ('/' shares its nibble with '+', so it is moved to its own entry).
   const slash = i8x16.eq(input, i8x16.splat(0x2f));
   const offsets = i8x16(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
@@ -84,6 +87,48 @@ function decodeBlock16(p: usize, o: usize): bool {
   const groups = i32x4.dot_i16x8_s(pairs, i16x8(0x1000, 1, 0x1000, 1, 0x1000, 1, 0x1000, 1));
   // Big-endian bytes of each 24-bit group, packed into the first 12 bytes.
   v128.store(o, i8x16.swizzle(groups, i8x16(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1)));
+  return usable;
+}
+
+/**
+ * Decodes 8 alphabet characters at `p` to 6 bytes at `o` (writing 8), or returns false without writing.
+ * SWAR over the 8 byte lanes of a u64: range masks as in sextetOf, computed for all lanes at once.
+ */
+// @ts-ignore: decorator
+@inline
+function decodeOctet(p: usize, o: usize): bool {
+  const ones: u64 = 0x0101010101010101;
+  const high: u64 = 0x8080808080808080;
+  const x = load<u64>(p);
+  // Lane flag 0x80 where c >= k; valid only for c < 0x80, so non-ASCII lanes are rejected first.
+  const biased = x | high;
+  const ge65 = (biased - 65 * ones) & high;
+  const ge91 = (biased - 91 * ones) & high;
+  const ge97 = (biased - 97 * ones) & high;
+  const ge123 = (biased - 123 * ones) & high;
+  const ge48 = (biased - 48 * ones) & high;
+  const ge58 = (biased - 58 * ones) & high;
+  const ge43 = (biased - 43 * ones) & high;
+  const ge44 = (biased - 44 * ones) & high;
+  const ge47 = (biased - 47 * ones) & high;
+  const upper = ge65 & ~ge91;
+  const lower = ge97 & ~ge123;
+  const digit = ge48 & ~ge58;
+  const plus = ge43 & ~ge44;
+  const slash = ge47 & ~ge48;
+  if ((x & high) != 0 || (upper | lower | digit | plus | slash) != high) return false;
+  // Per-lane offsets -65, -71, +4, +19, +16 (mod 256), added without carries between lanes.
+  const offset =
+    (((upper >> 7) * 0xff) & (191 * ones)) |
+    (((lower >> 7) * 0xff) & (185 * ones)) |
+    (((digit >> 7) * 0xff) & (4 * ones)) |
+    (((plus >> 7) * 0xff) & (19 * ones)) |
+    (((slash >> 7) * 0xff) & (16 * ones));
+  const sextets = (x + (offset & ~high)) ^ (offset & high);
+  // Pack: 16-bit lanes v0 << 6 | v1, then 32-bit lanes of 24 bits, then both groups big-endian.
+  const pairs = ((sextets & 0x00ff00ff00ff00ff) << 6) | ((sextets >> 8) & 0x00ff00ff00ff00ff);
+  const groups = ((pairs & 0x0000ffff0000ffff) << 12) | ((pairs >> 16) & 0x0000ffff0000ffff);
+  store<u64>(o, bswap<u64>((((groups & 0xffffff) << 24) | (groups >> 32)) << 16));
   return true;
 }
 
@@ -142,9 +187,16 @@ export function b64DecUpdate(ctx: usize, data: usize, len: usize, out: usize): i
     // Fast paths while at a group boundary: whole runs of alphabet characters.
     if (count == 0 && padding == PAD_NONE) {
       if (ASC_FEATURE_SIMD) {
-        while (i + 16 <= len && decodeBlock16(data + i, o)) {
-          i += 16;
-          o += 12;
+        while (i + 16 <= len) {
+          const used = decodeBlock16(data + i, o);
+          i += used;
+          o += (used >> 2) * 3;
+          if (used < 16) break;
+        }
+      } else {
+        while (i + 8 <= len && decodeOctet(data + i, o)) {
+          i += 8;
+          o += 6;
         }
       }
       while (i + 4 <= len && decodeQuad(data + i, o)) {
@@ -184,7 +236,10 @@ export function b64DecUpdate(ctx: usize, data: usize, len: usize, out: usize): i
       }
       count = 0;
       bits = 0;
-    } else if (!isWhitespace(c)) {
+    } else if (isWhitespace(c)) {
+      // Skip the rest of a run (CRLF) here rather than through the fast paths.
+      while (i + 1 < len && isWhitespace(<i32>load<u8>(data + i + 1))) i++;
+    } else {
       return fail(ctx, B64Error.INVALID_CHARACTER, <i32>i);
     }
     i++;

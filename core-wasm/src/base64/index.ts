@@ -75,9 +75,14 @@ abstract class Base64Stream {
 
 /** Streaming base64 encoder; output is ASCII bytes. Line wrapping continues across update() calls. */
 export class Base64Encoder extends Base64Stream {
+  private readonly lineLength: 76 | 0;
+  /** Bytes passed to update() so far. */
+  private consumed = 0;
+
   constructor(core: Base64Core, options: Base64EncoderOptions) {
     super(core, "base64 encode", core.exports.b64_enc_ctx_size());
     const { lineLength } = options;
+    this.lineLength = lineLength;
     if (lineLength !== 76 && lineLength !== 0) {
       this.dispose();
       throw new CryptoError("INVALID_ARGUMENT", `base64 encode: lineLength must be 76 or 0, got ${String(lineLength)}`);
@@ -89,7 +94,8 @@ export class Base64Encoder extends Base64Stream {
   update(data: Uint8Array): Uint8Array {
     const ctx = this.context("update");
     const { core } = this;
-    const chunks: Uint8Array[] = [];
+    // The output size is known exactly, so it is allocated once and filled straight from linear memory.
+    const result = new Uint8Array(this.encodedLength(this.consumed + data.length) - this.encodedLength(this.consumed));
     let length = 0;
     for (let offset = 0; offset < data.length; offset += ENCODE_SLICE) {
       const slice = data.subarray(offset, offset + ENCODE_SLICE);
@@ -98,10 +104,17 @@ export class Base64Encoder extends Base64Stream {
         core.exports.b64_enc_update(ctx, core.inPtr, slice.length, core.outPtr),
         "base64 encode update",
       );
-      chunks.push(core.read(core.outPtr, written));
+      result.set(core.bytes().subarray(core.outPtr, core.outPtr + written), length);
       length += written;
     }
-    return concat(chunks, length);
+    this.consumed += data.length;
+    return result;
+  }
+
+  /** Characters update() has produced once `consumed` bytes went in: whole groups, CRLF before each new line. */
+  private encodedLength(consumed: number): number {
+    const chars = Math.floor(consumed / 3) * 4;
+    return this.lineLength === 0 || chars === 0 ? chars : chars + Math.floor((chars - 1) / this.lineLength) * 2;
   }
 
   /** The last characters with '=' padding (no trailing line break). Finishes the stream. */
@@ -133,18 +146,20 @@ export class Base64Decoder extends Base64Stream {
   update(ascii: Uint8Array): Uint8Array {
     const ctx = this.context("update");
     const { core } = this;
-    const chunks: Uint8Array[] = [];
+    // At most 3 bytes per 4 characters, counting up to 3 characters carried from the previous update,
+    // plus the 1 or 2 bytes of a group completed by '=' padding.
+    const result = new Uint8Array(Math.floor((ascii.length + 3) / 4) * 3 + 2);
     let length = 0;
     for (let offset = 0; offset < ascii.length; offset += IO_CHUNK) {
       const slice = ascii.subarray(offset, offset + IO_CHUNK);
       core.write(core.inPtr, slice);
       const written = core.exports.b64_dec_update(ctx, core.inPtr, slice.length, core.outPtr);
       if (written < 0) this.fail(written, slice);
-      chunks.push(core.read(core.outPtr, written));
+      result.set(core.bytes().subarray(core.outPtr, core.outPtr + written), length);
       length += written;
       this.consumed += slice.length;
     }
-    return concat(chunks, length);
+    return result.subarray(0, length);
   }
 
   /** Checks that the input was complete; returns no further bytes (kept for symmetry with the encoder). */
