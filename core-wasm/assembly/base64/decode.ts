@@ -175,7 +175,8 @@ function fail(ctx: usize, kind: B64Error, index: i32): i32 {
 
 /**
  * Decodes `len` characters at `data` to `out`; returns the bytes written, or -1 after recording the
- * error in the context. `out` needs len / 4 * 3 + 3 + 16 bytes (the SIMD path stores whole vectors).
+ * error in the context. `out` needs (len + 3) / 4 * 3 + 2 bytes (up to 3 characters carried in, and the bytes
+ * of a group ended by '=') and 16 more: the fast paths store whole vectors past their last byte.
  */
 export function b64DecUpdate(ctx: usize, data: usize, len: usize, out: usize): i32 {
   let bits = load<u32>(ctx, BITS);

@@ -15,7 +15,7 @@ export function b64_enc_init(ctx: usize, lineLength: i32): i32 {
   return Status.OK;
 }
 
-/** Returns the characters written to `out`, which needs len * 4 / 3 plus 2 per line plus 24 bytes. */
+/** Returns the characters written to `out` (room needed: see b64EncUpdate). */
 export function b64_enc_update(ctx: usize, data: usize, len: usize, out: usize): i32 {
   if (!b64EncIsOpen(ctx)) return Status.INVALID_STATE;
   return <i32>b64EncUpdate(ctx, data, len, out);
@@ -35,7 +35,7 @@ export function b64_dec_init(ctx: usize): i32 {
   return Status.OK;
 }
 
-/** Returns the bytes written to `out` (needs len / 4 * 3 + 19 bytes), or MALFORMED_BASE64. */
+/** Returns the bytes written to `out` (room needed: see b64DecUpdate), or MALFORMED_BASE64. */
 export function b64_dec_update(ctx: usize, data: usize, len: usize, out: usize): i32 {
   if (!b64DecIsOpen(ctx)) return Status.INVALID_STATE;
   const written = b64DecUpdate(ctx, data, len, out);
