@@ -150,6 +150,10 @@ export class AesGcmEncryptor extends AesGcm {
  * wrong, which also covers a wrong key, IV or AAD.
  */
 export class AesGcmDecryptor extends AesGcm {
+  constructor(core: AesCore, key: Uint8Array, iv: Uint8Array) {
+    super(core, key, iv, true);
+  }
+
   final(tag: Uint8Array): void {
     const ctx = this.ctx;
     try {
