@@ -43,7 +43,8 @@ export class AesContext {
   }
 
   protected requireOpen(): void {
-    if (this.ptr === 0) throw new CryptoError("INVALID_STATE", `${this.algorithm}: context already finished or disposed`);
+    if (this.ptr === 0)
+      throw new CryptoError("INVALID_STATE", `${this.algorithm}: context already finished or disposed`);
   }
 
   /**

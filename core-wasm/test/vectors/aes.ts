@@ -54,7 +54,10 @@ interface Outcome {
 }
 
 function cbcTest(core: AesCore, t: WycheproofTest): Outcome {
-  const key = hex(t.key), iv = hex(t.iv ?? ""), msg = hex(t.msg), ct = hex(t.ct);
+  const key = hex(t.key),
+    iv = hex(t.iv ?? ""),
+    msg = hex(t.msg),
+    ct = hex(t.ct);
   const decrypted = attempt(() => {
     const d = new AesCbcDecryptor(core, key, iv);
     return concat(d.update(ct), d.final());
@@ -67,7 +70,11 @@ function cbcTest(core: AesCore, t: WycheproofTest): Outcome {
 }
 
 function gcmTest(core: AesCore, t: WycheproofTest): Outcome {
-  const key = hex(t.key), iv = hex(t.iv ?? ""), aad = hex(t.aad ?? ""), msg = hex(t.msg), ct = hex(t.ct);
+  const key = hex(t.key),
+    iv = hex(t.iv ?? ""),
+    aad = hex(t.aad ?? ""),
+    msg = hex(t.msg),
+    ct = hex(t.ct);
   const tag = hex(t.tag ?? "");
   const decrypted = attempt(() => {
     const d = new AesGcmDecryptor(core, key, iv);
@@ -89,7 +96,9 @@ type Wrap = (core: AesCore, kek: Uint8Array, data: Uint8Array) => Uint8Array;
 
 function wrapTest(wrap: Wrap, unwrap: Wrap) {
   return (core: AesCore, t: WycheproofTest): Outcome => {
-    const key = hex(t.key), msg = hex(t.msg), ct = hex(t.ct);
+    const key = hex(t.key),
+      msg = hex(t.msg),
+      ct = hex(t.ct);
     const unwrapped = attempt(() => unwrap(core, key, ct));
     const wrapped = attempt(() => wrap(core, key, msg));
     if (!unwrapped.ok) {
