@@ -6,12 +6,13 @@
 // multiplying the bit-reversed operands. Three products per 64-bit half (Karatsuba).
 import { OFF_GHASH_BUF, OFF_GHASH_FILL, OFF_H, OFF_Y } from "./layout";
 
-/** Low 64 bits of the carry-less product of x and y. */
-@inline function clmulLow(x: u64, y: u64): u64 {
+/**
+ * Low 64 bits of the carry-less product of x and y, with y given as its four masks
+ * y & 0x1111..., y & 0x2222..., y & 0x4444..., y & 0x8888... (precomputed once per key).
+ */
+@inline function clmulLow(x: u64, y0: u64, y1: u64, y2: u64, y3: u64): u64 {
   const x0 = x & 0x1111111111111111, x1 = x & 0x2222222222222222;
   const x2 = x & 0x4444444444444444, x3 = x & 0x8888888888888888;
-  const y0 = y & 0x1111111111111111, y1 = y & 0x2222222222222222;
-  const y2 = y & 0x4444444444444444, y3 = y & 0x8888888888888888;
   const z0 = (x0 * y0) ^ (x1 * y3) ^ (x2 * y2) ^ (x3 * y1);
   const z1 = (x0 * y1) ^ (x1 * y0) ^ (x2 * y3) ^ (x3 * y2);
   const z2 = (x0 * y2) ^ (x1 * y1) ^ (x2 * y0) ^ (x3 * y3);
@@ -32,14 +33,28 @@ import { OFF_GHASH_BUF, OFF_GHASH_FILL, OFF_H, OFF_Y } from "./layout";
 /** Sets the hash subkey H (16 bytes, SP 800-38D 6.4) and clears the accumulator. */
 export function ghashSetKey(ctx: usize, h: usize): void {
   const h1 = bswap<u64>(load<u64>(h)), h0 = bswap<u64>(load<u64>(h, 8));
-  const hk = ctx + OFF_H;
-  store<u64>(hk, h0);
-  store<u64>(hk, h1, 8);
-  store<u64>(hk, h0 ^ h1, 16);
-  store<u64>(hk, reverseBits(h0), 24);
-  store<u64>(hk, reverseBits(h1), 32);
-  store<u64>(hk, reverseBits(h0) ^ reverseBits(h1), 40);
+  const h0r = reverseBits(h0), h1r = reverseBits(h1);
+  storeMasks(ctx, 0, h0);
+  storeMasks(ctx, 1, h1);
+  storeMasks(ctx, 2, h0 ^ h1);
+  storeMasks(ctx, 3, h0r);
+  storeMasks(ctx, 4, h1r);
+  storeMasks(ctx, 5, h0r ^ h1r);
   ghashReset(ctx);
+}
+
+function storeMasks(ctx: usize, index: i32, h: u64): void {
+  const p = ctx + OFF_H + <usize>index * 32;
+  store<u64>(p, h & 0x1111111111111111);
+  store<u64>(p, h & 0x2222222222222222, 8);
+  store<u64>(p, h & 0x4444444444444444, 16);
+  store<u64>(p, h & 0x8888888888888888, 24);
+}
+
+/** Product of x with multiplicand `index` of H (see OFF_H). */
+@inline function clmulH(ctx: usize, x: u64, index: i32): u64 {
+  const p = ctx + OFF_H + <usize>index * 32;
+  return clmulLow(x, load<u64>(p), load<u64>(p, 8), load<u64>(p, 16), load<u64>(p, 24));
 }
 
 /** Clears the accumulator and the pending partial block, keeping H. */
@@ -55,19 +70,16 @@ export function ghashReset(ctx: usize): void {
  * then reduced modulo x^128 + x^7 + x^2 + x + 1.
  */
 function ghashBlocks(ctx: usize, src: usize, n: i32): void {
-  const hk = ctx + OFF_H;
-  const h0 = load<u64>(hk), h1 = load<u64>(hk, 8), h2 = load<u64>(hk, 16);
-  const h0r = load<u64>(hk, 24), h1r = load<u64>(hk, 32), h2r = load<u64>(hk, 40);
   let y1 = load<u64>(ctx + OFF_Y), y0 = load<u64>(ctx + OFF_Y, 8);
   for (let i = 0; i < n; i++) {
     const p = src + <usize>i * 16;
     y1 ^= bswap<u64>(load<u64>(p));
     y0 ^= bswap<u64>(load<u64>(p, 8));
     const y0r = reverseBits(y0), y1r = reverseBits(y1);
-    const z0 = clmulLow(y0, h0), z1 = clmulLow(y1, h1);
-    const z2 = clmulLow(y0 ^ y1, h2) ^ z0 ^ z1;
-    const z0h = clmulLow(y0r, h0r), z1h = clmulLow(y1r, h1r);
-    const z2h = clmulLow(y0r ^ y1r, h2r) ^ z0h ^ z1h;
+    const z0 = clmulH(ctx, y0, 0), z1 = clmulH(ctx, y1, 1);
+    const z2 = clmulH(ctx, y0 ^ y1, 2) ^ z0 ^ z1;
+    const z0h = clmulH(ctx, y0r, 3), z1h = clmulH(ctx, y1r, 4);
+    const z2h = clmulH(ctx, y0r ^ y1r, 5) ^ z0h ^ z1h;
     // The 256-bit product v3:v2:v1:v0.
     let v0 = z0;
     let v1 = (reverseBits(z0h) >> 1) ^ z2;

@@ -22,8 +22,6 @@ export const OFF_IV: usize = 32;
 export const OFF_TAG_MASK: usize = 48;
 /** Key unwrap: the integrity register A, or the whole block of a one-block RFC 5649 unwrap. */
 export const OFF_WRAP_REGISTER: usize = 48;
-/** GHASH subkey H as u64 words: h1 (high), h0, their bit reversals, and the Karatsuba sums. */
-export const OFF_H: usize = 64;
 /** GHASH accumulator Y: high u64, low u64. */
 export const OFF_Y: usize = 112;
 /** Pending partial GHASH block. */
@@ -36,8 +34,13 @@ export const OFF_STATE: usize = 160;
 export const OFF_BATCH: usize = 288;
 /** Expanded key words during the key schedule (up to 60 u32). */
 export const OFF_KEY_WORDS: usize = 416;
+/**
+ * GHASH subkey H, pre-split for the multiplications: for each of the six 64-bit multiplicands
+ * (h0, h1, h0 ^ h1 and their bit reversals) the four masks keeping every fourth bit (24 u64).
+ */
+export const OFF_H: usize = 656;
 /** Round keys for the u64 layout: (rounds + 1) x 8 u64. */
-export const OFF_RK64: usize = 656;
+export const OFF_RK64: usize = OFF_H + 24 * 8;
 /** Round keys for the v128 layout: (rounds + 1) x 8 v128 (SIMD build only). */
 export const OFF_RK128: usize = OFF_RK64 + 15 * 64;
 export const AES_CTX_SIZE: usize = OFF_RK128 + (ASC_FEATURE_SIMD ? 15 * 128 : 0);
