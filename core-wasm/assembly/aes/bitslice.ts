@@ -258,7 +258,7 @@ export function ortho<T>(q: usize): void {
 }
 
 /** ShiftRows, MixColumns and AddRoundKey of one middle encryption round (after the S-box). */
-function shiftMixAddKey<T>(q: usize, rk: usize): void {
+export function shiftMixAddKey<T>(q: usize, rk: usize): void {
   mixColumnsAddKey<T>(
     q,
     rk,
@@ -312,7 +312,7 @@ function invShiftAddKeyInvMix<T>(q: usize, rk: usize): void {
 const ZERO_ROUND_KEY = memory.data(8 * 16);
 
 /** Final encryption round after the S-box: ShiftRows and AddRoundKey, no MixColumns. */
-function shiftAddKey<T>(q: usize, rk: usize): void {
+export function shiftAddKey<T>(q: usize, rk: usize): void {
   for (let i = 0; i < 8; i++) setWord<T>(q, i, wxor<T>(shiftRows<T>(word<T>(q, i)), word<T>(rk, i)));
 }
 
@@ -320,7 +320,7 @@ function invShiftAddKey<T>(q: usize, rk: usize): void {
   for (let i = 0; i < 8; i++) setWord<T>(q, i, wxor<T>(invShiftRows<T>(word<T>(q, i)), word<T>(rk, i)));
 }
 
-function addKey<T>(q: usize, rk: usize): void {
+export function addKey<T>(q: usize, rk: usize): void {
   for (let i = 0; i < 8; i++) setWord<T>(q, i, wxor<T>(word<T>(q, i), word<T>(rk, i)));
 }
 

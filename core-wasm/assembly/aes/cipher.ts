@@ -1,5 +1,6 @@
 // AES key schedule and block-level entry points over the bitsliced cores (bitslice.ts).
-import { decryptState, encryptState, ortho, sbox } from "./bitslice";
+import { addKey, decryptState, encryptState, ortho, sbox, shiftAddKey, shiftMixAddKey } from "./bitslice";
+import { ghashBlocks } from "./ghash";
 import {
   OFF_BATCH,
   OFF_KEY_WORDS,
@@ -143,6 +144,43 @@ export function encryptBatch(ctx: usize): void {
     for (let k = 0; k < 4; k++) interleaveIn(q, k, b + <usize>k * 16);
     ortho<u64>(q);
     encryptState<u64>(q, ctx + OFF_RK64, rounds(ctx));
+    ortho<u64>(q);
+    for (let k = 0; k < 4; k++) interleaveOut(q, k, b + <usize>k * 16);
+  }
+}
+
+/**
+ * encryptBatch, absorbing meanwhile `blocks` (<= PARALLEL_BLOCKS) GHASH blocks from hashSrc, one
+ * after each of the first rounds. The cipher (vector units in the SIMD build) and GHASH (integer
+ * multiplier) are independent, so the CPU overlaps them instead of running one after the other.
+ */
+export function encryptBatchWithGhash(ctx: usize, hashSrc: usize, blocks: i32): void {
+  const b = ctx + OFF_BATCH;
+  const n = rounds(ctx);
+  if (ASC_FEATURE_SIMD) {
+    const rk = ctx + OFF_RK128;
+    ortho<v128>(b);
+    addKey<v128>(b, rk);
+    for (let r = 1; r < n; r++) {
+      sbox<v128>(b);
+      shiftMixAddKey<v128>(b, rk + <usize>r * 128);
+      if (r <= blocks) ghashBlocks(ctx, hashSrc + <usize>(r - 1) * 16, 1);
+    }
+    sbox<v128>(b);
+    shiftAddKey<v128>(b, rk + <usize>n * 128);
+    ortho<v128>(b);
+  } else {
+    const q = ctx + OFF_STATE, rk = ctx + OFF_RK64;
+    for (let k = 0; k < 4; k++) interleaveIn(q, k, b + <usize>k * 16);
+    ortho<u64>(q);
+    addKey<u64>(q, rk);
+    for (let r = 1; r < n; r++) {
+      sbox<u64>(q);
+      shiftMixAddKey<u64>(q, rk + <usize>r * 64);
+      if (r <= blocks) ghashBlocks(ctx, hashSrc + <usize>(r - 1) * 16, 1);
+    }
+    sbox<u64>(q);
+    shiftAddKey<u64>(q, rk + <usize>n * 64);
     ortho<u64>(q);
     for (let k = 0; k < 4; k++) interleaveOut(q, k, b + <usize>k * 16);
   }

@@ -69,7 +69,7 @@ export function ghashReset(ctx: usize): void {
  * reflected, so the product of the reflected operands is computed and shifted left by one,
  * then reduced modulo x^128 + x^7 + x^2 + x + 1.
  */
-function ghashBlocks(ctx: usize, src: usize, n: i32): void {
+export function ghashBlocks(ctx: usize, src: usize, n: i32): void {
   let y1 = load<u64>(ctx + OFF_Y), y0 = load<u64>(ctx + OFF_Y, 8);
   for (let i = 0; i < n; i++) {
     const p = src + <usize>i * 16;

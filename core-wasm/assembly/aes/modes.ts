@@ -3,8 +3,16 @@
 // buffers). Lengths, positions and phases are public; key, data and padding values never steer
 // a branch or an address.
 import { Status } from "../status";
-import { decryptBatch, decryptBlock, encryptBatch, encryptBlock, roundsForKeyLength, setKey } from "./cipher";
-import { ghashLengths, ghashOutput, ghashPad, ghashReset, ghashSetKey, ghashUpdate } from "./ghash";
+import {
+  decryptBatch,
+  decryptBlock,
+  encryptBatch,
+  encryptBatchWithGhash,
+  encryptBlock,
+  roundsForKeyLength,
+  setKey,
+} from "./cipher";
+import { ghashBlocks, ghashLengths, ghashOutput, ghashPad, ghashReset, ghashSetKey, ghashUpdate } from "./ghash";
 import {
   OFF_AAD_LEN,
   OFF_BATCH,
@@ -185,8 +193,8 @@ export function cbcDecryptFinal(ctx: usize, dst: usize): i32 {
 // Counter keystream, shared by CTR and GCM. OFF_POS counts keystream bytes used from the batch
 // buffer; PARALLEL_BYTES means it is exhausted.
 
-/** Writes the next PARALLEL_BLOCKS counter blocks into the batch buffer and encrypts them. */
-function refillKeystream(ctx: usize, inc32Only: bool): void {
+/** Writes the next PARALLEL_BLOCKS counter blocks into the batch buffer. */
+function writeCounters(ctx: usize, inc32Only: bool): void {
   const counter = ctx + OFF_IV, batch = ctx + OFF_BATCH;
   let hi = bswap<u64>(load<u64>(counter)), lo = bswap<u64>(load<u64>(counter, 8));
   for (let k = 0; k < PARALLEL_BLOCKS; k++) {
@@ -203,7 +211,6 @@ function refillKeystream(ctx: usize, inc32Only: bool): void {
   }
   store<u64>(counter, bswap<u64>(hi));
   store<u64>(counter, bswap<u64>(lo), 8);
-  encryptBatch(ctx);
 }
 
 function keystreamXor(ctx: usize, src: usize, len: i32, dst: usize, inc32Only: bool): void {
@@ -211,7 +218,8 @@ function keystreamXor(ctx: usize, src: usize, len: i32, dst: usize, inc32Only: b
   let pos = load<i32>(ctx + OFF_POS);
   while (len > 0) {
     if (pos == PARALLEL_BYTES) {
-      refillKeystream(ctx, inc32Only);
+      writeCounters(ctx, inc32Only);
+      encryptBatch(ctx);
       pos = 0;
     }
     const take = min(len, PARALLEL_BYTES - pos);
@@ -304,6 +312,34 @@ export function gcmUpdate(ctx: usize, src: usize, len: i32, dst: usize): i32 {
   const total = load<u64>(ctx + OFF_TEXT_LEN) + <u64>len;
   if (total > GCM_MAX_TEXT_BYTES) return Status.INVALID_ARGUMENT;
   store<u64>(ctx + OFF_TEXT_LEN, total);
+  const bytes = len;
+  // Finish the keystream batch in progress, if any.
+  const head = min(len, (PARALLEL_BYTES - load<i32>(ctx + OFF_POS)) % PARALLEL_BYTES);
+  gcmCryptBytes(ctx, src, head, dst, decrypt);
+  src += head;
+  dst += head;
+  len -= head;
+  // Whole batches: the keystream is aligned, so is GHASH (no pending partial block). Each batch's
+  // cipher runs interleaved with GHASH of ciphertext: the input batch itself when decrypting, the
+  // previous output batch when encrypting.
+  let unhashed: usize = 0;
+  while (len >= PARALLEL_BYTES) {
+    writeCounters(ctx, true);
+    if (decrypt) encryptBatchWithGhash(ctx, src, PARALLEL_BLOCKS);
+    else encryptBatchWithGhash(ctx, unhashed, unhashed != 0 ? PARALLEL_BLOCKS : 0);
+    xorBytes(dst, src, ctx + OFF_BATCH, PARALLEL_BYTES);
+    unhashed = dst;
+    src += PARALLEL_BYTES;
+    dst += PARALLEL_BYTES;
+    len -= PARALLEL_BYTES;
+  }
+  if (!decrypt && unhashed != 0) ghashBlocks(ctx, unhashed, PARALLEL_BLOCKS);
+  gcmCryptBytes(ctx, src, len, dst, decrypt);
+  return bytes;
+}
+
+/** The plain path for a partial batch: keystream and GHASH over any number of bytes. */
+function gcmCryptBytes(ctx: usize, src: usize, len: i32, dst: usize, decrypt: bool): void {
   if (decrypt) {
     ghashUpdate(ctx, src, len);
     keystreamXor(ctx, src, len, dst, true);
@@ -311,7 +347,6 @@ export function gcmUpdate(ctx: usize, src: usize, len: i32, dst: usize): i32 {
     keystreamXor(ctx, src, len, dst, true);
     ghashUpdate(ctx, dst, len);
   }
-  return len;
 }
 
 /** T = MSB_t(GCTR(J0, S)) = MSB_t(E_K(J0) ^ S), S the GHASH with the length block (7.1 steps 5-6). */
