@@ -149,9 +149,12 @@ export function encryptBatch(ctx: usize): void {
   }
 }
 
+/** GHASH blocks absorbed between two cipher rounds (one aggregated group, see ghash.ts). */
+const GHASH_GROUP = 4;
+
 /**
- * encryptBatch, absorbing meanwhile `blocks` (<= PARALLEL_BLOCKS) GHASH blocks from hashSrc, one
- * after each of the first rounds. The cipher (vector units in the SIMD build) and GHASH (integer
+ * encryptBatch, absorbing meanwhile `blocks` (0 or PARALLEL_BLOCKS) GHASH blocks from hashSrc,
+ * one group after each of the first rounds. The cipher (vector units in the SIMD build) and GHASH (integer
  * multiplier) are independent, so the CPU overlaps them instead of running one after the other.
  */
 export function encryptBatchWithGhash(ctx: usize, hashSrc: usize, blocks: i32): void {
@@ -164,7 +167,7 @@ export function encryptBatchWithGhash(ctx: usize, hashSrc: usize, blocks: i32): 
     for (let r = 1; r < n; r++) {
       sbox<v128>(b);
       shiftMixAddKey<v128>(b, rk + <usize>r * 128);
-      if (r <= blocks) ghashBlocks(ctx, hashSrc + <usize>(r - 1) * 16, 1);
+      if (r * GHASH_GROUP <= blocks) ghashBlocks(ctx, hashSrc + <usize>(r - 1) * 16 * GHASH_GROUP, GHASH_GROUP);
     }
     sbox<v128>(b);
     shiftAddKey<v128>(b, rk + <usize>n * 128);
@@ -177,7 +180,7 @@ export function encryptBatchWithGhash(ctx: usize, hashSrc: usize, blocks: i32): 
     for (let r = 1; r < n; r++) {
       sbox<u64>(q);
       shiftMixAddKey<u64>(q, rk + <usize>r * 64);
-      if (r <= blocks) ghashBlocks(ctx, hashSrc + <usize>(r - 1) * 16, 1);
+      if (r * GHASH_GROUP <= blocks) ghashBlocks(ctx, hashSrc + <usize>(r - 1) * 16 * GHASH_GROUP, GHASH_GROUP);
     }
     sbox<u64>(q);
     shiftAddKey<u64>(q, rk + <usize>n * 64);

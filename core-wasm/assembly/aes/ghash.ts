@@ -3,7 +3,8 @@
 // Each operand is split into four masks keeping every fourth bit; products of such masks never
 // carry into the bits that are kept, so XOR of the right partial products is the carry-less
 // product. No table, no branch on data. The high half of a 64x64 product is obtained by
-// multiplying the bit-reversed operands. Three products per 64-bit half (Karatsuba).
+// multiplying the bit-reversed operands. Three products per 128-bit multiplication (Karatsuba),
+// and four blocks share one reduction (aggregated with H^2..H^4).
 import { OFF_GHASH_BUF, OFF_GHASH_FILL, OFF_H, OFF_Y } from "./layout";
 
 /**
@@ -30,31 +31,97 @@ import { OFF_GHASH_BUF, OFF_GHASH_FILL, OFF_H, OFF_Y } from "./layout";
   return bswap<u64>(x);
 }
 
-/** Sets the hash subkey H (16 bytes, SP 800-38D 6.4) and clears the accumulator. */
-export function ghashSetKey(ctx: usize, h: usize): void {
-  const h1 = bswap<u64>(load<u64>(h)), h0 = bswap<u64>(load<u64>(h, 8));
-  const h0r = reverseBits(h0), h1r = reverseBits(h1);
-  storeMasks(ctx, 0, h0);
-  storeMasks(ctx, 1, h1);
-  storeMasks(ctx, 2, h0 ^ h1);
-  storeMasks(ctx, 3, h0r);
-  storeMasks(ctx, 4, h1r);
-  storeMasks(ctx, 5, h0r ^ h1r);
-  ghashReset(ctx);
+/** Multiplicand `index` (0..5, see OFF_H) of H^power (power 1..4), as four masks. */
+@inline function maskedKey(ctx: usize, power: i32, index: i32): usize {
+  return ctx + OFF_H + <usize>((power - 1) * 6 + index) * 32;
 }
 
-function storeMasks(ctx: usize, index: i32, h: u64): void {
-  const p = ctx + OFF_H + <usize>index * 32;
+function storeMasks(p: usize, h: u64): void {
   store<u64>(p, h & 0x1111111111111111);
   store<u64>(p, h & 0x2222222222222222, 8);
   store<u64>(p, h & 0x4444444444444444, 16);
   store<u64>(p, h & 0x8888888888888888, 24);
 }
 
-/** Product of x with multiplicand `index` of H (see OFF_H). */
-@inline function clmulH(ctx: usize, x: u64, index: i32): u64 {
-  const p = ctx + OFF_H + <usize>index * 32;
+/** Product of x with a masked multiplicand. */
+@inline function clmulKey(x: u64, p: usize): u64 {
   return clmulLow(x, load<u64>(p), load<u64>(p, 8), load<u64>(p, 16), load<u64>(p, 24));
+}
+
+function setPower(ctx: usize, power: i32, h1: u64, h0: u64): void {
+  const h0r = reverseBits(h0), h1r = reverseBits(h1);
+  storeMasks(maskedKey(ctx, power, 0), h0);
+  storeMasks(maskedKey(ctx, power, 1), h1);
+  storeMasks(maskedKey(ctx, power, 2), h0 ^ h1);
+  storeMasks(maskedKey(ctx, power, 3), h0r);
+  storeMasks(maskedKey(ctx, power, 4), h1r);
+  storeMasks(maskedKey(ctx, power, 5), h0r ^ h1r);
+}
+
+/**
+ * Reduces the 256-bit product given by its Karatsuba parts (z for the low halves, zh for the
+ * bit-reversed operands, i.e. the high halves) and stores it as Y. GCM's bit order is reflected,
+ * so the product of the reflected operands is shifted left by one, then reduced modulo
+ * x^128 + x^7 + x^2 + x + 1.
+ */
+@inline function reduceToY(ctx: usize, z0: u64, z1: u64, z2: u64, z0h: u64, z1h: u64, z2h: u64): void {
+  const mid = z2 ^ z0 ^ z1, midh = z2h ^ z0h ^ z1h;
+  let v0 = z0;
+  let v1 = (reverseBits(z0h) >> 1) ^ mid;
+  let v2 = z1 ^ (reverseBits(midh) >> 1);
+  let v3 = reverseBits(z1h) >> 1;
+  v3 = (v3 << 1) | (v2 >> 63);
+  v2 = (v2 << 1) | (v1 >> 63);
+  v1 = (v1 << 1) | (v0 >> 63);
+  v0 = v0 << 1;
+  v2 ^= v0 ^ (v0 >> 1) ^ (v0 >> 2) ^ (v0 >> 7);
+  v1 ^= (v0 << 63) ^ (v0 << 62) ^ (v0 << 57);
+  v3 ^= v1 ^ (v1 >> 1) ^ (v1 >> 2) ^ (v1 >> 7);
+  v2 ^= (v1 << 63) ^ (v1 << 62) ^ (v1 << 57);
+  store<u64>(ctx + OFF_Y, v3);
+  store<u64>(ctx + OFF_Y, v2, 8);
+}
+
+/**
+ * Y = (Y ^ X_1) * H^g ^ X_2 * H^(g-1) ^ ... ^ X_g * H for the g blocks at src (g = 1..4; the
+ * powers must be set). Multiplication is linear, so the partial products of all g blocks are
+ * XOR-accumulated and reduced once.
+ */
+function absorbGroup(ctx: usize, src: usize, g: i32): void {
+  let z0: u64 = 0, z1: u64 = 0, z2: u64 = 0, z0h: u64 = 0, z1h: u64 = 0, z2h: u64 = 0;
+  let a1 = load<u64>(ctx + OFF_Y), a0 = load<u64>(ctx + OFF_Y, 8);
+  for (let k = 0; k < g; k++) {
+    const p = src + <usize>k * 16;
+    a1 ^= bswap<u64>(load<u64>(p));
+    a0 ^= bswap<u64>(load<u64>(p, 8));
+    const power = g - k;
+    const a0r = reverseBits(a0), a1r = reverseBits(a1);
+    z0 ^= clmulKey(a0, maskedKey(ctx, power, 0));
+    z1 ^= clmulKey(a1, maskedKey(ctx, power, 1));
+    z2 ^= clmulKey(a0 ^ a1, maskedKey(ctx, power, 2));
+    z0h ^= clmulKey(a0r, maskedKey(ctx, power, 3));
+    z1h ^= clmulKey(a1r, maskedKey(ctx, power, 4));
+    z2h ^= clmulKey(a0r ^ a1r, maskedKey(ctx, power, 5));
+    a1 = 0;
+    a0 = 0;
+  }
+  reduceToY(ctx, z0, z1, z2, z0h, z1h, z2h);
+}
+
+/** Sets the hash subkey H (16 bytes, SP 800-38D 6.4) and its powers, and clears the accumulator. */
+export function ghashSetKey(ctx: usize, h: usize): void {
+  const h1 = bswap<u64>(load<u64>(h)), h0 = bswap<u64>(load<u64>(h, 8));
+  setPower(ctx, 1, h1, h0);
+  // H^(k+1) = H^k * H, computed in the accumulator Y.
+  store<u64>(ctx + OFF_Y, h1);
+  store<u64>(ctx + OFF_Y, h0, 8);
+  const zero = ctx + OFF_GHASH_BUF;
+  memory.fill(zero, 0, 16);
+  for (let power = 2; power <= 4; power++) {
+    absorbGroup(ctx, zero, 1);
+    setPower(ctx, power, load<u64>(ctx + OFF_Y), load<u64>(ctx + OFF_Y, 8));
+  }
+  ghashReset(ctx);
 }
 
 /** Clears the accumulator and the pending partial block, keeping H. */
@@ -64,40 +131,11 @@ export function ghashReset(ctx: usize): void {
   store<i32>(ctx + OFF_GHASH_FILL, 0);
 }
 
-/**
- * Y = (Y ^ X_i) * H for n full blocks at src (SP 800-38D, Algorithm 2). GCM's bit order is
- * reflected, so the product of the reflected operands is computed and shifted left by one,
- * then reduced modulo x^128 + x^7 + x^2 + x + 1.
- */
+/** Y = (Y ^ X_i) * H for n full blocks at src (SP 800-38D, Algorithm 2), four at a time. */
 export function ghashBlocks(ctx: usize, src: usize, n: i32): void {
-  let y1 = load<u64>(ctx + OFF_Y), y0 = load<u64>(ctx + OFF_Y, 8);
-  for (let i = 0; i < n; i++) {
-    const p = src + <usize>i * 16;
-    y1 ^= bswap<u64>(load<u64>(p));
-    y0 ^= bswap<u64>(load<u64>(p, 8));
-    const y0r = reverseBits(y0), y1r = reverseBits(y1);
-    const z0 = clmulH(ctx, y0, 0), z1 = clmulH(ctx, y1, 1);
-    const z2 = clmulH(ctx, y0 ^ y1, 2) ^ z0 ^ z1;
-    const z0h = clmulH(ctx, y0r, 3), z1h = clmulH(ctx, y1r, 4);
-    const z2h = clmulH(ctx, y0r ^ y1r, 5) ^ z0h ^ z1h;
-    // The 256-bit product v3:v2:v1:v0.
-    let v0 = z0;
-    let v1 = (reverseBits(z0h) >> 1) ^ z2;
-    let v2 = z1 ^ (reverseBits(z2h) >> 1);
-    let v3 = reverseBits(z1h) >> 1;
-    v3 = (v3 << 1) | (v2 >> 63);
-    v2 = (v2 << 1) | (v1 >> 63);
-    v1 = (v1 << 1) | (v0 >> 63);
-    v0 = v0 << 1;
-    v2 ^= v0 ^ (v0 >> 1) ^ (v0 >> 2) ^ (v0 >> 7);
-    v1 ^= (v0 << 63) ^ (v0 << 62) ^ (v0 << 57);
-    v3 ^= v1 ^ (v1 >> 1) ^ (v1 >> 2) ^ (v1 >> 7);
-    v2 ^= (v1 << 63) ^ (v1 << 62) ^ (v1 << 57);
-    y0 = v2;
-    y1 = v3;
-  }
-  store<u64>(ctx + OFF_Y, y1);
-  store<u64>(ctx + OFF_Y, y0, 8);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) absorbGroup(ctx, src + <usize>i * 16, 4);
+  for (; i < n; i++) absorbGroup(ctx, src + <usize>i * 16, 1);
 }
 
 /** Absorbs len bytes of any alignment; a trailing partial block waits for more data or ghashPad. */

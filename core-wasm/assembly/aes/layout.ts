@@ -35,12 +35,13 @@ export const OFF_BATCH: usize = 288;
 /** Expanded key words during the key schedule (up to 60 u32). */
 export const OFF_KEY_WORDS: usize = 416;
 /**
- * GHASH subkey H, pre-split for the multiplications: for each of the six 64-bit multiplicands
- * (h0, h1, h0 ^ h1 and their bit reversals) the four masks keeping every fourth bit (24 u64).
+ * GHASH key: H, H^2, H^3, H^4, each pre-split for the multiplications. For each power, six 64-bit
+ * multiplicands (low half, high half, their XOR, and the bit reversals of these three), each as
+ * the four masks keeping every fourth bit: 4 x 6 x 4 u64.
  */
 export const OFF_H: usize = 656;
 /** Round keys for the u64 layout: (rounds + 1) x 8 u64. */
-export const OFF_RK64: usize = OFF_H + 24 * 8;
+export const OFF_RK64: usize = OFF_H + 96 * 8;
 /** Round keys for the v128 layout: (rounds + 1) x 8 v128 (SIMD build only). */
 export const OFF_RK128: usize = OFF_RK64 + 15 * 64;
 export const AES_CTX_SIZE: usize = OFF_RK128 + (ASC_FEATURE_SIMD ? 15 * 128 : 0);
