@@ -134,19 +134,7 @@ export function decryptBlock(ctx: usize, src: usize, dst: usize): void {
 
 /** Encrypts the PARALLEL_BLOCKS blocks of the batch buffer (ctx + OFF_BATCH) in place. */
 export function encryptBatch(ctx: usize): void {
-  const b = ctx + OFF_BATCH;
-  if (ASC_FEATURE_SIMD) {
-    ortho<v128>(b);
-    encryptState<v128>(b, ctx + OFF_RK128, rounds(ctx));
-    ortho<v128>(b);
-  } else {
-    const q = ctx + OFF_STATE;
-    for (let k = 0; k < 4; k++) interleaveIn(q, k, b + <usize>k * 16);
-    ortho<u64>(q);
-    encryptState<u64>(q, ctx + OFF_RK64, rounds(ctx));
-    ortho<u64>(q);
-    for (let k = 0; k < 4; k++) interleaveOut(q, k, b + <usize>k * 16);
-  }
+  encryptBatchWithGhash(ctx, 0, 0);
 }
 
 /** GHASH blocks absorbed between two cipher rounds (one aggregated group, see ghash.ts). */
