@@ -2,3 +2,4 @@
 export * from "./mem";
 export * from "./hash";
 export * from "./base64";
+export * from "./aes";

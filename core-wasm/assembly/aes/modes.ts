@@ -1,0 +1,387 @@
+// Streaming CBC (with PKCS#7 padding), CTR and GCM over the bitsliced cipher. Every update takes
+// any number of bytes; source and destination must not overlap (the host passes its two I/O
+// buffers). Lengths, positions and phases are public; key, data and padding values never steer
+// a branch or an address.
+import { Status } from "../status";
+import {
+  decryptBatch,
+  decryptBlock,
+  encryptBatch,
+  encryptBatchWithGhash,
+  encryptBlock,
+  roundsForKeyLength,
+  setKey,
+} from "./cipher";
+import { ghashBlocks, ghashLengths, ghashOutput, ghashPad, ghashReset, ghashSetKey, ghashUpdate } from "./ghash";
+import {
+  OFF_AAD_LEN,
+  OFF_BATCH,
+  OFF_BLOCK_BUF,
+  OFF_IV,
+  OFF_PHASE,
+  OFF_POS,
+  OFF_TAG_MASK,
+  OFF_TEXT_LEN,
+  PARALLEL_BLOCKS,
+  PARALLEL_BYTES,
+} from "./layout";
+
+/** Mode phases stored at OFF_PHASE; 0 means no operation is open (never initialised or finished). */
+export const enum Phase {
+  NONE = 0,
+  CBC_ENCRYPT = 1,
+  CBC_DECRYPT = 2,
+  CTR = 3,
+  GCM_ENCRYPT_AAD = 4,
+  GCM_ENCRYPT_TEXT = 5,
+  GCM_DECRYPT_AAD = 6,
+  GCM_DECRYPT_TEXT = 7,
+  GHASH = 8,
+}
+
+@inline export function phase(ctx: usize): Phase {
+  return load<i32>(ctx + OFF_PHASE);
+}
+
+@inline export function setPhase(ctx: usize, p: Phase): void {
+  store<i32>(ctx + OFF_PHASE, p);
+}
+
+/** dst = a ^ b over len bytes. */
+function xorBytes(dst: usize, a: usize, b: usize, len: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 16 <= len; i += 16) {
+      v128.store(dst + <usize>i, v128.xor(v128.load(a + <usize>i), v128.load(b + <usize>i)));
+    }
+  } else {
+    for (; i + 8 <= len; i += 8) {
+      store<u64>(dst + <usize>i, load<u64>(a + <usize>i) ^ load<u64>(b + <usize>i));
+    }
+  }
+  for (; i < len; i++) store<u8>(dst + <usize>i, load<u8>(a + <usize>i) ^ load<u8>(b + <usize>i));
+}
+
+// ---------------------------------------------------------------------------------------------
+// CBC (NIST SP 800-38A, 6.2) with PKCS#7 padding (RFC 5652, 6.3).
+
+export function cbcInit(ctx: usize, key: usize, keyLen: i32, iv: usize, decrypt: bool): i32 {
+  if (roundsForKeyLength(keyLen) == 0) return Status.INVALID_KEY;
+  setKey(ctx, key, keyLen);
+  memory.copy(ctx + OFF_IV, iv, 16);
+  store<i32>(ctx + OFF_POS, 0);
+  setPhase(ctx, decrypt ? Phase.CBC_DECRYPT : Phase.CBC_ENCRYPT);
+  return Status.OK;
+}
+
+/** Encrypts whole blocks as they complete (CBC encryption is sequential: one block per pass). */
+export function cbcEncryptUpdate(ctx: usize, src: usize, len: i32, dst: usize): i32 {
+  const chain = ctx + OFF_IV, buf = ctx + OFF_BLOCK_BUF;
+  let pos = load<i32>(ctx + OFF_POS);
+  let written = 0;
+  while (len > 0) {
+    if (pos == 0 && len >= 16) {
+      xorBytes(chain, chain, src, 16);
+      src += 16;
+      len -= 16;
+    } else {
+      const take = min(16 - pos, len);
+      memory.copy(buf + <usize>pos, src, take);
+      pos += take;
+      src += take;
+      len -= take;
+      if (pos < 16) break;
+      xorBytes(chain, chain, buf, 16);
+      pos = 0;
+    }
+    encryptBlock(ctx, chain, chain);
+    memory.copy(dst + <usize>written, chain, 16);
+    written += 16;
+  }
+  store<i32>(ctx + OFF_POS, pos);
+  return written;
+}
+
+/** Pads with n bytes of value n (1..16) and encrypts the last block. */
+export function cbcEncryptFinal(ctx: usize, dst: usize): i32 {
+  const chain = ctx + OFF_IV, buf = ctx + OFF_BLOCK_BUF;
+  const pos = load<i32>(ctx + OFF_POS);
+  memory.fill(buf + <usize>pos, <u8>(16 - pos), 16 - pos);
+  xorBytes(chain, chain, buf, 16);
+  encryptBlock(ctx, chain, dst);
+  memory.fill(buf, 0, 16);
+  setPhase(ctx, Phase.NONE);
+  return 16;
+}
+
+/**
+ * Decrypts all complete blocks but the last one seen so far: the last block may hold padding, so
+ * it waits for final (no padding byte is ever released by update). Blocks are decrypted
+ * PARALLEL_BLOCKS at a time.
+ */
+export function cbcDecryptUpdate(ctx: usize, src: usize, len: i32, dst: usize): i32 {
+  const chain = ctx + OFF_IV, buf = ctx + OFF_BLOCK_BUF, batch = ctx + OFF_BATCH;
+  let pos = load<i32>(ctx + OFF_POS);
+  let written = 0;
+  while (len > 0) {
+    if (pos == 16) {
+      decryptBlock(ctx, buf, batch);
+      xorBytes(dst + <usize>written, batch, chain, 16);
+      memory.copy(chain, buf, 16);
+      written += 16;
+      pos = 0;
+    }
+    if (pos == 0 && len > 16) {
+      // Whole blocks that are certainly not the last one (at least one more byte follows).
+      const n = min(PARALLEL_BLOCKS, (len - 1) >> 4);
+      const bytes = n << 4;
+      memory.copy(batch, src, bytes);
+      decryptBatch(ctx);
+      const out = dst + <usize>written;
+      xorBytes(out, batch, chain, 16);
+      xorBytes(out + 16, batch + 16, src, bytes - 16);
+      memory.copy(chain, src + <usize>(bytes - 16), 16);
+      written += bytes;
+      src += bytes;
+      len -= bytes;
+    } else {
+      const take = min(16 - pos, len);
+      memory.copy(buf + <usize>pos, src, take);
+      pos += take;
+      src += take;
+      len -= take;
+    }
+  }
+  store<i32>(ctx + OFF_POS, pos);
+  return written;
+}
+
+/**
+ * Decrypts the held-back block and checks the PKCS#7 padding in constant time: every byte of the
+ * block is examined whatever the padding value. A bad length, a bad padding and (with high
+ * probability) a wrong key all give the same DECRYPTION_FAILED, and nothing is written then.
+ */
+export function cbcDecryptFinal(ctx: usize, dst: usize): i32 {
+  const chain = ctx + OFF_IV, buf = ctx + OFF_BLOCK_BUF;
+  const pos = load<i32>(ctx + OFF_POS);
+  setPhase(ctx, Phase.NONE);
+  if (pos != 16) {
+    memory.fill(buf, 0, 16);
+    return Status.DECRYPTION_FAILED;
+  }
+  decryptBlock(ctx, buf, buf);
+  xorBytes(buf, buf, chain, 16);
+  const pad = <u32>load<u8>(buf + 15);
+  // Nonzero unless 1 <= pad <= 16.
+  let bad = (pad - 1) >> 4;
+  for (let i = 0; i < 16; i++) {
+    // All ones when byte i lies in the padding, i.e. i >= 16 - pad.
+    const inPadding = ~((<i32>i - 16 + <i32>pad) >> 31);
+    bad |= <u32>inPadding & (<u32>load<u8>(buf + <usize>i) ^ pad);
+  }
+  if (bad != 0) {
+    memory.fill(buf, 0, 16);
+    return Status.DECRYPTION_FAILED;
+  }
+  const plainLen = 16 - <i32>pad;
+  memory.copy(dst, buf, plainLen);
+  memory.fill(buf, 0, 16);
+  return plainLen;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counter keystream, shared by CTR and GCM. OFF_POS counts keystream bytes used from the batch
+// buffer; PARALLEL_BYTES means it is exhausted.
+
+/** Writes the next PARALLEL_BLOCKS counter blocks into the batch buffer. */
+function writeCounters(ctx: usize, inc32Only: bool): void {
+  const counter = ctx + OFF_IV, batch = ctx + OFF_BATCH;
+  let hi = bswap<u64>(load<u64>(counter)), lo = bswap<u64>(load<u64>(counter, 8));
+  for (let k = 0; k < PARALLEL_BLOCKS; k++) {
+    store<u64>(batch + <usize>k * 16, bswap<u64>(hi));
+    store<u64>(batch + <usize>k * 16, bswap<u64>(lo), 8);
+    if (inc32Only) {
+      // inc32 (SP 800-38D, 6.2): only the low 32 bits count, modulo 2^32.
+      lo = (lo & 0xffffffff00000000) | <u64>(<u32>lo + 1);
+    } else {
+      // The whole block is a 128-bit big-endian counter (as OpenSSL's CTR mode).
+      lo += 1;
+      hi += <u64>(lo == 0);
+    }
+  }
+  store<u64>(counter, bswap<u64>(hi));
+  store<u64>(counter, bswap<u64>(lo), 8);
+}
+
+function keystreamXor(ctx: usize, src: usize, len: i32, dst: usize, inc32Only: bool): void {
+  const batch = ctx + OFF_BATCH;
+  let pos = load<i32>(ctx + OFF_POS);
+  while (len > 0) {
+    if (pos == PARALLEL_BYTES) {
+      writeCounters(ctx, inc32Only);
+      encryptBatch(ctx);
+      pos = 0;
+    }
+    const take = min(len, PARALLEL_BYTES - pos);
+    xorBytes(dst, src, batch + <usize>pos, take);
+    pos += take;
+    src += take;
+    dst += take;
+    len -= take;
+  }
+  store<i32>(ctx + OFF_POS, pos);
+}
+
+// CTR (NIST SP 800-38A, 6.5).
+
+export function ctrInit(ctx: usize, key: usize, keyLen: i32, iv: usize): i32 {
+  if (roundsForKeyLength(keyLen) == 0) return Status.INVALID_KEY;
+  setKey(ctx, key, keyLen);
+  memory.copy(ctx + OFF_IV, iv, 16);
+  store<i32>(ctx + OFF_POS, PARALLEL_BYTES);
+  setPhase(ctx, Phase.CTR);
+  return Status.OK;
+}
+
+export function ctrUpdate(ctx: usize, src: usize, len: i32, dst: usize): i32 {
+  keystreamXor(ctx, src, len, dst, false);
+  return len;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GCM (NIST SP 800-38D, 7.1 and 7.2).
+
+/** Plaintext limit of SP 800-38D 5.2.1.1: 2^39 - 256 bits. */
+const GCM_MAX_TEXT_BYTES: u64 = (<u64>1 << 36) - 32;
+/** AAD limit: 2^64 - 1 bits. */
+const GCM_MAX_AAD_BYTES: u64 = (<u64>1 << 61) - 1;
+
+export function gcmInit(ctx: usize, key: usize, keyLen: i32, iv: usize, ivLen: i32, decrypt: bool): i32 {
+  if (roundsForKeyLength(keyLen) == 0) return Status.INVALID_KEY;
+  if (ivLen < 1) return Status.INVALID_ARGUMENT;
+  setKey(ctx, key, keyLen);
+  // H = E_K(0^128).
+  const buf = ctx + OFF_BLOCK_BUF, counter = ctx + OFF_IV;
+  memory.fill(buf, 0, 16);
+  encryptBlock(ctx, buf, buf);
+  ghashSetKey(ctx, buf);
+  memory.fill(buf, 0, 16);
+  // J0 (7.1 step 2): IV || 0^31 || 1 for 96-bit IVs, else GHASH(IV || 0^(s+64) || [len(IV)]64).
+  if (ivLen == 12) {
+    memory.copy(counter, iv, 12);
+    store<u32>(counter + 12, bswap<u32>(1));
+  } else {
+    ghashUpdate(ctx, iv, ivLen);
+    ghashLengths(ctx, 0, <u64>ivLen);
+    ghashOutput(ctx, counter);
+    ghashReset(ctx);
+  }
+  encryptBlock(ctx, counter, ctx + OFF_TAG_MASK);
+  // The first counter block for data is inc32(J0).
+  store<u32>(counter + 12, bswap<u32>(bswap<u32>(load<u32>(counter + 12)) + 1));
+  store<u64>(ctx + OFF_AAD_LEN, 0);
+  store<u64>(ctx + OFF_TEXT_LEN, 0);
+  store<i32>(ctx + OFF_POS, PARALLEL_BYTES);
+  setPhase(ctx, decrypt ? Phase.GCM_DECRYPT_AAD : Phase.GCM_ENCRYPT_AAD);
+  return Status.OK;
+}
+
+export function gcmAad(ctx: usize, src: usize, len: i32): i32 {
+  const p = phase(ctx);
+  if (p != Phase.GCM_ENCRYPT_AAD && p != Phase.GCM_DECRYPT_AAD) return Status.INVALID_STATE;
+  const total = load<u64>(ctx + OFF_AAD_LEN) + <u64>len;
+  if (total > GCM_MAX_AAD_BYTES) return Status.INVALID_ARGUMENT;
+  store<u64>(ctx + OFF_AAD_LEN, total);
+  ghashUpdate(ctx, src, len);
+  return Status.OK;
+}
+
+/**
+ * Encrypts or decrypts len bytes. GHASH runs over the ciphertext: after the keystream when
+ * encrypting, before it when decrypting. Decrypted output is unauthenticated until final.
+ */
+export function gcmUpdate(ctx: usize, src: usize, len: i32, dst: usize): i32 {
+  const p = phase(ctx);
+  const decrypt = p == Phase.GCM_DECRYPT_AAD || p == Phase.GCM_DECRYPT_TEXT;
+  if (p == Phase.GCM_ENCRYPT_AAD || p == Phase.GCM_DECRYPT_AAD) {
+    ghashPad(ctx);
+    setPhase(ctx, decrypt ? Phase.GCM_DECRYPT_TEXT : Phase.GCM_ENCRYPT_TEXT);
+  } else if (p != Phase.GCM_ENCRYPT_TEXT && p != Phase.GCM_DECRYPT_TEXT) {
+    return Status.INVALID_STATE;
+  }
+  const total = load<u64>(ctx + OFF_TEXT_LEN) + <u64>len;
+  if (total > GCM_MAX_TEXT_BYTES) return Status.INVALID_ARGUMENT;
+  store<u64>(ctx + OFF_TEXT_LEN, total);
+  const bytes = len;
+  // Finish the keystream batch in progress, if any.
+  const head = min(len, (PARALLEL_BYTES - load<i32>(ctx + OFF_POS)) % PARALLEL_BYTES);
+  gcmCryptBytes(ctx, src, head, dst, decrypt);
+  src += head;
+  dst += head;
+  len -= head;
+  // Whole batches: the keystream is aligned, so is GHASH (no pending partial block). Each batch's
+  // cipher runs interleaved with GHASH of ciphertext: the input batch itself when decrypting, the
+  // previous output batch when encrypting.
+  let unhashed: usize = 0;
+  while (len >= PARALLEL_BYTES) {
+    writeCounters(ctx, true);
+    if (decrypt) encryptBatchWithGhash(ctx, src, PARALLEL_BLOCKS);
+    else encryptBatchWithGhash(ctx, unhashed, unhashed != 0 ? PARALLEL_BLOCKS : 0);
+    xorBytes(dst, src, ctx + OFF_BATCH, PARALLEL_BYTES);
+    unhashed = dst;
+    src += PARALLEL_BYTES;
+    dst += PARALLEL_BYTES;
+    len -= PARALLEL_BYTES;
+  }
+  if (!decrypt && unhashed != 0) ghashBlocks(ctx, unhashed, PARALLEL_BLOCKS);
+  gcmCryptBytes(ctx, src, len, dst, decrypt);
+  return bytes;
+}
+
+/** The plain path for a partial batch: keystream and GHASH over any number of bytes. */
+function gcmCryptBytes(ctx: usize, src: usize, len: i32, dst: usize, decrypt: bool): void {
+  if (decrypt) {
+    ghashUpdate(ctx, src, len);
+    keystreamXor(ctx, src, len, dst, true);
+  } else {
+    keystreamXor(ctx, src, len, dst, true);
+    ghashUpdate(ctx, dst, len);
+  }
+}
+
+/** T = MSB_t(GCTR(J0, S)) = MSB_t(E_K(J0) ^ S), S the GHASH with the length block (7.1 steps 5-6). */
+function gcmComputeTag(ctx: usize, out: usize): void {
+  ghashLengths(ctx, load<u64>(ctx + OFF_AAD_LEN), load<u64>(ctx + OFF_TEXT_LEN));
+  ghashOutput(ctx, out);
+  xorBytes(out, out, ctx + OFF_TAG_MASK, 16);
+}
+
+@inline function validTagLength(tagLen: i32): bool {
+  return tagLen >= 12 && tagLen <= 16;
+}
+
+export function gcmEncryptFinal(ctx: usize, tagOut: usize, tagLen: i32): i32 {
+  const p = phase(ctx);
+  if (p != Phase.GCM_ENCRYPT_AAD && p != Phase.GCM_ENCRYPT_TEXT) return Status.INVALID_STATE;
+  if (!validTagLength(tagLen)) return Status.INVALID_ARGUMENT;
+  const full = ctx + OFF_BLOCK_BUF;
+  gcmComputeTag(ctx, full);
+  memory.copy(tagOut, full, tagLen);
+  memory.fill(full, 0, 16);
+  setPhase(ctx, Phase.NONE);
+  return tagLen;
+}
+
+/** Compares the expected tag with all tagLen bytes examined whatever they hold. */
+export function gcmDecryptFinal(ctx: usize, tag: usize, tagLen: i32): i32 {
+  const p = phase(ctx);
+  if (p != Phase.GCM_DECRYPT_AAD && p != Phase.GCM_DECRYPT_TEXT) return Status.INVALID_STATE;
+  if (!validTagLength(tagLen)) return Status.INVALID_ARGUMENT;
+  const full = ctx + OFF_BLOCK_BUF;
+  gcmComputeTag(ctx, full);
+  let diff: u32 = 0;
+  for (let i = 0; i < tagLen; i++) diff |= <u32>(load<u8>(full + <usize>i) ^ load<u8>(tag + <usize>i));
+  memory.fill(full, 0, 16);
+  setPhase(ctx, Phase.NONE);
+  return diff == 0 ? Status.OK : Status.AUTH_TAG_MISMATCH;
+}
