@@ -15,6 +15,7 @@ import {
 } from "../../src/aes/index.js";
 import type { BaseExports, WasmCore } from "../../src/wasm/instance.js";
 import type { VectorFileHandler, VectorTally } from "./types.js";
+import { concatBytes, fromHex, toHex } from "../support/bytes.js";
 
 interface WycheproofTest {
   tcId: number;
@@ -33,9 +34,8 @@ interface WycheproofFile {
   testGroups: { tests: WycheproofTest[] }[];
 }
 
-const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-const concat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(Buffer.concat(parts));
+const hex = fromHex;
+const concat = concatBytes;
 
 /** Runs fn; returns its value, or the CryptoError code it threw (other exceptions propagate). */
 function attempt<T>(fn: () => T): { ok: true; value: T } | { ok: false; code: string } {

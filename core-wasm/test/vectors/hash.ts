@@ -2,6 +2,7 @@
 import { hmac, type HashAlgorithm, type HashCore } from "../../src/hash/index.js";
 import type { BaseExports, WasmCore } from "../../src/wasm/instance.js";
 import type { VectorFileHandler, VectorTally } from "./types.js";
+import { fromHex } from "../support/bytes.js";
 
 interface MacTest {
   tcId: number;
@@ -20,8 +21,6 @@ const fileAlgorithms: Record<string, HashAlgorithm> = {
   "hmac_sha1_test.json": "SHA-1",
   "hmac_sha256_test.json": "SHA-256",
 };
-
-const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, "hex"));
 
 /** A tag verifies when it is exactly tagSize bits long and equals that prefix of the full HMAC. */
 function tagMatches(full: Uint8Array, tag: Uint8Array, tagBits: number): boolean {

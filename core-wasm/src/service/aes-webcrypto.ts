@@ -1,0 +1,313 @@
+// Bulk AES through the platform's WebCrypto, one chunk per call, for hosts with hardware AES.
+// Same results as the WASM path (differential-tested in test/aes-webcrypto.test.ts). GHASH stays in
+// the core: WebCrypto's AES-GCM is one-shot and cannot stream, so GCM is composed here from AES-CTR
+// with a 32-bit counter (NIST SP 800-38D, 6.5 GCTR uses inc32) and the core's constant-time GHASH.
+import { CryptoError } from "../errors.js";
+import { Ghash, gcmCounterBlock0, type AesCore } from "../aes/index.js";
+import { bufferSource, concatBytes, constantTimeEqual } from "../bytes.js";
+
+const BLOCK = 16;
+/** Bytes handed to WebCrypto per call: large enough to amortise the call, small enough to stream. */
+export const WEBCRYPTO_CHUNK = 1024 * 1024;
+
+type Subtle = SubtleCrypto;
+
+function importAesKey(subtle: Subtle, key: Uint8Array, name: "AES-CBC" | "AES-CTR"): Promise<CryptoKey> {
+  if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
+    throw new CryptoError("INVALID_KEY", `AES: key must be 16, 24 or 32 bytes, got ${key.length}`);
+  }
+  return subtle.importKey("raw", bufferSource(key), { name }, false, ["encrypt", "decrypt"]);
+}
+
+/** Splits `pending ++ data` at the last whole block (keeping `holdBack` bytes when input ends on a block). */
+class BlockBuffer {
+  private pending = new Uint8Array(0);
+  /** Returns the whole blocks ready to process, keeping the rest (and at least `holdBack` bytes). */
+  take(data: Uint8Array, holdBack: number): Uint8Array {
+    const all = this.pending.length === 0 ? data : concatBytes(this.pending, data);
+    let ready = all.length - (all.length % BLOCK);
+    if (holdBack > 0 && ready > all.length - holdBack) ready -= BLOCK;
+    if (ready < 0) ready = 0;
+    this.pending = all.slice(ready);
+    return all.subarray(0, ready);
+  }
+  rest(): Uint8Array {
+    const rest = this.pending;
+    this.pending = new Uint8Array(0);
+    return rest;
+  }
+}
+
+function lastBlock(data: Uint8Array): Uint8Array {
+  return data.slice(data.length - BLOCK);
+}
+
+/** AES-CBC with PKCS#7 padding (RFC 5652, 6.3), streamed through WebCrypto. */
+export class WebCryptoCbcEncryptor {
+  private readonly blocks = new BlockBuffer();
+  private constructor(
+    private readonly subtle: Subtle,
+    private readonly key: CryptoKey,
+    private iv: Uint8Array,
+  ) {}
+
+  static async create(subtle: Subtle, key: Uint8Array, iv: Uint8Array): Promise<WebCryptoCbcEncryptor> {
+    if (iv.length !== BLOCK)
+      throw new CryptoError("INVALID_ARGUMENT", `AES-CBC: IV must be 16 bytes, got ${iv.length}`);
+    return new WebCryptoCbcEncryptor(subtle, await importAesKey(subtle, key, "AES-CBC"), iv.slice());
+  }
+
+  async update(data: Uint8Array): Promise<Uint8Array> {
+    const blocks = this.blocks.take(data, 0);
+    if (blocks.length === 0) return new Uint8Array(0);
+    // WebCrypto always pads: the last output block is padding of a whole-block input; drop it.
+    const out = new Uint8Array(
+      await this.subtle.encrypt({ name: "AES-CBC", iv: bufferSource(this.iv) }, this.key, bufferSource(blocks)),
+    );
+    const ciphertext = out.subarray(0, blocks.length);
+    this.iv = lastBlock(ciphertext);
+    return ciphertext;
+  }
+
+  /** Nothing to free: the key lives in WebCrypto, which forgets it with the CryptoKey. */
+  dispose(): void {}
+
+  async final(): Promise<Uint8Array> {
+    const rest = this.blocks.rest();
+    return new Uint8Array(
+      await this.subtle.encrypt({ name: "AES-CBC", iv: bufferSource(this.iv) }, this.key, bufferSource(rest)),
+    );
+  }
+}
+
+/** AES-CBC decryption with PKCS#7 padding; the padding is checked by WebCrypto in final only. */
+export class WebCryptoCbcDecryptor {
+  private readonly blocks = new BlockBuffer();
+  private readonly fullPadding = new Uint8Array(BLOCK).fill(BLOCK);
+  private constructor(
+    private readonly subtle: Subtle,
+    private readonly key: CryptoKey,
+    private iv: Uint8Array,
+  ) {}
+
+  static async create(subtle: Subtle, key: Uint8Array, iv: Uint8Array): Promise<WebCryptoCbcDecryptor> {
+    if (iv.length !== BLOCK)
+      throw new CryptoError("INVALID_ARGUMENT", `AES-CBC: IV must be 16 bytes, got ${iv.length}`);
+    return new WebCryptoCbcDecryptor(subtle, await importAesKey(subtle, key, "AES-CBC"), iv.slice());
+  }
+
+  async update(data: Uint8Array): Promise<Uint8Array> {
+    // The last block is held back for final: it carries the padding.
+    const blocks = this.blocks.take(data, BLOCK);
+    if (blocks.length === 0) return new Uint8Array(0);
+    // WebCrypto checks padding on every call. Append a block that decrypts to a full padding block:
+    // C* = E_K(P* xor C_last) with P* = 16 x 0x10 (first block of a CBC encryption with IV C_last).
+    const lastCiphertext = lastBlock(blocks);
+    const suffix = new Uint8Array(
+      await this.subtle.encrypt({ name: "AES-CBC", iv: bufferSource(lastCiphertext) }, this.key, this.fullPadding),
+    ).subarray(0, BLOCK);
+    const plaintext = await this.subtle.decrypt(
+      { name: "AES-CBC", iv: bufferSource(this.iv) },
+      this.key,
+      bufferSource(concatBytes(blocks, suffix)),
+    );
+    this.iv = lastCiphertext;
+    return new Uint8Array(plaintext);
+  }
+
+  dispose(): void {}
+
+  async final(): Promise<Uint8Array> {
+    const rest = this.blocks.rest();
+    if (rest.length !== BLOCK) throw new CryptoError("DECRYPTION_FAILED", "AES-CBC decrypt: decryption failed");
+    try {
+      return new Uint8Array(
+        await this.subtle.decrypt({ name: "AES-CBC", iv: bufferSource(this.iv) }, this.key, bufferSource(rest)),
+      );
+    } catch {
+      // One error for bad padding and wrong key alike (no padding oracle).
+      throw new CryptoError("DECRYPTION_FAILED", "AES-CBC decrypt: decryption failed");
+    }
+  }
+}
+
+/** Adds `blocks` to the low `counterBits` bits of a big-endian counter block (others unchanged). */
+export function addToCounter(counter: Uint8Array, blocks: number, counterBits: 32 | 128): Uint8Array {
+  const out = counter.slice();
+  let carry = blocks;
+  const lowest = counterBits === 32 ? BLOCK - 4 : 0;
+  for (let i = BLOCK - 1; i >= lowest && carry > 0; i--) {
+    const sum = out[i]! + (carry % 256);
+    out[i] = sum & 0xff;
+    carry = Math.floor(carry / 256) + (sum >> 8);
+  }
+  return out;
+}
+
+/** AES-CTR (NIST SP 800-38A 6.5) over a `counterBits`-bit big-endian counter, streamed. */
+export class WebCryptoCtr {
+  private readonly blocks = new BlockBuffer();
+  private constructor(
+    private readonly subtle: Subtle,
+    private readonly key: CryptoKey,
+    private counter: Uint8Array,
+    private readonly counterBits: 32 | 128,
+  ) {}
+
+  static async create(
+    subtle: Subtle,
+    key: Uint8Array,
+    counterBlock: Uint8Array,
+    counterBits: 32 | 128 = 128,
+  ): Promise<WebCryptoCtr> {
+    if (counterBlock.length !== BLOCK) {
+      throw new CryptoError("INVALID_ARGUMENT", `AES-CTR: counter block must be 16 bytes, got ${counterBlock.length}`);
+    }
+    return new WebCryptoCtr(subtle, await importAesKey(subtle, key, "AES-CTR"), counterBlock.slice(), counterBits);
+  }
+
+  private async run(data: Uint8Array): Promise<Uint8Array> {
+    if (data.length === 0) return new Uint8Array(0);
+    const params = { name: "AES-CTR", counter: bufferSource(this.counter), length: this.counterBits };
+    const out = new Uint8Array(await this.subtle.encrypt(params, this.key, bufferSource(data)));
+    this.counter = addToCounter(this.counter, Math.ceil(data.length / BLOCK), this.counterBits);
+    return out;
+  }
+
+  update(data: Uint8Array): Promise<Uint8Array> {
+    return this.run(this.blocks.take(data, 0));
+  }
+
+  final(): Promise<Uint8Array> {
+    return this.run(this.blocks.rest());
+  }
+
+  dispose(): void {}
+}
+
+/** E_K(block): the CTR keystream of one block, used for H = E_K(0^128) and E_K(J0). */
+async function encryptBlock(subtle: Subtle, key: Uint8Array, block: Uint8Array): Promise<Uint8Array> {
+  const ctr = await WebCryptoCtr.create(subtle, key, block);
+  return ctr.update(new Uint8Array(BLOCK));
+}
+
+interface GcmParts {
+  ctr: WebCryptoCtr;
+  ghash: Ghash;
+  encryptedJ0: Uint8Array;
+  aadLength: number;
+}
+
+async function gcmSetup(
+  subtle: Subtle,
+  core: AesCore,
+  key: Uint8Array,
+  iv: Uint8Array,
+  aad: Uint8Array,
+  tagLength: number,
+): Promise<GcmParts> {
+  if (tagLength < 12 || tagLength > 16) {
+    throw new CryptoError("INVALID_ARGUMENT", `AES-GCM: tag length must be 12..16 bytes, got ${tagLength}`);
+  }
+  if (iv.length === 0) throw new CryptoError("INVALID_ARGUMENT", "AES-GCM: IV must not be empty");
+  // SP 800-38D 7.1: H = E_K(0^128); J0 from the IV; the payload uses inc32(J0) onwards.
+  const h = await encryptBlock(subtle, key, new Uint8Array(BLOCK));
+  const j0 = gcmCounterBlock0(core, h, iv);
+  const encryptedJ0 = await encryptBlock(subtle, key, j0);
+  const ctr = await WebCryptoCtr.create(subtle, key, addToCounter(j0, 1, 32), 32);
+  const ghash = new Ghash(core, h);
+  h.fill(0);
+  ghash.update(aad);
+  ghash.padBlock();
+  return { ctr, ghash, encryptedJ0, aadLength: aad.length };
+}
+
+function gcmTag(parts: GcmParts, ciphertextLength: number, tagLength: number): Uint8Array {
+  const s = parts.ghash.finish(parts.aadLength, ciphertextLength);
+  const tag = new Uint8Array(tagLength);
+  for (let i = 0; i < tagLength; i++) tag[i] = s[i]! ^ parts.encryptedJ0[i]!;
+  return tag;
+}
+
+/** AES-GCM encryption: WebCrypto AES-CTR for the payload, the core's GHASH for the tag. */
+export class WebCryptoGcmEncryptor {
+  private ciphertextLength = 0;
+  private constructor(
+    private readonly parts: GcmParts,
+    private readonly tagLength: number,
+  ) {}
+
+  static async create(
+    subtle: Subtle,
+    core: AesCore,
+    key: Uint8Array,
+    iv: Uint8Array,
+    aad: Uint8Array = new Uint8Array(0),
+    tagLength = 16,
+  ): Promise<WebCryptoGcmEncryptor> {
+    return new WebCryptoGcmEncryptor(await gcmSetup(subtle, core, key, iv, aad, tagLength), tagLength);
+  }
+
+  async update(data: Uint8Array): Promise<Uint8Array> {
+    const ciphertext = await this.parts.ctr.update(data);
+    this.parts.ghash.update(ciphertext);
+    this.ciphertextLength += ciphertext.length;
+    return ciphertext;
+  }
+
+  async final(): Promise<{ data: Uint8Array; tag: Uint8Array }> {
+    const data = await this.parts.ctr.final();
+    this.parts.ghash.update(data);
+    this.ciphertextLength += data.length;
+    return { data, tag: gcmTag(this.parts, this.ciphertextLength, this.tagLength) };
+  }
+
+  dispose(): void {
+    this.parts.ghash.dispose();
+  }
+}
+
+/**
+ * AES-GCM decryption. `update` returns plaintext that is NOT yet authenticated: a caller must not
+ * release any of it before `final(tag)` has returned (it throws AUTH_TAG_MISMATCH otherwise).
+ */
+export class WebCryptoGcmDecryptor {
+  private ciphertextLength = 0;
+  private constructor(
+    private readonly parts: GcmParts,
+    private readonly tagLength: number,
+  ) {}
+
+  static async create(
+    subtle: Subtle,
+    core: AesCore,
+    key: Uint8Array,
+    iv: Uint8Array,
+    aad: Uint8Array = new Uint8Array(0),
+    tagLength = 16,
+  ): Promise<WebCryptoGcmDecryptor> {
+    return new WebCryptoGcmDecryptor(await gcmSetup(subtle, core, key, iv, aad, tagLength), tagLength);
+  }
+
+  update(data: Uint8Array): Promise<Uint8Array> {
+    this.parts.ghash.update(data);
+    this.ciphertextLength += data.length;
+    return this.parts.ctr.update(data);
+  }
+
+  async final(tag: Uint8Array): Promise<Uint8Array> {
+    if (tag.length !== this.tagLength) {
+      throw new CryptoError("INVALID_ARGUMENT", `AES-GCM: expected a ${this.tagLength}-byte tag, got ${tag.length}`);
+    }
+    const data = await this.parts.ctr.final();
+    const expected = gcmTag(this.parts, this.ciphertextLength, this.tagLength);
+    if (!constantTimeEqual(expected, tag)) {
+      throw new CryptoError("AUTH_TAG_MISMATCH", "AES-GCM decrypt: authentication tag does not match");
+    }
+    return data;
+  }
+
+  dispose(): void {
+    this.parts.ghash.dispose();
+  }
+}

@@ -1,0 +1,76 @@
+// The one typed interface of the crypto core, the same in every host. Hosts reach it in a worker
+// (Web Worker or worker_threads) through comlink, or in process; every method is async either way.
+import type { HashAlgorithm } from "../hash/index.js";
+
+export type { HashAlgorithm };
+
+/** Symmetric ciphers of the core. Names as in OpenSSL and `mailseal encrypt --cipher`. */
+export type CipherName =
+  | "aes-128-cbc"
+  | "aes-192-cbc"
+  | "aes-256-cbc"
+  | "aes-128-ctr"
+  | "aes-192-ctr"
+  | "aes-256-ctr"
+  | "aes-128-gcm"
+  | "aes-192-gcm"
+  | "aes-256-gcm";
+
+export interface CipherParams {
+  cipher: CipherName;
+  key: Uint8Array;
+  /** CBC: 16 bytes. CTR: the 16-byte initial counter block. GCM: any non-empty length (12 is usual). */
+  iv: Uint8Array;
+  /** GCM only: additional authenticated data. */
+  aad?: Uint8Array;
+  /** GCM only: 12..16 bytes, default 16. */
+  tagLength?: number;
+}
+
+/** Which implementation carries bulk AES. Streaming hashes, GHASH, base64 and RSA are always WASM. */
+export type AesPath = "wasm" | "webcrypto";
+
+export interface CoreOptions {
+  /** `auto` picks SIMD where the engine validates it. */
+  build?: "simd" | "baseline" | "auto";
+  /** `auto` measures both once and keeps the faster (WebCrypto wins where AES is in hardware). */
+  aes?: AesPath | "auto";
+}
+
+export interface CoreInfo {
+  build: "simd" | "baseline";
+  aes: AesPath;
+}
+
+export interface EncryptStream {
+  /** Returns the output ready so far (it may lag the input by up to one block). */
+  update(data: Uint8Array): Promise<Uint8Array>;
+  /** The rest of the output; for GCM also the tag. Frees the stream. */
+  final(): Promise<{ data: Uint8Array; tag?: Uint8Array }>;
+  /** Frees the stream without finishing (wipes its key schedule). */
+  dispose(): void;
+}
+
+export interface DecryptStream {
+  /**
+   * Returns plaintext ready so far. For GCM it is not yet authenticated: release none of it before
+   * `final` resolved.
+   */
+  update(data: Uint8Array): Promise<Uint8Array>;
+  /** The rest of the plaintext. GCM: pass the tag; throws AUTH_TAG_MISMATCH. CBC: DECRYPTION_FAILED. */
+  final(tag?: Uint8Array): Promise<Uint8Array>;
+  dispose(): void;
+}
+
+export interface DigestStream {
+  update(data: Uint8Array): Promise<void>;
+  /** The digest or MAC. Frees the stream. */
+  digest(): Promise<Uint8Array>;
+  dispose(): void;
+}
+
+export interface TextStream {
+  update(data: Uint8Array): Promise<Uint8Array>;
+  final(): Promise<Uint8Array>;
+  dispose(): void;
+}

@@ -1,0 +1,254 @@
+// The crypto core's service object: what a worker exposes through comlink, or what a host uses in
+// process. It owns one instantiated WASM build and the choice of AES path.
+import { proxy, transfer } from "comlink";
+import {
+  AesCbcDecryptor,
+  AesCbcEncryptor,
+  AesCtr,
+  AesGcmDecryptor,
+  AesGcmEncryptor,
+  aesKeyUnwrap,
+  aesKeyUnwrapPad,
+  aesKeyWrap,
+  aesKeyWrapPad,
+} from "../aes/index.js";
+import { Base64Decoder, Base64Encoder, type Base64EncoderOptions } from "../base64/index.js";
+import { CryptoError } from "../errors.js";
+import { Hash, Hmac, type HashAlgorithm } from "../hash/index.js";
+import { baselineWasm, engineHasSimd, simdWasm } from "../wasm/builds.js";
+import type { CoreExports } from "../wasm/exports.js";
+import { instantiateCore, type WasmCore } from "../wasm/instance.js";
+import type {
+  AesPath,
+  CipherName,
+  CipherParams,
+  CoreInfo,
+  CoreOptions,
+  DecryptStream,
+  DigestStream,
+  EncryptStream,
+  TextStream,
+} from "./api.js";
+import {
+  WebCryptoCbcDecryptor,
+  WebCryptoCbcEncryptor,
+  WebCryptoCtr,
+  WebCryptoGcmDecryptor,
+  WebCryptoGcmEncryptor,
+} from "./aes-webcrypto.js";
+import { chooseAesPath } from "./select-aes-path.js";
+
+/** How results leave the service: as they are (in process) or as transferables and proxies (worker). */
+interface Marshal {
+  object<T extends object>(value: T): T;
+  bytes(value: Uint8Array): Uint8Array;
+}
+
+const inProcess: Marshal = { object: (value) => value, bytes: (value) => value };
+const acrossWorker: Marshal = {
+  object: (value) => proxy(value),
+  // Moves the result's buffer to the caller instead of copying it (the core keeps no reference).
+  bytes: (value) => transfer(value, [value.buffer]),
+};
+
+type Mode = "cbc" | "ctr" | "gcm";
+
+interface SymmetricStream {
+  update(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  dispose(): void;
+}
+
+export class CoreService {
+  private constructor(
+    private readonly core: WasmCore<CoreExports>,
+    private readonly aesPath: AesPath,
+    private readonly marshal: Marshal,
+  ) {}
+
+  /** Instantiates the core. `marshal` is set by the worker entry so results cross as transferables. */
+  static async open(options: CoreOptions = {}, { marshal = false } = {}): Promise<CoreService> {
+    const build = options.build ?? "auto";
+    const simd = build === "simd" || (build === "auto" && engineHasSimd());
+    const core = await instantiateCore<CoreExports>(simd ? simdWasm : baselineWasm, simd);
+    const aes = await chooseAesPath(options.aes ?? "auto", core, globalThis.crypto?.subtle);
+    return new CoreService(core, aes, marshal ? acrossWorker : inProcess);
+  }
+
+  async info(): Promise<CoreInfo> {
+    return { build: this.core.simd ? "simd" : "baseline", aes: this.aesPath };
+  }
+
+  // --- symmetric encryption -------------------------------------------------------------------
+
+  async createEncryptor(params: CipherParams): Promise<EncryptStream> {
+    const mode = checkCipherParams(params);
+    const { key, iv } = params;
+    const m = this.marshal;
+    if (mode === "gcm") {
+      const aad = params.aad ?? new Uint8Array(0);
+      const tagLength = params.tagLength ?? 16;
+      if (this.useWebCrypto(key)) {
+        const gcm = await WebCryptoGcmEncryptor.create(subtle(), this.core, key, iv, aad, tagLength);
+        return m.object({
+          update: async (data: Uint8Array) => m.bytes(await gcm.update(data)),
+          final: async () => {
+            const { data, tag } = await gcm.final();
+            return { data: m.bytes(data), tag };
+          },
+          dispose: () => gcm.dispose(),
+        });
+      }
+      const gcm = new AesGcmEncryptor(this.core, key, iv, tagLength);
+      gcm.aad(aad);
+      return m.object({
+        update: async (data: Uint8Array) => m.bytes(gcm.update(data)),
+        final: async () => ({ data: new Uint8Array(0), tag: gcm.final() }),
+        dispose: () => gcm.dispose(),
+      });
+    }
+    const stream = await this.symmetricStream(mode, key, iv, "encrypt");
+    return m.object({
+      update: async (data: Uint8Array) => m.bytes(await stream.update(data)),
+      final: async () => ({ data: m.bytes(await stream.final()) }),
+      dispose: () => stream.dispose(),
+    });
+  }
+
+  async createDecryptor(params: CipherParams): Promise<DecryptStream> {
+    const mode = checkCipherParams(params);
+    const { key, iv } = params;
+    const m = this.marshal;
+    if (mode === "gcm") {
+      const aad = params.aad ?? new Uint8Array(0);
+      const tagLength = params.tagLength ?? 16;
+      const checkTag = (tag: Uint8Array | undefined): Uint8Array => {
+        if (tag?.length !== tagLength) {
+          throw new CryptoError("INVALID_ARGUMENT", `${params.cipher}: final needs the ${tagLength}-byte tag`);
+        }
+        return tag;
+      };
+      if (this.useWebCrypto(key)) {
+        const gcm = await WebCryptoGcmDecryptor.create(subtle(), this.core, key, iv, aad, tagLength);
+        return m.object({
+          update: async (data: Uint8Array) => m.bytes(await gcm.update(data)),
+          final: async (tag?: Uint8Array) => m.bytes(await gcm.final(checkTag(tag))),
+          dispose: () => gcm.dispose(),
+        });
+      }
+      const gcm = new AesGcmDecryptor(this.core, key, iv);
+      gcm.aad(aad);
+      return m.object({
+        update: async (data: Uint8Array) => m.bytes(gcm.update(data)),
+        final: async (tag?: Uint8Array) => {
+          gcm.final(checkTag(tag));
+          return new Uint8Array(0);
+        },
+        dispose: () => gcm.dispose(),
+      });
+    }
+    const stream = await this.symmetricStream(mode, key, iv, "decrypt");
+    return m.object({
+      update: async (data: Uint8Array) => m.bytes(await stream.update(data)),
+      final: async (tag?: Uint8Array) => {
+        if (tag !== undefined) throw new CryptoError("INVALID_ARGUMENT", `${params.cipher}: there is no tag`);
+        return m.bytes(await stream.final());
+      },
+      dispose: () => stream.dispose(),
+    });
+  }
+
+  /** WebCrypto carries AES when chosen, except AES-192, which Chromium's WebCrypto does not offer. */
+  private useWebCrypto(key: Uint8Array): boolean {
+    return this.aesPath === "webcrypto" && key.length !== 24;
+  }
+
+  private async symmetricStream(
+    mode: "cbc" | "ctr",
+    key: Uint8Array,
+    iv: Uint8Array,
+    direction: "encrypt" | "decrypt",
+  ): Promise<SymmetricStream & { final(): Uint8Array | Promise<Uint8Array> }> {
+    if (this.useWebCrypto(key)) {
+      if (mode === "ctr") return WebCryptoCtr.create(subtle(), key, iv);
+      return direction === "encrypt"
+        ? WebCryptoCbcEncryptor.create(subtle(), key, iv)
+        : WebCryptoCbcDecryptor.create(subtle(), key, iv);
+    }
+    if (mode === "ctr") return new AesCtr(this.core, key, iv);
+    return direction === "encrypt" ? new AesCbcEncryptor(this.core, key, iv) : new AesCbcDecryptor(this.core, key, iv);
+  }
+
+  /** RFC 3394 AES key wrap, or RFC 5649 with padding when `padded`. */
+  async wrapKey(kek: Uint8Array, keyData: Uint8Array, { padded = false } = {}): Promise<Uint8Array> {
+    return (padded ? aesKeyWrapPad : aesKeyWrap)(this.core, kek, keyData);
+  }
+
+  /** Inverse of wrapKey; DECRYPTION_FAILED when the integrity check fails. */
+  async unwrapKey(kek: Uint8Array, wrapped: Uint8Array, { padded = false } = {}): Promise<Uint8Array> {
+    return (padded ? aesKeyUnwrapPad : aesKeyUnwrap)(this.core, kek, wrapped);
+  }
+
+  // --- hashes and MACs ------------------------------------------------------------------------
+
+  async createHash(alg: HashAlgorithm): Promise<DigestStream> {
+    return this.digestStream(new Hash(this.core, alg));
+  }
+
+  async createHmac(alg: HashAlgorithm, key: Uint8Array): Promise<DigestStream> {
+    return this.digestStream(new Hmac(this.core, alg, key));
+  }
+
+  private digestStream(digest: Hash | Hmac): DigestStream {
+    return this.marshal.object({
+      update: async (data: Uint8Array) => void digest.update(data),
+      digest: async () => {
+        try {
+          return digest.digest();
+        } finally {
+          digest.dispose();
+        }
+      },
+      dispose: () => digest.dispose(),
+    });
+  }
+
+  // --- base64 (RFC 2045 6.8 transfer encoding) ------------------------------------------------
+
+  async createBase64Encoder(options: Base64EncoderOptions): Promise<TextStream> {
+    return this.textStream(new Base64Encoder(this.core, options));
+  }
+
+  async createBase64Decoder(): Promise<TextStream> {
+    return this.textStream(new Base64Decoder(this.core));
+  }
+
+  private textStream(stream: Base64Encoder | Base64Decoder): TextStream {
+    const m = this.marshal;
+    return m.object({
+      update: async (data: Uint8Array) => m.bytes(stream.update(data)),
+      final: async () => m.bytes(stream.final()),
+      dispose: () => stream.dispose(),
+    });
+  }
+}
+
+function subtle(): SubtleCrypto {
+  return globalThis.crypto.subtle;
+}
+
+/** Parses the cipher name and checks the parameters that do not depend on the AES path. */
+function checkCipherParams(params: CipherParams): Mode {
+  const match = /^aes-(128|192|256)-(cbc|ctr|gcm)$/.exec(params.cipher);
+  if (!match) throw new CryptoError("UNSUPPORTED_ALGORITHM", `unknown cipher ${JSON.stringify(params.cipher)}`);
+  const mode = match[2] as Mode;
+  const keyLength = Number(match[1]) / 8;
+  if (params.key.length !== keyLength) {
+    throw new CryptoError("INVALID_KEY", `${params.cipher}: key must be ${keyLength} bytes, got ${params.key.length}`);
+  }
+  if (mode !== "gcm" && (params.aad !== undefined || params.tagLength !== undefined)) {
+    throw new CryptoError("INVALID_ARGUMENT", `${params.cipher}: aad and tagLength apply to GCM only`);
+  }
+  return mode;
+}
+
+export type { CipherName };

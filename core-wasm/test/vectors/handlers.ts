@@ -1,0 +1,6 @@
+// Every Wycheproof handler of the core, for run.ts, the vitest suites and the browser vector worker.
+import { handlers as aes } from "./aes.js";
+import { handlers as hash } from "./hash.js";
+import type { VectorFileHandler } from "./types.js";
+
+export const vectorHandlers: readonly VectorFileHandler[] = [...aes, ...hash];
