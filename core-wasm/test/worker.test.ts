@@ -21,7 +21,7 @@ describe.each(variants)("core in a worker_threads worker, $build build, $aes AES
   afterAll(() => worker.close());
 
   it("runs the requested build and path", async () => {
-    expect(await worker.core.info()).toEqual({ build, aes });
+    expect(await worker.core.info()).toMatchObject({ build, aes });
   });
 
   it.each(portableCases.map((c) => [c.name, c] as const))("%s", async (_name, testCase) => {

@@ -40,6 +40,8 @@ export interface CoreOptions {
 export interface CoreInfo {
   build: "simd" | "baseline";
   aes: AesPath;
+  /** Size of the core's linear memory now: it stays a few MiB whatever the size of the data streamed. */
+  memoryBytes: number;
 }
 
 export interface EncryptStream {

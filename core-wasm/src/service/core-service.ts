@@ -75,7 +75,11 @@ export class CoreService {
   }
 
   async info(): Promise<CoreInfo> {
-    return { build: this.core.simd ? "simd" : "baseline", aes: this.aesPath };
+    return {
+      build: this.core.simd ? "simd" : "baseline",
+      aes: this.aesPath,
+      memoryBytes: this.core.exports.memory.buffer.byteLength,
+    };
   }
 
   // --- symmetric encryption -------------------------------------------------------------------
