@@ -156,8 +156,79 @@ async function expectCode(what: string, code: string, run: () => Promise<unknown
   throw new Error(`${what}: expected error code ${code}, but it succeeded`);
 }
 
+const hashes = ["SHA-1", "SHA-256", "SHA-384", "SHA-512"] as const;
+
+const digestCases: PortableCase[] = hashes.flatMap((alg, i) => [
+  {
+    name: `${alg} matches WebCrypto on random data and chunk splits`,
+    async run(core) {
+      const next = prng(2000 + i);
+      for (const length of [0, 1, 55, 56, 64, 111, 112, 128, 1000, 200_000]) {
+        const data = randomBytes(length);
+        const stream = await core.createHash(alg);
+        for (const piece of split(data, next)) await stream.update(piece);
+        const expected = new Uint8Array(await subtle.digest(alg, data));
+        assertEqualBytes(await stream.digest(), expected, `${alg} of ${length} bytes`);
+      }
+    },
+  },
+  {
+    name: `HMAC-${alg} matches WebCrypto for short, block-sized and long keys`,
+    async run(core) {
+      const next = prng(3000 + i);
+      for (const keyLength of [1, 20, 64, 65, 128, 129, 300]) {
+        const key = randomBytes(keyLength);
+        const data = randomBytes(next(5000));
+        const reference = await subtle.importKey("raw", key, { name: "HMAC", hash: alg }, false, ["sign"]);
+        const expected = new Uint8Array(await subtle.sign("HMAC", reference, data));
+        const stream = await core.createHmac(alg, key);
+        for (const piece of split(data, next)) await stream.update(piece);
+        assertEqualBytes(await stream.digest(), expected, `HMAC-${alg} with a ${keyLength}-byte key`);
+      }
+    },
+  },
+]);
+
+const latin1 = (bytes: Uint8Array): string => Array.from(bytes, (b) => String.fromCharCode(b)).join("");
+
+const base64Cases: PortableCase[] = [
+  {
+    name: "base64 encoder wraps at 76 columns with CRLF and matches btoa; the decoder inverts it",
+    async run(core) {
+      const next = prng(4000);
+      for (const length of [0, 1, 2, 3, 56, 57, 58, 114, 1000, 100_000]) {
+        const data = randomBytes(length);
+        const encoder = await core.createBase64Encoder({ lineLength: 76 });
+        const parts: Uint8Array[] = [];
+        for (const piece of split(data, next)) parts.push(await encoder.update(piece));
+        parts.push(await encoder.final());
+        const text = latin1(concat(parts));
+        const expected = (btoa(latin1(data)).match(/.{1,76}/g) ?? []).join("\r\n");
+        if (text !== expected) throw new Error(`base64 of ${length} bytes: wrapped text differs from btoa`);
+        const decoder = await core.createBase64Decoder();
+        const decoded: Uint8Array[] = [];
+        for (const piece of split(concat(parts), next)) decoded.push(await decoder.update(piece));
+        decoded.push(await decoder.final());
+        assertEqualBytes(concat(decoded), data, `base64 decode of ${length} bytes`);
+      }
+    },
+  },
+  {
+    name: "base64 decoder rejects characters outside the alphabet with MALFORMED_BASE64",
+    async run(core) {
+      const decoder = await core.createBase64Decoder();
+      await expectCode("base64 with '*'", "MALFORMED_BASE64", async () => {
+        await decoder.update(new TextEncoder().encode("QUJD*RUZH"));
+        await decoder.final();
+      });
+    },
+  },
+];
+
 export const portableCases: PortableCase[] = [
   ...ciphers.map((cipher, i) => cipherCase(cipher, 1000 + i)),
+  ...digestCases,
+  ...base64Cases,
   {
     name: "a tampered GCM tag fails with AUTH_TAG_MISMATCH, and the code survives the worker boundary",
     async run(core) {
