@@ -1,2 +1,3 @@
 // Entry point of the crypto core: every export of the WebAssembly module is re-exported here.
 export * from "./mem";
+export * from "./rsa";
