@@ -1,3 +1,4 @@
 // Entry point of the crypto core: every export of the WebAssembly module is re-exported here.
 export * from "./mem";
+export * from "./hash";
 export * from "./rsa";

@@ -1,0 +1,149 @@
+// Host binding of the hash area: streaming SHA-1/SHA-2 (FIPS 180-4) and HMAC (RFC 2104).
+import { CryptoError } from "../errors.js";
+import { IO_CHUNK, type BaseExports, type WasmCore } from "../wasm/instance.js";
+
+export type HashAlgorithm = "SHA-1" | "SHA-256" | "SHA-384" | "SHA-512";
+
+/** Exports of assembly/hash/index.ts. Every function returns a byte count or a negative Status. */
+export interface HashExports {
+  hash_ctx_size(alg: number): number;
+  hash_digest_size(alg: number): number;
+  hash_init(ctx: number, alg: number): number;
+  hash_update(ctx: number, data: number, len: number): number;
+  hash_final(ctx: number, out: number): number;
+  hmac_ctx_size(alg: number): number;
+  hmac_init(ctx: number, alg: number, key: number, keyLen: number): number;
+  hmac_update(ctx: number, data: number, len: number): number;
+  hmac_final(ctx: number, out: number): number;
+}
+
+export type HashCore = WasmCore<BaseExports & HashExports>;
+
+/** Mirrors enum HashAlg of assembly/hash/alg.ts. */
+const algIds: Record<HashAlgorithm, number> = {
+  "SHA-1": 1,
+  "SHA-256": 2,
+  "SHA-384": 3,
+  "SHA-512": 4,
+};
+
+/** The core's identifier for `alg`; throws for names outside HashAlgorithm (callers may pass untyped input). */
+export function hashAlgId(alg: HashAlgorithm): number {
+  const id = Object.hasOwn(algIds, alg) ? algIds[alg] : undefined;
+  if (id === undefined) {
+    throw new CryptoError(
+      "UNSUPPORTED_ALGORITHM",
+      `hash: unknown algorithm ${JSON.stringify(alg)}, expected SHA-1, SHA-256, SHA-384 or SHA-512`,
+    );
+  }
+  return id;
+}
+
+/** Shared life cycle of Hash and Hmac: one context block, fed in IO_CHUNK slices, freed by dispose. */
+abstract class StreamingDigest {
+  private ctx: number;
+  private readonly ctxSize: number;
+
+  protected constructor(
+    protected readonly core: HashCore,
+    protected readonly label: string,
+    ctxSize: number,
+  ) {
+    this.ctxSize = core.check(ctxSize, label);
+    this.ctx = core.alloc(this.ctxSize);
+  }
+
+  protected abstract updateExport(ctx: number, data: number, len: number): number;
+  protected abstract finalExport(ctx: number, out: number): number;
+
+  protected context(operation: string): number {
+    if (this.ctx === 0) throw new CryptoError("INVALID_STATE", `${this.label} ${operation}: used after dispose()`);
+    return this.ctx;
+  }
+
+  update(data: Uint8Array): this {
+    const ctx = this.context("update");
+    const { core } = this;
+    let offset = 0;
+    do {
+      const slice = data.subarray(offset, offset + IO_CHUNK);
+      core.write(core.inPtr, slice);
+      core.check(this.updateExport(ctx, core.inPtr, slice.length), `${this.label} update`);
+      offset += slice.length;
+    } while (offset < data.length);
+    return this;
+  }
+
+  /** The digest or tag. The object is finished afterwards: update() and digest() then throw INVALID_STATE. */
+  digest(): Uint8Array {
+    const ctx = this.context("digest");
+    const length = this.core.check(this.finalExport(ctx, this.core.outPtr), `${this.label} digest`);
+    const result = this.core.read(this.core.outPtr, length);
+    this.core.bytes().fill(0, this.core.outPtr, this.core.outPtr + length);
+    return result;
+  }
+
+  /** Wipes and frees the context. Safe to call more than once. */
+  dispose(): void {
+    if (this.ctx === 0) return;
+    this.core.free(this.ctx, this.ctxSize);
+    this.ctx = 0;
+  }
+}
+
+/** Streaming SHA-1 / SHA-256 / SHA-384 / SHA-512. */
+export class Hash extends StreamingDigest {
+  constructor(core: HashCore, alg: HashAlgorithm) {
+    const id = hashAlgId(alg);
+    super(core, alg, core.exports.hash_ctx_size(id));
+    core.check(core.exports.hash_init(this.context("init"), id), `${alg} init`);
+  }
+
+  protected updateExport(ctx: number, data: number, len: number): number {
+    return this.core.exports.hash_update(ctx, data, len);
+  }
+
+  protected finalExport(ctx: number, out: number): number {
+    return this.core.exports.hash_final(ctx, out);
+  }
+}
+
+/** Streaming HMAC (RFC 2104) with any key length; the key is not kept, only the keyed hash states. */
+export class Hmac extends StreamingDigest {
+  constructor(core: HashCore, alg: HashAlgorithm, key: Uint8Array) {
+    const id = hashAlgId(alg);
+    super(core, `HMAC-${alg}`, core.exports.hmac_ctx_size(id));
+    const keyPtr = core.alloc(key);
+    try {
+      core.check(core.exports.hmac_init(this.context("init"), id, keyPtr, key.length), `HMAC-${alg} init`);
+    } finally {
+      core.free(keyPtr, key.length);
+    }
+  }
+
+  protected updateExport(ctx: number, data: number, len: number): number {
+    return this.core.exports.hmac_update(ctx, data, len);
+  }
+
+  protected finalExport(ctx: number, out: number): number {
+    return this.core.exports.hmac_final(ctx, out);
+  }
+}
+
+export function hash(core: HashCore, alg: HashAlgorithm, data: Uint8Array): Uint8Array {
+  const h = new Hash(core, alg);
+  try {
+    return h.update(data).digest();
+  } finally {
+    h.dispose();
+  }
+}
+
+export function hmac(core: HashCore, alg: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
+  const h = new Hmac(core, alg, key);
+  try {
+    return h.update(data).digest();
+  } finally {
+    h.dispose();
+  }
+}
