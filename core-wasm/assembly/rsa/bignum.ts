@@ -9,30 +9,30 @@ export function montSize(limbs: i32): usize {
   return 8 + ((<usize>limbs) << 3);
 }
 
-@inline export function montLimbs(mm: usize): i32 {
+export function montLimbs(mm: usize): i32 {
   return load<i32>(mm);
 }
 
-@inline export function montModulus(mm: usize): usize {
+export function montModulus(mm: usize): usize {
   return mm + 8;
 }
 
-@inline function montRR(mm: usize): usize {
+function montRR(mm: usize): usize {
   return mm + 8 + ((<usize>load<i32>(mm)) << 2);
 }
 
 /** All-ones when x == 0, else zero (no branch). */
-@inline export function ctIsZero(x: u32): u32 {
+export function ctIsZero(x: u32): u32 {
   return <u32>((<i32>(~x & (x - 1))) >> 31);
 }
 
 /** All-ones when a == b, else zero. */
-@inline export function ctEq(a: u32, b: u32): u32 {
+export function ctEq(a: u32, b: u32): u32 {
   return ctIsZero(a ^ b);
 }
 
 /** All-ones when a < b (both below 2^31), else zero. */
-@inline export function ctLt(a: u32, b: u32): u32 {
+export function ctLt(a: u32, b: u32): u32 {
   return <u32>((<i32>(a - b)) >> 31);
 }
 
@@ -242,7 +242,7 @@ export function montSetup(mm: usize, limbs: i32, mod: usize, modLen: i32, tmp: u
   const topBits = bits & 31;
   if (topBits != 0) {
     const at = rr + ((<usize>(bits >> 5)) << 2);
-    store<u32>(at, load<u32>(at) & ((<u32>1 << (<u32>topBits)) - 1));
+    store<u32>(at, load<u32>(at) & (((<u32>1) << (<u32>topBits)) - 1));
   }
   const total = limbs << 5;
   let j = total;
@@ -287,12 +287,12 @@ function ctLookup(r: usize, table: usize, index: u32, limbs: i32): void {
 }
 
 /** Bits [pos, pos + width) of a limb array (positions public, value secret). */
-@inline function exponentBits(exp: usize, expLimbs: i32, pos: i32, width: i32): u32 {
+function exponentBits(exp: usize, expLimbs: i32, pos: i32, width: i32): u32 {
   const li = pos >> 5;
   const sh = <u32>(pos & 31);
   let v = load<u32>(exp + ((<usize>li) << 2)) >>> sh;
   if (sh + <u32>width > 32 && li + 1 < expLimbs) v |= load<u32>(exp + ((<usize>(li + 1)) << 2)) << (32 - sh);
-  return v & ((<u32>1 << (<u32>width)) - 1);
+  return v & (((<u32>1) << (<u32>width)) - 1);
 }
 
 /**
@@ -318,7 +318,8 @@ export function montExpSecret(
   bnSetOne(win, limbs);
   montTo(table, win, mm, t);
   montTo(table + stride, x, mm, t);
-  for (let e = 2; e < TABLE_ENTRIES; e++) montMul(table + stride * <usize>e, table + stride * <usize>(e - 1), table + stride, mm, t);
+  for (let e = 2; e < TABLE_ENTRIES; e++)
+    montMul(table + stride * <usize>e, table + stride * <usize>(e - 1), table + stride, mm, t);
 
   const bits = expLimbs << 5;
   let pos = bits - (bits % WINDOW == 0 ? WINDOW : bits % WINDOW);

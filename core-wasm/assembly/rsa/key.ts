@@ -5,6 +5,7 @@
 import { Status } from "../status";
 import {
   bnAdd,
+  bnBitLength,
   bnCopy,
   bnEqualMask,
   bnFromBytes,
@@ -34,8 +35,8 @@ export const MAX_BYTES: i32 = 1024;
 /** Random bytes the host supplies for the blinding value at key load: the modulus length plus 64
  * bits, so that r mod n is uniform up to a 2^-64 bias. */
 export const BLINDING_RANDOM_EXTRA: i32 = 8;
-/** Bytes the padding layer may use for hash and HMAC contexts (SHA-512 HMAC is the largest). */
-const HASH_AREA: usize = 1024;
+/** Bytes for the padding layer's hash and HMAC contexts, digests and PRF output (pad.ts PAD_AREA). */
+const HASH_AREA: usize = 1536;
 
 // Header slots (u32 each). Offsets are relative to the context.
 const H_KIND: usize = 0; // 1 public, 2 private
@@ -67,15 +68,15 @@ const KIND_PRIVATE: u32 = 2;
 /** Scratch buffers of limbs + 2 limbs each. */
 const NBUF: i32 = 10;
 
-@inline function field(ctx: usize, slot: usize): usize {
+function field(ctx: usize, slot: usize): usize {
   return ctx + <usize>load<u32>(ctx + slot);
 }
 
-@inline function limbsOf(bytes: i32): i32 {
+function limbsOf(bytes: i32): i32 {
   return (bytes + 3) >> 2;
 }
 
-@inline function align8(x: usize): usize {
+function align8(x: usize): usize {
   return (x + 7) & ~(<usize>7);
 }
 
@@ -83,12 +84,17 @@ export function keyModulusBytes(ctx: usize): i32 {
   return load<i32>(ctx + H_NLEN);
 }
 
+/** Bit length of the modulus (public). */
+export function keyModulusBits(ctx: usize): i32 {
+  return bnBitLength(montModulus(field(ctx, H_MONN)), load<i32>(ctx + H_NL));
+}
+
 export function keyIsPrivate(ctx: usize): bool {
   return load<u32>(ctx + H_KIND) == KIND_PRIVATE;
 }
 
 /** Scratch buffer i (0..NBUF-1) of limbs + 2 limbs. */
-@inline export function buf(ctx: usize, i: i32): usize {
+export function buf(ctx: usize, i: i32): usize {
   return field(ctx, H_BUF) + <usize>load<u32>(ctx + H_BUFSTRIDE) * <usize>i;
 }
 
@@ -210,7 +216,15 @@ function fitsLimbs(len: i32, limbs: i32): bool {
 
 /** RSAVP1/RSAEP on limbs: buf1 = buf0^e mod n (buf0 < n). Uses buf2. */
 function publicOpLimbs(ctx: usize): void {
-  montExpPublic(buf(ctx, 1), buf(ctx, 0), field(ctx, H_E), load<i32>(ctx + H_ELEN), field(ctx, H_MONN), buf(ctx, 2), field(ctx, H_T));
+  montExpPublic(
+    buf(ctx, 1),
+    buf(ctx, 0),
+    field(ctx, H_E),
+    load<i32>(ctx + H_ELEN),
+    field(ctx, H_MONN),
+    buf(ctx, 2),
+    field(ctx, H_T),
+  );
 }
 
 /**
@@ -328,7 +342,8 @@ export function loadPrivateKey(
   const status = checkPublicComponents(n, nLen, e, eLen, PRIVATE_MIN_BYTES);
   if (status != Status.OK) return status;
   if (pLen < 1 || qLen < 1 || pLen + qLen > nLen + 1 || load<u8>(p) == 0 || load<u8>(q) == 0) return Status.INVALID_KEY;
-  if ((load<u8>(p + <usize>(pLen - 1)) & 1) == 0 || (load<u8>(q + <usize>(qLen - 1)) & 1) == 0) return Status.INVALID_KEY;
+  if ((load<u8>(p + <usize>(pLen - 1)) & 1) == 0 || (load<u8>(q + <usize>(qLen - 1)) & 1) == 0)
+    return Status.INVALID_KEY;
   if (pLen < 2 || qLen < 2) return Status.INVALID_KEY;
   const pl = limbsOf(pLen);
   const ql = limbsOf(qLen);
@@ -409,14 +424,13 @@ function inputToLimbs(ctx: usize, input: usize, len: i32): Status {
   return Status.OK;
 }
 
-/** RSAEP/RSAVP1: out (k bytes) = input^e mod n. Returns k or a Status. */
+/** RSAEP/RSAVP1: out (k bytes) = input^e mod n. Returns k or a Status. The caller wipes scratch. */
 export function publicOp(ctx: usize, input: usize, len: i32, out: usize): i32 {
   const status = inputToLimbs(ctx, input, len);
   if (status != Status.OK) return status;
   publicOpLimbs(ctx);
   const nLen = load<i32>(ctx + H_NLEN);
   bnToBytes(out, nLen, buf(ctx, 1), load<i32>(ctx + H_NL));
-  wipeScratch(ctx);
   return nLen;
 }
 
