@@ -186,21 +186,35 @@ export function montMul(r: usize, a: usize, b: usize, mm: usize, t: usize): void
     let c1 = s >> 32;
     let s2 = (s & 0xffffffff) + u * <u64>load<u32>(m);
     let c2 = s2 >> 32;
-    let j: usize = 4;
-    // Two limbs per iteration: fewer loop branches in the innermost loop (limbs is even for
-    // every modulus the RSA layer builds; the tail handles an odd count).
-    for (; j + 4 < top; j += 8) {
-      s = <u64>load<u32>(t + j) + ai * <u64>load<u32>(b + j) + c1;
+    // The first limb is done; the rest runs four limbs per iteration with immediate load/store
+    // offsets (fewer loop branches and address computations), then a tail for limbs % 4.
+    let tj = t + 4;
+    let bj = b + 4;
+    let mj = m + 4;
+    const end4 = t + top - 12;
+    for (; tj < end4; tj += 16, bj += 16, mj += 16) {
+      s = <u64>load<u32>(tj) + ai * <u64>load<u32>(bj) + c1;
       c1 = s >> 32;
-      s2 = (s & 0xffffffff) + u * <u64>load<u32>(m + j) + c2;
+      s2 = (s & 0xffffffff) + u * <u64>load<u32>(mj) + c2;
       c2 = s2 >> 32;
-      store<u32>(t + j - 4, <u32>s2);
-      s = <u64>load<u32>(t + j + 4) + ai * <u64>load<u32>(b + j + 4) + c1;
+      store<u32>(tj - 4, <u32>s2);
+      s = <u64>load<u32>(tj, 4) + ai * <u64>load<u32>(bj, 4) + c1;
       c1 = s >> 32;
-      s2 = (s & 0xffffffff) + u * <u64>load<u32>(m + j + 4) + c2;
+      s2 = (s & 0xffffffff) + u * <u64>load<u32>(mj, 4) + c2;
       c2 = s2 >> 32;
-      store<u32>(t + j, <u32>s2);
+      store<u32>(tj - 4, <u32>s2, 4);
+      s = <u64>load<u32>(tj, 8) + ai * <u64>load<u32>(bj, 8) + c1;
+      c1 = s >> 32;
+      s2 = (s & 0xffffffff) + u * <u64>load<u32>(mj, 8) + c2;
+      c2 = s2 >> 32;
+      store<u32>(tj - 4, <u32>s2, 8);
+      s = <u64>load<u32>(tj, 12) + ai * <u64>load<u32>(bj, 12) + c1;
+      c1 = s >> 32;
+      s2 = (s & 0xffffffff) + u * <u64>load<u32>(mj, 12) + c2;
+      c2 = s2 >> 32;
+      store<u32>(tj - 4, <u32>s2, 12);
     }
+    let j: usize = tj - t;
     for (; j < top; j += 4) {
       s = <u64>load<u32>(t + j) + ai * <u64>load<u32>(b + j) + c1;
       c1 = s >> 32;
@@ -223,7 +237,7 @@ export function montMul(r: usize, a: usize, b: usize, mm: usize, t: usize): void
  * n0 = -m^-1 mod 2^32 by Newton iteration, and R^2 mod m. R mod m comes from 2^b - m (b the
  * bit length, public) and a few doublings; doubling further to 2^j * R and squaring k times in the
  * Montgomery domain gives R^2 when j * 2^k = 32 * limbs. Constant time in the value of m.
- * tmp: limbs + 2 (two areas of limbs + 2 each: tmp and tmp + (limbs + 2) * 4).
+ * tmp: limbs + 2 limbs.
  */
 export function montSetup(mm: usize, limbs: i32, mod: usize, modLen: i32, tmp: usize): void {
   store<i32>(mm, limbs);
@@ -300,7 +314,7 @@ function exponentBits(exp: usize, expLimbs: i32, pos: i32, width: i32): u32 {
  * form. Fixed 5-bit window over all 32*expLimbs bits (leading zero bits included), so the sequence
  * of squarings and multiplications depends on the exponent's limb count only; each window value
  * selects its table entry by a masked scan of the whole table. r must not alias x.
- * table: expTableSize(limbs); acc, win: limbs each; t: limbs + 2.
+ * table: expTableSize(limbs); win: limbs; t: limbs + 2.
  */
 export function montExpSecret(
   r: usize,

@@ -276,10 +276,16 @@ export function oaepEncrypt(core: RsaCore, key: RsaPublicKey, message: Uint8Arra
   const oaepLabel = options.label ?? new Uint8Array(0);
   return withPublicKey(core, key, label, (ctx, k) => {
     const max = oaepMaxMessage(k, options.hash);
+    if (max < 0) {
+      throw new CryptoError(
+        "MESSAGE_TOO_LONG",
+        `${label}: a ${k * 8}-bit key is too small for OAEP with ${options.hash} (needs ${2 * digestLengths[options.hash] + 2} bytes)`,
+      );
+    }
     if (message.length > max) {
       throw new CryptoError(
         "MESSAGE_TOO_LONG",
-        `${label}: message is ${message.length} bytes, at most ${Math.max(max, 0)} fit a ${k * 8}-bit key with ${options.hash}`,
+        `${label}: message is ${message.length} bytes, at most ${max} fit a ${k * 8}-bit key with ${options.hash}`,
       );
     }
     const seed = randomBytes(digestLengths[options.hash]);
