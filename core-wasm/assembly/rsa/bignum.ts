@@ -289,14 +289,36 @@ export function expTableSize(limbs: i32): usize {
   return (<usize>(TABLE_ENTRIES * limbs)) << 2;
 }
 
-/** r = table[index], reading every entry and combining with masks (no secret memory index). */
+/**
+ * r = table[index], reading every entry and combining with masks (no secret memory index). Limb
+ * pair by limb pair (u64) with the accumulator in a register; the SIMD build does four limbs per v128
+ * operation.
+ */
 function ctLookup(r: usize, table: usize, index: u32, limbs: i32): void {
-  bnZero(r, limbs);
   const stride = (<usize>limbs) << 2;
-  for (let e = 0; e < TABLE_ENTRIES; e++) {
-    const mask = ctEq(<u32>e, index);
-    const entry = table + stride * <usize>e;
-    for (let i: usize = 0; i < stride; i += 4) store<u32>(r + i, load<u32>(r + i) | (load<u32>(entry + i) & mask));
+  let i: usize = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 16 <= stride; i += 16) {
+      let acc = i32x4.splat(0);
+      let entry = table + i;
+      for (let e = 0; e < TABLE_ENTRIES; e++, entry += stride) {
+        acc = v128.or(acc, v128.and(v128.load(entry), i32x4.splat(ctEq(<u32>e, index))));
+      }
+      v128.store(r + i, acc);
+    }
+  }
+  for (; i + 8 <= stride; i += 8) {
+    let acc: u64 = 0;
+    let entry = table + i;
+    for (let e = 0; e < TABLE_ENTRIES; e++, entry += stride)
+      acc |= load<u64>(entry) & (<u64>(<i32>ctEq(<u32>e, index)));
+    store<u64>(r + i, acc);
+  }
+  if (i < stride) {
+    let acc: u32 = 0;
+    let entry = table + i;
+    for (let e = 0; e < TABLE_ENTRIES; e++, entry += stride) acc |= load<u32>(entry) & ctEq(<u32>e, index);
+    store<u32>(r + i, acc);
   }
 }
 
