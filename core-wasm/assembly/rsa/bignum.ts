@@ -154,18 +154,30 @@ function modShiftInBit(r: usize, bit: u32, m: usize, limbs: i32, tmp: usize): vo
 }
 
 /**
- * r = x mod m for any x of xLimbs limbs (for example a ciphertext reduced mod p for CRT), by
- * shifting x in bit by bit: the work depends on the lengths only, never on the values.
- * r must not alias x; tmp: limbs.
+ * r = x mod m for any x of xLimbs limbs (a ciphertext reduced mod p for CRT, say), in constant
+ * time. x is cut into chunks X_j of `limbs` limbs; each is brought into the Montgomery domain with
+ * montMul(X_j, R^2 mod m), which is exact although X_j may exceed m (X_j < R and R^2 mod m < m keep
+ * the CIOS bound), and the chunks are combined Horner-style, A = A * R + X_j, in the Montgomery
+ * domain, with a masked modular addition. The work depends on the lengths only.
+ * r must not alias x; tmp: limbs; t: limbs + 2. The Montgomery block must be set up.
  */
-export function bnReduce(r: usize, x: usize, xLimbs: i32, mm: usize, tmp: usize): void {
+export function bnReduce(r: usize, x: usize, xLimbs: i32, mm: usize, tmp: usize, t: usize): void {
   const limbs = montLimbs(mm);
   const m = montModulus(mm);
+  const rr = montRR(mm);
   bnZero(r, limbs);
-  for (let i = xLimbs - 1; i >= 0; i--) {
-    const w = load<u32>(x + ((<usize>i) << 2));
-    for (let b = 31; b >= 0; b--) modShiftInBit(r, (w >>> (<u32>b)) & 1, m, limbs, tmp);
+  for (let chunk = (xLimbs + limbs - 1) / limbs - 1; chunk >= 0; chunk--) {
+    const first = chunk * limbs;
+    const count = xLimbs - first < limbs ? xLimbs - first : limbs;
+    bnZero(tmp, limbs);
+    bnCopy(tmp, x + ((<usize>first) << 2), count);
+    montMul(tmp, tmp, rr, mm, t);
+    montMul(r, r, rr, mm, t);
+    const carry = bnAdd(r, r, tmp, limbs);
+    const borrow = bnSub(t, r, m, limbs);
+    bnSelect(r, t, r, ctIsZero(~carry & borrow & 1), limbs);
   }
+  montFrom(r, r, mm, tmp, t);
 }
 
 /**

@@ -243,7 +243,7 @@ function crtCombine(ctx: usize): void {
   const m2p = buf(ctx, 2);
   const sum = buf(ctx, 5);
   // m2 may exceed p (q > p): reduce it first, then m1 - m2 mod p with a masked correction.
-  bnReduce(m2p, m2, ql, monP, buf(ctx, 7));
+  bnReduce(m2p, m2, ql, monP, buf(ctx, 7), t);
   const borrow = bnSub(m1, m1, m2p, pl);
   bnAdd(sum, m1, montModulus(monP), pl);
   bnSelect(m1, sum, m1, 0 - borrow, pl);
@@ -267,9 +267,9 @@ function privateCrt(ctx: usize): void {
   const t = field(ctx, H_T);
   const c = buf(ctx, 0);
   const reduced = buf(ctx, 2);
-  bnReduce(reduced, c, nl, monP, buf(ctx, 7));
+  bnReduce(reduced, c, nl, monP, buf(ctx, 7), t);
   montExpSecret(buf(ctx, 3), reduced, field(ctx, H_DP), pl, monP, table, buf(ctx, 6), t);
-  bnReduce(reduced, c, nl, monQ, buf(ctx, 7));
+  bnReduce(reduced, c, nl, monQ, buf(ctx, 7), t);
   montExpSecret(buf(ctx, 4), reduced, field(ctx, H_DQ), ql, monQ, table, buf(ctx, 6), t);
   crtCombine(ctx);
 }
@@ -381,16 +381,16 @@ export function loadPrivateKey(
   const r = buf(ctx, 8);
   const rl = limbsOf(nLen + BLINDING_RANDOM_EXTRA);
   bnFromBytes(buf(ctx, 9), rl, rnd, nLen + BLINDING_RANDOM_EXTRA);
-  bnReduce(r, buf(ctx, 9), rl, monN, buf(ctx, 7));
+  bnReduce(r, buf(ctx, 9), rl, monN, buf(ctx, 7), t);
   const exponent = buf(ctx, 9);
   const two = buf(ctx, 5);
   const table = field(ctx, H_TABLE);
-  bnReduce(buf(ctx, 2), r, nl, monP, buf(ctx, 7));
+  bnReduce(buf(ctx, 2), r, nl, monP, buf(ctx, 7), t);
   bnZero(two, pl);
   store<u32>(two, 2);
   bnSub(exponent, pm, two, pl);
   montExpSecret(buf(ctx, 3), buf(ctx, 2), exponent, pl, monP, table, buf(ctx, 6), t);
-  bnReduce(buf(ctx, 2), r, nl, monQ, buf(ctx, 7));
+  bnReduce(buf(ctx, 2), r, nl, monQ, buf(ctx, 7), t);
   bnZero(two, ql);
   store<u32>(two, 2);
   bnSub(exponent, qm, two, ql);
