@@ -408,6 +408,22 @@ describe.each(builds)("RSA on the $name build", ({ core: baseCore }) => {
       expect(core.read(ctx, ctxSize).every((b) => b === 0)).toBe(true);
     });
 
+    it("the fault check catches a corrupted CRT exponent and withholds the result", () => {
+      const handle = new RsaPrivateKeyHandle(core, test.key);
+      const x = randomBelow(test.key.n);
+      const good = handle.privateOp(x);
+      // Flip a bit of dp inside the loaded context (header slot 60 holds dp's offset, key.ts H_DP).
+      const { ctx } = handle as unknown as { ctx: number };
+      const view = new DataView(core.exports.memory.buffer);
+      const dp = ctx + view.getUint32(ctx + 60, true);
+      view.setUint32(dp, view.getUint32(dp, true) ^ 4, true);
+      expectCode(() => handle.privateOp(x), "INVALID_KEY");
+      expectCode(() => handle.pkcs1v15Sign("SHA-256", new Uint8Array(32)), "INVALID_KEY");
+      view.setUint32(dp, view.getUint32(dp, true) ^ 4, true);
+      expect(handle.privateOp(x)).toEqual(good);
+      handle.dispose();
+    });
+
     it("two handles of one key decrypt the same invalid ciphertext to the same synthetic message", () => {
       const a = new RsaPrivateKeyHandle(core, test.key);
       const b = new RsaPrivateKeyHandle(core, test.key);

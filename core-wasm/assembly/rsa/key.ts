@@ -209,7 +209,7 @@ export function loadPublicKey(ctx: usize, n: usize, nLen: i32, e: usize, eLen: i
   return Status.OK;
 }
 
-/** Big-endian bytes of at most `limbs` limbs, the top byte nonzero when required. */
+/** A nonempty component of len bytes fits in `limbs` limbs. */
 function fitsLimbs(len: i32, limbs: i32): bool {
   return len >= 1 && len <= limbs << 2;
 }
@@ -344,6 +344,7 @@ export function loadPrivateKey(
   if (pLen < 1 || qLen < 1 || pLen + qLen > nLen + 1 || load<u8>(p) == 0 || load<u8>(q) == 0) return Status.INVALID_KEY;
   if ((load<u8>(p + <usize>(pLen - 1)) & 1) == 0 || (load<u8>(q + <usize>(qLen - 1)) & 1) == 0)
     return Status.INVALID_KEY;
+  // Degenerate factors (p or q = 1, or single-byte primes) are not RSA keys.
   if (pLen < 2 || qLen < 2) return Status.INVALID_KEY;
   const pl = limbsOf(pLen);
   const ql = limbsOf(qLen);

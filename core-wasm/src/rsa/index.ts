@@ -240,6 +240,21 @@ function withPublicKey<T>(core: RsaCore, key: RsaPublicKey, label: string, fn: (
   }
 }
 
+/**
+ * Checks the result of a private-key export: INVALID_ARGUMENT there means an input not below the
+ * modulus (lengths are checked before), INVALID_KEY that the fault check (result^e = input) failed.
+ */
+function checkPrivateResult(core: RsaCore, result: number, label: string): number {
+  if (result === -1) throw new CryptoError("INVALID_ARGUMENT", `${label}: input must be below the modulus`);
+  if (result === -2) {
+    throw new CryptoError(
+      "INVALID_KEY",
+      `${label}: the result failed the fault check (result^e differs from the input)`,
+    );
+  }
+  return core.check(result, label);
+}
+
 function checkInputLength(input: Uint8Array, k: number, what: string, label: string): void {
   if (input.length !== k) {
     throw new CryptoError(
@@ -259,10 +274,9 @@ export function publicOp(core: RsaCore, key: RsaPublicKey, input: Uint8Array): U
   return withPublicKey(core, key, label, (ctx, k) => {
     checkInputLength(input, k, "input", label);
     withInputs(core, [input], ([inPtr]) => {
-      core.check(
-        core.exports.rsa_public_raw(ctx, inPtr!, input.length, core.outPtr),
-        `${label}: input must be below the modulus`,
-      );
+      const result = core.exports.rsa_public_raw(ctx, inPtr!, input.length, core.outPtr);
+      if (result === -1) throw new CryptoError("INVALID_ARGUMENT", `${label}: input must be below the modulus`);
+      core.check(result, label);
     });
     return takeOutput(core, k);
   });
@@ -454,9 +468,10 @@ export class RsaPrivateKeyHandle {
     const ctx = this.context("private operation");
     checkInputLength(input, this.modulusLength, "input", label);
     withInputs(this.core, [input], ([inPtr]) => {
-      this.core.check(
+      checkPrivateResult(
+        this.core,
         this.core.exports.rsa_private_raw(ctx, inPtr!, input.length, this.core.outPtr),
-        `${label}: input must be below the modulus`,
+        label,
       );
     });
     return takeOutput(this.core, this.modulusLength);
@@ -470,7 +485,8 @@ export class RsaPrivateKeyHandle {
     const mgfAlg = checkHash(options.mgfHash ?? options.hash, label);
     const oaepLabel = options.label ?? new Uint8Array(0);
     const length = withInputs(this.core, [oaepLabel, ciphertext], ([l, c]) =>
-      this.core.check(
+      checkPrivateResult(
+        this.core,
         this.core.exports.rsa_oaep_decrypt(
           ctx,
           alg,
@@ -497,9 +513,10 @@ export class RsaPrivateKeyHandle {
     const ctx = this.context("PKCS#1 v1.5 decrypt");
     checkInputLength(ciphertext, this.modulusLength, "ciphertext", label);
     const length = withInputs(this.core, [ciphertext], ([c]) =>
-      this.core.check(
+      checkPrivateResult(
+        this.core,
         this.core.exports.rsa_pkcs1_decrypt(ctx, c!, ciphertext.length, this.core.outPtr),
-        `${label}: ciphertext must be below the modulus`,
+        label,
       ),
     );
     return takeOutput(this.core, length);
@@ -522,9 +539,10 @@ export class RsaPrivateKeyHandle {
       );
     }
     withInputs(this.core, [ciphertext], ([c]) =>
-      this.core.check(
+      checkPrivateResult(
+        this.core,
         this.core.exports.rsa_pkcs1_decrypt_key(ctx, c!, ciphertext.length, expectedLength, this.core.outPtr),
-        `${label}: ciphertext must be below the modulus`,
+        label,
       ),
     );
     return takeOutput(this.core, expectedLength);
@@ -543,7 +561,11 @@ export class RsaPrivateKeyHandle {
       );
     }
     withInputs(this.core, [digest], ([d]) => {
-      this.core.check(this.core.exports.rsa_pkcs1_sign(ctx, alg, d!, digest.length, this.core.outPtr), label);
+      checkPrivateResult(
+        this.core,
+        this.core.exports.rsa_pkcs1_sign(ctx, alg, d!, digest.length, this.core.outPtr),
+        label,
+      );
     });
     return takeOutput(this.core, this.modulusLength);
   }
@@ -564,7 +586,8 @@ export class RsaPrivateKeyHandle {
     }
     const salt = randomBytes(saltLength);
     withInputs(this.core, [digest, salt], ([d, s]) => {
-      this.core.check(
+      checkPrivateResult(
+        this.core,
         this.core.exports.rsa_pss_sign(ctx, alg, mgfAlg, d!, digest.length, s!, saltLength, this.core.outPtr),
         label,
       );
