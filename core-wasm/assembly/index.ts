@@ -3,3 +3,4 @@ export * from "./mem";
 export * from "./hash";
 export * from "./base64";
 export * from "./aes";
+export * from "./rsa";
