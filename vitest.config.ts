@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { defineConfig, type Plugin } from "vitest/config";
+import { wasmModuleSource } from "./core-wasm/scripts/wasm-module.mjs";
 
 /** Loads `*.wasm` imports as a Uint8Array, as the esbuild "binary" loader does for the bundles. */
 function wasmBytes(): Plugin {
@@ -7,9 +7,7 @@ function wasmBytes(): Plugin {
     name: "wasm-bytes",
     enforce: "pre",
     load(id) {
-      if (!id.endsWith(".wasm")) return null;
-      const base64 = readFileSync(id).toString("base64");
-      return `export default Uint8Array.from(atob(${JSON.stringify(base64)}), (c) => c.charCodeAt(0));`;
+      return id.endsWith(".wasm") ? wasmModuleSource(id) : null;
     },
   };
 }

@@ -1,8 +1,9 @@
 // The one typed interface of the crypto core, the same in every host. Hosts reach it in a worker
 // (Web Worker or worker_threads) through comlink, or in process; every method is async either way.
 import type { HashAlgorithm } from "../hash/index.js";
+import type { OaepOptions, PssOptions, RsaPrivateKey, RsaPublicKey } from "../rsa/index.js";
 
-export type { HashAlgorithm };
+export type { HashAlgorithm, OaepOptions, PssOptions, RsaPrivateKey, RsaPublicKey };
 
 /** Symmetric ciphers of the core. Names as in OpenSSL and `mailseal encrypt --cipher`. */
 export type CipherName =
@@ -74,5 +75,29 @@ export interface DigestStream {
 export interface TextStream {
   update(data: Uint8Array): Promise<Uint8Array>;
   final(): Promise<Uint8Array>;
+  dispose(): void;
+}
+
+/**
+ * A private key loaded into the core once (Montgomery constants, blinding pair). Operations run in
+ * the core; `dispose` wipes the key from linear memory.
+ */
+export interface RsaPrivateKeyOps {
+  modulusBits(): Promise<number>;
+  /** RSAES-OAEP (RFC 8017 7.1.2); every failure is DECRYPTION_FAILED. */
+  oaepDecrypt(ciphertext: Uint8Array, options: OaepOptions): Promise<Uint8Array>;
+  /**
+   * RSAES-PKCS1-v1_5 with implicit rejection: a bad padding returns a deterministic pseudo-random
+   * message instead of an error (no padding oracle).
+   */
+  pkcs1v15Decrypt(ciphertext: Uint8Array): Promise<Uint8Array>;
+  /** Key transport (RFC 3218 2.3): always `expectedLength` bytes; a bad padding gives a pseudo-random key. */
+  pkcs1v15DecryptKey(ciphertext: Uint8Array, expectedLength: number): Promise<Uint8Array>;
+  /** RSASSA-PKCS1-v1_5 over a digest made with `hash`. */
+  pkcs1v15Sign(hash: HashAlgorithm, digest: Uint8Array): Promise<Uint8Array>;
+  /** RSASSA-PSS over a digest. */
+  pssSign(digest: Uint8Array, options: PssOptions): Promise<Uint8Array>;
+  /** The raw private operation m = c^d mod n (tests, benchmarks). */
+  privateOp(input: Uint8Array): Promise<Uint8Array>;
   dispose(): void;
 }

@@ -17,6 +17,18 @@ import { CryptoError } from "../errors.js";
 import { Hash, Hmac, type HashAlgorithm } from "../hash/index.js";
 import { baselineWasm, engineHasSimd, simdWasm } from "../wasm/builds.js";
 import type { CoreExports } from "../wasm/exports.js";
+import {
+  oaepEncrypt,
+  pkcs1v15Encrypt,
+  pkcs1v15Verify,
+  pssVerify,
+  publicOp,
+  RsaPrivateKeyHandle,
+  type OaepOptions,
+  type PssOptions,
+  type RsaPrivateKey,
+  type RsaPublicKey,
+} from "../rsa/index.js";
 import { instantiateCore, type WasmCore } from "../wasm/instance.js";
 import type {
   AesPath,
@@ -27,6 +39,7 @@ import type {
   DecryptStream,
   DigestStream,
   EncryptStream,
+  RsaPrivateKeyOps,
   TextStream,
 } from "./api.js";
 import {
@@ -233,6 +246,60 @@ export class CoreService {
       final: async () => m.bytes(stream.final()),
       dispose: () => stream.dispose(),
     });
+  }
+
+  // --- RSA (RFC 8017) -------------------------------------------------------------------------
+
+  async loadRsaPrivateKey(key: RsaPrivateKey): Promise<RsaPrivateKeyOps> {
+    const handle = new RsaPrivateKeyHandle(this.core, key);
+    const m = this.marshal;
+    return m.object({
+      modulusBits: async () => handle.modulusBits,
+      oaepDecrypt: async (ciphertext: Uint8Array, options: OaepOptions) =>
+        m.bytes(handle.oaepDecrypt(ciphertext, options)),
+      pkcs1v15Decrypt: async (ciphertext: Uint8Array) => m.bytes(handle.pkcs1v15Decrypt(ciphertext)),
+      pkcs1v15DecryptKey: async (ciphertext: Uint8Array, expectedLength: number) =>
+        m.bytes(handle.pkcs1v15DecryptKey(ciphertext, expectedLength)),
+      pkcs1v15Sign: async (hash: HashAlgorithm, digest: Uint8Array) => m.bytes(handle.pkcs1v15Sign(hash, digest)),
+      pssSign: async (digest: Uint8Array, options: PssOptions) => m.bytes(handle.pssSign(digest, options)),
+      privateOp: async (input: Uint8Array) => m.bytes(handle.privateOp(input)),
+      dispose: () => handle.dispose(),
+    });
+  }
+
+  /** RSAES-OAEP encryption (RFC 8017 7.1.1). */
+  async rsaOaepEncrypt(key: RsaPublicKey, message: Uint8Array, options: OaepOptions): Promise<Uint8Array> {
+    return this.marshal.bytes(oaepEncrypt(this.core, key, message, options));
+  }
+
+  /** RSAES-PKCS1-v1_5 encryption (RFC 8017 7.2.1), what S/MIME recipients read most widely. */
+  async rsaPkcs1v15Encrypt(key: RsaPublicKey, message: Uint8Array): Promise<Uint8Array> {
+    return this.marshal.bytes(pkcs1v15Encrypt(this.core, key, message));
+  }
+
+  /** RSASSA-PKCS1-v1_5 verification over a digest; false for any mismatch. */
+  async rsaPkcs1v15Verify(
+    key: RsaPublicKey,
+    hash: HashAlgorithm,
+    digest: Uint8Array,
+    signature: Uint8Array,
+  ): Promise<boolean> {
+    return pkcs1v15Verify(this.core, key, hash, digest, signature);
+  }
+
+  /** RSASSA-PSS verification over a digest; false for any mismatch. */
+  async rsaPssVerify(
+    key: RsaPublicKey,
+    digest: Uint8Array,
+    signature: Uint8Array,
+    options: PssOptions,
+  ): Promise<boolean> {
+    return pssVerify(this.core, key, digest, signature, options);
+  }
+
+  /** The raw public operation s^e mod n (tests). */
+  async rsaPublicOp(key: RsaPublicKey, input: Uint8Array): Promise<Uint8Array> {
+    return this.marshal.bytes(publicOp(this.core, key, input));
   }
 }
 

@@ -2,6 +2,7 @@
 import type { AesExports } from "../aes/index.js";
 import type { Base64Exports } from "../base64/index.js";
 import type { HashExports } from "../hash/index.js";
+import type { RsaExports } from "../rsa/index.js";
 import type { BaseExports } from "./instance.js";
 
-export type CoreExports = BaseExports & AesExports & HashExports & Base64Exports;
+export type CoreExports = BaseExports & AesExports & HashExports & Base64Exports & RsaExports;

@@ -2,7 +2,7 @@
 // through comlink. The reference is the platform's WebCrypto, present in both. No test-runner API here:
 // a case throws on failure.
 import type { Remote } from "comlink";
-import type { CipherName } from "../../src/service/api.js";
+import type { CipherName, RsaPrivateKey } from "../../src/service/api.js";
 import type { CoreService } from "../../src/service/core-service.js";
 
 export type CoreApi = Remote<CoreService> | CoreService;
@@ -225,10 +225,136 @@ const base64Cases: PortableCase[] = [
   },
 ];
 
+function fromBase64Url(text: string): Uint8Array {
+  return Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+}
+
+interface ReferenceRsaKey {
+  components: RsaPrivateKey;
+  oaep: CryptoKeyPair;
+  pss: CryptoKeyPair;
+  pkcs1: CryptoKeyPair;
+}
+
+/** One RSA-2048 key from WebCrypto, imported for each algorithm it is used with there. */
+async function referenceRsaKey(): Promise<ReferenceRsaKey> {
+  const generated = await subtle.generateKey(
+    { name: "RSA-PSS", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  );
+  const jwk = await subtle.exportKey("jwk", generated.privateKey);
+  const part = (name: "n" | "e" | "d" | "p" | "q" | "dp" | "dq" | "qi"): Uint8Array => fromBase64Url(jwk[name]!);
+  const components = {
+    n: part("n"),
+    e: part("e"),
+    d: part("d"),
+    p: part("p"),
+    q: part("q"),
+    dp: part("dp"),
+    dq: part("dq"),
+    qi: part("qi"),
+  };
+  // Fresh JWKs without "alg"/"key_ops", so each can be imported for another algorithm.
+  const { kty, n, e, d, p, q, dp, dq, qi } = jwk;
+  const pair = async (algorithm: RsaHashedImportParams, usages: [KeyUsage, KeyUsage]): Promise<CryptoKeyPair> => ({
+    privateKey: await subtle.importKey("jwk", { kty, n, e, d, p, q, dp, dq, qi } as JsonWebKey, algorithm, false, [
+      usages[0],
+    ]),
+    publicKey: await subtle.importKey("jwk", { kty, n, e } as JsonWebKey, algorithm, false, [usages[1]]),
+  });
+  return {
+    components,
+    oaep: await pair({ name: "RSA-OAEP", hash: "SHA-256" }, ["decrypt", "encrypt"]),
+    pss: await pair({ name: "RSA-PSS", hash: "SHA-256" }, ["sign", "verify"]),
+    pkcs1: await pair({ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, ["sign", "verify"]),
+  };
+}
+
+const rsaCases: PortableCase[] = [
+  {
+    name: "RSA-2048: OAEP, PKCS#1 v1.5 and PSS interoperate with WebCrypto both ways",
+    async run(core) {
+      const reference = await referenceRsaKey();
+      const key = await core.loadRsaPrivateKey(reference.components);
+      const publicKey = { n: reference.components.n, e: reference.components.e };
+      try {
+        const secret = randomBytes(32);
+        const wrapped = new Uint8Array(await subtle.encrypt({ name: "RSA-OAEP" }, reference.oaep.publicKey, secret));
+        assertEqualBytes(
+          await key.oaepDecrypt(wrapped, { hash: "SHA-256" }),
+          secret,
+          "OAEP decrypt of WebCrypto's ciphertext",
+        );
+        const ours = await core.rsaOaepEncrypt(publicKey, secret, { hash: "SHA-256" });
+        const theirs = new Uint8Array(
+          await subtle.decrypt({ name: "RSA-OAEP" }, reference.oaep.privateKey, bufferOf(ours)),
+        );
+        assertEqualBytes(theirs, secret, "WebCrypto's OAEP decrypt of our ciphertext");
+
+        const message = randomBytes(1000);
+        const digest = new Uint8Array(await subtle.digest("SHA-256", message));
+        const pkcs1 = await key.pkcs1v15Sign("SHA-256", digest);
+        if (!(await subtle.verify("RSASSA-PKCS1-v1_5", reference.pkcs1.publicKey, bufferOf(pkcs1), message))) {
+          throw new Error("WebCrypto rejects our PKCS#1 v1.5 signature");
+        }
+        const pkcs1Theirs = new Uint8Array(await subtle.sign("RSASSA-PKCS1-v1_5", reference.pkcs1.privateKey, message));
+        if (!(await core.rsaPkcs1v15Verify(publicKey, "SHA-256", digest, pkcs1Theirs))) {
+          throw new Error("we reject WebCrypto's PKCS#1 v1.5 signature");
+        }
+        pkcs1Theirs[10]! ^= 1;
+        if (await core.rsaPkcs1v15Verify(publicKey, "SHA-256", digest, pkcs1Theirs)) {
+          throw new Error("we accept a PKCS#1 v1.5 signature with a flipped bit");
+        }
+
+        const pss = await key.pssSign(digest, { hash: "SHA-256", saltLength: 32 });
+        if (
+          !(await subtle.verify({ name: "RSA-PSS", saltLength: 32 }, reference.pss.publicKey, bufferOf(pss), message))
+        ) {
+          throw new Error("WebCrypto rejects our PSS signature");
+        }
+        const pssTheirs = new Uint8Array(
+          await subtle.sign({ name: "RSA-PSS", saltLength: 32 }, reference.pss.privateKey, message),
+        );
+        if (!(await core.rsaPssVerify(publicKey, digest, pssTheirs, { hash: "SHA-256", saltLength: 32 }))) {
+          throw new Error("we reject WebCrypto's PSS signature");
+        }
+      } finally {
+        key.dispose();
+      }
+    },
+  },
+  {
+    name: "RSA PKCS#1 v1.5 decryption of a corrupted ciphertext gives no error (implicit rejection)",
+    async run(core) {
+      const reference = await referenceRsaKey();
+      const key = await core.loadRsaPrivateKey(reference.components);
+      try {
+        const publicKey = { n: reference.components.n, e: reference.components.e };
+        const secret = randomBytes(32);
+        const ciphertext = await core.rsaPkcs1v15Encrypt(publicKey, secret);
+        assertEqualBytes(await key.pkcs1v15DecryptKey(ciphertext, 32), secret, "PKCS#1 v1.5 round trip");
+        ciphertext[100]! ^= 0x40;
+        const first = await key.pkcs1v15DecryptKey(ciphertext, 32);
+        const second = await key.pkcs1v15DecryptKey(ciphertext, 32);
+        assertEqualBytes(first, second, "synthetic key is deterministic");
+        if (hex(first) === hex(secret)) throw new Error("corrupted ciphertext decrypted to the original key");
+      } finally {
+        key.dispose();
+      }
+    },
+  },
+];
+
+function bufferOf(data: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(data);
+}
+
 export const portableCases: PortableCase[] = [
   ...ciphers.map((cipher, i) => cipherCase(cipher, 1000 + i)),
   ...digestCases,
   ...base64Cases,
+  ...rsaCases,
   {
     name: "a tampered GCM tag fails with AUTH_TAG_MISMATCH, and the code survives the worker boundary",
     async run(core) {

@@ -1,6 +1,5 @@
 // Wycheproof RSA vectors for the RSA area: OAEP and PKCS #1 v1.5 decryption, PKCS #1 v1.5
 // signature generation and verification, PSS verification.
-import { createHash, createPrivateKey } from "node:crypto";
 import { CryptoError } from "../../src/errors.js";
 import {
   pkcs1v15Verify,
@@ -12,6 +11,9 @@ import {
   type RsaPublicKey,
 } from "../../src/rsa/index.js";
 import type { BaseExports, WasmCore } from "../../src/wasm/instance.js";
+import { hash as coreHash, type HashCore } from "../../src/hash/index.js";
+import { equalBytes as equal, fromHex } from "../support/bytes.js";
+import { rsaPrivateKeyFromPkcs8 } from "../support/pkcs8.js";
 import type { VectorFileHandler, VectorTally } from "./types.js";
 
 type Result = "valid" | "invalid" | "acceptable";
@@ -47,13 +49,11 @@ interface Group {
   tests: Test[];
 }
 
-const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, "hex"));
-const fromBase64Url = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, "base64url"));
-const equal = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 const supportedHashes = new Set<string>(["SHA-1", "SHA-256", "SHA-384", "SHA-512"]);
 
-function digest(hash: HashAlgorithm, msg: Uint8Array): Uint8Array {
-  return Uint8Array.from(createHash(hash.replace("-", "").toLowerCase()).update(msg).digest());
+/** The message digest, from the core's own SHA (checked against FIPS 180 and node:crypto in hash.test.ts). */
+function digest(core: RsaCore, hash: HashAlgorithm, msg: Uint8Array): Uint8Array {
+  return coreHash(core as unknown as HashCore, hash, msg);
 }
 
 /** Private key from the group's hex components, or from its PKCS #8 when only n, e, d are given. */
@@ -72,24 +72,7 @@ function privateKeyOf(group: Group): RsaPrivateKey {
     };
   }
   if (group.privateKeyPkcs8 === undefined) throw new Error("group has neither CRT components nor PKCS #8");
-  const jwk = createPrivateKey({
-    key: Buffer.from(group.privateKeyPkcs8, "hex"),
-    format: "der",
-    type: "pkcs8",
-  }).export({
-    format: "jwk",
-  });
-  const part = (name: "n" | "e" | "d" | "p" | "q" | "dp" | "dq" | "qi"): Uint8Array => fromBase64Url(jwk[name]!);
-  return {
-    n: part("n"),
-    e: part("e"),
-    d: part("d"),
-    p: part("p"),
-    q: part("q"),
-    dp: part("dp"),
-    dq: part("dq"),
-    qi: part("qi"),
-  };
+  return rsaPrivateKeyFromPkcs8(fromHex(group.privateKeyPkcs8));
 }
 
 function publicKeyOf(group: Group): RsaPublicKey {
@@ -223,9 +206,9 @@ function runPkcs1SigGen(core: RsaCore, group: Group, tally: Tally): void {
   const hash = group.sha as HashAlgorithm;
   withPrivateKey(core, group, (key) => {
     for (const test of group.tests) {
-      const { value, error } = outcome(() => key.pkcs1v15Sign(hash, digest(hash, fromHex(test.msg))));
+      const { value, error } = outcome(() => key.pkcs1v15Sign(hash, digest(core, hash, fromHex(test.msg))));
       const verified = outcome(() =>
-        pkcs1v15Verify(core, key.publicKey, hash, digest(hash, fromHex(test.msg)), fromHex(test.sig!)),
+        pkcs1v15Verify(core, key.publicKey, hash, digest(core, hash, fromHex(test.msg)), fromHex(test.sig!)),
       );
       const accepted = value !== undefined && equal(value, fromHex(test.sig!)) && verified.value === true;
       tally.record(test, accepted, error ? `(${error.code})` : "");
@@ -238,7 +221,7 @@ function runPkcs1Verify(core: RsaCore, group: Group, tally: Tally): void {
   const key = publicKeyOf(group);
   for (const test of group.tests) {
     const { value, error } = outcome(() =>
-      pkcs1v15Verify(core, key, hash, digest(hash, fromHex(test.msg)), fromHex(test.sig!)),
+      pkcs1v15Verify(core, key, hash, digest(core, hash, fromHex(test.msg)), fromHex(test.sig!)),
     );
     tally.record(test, value === true, error ? `(${error.code})` : "");
   }
@@ -253,7 +236,7 @@ function runPssVerify(core: RsaCore, group: Group, tally: Tally): void {
   const key = publicKeyOf(group);
   for (const test of group.tests) {
     const { value, error } = outcome(() =>
-      pssVerify(core, key, digest(options.hash, fromHex(test.msg)), fromHex(test.sig!), options),
+      pssVerify(core, key, digest(core, options.hash, fromHex(test.msg)), fromHex(test.sig!), options),
     );
     tally.record(test, value === true, error ? `(${error.code})` : "");
   }

@@ -1,0 +1,1 @@
+export function wasmModuleSource(path: string | URL): string;
