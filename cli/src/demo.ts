@@ -1,8 +1,8 @@
 // `npm start` until the services exist: the crypto core in a worker_threads worker, used end to end on
 // a sample message the way S/MIME will use it (hybrid encryption, digest, base64 transfer encoding).
 import { constants, generateKeyPairSync, publicEncrypt, type KeyObject } from "node:crypto";
-import { startNodeCoreWorker } from "../../core-wasm/src/client/node.js";
-import type { RsaPrivateKey } from "../../core-wasm/src/rsa/index.js";
+import { startNodeCoreWorker } from "@mailseal/core-wasm/node";
+import type { RsaPrivateKey } from "@mailseal/core-wasm";
 
 const text = new TextEncoder();
 const message = text.encode(

@@ -1,0 +1,6 @@
+// Public, platform-neutral API of the crypto core. Hosts start it in a worker with
+// "@mailseal/core-wasm/node" or "@mailseal/core-wasm/browser", or use CoreService in process.
+export { CryptoError, type CryptoErrorCode } from "./errors.js";
+export type * from "./service/api.js";
+export { CoreService } from "./service/core-service.js";
+export { installErrorTransfer, registerErrorClass } from "./worker/transfer.js";
