@@ -8,7 +8,7 @@ import { loadBuilds } from "./support/builds.js";
 import { handlers } from "./vectors/hash.js";
 
 const builds = await loadBuilds<BaseExports & HashExports>();
-const algorithms: HashAlgorithm[] = ["SHA-1", "SHA-256", "SHA-384", "SHA-512"];
+const algorithms: HashAlgorithm[] = ["SHA-1", "SHA-224", "SHA-256", "SHA-384", "SHA-512"];
 const nodeName = (alg: HashAlgorithm) => alg.replace("-", "").toLowerCase();
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 const ascii = (text: string) => new TextEncoder().encode(text);
@@ -28,6 +28,12 @@ const fipsDigests: Record<HashAlgorithm, Record<keyof typeof fipsMessages, strin
     bits448: "84983e441c3bd26ebaae4aa1f95129e5e54670f1",
     bits896: "a49b2446a02c645bf419f995b67091253a04a259",
     millionA: "34aa973cd4c4daa4f61eeb2bdbad27316534016f",
+  },
+  "SHA-224": {
+    abc: "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7",
+    bits448: "75388b16512776cc5dba5da1fd890150b0c6455cb4f58b1952522525",
+    bits896: "c97ca9a559850ce97a04a96def6d99a9e0e0e2ab14e6b8df265fc0b3",
+    millionA: "20794655980c91d8bbb4c1ea97618a4bf03f42581948b2ee4ee7ad67",
   },
   "SHA-256": {
     abc: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
@@ -51,6 +57,26 @@ const fipsDigests: Record<HashAlgorithm, Record<keyof typeof fipsMessages, strin
       "e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973ebde0ff244877ea60a4cb0432ce577c31beb009c5c2c49aa2e4eadb217ad8cc09b",
   },
 };
+
+// HMAC-SHA-224 test cases 1, 2 and 6 of RFC 4231 section 4 (no Wycheproof file for it here); case 6
+// has a key longer than the 64-byte block, which is hashed first.
+const rfc4231Sha224 = [
+  {
+    key: new Uint8Array(20).fill(0x0b),
+    data: "Hi There",
+    mac: "896fb1128abbdf196832107cd49df33f47b4b1169912ba4f53684b22",
+  },
+  {
+    key: ascii("Jefe"),
+    data: "what do ya want for nothing?",
+    mac: "a30e01098bc6dbbf45690f3a7e9e6d0f8bbea2a39e6148008fd05e44",
+  },
+  {
+    key: new Uint8Array(131).fill(0xaa),
+    data: "Test Using Larger Than Block-Size Key - Hash Key First",
+    mac: "95e9a0db962095adaebe9b2d6f0dbce2d499f112f2d2b7273fa6870e",
+  },
+];
 
 /** Cuts `data` at the given (sorted, deduplicated) offsets. */
 function split(data: Uint8Array, cuts: number[]): Uint8Array[] {
@@ -126,6 +152,10 @@ describe.each(builds)("hash, $name build", ({ core }) => {
     });
   });
 
+  it.each(rfc4231Sha224.map((c, i) => [i, c] as const))("HMAC-SHA-224 RFC 4231 case %#", (_, c) => {
+    expect(hex(hmac(core, "SHA-224", c.key, ascii(c.data)))).toBe(c.mac);
+  });
+
   it("every length around the padding boundaries (0..300 bytes) matches node:crypto", () => {
     const data = Uint8Array.from({ length: 300 }, (_, i) => i * 7);
     for (const alg of algorithms) {
@@ -160,7 +190,7 @@ describe.each(builds)("hash, $name build", ({ core }) => {
     expect(() => hmac(core, "toString" as HashAlgorithm, ascii("k"), ascii("m"))).toThrow(
       expect.objectContaining({ code: "UNSUPPORTED_ALGORITHM" }),
     );
-    for (const id of [0, 5, -1]) {
+    for (const id of [0, 6, -1]) {
       expect(core.exports.hash_ctx_size(id)).toBe(-8);
       expect(core.exports.hash_init(core.inPtr, id)).toBe(-8);
       expect(core.exports.hmac_init(core.inPtr, id, core.outPtr, 0)).toBe(-8);
@@ -168,8 +198,9 @@ describe.each(builds)("hash, $name build", ({ core }) => {
   });
 
   it("reports context and digest sizes", () => {
-    expect([1, 2, 3, 4].map((id) => core.exports.hash_digest_size(id))).toEqual([20, 32, 48, 64]);
-    expect([1, 2, 3, 4].map((id) => core.exports.hash_ctx_size(id))).toEqual([144, 144, 208, 208]);
+    expect([1, 2, 3, 4, 5].map((id) => core.exports.hash_digest_size(id))).toEqual([20, 32, 48, 64, 28]);
+    expect([1, 2, 3, 4, 5].map((id) => core.exports.hash_ctx_size(id))).toEqual([144, 144, 208, 208, 144]);
+    expect([1, 2, 3, 4, 5].map((id) => core.exports.hmac_ctx_size(id))).toEqual([352, 352, 416, 416, 352]);
   });
 
   it.each(handlers.flatMap((h) => h.files.map((file) => [file, h] as const)))(

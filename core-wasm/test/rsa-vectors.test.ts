@@ -16,8 +16,7 @@ describe.each(builds)("Wycheproof RSA on the $name build", ({ core }) => {
     const failures = tally.failed > 0 ? tally.notes.join("\n") : "";
     expect(failures).toBe("");
     expect(tally.failed).toBe(0);
-    expect(tally.passed).toBeGreaterThan(0);
-    // Only the SHA-224 groups (no SHA-224 in the core) may be skipped.
-    expect(tally.notes.filter((n) => n.startsWith("skipped") && !n.includes("SHA-224"))).toEqual([]);
+    // Every vector runs, the SHA-224 groups included.
+    expect(tally.passed).toBe((json as { numberOfTests: number }).numberOfTests);
   });
 });

@@ -37,8 +37,14 @@ interface TestKey {
 }
 
 const KEY_SIZES = [1024, 2048, 3072, 4096];
-const HASHES: HashAlgorithm[] = ["SHA-1", "SHA-256", "SHA-384", "SHA-512"];
-const digestLength: Record<HashAlgorithm, number> = { "SHA-1": 20, "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 };
+const HASHES: HashAlgorithm[] = ["SHA-1", "SHA-224", "SHA-256", "SHA-384", "SHA-512"];
+const digestLength: Record<HashAlgorithm, number> = {
+  "SHA-1": 20,
+  "SHA-224": 28,
+  "SHA-256": 32,
+  "SHA-384": 48,
+  "SHA-512": 64,
+};
 const nodeHash = (hash: HashAlgorithm): string => hash.replace("-", "").toLowerCase();
 const bytes = (buffer: Buffer | Uint8Array): Uint8Array => Uint8Array.from(buffer);
 const fromBase64Url = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, "base64url"));
@@ -111,6 +117,45 @@ function syntheticModel(key: RsaPrivateKey, ct: Uint8Array, expectedLength?: num
   }
   if (expectedLength !== undefined) length = expectedLength;
   return bytes(message.subarray(k - length));
+}
+
+/** MGF1 (RFC 8017 B.2.1) from node's hashes: counter-mode hashes of seed || I2OSP(i, 4), truncated. */
+function mgf1Model(hash: HashAlgorithm, seed: Uint8Array, length: number): Uint8Array {
+  const blocks: Buffer[] = [];
+  for (let i = 0; blocks.length * digestLength[hash] < length; i++) {
+    blocks.push(
+      createHash(nodeHash(hash))
+        .update(seed)
+        .update(Buffer.from([i >>> 24, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff]))
+        .digest(),
+    );
+  }
+  return bytes(Buffer.concat(blocks).subarray(0, length));
+}
+
+const xorInto = (target: Uint8Array, mask: Uint8Array): void => mask.forEach((m, i) => (target[i]! ^= m));
+
+/**
+ * EME-OAEP encoding (RFC 8017 7.1.1 step 2) written from the RFC with node's hashes, for label and
+ * MGF1 hashes that differ (node's OAEP takes one hash for both).
+ */
+function oaepEncodeModel(
+  k: number,
+  hash: HashAlgorithm,
+  mgfHash: HashAlgorithm,
+  label: Uint8Array,
+  message: Uint8Array,
+  seed: Uint8Array,
+): Uint8Array {
+  const hLen = digestLength[hash];
+  const db = new Uint8Array(k - hLen - 1);
+  db.set(createHash(nodeHash(hash)).update(label).digest());
+  db[db.length - message.length - 1] = 1;
+  db.set(message, db.length - message.length);
+  xorInto(db, mgf1Model(mgfHash, seed, db.length));
+  const maskedSeed = seed.slice();
+  xorInto(maskedSeed, mgf1Model(mgfHash, db, hLen));
+  return Uint8Array.of(0, ...maskedSeed, ...db);
 }
 
 /** Encrypts a raw k-byte encoded message with node (RSA_NO_PADDING), to build any padding. */
@@ -190,6 +235,28 @@ describe.each(builds)("RSA on the $name build", ({ core: baseCore }) => {
         ),
         { numRuns: runs },
       );
+    });
+
+    it("OAEP with SHA-224 as only the label hash or only the MGF1 hash matches the RFC's encoding", () => {
+      const k = test.key.n.length;
+      const pairs: [HashAlgorithm, HashAlgorithm][] = [
+        ["SHA-224", "SHA-1"],
+        ["SHA-256", "SHA-224"],
+      ];
+      for (const [hash, mgfHash] of pairs) {
+        const options = { hash, mgfHash, label: bytes(randomBytes(5)) };
+        const message = bytes(randomBytes(k - 2 * digestLength[hash] - 2));
+        const seed = bytes(randomBytes(digestLength[hash]));
+        const theirs = rawEncrypt(test, oaepEncodeModel(k, hash, mgfHash, options.label, message, seed));
+        expect(handle.oaepDecrypt(theirs, options)).toEqual(message);
+        // Our ciphertext decrypted raw: its seed, unmasked with the model's MGF1, must give back
+        // exactly the model's encoding of the message.
+        const ours = oaepEncrypt(core, test.key, message, options);
+        const em = bytes(privateDecrypt({ key: test.nodePrivate, padding: constants.RSA_NO_PADDING }, ours));
+        const ourSeed = em.slice(1, 1 + digestLength[hash]);
+        xorInto(ourSeed, mgf1Model(mgfHash, em.subarray(1 + digestLength[hash]), digestLength[hash]));
+        expect(em).toEqual(oaepEncodeModel(k, hash, mgfHash, options.label, message, ourSeed));
+      }
     });
 
     it("OAEP with different label and MGF1 hashes round-trips, and rejects a wrong label or hash", () => {
@@ -372,10 +439,11 @@ describe.each(builds)("RSA on the $name build", ({ core: baseCore }) => {
       expectCode(() => pkcs1v15Encrypt(core, test.key, new Uint8Array(k - 10)), "MESSAGE_TOO_LONG");
       expect(pkcs1v15Encrypt(core, test.key, new Uint8Array(k - 11)).length).toBe(k);
       expectCode(
-        () => oaepEncrypt(core, test.key, new Uint8Array(1), { hash: "SHA-224" as HashAlgorithm }),
+        () => oaepEncrypt(core, test.key, new Uint8Array(1), { hash: "SHA-3" as HashAlgorithm }),
         "UNSUPPORTED_ALGORITHM",
       );
       expectCode(() => handle.pkcs1v15Sign("SHA-256", new Uint8Array(20)), "INVALID_ARGUMENT");
+      expectCode(() => handle.pkcs1v15Sign("SHA-224", new Uint8Array(32)), "INVALID_ARGUMENT");
       expectCode(
         () => pkcs1v15Verify(core, test.key, "SHA-1", new Uint8Array(32), new Uint8Array(k)),
         "INVALID_ARGUMENT",

@@ -4,4 +4,6 @@ export enum HashAlg {
   SHA256 = 2,
   SHA384 = 3,
   SHA512 = 4,
+  // Added after the others so that existing identifiers keep their values.
+  SHA224 = 5,
 }

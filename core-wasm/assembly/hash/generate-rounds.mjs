@@ -132,7 +132,7 @@ function sha256() {
     );
   }
   return `
-/** SHA-256 compression (FIPS 180-4 6.2.2) of \`blocks\` consecutive 64-byte blocks at \`p\` into the state at \`state\`. */
+/** SHA-256 compression (FIPS 180-4 6.2.2), also used by SHA-224, of \`blocks\` 64-byte blocks at \`p\` into \`state\`. */
 export function sha256Blocks(state: usize, p: usize, blocks: usize): void {
   for (; blocks > 0; blocks--, p += 64) {
 ${v.map((x, i) => `    let ${x}: u32 = load<u32>(state, ${i * 4});`).join("\n")}

@@ -1,4 +1,4 @@
-// Streaming SHA-1 and SHA-2 (FIPS 180-4) over plain context blocks in linear memory.
+// Streaming SHA-1 and SHA-2 (FIPS 180-4: SHA-224, SHA-256, SHA-384, SHA-512) over plain context blocks in linear memory.
 // Internal API shared with the RSA module; the host exports are in index.ts.
 import { HashAlg } from "./alg";
 import { sha1Blocks, sha256Blocks, sha512Blocks } from "./rounds";
@@ -7,15 +7,23 @@ import { sha1Blocks, sha256Blocks, sha512Blocks } from "./rounds";
 const ALG: usize = 0; // u32 HashAlg, 0 once finalised (or never initialised)
 const BUFFERED: usize = 4; // u32 bytes waiting in the block buffer
 const TOTAL: usize = 8; // u64 bytes hashed so far
-const STATE: usize = 16; // 5 x u32 (SHA-1), 8 x u32 (SHA-256) or 8 x u64 (SHA-384/512)
+const STATE: usize = 16; // 5 x u32 (SHA-1), 8 x u32 (SHA-224/256) or 8 x u64 (SHA-384/512)
 const BLOCK: usize = 80; // one block: 64 or 128 bytes
 
 /** Bytes enough for a context of any HashAlg. */
 export const HASH_CTX_MAX: usize = BLOCK + 128;
 
-/** True for the identifiers of the HashAlg enum; everything else is rejected by the host exports. */
+/** True for the identifiers of the HashAlg enum (1..5); everything else is rejected by the host exports. */
 export function hashAlgKnown(alg: i32): bool {
-  return alg >= HashAlg.SHA1 && alg <= HashAlg.SHA512;
+  return alg >= HashAlg.SHA1 && alg <= HashAlg.SHA224;
+}
+
+/**
+ * SHA-384 and SHA-512 use 64-bit words and 128-byte blocks (FIPS 180-4 6.4, 6.5); SHA-1, SHA-224 and
+ * SHA-256 use 32-bit words and 64-byte blocks.
+ */
+function hashIs64Bit(alg: HashAlg): bool {
+  return alg == HashAlg.SHA384 || alg == HashAlg.SHA512;
 }
 
 /** The algorithm a context was initialised with, or 0 if it is not ready for update/final. */
@@ -24,13 +32,15 @@ export function hashCtxAlg(ctx: usize): i32 {
 }
 
 export function hashBlockSize(alg: HashAlg): i32 {
-  return alg >= HashAlg.SHA384 ? 128 : 64;
+  return hashIs64Bit(alg) ? 128 : 64;
 }
 
 export function hashDigestSize(alg: HashAlg): i32 {
   switch (alg) {
     case HashAlg.SHA1:
       return 20;
+    case HashAlg.SHA224:
+      return 28;
     case HashAlg.SHA256:
       return 32;
     case HashAlg.SHA384:
@@ -44,8 +54,11 @@ export function hashCtxSize(alg: HashAlg): usize {
   return BLOCK + <usize>hashBlockSize(alg);
 }
 
-// Initial hash values (FIPS 180-4 5.3.1, 5.3.3, 5.3.4, 5.3.5), stored as the context holds them.
+// Initial hash values (FIPS 180-4 5.3.1 to 5.3.5), stored as the context holds them.
 const IV_SHA1 = memory.data<u32>([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0]);
+const IV_SHA224 = memory.data<u32>([
+  0xc1059ed8, 0x367cd507, 0x3070dd17, 0xf70e5939, 0xffc00b31, 0x68581511, 0x64f98fa7, 0xbefa4fa4,
+]);
 const IV_SHA256 = memory.data<u32>([
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ]);
@@ -66,6 +79,9 @@ export function hashInit(ctx: usize, alg: HashAlg): void {
     case HashAlg.SHA1:
       memory.copy(ctx + STATE, IV_SHA1, 20);
       return;
+    case HashAlg.SHA224:
+      iv = IV_SHA224;
+      break;
     case HashAlg.SHA256:
       iv = IV_SHA256;
       break;
@@ -75,13 +91,14 @@ export function hashInit(ctx: usize, alg: HashAlg): void {
     default:
       iv = IV_SHA512;
   }
-  memory.copy(ctx + STATE, iv, alg == HashAlg.SHA256 ? 32 : 64);
+  memory.copy(ctx + STATE, iv, hashIs64Bit(alg) ? 64 : 32);
 }
 
 function compress(alg: HashAlg, state: usize, p: usize, blocks: usize): void {
   if (alg == HashAlg.SHA1) sha1Blocks(state, p, blocks);
-  else if (alg == HashAlg.SHA256) sha256Blocks(state, p, blocks);
-  else sha512Blocks(state, p, blocks);
+  else if (hashIs64Bit(alg)) sha512Blocks(state, p, blocks);
+  // SHA-224 is SHA-256's computation from another initial value, truncated (FIPS 180-4 6.3).
+  else sha256Blocks(state, p, blocks);
 }
 
 export function hashUpdate(ctx: usize, data: usize, len: usize): void {
@@ -113,7 +130,7 @@ export function hashUpdate(ctx: usize, data: usize, len: usize): void {
 export function hashFinal(ctx: usize, out: usize): void {
   const alg = <HashAlg>load<u32>(ctx, ALG);
   const blockSize = <usize>hashBlockSize(alg);
-  // The length field is 64 bits (SHA-1, SHA-256) or 128 bits (SHA-384/512); its top part is zero
+  // The length field is 64 bits (SHA-1, SHA-224, SHA-256) or 128 bits (SHA-384/512); its top part is zero
   // for any message below 2^61 bytes, and the block is zeroed, so only the low 64 bits are written.
   const bitLength = load<u64>(ctx, TOTAL) << 3;
   let buffered = <usize>load<u32>(ctx, BUFFERED);
@@ -129,11 +146,13 @@ export function hashFinal(ctx: usize, out: usize): void {
   store<u64>(block + blockSize - 8, bswap<u64>(bitLength));
   compress(alg, ctx + STATE, block, 1);
 
+  // Truncated digests (SHA-224: the leftmost 224 bits, FIPS 180-4 6.3) are whole words, so the
+  // loops write only digest bytes.
   const digestSize = <usize>hashDigestSize(alg);
-  if (alg <= HashAlg.SHA256) {
-    for (let i: usize = 0; i < digestSize; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(ctx + STATE + i)));
-  } else {
+  if (hashIs64Bit(alg)) {
     for (let i: usize = 0; i < digestSize; i += 8) store<u64>(out + i, bswap<u64>(load<u64>(ctx + STATE + i)));
+  } else {
+    for (let i: usize = 0; i < digestSize; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(ctx + STATE + i)));
   }
   memory.fill(ctx, 0, hashCtxSize(alg));
 }

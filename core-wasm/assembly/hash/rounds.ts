@@ -257,7 +257,7 @@ export function sha1Blocks(state: usize, p: usize, blocks: usize): void {
   }
 }
 
-/** SHA-256 compression (FIPS 180-4 6.2.2) of `blocks` consecutive 64-byte blocks at `p` into the state at `state`. */
+/** SHA-256 compression (FIPS 180-4 6.2.2), also used by SHA-224, of `blocks` 64-byte blocks at `p` into `state`. */
 export function sha256Blocks(state: usize, p: usize, blocks: usize): void {
   for (; blocks > 0; blocks--, p += 64) {
     let a: u32 = load<u32>(state, 0);

@@ -2,7 +2,7 @@
 import { CryptoError } from "../errors.js";
 import { IO_CHUNK, type BaseExports, type WasmCore } from "../wasm/instance.js";
 
-export type HashAlgorithm = "SHA-1" | "SHA-256" | "SHA-384" | "SHA-512";
+export type HashAlgorithm = "SHA-1" | "SHA-224" | "SHA-256" | "SHA-384" | "SHA-512";
 
 /** Exports of assembly/hash/index.ts. Every function returns a byte count or a negative Status. */
 export interface HashExports {
@@ -25,6 +25,7 @@ const algIds: Record<HashAlgorithm, number> = {
   "SHA-256": 2,
   "SHA-384": 3,
   "SHA-512": 4,
+  "SHA-224": 5,
 };
 
 /** The core's identifier for `alg`; throws for names outside HashAlgorithm (callers may pass untyped input). */
@@ -33,7 +34,7 @@ export function hashAlgId(alg: HashAlgorithm): number {
   if (id === undefined) {
     throw new CryptoError(
       "UNSUPPORTED_ALGORITHM",
-      `hash: unknown algorithm ${JSON.stringify(alg)}, expected SHA-1, SHA-256, SHA-384 or SHA-512`,
+      `hash: unknown algorithm ${JSON.stringify(alg)}, expected SHA-1, SHA-224, SHA-256, SHA-384 or SHA-512`,
     );
   }
   return id;
@@ -91,7 +92,7 @@ abstract class StreamingDigest {
   }
 }
 
-/** Streaming SHA-1 / SHA-256 / SHA-384 / SHA-512. */
+/** Streaming SHA-1 / SHA-224 / SHA-256 / SHA-384 / SHA-512. */
 export class Hash extends StreamingDigest {
   constructor(core: HashCore, alg: HashAlgorithm) {
     const id = hashAlgId(alg);

@@ -115,6 +115,7 @@ const PRIVATE_MIN_BITS = 1024;
 const MAX_BITS = 8192;
 const digestLengths: Record<HashAlgorithm, number> = {
   "SHA-1": 20,
+  "SHA-224": 28,
   "SHA-256": 32,
   "SHA-384": 48,
   "SHA-512": 64,
@@ -122,6 +123,7 @@ const digestLengths: Record<HashAlgorithm, number> = {
 /** DigestInfo prefix bytes per hash (RFC 8017 9.2 note 1), for the EMSA-PKCS1-v1_5 length limit. */
 const digestInfoPrefixLengths: Record<HashAlgorithm, number> = {
   "SHA-1": 15,
+  "SHA-224": 19,
   "SHA-256": 19,
   "SHA-384": 19,
   "SHA-512": 19,
@@ -166,7 +168,7 @@ function checkHash(hash: HashAlgorithm, label: string): number {
   } catch {
     throw new CryptoError(
       "UNSUPPORTED_ALGORITHM",
-      `${label}: unknown hash ${JSON.stringify(hash)}, expected SHA-1, SHA-256, SHA-384 or SHA-512`,
+      `${label}: unknown hash ${JSON.stringify(hash)}, expected SHA-1, SHA-224, SHA-256, SHA-384 or SHA-512`,
     );
   }
 }
