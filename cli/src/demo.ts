@@ -2,7 +2,7 @@
 // a sample message the way S/MIME will use it (hybrid encryption, digest, base64 transfer encoding).
 import { constants, generateKeyPairSync, publicEncrypt, type KeyObject } from "node:crypto";
 import { startNodeCoreWorker } from "@mailseal/core-wasm/node";
-import type { RsaPrivateKey } from "@mailseal/core-wasm";
+import { rsaPrivateKeyFromJwk, type RsaPrivateKey } from "@mailseal/core-wasm";
 
 const text = new TextEncoder();
 const message = text.encode(
@@ -12,18 +12,7 @@ const message = text.encode(
 /** An RSA-3072 key pair from node:crypto, and its private key as the components the core loads. */
 function keyPair(): { publicKey: KeyObject; components: RsaPrivateKey } {
   const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 3072 });
-  const jwk = privateKey.export({ format: "jwk" });
-  const part = (name: keyof typeof jwk): Uint8Array => Buffer.from(String(jwk[name]), "base64url");
-  const components = {
-    n: part("n"),
-    e: part("e"),
-    d: part("d"),
-    p: part("p"),
-    q: part("q"),
-    dp: part("dp"),
-    dq: part("dq"),
-    qi: part("qi"),
-  };
+  const components = rsaPrivateKeyFromJwk(privateKey.export({ format: "jwk" }));
   return { publicKey, components };
 }
 

@@ -3,4 +3,5 @@
 export { CryptoError, type CryptoErrorCode } from "./errors.js";
 export type * from "./service/api.js";
 export { CoreService } from "./service/core-service.js";
+export { rsaPrivateKeyFromJwk, rsaPublicKeyFromJwk } from "./rsa/index.js";
 export { installErrorTransfer, registerErrorClass } from "./worker/transfer.js";

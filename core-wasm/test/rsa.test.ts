@@ -23,6 +23,7 @@ import {
   publicOp,
   pssVerify,
   RsaPrivateKeyHandle,
+  rsaPrivateKeyFromJwk,
   type HashAlgorithm,
   type RsaCore,
   type RsaPrivateKey,
@@ -47,24 +48,12 @@ const digestLength: Record<HashAlgorithm, number> = {
 };
 const nodeHash = (hash: HashAlgorithm): string => hash.replace("-", "").toLowerCase();
 const bytes = (buffer: Buffer | Uint8Array): Uint8Array => Uint8Array.from(buffer);
-const fromBase64Url = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, "base64url"));
 const toBigInt = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt(`0x${Buffer.from(b).toString("hex")}`));
 const toBytes = (x: bigint, length: number): Uint8Array =>
   Uint8Array.from(Buffer.from(x.toString(16).padStart(length * 2, "0"), "hex"));
 
 function componentsOf(nodePrivate: KeyObject): RsaPrivateKey {
-  const jwk = nodePrivate.export({ format: "jwk" });
-  const part = (name: "n" | "e" | "d" | "p" | "q" | "dp" | "dq" | "qi"): Uint8Array => fromBase64Url(jwk[name]!);
-  return {
-    n: part("n"),
-    e: part("e"),
-    d: part("d"),
-    p: part("p"),
-    q: part("q"),
-    dp: part("dp"),
-    dq: part("dq"),
-    qi: part("qi"),
-  };
+  return rsaPrivateKeyFromJwk(nodePrivate.export({ format: "jwk" }));
 }
 
 function expectCode(fn: () => unknown, code: string): void {

@@ -605,3 +605,4 @@ export class RsaPrivateKeyHandle {
     this.ctx = 0;
   }
 }
+export { rsaPrivateKeyFromJwk, rsaPublicKeyFromJwk } from "./jwk.js";

@@ -2,6 +2,7 @@
 // through comlink. The reference is the platform's WebCrypto, present in both. No test-runner API here:
 // a case throws on failure.
 import type { Remote } from "comlink";
+import { rsaPrivateKeyFromJwk } from "../../src/rsa/index.js";
 import type { CipherName, RsaPrivateKey } from "../../src/service/api.js";
 import type { CoreService } from "../../src/service/core-service.js";
 
@@ -225,10 +226,6 @@ const base64Cases: PortableCase[] = [
   },
 ];
 
-function fromBase64Url(text: string): Uint8Array {
-  return Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-}
-
 interface ReferenceRsaKey {
   components: RsaPrivateKey;
   oaep: CryptoKeyPair;
@@ -244,17 +241,7 @@ async function referenceRsaKey(): Promise<ReferenceRsaKey> {
     ["sign", "verify"],
   );
   const jwk = await subtle.exportKey("jwk", generated.privateKey);
-  const part = (name: "n" | "e" | "d" | "p" | "q" | "dp" | "dq" | "qi"): Uint8Array => fromBase64Url(jwk[name]!);
-  const components = {
-    n: part("n"),
-    e: part("e"),
-    d: part("d"),
-    p: part("p"),
-    q: part("q"),
-    dp: part("dp"),
-    dq: part("dq"),
-    qi: part("qi"),
-  };
+  const components = rsaPrivateKeyFromJwk(jwk);
   // Fresh JWKs without "alg"/"key_ops", so each can be imported for another algorithm.
   const { kty, n, e, d, p, q, dp, dq, qi } = jwk;
   const pair = async (algorithm: RsaHashedImportParams, usages: [KeyUsage, KeyUsage]): Promise<CryptoKeyPair> => ({
