@@ -1,0 +1,27 @@
+// Stable error codes of the S/MIME layer. They are API: clients show them and map them to words,
+// and they cross worker and extension message ports unchanged. Never rename one.
+export type SmimeErrorCode =
+  | "MALFORMED_MIME"
+  | "NOT_SMIME"
+  | "MALFORMED_CMS"
+  | "NESTING_TOO_DEEP"
+  | "INPUT_TOO_LARGE"
+  | "TRUNCATED"
+  | "NO_MATCHING_RECIPIENT"
+  | "DECRYPTION_FAILED"
+  | "AUTH_TAG_MISMATCH"
+  | "UNSUPPORTED_ALGORITHM"
+  | "BAD_SIGNATURE"
+  | "UNTRUSTED_CERTIFICATE"
+  | "CERTIFICATE_EXPIRED"
+  | "INVALID_KEY";
+
+export class SmimeError extends Error {
+  override readonly name = "SmimeError";
+  constructor(
+    readonly code: SmimeErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
