@@ -1,5 +1,7 @@
 // The portable cases through a real worker_threads worker (the bundled build/worker.node.mjs) for both
 // builds and both AES paths, and in process. The same cases run in Chromium (browser.test.ts).
+import { transfer } from "comlink";
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aesPathFromEnvironment, startNodeCoreWorker, type CoreWorker } from "../src/client/node.js";
 import { CryptoError } from "../src/errors.js";
@@ -44,6 +46,22 @@ describe("errors across the worker boundary", () => {
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CryptoError);
       expect(error).toMatchObject({ code: "INVALID_KEY", message: expect.stringContaining("32 bytes") });
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
+describe("chunks cross the worker as transferables", () => {
+  it("an input chunk passed with comlink's transfer() is moved, not copied, and still processed", async () => {
+    const worker = await startNodeCoreWorker({ aes: "wasm" });
+    try {
+      const hash = await worker.core.createHash("SHA-256");
+      const chunk = new Uint8Array(1 << 20).fill(0x61);
+      const expected = createHash("sha256").update(chunk).digest();
+      await hash.update(transfer(chunk, [chunk.buffer]));
+      expect(chunk.byteLength).toBe(0); // detached: the worker owns the buffer now
+      expect(Buffer.from(await hash.digest())).toEqual(expected);
     } finally {
       await worker.close();
     }
