@@ -1,6 +1,6 @@
 // The crypto core's service object: what a worker exposes through comlink, or what a host uses in
 // process. It owns one instantiated WASM build and the choice of AES path.
-import { proxy, transfer } from "comlink";
+import { finalizer, proxy, transfer } from "comlink";
 import {
   AesCbcDecryptor,
   AesCbcEncryptor,
@@ -59,7 +59,10 @@ interface Marshal {
 
 const inProcess: Marshal = { object: (value) => value, bytes: (value) => value };
 const acrossWorker: Marshal = {
-  object: (value) => proxy(value),
+  // When the caller drops its remote proxy without dispose(), comlink calls the finalizer: the stream's
+  // context is still wiped and freed in the worker.
+  object: (value) =>
+    proxy(Object.assign(value, { [finalizer]: () => (value as { dispose?: () => void }).dispose?.() })),
   // Moves the result's buffer to the caller instead of copying it (the core keeps no reference).
   bytes: (value) => transfer(value, [value.buffer]),
 };
