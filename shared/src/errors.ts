@@ -14,7 +14,8 @@ export type SmimeErrorCode =
   | "BAD_SIGNATURE"
   | "UNTRUSTED_CERTIFICATE"
   | "CERTIFICATE_EXPIRED"
-  | "INVALID_KEY";
+  | "INVALID_KEY"
+  | "WRONG_PASSWORD";
 
 export class SmimeError extends Error {
   override readonly name = "SmimeError";

@@ -6,3 +6,7 @@ export { SmimeError, type SmimeErrorCode };
 
 // S/MIME errors thrown inside a worker arrive as SmimeError, code intact.
 registerErrorClass("SmimeError", (code, message) => new SmimeError(code as SmimeErrorCode, message));
+
+export { decodePem, type PemBlock } from "./pki/pem.js";
+export { readPkcs12, type Pkcs12Contents } from "./pki/pkcs12.js";
+export { readPrivateKey } from "./pki/private-key.js";

@@ -1,0 +1,202 @@
+// Reading a PKCS #12 file (RFC 7292): the RSA private key and the certificates, as OpenSSL 3, NSS
+// (pk12util) and GnuPG export them: PBES2/PBKDF2/AES-CBC bags and an HMAC integrity check.
+import type { RsaPrivateKey } from "@mailseal/core-wasm";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { SmimeError } from "../errors.js";
+import { OID } from "./oids.js";
+import { pbes2Decrypt, MAX_PBKDF2_ITERATIONS } from "./pbes2.js";
+import { rsaPrivateKeyFromPkcs8 } from "./private-key.js";
+
+export interface Pkcs12Contents {
+  privateKey: RsaPrivateKey;
+  /** Every certificate in the file, DER. */
+  certificates: Uint8Array[];
+  /** The certificate whose localKeyId matches the key's (RFC 7292 4.2, PKCS #9), when the file says. */
+  keyCertificate?: Uint8Array;
+}
+
+/** Hashes of the MAC (RFC 7292 B.2: u = digest size, v = block size of the hash). */
+const macHashes: Record<string, { name: string; u: number; v: number }> = {
+  [OID.sha1]: { name: "SHA-1", u: 20, v: 64 },
+  [OID.sha256]: { name: "SHA-256", u: 32, v: 64 },
+  [OID.sha384]: { name: "SHA-384", u: 48, v: 128 },
+  [OID.sha512]: { name: "SHA-512", u: 64, v: 128 },
+};
+
+function subtle(): SubtleCrypto {
+  return globalThis.crypto.subtle;
+}
+
+/** The password as a BMPString with a terminating NUL, as the PKCS #12 KDF takes it (RFC 7292 B.1). */
+function bmpPassword(password: string): Uint8Array {
+  const out = new Uint8Array((password.length + 1) * 2);
+  for (let i = 0; i < password.length; i++) {
+    const unit = password.charCodeAt(i);
+    out[2 * i] = unit >> 8;
+    out[2 * i + 1] = unit & 0xff;
+  }
+  return out;
+}
+
+/** RFC 7292 appendix B.2: the PKCS #12 key derivation, with ID 3 (MAC key). */
+async function pkcs12Kdf(
+  hash: { name: string; u: number; v: number },
+  password: Uint8Array,
+  salt: Uint8Array,
+  iterations: number,
+): Promise<Uint8Array> {
+  const { u, v } = hash;
+  const repeat = (data: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(v * Math.ceil(data.length / v));
+    for (let i = 0; i < out.length; i++) out[i] = data[i % data.length]!;
+    return out;
+  };
+  const input = new Uint8Array([...new Uint8Array(v).fill(3), ...repeat(salt), ...repeat(password)]);
+  let a = input;
+  for (let i = 0; i < iterations; i++) a = new Uint8Array(await subtle().digest(hash.name, a));
+  // One block of u bytes is all a MAC key needs (n = u), so step 6's update of I is not reached.
+  return a.subarray(0, u);
+}
+
+async function checkMac(pfx: pkijs.PFX, authSafeContent: Uint8Array, password: string): Promise<void> {
+  const macData = pfx.macData;
+  if (macData === undefined) return; // integrity by public key, or none: nothing to check with a password
+  const hash = macHashes[macData.mac.digestAlgorithm.algorithmId];
+  if (hash === undefined) {
+    throw new SmimeError(
+      "UNSUPPORTED_ALGORITHM",
+      `PKCS#12 MAC hash ${macData.mac.digestAlgorithm.algorithmId} is not supported`,
+    );
+  }
+  const iterations = macData.iterations ?? 1;
+  if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS) {
+    throw new SmimeError("INVALID_KEY", `PKCS#12 MAC iteration count ${iterations} is out of range`);
+  }
+  const salt = new Uint8Array(macData.macSalt.valueBlock.valueHexView);
+  const key = await pkcs12Kdf(hash, bmpPassword(password), salt, iterations);
+  const hmacKey = await subtle().importKey("raw", new Uint8Array(key), { name: "HMAC", hash: hash.name }, false, [
+    "verify",
+  ]);
+  const expected = new Uint8Array(macData.mac.digest.valueBlock.valueHexView);
+  if (!(await subtle().verify("HMAC", hmacKey, expected, new Uint8Array(authSafeContent)))) {
+    throw new SmimeError("WRONG_PASSWORD", "the PKCS#12 password is wrong (or the file was altered)");
+  }
+}
+
+function parse<T>(what: string, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof SmimeError) throw error;
+    throw new SmimeError("INVALID_KEY", `PKCS#12: ${what} is not the expected structure`);
+  }
+}
+
+function derOf(what: string, bytes: Uint8Array): asn1js.AsnType {
+  const parsed = asn1js.fromBER(bytes);
+  if (parsed.offset === -1) throw new SmimeError("INVALID_KEY", `PKCS#12: ${what} is not valid BER`);
+  return parsed.result;
+}
+
+function octets(value: unknown, what: string): Uint8Array {
+  if (!(value instanceof asn1js.OctetString))
+    throw new SmimeError("INVALID_KEY", `PKCS#12: ${what} is not an OCTET STRING`);
+  // A constructed (BER, chunked) OCTET STRING: concatenate its pieces.
+  if (value.idBlock.isConstructed) {
+    const pieces = value.valueBlock.value.map((piece) => octets(piece, what));
+    const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const piece of pieces) {
+      out.set(piece, offset);
+      offset += piece.length;
+    }
+    return out;
+  }
+  return new Uint8Array(value.valueBlock.valueHexView);
+}
+
+function localKeyId(bag: pkijs.SafeBag): string | undefined {
+  const attribute = bag.bagAttributes?.find((a) => a.type === OID.localKeyId);
+  const value = attribute?.values[0];
+  return value instanceof asn1js.OctetString ? Array.from(value.valueBlock.valueHexView).join(",") : undefined;
+}
+
+/** Reads the key and certificates of a PKCS #12 file; WRONG_PASSWORD when the MAC or a bag does not open. */
+export async function readPkcs12(der: Uint8Array, password: string): Promise<Pkcs12Contents> {
+  const pfx = parse("PFX", () => new pkijs.PFX({ schema: derOf("PFX", der) }));
+  if (pfx.authSafe.contentType !== OID.pkcs7Data) {
+    throw new SmimeError(
+      "UNSUPPORTED_ALGORITHM",
+      "PKCS#12 with public-key integrity is not supported (only password integrity)",
+    );
+  }
+  const authSafeContent = octets(pfx.authSafe.content, "authSafe content");
+  await checkMac(pfx, authSafeContent, password);
+  const authSafe = parse(
+    "AuthenticatedSafe",
+    () => new pkijs.AuthenticatedSafe({ schema: derOf("AuthenticatedSafe", authSafeContent) }),
+  );
+
+  const bags: pkijs.SafeBag[] = [];
+  for (const contentInfo of authSafe.safeContents) {
+    let safeContentsDer: Uint8Array;
+    if (contentInfo.contentType === OID.pkcs7Data) {
+      safeContentsDer = octets(contentInfo.content, "SafeContents");
+    } else if (contentInfo.contentType === OID.pkcs7EncryptedData) {
+      const encrypted = parse("EncryptedData", () => new pkijs.EncryptedData({ schema: contentInfo.content }));
+      const info = encrypted.encryptedContentInfo;
+      if (info.encryptedContent === undefined)
+        throw new SmimeError("INVALID_KEY", "PKCS#12: EncryptedData without content");
+      // [0] IMPLICIT, primitive or chunked: pkijs joins the pieces.
+      const content = parse("encrypted SafeContents", () => new Uint8Array(info.getEncryptedContent()));
+      safeContentsDer = await pbes2Decrypt(info.contentEncryptionAlgorithm, content, password);
+    } else {
+      throw new SmimeError(
+        "UNSUPPORTED_ALGORITHM",
+        `PKCS#12 content of type ${contentInfo.contentType} is not supported`,
+      );
+    }
+    const safeContents = parse(
+      "SafeContents",
+      () => new pkijs.SafeContents({ schema: derOf("SafeContents", safeContentsDer) }),
+    );
+    bags.push(...safeContents.safeBags);
+  }
+
+  let privateKey: RsaPrivateKey | undefined;
+  let keyId: string | undefined;
+  const certificates: { der: Uint8Array; id: string | undefined }[] = [];
+  for (const bag of bags) {
+    if (bag.bagId === OID.pkcs8ShroudedKeyBag || bag.bagId === OID.keyBag) {
+      if (privateKey !== undefined) throw new SmimeError("INVALID_KEY", "PKCS#12: more than one private key");
+      const keyDer =
+        bag.bagId === OID.keyBag
+          ? new Uint8Array((bag.bagValue as pkijs.PrivateKeyInfo).toSchema().toBER())
+          : await (async () => {
+              const shrouded = bag.bagValue as pkijs.PKCS8ShroudedKeyBag;
+              return pbes2Decrypt(
+                shrouded.encryptionAlgorithm,
+                octets(shrouded.encryptedData, "shrouded key"),
+                password,
+              );
+            })();
+      privateKey = rsaPrivateKeyFromPkcs8(keyDer);
+      keyId = localKeyId(bag);
+    } else if (bag.bagId === OID.certBag) {
+      const certBag = bag.bagValue as pkijs.CertBag;
+      if (certBag.certId !== OID.x509Certificate) continue; // SDSI certificates: not used by S/MIME
+      const value = certBag.certValue;
+      const certDer =
+        value instanceof asn1js.OctetString ? octets(value, "certificate") : new Uint8Array(value.toSchema().toBER());
+      certificates.push({ der: certDer, id: localKeyId(bag) });
+    }
+  }
+  if (privateKey === undefined) throw new SmimeError("INVALID_KEY", "PKCS#12: no private key in the file");
+  const keyCertificate = keyId === undefined ? undefined : certificates.find((c) => c.id === keyId)?.der;
+  return {
+    privateKey,
+    certificates: certificates.map((c) => c.der),
+    ...(keyCertificate === undefined ? {} : { keyCertificate }),
+  };
+}

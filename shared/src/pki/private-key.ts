@@ -1,0 +1,127 @@
+// Reading an RSA private key from what people have: PEM or DER, PKCS #8 PrivateKeyInfo (RFC 5208),
+// PKCS #1 RSAPrivateKey (RFC 8017 A.1.2), or PKCS #8 EncryptedPrivateKeyInfo with a password.
+import type { RsaPrivateKey } from "@mailseal/core-wasm";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { SmimeError } from "../errors.js";
+import { OID } from "./oids.js";
+import { pbes2Decrypt } from "./pbes2.js";
+import { decodePem, isPem, textOf } from "./pem.js";
+
+/** A key file larger than this is not a key. */
+export const MAX_KEY_FILE_BYTES = 1024 * 1024;
+
+function parseDer(der: Uint8Array, what: string): asn1js.AsnType {
+  const parsed = asn1js.fromBER(der);
+  if (parsed.offset === -1 || parsed.offset !== der.length) {
+    throw new SmimeError("INVALID_KEY", `${what}: not valid DER`);
+  }
+  return parsed.result;
+}
+
+function integerBytes(value: asn1js.Integer): Uint8Array {
+  return new Uint8Array(value.valueBlock.valueHexView);
+}
+
+/** RSAPrivateKey (RFC 8017 A.1.2) to the components the crypto core loads. */
+export function rsaPrivateKeyFromPkcs1(der: Uint8Array): RsaPrivateKey {
+  let key: pkijs.RSAPrivateKey;
+  try {
+    key = new pkijs.RSAPrivateKey({ schema: parseDer(der, "RSA private key") });
+  } catch (error) {
+    if (error instanceof SmimeError) throw error;
+    throw new SmimeError("INVALID_KEY", "not a PKCS#1 RSAPrivateKey");
+  }
+  if (key.otherPrimeInfos !== undefined) {
+    throw new SmimeError(
+      "UNSUPPORTED_ALGORITHM",
+      "multi-prime RSA keys (RFC 8017 3.2, otherPrimeInfos) are not supported",
+    );
+  }
+  return {
+    n: integerBytes(key.modulus),
+    e: integerBytes(key.publicExponent),
+    d: integerBytes(key.privateExponent),
+    p: integerBytes(key.prime1),
+    q: integerBytes(key.prime2),
+    dp: integerBytes(key.exponent1),
+    dq: integerBytes(key.exponent2),
+    qi: integerBytes(key.coefficient),
+  };
+}
+
+/** PrivateKeyInfo (RFC 5208 section 5) holding an RSA key. */
+export function rsaPrivateKeyFromPkcs8(der: Uint8Array): RsaPrivateKey {
+  let info: pkijs.PrivateKeyInfo;
+  try {
+    info = new pkijs.PrivateKeyInfo({ schema: parseDer(der, "private key") });
+  } catch (error) {
+    if (error instanceof SmimeError) throw error;
+    throw new SmimeError("INVALID_KEY", "not a PKCS#8 PrivateKeyInfo");
+  }
+  if (info.privateKeyAlgorithm.algorithmId !== OID.rsaEncryption) {
+    throw new SmimeError(
+      "UNSUPPORTED_ALGORITHM",
+      `private key algorithm ${info.privateKeyAlgorithm.algorithmId} is not RSA`,
+    );
+  }
+  return rsaPrivateKeyFromPkcs1(new Uint8Array(info.privateKey.valueBlock.valueHexView));
+}
+
+/** EncryptedPrivateKeyInfo (RFC 5208 section 6) decrypted with `password`, then read as PKCS #8. */
+export async function rsaPrivateKeyFromEncryptedPkcs8(
+  der: Uint8Array,
+  password: string | undefined,
+): Promise<RsaPrivateKey> {
+  let encrypted: pkijs.PKCS8ShroudedKeyBag;
+  try {
+    // PKCS8ShroudedKeyBag is exactly EncryptedPrivateKeyInfo (RFC 7292 4.2.2).
+    encrypted = new pkijs.PKCS8ShroudedKeyBag({ schema: parseDer(der, "encrypted private key") });
+  } catch (error) {
+    if (error instanceof SmimeError) throw error;
+    throw new SmimeError("INVALID_KEY", "not a PKCS#8 EncryptedPrivateKeyInfo");
+  }
+  if (password === undefined)
+    throw new SmimeError("WRONG_PASSWORD", "the private key is encrypted: a password is needed");
+  const plain = await pbes2Decrypt(
+    encrypted.encryptionAlgorithm,
+    new Uint8Array(encrypted.encryptedData.valueBlock.valueHexView),
+    password,
+  );
+  return rsaPrivateKeyFromPkcs8(plain);
+}
+
+/**
+ * Reads an RSA private key from a PEM or DER file: PKCS #8, PKCS #1, or encrypted PKCS #8 (needs
+ * `password`). DER is told apart by structure.
+ */
+export async function readPrivateKey(data: Uint8Array, password?: string): Promise<RsaPrivateKey> {
+  if (data.length > MAX_KEY_FILE_BYTES)
+    throw new SmimeError("INPUT_TOO_LARGE", `a key file is at most ${MAX_KEY_FILE_BYTES} bytes`);
+  if (isPem(data)) {
+    const blocks = decodePem(textOf(data));
+    const block = blocks.find((b) => /^(RSA |ENCRYPTED )?PRIVATE KEY$/.test(b.label));
+    if (block === undefined) {
+      throw new SmimeError(
+        "INVALID_KEY",
+        `no private key in the PEM file (found: ${blocks.map((b) => b.label).join(", ") || "nothing"})`,
+      );
+    }
+    if (block.label === "RSA PRIVATE KEY") return rsaPrivateKeyFromPkcs1(block.der);
+    if (block.label === "ENCRYPTED PRIVATE KEY") return rsaPrivateKeyFromEncryptedPkcs8(block.der, password);
+    return rsaPrivateKeyFromPkcs8(block.der);
+  }
+  for (const read of [rsaPrivateKeyFromPkcs8, rsaPrivateKeyFromPkcs1]) {
+    try {
+      return read(data);
+    } catch (error) {
+      if (!(error instanceof SmimeError) || error.code !== "INVALID_KEY") throw error;
+    }
+  }
+  try {
+    return await rsaPrivateKeyFromEncryptedPkcs8(data, password);
+  } catch (error) {
+    if (!(error instanceof SmimeError) || error.code !== "INVALID_KEY") throw error;
+    throw new SmimeError("INVALID_KEY", "not an RSA private key (PKCS#8, PKCS#1 or encrypted PKCS#8, PEM or DER)");
+  }
+}
