@@ -1,0 +1,154 @@
+// Algorithm identifiers of CMS as S/MIME uses them, mapped to what the crypto core runs:
+// content encryption (RFC 3565 AES-CBC, RFC 5084 AES-GCM, RFC 3370 5.1 3DES), key transport
+// (RFC 3370 4.2.1 RSAES-PKCS1-v1_5, RFC 3560 RSAES-OAEP), digests (RFC 5754, RFC 3370 2.1).
+import type { CipherName, HashAlgorithm } from "@mailseal/core-wasm";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { SmimeError } from "../errors.js";
+
+export const CMS_OID = {
+  data: "1.2.840.113549.1.7.1",
+  signedData: "1.2.840.113549.1.7.2",
+  envelopedData: "1.2.840.113549.1.7.3",
+  authEnvelopedData: "1.2.840.113549.1.9.16.1.23",
+  rsaEncryption: "1.2.840.113549.1.1.1",
+  rsaesOaep: "1.2.840.113549.1.1.7",
+  mgf1: "1.2.840.113549.1.1.8",
+  pSpecified: "1.2.840.113549.1.1.9",
+} as const;
+
+export interface ContentCipher {
+  name: CipherName;
+  oid: string;
+  keyLength: number;
+  mode: "cbc" | "gcm";
+}
+
+const contentCiphers: ContentCipher[] = [
+  { name: "aes-128-cbc", oid: "2.16.840.1.101.3.4.1.2", keyLength: 16, mode: "cbc" },
+  { name: "aes-192-cbc", oid: "2.16.840.1.101.3.4.1.22", keyLength: 24, mode: "cbc" },
+  { name: "aes-256-cbc", oid: "2.16.840.1.101.3.4.1.42", keyLength: 32, mode: "cbc" },
+  { name: "aes-128-gcm", oid: "2.16.840.1.101.3.4.1.6", keyLength: 16, mode: "gcm" },
+  { name: "aes-192-gcm", oid: "2.16.840.1.101.3.4.1.26", keyLength: 24, mode: "gcm" },
+  { name: "aes-256-gcm", oid: "2.16.840.1.101.3.4.1.46", keyLength: 32, mode: "gcm" },
+];
+
+export function contentCipherFromOid(oid: string): ContentCipher {
+  const cipher = contentCiphers.find((c) => c.oid === oid);
+  if (cipher === undefined)
+    throw new SmimeError("UNSUPPORTED_ALGORITHM", `content encryption algorithm ${oid} is not supported`);
+  return cipher;
+}
+
+export function contentCipherByName(name: CipherName): ContentCipher {
+  const cipher = contentCiphers.find((c) => c.name === name);
+  if (cipher === undefined)
+    throw new SmimeError("UNSUPPORTED_ALGORITHM", `content encryption algorithm ${name} is not supported`);
+  return cipher;
+}
+
+const digests: { hash: HashAlgorithm; oid: string }[] = [
+  { hash: "SHA-1", oid: "1.3.14.3.2.26" },
+  { hash: "SHA-224", oid: "2.16.840.1.101.3.4.2.4" },
+  { hash: "SHA-256", oid: "2.16.840.1.101.3.4.2.1" },
+  { hash: "SHA-384", oid: "2.16.840.1.101.3.4.2.2" },
+  { hash: "SHA-512", oid: "2.16.840.1.101.3.4.2.3" },
+];
+
+export function hashFromOid(oid: string): HashAlgorithm {
+  const digest = digests.find((d) => d.oid === oid);
+  if (digest === undefined) throw new SmimeError("UNSUPPORTED_ALGORITHM", `digest algorithm ${oid} is not supported`);
+  return digest.hash;
+}
+
+/** AlgorithmIdentifier of a digest; parameters absent, as RFC 5754 section 2 prefers. */
+export function digestAlgorithm(hash: HashAlgorithm): pkijs.AlgorithmIdentifier {
+  return new pkijs.AlgorithmIdentifier({ algorithmId: digests.find((d) => d.hash === hash)!.oid });
+}
+
+/** How the content-encryption key travels to a recipient with an RSA key. */
+export type KeyTransport =
+  { scheme: "rsa-pkcs1" } | { scheme: "rsa-oaep"; hash: HashAlgorithm; mgfHash: HashAlgorithm; label: Uint8Array };
+
+/** Reads keyEncryptionAlgorithm of a KeyTransRecipientInfo (RFC 3370 4.2.1, RFC 3560 section 3). */
+export function keyTransportFromAlgorithm(algorithm: pkijs.AlgorithmIdentifier): KeyTransport {
+  if (algorithm.algorithmId === CMS_OID.rsaEncryption) return { scheme: "rsa-pkcs1" };
+  if (algorithm.algorithmId !== CMS_OID.rsaesOaep) {
+    throw new SmimeError("UNSUPPORTED_ALGORITHM", `key transport algorithm ${algorithm.algorithmId} is not supported`);
+  }
+  // RSAES-OAEP-params (RFC 8017 A.2.1): [0] hashFunc, [1] maskGenFunc, [2] pSourceFunc, all EXPLICIT
+  // and DEFAULT (SHA-1, MGF1 with SHA-1, empty label). Read by hand: pkijs's built-in default for
+  // pSourceFunc carries a non-empty label.
+  let hash: HashAlgorithm = "SHA-1";
+  let mgfHash: HashAlgorithm = "SHA-1";
+  let label = new Uint8Array(0);
+  const raw = algorithm.algorithmParams as asn1js.AsnType | undefined;
+  if (raw !== undefined && !(raw instanceof asn1js.Null)) {
+    if (!(raw instanceof asn1js.Sequence)) throw new SmimeError("MALFORMED_CMS", "RSAES-OAEP-params: not a SEQUENCE");
+    for (const field of raw.valueBlock.value) {
+      const inner = field instanceof asn1js.Constructed ? field.valueBlock.value[0] : undefined;
+      if (field.idBlock.tagClass !== 3 || inner === undefined) {
+        throw new SmimeError("MALFORMED_CMS", "RSAES-OAEP-params: expected [0], [1] or [2]");
+      }
+      const id = parseOrThrow("RSAES-OAEP-params", () => new pkijs.AlgorithmIdentifier({ schema: inner }));
+      if (field.idBlock.tagNumber === 0) {
+        hash = hashFromOid(id.algorithmId);
+      } else if (field.idBlock.tagNumber === 1) {
+        if (id.algorithmId !== CMS_OID.mgf1) {
+          throw new SmimeError("UNSUPPORTED_ALGORITHM", `OAEP mask generation ${id.algorithmId} is not supported`);
+        }
+        mgfHash = hashFromOid(
+          parseOrThrow("MGF1 parameters", () => new pkijs.AlgorithmIdentifier({ schema: id.algorithmParams }))
+            .algorithmId,
+        );
+      } else if (field.idBlock.tagNumber === 2) {
+        if (id.algorithmId !== CMS_OID.pSpecified) {
+          throw new SmimeError("UNSUPPORTED_ALGORITHM", `OAEP label source ${id.algorithmId} is not supported`);
+        }
+        if (!(id.algorithmParams instanceof asn1js.OctetString))
+          throw new SmimeError("MALFORMED_CMS", "OAEP label: not an OCTET STRING");
+        label = new Uint8Array(id.algorithmParams.valueBlock.valueHexView);
+      } else {
+        throw new SmimeError("MALFORMED_CMS", `RSAES-OAEP-params: unknown field [${field.idBlock.tagNumber}]`);
+      }
+    }
+  }
+  return { scheme: "rsa-oaep", hash, mgfHash, label };
+}
+
+/** keyEncryptionAlgorithm for a KeyTransRecipientInfo. OAEP parameters spelled out (RFC 4055 section 4.1). */
+export function keyTransportAlgorithm(transport: KeyTransport): pkijs.AlgorithmIdentifier {
+  if (transport.scheme === "rsa-pkcs1") {
+    // RFC 3370 4.2.1: the parameters MUST be NULL.
+    return new pkijs.AlgorithmIdentifier({ algorithmId: CMS_OID.rsaEncryption, algorithmParams: new asn1js.Null() });
+  }
+  // DER leaves out fields equal to their DEFAULT (X.690 11.5).
+  const explicit = (tag: number, value: asn1js.AsnType): asn1js.Constructed =>
+    new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: tag }, value: [value] });
+  const fields: asn1js.AsnType[] = [];
+  if (transport.hash !== "SHA-1") fields.push(explicit(0, digestAlgorithm(transport.hash).toSchema()));
+  if (transport.mgfHash !== "SHA-1") {
+    const mgf = new pkijs.AlgorithmIdentifier({
+      algorithmId: CMS_OID.mgf1,
+      algorithmParams: digestAlgorithm(transport.mgfHash).toSchema(),
+    });
+    fields.push(explicit(1, mgf.toSchema()));
+  }
+  if (transport.label.length > 0) {
+    const source = new pkijs.AlgorithmIdentifier({
+      algorithmId: CMS_OID.pSpecified,
+      algorithmParams: new asn1js.OctetString({ valueHex: transport.label }),
+    });
+    fields.push(explicit(2, source.toSchema()));
+  }
+  const params = new asn1js.Sequence({ value: fields });
+  return new pkijs.AlgorithmIdentifier({ algorithmId: CMS_OID.rsaesOaep, algorithmParams: params });
+}
+
+function parseOrThrow<T>(what: string, make: () => T): T {
+  try {
+    return make();
+  } catch {
+    throw new SmimeError("MALFORMED_CMS", `${what}: not the expected ASN.1 structure`);
+  }
+}
