@@ -76,42 +76,21 @@ export function keyTransportFromAlgorithm(algorithm: pkijs.AlgorithmIdentifier):
   if (algorithm.algorithmId !== CMS_OID.rsaesOaep) {
     throw new SmimeError("UNSUPPORTED_ALGORITHM", `key transport algorithm ${algorithm.algorithmId} is not supported`);
   }
-  // RSAES-OAEP-params (RFC 8017 A.2.1): [0] hashFunc, [1] maskGenFunc, [2] pSourceFunc, all EXPLICIT
-  // and DEFAULT (SHA-1, MGF1 with SHA-1, empty label). Read by hand: pkijs's built-in default for
+  // RSAES-OAEP-params (RFC 8017 A.2.1): [0] hashFunc, [1] maskGenFunc, [2] pSourceFunc, each
+  // DEFAULT (SHA-1, MGF1 with SHA-1, empty label). Read by hand: pkijs's built-in default for
   // pSourceFunc carries a non-empty label.
-  let hash: HashAlgorithm = "SHA-1";
-  let mgfHash: HashAlgorithm = "SHA-1";
+  const fields = taggedFields("RSAES-OAEP-params", algorithm.algorithmParams, 2);
+  const hash = fields[0] === undefined ? "SHA-1" : hashFromOid(algorithmIdentifier("hashFunc", fields[0]).algorithmId);
+  const mgfHash = fields[1] === undefined ? "SHA-1" : mgf1Hash(algorithmIdentifier("maskGenFunc", fields[1]));
   let label = new Uint8Array(0);
-  const raw = algorithm.algorithmParams as asn1js.AsnType | undefined;
-  if (raw !== undefined && !(raw instanceof asn1js.Null)) {
-    if (!(raw instanceof asn1js.Sequence)) throw new SmimeError("MALFORMED_CMS", "RSAES-OAEP-params: not a SEQUENCE");
-    for (const field of raw.valueBlock.value) {
-      const inner = field instanceof asn1js.Constructed ? field.valueBlock.value[0] : undefined;
-      if (field.idBlock.tagClass !== 3 || inner === undefined) {
-        throw new SmimeError("MALFORMED_CMS", "RSAES-OAEP-params: expected [0], [1] or [2]");
-      }
-      const id = parseOrThrow("RSAES-OAEP-params", () => new pkijs.AlgorithmIdentifier({ schema: inner }));
-      if (field.idBlock.tagNumber === 0) {
-        hash = hashFromOid(id.algorithmId);
-      } else if (field.idBlock.tagNumber === 1) {
-        if (id.algorithmId !== CMS_OID.mgf1) {
-          throw new SmimeError("UNSUPPORTED_ALGORITHM", `OAEP mask generation ${id.algorithmId} is not supported`);
-        }
-        mgfHash = hashFromOid(
-          parseOrThrow("MGF1 parameters", () => new pkijs.AlgorithmIdentifier({ schema: id.algorithmParams }))
-            .algorithmId,
-        );
-      } else if (field.idBlock.tagNumber === 2) {
-        if (id.algorithmId !== CMS_OID.pSpecified) {
-          throw new SmimeError("UNSUPPORTED_ALGORITHM", `OAEP label source ${id.algorithmId} is not supported`);
-        }
-        if (!(id.algorithmParams instanceof asn1js.OctetString))
-          throw new SmimeError("MALFORMED_CMS", "OAEP label: not an OCTET STRING");
-        label = new Uint8Array(id.algorithmParams.valueBlock.valueHexView);
-      } else {
-        throw new SmimeError("MALFORMED_CMS", `RSAES-OAEP-params: unknown field [${field.idBlock.tagNumber}]`);
-      }
+  if (fields[2] !== undefined) {
+    const source = algorithmIdentifier("pSourceFunc", fields[2]);
+    if (source.algorithmId !== CMS_OID.pSpecified) {
+      throw new SmimeError("UNSUPPORTED_ALGORITHM", `OAEP label source ${source.algorithmId} is not supported`);
     }
+    if (!(source.algorithmParams instanceof asn1js.OctetString))
+      throw new SmimeError("MALFORMED_CMS", "OAEP label: not an OCTET STRING");
+    label = new Uint8Array(source.algorithmParams.valueBlock.valueHexView);
   }
   return { scheme: "rsa-oaep", hash, mgfHash, label };
 }
@@ -139,10 +118,54 @@ export function keyTransportAlgorithm(transport: KeyTransport): pkijs.AlgorithmI
       algorithmId: CMS_OID.pSpecified,
       algorithmParams: new asn1js.OctetString({ valueHex: transport.label }),
     });
-    fields.push(explicit(2, source.toSchema()));
+    fields.push(explicitTag(2, source.toSchema()));
   }
   const params = new asn1js.Sequence({ value: fields });
   return new pkijs.AlgorithmIdentifier({ algorithmId: CMS_OID.rsaesOaep, algorithmParams: params });
+}
+
+/**
+ * The fields of a SEQUENCE of EXPLICIT context-tagged optional fields [0]..[maxTag], by tag; absent
+ * or NULL parameters give no fields (all DEFAULT).
+ */
+export function taggedFields(what: string, raw: unknown, maxTag: number): (asn1js.AsnType | undefined)[] {
+  const fields: (asn1js.AsnType | undefined)[] = [];
+  if (raw === undefined || raw instanceof asn1js.Null) return fields;
+  if (!(raw instanceof asn1js.Sequence)) throw new SmimeError("MALFORMED_CMS", `${what}: not a SEQUENCE`);
+  for (const field of raw.valueBlock.value) {
+    const tag = field.idBlock.tagNumber;
+    const inner = field instanceof asn1js.Constructed ? field.valueBlock.value[0] : undefined;
+    if (field.idBlock.tagClass !== 3 || tag > maxTag || inner === undefined || fields[tag] !== undefined) {
+      throw new SmimeError("MALFORMED_CMS", `${what}: unexpected field`);
+    }
+    fields[tag] = inner;
+  }
+  return fields;
+}
+
+export function algorithmIdentifier(what: string, schema: asn1js.AsnType): pkijs.AlgorithmIdentifier {
+  return parseOrThrow(what, () => new pkijs.AlgorithmIdentifier({ schema }));
+}
+
+/** The hash of an MGF1 AlgorithmIdentifier (RFC 8017 B.2.1); other mask generators are refused. */
+export function mgf1Hash(mgf: pkijs.AlgorithmIdentifier): HashAlgorithm {
+  if (mgf.algorithmId !== CMS_OID.mgf1) {
+    throw new SmimeError("UNSUPPORTED_ALGORITHM", `mask generation function ${mgf.algorithmId} is not supported`);
+  }
+  return hashFromOid(algorithmIdentifier("MGF1 parameters", mgf.algorithmParams as asn1js.AsnType).algorithmId);
+}
+
+/** The EXPLICIT [tag] wrapper of a DER field. */
+export function explicitTag(tag: number, value: asn1js.AsnType): asn1js.Constructed {
+  return new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: tag }, value: [value] });
+}
+
+/** MGF1 with `hash` as an AlgorithmIdentifier. */
+export function mgf1Algorithm(hash: HashAlgorithm): pkijs.AlgorithmIdentifier {
+  return new pkijs.AlgorithmIdentifier({
+    algorithmId: CMS_OID.mgf1,
+    algorithmParams: digestAlgorithm(hash).toSchema(),
+  });
 }
 
 function parseOrThrow<T>(what: string, make: () => T): T {
