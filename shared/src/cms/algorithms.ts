@@ -102,17 +102,9 @@ export function keyTransportAlgorithm(transport: KeyTransport): pkijs.AlgorithmI
     return new pkijs.AlgorithmIdentifier({ algorithmId: CMS_OID.rsaEncryption, algorithmParams: new asn1js.Null() });
   }
   // DER leaves out fields equal to their DEFAULT (X.690 11.5).
-  const explicit = (tag: number, value: asn1js.AsnType): asn1js.Constructed =>
-    new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: tag }, value: [value] });
   const fields: asn1js.AsnType[] = [];
-  if (transport.hash !== "SHA-1") fields.push(explicit(0, digestAlgorithm(transport.hash).toSchema()));
-  if (transport.mgfHash !== "SHA-1") {
-    const mgf = new pkijs.AlgorithmIdentifier({
-      algorithmId: CMS_OID.mgf1,
-      algorithmParams: digestAlgorithm(transport.mgfHash).toSchema(),
-    });
-    fields.push(explicit(1, mgf.toSchema()));
-  }
+  if (transport.hash !== "SHA-1") fields.push(explicitTag(0, digestAlgorithm(transport.hash).toSchema()));
+  if (transport.mgfHash !== "SHA-1") fields.push(explicitTag(1, mgf1Algorithm(transport.mgfHash).toSchema()));
   if (transport.label.length > 0) {
     const source = new pkijs.AlgorithmIdentifier({
       algorithmId: CMS_OID.pSpecified,
