@@ -1,0 +1,322 @@
+// SignerInfo (RFC 5652 section 5.3): signing with the signed attributes S/MIME expects (RFC 8551
+// 2.5), and verifying a signer given the content digests computed while the content streamed.
+import type { HashAlgorithm, RsaPublicKey } from "@mailseal/core-wasm";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { SmimeError } from "../errors.js";
+import {
+  algorithmIdentifier,
+  digestAlgorithm,
+  explicitTag,
+  hashFromOid,
+  mgf1Algorithm,
+  mgf1Hash,
+  taggedFields,
+} from "./algorithms.js";
+import { subjectKeyIdentifier } from "./recipient-info.js";
+
+const ATTRIBUTE = {
+  contentType: "1.2.840.113549.1.9.3",
+  messageDigest: "1.2.840.113549.1.9.4",
+  signingTime: "1.2.840.113549.1.9.5",
+  smimeCapabilities: "1.2.840.113549.1.9.15",
+  encryptionKeyPreference: "1.2.840.113549.1.9.16.2.11",
+} as const;
+
+const SIGNATURE = {
+  rsaEncryption: "1.2.840.113549.1.1.1",
+  rsassaPss: "1.2.840.113549.1.1.10",
+  sha1WithRSA: "1.2.840.113549.1.1.5",
+  sha224WithRSA: "1.2.840.113549.1.1.14",
+  sha256WithRSA: "1.2.840.113549.1.1.11",
+  sha384WithRSA: "1.2.840.113549.1.1.12",
+  sha512WithRSA: "1.2.840.113549.1.1.13",
+} as const;
+
+const rsaWithHash: Record<string, HashAlgorithm> = {
+  [SIGNATURE.sha1WithRSA]: "SHA-1",
+  [SIGNATURE.sha224WithRSA]: "SHA-224",
+  [SIGNATURE.sha256WithRSA]: "SHA-256",
+  [SIGNATURE.sha384WithRSA]: "SHA-384",
+  [SIGNATURE.sha512WithRSA]: "SHA-512",
+};
+
+/** RSASSA-PKCS1-v1_5 or RSASSA-PSS (RFC 4056), MGF1 with the same hash as the message digest. */
+export type SignatureScheme = { scheme: "rsa-pkcs1" } | { scheme: "rsa-pss"; saltLength: number };
+
+/** What verification needs from the crypto core (CoreService or its worker proxy). */
+export interface VerifyCore {
+  createHash(alg: HashAlgorithm): Promise<{ update(data: Uint8Array): Promise<void>; digest(): Promise<Uint8Array> }>;
+  rsaPkcs1v15Verify(
+    key: RsaPublicKey,
+    hash: HashAlgorithm,
+    digest: Uint8Array,
+    signature: Uint8Array,
+  ): Promise<boolean>;
+  rsaPssVerify(
+    key: RsaPublicKey,
+    digest: Uint8Array,
+    signature: Uint8Array,
+    options: { hash: HashAlgorithm; mgfHash?: HashAlgorithm; saltLength?: number },
+  ): Promise<boolean>;
+}
+
+/** A signing key loaded in the core (see CoreService.loadRsaPrivateKey). */
+export interface SigningKey {
+  pkcs1v15Sign(hash: HashAlgorithm, digest: Uint8Array): Promise<Uint8Array>;
+  pssSign(
+    digest: Uint8Array,
+    options: { hash: HashAlgorithm; mgfHash?: HashAlgorithm; saltLength?: number },
+  ): Promise<Uint8Array>;
+}
+
+/** One entry of SMIMECapabilities (RFC 8551 2.5.2), in order of preference. */
+export interface Capability {
+  oid: string;
+  parameters?: asn1js.AsnType;
+}
+
+export interface SignerOptions {
+  hash: HashAlgorithm;
+  signature: SignatureScheme;
+  /** The signer's (device signing) certificate: sid is its issuerAndSerialNumber. */
+  certificate: pkijs.Certificate;
+  /** eContentType of the SignedData; id-data for S/MIME. */
+  contentType: string;
+  signingTime: Date;
+  capabilities: readonly Capability[];
+  /** The sender's encryption certificate, named in SMIMEEncryptionKeyPreference (RFC 8551 2.5.3). */
+  encryptionCertificate?: pkijs.Certificate;
+}
+
+export function rsaPublicKeyOf(certificate: pkijs.Certificate): RsaPublicKey {
+  const key = certificate.subjectPublicKeyInfo.parsedKey;
+  if (!(key instanceof pkijs.RSAPublicKey))
+    throw new SmimeError("UNSUPPORTED_ALGORITHM", "the certificate's key is not an RSA key");
+  return {
+    n: new Uint8Array(key.modulus.valueBlock.valueHexView),
+    e: new Uint8Array(key.publicExponent.valueBlock.valueHexView),
+  };
+}
+
+/** RFC 5652 11.3: UTCTime for 1950 through 2049, GeneralizedTime otherwise. */
+function signingTimeValue(time: Date): asn1js.AsnType {
+  const year = time.getUTCFullYear();
+  return year >= 1950 && year < 2050
+    ? new asn1js.UTCTime({ valueDate: time })
+    : new asn1js.GeneralizedTime({ valueDate: time });
+}
+
+function issuerAndSerialNumber(certificate: pkijs.Certificate): pkijs.IssuerAndSerialNumber {
+  return new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber });
+}
+
+function attribute(type: string, value: asn1js.AsnType): pkijs.Attribute {
+  return new pkijs.Attribute({ type, values: [value] });
+}
+
+/** The DER of SignedAttributes as signed: a SET OF (tag 0x31), not the [0] IMPLICIT of the SignerInfo (RFC 5652 5.4). */
+function signedAttributesForSignature(attributes: pkijs.SignedAndUnsignedAttributes): Uint8Array {
+  return new Uint8Array(new asn1js.Set({ value: attributes.attributes.map((a) => a.toSchema()) }).toBER());
+}
+
+async function digestOf(core: VerifyCore, hash: HashAlgorithm, data: Uint8Array): Promise<Uint8Array> {
+  const stream = await core.createHash(hash);
+  await stream.update(data);
+  return stream.digest();
+}
+
+function signatureAlgorithm(hash: HashAlgorithm, scheme: SignatureScheme): pkijs.AlgorithmIdentifier {
+  if (scheme.scheme === "rsa-pkcs1") {
+    // RFC 8551 2.2 / RFC 3370 3.2: rsaEncryption with NULL parameters is what every client reads.
+    return new pkijs.AlgorithmIdentifier({ algorithmId: SIGNATURE.rsaEncryption, algorithmParams: new asn1js.Null() });
+  }
+  // RSASSA-PSS-params (RFC 4055 3.1): hash, MGF1 with the same hash, salt length; trailer default.
+  const fields = [
+    explicitTag(0, digestAlgorithm(hash).toSchema()),
+    explicitTag(1, mgf1Algorithm(hash).toSchema()),
+    explicitTag(2, new asn1js.Integer({ value: scheme.saltLength })),
+  ];
+  return new pkijs.AlgorithmIdentifier({
+    algorithmId: SIGNATURE.rsassaPss,
+    algorithmParams: new asn1js.Sequence({ value: fields }),
+  });
+}
+
+/** SMIMECapabilities attribute value: SEQUENCE OF SMIMECapability (RFC 8551 2.5.2). */
+function capabilitiesValue(capabilities: readonly Capability[]): asn1js.Sequence {
+  return new asn1js.Sequence({
+    value: capabilities.map(
+      (c) =>
+        new asn1js.Sequence({
+          value: [new asn1js.ObjectIdentifier({ value: c.oid }), ...(c.parameters ? [c.parameters] : [])],
+        }),
+    ),
+  });
+}
+
+/** Signs `contentDigest` (of the content, with options.hash) and returns the SignerInfo. */
+export async function createSignerInfo(
+  key: SigningKey,
+  core: VerifyCore,
+  contentDigest: Uint8Array,
+  options: SignerOptions,
+): Promise<pkijs.SignerInfo> {
+  const attributes = [
+    attribute(ATTRIBUTE.contentType, new asn1js.ObjectIdentifier({ value: options.contentType })),
+    attribute(ATTRIBUTE.signingTime, signingTimeValue(options.signingTime)),
+    attribute(ATTRIBUTE.messageDigest, new asn1js.OctetString({ valueHex: contentDigest })),
+    attribute(ATTRIBUTE.smimeCapabilities, capabilitiesValue(options.capabilities)),
+  ];
+  if (options.encryptionCertificate !== undefined) {
+    // SMIMEEncryptionKeyPreference ::= CHOICE { issuerAndSerialNumber [0] IMPLICIT ... }
+    const id = issuerAndSerialNumber(options.encryptionCertificate).toSchema();
+    const preference = new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: id.valueBlock.value });
+    attributes.push(attribute(ATTRIBUTE.encryptionKeyPreference, preference));
+  }
+  // DER SET OF: elements sorted by their encodings (X.690 11.6).
+  attributes.sort((a, b) => compareBytes(new Uint8Array(a.toSchema().toBER()), new Uint8Array(b.toSchema().toBER())));
+  const signedAttrs = new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes });
+  const toSign = await digestOf(core, options.hash, signedAttributesForSignature(signedAttrs));
+  const signature =
+    options.signature.scheme === "rsa-pkcs1"
+      ? await key.pkcs1v15Sign(options.hash, toSign)
+      : await key.pssSign(toSign, {
+          hash: options.hash,
+          mgfHash: options.hash,
+          saltLength: options.signature.saltLength,
+        });
+  return new pkijs.SignerInfo({
+    version: 1,
+    sid: issuerAndSerialNumber(options.certificate),
+    digestAlgorithm: digestAlgorithm(options.hash),
+    signedAttrs,
+    signatureAlgorithm: signatureAlgorithm(options.hash, options.signature),
+    signature: new asn1js.OctetString({ valueHex: signature }),
+  });
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return compareBytes(a, b) === 0;
+}
+
+export interface VerifiedSigner {
+  certificate: pkijs.Certificate;
+  hash: HashAlgorithm;
+  signingTime?: Date;
+}
+
+function signerCertificate(
+  signerInfo: pkijs.SignerInfo,
+  certificates: readonly pkijs.Certificate[],
+): pkijs.Certificate {
+  const sid = signerInfo.sid as unknown;
+  const found = certificates.find((certificate) => {
+    if (sid instanceof pkijs.IssuerAndSerialNumber) {
+      return (
+        equalBytes(
+          new Uint8Array(sid.issuer.toSchema().toBER()),
+          new Uint8Array(certificate.issuer.toSchema().toBER()),
+        ) &&
+        equalBytes(
+          new Uint8Array(sid.serialNumber.valueBlock.valueHexView),
+          new Uint8Array(certificate.serialNumber.valueBlock.valueHexView),
+        )
+      );
+    }
+    const ski = subjectKeyIdentifier(certificate);
+    const wanted = sid instanceof asn1js.Constructed ? sid.valueBlock.value[0] : sid;
+    return (
+      ski !== undefined &&
+      wanted instanceof asn1js.OctetString &&
+      equalBytes(new Uint8Array(wanted.valueBlock.valueHexView), ski)
+    );
+  });
+  if (found === undefined)
+    throw new SmimeError(
+      "UNTRUSTED_CERTIFICATE",
+      "the signer's certificate is not in the message nor among the given certificates",
+    );
+  return found;
+}
+
+function single(attributes: pkijs.Attribute[], type: string): asn1js.AsnType | undefined {
+  const matching = attributes.filter((a) => a.type === type);
+  if (matching.length > 1 || (matching[0] !== undefined && matching[0].values.length !== 1)) {
+    throw new SmimeError("MALFORMED_CMS", `signed attribute ${type} must occur once with one value (RFC 5652 5.3)`);
+  }
+  return matching[0]?.values[0];
+}
+
+/**
+ * Verifies one SignerInfo. `contentDigests` holds the digest of the content for each digest
+ * algorithm of the SignedData (computed while it streamed). Returns the signer; throws BAD_SIGNATURE
+ * (or MALFORMED_CMS) otherwise. Trust in the certificate is checked separately (chain validation).
+ */
+export async function verifySignerInfo(
+  core: VerifyCore,
+  signerInfo: pkijs.SignerInfo,
+  contentDigests: ReadonlyMap<HashAlgorithm, Uint8Array>,
+  eContentType: string,
+  certificates: readonly pkijs.Certificate[],
+): Promise<VerifiedSigner> {
+  const hash = hashFromOid(signerInfo.digestAlgorithm.algorithmId);
+  const contentDigest = contentDigests.get(hash);
+  if (contentDigest === undefined)
+    throw new SmimeError(
+      "MALFORMED_CMS",
+      `the signer uses ${hash}, which is not among the SignedData's digest algorithms`,
+    );
+  const certificate = signerCertificate(signerInfo, certificates);
+  let signedDigest = contentDigest;
+  let signingTime: Date | undefined;
+  if (signerInfo.signedAttrs !== undefined) {
+    const attributes = signerInfo.signedAttrs.attributes;
+    // RFC 5652 5.3: with signed attributes, content-type and message-digest are required.
+    const contentType = single(attributes, ATTRIBUTE.contentType);
+    if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.valueBlock.toString() !== eContentType) {
+      throw new SmimeError("BAD_SIGNATURE", "the signed content-type attribute does not match the content");
+    }
+    const messageDigest = single(attributes, ATTRIBUTE.messageDigest);
+    if (
+      !(messageDigest instanceof asn1js.OctetString) ||
+      !equalBytes(new Uint8Array(messageDigest.valueBlock.valueHexView), contentDigest)
+    ) {
+      throw new SmimeError("BAD_SIGNATURE", "the content does not match the signed message digest: it was altered");
+    }
+    const time = single(attributes, ATTRIBUTE.signingTime);
+    if (time instanceof asn1js.UTCTime || time instanceof asn1js.GeneralizedTime) signingTime = time.toDate();
+    // Verify over the attributes exactly as received, re-tagged as SET OF (RFC 5652 5.4).
+    signedDigest = await digestOf(core, hash, new Uint8Array(signerInfo.signedAttrs.encodedValue));
+  }
+  const signature = new Uint8Array(signerInfo.signature.valueBlock.valueHexView);
+  const key = rsaPublicKeyOf(certificate);
+  const algorithm = signerInfo.signatureAlgorithm;
+  let valid: boolean;
+  if (algorithm.algorithmId === SIGNATURE.rsassaPss) {
+    const fields = taggedFields("RSASSA-PSS-params", algorithm.algorithmParams, 3);
+    const pssHash =
+      fields[0] === undefined ? "SHA-1" : hashFromOid(algorithmIdentifier("hashAlgorithm", fields[0]).algorithmId);
+    const mgfHash = fields[1] === undefined ? "SHA-1" : mgf1Hash(algorithmIdentifier("maskGenAlgorithm", fields[1]));
+    const saltLength = fields[2] instanceof asn1js.Integer ? fields[2].valueBlock.valueDec : 20;
+    if (pssHash !== hash)
+      throw new SmimeError("BAD_SIGNATURE", "the PSS hash differs from the signer's digest algorithm");
+    valid = await core.rsaPssVerify(key, signedDigest, signature, { hash, mgfHash, saltLength });
+  } else if (algorithm.algorithmId === SIGNATURE.rsaEncryption || rsaWithHash[algorithm.algorithmId] === hash) {
+    valid = await core.rsaPkcs1v15Verify(key, hash, signedDigest, signature);
+  } else {
+    throw new SmimeError(
+      "UNSUPPORTED_ALGORITHM",
+      `signature algorithm ${algorithm.algorithmId} with ${hash} is not supported`,
+    );
+  }
+  if (!valid) throw new SmimeError("BAD_SIGNATURE", "the signature does not verify with the signer's certificate");
+  return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
+}
+
+export { ATTRIBUTE as SIGNED_ATTRIBUTE };

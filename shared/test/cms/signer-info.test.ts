@@ -1,0 +1,202 @@
+// SignerInfo against OpenSSL in both directions: OpenSSL's signatures verified by us, ours by OpenSSL.
+import { execFileSync } from "node:child_process";
+import { createPrivateKey, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CoreService, rsaPrivateKeyFromJwk, type HashAlgorithm } from "@mailseal/core-wasm";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SmimeError } from "../../src/errors.js";
+import { CMS_OID, digestAlgorithm, hashFromOid } from "../../src/cms/algorithms.js";
+import { createSignerInfo, verifySignerInfo, type SignatureScheme } from "../../src/cms/signer-info.js";
+import { decodePem } from "../../src/pki/pem.js";
+
+const dir = mkdtempSync(join(tmpdir(), "mailseal-si-"));
+const path = (name: string): string => join(dir, name);
+const openssl = (...args: string[]): Buffer => execFileSync("openssl", args, { stdio: ["ignore", "pipe", "pipe"] });
+const message = new Uint8Array(randomBytes(3000));
+let core: CoreService;
+let alice: pkijs.Certificate;
+let aliceEncryption: pkijs.Certificate;
+
+async function digest(hash: HashAlgorithm, data: Uint8Array): Promise<Uint8Array> {
+  const stream = await core.createHash(hash);
+  await stream.update(data);
+  return stream.digest();
+}
+
+function signedData(der: Uint8Array): pkijs.SignedData {
+  const info = pkijs.ContentInfo.fromBER(der);
+  expect(info.contentType).toBe(CMS_OID.signedData);
+  return new pkijs.SignedData({ schema: info.content });
+}
+
+/** Verifies every signer of an OpenSSL SignedData over `content` with our code. */
+async function verify(der: Uint8Array, content: Uint8Array): Promise<Date | undefined> {
+  const signed = signedData(der);
+  const digests = new Map<HashAlgorithm, Uint8Array>();
+  for (const algorithm of signed.digestAlgorithms) {
+    const hash = hashFromOid(algorithm.algorithmId);
+    digests.set(hash, await digest(hash, content));
+  }
+  const certificates = (signed.certificates ?? []).filter(
+    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
+  );
+  const signer = await verifySignerInfo(
+    core,
+    signed.signerInfos[0]!,
+    digests,
+    signed.encapContentInfo.eContentType,
+    certificates,
+  );
+  expect(signer.certificate.serialNumber.valueBlock.valueHexView).toEqual(alice.serialNumber.valueBlock.valueHexView);
+  return signer.signingTime;
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SmimeError);
+  expect((error as SmimeError).code).toBe(code);
+}
+
+beforeAll(async () => {
+  core = await CoreService.open();
+  for (const name of ["alice", "alice-enc"]) {
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      path(`${name}.key`),
+      "-out",
+      path(`${name}.pem`),
+      "-subj",
+      "/CN=alice@example.org",
+      "-days",
+      "30",
+    );
+  }
+  alice = pkijs.Certificate.fromBER(decodePem(readFileSync(path("alice.pem"), "latin1"))[0]!.der);
+  aliceEncryption = pkijs.Certificate.fromBER(decodePem(readFileSync(path("alice-enc.pem"), "latin1"))[0]!.der);
+  writeFileSync(path("message"), message);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("OpenSSL's signatures, verified by us", () => {
+  it.each([
+    ["SHA-256, detached", ["-md", "sha256"]],
+    ["SHA-1, detached", ["-md", "sha1"]],
+    ["SHA-512, detached", ["-md", "sha512"]],
+    ["SHA-384 PSS, detached", ["-md", "sha384", "-keyopt", "rsa_padding_mode:pss"]],
+    ["SHA-256, no signed attributes", ["-md", "sha256", "-noattr"]],
+  ])("%s", async (_name, options) => {
+    const der = new Uint8Array(
+      openssl(
+        "cms",
+        "-sign",
+        "-binary",
+        "-outform",
+        "DER",
+        "-in",
+        path("message"),
+        "-signer",
+        path("alice.pem"),
+        "-inkey",
+        path("alice.key"),
+        ...options,
+      ),
+    );
+    const time = await verify(der, message);
+    if (!options.includes("-noattr")) expect(Math.abs(time!.getTime() - Date.now())).toBeLessThan(120_000);
+    const altered = message.slice();
+    altered[100]! ^= 1;
+    await expectCode(verify(der, altered), "BAD_SIGNATURE");
+  });
+
+  it("a flipped bit in the signature gives BAD_SIGNATURE", async () => {
+    const der = new Uint8Array(
+      openssl(
+        "cms",
+        "-sign",
+        "-binary",
+        "-outform",
+        "DER",
+        "-in",
+        path("message"),
+        "-signer",
+        path("alice.pem"),
+        "-inkey",
+        path("alice.key"),
+      ),
+    );
+    const signed = signedData(der);
+    const signerInfo = signed.signerInfos[0]!;
+    const signature = new Uint8Array(signerInfo.signature.valueBlock.valueHexView);
+    signature[10]! ^= 1;
+    signerInfo.signature = new asn1js.OctetString({ valueHex: signature });
+    const digests = new Map([["SHA-256" as HashAlgorithm, await digest("SHA-256", message)]]);
+    await expectCode(verifySignerInfo(core, signerInfo, digests, CMS_OID.data, [alice]), "BAD_SIGNATURE");
+  });
+});
+
+describe("our signatures, verified by OpenSSL", () => {
+  it.each<[string, HashAlgorithm, SignatureScheme]>([
+    ["PKCS#1 v1.5 SHA-256", "SHA-256", { scheme: "rsa-pkcs1" }],
+    ["PKCS#1 v1.5 SHA-512", "SHA-512", { scheme: "rsa-pkcs1" }],
+    ["PSS SHA-256, salt 32", "SHA-256", { scheme: "rsa-pss", saltLength: 32 }],
+  ])("%s", async (_name, hash, signature) => {
+    const key = await core.loadRsaPrivateKey(
+      rsaPrivateKeyFromJwk(createPrivateKey(readFileSync(path("alice.key"))).export({ format: "jwk" })),
+    );
+    const signerInfo = await createSignerInfo(key, core, await digest(hash, message), {
+      hash,
+      signature,
+      certificate: alice,
+      contentType: CMS_OID.data,
+      signingTime: new Date(),
+      capabilities: [{ oid: "2.16.840.1.101.3.4.1.42" }, { oid: "2.16.840.1.101.3.4.1.2" }],
+      encryptionCertificate: aliceEncryption,
+    });
+    key.dispose();
+    const signed = new pkijs.SignedData({
+      version: 1,
+      digestAlgorithms: [digestAlgorithm(hash)],
+      encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: CMS_OID.data }),
+      certificates: [alice, aliceEncryption],
+      signerInfos: [signerInfo],
+    });
+    const der = new pkijs.ContentInfo({ contentType: CMS_OID.signedData, content: signed.toSchema(true) })
+      .toSchema()
+      .toBER();
+    writeFileSync(path("ours.p7s"), new Uint8Array(der));
+    const out = openssl(
+      "cms",
+      "-verify",
+      "-binary",
+      "-inform",
+      "DER",
+      "-in",
+      path("ours.p7s"),
+      "-content",
+      path("message"),
+      "-CAfile",
+      path("alice.pem"),
+      "-purpose",
+      "any",
+    );
+    expect(new Uint8Array(out)).toEqual(message);
+    // And our own verifier agrees, over the same bytes.
+    expect(await verify(new Uint8Array(der), message)).toBeInstanceOf(Date);
+    const printed = openssl("cms", "-cmsout", "-print", "-inform", "DER", "-in", path("ours.p7s")).toString();
+    expect(printed).toContain("S/MIME Capabilities");
+    expect(printed).toContain("id-smime-aa-encrypKeyPref");
+  });
+});
