@@ -170,7 +170,7 @@ export class BerReader {
     }
     if (!frame && this.topDone) {
       if (this.pending > 0 && this.rejectTrailing) {
-        throw malformed(`${this.pending} bytes of trailing data after the top element at offset ${this.offset}`);
+        throw malformed(`trailing data after the top element, which ends at offset ${this.offset}`);
       }
       return undefined;
     }
@@ -191,7 +191,7 @@ export class BerReader {
   private header(parent: Frame | undefined): BerEvent | undefined {
     const limit = parent?.limit ?? Infinity;
     for (;;) {
-      if (this.pending === 0) return this.starved();
+      // Before waiting for input: past the limit, no input can make the element valid.
       if (this.offset >= limit) {
         throw malformed(
           parent!.header.length === undefined
@@ -199,6 +199,7 @@ export class BerReader {
             : `element header at offset ${this.headerOffset} crosses the end of its enclosing element at offset ${limit}`,
         );
       }
+      if (this.pending === 0) return this.starved();
       const b = this.chunks[0]![this.chunkPos]!;
       if (this.carryLength === 0) this.headerOffset = this.offset;
       this.carry[this.carryLength++] = b;
