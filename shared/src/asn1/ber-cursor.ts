@@ -145,6 +145,10 @@ export class BerCursor {
 function found(event: BerEvent | undefined): string {
   if (event === undefined) return "the end of the input";
   const { header } = event;
-  if (event.type === "start") return `${describeTag(header)} at offset ${header.offset}`;
-  return `the end of ${describeTag(header)} at offset ${header.offset}`;
+  const element = `${describeTag(header)} at offset ${header.offset}`;
+  return event.type === "start"
+    ? element
+    : event.type === "content"
+      ? `content of ${element}`
+      : `the end of ${element}`;
 }

@@ -142,7 +142,8 @@ export class BerReader {
 
   push(chunk: Uint8Array): void {
     if (this.ended) throw new Error("BerReader.push after end()");
-    if (chunk.length === 0 || (this.topDone && !this.rejectTrailing)) return;
+    // Nothing more will be read after a failure, or past the top element when trailing data is ignored.
+    if (chunk.length === 0 || this.failure || (this.topDone && !this.rejectTrailing)) return;
     this.chunks.push(chunk);
     this.pending += chunk.length;
   }

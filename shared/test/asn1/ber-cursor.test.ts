@@ -296,3 +296,15 @@ describe("decodeCaptured", () => {
     expect(decodeCaptured(hex("0500"), "parameters")).toBeInstanceOf(asn1js.Null);
   });
 });
+
+describe("BerCursor misuse", () => {
+  it("says where it is when a field is expected inside a primitive", async () => {
+    const { cursor } = cursorOver(hex("0401ff"));
+    await cursor.enter(OCTET_STRING, "eContent");
+    await rejects(
+      cursor.enter(SEQUENCE, "inner"),
+      "MALFORMED_CMS",
+      /found content of OCTET STRING primitive at offset 0/,
+    );
+  });
+});

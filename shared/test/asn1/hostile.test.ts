@@ -142,6 +142,15 @@ describe("hostile BER", () => {
     expect(reader.pendingBytes).toBe(0);
   });
 
+  it("a failed reader keeps failing and holds no more input", () => {
+    const reader = new BerReader();
+    reader.push(hex("0fff"));
+    expect(() => reader.read()).toThrow(/reserved length octet/);
+    reader.push(new Uint8Array(1 << 20));
+    expect(reader.pendingBytes).toBe(0);
+    expect(() => reader.read()).toThrow(/reserved length octet/);
+  });
+
   it("truncation at every offset of a valid encoding", () => {
     fc.assert(
       fc.property(fc.oneof(derTree.map(derEncode), berTree.map(berEncode)), (encoding) => {
