@@ -210,6 +210,7 @@ describe("BerCursor errors", () => {
   it("a field left over where the structure should end", async () => {
     const { cursor } = cursorOver(hex("3003020100"));
     await cursor.enter(SEQUENCE, "Attribute");
+    expect(await cursor.atEnd()).toBe(false);
     await rejects(cursor.leave("Attribute"), "MALFORMED_CMS", /expected the end of Attribute, found INTEGER/);
   });
 
@@ -272,8 +273,11 @@ describe("BerCursor errors", () => {
 
   it("an empty source is truncated, a finished cursor returns nothing more", async () => {
     await rejects(cursorOver(new Uint8Array(0)).cursor.next(), "TRUNCATED", /empty/);
-    const { cursor } = cursorOver(hex("0400"));
+    const { cursor } = cursorOver(hex("30020500"));
+    await cursor.enter(SEQUENCE, "parameters");
     await cursor.skip();
+    expect(await cursor.atEnd()).toBe(true);
+    await cursor.leave("parameters");
     await cursor.finish();
     expect(await cursor.next()).toBeUndefined();
   });
