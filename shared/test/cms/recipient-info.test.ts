@@ -24,7 +24,7 @@ let carol: RecipientKey;
 let bobPublic: RsaPublicKey;
 
 function certificate(name: string): pkijs.Certificate {
-  return pkijs.Certificate.fromBER(decodePem(readFileSync(path(name), "latin1"))[0]!.der);
+  return pkijs.Certificate.fromBER(new Uint8Array(decodePem(readFileSync(path(name), "latin1"))[0]!.der));
 }
 
 async function loadKey(name: string): Promise<Awaited<ReturnType<CoreService["loadRsaPrivateKey"]>>> {
@@ -34,7 +34,7 @@ async function loadKey(name: string): Promise<Awaited<ReturnType<CoreService["lo
 }
 
 function envelopedData(der: Uint8Array): pkijs.EnvelopedData {
-  const info = pkijs.ContentInfo.fromBER(der);
+  const info = pkijs.ContentInfo.fromBER(new Uint8Array(der));
   expect(info.contentType).toBe(CMS_OID.envelopedData);
   return new pkijs.EnvelopedData({ schema: info.content });
 }

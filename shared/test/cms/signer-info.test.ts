@@ -28,7 +28,7 @@ async function digest(hash: HashAlgorithm, data: Uint8Array): Promise<Uint8Array
 }
 
 function signedData(der: Uint8Array): pkijs.SignedData {
-  const info = pkijs.ContentInfo.fromBER(der);
+  const info = pkijs.ContentInfo.fromBER(new Uint8Array(der));
   expect(info.contentType).toBe(CMS_OID.signedData);
   return new pkijs.SignedData({ schema: info.content });
 }
@@ -83,8 +83,10 @@ beforeAll(async () => {
       "30",
     );
   }
-  alice = pkijs.Certificate.fromBER(decodePem(readFileSync(path("alice.pem"), "latin1"))[0]!.der);
-  aliceEncryption = pkijs.Certificate.fromBER(decodePem(readFileSync(path("alice-enc.pem"), "latin1"))[0]!.der);
+  alice = pkijs.Certificate.fromBER(new Uint8Array(decodePem(readFileSync(path("alice.pem"), "latin1"))[0]!.der));
+  aliceEncryption = pkijs.Certificate.fromBER(
+    new Uint8Array(decodePem(readFileSync(path("alice-enc.pem"), "latin1"))[0]!.der),
+  );
   writeFileSync(path("message"), message);
 });
 
