@@ -1,0 +1,294 @@
+// Streaming EnvelopedData (RFC 5652 section 6) and AuthEnvelopedData (RFC 5083) with AES-GCM
+// (RFC 5084): the small structures around the content go through pkijs, the content itself streams
+// through the crypto core chunk by chunk, so memory stays bounded whatever the message size.
+import type { CipherParams, DecryptStream, EncryptStream } from "@mailseal/core-wasm";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { BerCursor, type ByteSource } from "../asn1/ber-cursor.js";
+import { END_OF_CONTENTS, encodeAsn1, encodeHeader, OctetStringWriter } from "../asn1/ber-writer.js";
+import { decodeCaptured } from "../asn1/capture.js";
+import { contextTag, OCTET_STRING, SEQUENCE, SET, UniversalTag } from "../asn1/tag.js";
+import { SmimeError } from "../errors.js";
+import { CMS_OID, contentCipherFromOid, type ContentCipher, type KeyTransport } from "./algorithms.js";
+import {
+  keyTransRecipientInfo,
+  recoverContentKey,
+  type KeyTransportCore,
+  type RecipientKey,
+} from "./recipient-info.js";
+import type { RsaPublicKey } from "@mailseal/core-wasm";
+
+/** What this module needs from the crypto core (CoreService or its worker proxy). */
+export interface EnvelopeCore extends KeyTransportCore {
+  createEncryptor(params: CipherParams): Promise<EncryptStream>;
+  createDecryptor(params: CipherParams): Promise<DecryptStream>;
+}
+
+/** Caps for the small structures read whole; a message over them is hostile or broken. */
+export const LIMITS = {
+  smallField: 64 * 1024,
+  recipientInfos: 1024 * 1024,
+  attributes: 1024 * 1024,
+} as const;
+
+const OBJECT_IDENTIFIER = { tagNumber: UniversalTag.OBJECT_IDENTIFIER };
+const INTEGER = { tagNumber: UniversalTag.INTEGER };
+
+export interface DecryptedEnvelope {
+  /** id-envelopedData or id-ct-authEnvelopedData. */
+  type: string;
+  /** Inner content type; id-data for S/MIME. */
+  contentType: string;
+  cipher: ContentCipher;
+}
+
+async function readOid(cursor: BerCursor, what: string): Promise<string> {
+  const value = decodeCaptured(await cursor.capture(OBJECT_IDENTIFIER, what, LIMITS.smallField), what);
+  return (value as asn1js.ObjectIdentifier).valueBlock.toString();
+}
+
+/** Bytes handed to the core per update: large enough to amortise a call, small enough to stream. */
+export const BATCH_BYTES = 256 * 1024;
+
+/** Regroups a byte stream into chunks of about BATCH_BYTES (larger input chunks pass through whole). */
+export async function* batches(source: ByteSource): AsyncGenerator<Uint8Array, void, undefined> {
+  let pending: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    if (size === 0 && chunk.length >= BATCH_BYTES) {
+      yield chunk;
+      continue;
+    }
+    pending.push(chunk.slice()); // the source may reuse its buffer
+    size += chunk.length;
+    if (size >= BATCH_BYTES) {
+      yield concat(pending, size);
+      pending = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield concat(pending, size);
+}
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** GCMParameters (RFC 5084 section 3.2): nonce and ICV length (DEFAULT 12). */
+function gcmParameters(params: unknown): { nonce: Uint8Array; tagLength: number } {
+  if (!(params instanceof asn1js.Sequence)) throw new SmimeError("MALFORMED_CMS", "GCMParameters: not a SEQUENCE");
+  const [nonce, icvLength] = params.valueBlock.value;
+  if (!(nonce instanceof asn1js.OctetString) || nonce.valueBlock.valueHexView.length === 0) {
+    throw new SmimeError("MALFORMED_CMS", "GCMParameters: aes-nonce missing");
+  }
+  const tagLength =
+    icvLength === undefined ? 12 : icvLength instanceof asn1js.Integer ? icvLength.valueBlock.valueDec : -1;
+  if (![12, 13, 14, 15, 16].includes(tagLength)) {
+    throw new SmimeError("UNSUPPORTED_ALGORITHM", `AES-GCM with a ${tagLength}-byte tag is not supported (12..16)`);
+  }
+  return { nonce: new Uint8Array(nonce.valueBlock.valueHexView), tagLength };
+}
+
+function cbcIv(params: unknown): Uint8Array {
+  if (!(params instanceof asn1js.OctetString) || params.valueBlock.valueHexView.length !== 16) {
+    throw new SmimeError("MALFORMED_CMS", "AES-CBC parameters: the IV must be a 16-byte OCTET STRING (RFC 3565 4.1)");
+  }
+  return new Uint8Array(params.valueBlock.valueHexView);
+}
+
+/**
+ * Decrypts an EnvelopedData or AuthEnvelopedData ContentInfo read from `source` and passes the
+ * plaintext to `write` chunk by chunk. The promise resolves only when the whole input has been read
+ * and checked: CBC padding, and for GCM the authentication tag, which comes after the content.
+ * Until then the plaintext already written is NOT authentic: a caller must write it somewhere it
+ * can discard (a temporary file renamed on success, or memory) and release it only on resolution.
+ */
+export async function decryptEnvelope(
+  source: ByteSource,
+  keys: readonly RecipientKey[],
+  core: EnvelopeCore,
+  write: (plaintext: Uint8Array) => Promise<void> | void,
+): Promise<DecryptedEnvelope> {
+  const cursor = new BerCursor(source);
+  let decryptor: DecryptStream | undefined;
+  try {
+    await cursor.enter(SEQUENCE, "ContentInfo");
+    const type = await readOid(cursor, "ContentInfo contentType");
+    if (type !== CMS_OID.envelopedData && type !== CMS_OID.authEnvelopedData) {
+      throw new SmimeError("NOT_SMIME", `the CMS content is ${type}, not (Auth)EnvelopedData`);
+    }
+    const authenticated = type === CMS_OID.authEnvelopedData;
+    const what = authenticated ? "AuthEnvelopedData" : "EnvelopedData";
+    await cursor.enter(contextTag(0, true), "ContentInfo content");
+    await cursor.enter(SEQUENCE, what);
+    await cursor.capture(INTEGER, `${what} version`, LIMITS.smallField);
+    if (await cursor.nextIs(contextTag(0, true))) await cursor.skip(); // originatorInfo: certificates for key agreement
+    const recipientSet = decodeCaptured(
+      await cursor.capture(SET, "RecipientInfos", LIMITS.recipientInfos),
+      "RecipientInfos",
+    );
+    const recipientInfos = (recipientSet as asn1js.Set).valueBlock.value.map((schema) => {
+      try {
+        return new pkijs.RecipientInfo({ schema });
+      } catch {
+        throw new SmimeError("MALFORMED_CMS", "a RecipientInfo is not the expected structure");
+      }
+    });
+
+    await cursor.enter(SEQUENCE, "EncryptedContentInfo");
+    const contentType = await readOid(cursor, "EncryptedContentInfo contentType");
+    const algorithm = decodeCaptured(
+      await cursor.capture(SEQUENCE, "contentEncryptionAlgorithm", LIMITS.smallField),
+      "contentEncryptionAlgorithm",
+    );
+    const contentAlgorithm = new pkijs.AlgorithmIdentifier({ schema: algorithm });
+    const cipher = contentCipherFromOid(contentAlgorithm.algorithmId);
+    if (authenticated !== (cipher.mode === "gcm")) {
+      throw new SmimeError(
+        "MALFORMED_CMS",
+        `${what} cannot use ${cipher.name} (RFC 5083: authenticated encryption only there)`,
+      );
+    }
+    const gcm = cipher.mode === "gcm" ? gcmParameters(contentAlgorithm.algorithmParams) : undefined;
+    const iv = gcm?.nonce ?? cbcIv(contentAlgorithm.algorithmParams);
+    const cek = await recoverContentKey(recipientInfos, keys, cipher.keyLength);
+    decryptor = await core.createDecryptor({
+      cipher: cipher.name,
+      key: cek,
+      iv,
+      ...(gcm === undefined ? {} : { tagLength: gcm.tagLength }),
+    });
+    cek.fill(0);
+    if (await cursor.nextIs(contextTag(0))) {
+      // Producers cut the content into segments of any size (OpenSSL: 1 KiB); the core is fastest
+      // with large updates, so segments are gathered into batches of bounded size.
+      for await (const batch of batches(cursor.octetString(contextTag(0), "encryptedContent"))) {
+        const plaintext = await decryptor.update(batch);
+        if (plaintext.length > 0) await write(plaintext);
+      }
+    } // absent encryptedContent (detached, RFC 5652 6.1) decrypts to nothing but is still checked
+    await cursor.leave("EncryptedContentInfo");
+
+    let tag: Uint8Array | undefined;
+    if (authenticated) {
+      if (await cursor.nextIs(contextTag(1, true))) {
+        // authAttrs follow the content but would be GHASH's AAD, which comes first: a streaming
+        // reader cannot use them. No sender we know sets them.
+        throw new SmimeError(
+          "UNSUPPORTED_ALGORITHM",
+          "AuthEnvelopedData with authenticated attributes is not supported",
+        );
+      }
+      const mac = decodeCaptured(await cursor.capture(OCTET_STRING, "mac", LIMITS.smallField), "mac");
+      tag = new Uint8Array((mac as asn1js.OctetString).valueBlock.valueHexView);
+      if (await cursor.nextIs(contextTag(2, true))) await cursor.skip(); // unauthAttrs
+    } else if (await cursor.nextIs(contextTag(1, true))) {
+      await cursor.skip(); // unprotectedAttrs
+    }
+    const last = await decryptor.final(tag).catch((error: unknown) => {
+      const code = (error as { code?: string }).code;
+      if (code === "AUTH_TAG_MISMATCH")
+        throw new SmimeError("AUTH_TAG_MISMATCH", "the message was altered or the key is wrong: authentication failed");
+      if (code === "DECRYPTION_FAILED")
+        throw new SmimeError("DECRYPTION_FAILED", "the content does not decrypt: wrong key or damaged message");
+      if (code === "INVALID_ARGUMENT")
+        throw new SmimeError(
+          "MALFORMED_CMS",
+          `the mac does not have the ${gcm?.tagLength}-byte length its parameters give`,
+        );
+      throw error;
+    });
+    decryptor = undefined;
+    if (last.length > 0) await write(last);
+    await cursor.leave(what);
+    await cursor.leave("ContentInfo content");
+    await cursor.leave("ContentInfo");
+    await cursor.finish();
+    return { type, contentType, cipher };
+  } finally {
+    decryptor?.dispose();
+    await cursor.close();
+  }
+}
+
+export interface EnvelopeRecipient {
+  certificate: pkijs.Certificate;
+  publicKey: RsaPublicKey;
+  transport: KeyTransport;
+}
+
+export interface EncryptEnvelopeOptions {
+  cipher: ContentCipher;
+  recipients: readonly EnvelopeRecipient[];
+  /** Random bytes for the CEK and IV; defaults to crypto.getRandomValues. */
+  random?: (length: number) => Uint8Array;
+}
+
+/**
+ * Encrypts the content read from `source` into an EnvelopedData (CBC) or AuthEnvelopedData (GCM)
+ * ContentInfo, yielded as BER: indefinite lengths around the streamed content, the content as
+ * 64 KiB OCTET STRING segments (what `openssl cms -stream` writes), small structures in DER.
+ */
+export async function* encryptEnvelope(
+  source: ByteSource,
+  options: EncryptEnvelopeOptions,
+  core: EnvelopeCore,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  if (options.recipients.length === 0) throw new SmimeError("NO_MATCHING_RECIPIENT", "no recipients to encrypt to");
+  const random = options.random ?? ((length: number) => globalThis.crypto.getRandomValues(new Uint8Array(length)));
+  const { cipher } = options;
+  const gcm = cipher.mode === "gcm";
+  const cek = random(cipher.keyLength);
+  const iv = random(gcm ? 12 : 16);
+  const recipientInfos = [];
+  for (const recipient of options.recipients) {
+    recipientInfos.push(
+      await keyTransRecipientInfo(core, recipient.certificate, recipient.publicKey, cek, recipient.transport),
+    );
+  }
+  const encryptor = await core.createEncryptor({
+    cipher: cipher.name,
+    key: cek,
+    iv,
+    ...(gcm ? { tagLength: 16 } : {}),
+  });
+  cek.fill(0);
+  try {
+    // RFC 5084 3.2: GCMParameters with the 12-byte nonce and the ICV length; RFC 3565 4.1: the CBC IV.
+    const params = gcm
+      ? new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: iv }), new asn1js.Integer({ value: 16 })] })
+      : new asn1js.OctetString({ valueHex: iv });
+    const type = gcm ? CMS_OID.authEnvelopedData : CMS_OID.envelopedData;
+    // Version 0 for both: only KeyTransRecipientInfo v0, no originatorInfo or attributes (RFC 5652 6.1, RFC 5083 2.1).
+    yield encodeHeader(SEQUENCE, true, undefined);
+    yield encodeAsn1(new asn1js.ObjectIdentifier({ value: type }));
+    yield encodeHeader(contextTag(0), true, undefined);
+    yield encodeHeader(SEQUENCE, true, undefined);
+    yield encodeAsn1(new asn1js.Integer({ value: 0 }));
+    yield encodeAsn1(new asn1js.Set({ value: recipientInfos.map((r) => r.toSchema()) }));
+    yield encodeHeader(SEQUENCE, true, undefined);
+    yield encodeAsn1(new asn1js.ObjectIdentifier({ value: CMS_OID.data }));
+    yield encodeAsn1(new pkijs.AlgorithmIdentifier({ algorithmId: cipher.oid, algorithmParams: params }).toSchema());
+    const content = new OctetStringWriter({ tag: contextTag(0) });
+    for await (const chunk of batches(source)) {
+      const ciphertext = await encryptor.update(chunk);
+      yield* content.write(ciphertext);
+    }
+    const { data, tag } = await encryptor.final();
+    yield* content.write(data);
+    yield* content.end();
+    yield END_OF_CONTENTS; // EncryptedContentInfo
+    if (gcm) yield encodeAsn1(new asn1js.OctetString({ valueHex: tag! }));
+    yield END_OF_CONTENTS; // (Auth)EnvelopedData
+    yield END_OF_CONTENTS; // [0]
+    yield END_OF_CONTENTS; // ContentInfo
+  } finally {
+    encryptor.dispose();
+  }
+}

@@ -1,0 +1,261 @@
+// Streaming (Auth)EnvelopedData against OpenSSL in both directions, and hostile inputs.
+import { execFileSync } from "node:child_process";
+import { createPrivateKey, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CoreService, rsaPrivateKeyFromJwk } from "@mailseal/core-wasm";
+import * as pkijs from "pkijs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SmimeError } from "../../src/errors.js";
+import { contentCipherByName, type KeyTransport } from "../../src/cms/algorithms.js";
+import { decryptEnvelope, encryptEnvelope } from "../../src/cms/enveloped-data.js";
+import type { RecipientKey } from "../../src/cms/recipient-info.js";
+import { rsaPublicKeyOf } from "../../src/cms/signer-info.js";
+import { decodePem } from "../../src/pki/pem.js";
+import type { CipherName } from "@mailseal/core-wasm";
+
+const dir = mkdtempSync(join(tmpdir(), "mailseal-env-"));
+const path = (name: string): string => join(dir, name);
+const openssl = (...args: string[]): Buffer =>
+  execFileSync("openssl", args, { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+const message = new Uint8Array(randomBytes(200_000));
+let core: CoreService;
+let bob: RecipientKey;
+let carol: RecipientKey;
+
+function certificate(name: string): pkijs.Certificate {
+  return pkijs.Certificate.fromBER(new Uint8Array(decodePem(readFileSync(path(name), "latin1"))[0]!.der));
+}
+
+/** The bytes cut into uneven chunks, as a file or socket would deliver them. */
+function* chunks(data: Uint8Array, seed = 7): Generator<Uint8Array> {
+  let offset = 0;
+  let x = seed;
+  while (offset < data.length) {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    const size = 1 + (x % 40_000);
+    yield data.subarray(offset, offset + size);
+    offset += size;
+  }
+}
+
+async function decrypt(der: Uint8Array, keys = [carol, bob]): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  await decryptEnvelope(chunks(der), keys, core, (plaintext) => void parts.push(plaintext.slice()));
+  return Buffer.concat(parts);
+}
+
+async function encrypt(
+  cipher: CipherName,
+  transport: KeyTransport = { scheme: "rsa-pkcs1" },
+  data = message,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  const recipients = [carol, bob].map((k) => ({
+    certificate: k.certificate,
+    publicKey: rsaPublicKeyOf(k.certificate),
+    transport,
+  }));
+  for await (const part of encryptEnvelope(chunks(data), { cipher: contentCipherByName(cipher), recipients }, core))
+    parts.push(part);
+  return Buffer.concat(parts);
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, `expected ${code}`).toBeInstanceOf(SmimeError);
+  expect((error as SmimeError).code).toBe(code);
+}
+
+beforeAll(async () => {
+  core = await CoreService.open();
+  for (const name of ["bob", "carol"]) {
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      path(`${name}.key`),
+      "-out",
+      path(`${name}.pem`),
+      "-subj",
+      `/CN=${name}@example.org`,
+      "-days",
+      "30",
+    );
+  }
+  const load = async (name: string): Promise<RecipientKey> => ({
+    certificate: certificate(`${name}.pem`),
+    privateKey: await core.loadRsaPrivateKey(
+      rsaPrivateKeyFromJwk(createPrivateKey(readFileSync(path(`${name}.key`))).export({ format: "jwk" })),
+    ),
+  });
+  bob = await load("bob");
+  carol = await load("carol");
+  writeFileSync(path("message"), message);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("OpenSSL's messages, decrypted by us", () => {
+  it.each([
+    ["AES-256-CBC, DER", ["-aes256"]],
+    ["AES-128-CBC, BER streamed", ["-aes128", "-stream"]],
+    ["AES-192-CBC, subjectKeyIdentifier", ["-aes192", "-keyid"]],
+    ["AES-256-GCM AuthEnvelopedData", ["-aes-256-gcm"]],
+    ["AES-128-GCM AuthEnvelopedData, BER streamed", ["-aes-128-gcm", "-stream"]],
+    [
+      "AES-256-GCM with RSA-OAEP SHA-256",
+      ["-aes-256-gcm", "-keyopt", "rsa_padding_mode:oaep", "-keyopt", "rsa_oaep_md:sha256"],
+    ],
+  ])("%s", async (_name, options) => {
+    const der = new Uint8Array(
+      openssl(
+        "cms",
+        "-encrypt",
+        "-binary",
+        "-outform",
+        "DER",
+        "-in",
+        path("message"),
+        "-recip",
+        path("bob.pem"),
+        ...options,
+      ),
+    );
+    expect(Buffer.from(await decrypt(der))).toEqual(Buffer.from(message));
+  });
+
+  it("an empty message", async () => {
+    writeFileSync(path("empty"), "");
+    const der = new Uint8Array(
+      openssl(
+        "cms",
+        "-encrypt",
+        "-binary",
+        "-aes256",
+        "-outform",
+        "DER",
+        "-in",
+        path("empty"),
+        "-recip",
+        path("bob.pem"),
+      ),
+    );
+    expect(await decrypt(der)).toHaveLength(0);
+  });
+});
+
+describe("our messages, decrypted by OpenSSL", () => {
+  it.each<[CipherName, KeyTransport]>([
+    ["aes-256-cbc", { scheme: "rsa-pkcs1" }],
+    ["aes-128-cbc", { scheme: "rsa-pkcs1" }],
+    ["aes-256-gcm", { scheme: "rsa-pkcs1" }],
+    ["aes-128-gcm", { scheme: "rsa-oaep", hash: "SHA-256", mgfHash: "SHA-256", label: new Uint8Array(0) }],
+  ])("%s with %o", async (cipher, transport) => {
+    writeFileSync(path("ours.p7m"), await encrypt(cipher, transport));
+    for (const who of ["bob", "carol"]) {
+      const plain = openssl(
+        "cms",
+        "-decrypt",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        path("ours.p7m"),
+        "-inkey",
+        path(`${who}.key`),
+        "-recip",
+        path(`${who}.pem`),
+      );
+      expect(plain).toEqual(Buffer.from(message));
+    }
+    expect(Buffer.from(await decrypt(await encrypt(cipher, transport)))).toEqual(Buffer.from(message));
+  });
+});
+
+describe("hostile and broken input", () => {
+  it("a flipped bit in the GCM tag gives AUTH_TAG_MISMATCH", async () => {
+    const der = await encrypt("aes-256-gcm");
+    der[der.length - 10]! ^= 1; // inside the mac, before the closing end-of-contents octets
+    await expectCode(decrypt(der), "AUTH_TAG_MISMATCH");
+  });
+
+  it("a flipped bit in GCM ciphertext gives AUTH_TAG_MISMATCH", async () => {
+    const der = await encrypt("aes-256-gcm");
+    der[der.length - 5000]! ^= 1;
+    await expectCode(decrypt(der), "AUTH_TAG_MISMATCH");
+  });
+
+  it("a damaged last CBC block gives DECRYPTION_FAILED", async () => {
+    const der = new Uint8Array(
+      openssl(
+        "cms",
+        "-encrypt",
+        "-binary",
+        "-aes256",
+        "-outform",
+        "DER",
+        "-in",
+        path("message"),
+        "-recip",
+        path("bob.pem"),
+      ),
+    );
+    der[der.length - 1]! ^= 0x5a; // the last ciphertext byte, so the padding
+    await expectCode(decrypt(der), "DECRYPTION_FAILED");
+  });
+
+  it("a message for someone else gives NO_MATCHING_RECIPIENT", async () => {
+    const der = new Uint8Array(
+      openssl(
+        "cms",
+        "-encrypt",
+        "-binary",
+        "-aes256",
+        "-outform",
+        "DER",
+        "-in",
+        path("message"),
+        "-recip",
+        path("bob.pem"),
+      ),
+    );
+    await expectCode(decrypt(der, [carol]), "NO_MATCHING_RECIPIENT");
+  });
+
+  it("truncation anywhere gives TRUNCATED (or MALFORMED_CMS), never output that looks complete", async () => {
+    const der = await encrypt("aes-128-gcm", { scheme: "rsa-pkcs1" }, message.subarray(0, 3000));
+    for (const cut of [0, 1, 2, 10, 100, 300, 600, der.length - 2000, der.length - 30, der.length - 1]) {
+      const error = await decrypt(der.subarray(0, cut)).catch((e: unknown) => e);
+      expect(error, `cut at ${cut}`).toBeInstanceOf(SmimeError);
+      expect(["TRUNCATED", "MALFORMED_CMS"]).toContain((error as SmimeError).code);
+    }
+  });
+
+  it("garbage and a signed message are refused with their codes", async () => {
+    await expectCode(decrypt(new Uint8Array(randomBytes(1000)).fill(0x30, 0, 1)), "MALFORMED_CMS");
+    const signed = new Uint8Array(
+      openssl(
+        "cms",
+        "-sign",
+        "-binary",
+        "-outform",
+        "DER",
+        "-in",
+        path("message"),
+        "-signer",
+        path("bob.pem"),
+        "-inkey",
+        path("bob.key"),
+      ),
+    );
+    await expectCode(decrypt(signed), "NOT_SMIME");
+  });
+});
