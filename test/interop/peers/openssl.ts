@@ -51,6 +51,12 @@ export interface OpensslVerifyOptions {
   readonly atTime?: Date;
   /** `-purpose any`: skip the smimesign purpose check. */
   readonly purposeAny?: boolean;
+  /**
+   * false: leave out `-binary` (openssl then canonicalises the content to CRLF before digesting). Needed
+   * for a CRLF multipart/signed: with `-binary`, OpenSSL 3.0 keeps the CR of the CRLF before the boundary
+   * as part of the content and the digest fails.
+   */
+  readonly binary?: boolean;
 }
 
 export interface Verified {
@@ -140,7 +146,8 @@ export async function opensslVerify(
   const output = file("out");
   const signers = file("signers.pem");
   writeFileSync(input, signed);
-  const args = ["cms", "-verify", "-binary", "-inform", INFORM[form], "-in", input, "-out", output];
+  const args = ["cms", "-verify", "-inform", INFORM[form], "-in", input, "-out", output];
+  if (options.binary !== false) args.push("-binary");
   args.push("-CAfile", options.caFile, "-signer", signers);
   if (options.content !== undefined) {
     const content = file("content");
