@@ -12,6 +12,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CaFiles, Identity } from "./pki.js";
+import { exportLegacyP12 } from "./pki.js";
 import { PeerError, onRelease, run, runSync, scratch, tempDir } from "./run.js";
 
 export type GpgsmCipher = "AES" | "AES192" | "AES256" | "3DES";
@@ -32,6 +33,9 @@ export interface GpgsmVerified {
 }
 
 const file = scratch("gpgsm");
+/** At one failure in ~30 per file, four fresh files all failing is about one in a million. */
+const P12_IMPORT_ATTEMPTS = 4;
+const SALT_REJECTION = /decryption failed; trying charset|possibly bad passphrase/;
 
 export class GpgsmHome {
   private readonly passphrases = new Map<string, string>();
@@ -48,13 +52,30 @@ export class GpgsmHome {
     writeFileSync(join(home.dir, "gpg-agent.conf"), "allow-loopback-pinentry\ndisable-scdaemon\ns2k-count 65536\n");
     writeFileSync(join(home.dir, "gpgsm.conf"), "disable-crl-checks\ndisable-policy-checks\ndisable-dirmngr\n");
     writeFileSync(join(home.dir, "trustlist.txt"), trusted.map((ca) => `${ca.sha1Fingerprint} S\n`).join(""));
+    // Start the agent ourselves and wait for it: gpgsm's own autostart gives up after a few seconds, which
+    // a loaded 2-core machine can exceed.
+    await run("gpgconf", ["--homedir", home.dir, "--launch", "gpg-agent"]);
     for (const ca of trusted) await home.gpgsm(["--import", ca.certPath]);
     return home;
   }
 
-  /** Key and certificate from the legacy PKCS#12; the passphrase goes through loopback pinentry. */
+  /**
+   * Key and certificate from the legacy PKCS#12; the passphrase goes through loopback pinentry. gpgsm 2.2
+   * rejects about one valid file in 30 ("decryption failed; trying charset ...", "possibly bad
+   * passphrase"), depending only on the random salt: then the file is exported again and retried.
+   */
   async importIdentity(identity: Identity): Promise<void> {
-    await this.gpgsm(["--import", identity.p12LegacyPath], identity.p12Password);
+    let p12 = identity.p12LegacyPath;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.gpgsm(["--import", p12], identity.p12Password);
+        break;
+      } catch (e) {
+        if (attempt === P12_IMPORT_ATTEMPTS || !(e instanceof PeerError) || !SALT_REJECTION.test(e.stderr)) throw e;
+        p12 = file("retry.p12");
+        await exportLegacyP12(identity, p12);
+      }
+    }
     this.passphrases.set(identity.sha1Fingerprint, identity.p12Password);
   }
 

@@ -1,6 +1,7 @@
 // The harness itself: forms conversion, error reporting, clean-up of agents and folders, and the tool
 // facts the encryption/signature tables depend on (each measured here, so a tool update shows up).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleEntity } from "./fixture.js";
 import { splitMultipartSigned, toDer } from "./forms.js";
@@ -8,7 +9,7 @@ import { GpgsmHome } from "./gpgsm.js";
 import { NssDb } from "./nss.js";
 import { opensslEncrypt, opensslSign } from "./openssl.js";
 import type { TestPki } from "./pki.js";
-import { testPki } from "./pki.js";
+import { exportLegacyP12, testPki } from "./pki.js";
 import { PeerError, releaseAll, run } from "./run.js";
 
 /** PIDs of running processes whose command line mentions `text` (read from /proc, nothing is killed). */
@@ -87,6 +88,15 @@ describe("interop harness", () => {
       await home.importIdentity(pki.alice);
       const cms = await opensslEncrypt(content, [pki.alice]);
       expect((await home.decrypt(cms, pki.alice)).equals(content)).toBe(true);
+    });
+
+    it("a PKCS#12 gpgsm cannot decrypt is exported again and the import retried", async () => {
+      // A file under another password fails exactly like gpgsm's salt-dependent rejection.
+      const other = join(pki.dir, "bob-other-password.p12");
+      await exportLegacyP12({ ...pki.bob, p12Password: "something else" }, other);
+      await home.importIdentity({ ...pki.bob, p12LegacyPath: other });
+      const cms = await opensslEncrypt(content, [pki.bob]);
+      expect((await home.decrypt(cms, pki.bob)).equals(content)).toBe(true);
     });
 
     it("crashes importing an EC PKCS#12", async () => {

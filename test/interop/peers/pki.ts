@@ -189,13 +189,9 @@ async function makeIdentity(
   }
   const p12Path = `${base}.p12`;
   const p12LegacyPath = `${base}-legacy.p12`;
-  const p12 = ["pkcs12", "-export", "-in", certPath, "-inkey", keyPath, "-certfile", issuer.certPath, "-name", name];
-  await run("openssl", [...p12, "-passout", `pass:${P12_PASSWORD}`, "-out", p12Path]);
-  await run("openssl", [
-    ...p12,
-    ...["-passout", `pass:${P12_PASSWORD}`, "-certpbe", "PBE-SHA1-3DES", "-keypbe", "PBE-SHA1-3DES", "-macalg", "sha1"],
-    ...["-out", p12LegacyPath],
-  ]);
+  const files = { name, certPath, keyPath, issuer, p12Password: P12_PASSWORD };
+  await run("openssl", [...p12Export(files), "-out", p12Path]);
+  await exportLegacyP12(files, p12LegacyPath);
   const text = (await run("openssl", ["x509", "-in", certPath, "-noout", "-ext", "subjectKeyIdentifier"])).stdout;
   const ski = /Subject Key Identifier:\s*\n\s*([0-9A-F:]+)/.exec(text.toString("utf8"));
   if (ski === null) throw new Error(`no subjectKeyIdentifier in ${certPath}`);
@@ -214,6 +210,32 @@ async function makeIdentity(
     skiHex: ski[1]!.replaceAll(":", ""),
     sha1Fingerprint: await fingerprint(certPath, false),
   };
+}
+
+type P12Source = Pick<Identity, "name" | "certPath" | "keyPath" | "issuer" | "p12Password">;
+
+function p12Export(identity: P12Source): string[] {
+  const { name, certPath, keyPath, issuer, p12Password } = identity;
+  return [
+    "pkcs12",
+    "-export",
+    "-in",
+    certPath,
+    "-inkey",
+    keyPath,
+    "-certfile",
+    issuer.certPath,
+    "-name",
+    name,
+    "-passout",
+    `pass:${p12Password}`,
+  ];
+}
+
+/** The PBE-SHA1-3DES / SHA-1 MAC PKCS#12 (gpgsm's form) with a fresh random salt on each call. */
+export async function exportLegacyP12(identity: P12Source, outPath: string): Promise<void> {
+  const legacy = ["-certpbe", "PBE-SHA1-3DES", "-keypbe", "PBE-SHA1-3DES", "-macalg", "sha1"];
+  await run("openssl", [...p12Export(identity), ...legacy, "-out", outPath]);
 }
 
 // `openssl x509 -req` in OpenSSL 3.0 cannot backdate a certificate; `openssl ca` can (-startdate/-enddate).
