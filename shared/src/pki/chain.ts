@@ -81,6 +81,8 @@ interface BuildResult {
   paths: Certificate[][];
   /** The last certificate of the longest dead end, for the error message. */
   deadEnd: Certificate;
+  /** Whether that dead end is a loop: its only issuers are already in the path. */
+  deadEndLoops: boolean;
   tooLong: boolean;
 }
 
@@ -95,7 +97,7 @@ function buildPaths(
   time: Date,
 ): BuildResult {
   const isAnchor = (cert: Certificate): boolean => anchors.some((a) => bytesEqual(a.der, cert.der));
-  const result: BuildResult = { paths: [], deadEnd: endEntity, tooLong: false };
+  const result: BuildResult = { paths: [], deadEnd: endEntity, deadEndLoops: false, tooLong: false };
   let deepest = 0;
   let steps = 0;
   const visit = (path: Certificate[]): void => {
@@ -108,12 +110,14 @@ function buildPaths(
       result.tooLong = true;
       return;
     }
-    const issuers = pool
-      .filter((c) => !path.some((p) => bytesEqual(p.der, c.der)) && mayHaveIssued(c, last))
+    const named = pool.filter((c) => mayHaveIssued(c, last));
+    const issuers = named
+      .filter((c) => !path.some((p) => bytesEqual(p.der, c.der)))
       .sort((a, b) => Number(validAt(b, time)) - Number(validAt(a, time)));
     if (issuers.length === 0 && path.length > deepest) {
       deepest = path.length;
       result.deadEnd = last;
+      result.deadEndLoops = named.length > 0;
     }
     for (const issuer of issuers) {
       if (result.paths.length >= MAX_CANDIDATE_PATHS || ++steps > MAX_BUILD_STEPS) return;
@@ -241,10 +245,13 @@ export async function validateCertificatePath(
   if (built.paths.length === 0) {
     if (built.tooLong) throw untrusted(`no path to a trust anchor within ${MAX_PATH_CERTIFICATES} certificates`);
     const end = built.deadEnd;
+    const issuer = `"${formatName(end.issuer)}"`;
     throw untrusted(
       isSelfIssued(end)
         ? `certificate ${label(end)} is self-issued and not a trust anchor`
-        : `no trust anchor or intermediate issued ${label(end)}: issuer "${formatName(end.issuer)}" not found`,
+        : built.deadEndLoops
+          ? `no path to a trust anchor from ${label(end)}: issuer ${issuer} is already in the path (a loop)`
+          : `no trust anchor or intermediate issued ${label(end)}: issuer ${issuer} not found`,
     );
   }
   let firstError: unknown;

@@ -90,8 +90,9 @@ function ecdsaRawSignature(der: Uint8Array, fieldBytes: number): Uint8Array<Arra
   for (const [i, part] of parts.entries()) {
     if (!(part instanceof asn1js.Integer)) return undefined;
     let bytes = part.valueBlock.valueHexView;
+    if (bytes.length === 0 || (bytes[0]! & 0x80) !== 0) return undefined; // r and s are positive
     while (bytes.length > 1 && bytes[0] === 0) bytes = bytes.subarray(1);
-    if (bytes.length > fieldBytes || (bytes[0]! & 0x80) !== 0) return undefined;
+    if (bytes.length > fieldBytes) return undefined;
     out.set(bytes, (i + 1) * fieldBytes - bytes.length);
   }
   return out;

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export type KeyType = "rsa" | "p256" | "p384";
+export type KeyType = "rsa" | "rsa-pss" | "p256" | "p384";
 
 export interface CertOptions {
   subject: string;
@@ -55,8 +55,8 @@ export class TestCa {
   key(name: string, type: KeyType): string {
     const out = this.path(`${name}.key`);
     const opts =
-      type === "rsa"
-        ? ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
+      type === "rsa" || type === "rsa-pss"
+        ? ["-algorithm", type === "rsa" ? "RSA" : "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048"]
         : ["-algorithm", "EC", "-pkeyopt", `ec_paramgen_curve:${type === "p256" ? "P-256" : "P-384"}`];
     this.openssl("genpkey", ...opts, "-out", out);
     return out;
