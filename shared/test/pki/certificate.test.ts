@@ -1,6 +1,6 @@
 // Certificates made by openssl at test time and public S/MIME certificates, read and compared with
 // what `openssl x509` prints about them; bad input gives its error code.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as asn1js from "asn1js";
 import fc from "fast-check";
@@ -90,6 +90,16 @@ describe("certificates made by openssl", () => {
     expect(hexOf(alice.serialNumber)).toBe("0080F1E2D3C4B5A69788");
     expect(formatName(alice.issuer)).toBe(issuer);
     expect(hexOf(alice.subjectKeyIdentifier!)).toBe(ski);
+  });
+
+  it("prints a negative serial number (a CA bug that exists) as openssl does", () => {
+    const cert = new pkijs.Certificate({ schema: asn1js.fromBER(aliceDer).result });
+    cert.serialNumber = new asn1js.Integer({ valueHex: new Uint8Array([0xfe, 0x01]) });
+    const der = new Uint8Array(cert.toSchema(true).toBER());
+    writeFileSync(ca.path("negative.der"), der);
+    const printed = ca.openssl("x509", "-inform", "DER", "-in", ca.path("negative.der"), "-noout", "-serial");
+    expect(printed.trim()).toBe(`serial=${parseCertificate(der).serialHex}`);
+    expect(parseCertificate(der).serialHex).toBe("-01FF");
   });
 
   it("matches CMS IssuerAndSerialNumber and SubjectKeyIdentifier", () => {

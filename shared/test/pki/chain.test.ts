@@ -161,6 +161,25 @@ beforeAll(async () => {
     "frank",
     ca.issue("frank", eeKey, "sub", intKey, { subject: "/CN=Frank", ext: EXT.endEntity("frank@example.com") }),
   );
+  // pathlen:1 allows one CA below, not two.
+  const caExt = ca0(["basicConstraints=critical,CA:TRUE"]);
+  add(
+    "pl1",
+    ca.issue("pl1", intKey, "root", rootKey, {
+      subject: "/CN=Pathlen 1",
+      ext: ca0(["basicConstraints=critical,CA:TRUE,pathlen:1"]),
+    }),
+  );
+  add("pl1-sub", ca.issue("pl1-sub", intKey, "pl1", intKey, { subject: "/CN=Pathlen Sub", ext: caExt }));
+  add("pl1-sub2", ca.issue("pl1-sub2", intKey, "pl1-sub", intKey, { subject: "/CN=Pathlen Sub 2", ext: caExt }));
+  add(
+    "judy",
+    ca.issue("judy", eeKey, "pl1-sub", intKey, { subject: "/CN=Judy", ext: EXT.endEntity("judy@example.com") }),
+  );
+  add(
+    "ivan",
+    ca.issue("ivan", eeKey, "pl1-sub2", intKey, { subject: "/CN=Ivan", ext: EXT.endEntity("ivan@example.com") }),
+  );
   // A CA with a critical extension this code does not process.
   add(
     "constrained",
@@ -438,6 +457,11 @@ describe("untrusted paths", () => {
 
   it("path length constraint, loops and too long paths", async () => {
     await untrusted(validate("frank", ["root"], ["int", "sub"]), /path length constraint/);
+    expect(await validate("judy", ["root"], ["pl1", "pl1-sub"])).toHaveLength(4);
+    await untrusted(
+      validate("ivan", ["root"], ["pl1", "pl1-sub", "pl1-sub2"]),
+      /"CN=Pathlen Sub 2".*path length constraint/,
+    );
     await untrusted(
       validate("henry", ["root"], ["loop-a", "loop-b"]),
       /issuer "CN=Loop A" is already in the path \(a loop\)/,
