@@ -140,6 +140,8 @@ async function coreVerdict(run: () => Promise<boolean>): Promise<SignatureCheck>
  * Checks the signature of `cert` with `issuerKey`. Signature algorithms: sha1/224/256/384/512 with
  * RSA PKCS#1 v1.5, RSASSA-PSS with its parameters (RFC 4055 3.1), ECDSA with SHA-256/384/512.
  * An algorithm outside these is UNSUPPORTED_ALGORITHM; a signature that does not hold is `ok: false`.
+ * Restrictions an id-RSASSA-PSS issuer key may carry in its own parameters (RFC 4055 3.3) are not
+ * compared with the signature's parameters; such a key only ever verifies PSS signatures here.
  */
 export async function verifyCertificateSignature(
   cert: Certificate,
