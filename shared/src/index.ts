@@ -11,3 +11,28 @@ registerErrorClass("SmimeError", (code, message) => new SmimeError(code as Smime
 export { decodePem, type PemBlock } from "./pki/pem.js";
 export { readPkcs12, type Pkcs12Contents } from "./pki/pkcs12.js";
 export { readPrivateKey } from "./pki/private-key.js";
+export {
+  hasEmailAddress,
+  matchesIssuerAndSerial,
+  matchesSubjectKeyIdentifier,
+  parseCertificate,
+  readCertificates,
+  rsaPublicKeyOf,
+  serialNumbersEqual,
+  MAX_CERTIFICATE_BYTES,
+  MAX_CERTIFICATE_FILE_BYTES,
+  MAX_CERTIFICATES_PER_FILE,
+  type BasicConstraints,
+  type Certificate,
+  type CertificatePublicKey,
+  type EcCurve,
+  type KeyUsage,
+} from "./pki/certificate.js";
+export { formatName, namesEqual, parseName, type AttributeTypeAndValue, type Name } from "./pki/name.js";
+export { verifyCertificateSignature, type CertificateCrypto, type SignatureCheck } from "./pki/signature.js";
+export {
+  validateCertificatePath,
+  MAX_PATH_CERTIFICATES,
+  type CertificateUsage,
+  type PathValidationOptions,
+} from "./pki/chain.js";

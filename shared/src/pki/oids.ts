@@ -1,4 +1,5 @@
-// Object identifiers used when reading keys (RFC 8018, RFC 7292, RFC 8017, NIST CSOR).
+// Object identifiers used when reading keys and certificates (RFC 8018, RFC 7292, RFC 8017, RFC 4055,
+// RFC 5280, RFC 5480, RFC 5758, RFC 9598, NIST CSOR).
 export const OID = {
   rsaEncryption: "1.2.840.113549.1.1.1",
   pbes2: "1.2.840.113549.1.5.13",
@@ -22,4 +23,40 @@ export const OID = {
   certBag: "1.2.840.113549.1.12.10.1.3",
   x509Certificate: "1.2.840.113549.1.9.22.1",
   localKeyId: "1.2.840.113549.1.9.21",
+  // Public keys (RFC 8017 A.1, RFC 4055 3.1, RFC 5480 2.1.1) and named curves (RFC 5480 2.1.1.1).
+  rsassaPss: "1.2.840.113549.1.1.10",
+  mgf1: "1.2.840.113549.1.1.8",
+  ecPublicKey: "1.2.840.10045.2.1",
+  secp256r1: "1.2.840.10045.3.1.7",
+  secp384r1: "1.3.132.0.34",
+  secp521r1: "1.3.132.0.35",
+  sha224: "2.16.840.1.101.3.4.2.4",
+  // Certificate signatures (RFC 8017 A.2.4, RFC 5758 3.2).
+  sha1WithRSAEncryption: "1.2.840.113549.1.1.5",
+  sha224WithRSAEncryption: "1.2.840.113549.1.1.14",
+  sha256WithRSAEncryption: "1.2.840.113549.1.1.11",
+  sha384WithRSAEncryption: "1.2.840.113549.1.1.12",
+  sha512WithRSAEncryption: "1.2.840.113549.1.1.13",
+  ecdsaWithSHA256: "1.2.840.10045.4.3.2",
+  ecdsaWithSHA384: "1.2.840.10045.4.3.3",
+  ecdsaWithSHA512: "1.2.840.10045.4.3.4",
+  // Certificate extensions (RFC 5280 4.2.1).
+  subjectKeyIdentifier: "2.5.29.14",
+  keyUsage: "2.5.29.15",
+  subjectAltName: "2.5.29.17",
+  basicConstraints: "2.5.29.19",
+  nameConstraints: "2.5.29.30",
+  certificatePolicies: "2.5.29.32",
+  policyMappings: "2.5.29.33",
+  authorityKeyIdentifier: "2.5.29.35",
+  policyConstraints: "2.5.29.36",
+  extKeyUsage: "2.5.29.37",
+  inhibitAnyPolicy: "2.5.29.54",
+  anyExtendedKeyUsage: "2.5.29.37.0",
+  emailProtection: "1.3.6.1.5.5.7.3.4",
+  // Names: the legacy emailAddress attribute (PKCS #9, RFC 5280 4.1.2.6), commonName (X.520), and the
+  // SmtpUTF8Mailbox otherName of internationalized addresses (RFC 9598).
+  emailAddress: "1.2.840.113549.1.9.1",
+  commonName: "2.5.4.3",
+  smtpUtf8Mailbox: "1.3.6.1.5.5.7.8.9",
 } as const;

@@ -1,0 +1,172 @@
+// Verifying the signature on a certificate with its issuer's public key: RSASSA-PKCS1-v1_5 and
+// RSASSA-PSS through the crypto core (RFC 8017, RFC 4055), ECDSA through WebCrypto (RFC 5758 3.2).
+import { CryptoError, type HashAlgorithm, type PssOptions, type RsaPublicKey } from "@mailseal/core-wasm";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { SmimeError } from "../errors.js";
+import type { Certificate, CertificatePublicKey, EcCurve } from "./certificate.js";
+import { OID } from "./oids.js";
+
+/** What certificate signatures need from the crypto core (CoreService, in process or through a worker). */
+export interface CertificateCrypto {
+  createHash(alg: HashAlgorithm): Promise<{ update(data: Uint8Array): Promise<void>; digest(): Promise<Uint8Array> }>;
+  rsaPkcs1v15Verify(
+    key: RsaPublicKey,
+    hash: HashAlgorithm,
+    digest: Uint8Array,
+    signature: Uint8Array,
+  ): Promise<boolean>;
+  rsaPssVerify(key: RsaPublicKey, digest: Uint8Array, signature: Uint8Array, options: PssOptions): Promise<boolean>;
+}
+
+const RSA_PKCS1: Record<string, HashAlgorithm> = {
+  [OID.sha1WithRSAEncryption]: "SHA-1",
+  [OID.sha224WithRSAEncryption]: "SHA-224",
+  [OID.sha256WithRSAEncryption]: "SHA-256",
+  [OID.sha384WithRSAEncryption]: "SHA-384",
+  [OID.sha512WithRSAEncryption]: "SHA-512",
+};
+
+const ECDSA: Record<string, HashAlgorithm> = {
+  [OID.ecdsaWithSHA256]: "SHA-256",
+  [OID.ecdsaWithSHA384]: "SHA-384",
+  [OID.ecdsaWithSHA512]: "SHA-512",
+};
+
+const HASHES: Record<string, HashAlgorithm> = {
+  [OID.sha1]: "SHA-1",
+  [OID.sha224]: "SHA-224",
+  [OID.sha256]: "SHA-256",
+  [OID.sha384]: "SHA-384",
+  [OID.sha512]: "SHA-512",
+};
+
+const FIELD_BYTES: Record<EcCurve, number> = { "P-256": 32, "P-384": 48, "P-521": 66 };
+
+/** The result of checking one signature: ok, or why not (for the error message). */
+export type SignatureCheck = { ok: true } | { ok: false; reason: string };
+
+const BAD: SignatureCheck = { ok: false, reason: "the signature does not verify" };
+
+function unsupported(cert: Certificate, what: string): SmimeError {
+  return new SmimeError("UNSUPPORTED_ALGORITHM", `certificate "${cert.displayName}": ${what}`);
+}
+
+async function digestOf(crypto: CertificateCrypto, hash: HashAlgorithm, data: Uint8Array): Promise<Uint8Array> {
+  const stream = await crypto.createHash(hash);
+  await stream.update(data);
+  return stream.digest();
+}
+
+/** RSASSA-PSS-params (RFC 4055 3.1) to the core's options; undefined if they are outside RFC 4055. */
+function pssOptions(parameters: asn1js.AsnType | undefined): PssOptions | undefined {
+  if (parameters === undefined) return undefined;
+  let params: pkijs.RSASSAPSSParams;
+  try {
+    params = new pkijs.RSASSAPSSParams({ schema: parameters });
+  } catch {
+    return undefined;
+  }
+  const hash = HASHES[params.hashAlgorithm.algorithmId];
+  if (params.maskGenAlgorithm.algorithmId !== OID.mgf1 || params.trailerField !== 1) return undefined;
+  let mgfHash: HashAlgorithm | undefined;
+  try {
+    const mgfParams = new pkijs.AlgorithmIdentifier({ schema: params.maskGenAlgorithm.algorithmParams });
+    mgfHash = HASHES[mgfParams.algorithmId];
+  } catch {
+    return undefined;
+  }
+  if (hash === undefined || mgfHash === undefined) return undefined;
+  return { hash, mgfHash, saltLength: params.saltLength };
+}
+
+/** Ecdsa-Sig-Value (RFC 5480 / RFC 3279 2.2.3) to WebCrypto's r || s of fixed width. */
+function ecdsaRawSignature(der: Uint8Array, fieldBytes: number): Uint8Array<ArrayBuffer> | undefined {
+  const parsed = asn1js.fromBER(der);
+  if (parsed.offset !== der.length || !(parsed.result instanceof asn1js.Sequence)) return undefined;
+  const parts = parsed.result.valueBlock.value;
+  if (parts.length !== 2) return undefined;
+  const out = new Uint8Array(2 * fieldBytes);
+  for (const [i, part] of parts.entries()) {
+    if (!(part instanceof asn1js.Integer)) return undefined;
+    let bytes = part.valueBlock.valueHexView;
+    if (bytes.length === 0 || (bytes[0]! & 0x80) !== 0) return undefined; // r and s are positive
+    while (bytes.length > 1 && bytes[0] === 0) bytes = bytes.subarray(1);
+    if (bytes.length > fieldBytes) return undefined;
+    out.set(bytes, (i + 1) * fieldBytes - bytes.length);
+  }
+  return out;
+}
+
+async function verifyEcdsa(
+  cert: Certificate,
+  issuerKey: CertificatePublicKey,
+  hash: HashAlgorithm,
+): Promise<SignatureCheck> {
+  if (issuerKey.kind !== "ec") return { ok: false, reason: "an ECDSA signature but the issuer's key is not EC" };
+  if (cert.signatureAlgorithm.parameters !== undefined) return { ok: false, reason: "ECDSA with parameters" };
+  const raw = ecdsaRawSignature(cert.signature, FIELD_BYTES[issuerKey.curve]);
+  if (raw === undefined) return { ok: false, reason: "the ECDSA signature is malformed" };
+  const subtle = globalThis.crypto.subtle;
+  let key: CryptoKey;
+  try {
+    key = await subtle.importKey(
+      "spki",
+      new Uint8Array(issuerKey.spki),
+      { name: "ECDSA", namedCurve: issuerKey.curve },
+      false,
+      ["verify"],
+    );
+  } catch {
+    return { ok: false, reason: "the issuer's EC key is invalid" };
+  }
+  const ok = await subtle.verify({ name: "ECDSA", hash }, key, raw, new Uint8Array(cert.tbs));
+  return ok ? { ok: true } : BAD;
+}
+
+/** The core rejects keys it cannot use (size, even modulus) with CryptoError: that is a failed check. */
+async function coreVerdict(run: () => Promise<boolean>): Promise<SignatureCheck> {
+  try {
+    return (await run()) ? { ok: true } : BAD;
+  } catch (error) {
+    if (error instanceof CryptoError && (error.code === "INVALID_KEY" || error.code === "INVALID_ARGUMENT")) {
+      return { ok: false, reason: `the issuer's RSA key is unusable (${error.message})` };
+    }
+    throw error;
+  }
+}
+
+/**
+ * Checks the signature of `cert` with `issuerKey`. Signature algorithms: sha1/224/256/384/512 with
+ * RSA PKCS#1 v1.5, RSASSA-PSS with its parameters (RFC 4055 3.1), ECDSA with SHA-256/384/512.
+ * An algorithm outside these is UNSUPPORTED_ALGORITHM; a signature that does not hold is `ok: false`.
+ * Restrictions an id-RSASSA-PSS issuer key may carry in its own parameters (RFC 4055 3.3) are not
+ * compared with the signature's parameters; such a key only ever verifies PSS signatures here.
+ */
+export async function verifyCertificateSignature(
+  cert: Certificate,
+  issuerKey: CertificatePublicKey,
+  crypto: CertificateCrypto,
+): Promise<SignatureCheck> {
+  const { algorithm, parameters } = cert.signatureAlgorithm;
+  const pkcs1Hash = RSA_PKCS1[algorithm];
+  if (pkcs1Hash !== undefined) {
+    if (issuerKey.kind !== "rsa") return { ok: false, reason: "an RSA signature but the issuer's key is not RSA" };
+    if (issuerKey.pssOnly) return { ok: false, reason: "a PKCS#1 v1.5 signature by an RSASSA-PSS-only key" };
+    // RFC 8017 A.2.4 / RFC 4055 5: the parameters are NULL (absent is tolerated, as OpenSSL does).
+    if (parameters !== undefined && !(parameters instanceof asn1js.Null))
+      return { ok: false, reason: "RSA signature algorithm with parameters other than NULL" };
+    const digest = await digestOf(crypto, pkcs1Hash, cert.tbs);
+    return coreVerdict(() => crypto.rsaPkcs1v15Verify(issuerKey.key, pkcs1Hash, digest, cert.signature));
+  }
+  if (algorithm === OID.rsassaPss) {
+    if (issuerKey.kind !== "rsa") return { ok: false, reason: "an RSA-PSS signature but the issuer's key is not RSA" };
+    const options = pssOptions(parameters);
+    if (options === undefined) throw unsupported(cert, "RSASSA-PSS parameters outside RFC 4055 (hash, MGF1, trailer)");
+    const digest = await digestOf(crypto, options.hash, cert.tbs);
+    return coreVerdict(() => crypto.rsaPssVerify(issuerKey.key, digest, cert.signature, options));
+  }
+  const ecdsaHash = ECDSA[algorithm];
+  if (ecdsaHash !== undefined) return verifyEcdsa(cert, issuerKey, ecdsaHash);
+  throw unsupported(cert, `signature algorithm ${algorithm} is not supported`);
+}
