@@ -3,4 +3,5 @@ export * from "./mem";
 export * from "./hash";
 export * from "./base64";
 export * from "./aes";
+export * from "./des";
 export * from "./rsa";

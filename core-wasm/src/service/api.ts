@@ -15,12 +15,14 @@ export type CipherName =
   | "aes-256-ctr"
   | "aes-128-gcm"
   | "aes-192-gcm"
-  | "aes-256-gcm";
+  | "aes-256-gcm"
+  /** Triple-DES (three 8-byte keys, 24 bytes) in CBC mode: for reading old S/MIME (RFC 3370 5.1). Always WASM. */
+  | "des-ede3-cbc";
 
 export interface CipherParams {
   cipher: CipherName;
   key: Uint8Array;
-  /** CBC: 16 bytes. CTR: the 16-byte initial counter block. GCM: any non-empty length (12 is usual). */
+  /** AES-CBC: 16 bytes. des-ede3-cbc: 8 bytes. CTR: the 16-byte initial counter block. GCM: any non-empty length (12 is usual). */
   iv: Uint8Array;
   /** GCM only: additional authenticated data. */
   aad?: Uint8Array;

@@ -12,6 +12,7 @@ import {
   aesKeyWrap,
   aesKeyWrapPad,
 } from "../aes/index.js";
+import { TripleDesCbcDecryptor, TripleDesCbcEncryptor } from "../des/index.js";
 import { Base64Decoder, Base64Encoder, type Base64EncoderOptions } from "../base64/index.js";
 import { CryptoError } from "../errors.js";
 import { Hash, Hmac, type HashAlgorithm } from "../hash/index.js";
@@ -69,6 +70,14 @@ const acrossWorker: Marshal = {
 
 type Mode = "cbc" | "ctr" | "gcm";
 
+/** What a cipher name stands for. */
+interface CipherSpec {
+  family: "aes" | "des-ede3";
+  mode: Mode;
+  /** Key length in bytes. */
+  keyLength: number;
+}
+
 interface SymmetricStream {
   update(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
   dispose(): void;
@@ -101,7 +110,8 @@ export class CoreService {
   // --- symmetric encryption -------------------------------------------------------------------
 
   async createEncryptor(params: CipherParams): Promise<EncryptStream> {
-    const mode = checkCipherParams(params);
+    const spec = checkCipherParams(params);
+    const { mode } = spec;
     const { key, iv } = params;
     const m = this.marshal;
     if (mode === "gcm") {
@@ -126,7 +136,7 @@ export class CoreService {
         dispose: () => gcm.dispose(),
       });
     }
-    const stream = await this.symmetricStream(mode, key, iv, "encrypt");
+    const stream = await this.symmetricStream(spec, key, iv, "encrypt");
     return m.object({
       update: async (data: Uint8Array) => m.bytes(await stream.update(data)),
       final: async () => ({ data: m.bytes(await stream.final()) }),
@@ -135,7 +145,8 @@ export class CoreService {
   }
 
   async createDecryptor(params: CipherParams): Promise<DecryptStream> {
-    const mode = checkCipherParams(params);
+    const spec = checkCipherParams(params);
+    const { mode } = spec;
     const { key, iv } = params;
     const m = this.marshal;
     if (mode === "gcm") {
@@ -166,7 +177,7 @@ export class CoreService {
         dispose: () => gcm.dispose(),
       });
     }
-    const stream = await this.symmetricStream(mode, key, iv, "decrypt");
+    const stream = await this.symmetricStream(spec, key, iv, "decrypt");
     return m.object({
       update: async (data: Uint8Array) => m.bytes(await stream.update(data)),
       final: async (tag?: Uint8Array) => {
@@ -183,11 +194,17 @@ export class CoreService {
   }
 
   private async symmetricStream(
-    mode: "cbc" | "ctr",
+    { family, mode }: CipherSpec,
     key: Uint8Array,
     iv: Uint8Array,
     direction: "encrypt" | "decrypt",
   ): Promise<SymmetricStream & { final(): Uint8Array | Promise<Uint8Array> }> {
+    // WebCrypto has no DES: Triple-DES always runs in the core.
+    if (family === "des-ede3") {
+      return direction === "encrypt"
+        ? new TripleDesCbcEncryptor(this.core, key, iv)
+        : new TripleDesCbcDecryptor(this.core, key, iv);
+    }
     if (this.useWebCrypto(key)) {
       if (mode === "ctr") return WebCryptoCtr.create(subtle(), key, iv);
       return direction === "encrypt"
@@ -310,19 +327,25 @@ function subtle(): SubtleCrypto {
   return globalThis.crypto.subtle;
 }
 
+/** The one parser of cipher names: `aes-{128,192,256}-{cbc,ctr,gcm}` and `des-ede3-cbc`. */
+function parseCipher(cipher: string): CipherSpec {
+  if (cipher === "des-ede3-cbc") return { family: "des-ede3", mode: "cbc", keyLength: 24 };
+  const match = /^aes-(128|192|256)-(cbc|ctr|gcm)$/.exec(cipher);
+  if (!match) throw new CryptoError("UNSUPPORTED_ALGORITHM", `unknown cipher ${JSON.stringify(cipher)}`);
+  return { family: "aes", mode: match[2] as Mode, keyLength: Number(match[1]) / 8 };
+}
+
 /** Parses the cipher name and checks the parameters that do not depend on the AES path. */
-function checkCipherParams(params: CipherParams): Mode {
-  const match = /^aes-(128|192|256)-(cbc|ctr|gcm)$/.exec(params.cipher);
-  if (!match) throw new CryptoError("UNSUPPORTED_ALGORITHM", `unknown cipher ${JSON.stringify(params.cipher)}`);
-  const mode = match[2] as Mode;
-  const keyLength = Number(match[1]) / 8;
+function checkCipherParams(params: CipherParams): CipherSpec {
+  const spec = parseCipher(params.cipher);
+  const { mode, keyLength } = spec;
   if (params.key.length !== keyLength) {
     throw new CryptoError("INVALID_KEY", `${params.cipher}: key must be ${keyLength} bytes, got ${params.key.length}`);
   }
   if (mode !== "gcm" && (params.aad !== undefined || params.tagLength !== undefined)) {
     throw new CryptoError("INVALID_ARGUMENT", `${params.cipher}: aad and tagLength apply to GCM only`);
   }
-  return mode;
+  return spec;
 }
 
 export type { CipherName };

@@ -1,0 +1,2 @@
+export type { DesCore, DesExports } from "./exports.js";
+export { TripleDesCbcDecryptor, TripleDesCbcEncryptor, tripleDesBlock } from "./modes.js";
