@@ -3,13 +3,11 @@
 // and gpgsm 2.2 read neither AES-GCM AuthEnvelopedData nor RSA-OAEP: asserted as refusals).
 import { readFileSync } from "node:fs";
 import { CoreService, type CipherName } from "@mailseal/core-wasm";
-import * as pkijs from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contentCipherByName, type KeyTransport } from "../../shared/src/cms/algorithms.js";
 import { decryptEnvelope, encryptEnvelope } from "../../shared/src/cms/enveloped-data.js";
 import type { RecipientKey } from "../../shared/src/cms/recipient-info.js";
-import { rsaPublicKeyOf } from "../../shared/src/cms/signer-info.js";
-import { decodePem } from "../../shared/src/pki/pem.js";
+import { readCertificates, type Certificate } from "../../shared/src/pki/certificate.js";
 import { readPrivateKey } from "../../shared/src/pki/private-key.js";
 import { peers, sampleEntity, type Peers } from "./peers/fixture.js";
 import { opensslDecrypt, opensslEncrypt, type ContentCipher as OpensslCipher } from "./peers/openssl.js";
@@ -20,8 +18,8 @@ let world: Peers;
 let core: CoreService;
 const content = sampleEntity(400);
 
-function certificateOf(identity: Identity): pkijs.Certificate {
-  return pkijs.Certificate.fromBER(new Uint8Array(decodePem(identity.certPem)[0]!.der));
+function certificateOf(identity: Identity): Certificate {
+  return readCertificates(new TextEncoder().encode(identity.certPem))[0]!;
 }
 
 async function keyOf(identity: Identity): Promise<RecipientKey> {
@@ -37,7 +35,7 @@ async function ourDecrypt(cms: Uint8Array, identity: Identity): Promise<Buffer> 
 
 async function ourEncrypt(cipher: CipherName, transport: KeyTransport, to: Identity): Promise<Buffer> {
   const parts: Uint8Array[] = [];
-  const recipients = [{ certificate: certificateOf(to), publicKey: rsaPublicKeyOf(certificateOf(to)), transport }];
+  const recipients = [{ certificate: certificateOf(to), transport }];
   for await (const part of encryptEnvelope([content], { cipher: contentCipherByName(cipher), recipients }, core))
     parts.push(part);
   return Buffer.concat(parts);

@@ -16,7 +16,7 @@ import {
   type KeyTransportCore,
   type RecipientKey,
 } from "./recipient-info.js";
-import type { RsaPublicKey } from "@mailseal/core-wasm";
+import type { Certificate } from "../pki/certificate.js";
 
 /** What this module needs from the crypto core (CoreService or its worker proxy). */
 export interface EnvelopeCore extends KeyTransportCore {
@@ -218,8 +218,7 @@ export async function decryptEnvelope(
 }
 
 export interface EnvelopeRecipient {
-  certificate: pkijs.Certificate;
-  publicKey: RsaPublicKey;
+  certificate: Certificate;
   transport: KeyTransport;
 }
 
@@ -248,9 +247,7 @@ export async function* encryptEnvelope(
   const iv = random(gcm ? 12 : 16);
   const recipientInfos = [];
   for (const recipient of options.recipients) {
-    recipientInfos.push(
-      await keyTransRecipientInfo(core, recipient.certificate, recipient.publicKey, cek, recipient.transport),
-    );
+    recipientInfos.push(await keyTransRecipientInfo(core, recipient.certificate, cek, recipient.transport));
   }
   const encryptor = await core.createEncryptor({
     cipher: cipher.name,

@@ -4,6 +4,12 @@ import type { HashAlgorithm, RsaPublicKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { SmimeError } from "../errors.js";
+import {
+  matchesIssuerAndSerial,
+  matchesSubjectKeyIdentifier,
+  rsaPublicKeyOf,
+  type Certificate,
+} from "../pki/certificate.js";
 import { keyTransportAlgorithm, keyTransportFromAlgorithm, type KeyTransport } from "./algorithms.js";
 
 /** The RSA operations this module needs from the crypto core (CoreService or its worker proxy). */
@@ -27,39 +33,31 @@ export interface KeyTransportPrivateKey {
 
 /** One of the reader's keys (the current one or any from the key history) with its certificate. */
 export interface RecipientKey {
-  certificate: pkijs.Certificate;
+  certificate: Certificate;
   privateKey: KeyTransportPrivateKey;
 }
 
-const SUBJECT_KEY_IDENTIFIER = "2.5.29.14";
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-function der(value: { toSchema(): asn1js.AsnType }): Uint8Array {
-  return new Uint8Array(value.toSchema().toBER());
-}
-
-export function subjectKeyIdentifier(certificate: pkijs.Certificate): Uint8Array | undefined {
-  const extension = certificate.extensions?.find((e) => e.extnID === SUBJECT_KEY_IDENTIFIER);
-  const value = extension?.parsedValue as asn1js.OctetString | undefined;
-  return value === undefined ? undefined : new Uint8Array(value.valueBlock.valueHexView);
-}
-
 /** RFC 5652 6.2.1: rid is issuerAndSerialNumber or subjectKeyIdentifier [0]. */
-function identifies(rid: pkijs.RecipientIdentifierType, certificate: pkijs.Certificate): boolean {
+function identifies(rid: pkijs.RecipientIdentifierType, certificate: Certificate): boolean {
   if (rid instanceof pkijs.IssuerAndSerialNumber) {
-    return (
-      equalBytes(der(rid.issuer), der(certificate.issuer)) &&
-      equalBytes(
-        new Uint8Array(rid.serialNumber.valueBlock.valueHexView),
-        new Uint8Array(certificate.serialNumber.valueBlock.valueHexView),
-      )
+    return matchesIssuerAndSerial(
+      certificate,
+      new Uint8Array(rid.issuer.toSchema().toBER()),
+      new Uint8Array(rid.serialNumber.valueBlock.valueHexView),
     );
   }
-  const ski = subjectKeyIdentifier(certificate);
-  return ski !== undefined && equalBytes(new Uint8Array(rid.valueBlock.valueHexView), ski);
+  return matchesSubjectKeyIdentifier(certificate, new Uint8Array(rid.valueBlock.valueHexView));
+}
+
+/** IssuerAndSerialNumber (RFC 5652 10.2.4) naming `certificate`, with its issuer exactly as encoded. */
+export function issuerAndSerialNumber(certificate: Certificate): pkijs.IssuerAndSerialNumber {
+  const issuer = new pkijs.RelativeDistinguishedNames({
+    schema: asn1js.fromBER(new Uint8Array(certificate.issuer.der)).result,
+  });
+  return new pkijs.IssuerAndSerialNumber({
+    issuer,
+    serialNumber: new asn1js.Integer({ valueHex: certificate.serialNumber }),
+  });
 }
 
 /**
@@ -101,11 +99,11 @@ export async function recoverContentKey(
 /** Builds a KeyTransRecipientInfo for `certificate` (rid = issuerAndSerialNumber, version 0). */
 export async function keyTransRecipientInfo(
   core: KeyTransportCore,
-  certificate: pkijs.Certificate,
-  publicKey: RsaPublicKey,
+  certificate: Certificate,
   cek: Uint8Array,
   transport: KeyTransport,
 ): Promise<pkijs.RecipientInfo> {
+  const publicKey = rsaPublicKeyOf(certificate);
   const encryptedKey =
     transport.scheme === "rsa-pkcs1"
       ? await core.rsaPkcs1v15Encrypt(publicKey, cek)
@@ -116,7 +114,7 @@ export async function keyTransRecipientInfo(
         });
   const value = new pkijs.KeyTransRecipientInfo({
     version: 0,
-    rid: new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber }),
+    rid: issuerAndSerialNumber(certificate),
     keyEncryptionAlgorithm: keyTransportAlgorithm(transport),
     encryptedKey: new asn1js.OctetString({ valueHex: encryptedKey }),
   });

@@ -13,7 +13,14 @@ import {
   mgf1Hash,
   taggedFields,
 } from "./algorithms.js";
-import { subjectKeyIdentifier } from "./recipient-info.js";
+import {
+  matchesIssuerAndSerial,
+  matchesSubjectKeyIdentifier,
+  parseCertificate,
+  rsaPublicKeyOf,
+  type Certificate,
+} from "../pki/certificate.js";
+import { issuerAndSerialNumber } from "./recipient-info.js";
 
 const ATTRIBUTE = {
   contentType: "1.2.840.113549.1.9.3",
@@ -80,23 +87,13 @@ export interface SignerOptions {
   hash: HashAlgorithm;
   signature: SignatureScheme;
   /** The signer's (device signing) certificate: sid is its issuerAndSerialNumber. */
-  certificate: pkijs.Certificate;
+  certificate: Certificate;
   /** eContentType of the SignedData; id-data for S/MIME. */
   contentType: string;
   signingTime: Date;
   capabilities: readonly Capability[];
   /** The sender's encryption certificate, named in SMIMEEncryptionKeyPreference (RFC 8551 2.5.3). */
-  encryptionCertificate?: pkijs.Certificate;
-}
-
-export function rsaPublicKeyOf(certificate: pkijs.Certificate): RsaPublicKey {
-  const key = certificate.subjectPublicKeyInfo.parsedKey;
-  if (!(key instanceof pkijs.RSAPublicKey))
-    throw new SmimeError("UNSUPPORTED_ALGORITHM", "the certificate's key is not an RSA key");
-  return {
-    n: new Uint8Array(key.modulus.valueBlock.valueHexView),
-    e: new Uint8Array(key.publicExponent.valueBlock.valueHexView),
-  };
+  encryptionCertificate?: Certificate;
 }
 
 /** RFC 5652 11.3: UTCTime for 1950 through 2049, GeneralizedTime otherwise. */
@@ -105,10 +102,6 @@ function signingTimeValue(time: Date): asn1js.AsnType {
   return year >= 1950 && year < 2050
     ? new asn1js.UTCTime({ valueDate: time })
     : new asn1js.GeneralizedTime({ valueDate: time });
-}
-
-function issuerAndSerialNumber(certificate: pkijs.Certificate): pkijs.IssuerAndSerialNumber {
-  return new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber });
 }
 
 function attribute(type: string, value: asn1js.AsnType): pkijs.Attribute {
@@ -206,43 +199,43 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export interface VerifiedSigner {
-  certificate: pkijs.Certificate;
+  certificate: Certificate;
   hash: HashAlgorithm;
   signingTime?: Date;
 }
 
-function signerCertificate(
-  signerInfo: pkijs.SignerInfo,
-  certificates: readonly pkijs.Certificate[],
-): pkijs.Certificate {
+function signerCertificate(signerInfo: pkijs.SignerInfo, certificates: readonly Certificate[]): Certificate {
   const sid = signerInfo.sid as unknown;
   const found = certificates.find((certificate) => {
     if (sid instanceof pkijs.IssuerAndSerialNumber) {
-      return (
-        equalBytes(
-          new Uint8Array(sid.issuer.toSchema().toBER()),
-          new Uint8Array(certificate.issuer.toSchema().toBER()),
-        ) &&
-        equalBytes(
-          new Uint8Array(sid.serialNumber.valueBlock.valueHexView),
-          new Uint8Array(certificate.serialNumber.valueBlock.valueHexView),
-        )
+      return matchesIssuerAndSerial(
+        certificate,
+        new Uint8Array(sid.issuer.toSchema().toBER()),
+        new Uint8Array(sid.serialNumber.valueBlock.valueHexView),
       );
     }
-    const ski = subjectKeyIdentifier(certificate);
-    const wanted = sid instanceof asn1js.Constructed ? sid.valueBlock.value[0] : sid;
-    return (
-      ski !== undefined &&
-      wanted instanceof asn1js.OctetString &&
-      equalBytes(new Uint8Array(wanted.valueBlock.valueHexView), ski)
-    );
+    // subjectKeyIdentifier [0] IMPLICIT OCTET STRING (RFC 5652 5.3), as pkijs leaves it.
+    const keyId = sid instanceof asn1js.Constructed ? sid.valueBlock.value[0] : sid;
+    if (keyId instanceof asn1js.OctetString)
+      return matchesSubjectKeyIdentifier(certificate, new Uint8Array(keyId.valueBlock.valueHexView));
+    if (keyId instanceof asn1js.Primitive)
+      return matchesSubjectKeyIdentifier(certificate, new Uint8Array(keyId.valueBlock.valueHexView));
+    return false;
   });
-  if (found === undefined)
+  if (found === undefined) {
     throw new SmimeError(
       "UNTRUSTED_CERTIFICATE",
       "the signer's certificate is not in the message nor among the given certificates",
     );
+  }
   return found;
+}
+
+/** The certificates of a SignedData's `certificates` field (other choices, like attribute certificates, skipped). */
+export function signedDataCertificates(signed: pkijs.SignedData): Certificate[] {
+  return (signed.certificates ?? [])
+    .filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
+    .map((c) => parseCertificate(new Uint8Array(c.toSchema().toBER())));
 }
 
 function single(attributes: pkijs.Attribute[], type: string): asn1js.AsnType | undefined {
@@ -263,7 +256,7 @@ export async function verifySignerInfo(
   signerInfo: pkijs.SignerInfo,
   contentDigests: ReadonlyMap<HashAlgorithm, Uint8Array>,
   eContentType: string,
-  certificates: readonly pkijs.Certificate[],
+  certificates: readonly Certificate[],
 ): Promise<VerifiedSigner> {
   const hash = hashFromOid(signerInfo.digestAlgorithm.algorithmId);
   const contentDigest = contentDigests.get(hash);

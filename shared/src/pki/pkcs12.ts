@@ -6,7 +6,7 @@ import * as pkijs from "pkijs";
 import { SmimeError } from "../errors.js";
 import { OID } from "./oids.js";
 import { pbes2Decrypt, MAX_PBKDF2_ITERATIONS } from "./pbes2.js";
-import { rsaPrivateKeyFromPkcs8 } from "./private-key.js";
+import { pkcs8AfterPassword, rsaPrivateKeyFromPkcs8 } from "./private-key.js";
 
 export interface Pkcs12Contents {
   privateKey: RsaPrivateKey;
@@ -170,18 +170,15 @@ export async function readPkcs12(der: Uint8Array, password: string): Promise<Pkc
   for (const bag of bags) {
     if (bag.bagId === OID.pkcs8ShroudedKeyBag || bag.bagId === OID.keyBag) {
       if (privateKey !== undefined) throw new SmimeError("INVALID_KEY", "PKCS#12: more than one private key");
-      const keyDer =
-        bag.bagId === OID.keyBag
-          ? new Uint8Array((bag.bagValue as pkijs.PrivateKeyInfo).toSchema().toBER())
-          : await (async () => {
-              const shrouded = bag.bagValue as pkijs.PKCS8ShroudedKeyBag;
-              return pbes2Decrypt(
-                shrouded.encryptionAlgorithm,
-                octets(shrouded.encryptedData, "shrouded key"),
-                password,
-              );
-            })();
-      privateKey = rsaPrivateKeyFromPkcs8(keyDer);
+      if (bag.bagId === OID.keyBag) {
+        privateKey = rsaPrivateKeyFromPkcs8(new Uint8Array((bag.bagValue as pkijs.PrivateKeyInfo).toSchema().toBER()));
+      } else {
+        const shrouded = bag.bagValue as pkijs.PKCS8ShroudedKeyBag;
+        const algorithm = shrouded.encryptionAlgorithm;
+        privateKey = pkcs8AfterPassword(
+          await pbes2Decrypt(algorithm, octets(shrouded.encryptedData, "shrouded key"), password),
+        );
+      }
       keyId = localKeyId(bag);
     } else if (bag.bagId === OID.certBag) {
       const certBag = bag.bagValue as pkijs.CertBag;

@@ -88,7 +88,22 @@ export async function rsaPrivateKeyFromEncryptedPkcs8(
     new Uint8Array(encrypted.encryptedData.valueBlock.valueHexView),
     password,
   );
-  return rsaPrivateKeyFromPkcs8(plain);
+  return pkcs8AfterPassword(plain);
+}
+
+/**
+ * Reads the PKCS #8 that a password decrypted. A wrong password still passes the CBC padding check
+ * about once in 256 tries and leaves garbage: that is a wrong password too, not a broken key.
+ */
+export function pkcs8AfterPassword(plain: Uint8Array): RsaPrivateKey {
+  try {
+    return rsaPrivateKeyFromPkcs8(plain);
+  } catch (error) {
+    if (error instanceof SmimeError && error.code === "INVALID_KEY") {
+      throw new SmimeError("WRONG_PASSWORD", "the password does not decrypt the key (or the file is damaged)");
+    }
+    throw error;
+  }
 }
 
 /**

@@ -5,14 +5,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreService, rsaPrivateKeyFromJwk } from "@mailseal/core-wasm";
-import * as pkijs from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SmimeError } from "../../src/errors.js";
 import { contentCipherByName, type KeyTransport } from "../../src/cms/algorithms.js";
 import { decryptEnvelope, encryptEnvelope } from "../../src/cms/enveloped-data.js";
 import type { RecipientKey } from "../../src/cms/recipient-info.js";
-import { rsaPublicKeyOf } from "../../src/cms/signer-info.js";
-import { decodePem } from "../../src/pki/pem.js";
+import { readCertificates, type Certificate } from "../../src/pki/certificate.js";
 import type { CipherName } from "@mailseal/core-wasm";
 
 const dir = mkdtempSync(join(tmpdir(), "mailseal-env-"));
@@ -24,8 +22,8 @@ let core: CoreService;
 let bob: RecipientKey;
 let carol: RecipientKey;
 
-function certificate(name: string): pkijs.Certificate {
-  return pkijs.Certificate.fromBER(new Uint8Array(decodePem(readFileSync(path(name), "latin1"))[0]!.der));
+function certificate(name: string): Certificate {
+  return readCertificates(new Uint8Array(readFileSync(path(name))))[0]!;
 }
 
 /** The bytes cut into uneven chunks, as a file or socket would deliver them. */
@@ -54,7 +52,6 @@ async function encrypt(
   const parts: Uint8Array[] = [];
   const recipients = [carol, bob].map((k) => ({
     certificate: k.certificate,
-    publicKey: rsaPublicKeyOf(k.certificate),
     transport,
   }));
   for await (const part of encryptEnvelope(chunks(data), { cipher: contentCipherByName(cipher), recipients }, core))

@@ -5,14 +5,14 @@ import { createPrivateKey, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CoreService, rsaPrivateKeyFromJwk, type RsaPublicKey } from "@mailseal/core-wasm";
+import { CoreService, rsaPrivateKeyFromJwk } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SmimeError } from "../../src/errors.js";
 import { CMS_OID, contentCipherByName, contentCipherFromOid, type KeyTransport } from "../../src/cms/algorithms.js";
 import { keyTransRecipientInfo, recoverContentKey, type RecipientKey } from "../../src/cms/recipient-info.js";
-import { decodePem } from "../../src/pki/pem.js";
+import { readCertificates, type Certificate } from "../../src/pki/certificate.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mailseal-ri-"));
 const path = (name: string): string => join(dir, name);
@@ -21,10 +21,9 @@ const message = randomBytes(5000);
 let core: CoreService;
 let bob: RecipientKey;
 let carol: RecipientKey;
-let bobPublic: RsaPublicKey;
 
-function certificate(name: string): pkijs.Certificate {
-  return pkijs.Certificate.fromBER(new Uint8Array(decodePem(readFileSync(path(name), "latin1"))[0]!.der));
+function certificate(name: string): Certificate {
+  return readCertificates(new Uint8Array(readFileSync(path(name))))[0]!;
 }
 
 async function loadKey(name: string): Promise<Awaited<ReturnType<CoreService["loadRsaPrivateKey"]>>> {
@@ -74,8 +73,6 @@ beforeAll(async () => {
   }
   bob = { certificate: certificate("bob.pem"), privateKey: await loadKey("bob.key") };
   carol = { certificate: certificate("carol.pem"), privateKey: await loadKey("carol.key") };
-  const jwk = createPrivateKey(readFileSync(path("bob.key"))).export({ format: "jwk" });
-  bobPublic = rsaPrivateKeyFromJwk(jwk);
   writeFileSync(path("message"), message);
 });
 
@@ -184,7 +181,7 @@ describe("our RecipientInfos, opened by OpenSSL", () => {
     const encrypted = Buffer.concat([await encryptor.update(message), (await encryptor.final()).data]);
     const enveloped = new pkijs.EnvelopedData({
       version: 0,
-      recipientInfos: [await keyTransRecipientInfo(core, bob.certificate, bobPublic, cek, transport)],
+      recipientInfos: [await keyTransRecipientInfo(core, bob.certificate, cek, transport)],
       encryptedContentInfo: new pkijs.EncryptedContentInfo({
         contentType: CMS_OID.data,
         contentEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({
