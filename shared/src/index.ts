@@ -6,3 +6,4 @@ export { SmimeError, type SmimeErrorCode };
 
 // S/MIME errors thrown inside a worker arrive as SmimeError, code intact.
 registerErrorClass("SmimeError", (code, message) => new SmimeError(code as SmimeErrorCode, message));
+export * from "./mime/index.js";
