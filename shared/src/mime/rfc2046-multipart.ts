@@ -67,9 +67,20 @@ class BoundaryScanner {
     if (bytes.length > 0) this.events.push({ type: "data", bytes });
   }
 
+  /**
+   * Scans one buffer. Consecutive data lines are contiguous in it, so they leave as one slice:
+   * `buffer[runStart, runEnd)` is data already known, and the line break after `runEnd` is held
+   * until the line after it is known not to be a boundary line.
+   */
   private scan(buffer: Uint8Array): void {
     const dash = this.dashBoundary;
     let p = 0;
+    let runStart = 0;
+    let runEnd = 0;
+    const extendRun = (end: number): void => {
+      if (this.pendingBreak !== undefined) this.data(EMPTY); // the break carried from the previous buffer
+      runEnd = end;
+    };
     while (p < buffer.length) {
       if (!this.inDataLine) {
         const available = Math.min(buffer.length - p, dash.length);
@@ -96,24 +107,28 @@ class BoundaryScanner {
           }
           break;
         }
-        this.pendingBreak = undefined; // the CRLF before a delimiter is part of it
+        // The line break before a delimiter is part of it (RFC 2046 5.1.1): it is dropped.
+        if (runEnd > runStart) this.events.push({ type: "data", bytes: buffer.subarray(runStart, runEnd) });
+        this.pendingBreak = undefined;
         this.events.push({ type: "delimiter", close: verdict === "close" });
-        p = lf + 1;
+        p = runStart = runEnd = lf + 1;
         continue;
       }
       const lf = buffer.indexOf(LF, p);
       if (lf === -1) {
+        // A trailing CR may be the first half of the line break: it stays for the next buffer.
         const end = buffer[buffer.length - 1] === CR ? buffer.length - 1 : buffer.length;
-        this.data(buffer.subarray(p, end));
+        extendRun(end); // the line is data, so the break before it is too
         p = end;
         break;
       }
-      const crlf = lf > p && buffer[lf - 1] === CR;
-      this.data(buffer.subarray(p, crlf ? lf - 1 : lf));
-      this.pendingBreak = crlf ? CRLF_BREAK : LF_BREAK;
+      extendRun(lf > p && buffer[lf - 1] === CR ? lf - 1 : lf);
       this.inDataLine = false;
       p = lf + 1;
     }
+    if (runEnd > runStart) this.events.push({ type: "data", bytes: buffer.subarray(runStart, runEnd) });
+    // At a line start, [runEnd, p) is the break of the last data line: held until the next line is known.
+    if (!this.inDataLine && p > runEnd) this.pendingBreak = p - runEnd === 2 ? CRLF_BREAK : LF_BREAK;
     // What is left is short: a held CR, or the start of a line that may be a boundary line.
     this.rest = buffer.slice(p);
   }
