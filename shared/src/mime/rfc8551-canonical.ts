@@ -12,35 +12,34 @@ export class LineEndCanonicalizer {
   private afterCr = false;
 
   push(chunk: Uint8Array): Uint8Array {
-    let start = 0;
-    if (this.afterCr && chunk[0] === LF) start = 1;
-    this.afterCr = chunk.length > 0 ? chunk[chunk.length - 1] === CR : this.afterCr;
-    // Count what must grow: bare LF gains a CR, bare CR gains an LF.
-    let extra = 0;
-    for (let i = start; i < chunk.length; i++) {
-      const byte = chunk[i];
-      if (byte === LF) {
-        if (i === start || chunk[i - 1] !== CR) extra++;
-      } else if (byte === CR && chunk[i + 1] !== LF) {
-        extra++;
-      }
-    }
-    if (extra === 0) return start === 0 ? chunk : chunk.subarray(start);
-    const out = new Uint8Array(chunk.length - start + extra);
-    let o = 0;
-    for (let i = start; i < chunk.length; i++) {
-      const byte = chunk[i]!;
-      if (byte === LF && (i === start || chunk[i - 1] !== CR)) {
-        out[o++] = CR;
-        out[o++] = LF;
-      } else if (byte === CR && chunk[i + 1] !== LF) {
-        out[o++] = CR;
-        out[o++] = LF;
+    const start = this.afterCr && chunk[0] === LF ? 1 : 0;
+    if (chunk.length > 0) this.afterCr = chunk[chunk.length - 1] === CR;
+    // Line ends are found with indexOf (native, fast); canonical chunks come back without a copy.
+    let out: Uint8Array | undefined;
+    let written = 0;
+    let copied = start; // chunk[start, copied) is in `out` already
+    let from = start;
+    let nextCr = chunk.indexOf(CR, from);
+    let nextLf = chunk.indexOf(LF, from);
+    while (nextCr !== -1 || nextLf !== -1) {
+      const i = nextCr === -1 ? nextLf : nextLf === -1 ? nextCr : Math.min(nextCr, nextLf);
+      if (i === nextCr && i + 1 < chunk.length && chunk[i + 1] === LF) {
+        from = i + 2; // CRLF: already canonical
       } else {
-        out[o++] = byte;
+        // A bare CR or bare LF (a CR at the chunk's end is written as CRLF now, see afterCr).
+        out ??= new Uint8Array(2 * chunk.length);
+        out.set(chunk.subarray(copied, i), written);
+        written += i - copied;
+        out[written++] = CR;
+        out[written++] = LF;
+        from = copied = i + 1;
       }
+      if (nextCr !== -1 && nextCr < from) nextCr = chunk.indexOf(CR, from);
+      if (nextLf !== -1 && nextLf < from) nextLf = chunk.indexOf(LF, from);
     }
-    return out;
+    if (out === undefined) return start === 0 ? chunk : chunk.subarray(start);
+    out.set(chunk.subarray(copied), written);
+    return out.subarray(0, written + chunk.length - copied);
   }
 }
 
