@@ -40,10 +40,10 @@ export function parseHeaderFields(section: Uint8Array): HeaderField[] {
     const lf = section.indexOf(LF, position);
     const next = lf === -1 ? section.length : lf + 1;
     const contentEnd = lf === -1 ? section.length : lf > position && section[lf - 1] === CR ? lf - 1 : lf;
+    if (contentEnd === position) break; // the empty line that ends the header section
     if (++lines > MAX_HEADER_LINES) {
       throw new SmimeError("INPUT_TOO_LARGE", `header section has more than ${MAX_HEADER_LINES} lines`);
     }
-    if (contentEnd === position) break; // the empty line that ends the header section
     const first = section[position];
     if (first === SP || first === HTAB) {
       if (fieldStart === -1) {
