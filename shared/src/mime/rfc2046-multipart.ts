@@ -148,8 +148,7 @@ class BoundaryScanner {
         return;
       }
     }
-    this.data(rest);
-    if (this.pendingBreak !== undefined) this.data(EMPTY);
+    this.data(rest); // releases a pending line break too: no delimiter follows it
     this.events.push({ type: "end" });
   }
 }

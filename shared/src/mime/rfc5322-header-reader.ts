@@ -21,6 +21,15 @@ export interface HeaderAndBody {
  */
 export async function readHeader(source: AsyncIterable<Uint8Array>): Promise<HeaderAndBody> {
   const iterator = source[Symbol.asyncIterator]();
+  try {
+    return await readHeaderFrom(iterator);
+  } catch (error) {
+    await iterator.return?.(); // let the source close its file or connection
+    throw error;
+  }
+}
+
+async function readHeaderFrom(iterator: AsyncIterator<Uint8Array>): Promise<HeaderAndBody> {
   const buffer = new ByteBuffer();
   // Start of the line not yet known to be complete: lines before it are complete and not empty.
   let lineStart = 0;
@@ -34,7 +43,6 @@ export async function readHeader(source: AsyncIterable<Uint8Array>): Promise<Hea
     }
     lineStart = end.lineStart;
     if (bytes.length > MAX_HEADER_BYTES) {
-      await iterator.return?.();
       throw new SmimeError("INPUT_TOO_LARGE", `header section is larger than ${MAX_HEADER_BYTES} bytes`);
     }
     const next = await iterator.next();
