@@ -109,6 +109,20 @@ describe("readHeader: header and body of a stream", () => {
     expect(latin1(await collect(body))).toBe("body\r\n\r\nmore\n");
   });
 
+  it("closes its source when the header does not parse", async () => {
+    let closed = false;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      try {
+        yield bytes("no colon\r\n\r\n");
+        yield bytes("body");
+      } finally {
+        closed = true;
+      }
+    }
+    await smimeError(readHeader(source()), "MALFORMED_MIME");
+    expect(closed).toBe(true);
+  });
+
   it("stops reading at MAX_HEADER_BYTES of a 10 MiB line without a line end (INPUT_TOO_LARGE)", async () => {
     const source = new MeteredSource(10 * 1024 * 1024, 64 * 1024, (_, chunk) => chunk.fill(0x41));
     await smimeError(readHeader(source), "INPUT_TOO_LARGE");
