@@ -1,0 +1,53 @@
+// Canonical line ends (RFC 8551 3.1.1, RFC 5751 3.1.1): before a MIME entity is signed or
+// encrypted every line ends in CRLF. Mail stored by a host often uses bare LF; the signature is
+// over the CRLF form, so verifying and signing both canonicalize first.
+import { CR, LF } from "./bytes.js";
+
+/**
+ * Streaming converter of bare LF and bare CR to CRLF; CRLF stays. Chunk boundaries do not matter:
+ * a CR that ends a chunk is written as CRLF at once, and an LF that starts the next chunk is then
+ * dropped as its second half. Nothing is held back, so `push` never lags the input.
+ */
+export class LineEndCanonicalizer {
+  private afterCr = false;
+
+  push(chunk: Uint8Array): Uint8Array {
+    const start = this.afterCr && chunk[0] === LF ? 1 : 0;
+    if (chunk.length > 0) this.afterCr = chunk[chunk.length - 1] === CR;
+    // Line ends are found with indexOf (native, fast); canonical chunks come back without a copy.
+    let out: Uint8Array | undefined;
+    let written = 0;
+    let copied = start; // chunk[start, copied) is in `out` already
+    let from = start;
+    let nextCr = chunk.indexOf(CR, from);
+    let nextLf = chunk.indexOf(LF, from);
+    while (nextCr !== -1 || nextLf !== -1) {
+      const i = nextCr === -1 ? nextLf : nextLf === -1 ? nextCr : Math.min(nextCr, nextLf);
+      if (i === nextCr && i + 1 < chunk.length && chunk[i + 1] === LF) {
+        from = i + 2; // CRLF: already canonical
+      } else {
+        // A bare CR or bare LF (a CR at the chunk's end is written as CRLF now, see afterCr).
+        out ??= new Uint8Array(2 * chunk.length);
+        out.set(chunk.subarray(copied, i), written);
+        written += i - copied;
+        out[written++] = CR;
+        out[written++] = LF;
+        from = copied = i + 1;
+      }
+      if (nextCr !== -1 && nextCr < from) nextCr = chunk.indexOf(CR, from);
+      if (nextLf !== -1 && nextLf < from) nextLf = chunk.indexOf(LF, from);
+    }
+    if (out === undefined) return start === 0 ? chunk : chunk.subarray(start);
+    out.set(chunk.subarray(copied), written);
+    return out.subarray(0, written + chunk.length - copied);
+  }
+}
+
+/** The canonical (CRLF) form of a stream: see LineEndCanonicalizer. */
+export async function* canonicalizeLineEnds(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const canonicalizer = new LineEndCanonicalizer();
+  for await (const chunk of source) {
+    const out = canonicalizer.push(chunk);
+    if (out.length > 0) yield out;
+  }
+}

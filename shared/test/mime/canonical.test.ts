@@ -1,0 +1,37 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { LineEndCanonicalizer, canonicalizeLineEnds } from "../../src/index.js";
+import { byteByByte, bytes, chunked, collect, cutsArbitrary, latin1 } from "./support.js";
+
+/** The reference: every CRLF, bare CR or bare LF becomes CRLF. */
+const reference = (text: string) => text.replace(/\r\n|\r|\n/g, "\r\n");
+
+const textWithLineEnds = fc
+  .array(fc.constantFrom("\r", "\n", "\r\n", "a", "b", " ", "\u00ff", "\r\r", "\n\n"), { maxLength: 60 })
+  .map((pieces) => pieces.join(""));
+
+const latin1Bytes = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+
+describe("canonical line ends (RFC 8551 3.1.1)", () => {
+  it("turns bare LF and bare CR into CRLF and keeps CRLF", async () => {
+    expect(latin1(await collect(canonicalizeLineEnds(chunked(bytes("a\nb\rc\r\nd\n\re\r"), [2, 4, 5]))))).toBe(
+      "a\r\nb\r\nc\r\nd\r\n\r\ne\r\n",
+    );
+  });
+
+  it("gives the same result under any chunk split, one-byte chunks included", async () => {
+    await fc.assert(
+      fc.asyncProperty(textWithLineEnds, cutsArbitrary(80), async (text, cuts) => {
+        const data = latin1Bytes(text);
+        expect(latin1(await collect(canonicalizeLineEnds(chunked(data, cuts))))).toBe(reference(text));
+        expect(latin1(await collect(canonicalizeLineEnds(byteByByte(data))))).toBe(reference(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("returns a chunk that needs no change as it is (no copy on the hot path)", () => {
+    const chunk = bytes("already\r\ncanonical\r\n");
+    expect(new LineEndCanonicalizer().push(chunk)).toBe(chunk);
+  });
+});
