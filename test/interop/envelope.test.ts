@@ -60,6 +60,7 @@ describe("peers encrypt, mailseal decrypts", () => {
     ["aes-128-gcm", "aes-128-gcm", {}],
     ["aes-256-gcm, RSA-OAEP SHA-256", "aes-256-gcm", { keyTransport: "rsa-oaep-sha256" }],
     ["aes-256-cbc, RSA-OAEP SHA-512", "aes-256-cbc", { keyTransport: "rsa-oaep-sha512" }],
+    ["des-ede3-cbc (old mail)", "des-ede3-cbc", {}],
   ];
   it.each(opensslCases)("openssl cms: %s", async (_name, cipher, options) => {
     const cms = await opensslEncrypt(content, [world.pki.alice, world.pki.bob], { ...options, cipher });
@@ -76,7 +77,7 @@ describe("peers encrypt, mailseal decrypts", () => {
     expect(await ourDecrypt(cms, world.pki.bob)).toEqual(content);
   });
 
-  it.each(["AES", "AES192", "AES256"] as const)("gpgsm %s", async (cipher) => {
+  it.each(["AES", "AES192", "AES256", "3DES"] as const)("gpgsm %s", async (cipher) => {
     const cms = await world.gpgsm.encrypt(content, [world.pki.bob], cipher);
     expect(await ourDecrypt(cms, world.pki.bob)).toEqual(content);
   });

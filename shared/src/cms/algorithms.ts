@@ -21,16 +21,22 @@ export interface ContentCipher {
   name: CipherName;
   oid: string;
   keyLength: number;
+  /** IV / block length for CBC (RFC 3565 4.1, RFC 3370 5.1). */
+  blockLength: number;
   mode: "cbc" | "gcm";
+  /** Read old mail only: never chosen for new messages. */
+  decryptOnly?: true;
 }
 
 const contentCiphers: ContentCipher[] = [
-  { name: "aes-128-cbc", oid: "2.16.840.1.101.3.4.1.2", keyLength: 16, mode: "cbc" },
-  { name: "aes-192-cbc", oid: "2.16.840.1.101.3.4.1.22", keyLength: 24, mode: "cbc" },
-  { name: "aes-256-cbc", oid: "2.16.840.1.101.3.4.1.42", keyLength: 32, mode: "cbc" },
-  { name: "aes-128-gcm", oid: "2.16.840.1.101.3.4.1.6", keyLength: 16, mode: "gcm" },
-  { name: "aes-192-gcm", oid: "2.16.840.1.101.3.4.1.26", keyLength: 24, mode: "gcm" },
-  { name: "aes-256-gcm", oid: "2.16.840.1.101.3.4.1.46", keyLength: 32, mode: "gcm" },
+  { name: "aes-128-cbc", oid: "2.16.840.1.101.3.4.1.2", keyLength: 16, blockLength: 16, mode: "cbc" },
+  { name: "aes-192-cbc", oid: "2.16.840.1.101.3.4.1.22", keyLength: 24, blockLength: 16, mode: "cbc" },
+  { name: "aes-256-cbc", oid: "2.16.840.1.101.3.4.1.42", keyLength: 32, blockLength: 16, mode: "cbc" },
+  { name: "aes-128-gcm", oid: "2.16.840.1.101.3.4.1.6", keyLength: 16, blockLength: 16, mode: "gcm" },
+  { name: "aes-192-gcm", oid: "2.16.840.1.101.3.4.1.26", keyLength: 24, blockLength: 16, mode: "gcm" },
+  { name: "aes-256-gcm", oid: "2.16.840.1.101.3.4.1.46", keyLength: 32, blockLength: 16, mode: "gcm" },
+  // RFC 3370 5.1; old mail only (RFC 8551 2.7 no longer lists it for sending).
+  { name: "des-ede3-cbc", oid: "1.2.840.113549.3.7", keyLength: 24, blockLength: 8, mode: "cbc", decryptOnly: true },
 ];
 
 export function contentCipherFromOid(oid: string): ContentCipher {
@@ -40,8 +46,9 @@ export function contentCipherFromOid(oid: string): ContentCipher {
   return cipher;
 }
 
+/** A cipher for new messages (decrypt-only ones are refused). */
 export function contentCipherByName(name: CipherName): ContentCipher {
-  const cipher = contentCiphers.find((c) => c.name === name);
+  const cipher = contentCiphers.find((c) => c.name === name && c.decryptOnly === undefined);
   if (cipher === undefined)
     throw new SmimeError("UNSUPPORTED_ALGORITHM", `content encryption algorithm ${name} is not supported`);
   return cipher;

@@ -95,9 +95,12 @@ function gcmParameters(params: unknown): { nonce: Uint8Array; tagLength: number 
   return { nonce: new Uint8Array(nonce.valueBlock.valueHexView), tagLength };
 }
 
-function cbcIv(params: unknown): Uint8Array {
-  if (!(params instanceof asn1js.OctetString) || params.valueBlock.valueHexView.length !== 16) {
-    throw new SmimeError("MALFORMED_CMS", "AES-CBC parameters: the IV must be a 16-byte OCTET STRING (RFC 3565 4.1)");
+function cbcIv(params: unknown, cipher: ContentCipher): Uint8Array {
+  if (!(params instanceof asn1js.OctetString) || params.valueBlock.valueHexView.length !== cipher.blockLength) {
+    throw new SmimeError(
+      "MALFORMED_CMS",
+      `${cipher.name} parameters: the IV must be a ${cipher.blockLength}-byte OCTET STRING (RFC 3565 4.1, RFC 3370 5.1)`,
+    );
   }
   return new Uint8Array(params.valueBlock.valueHexView);
 }
@@ -156,7 +159,7 @@ export async function decryptEnvelope(
       );
     }
     const gcm = cipher.mode === "gcm" ? gcmParameters(contentAlgorithm.algorithmParams) : undefined;
-    const iv = gcm?.nonce ?? cbcIv(contentAlgorithm.algorithmParams);
+    const iv = gcm?.nonce ?? cbcIv(contentAlgorithm.algorithmParams, cipher);
     const cek = await recoverContentKey(recipientInfos, keys, cipher.keyLength);
     decryptor = await core.createDecryptor({
       cipher: cipher.name,
