@@ -1,6 +1,6 @@
 // SignerInfo (RFC 5652 section 5.3): signing with the signed attributes S/MIME expects (RFC 8551
 // 2.5), and verifying a signer given the content digests computed while the content streamed.
-import type { HashAlgorithm, RsaPublicKey } from "@mailseal/core-wasm";
+import type { HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { SmimeError } from "../errors.js";
@@ -20,6 +20,7 @@ import {
   rsaPublicKeyOf,
   type Certificate,
 } from "../pki/certificate.js";
+import type { CertificateCrypto } from "../pki/signature.js";
 import { issuerAndSerialNumber } from "./recipient-info.js";
 
 const ATTRIBUTE = {
@@ -51,22 +52,8 @@ const rsaWithHash: Record<string, HashAlgorithm> = {
 /** RSASSA-PKCS1-v1_5 or RSASSA-PSS (RFC 4056), MGF1 with the same hash as the message digest. */
 export type SignatureScheme = { scheme: "rsa-pkcs1" } | { scheme: "rsa-pss"; saltLength: number };
 
-/** What verification needs from the crypto core (CoreService or its worker proxy). */
-export interface VerifyCore {
-  createHash(alg: HashAlgorithm): Promise<{ update(data: Uint8Array): Promise<void>; digest(): Promise<Uint8Array> }>;
-  rsaPkcs1v15Verify(
-    key: RsaPublicKey,
-    hash: HashAlgorithm,
-    digest: Uint8Array,
-    signature: Uint8Array,
-  ): Promise<boolean>;
-  rsaPssVerify(
-    key: RsaPublicKey,
-    digest: Uint8Array,
-    signature: Uint8Array,
-    options: { hash: HashAlgorithm; mgfHash?: HashAlgorithm; saltLength?: number },
-  ): Promise<boolean>;
-}
+/** What verification needs from the crypto core: the same as checking certificate signatures. */
+export type VerifyCore = CertificateCrypto;
 
 /** A signing key loaded in the core (see CoreService.loadRsaPrivateKey). */
 export interface SigningKey {

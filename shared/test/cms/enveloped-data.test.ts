@@ -1,30 +1,19 @@
 // Streaming (Auth)EnvelopedData against OpenSSL in both directions, and hostile inputs.
-import { execFileSync } from "node:child_process";
-import { createPrivateKey, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CoreService, rsaPrivateKeyFromJwk } from "@mailseal/core-wasm";
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { CoreService, type CipherName } from "@mailseal/core-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SmimeError } from "../../src/errors.js";
 import { contentCipherByName, type KeyTransport } from "../../src/cms/algorithms.js";
 import { decryptEnvelope, encryptEnvelope } from "../../src/cms/enveloped-data.js";
-import type { RecipientKey } from "../../src/cms/recipient-info.js";
-import { readCertificates, type Certificate } from "../../src/pki/certificate.js";
-import type { CipherName } from "@mailseal/core-wasm";
+import { expectCode, identity, openssl, scratch, type TestIdentity } from "./support.js";
 
-const dir = mkdtempSync(join(tmpdir(), "mailseal-env-"));
-const path = (name: string): string => join(dir, name);
-const openssl = (...args: string[]): Buffer =>
-  execFileSync("openssl", args, { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+const files = scratch("env");
+const path = files.path;
 const message = new Uint8Array(randomBytes(200_000));
 let core: CoreService;
-let bob: RecipientKey;
-let carol: RecipientKey;
-
-function certificate(name: string): Certificate {
-  return readCertificates(new Uint8Array(readFileSync(path(name))))[0]!;
-}
+let bob: TestIdentity;
+let carol: TestIdentity;
 
 /** The bytes cut into uneven chunks, as a file or socket would deliver them. */
 function* chunks(data: Uint8Array, seed = 7): Generator<Uint8Array> {
@@ -59,46 +48,14 @@ async function encrypt(
   return Buffer.concat(parts);
 }
 
-async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, `expected ${code}`).toBeInstanceOf(SmimeError);
-  expect((error as SmimeError).code).toBe(code);
-}
-
 beforeAll(async () => {
   core = await CoreService.open();
-  for (const name of ["bob", "carol"]) {
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      path(`${name}.key`),
-      "-out",
-      path(`${name}.pem`),
-      "-subj",
-      `/CN=${name}@example.org`,
-      "-days",
-      "30",
-    );
-  }
-  const load = async (name: string): Promise<RecipientKey> => ({
-    certificate: certificate(`${name}.pem`),
-    privateKey: await core.loadRsaPrivateKey(
-      rsaPrivateKeyFromJwk(createPrivateKey(readFileSync(path(`${name}.key`))).export({ format: "jwk" })),
-    ),
-  });
-  bob = await load("bob");
-  carol = await load("carol");
+  bob = await identity(core, files, "bob");
+  carol = await identity(core, files, "carol");
   writeFileSync(path("message"), message);
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => files.remove());
 
 describe("OpenSSL's messages, decrypted by us", () => {
   it.each([
@@ -122,7 +79,7 @@ describe("OpenSSL's messages, decrypted by us", () => {
         "-in",
         path("message"),
         "-recip",
-        path("bob.pem"),
+        bob.certPath,
         ...options,
       ),
     );
@@ -132,18 +89,7 @@ describe("OpenSSL's messages, decrypted by us", () => {
   it("an empty message", async () => {
     writeFileSync(path("empty"), "");
     const der = new Uint8Array(
-      openssl(
-        "cms",
-        "-encrypt",
-        "-binary",
-        "-aes256",
-        "-outform",
-        "DER",
-        "-in",
-        path("empty"),
-        "-recip",
-        path("bob.pem"),
-      ),
+      openssl("cms", "-encrypt", "-binary", "-aes256", "-outform", "DER", "-in", path("empty"), "-recip", bob.certPath),
     );
     expect(await decrypt(der)).toHaveLength(0);
   });
@@ -167,9 +113,9 @@ describe("our messages, decrypted by OpenSSL", () => {
         "-in",
         path("ours.p7m"),
         "-inkey",
-        path(`${who}.key`),
+        (who === "bob" ? bob : carol).keyPath,
         "-recip",
-        path(`${who}.pem`),
+        (who === "bob" ? bob : carol).certPath,
       );
       expect(plain).toEqual(Buffer.from(message));
     }
@@ -202,7 +148,7 @@ describe("hostile and broken input", () => {
         "-in",
         path("message"),
         "-recip",
-        path("bob.pem"),
+        bob.certPath,
       ),
     );
     der[der.length - 1]! ^= 0x5a; // the last ciphertext byte, so the padding
@@ -221,7 +167,7 @@ describe("hostile and broken input", () => {
         "-in",
         path("message"),
         "-recip",
-        path("bob.pem"),
+        bob.certPath,
       ),
     );
     await expectCode(decrypt(der, [carol]), "NO_MATCHING_RECIPIENT");
@@ -248,9 +194,9 @@ describe("hostile and broken input", () => {
         "-in",
         path("message"),
         "-signer",
-        path("bob.pem"),
+        bob.certPath,
         "-inkey",
-        path("bob.key"),
+        bob.keyPath,
       ),
     );
     await expectCode(decrypt(signed), "NOT_SMIME");

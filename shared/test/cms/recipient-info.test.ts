@@ -1,36 +1,21 @@
 // Key transport against OpenSSL in both directions: OpenSSL's EnvelopedData opened with our
 // recipient handling (and the core's AES), and our RecipientInfos in an EnvelopedData OpenSSL opens.
-import { execFileSync } from "node:child_process";
-import { createPrivateKey, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CoreService, rsaPrivateKeyFromJwk } from "@mailseal/core-wasm";
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { CoreService } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SmimeError } from "../../src/errors.js";
 import { CMS_OID, contentCipherByName, contentCipherFromOid, type KeyTransport } from "../../src/cms/algorithms.js";
 import { keyTransRecipientInfo, recoverContentKey, type RecipientKey } from "../../src/cms/recipient-info.js";
-import { readCertificates, type Certificate } from "../../src/pki/certificate.js";
+import { expectCode, identity, openssl, scratch, type TestIdentity } from "./support.js";
 
-const dir = mkdtempSync(join(tmpdir(), "mailseal-ri-"));
-const path = (name: string): string => join(dir, name);
-const openssl = (...args: string[]): Buffer => execFileSync("openssl", args, { stdio: ["ignore", "pipe", "pipe"] });
+const files = scratch("ri");
+const path = files.path;
 const message = randomBytes(5000);
 let core: CoreService;
-let bob: RecipientKey;
-let carol: RecipientKey;
-
-function certificate(name: string): Certificate {
-  return readCertificates(new Uint8Array(readFileSync(path(name))))[0]!;
-}
-
-async function loadKey(name: string): Promise<Awaited<ReturnType<CoreService["loadRsaPrivateKey"]>>> {
-  return core.loadRsaPrivateKey(
-    rsaPrivateKeyFromJwk(createPrivateKey(readFileSync(path(name))).export({ format: "jwk" })),
-  );
-}
+let bob: TestIdentity;
+let carol: TestIdentity;
 
 function envelopedData(der: Uint8Array): pkijs.EnvelopedData {
   const info = pkijs.ContentInfo.fromBER(new Uint8Array(der));
@@ -39,7 +24,7 @@ function envelopedData(der: Uint8Array): pkijs.EnvelopedData {
 }
 
 /** Decrypts an EnvelopedData's content with the core, the CEK from recoverContentKey. */
-async function open(der: Uint8Array, keys: RecipientKey[]): Promise<Uint8Array> {
+async function open(der: Uint8Array, keys: readonly RecipientKey[]): Promise<Uint8Array> {
   const enveloped = envelopedData(der);
   const info = enveloped.encryptedContentInfo;
   const cipher = contentCipherFromOid(info.contentEncryptionAlgorithm.algorithmId);
@@ -54,29 +39,12 @@ async function open(der: Uint8Array, keys: RecipientKey[]): Promise<Uint8Array> 
 
 beforeAll(async () => {
   core = await CoreService.open();
-  for (const name of ["bob", "carol"]) {
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      path(`${name}.key`),
-      "-out",
-      path(`${name}.pem`),
-      "-subj",
-      `/CN=${name}@example.org`,
-      "-days",
-      "30",
-    );
-  }
-  bob = { certificate: certificate("bob.pem"), privateKey: await loadKey("bob.key") };
-  carol = { certificate: certificate("carol.pem"), privateKey: await loadKey("carol.key") };
+  bob = await identity(core, files, "bob");
+  carol = await identity(core, files, "carol");
   writeFileSync(path("message"), message);
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => files.remove());
 
 describe("OpenSSL's EnvelopedData, opened by us", () => {
   it.each([
@@ -105,7 +73,7 @@ describe("OpenSSL's EnvelopedData, opened by us", () => {
       "-in",
       path("message"),
       "-recip",
-      path("bob.pem"),
+      bob.certPath,
       ...options,
     );
     expect(Buffer.from(await open(der, [carol, bob]))).toEqual(message);
@@ -122,11 +90,9 @@ describe("OpenSSL's EnvelopedData, opened by us", () => {
       "-in",
       path("message"),
       "-recip",
-      path("bob.pem"),
+      bob.certPath,
     );
-    const error = await open(der, [carol]).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SmimeError);
-    expect((error as SmimeError).code).toBe("NO_MATCHING_RECIPIENT");
+    await expectCode(open(der, [carol]), "NO_MATCHING_RECIPIENT");
   });
 
   it("a damaged PKCS#1 v1.5 encryptedKey gives no error of its own: content decryption fails", async () => {
@@ -141,7 +107,7 @@ describe("OpenSSL's EnvelopedData, opened by us", () => {
         "-in",
         path("message"),
         "-recip",
-        path("bob.pem"),
+        bob.certPath,
       ),
     );
     const enveloped = envelopedData(der);
@@ -204,9 +170,9 @@ describe("our RecipientInfos, opened by OpenSSL", () => {
       "-in",
       path("ours.p7"),
       "-inkey",
-      path("bob.key"),
+      bob.keyPath,
       "-recip",
-      path("bob.pem"),
+      bob.certPath,
     );
     expect(plain).toEqual(message);
   });

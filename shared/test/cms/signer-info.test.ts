@@ -1,14 +1,10 @@
 // SignerInfo against OpenSSL in both directions: OpenSSL's signatures verified by us, ours by OpenSSL.
-import { execFileSync } from "node:child_process";
-import { createPrivateKey, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CoreService, rsaPrivateKeyFromJwk, type HashAlgorithm } from "@mailseal/core-wasm";
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { CoreService, type HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SmimeError } from "../../src/errors.js";
 import { CMS_OID, digestAlgorithm, hashFromOid } from "../../src/cms/algorithms.js";
 import {
   createSignerInfo,
@@ -16,15 +12,14 @@ import {
   verifySignerInfo,
   type SignatureScheme,
 } from "../../src/cms/signer-info.js";
-import { readCertificates, type Certificate } from "../../src/pki/certificate.js";
+import { expectCode, identity, openssl, scratch, type TestIdentity } from "./support.js";
 
-const dir = mkdtempSync(join(tmpdir(), "mailseal-si-"));
-const path = (name: string): string => join(dir, name);
-const openssl = (...args: string[]): Buffer => execFileSync("openssl", args, { stdio: ["ignore", "pipe", "pipe"] });
+const files = scratch("si");
+const path = files.path;
 const message = new Uint8Array(randomBytes(3000));
 let core: CoreService;
-let alice: Certificate;
-let aliceEncryption: Certificate;
+let alice: TestIdentity;
+let aliceEncryption: TestIdentity;
 
 async function digest(hash: HashAlgorithm, data: Uint8Array): Promise<Uint8Array> {
   const stream = await core.createHash(hash);
@@ -54,44 +49,18 @@ async function verify(der: Uint8Array, content: Uint8Array): Promise<Date | unde
     signed.encapContentInfo.eContentType,
     certificates,
   );
-  expect(signer.certificate.serialHex).toBe(alice.serialHex);
+  expect(signer.certificate.serialHex).toBe(alice.certificate.serialHex);
   return signer.signingTime;
-}
-
-async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SmimeError);
-  expect((error as SmimeError).code).toBe(code);
 }
 
 beforeAll(async () => {
   core = await CoreService.open();
-  for (const name of ["alice", "alice-enc"]) {
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      path(`${name}.key`),
-      "-out",
-      path(`${name}.pem`),
-      "-subj",
-      "/CN=alice@example.org",
-      "-days",
-      "30",
-    );
-  }
-  alice = readCertificates(new Uint8Array(readFileSync(path("alice.pem"))))[0]!;
-  aliceEncryption = readCertificates(new Uint8Array(readFileSync(path("alice-enc.pem"))))[0]!;
+  alice = await identity(core, files, "alice");
+  aliceEncryption = await identity(core, files, "alice-enc");
   writeFileSync(path("message"), message);
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => files.remove());
 
 describe("OpenSSL's signatures, verified by us", () => {
   it.each([
@@ -111,9 +80,9 @@ describe("OpenSSL's signatures, verified by us", () => {
         "-in",
         path("message"),
         "-signer",
-        path("alice.pem"),
+        alice.certPath,
         "-inkey",
-        path("alice.key"),
+        alice.keyPath,
         ...options,
       ),
     );
@@ -135,9 +104,9 @@ describe("OpenSSL's signatures, verified by us", () => {
         "-in",
         path("message"),
         "-signer",
-        path("alice.pem"),
+        alice.certPath,
         "-inkey",
-        path("alice.key"),
+        alice.keyPath,
       ),
     );
     const signed = signedData(der);
@@ -146,7 +115,7 @@ describe("OpenSSL's signatures, verified by us", () => {
     signature[10]! ^= 1;
     signerInfo.signature = new asn1js.OctetString({ valueHex: signature });
     const digests = new Map([["SHA-256" as HashAlgorithm, await digest("SHA-256", message)]]);
-    await expectCode(verifySignerInfo(core, signerInfo, digests, CMS_OID.data, [alice]), "BAD_SIGNATURE");
+    await expectCode(verifySignerInfo(core, signerInfo, digests, CMS_OID.data, [alice.certificate]), "BAD_SIGNATURE");
   });
 });
 
@@ -156,24 +125,20 @@ describe("our signatures, verified by OpenSSL", () => {
     ["PKCS#1 v1.5 SHA-512", "SHA-512", { scheme: "rsa-pkcs1" }],
     ["PSS SHA-256, salt 32", "SHA-256", { scheme: "rsa-pss", saltLength: 32 }],
   ])("%s", async (_name, hash, signature) => {
-    const key = await core.loadRsaPrivateKey(
-      rsaPrivateKeyFromJwk(createPrivateKey(readFileSync(path("alice.key"))).export({ format: "jwk" })),
-    );
-    const signerInfo = await createSignerInfo(key, core, await digest(hash, message), {
+    const signerInfo = await createSignerInfo(alice.privateKey, core, await digest(hash, message), {
       hash,
       signature,
-      certificate: alice,
+      certificate: alice.certificate,
       contentType: CMS_OID.data,
       signingTime: new Date(),
       capabilities: [{ oid: "2.16.840.1.101.3.4.1.42" }, { oid: "2.16.840.1.101.3.4.1.2" }],
-      encryptionCertificate: aliceEncryption,
+      encryptionCertificate: aliceEncryption.certificate,
     });
-    key.dispose();
     const signed = new pkijs.SignedData({
       version: 1,
       digestAlgorithms: [digestAlgorithm(hash)],
       encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: CMS_OID.data }),
-      certificates: [alice, aliceEncryption].map((c) => pkijs.Certificate.fromBER(new Uint8Array(c.der))),
+      certificates: [alice, aliceEncryption].map((c) => pkijs.Certificate.fromBER(new Uint8Array(c.certificate.der))),
       signerInfos: [signerInfo],
     });
     const der = new pkijs.ContentInfo({ contentType: CMS_OID.signedData, content: signed.toSchema(true) })
@@ -191,7 +156,7 @@ describe("our signatures, verified by OpenSSL", () => {
       "-content",
       path("message"),
       "-CAfile",
-      path("alice.pem"),
+      alice.certPath,
       "-purpose",
       "any",
     );

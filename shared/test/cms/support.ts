@@ -1,0 +1,69 @@
+// What the CMS suites share: a scratch folder, OpenSSL, self-signed RSA identities loaded into the
+// crypto core, and a check for SmimeError codes.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CoreService } from "@mailseal/core-wasm";
+import { expect } from "vitest";
+import { SmimeError } from "../../src/errors.js";
+import { readCertificates, type Certificate } from "../../src/pki/certificate.js";
+import { readPrivateKey } from "../../src/pki/private-key.js";
+
+export interface Scratch {
+  path(name: string): string;
+  remove(): void;
+}
+
+export function scratch(prefix: string): Scratch {
+  const dir = mkdtempSync(join(tmpdir(), `mailseal-${prefix}-`));
+  return { path: (name) => join(dir, name), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function openssl(...args: string[]): Buffer {
+  return execFileSync("openssl", args, { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+}
+
+export interface TestIdentity {
+  keyPath: string;
+  certPath: string;
+  certificate: Certificate;
+  /** The private key loaded into the core (for CMS decryption and signing). */
+  privateKey: Awaited<ReturnType<CoreService["loadRsaPrivateKey"]>>;
+}
+
+/** A self-signed RSA-2048 identity `name@example.org` made by OpenSSL in `where`. */
+export async function identity(core: CoreService, where: Scratch, name: string): Promise<TestIdentity> {
+  const keyPath = where.path(`${name}.key`);
+  const certPath = where.path(`${name}.pem`);
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    keyPath,
+    "-out",
+    certPath,
+    "-subj",
+    `/CN=${name}@example.org`,
+    "-days",
+    "30",
+  );
+  return {
+    keyPath,
+    certPath,
+    certificate: readCertificates(new Uint8Array(readFileSync(certPath)))[0]!,
+    privateKey: await core.loadRsaPrivateKey(await readPrivateKey(new Uint8Array(readFileSync(keyPath)))),
+  };
+}
+
+export async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, `expected ${code}`).toBeInstanceOf(SmimeError);
+  expect((error as SmimeError).code).toBe(code);
+}
