@@ -96,8 +96,8 @@ async function* asAsync(source: ByteSource): AsyncGenerator<Uint8Array, void, un
 }
 
 /**
- * Signs a message: the MIME entity (its Content-* fields and body, line ends made CRLF, RFC 8551
- * 3.1.1) becomes the first part of a multipart/signed (micalg from the hash, RFC 8551 3.5.3) or the
+ * Signs a message: the outer header fields stay, in order (the whole message is made CRLF first,
+ * RFC 8551 3.1.1, so their line ends may change); the MIME entity (its Content-* fields and body) becomes the first part of a multipart/signed (micalg from the hash, RFC 8551 3.5.3) or the
  * eContent of an application/pkcs7-mime signed-data (`opaque`). The signature: SHA-256 (or `hash`),
  * RSA PKCS#1 v1.5 (or PSS), signed attributes contentType, signingTime, messageDigest,
  * SMIMECapabilities and, with an encryption certificate, SMIMEEncryptionKeyPreference; certificates:

@@ -217,7 +217,7 @@ describe("we sign, OpenSSL verifies", () => {
       { ...signer, chain: [root, alice], hash: "SHA-256", signature: pkcs1 },
       core,
     );
-    const signed = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(der).content });
+    const signed = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(new Uint8Array(der)).content });
     expect(signed.version).toBe(1);
     expect(signed.certificates).toHaveLength(3);
     const types = signed.signerInfos[0]!.signedAttrs!.attributes.map((a) => a.type);
