@@ -40,29 +40,48 @@ const OBJECT_IDENTIFIER = { tagNumber: UniversalTag.OBJECT_IDENTIFIER };
 const INTEGER = { tagNumber: UniversalTag.INTEGER };
 const OCTET_STRING_TAG: Tag = { tagNumber: UniversalTag.OCTET_STRING };
 
+/** A hash stream of the core; `dispose` frees one left unfinished (CoreService's streams have it). */
+interface HashStream {
+  update(data: Uint8Array): Promise<void>;
+  digest(): Promise<Uint8Array>;
+  dispose?(): unknown;
+}
+
 /** One hash per algorithm over the same stream of content, run in the core. */
 export class ContentDigests {
-  private constructor(
-    private readonly streams: ReadonlyMap<
-      HashAlgorithm,
-      { update(data: Uint8Array): Promise<void>; digest(): Promise<Uint8Array> }
-    >,
-  ) {}
+  private finished = false;
+
+  private constructor(private readonly streams: ReadonlyMap<HashAlgorithm, HashStream>) {}
 
   static async open(core: Pick<VerifyCore, "createHash">, hashes: Iterable<HashAlgorithm>): Promise<ContentDigests> {
-    const streams = new Map<HashAlgorithm, Awaited<ReturnType<VerifyCore["createHash"]>>>();
-    for (const hash of hashes) if (!streams.has(hash)) streams.set(hash, await core.createHash(hash));
-    return new ContentDigests(streams);
+    const streams = new Map<HashAlgorithm, HashStream>();
+    const digests = new ContentDigests(streams);
+    try {
+      for (const hash of hashes) if (!streams.has(hash)) streams.set(hash, await core.createHash(hash));
+    } catch (error) {
+      digests.dispose();
+      throw error;
+    }
+    return digests;
   }
 
   async update(chunk: Uint8Array): Promise<void> {
     for (const stream of this.streams.values()) await stream.update(chunk);
   }
 
+  /** The digests; the streams are freed. */
   async digests(): Promise<Map<HashAlgorithm, Uint8Array>> {
+    this.finished = true;
     const out = new Map<HashAlgorithm, Uint8Array>();
     for (const [hash, stream] of this.streams) out.set(hash, await stream.digest());
     return out;
+  }
+
+  /** Frees the streams when the content did not reach its end (an error, a consumer that stopped). */
+  dispose(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const stream of this.streams.values()) stream.dispose?.();
   }
 }
 
@@ -81,11 +100,15 @@ export async function digesting(
   const digests = await ContentDigests.open(core, hashes);
   let done = false;
   async function* content(): AsyncGenerator<Uint8Array, void, undefined> {
-    for await (const batch of batches(source)) {
-      await digests.update(batch);
-      yield batch;
+    try {
+      for await (const batch of batches(source)) {
+        await digests.update(batch);
+        yield batch;
+      }
+      done = true;
+    } finally {
+      if (!done) digests.dispose();
     }
-    done = true;
   }
   return {
     content: content(),
@@ -222,6 +245,7 @@ export async function verifySignedData(
   options: VerifySignedDataOptions = {},
 ): Promise<VerifiedSignedData> {
   const cursor = new BerCursor(source);
+  let openedDigests: ContentDigests | undefined;
   try {
     await cursor.enter(SEQUENCE, "ContentInfo");
     const type = await readOid(cursor, "ContentInfo contentType");
@@ -244,7 +268,7 @@ export async function verifySignedData(
       if (options.detachedContent !== undefined) {
         throw new SmimeError("MALFORMED_CMS", "the SignedData carries its content, yet detached content was given");
       }
-      const hasher = await ContentDigests.open(core, hashes);
+      const hasher = (openedDigests = await ContentDigests.open(core, hashes));
       await cursor.enter(contextTag(0, true), "eContent");
       // eContent OCTET STRING, primitive or in segments of any size (BER, RFC 5652 5.2).
       await streamContent(cursor.octetString(OCTET_STRING_TAG, "eContent"), hasher, options.write);
@@ -253,7 +277,7 @@ export async function verifySignedData(
     } else if (options.detachedContent instanceof Map) {
       digests = options.detachedContent;
     } else if (options.detachedContent !== undefined) {
-      const hasher = await ContentDigests.open(core, hashes);
+      const hasher = (openedDigests = await ContentDigests.open(core, hashes));
       await streamContent(toAsync(options.detachedContent as ByteSource), hasher, options.write);
       digests = await hasher.digests();
     } else {
@@ -295,6 +319,7 @@ export async function verifySignedData(
     if (result.signers.length === 0) throw result.failures[0]!.error;
     return result;
   } finally {
+    openedDigests?.dispose();
     await cursor.close();
   }
 }
@@ -413,8 +438,12 @@ export async function signDetached(
   core: VerifyCore,
 ): Promise<Uint8Array> {
   const hasher = await ContentDigests.open(core, [signer.hash]);
-  await streamContent(toAsync(content), hasher, undefined);
-  return detachedSignedData((await hasher.digests()).get(signer.hash)!, signer, core);
+  try {
+    await streamContent(toAsync(content), hasher, undefined);
+    return await detachedSignedData((await hasher.digests()).get(signer.hash)!, signer, core);
+  } finally {
+    hasher.dispose();
+  }
 }
 
 /**
@@ -428,6 +457,19 @@ export async function* signOpaque(
   core: VerifyCore,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const hasher = await ContentDigests.open(core, [signer.hash]);
+  try {
+    yield* opaqueEncoding(content, signer, core, hasher);
+  } finally {
+    hasher.dispose();
+  }
+}
+
+async function* opaqueEncoding(
+  content: ByteSource,
+  signer: SignedDataSigner,
+  core: VerifyCore,
+  hasher: ContentDigests,
+): AsyncGenerator<Uint8Array, void, undefined> {
   yield encodeHeader(SEQUENCE, true, undefined);
   yield encodeAsn1(new asn1js.ObjectIdentifier({ value: CMS_OID.signedData }));
   yield encodeHeader(contextTag(0), true, undefined);

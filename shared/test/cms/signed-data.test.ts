@@ -348,6 +348,25 @@ describe("hostile and broken input", () => {
     await smimeError(verify(wrap(new Uint8Array([0x31, 0])), { detachedContent: [] }), "BAD_SIGNATURE");
   });
 
+  it("hash streams in the core are freed when the input breaks off", async () => {
+    let open = 0;
+    const counting = Object.create(core) as CoreService;
+    counting.createHash = async (alg) => {
+      const stream = await core.createHash(alg);
+      open++;
+      return {
+        update: (data: Uint8Array) => stream.update(data),
+        digest: () => (open--, stream.digest()),
+        dispose: () => (open--, stream.dispose()),
+      };
+    };
+    const cms = await ourOpaque("SHA-256", false, message.subarray(0, 3000));
+    await smimeError(verifySignedData([cms.subarray(0, 2000)], counting), "TRUNCATED");
+    expect(open).toBe(0);
+    await verifySignedData([cms], counting);
+    expect(open).toBe(0);
+  });
+
   it("random chunk splits of DER and BER verify the same", async () => {
     const small = message.subarray(0, 20_000);
     writeFileSync(ca.path("small"), small);
