@@ -37,3 +37,17 @@ export {
   type CertificateUsage,
   type PathValidationOptions,
 } from "./pki/chain.js";
+export {
+  ContentDigests,
+  detachedSignedData,
+  digesting,
+  signDetached,
+  signOpaque,
+  verifySignedData,
+  SIGNED_DATA_LIMITS,
+  type SignedDataSigner,
+  type VerifiedSignedData,
+  type VerifySignedDataOptions,
+} from "./cms/signed-data.js";
+export type { Capability, SignatureScheme, SigningKey, VerifiedSigner, VerifyCore } from "./cms/signer-info.js";
+export * from "./smime/index.js";
