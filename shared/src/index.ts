@@ -37,3 +37,7 @@ export {
   type CertificateUsage,
   type PathValidationOptions,
 } from "./pki/chain.js";
+export { contentCipherByName, type ContentCipher, type KeyTransport } from "./cms/algorithms.js";
+export type { DecryptedEnvelope, EnvelopeRecipient } from "./cms/enveloped-data.js";
+export type { KeyTransportPrivateKey, RecipientKey } from "./cms/recipient-info.js";
+export * from "./smime/index.js";
