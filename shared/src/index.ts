@@ -40,4 +40,17 @@ export {
 export { contentCipherByName, type ContentCipher, type KeyTransport } from "./cms/algorithms.js";
 export type { DecryptedEnvelope, EnvelopeRecipient } from "./cms/enveloped-data.js";
 export type { KeyTransportPrivateKey, RecipientKey } from "./cms/recipient-info.js";
+export {
+  ContentDigests,
+  detachedSignedData,
+  digesting,
+  signDetached,
+  signOpaque,
+  verifySignedData,
+  SIGNED_DATA_LIMITS,
+  type SignedDataSigner,
+  type VerifiedSignedData,
+  type VerifySignedDataOptions,
+} from "./cms/signed-data.js";
+export type { Capability, SignatureScheme, SigningKey, VerifiedSigner, VerifyCore } from "./cms/signer-info.js";
 export * from "./smime/index.js";

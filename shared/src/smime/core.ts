@@ -1,6 +1,5 @@
-// What the S/MIME message layer needs of the crypto core: the union of what its layers declare
-// (CMS envelopes, signature checks, base64). core-wasm's CoreService, in process or through its
-// worker proxy, satisfies it.
+// What the S/MIME message layer needs of the crypto core: the small interfaces the layers below
+// declare, together. CoreService (in process or through its worker proxy) satisfies it.
 import type { EnvelopeCore } from "../cms/enveloped-data.js";
 import type { VerifyCore } from "../cms/signer-info.js";
 import type { Base64Core } from "../mime/rfc2045-transfer-encoding.js";

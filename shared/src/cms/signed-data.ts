@@ -1,0 +1,452 @@
+// Streaming SignedData (RFC 5652 section 5): the content streams through one hash per digest
+// algorithm while it passes to the caller; the small structures around it (digestAlgorithms,
+// certificates, signerInfos) are captured with caps and handed to pkijs and signer-info.ts.
+import type { HashAlgorithm } from "@mailseal/core-wasm";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { BerCursor, type ByteSource } from "../asn1/ber-cursor.js";
+import { END_OF_CONTENTS, encodeAsn1, encodeHeader, OctetStringWriter } from "../asn1/ber-writer.js";
+import { decodeCaptured } from "../asn1/capture.js";
+import { contextTag, SEQUENCE, SET, UniversalTag, type Tag } from "../asn1/tag.js";
+import { SmimeError } from "../errors.js";
+import { MAX_CERTIFICATE_BYTES, parseCertificate, type Certificate } from "../pki/certificate.js";
+import { CMS_OID, digestAlgorithm, hashFromOid } from "./algorithms.js";
+import { batches } from "./enveloped-data.js";
+import {
+  createSignerInfo,
+  verifySignerInfo,
+  type Capability,
+  type SignatureScheme,
+  type SigningKey,
+  type VerifiedSigner,
+  type VerifyCore,
+} from "./signer-info.js";
+
+/** Caps for what a SignedData holds besides its content; over them the input is hostile or broken. */
+export const SIGNED_DATA_LIMITS = {
+  /** version, eContentType and the like. */
+  smallField: 64 * 1024,
+  /** The digestAlgorithms SET. */
+  digestAlgorithms: 64 * 1024,
+  /** Certificates kept from the `certificates` field (each at most MAX_CERTIFICATE_BYTES). */
+  certificates: 64,
+  /** The signerInfos SET, signed attributes and signatures of every signer together. */
+  signerInfos: 1024 * 1024,
+  /** Signers verified: each costs a public-key operation. */
+  signers: 16,
+} as const;
+
+const OBJECT_IDENTIFIER = { tagNumber: UniversalTag.OBJECT_IDENTIFIER };
+const INTEGER = { tagNumber: UniversalTag.INTEGER };
+const OCTET_STRING_TAG: Tag = { tagNumber: UniversalTag.OCTET_STRING };
+
+/** One hash per algorithm over the same stream of content, run in the core. */
+export class ContentDigests {
+  private constructor(
+    private readonly streams: ReadonlyMap<
+      HashAlgorithm,
+      { update(data: Uint8Array): Promise<void>; digest(): Promise<Uint8Array> }
+    >,
+  ) {}
+
+  static async open(core: Pick<VerifyCore, "createHash">, hashes: Iterable<HashAlgorithm>): Promise<ContentDigests> {
+    const streams = new Map<HashAlgorithm, Awaited<ReturnType<VerifyCore["createHash"]>>>();
+    for (const hash of hashes) if (!streams.has(hash)) streams.set(hash, await core.createHash(hash));
+    return new ContentDigests(streams);
+  }
+
+  async update(chunk: Uint8Array): Promise<void> {
+    for (const stream of this.streams.values()) await stream.update(chunk);
+  }
+
+  async digests(): Promise<Map<HashAlgorithm, Uint8Array>> {
+    const out = new Map<HashAlgorithm, Uint8Array>();
+    for (const [hash, stream] of this.streams) out.set(hash, await stream.digest());
+    return out;
+  }
+}
+
+/**
+ * The content as it streams, hashed with each of `hashes` on the way (in batches, so the core gets
+ * large updates); `digests()` is available once the stream has been read to its end.
+ */
+export async function digesting(
+  source: ByteSource,
+  hashes: Iterable<HashAlgorithm>,
+  core: Pick<VerifyCore, "createHash">,
+): Promise<{
+  content: AsyncGenerator<Uint8Array, void, undefined>;
+  digests(): Promise<Map<HashAlgorithm, Uint8Array>>;
+}> {
+  const digests = await ContentDigests.open(core, hashes);
+  let done = false;
+  async function* content(): AsyncGenerator<Uint8Array, void, undefined> {
+    for await (const batch of batches(source)) {
+      await digests.update(batch);
+      yield batch;
+    }
+    done = true;
+  }
+  return {
+    content: content(),
+    digests: () => {
+      if (!done) throw new Error("digests() before the content was read to its end");
+      return digests.digests();
+    },
+  };
+}
+
+export interface VerifySignedDataOptions {
+  /**
+   * Receives eContent as it streams (opaque signature, RFC 5652 5.2). Unauthenticated until the
+   * promise resolves: keep it where it can be discarded.
+   */
+  write?: (chunk: Uint8Array) => Promise<void> | void;
+  /**
+   * The content of a detached signature (eContent absent): a stream, hashed here with the
+   * SignedData's digest algorithms, or the digests the caller computed while the content passed
+   * (multipart/signed puts the content before the signature).
+   */
+  detachedContent?: ByteSource | ReadonlyMap<HashAlgorithm, Uint8Array>;
+  /** Certificates to look for the signer among, besides the SignedData's own. */
+  certificates?: readonly Certificate[];
+}
+
+export interface VerifiedSignedData {
+  /** eContentType: id-data for S/MIME. */
+  contentType: string;
+  /** True when eContent was absent and the content came from the caller. */
+  detached: boolean;
+  /** The certificates of the SignedData's `certificates` field that parse (others are skipped). */
+  certificates: Certificate[];
+  /** The signers whose signature verified, in SignerInfo order (at least one). */
+  signers: { index: number; signer: VerifiedSigner }[];
+  /** The signers that did not verify, with why. */
+  failures: { index: number; error: SmimeError }[];
+  /** How many SignerInfos the SignedData has. */
+  signerCount: number;
+}
+
+async function readOid(cursor: BerCursor, what: string): Promise<string> {
+  const value = decodeCaptured(await cursor.capture(OBJECT_IDENTIFIER, what, SIGNED_DATA_LIMITS.smallField), what);
+  return (value as asn1js.ObjectIdentifier).valueBlock.toString();
+}
+
+/** The digest algorithms we implement among those listed; unknown ones matter only if a signer uses them. */
+function readDigestAlgorithms(set: asn1js.AsnType): Set<HashAlgorithm> {
+  const hashes = new Set<HashAlgorithm>();
+  for (const schema of (set as asn1js.Set).valueBlock.value) {
+    let algorithm: pkijs.AlgorithmIdentifier;
+    try {
+      algorithm = new pkijs.AlgorithmIdentifier({ schema });
+    } catch {
+      throw new SmimeError("MALFORMED_CMS", "digestAlgorithms: an entry is not an AlgorithmIdentifier");
+    }
+    try {
+      hashes.add(hashFromOid(algorithm.algorithmId));
+    } catch {
+      // An algorithm we do not implement (MD5, SHA-3, ...): a signer using it fails on its own.
+    }
+  }
+  return hashes;
+}
+
+/**
+ * certificates [0] IMPLICIT CertificateSet (RFC 5652 10.2.3): each X.509 certificate captured (at
+ * most MAX_CERTIFICATE_BYTES), other choices (attribute and other certificates) skipped, as is a
+ * certificate that does not parse: the signer's own certificate missing is reported later.
+ */
+async function readCertificateSet(cursor: BerCursor): Promise<Certificate[]> {
+  await cursor.enter(contextTag(0, true), "certificates");
+  const certificates: Certificate[] = [];
+  let count = 0;
+  while (!(await cursor.atEnd())) {
+    if (++count > SIGNED_DATA_LIMITS.certificates) {
+      throw new SmimeError(
+        "INPUT_TOO_LARGE",
+        `the SignedData holds more than ${SIGNED_DATA_LIMITS.certificates} certificates`,
+      );
+    }
+    if (!(await cursor.nextIs(SEQUENCE))) {
+      await cursor.skip();
+      continue;
+    }
+    const der = await cursor.capture(SEQUENCE, "certificate", MAX_CERTIFICATE_BYTES);
+    try {
+      certificates.push(parseCertificate(der));
+    } catch (error) {
+      if (!(error instanceof SmimeError)) throw error;
+    }
+  }
+  await cursor.leave("certificates");
+  return certificates;
+}
+
+function readSignerInfos(set: asn1js.AsnType): pkijs.SignerInfo[] {
+  const schemas = (set as asn1js.Set).valueBlock.value;
+  if (schemas.length > SIGNED_DATA_LIMITS.signers) {
+    throw new SmimeError("INPUT_TOO_LARGE", `more than ${SIGNED_DATA_LIMITS.signers} signers`);
+  }
+  return schemas.map((schema, i) => {
+    try {
+      return new pkijs.SignerInfo({ schema });
+    } catch {
+      throw new SmimeError("MALFORMED_CMS", `SignerInfo ${i} is not the expected structure (RFC 5652 5.3)`);
+    }
+  });
+}
+
+async function streamContent(
+  content: AsyncIterable<Uint8Array>,
+  digests: ContentDigests,
+  write: ((chunk: Uint8Array) => Promise<void> | void) | undefined,
+): Promise<void> {
+  for await (const batch of batches(content)) {
+    await digests.update(batch);
+    if (write !== undefined) await write(batch);
+  }
+}
+
+/**
+ * Reads a SignedData ContentInfo (DER or BER) from `source` and verifies its signers. Opaque: the
+ * eContent streams through one hash per digest algorithm and on to `options.write`. Detached: the
+ * content (or its digests) comes from `options.detachedContent`. Resolves when at least one signer
+ * verified (signature and signed attributes; trust in its certificate is the caller's next step),
+ * else throws the first signer's error (BAD_SIGNATURE, UNTRUSTED_CERTIFICATE when its certificate is
+ * nowhere, UNSUPPORTED_ALGORITHM). Structure errors: MALFORMED_CMS, TRUNCATED, INPUT_TOO_LARGE;
+ * another CMS type: NOT_SMIME.
+ */
+export async function verifySignedData(
+  source: ByteSource,
+  core: VerifyCore,
+  options: VerifySignedDataOptions = {},
+): Promise<VerifiedSignedData> {
+  const cursor = new BerCursor(source);
+  try {
+    await cursor.enter(SEQUENCE, "ContentInfo");
+    const type = await readOid(cursor, "ContentInfo contentType");
+    if (type !== CMS_OID.signedData) throw new SmimeError("NOT_SMIME", `the CMS content is ${type}, not SignedData`);
+    await cursor.enter(contextTag(0, true), "ContentInfo content");
+    await cursor.enter(SEQUENCE, "SignedData");
+    await cursor.capture(INTEGER, "SignedData version", SIGNED_DATA_LIMITS.smallField);
+    const hashes = readDigestAlgorithms(
+      decodeCaptured(
+        await cursor.capture(SET, "digestAlgorithms", SIGNED_DATA_LIMITS.digestAlgorithms),
+        "digestAlgorithms",
+      ),
+    );
+
+    await cursor.enter(SEQUENCE, "EncapsulatedContentInfo");
+    const contentType = await readOid(cursor, "eContentType");
+    const detached = !(await cursor.nextIs(contextTag(0, true)));
+    let digests: ReadonlyMap<HashAlgorithm, Uint8Array>;
+    if (!detached) {
+      if (options.detachedContent !== undefined) {
+        throw new SmimeError("MALFORMED_CMS", "the SignedData carries its content, yet detached content was given");
+      }
+      const hasher = await ContentDigests.open(core, hashes);
+      await cursor.enter(contextTag(0, true), "eContent");
+      // eContent OCTET STRING, primitive or in segments of any size (BER, RFC 5652 5.2).
+      await streamContent(cursor.octetString(OCTET_STRING_TAG, "eContent"), hasher, options.write);
+      await cursor.leave("eContent");
+      digests = await hasher.digests();
+    } else if (options.detachedContent instanceof Map) {
+      digests = options.detachedContent;
+    } else if (options.detachedContent !== undefined) {
+      const hasher = await ContentDigests.open(core, hashes);
+      await streamContent(toAsync(options.detachedContent as ByteSource), hasher, options.write);
+      digests = await hasher.digests();
+    } else {
+      throw new SmimeError("MALFORMED_CMS", "the signature is detached (no eContent) and no content was given");
+    }
+    await cursor.leave("EncapsulatedContentInfo");
+
+    const certificates = (await cursor.nextIs(contextTag(0, true))) ? await readCertificateSet(cursor) : [];
+    if (await cursor.nextIs(contextTag(1, true))) await cursor.skip(); // crls: revocation is not checked (offline)
+    const signerInfos = readSignerInfos(
+      decodeCaptured(await cursor.capture(SET, "signerInfos", SIGNED_DATA_LIMITS.signerInfos), "signerInfos"),
+    );
+    await cursor.leave("SignedData");
+    await cursor.leave("ContentInfo content");
+    await cursor.leave("ContentInfo");
+    await cursor.finish();
+
+    if (signerInfos.length === 0) {
+      throw new SmimeError("BAD_SIGNATURE", "the SignedData has no signers (a certs-only message is not signed)");
+    }
+    const pool = [...certificates, ...(options.certificates ?? [])];
+    const result: VerifiedSignedData = {
+      contentType,
+      detached,
+      certificates,
+      signers: [],
+      failures: [],
+      signerCount: signerInfos.length,
+    };
+    for (const [index, signerInfo] of signerInfos.entries()) {
+      try {
+        if (options.detachedContent instanceof Map) precomputedDigestFor(signerInfo, digests);
+        result.signers.push({ index, signer: await verifySignerInfo(core, signerInfo, digests, contentType, pool) });
+      } catch (error) {
+        if (!(error instanceof SmimeError)) throw error;
+        result.failures.push({ index, error });
+      }
+    }
+    if (result.signers.length === 0) throw result.failures[0]!.error;
+    return result;
+  } finally {
+    await cursor.close();
+  }
+}
+
+/**
+ * Digests computed before the SignedData was read (multipart/signed: with the hashes micalg named)
+ * may lack the signer's algorithm; the content is gone by then, so say so plainly.
+ */
+function precomputedDigestFor(signerInfo: pkijs.SignerInfo, digests: ReadonlyMap<HashAlgorithm, Uint8Array>): void {
+  const hash = hashFromOid(signerInfo.digestAlgorithm.algorithmId);
+  if (!digests.has(hash)) {
+    throw new SmimeError(
+      "BAD_SIGNATURE",
+      `the signer used ${hash} but the content was hashed with ${[...digests.keys()].join(", ")} (a wrong micalg, RFC 8551 3.5.3.2?)`,
+    );
+  }
+}
+
+async function* toAsync(source: ByteSource): AsyncGenerator<Uint8Array, void, undefined> {
+  for await (const chunk of source) yield chunk;
+}
+
+export interface SignedDataSigner {
+  key: SigningKey;
+  /** The signer's certificate: sid names it, and it is included. */
+  certificate: Certificate;
+  /** Intermediates (and the root, if wanted) included for the recipient to build the path. */
+  chain?: readonly Certificate[];
+  /** The sender's encryption certificate: included and named in SMIMEEncryptionKeyPreference. */
+  encryptionCertificate?: Certificate;
+  hash: HashAlgorithm;
+  signature: SignatureScheme;
+  signingTime: Date;
+  /** SMIMECapabilities, in order of preference. */
+  capabilities: readonly Capability[];
+}
+
+/** A DER element: identifier, definite length, the parts as content. */
+function derElement(tag: Tag, parts: readonly Uint8Array[]): Uint8Array {
+  const length = parts.reduce((n, part) => n + part.length, 0);
+  const header = encodeHeader(tag, true, length);
+  const out = new Uint8Array(header.length + length);
+  out.set(header);
+  let at = header.length;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/**
+ * certificates [0] IMPLICIT CertificateSet: the signer's, the chain, the encryption certificate, each
+ * once, as read (not re-encoded), sorted as DER's SET OF asks (X.690 11.6).
+ */
+function certificateSet(signer: SignedDataSigner): Uint8Array {
+  const all: Uint8Array[] = [];
+  for (const cert of [signer.certificate, ...(signer.chain ?? []), signer.encryptionCertificate]) {
+    if (cert !== undefined && !all.some((der) => compareBytes(der, cert.der) === 0)) all.push(cert.der);
+  }
+  return derElement(contextTag(0), all.sort(compareBytes));
+}
+
+/** The fields of SignedData before encapContentInfo: version 1 (RFC 5652 5.1: id-data, v1 SignerInfos). */
+function signedDataHead(hash: HashAlgorithm): Uint8Array[] {
+  return [
+    encodeAsn1(new asn1js.Integer({ value: 1 })),
+    encodeAsn1(new asn1js.Set({ value: [digestAlgorithm(hash).toSchema()] })),
+  ];
+}
+
+async function signerInfoSet(core: VerifyCore, signer: SignedDataSigner, digest: Uint8Array): Promise<Uint8Array> {
+  const signerInfo = await createSignerInfo(signer.key, core, digest, {
+    hash: signer.hash,
+    signature: signer.signature,
+    certificate: signer.certificate,
+    contentType: CMS_OID.data,
+    signingTime: signer.signingTime,
+    capabilities: signer.capabilities,
+    ...(signer.encryptionCertificate === undefined ? {} : { encryptionCertificate: signer.encryptionCertificate }),
+  });
+  return encodeAsn1(new asn1js.Set({ value: [signerInfo.toSchema()] }));
+}
+
+/**
+ * A detached SignedData ContentInfo (DER) over content whose digest (with `signer.hash`) the caller
+ * computed while it streamed: the signature part of a multipart/signed message (RFC 8551 3.5.3).
+ */
+export async function detachedSignedData(
+  contentDigest: Uint8Array,
+  signer: SignedDataSigner,
+  core: VerifyCore,
+): Promise<Uint8Array> {
+  const signedData = derElement(SEQUENCE, [
+    ...signedDataHead(signer.hash),
+    // EncapsulatedContentInfo without eContent (RFC 5652 5.2: detached).
+    encodeAsn1(new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: CMS_OID.data })] })),
+    certificateSet(signer),
+    await signerInfoSet(core, signer, contentDigest),
+  ]);
+  return derElement(SEQUENCE, [
+    encodeAsn1(new asn1js.ObjectIdentifier({ value: CMS_OID.signedData })),
+    derElement(contextTag(0), [signedData]),
+  ]);
+}
+
+/** Reads `content` to its end, hashing it, and returns the detached SignedData (DER) over it. */
+export async function signDetached(
+  content: ByteSource,
+  signer: SignedDataSigner,
+  core: VerifyCore,
+): Promise<Uint8Array> {
+  const hasher = await ContentDigests.open(core, [signer.hash]);
+  await streamContent(toAsync(content), hasher, undefined);
+  return detachedSignedData((await hasher.digests()).get(signer.hash)!, signer, core);
+}
+
+/**
+ * An opaque SignedData ContentInfo carrying the content, yielded as BER as the content streams:
+ * indefinite lengths, eContent as a constructed OCTET STRING of 64 KiB segments, the certificates
+ * and the SignerInfo after it (the digest is known only then; RFC 5652 5.1 puts them there anyway).
+ */
+export async function* signOpaque(
+  content: ByteSource,
+  signer: SignedDataSigner,
+  core: VerifyCore,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const hasher = await ContentDigests.open(core, [signer.hash]);
+  yield encodeHeader(SEQUENCE, true, undefined);
+  yield encodeAsn1(new asn1js.ObjectIdentifier({ value: CMS_OID.signedData }));
+  yield encodeHeader(contextTag(0), true, undefined);
+  yield encodeHeader(SEQUENCE, true, undefined);
+  yield* signedDataHead(signer.hash);
+  yield encodeHeader(SEQUENCE, true, undefined); // EncapsulatedContentInfo
+  yield encodeAsn1(new asn1js.ObjectIdentifier({ value: CMS_OID.data }));
+  yield encodeHeader(contextTag(0), true, undefined); // eContent [0] EXPLICIT
+  const writer = new OctetStringWriter();
+  for await (const batch of batches(content)) {
+    await hasher.update(batch);
+    yield* writer.write(batch);
+  }
+  yield* writer.end();
+  yield END_OF_CONTENTS; // [0]
+  yield END_OF_CONTENTS; // EncapsulatedContentInfo
+  yield certificateSet(signer);
+  yield await signerInfoSet(core, signer, (await hasher.digests()).get(signer.hash)!);
+  yield END_OF_CONTENTS; // SignedData
+  yield END_OF_CONTENTS; // [0]
+  yield END_OF_CONTENTS; // ContentInfo
+}

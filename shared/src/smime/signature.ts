@@ -1,0 +1,218 @@
+// Signing and verifying whole messages (RFC 8551 3.5): clear-signed multipart/signed (RFC 1847,
+// the default: readable without S/MIME) or opaque application/pkcs7-mime signed-data. The outer
+// header fields (From, To, Subject, ...) stay as they were; only the MIME entity is signed.
+import type { HashAlgorithm } from "@mailseal/core-wasm";
+import type * as asn1js from "asn1js";
+import type { ByteSource } from "../asn1/ber-cursor.js";
+import { CMS_OID, contentCipherByName, keyTransportAlgorithm } from "../cms/algorithms.js";
+import {
+  detachedSignedData,
+  digesting,
+  signOpaque,
+  verifySignedData,
+  type SignedDataSigner,
+  type VerifiedSignedData,
+} from "../cms/signed-data.js";
+import type { Capability, SigningKey } from "../cms/signer-info.js";
+import { SmimeError } from "../errors.js";
+import { openMultipartSigned } from "../mime/rfc1847-multipart-signed.js";
+import { decodeBody } from "../mime/rfc2045-transfer-encoding.js";
+import type { HeaderField } from "../mime/rfc5322-header.js";
+import { assembleMessage, serializeEntity, splitMessage } from "../mime/rfc5322-message.js";
+import { canonicalizeLineEnds } from "../mime/rfc8551-canonical.js";
+import { detectSmime } from "../mime/rfc8551-detect.js";
+import { multipartSignedEntity, pkcs7MimeEntity } from "../mime/rfc8551-writer.js";
+import { validateCertificatePath } from "../pki/chain.js";
+import type { Certificate } from "../pki/certificate.js";
+import type { SmimeCore } from "./core.js";
+
+export interface SignMessageOptions {
+  key: SigningKey;
+  certificate: Certificate;
+  /** Intermediates to include so that recipients can build the path. */
+  chain?: readonly Certificate[];
+  /** The sender's encryption certificate: included, and named in SMIMEEncryptionKeyPreference. */
+  encryptionCertificate?: Certificate;
+  /** Default SHA-256. */
+  hash?: HashAlgorithm;
+  /** RSASSA-PSS with salt length = digest length (the one form gpgsm 2.2 verifies); default PKCS#1 v1.5. */
+  pss?: boolean;
+  /** application/pkcs7-mime signed-data instead of multipart/signed. */
+  opaque?: boolean;
+  /** Default now. */
+  signingTime?: Date;
+}
+
+export interface VerifyMessageOptions {
+  /** Trusted roots: the signer's certificate must chain to one of them. */
+  anchors: readonly Certificate[];
+  /** More certificates: the signer's, if the message lacks it, and intermediates. */
+  certificates?: readonly Certificate[];
+  /** When the signer's certificate path must be valid; default now. */
+  time?: Date;
+}
+
+export interface VerifiedMessage {
+  /** The header fields of the message outside the signed entity (not protected by the signature). */
+  outer: HeaderField[];
+  signer: Certificate;
+  /** The signed signingTime attribute, when present (the signer's claim). */
+  signingTime?: Date;
+  /** The validated path, signer first, trust anchor last. */
+  path: Certificate[];
+}
+
+const DIGEST_LENGTH: Record<HashAlgorithm, number> = {
+  "SHA-1": 20,
+  "SHA-224": 28,
+  "SHA-256": 32,
+  "SHA-384": 48,
+  "SHA-512": 64,
+};
+
+/**
+ * SMIMECapabilities (RFC 8551 2.5.2), in order of preference: what mailseal decrypts. Content
+ * ciphers without parameters (RFC 3565 5, RFC 8551 2.5.2: absent when the OID says it all); then
+ * RSAES-OAEP with its parameters, SHA-256 and MGF1-SHA-256 (RFC 3560 5, RFC 4055 4.1), which is
+ * the OAEP mailseal sends.
+ */
+export const SMIME_CAPABILITIES: readonly Capability[] = [
+  ...(["aes-256-gcm", "aes-128-gcm", "aes-256-cbc", "aes-192-cbc", "aes-128-cbc"] as const).map((name) => ({
+    oid: contentCipherByName(name).oid,
+  })),
+  {
+    oid: CMS_OID.rsaesOaep,
+    parameters: keyTransportAlgorithm({
+      scheme: "rsa-oaep",
+      hash: "SHA-256",
+      mgfHash: "SHA-256",
+      label: new Uint8Array(0),
+    }).algorithmParams as asn1js.AsnType,
+  },
+];
+
+async function* asAsync(source: ByteSource): AsyncGenerator<Uint8Array, void, undefined> {
+  for await (const chunk of source) yield chunk;
+}
+
+/**
+ * Signs a message: the outer header fields stay, in order (the whole message is made CRLF first,
+ * RFC 8551 3.1.1, so their line ends may change); the MIME entity (its Content-* fields and body) becomes the first part of a multipart/signed (micalg from the hash, RFC 8551 3.5.3) or the
+ * eContent of an application/pkcs7-mime signed-data (`opaque`). The signature: SHA-256 (or `hash`),
+ * RSA PKCS#1 v1.5 (or PSS), signed attributes contentType, signingTime, messageDigest,
+ * SMIMECapabilities and, with an encryption certificate, SMIMEEncryptionKeyPreference; certificates:
+ * the signer's, the chain, the encryption certificate. Output streams.
+ */
+export async function* signMessage(
+  message: ByteSource,
+  options: SignMessageOptions,
+  core: SmimeCore,
+): AsyncGenerator<Uint8Array> {
+  const hash = options.hash ?? "SHA-256";
+  const signer: SignedDataSigner = {
+    key: options.key,
+    certificate: options.certificate,
+    hash,
+    signature: options.pss === true ? { scheme: "rsa-pss", saltLength: DIGEST_LENGTH[hash] } : { scheme: "rsa-pkcs1" },
+    signingTime: options.signingTime ?? new Date(),
+    capabilities: SMIME_CAPABILITIES,
+    ...(options.chain === undefined ? {} : { chain: options.chain }),
+    ...(options.encryptionCertificate === undefined ? {} : { encryptionCertificate: options.encryptionCertificate }),
+  };
+  const { outer, entity } = await splitMessage(canonicalizeLineEnds(asAsync(message)));
+  const content = serializeEntity(entity);
+  if (options.opaque === true) {
+    yield* assembleMessage(outer, pkcs7MimeEntity(core, "signed-data", signOpaque(content, signer, core)));
+    return;
+  }
+  const hashed = await digesting(content, [hash], core);
+  const signature = async (): Promise<Uint8Array> =>
+    detachedSignedData((await hashed.digests()).get(hash)!, signer, core);
+  yield* assembleMessage(outer, multipartSignedEntity(core, { hash, content: hashed.content, signature }));
+}
+
+/** micalg names (RFC 8551 3.5.3.2; RFC 3851's sha1 and the like too) of the hashes we implement. */
+function micalgHashes(micalg: readonly string[]): HashAlgorithm[] {
+  const known: Record<string, HashAlgorithm> = {
+    sha1: "SHA-1",
+    sha224: "SHA-224",
+    sha256: "SHA-256",
+    sha384: "SHA-384",
+    sha512: "SHA-512",
+  };
+  return micalg.map((name) => known[name.replace("-", "")]).filter((hash) => hash !== undefined);
+}
+
+const ALL_HASHES: readonly HashAlgorithm[] = ["SHA-1", "SHA-224", "SHA-256", "SHA-384", "SHA-512"];
+
+/**
+ * Verifies a signed message, multipart/signed or application/pkcs7-mime signed-data (x- types
+ * too), and writes the signed MIME entity to `write` (byte-exact: the first part, canonical CRLF,
+ * or the eContent). Resolves once a signer's signature verified and its certificate validated to
+ * one of `options.anchors` at `options.time` for signing. What was written before is not authentic
+ * until then. Errors: NOT_SMIME, MALFORMED_MIME, MALFORMED_CMS, BAD_SIGNATURE, UNTRUSTED_CERTIFICATE,
+ * CERTIFICATE_EXPIRED, UNSUPPORTED_ALGORITHM, INPUT_TOO_LARGE, TRUNCATED.
+ *
+ * multipart/signed comes content first, so the content is hashed before the SignedData says with
+ * what: with the hashes micalg names (RFC 8551 3.5.3.2), or all we implement when it names none.
+ */
+export async function verifyMessage(
+  message: ByteSource,
+  options: VerifyMessageOptions,
+  core: SmimeCore,
+  write: (chunk: Uint8Array) => Promise<void> | void,
+): Promise<VerifiedMessage> {
+  const { outer, entity } = await splitMessage(asAsync(message));
+  const kind = detectSmime(entity.fields);
+  let verified: VerifiedSignedData;
+  if (kind.kind === "multipart-signed") {
+    // Stored mail may have bare LF; the signature is over the CRLF form (RFC 8551 3.1.1).
+    const signed = await openMultipartSigned(core, canonicalizeLineEnds(entity.body), kind.boundary);
+    const named = micalgHashes(kind.micalg);
+    const hashed = await digesting(signed.content, named.length > 0 ? named : ALL_HASHES, core);
+    for await (const chunk of hashed.content) await write(chunk);
+    const { der } = await signed.signature();
+    verified = await verifySignedData([der], core, {
+      detachedContent: await hashed.digests(),
+      ...(options.certificates === undefined ? {} : { certificates: options.certificates }),
+    });
+  } else {
+    if (kind.smimeType !== undefined && kind.smimeType !== "signed-data") {
+      throw new SmimeError("NOT_SMIME", `the message is S/MIME ${kind.smimeType}, not signed-data`);
+    }
+    verified = await verifySignedData(decodeBody(core, kind.transferEncoding, entity.body), core, {
+      write,
+      ...(options.certificates === undefined ? {} : { certificates: options.certificates }),
+    });
+    if (verified.detached) {
+      throw new SmimeError("MALFORMED_CMS", "application/pkcs7-mime signed-data without its content (detached)");
+    }
+  }
+  if (verified.contentType !== CMS_OID.data) {
+    throw new SmimeError("NOT_SMIME", `the signed content is ${verified.contentType}, not a MIME entity (id-data)`);
+  }
+  // The signer's path: certificates from the message and the caller as intermediates (RFC 8550 4.2).
+  const intermediates = [...verified.certificates, ...(options.certificates ?? [])];
+  let firstError: unknown;
+  for (const { signer } of verified.signers) {
+    try {
+      const path = await validateCertificatePath(signer.certificate, {
+        anchors: options.anchors,
+        intermediates,
+        usage: "signing",
+        crypto: core,
+        ...(options.time === undefined ? {} : { time: options.time }),
+      });
+      return {
+        outer: [...outer],
+        signer: signer.certificate,
+        path,
+        ...(signer.signingTime === undefined ? {} : { signingTime: signer.signingTime }),
+      };
+    } catch (error) {
+      if (!(error instanceof SmimeError)) throw error;
+      firstError ??= error;
+    }
+  }
+  throw firstError;
+}
