@@ -6,12 +6,19 @@ import packageJson from "../package.json" with { type: "json" };
 import { CliError, describeError, EXIT_ERROR, EXIT_OK } from "./cli-error.js";
 import { decryptCommand } from "./commands/decrypt.js";
 import { encryptCommand } from "./commands/encrypt.js";
+import { signCommand } from "./commands/sign.js";
+import { verifyCommand } from "./commands/verify.js";
 import { pendingFiles } from "./io/output.js";
 import { COMMANDS, commandHelp, mainHelp, type CommandName } from "./usage.js";
 
 type Command = (args: string[], core: CoreService) => Promise<string | undefined>;
 
-const RUN: Record<CommandName, Command> = { encrypt: encryptCommand, decrypt: decryptCommand };
+const RUN: Record<CommandName, Command> = {
+  encrypt: encryptCommand,
+  decrypt: decryptCommand,
+  sign: signCommand,
+  verify: verifyCommand,
+};
 
 function isCommand(name: string): name is CommandName {
   return (COMMANDS as readonly string[]).includes(name);
