@@ -54,6 +54,25 @@ beforeAll(() => {
   );
   writeFileSync(path("bob.both.pem"), readFileSync(path("bob.key")) + readFileSync(path("bob.pem"), "latin1"));
   writeFileSync(path("message.eml"), MESSAGE);
+  // A CA and a signer it issued, for sign and verify.
+  openssl(
+    ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("ca.key"), "-out", path("ca.pem")],
+    ...["-subj", "/CN=Test CA", "-days", "30", "-addext", "basicConstraints=critical,CA:TRUE"],
+    ...["-addext", "keyUsage=critical,keyCertSign"],
+  );
+  openssl(
+    ...["req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("alice.key"), "-out", path("alice.csr")],
+    ...["-subj", "/CN=Alice"],
+  );
+  writeFileSync(
+    path("ee.ext"),
+    "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n" +
+      "extendedKeyUsage=emailProtection\nsubjectAltName=email:alice@example.org\n",
+  );
+  openssl(
+    ...["x509", "-req", "-in", path("alice.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key")],
+    ...["-CAcreateserial", "-out", path("alice.pem"), "-days", "30", "-extfile", path("ee.ext")],
+  );
 }, 60_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -268,5 +287,61 @@ describe("failures: exit 1, one error line, no output", () => {
     writeFileSync(path("two.pem"), readFileSync(path("bob.pem"), "latin1") + readFileSync(path("carol.pem"), "latin1"));
     expectFailure(await mailseal(["encrypt", "--recipient", path("two.pem")], MESSAGE), "USAGE");
     expectFailure(await mailseal(["encrypt", "--recipient", dir], MESSAGE), "IO");
+  });
+});
+
+describe("sign and verify", () => {
+  const sign = async (args: string[] = [], message: string = MESSAGE): Promise<Buffer> => {
+    const result = await mailseal(["sign", "--key", path("alice.key"), "--cert", path("alice.pem"), ...args], message);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    return result.stdout;
+  };
+
+  it.each([[[]], [["--opaque"]], [["--pss"]], [["--opaque", "--pss"]]])(
+    "sign %j: outer fields kept, verify prints the signer, writes the entity; openssl agrees",
+    async (args) => {
+      const signed = await sign(args);
+      expect(signed.toString("latin1").startsWith(`${OUTER}MIME-Version: 1.0\r\nContent-Type: `)).toBe(true);
+      const verified = await mailseal(["verify", "--ca", path("ca.pem")], signed);
+      expect(verified.status).toBe(0);
+      expect(verified.stdout.toString("utf8")).toBe(ENTITY);
+      expect(verified.stderr).toMatch(
+        /^verified: signed by Alice <alice@example.org> \(serial [0-9A-F]+, issuer CN=Test CA\)\n/,
+      );
+      expect(verified.stderr).toMatch(/\nsigning time: \d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
+      writeFileSync(path("signed.eml"), signed);
+      openssl("cms", "-verify", "-in", path("signed.eml"), "-CAfile", path("ca.pem"), "-out", path("openssl.out"));
+    },
+  );
+
+  it("verify: an altered message is BAD_SIGNATURE with nothing released; an unknown CA UNTRUSTED_CERTIFICATE; --time before the validity CERTIFICATE_EXPIRED", async () => {
+    const signed = (await sign()).toString("utf8");
+    const altered = signed.replace("Grüße, Bob.", "Grüße, Bub.");
+    const folder = mkdtempSync(join(dir, "verify-"));
+    const out = ["--out", join(folder, "entity.txt")];
+    expectFailure(await mailseal(["verify", "--ca", path("ca.pem"), ...out], altered), "BAD_SIGNATURE");
+    expectFailure(await mailseal(["verify", "--ca", path("ca.pem")], altered), "BAD_SIGNATURE");
+    expectFailure(await mailseal(["verify", "--ca", path("bob.pem"), ...out], signed), "UNTRUSTED_CERTIFICATE");
+    expectFailure(
+      await mailseal(["verify", "--ca", path("ca.pem"), "--time", "1000", ...out], signed),
+      "CERTIFICATE_EXPIRED",
+    );
+    expectFiles(folder, []);
+    expectFailure(await mailseal(["verify", "--ca", path("ca.pem"), "--time", "soon"], signed), "USAGE");
+    expectFailure(await mailseal(["verify"], signed), "USAGE");
+    expectFailure(await mailseal(["verify", "--ca", path("ca.pem")], MESSAGE), "NOT_SMIME");
+  });
+
+  it("sign: a certificate of another key is INVALID_KEY; sign then encrypt then decrypt then verify", async () => {
+    expectFailure(
+      await mailseal(["sign", "--key", path("bob.key"), "--cert", path("alice.pem")], MESSAGE),
+      "INVALID_KEY",
+    );
+    const encrypted = await encrypt([], await sign());
+    const decrypted = await mailseal(["decrypt", "--key", path("bob.key"), "--cert", path("bob.pem")], encrypted);
+    const verified = await mailseal(["verify", "--ca", path("ca.pem")], `${OUTER}${decrypted.stdout.toString("utf8")}`);
+    expect(verified.status).toBe(0);
+    expect(verified.stdout.toString("utf8")).toBe(ENTITY);
   });
 });
