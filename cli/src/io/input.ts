@@ -3,6 +3,7 @@
 import { fstatSync, type ReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { CliError } from "../cli-error.js";
+import { processed } from "./memory.js";
 import { ProgressBar, type ProgressTerminal } from "./progress.js";
 
 /** Read size: large enough for few calls into the core, small enough to keep memory flat. */
@@ -18,6 +19,7 @@ export interface Input {
 async function* counted(stream: AsyncIterable<Uint8Array>, progress: ProgressBar): AsyncGenerator<Uint8Array> {
   for await (const chunk of stream) {
     progress.add(chunk.length);
+    processed(chunk.length);
     yield chunk;
   }
 }

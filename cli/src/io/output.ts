@@ -8,6 +8,7 @@ import { createReadStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { CliError } from "../cli-error.js";
+import { processed } from "./memory.js";
 
 export interface Output {
   write(chunk: Uint8Array): Promise<void>;
@@ -126,6 +127,7 @@ export function spooledStdoutOutput(): Output {
         } else {
           await spool.handle.close();
           for await (const part of createReadStream(spool.path, { highWaterMark: 256 * 1024 })) {
+            processed((part as Uint8Array).length);
             await writeStdout(part as Uint8Array);
           }
         }
