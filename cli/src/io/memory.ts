@@ -3,7 +3,7 @@
 // only under "external memory pressure", after tens of MiB have piled up; buffers that happen to
 // survive two young collections move to the old generation and wait for a full one. Measured on a
 // 256 MiB message: peak RSS 40 MiB above a bare Node process with a young collection every MiB of
-// input and a full one every 16 MiB (about 30 ms in all), 64-100 MiB above with V8 left alone.
+// input and a full one every 16 MiB (about 30 ms in all), about 75 MiB above with V8 left alone.
 
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
