@@ -57,7 +57,7 @@ export class ProgressBar {
     const rate = `${(this.done / MIB / seconds).toFixed(1)} MiB/s`;
     if (this.total === undefined) return `${(this.done / MIB).toFixed(1)} MiB  ${rate}`;
     const fraction = Math.min(this.done / this.total, 1);
-    const width = Math.max(10, Math.min(40, (this.terminal.columns ?? 80) - 40));
+    const width = Math.max(10, Math.min(40, (this.terminal.columns || 80) - 40));
     const filled = Math.round(fraction * width);
     const percent = `${Math.floor(fraction * 100)}`.padStart(3);
     const amount = `${(this.done / MIB).toFixed(1)}/${(this.total / MIB).toFixed(1)} MiB`;
