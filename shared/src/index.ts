@@ -9,7 +9,7 @@ export * from "./mime/index.js";
 // S/MIME errors thrown inside a worker arrive as SmimeError, code intact.
 registerErrorClass("SmimeError", (code, message) => new SmimeError(code as SmimeErrorCode, message));
 
-export { decodePem, type PemBlock } from "./pki/pem.js";
+export { decodePem, isPem, type PemBlock } from "./pki/pem.js";
 export { readPkcs12, type Pkcs12Contents } from "./pki/pkcs12.js";
 export { readPrivateKey } from "./pki/private-key.js";
 export {
@@ -37,6 +37,9 @@ export {
   type CertificateUsage,
   type PathValidationOptions,
 } from "./pki/chain.js";
+export { contentCipherByName, type ContentCipher, type KeyTransport } from "./cms/algorithms.js";
+export type { DecryptedEnvelope, EnvelopeRecipient } from "./cms/enveloped-data.js";
+export type { KeyTransportPrivateKey, RecipientKey } from "./cms/recipient-info.js";
 export {
   ContentDigests,
   detachedSignedData,

@@ -1,5 +1,6 @@
 // The S/MIME message layer: whole RFC 5322 messages in, whole messages out, streamed.
 export type { SmimeCore } from "./core.js";
+export { encryptMessage, decryptMessage, type EncryptMessageOptions, type DecryptedMessage } from "./envelope.js";
 export {
   signMessage,
   verifyMessage,

@@ -1,0 +1,40 @@
+// mailseal decrypt: an S/MIME message in, the inner MIME entity out, released only once authentic.
+import type { CoreService } from "@mailseal/core-wasm";
+import { decryptMessage, type RecipientKey } from "@mailseal/shared";
+import { CliError } from "../cli-error.js";
+import { keyFromFiles, keyFromPkcs12 } from "../keys.js";
+import { parseOptions } from "../options.js";
+import { withInputOutput } from "../run-io.js";
+
+export async function decryptCommand(args: string[], core: CoreService): Promise<string | undefined> {
+  const values = parseOptions("decrypt", args, {
+    key: { type: "string" },
+    cert: { type: "string" },
+    p12: { type: "string" },
+    pass: { type: "string" },
+    in: { type: "string" },
+    out: { type: "string" },
+  });
+  if (values.help === true) return "decrypt";
+  if ((values.key === undefined) === (values.p12 === undefined)) {
+    throw new CliError("USAGE", "decrypt needs either --key KEY.pem or --p12 FILE --pass PASSWORD");
+  }
+  if (values.p12 !== undefined && values.cert !== undefined) {
+    throw new CliError("USAGE", "--cert goes with --key; a PKCS#12 file carries its certificate");
+  }
+  if (values.p12 !== undefined && values.pass === undefined) throw new CliError("USAGE", "--p12 needs --pass PASSWORD");
+  const { key, certificates } =
+    values.p12 !== undefined
+      ? await keyFromPkcs12(values.p12, values.pass!)
+      : await keyFromFiles(values.key!, values.cert, values.pass);
+  const privateKey = await core.loadRsaPrivateKey(key);
+  try {
+    const keys: RecipientKey[] = certificates.map((certificate) => ({ certificate, privateKey }));
+    await withInputOutput({ in: values.in, out: values.out, holdBack: true, mode: 0o600 }, async (input, output) => {
+      await decryptMessage(input.source, keys, core, (chunk) => output.write(chunk));
+    });
+  } finally {
+    privateKey.dispose();
+  }
+  return undefined;
+}

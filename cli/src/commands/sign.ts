@@ -1,0 +1,41 @@
+// mailseal sign: a whole message in, the same message signed out (multipart/signed, or opaque).
+import type { CoreService } from "@mailseal/core-wasm";
+import { readPrivateKey, signMessage, SmimeError, type Certificate } from "@mailseal/shared";
+import { certificatesIn, certifiesKey, MAX_KEY_FILE_BYTES, readSmallFile } from "../keys.js";
+import { parseOptions, required } from "../options.js";
+import { withInputOutput } from "../run-io.js";
+
+export async function signCommand(args: string[], core: CoreService): Promise<string | undefined> {
+  const values = parseOptions("sign", args, {
+    key: { type: "string" },
+    cert: { type: "string" },
+    pass: { type: "string" },
+    certfile: { type: "string", multiple: true },
+    opaque: { type: "boolean", default: false },
+    pss: { type: "boolean", default: false },
+    in: { type: "string" },
+    out: { type: "string" },
+  });
+  if (values.help === true) return "sign";
+  const keyPath = required("sign", values.key, "--key KEY.pem");
+  const certPath = required("sign", values.cert, "--cert CERT.pem");
+  const key = await readPrivateKey(await readSmallFile(keyPath, MAX_KEY_FILE_BYTES, "key"), values.pass);
+  // --cert may carry the chain too: the signer's certificate is the one of the key.
+  const given = await certificatesIn(certPath, "certificate");
+  const certificate = given.find((c) => certifiesKey(c, key));
+  if (certificate === undefined) {
+    throw new SmimeError("INVALID_KEY", `no certificate in ${certPath} belongs to the key in ${keyPath}`);
+  }
+  const chain: Certificate[] = given.filter((c) => c !== certificate);
+  for (const path of values.certfile ?? []) chain.push(...(await certificatesIn(path, "certificate file")));
+  const signingKey = await core.loadRsaPrivateKey(key);
+  try {
+    const options = { key: signingKey, certificate, chain, pss: values.pss, opaque: values.opaque };
+    await withInputOutput({ in: values.in, out: values.out, holdBack: false, mode: 0o666 }, async (input, output) => {
+      for await (const chunk of signMessage(input.source, options, core)) await output.write(chunk);
+    });
+  } finally {
+    signingKey.dispose();
+  }
+  return undefined;
+}

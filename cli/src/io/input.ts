@@ -1,0 +1,56 @@
+// The message to read: a file (--in) or standard input, as a stream of chunks, counted for the
+// progress bar.
+import { fstatSync, type ReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { CliError } from "../cli-error.js";
+import { processed } from "./memory.js";
+import { ProgressBar, type ProgressTerminal } from "./progress.js";
+
+/** Read size: large enough for few calls into the core, small enough to keep memory flat. */
+export const READ_CHUNK_BYTES = 256 * 1024;
+
+export interface Input {
+  readonly source: AsyncIterable<Uint8Array>;
+  readonly progress: ProgressBar;
+  /** Stops reading (also in the middle, after an error) and releases the file or stdin. */
+  close(): void;
+}
+
+async function* counted(stream: AsyncIterable<Uint8Array>, progress: ProgressBar): AsyncGenerator<Uint8Array> {
+  for await (const chunk of stream) {
+    progress.add(chunk.length);
+    processed(chunk.length);
+    yield chunk;
+  }
+}
+
+/** Opens `path`, or standard input when it is undefined or "-". */
+export async function openInput(path: string | undefined, terminal: ProgressTerminal): Promise<Input> {
+  let stream: ReadStream | NodeJS.ReadStream;
+  let size: number | undefined;
+  if (path === undefined || path === "-") {
+    stream = process.stdin;
+    const stat = fstatSync(0);
+    size = stat.isFile() ? stat.size : undefined;
+  } else {
+    const handle = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
+      throw new CliError("IO", `cannot read ${path}: ${error.code ?? error.message}`);
+    });
+    const stat = await handle.stat();
+    if (stat.isDirectory()) {
+      await handle.close();
+      throw new CliError("IO", `cannot read ${path}: it is a folder`);
+    }
+    size = stat.isFile() ? stat.size : undefined;
+    stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, autoClose: true });
+  }
+  const progress = new ProgressBar(terminal, size);
+  return {
+    source: counted(stream, progress),
+    progress,
+    close: () => {
+      progress.clear();
+      stream.destroy();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// Certificates and private keys from files: PEM or DER certificates, RSA keys as PKCS#8, PKCS#1 or
+// encrypted PKCS#8 (--pass), and PKCS#12 (--p12 --pass).
+import { readFile, stat } from "node:fs/promises";
+import type { RsaPrivateKey } from "@mailseal/core-wasm";
+import {
+  MAX_CERTIFICATE_FILE_BYTES,
+  SmimeError,
+  isPem,
+  parseCertificate,
+  readCertificates,
+  readPkcs12,
+  readPrivateKey,
+  type Certificate,
+} from "@mailseal/shared";
+import { CliError } from "./cli-error.js";
+
+/** Key and PKCS#12 files are small; anything larger is not one (the libraries check again). */
+export const MAX_KEY_FILE_BYTES = 1024 * 1024;
+
+/** Reads a small file whole, refusing one over `limit` before reading it. */
+export async function readSmallFile(path: string, limit: number, what: string): Promise<Uint8Array> {
+  const io = (error: NodeJS.ErrnoException): never => {
+    throw new CliError("IO", `cannot read ${what} ${path}: ${error.code ?? error.message}`);
+  };
+  const info = await stat(path).catch(io);
+  if (info.isDirectory()) throw new CliError("IO", `cannot read ${what} ${path}: it is a folder`);
+  if (info.size > limit) throw new SmimeError("INPUT_TOO_LARGE", `${what} ${path} is over ${limit} bytes`);
+  return new Uint8Array(await readFile(path).catch(io));
+}
+
+/** The certificates of a PEM or DER file; at least one. */
+export async function certificatesIn(path: string, what: string): Promise<Certificate[]> {
+  const certificates = readCertificates(await readSmallFile(path, MAX_CERTIFICATE_FILE_BYTES, what));
+  if (certificates.length === 0) throw new SmimeError("INVALID_KEY", `${what} ${path} holds no certificate`);
+  return certificates;
+}
+
+/**
+ * The certificate of a --recipient file: its only certificate, or, when the file carries the chain
+ * too, its one end-entity certificate (not a CA). Two end-entity certificates in one file are
+ * ambiguous: refused.
+ */
+export async function recipientCertificate(path: string): Promise<Certificate> {
+  const certificates = await certificatesIn(path, "recipient certificate");
+  if (certificates.length === 1) return certificates[0]!;
+  const endEntities = certificates.filter((c) => c.basicConstraints?.cA !== true);
+  if (endEntities.length !== 1) {
+    throw new CliError(
+      "USAGE",
+      `${path} holds ${certificates.length} certificates, ${endEntities.length} of them end-entity: give one recipient per --recipient`,
+    );
+  }
+  return endEntities[0]!;
+}
+
+function withoutLeadingZeros(bytes: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  return bytes.subarray(i);
+}
+
+/** Whether `certificate` carries the public half of `key` (same RSA modulus and exponent). */
+export function certifiesKey(certificate: Certificate, key: RsaPrivateKey): boolean {
+  if (certificate.publicKey.kind !== "rsa") return false;
+  const same = (a: Uint8Array, b: Uint8Array): boolean => {
+    const x = withoutLeadingZeros(a);
+    const y = withoutLeadingZeros(b);
+    return x.length === y.length && x.every((byte, i) => byte === y[i]);
+  };
+  return same(certificate.publicKey.key.n, key.n) && same(certificate.publicKey.key.e, key.e);
+}
+
+export interface KeyWithCertificates {
+  key: RsaPrivateKey;
+  /** Every given certificate of this key (a renewed certificate may keep the key): each can match a recipient. */
+  certificates: Certificate[];
+}
+
+/**
+ * --key FILE [--cert FILE] [--pass PASSWORD]. Without --cert the certificates are looked for in the
+ * key file itself (a PEM holding both). Recipients are matched by the certificate's issuer and serial
+ * number (or subjectKeyIdentifier): with RSA PKCS#1 v1.5's implicit rejection a key cannot simply be
+ * tried on each recipient, so a certificate is required.
+ */
+export async function keyFromFiles(
+  keyPath: string,
+  certPath: string | undefined,
+  password: string | undefined,
+): Promise<KeyWithCertificates> {
+  const keyFile = await readSmallFile(keyPath, MAX_KEY_FILE_BYTES, "key");
+  const key = await readPrivateKey(keyFile, password);
+  let candidates: Certificate[];
+  if (certPath !== undefined) {
+    candidates = await certificatesIn(certPath, "certificate");
+  } else {
+    const hasCertificate = isPem(keyFile) && new TextDecoder().decode(keyFile).includes("-----BEGIN CERTIFICATE-----");
+    candidates = hasCertificate ? readCertificates(keyFile) : [];
+    if (candidates.length === 0) {
+      throw new CliError(
+        "USAGE",
+        `${keyPath} holds no certificate: give the key's certificate with --cert (recipients are found by certificate)`,
+      );
+    }
+  }
+  const certificates = candidates.filter((c) => certifiesKey(c, key));
+  if (certificates.length === 0) {
+    throw new SmimeError("INVALID_KEY", `no certificate in ${certPath ?? keyPath} belongs to the key in ${keyPath}`);
+  }
+  return { key, certificates };
+}
+
+/** --p12 FILE --pass PASSWORD: the key and every certificate of the file that belongs to it. */
+export async function keyFromPkcs12(path: string, password: string): Promise<KeyWithCertificates> {
+  const contents = await readPkcs12(await readSmallFile(path, MAX_KEY_FILE_BYTES, "PKCS#12 file"), password);
+  const all = contents.certificates.map((der) => parseCertificate(der));
+  const certificates = all.filter((c) => certifiesKey(c, contents.privateKey));
+  if (certificates.length === 0) {
+    throw new SmimeError("INVALID_KEY", `the PKCS#12 file ${path} holds no certificate for its key`);
+  }
+  return { key: contents.privateKey, certificates };
+}

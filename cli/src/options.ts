@@ -1,0 +1,29 @@
+// Command line parsing with node:util parseArgs, strict: an unknown option, a missing value or a
+// stray argument is a USAGE error naming it.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { CliError } from "./cli-error.js";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export function parseOptions<T extends Options>(command: string, args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true }).values;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.replace(/\. To specify .*$/s, "") : String(error);
+    throw new CliError("USAGE", `${message} (see mailseal ${command} --help)`);
+  }
+}
+
+/** A required option's value. */
+export function required(command: string, value: string | undefined, option: string): string {
+  if (value === undefined || value === "") throw new CliError("USAGE", `${command} needs ${option}`);
+  return value;
+}
+
+/** One of the allowed values of an option. */
+export function oneOf<V extends string>(value: string, allowed: readonly V[], option: string): V {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new CliError("USAGE", `${option} ${value} is not one of ${allowed.join(", ")}`);
+  }
+  return value as V;
+}

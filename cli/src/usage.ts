@@ -1,0 +1,78 @@
+// The command line forms (a contract: keep them stable) and their help texts.
+
+export const COMMANDS = ["encrypt", "decrypt", "sign", "verify"] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export const FORMS: Record<CommandName, string> = {
+  encrypt:
+    "mailseal encrypt --recipient CERT.pem [--recipient CERT.pem ...] [--cipher aes-256-cbc|aes-192-cbc|aes-128-cbc|aes-256-gcm|aes-128-gcm] [--key-transport rsa-pkcs1|rsa-oaep|rsa-oaep-sha256] [--in FILE] [--out FILE]",
+  decrypt: "mailseal decrypt (--key KEY.pem [--cert CERT.pem] | --p12 FILE --pass PASSWORD) [--in FILE] [--out FILE]",
+  sign: "mailseal sign --key KEY.pem [--pass PASSWORD] --cert CERT.pem [--certfile CHAIN.pem] [--opaque] [--pss] [--in FILE] [--out FILE]",
+  verify: "mailseal verify --ca CA.pem [--certfile CERTS.pem] [--time EPOCH_SECONDS] [--in FILE] [--out FILE]",
+};
+
+const DETAILS: Record<CommandName, string> = {
+  encrypt: `Encrypts a whole RFC 5322 message: the outer header fields (From, To, Subject, Date, ...) are
+kept, the MIME entity becomes application/pkcs7-mime (S/MIME 4.0, RFC 8551).
+
+  --recipient CERT     a recipient's certificate, PEM or DER (repeat for each recipient; a file
+                       may carry the chain, its one end-entity certificate is used)
+  --cipher NAME        aes-256-cbc (default: what every client reads), aes-192-cbc, aes-128-cbc,
+                       aes-256-gcm, aes-128-gcm (AuthEnvelopedData: Thunderbird and gpgsm cannot read it)
+  --key-transport NAME rsa-pkcs1 (default), rsa-oaep (SHA-1), rsa-oaep-sha256
+  --in FILE            the message (default: standard input)
+  --out FILE           the encrypted message (default: standard output)`,
+  decrypt: `Decrypts an S/MIME message (application/pkcs7-mime, x-pkcs7-mime or an octet-stream smime.p7m)
+and writes the inner MIME entity exactly as it was encrypted.
+
+  --key KEY            RSA private key: PEM or DER, PKCS#8, PKCS#1 or encrypted PKCS#8 (with --pass)
+  --cert CERT          the key's certificate(s); without it they are read from the key file.
+                       The message's recipient is found by certificate (issuer and serial number)
+  --p12 FILE           PKCS#12 file with the key and its certificate (with --pass)
+  --pass PASSWORD      password of the PKCS#12 file or the encrypted key
+  --in FILE            the message (default: standard input)
+  --out FILE           the decrypted entity (default: standard output)
+
+Nothing is released before the whole message has been checked (CBC padding, GCM tag): --out is
+written to a temporary file renamed on success; standard output is held back until then.`,
+  sign: `Signs a whole RFC 5322 message: the outer header fields are kept, the MIME entity is signed
+(SHA-256, signingTime, SMIMECapabilities) as multipart/signed, readable without S/MIME.
+
+  --key KEY            RSA private key: PEM or DER, PKCS#8, PKCS#1 or encrypted PKCS#8 (with --pass)
+  --pass PASSWORD      password of an encrypted key
+  --cert CERT          the signer's certificate (the file may carry the chain too)
+  --certfile CHAIN     intermediate certificates to include (repeatable)
+  --opaque             application/pkcs7-mime signed-data instead of multipart/signed
+  --pss                RSASSA-PSS (salt length = digest length) instead of PKCS#1 v1.5
+  --in FILE            the message (default: standard input)
+  --out FILE           the signed message (default: standard output)`,
+  verify: `Verifies a signed message (multipart/signed or application/pkcs7-mime signed-data), validates the
+signer's certificate to a given CA, writes the signed MIME entity exactly as signed, and prints the
+signer and the signing time on standard error.
+
+  --ca CA              trusted root certificate(s), PEM or DER (repeatable)
+  --certfile CERTS     more certificates: the signer's if the message lacks it, intermediates (repeatable)
+  --time SECONDS       validate the certificates at this time (seconds since 1970) instead of now
+  --in FILE            the message (default: standard input)
+  --out FILE           the signed entity (default: standard output)
+
+Nothing is released before the signature and the certificate path have been checked.`,
+};
+
+export function commandHelp(command: CommandName): string {
+  return `usage: ${FORMS[command]}\n\n${DETAILS[command]}\n`;
+}
+
+export function mainHelp(version: string): string {
+  return `mailseal ${version}: S/MIME for whole messages, offline
+
+usage:
+${COMMANDS.map((c) => `  ${FORMS[c]}`).join("\n")}
+  mailseal COMMAND --help
+  mailseal --version
+
+Messages are read from standard input and written to standard output unless --in/--out are given.
+Exit status 0 on success; 1 with "error CODE: message" on standard error for any failure (then no
+output file is left behind); 2 for an internal error (MAILSEAL_DEBUG=1 prints its stack).
+`;
+}

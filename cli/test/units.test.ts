@@ -1,0 +1,70 @@
+// The command's small pieces in process: how errors become exit statuses, and the progress bar.
+import { CryptoError } from "@mailseal/core-wasm";
+import { SmimeError } from "@mailseal/shared";
+import { describe, expect, it } from "vitest";
+import { CliError, describeError } from "../src/cli-error.js";
+import { PROGRESS_INTERVAL_MS, PROGRESS_MIN_BYTES, ProgressBar } from "../src/io/progress.js";
+
+describe("describeError", () => {
+  it("coded errors are user errors: exit 1, `error CODE: message`", () => {
+    expect(describeError(new SmimeError("NOT_SMIME", "text/plain"), false)).toEqual({
+      line: "error NOT_SMIME: text/plain",
+      status: 1,
+    });
+    expect(describeError(new CryptoError("INVALID_KEY", "bad"), false).line).toBe("error INVALID_KEY: bad");
+    expect(describeError(new CliError("USAGE", "no"), false).status).toBe(1);
+    const epipe = Object.assign(new Error("write EPIPE"), { code: "EPIPE", syscall: "write" });
+    expect(describeError(epipe, false)).toEqual({ line: "error IO: write EPIPE", status: 1 });
+  });
+
+  it("anything else is INTERNAL, exit 2, with the stack only in debug mode", () => {
+    const bug = new TypeError("x is undefined");
+    expect(describeError(bug, false)).toEqual({ line: "error INTERNAL: x is undefined", status: 2 });
+    expect(describeError(bug, true).line).toContain("at ");
+    // A code on an unknown class is not trusted as a user error.
+    expect(describeError(Object.assign(new Error("odd"), { code: "NOT_SMIME" }), false).status).toBe(2);
+  });
+});
+
+describe("ProgressBar", () => {
+  const terminal = (isTTY: boolean) => {
+    const writes: string[] = [];
+    return { writes, isTTY, columns: 80, write: (text: string) => writes.push(text) };
+  };
+
+  it("draws on a terminal for large input, throttled, and clears itself", () => {
+    const tty = terminal(true);
+    let now = 0;
+    const bar = new ProgressBar(tty, 100 * 1024 * 1024, () => now);
+    for (let i = 0; i < 100; i++) {
+      now += 10;
+      bar.add(1024 * 1024);
+    }
+    // 1000 ms at one redraw per PROGRESS_INTERVAL_MS.
+    expect(tty.writes.length).toBeLessThanOrEqual(1000 / PROGRESS_INTERVAL_MS + 1);
+    const last = tty.writes.at(-1)!;
+    expect(last.endsWith("\x1b[K")).toBe(true);
+    expect(last.slice(0, -3)).toMatch(/^\r\[#+\.*\]\s+\d+%\s+[\d.]+\/100\.0 MiB\s+[\d.]+ MiB\/s$/);
+    bar.clear();
+    expect(tty.writes.at(-1)).toBe("\r\x1b[K");
+  });
+
+  it("stays silent when stderr is not a terminal or the input is small", () => {
+    const pipe = terminal(false);
+    new ProgressBar(pipe, 100 * 1024 * 1024).add(100 * 1024 * 1024);
+    const tty = terminal(true);
+    const small = new ProgressBar(tty, PROGRESS_MIN_BYTES);
+    small.add(PROGRESS_MIN_BYTES);
+    small.clear();
+    expect([...pipe.writes, ...tty.writes]).toEqual([]);
+  });
+
+  it("with an unknown size (a pipe) it appears once the input has become large", () => {
+    const tty = terminal(true);
+    const bar = new ProgressBar(tty, undefined);
+    bar.add(PROGRESS_MIN_BYTES);
+    expect(tty.writes).toEqual([]);
+    bar.add(1);
+    expect(tty.writes[0]).toMatch(/^\r8\.0 MiB\s+[\d.]+ MiB\/s/);
+  });
+});

@@ -1,0 +1,85 @@
+// S/MIME encryption of whole messages (RFC 8551 3.3, 3.4): the outer header fields stay as they are,
+// the MIME entity (Content-* fields and body, canonical CRLF, RFC 8551 3.1.1) becomes the content of
+// an EnvelopedData (CBC) or AuthEnvelopedData (GCM) sent as application/pkcs7-mime. Everything
+// streams: the body is never held whole.
+import type { ByteSource } from "../asn1/ber-cursor.js";
+import { SmimeError } from "../errors.js";
+import type { ContentCipher } from "../cms/algorithms.js";
+import {
+  decryptEnvelope,
+  encryptEnvelope,
+  type DecryptedEnvelope,
+  type EnvelopeRecipient,
+} from "../cms/enveloped-data.js";
+import type { RecipientKey } from "../cms/recipient-info.js";
+import { canonicalizeLineEnds } from "../mime/rfc8551-canonical.js";
+import { decodeBody } from "../mime/rfc2045-transfer-encoding.js";
+import type { HeaderField } from "../mime/rfc5322-header.js";
+import { assembleMessage, serializeEntity, splitMessage } from "../mime/rfc5322-message.js";
+import { detectSmime } from "../mime/rfc8551-detect.js";
+import { pkcs7MimeEntity } from "../mime/rfc8551-writer.js";
+import type { SmimeCore } from "./core.js";
+
+export interface EncryptMessageOptions {
+  recipients: readonly EnvelopeRecipient[];
+  cipher: ContentCipher;
+}
+
+export interface DecryptedMessage {
+  /** The message's own header fields (From, To, Subject, ...), bytes as received. */
+  outer: HeaderField[];
+  envelope: DecryptedEnvelope;
+}
+
+/** The splitting and canonicalizing layers read async iterables; a ByteSource may be synchronous. */
+async function* asAsync(source: ByteSource): AsyncGenerator<Uint8Array> {
+  yield* source;
+}
+
+/**
+ * Encrypts a whole RFC 5322 message: the output is the same message with its MIME entity replaced
+ * by `application/pkcs7-mime; smime-type=enveloped-data` (or `authEnveloped-data` for AES-GCM,
+ * RFC 8551 3.4), base64 in lines of 76. The input's line ends are made CRLF first, outer fields
+ * included, so the output is one consistent canonical message; CRLF input keeps its bytes exactly.
+ */
+export async function* encryptMessage(
+  message: ByteSource,
+  options: EncryptMessageOptions,
+  core: SmimeCore,
+): AsyncGenerator<Uint8Array> {
+  const { outer, entity } = await splitMessage(canonicalizeLineEnds(asAsync(message)));
+  const cms = encryptEnvelope(
+    serializeEntity(entity),
+    { cipher: options.cipher, recipients: options.recipients },
+    core,
+  );
+  const smimeType = options.cipher.mode === "gcm" ? "authEnveloped-data" : "enveloped-data";
+  yield* assembleMessage(outer, pkcs7MimeEntity(core, smimeType, cms));
+}
+
+/**
+ * Decrypts a whole S/MIME message: `application/pkcs7-mime` or `application/x-pkcs7-mime`, or an
+ * `application/octet-stream` named *.p7m (Outlook), in base64 or binary. The inner MIME entity is
+ * passed to `write` exactly as it was encrypted. The promise resolves only after the CBC padding or
+ * GCM tag check: until then what was written is provisional and must not be released (see
+ * decryptEnvelope). `keys` may hold the reader's whole key history; the RecipientInfo is matched
+ * by identifier. Plain mail and signed-only mail are NOT_SMIME.
+ */
+export async function decryptMessage(
+  message: ByteSource,
+  keys: readonly RecipientKey[],
+  core: SmimeCore,
+  write: (chunk: Uint8Array) => Promise<void> | void,
+): Promise<DecryptedMessage> {
+  const { outer, entity } = await splitMessage(asAsync(message));
+  const kind = detectSmime(entity.fields);
+  if (kind.kind === "multipart-signed") {
+    throw new SmimeError("NOT_SMIME", "the message is clear-signed (multipart/signed), not encrypted");
+  }
+  if (kind.smimeType !== undefined && kind.smimeType !== "enveloped-data" && kind.smimeType !== "authEnveloped-data") {
+    throw new SmimeError("NOT_SMIME", `the message is S/MIME ${kind.smimeType}, not encrypted`);
+  }
+  // Without smime-type (a bare .p7m) the ContentInfo's contentType decides, in decryptEnvelope.
+  const envelope = await decryptEnvelope(decodeBody(core, kind.transferEncoding, entity.body), keys, core, write);
+  return { outer: [...outer], envelope };
+}

@@ -1,0 +1,198 @@
+// The mailseal command against the peers, whole messages both ways: what `mailseal encrypt` and
+// `mailseal sign` write, openssl reads as S/MIME and NSS cmsutil and gpgsm read as DER; what openssl
+// writes as S/MIME, `mailseal decrypt` and `mailseal verify` read. And a 256 MiB round trip through
+// the command with its peak memory measured.
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBundle, mailseal, BIN } from "../../cli/test/support.js";
+import { peers, sampleEntity, type Peers } from "./peers/fixture.js";
+import { toDer, splitMultipartSigned } from "./peers/forms.js";
+import { opensslDecrypt, opensslEncrypt, opensslSign, opensslVerify, type ContentCipher } from "./peers/openssl.js";
+import { P12_PASSWORD, type Identity } from "./peers/pki.js";
+import { releaseAll, tempDir } from "./peers/run.js";
+
+let world: Peers;
+const OUTER =
+  "From: Alice <alice@example.org>\r\nTo: Bob <bob@example.org>\r\nSubject: interop\r\nDate: Tue, 1 Sep 2026 10:00:00 +0000\r\n";
+const entity = sampleEntity(200);
+const message = Buffer.concat([Buffer.from(`${OUTER}MIME-Version: 1.0\r\n`), entity]);
+
+const keyArgs = (identity: Identity): string[] => ["--key", identity.keyPath, "--cert", identity.certPath];
+
+async function ok(args: string[], stdin?: Uint8Array): Promise<Buffer> {
+  const result = await mailseal(args, stdin);
+  expect(result.stderr.startsWith("error"), result.stderr).toBe(false);
+  expect(result.status).toBe(0);
+  return result.stdout;
+}
+
+beforeAll(async () => {
+  ensureBundle();
+  world = await peers();
+}, 180_000);
+
+afterAll(() => releaseAll());
+
+describe("mailseal encrypt, the peers decrypt", () => {
+  it.each(["aes-256-cbc", "aes-192-cbc", "aes-128-cbc"])(
+    "%s: openssl (S/MIME), cmsutil and gpgsm (DER)",
+    async (cipher) => {
+      const encrypted = await ok(["encrypt", "--recipient", world.pki.bob.certPath, "--cipher", cipher], message);
+      expect(encrypted.toString("latin1").startsWith(OUTER)).toBe(true);
+      expect(await opensslDecrypt(encrypted, world.pki.bob, "smime")).toEqual(entity);
+      expect(await world.nss.decrypt(toDer(encrypted))).toEqual(entity);
+      expect(await world.gpgsm.decrypt(toDer(encrypted), world.pki.bob)).toEqual(entity);
+    },
+  );
+
+  it.each([
+    ["aes-256-gcm", "rsa-pkcs1"],
+    ["aes-128-gcm", "rsa-oaep-sha256"],
+    ["aes-256-cbc", "rsa-oaep"],
+  ])("%s with %s: openssl (NSS and gpgsm read neither GCM nor OAEP)", async (cipher, transport) => {
+    const args = ["encrypt", "--recipient", world.pki.alice.certPath, "--recipient", world.bobs.rsa4096.certPath];
+    const encrypted = await ok([...args, "--cipher", cipher, "--key-transport", transport], message);
+    expect(await opensslDecrypt(encrypted, world.bobs.rsa4096, "smime")).toEqual(entity);
+    expect(await opensslDecrypt(encrypted, world.pki.alice, "smime")).toEqual(entity);
+  });
+});
+
+describe("openssl encrypts whole S/MIME messages, mailseal decrypts", () => {
+  it.each<[string, ContentCipher, boolean]>([
+    ["aes-256-cbc, LF", "aes-256-cbc", false],
+    ["aes-128-cbc, CRLF", "aes-128-cbc", true],
+    ["aes-256-gcm, CRLF", "aes-256-gcm", true],
+    ["des-ede3-cbc, LF", "des-ede3-cbc", false],
+  ])("%s", async (_name, cipher, crlf) => {
+    const smime = await opensslEncrypt(entity, [world.pki.alice, world.pki.bob], { cipher, form: "smime", crlf });
+    const whole = Buffer.concat([Buffer.from(crlf ? OUTER : OUTER.replaceAll("\r\n", "\n")), smime]);
+    expect(await ok(["decrypt", ...keyArgs(world.pki.bob)], whole)).toEqual(entity);
+    expect(await ok(["decrypt", "--p12", world.pki.alice.p12Path, "--pass", P12_PASSWORD], whole)).toEqual(entity);
+  });
+
+  it("RSA-OAEP SHA-256 to an RSA-4096 key, PKCS#12; the legacy 3DES PKCS#12 is refused (only PBES2 is read)", async () => {
+    const smime = await opensslEncrypt(entity, [world.bobs.rsa4096], {
+      form: "smime",
+      keyTransport: "rsa-oaep-sha256",
+    });
+    expect(await ok(["decrypt", "--p12", world.bobs.rsa4096.p12Path, "--pass", P12_PASSWORD], smime)).toEqual(entity);
+    const legacy = await mailseal(
+      ["decrypt", "--p12", world.bobs.rsa4096.p12LegacyPath, "--pass", P12_PASSWORD],
+      smime,
+    );
+    expect(legacy.status).toBe(1);
+    expect(legacy.stderr).toMatch(
+      /^error UNSUPPORTED_ALGORITHM: password-based encryption 1\.2\.840\.113549\.1\.12\.1\.3/,
+    );
+  });
+});
+
+describe("sign and verify with the peers", () => {
+  it.each([[[]], [["--opaque"]]])("mailseal sign %j: openssl, cmsutil and gpgsm verify", async (extra) => {
+    const signed = await ok(["sign", ...keyArgs(world.pki.alice), ...extra], message);
+    const verified = await opensslVerify(signed, "smime", { caFile: world.pki.ca.certPath, binary: false });
+    expect(verified.content).toEqual(entity);
+    const [content, signature] =
+      extra.length === 0
+        ? (({ content: c, signature: s }) => [c, s])(splitMultipartSigned(signed))
+        : [undefined, toDer(signed)];
+    expect((await world.nss.verify(signature!, content)).content).toEqual(entity);
+    expect((await world.gpgsm.verify(signature!, content)).content).toEqual(entity);
+  });
+
+  it("openssl signs a whole message (clear and opaque), mailseal verify", async () => {
+    for (const mode of ["detached", "opaque"] as const) {
+      const smime = await opensslSign(entity, world.pki.alice, { mode, form: "smime", crlf: true });
+      const result = await mailseal(
+        ["verify", "--ca", world.pki.ca.certPath],
+        Buffer.concat([Buffer.from(OUTER), smime]),
+      );
+      expect(result.status).toBe(0);
+      expect(result.stdout).toEqual(entity);
+      expect(result.stderr).toContain("verified: signed by alice");
+    }
+  });
+});
+
+/** Peak RSS of `node args` in KiB, from /usr/bin/time's %M, and the wall time in seconds. */
+function measured(args: string[]): Promise<{ peakKiB: number; seconds: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("/usr/bin/time", ["-f", "mailseal-measure %M %e", process.execPath, ...args], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const err: Buffer[] = [];
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      const stderr = Buffer.concat(err).toString("utf8");
+      const match = /mailseal-measure (\d+) ([\d.]+)/.exec(stderr);
+      if (status !== 0 || match === null) reject(new Error(`exit ${status}: ${stderr}`));
+      else resolve({ peakKiB: Number(match[1]), seconds: Number(match[2]), stderr });
+    });
+  });
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/** Peak RSS allowed above a bare Node process (issue: bounded memory for any message size). */
+const RSS_BUDGET_KIB = 64 * 1024;
+const BIG_BYTES = 256 * 1024 * 1024;
+
+describe("a 256 MiB message through the command", () => {
+  it("encrypts and decrypts to the same bytes, peak RSS under 64 MiB above bare Node", async () => {
+    const dir = tempDir("cli-big");
+    const plain = join(dir, "big.eml");
+    // Written in pieces, hashed on the way: the test itself never holds the message.
+    const fd = openSync(plain, "w");
+    const hash = createHash("sha256");
+    writeSync(fd, OUTER);
+    const head = Buffer.from("Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+    writeSync(fd, head);
+    hash.update(head);
+    for (let written = 0; written < BIG_BYTES;) {
+      const lines = Buffer.from(
+        randomBytes(57 * 16384)
+          .toString("base64")
+          .replace(/.{76}/g, "$&\r\n"),
+      );
+      writeSync(fd, lines);
+      hash.update(lines);
+      written += lines.length;
+    }
+    closeSync(fd);
+    const expected = hash.digest("hex");
+
+    const baseline = await measured(["-e", ""]);
+    const encrypt = await measured([
+      BIN,
+      "encrypt",
+      "--recipient",
+      world.pki.bob.certPath,
+      "--in",
+      plain,
+      "--out",
+      join(dir, "big.p7m"),
+    ]);
+    const decrypt = await measured([
+      BIN,
+      "decrypt",
+      ...keyArgs(world.pki.bob),
+      "--in",
+      join(dir, "big.p7m"),
+      "--out",
+      join(dir, "big.out"),
+    ]);
+    expect(await sha256Of(join(dir, "big.out"))).toBe(expected);
+    const report = `baseline ${baseline.peakKiB} KiB; encrypt ${encrypt.peakKiB} KiB ${encrypt.seconds} s; decrypt ${decrypt.peakKiB} KiB ${decrypt.seconds} s; input ${statSync(plain).size} bytes`;
+    console.log(`256 MiB round trip: ${report}`);
+    expect(encrypt.peakKiB - baseline.peakKiB, report).toBeLessThan(RSS_BUDGET_KIB);
+    expect(decrypt.peakKiB - baseline.peakKiB, report).toBeLessThan(RSS_BUDGET_KIB);
+  }, 180_000);
+});
