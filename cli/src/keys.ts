@@ -9,6 +9,7 @@ import {
   parseCertificate,
   readCertificates,
   readPkcs12,
+  type Pkcs12Core,
   readPrivateKey,
   type Certificate,
 } from "@mailseal/shared";
@@ -110,8 +111,8 @@ export async function keyFromFiles(
 }
 
 /** --p12 FILE --pass PASSWORD: the key and every certificate of the file that belongs to it. */
-export async function keyFromPkcs12(path: string, password: string): Promise<KeyWithCertificates> {
-  const contents = await readPkcs12(await readSmallFile(path, MAX_KEY_FILE_BYTES, "PKCS#12 file"), password);
+export async function keyFromPkcs12(path: string, password: string, core: Pkcs12Core): Promise<KeyWithCertificates> {
+  const contents = await readPkcs12(await readSmallFile(path, MAX_KEY_FILE_BYTES, "PKCS#12 file"), password, core);
   const all = contents.certificates.map((der) => parseCertificate(der));
   const certificates = all.filter((c) => certifiesKey(c, contents.privateKey));
   if (certificates.length === 0) {

@@ -10,7 +10,7 @@ export * from "./mime/index.js";
 registerErrorClass("SmimeError", (code, message) => new SmimeError(code as SmimeErrorCode, message));
 
 export { decodePem, isPem, type PemBlock } from "./pki/pem.js";
-export { readPkcs12, type Pkcs12Contents } from "./pki/pkcs12.js";
+export { readPkcs12, type Pkcs12Contents, type Pkcs12Core } from "./pki/pkcs12.js";
 export { readPrivateKey } from "./pki/private-key.js";
 export {
   hasEmailAddress,

@@ -25,7 +25,7 @@ export async function decryptCommand(args: string[], core: CoreService): Promise
   if (values.p12 !== undefined && values.pass === undefined) throw new CliError("USAGE", "--p12 needs --pass PASSWORD");
   const { key, certificates } =
     values.p12 !== undefined
-      ? await keyFromPkcs12(values.p12, values.pass!)
+      ? await keyFromPkcs12(values.p12, values.pass!, core)
       : await keyFromFiles(values.key!, values.cert, values.pass);
   const privateKey = await core.loadRsaPrivateKey(key);
   try {

@@ -1,6 +1,6 @@
 // Reading a PKCS #12 file (RFC 7292): the RSA private key and the certificates, as OpenSSL 3, NSS
 // (pk12util) and GnuPG export them: PBES2/PBKDF2/AES-CBC bags and an HMAC integrity check.
-import type { RsaPrivateKey } from "@mailseal/core-wasm";
+import type { CipherParams, DecryptStream, RsaPrivateKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { SmimeError } from "../errors.js";
@@ -15,6 +15,15 @@ export interface Pkcs12Contents {
   /** The certificate whose localKeyId matches the key's (RFC 7292 4.2, PKCS #9), when the file says. */
   keyCertificate?: Uint8Array;
 }
+
+/** What reading legacy (3DES) files needs from the crypto core; WebCrypto has no 3DES. */
+export interface Pkcs12Core {
+  createDecryptor(params: CipherParams): Promise<DecryptStream>;
+}
+
+/** pbeWithSHAAnd3-KeyTripleDES-CBC (RFC 7292 appendix C): what Windows, NSS and older OpenSSL export. */
+const PBE_SHA1_3DES = "1.2.840.113549.1.12.1.3";
+const SHA1_KDF = { name: "SHA-1", u: 20, v: 64 };
 
 /** Hashes of the MAC (RFC 7292 B.2: u = digest size, v = block size of the hash). */
 const macHashes: Record<string, { name: string; u: number; v: number }> = {
@@ -39,24 +48,45 @@ function bmpPassword(password: string): Uint8Array {
   return out;
 }
 
-/** RFC 7292 appendix B.2: the PKCS #12 key derivation, with ID 3 (MAC key). */
+/** RFC 7292 appendix B.2: the PKCS #12 key derivation. ID 1 = key, 2 = IV, 3 = MAC key. */
 async function pkcs12Kdf(
   hash: { name: string; u: number; v: number },
+  id: 1 | 2 | 3,
   password: Uint8Array,
   salt: Uint8Array,
   iterations: number,
+  length: number,
 ): Promise<Uint8Array> {
   const { u, v } = hash;
-  const repeat = (data: Uint8Array): Uint8Array => {
-    const out = new Uint8Array(v * Math.ceil(data.length / v));
+  const repeat = (data: Uint8Array, to: number): Uint8Array => {
+    const out = new Uint8Array(to);
     for (let i = 0; i < out.length; i++) out[i] = data[i % data.length]!;
     return out;
   };
-  const input = new Uint8Array([...new Uint8Array(v).fill(3), ...repeat(salt), ...repeat(password)]);
-  let a = input;
-  for (let i = 0; i < iterations; i++) a = new Uint8Array(await subtle().digest(hash.name, a));
-  // One block of u bytes is all a MAC key needs (n = u), so step 6's update of I is not reached.
-  return a.subarray(0, u);
+  const d = new Uint8Array(v).fill(id);
+  // Steps 2-4: I = S || P, each the input repeated to a multiple of v bytes (empty stays empty).
+  const i = new Uint8Array([
+    ...repeat(salt, v * Math.ceil(salt.length / v)),
+    ...repeat(password, v * Math.ceil(password.length / v)),
+  ]);
+  const out = new Uint8Array(u * Math.ceil(length / u));
+  for (let block = 0; block * u < length; block++) {
+    // Step 6a: A = H^r(D || I).
+    let a = new Uint8Array([...d, ...i]);
+    for (let r = 0; r < iterations; r++) a = new Uint8Array(await subtle().digest(hash.name, a));
+    out.set(a, block * u);
+    // Step 6b-c: each v-byte block I_j of I becomes (I_j + B + 1) mod 2^(8v), B = A repeated to v bytes.
+    const b = repeat(a, v);
+    for (let offset = 0; offset < i.length; offset += v) {
+      let carry = 1;
+      for (let k = v - 1; k >= 0; k--) {
+        const sum = i[offset + k]! + b[k]! + carry;
+        i[offset + k] = sum & 0xff;
+        carry = sum >> 8;
+      }
+    }
+  }
+  return out.subarray(0, length);
 }
 
 async function checkMac(pfx: pkijs.PFX, authSafeContent: Uint8Array, password: string): Promise<void> {
@@ -74,13 +104,51 @@ async function checkMac(pfx: pkijs.PFX, authSafeContent: Uint8Array, password: s
     throw new SmimeError("INVALID_KEY", `PKCS#12 MAC iteration count ${iterations} is out of range`);
   }
   const salt = new Uint8Array(macData.macSalt.valueBlock.valueHexView);
-  const key = await pkcs12Kdf(hash, bmpPassword(password), salt, iterations);
+  const key = await pkcs12Kdf(hash, 3, bmpPassword(password), salt, iterations, hash.u);
   const hmacKey = await subtle().importKey("raw", new Uint8Array(key), { name: "HMAC", hash: hash.name }, false, [
     "verify",
   ]);
   const expected = new Uint8Array(macData.mac.digest.valueBlock.valueHexView);
   if (!(await subtle().verify("HMAC", hmacKey, expected, new Uint8Array(authSafeContent)))) {
     throw new SmimeError("WRONG_PASSWORD", "the PKCS#12 password is wrong (or the file was altered)");
+  }
+}
+
+/** Decrypts a shrouded key bag or an encrypted SafeContents under its password-based scheme. */
+async function passwordDecrypt(
+  algorithm: pkijs.AlgorithmIdentifier,
+  data: Uint8Array,
+  password: string,
+  core: Pkcs12Core | undefined,
+): Promise<Uint8Array> {
+  if (algorithm.algorithmId !== PBE_SHA1_3DES) return pbes2Decrypt(algorithm, data, password);
+  // pkcs-12PbeParams ::= SEQUENCE { salt OCTET STRING, iterations INTEGER } (RFC 7292 C).
+  const params = algorithm.algorithmParams as unknown;
+  const [salt, iterations] = params instanceof asn1js.Sequence ? params.valueBlock.value : [];
+  if (!(salt instanceof asn1js.OctetString) || !(iterations instanceof asn1js.Integer)) {
+    throw new SmimeError("INVALID_KEY", "PKCS#12: pbeWithSHAAnd3-KeyTripleDES-CBC parameters are malformed");
+  }
+  const count = iterations.valueBlock.valueDec;
+  if (count < 1 || count > MAX_PBKDF2_ITERATIONS)
+    throw new SmimeError("INVALID_KEY", `PKCS#12 iteration count ${count} is out of range`);
+  if (core === undefined) throw new SmimeError("UNSUPPORTED_ALGORITHM", "PKCS#12 with 3DES needs the crypto core");
+  const saltBytes = new Uint8Array(salt.valueBlock.valueHexView);
+  const bmp = bmpPassword(password);
+  const key = await pkcs12Kdf(SHA1_KDF, 1, bmp, saltBytes, count, 24);
+  const iv = await pkcs12Kdf(SHA1_KDF, 2, bmp, saltBytes, count, 8);
+  const decryptor = await core.createDecryptor({ cipher: "des-ede3-cbc", key, iv });
+  try {
+    const head = await decryptor.update(data);
+    const tail = await decryptor.final();
+    const out = new Uint8Array(head.length + tail.length);
+    out.set(head);
+    out.set(tail, head.length);
+    return out;
+  } catch {
+    throw new SmimeError("WRONG_PASSWORD", "the password does not decrypt the key (or the file is damaged)");
+  } finally {
+    key.fill(0);
+    decryptor.dispose();
   }
 }
 
@@ -122,8 +190,11 @@ function localKeyId(bag: pkijs.SafeBag): string | undefined {
   return value instanceof asn1js.OctetString ? Array.from(value.valueBlock.valueHexView).join(",") : undefined;
 }
 
-/** Reads the key and certificates of a PKCS #12 file; WRONG_PASSWORD when the MAC or a bag does not open. */
-export async function readPkcs12(der: Uint8Array, password: string): Promise<Pkcs12Contents> {
+/**
+ * Reads the key and certificates of a PKCS #12 file; WRONG_PASSWORD when the MAC or a bag does not
+ * open. Files encrypted with 3DES (legacy exports) need `core`.
+ */
+export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs12Core): Promise<Pkcs12Contents> {
   const pfx = parse("PFX", () => new pkijs.PFX({ schema: derOf("PFX", der) }));
   if (pfx.authSafe.contentType !== OID.pkcs7Data) {
     throw new SmimeError(
@@ -150,7 +221,7 @@ export async function readPkcs12(der: Uint8Array, password: string): Promise<Pkc
         throw new SmimeError("INVALID_KEY", "PKCS#12: EncryptedData without content");
       // [0] IMPLICIT, primitive or chunked: pkijs joins the pieces.
       const content = parse("encrypted SafeContents", () => new Uint8Array(info.getEncryptedContent()));
-      safeContentsDer = await pbes2Decrypt(info.contentEncryptionAlgorithm, content, password);
+      safeContentsDer = await passwordDecrypt(info.contentEncryptionAlgorithm, content, password, core);
     } else {
       throw new SmimeError(
         "UNSUPPORTED_ALGORITHM",
@@ -176,7 +247,7 @@ export async function readPkcs12(der: Uint8Array, password: string): Promise<Pkc
         const shrouded = bag.bagValue as pkijs.PKCS8ShroudedKeyBag;
         const algorithm = shrouded.encryptionAlgorithm;
         privateKey = pkcs8AfterPassword(
-          await pbes2Decrypt(algorithm, octets(shrouded.encryptedData, "shrouded key"), password),
+          await passwordDecrypt(algorithm, octets(shrouded.encryptedData, "shrouded key"), password, core),
         );
       }
       keyId = localKeyId(bag);

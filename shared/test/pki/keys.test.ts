@@ -4,7 +4,7 @@ import { createPrivateKey } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { rsaPrivateKeyFromJwk, type RsaPrivateKey } from "@mailseal/core-wasm";
+import { CoreService, rsaPrivateKeyFromJwk, type RsaPrivateKey } from "@mailseal/core-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SmimeError } from "../../src/errors.js";
 import { readPkcs12 } from "../../src/pki/pkcs12.js";
@@ -130,6 +130,24 @@ beforeAll(() => {
     "-out",
     path("sha1mac.p12"),
   );
+  openssl(
+    "pkcs12",
+    "-export",
+    "-inkey",
+    path("key.pem"),
+    "-in",
+    path("cert.pem"),
+    "-passout",
+    "pass:sesame",
+    "-keypbe",
+    "PBE-SHA1-3DES",
+    "-certpbe",
+    "PBE-SHA1-3DES",
+    "-macalg",
+    "SHA1",
+    "-out",
+    path("legacy.p12"),
+  );
   expected = rsaPrivateKeyFromJwk(createPrivateKey(readFileSync(path("key.pem"))).export({ format: "jwk" }));
 });
 
@@ -185,6 +203,14 @@ describe("readPkcs12", () => {
     const altered = file("bundle.p12");
     altered[altered.length - 40]! ^= 1; // inside the MAC
     await expectCode(readPkcs12(altered, "sésame"), "WRONG_PASSWORD");
+  });
+
+  it("reads a legacy file (pbeWithSHAAnd3-KeyTripleDES-CBC bags, as Windows and older tools export) with the core", async () => {
+    const core = await CoreService.open();
+    const contents = await readPkcs12(file("legacy.p12"), "sesame", core);
+    expect(normalized(contents.privateKey)).toEqual(normalized(expected));
+    expect(contents.certificates).toHaveLength(1);
+    await expectCode(readPkcs12(file("legacy.p12"), "sesame"), "UNSUPPORTED_ALGORITHM");
   });
 
   it("says INVALID_KEY for something that is not PKCS#12", async () => {
