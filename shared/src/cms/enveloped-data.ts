@@ -10,7 +10,9 @@ import { decodeCaptured } from "../asn1/capture.js";
 import { contextTag, OCTET_STRING, SEQUENCE, SET, UniversalTag } from "../asn1/tag.js";
 import { SmimeError } from "../errors.js";
 import { CMS_OID, contentCipherFromOid, type ContentCipher, type KeyTransport } from "./algorithms.js";
+import type { KeyWrapCore } from "./key-agreement.js";
 import {
+  keyAgreeRecipientInfos,
   keyTransRecipientInfo,
   recoverContentKey,
   type KeyTransportCore,
@@ -19,7 +21,7 @@ import {
 import type { Certificate } from "../pki/certificate.js";
 
 /** What this module needs from the crypto core (CoreService or its worker proxy). */
-export interface EnvelopeCore extends KeyTransportCore {
+export interface EnvelopeCore extends KeyTransportCore, KeyWrapCore {
   createEncryptor(params: CipherParams): Promise<EncryptStream>;
   createDecryptor(params: CipherParams): Promise<DecryptStream>;
 }
@@ -160,7 +162,7 @@ export async function decryptEnvelope(
     }
     const gcm = cipher.mode === "gcm" ? gcmParameters(contentAlgorithm.algorithmParams) : undefined;
     const iv = gcm?.nonce ?? cbcIv(contentAlgorithm.algorithmParams, cipher);
-    const cek = await recoverContentKey(recipientInfos, keys, cipher.keyLength);
+    const cek = await recoverContentKey(recipientInfos, keys, cipher.keyLength, core);
     decryptor = await core.createDecryptor({
       cipher: cipher.name,
       key: cek,
@@ -222,6 +224,10 @@ export async function decryptEnvelope(
 
 export interface EnvelopeRecipient {
   certificate: Certificate;
+  /**
+   * For an RSA certificate. A certificate with an EC key gets ECDH key agreement instead (RFC 5753:
+   * a KeyAgreeRecipientInfo per curve, see key-agreement.ts) and this is not used.
+   */
   transport: KeyTransport;
 }
 
@@ -249,9 +255,12 @@ export async function* encryptEnvelope(
   const cek = random(cipher.keyLength);
   const iv = random(gcm ? 12 : 16);
   const recipientInfos = [];
+  const agreeing: Certificate[] = [];
   for (const recipient of options.recipients) {
-    recipientInfos.push(await keyTransRecipientInfo(core, recipient.certificate, cek, recipient.transport));
+    if (recipient.certificate.publicKey.kind === "ec") agreeing.push(recipient.certificate);
+    else recipientInfos.push(await keyTransRecipientInfo(core, recipient.certificate, cek, recipient.transport));
   }
+  if (agreeing.length > 0) recipientInfos.push(...(await keyAgreeRecipientInfos(core, agreeing, cek)));
   const encryptor = await core.createEncryptor({
     cipher: cipher.name,
     key: cek,
@@ -265,12 +274,15 @@ export async function* encryptEnvelope(
       ? new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: iv }), new asn1js.Integer({ value: 16 })] })
       : new asn1js.OctetString({ valueHex: iv });
     const type = gcm ? CMS_OID.authEnvelopedData : CMS_OID.envelopedData;
-    // Version 0 for both: only KeyTransRecipientInfo v0, no originatorInfo or attributes (RFC 5652 6.1, RFC 5083 2.1).
+    // RFC 5652 6.1: version 0 when every RecipientInfo is version 0 (KeyTransRecipientInfo with
+    // issuerAndSerialNumber) and there is no originatorInfo or unprotectedAttrs; a KeyAgreeRecipientInfo
+    // (version 3) makes it 2. RFC 5083 2.1: AuthEnvelopedData is always version 0.
+    const version = !gcm && agreeing.length > 0 ? 2 : 0;
     yield encodeHeader(SEQUENCE, true, undefined);
     yield encodeAsn1(new asn1js.ObjectIdentifier({ value: type }));
     yield encodeHeader(contextTag(0), true, undefined);
     yield encodeHeader(SEQUENCE, true, undefined);
-    yield encodeAsn1(new asn1js.Integer({ value: 0 }));
+    yield encodeAsn1(new asn1js.Integer({ value: version }));
     yield encodeAsn1(new asn1js.Set({ value: recipientInfos.map((r) => r.toSchema()) }));
     yield encodeHeader(SEQUENCE, true, undefined);
     yield encodeAsn1(new asn1js.ObjectIdentifier({ value: CMS_OID.data }));

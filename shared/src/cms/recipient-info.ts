@@ -1,5 +1,6 @@
-// KeyTransRecipientInfo (RFC 5652 section 6.2.1): how the content-encryption key (CEK) reaches each
-// recipient with an RSA certificate, and how a recipient gets it back.
+// RecipientInfo (RFC 5652 section 6.2): how the content-encryption key (CEK) reaches each recipient
+// and how a recipient gets it back. KeyTransRecipientInfo (6.2.1) for RSA certificates here;
+// KeyAgreeRecipientInfo (6.2.2) for EC certificates in key-agreement.ts, chosen and matched here.
 import type { HashAlgorithm, RsaPublicKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
@@ -10,7 +11,10 @@ import {
   rsaPublicKeyOf,
   type Certificate,
 } from "../pki/certificate.js";
+import type { EcCurve } from "../pki/certificate.js";
+import type { EcPrivateKey } from "../pki/private-key.js";
 import { keyTransportAlgorithm, keyTransportFromAlgorithm, type KeyTransport } from "./algorithms.js";
+import { keyAgreeRecipientInfo, unwrapAgreedKey, type AgreementRecipient, type KeyWrapCore } from "./key-agreement.js";
 
 /** The RSA operations this module needs from the crypto core (CoreService or its worker proxy). */
 export interface KeyTransportCore {
@@ -31,11 +35,21 @@ export interface KeyTransportPrivateKey {
   ): Promise<Uint8Array>;
 }
 
-/** One of the reader's keys (the current one or any from the key history) with its certificate. */
-export interface RecipientKey {
+/** An RSA key of the reader (the current one or any from the key history) with its certificate. */
+export interface RsaRecipientKey {
+  kind?: "rsa";
   certificate: Certificate;
   privateKey: KeyTransportPrivateKey;
 }
+
+/** An EC key of the reader, in WebCrypto (see readEcPrivateKey), with its certificate. */
+export interface EcRecipientKey {
+  kind: "ec";
+  certificate: Certificate;
+  privateKey: EcPrivateKey;
+}
+
+export type RecipientKey = RsaRecipientKey | EcRecipientKey;
 
 /** RFC 5652 6.2.1: rid is issuerAndSerialNumber or subjectKeyIdentifier [0]. */
 function identifies(rid: pkijs.RecipientIdentifierType, certificate: Certificate): boolean {
@@ -60,8 +74,15 @@ export function issuerAndSerialNumber(certificate: Certificate): pkijs.IssuerAnd
   });
 }
 
+/** RFC 5652 6.2.2: a RecipientEncryptedKey's rid is issuerAndSerialNumber or rKeyId [0] (its subjectKeyIdentifier). */
+function identifiesAgreed(rid: pkijs.KeyAgreeRecipientIdentifier, certificate: Certificate): boolean {
+  if (rid.variant === 1) return identifies(rid.value as pkijs.IssuerAndSerialNumber, certificate);
+  return identifies((rid.value as pkijs.RecipientKeyIdentifier).subjectKeyIdentifier, certificate);
+}
+
 /**
- * Finds the RecipientInfo addressed to one of `keys` and returns the CEK, `cekLength` bytes long.
+ * Finds the RecipientInfo addressed to one of `keys` and returns the CEK, `cekLength` bytes long:
+ * KeyTransRecipientInfo for RSA keys, KeyAgreeRecipientInfo (ECDH, key-agreement.ts) for EC keys.
  * RSAES-PKCS1-v1_5 uses implicit rejection with the expected length (RFC 3218 section 2.3): a wrong
  * key or a damaged encryptedKey yields a pseudo-random CEK, so the failure shows only when the
  * content does not decrypt, never as a padding oracle. Matching is by identifier only; with
@@ -71,11 +92,24 @@ export async function recoverContentKey(
   recipientInfos: readonly pkijs.RecipientInfo[],
   keys: readonly RecipientKey[],
   cekLength: number,
+  core: KeyWrapCore,
 ): Promise<Uint8Array> {
+  const rsaKeys = keys.filter((k): k is RsaRecipientKey => k.kind !== "ec");
+  const ecKeys = keys.filter((k): k is EcRecipientKey => k.kind === "ec");
   for (const info of recipientInfos) {
-    if (info.variant !== 1) continue; // only KeyTransRecipientInfo here; key agreement comes separately
+    if (info.variant === 2) {
+      const kari = info.value as pkijs.KeyAgreeRecipientInfo;
+      for (const encrypted of kari.recipientEncryptedKeys.encryptedKeys) {
+        const key = ecKeys.find((k) => identifiesAgreed(encrypted.rid, k.certificate));
+        if (key === undefined) continue;
+        const encryptedKey = new Uint8Array(encrypted.encryptedKey.valueBlock.valueHexView);
+        return unwrapAgreedKey(kari, encryptedKey, key.privateKey, cekLength, core);
+      }
+      continue;
+    }
+    if (info.variant !== 1) continue; // KEK, password and other recipients are not for certificates
     const keyTrans = info.value as pkijs.KeyTransRecipientInfo;
-    const key = keys.find((k) => identifies(keyTrans.rid, k.certificate));
+    const key = rsaKeys.find((k) => identifies(keyTrans.rid, k.certificate));
     if (key === undefined) continue;
     const transport = keyTransportFromAlgorithm(keyTrans.keyEncryptionAlgorithm);
     const encryptedKey = new Uint8Array(keyTrans.encryptedKey.valueBlock.valueHexView);
@@ -119,4 +153,26 @@ export async function keyTransRecipientInfo(
     encryptedKey: new asn1js.OctetString({ valueHex: encryptedKey }),
   });
   return new pkijs.RecipientInfo({ variant: 1, value });
+}
+
+/**
+ * KeyAgreeRecipientInfos for recipients with EC certificates: one per curve, in the order the curves
+ * first appear, each under its own ephemeral key; recipients named by issuerAndSerialNumber.
+ */
+export async function keyAgreeRecipientInfos(
+  core: KeyWrapCore,
+  certificates: readonly Certificate[],
+  cek: Uint8Array,
+): Promise<pkijs.RecipientInfo[]> {
+  const byCurve = new Map<EcCurve, AgreementRecipient[]>();
+  for (const certificate of certificates) {
+    const key = certificate.publicKey;
+    if (key.kind !== "ec") throw new SmimeError("UNSUPPORTED_ALGORITHM", `"${certificate.displayName}" has no EC key`);
+    const group = byCurve.get(key.curve) ?? [];
+    group.push({ spki: key.spki, rid: issuerAndSerialNumber(certificate) });
+    byCurve.set(key.curve, group);
+  }
+  const infos: pkijs.RecipientInfo[] = [];
+  for (const [curve, recipients] of byCurve) infos.push(await keyAgreeRecipientInfo(core, curve, recipients, cek));
+  return infos;
 }

@@ -1,9 +1,12 @@
 // Reading an RSA private key from what people have: PEM or DER, PKCS #8 PrivateKeyInfo (RFC 5208),
-// PKCS #1 RSAPrivateKey (RFC 8017 A.1.2), or PKCS #8 EncryptedPrivateKeyInfo with a password.
+// PKCS #1 RSAPrivateKey (RFC 8017 A.1.2), or PKCS #8 EncryptedPrivateKeyInfo with a password. And an
+// EC private key for ECDH key agreement (RFC 5753): PKCS #8 or SEC 1 ECPrivateKey (RFC 5915), loaded
+// into WebCrypto, which holds the key agreement the crypto core does not have.
 import type { RsaPrivateKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { SmimeError } from "../errors.js";
+import type { EcCurve } from "./certificate.js";
 import { OID } from "./oids.js";
 import { pbes2Decrypt } from "./pbes2.js";
 import { decodePem, isPem, textOf } from "./pem.js";
@@ -138,5 +141,156 @@ export async function readPrivateKey(data: Uint8Array, password?: string): Promi
   } catch (error) {
     if (!(error instanceof SmimeError) || error.code !== "INVALID_KEY") throw error;
     throw new SmimeError("INVALID_KEY", "not an RSA private key (PKCS#8, PKCS#1 or encrypted PKCS#8, PEM or DER)");
+  }
+}
+
+/** An EC private key in WebCrypto, for ECDH `deriveBits` only (not extractable). */
+export interface EcPrivateKey {
+  readonly curve: EcCurve;
+  readonly key: CryptoKey;
+}
+
+/** Named curves (RFC 5480 2.1.1.1) WebCrypto knows. */
+const EC_CURVES: Record<string, EcCurve> = {
+  [OID.secp256r1]: "P-256",
+  [OID.secp384r1]: "P-384",
+  [OID.secp521r1]: "P-521",
+};
+
+/** The named curve of ECParameters (RFC 5480 2.1.1: namedCurve only; implicit and specified curves are refused). */
+function namedCurve(parameters: unknown): EcCurve {
+  if (!(parameters instanceof asn1js.ObjectIdentifier)) {
+    throw new SmimeError("UNSUPPORTED_ALGORITHM", "EC private key: only named curves are supported (RFC 5480 2.1.1)");
+  }
+  const oid = parameters.valueBlock.toString();
+  const curve = EC_CURVES[oid];
+  if (curve === undefined)
+    throw new SmimeError("UNSUPPORTED_ALGORITHM", `EC private key: curve ${oid} is not supported`);
+  return curve;
+}
+
+async function importEcdh(pkcs8: Uint8Array, curve: EcCurve): Promise<EcPrivateKey> {
+  try {
+    const key = await globalThis.crypto.subtle.importKey(
+      "pkcs8",
+      new Uint8Array(pkcs8),
+      { name: "ECDH", namedCurve: curve },
+      false,
+      ["deriveBits"],
+    );
+    return { curve, key };
+  } catch {
+    throw new SmimeError("INVALID_KEY", `not a valid ${curve} private key`);
+  }
+}
+
+/** PrivateKeyInfo (RFC 5208 section 5, RFC 5915 section 2) holding an EC key with a named curve. */
+export async function ecPrivateKeyFromPkcs8(der: Uint8Array): Promise<EcPrivateKey> {
+  let info: pkijs.PrivateKeyInfo;
+  try {
+    info = new pkijs.PrivateKeyInfo({ schema: parseDer(der, "private key") });
+  } catch (error) {
+    if (error instanceof SmimeError) throw error;
+    throw new SmimeError("INVALID_KEY", "not a PKCS#8 PrivateKeyInfo");
+  }
+  if (info.privateKeyAlgorithm.algorithmId !== OID.ecPublicKey) {
+    throw new SmimeError(
+      "UNSUPPORTED_ALGORITHM",
+      `private key algorithm ${info.privateKeyAlgorithm.algorithmId} is not EC`,
+    );
+  }
+  return importEcdh(der, namedCurve(info.privateKeyAlgorithm.algorithmParams));
+}
+
+/**
+ * ECPrivateKey (SEC 1 C.4, RFC 5915 section 3), OpenSSL's "EC PRIVATE KEY": WebCrypto reads only
+ * PKCS #8, so the key is put in a PrivateKeyInfo with the curve from its own parameters [0].
+ */
+export async function ecPrivateKeyFromSec1(der: Uint8Array): Promise<EcPrivateKey> {
+  const key = parseDer(der, "EC private key");
+  const fields = key instanceof asn1js.Sequence ? key.valueBlock.value : [];
+  const [version, privateKey] = fields;
+  if (
+    !(version instanceof asn1js.Integer) ||
+    version.valueBlock.valueDec !== 1 ||
+    !(privateKey instanceof asn1js.OctetString)
+  ) {
+    throw new SmimeError("INVALID_KEY", "not a SEC 1 ECPrivateKey");
+  }
+  const parameters = fields.find((f) => f.idBlock.tagClass === 3 && f.idBlock.tagNumber === 0);
+  if (!(parameters instanceof asn1js.Constructed)) {
+    throw new SmimeError("INVALID_KEY", "EC private key: the curve is not given (ECPrivateKey parameters [0] absent)");
+  }
+  const curve = namedCurve(parameters.valueBlock.value[0]);
+  const curveOid = Object.keys(EC_CURVES).find((oid) => EC_CURVES[oid] === curve)!;
+  const info = new pkijs.PrivateKeyInfo({
+    version: 0,
+    privateKeyAlgorithm: new pkijs.AlgorithmIdentifier({
+      algorithmId: OID.ecPublicKey,
+      algorithmParams: new asn1js.ObjectIdentifier({ value: curveOid }),
+    }),
+    privateKey: new asn1js.OctetString({ valueHex: der }),
+  });
+  return importEcdh(new Uint8Array(info.toSchema().toBER()), curve);
+}
+
+/**
+ * Reads an EC private key for ECDH from a PEM or DER file: PKCS #8 ("PRIVATE KEY"), SEC 1 ("EC PRIVATE
+ * KEY", an "EC PARAMETERS" block beside it is ignored) or encrypted PKCS #8 (needs `password`).
+ */
+export async function readEcPrivateKey(data: Uint8Array, password?: string): Promise<EcPrivateKey> {
+  if (data.length > MAX_KEY_FILE_BYTES)
+    throw new SmimeError("INPUT_TOO_LARGE", `a key file is at most ${MAX_KEY_FILE_BYTES} bytes`);
+  if (isPem(data)) {
+    const blocks = decodePem(textOf(data));
+    const block = blocks.find((b) => /^(EC |ENCRYPTED )?PRIVATE KEY$/.test(b.label));
+    if (block === undefined) {
+      throw new SmimeError(
+        "INVALID_KEY",
+        `no EC private key in the PEM file (found: ${blocks.map((b) => b.label).join(", ") || "nothing"})`,
+      );
+    }
+    if (block.label === "EC PRIVATE KEY") return ecPrivateKeyFromSec1(block.der);
+    if (block.label === "ENCRYPTED PRIVATE KEY") return ecPrivateKeyFromEncryptedPkcs8(block.der, password);
+    return ecPrivateKeyFromPkcs8(block.der);
+  }
+  for (const read of [ecPrivateKeyFromPkcs8, ecPrivateKeyFromSec1]) {
+    try {
+      return await read(data);
+    } catch (error) {
+      if (!(error instanceof SmimeError) || error.code !== "INVALID_KEY") throw error;
+    }
+  }
+  try {
+    return await ecPrivateKeyFromEncryptedPkcs8(data, password);
+  } catch (error) {
+    if (!(error instanceof SmimeError) || error.code !== "INVALID_KEY") throw error;
+    throw new SmimeError("INVALID_KEY", "not an EC private key (PKCS#8, SEC 1 or encrypted PKCS#8, PEM or DER)");
+  }
+}
+
+/** EncryptedPrivateKeyInfo (RFC 5208 section 6) holding an EC key; garbage after decryption is a wrong password. */
+async function ecPrivateKeyFromEncryptedPkcs8(der: Uint8Array, password: string | undefined): Promise<EcPrivateKey> {
+  let encrypted: pkijs.PKCS8ShroudedKeyBag;
+  try {
+    encrypted = new pkijs.PKCS8ShroudedKeyBag({ schema: parseDer(der, "encrypted private key") });
+  } catch (error) {
+    if (error instanceof SmimeError) throw error;
+    throw new SmimeError("INVALID_KEY", "not a PKCS#8 EncryptedPrivateKeyInfo");
+  }
+  if (password === undefined)
+    throw new SmimeError("WRONG_PASSWORD", "the private key is encrypted: a password is needed");
+  const plain = await pbes2Decrypt(
+    encrypted.encryptionAlgorithm,
+    new Uint8Array(encrypted.encryptedData.valueBlock.valueHexView),
+    password,
+  );
+  try {
+    return await ecPrivateKeyFromPkcs8(plain);
+  } catch (error) {
+    if (error instanceof SmimeError && error.code === "INVALID_KEY") {
+      throw new SmimeError("WRONG_PASSWORD", "the password does not decrypt the key (or the file is damaged)");
+    }
+    throw error;
   }
 }

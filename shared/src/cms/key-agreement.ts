@@ -1,0 +1,292 @@
+// KeyAgreeRecipientInfo (RFC 5652 6.2.2) with ephemeral-static ECDH as RFC 5753 (and RFC 8418's
+// layout) defines it for CMS, as OpenSSL, Outlook and Apple Mail write it: the sender makes an
+// ephemeral key, agrees a secret with each recipient's certificate key, derives a key-encryption key
+// (KEK) from it with the ANSI X9.63 KDF, and wraps the content-encryption key (CEK) with AES key wrap
+// (RFC 3394). ECDH and the KDF's hash run in WebCrypto (the crypto core has no elliptic curves); the
+// key wrap runs in the core, which has every AES key size on every host.
+import type { HashAlgorithm } from "@mailseal/core-wasm";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { SmimeError } from "../errors.js";
+import type { EcCurve } from "../pki/certificate.js";
+import { OID } from "../pki/oids.js";
+import type { EcPrivateKey } from "../pki/private-key.js";
+import { explicitTag } from "./algorithms.js";
+
+/** AES key wrap (RFC 3394) from the crypto core (CoreService or its worker proxy). */
+export interface KeyWrapCore {
+  wrapKey(kek: Uint8Array, keyData: Uint8Array): Promise<Uint8Array>;
+  /** DECRYPTION_FAILED (a CryptoError) when the integrity check fails. */
+  unwrapKey(kek: Uint8Array, wrapped: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * The key agreement schemes of RFC 5753 7.1.4 this module runs, with the hash of their X9.63 KDF.
+ * The cofactor variants give the same secret as the standard ones on P-256/384/521 (cofactor 1).
+ * The SHA-224 ones are left out: WebCrypto has no SHA-224. MQV (not ephemeral-static) too.
+ */
+const SCHEMES: readonly { oid: string; hash: HashAlgorithm }[] = [
+  { oid: "1.3.133.16.840.63.0.2", hash: "SHA-1" }, // dhSinglePass-stdDH-sha1kdf-scheme
+  { oid: "1.3.132.1.11.1", hash: "SHA-256" }, // dhSinglePass-stdDH-sha256kdf-scheme
+  { oid: "1.3.132.1.11.2", hash: "SHA-384" }, // dhSinglePass-stdDH-sha384kdf-scheme
+  { oid: "1.3.132.1.11.3", hash: "SHA-512" }, // dhSinglePass-stdDH-sha512kdf-scheme
+  { oid: "1.3.133.16.840.63.0.3", hash: "SHA-1" }, // dhSinglePass-cofactorDH-sha1kdf-scheme
+  { oid: "1.3.132.1.14.1", hash: "SHA-256" }, // dhSinglePass-cofactorDH-sha256kdf-scheme
+  { oid: "1.3.132.1.14.2", hash: "SHA-384" }, // dhSinglePass-cofactorDH-sha384kdf-scheme
+  { oid: "1.3.132.1.14.3", hash: "SHA-512" }, // dhSinglePass-cofactorDH-sha512kdf-scheme
+];
+
+/** Key wrap algorithms (RFC 3565 2.3.2): id-aes128-wrap, id-aes192-wrap, id-aes256-wrap. */
+const KEY_WRAPS: readonly { oid: string; kekLength: number }[] = [
+  { oid: "2.16.840.1.101.3.4.1.5", kekLength: 16 },
+  { oid: "2.16.840.1.101.3.4.1.25", kekLength: 24 },
+  { oid: "2.16.840.1.101.3.4.1.45", kekLength: 32 },
+];
+
+/** What we send per curve: the KDF hash matched to the curve's strength (RFC 5753 8, RFC 8551 2.7), AES-256 wrap. */
+const SENDING: Record<EcCurve, { scheme: string; wrap: string }> = {
+  "P-256": { scheme: "1.3.132.1.11.1", wrap: "2.16.840.1.101.3.4.1.45" },
+  "P-384": { scheme: "1.3.132.1.11.2", wrap: "2.16.840.1.101.3.4.1.45" },
+  "P-521": { scheme: "1.3.132.1.11.3", wrap: "2.16.840.1.101.3.4.1.45" },
+};
+
+/** Bits of the ECDH shared secret Z (the x-coordinate, SEC 1 3.3.1) per curve. */
+const SECRET_BITS: Record<EcCurve, number> = { "P-256": 256, "P-384": 384, "P-521": 528 };
+
+export interface KeyAgreement {
+  hash: HashAlgorithm;
+  /** The key wrap AlgorithmIdentifier exactly as the sender wrote it (it enters the KDF as keyInfo). */
+  wrap: pkijs.AlgorithmIdentifier;
+  kekLength: number;
+}
+
+/** Reads keyEncryptionAlgorithm of a KeyAgreeRecipientInfo: the scheme, its parameters the key wrap (RFC 5753 7.1.4). */
+export function keyAgreementFromAlgorithm(algorithm: pkijs.AlgorithmIdentifier): KeyAgreement {
+  const scheme = SCHEMES.find((s) => s.oid === algorithm.algorithmId);
+  if (scheme === undefined) {
+    throw new SmimeError("UNSUPPORTED_ALGORITHM", `key agreement algorithm ${algorithm.algorithmId} is not supported`);
+  }
+  let wrap: pkijs.AlgorithmIdentifier;
+  try {
+    if (!(algorithm.algorithmParams instanceof asn1js.Sequence)) throw new TypeError("no parameters");
+    wrap = new pkijs.AlgorithmIdentifier({ schema: algorithm.algorithmParams });
+  } catch {
+    throw new SmimeError("MALFORMED_CMS", "key agreement parameters: not a key wrap AlgorithmIdentifier");
+  }
+  const known = KEY_WRAPS.find((w) => w.oid === wrap.algorithmId);
+  if (known === undefined) {
+    throw new SmimeError("UNSUPPORTED_ALGORITHM", `key wrap algorithm ${wrap.algorithmId} is not supported`);
+  }
+  return { hash: scheme.hash, wrap, kekLength: known.kekLength };
+}
+
+/**
+ * DER of ECC-CMS-SharedInfo (RFC 5753 7.2): keyInfo the key wrap algorithm, entityUInfo [0] the ukm
+ * when there is one, suppPubInfo [2] the KEK length in bits as a 32-bit big-endian number.
+ */
+export function eccCmsSharedInfo(
+  wrap: pkijs.AlgorithmIdentifier,
+  ukm: Uint8Array | undefined,
+  kekLength: number,
+): Uint8Array {
+  const bits = new Uint8Array(4);
+  new DataView(bits.buffer).setUint32(0, kekLength * 8);
+  const fields: asn1js.AsnType[] = [wrap.toSchema()];
+  if (ukm !== undefined) fields.push(explicitTag(0, new asn1js.OctetString({ valueHex: ukm })));
+  fields.push(explicitTag(2, new asn1js.OctetString({ valueHex: bits })));
+  return new Uint8Array(new asn1js.Sequence({ value: fields }).toBER());
+}
+
+/**
+ * ANSI X9.63 KDF (SEC 1 3.6.1, as RFC 5753 7.2 uses it): Hash(Z || counter || SharedInfo) for
+ * counter = 1, 2, ... (32-bit big-endian), concatenated and cut to `length` bytes (a KEK: a block or two).
+ */
+export async function x963Kdf(
+  hash: HashAlgorithm,
+  secret: Uint8Array,
+  sharedInfo: Uint8Array,
+  length: number,
+): Promise<Uint8Array> {
+  const input = new Uint8Array(secret.length + 4 + sharedInfo.length);
+  input.set(secret);
+  input.set(sharedInfo, secret.length + 4);
+  const counter = new DataView(input.buffer, secret.length, 4);
+  const out = new Uint8Array(length);
+  for (let offset = 0, i = 1; offset < length; i++) {
+    counter.setUint32(0, i);
+    const block = new Uint8Array(await globalThis.crypto.subtle.digest(hash, input));
+    out.set(block.subarray(0, length - offset), offset);
+    offset += block.length;
+  }
+  input.fill(0);
+  return out;
+}
+
+/** ECDH (SEC 1 3.3.1): the x-coordinate of the shared point. */
+async function sharedSecret(privateKey: CryptoKey, publicKey: CryptoKey, curve: EcCurve): Promise<Uint8Array> {
+  const bits = await globalThis.crypto.subtle.deriveBits(
+    { name: "ECDH", public: publicKey },
+    privateKey,
+    SECRET_BITS[curve],
+  );
+  return new Uint8Array(bits);
+}
+
+async function kek(agreement: KeyAgreement, secret: Uint8Array, ukm: Uint8Array | undefined): Promise<Uint8Array> {
+  const sharedInfo = eccCmsSharedInfo(agreement.wrap, ukm, agreement.kekLength);
+  const key = await x963Kdf(agreement.hash, secret, sharedInfo, agreement.kekLength);
+  secret.fill(0);
+  return key;
+}
+
+const CURVE_OIDS: Record<string, EcCurve> = {
+  [OID.secp256r1]: "P-256",
+  [OID.secp384r1]: "P-384",
+  [OID.secp521r1]: "P-521",
+};
+
+/**
+ * The sender's ephemeral public key: originator must be originatorKey (RFC 5753 3.1.1) with
+ * id-ecPublicKey; its parameters are absent or NULL (the recipient's curve, as OpenSSL writes it) or
+ * that same named curve.
+ */
+async function originatorPublicKey(kari: pkijs.KeyAgreeRecipientInfo, curve: EcCurve): Promise<CryptoKey> {
+  if (kari.originator.variant !== 3) {
+    throw new SmimeError(
+      "UNSUPPORTED_ALGORITHM",
+      "key agreement with the originator's certificate (static-static ECDH) is not supported; RFC 5753 3.1.1 asks for originatorKey",
+    );
+  }
+  const originator = kari.originator.value as pkijs.OriginatorPublicKey;
+  if (originator.algorithm.algorithmId !== OID.ecPublicKey) {
+    throw new SmimeError(
+      "UNSUPPORTED_ALGORITHM",
+      `originator key algorithm ${originator.algorithm.algorithmId} is not id-ecPublicKey`,
+    );
+  }
+  const params = originator.algorithm.algorithmParams as unknown;
+  if (params !== undefined && !(params instanceof asn1js.Null)) {
+    const named = params instanceof asn1js.ObjectIdentifier ? CURVE_OIDS[params.valueBlock.toString()] : undefined;
+    if (named !== curve) {
+      throw new SmimeError("MALFORMED_CMS", `the originator's key is not on the recipient's curve ${curve}`);
+    }
+  }
+  const point = new Uint8Array(originator.publicKey.valueBlock.valueHexView);
+  try {
+    return await globalThis.crypto.subtle.importKey("raw", point, { name: "ECDH", namedCurve: curve }, false, []);
+  } catch {
+    // An off-curve or malformed point: refused before any use of the private key.
+    throw new SmimeError("DECRYPTION_FAILED", `the originator's key is not a point on ${curve}`);
+  }
+}
+
+/**
+ * The CEK of one RecipientEncryptedKey of `kari` (the one addressed to `key`): ECDH with the
+ * originator's ephemeral key, the X9.63 KDF, AES key unwrap. Every cryptographic failure is
+ * DECRYPTION_FAILED, whatever the step.
+ */
+export async function unwrapAgreedKey(
+  kari: pkijs.KeyAgreeRecipientInfo,
+  encryptedKey: Uint8Array,
+  key: EcPrivateKey,
+  cekLength: number,
+  core: KeyWrapCore,
+): Promise<Uint8Array> {
+  const agreement = keyAgreementFromAlgorithm(kari.keyEncryptionAlgorithm);
+  const publicKey = await originatorPublicKey(kari, key.curve);
+  const ukm = kari.ukm === undefined ? undefined : new Uint8Array(kari.ukm.valueBlock.valueHexView);
+  const failed = () => new SmimeError("DECRYPTION_FAILED", "the content-encryption key does not decrypt with this key");
+  let secret: Uint8Array;
+  try {
+    secret = await sharedSecret(key.key, publicKey, key.curve);
+  } catch {
+    throw failed();
+  }
+  const kekBytes = await kek(agreement, secret, ukm);
+  try {
+    const cek = await core.unwrapKey(kekBytes, encryptedKey).catch(() => {
+      throw failed();
+    });
+    if (cek.length !== cekLength) {
+      cek.fill(0);
+      throw new SmimeError(
+        "DECRYPTION_FAILED",
+        `the content-encryption key has ${cek.length} bytes, expected ${cekLength}`,
+      );
+    }
+    return cek;
+  } finally {
+    kekBytes.fill(0);
+  }
+}
+
+/** A recipient of one KeyAgreeRecipientInfo: the SubjectPublicKeyInfo of its certificate and how to name it. */
+export interface AgreementRecipient {
+  spki: Uint8Array;
+  rid: pkijs.IssuerAndSerialNumber;
+}
+
+/**
+ * One KeyAgreeRecipientInfo (version 3, RFC 5652 6.2.2) for every recipient on `curve`, all under a
+ * fresh ephemeral key: each recipient's KEK comes from its own shared secret (RFC 5753 3.1.1), no ukm.
+ */
+export async function keyAgreeRecipientInfo(
+  core: KeyWrapCore,
+  curve: EcCurve,
+  recipients: readonly AgreementRecipient[],
+  cek: Uint8Array,
+): Promise<pkijs.RecipientInfo> {
+  const subtle = globalThis.crypto.subtle;
+  const { scheme, wrap } = SENDING[curve];
+  // Read back through the decoder so that sending and receiving use one table and one keyInfo encoding.
+  const agreement = keyAgreementFromAlgorithm(
+    new pkijs.AlgorithmIdentifier({
+      algorithmId: scheme,
+      algorithmParams: new pkijs.AlgorithmIdentifier({ algorithmId: wrap }).toSchema(),
+    }),
+  );
+  const ephemeral = (await subtle.generateKey({ name: "ECDH", namedCurve: curve }, false, [
+    "deriveBits",
+  ])) as CryptoKeyPair;
+  const encryptedKeys: pkijs.RecipientEncryptedKey[] = [];
+  for (const recipient of recipients) {
+    let publicKey: CryptoKey;
+    try {
+      publicKey = await subtle.importKey(
+        "spki",
+        new Uint8Array(recipient.spki),
+        { name: "ECDH", namedCurve: curve },
+        false,
+        [],
+      );
+    } catch {
+      throw new SmimeError("UNSUPPORTED_ALGORITHM", `the recipient's certificate does not hold a usable ${curve} key`);
+    }
+    const kekBytes = await kek(agreement, await sharedSecret(ephemeral.privateKey, publicKey, curve), undefined);
+    const wrapped = await core.wrapKey(kekBytes, cek).finally(() => kekBytes.fill(0));
+    encryptedKeys.push(
+      new pkijs.RecipientEncryptedKey({
+        rid: new pkijs.KeyAgreeRecipientIdentifier({ variant: 1, value: recipient.rid }),
+        encryptedKey: new asn1js.OctetString({ valueHex: wrapped }),
+      }),
+    );
+  }
+  const point = new Uint8Array(await subtle.exportKey("raw", ephemeral.publicKey)); // uncompressed (SEC 1 2.3.3)
+  const value = new pkijs.KeyAgreeRecipientInfo({
+    version: 3,
+    originator: new pkijs.OriginatorIdentifierOrKey({
+      variant: 3,
+      // RFC 5753 7.1.2 / RFC 5480 2.1.1: the curve is the recipient's; parameters left out as OpenSSL does.
+      value: new pkijs.OriginatorPublicKey({
+        algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecPublicKey }),
+        publicKey: new asn1js.BitString({ valueHex: point }),
+      }),
+    }),
+    keyEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({
+      algorithmId: scheme,
+      algorithmParams: agreement.wrap.toSchema(),
+    }),
+    recipientEncryptedKeys: new pkijs.RecipientEncryptedKeys({ encryptedKeys }),
+  });
+  return new pkijs.RecipientInfo({ variant: 2, value });
+}
