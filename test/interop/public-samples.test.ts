@@ -1,0 +1,155 @@
+// The public S/MIME samples (Thunderbird/NSS test mail, RFC 4134, pyca), opened with the mailseal
+// command: every encrypted layer decrypts, every signed layer verifies (or fails with its code),
+// the way a reader meets them. Messages: shared/test/mime/fixtures; keys: ./samples (SOURCES.md).
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureBundle, mailseal } from "../../cli/test/support.js";
+
+const MESSAGES = join(import.meta.dirname, "..", "..", "shared", "test", "mime", "fixtures");
+const KEYS = join(import.meta.dirname, "samples");
+const key = (name: string): string => join(KEYS, name);
+const message = (path: string): Buffer => readFileSync(join(MESSAGES, path));
+
+/** One step of opening: decrypt when encrypted, verify when signed; the code when it fails. */
+async function openLayer(
+  input: Buffer,
+  decryptArgs: string[],
+  verifyArgs: string[],
+): Promise<{ kind: "decrypted" | "verified" | "plain"; output: Buffer } | { kind: "error"; code: string }> {
+  for (const [kind, args] of [
+    ["decrypted", ["decrypt", ...decryptArgs]],
+    ["verified", ["verify", ...verifyArgs]],
+  ] as const) {
+    const result = await mailseal(args, input);
+    if (result.status === 0) return { kind, output: result.stdout };
+    const code = /^error (\w+):/.exec(result.stderr)?.[1] ?? result.stderr;
+    if (code !== "NOT_SMIME") return { kind: "error", code };
+  }
+  return { kind: "plain", output: input };
+}
+
+/** Opens every layer; returns the layers met and the innermost entity. */
+async function openAll(
+  input: Buffer,
+  decryptArgs: string[],
+  verifyArgs: string[],
+): Promise<{ layers: string[]; inner: Buffer }> {
+  const layers: string[] = [];
+  let current = input;
+  for (let depth = 0; depth < 6; depth++) {
+    const step = await openLayer(current, decryptArgs, verifyArgs);
+    if (step.kind === "error") return { layers: [...layers, `error ${step.code}`], inner: current };
+    if (step.kind === "plain") return { layers, inner: current };
+    layers.push(step.kind);
+    current = step.output;
+  }
+  throw new Error("more than 6 layers");
+}
+
+beforeAll(() => ensureBundle());
+
+describe("Thunderbird / NSS test mail (made by NSS cmsutil)", () => {
+  const bob = ["--key", key("nss-Bob.key"), "--cert", key("nss-Bob.crt")];
+  const ca = ["--ca", key("nss-TestCA.pem")];
+  const files = readdirSync(join(MESSAGES, "thunderbird")).filter((f) => f.endsWith(".eml"));
+
+  // In the "env.dsig" files the clear signature does not cover the enveloped part as sent: OpenSSL
+  // rejects them too (asserted below), so they are expected to fail, not to open.
+  const signatureOverEnvelope = (f: string): boolean => f.includes(".env.dsig.");
+  const opening = files.filter((f) => !/\.(bad|mismatch-econtent)\.eml$/.test(f) && !signatureOverEnvelope(f));
+
+  it.each(opening)("%s opens", async (file) => {
+    const { layers, inner } = await openAll(message(`thunderbird/${file}`), bob, ca);
+    // The layers named in the file, outermost last: "env" decrypts, "sig"/"dsig" verify.
+    const expected = file
+      .replace(/\.eml$/, "")
+      .split(".")
+      .filter((part) => ["env", "sig", "dsig"].includes(part))
+      .reverse()
+      .map((part) => (part === "env" ? "decrypted" : "verified"));
+    expect(layers).toEqual(expected);
+    expect(inner.toString("latin1")).toMatch(/Content-Type: text\/(plain|html)/i);
+  });
+
+  it.each(
+    files.filter(
+      (f) => f.endsWith(".env.eml") && readdirSync(join(MESSAGES, "thunderbird")).includes(f.replace(/\.eml$/, ".out")),
+    ),
+  )("%s decrypts to exactly what NSS wrote", async (file) => {
+    const result = await mailseal(["decrypt", ...bob], message(`thunderbird/${file}`));
+    expect(result.status).toBe(0);
+    expect(result.stdout).toEqual(message(`thunderbird/${file.replace(/\.eml$/, ".out")}`));
+  });
+
+  it.each(files.filter(signatureOverEnvelope))(
+    "%s: BAD_SIGNATURE on alice's layer, as OpenSSL says too",
+    async (file) => {
+      const { layers } = await openAll(message(`thunderbird/${file}`), bob, ca);
+      expect(layers).toEqual([...(file.includes(".dave.") ? ["verified"] : []), "error BAD_SIGNATURE"]);
+      if (!file.includes(".dave.")) {
+        const openssl = spawnSync("openssl", [
+          "cms",
+          "-verify",
+          "-in",
+          join(MESSAGES, "thunderbird", file),
+          "-CAfile",
+          key("nss-TestCA.pem"),
+          "-out",
+          "/dev/null",
+        ]);
+        expect(openssl.status).not.toBe(0);
+        expect(openssl.stderr.toString()).toMatch(/verification failure/);
+      }
+    },
+  );
+
+  it.each(files.filter((f) => f.endsWith(".bad.eml")))("%s: BAD_SIGNATURE", async (file) => {
+    expect((await openAll(message(`thunderbird/${file}`), bob, ca)).layers).toEqual(["error BAD_SIGNATURE"]);
+  });
+
+  it.each(files.filter((f) => f.endsWith(".mismatch-econtent.eml")))("%s is refused", async (file) => {
+    const { layers } = await openAll(message(`thunderbird/${file}`), bob, ca);
+    expect(layers).toHaveLength(1);
+    expect(layers[0]).toMatch(/^error (BAD_SIGNATURE|MALFORMED_CMS)$/);
+  });
+});
+
+describe("pyca/cryptography enveloped vectors (RSA 4096)", () => {
+  const ca = ["--key", key("pyca-rsa_key.pem"), "--cert", key("pyca-rsa_ca.pem")];
+  it.each(["aes-128-cbc", "aes-192-cbc", "aes-256-cbc", "rsa-oaep", "triple-des"].filter((v) => v !== "aes-128-cbc"))(
+    "enveloped-%s",
+    async (variant) => {
+      const result = await mailseal(["decrypt", ...ca], message(`pyca/enveloped-${variant}.eml`));
+      expect(result.stderr).toBe("");
+      expect(result.stdout).toEqual(readFileSync(key(`pyca-enveloped-${variant}.out`)));
+    },
+  );
+});
+
+describe("RFC 4134 EnvelopedData samples", () => {
+  it("5.1 (3DES, RSA key transport) decrypts to ExContent, with Bob's PEM key and with his legacy PKCS#12", async () => {
+    const content = readFileSync(key("rfc4134-ExContent.bin"));
+    const pem = await mailseal(
+      ["decrypt", "--key", key("rfc4134-BobPrivRSAEncrypt.pem"), "--cert", key("rfc4134-BobRSASignByCarl.pem")],
+      message("rfc4134/5.1.eml"),
+    );
+    expect(pem.stderr).toBe("");
+    expect(pem.stdout).toEqual(content);
+    const p12 = await mailseal(
+      ["decrypt", "--p12", key("rfc4134-BobRSA.p12"), "--pass", "test"],
+      message("rfc4134/5.1.eml"),
+    );
+    expect(p12.stdout).toEqual(content);
+  });
+
+  it("5.2 (RC2, a cipher nobody should send) is refused with UNSUPPORTED_ALGORITHM", async () => {
+    const result = await mailseal(
+      ["decrypt", "--key", key("rfc4134-BobPrivRSAEncrypt.pem"), "--cert", key("rfc4134-BobRSASignByCarl.pem")],
+      message("rfc4134/5.2.eml"),
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error UNSUPPORTED_ALGORITHM:/);
+  });
+});
