@@ -5,11 +5,12 @@ set -euo pipefail
 
 # package -> why the tests need it
 packages=(
-  chromium     # browser suite: the core in a real Web Worker (test/browser)
+  chromium       # browser suite: the core in a real Web Worker (test/browser)
   openssl        # interop and key fixtures: `openssl cms`, the test PKI (test/interop/peers)
   libnss3-tools  # interop: NSS `cmsutil`, `certutil`, `pk12util` (the CMS library Thunderbird uses)
   gpgsm          # interop: GnuPG's S/MIME tool
   gpg-agent      # interop: gpgsm keeps private keys in the agent; also `gpg-protect-tool` for PKCS#12 import
+  time           # the CLI memory test reads peak RSS from `/usr/bin/time -f %M`
 )
 
 missing=()

@@ -1,0 +1,150 @@
+// Hostile and broken input through the mailseal command: each case ends with exit 1, its stable
+// `error CODE`, no output file, and quickly (the limits keep time and memory bounded).
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBundle, mailseal } from "../../cli/test/support.js";
+import { sampleEntity } from "./peers/fixture.js";
+import { testPki, type TestPki } from "./peers/pki.js";
+import { releaseAll, tempDir } from "./peers/run.js";
+
+let pki: TestPki;
+let dir: string;
+const OUTER = "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: hostile\r\n";
+const message = Buffer.concat([Buffer.from(`${OUTER}MIME-Version: 1.0\r\n`), sampleEntity(300)]);
+
+/** An application/pkcs7-mime message around `der`, as a mail client would carry it. */
+function wrap(der: Uint8Array): Buffer {
+  const body = (
+    Buffer.from(der)
+      .toString("base64")
+      .match(/.{1,76}/g) ?? []
+  ).join("\r\n");
+  return Buffer.from(
+    `${OUTER}MIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n` +
+      `Content-Transfer-Encoding: base64\r\n\r\n${body}\r\n`,
+  );
+}
+
+/** The DER inside an application/pkcs7-mime message. */
+function unwrap(smime: Buffer): Buffer {
+  const text = smime.toString("latin1");
+  return Buffer.from(text.slice(text.indexOf("\r\n\r\n") + 4), "base64");
+}
+
+async function encrypted(cipher: string): Promise<Buffer> {
+  const result = await mailseal(["encrypt", "--recipient", pki.bob.certPath, "--cipher", cipher], message);
+  expect(result.status).toBe(0);
+  return unwrap(result.stdout);
+}
+
+/** Runs `mailseal decrypt --out` (or verify) on `input`; checks exit 1, the code, and no output file. */
+async function refused(input: Uint8Array, command: "decrypt" | "verify" = "decrypt"): Promise<string> {
+  const out = join(dir, `out-${Math.random().toString(36).slice(2)}.eml`);
+  const args =
+    command === "decrypt"
+      ? ["decrypt", "--key", pki.bob.keyPath, "--cert", pki.bob.certPath, "--out", out]
+      : ["verify", "--ca", pki.ca.certPath, "--out", out];
+  const started = performance.now();
+  const result = await mailseal(args, input);
+  const seconds = (performance.now() - started) / 1000;
+  expect(result.status, result.stderr).toBe(1);
+  expect(result.stdout).toHaveLength(0);
+  expect(existsSync(out), "no output file after a failure").toBe(false);
+  expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace for a user error
+  expect(seconds, "fails fast").toBeLessThan(20);
+  return /^error (\w+): /.exec(result.stderr)?.[1] ?? result.stderr;
+}
+
+beforeAll(async () => {
+  ensureBundle();
+  pki = await testPki();
+  dir = tempDir("hostile");
+}, 120_000);
+
+afterAll(() => releaseAll());
+
+describe("hostile input to mailseal decrypt and verify", () => {
+  it("a tampered GCM tag: AUTH_TAG_MISMATCH", async () => {
+    const der = await encrypted("aes-256-gcm");
+    der[der.length - 10]! ^= 1; // inside the mac, before the closing end-of-contents octets
+    expect(await refused(wrap(der))).toBe("AUTH_TAG_MISMATCH");
+  });
+
+  it("tampered GCM ciphertext: AUTH_TAG_MISMATCH, and none of the plaintext is released", async () => {
+    const der = await encrypted("aes-128-gcm");
+    der[Math.floor(der.length * 0.8)]! ^= 1;
+    expect(await refused(wrap(der))).toBe("AUTH_TAG_MISMATCH");
+  });
+
+  it("a bad CBC padding: DECRYPTION_FAILED", async () => {
+    const der = await encrypted("aes-256-cbc");
+    der[der.length - 11]! ^= 0x5a; // the last ciphertext byte (five end-of-contents pairs follow)
+    expect(await refused(wrap(der))).toBe("DECRYPTION_FAILED");
+  });
+
+  it("a message for another recipient: NO_MATCHING_RECIPIENT", async () => {
+    const result = await mailseal(["encrypt", "--recipient", pki.alice.certPath], message);
+    expect(await refused(result.stdout)).toBe("NO_MATCHING_RECIPIENT");
+  });
+
+  it("truncation at several points: TRUNCATED or MALFORMED_CMS", async () => {
+    const der = await encrypted("aes-256-gcm");
+    for (const fraction of [0.01, 0.1, 0.5, 0.9, 0.999]) {
+      const code = await refused(wrap(der.subarray(0, Math.floor(der.length * fraction))));
+      expect(["TRUNCATED", "MALFORMED_CMS"], `cut at ${fraction}`).toContain(code);
+    }
+  });
+
+  it("garbage: random bytes as a message, random bytes as the CMS body", async () => {
+    expect(["NOT_SMIME", "MALFORMED_MIME"]).toContain(await refused(randomBytes(5000)));
+    expect(await refused(wrap(Buffer.concat([Buffer.from([0x30, 0x80]), randomBytes(3000)])))).toMatch(
+      /^(MALFORMED_CMS|TRUNCATED)$/,
+    );
+  });
+
+  it("empty and 1-byte files", async () => {
+    for (const input of [Buffer.alloc(0), Buffer.from("x")]) {
+      expect(["NOT_SMIME", "MALFORMED_MIME"]).toContain(await refused(input));
+      expect(["NOT_SMIME", "MALFORMED_MIME"]).toContain(await refused(input, "verify"));
+    }
+  });
+
+  it("a nesting bomb: 100000 nested indefinite-length SEQUENCEs where RecipientInfos belong: NESTING_TOO_DEEP", async () => {
+    // ContentInfo { id-envelopedData, [0] EnvelopedData { version 0, RecipientInfos SET { 30 80 30 80 ... } } }
+    const head = Buffer.from("308006092a864886f70d010703a0803080020100318030", "hex");
+    const bomb = Buffer.alloc(200_000);
+    for (let i = 0; i < bomb.length; i += 2) bomb.set([0x80, 0x30], i);
+    expect(await refused(wrap(Buffer.concat([head, bomb])))).toBe("NESTING_TOO_DEEP");
+    // Nested where the structure allows no nesting at all: refused at once as malformed.
+    const flat = Buffer.alloc(200_000);
+    for (let i = 0; i < flat.length; i += 2) flat.set([0x30, 0x80], i);
+    expect(await refused(wrap(flat))).toBe("MALFORMED_CMS");
+  });
+
+  it("a 2^64 length field: MALFORMED_CMS after a few bytes", async () => {
+    const huge = Buffer.from([0x30, 0x89, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0x06, 0x09]);
+    expect(await refused(wrap(huge))).toBe("MALFORMED_CMS");
+    expect(await refused(wrap(huge), "verify")).toMatch(/^(MALFORMED_CMS|NOT_SMIME)$/);
+  });
+
+  it("a signed message with its content altered: BAD_SIGNATURE, no output", async () => {
+    const signed = await mailseal(["sign", "--key", pki.alice.keyPath, "--cert", pki.alice.certPath], message);
+    expect(signed.status).toBe(0);
+    const altered = Buffer.from(signed.stdout.toString("latin1").replace("line 10:", "line 11:"), "latin1");
+    expect(await refused(altered, "verify")).toBe("BAD_SIGNATURE");
+  });
+
+  it("a key file that is not a key: INVALID_KEY", async () => {
+    const out = join(dir, "never.eml");
+    const result = await mailseal(
+      ["decrypt", "--key", pki.bob.certPath, "--cert", pki.bob.certPath, "--out", out],
+      message,
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error INVALID_KEY: /);
+    expect(existsSync(out)).toBe(false);
+    expect(readFileSync(pki.bob.certPath).length).toBeGreaterThan(0);
+  });
+});
