@@ -10,8 +10,10 @@ import {
   readCertificates,
   readPkcs12,
   type Pkcs12Core,
+  readEcPrivateKey,
   readPrivateKey,
   type Certificate,
+  type EcPrivateKey,
 } from "@mailseal/shared";
 import { CliError } from "./cli-error.js";
 
@@ -71,8 +73,36 @@ export function certifiesKey(certificate: Certificate, key: RsaPrivateKey): bool
   return same(certificate.publicKey.key.n, key.n) && same(certificate.publicKey.key.e, key.e);
 }
 
+/** Whether `certificate` carries the public point of the EC `key` (compared as JWK coordinates). */
+export async function certifiesEcKey(certificate: Certificate, key: EcPrivateKey): Promise<boolean> {
+  if (certificate.publicKey.kind !== "ec" || certificate.publicKey.curve !== key.curve) return false;
+  const algorithm = { name: "ECDH", namedCurve: key.curve };
+  const spki = new Uint8Array(certificate.publicKey.spki);
+  const publicKey = await globalThis.crypto.subtle.importKey("spki", spki, algorithm, true, []).catch(() => undefined);
+  if (publicKey === undefined) return false;
+  const { x, y } = await globalThis.crypto.subtle.exportKey("jwk", publicKey);
+  return x === key.publicJwk.x && y === key.publicJwk.y;
+}
+
+/** A decryption key: RSA (key transport) or EC (key agreement, RFC 5753). */
+export type DecryptionKey = { kind: "rsa"; key: RsaPrivateKey } | { kind: "ec"; key: EcPrivateKey };
+
+/** An RSA key from any supported form, else an EC key (the reader says which it is not). */
+async function readDecryptionKey(data: Uint8Array, password: string | undefined): Promise<DecryptionKey> {
+  try {
+    return { kind: "rsa", key: await readPrivateKey(data, password) };
+  } catch (error) {
+    if (!(error instanceof SmimeError) || error.code !== "UNSUPPORTED_ALGORITHM") throw error;
+    return { kind: "ec", key: await readEcPrivateKey(data, password) };
+  }
+}
+
+async function certifies(certificate: Certificate, key: DecryptionKey): Promise<boolean> {
+  return key.kind === "rsa" ? certifiesKey(certificate, key.key) : certifiesEcKey(certificate, key.key);
+}
+
 export interface KeyWithCertificates {
-  key: RsaPrivateKey;
+  key: DecryptionKey;
   /** Every given certificate of this key (a renewed certificate may keep the key): each can match a recipient. */
   certificates: Certificate[];
 }
@@ -89,7 +119,7 @@ export async function keyFromFiles(
   password: string | undefined,
 ): Promise<KeyWithCertificates> {
   const keyFile = await readSmallFile(keyPath, MAX_KEY_FILE_BYTES, "key");
-  const key = await readPrivateKey(keyFile, password);
+  const key = await readDecryptionKey(keyFile, password);
   let candidates: Certificate[];
   if (certPath !== undefined) {
     candidates = await certificatesIn(certPath, "certificate");
@@ -103,7 +133,8 @@ export async function keyFromFiles(
       );
     }
   }
-  const certificates = candidates.filter((c) => certifiesKey(c, key));
+  const certificates: Certificate[] = [];
+  for (const candidate of candidates) if (await certifies(candidate, key)) certificates.push(candidate);
   if (certificates.length === 0) {
     throw new SmimeError("INVALID_KEY", `no certificate in ${certPath ?? keyPath} belongs to the key in ${keyPath}`);
   }
@@ -118,5 +149,5 @@ export async function keyFromPkcs12(path: string, password: string, core: Pkcs12
   if (certificates.length === 0) {
     throw new SmimeError("INVALID_KEY", `the PKCS#12 file ${path} holds no certificate for its key`);
   }
-  return { key: contents.privateKey, certificates };
+  return { key: { kind: "rsa", key: contents.privateKey }, certificates };
 }

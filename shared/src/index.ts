@@ -11,7 +11,7 @@ registerErrorClass("SmimeError", (code, message) => new SmimeError(code as Smime
 
 export { decodePem, isPem, type PemBlock } from "./pki/pem.js";
 export { readPkcs12, type Pkcs12Contents, type Pkcs12Core } from "./pki/pkcs12.js";
-export { readPrivateKey } from "./pki/private-key.js";
+export { readEcPrivateKey, readPrivateKey, type EcPrivateKey } from "./pki/private-key.js";
 export {
   hasEmailAddress,
   matchesIssuerAndSerial,

@@ -14,6 +14,7 @@ import { peers, sampleEntity, type Peers } from "./peers/fixture.js";
 import { opensslDecrypt, opensslEncrypt, type ContentCipher as OpensslCipher } from "./peers/openssl.js";
 import type { Identity } from "./peers/pki.js";
 import { releaseAll } from "./peers/run.js";
+import { ensureBundle, mailseal } from "../../cli/test/support.js";
 
 let world: Peers;
 let core: CoreService;
@@ -102,5 +103,31 @@ describe("mailseal encrypts to an EC P-256 certificate, peers decrypt", () => {
     );
     const mixed = await ourEncrypt("aes-256-cbc", [ec, world.pki.bob]);
     expect(await world.gpgsm.decrypt(mixed, world.pki.bob)).toEqual(content);
+  });
+});
+
+describe("the mailseal command with EC keys", () => {
+  const OUTER = "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: ecdh\r\n";
+  const message = Buffer.concat([Buffer.from(`${OUTER}MIME-Version: 1.0\r\n`), content]);
+
+  beforeAll(() => ensureBundle());
+
+  it("decrypts openssl's S/MIME to an EC P-256 certificate with the EC key", async () => {
+    const smime = await opensslEncrypt(content, [ec], { cipher: "aes-256-gcm", form: "smime" });
+    const result = await mailseal(["decrypt", "--key", ec.keyPath, "--cert", ec.certPath], smime);
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toEqual(content);
+  });
+
+  it("encrypts to an EC certificate (key agreement) for openssl to read", async () => {
+    const result = await mailseal(["encrypt", "--recipient", ec.certPath], message);
+    expect(result.status).toBe(0);
+    expect(await opensslDecrypt(result.stdout, ec, "smime")).toEqual(content);
+  });
+
+  it("refuses an EC key with a certificate that is not its own: INVALID_KEY", async () => {
+    const result = await mailseal(["decrypt", "--key", ec.keyPath, "--cert", world.pki.bob.certPath], message);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error INVALID_KEY: /);
   });
 });

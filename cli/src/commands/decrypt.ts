@@ -27,14 +27,17 @@ export async function decryptCommand(args: string[], core: CoreService): Promise
     values.p12 !== undefined
       ? await keyFromPkcs12(values.p12, values.pass!, core)
       : await keyFromFiles(values.key!, values.cert, values.pass);
-  const privateKey = await core.loadRsaPrivateKey(key);
+  const privateKey = key.kind === "rsa" ? await core.loadRsaPrivateKey(key.key) : undefined;
   try {
-    const keys: RecipientKey[] = certificates.map((certificate) => ({ certificate, privateKey }));
+    // RSA keys live in the core (loaded once, wiped on dispose); EC keys are WebCrypto keys (RFC 5753).
+    const keys: RecipientKey[] = certificates.map((certificate) =>
+      key.kind === "rsa" ? { certificate, privateKey: privateKey! } : { kind: "ec", certificate, privateKey: key.key },
+    );
     await withInputOutput({ in: values.in, out: values.out, holdBack: true, mode: 0o600 }, async (input, output) => {
       await decryptMessage(input.source, keys, core, (chunk) => output.write(chunk));
     });
   } finally {
-    privateKey.dispose();
+    privateKey?.dispose();
   }
   return undefined;
 }

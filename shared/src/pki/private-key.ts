@@ -148,6 +148,8 @@ export async function readPrivateKey(data: Uint8Array, password?: string): Promi
 export interface EcPrivateKey {
   readonly curve: EcCurve;
   readonly key: CryptoKey;
+  /** The public point as JWK coordinates (RFC 7518 6.2.1), to match the key with its certificate. */
+  readonly publicJwk: { readonly x: string; readonly y: string };
 }
 
 /** Named curves (RFC 5480 2.1.1.1) WebCrypto knows. */
@@ -171,14 +173,13 @@ function namedCurve(parameters: unknown): EcCurve {
 
 async function importEcdh(pkcs8: Uint8Array, curve: EcCurve): Promise<EcPrivateKey> {
   try {
-    const key = await globalThis.crypto.subtle.importKey(
-      "pkcs8",
-      new Uint8Array(pkcs8),
-      { name: "ECDH", namedCurve: curve },
-      false,
-      ["deriveBits"],
-    );
-    return { curve, key };
+    const subtle = globalThis.crypto.subtle;
+    const algorithm = { name: "ECDH", namedCurve: curve };
+    // Imported twice: once to read the public point (then dropped), once non-extractable for use.
+    const readable = await subtle.importKey("pkcs8", new Uint8Array(pkcs8), algorithm, true, ["deriveBits"]);
+    const { x, y } = await subtle.exportKey("jwk", readable);
+    const key = await subtle.importKey("pkcs8", new Uint8Array(pkcs8), algorithm, false, ["deriveBits"]);
+    return { curve, key, publicJwk: { x: x!, y: y! } };
   } catch {
     throw new SmimeError("INVALID_KEY", `not a valid ${curve} private key`);
   }
