@@ -6,7 +6,7 @@ import * as pkijs from "pkijs";
 import { SmimeError } from "../errors.js";
 import { OID } from "./oids.js";
 import { pbes2Decrypt, MAX_PBKDF2_ITERATIONS } from "./pbes2.js";
-import { pkcs8AfterPassword, rsaPrivateKeyFromPkcs8 } from "./private-key.js";
+import { afterPassword, rsaPrivateKeyFromPkcs8 } from "./private-key.js";
 
 export interface Pkcs12Contents {
   privateKey: RsaPrivateKey;
@@ -246,9 +246,8 @@ export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs1
       } else {
         const shrouded = bag.bagValue as pkijs.PKCS8ShroudedKeyBag;
         const algorithm = shrouded.encryptionAlgorithm;
-        privateKey = pkcs8AfterPassword(
-          await passwordDecrypt(algorithm, octets(shrouded.encryptedData, "shrouded key"), password, core),
-        );
+        const plain = await passwordDecrypt(algorithm, octets(shrouded.encryptedData, "shrouded key"), password, core);
+        privateKey = await afterPassword(() => rsaPrivateKeyFromPkcs8(plain));
       }
       keyId = localKeyId(bag);
     } else if (bag.bagId === OID.certBag) {

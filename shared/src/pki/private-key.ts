@@ -71,11 +71,16 @@ export function rsaPrivateKeyFromPkcs8(der: Uint8Array): RsaPrivateKey {
   return rsaPrivateKeyFromPkcs1(new Uint8Array(info.privateKey.valueBlock.valueHexView));
 }
 
-/** EncryptedPrivateKeyInfo (RFC 5208 section 6) decrypted with `password`, then read as PKCS #8. */
-export async function rsaPrivateKeyFromEncryptedPkcs8(
+/**
+ * EncryptedPrivateKeyInfo (RFC 5208 section 6) decrypted with `password` and read by `read`. A wrong
+ * password still passes the CBC padding check about once in 256 tries and leaves garbage: when `read`
+ * then finds no key, that is a wrong password too, not a broken key.
+ */
+async function fromEncryptedPkcs8<T>(
   der: Uint8Array,
   password: string | undefined,
-): Promise<RsaPrivateKey> {
+  read: (pkcs8: Uint8Array) => T | Promise<T>,
+): Promise<T> {
   let encrypted: pkijs.PKCS8ShroudedKeyBag;
   try {
     // PKCS8ShroudedKeyBag is exactly EncryptedPrivateKeyInfo (RFC 7292 4.2.2).
@@ -91,22 +96,24 @@ export async function rsaPrivateKeyFromEncryptedPkcs8(
     new Uint8Array(encrypted.encryptedData.valueBlock.valueHexView),
     password,
   );
-  return pkcs8AfterPassword(plain);
+  return afterPassword(() => read(plain));
 }
 
-/**
- * Reads the PKCS #8 that a password decrypted. A wrong password still passes the CBC padding check
- * about once in 256 tries and leaves garbage: that is a wrong password too, not a broken key.
- */
-export function pkcs8AfterPassword(plain: Uint8Array): RsaPrivateKey {
+/** Runs a read of password-decrypted bytes; "no key there" means the password was wrong. */
+export async function afterPassword<T>(read: () => T | Promise<T>): Promise<T> {
   try {
-    return rsaPrivateKeyFromPkcs8(plain);
+    return await read();
   } catch (error) {
     if (error instanceof SmimeError && error.code === "INVALID_KEY") {
       throw new SmimeError("WRONG_PASSWORD", "the password does not decrypt the key (or the file is damaged)");
     }
     throw error;
   }
+}
+
+/** EncryptedPrivateKeyInfo holding an RSA key. */
+export function rsaPrivateKeyFromEncryptedPkcs8(der: Uint8Array, password: string | undefined): Promise<RsaPrivateKey> {
+  return fromEncryptedPkcs8(der, password, rsaPrivateKeyFromPkcs8);
 }
 
 /**
@@ -270,28 +277,7 @@ export async function readEcPrivateKey(data: Uint8Array, password?: string): Pro
   }
 }
 
-/** EncryptedPrivateKeyInfo (RFC 5208 section 6) holding an EC key; garbage after decryption is a wrong password. */
-async function ecPrivateKeyFromEncryptedPkcs8(der: Uint8Array, password: string | undefined): Promise<EcPrivateKey> {
-  let encrypted: pkijs.PKCS8ShroudedKeyBag;
-  try {
-    encrypted = new pkijs.PKCS8ShroudedKeyBag({ schema: parseDer(der, "encrypted private key") });
-  } catch (error) {
-    if (error instanceof SmimeError) throw error;
-    throw new SmimeError("INVALID_KEY", "not a PKCS#8 EncryptedPrivateKeyInfo");
-  }
-  if (password === undefined)
-    throw new SmimeError("WRONG_PASSWORD", "the private key is encrypted: a password is needed");
-  const plain = await pbes2Decrypt(
-    encrypted.encryptionAlgorithm,
-    new Uint8Array(encrypted.encryptedData.valueBlock.valueHexView),
-    password,
-  );
-  try {
-    return await ecPrivateKeyFromPkcs8(plain);
-  } catch (error) {
-    if (error instanceof SmimeError && error.code === "INVALID_KEY") {
-      throw new SmimeError("WRONG_PASSWORD", "the password does not decrypt the key (or the file is damaged)");
-    }
-    throw error;
-  }
+/** EncryptedPrivateKeyInfo holding an EC key. */
+function ecPrivateKeyFromEncryptedPkcs8(der: Uint8Array, password: string | undefined): Promise<EcPrivateKey> {
+  return fromEncryptedPkcs8(der, password, ecPrivateKeyFromPkcs8);
 }
