@@ -10,6 +10,8 @@ import { ensureBundle, mailseal } from "../../cli/test/support.js";
 const MESSAGES = join(import.meta.dirname, "..", "..", "shared", "test", "mime", "fixtures");
 const KEYS = join(import.meta.dirname, "samples");
 const key = (name: string): string => join(KEYS, name);
+/** The NSS test CA, kept with the certificate fixtures. */
+const NSS_CA = join(import.meta.dirname, "..", "..", "shared", "test", "pki", "fixtures", "nss-TestCA-rsa.pem");
 const message = (path: string): Buffer => readFileSync(join(MESSAGES, path));
 
 /** One step of opening: decrypt when encrypted, verify when signed; the code when it fails. */
@@ -52,7 +54,7 @@ beforeAll(() => ensureBundle());
 
 describe("Thunderbird / NSS test mail (made by NSS cmsutil)", () => {
   const bob = ["--key", key("nss-Bob.key"), "--cert", key("nss-Bob.crt")];
-  const ca = ["--ca", key("nss-TestCA.pem")];
+  const ca = ["--ca", NSS_CA];
   const files = readdirSync(join(MESSAGES, "thunderbird")).filter((f) => f.endsWith(".eml"));
 
   // In the "env.dsig" files the clear signature does not cover the enveloped part as sent: OpenSSL
@@ -95,7 +97,7 @@ describe("Thunderbird / NSS test mail (made by NSS cmsutil)", () => {
           "-in",
           join(MESSAGES, "thunderbird", file),
           "-CAfile",
-          key("nss-TestCA.pem"),
+          NSS_CA,
           "-out",
           "/dev/null",
         ]);

@@ -17,7 +17,8 @@ import {
 import { bytes, chunked, collect, cutsArbitrary, latin1, smimeError } from "../mime/support.js";
 import { EXT, TestCa } from "../pki/test-ca.js";
 
-const FIXTURES = join(import.meta.dirname, "fixtures");
+// The public samples: messages in ../mime/fixtures, the NSS test CA in ../pki/fixtures (SOURCES.md in each).
+const FIXTURES = join(import.meta.dirname, "..", "mime", "fixtures");
 const ca = new TestCa();
 let core: CoreService;
 let root: Certificate;
@@ -212,7 +213,9 @@ describe("public samples", () => {
   const nssTime = new Date("2026-06-01T00:00:00Z"); // inside the certificates' validity (2026-01-26 .. 2031)
   let testCa: Certificate;
   beforeAll(() => {
-    testCa = readCertificates(fixture("thunderbird/TestCA.pem"))[0]!;
+    testCa = readCertificates(
+      new Uint8Array(readFileSync(join(import.meta.dirname, "..", "pki", "fixtures", "nss-TestCA-rsa.pem"))),
+    )[0]!;
   });
 
   it.each(["SHA1", "SHA256", "SHA384", "SHA512"])("Thunderbird/NSS clear-signed and opaque %s", async (hash) => {
