@@ -33,7 +33,6 @@ import {
 import { instantiateCore, type WasmCore } from "../wasm/instance.js";
 import type {
   AesPath,
-  CipherName,
   CipherParams,
   CoreInfo,
   CoreOptions,
@@ -347,5 +346,3 @@ function checkCipherParams(params: CipherParams): CipherSpec {
   }
   return spec;
 }
-
-export type { CipherName };
