@@ -27,3 +27,11 @@ export function oneOf<V extends string>(value: string, allowed: readonly V[], op
   }
   return value as V;
 }
+
+/**
+ * The password for an encrypted key or PKCS#12 file: --pass, else MAILSEAL_PASSWORD from the
+ * environment, which other users cannot read from the process list as they can a command line.
+ */
+export function passwordOf(option: string | undefined, environment = process.env): string | undefined {
+  return option ?? environment["MAILSEAL_PASSWORD"];
+}

@@ -72,6 +72,8 @@ ${COMMANDS.map((c) => `  ${FORMS[c]}`).join("\n")}
   mailseal --version
 
 Messages are read from standard input and written to standard output unless --in/--out are given.
+Without --pass, the password of an encrypted key or PKCS#12 file is taken from MAILSEAL_PASSWORD,
+which, unlike a command line, other users cannot see in the process list.
 Exit status 0 on success; 1 with "error CODE: message" on standard error for any failure (then no
 output file is left behind); 2 for an internal error (MAILSEAL_DEBUG=1 prints its stack).
 `;

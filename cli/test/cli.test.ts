@@ -187,6 +187,18 @@ describe("encrypt and decrypt", () => {
     }
   });
 
+  it("takes the password from MAILSEAL_PASSWORD when --pass is not given", async () => {
+    const encrypted = await encrypt();
+    const fromEnvironment = await mailseal(["decrypt", "--p12", path("bob.p12")], encrypted, {
+      MAILSEAL_PASSWORD: "s3cret",
+    });
+    expect(fromEnvironment.stderr).toBe("");
+    expect(fromEnvironment.stdout.toString("utf8")).toBe(ENTITY);
+    const missing = await mailseal(["decrypt", "--p12", path("bob.p12")], encrypted, { MAILSEAL_PASSWORD: undefined });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^error USAGE: --p12 needs --pass/);
+  });
+
   it("--in and --out files; an LF message comes out canonical", async () => {
     writeFileSync(path("lf.eml"), MESSAGE.replaceAll("\r\n", "\n"));
     const encryptRun = await mailseal([

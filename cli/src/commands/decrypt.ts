@@ -3,7 +3,7 @@ import type { CoreService } from "@mailseal/core-wasm";
 import { decryptMessage, type RecipientKey } from "@mailseal/shared";
 import { CliError } from "../cli-error.js";
 import { keyFromFiles, keyFromPkcs12 } from "../keys.js";
-import { parseOptions } from "../options.js";
+import { parseOptions, passwordOf } from "../options.js";
 import { withInputOutput } from "../run-io.js";
 
 export async function decryptCommand(args: string[], core: CoreService): Promise<string | undefined> {
@@ -22,11 +22,14 @@ export async function decryptCommand(args: string[], core: CoreService): Promise
   if (values.p12 !== undefined && values.cert !== undefined) {
     throw new CliError("USAGE", "--cert goes with --key; a PKCS#12 file carries its certificate");
   }
-  if (values.p12 !== undefined && values.pass === undefined) throw new CliError("USAGE", "--p12 needs --pass PASSWORD");
+  const password = passwordOf(values.pass);
+  if (values.p12 !== undefined && password === undefined) {
+    throw new CliError("USAGE", "--p12 needs --pass PASSWORD (or MAILSEAL_PASSWORD in the environment)");
+  }
   const { key, certificates } =
     values.p12 !== undefined
-      ? await keyFromPkcs12(values.p12, values.pass!, core)
-      : await keyFromFiles(values.key!, values.cert, values.pass);
+      ? await keyFromPkcs12(values.p12, password!, core)
+      : await keyFromFiles(values.key!, values.cert, password);
   const privateKey = key.kind === "rsa" ? await core.loadRsaPrivateKey(key.key) : undefined;
   try {
     // RSA keys live in the core (loaded once, wiped on dispose); EC keys are WebCrypto keys (RFC 5753).

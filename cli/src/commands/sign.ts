@@ -2,7 +2,7 @@
 import type { CoreService } from "@mailseal/core-wasm";
 import { readPrivateKey, signMessage, SmimeError, type Certificate } from "@mailseal/shared";
 import { certificatesIn, certifiesKey, MAX_KEY_FILE_BYTES, readSmallFile } from "../keys.js";
-import { parseOptions, required } from "../options.js";
+import { parseOptions, passwordOf, required } from "../options.js";
 import { withInputOutput } from "../run-io.js";
 
 export async function signCommand(args: string[], core: CoreService): Promise<string | undefined> {
@@ -19,7 +19,7 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
   if (values.help === true) return "sign";
   const keyPath = required("sign", values.key, "--key KEY.pem");
   const certPath = required("sign", values.cert, "--cert CERT.pem");
-  const key = await readPrivateKey(await readSmallFile(keyPath, MAX_KEY_FILE_BYTES, "key"), values.pass);
+  const key = await readPrivateKey(await readSmallFile(keyPath, MAX_KEY_FILE_BYTES, "key"), passwordOf(values.pass));
   // --cert may carry the chain too: the signer's certificate is the one of the key.
   const given = await certificatesIn(certPath, "certificate");
   const certificate = given.find((c) => certifiesKey(c, key));
