@@ -53,8 +53,11 @@ export function rsaPrivateKeyFromPkcs1(der: Uint8Array): RsaPrivateKey {
   };
 }
 
-/** PrivateKeyInfo (RFC 5208 section 5) holding an RSA key. */
-export function rsaPrivateKeyFromPkcs8(der: Uint8Array): RsaPrivateKey {
+/**
+ * PrivateKeyInfo (RFC 5208 section 5) whose privateKeyAlgorithm is `algorithm`; a key of another
+ * algorithm is UNSUPPORTED_ALGORITHM (callers may try another reader), garbage INVALID_KEY.
+ */
+function privateKeyInfo(der: Uint8Array, algorithm: string, name: string): pkijs.PrivateKeyInfo {
   let info: pkijs.PrivateKeyInfo;
   try {
     info = new pkijs.PrivateKeyInfo({ schema: parseDer(der, "private key") });
@@ -62,12 +65,18 @@ export function rsaPrivateKeyFromPkcs8(der: Uint8Array): RsaPrivateKey {
     if (error instanceof SmimeError) throw error;
     throw new SmimeError("INVALID_KEY", "not a PKCS#8 PrivateKeyInfo");
   }
-  if (info.privateKeyAlgorithm.algorithmId !== OID.rsaEncryption) {
+  if (info.privateKeyAlgorithm.algorithmId !== algorithm) {
     throw new SmimeError(
       "UNSUPPORTED_ALGORITHM",
-      `private key algorithm ${info.privateKeyAlgorithm.algorithmId} is not RSA`,
+      `private key algorithm ${info.privateKeyAlgorithm.algorithmId} is not ${name}`,
     );
   }
+  return info;
+}
+
+/** PrivateKeyInfo (RFC 5208 section 5) holding an RSA key. */
+export function rsaPrivateKeyFromPkcs8(der: Uint8Array): RsaPrivateKey {
+  const info = privateKeyInfo(der, OID.rsaEncryption, "RSA");
   return rsaPrivateKeyFromPkcs1(new Uint8Array(info.privateKey.valueBlock.valueHexView));
 }
 
@@ -194,19 +203,7 @@ async function importEcdh(pkcs8: Uint8Array, curve: EcCurve): Promise<EcPrivateK
 
 /** PrivateKeyInfo (RFC 5208 section 5, RFC 5915 section 2) holding an EC key with a named curve. */
 export async function ecPrivateKeyFromPkcs8(der: Uint8Array): Promise<EcPrivateKey> {
-  let info: pkijs.PrivateKeyInfo;
-  try {
-    info = new pkijs.PrivateKeyInfo({ schema: parseDer(der, "private key") });
-  } catch (error) {
-    if (error instanceof SmimeError) throw error;
-    throw new SmimeError("INVALID_KEY", "not a PKCS#8 PrivateKeyInfo");
-  }
-  if (info.privateKeyAlgorithm.algorithmId !== OID.ecPublicKey) {
-    throw new SmimeError(
-      "UNSUPPORTED_ALGORITHM",
-      `private key algorithm ${info.privateKeyAlgorithm.algorithmId} is not EC`,
-    );
-  }
+  const info = privateKeyInfo(der, OID.ecPublicKey, "EC");
   return importEcdh(der, namedCurve(info.privateKeyAlgorithm.algorithmParams));
 }
 
