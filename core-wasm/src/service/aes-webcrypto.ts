@@ -229,14 +229,31 @@ function gcmTag(parts: GcmParts, ciphertextLength: number, tagLength: number): U
   return tag;
 }
 
-/** AES-GCM encryption: WebCrypto AES-CTR for the payload, the core's GHASH for the tag. */
-export class WebCryptoGcmEncryptor {
+/** What both GCM directions share: the CTR stream, GHASH over the ciphertext, the tag. */
+abstract class WebCryptoGcm {
   private ciphertextLength = 0;
-  private constructor(
-    private readonly parts: GcmParts,
-    private readonly tagLength: number,
+  protected constructor(
+    protected readonly parts: GcmParts,
+    protected readonly tagLength: number,
   ) {}
 
+  /** Feeds ciphertext to GHASH (SP 800-38D 7.1 step 5 / 7.2 step 6). */
+  protected absorb(ciphertext: Uint8Array): void {
+    this.parts.ghash.update(ciphertext);
+    this.ciphertextLength += ciphertext.length;
+  }
+
+  protected tag(): Uint8Array {
+    return gcmTag(this.parts, this.ciphertextLength, this.tagLength);
+  }
+
+  dispose(): void {
+    this.parts.ghash.dispose();
+  }
+}
+
+/** AES-GCM encryption: WebCrypto AES-CTR for the payload, the core's GHASH for the tag. */
+export class WebCryptoGcmEncryptor extends WebCryptoGcm {
   static async create(
     subtle: Subtle,
     core: AesCore,
@@ -250,20 +267,14 @@ export class WebCryptoGcmEncryptor {
 
   async update(data: Uint8Array): Promise<Uint8Array> {
     const ciphertext = await this.parts.ctr.update(data);
-    this.parts.ghash.update(ciphertext);
-    this.ciphertextLength += ciphertext.length;
+    this.absorb(ciphertext);
     return ciphertext;
   }
 
   async final(): Promise<{ data: Uint8Array; tag: Uint8Array }> {
     const data = await this.parts.ctr.final();
-    this.parts.ghash.update(data);
-    this.ciphertextLength += data.length;
-    return { data, tag: gcmTag(this.parts, this.ciphertextLength, this.tagLength) };
-  }
-
-  dispose(): void {
-    this.parts.ghash.dispose();
+    this.absorb(data);
+    return { data, tag: this.tag() };
   }
 }
 
@@ -271,13 +282,7 @@ export class WebCryptoGcmEncryptor {
  * AES-GCM decryption. `update` returns plaintext that is NOT yet authenticated: a caller must not
  * release any of it before `final(tag)` has returned (it throws AUTH_TAG_MISMATCH otherwise).
  */
-export class WebCryptoGcmDecryptor {
-  private ciphertextLength = 0;
-  private constructor(
-    private readonly parts: GcmParts,
-    private readonly tagLength: number,
-  ) {}
-
+export class WebCryptoGcmDecryptor extends WebCryptoGcm {
   static async create(
     subtle: Subtle,
     core: AesCore,
@@ -290,8 +295,7 @@ export class WebCryptoGcmDecryptor {
   }
 
   update(data: Uint8Array): Promise<Uint8Array> {
-    this.parts.ghash.update(data);
-    this.ciphertextLength += data.length;
+    this.absorb(data);
     return this.parts.ctr.update(data);
   }
 
@@ -300,14 +304,9 @@ export class WebCryptoGcmDecryptor {
       throw new CryptoError("INVALID_ARGUMENT", `AES-GCM: expected a ${this.tagLength}-byte tag, got ${tag.length}`);
     }
     const data = await this.parts.ctr.final();
-    const expected = gcmTag(this.parts, this.ciphertextLength, this.tagLength);
-    if (!constantTimeEqual(expected, tag)) {
+    if (!constantTimeEqual(this.tag(), tag)) {
       throw new CryptoError("AUTH_TAG_MISMATCH", "AES-GCM decrypt: authentication tag does not match");
     }
     return data;
-  }
-
-  dispose(): void {
-    this.parts.ghash.dispose();
   }
 }
