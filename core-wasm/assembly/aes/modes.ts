@@ -2,6 +2,7 @@
 // any number of bytes; source and destination must not overlap (the host passes its two I/O
 // buffers). Lengths, positions and phases are public; key, data and padding values never steer
 // a branch or an address.
+import { pkcs7Unpad } from "../pkcs7";
 import { Status } from "../status";
 import {
   decryptBatch,
@@ -171,22 +172,7 @@ export function cbcDecryptFinal(ctx: usize, dst: usize): i32 {
   }
   decryptBlock(ctx, buf, buf);
   xorBytes(buf, buf, chain, 16);
-  const pad = <u32>load<u8>(buf + 15);
-  // Nonzero unless 1 <= pad <= 16.
-  let bad = (pad - 1) >> 4;
-  for (let i = 0; i < 16; i++) {
-    // All ones when byte i lies in the padding, i.e. i >= 16 - pad.
-    const inPadding = ~((<i32>i - 16 + <i32>pad) >> 31);
-    bad |= <u32>inPadding & (<u32>load<u8>(buf + <usize>i) ^ pad);
-  }
-  if (bad != 0) {
-    memory.fill(buf, 0, 16);
-    return Status.DECRYPTION_FAILED;
-  }
-  const plainLen = 16 - <i32>pad;
-  memory.copy(dst, buf, plainLen);
-  memory.fill(buf, 0, 16);
-  return plainLen;
+  return pkcs7Unpad(buf, 16, dst);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 import { Status } from "../status";
 import { cryptBatch, cryptBlock, setKey } from "./cipher";
 import { OFF_BATCH, OFF_BLOCK_BUF, OFF_IV, OFF_PHASE, OFF_POS, PARALLEL_BLOCKS } from "./layout";
+import { pkcs7Unpad } from "../pkcs7";
 
 export const enum Phase {
   NONE = 0,
@@ -126,20 +127,5 @@ export function cbcDecryptFinal(ctx: usize, dst: usize): i32 {
   }
   cryptBlock(ctx, buf, buf);
   xorBlocks(buf, buf, chain, 8);
-  const pad = <u32>load<u8>(buf + 7);
-  // Nonzero unless 1 <= pad <= 8.
-  let bad = (pad - 1) >> 3;
-  for (let i = 0; i < 8; i++) {
-    // All ones when byte i lies in the padding, i.e. i >= 8 - pad.
-    const inPadding = ~((<i32>i - 8 + <i32>pad) >> 31);
-    bad |= <u32>inPadding & (<u32>load<u8>(buf + <usize>i) ^ pad);
-  }
-  if (bad != 0) {
-    memory.fill(buf, 0, 8);
-    return Status.DECRYPTION_FAILED;
-  }
-  const plainLen = 8 - <i32>pad;
-  memory.copy(dst, buf, plainLen);
-  memory.fill(buf, 0, 8);
-  return plainLen;
+  return pkcs7Unpad(buf, 8, dst);
 }
