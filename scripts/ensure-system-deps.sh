@@ -11,6 +11,8 @@ packages=(
   gpgsm          # interop: GnuPG's S/MIME tool
   gpg-agent      # interop: gpgsm keeps private keys in the agent; also `gpg-protect-tool` for PKCS#12 import
   time           # the CLI memory test reads peak RSS from `/usr/bin/time -f %M`
+  postgresql     # services on PostgreSQL: the tests start a throwaway cluster (initdb/pg_ctl in a temp folder)
+  softhsm2       # the PKCS#11 HSM backend, tested on a SoftHSM2 token initialised into a temp folder
 )
 
 missing=()
