@@ -122,7 +122,7 @@ export async function verifyProof(proof: string, options: VerifyProofOptions): P
   if (htm !== options.htm) mismatch(`made for ${htm}, not ${options.htm}`);
   if (proofUrl(htu) !== proofUrl(options.htu)) mismatch(`made for ${htu}, not ${proofUrl(options.htu)}`);
   const skew = options.maxSkewSeconds ?? 60;
-  const now = options.now.getTime() / 1000;
+  const now = Math.floor(options.now.getTime() / 1000); // whole seconds, as iat
   if ((iat as number) < now - skew) {
     throw new ProtocolError("EXPIRED", `device proof: made at ${iat}, more than ${skew} s before now`);
   }
