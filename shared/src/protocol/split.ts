@@ -2,9 +2,8 @@
 // share alone is a one-time-pad ciphertext and says nothing of the secret (information-theoretic,
 // like Shamir 2-of-2). XOR has no integrity: the commitment lets the device detect a wrong or
 // corrupted share after combining (docs/services.md, "Keys and who holds what").
-import { encodeBase64url } from "./base64url.js";
+import { decodeBase64url, encodeBase64url } from "./base64url.js";
 import { concatBytes, constantTimeEqual, randomBytes, sha256, takeRandom, utf8, type RandomBytes } from "./bytes.js";
-import { decodeBase64url } from "./base64url.js";
 import { ProtocolError } from "./errors.js";
 
 const COMMITMENT_LABEL = utf8("mailseal-key-commitment-v1");
