@@ -5,6 +5,7 @@ import { SmimeError, type SmimeErrorCode } from "./errors.js";
 export { SmimeError, type SmimeErrorCode };
 export * from "./asn1/index.js";
 export * from "./mime/index.js";
+export * from "./protocol/index.js";
 
 // S/MIME errors thrown inside a worker arrive as SmimeError, code intact.
 registerErrorClass("SmimeError", (code, message) => new SmimeError(code as SmimeErrorCode, message));
