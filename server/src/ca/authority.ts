@@ -1,0 +1,345 @@
+// The mailseal certificate authority: a root and an issuing CA whose keys live in the HSM backend
+// (non-extractable), issuing S/MIME encryption and signing certificates for verified addresses and
+// publishing a CRL. Persistence is the caller's (CaStore, over the api database).
+import * as pkijs from "pkijs";
+import type { HsmBackend } from "../hsm/backend.js";
+import { normalizeAddress } from "./address.js";
+import { distinguishedName, randomSerial, serialHex, signCertificate, type CaSigner } from "./certificate-builder.js";
+import { signCrl, REVOCATION_REASONS, type RevocationReason } from "./crl.js";
+import { verifyCsr } from "./csr.js";
+import { CaError } from "./errors.js";
+import {
+  authorityKeyIdentifier,
+  basicConstraints,
+  certificatePolicies,
+  crlDistributionPoint,
+  emailProtection,
+  emailSubjectAltName,
+  keyIdentifier,
+  keyUsage,
+  OID,
+  subjectKeyIdentifier,
+} from "./extensions.js";
+import {
+  addYears,
+  AUTHORITY,
+  END_ENTITY,
+  endEntityValidity,
+  SMIME_MAILBOX_STRICT,
+  wholeSeconds,
+  type CaProfile,
+  type CertificateKind,
+} from "./profiles.js";
+import { checkSubscriberKey } from "./public-key.js";
+
+export type { CaProfile, RevocationReason };
+
+export interface StoredAuthority {
+  keyHandle: string;
+  certificate: Uint8Array;
+}
+
+export interface CertificateRecord {
+  serial: string;
+  address: string;
+  deviceId?: string;
+  kind: CertificateKind;
+  der: Uint8Array;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** Persistence of the CA, implemented over the api database; tests use an in-memory one. */
+export interface CaStore {
+  loadAuthority(name: "root" | "issuing"): Promise<StoredAuthority | undefined>;
+  saveAuthority(name: "root" | "issuing", value: StoredAuthority): Promise<void>;
+  recordCertificate(record: CertificateRecord): Promise<void>;
+  /** Marks the certificate revoked; false when no certificate has that serial. Revoking twice keeps the first. */
+  revoke(serial: string, reason: RevocationReason, at: Date): Promise<boolean>;
+  /** Serials of the device's signing certificates that are not revoked. */
+  deviceCertificates(deviceId: string): Promise<string[]>;
+  revoked(): Promise<{ serial: string; at: Date; reason: RevocationReason }[]>;
+}
+
+export interface IssuedCertificate {
+  der: Uint8Array;
+  /** Upper-case hex, as openssl prints it. */
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export interface CertificateAuthorityOptions {
+  hsm: HsmBackend;
+  store: CaStore;
+  clock: { now(): Date };
+  profile: CaProfile;
+  /** Shown in the CA names: "<name> Root CA", "<name> S/MIME Issuing CA". Default "mailseal". */
+  name?: string;
+  /** Where the issuing CA's CRL is published (the api's /v1/ca/crl); required for public trust. */
+  crlUrl?: string;
+}
+
+/** A CRL is valid for a day (RFC 5280 5.1.2.5 nextUpdate); the api serves a fresh one on each request. */
+const CRL_LIFETIME_MS = 24 * 3600 * 1000;
+/** RFC 5280 4.1.2.6: ub-common-name is 64 characters. */
+const MAX_COMMON_NAME = 64;
+
+interface Authority {
+  signer: CaSigner;
+  der: Uint8Array;
+  certificate: pkijs.Certificate;
+  keyId: Uint8Array;
+}
+
+function parse(der: Uint8Array, what: string): pkijs.Certificate {
+  try {
+    return pkijs.Certificate.fromBER(new Uint8Array(der));
+  } catch (error) {
+    throw new CaError("CA_STATE_INVALID", `the stored ${what} certificate does not parse`, { cause: error });
+  }
+}
+
+export class CertificateAuthority {
+  readonly #options: CertificateAuthorityOptions;
+  readonly #root: Authority;
+  readonly #issuing: Authority;
+
+  private constructor(options: CertificateAuthorityOptions, root: Authority, issuing: Authority) {
+    this.#options = options;
+    this.#root = root;
+    this.#issuing = issuing;
+  }
+
+  /** DER of the root CA certificate (the trust anchor clients install). */
+  get root(): Uint8Array {
+    return this.#root.der;
+  }
+
+  /** DER of the issuing CA certificate (sent as the chain with every end-entity certificate). */
+  get issuing(): Uint8Array {
+    return this.#issuing.der;
+  }
+
+  /**
+   * Loads the root and issuing CA, creating what is missing on first use (root RSA-4096 for 20 years,
+   * issuing RSA-3072 for 10, both keys non-extractable in the HSM). A stored certificate whose key the
+   * HSM no longer has, or holds a different key for, is refused (CA_STATE_INVALID) rather than replaced.
+   */
+  static async open(options: CertificateAuthorityOptions): Promise<CertificateAuthority> {
+    if (options.profile !== "private" && options.profile !== "public-trust")
+      throw new CaError("CA_BAD_CONFIG", `unknown CA profile ${JSON.stringify(options.profile)}`);
+    // S/MIME BR 7.1.2.3 (b): publicly trusted certificates carry a CRL distribution point.
+    if (options.crlUrl === undefined && options.profile === "public-trust")
+      throw new CaError("CA_BAD_CONFIG", "the public-trust profile needs a CRL URL");
+    if (options.crlUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(options.crlUrl))
+      throw new CaError("CA_BAD_CONFIG", `the CRL URL must be an http(s) URL: ${options.crlUrl}`);
+    const name = options.name ?? "mailseal";
+    const root = await CertificateAuthority.#authority(options, "root", async (keyHandle, spki) => {
+      const subject = distinguishedName([
+        [OID.commonName, `${name} Root CA`],
+        [OID.organizationName, name],
+      ]);
+      const keyId = keyIdentifier(spki);
+      const notBefore = wholeSeconds(options.clock.now());
+      return signCertificate(
+        { hsm: options.hsm, handle: keyHandle },
+        {
+          serial: randomSerial(),
+          issuer: subject,
+          subject,
+          notBefore,
+          notAfter: addYears(notBefore, AUTHORITY.root.years),
+          spki,
+          extensions: [basicConstraints(true), keyUsage(["keyCertSign", "cRLSign"]), subjectKeyIdentifier(keyId)],
+        },
+      );
+    });
+    const issuing = await CertificateAuthority.#authority(options, "issuing", async (keyHandle, spki) => {
+      const notBefore = wholeSeconds(options.clock.now());
+      const rootEnd = root.certificate.notAfter.value;
+      const end = addYears(notBefore, AUTHORITY.issuing.years);
+      return signCertificate(root.signer, {
+        serial: randomSerial(),
+        issuer: root.certificate.subject,
+        subject: distinguishedName([
+          [OID.commonName, `${name} S/MIME Issuing CA`],
+          [OID.organizationName, name],
+        ]),
+        notBefore,
+        notAfter: end < rootEnd ? end : rootEnd,
+        spki,
+        // pathLen 0: it issues end entities only. EKU emailProtection: S/MIME BR 7.1.2.2 (g) for
+        // subordinate CAs, and OpenSSL's smime purposes check it too.
+        extensions: [
+          basicConstraints(true, 0),
+          keyUsage(["keyCertSign", "cRLSign"]),
+          emailProtection(),
+          subjectKeyIdentifier(keyIdentifier(spki)),
+          authorityKeyIdentifier(root.keyId),
+        ],
+      });
+    });
+    return new CertificateAuthority(options, root, issuing);
+  }
+
+  static async #authority(
+    options: CertificateAuthorityOptions,
+    which: "root" | "issuing",
+    make: (keyHandle: string, spki: Uint8Array) => Promise<Uint8Array>,
+  ): Promise<Authority> {
+    const stored = await options.store.loadAuthority(which);
+    if (stored !== undefined) {
+      const certificate = parse(stored.certificate, which);
+      const certSpki = new Uint8Array(certificate.subjectPublicKeyInfo.toSchema().toBER());
+      let hsmSpki: Uint8Array;
+      try {
+        hsmSpki = await options.hsm.publicKey(stored.keyHandle);
+      } catch (error) {
+        throw new CaError("CA_STATE_INVALID", `the ${which} CA key ${stored.keyHandle} is not in the HSM`, {
+          cause: error,
+        });
+      }
+      if (Buffer.compare(Buffer.from(certSpki), Buffer.from(hsmSpki)) !== 0)
+        throw new CaError(
+          "CA_STATE_INVALID",
+          `the ${which} CA certificate does not match its HSM key ${stored.keyHandle}`,
+        );
+      return {
+        signer: { hsm: options.hsm, handle: stored.keyHandle },
+        der: stored.certificate,
+        certificate,
+        keyId: keyIdentifier(certSpki),
+      };
+    }
+    const { bits } = AUTHORITY[which];
+    const pair = await options.hsm.generateRsaKeyPair({
+      bits,
+      label: `${options.name ?? "mailseal"} ${which} CA`,
+      extractable: false,
+    });
+    try {
+      const der = await make(pair.handle, pair.spki);
+      await options.store.saveAuthority(which, { keyHandle: pair.handle, certificate: der });
+      return {
+        signer: { hsm: options.hsm, handle: pair.handle },
+        der,
+        certificate: parse(der, which),
+        keyId: keyIdentifier(pair.spki),
+      };
+    } catch (error) {
+      await options.hsm.destroyKey(pair.handle).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** An encryption certificate for `address` over a key the KMS made (RFC 8550 4.4.2: keyEncipherment). */
+  async issueEncryptionCertificate(input: {
+    address: string;
+    spki: Uint8Array;
+    notBefore?: Date;
+  }): Promise<IssuedCertificate> {
+    const address = normalizeAddress(input.address);
+    const { spki } = checkSubscriberKey(input.spki);
+    return this.#issue("encryption", address, spki, input.notBefore ?? this.#options.clock.now(), undefined);
+  }
+
+  /**
+   * A signing certificate for a device key. The CSR's signature is the proof of possession; only its
+   * key is used: the address is the one the server verified, never the CSR's subject.
+   */
+  async issueSigningCertificate(input: {
+    address: string;
+    deviceId: string;
+    csr: Uint8Array;
+  }): Promise<IssuedCertificate> {
+    const address = normalizeAddress(input.address);
+    const spki = verifyCsr(input.csr);
+    return this.#issue("signing", address, spki, this.#options.clock.now(), input.deviceId);
+  }
+
+  async #issue(
+    kind: CertificateKind,
+    address: string,
+    spki: Uint8Array,
+    start: Date,
+    deviceId: string | undefined,
+  ): Promise<IssuedCertificate> {
+    const { profile, crlUrl } = this.#options;
+    const { notBefore, notAfter } = endEntityValidity(profile, kind, start, this.#issuing.certificate.notAfter.value);
+    if (notAfter <= notBefore)
+      throw new CaError(
+        "CA_STATE_INVALID",
+        "the issuing CA certificate expires before the new certificate would start",
+      );
+    // S/MIME BR 7.1.4.2.2: commonName, when present, is the mailbox address; an address longer than
+    // ub-common-name goes without one, and then the empty subject makes the SAN critical.
+    const withName = address.length <= MAX_COMMON_NAME;
+    const extensions = [
+      basicConstraints(false),
+      keyUsage(END_ENTITY[kind].keyUsage),
+      emailProtection(),
+      emailSubjectAltName(address, !withName),
+      subjectKeyIdentifier(keyIdentifier(spki)),
+      authorityKeyIdentifier(this.#issuing.keyId),
+    ];
+    if (crlUrl !== undefined) extensions.push(crlDistributionPoint(crlUrl));
+    if (profile === "public-trust") extensions.push(certificatePolicies([SMIME_MAILBOX_STRICT]));
+    const serial = randomSerial();
+    const der = await signCertificate(this.#issuing.signer, {
+      serial,
+      issuer: this.#issuing.certificate.subject,
+      subject: distinguishedName(withName ? [[OID.commonName, address]] : []),
+      notBefore,
+      notAfter,
+      spki,
+      extensions,
+    });
+    const issued = { der, serial: serialHex(serial), notBefore, notAfter };
+    await this.#options.store.recordCertificate({
+      ...issued,
+      address,
+      kind,
+      ...(deviceId === undefined ? {} : { deviceId }),
+    });
+    return issued;
+  }
+
+  /** Revokes one certificate (serial in hex, any case). CA_UNKNOWN_SERIAL when the store has no such certificate. */
+  async revoke(serial: string, reason: RevocationReason): Promise<void> {
+    if (typeof serial !== "string" || !/^[0-9A-Fa-f]{1,40}$/.test(serial))
+      throw new CaError(
+        "CA_UNKNOWN_SERIAL",
+        `not a certificate serial number: ${JSON.stringify(String(serial).slice(0, 60))}`,
+      );
+    if (!(reason in REVOCATION_REASONS))
+      throw new CaError("CA_BAD_CONFIG", `unknown revocation reason ${String(reason)}`);
+    const known = await this.#options.store.revoke(
+      serial.toUpperCase(),
+      reason,
+      wholeSeconds(this.#options.clock.now()),
+    );
+    if (!known) throw new CaError("CA_UNKNOWN_SERIAL", `no certificate with serial ${serial.toUpperCase()}`);
+  }
+
+  /** Revokes every unrevoked signing certificate of a removed device; returns their serials. */
+  async revokeDevice(deviceId: string, reason: RevocationReason = "cessationOfOperation"): Promise<string[]> {
+    const serials = await this.#options.store.deviceCertificates(deviceId);
+    for (const serial of serials) await this.revoke(serial, reason);
+    return serials;
+  }
+
+  /** A fresh v2 CRL of the issuing CA, valid for a day; its number is thisUpdate in milliseconds (monotonic). */
+  async crl(): Promise<Uint8Array> {
+    const thisUpdate = wholeSeconds(this.#options.clock.now());
+    const revoked = await this.#options.store.revoked();
+    return signCrl(this.#issuing.signer, {
+      issuer: this.#issuing.certificate.subject,
+      issuerKeyId: this.#issuing.keyId,
+      thisUpdate,
+      nextUpdate: new Date(thisUpdate.getTime() + CRL_LIFETIME_MS),
+      number: BigInt(this.#options.clock.now().getTime()),
+      revoked: [...revoked].sort((a, b) => a.at.getTime() - b.at.getTime()),
+    });
+  }
+}
