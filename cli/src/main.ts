@@ -4,8 +4,14 @@ import { rmSync } from "node:fs";
 import { CoreService } from "@mailseal/core-wasm";
 import packageJson from "../package.json" with { type: "json" };
 import { CliError, describeError, EXIT_ERROR, EXIT_OK } from "./cli-error.js";
+import { accountCommand } from "./commands/account.js";
+import { auditCommand } from "./commands/audit.js";
 import { decryptCommand } from "./commands/decrypt.js";
+import { devicesCommand } from "./commands/devices.js";
 import { encryptCommand } from "./commands/encrypt.js";
+import { protectCommand } from "./commands/protect.js";
+import { readCommand } from "./commands/read.js";
+import { sendCommand } from "./commands/send.js";
 import { signCommand } from "./commands/sign.js";
 import { verifyCommand } from "./commands/verify.js";
 import { pendingFiles } from "./io/output.js";
@@ -18,6 +24,12 @@ const RUN: Record<CommandName, Command> = {
   decrypt: decryptCommand,
   sign: signCommand,
   verify: verifyCommand,
+  account: accountCommand,
+  send: sendCommand,
+  read: readCommand,
+  protect: protectCommand,
+  devices: devicesCommand,
+  audit: auditCommand,
 };
 
 function isCommand(name: string): name is CommandName {

@@ -6,8 +6,18 @@ import { CliError } from "./cli-error.js";
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 export function parseOptions<T extends Options>(command: string, args: string[], options: T) {
+  return parseCommandLine(command, args, options, false).values;
+}
+
+/** Options and positional arguments (`account add ADDRESS`), with the same strictness and errors. */
+export function parseCommandLine<T extends Options>(command: string, args: string[], options: T, positionals = true) {
   try {
-    return parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true }).values;
+    return parseArgs({
+      args,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: positionals,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message.replace(/\. To specify .*$/s, "") : String(error);
     throw new CliError("USAGE", `${message} (see mailseal ${command} --help)`);

@@ -1,6 +1,17 @@
 // The command line forms (a contract: keep them stable) and their help texts.
 
-export const COMMANDS = ["encrypt", "decrypt", "sign", "verify"] as const;
+export const COMMANDS = [
+  "encrypt",
+  "decrypt",
+  "sign",
+  "verify",
+  "account",
+  "send",
+  "read",
+  "protect",
+  "devices",
+  "audit",
+] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export const FORMS: Record<CommandName, string> = {
@@ -9,7 +20,18 @@ export const FORMS: Record<CommandName, string> = {
   decrypt: "mailseal decrypt (--key KEY.pem [--cert CERT.pem] | --p12 FILE --pass PASSWORD) [--in FILE] [--out FILE]",
   sign: "mailseal sign --key KEY.pem [--pass PASSWORD] --cert CERT.pem [--certfile CHAIN.pem] [--opaque] [--pss] [--in FILE] [--out FILE]",
   verify: "mailseal verify --ca CA.pem [--certfile CERTS.pem] [--time EPOCH_SECONDS] [--in FILE] [--out FILE]",
+  account: "mailseal account add ADDRESS --server URL [--home DIR] [--outbox DIR] [--code CODE]",
+  send: "mailseal send --to ADDRESS [--to ADDRESS ...] [--home DIR] [--in FILE] [--out FILE]",
+  read: "mailseal read [--home DIR] [--in FILE] [--out FILE]",
+  protect: "mailseal protect (--password-file FILE | --remove) [--home DIR]",
+  devices: "mailseal devices [--remove ID] [--home DIR]",
+  audit: "mailseal audit [--home DIR]",
 };
+
+const HOME = `  --home DIR           this device's folder: its device keys and one state file per account,
+                       private (0700 / 0600). Default MAILSEAL_HOME, else ~/.mailseal`;
+
+const ACCOUNT = `  --account ADDRESS    which account, when the home holds more than one`;
 
 const DETAILS: Record<CommandName, string> = {
   encrypt: `Encrypts a whole RFC 5322 message: the outer header fields (From, To, Subject, Date, ...) are
@@ -57,6 +79,53 @@ signer and the signing time on standard error.
   --out FILE           the signed entity (default: standard output)
 
 Nothing is released before the signature and the certificate path have been checked.`,
+  account: `Sets this device up for ADDRESS with the mailseal service: makes the device key, asks the service
+to mail a challenge to ADDRESS, answers it, brings the account's keys here and gets a signing
+certificate. Run it again to finish a setup that was interrupted (or to answer with --code).
+
+  ADDRESS              the email address
+  --server URL         the service (used unless the address's domain publishes its own)
+${HOME}
+  --outbox DIR         find the challenge mail in DIR (.eml files) instead of an inbox
+  --code CODE          answer with the code from the challenge mail; without --outbox and --code
+                       the code is asked on the terminal, else the command fails with CODE_REQUIRED
+  --password-file FILE the key-protection password, if the account's keys are protected
+                       (else MAILSEAL_PASSWORD, else asked on the terminal)
+  --name NAME          the device's name in mailseal devices (default: the host name)`,
+  send: `Signs an RFC 5322 message (its From must be an account of this device) with the device's signing
+key and encrypts it to every recipient and to the sender (certificates from the service).
+
+  --to ADDRESS         a recipient (repeat for each); one without a certificate is NO_CERTIFICATE
+${HOME}
+  --in FILE            the message (default: standard input)
+  --out FILE           the S/MIME message (default: standard output)`,
+  read: `Decrypts an S/MIME message with every key of this device's accounts, verifies its signature against
+the service's root, writes the message as the sender wrote it and prints a status line on standard
+error ("encrypted (aes-256-cbc); signed by alice@example.org", or why the signature is invalid).
+
+${HOME}
+  --in FILE            the message (default: standard input)
+  --out FILE           the message (default: standard output), released only once checked
+  --password-file FILE the key-protection password, needed when a protected key is not on this
+                       device yet (else MAILSEAL_PASSWORD, else asked on the terminal)`,
+  protect: `Turns enhanced protection on or off. With it, the account's keys are wrapped under a key only the
+password rebuilds (OPAQUE: the service never learns the password): a new device needs the password
+to read mail. A forgotten password loses every protected key: no one can recover them.
+
+  --password-file FILE turn protection on with the password in FILE (its first line)
+  --remove             turn it off (asks for the password: MAILSEAL_PASSWORD or the terminal)
+${ACCOUNT}
+${HOME}`,
+  devices: `Lists the account's devices, or removes one (its signing certificates are revoked).
+
+  --remove ID          the device to remove
+${ACCOUNT}
+${HOME}`,
+  audit: `Lists every release of the account's keys as the share stores recorded it: when, which key and
+share, to which device.
+
+${ACCOUNT}
+${HOME}`,
 };
 
 export function commandHelp(command: CommandName): string {
@@ -64,7 +133,7 @@ export function commandHelp(command: CommandName): string {
 }
 
 export function mainHelp(version: string): string {
-  return `mailseal ${version}: S/MIME for whole messages, offline
+  return `mailseal ${version}: S/MIME for whole messages, offline and with the mailseal service
 
 usage:
 ${COMMANDS.map((c) => `  ${FORMS[c]}`).join("\n")}
@@ -74,6 +143,7 @@ ${COMMANDS.map((c) => `  ${FORMS[c]}`).join("\n")}
 Messages are read from standard input and written to standard output unless --in/--out are given.
 Without --pass, the password of an encrypted key or PKCS#12 file is taken from MAILSEAL_PASSWORD,
 which, unlike a command line, other users cannot see in the process list.
+MAILSEAL_CLOCK_OFFSET (milliseconds) shifts the clock of the online commands (tests, drills).
 Exit status 0 on success; 1 with "error CODE: message" on standard error for any failure (then no
 output file is left behind); 2 for an internal error (MAILSEAL_DEBUG=1 prints its stack).
 `;

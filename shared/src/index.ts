@@ -55,3 +55,4 @@ export {
 } from "./cms/signed-data.js";
 export type { Capability, SignatureScheme, SigningKey, VerifiedSigner, VerifyCore } from "./cms/signer-info.js";
 export * from "./smime/index.js";
+export * from "./mailflow/index.js";

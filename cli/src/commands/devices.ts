@@ -1,0 +1,32 @@
+// mailseal devices [--remove ID]: the account's devices; removing one revokes its signing
+// certificates and ends its access (its key releases stay in the audit).
+import { openAccount, pickAccount, type DeviceInfo } from "@mailseal/shared";
+import { commandHost } from "../home/host.js";
+import { parseOptions } from "../options.js";
+
+export function formatDevices(devices: readonly DeviceInfo[], own: string | undefined): string {
+  return devices
+    .map((d) => {
+      const mark = d.deviceId === own ? "  (this device)" : "";
+      return `${d.deviceId}  ${d.status}  ${d.createdAt}  ${d.name}${mark}\n`;
+    })
+    .join("");
+}
+
+export async function devicesCommand(args: string[]): Promise<string | undefined> {
+  const values = parseOptions("devices", args, {
+    remove: { type: "string" },
+    account: { type: "string" },
+    home: { type: "string" },
+  });
+  if (values.help === true) return "devices";
+  const host = commandHost(values.home);
+  const { state, client } = await openAccount(host, await pickAccount(host.store, values.account));
+  if (values.remove !== undefined) {
+    await client.removeDevice(values.remove);
+    process.stdout.write(`${state.address}: device ${values.remove} removed\n`);
+    return undefined;
+  }
+  process.stdout.write(formatDevices(await client.listDevices(), state.deviceId));
+  return undefined;
+}

@@ -1,0 +1,61 @@
+// mailseal read: an S/MIME message in, the message as the sender wrote it out, and a status line on
+// standard error (encrypted; signed by whom, or why the signature is invalid). The keys are brought
+// up to date first (a key made by a rotation, a new device's first read); without the service, the
+// keys already on this device are used.
+import type { CoreService } from "@mailseal/core-wasm";
+import {
+  describeStatus,
+  MailflowError,
+  openAccount,
+  passwordUnlock,
+  readMessage,
+  refreshKeys,
+  type DeviceState,
+} from "@mailseal/shared";
+import { commandHost, passwordSource } from "../home/host.js";
+import { parseOptions } from "../options.js";
+import { withInputOutput } from "../run-io.js";
+
+export async function readCommand(args: string[], core: CoreService): Promise<string | undefined> {
+  const values = parseOptions("read", args, {
+    home: { type: "string" },
+    in: { type: "string" },
+    out: { type: "string" },
+    "password-file": { type: "string" },
+  });
+  if (values.help === true) return "read";
+  const host = commandHost(values.home);
+  const addresses = await host.store.list();
+  if (addresses.length === 0) {
+    throw new MailflowError("NO_ACCOUNT", "this device has no account (mailseal account add first)");
+  }
+  const password = passwordSource(values["password-file"], {
+    stdinCarriesInput: values.in === undefined || values.in === "-",
+  });
+  const accounts: DeviceState[] = [];
+  for (const address of addresses) {
+    const opened = await openAccount(host, address).catch((error: unknown) => {
+      // An account whose setup was interrupted has no keys to offer: the others still read.
+      if (error instanceof MailflowError && error.code === "NOT_PROVISIONED") return undefined;
+      throw error;
+    });
+    if (opened === undefined) continue;
+    const { state, client } = opened;
+    try {
+      accounts.push(await refreshKeys(client, host.store, state, { unlock: passwordUnlock(client, password) }));
+    } catch (error) {
+      // Offline, the keys this device holds still read the mail they were made for.
+      if (!(error instanceof MailflowError) || error.code !== "SERVICE_UNAVAILABLE") throw error;
+      process.stderr.write(`mailseal: ${address}: keys not refreshed (${error.message})\n`);
+      accounts.push(state);
+    }
+  }
+  let status = "";
+  await withInputOutput({ in: values.in, out: values.out, holdBack: true, mode: 0o600 }, async (input, output) => {
+    status = describeStatus(
+      await readMessage(input.source, { accounts, clock: host.clock }, core, (c) => output.write(c)),
+    );
+  });
+  process.stderr.write(`mailseal: ${status}\n`);
+  return undefined;
+}

@@ -1,0 +1,31 @@
+// mailseal send --to ADDRESS ...: an RFC 5322 message from one of this device's accounts in, signed
+// with the device's signing key and encrypted to every recipient and to the sender out.
+import type { CoreService } from "@mailseal/core-wasm";
+import { DirectoryCache, openAccount, renewSigningCertificate, senderOf, sendMessage } from "@mailseal/shared";
+import { CliError } from "../cli-error.js";
+import { commandHost } from "../home/host.js";
+import { parseOptions } from "../options.js";
+import { withInputOutput } from "../run-io.js";
+
+export async function sendCommand(args: string[], core: CoreService): Promise<string | undefined> {
+  const values = parseOptions("send", args, {
+    to: { type: "string", multiple: true },
+    home: { type: "string" },
+    in: { type: "string" },
+    out: { type: "string" },
+  });
+  if (values.help === true) return "send";
+  const recipients = values.to ?? [];
+  if (recipients.length === 0) throw new CliError("USAGE", "send needs --to ADDRESS (repeat for each recipient)");
+  const host = commandHost(values.home);
+  await withInputOutput({ in: values.in, out: values.out, holdBack: false, mode: 0o666 }, async (input, output) => {
+    const { address, message } = await senderOf(input.source);
+    const account = await openAccount(host, address);
+    // A signing certificate within 30 days of its end is renewed first (a new key, RFC 8551 has no other way).
+    const state = await renewSigningCertificate(account.client, host.store, account.state, host.clock);
+    const cache = new DirectoryCache(host.clock);
+    const options = { client: account.client, cache, clock: host.clock, state, recipients };
+    for await (const chunk of sendMessage(message, options, core)) await output.write(chunk);
+  });
+  return undefined;
+}

@@ -1,0 +1,96 @@
+// What the online commands share: the home folder (--home, else MAILSEAL_HOME, else ~/.mailseal),
+// the clock (shifted by MAILSEAL_CLOCK_OFFSET milliseconds, for tests and drills), Node's fetch,
+// and the key-protection password (--password-file, else MAILSEAL_PASSWORD, else a prompt on the
+// terminal when there is one).
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { systemClock, type Clock, type Host, type PasswordSource } from "@mailseal/shared";
+import { CliError } from "../cli-error.js";
+import { readSmallFile } from "../keys.js";
+import { FileStateStore } from "./state-store.js";
+
+export function homeFolder(option: string | undefined, environment = process.env): string {
+  if (option !== undefined && option !== "") return option;
+  const fromEnvironment = environment["MAILSEAL_HOME"];
+  if (fromEnvironment !== undefined && fromEnvironment !== "") return fromEnvironment;
+  return join(homedir(), ".mailseal");
+}
+
+/** The clock of the command: the system time plus MAILSEAL_CLOCK_OFFSET (whole milliseconds, may be negative). */
+export function commandClock(environment = process.env): Clock {
+  const text = environment["MAILSEAL_CLOCK_OFFSET"];
+  if (text === undefined || text.trim() === "") return systemClock();
+  if (!/^-?\d+$/.test(text.trim())) {
+    throw new CliError(
+      "USAGE",
+      `MAILSEAL_CLOCK_OFFSET must be a whole number of milliseconds, not ${JSON.stringify(text)}`,
+    );
+  }
+  return systemClock(Number(text.trim()));
+}
+
+export function commandHost(home: string | undefined): Host & { store: FileStateStore } {
+  return {
+    fetch: (input, init) => globalThis.fetch(input, init),
+    clock: commandClock(),
+    store: new FileStateStore(homeFolder(home)),
+  };
+}
+
+/** Asks on the terminal; with `hidden`, typed characters are not echoed (a password). */
+export function ask(question: string, hidden: boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    if (hidden) {
+      // Echo nothing but the question itself.
+      const output = rl as unknown as { _writeToOutput: (text: string) => void };
+      output._writeToOutput = (text: string) => {
+        if (text.includes(question)) process.stderr.write(question);
+      };
+    }
+    rl.question(question, (answer) => {
+      rl.close();
+      if (hidden) process.stderr.write("\n");
+      resolve(answer);
+    });
+    rl.on("SIGINT", () => {
+      rl.close();
+      reject(new CliError("USAGE", "cancelled"));
+    });
+  });
+}
+
+/** Whether a question can be asked: standard input is a terminal and does not carry the message. */
+export function canAsk(stdinCarriesInput = false): boolean {
+  return process.stdin.isTTY === true && !stdinCarriesInput;
+}
+
+/** The password in a file: its first line (a trailing line end is not part of it). */
+export async function passwordFromFile(path: string): Promise<string> {
+  const text = new TextDecoder().decode(await readSmallFile(path, 64 * 1024, "password file"));
+  const password = text.replace(/\r?\n$/, "");
+  if (password === "") throw new CliError("USAGE", `the password file ${path} is empty`);
+  return password;
+}
+
+/**
+ * The key-protection password source: --password-file, else MAILSEAL_PASSWORD, else (only when
+ * a protected key must be released) a hidden prompt when one can be asked. Undefined otherwise:
+ * the flows then fail with PASSWORD_REQUIRED.
+ */
+export function passwordSource(
+  file: string | undefined,
+  options: { stdinCarriesInput?: boolean } = {},
+  environment = process.env,
+): PasswordSource {
+  let cached: string | undefined;
+  return async (required) => {
+    if (cached !== undefined) return cached;
+    if (file !== undefined) cached = await passwordFromFile(file);
+    else if (environment["MAILSEAL_PASSWORD"] !== undefined && environment["MAILSEAL_PASSWORD"] !== "")
+      cached = environment["MAILSEAL_PASSWORD"];
+    else if (required && canAsk(options.stdinCarriesInput)) cached = await ask("key-protection password: ", true);
+    return cached;
+  };
+}

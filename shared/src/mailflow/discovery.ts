@@ -1,0 +1,95 @@
+// Where the service of an address is (docs/services.md, "Client flows"): an enterprise publishes
+// https://<domain>/.well-known/mailseal.json (RFC 8615 well-known URI); otherwise the configured
+// service answers for every domain it serves.
+import { MailflowError } from "./errors.js";
+import { joinUrl, type Fetch } from "./service-client.js";
+import type { ServiceEndpoints } from "./state.js";
+
+export const WELL_KNOWN_PATH = "/.well-known/mailseal.json";
+
+export interface DiscoveredService extends ServiceEndpoints {
+  /** Domains served; empty: every domain. */
+  domains: string[];
+  /** Where it was found. */
+  source: "domain" | "configured";
+}
+
+export interface DiscoverOptions {
+  fetch: Fetch;
+  /** The configured service's base URL (its api). */
+  fallback: string;
+  /** Per attempt (default 5 s): a domain without the file must not hold the user up. */
+  timeoutMs?: number;
+}
+
+function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== "string") return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.username === "" && url.password === "";
+  } catch {
+    return false;
+  }
+}
+
+/** The body of a well-known answer, or undefined when it is not one. */
+export function parseWellKnown(body: unknown): Omit<DiscoveredService, "source"> | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const { version, api, shareStores, domains } = body as Record<string, unknown>;
+  if (version !== 1 || !isHttpUrl(api) || typeof shareStores !== "object" || shareStores === null) return undefined;
+  const stores = shareStores as Record<string, unknown>;
+  const a = stores["share-a"];
+  const b = stores["share-b"];
+  if (!isHttpUrl(a) || !isHttpUrl(b)) return undefined;
+  if (!Array.isArray(domains) || !domains.every((d) => typeof d === "string")) return undefined;
+  return { api, shareStores: { "share-a": a, "share-b": b }, domains: domains.map((d) => d.toLowerCase()) };
+}
+
+async function fetchWellKnown(fetch: Fetch, base: string, timeoutMs: number): Promise<unknown> {
+  const response = await fetch(joinUrl(base, WELL_KNOWN_PATH), {
+    method: "GET",
+    headers: { accept: "application/json" },
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  if (!response.ok) return undefined;
+  return response.json();
+}
+
+/**
+ * The service of `address`: the domain's own well-known file first (an enterprise deployment),
+ * then the configured one, which must serve the address's domain. The domain's file is fetched
+ * over https only; the configured URL is used as given.
+ */
+export async function discoverService(address: string, options: DiscoverOptions): Promise<DiscoveredService> {
+  const domain = address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const own = await fetchWellKnown(options.fetch, `https://${domain}`, timeoutMs).catch(() => undefined);
+  const enterprise = parseWellKnown(own);
+  if (enterprise !== undefined && (enterprise.domains.length === 0 || enterprise.domains.includes(domain))) {
+    return { ...enterprise, source: "domain" };
+  }
+  let body: unknown;
+  try {
+    body = await fetchWellKnown(options.fetch, options.fallback, timeoutMs);
+  } catch (error) {
+    throw new MailflowError(
+      "SERVICE_UNAVAILABLE",
+      `cannot reach ${options.fallback}: ${(error as Error).message}`,
+      [],
+      {
+        cause: error,
+      },
+    );
+  }
+  const configured = parseWellKnown(body);
+  if (configured === undefined) {
+    throw new MailflowError("SERVICE_UNAVAILABLE", `${options.fallback} does not answer as a mailseal service`);
+  }
+  if (configured.domains.length > 0 && !configured.domains.includes(domain)) {
+    throw new MailflowError(
+      "DOMAIN_NOT_SERVED",
+      `${options.fallback} serves ${configured.domains.join(", ")}, not ${domain}`,
+    );
+  }
+  return { ...configured, source: "configured" };
+}

@@ -1,0 +1,73 @@
+// The client flows of the mailseal services (docs/services.md, "Client flows"), host-neutral: the
+// host passes fetch, a Clock, a StateStore, a ChallengeMailbox and the crypto core.
+export { MailflowError, type MailflowErrorCode } from "./errors.js";
+export type { LoadedRsaKey, MailflowCore } from "./core.js";
+export {
+  STATE_VERSION,
+  certificateFromWire,
+  certificateToWire,
+  checkState,
+  loadAccount,
+  normalizeAccountAddress,
+  requireProvisioned,
+  type DeviceState,
+  type ServiceEndpoints,
+  type SigningState,
+  type StateStore,
+  type StoredKey,
+} from "./state.js";
+export {
+  ServiceClient,
+  joinUrl,
+  type AccessToken,
+  type DeviceInfo,
+  type DirectoryEntry,
+  type Fetch,
+  type IssuedCertificate,
+  type KeyInfo,
+  type ReleasedShare,
+  type ReleaseRecord,
+  type ReleaseTicket,
+  type ServiceClientOptions,
+  type SharesUpload,
+} from "./service-client.js";
+export {
+  discoverService,
+  parseWellKnown,
+  WELL_KNOWN_PATH,
+  type DiscoveredService,
+  type DiscoverOptions,
+} from "./discovery.js";
+export { openAccount, pickAccount, type Host, type OpenAccount } from "./account.js";
+export { provision, type ChallengeMailbox, type ProvisionOptions } from "./provision.js";
+export { mergeKeys, refreshKeys, releaseKey, wrapUnprotected, type RefreshOptions } from "./keys.js";
+export { uploadShares } from "./shares.js";
+export {
+  disableProtection,
+  enableProtection,
+  loginProtection,
+  passwordUnlock,
+  type PasswordSource,
+  type ProtectionLogin,
+} from "./protection.js";
+export {
+  issueSigningCertificate,
+  newSigningKey,
+  renewSigningCertificate,
+  signingRenewalDue,
+  RENEW_BEFORE_MS,
+} from "./renew.js";
+export {
+  DirectoryCache,
+  chooseCipher,
+  currentCertificate,
+  fromAddress,
+  recipientCertificates,
+  sendMessage,
+  senderOf,
+  LOOKUP_BATCH,
+  NEGATIVE_TTL_MS,
+  POSITIVE_TTL_MS,
+  type SendOptions,
+} from "./send.js";
+export { describeStatus, readMessage, type ReadOptions, type ReadStatus, type SignatureStatus } from "./receive.js";

@@ -1,0 +1,166 @@
+// Bringing the account's encryption keys to this device (docs/services.md, "Release", "Client
+// flows"): for every key not held yet, an ephemeral P-256 key, release tickets from the api, both
+// stores asked in parallel, each share opened with releaseAad, the two combined, the result checked
+// against the api's commitment and, for a protected key, unwrapped with the OPAQUE export key. No
+// server ever holds both shares; the device checks what it was given.
+import { decodeBase64url, encodeBase64url } from "../protocol/base64url.js";
+import { exportPublicJwk } from "../protocol/jwk.js";
+import { decodeJws } from "../protocol/jws.js";
+import { protectKey, unprotectKey } from "../protocol/protection.js";
+import { openSealed } from "../protocol/seal.js";
+import { releaseAad } from "../protocol/share-aad.js";
+import { checkCommitment, combineShares } from "../protocol/split.js";
+import { MailflowError } from "./errors.js";
+import type { ProtectionLogin } from "./protection.js";
+import type { KeyInfo, ServiceClient } from "./service-client.js";
+import { uploadShares } from "./shares.js";
+import type { DeviceState, StateStore, StoredKey } from "./state.js";
+
+export interface RefreshOptions {
+  /**
+   * Logs in with the key-protection password (see passwordUnlock). Called at most once, with
+   * `required` true when a protected key must be released (then undefined means PASSWORD_REQUIRED),
+   * false when only keys made by a rotation wait to be wrapped (then undefined skips that).
+   */
+  unlock?: (required: boolean) => Promise<ProtectionLogin | undefined>;
+  /** A login already made (protect does one). */
+  login?: ProtectionLogin;
+}
+
+/** The ECDH-ES ephemeral key of one release: the private half never leaves WebCrypto. */
+async function ephemeralKey(): Promise<{ privateKey: CryptoKey; publicJwk: JsonWebKey }> {
+  const pair = await globalThis.crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
+  return { privateKey: pair.privateKey, publicJwk: await exportPublicJwk(pair.publicKey) };
+}
+
+function ticketJti(ticket: string): string {
+  const { jti } = decodeJws(ticket).payload as { jti?: unknown };
+  if (typeof jti !== "string" || jti.length === 0) {
+    throw new MailflowError("BAD_RESPONSE", "a release ticket without jti");
+  }
+  return jti;
+}
+
+/** Releases one key: the PKCS#8, checked against the commitment (and unwrapped when protected). */
+export async function releaseKey(
+  client: ServiceClient,
+  address: string,
+  key: Pick<KeyInfo, "keyId" | "commitment" | "protection">,
+  login: ProtectionLogin | undefined,
+): Promise<Uint8Array> {
+  const ephemeral = await ephemeralKey();
+  const publicJwk = ephemeral.publicJwk as Parameters<ServiceClient["releaseKey"]>[1];
+  const tickets = await client.releaseKey(key.keyId, publicJwk, login?.session);
+  const released = await Promise.all(
+    tickets.map(async (ticket) => {
+      const share = await client.releaseShare(ticket);
+      if (share.keyId !== key.keyId) {
+        throw new MailflowError("BAD_RESPONSE", `${ticket.store} released key ${share.keyId}, not ${key.keyId}`);
+      }
+      const aad = releaseAad(address, key.keyId, share.index, ticketJti(ticket.ticket));
+      return {
+        index: share.index,
+        bytes: await openSealed(ephemeral.privateKey, ephemeral.publicJwk, share.sealed, aad),
+      };
+    }),
+  );
+  const share0 = released.find((s) => s.index === 0);
+  const share1 = released.find((s) => s.index === 1);
+  if (share0 === undefined || share1 === undefined) {
+    throw new MailflowError("BAD_RESPONSE", `the release of ${key.keyId} did not bring shares 0 and 1`);
+  }
+  const blob = combineShares(share0.bytes, share1.bytes);
+  share0.bytes.fill(0);
+  share1.bytes.fill(0);
+  await checkCommitment(blob, key.commitment);
+  if (key.protection === "none") return blob;
+  if (login === undefined) {
+    throw new MailflowError(
+      "PASSWORD_REQUIRED",
+      `key ${key.keyId} is protected: the key-protection password is needed`,
+    );
+  }
+  const pkcs8 = await unprotectKey(blob, login.exportKey, address, key.keyId);
+  blob.fill(0);
+  return pkcs8;
+}
+
+/** The state's key list brought up to the api's: new keys added, status and protection updated, PKCS#8 kept. */
+export function mergeKeys(held: readonly StoredKey[], listed: readonly KeyInfo[]): StoredKey[] {
+  return listed.map((key) => {
+    const old = held.find((k) => k.keyId === key.keyId);
+    return {
+      keyId: key.keyId,
+      certificate: key.certificateWire,
+      status: key.status,
+      protection: key.protection,
+      commitment: key.commitment,
+      ...(old?.pkcs8 === undefined ? {} : { pkcs8: old.pkcs8 }),
+    };
+  });
+}
+
+/**
+ * Lists the keys, releases every one not held yet (saving after each, so an interruption loses no
+ * work), and, when logged in with the key-protection password, wraps every key still unprotected
+ * (made by a rotation while protection was on: the server cannot wrap) and uploads its new shares.
+ * Keys the api no longer lists are dropped.
+ */
+export async function refreshKeys(
+  client: ServiceClient,
+  store: StateStore,
+  state: DeviceState,
+  options: RefreshOptions = {},
+): Promise<DeviceState> {
+  const listed = await client.listKeys();
+  let current: DeviceState = { ...state, keys: mergeKeys(state.keys, listed) };
+  let login = options.login;
+  const missing = current.keys.filter((k) => k.pkcs8 === undefined);
+  const protectedMissing = missing.some((k) => k.protection === "opaque");
+  const accountProtected = current.keys.some((k) => k.protection === "opaque");
+  const waitingToWrap = accountProtected && current.keys.some((k) => k.protection === "none");
+  if (login === undefined && (protectedMissing || waitingToWrap) && options.unlock !== undefined) {
+    login = await options.unlock(protectedMissing);
+  }
+  if (protectedMissing && login === undefined) {
+    throw new MailflowError(
+      "PASSWORD_REQUIRED",
+      `the keys of ${state.address} are protected: give the key-protection password to bring them to this device`,
+    );
+  }
+  for (const key of missing) {
+    const pkcs8 = await releaseKey(client, state.address, key, login);
+    current = {
+      ...current,
+      keys: current.keys.map((k) => (k.keyId === key.keyId ? { ...k, pkcs8: encodeBase64url(pkcs8) } : k)),
+    };
+    pkcs8.fill(0);
+    await store.save(current);
+  }
+  if (login !== undefined && accountProtected) current = await wrapUnprotected(client, store, current, login);
+  await store.save(current);
+  return current;
+}
+
+/** Wraps every held key still `none` under the export key and uploads its new shares. */
+export async function wrapUnprotected(
+  client: ServiceClient,
+  store: StateStore,
+  state: DeviceState,
+  login: ProtectionLogin,
+): Promise<DeviceState> {
+  let current = state;
+  for (const key of state.keys) {
+    if (key.protection !== "none" || key.pkcs8 === undefined) continue;
+    const pkcs8 = decodeBase64url(key.pkcs8, "pkcs8");
+    const blob = await protectKey(pkcs8, login.exportKey, state.address, key.keyId);
+    pkcs8.fill(0);
+    const commitment = await uploadShares(client, state.address, key.keyId, blob, "opaque", login.session);
+    current = {
+      ...current,
+      keys: current.keys.map((k) => (k.keyId === key.keyId ? { ...k, protection: "opaque", commitment } : k)),
+    };
+    await store.save(current);
+  }
+  return current;
+}

@@ -1,0 +1,196 @@
+// Reading (docs/services.md, "Client flows"): decrypt with the whole key history (the RecipientInfo
+// is matched by issuer and serial number, RFC 5652 6.2.1), then verify an inner signature against
+// the service's root (RFC 8551 3.5, RFC 8550 4.2). The result is the message the sender wrote,
+// outer header fields and inner entity, and a status the host shows.
+import type { ByteSource } from "../asn1/ber-cursor.js";
+import type { Clock } from "../clock.js";
+import { SmimeError } from "../errors.js";
+import { readHeader } from "../mime/rfc5322-header-reader.js";
+import type { HeaderField } from "../mime/rfc5322-header.js";
+import { detectSmime } from "../mime/rfc8551-detect.js";
+import { readPrivateKey } from "../pki/private-key.js";
+import type { RecipientKey } from "../cms/recipient-info.js";
+import { decodeBase64url } from "../protocol/base64url.js";
+import { decryptMessage } from "../smime/envelope.js";
+import { verifyMessage } from "../smime/signature.js";
+import type { LoadedRsaKey, MailflowCore } from "./core.js";
+import { MailflowError } from "./errors.js";
+import { fromAddress } from "./send.js";
+import { certificateFromWire, type DeviceState } from "./state.js";
+
+export type SignatureStatus =
+  | { state: "none" }
+  | { state: "valid"; signer: string; signingTime?: Date; fromMatches: boolean }
+  | { state: "invalid"; code: string; reason: string };
+
+export interface ReadStatus {
+  encrypted: boolean;
+  /** The content cipher, when encrypted. */
+  cipher?: string;
+  signature: SignatureStatus;
+}
+
+/** The status line a host shows, e.g. "encrypted (aes-256-cbc); signed by alice@example.org". */
+export function describeStatus(status: ReadStatus): string {
+  const parts = [status.encrypted ? `encrypted (${status.cipher ?? "?"})` : "not encrypted"];
+  const signature = status.signature;
+  if (signature.state === "none") parts.push("not signed");
+  else if (signature.state === "invalid") parts.push(`signature invalid: ${signature.code}: ${signature.reason}`);
+  else {
+    parts.push(`signed by ${signature.signer}`);
+    if (!signature.fromMatches) parts.push("WARNING: the signer is not the From address");
+  }
+  return parts.join("; ");
+}
+
+async function* asAsync(source: ByteSource): AsyncGenerator<Uint8Array> {
+  yield* source;
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/** The kind of a message from its header: enveloped, signed, or neither. */
+function kindOf(fields: readonly HeaderField[]): "encrypted" | "signed" | "plain" {
+  let kind;
+  try {
+    kind = detectSmime(fields);
+  } catch (error) {
+    if (error instanceof SmimeError && error.code === "NOT_SMIME") return "plain";
+    throw error;
+  }
+  if (kind.kind === "multipart-signed") return "signed";
+  return kind.smimeType === "signed-data" ? "signed" : "encrypted";
+}
+
+export interface ReadOptions {
+  /** The accounts of this device: the keys of all of them are tried, their service roots trusted. */
+  accounts: readonly DeviceState[];
+  clock: Clock;
+}
+
+/** Loads every key of the history this device holds into the core; the caller disposes them. */
+async function loadKeys(
+  accounts: readonly DeviceState[],
+  core: MailflowCore,
+): Promise<{ keys: RecipientKey[]; loaded: LoadedRsaKey[] }> {
+  const keys: RecipientKey[] = [];
+  const loaded: LoadedRsaKey[] = [];
+  try {
+    for (const key of accounts.flatMap((a) => a.keys)) {
+      if (key.pkcs8 === undefined) continue;
+      const privateKey = await core.loadRsaPrivateKey(
+        await readPrivateKey(decodeBase64url(key.pkcs8, "pkcs8"), undefined),
+      );
+      loaded.push(privateKey);
+      keys.push({ certificate: certificateFromWire(key.certificate, "key certificate"), privateKey });
+    }
+  } catch (error) {
+    for (const key of loaded) key.dispose();
+    throw error;
+  }
+  return { keys, loaded };
+}
+
+/**
+ * Opens a message: decrypts it if encrypted, verifies it if signed (the signer's certificate must
+ * chain to the account's service root at the clock's time), and writes the message as the sender
+ * wrote it: the outer header fields, then the signed entity (or, if the signature fails, the entity
+ * as decrypted). Nothing is written before everything is checked. A signature that does not verify
+ * is a status, not an error: the host shows it; a message no key opens is NO_KEY.
+ */
+export async function readMessage(
+  message: ByteSource,
+  options: ReadOptions,
+  core: MailflowCore,
+  write: (chunk: Uint8Array) => Promise<void> | void,
+): Promise<ReadStatus> {
+  const { fields, raw, body } = await readHeader(asAsync(message));
+  async function* whole(): AsyncGenerator<Uint8Array> {
+    yield raw;
+    yield* body;
+  }
+  const kind = kindOf(fields);
+  let outer: HeaderField[];
+  let entity: Uint8Array;
+  let status: ReadStatus;
+  if (kind === "encrypted") {
+    const { keys, loaded } = await loadKeys(options.accounts, core);
+    const names = options.accounts.map((a) => a.address).join(", ");
+    if (keys.length === 0) throw new MailflowError("NO_KEY", `this device holds no key (accounts: ${names || "none"})`);
+    try {
+      const chunks: Uint8Array[] = [];
+      const decrypted = await decryptMessage(whole(), keys, core, (chunk) => void chunks.push(chunk.slice())).catch(
+        (error: unknown) => {
+          if (error instanceof SmimeError && error.code === "NO_MATCHING_RECIPIENT") {
+            throw new MailflowError(
+              "NO_KEY",
+              `none of the ${keys.length} keys on this device (${names}) opens the message`,
+              [],
+              { cause: error },
+            );
+          }
+          throw error;
+        },
+      );
+      outer = decrypted.outer;
+      entity = concat(chunks);
+      status = { encrypted: true, cipher: decrypted.envelope.cipher.name, signature: { state: "none" } };
+    } finally {
+      for (const key of loaded) key.dispose();
+    }
+  } else {
+    // Not encrypted: the whole message is what may be signed.
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of whole()) chunks.push(chunk);
+    outer = [];
+    entity = concat(chunks);
+    status = { encrypted: false, signature: { state: "none" } };
+  }
+  const { fields: innerFields } = await readHeader(asAsync([entity]));
+  if (kindOf(innerFields) === "signed") {
+    const signed: Uint8Array[] = [];
+    try {
+      const roots = options.accounts.flatMap((a) => (a.root === undefined ? [] : [a.root]));
+      const anchors = [...new Set(roots)].map((root) => certificateFromWire(root, "root certificate"));
+      const verified = await verifyMessage(
+        [entity],
+        { anchors, time: options.clock.now() },
+        core,
+        (chunk) => void signed.push(chunk.slice()),
+      );
+      const from = [...outer, ...verified.outer].find((f) => f.lowerName === "from");
+      const fromValue = from === undefined ? undefined : fromAddress(from.value);
+      const signer = verified.signer.emailAddresses[0] ?? verified.signer.displayName;
+      status = {
+        ...status,
+        signature: {
+          state: "valid",
+          signer,
+          fromMatches: fromValue !== undefined && verified.signer.emailAddresses.includes(normalize(fromValue)),
+          ...(verified.signingTime === undefined ? {} : { signingTime: verified.signingTime }),
+        },
+      };
+      outer = [...outer, ...verified.outer];
+      entity = concat(signed);
+    } catch (error) {
+      if (!(error instanceof SmimeError)) throw error;
+      status = { ...status, signature: { state: "invalid", code: error.code, reason: error.message } };
+    }
+  }
+  for (const field of outer) await write(field.raw);
+  await write(entity);
+  return status;
+}
+
+function normalize(address: string): string {
+  const at = address.lastIndexOf("@");
+  return `${address.slice(0, at)}@${address.slice(at + 1).toLowerCase()}`;
+}

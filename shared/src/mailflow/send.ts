@@ -1,0 +1,225 @@
+// Sending (docs/services.md, "Client flows"): the recipients' certificates from the service's
+// directory (batch lookup, cached), the message signed with the device's signing key
+// (multipart/signed, SHA-256, PKCS#1 v1.5; RFC 8551 3.5) and then encrypted (RFC 8551 3.3) to every
+// recipient and to the sender's own current key, so that the sender can read the sent copy.
+import { rsaPrivateKeyFromJwk } from "@mailseal/core-wasm";
+import type { ByteSource } from "../asn1/ber-cursor.js";
+import { contentCipherByName, type ContentCipher } from "../cms/algorithms.js";
+import type { Clock } from "../clock.js";
+import { SmimeError } from "../errors.js";
+import { validateCertificatePath } from "../pki/chain.js";
+import { hasEmailAddress, type Certificate } from "../pki/certificate.js";
+import { readHeader } from "../mime/rfc5322-header-reader.js";
+import { singleField } from "../mime/rfc5322-header.js";
+import { encryptMessage } from "../smime/envelope.js";
+import { signMessage } from "../smime/signature.js";
+import type { MailflowCore } from "./core.js";
+import { MailflowError } from "./errors.js";
+import type { DirectoryEntry, ServiceClient } from "./service-client.js";
+import { certificateFromWire, normalizeAccountAddress, requireProvisioned, type DeviceState } from "./state.js";
+
+/** A found certificate is kept an hour, an address without one ten minutes (it may enroll meanwhile). */
+export const POSITIVE_TTL_MS = 60 * 60 * 1000;
+export const NEGATIVE_TTL_MS = 10 * 60 * 1000;
+/** POST /v1/certs/lookup takes at most this many addresses. */
+export const LOOKUP_BATCH = 100;
+
+/** The directory's answers, remembered for POSITIVE_TTL_MS / NEGATIVE_TTL_MS of the host's clock. */
+export class DirectoryCache {
+  readonly #entries = new Map<string, { entry: DirectoryEntry | undefined; until: number }>();
+  constructor(private readonly clock: Clock) {}
+
+  /** The cached answer: an entry, `null` for a cached "no certificate", undefined when not cached or stale. */
+  get(address: string): DirectoryEntry | null | undefined {
+    const cached = this.#entries.get(address);
+    if (cached === undefined) return undefined;
+    if (cached.until <= this.clock.now().getTime()) {
+      this.#entries.delete(address);
+      return undefined;
+    }
+    return cached.entry ?? null;
+  }
+
+  put(address: string, entry: DirectoryEntry | undefined): void {
+    const ttl = entry === undefined ? NEGATIVE_TTL_MS : POSITIVE_TTL_MS;
+    this.#entries.set(address, { entry, until: this.clock.now().getTime() + ttl });
+  }
+
+  /** The entries of `addresses`, asking the directory only for those not cached, in batches of 100. */
+  async lookup(client: ServiceClient, addresses: readonly string[]): Promise<Map<string, DirectoryEntry | undefined>> {
+    const result = new Map<string, DirectoryEntry | undefined>();
+    const ask: string[] = [];
+    for (const address of new Set(addresses)) {
+      const cached = this.get(address);
+      if (cached === undefined) ask.push(address);
+      else result.set(address, cached ?? undefined);
+    }
+    for (let i = 0; i < ask.length; i += LOOKUP_BATCH) {
+      const batch = ask.slice(i, i + LOOKUP_BATCH);
+      const found = await client.lookupCertificates(batch);
+      for (const address of batch) {
+        // The directory's address form may differ in case only; the certificate must name the address.
+        const entry = found.find((e) => e.address.toLowerCase() === address.toLowerCase());
+        const usable = entry !== undefined && hasEmailAddress(entry.certificate, address) ? entry : undefined;
+        this.put(address, usable);
+        result.set(address, usable);
+      }
+    }
+    return result;
+  }
+}
+
+/** A capability as the directory lists it: a cipher name ("aes-256-gcm") or its OID. */
+function listsCipher(capabilities: readonly string[], cipher: ContentCipher): boolean {
+  return capabilities.some((c) => c.toLowerCase() === cipher.name || c === cipher.oid);
+}
+
+/**
+ * AES-256-CBC with PKCS#1 v1.5 key transport, which Outlook, Thunderbird/NSS, gpgsm and OpenSSL all
+ * read; AES-256-GCM (AuthEnvelopedData, RFC 5083/5084) only when every recipient's capabilities
+ * list it. No recipients' lists at all (only the sender) also gives GCM: mailseal reads it.
+ */
+export function chooseCipher(capabilities: readonly (readonly string[])[]): ContentCipher {
+  const gcm = contentCipherByName("aes-256-gcm");
+  return capabilities.every((list) => listsCipher(list, gcm)) ? gcm : contentCipherByName("aes-256-cbc");
+}
+
+export interface SendOptions {
+  client: ServiceClient;
+  cache: DirectoryCache;
+  clock: Clock;
+  /** The sender's account (provisioned: signing certificate, keys). */
+  state: DeviceState;
+  recipients: readonly string[];
+  /** Default true; false signs only (then recipients without a certificate are no error). */
+  encrypt?: boolean;
+}
+
+/** The sender's current encryption certificate (the newest current key). */
+export function currentCertificate(state: DeviceState): Certificate {
+  const current = state.keys.filter((k) => k.status === "current");
+  const key = current[current.length - 1];
+  if (key === undefined) throw new MailflowError("NOT_PROVISIONED", `${state.address} has no current encryption key`);
+  return certificateFromWire(key.certificate, "own encryption certificate");
+}
+
+/**
+ * The recipients' directory entries, each certificate validated for encryption to the service's
+ * root at the clock's time; NO_CERTIFICATE naming every recipient without a usable one.
+ */
+export async function recipientCertificates(
+  options: SendOptions,
+  core: MailflowCore,
+): Promise<{ entries: DirectoryEntry[] }> {
+  const state = requireProvisioned(options.state);
+  const root = certificateFromWire(state.root, "root certificate");
+  const addresses = options.recipients.map(normalizeAccountAddress);
+  const found = await options.cache.lookup(options.client, addresses);
+  const entries: DirectoryEntry[] = [];
+  const missing: string[] = [];
+  for (const address of new Set(addresses)) {
+    const entry = found.get(address);
+    if (entry === undefined) {
+      missing.push(address);
+      continue;
+    }
+    try {
+      await validateCertificatePath(entry.certificate, {
+        anchors: [root],
+        intermediates: entry.chain,
+        usage: "encryption",
+        crypto: core,
+        time: options.clock.now(),
+      });
+    } catch (error) {
+      if (!(error instanceof SmimeError)) throw error;
+      missing.push(address);
+      continue;
+    }
+    entries.push(entry);
+  }
+  if (missing.length > 0) {
+    throw new MailflowError(
+      "NO_CERTIFICATE",
+      `no valid certificate for ${missing.join(", ")}: they have not set up mailseal (send without encryption, or ask them to)`,
+      missing,
+    );
+  }
+  return { entries };
+}
+
+/**
+ * The one mailbox of a From field value (RFC 5322 3.6.2, 3.4): `Name <addr>` or a bare addr-spec.
+ * A From with several mailboxes (which needs a Sender) or none is not something this device signs.
+ */
+export function fromAddress(value: string): string | undefined {
+  // Quoted display names and comments may hold anything, "<" and "," too: drop them first.
+  const plain = value.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\((?:[^()\\]|\\.)*\)/g, " ");
+  if (plain.includes(",")) return undefined;
+  const angle = /<([^<>\s]+@[^<>\s]+)>/.exec(plain);
+  const address = angle?.[1] ?? plain.trim();
+  return /^[^\s@<>]+@[^\s@<>]+$/.test(address) ? address : undefined;
+}
+
+/** The From address of a message and the message again, whole (its header read once, the body still streaming). */
+export async function senderOf(message: ByteSource): Promise<{ address: string; message: AsyncIterable<Uint8Array> }> {
+  const { fields, raw, body } = await readHeader(asAsync(message));
+  const from = singleField(fields, "From");
+  const address = from === undefined ? undefined : fromAddress(from.value);
+  if (address === undefined) {
+    throw new MailflowError(
+      "SENDER_UNKNOWN",
+      "the message needs a From field with one address (an account of this device)",
+    );
+  }
+  async function* whole(): AsyncGenerator<Uint8Array> {
+    yield raw;
+    yield* body;
+  }
+  return { address: normalizeAccountAddress(address), message: whole() };
+}
+
+async function* asAsync(source: ByteSource): AsyncGenerator<Uint8Array> {
+  yield* source;
+}
+
+/**
+ * Signs `message` (an RFC 5322 message from this account) and encrypts it to every recipient and to
+ * the sender; yields the S/MIME message. The recipients are checked before anything is yielded.
+ */
+export async function* sendMessage(
+  message: ByteSource,
+  options: SendOptions,
+  core: MailflowCore,
+): AsyncGenerator<Uint8Array> {
+  const state = requireProvisioned(options.state);
+  const encrypt = options.encrypt ?? true;
+  const own = currentCertificate(state);
+  const { entries } = encrypt ? await recipientCertificates(options, core) : { entries: [] };
+  const signingKey = await core.loadRsaPrivateKey(rsaPrivateKeyFromJwk(state.signing.privateKey));
+  try {
+    const signed = signMessage(
+      message,
+      {
+        key: signingKey,
+        certificate: certificateFromWire(state.signing.certificate, "signing certificate"),
+        chain: state.signing.chain.map((c) => certificateFromWire(c, "chain certificate")),
+        encryptionCertificate: own,
+        signingTime: options.clock.now(),
+      },
+      core,
+    );
+    if (!encrypt) {
+      yield* signed;
+      return;
+    }
+    const recipients = [...entries.map((e) => e.certificate), own].map((certificate) => ({
+      certificate,
+      transport: { scheme: "rsa-pkcs1" as const },
+    }));
+    const cipher = chooseCipher(entries.map((e) => e.capabilities));
+    yield* encryptMessage(signed, { recipients, cipher }, core);
+  } finally {
+    signingKey.dispose();
+  }
+}
