@@ -12,6 +12,6 @@ export const WellKnownResponse = Type.Object(
     }),
     domains: Type.Array(Type.String(), { description: "the domains served; empty: every domain" }),
   },
-  { $id: "WellKnownResponse" },
+  { description: "Where the api and the share stores are" },
 );
 export type WellKnownResponse = Static<typeof WellKnownResponse>;

@@ -70,7 +70,7 @@ export const ApiErrorCodeSchema = Type.Enum(API_ERROR_CODES);
 
 export const ApiErrorBody = Type.Object(
   { error: Type.Object({ code: ApiErrorCodeSchema, message: Type.String() }) },
-  { $id: "ApiErrorBody", description: "Every error response" },
+  { description: "Every error response" },
 );
 export type ApiErrorBody = Static<typeof ApiErrorBody>;
 
