@@ -18,8 +18,8 @@ export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_INTERNAL = 2;
 
-/** Errors whose class carries a stable code meant for users (CliError, SmimeError, CryptoError). */
-const CODED = new Set(["CliError", "SmimeError", "CryptoError"]);
+/** Errors whose class carries a stable code meant for users (CliError, SmimeError, CryptoError, ServerError). */
+const CODED = new Set(["CliError", "SmimeError", "CryptoError", "ServerError"]);
 
 /** A Node system error (ENOENT, EACCES, EPIPE, ...): the environment, not a bug. */
 function systemError(error: Error): error is Error & { code: string; syscall?: string } {

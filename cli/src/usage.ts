@@ -1,6 +1,7 @@
 // The command line forms (a contract: keep them stable) and their help texts.
+import { SERVER_DETAILS, SERVER_FORM } from "@mailseal/server/usage";
 
-export const COMMANDS = ["encrypt", "decrypt", "sign", "verify"] as const;
+export const COMMANDS = ["encrypt", "decrypt", "sign", "verify", "server"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export const FORMS: Record<CommandName, string> = {
@@ -9,6 +10,7 @@ export const FORMS: Record<CommandName, string> = {
   decrypt: "mailseal decrypt (--key KEY.pem [--cert CERT.pem] | --p12 FILE --pass PASSWORD) [--in FILE] [--out FILE]",
   sign: "mailseal sign --key KEY.pem [--pass PASSWORD] --cert CERT.pem [--certfile CHAIN.pem] [--opaque] [--pss] [--in FILE] [--out FILE]",
   verify: "mailseal verify --ca CA.pem [--certfile CERTS.pem] [--time EPOCH_SECONDS] [--in FILE] [--out FILE]",
+  server: SERVER_FORM,
 };
 
 const DETAILS: Record<CommandName, string> = {
@@ -57,6 +59,7 @@ signer and the signing time on standard error.
   --out FILE           the signed entity (default: standard output)
 
 Nothing is released before the signature and the certificate path have been checked.`,
+  server: SERVER_DETAILS,
 };
 
 export function commandHelp(command: CommandName): string {
@@ -64,7 +67,7 @@ export function commandHelp(command: CommandName): string {
 }
 
 export function mainHelp(version: string): string {
-  return `mailseal ${version}: S/MIME for whole messages, offline
+  return `mailseal ${version}: S/MIME for whole messages, offline; and the mailseal services
 
 usage:
 ${COMMANDS.map((c) => `  ${FORMS[c]}`).join("\n")}
