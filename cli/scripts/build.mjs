@@ -1,5 +1,6 @@
-// Bundles the command into one file, dist/mailseal.mjs: the shared library, pkijs/asn1js and the crypto
+// Bundles the command into dist/mailseal.mjs (and chunks): the shared library, pkijs/asn1js and the crypto
 // core with both WebAssembly builds embedded as bytes (so it runs without tsx or a build/ folder).
+// The server's runtime packages (below) are not bundled: they load from node_modules.
 // Needs the core's .wasm builds: run `npm run build -w @mailseal/core-wasm` first (the root build does).
 import { build } from "esbuild";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
@@ -8,21 +9,43 @@ import { fileURLToPath } from "node:url";
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
 const result = await build({
-  entryPoints: [join(pkg, "src/main.ts")],
-  outfile: join(pkg, "dist/mailseal.mjs"),
+  entryPoints: { mailseal: join(pkg, "src/main.ts") },
+  outdir: join(pkg, "dist"),
+  // `mailseal server` imports the server lazily: with splitting it lives in a chunk (dist/chunks/),
+  // so the offline commands do not load the server's packages at start.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  outExtension: { ".js": ".mjs" },
   write: false,
   bundle: true,
   format: "esm",
   platform: "node",
   target: "node20",
   loader: { ".wasm": "binary" },
+  // The server's native modules (better-sqlite3, pkcs11js: .node files found beside their package),
+  // pg's optional native binding, and packages that read their own files at run time (swagger-ui's
+  // static assets, pino's worker transports) stay outside and are loaded from node_modules.
+  external: [
+    "better-sqlite3",
+    "pg",
+    "pg-native",
+    "pkcs11js",
+    "nodemailer",
+    "fastify",
+    "@fastify/*",
+    "pino",
+    "@serenity-kit/opaque",
+  ],
   sourcemap: true,
   logLevel: "warning",
 });
 // Each file is written beside its final name and renamed, so a run that starts meanwhile (a test
 // suite in parallel) sees the old bundle or the new one, never half of one.
-mkdirSync(join(pkg, "dist"), { recursive: true });
-for (const file of result.outputFiles) {
+// Chunks first, the entry last: a new entry never points at a chunk not yet written.
+const isChunk = (file) => Number(file.path.includes("/chunks/"));
+const outputs = [...result.outputFiles].sort((a, b) => isChunk(b) - isChunk(a));
+for (const file of outputs) {
+  mkdirSync(dirname(file.path), { recursive: true });
   writeFileSync(`${file.path}.${process.pid}.tmp`, file.contents);
   renameSync(`${file.path}.${process.pid}.tmp`, file.path);
 }

@@ -19,10 +19,19 @@ export const EXIT_ERROR = 1;
 export const EXIT_INTERNAL = 2;
 
 /**
- * Errors whose class carries a stable code meant for users: CliError, SmimeError, CryptoError, and
- * for the online commands MailflowError (the device), ApiError (the server's code) and ProtocolError.
+ * Errors whose class carries a stable code meant for users: CliError, SmimeError, CryptoError,
+ * ServerError, and for the online commands MailflowError (the device), ApiError (the server's
+ * code) and ProtocolError.
  */
-const CODED = new Set(["CliError", "SmimeError", "CryptoError", "MailflowError", "ApiError", "ProtocolError"]);
+const CODED = new Set([
+  "CliError",
+  "SmimeError",
+  "CryptoError",
+  "ServerError",
+  "MailflowError",
+  "ApiError",
+  "ProtocolError",
+]);
 
 /** A Node system error (ENOENT, EACCES, EPIPE, ...): the environment, not a bug. */
 function systemError(error: Error): error is Error & { code: string; syscall?: string } {

@@ -19,7 +19,8 @@ import { COMMANDS, commandHelp, mainHelp, type CommandName } from "./usage.js";
 
 type Command = (args: string[], core: CoreService) => Promise<string | undefined>;
 
-const RUN: Record<CommandName, Command> = {
+/** The offline commands; `server` runs the services instead (@mailseal/server). */
+const RUN: Record<Exclude<CommandName, "server">, Command> = {
   encrypt: encryptCommand,
   decrypt: decryptCommand,
   sign: signCommand,
@@ -64,13 +65,20 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(commandHelp(first));
     return EXIT_OK;
   }
+  if (first === "server") {
+    // Loaded only for this command: the offline commands need none of the server's modules.
+    const { runServerCommand } = await import("@mailseal/server/command");
+    return runServerCommand(rest, process.env);
+  }
+  removePendingFilesOn("SIGINT", 130);
+  removePendingFilesOn("SIGTERM", 143);
   const core = await CoreService.open();
   const help = await RUN[first](rest, core);
   if (help !== undefined) process.stdout.write(commandHelp(first));
   return EXIT_OK;
 }
 
-/** On Ctrl-C or a kill, no temporary file may stay behind. */
+/** On Ctrl-C or a kill, no temporary file may stay behind (the server stops by itself instead). */
 function removePendingFilesOn(signal: NodeJS.Signals, status: number): void {
   process.once(signal, () => {
     for (const path of pendingFiles) rmSync(path, { recursive: true, force: true });
@@ -78,8 +86,6 @@ function removePendingFilesOn(signal: NodeJS.Signals, status: number): void {
   });
 }
 
-removePendingFilesOn("SIGINT", 130);
-removePendingFilesOn("SIGTERM", 143);
 process.stdout.on("error", () => undefined); // reported through the failing write's callback
 const debug = process.env.MAILSEAL_DEBUG === "1";
 let status: number;

@@ -1,4 +1,5 @@
 // The command line forms (a contract: keep them stable) and their help texts.
+import { SERVER_DETAILS, SERVER_FORM } from "@mailseal/server/usage";
 
 export const COMMANDS = [
   "encrypt",
@@ -11,6 +12,7 @@ export const COMMANDS = [
   "protect",
   "devices",
   "audit",
+  "server",
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -26,6 +28,7 @@ export const FORMS: Record<CommandName, string> = {
   protect: "mailseal protect (--password-file FILE | --remove) [--home DIR]",
   devices: "mailseal devices [--remove ID] [--home DIR]",
   audit: "mailseal audit [--home DIR]",
+  server: SERVER_FORM,
 };
 
 const HOME = `  --home DIR           this device's folder: its device keys and one state file per account,
@@ -126,6 +129,7 @@ share, to which device.
 
 ${ACCOUNT}
 ${HOME}`,
+  server: SERVER_DETAILS,
 };
 
 export function commandHelp(command: CommandName): string {
@@ -133,7 +137,7 @@ export function commandHelp(command: CommandName): string {
 }
 
 export function mainHelp(version: string): string {
-  return `mailseal ${version}: S/MIME for whole messages, offline and with the mailseal service
+  return `mailseal ${version}: S/MIME for whole messages, offline; and the mailseal services
 
 usage:
 ${COMMANDS.map((c) => `  ${FORMS[c]}`).join("\n")}

@@ -55,4 +55,7 @@ export {
 } from "./cms/signed-data.js";
 export type { Capability, SignatureScheme, SigningKey, VerifiedSigner, VerifyCore } from "./cms/signer-info.js";
 export * from "./smime/index.js";
+
+export { manualClock, systemClock, type Clock, type ManualClock } from "./clock.js";
+export * from "./api/index.js";
 export * from "./mailflow/index.js";

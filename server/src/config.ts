@@ -1,0 +1,278 @@
+// The command line of `mailseal server` (a contract: keep it stable; help text in usage.ts):
+//   mailseal server [--data DIR] [--host 127.0.0.1] [--port N] [--db sqlite:FILE|postgres://...]
+//     [--hsm soft|pkcs11:LIBRARY?slot=N&pin=PIN] [--outbox DIR | --smtp URL] [--role api,share-a,share-b]
+//     [--key-bits N] [--domain D ...] [--profile private|public-trust] [--public-url URL] ...
+// Parsing is strict: an unknown option, a missing value or a bad one is a USAGE error naming it.
+import { isIP } from "node:net";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { clockOffsetFromEnv } from "./clock.js";
+import { ServerError } from "./errors.js";
+
+export const ROLES = ["api", "share-a", "share-b"] as const;
+export type Role = (typeof ROLES)[number];
+export type StoreRole = Exclude<Role, "api">;
+
+export const KEY_BITS = [2048, 3072, 4096] as const;
+export const PROFILES = ["private", "public-trust"] as const;
+export type Profile = (typeof PROFILES)[number];
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type HsmConfig =
+  | { kind: "soft" }
+  /** A PKCS#11 module; the PIN comes from the URL or MAILSEAL_HSM_PIN (not in the process list). */
+  | { kind: "pkcs11"; library: string; slot: number; pin: string };
+
+export type MailConfig = { kind: "outbox"; dir: string } | { kind: "smtp"; url: string };
+
+export interface ServerConfig {
+  /** Absolute path of the data directory (outbox, SQLite files, soft HSM). */
+  dataDir: string;
+  host: string;
+  /** Port of each role's listener: --port, +1, +2; all 0 (free ports) with --port 0. */
+  ports: Readonly<Record<Role, number>>;
+  /** `sqlite:/absolute/file`, `sqlite::memory:` or `postgres://...`: the api database (see db/names.ts). */
+  db: string;
+  hsm: HsmConfig;
+  mail: MailConfig;
+  /** The From address of the mails the server sends. */
+  mailFrom: string;
+  /** The roles this process runs, in ROLES order. */
+  roles: readonly Role[];
+  keyBits: (typeof KEY_BITS)[number];
+  /** Enterprise mode: only these domains (lower case) are served. Empty: every domain. */
+  domains: readonly string[];
+  profile: Profile;
+  /** The base URL the api advertises (no trailing slash); undefined: its listening URL. */
+  publicUrl: string | undefined;
+  /** The URLs of share stores this process does not run; undefined: host and port + 1 / + 2. */
+  storeUrls: Readonly<Partial<Record<StoreRole, string>>>;
+  /** Fastify's trustProxy: false, true (any proxy), a hop count or proxy addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
+  logLevel: LogLevel;
+  /** MAILSEAL_CLOCK_OFFSET in milliseconds. */
+  clockOffsetMs: number;
+}
+
+const OPTIONS = {
+  data: { type: "string" },
+  host: { type: "string" },
+  port: { type: "string" },
+  db: { type: "string" },
+  hsm: { type: "string" },
+  outbox: { type: "string" },
+  smtp: { type: "string" },
+  role: { type: "string" },
+  "key-bits": { type: "string" },
+  domain: { type: "string", multiple: true },
+  profile: { type: "string" },
+  "public-url": { type: "string" },
+  "share-a-url": { type: "string" },
+  "share-b-url": { type: "string" },
+  "mail-from": { type: "string" },
+  "trust-proxy": { type: "string" },
+  "log-level": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function usage(message: string): ServerError {
+  return new ServerError("USAGE", message);
+}
+
+function oneOf<V extends string>(value: string, allowed: readonly V[], option: string): V {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw usage(`${option} ${value} is not one of ${allowed.join(", ")}`);
+  }
+  return value as V;
+}
+
+function nonEmpty(value: string | undefined, option: string): string | undefined {
+  if (value !== undefined && value.trim() === "") throw usage(`${option} needs a value`);
+  return value;
+}
+
+function parsePort(value: string): number {
+  // The share stores listen on port + 1 and + 2, so those must be ports too.
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65533) {
+    throw usage(`--port ${value} is not a port number from 0 to 65533`);
+  }
+  return Number(value);
+}
+
+function parseRoles(value: string): Role[] {
+  const named = value.split(",").map((role) => role.trim());
+  const roles = new Set(named.map((role) => oneOf(role, ROLES, "--role")));
+  if (roles.size !== named.length) throw usage(`--role ${value} names a role twice`);
+  return ROLES.filter((role) => roles.has(role));
+}
+
+/** A DNS name in LDH form (RFC 1035 section 2.3.1, RFC 5890 A-labels for IDNs), lower-cased. */
+function parseDomain(value: string): string {
+  const domain = value.trim().toLowerCase().replace(/\.$/, "");
+  const label = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+  if (domain.length === 0 || domain.length > 253 || !domain.split(".").every((part) => label.test(part))) {
+    throw usage(`--domain ${value} is not a domain name (IDNs in their xn-- form)`);
+  }
+  return domain;
+}
+
+/** An http(s) base URL without query or fragment, returned without a trailing slash. */
+function parseBaseUrl(value: string, option: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw usage(`${option} ${value} is not a URL`);
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.search !== "" || url.hash !== "") {
+    throw usage(`${option} ${value} must be an http or https URL without query or fragment`);
+  }
+  if (url.username !== "" || url.password !== "") throw usage(`${option} ${value} must not carry a user or password`);
+  return url.href.replace(/\/+$/, "");
+}
+
+function parseDb(value: string): string {
+  if (value === "sqlite::memory:") return value;
+  if (value.startsWith("sqlite:")) {
+    const file = value.slice("sqlite:".length);
+    if (file === "") throw usage(`--db ${value} names no file (sqlite:FILE)`);
+    return `sqlite:${resolve(file)}`;
+  }
+  if (value.startsWith("postgres://") || value.startsWith("postgresql://")) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw usage(`--db ${redactUrl(value)} is not a URL`);
+    }
+    const name = decodeURIComponent(url.pathname.slice(1));
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,53}$/.test(name)) {
+      // 63 bytes is PostgreSQL's identifier limit (NAMEDATALEN - 1); the stores add "_share_a".
+      throw usage(`--db ${redactUrl(value)} needs a database name of letters, digits and _ (at most 54)`);
+    }
+    return value;
+  }
+  throw usage(`--db ${redactUrl(value)} is not sqlite:FILE nor postgres://...`);
+}
+
+/** A URL with its password replaced, for messages and logs. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password !== "") url.password = "***";
+    return url.href;
+  } catch {
+    return value.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
+  }
+}
+
+function parseHsm(value: string, env: Record<string, string | undefined>): HsmConfig {
+  if (value === "soft") return { kind: "soft" };
+  if (!value.startsWith("pkcs11:")) throw usage(`--hsm ${value} is not soft nor pkcs11:LIBRARY?slot=N&pin=PIN`);
+  const rest = value.slice("pkcs11:".length);
+  const query = rest.indexOf("?");
+  const library = query < 0 ? rest : rest.slice(0, query);
+  const params = new URLSearchParams(query < 0 ? "" : rest.slice(query + 1));
+  if (library === "") throw usage("--hsm pkcs11: names no PKCS#11 library (pkcs11:LIBRARY?slot=N&pin=PIN)");
+  for (const name of params.keys()) {
+    if (name !== "slot" && name !== "pin") throw usage(`--hsm: unknown parameter ${name} (slot and pin are known)`);
+  }
+  const slot = params.get("slot");
+  if (slot === null || !/^\d{1,10}$/.test(slot)) throw usage("--hsm pkcs11: needs slot=N, a slot number");
+  const pin = params.get("pin") ?? env["MAILSEAL_HSM_PIN"];
+  if (pin === undefined || pin === "") throw usage("--hsm pkcs11: needs pin=PIN or MAILSEAL_HSM_PIN");
+  return { kind: "pkcs11", library, slot: Number(slot), pin };
+}
+
+function parseSmtp(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw usage(`--smtp ${redactUrl(value)} is not a URL`);
+  }
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:") {
+    throw usage(`--smtp ${redactUrl(value)} must be smtp://HOST[:PORT] or smtps://...`);
+  }
+  if (url.hostname === "") throw usage(`--smtp ${redactUrl(value)} names no host`);
+  return value;
+}
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const list = value.split(",").map((entry) => entry.trim());
+  const valid = (entry: string) => {
+    const [address = "", prefix, ...more] = entry.split("/");
+    const family = isIP(address);
+    const max = family === 6 ? 128 : 32;
+    return (
+      family !== 0 && more.length === 0 && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max))
+    );
+  };
+  if (!list.every(valid)) {
+    throw usage(`--trust-proxy ${value} is not true, false, a hop count or a list of addresses/CIDRs`);
+  }
+  return list;
+}
+
+function parseMailFrom(value: string): string {
+  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(value)) throw usage(`--mail-from ${value} is not an address (local@domain)`);
+  return value;
+}
+
+/** The ServerConfig of a `mailseal server` command line (without the word `server`). */
+export function parseServerArgs(argv: string[], env: Record<string, string | undefined>): ServerConfig {
+  let values;
+  try {
+    values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.replace(/\. To specify .*$/s, "") : String(error);
+    throw usage(`${message} (see mailseal server --help)`);
+  }
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value === "string") nonEmpty(value, `--${name}`);
+  }
+  if (values.outbox !== undefined && values.smtp !== undefined) throw usage("--outbox and --smtp exclude each other");
+
+  const dataDir = resolve(values.data ?? "mailseal-data");
+  const port = parsePort(values.port ?? "7400");
+  const offset = (n: number) => (port === 0 ? 0 : port + n);
+  const roles = parseRoles(values.role ?? ROLES.join(","));
+  const domains = [...new Set((values.domain ?? []).map(parseDomain))];
+  const storeUrls: Partial<Record<StoreRole, string>> = {};
+  if (values["share-a-url"] !== undefined) storeUrls["share-a"] = parseBaseUrl(values["share-a-url"], "--share-a-url");
+  if (values["share-b-url"] !== undefined) storeUrls["share-b"] = parseBaseUrl(values["share-b-url"], "--share-b-url");
+
+  return {
+    dataDir,
+    host: values.host ?? "127.0.0.1",
+    ports: { api: port, "share-a": offset(1), "share-b": offset(2) },
+    db: parseDb(values.db ?? `sqlite:${resolve(dataDir, "api.sqlite")}`),
+    hsm: parseHsm(values.hsm ?? "soft", env),
+    mail:
+      values.smtp !== undefined
+        ? { kind: "smtp", url: parseSmtp(values.smtp) }
+        : { kind: "outbox", dir: resolve(values.outbox ?? resolve(dataDir, "outbox")) },
+    mailFrom: parseMailFrom(values["mail-from"] ?? `mailseal@${domains[0] ?? "localhost"}`),
+    roles,
+    keyBits: Number(
+      oneOf(values["key-bits"] ?? "3072", ["2048", "3072", "4096"], "--key-bits"),
+    ) as ServerConfig["keyBits"],
+    domains,
+    profile: oneOf(values.profile ?? "private", PROFILES, "--profile"),
+    publicUrl: values["public-url"] === undefined ? undefined : parseBaseUrl(values["public-url"], "--public-url"),
+    storeUrls,
+    trustProxy: parseTrustProxy(values["trust-proxy"] ?? "false"),
+    logLevel: oneOf(values["log-level"] ?? "info", LOG_LEVELS, "--log-level"),
+    clockOffsetMs: clockOffsetFromEnv(env),
+  };
+}
+
+/** The URL of a listener at host:port (IPv6 literals in brackets, RFC 3986 section 3.2.2). */
+export function listenerUrl(host: string, port: number): string {
+  const name = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return `http://${name}:${port}`;
+}

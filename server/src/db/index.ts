@@ -1,0 +1,126 @@
+// Opening a role's database and bringing its schema up to date (docs/services.md, "Data").
+// `sqlite:FILE` names the api database and the stores use FILE with -share-a / -share-b before the
+// extension; `postgres://.../NAME` names the api database and the stores use NAME_share_a /
+// NAME_share_b, created on first start when missing.
+import { mkdirSync } from "node:fs";
+import { dirname, extname } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Migrator, type Migration } from "kysely/migration";
+import pg from "pg";
+import { redactUrl, type Role, type StoreRole } from "../config.js";
+import { ServerError } from "../errors.js";
+import { apiMigrations } from "./migrations/api.js";
+import { shareMigrations } from "./migrations/share.js";
+import type { ApiSchema, ShareSchema } from "./schema.js";
+
+export type * from "./schema.js";
+
+export interface Database<Schema> {
+  db: Kysely<Schema>;
+  dialect: "sqlite" | "postgres";
+  /** The URL actually opened (the role's own database; password included: do not log it). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** How long SQLite waits for another connection's write lock before SQLITE_BUSY. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/** The database URL of `role`, given the api database URL. */
+export function databaseUrlFor(url: string, role: Role): string {
+  if (role === "api" || url === "sqlite::memory:") return url;
+  const suffix = role === "share-a" ? "share_a" : "share_b";
+  if (url.startsWith("sqlite:")) {
+    const file = url.slice("sqlite:".length);
+    const ext = extname(file);
+    return `sqlite:${file.slice(0, file.length - ext.length)}-${role}${ext}`;
+  }
+  const parsed = new URL(url);
+  parsed.pathname = `/${decodeURIComponent(parsed.pathname.slice(1))}_${suffix}`;
+  return parsed.href;
+}
+
+function migrationsOf(role: Role): Record<string, Migration> {
+  return role === "api" ? apiMigrations : shareMigrations;
+}
+
+function openSqlite(file: string): Kysely<unknown> {
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  const database = new SqliteDatabase(file);
+  // WAL: readers do not block the writer. busy_timeout: a second process (or a share store in
+  // another process on the same file set) waits instead of failing. foreign_keys is off by
+  // default in SQLite (https://sqlite.org/foreignkeys.html section 2).
+  database.pragma("journal_mode = WAL");
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  database.pragma("foreign_keys = ON");
+  database.pragma("synchronous = NORMAL");
+  return new Kysely({ dialect: new SqliteDialect({ database }) });
+}
+
+/** A PostgreSQL error's SQLSTATE (https://www.postgresql.org/docs/15/errcodes-appendix.html). */
+function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** Creates the database of `url` through the `postgres` maintenance database when it is missing. */
+async function ensurePostgresDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const maintenance = new URL(url);
+  maintenance.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: maintenance.href });
+  await client.connect();
+  try {
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (found.rowCount !== 0) return;
+    try {
+      // The name was checked to be [A-Za-z_][A-Za-z0-9_]* (config.ts), and is quoted anyway.
+      await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+    } catch (error) {
+      // Another process created it meanwhile: 42P04 duplicate_database, or 23505 on the catalog index.
+      if (sqlState(error) !== "42P04" && sqlState(error) !== "23505") throw error;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function openPostgres(url: string): Promise<Kysely<unknown>> {
+  await ensurePostgresDatabase(url);
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client losing its connection emits "error" on the pool; without a listener that
+  // would end the process. The next query fails with the cause and is reported there.
+  pool.on("error", () => undefined);
+  return new Kysely({ dialect: new PostgresDialect({ pool }) });
+}
+
+export function openDatabase(url: string, role: "api"): Promise<Database<ApiSchema>>;
+export function openDatabase(url: string, role: StoreRole): Promise<Database<ShareSchema>>;
+export function openDatabase(url: string, role: Role): Promise<Database<ApiSchema> | Database<ShareSchema>>;
+/** Opens the database of `role` (given the api database URL) and runs that role's migrations. */
+export async function openDatabase(url: string, role: Role): Promise<Database<ApiSchema> | Database<ShareSchema>> {
+  const own = databaseUrlFor(url, role);
+  const dialect = own.startsWith("sqlite:") ? "sqlite" : "postgres";
+  let db: Kysely<unknown>;
+  try {
+    db = dialect === "sqlite" ? openSqlite(own.slice("sqlite:".length)) : await openPostgres(own);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ServerError("DATABASE", `cannot open the ${role} database ${redactUrl(own)}: ${message}`, {
+      cause: error,
+    });
+  }
+  const migrations = migrationsOf(role);
+  const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(migrations) } });
+  const { error } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    await db.destroy();
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ServerError("DATABASE", `cannot migrate the ${role} database ${redactUrl(own)}: ${message}`, {
+      cause: error,
+    });
+  }
+  return { db: db as Kysely<ApiSchema>, dialect, url: own, close: () => db.destroy() };
+}

@@ -1,0 +1,97 @@
+// Migrations of the api database. Only portable column types (text, integer) so that each runs on
+// SQLite and PostgreSQL alike. Never edit a released migration: add the next one.
+import type { Kysely } from "kysely";
+import type { Migration } from "kysely/migration";
+
+export const apiMigrations: Record<string, Migration> = {
+  "0001-api-initial": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("accounts")
+        .addColumn("address", "text", (c) => c.primaryKey())
+        .addColumn("verified_at", "text")
+        .addColumn("protection", "text", (c) => c.notNull().defaultTo("none"))
+        .addColumn("opaque_record", "text")
+        .execute();
+      await db.schema
+        .createTable("devices")
+        .addColumn("device_id", "text", (c) => c.primaryKey())
+        .addColumn("address", "text", (c) => c.notNull().references("accounts.address"))
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("jkt", "text", (c) => c.notNull().unique())
+        .addColumn("public_jwk", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("removed_at", "text")
+        .execute();
+      await db.schema.createIndex("devices_address").on("devices").column("address").execute();
+      await db.schema
+        .createTable("challenges")
+        .addColumn("challenge_id", "text", (c) => c.primaryKey())
+        .addColumn("address", "text", (c) => c.notNull())
+        .addColumn("device_id", "text", (c) => c.notNull().references("devices.device_id"))
+        .addColumn("token_hash", "text", (c) => c.notNull())
+        .addColumn("code_hash", "text", (c) => c.notNull())
+        .addColumn("tries", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .addColumn("used_at", "text")
+        .execute();
+      await db.schema.createIndex("challenges_address").on("challenges").column("address").execute();
+      await db.schema
+        .createTable("keys")
+        .addColumn("key_id", "text", (c) => c.primaryKey())
+        .addColumn("address", "text", (c) => c.notNull().references("accounts.address"))
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("bits", "integer", (c) => c.notNull())
+        .addColumn("certificate", "text")
+        .addColumn("not_before", "text")
+        .addColumn("not_after", "text")
+        .addColumn("protection", "text", (c) => c.notNull().defaultTo("none"))
+        .addColumn("commitment", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("keys_address").on("keys").columns(["address", "status"]).execute();
+      await db.schema
+        .createTable("certificates")
+        .addColumn("serial", "text", (c) => c.primaryKey())
+        .addColumn("address", "text")
+        .addColumn("device_id", "text")
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("der", "text", (c) => c.notNull())
+        .addColumn("not_before", "text", (c) => c.notNull())
+        .addColumn("not_after", "text", (c) => c.notNull())
+        .addColumn("revoked_at", "text")
+        .addColumn("revocation_reason", "integer")
+        .execute();
+      await db.schema.createIndex("certificates_address").on("certificates").column("address").execute();
+      await db.schema.createIndex("certificates_device").on("certificates").column("device_id").execute();
+      await db.schema
+        .createTable("ca")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("key_handle", "text", (c) => c.notNull())
+        .addColumn("certificate", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("seen_jti")
+        .addColumn("jti", "text", (c) => c.primaryKey())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("seen_jti_expires").on("seen_jti").column("expires_at").execute();
+      await db.schema
+        .createTable("release_requests")
+        .addColumn("request_id", "text", (c) => c.primaryKey())
+        .addColumn("address", "text", (c) => c.notNull())
+        .addColumn("key_id", "text", (c) => c.notNull().references("keys.key_id"))
+        .addColumn("device_id", "text", (c) => c.notNull())
+        .addColumn("at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("release_requests_address").on("release_requests").column("address").execute();
+      await db.schema
+        .createTable("settings")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("value", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
+};

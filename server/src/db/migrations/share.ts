@@ -1,0 +1,36 @@
+// Migrations of a share store's database (share-a and share-b alike). Portable column types only.
+// Never edit a released migration: add the next one.
+import type { Kysely } from "kysely";
+import type { Migration } from "kysely/migration";
+
+export const shareMigrations: Record<string, Migration> = {
+  "0001-share-initial": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("shares")
+        .addColumn("key_id", "text", (c) => c.notNull())
+        .addColumn("idx", "integer", (c) => c.notNull())
+        .addColumn("address", "text", (c) => c.notNull())
+        .addColumn("iv", "text", (c) => c.notNull())
+        .addColumn("ct", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("shares_pk", ["key_id", "idx"])
+        .execute();
+      await db.schema
+        .createTable("releases")
+        .addColumn("ticket_jti", "text", (c) => c.primaryKey())
+        .addColumn("key_id", "text", (c) => c.notNull())
+        .addColumn("idx", "integer", (c) => c.notNull())
+        .addColumn("address", "text", (c) => c.notNull())
+        .addColumn("device_id", "text", (c) => c.notNull())
+        .addColumn("at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("releases_address").on("releases").column("address").execute();
+      await db.schema
+        .createTable("settings")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("value", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
+};

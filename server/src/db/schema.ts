@@ -1,0 +1,130 @@
+// Row types of the databases (docs/services.md, "Data"). Binary values are base64url text and times
+// ISO-8601 UTC text, so one migration serves SQLite and PostgreSQL and values compare the same in both.
+
+/** ISO-8601 UTC time, `Date.toISOString()` form (sorts as time in both databases). */
+export type IsoTime = string;
+/** base64url without padding. */
+export type B64url = string;
+
+export interface AccountsTable {
+  address: string;
+  verified_at: IsoTime | null;
+  protection: "none" | "opaque";
+  opaque_record: B64url | null;
+}
+
+export interface DevicesTable {
+  device_id: string;
+  address: string;
+  name: string;
+  /** RFC 7638 thumbprint of the device key. */
+  jkt: string;
+  /** The device's public JWK, as JSON text. */
+  public_jwk: string;
+  status: "pending" | "active" | "removed";
+  created_at: IsoTime;
+  removed_at: IsoTime | null;
+}
+
+export interface ChallengesTable {
+  challenge_id: string;
+  address: string;
+  device_id: string;
+  token_hash: B64url;
+  code_hash: B64url;
+  tries: number;
+  created_at: IsoTime;
+  expires_at: IsoTime;
+  used_at: IsoTime | null;
+}
+
+export interface KeysTable {
+  key_id: string;
+  address: string;
+  status: "pending" | "current" | "retired";
+  bits: number;
+  /** DER as base64url; null while the key is pending and not yet certified. */
+  certificate: B64url | null;
+  not_before: IsoTime | null;
+  not_after: IsoTime | null;
+  protection: "none" | "opaque";
+  commitment: B64url;
+  created_at: IsoTime;
+}
+
+export interface CertificatesTable {
+  /** Serial number as lower-case hex. */
+  serial: string;
+  /** Null for CA certificates. */
+  address: string | null;
+  device_id: string | null;
+  kind: "encryption" | "signing" | "ca";
+  der: B64url;
+  not_before: IsoTime;
+  not_after: IsoTime;
+  revoked_at: IsoTime | null;
+  /** RFC 5280 section 5.3.1 CRLReason code. */
+  revocation_reason: number | null;
+}
+
+export interface CaTable {
+  name: "root" | "issuing";
+  key_handle: string;
+  certificate: B64url;
+}
+
+export interface SeenJtiTable {
+  jti: string;
+  expires_at: IsoTime;
+}
+
+export interface ReleaseRequestsTable {
+  request_id: string;
+  address: string;
+  key_id: string;
+  device_id: string;
+  at: IsoTime;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
+}
+
+export interface ApiSchema {
+  accounts: AccountsTable;
+  devices: DevicesTable;
+  challenges: ChallengesTable;
+  keys: KeysTable;
+  certificates: CertificatesTable;
+  ca: CaTable;
+  seen_jti: SeenJtiTable;
+  release_requests: ReleaseRequestsTable;
+  settings: SettingsTable;
+}
+
+export interface SharesTable {
+  key_id: string;
+  /** 0 in share-a, 1 in share-b. */
+  idx: number;
+  address: string;
+  iv: B64url;
+  /** AES-256-GCM ciphertext with its tag. */
+  ct: B64url;
+  updated_at: IsoTime;
+}
+
+export interface ReleasesTable {
+  ticket_jti: string;
+  key_id: string;
+  idx: number;
+  address: string;
+  device_id: string;
+  at: IsoTime;
+}
+
+export interface ShareSchema {
+  shares: SharesTable;
+  releases: ReleasesTable;
+  settings: SettingsTable;
+}

@@ -1,0 +1,35 @@
+// The mailseal services (docs/services.md): what route modules and the mailseal command use.
+export {
+  listenerUrl,
+  parseServerArgs,
+  redactUrl,
+  KEY_BITS,
+  LOG_LEVELS,
+  PROFILES,
+  ROLES,
+  type HsmConfig,
+  type LogLevel,
+  type MailConfig,
+  type Profile,
+  type Role,
+  type ServerConfig,
+  type StoreRole,
+} from "./config.js";
+export { clockFromEnv, clockOffsetFromEnv } from "./clock.js";
+export { ServerError, type ServerErrorCode } from "./errors.js";
+export { databaseUrlFor, openDatabase, type Database } from "./db/index.js";
+export type * from "./db/schema.js";
+export { createApp, type AppOptions, type MailsealApp } from "./http/app.js";
+export { ApiError, errorReply, type ErrorReply } from "./http/errors.js";
+export { createLogger, REDACTED_HEADERS } from "./http/logger.js";
+export { outboxMailer, smtpMailer, type Mailer, type MailerOptions, type OutgoingMail } from "./mail/index.js";
+export {
+  startServer,
+  type ApiContext,
+  type RunningServer,
+  type ServerContext,
+  type ServerHooks,
+  type ShareContext,
+} from "./main.js";
+export { runServerCommand, type ServerCommandIo } from "./command.js";
+export { serverHelp, SERVER_DETAILS, SERVER_FORM } from "./usage.js";

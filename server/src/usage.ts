@@ -1,0 +1,37 @@
+// The command line of `mailseal server` (a contract: keep it stable) and its help text. No imports,
+// so that the mailseal command can show it without loading the server.
+
+export const SERVER_FORM =
+  "mailseal server [--data DIR] [--host 127.0.0.1] [--port N] [--db sqlite:FILE|postgres://...] [--hsm soft|pkcs11:LIBRARY?slot=N&pin=PIN] [--outbox DIR | --smtp URL] [--role api,share-a,share-b] [--key-bits N] [--domain D ...] [--profile private|public-trust] [--public-url URL]";
+
+export const SERVER_DETAILS = `Runs the mailseal services: the api (address proof, keys, certificates, CA) and the two key-share
+stores, by default all three in this process (docs/services.md).
+
+  --data DIR           data directory (default ./mailseal-data): SQLite files, outbox, soft HSM
+  --host HOST          address to listen on (default 127.0.0.1)
+  --port N             the api's port (default 7400); share-a and share-b listen on N+1 and N+2;
+                       0: every listener takes a free port
+  --db URL             sqlite:FILE (default DATA/api.sqlite; the stores use FILE-share-a.sqlite and
+                       FILE-share-b.sqlite) or postgres://USER@HOST/NAME (the stores use NAME_share_a
+                       and NAME_share_b, created when missing)
+  --hsm SPEC           soft (default) or pkcs11:LIBRARY?slot=N&pin=PIN (or the PIN in MAILSEAL_HSM_PIN)
+  --outbox DIR         write outgoing mail as .eml files to DIR (default DATA/outbox)
+  --smtp URL           send outgoing mail through smtp://[USER:PASS@]HOST[:PORT] or smtps://...
+  --mail-from ADDR     From address of outgoing mail (default mailseal@ the first --domain, or localhost)
+  --role LIST          the roles to run: api, share-a, share-b, comma-separated (default all three)
+  --key-bits N         RSA size of new encryption keys: 2048, 3072 (default) or 4096
+  --domain D           serve only this domain (repeatable; enterprise mode). Default: every domain
+  --profile NAME       certificate profile: private (default) or public-trust
+  --public-url URL     base URL the api advertises (default http://HOST:PORT)
+  --share-a-url URL    base URL of share store A when another process runs it (also -b)
+  --share-b-url URL
+  --trust-proxy SPEC   true, a hop count, or proxy addresses/CIDRs whose X-Forwarded-For is believed
+  --log-level LEVEL    fatal, error, warn, info (default), debug, trace, silent
+
+Prints one line per listener on standard output ("api http://127.0.0.1:7400"), logs JSON lines on
+standard error, and stops cleanly on SIGINT or SIGTERM (exit status 0). MAILSEAL_CLOCK_OFFSET
+(milliseconds, may be negative) shifts the server's clock, for tests and drills.`;
+
+export function serverHelp(): string {
+  return `usage: ${SERVER_FORM}\n\n${SERVER_DETAILS}\n`;
+}

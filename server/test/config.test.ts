@@ -1,0 +1,169 @@
+// The command line of `mailseal server`: defaults, every option, and a USAGE error naming the
+// option for each kind of bad input.
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { clockFromEnv, clockOffsetFromEnv } from "../src/clock.js";
+import { parseServerArgs } from "../src/config.js";
+import { ServerError } from "../src/errors.js";
+
+function usageError(argv: string[], env: Record<string, string | undefined> = {}): string {
+  try {
+    parseServerArgs(argv, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ServerError);
+    expect((error as ServerError).code).toBe("USAGE");
+    return (error as Error).message;
+  }
+  throw new Error(`${argv.join(" ")} was accepted`);
+}
+
+describe("parseServerArgs", () => {
+  it("has the documented defaults", () => {
+    const data = resolve("mailseal-data");
+    expect(parseServerArgs([], {})).toEqual({
+      dataDir: data,
+      host: "127.0.0.1",
+      ports: { api: 7400, "share-a": 7401, "share-b": 7402 },
+      db: `sqlite:${data}/api.sqlite`,
+      hsm: { kind: "soft" },
+      mail: { kind: "outbox", dir: `${data}/outbox` },
+      mailFrom: "mailseal@localhost",
+      roles: ["api", "share-a", "share-b"],
+      keyBits: 3072,
+      domains: [],
+      profile: "private",
+      publicUrl: undefined,
+      storeUrls: {},
+      trustProxy: false,
+      logLevel: "info",
+      clockOffsetMs: 0,
+    });
+  });
+
+  it("reads every option", () => {
+    const config = parseServerArgs(
+      [
+        "--data=/srv/ms",
+        "--host",
+        "::1",
+        "--port",
+        "8000",
+        "--db",
+        "postgres://ms:pw@db.internal:5432/mailseal",
+        "--hsm",
+        "pkcs11:/usr/lib/softhsm/libsofthsm2.so?slot=3&pin=1234",
+        "--smtp",
+        "smtp://relay.internal:25",
+        "--role",
+        "share-b,api",
+        "--key-bits",
+        "4096",
+        "--domain",
+        "Example.ORG",
+        "--domain",
+        "example.net.",
+        "--domain",
+        "example.org",
+        "--profile",
+        "public-trust",
+        "--public-url",
+        "https://keys.example.org/",
+        "--share-a-url",
+        "https://share-a.example.org",
+        "--trust-proxy",
+        "10.0.0.0/8,::1",
+        "--log-level",
+        "warn",
+      ],
+      { MAILSEAL_CLOCK_OFFSET: "-86400000" },
+    );
+    expect(config).toMatchObject({
+      dataDir: "/srv/ms",
+      host: "::1",
+      ports: { api: 8000, "share-a": 8001, "share-b": 8002 },
+      db: "postgres://ms:pw@db.internal:5432/mailseal",
+      hsm: { kind: "pkcs11", library: "/usr/lib/softhsm/libsofthsm2.so", slot: 3, pin: "1234" },
+      mail: { kind: "smtp", url: "smtp://relay.internal:25" },
+      mailFrom: "mailseal@example.org",
+      roles: ["api", "share-b"],
+      keyBits: 4096,
+      domains: ["example.org", "example.net"],
+      profile: "public-trust",
+      publicUrl: "https://keys.example.org",
+      storeUrls: { "share-a": "https://share-a.example.org" },
+      trustProxy: ["10.0.0.0/8", "::1"],
+      logLevel: "warn",
+      clockOffsetMs: -86400000,
+    });
+  });
+
+  it("gives every listener a free port with --port 0, and takes the PIN from the environment", () => {
+    const config = parseServerArgs(["--port", "0", "--hsm", "pkcs11:lib.so?slot=0", "--db", "sqlite:rel/x.db"], {
+      MAILSEAL_HSM_PIN: "9999",
+    });
+    expect(config.ports).toEqual({ api: 0, "share-a": 0, "share-b": 0 });
+    expect(config.hsm).toEqual({ kind: "pkcs11", library: "lib.so", slot: 0, pin: "9999" });
+    expect(config.db).toBe(`sqlite:${resolve("rel/x.db")}`);
+    expect(parseServerArgs(["--trust-proxy", "2"], {}).trustProxy).toBe(2);
+    expect(parseServerArgs(["--outbox", "mail"], {}).mail).toEqual({ kind: "outbox", dir: resolve("mail") });
+  });
+
+  it.each([
+    [["--bogus"], "--bogus"],
+    [["extra"], "extra"],
+    [["--port"], "--port"],
+    [["--port", "abc"], "--port abc"],
+    [["--port", "65534"], "--port 65534"],
+    [["--port", "-1"], "--port"],
+    [["--db", "mysql://x/y"], "--db"],
+    [["--db", "sqlite:"], "--db"],
+    [["--db", "postgres://h/"], "database name"],
+    [["--db", "postgres://h/bad-name"], "database name"],
+    [["--hsm", "cloud"], "--hsm cloud"],
+    [["--hsm", "pkcs11:?slot=1&pin=1"], "library"],
+    [["--hsm", "pkcs11:lib.so?pin=1"], "slot"],
+    [["--hsm", "pkcs11:lib.so?slot=1"], "pin"],
+    [["--hsm", "pkcs11:lib.so?slot=1&pin=1&label=x"], "label"],
+    [["--outbox", "a", "--smtp", "smtp://h"], "exclude"],
+    [["--smtp", "http://h"], "--smtp"],
+    [["--role", "api,kms"], "--role kms"],
+    [["--role", "api,api"], "twice"],
+    [["--key-bits", "1024"], "--key-bits 1024"],
+    [["--domain", "exa mple.org"], "--domain"],
+    [["--domain", "-x.org"], "--domain"],
+    [["--profile", "public"], "--profile public"],
+    [["--public-url", "ftp://x"], "--public-url"],
+    [["--public-url", "https://x/?q=1"], "--public-url"],
+    [["--public-url", "not a url"], "--public-url"],
+    [["--trust-proxy", "10.0.0.0/33"], "--trust-proxy"],
+    [["--trust-proxy", "proxy.example"], "--trust-proxy"],
+    [["--log-level", "loud"], "--log-level loud"],
+    [["--mail-from", "nobody"], "--mail-from"],
+    [["--data", ""], "--data"],
+  ])("refuses %j naming %s", (argv, named) => {
+    expect(usageError(argv)).toContain(named);
+  });
+
+  it("never puts a database password into an error", () => {
+    expect(usageError(["--db", "postgres://u:s3cret@h/bad-name"])).not.toContain("s3cret");
+  });
+});
+
+describe("MAILSEAL_CLOCK_OFFSET", () => {
+  it("shifts the clock by whole milliseconds, either way", () => {
+    expect(clockOffsetFromEnv({})).toBe(0);
+    expect(clockOffsetFromEnv({ MAILSEAL_CLOCK_OFFSET: "" })).toBe(0);
+    expect(clockOffsetFromEnv({ MAILSEAL_CLOCK_OFFSET: "-0" })).toBe(0);
+    expect(clockOffsetFromEnv({ MAILSEAL_CLOCK_OFFSET: "+5000" })).toBe(5000);
+    const threeYears = 3 * 365 * 24 * 3600 * 1000;
+    const shifted = clockFromEnv({ MAILSEAL_CLOCK_OFFSET: String(threeYears) })
+      .now()
+      .getTime();
+    expect(Math.abs(shifted - (Date.now() + threeYears))).toBeLessThan(1000);
+  });
+
+  it.each(["1.5", "1e3", "abc", "12 34", "99999999999999"])("refuses %s", (value) => {
+    expect(() => clockOffsetFromEnv({ MAILSEAL_CLOCK_OFFSET: value })).toThrow(/MAILSEAL_CLOCK_OFFSET/);
+    expect(usageError([], { MAILSEAL_CLOCK_OFFSET: value })).toContain("MAILSEAL_CLOCK_OFFSET");
+  });
+});

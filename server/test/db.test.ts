@@ -1,0 +1,219 @@
+// The migrations of each role on real SQLite and a real throwaway PostgreSQL, naming of the role
+// databases, and transactions (commit and rollback) on both dialects.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql, type Kysely } from "kysely";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPostgres, type TestPostgres } from "../../test/support/postgres.js";
+import { databaseUrlFor, openDatabase, type ApiSchema, type ShareSchema } from "../src/db/index.js";
+import { ServerError } from "../src/errors.js";
+
+const API_TABLES = [
+  "accounts",
+  "ca",
+  "certificates",
+  "challenges",
+  "devices",
+  "keys",
+  "release_requests",
+  "seen_jti",
+  "settings",
+];
+const SHARE_TABLES = ["releases", "settings", "shares"];
+
+async function tablesOf(db: Kysely<unknown>): Promise<string[]> {
+  const tables = await db.introspection.getTables();
+  return tables.map((table) => table.name).sort();
+}
+
+const now = "2030-01-02T03:04:05.678Z";
+
+/** Writes an account and a key in a transaction that commits, then one that rolls back. */
+async function apiTransactions(db: Kysely<ApiSchema>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("accounts")
+      .values({ address: "a@example.org", verified_at: now, protection: "none", opaque_record: null })
+      .execute();
+    await trx
+      .insertInto("keys")
+      .values({
+        key_id: "k1",
+        address: "a@example.org",
+        status: "pending",
+        bits: 3072,
+        certificate: null,
+        not_before: null,
+        not_after: null,
+        protection: "none",
+        commitment: "AAAA",
+        created_at: now,
+      })
+      .execute();
+  });
+  // Rotation's last step: the pending key becomes current in one transaction; a failure inside it
+  // must leave the key pending.
+  await expect(
+    db.transaction().execute(async (trx) => {
+      await trx.updateTable("keys").set({ status: "current" }).where("key_id", "=", "k1").execute();
+      throw new Error("certificate issuance failed");
+    }),
+  ).rejects.toThrow("certificate issuance failed");
+  const key = await db
+    .selectFrom("keys")
+    .select(["status", "bits", "created_at"])
+    .where("key_id", "=", "k1")
+    .executeTakeFirstOrThrow();
+  expect(key).toEqual({ status: "pending", bits: 3072, created_at: now });
+  // A unique constraint violation inside a transaction rolls back what came before it.
+  await expect(
+    db.transaction().execute(async (trx) => {
+      await trx.insertInto("settings").values({ name: "token-key", value: "1" }).execute();
+      await trx
+        .insertInto("accounts")
+        .values({ address: "a@example.org", verified_at: null, protection: "none", opaque_record: null })
+        .execute();
+    }),
+  ).rejects.toThrow();
+  expect(await db.selectFrom("settings").selectAll().execute()).toEqual([]);
+  // Foreign keys are enforced (SQLite needs PRAGMA foreign_keys).
+  await expect(
+    db
+      .insertInto("devices")
+      .values({
+        device_id: "d1",
+        address: "nobody@example.org",
+        name: "x",
+        jkt: "j",
+        public_jwk: "{}",
+        status: "pending",
+        created_at: now,
+        removed_at: null,
+      })
+      .execute(),
+  ).rejects.toThrow();
+}
+
+async function shareTransactions(db: Kysely<ShareSchema>): Promise<void> {
+  const share = { key_id: "k1", idx: 0, address: "a@example.org", iv: "aXY", ct: "Y3Q", updated_at: now };
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto("shares").values(share).execute();
+    await trx
+      .insertInto("releases")
+      .values({ ticket_jti: "t1", key_id: "k1", idx: 0, address: "a@example.org", device_id: "d1", at: now })
+      .execute();
+  });
+  await expect(
+    db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("shares").execute();
+      await trx
+        .insertInto("releases")
+        .values({ ticket_jti: "t1", key_id: "k1", idx: 0, address: "a@example.org", device_id: "d1", at: now })
+        .execute();
+    }),
+  ).rejects.toThrow();
+  expect(await db.selectFrom("shares").selectAll().execute()).toEqual([share]);
+  // The composite primary key (key_id, idx) refuses a second share 0 of the same key.
+  await expect(db.insertInto("shares").values(share).execute()).rejects.toThrow();
+}
+
+describe("SQLite", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "mailseal-db-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("names the store files after the api file", () => {
+    expect(databaseUrlFor("sqlite:/d/api.sqlite", "api")).toBe("sqlite:/d/api.sqlite");
+    expect(databaseUrlFor("sqlite:/d/api.sqlite", "share-a")).toBe("sqlite:/d/api-share-a.sqlite");
+    expect(databaseUrlFor("sqlite:/d/x.y/db", "share-b")).toBe("sqlite:/d/x.y/db-share-b");
+    expect(databaseUrlFor("sqlite::memory:", "share-b")).toBe("sqlite::memory:");
+  });
+
+  it("migrates each role, in WAL mode, and runs transactions", async () => {
+    const url = `sqlite:${join(dir, "sub", "api.sqlite")}`;
+    const api = await openDatabase(url, "api");
+    const a = await openDatabase(url, "share-a");
+    const b = await openDatabase(url, "share-b");
+    try {
+      expect(api.dialect).toBe("sqlite");
+      expect(await tablesOf(api.db as Kysely<unknown>)).toEqual(API_TABLES);
+      expect(await tablesOf(a.db as Kysely<unknown>)).toEqual(SHARE_TABLES);
+      expect(existsSync(join(dir, "sub", "api-share-a.sqlite"))).toBe(true);
+      expect(existsSync(join(dir, "sub", "api-share-b.sqlite"))).toBe(true);
+      const mode = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(api.db);
+      expect(mode.rows[0]?.journal_mode).toBe("wal");
+      await apiTransactions(api.db);
+      await shareTransactions(a.db);
+      expect(await b.db.selectFrom("shares").selectAll().execute()).toEqual([]);
+    } finally {
+      await Promise.all([api.close(), a.close(), b.close()]);
+    }
+    // Opening again finds the migrations done and the data kept.
+    const again = await openDatabase(url, "api");
+    expect(await again.db.selectFrom("keys").select("key_id").execute()).toEqual([{ key_id: "k1" }]);
+    await again.close();
+  });
+
+  it("refuses a file it cannot create with a DATABASE error", async () => {
+    // A regular file where the directory should be: mkdir fails with ENOTDIR.
+    writeFileSync(join(dir, "file"), "");
+    const error = await openDatabase(`sqlite:${join(dir, "file", "api.sqlite")}`, "api").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect((error as ServerError).code).toBe("DATABASE");
+  });
+});
+
+describe("PostgreSQL", () => {
+  let postgres: TestPostgres;
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  });
+  afterAll(() => postgres?.stop());
+
+  it("names the store databases after the api database", () => {
+    expect(databaseUrlFor("postgres://u:p@h:5/mailseal?sslmode=disable", "share-a")).toBe(
+      "postgres://u:p@h:5/mailseal_share_a?sslmode=disable",
+    );
+    expect(databaseUrlFor("postgres://h/mailseal", "share-b")).toBe("postgres://h/mailseal_share_b");
+  });
+
+  it("creates the missing databases, migrates each role and runs transactions", async () => {
+    const url = postgres.url.replace(/\/postgres$/, "/mailseal");
+    const [api, a, b] = await Promise.all([
+      openDatabase(url, "api"),
+      openDatabase(url, "share-a"),
+      openDatabase(url, "share-b"),
+    ]);
+    try {
+      expect(api.dialect).toBe("postgres");
+      expect(await tablesOf(api.db as Kysely<unknown>)).toEqual(API_TABLES);
+      expect(await tablesOf(a.db as Kysely<unknown>)).toEqual(SHARE_TABLES);
+      expect(await tablesOf(b.db as Kysely<unknown>)).toEqual(SHARE_TABLES);
+      const client = new pg.Client({ connectionString: postgres.url });
+      await client.connect();
+      const names = await client.query<{ datname: string }>(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'mailseal%' ORDER BY 1",
+      );
+      await client.end();
+      expect(names.rows.map((row) => row.datname)).toEqual(["mailseal", "mailseal_share_a", "mailseal_share_b"]);
+      await apiTransactions(api.db);
+      await shareTransactions(a.db);
+    } finally {
+      await Promise.all([api.close(), a.close(), b.close()]);
+    }
+    const again = await openDatabase(url, "share-a");
+    expect(await again.db.selectFrom("shares").select(["key_id", "idx"]).execute()).toEqual([{ key_id: "k1", idx: 0 }]);
+    await again.close();
+  });
+
+  it("reports an unreachable server as a DATABASE error without its password", async () => {
+    const error = await openDatabase(`postgres://postgres:secret@127.0.0.1:1/x`, "api").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect((error as ServerError).code).toBe("DATABASE");
+    expect((error as Error).message).not.toContain("secret");
+  });
+});

@@ -1,0 +1,4 @@
+// TypeBox schemas of the HTTP API, one file per area (docs/services.md, "HTTP API"): the server
+// validates with them and publishes them as OpenAPI, clients take their types.
+export * from "./errors.js";
+export * from "./discovery.js";
