@@ -1,0 +1,293 @@
+// Sending and reading with the client flows, on certificates made by openssl: the signing key and
+// CSR made on the device (openssl verifies the request and issues from it), sign-then-encrypt that
+// `openssl cms` decrypts and verifies, read back with the key history, and the directory cache and
+// cipher choice the note specifies.
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { CoreService } from "@mailseal/core-wasm";
+import {
+  chooseCipher,
+  DirectoryCache,
+  encodeBase64url,
+  fromAddress,
+  manualClock,
+  MailflowError,
+  NEGATIVE_TTL_MS,
+  newSigningKey,
+  parseCertificate,
+  POSITIVE_TTL_MS,
+  readMessage,
+  senderOf,
+  sendMessage,
+  STATE_VERSION,
+  type DeviceState,
+  type DirectoryEntry,
+  type ServiceClient,
+} from "@mailseal/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXT, TestCa } from "../pki/test-ca.js";
+
+const ca = new TestCa();
+let core: CoreService;
+let alice: DeviceState;
+let bob: DeviceState;
+let bobEntry: DirectoryEntry;
+const clock = manualClock(new Date());
+
+function pemToDer(path: string): Uint8Array {
+  return new Uint8Array(execFileSync("openssl", ["pkey", "-in", path, "-outform", "DER"], { stdio: "pipe" }));
+}
+
+/** An account with an openssl-made encryption key and a device-made signing key certified from its CSR. */
+async function account(name: string, address: string): Promise<DeviceState> {
+  const encKey = ca.key(`${name}-enc`, "rsa");
+  const encCert = ca.issue(`${name}-enc`, encKey, "issuing", ca.path("issuing.key"), {
+    subject: `/CN=${address}`,
+    ext: EXT.endEntity(address, "keyEncipherment"),
+  });
+  const { privateKey, csr } = await newSigningKey(address);
+  writeFileSync(ca.path(`${name}-sign.csr`), csr);
+  // openssl checks the request's self-signature (the proof of possession) ...
+  expect(ca.openssl("req", "-in", ca.path(`${name}-sign.csr`), "-inform", "DER", "-verify", "-noout")).toBe("");
+  writeFileSync(ca.path(`${name}-sign.cnf`), ["[ext]", ...EXT.endEntity(address, "digitalSignature"), ""].join("\n"));
+  // ... and issues the signing certificate from it.
+  ca.openssl(
+    "x509",
+    "-req",
+    "-in",
+    ca.path(`${name}-sign.csr`),
+    "-inform",
+    "DER",
+    "-CA",
+    ca.path("issuing.pem"),
+    "-CAkey",
+    ca.path("issuing.key"),
+    "-extfile",
+    ca.path(`${name}-sign.cnf`),
+    "-extensions",
+    "ext",
+    "-days",
+    "365",
+    "-out",
+    ca.path(`${name}-sign.pem`),
+  );
+  const signCert = ca.der(`${name}-sign`);
+  return {
+    version: STATE_VERSION,
+    address,
+    deviceName: "test",
+    service: {
+      api: "http://127.0.0.1:1",
+      shareStores: { "share-a": "http://127.0.0.1:1", "share-b": "http://127.0.0.1:1" },
+    },
+    deviceId: `${name}-device`,
+    signing: { privateKey, certificate: encodeBase64url(signCert), chain: [encodeBase64url(ca.der("issuing"))] },
+    root: encodeBase64url(ca.der("root")),
+    keys: [
+      {
+        keyId: `${name}-k1`,
+        certificate: encodeBase64url(encCert),
+        status: "current",
+        protection: "none",
+        commitment: "x",
+        pkcs8: encodeBase64url(pemToDer(encKey)),
+      },
+    ],
+  };
+}
+
+/** The directory's batch lookup as the client sees it, counting calls (the cache tests need the count). */
+function directory(entries: DirectoryEntry[]): ServiceClient & { calls: string[][] } {
+  const calls: string[][] = [];
+  return {
+    calls,
+    lookupCertificates: async (addresses: readonly string[]) => {
+      calls.push([...addresses]);
+      return entries.filter((e) => addresses.includes(e.address));
+    },
+  } as unknown as ServiceClient & { calls: string[][] };
+}
+
+async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of source) chunks.push(chunk);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+const MESSAGE = [
+  "From: Alice <alice@example.test>",
+  "To: bob@example.test",
+  "Subject: lunch",
+  "MIME-Version: 1.0",
+  "Content-Type: text/plain; charset=utf-8",
+  "",
+  "See you at noon.",
+  "",
+].join("\r\n");
+
+beforeAll(async () => {
+  core = await CoreService.open();
+  const rootKey = ca.key("root", "rsa");
+  ca.selfSigned("root", rootKey, { subject: "/CN=Test Root", ext: EXT.root, days: 3650 });
+  ca.issue("issuing", ca.key("issuing", "rsa"), "root", rootKey, { subject: "/CN=Test Issuing", ext: EXT.ca });
+  alice = await account("alice", "alice@example.test");
+  bob = await account("bob", "bob@example.test");
+  bobEntry = {
+    address: "bob@example.test",
+    certificate: parseCertificate(ca.der("bob-enc")),
+    chain: [parseCertificate(ca.der("issuing"))],
+    capabilities: ["aes-256-cbc"],
+  };
+}, 120_000);
+
+afterAll(() => ca.dispose());
+
+describe("send and read", () => {
+  it("signs then encrypts to the recipient and the sender; openssl and readMessage both open it", async () => {
+    const client = directory([bobEntry]);
+    const { address, message } = await senderOf([new TextEncoder().encode(MESSAGE)]);
+    expect(address).toBe("alice@example.test");
+    const options = { client, cache: new DirectoryCache(clock), clock, state: alice, recipients: ["bob@example.test"] };
+    const sent = await collect(sendMessage(message, options, core));
+    const text = new TextDecoder().decode(sent);
+    expect(text).toMatch(/^From: Alice <alice@example.test>\r\n/);
+    expect(text).toContain("smime-type=enveloped-data");
+    writeFileSync(ca.path("sent.eml"), sent);
+    // Standard S/MIME: openssl decrypts with bob's key, then verifies alice's signature to the root.
+    ca.openssl(
+      "cms",
+      "-decrypt",
+      "-in",
+      ca.path("sent.eml"),
+      "-recip",
+      ca.path("bob-enc.pem"),
+      "-inkey",
+      ca.path("bob-enc.key"),
+      "-out",
+      ca.path("inner.eml"),
+    );
+    ca.openssl(
+      "cms",
+      "-verify",
+      "-in",
+      ca.path("inner.eml"),
+      "-CAfile",
+      ca.path("root.pem"),
+      "-purpose",
+      "any",
+      "-out",
+      ca.path("content.txt"),
+    );
+    expect(readFileSync(ca.path("content.txt"), "latin1")).toContain("See you at noon.");
+    // The sender's own key opens it too (the sent copy).
+    ca.openssl(
+      "cms",
+      "-decrypt",
+      "-in",
+      ca.path("sent.eml"),
+      "-recip",
+      ca.path("alice-enc.pem"),
+      "-inkey",
+      ca.path("alice-enc.key"),
+      "-out",
+      ca.path("own.eml"),
+    );
+
+    const chunks: Uint8Array[] = [];
+    const status = await readMessage([sent], { accounts: [bob], clock }, core, (c) => void chunks.push(c));
+    expect(status).toMatchObject({
+      encrypted: true,
+      cipher: "aes-256-cbc",
+      signature: { state: "valid", signer: "alice@example.test", fromMatches: true },
+    });
+    const read = new TextDecoder().decode(Buffer.concat(chunks));
+    expect(read).toMatch(/^From: Alice <alice@example.test>\r\n/);
+    expect(read).toContain("Subject: lunch\r\n");
+    expect(read).toContain("Content-Type: text/plain; charset=utf-8\r\n\r\nSee you at noon.");
+    expect(read).not.toContain("multipart/signed");
+  });
+
+  it("says why a signature is invalid, and NO_KEY when no key of this device opens the message", async () => {
+    const client = directory([bobEntry]);
+    const options = { client, cache: new DirectoryCache(clock), clock, state: alice, recipients: ["bob@example.test"] };
+    const sent = await collect(sendMessage([new TextEncoder().encode(MESSAGE)], options, core));
+    // A reader trusting another root: the signature is shown as invalid, the content still readable.
+    const stranger = { ...bob, root: encodeBase64url(ca.der("bob-enc")) };
+    const status = await readMessage([sent], { accounts: [stranger], clock }, core, () => undefined);
+    expect(status.signature).toMatchObject({ state: "invalid", code: "UNTRUSTED_CERTIFICATE" });
+    // Three years later alice's one-year signing certificate has expired.
+    const later = manualClock(new Date(Date.now() + 3 * 365 * 86_400_000));
+    const old = await readMessage([sent], { accounts: [bob], clock: later }, core, () => undefined);
+    expect(old.signature).toMatchObject({ state: "invalid", code: "CERTIFICATE_EXPIRED" });
+    const carol = { ...bob, keys: [] };
+    await expect(readMessage([sent], { accounts: [carol], clock }, core, () => undefined)).rejects.toMatchObject({
+      code: "NO_KEY",
+    });
+  });
+
+  it("refuses recipients without a valid certificate: NO_CERTIFICATE names them, nothing is written", async () => {
+    const foreign = { ...bobEntry, address: "eve@example.test" }; // bob's certificate, not eve's
+    const client = directory([bobEntry, foreign]);
+    const options = {
+      client,
+      cache: new DirectoryCache(clock),
+      clock,
+      state: alice,
+      recipients: ["bob@example.test", "carol@example.test", "eve@example.test"],
+    };
+    const error = await collect(sendMessage([new TextEncoder().encode(MESSAGE)], options, core)).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(MailflowError);
+    expect(error).toMatchObject({ code: "NO_CERTIFICATE", addresses: ["carol@example.test", "eve@example.test"] });
+  });
+});
+
+describe("directory cache", () => {
+  it("keeps a certificate an hour and a missing one ten minutes, asking only for what is not cached", async () => {
+    const clock = manualClock(new Date("2030-01-01T00:00:00Z"));
+    const cache = new DirectoryCache(clock);
+    const client = directory([bobEntry]);
+    const first = await cache.lookup(client, ["bob@example.test", "nobody@example.test"]);
+    expect(first.get("bob@example.test")?.address).toBe("bob@example.test");
+    expect(first.get("nobody@example.test")).toBeUndefined();
+    await cache.lookup(client, ["bob@example.test", "nobody@example.test"]);
+    expect(client.calls).toHaveLength(1);
+    clock.advance(NEGATIVE_TTL_MS);
+    await cache.lookup(client, ["bob@example.test", "nobody@example.test"]);
+    expect(client.calls[1]).toEqual(["nobody@example.test"]);
+    clock.advance(POSITIVE_TTL_MS - NEGATIVE_TTL_MS);
+    await cache.lookup(client, ["bob@example.test"]);
+    expect(client.calls[2]).toEqual(["bob@example.test"]);
+  });
+
+  it("asks in batches of at most 100", async () => {
+    const client = directory([]);
+    const many = Array.from({ length: 250 }, (_, i) => `u${i}@example.test`);
+    await new DirectoryCache(clock).lookup(client, many);
+    expect(client.calls.map((c) => c.length)).toEqual([100, 100, 50]);
+  });
+});
+
+describe("choices", () => {
+  it("AES-256-GCM only when every recipient lists it, else AES-256-CBC", () => {
+    expect(chooseCipher([["aes-256-gcm", "aes-256-cbc"], ["2.16.840.1.101.3.4.1.46"]]).name).toBe("aes-256-gcm");
+    expect(chooseCipher([["aes-256-gcm"], ["aes-256-cbc"]]).name).toBe("aes-256-cbc");
+    expect(chooseCipher([["aes-256-gcm"], []]).name).toBe("aes-256-cbc");
+    expect(chooseCipher([["aes-128-gcm"]]).name).toBe("aes-256-cbc");
+  });
+
+  it("the From address: one mailbox, display names and comments do not confuse it", async () => {
+    expect(fromAddress("Alice <alice@example.test>")).toBe("alice@example.test");
+    expect(fromAddress("alice@example.test")).toBe("alice@example.test");
+    expect(fromAddress('"Smith, <Bob>" <bob@example.test>')).toBe("bob@example.test");
+    expect(fromAddress("bob@example.test (Bob <x@y.test>)")).toBe("bob@example.test");
+    expect(fromAddress("a@example.test, b@example.test")).toBeUndefined();
+    expect(fromAddress("undisclosed")).toBeUndefined();
+    await expect(senderOf([new TextEncoder().encode("Subject: x\r\n\r\nbody")])).rejects.toMatchObject({
+      code: "SENDER_UNKNOWN",
+    });
+    const { address } = await senderOf([new TextEncoder().encode("From: A <a@EXAMPLE.Test>\r\n\r\nbody")]);
+    expect(address).toBe("a@example.test");
+  });
+});
