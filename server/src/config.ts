@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { clockOffsetFromEnv } from "./clock.js";
 import { ServerError } from "./errors.js";
+import { parseHsmSpec, type HsmSpec } from "./hsm/spec.js";
 
 export const ROLES = ["api", "share-a", "share-b"] as const;
 export type Role = (typeof ROLES)[number];
@@ -19,10 +20,8 @@ export type Profile = (typeof PROFILES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export type HsmConfig =
-  | { kind: "soft" }
-  /** A PKCS#11 module; the PIN comes from the URL or MAILSEAL_HSM_PIN (not in the process list). */
-  | { kind: "pkcs11"; library: string; slot: number; pin: string };
+/** The HSM backend (hsm/spec.ts); the PIN comes from the spec or MAILSEAL_HSM_PIN (not in the process list). */
+export type HsmConfig = HsmSpec;
 
 export type MailConfig = { kind: "outbox"; dir: string } | { kind: "smtp"; url: string };
 
@@ -168,21 +167,12 @@ export function redactUrl(value: string): string {
 }
 
 function parseHsm(value: string, env: Record<string, string | undefined>): HsmConfig {
-  if (value === "soft") return { kind: "soft" };
-  if (!value.startsWith("pkcs11:")) throw usage(`--hsm ${value} is not soft nor pkcs11:LIBRARY?slot=N&pin=PIN`);
-  const rest = value.slice("pkcs11:".length);
-  const query = rest.indexOf("?");
-  const library = query < 0 ? rest : rest.slice(0, query);
-  const params = new URLSearchParams(query < 0 ? "" : rest.slice(query + 1));
-  if (library === "") throw usage("--hsm pkcs11: names no PKCS#11 library (pkcs11:LIBRARY?slot=N&pin=PIN)");
-  for (const name of params.keys()) {
-    if (name !== "slot" && name !== "pin") throw usage(`--hsm: unknown parameter ${name} (slot and pin are known)`);
+  try {
+    return parseHsmSpec(value, env);
+  } catch (error) {
+    const shown = value.replace(/([?&]pin=)[^&]*/g, "$1***");
+    throw usage(`--hsm ${shown}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const slot = params.get("slot");
-  if (slot === null || !/^\d{1,10}$/.test(slot)) throw usage("--hsm pkcs11: needs slot=N, a slot number");
-  const pin = params.get("pin") ?? env["MAILSEAL_HSM_PIN"];
-  if (pin === undefined || pin === "") throw usage("--hsm pkcs11: needs pin=PIN or MAILSEAL_HSM_PIN");
-  return { kind: "pkcs11", library, slot: Number(slot), pin };
 }
 
 function parseSmtp(value: string): string {

@@ -98,11 +98,14 @@ describe("parseServerArgs", () => {
   });
 
   it("gives every listener a free port with --port 0, and takes the PIN from the environment", () => {
-    const config = parseServerArgs(["--port", "0", "--hsm", "pkcs11:lib.so?slot=0", "--db", "sqlite:rel/x.db"], {
-      MAILSEAL_HSM_PIN: "9999",
-    });
+    const config = parseServerArgs(
+      ["--port", "0", "--hsm", "pkcs11:/usr/lib/lib.so?slot=0", "--db", "sqlite:rel/x.db"],
+      {
+        MAILSEAL_HSM_PIN: "9999",
+      },
+    );
     expect(config.ports).toEqual({ api: 0, "share-a": 0, "share-b": 0 });
-    expect(config.hsm).toEqual({ kind: "pkcs11", library: "lib.so", slot: 0, pin: "9999" });
+    expect(config.hsm).toEqual({ kind: "pkcs11", library: "/usr/lib/lib.so", slot: 0, pin: "9999" });
     expect(config.db).toBe(`sqlite:${resolve("rel/x.db")}`);
     expect(parseServerArgs(["--trust-proxy", "2"], {}).trustProxy).toBe(2);
     expect(parseServerArgs(["--outbox", "mail"], {}).mail).toEqual({ kind: "outbox", dir: resolve("mail") });
@@ -121,9 +124,10 @@ describe("parseServerArgs", () => {
     [["--db", "postgres://h/bad-name"], "database name"],
     [["--hsm", "cloud"], "--hsm cloud"],
     [["--hsm", "pkcs11:?slot=1&pin=1"], "library"],
-    [["--hsm", "pkcs11:lib.so?pin=1"], "slot"],
-    [["--hsm", "pkcs11:lib.so?slot=1"], "pin"],
-    [["--hsm", "pkcs11:lib.so?slot=1&pin=1&label=x"], "label"],
+    [["--hsm", "pkcs11:/lib.so?pin=1"], "slot"],
+    [["--hsm", "pkcs11:/lib.so?slot=1"], "PIN"],
+    [["--hsm", "pkcs11:/lib.so?slot=1&pin=1&label=x"], "label"],
+    [["--hsm", "pkcs11:lib.so?slot=1&pin=1"], "absolute"],
     [["--outbox", "a", "--smtp", "smtp://h"], "exclude"],
     [["--smtp", "http://h"], "--smtp"],
     [["--role", "api,kms"], "--role kms"],

@@ -2,7 +2,7 @@
 // "soft" (node:crypto, keys in files under the data directory; the embedded default) and "pkcs11" (a
 // PKCS#11 token such as SoftHSM2 or a network HSM). Handles are stable strings stored by callers (a CA
 // key made today must sign next year), so they survive restarts of the process and of the token.
-import { parseHsmSpec } from "./spec.js";
+import { parseHsmSpec, type HsmSpec } from "./spec.js";
 
 export interface HsmKeyPair {
   /** Stable name of the key pair in this backend (32 lower-case hex digits). */
@@ -116,8 +116,8 @@ export function checkGcmInput(iv: Uint8Array, ciphertext: Uint8Array): void {
  * - `pkcs11:<library path>?slot=N&pin=PIN` or `?token=LABEL&pin=PIN` (SoftHSM2 reassigns slot ids, so a
  *   token label is the stable choice); `pin-env=NAME` reads the PIN from that environment variable.
  */
-export async function openHsm(spec: string, options: { dataDir: string }): Promise<HsmBackend> {
-  const parsed = parseHsmSpec(spec);
+export async function openHsm(spec: string | HsmSpec, options: { dataDir: string }): Promise<HsmBackend> {
+  const parsed = typeof spec === "string" ? parseHsmSpec(spec) : spec;
   if (parsed.kind === "soft") {
     const { SoftHsm } = await import("./soft.js");
     return SoftHsm.open(options.dataDir);

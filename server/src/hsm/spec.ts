@@ -1,4 +1,5 @@
 // The `--hsm` spec string: "soft" or "pkcs11:<library>?slot=N|token=LABEL&pin=PIN|pin-env=NAME".
+// Without pin or pin-env the PIN comes from MAILSEAL_HSM_PIN, which keeps it out of the process list.
 import { HsmError } from "./backend.js";
 
 export type HsmSpec =
@@ -33,7 +34,11 @@ export function parseHsmSpec(spec: string, env: Record<string, string | undefine
   if ((slotText === null) === (token === null)) throw bad("give exactly one of slot=N and token=LABEL");
   const pinEnv = params.get("pin-env");
   let pin = params.get("pin");
-  if ((pin === null) === (pinEnv === null)) throw bad("give exactly one of pin=PIN and pin-env=NAME");
+  if (pin !== null && pinEnv !== null) throw bad("give only one of pin=PIN and pin-env=NAME");
+  if (pin === null && pinEnv === null) {
+    pin = env["MAILSEAL_HSM_PIN"] ?? null;
+    if (pin === null || pin === "") throw bad("no PIN: give pin=PIN, pin-env=NAME or set MAILSEAL_HSM_PIN");
+  }
   if (pinEnv !== null) {
     pin = env[pinEnv] ?? null;
     if (pin === null) throw bad(`environment variable ${pinEnv} (pin-env) is not set`);
