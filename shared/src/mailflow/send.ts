@@ -117,6 +117,7 @@ export async function recipientCertificates(
   const found = await options.cache.lookup(options.client, addresses);
   const entries: DirectoryEntry[] = [];
   const missing: string[] = [];
+  const reasons: string[] = [];
   for (const address of new Set(addresses)) {
     const entry = found.get(address);
     if (entry === undefined) {
@@ -134,6 +135,7 @@ export async function recipientCertificates(
     } catch (error) {
       if (!(error instanceof SmimeError)) throw error;
       missing.push(address);
+      reasons.push(`${address}: ${error.code}`);
       continue;
     }
     entries.push(entry);
@@ -141,7 +143,8 @@ export async function recipientCertificates(
   if (missing.length > 0) {
     throw new MailflowError(
       "NO_CERTIFICATE",
-      `no valid certificate for ${missing.join(", ")}: they have not set up mailseal (send without encryption, or ask them to)`,
+      `no valid certificate for ${missing.join(", ")}: they have not set up mailseal (send without encryption, or ask them to)` +
+        (reasons.length === 0 ? "" : `; refused: ${reasons.join(", ")}`),
       missing,
     );
   }

@@ -132,6 +132,8 @@ beforeAll(async () => {
   ca.issue("issuing", ca.key("issuing", "rsa"), "root", rootKey, { subject: "/CN=Test Issuing", ext: EXT.ca });
   alice = await account("alice", "alice@example.test");
   bob = await account("bob", "bob@example.test");
+  // openssl's certificates start now: the tests' clock must not be earlier.
+  clock.set(new Date(Date.now() + 1000));
   bobEntry = {
     address: "bob@example.test",
     certificate: parseCertificate(ca.der("bob-enc")),
