@@ -1,4 +1,4 @@
-// `npm start` until the services exist: the crypto core in a worker_threads worker, used end to end on
+// `npm run demo`: the crypto core in a worker_threads worker, used end to end on
 // a sample message the way S/MIME will use it (hybrid encryption, digest, base64 transfer encoding).
 import { constants, generateKeyPairSync, publicEncrypt, type KeyObject } from "node:crypto";
 import { startNodeCoreWorker } from "@mailseal/core-wasm/node";
