@@ -25,7 +25,8 @@ export const CertificateEntry = Type.Object({
 });
 export type CertificateEntry = Static<typeof CertificateEntry>;
 
-export const CertsParams = Type.Object({ address: Type.String({ minLength: 1, maxLength: 320 }) });
+/** Any text: a malformed or overlong address gets the same 404 as an unknown one, not a 400. */
+export const CertsParams = Type.Object({ address: Type.String() });
 export type CertsParams = Static<typeof CertsParams>;
 
 export const CertsLookupRequest = Type.Object(
