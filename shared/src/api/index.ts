@@ -2,3 +2,7 @@
 // validates with them and publishes them as OpenAPI, clients take their types.
 export * from "./errors.js";
 export * from "./discovery.js";
+export * from "./enrollment.js";
+export * from "./devices.js";
+export * from "./certs.js";
+export * from "./ca.js";

@@ -20,7 +20,6 @@ export {
   ServiceClient,
   joinUrl,
   type AccessToken,
-  type DeviceInfo,
   type DirectoryEntry,
   type Fetch,
   type IssuedCertificate,

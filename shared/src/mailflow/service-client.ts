@@ -3,6 +3,7 @@
 // access token, renewed through POST /v1/sessions shortly before it expires. A non-2xx answer
 // becomes an ApiError with the server's code; a server that cannot be reached, SERVICE_UNAVAILABLE
 // (the api) or STORE_UNAVAILABLE (a share store).
+import type { DeviceInfo } from "../api/devices.js";
 import { ApiError } from "../api/errors.js";
 import type { Clock } from "../clock.js";
 import { createProof, PROOF_HEADER } from "../protocol/device-proof.js";
@@ -69,14 +70,6 @@ export interface DirectoryEntry {
   chain: Certificate[];
   /** Content ciphers the recipient's clients read, by name (e.g. "aes-256-gcm"). */
   capabilities: string[];
-}
-
-export interface DeviceInfo {
-  deviceId: string;
-  name: string;
-  status: string;
-  createdAt: string;
-  [field: string]: unknown;
 }
 
 export interface ReleaseRecord {
@@ -285,7 +278,7 @@ export class ServiceClient {
     return array(body, "devices", "devices").map((value, i) => {
       const device = object(value, `devices[${i}]`);
       string(device, "deviceId", `devices[${i}]`);
-      return device as DeviceInfo;
+      return device as unknown as DeviceInfo;
     });
   }
 
