@@ -2,3 +2,7 @@
 // validates with them and publishes them as OpenAPI, clients take their types.
 export * from "./errors.js";
 export * from "./discovery.js";
+export * from "./shares.js";
+export * from "./keys.js";
+export * from "./audit.js";
+export * from "./protection.js";
