@@ -16,11 +16,7 @@ export interface IngestKey {
 
 const SETTING = "ingest-key";
 
-export async function loadIngestKey(
-  db: Kysely<ShareSchema>,
-  hsm: HsmBackend,
-  role: StoreRole,
-): Promise<IngestKey> {
+export async function loadIngestKey(db: Kysely<ShareSchema>, hsm: HsmBackend, role: StoreRole): Promise<IngestKey> {
   const subtle = globalThis.crypto.subtle;
   const bytes = await wrappedSetting(db, hsm, kekLabel(role), SETTING, async () => {
     const pair = await subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);

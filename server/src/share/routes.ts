@@ -29,6 +29,7 @@ import type { FastifyRequest } from "fastify";
 import type { HsmBackend } from "../hsm/backend.js";
 import type { MailsealApp } from "../http/app.js";
 import { ApiErrorBody } from "../http/errors.js";
+import { isUniqueViolation } from "../kms/unique-violation.js";
 import { kekLabel } from "../kms/wrapped-setting.js";
 import type { ShareContext } from "../main.js";
 import { loadIngestKey, type IngestKey } from "./ingest-key.js";
@@ -51,7 +52,8 @@ const AUTH_SCHEME = "MailSeal ";
 /** Protocol failures of a ticket or service token as API errors (docs/services.md, "Wire formats"). */
 function tokenError(error: unknown, what: "ticket" | "token"): never {
   if (error instanceof ProtocolError) {
-    if (error.code === "EXPIRED") throw new ApiError(what === "ticket" ? "TICKET_EXPIRED" : "TOKEN_EXPIRED", error.message);
+    if (error.code === "EXPIRED")
+      throw new ApiError(what === "ticket" ? "TICKET_EXPIRED" : "TOKEN_EXPIRED", error.message);
     throw new ApiError(what === "ticket" ? "TICKET_INVALID" : "TOKEN_INVALID", error.message);
   }
   throw error;
@@ -64,19 +66,6 @@ function proofError(error: unknown): never {
   }
   throw error;
 }
-
-function isUniqueViolation(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  // PostgreSQL SQLSTATE 23505 unique_violation; SQLite SQLITE_CONSTRAINT_PRIMARYKEY / _UNIQUE.
-  return (
-    code === "23505" ||
-    code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
-    code === "SQLITE_CONSTRAINT_UNIQUE" ||
-    (typeof message === "string" && message.includes("UNIQUE constraint failed"))
-  );
-}
-
-export { isUniqueViolation };
 
 export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, deps: ShareRouteDeps): Promise<void> {
   const { hsm } = deps;
@@ -140,11 +129,16 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
       const now = ctx.clock.now();
       let ticket: ReleaseTicketClaims;
       try {
-        ticket = await verifyToken(request.body.ticket, await ticketKey(), { typ: RELEASE_TICKET_TYPE, aud: role, now });
+        ticket = await verifyToken(request.body.ticket, await ticketKey(), {
+          typ: RELEASE_TICKET_TYPE,
+          aud: role,
+          now,
+        });
       } catch (error) {
         tokenError(error, "ticket");
       }
-      if (ticket.idx !== index) throw new ApiError("TICKET_INVALID", `this store keeps share ${index}, not ${ticket.idx}`);
+      if (ticket.idx !== index)
+        throw new ApiError("TICKET_INVALID", `this store keeps share ${index}, not ${ticket.idx}`);
       const proof = request.headers["mailseal-proof"];
       if (typeof proof !== "string") throw new ApiError("BAD_PROOF", "the Mailseal-Proof header is required");
       try {
