@@ -59,6 +59,13 @@ function describe(error: unknown): { code: string; message: string } {
   };
 }
 
+/** Like Promise.all, but waits for every promise before throwing the first failure. */
+async function settleAll(promises: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failure = results.find((result) => result.status === "rejected");
+  if (failure !== undefined) throw failure.reason;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createKeyManager(deps: KeyManagerDeps): KeyManager {
@@ -81,7 +88,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
 
   async function rollback(keyId: string): Promise<void> {
     // Both stores forget the shares first: a row removed before its shares would leave them orphaned.
-    await Promise.all(STORES.map(([store]) => stores.deleteShares(store, keyId)));
+    await settleAll(STORES.map(([store]) => stores.deleteShares(store, keyId)));
     await db.deleteFrom("keys").where("key_id", "=", keyId).where("status", "=", "pending").execute();
     abandoned.delete(keyId);
     logger.info({ keyId }, "pending key rolled back");
@@ -132,7 +139,9 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
         await db.updateTable("keys").set({ commitment }).where("key_id", "=", keyId).execute();
         const shares = splitSecret(pkcs8);
         try {
-          await Promise.all(
+          // Both calls settle before anything else happens: a rollback's DELETE must not overtake a PUT
+          // still on its way to the other store, which would leave that share behind.
+          await settleAll(
             STORES.map(async ([store, index]) => {
               const sealed = await seal(await stores.ingestKey(store), shares[index], shareAad(address, keyId, index));
               await stores.putShare(store, keyId, index, address, sealed);
@@ -216,7 +225,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
     const staleBefore = new Date(now.getTime() - PENDING_STALE_MS).toISOString();
     const pending = await db
       .selectFrom("keys")
-      .select(["key_id", "created_at"])
+      .select(["key_id", "address", "created_at"])
       .where("status", "=", "pending")
       .execute();
     for (const row of pending) {
@@ -227,6 +236,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
         report.rolledBack.push(row.key_id);
       } catch (error) {
         abandoned.add(row.key_id);
+        report.failed.push({ address: row.address, ...describe(error) });
         logger.warn({ keyId: row.key_id, err: error }, "rolling back a pending key failed; will retry");
       }
     }
