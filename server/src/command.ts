@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { parseServerArgs } from "./config.js";
 import { createLogger } from "./http/logger.js";
 import { startServer, type ServerHooks } from "./main.js";
+import { createServerHooks } from "./services.js";
 import { serverHelp } from "./usage.js";
 
 export interface ServerCommandIo {
@@ -39,7 +40,10 @@ export async function runServerCommand(
   // Listen for the signals before starting, so that one arriving during start-up is not lost.
   const stopSignal = io.stopSignal ?? nextSignal();
   const logger = hooks.logger ?? createLogger(config.logLevel, pino.destination({ fd: 2, sync: true }));
-  const server = await startServer(config, { ...hooks, logger });
+  // The real services, unless the caller brings its own route hooks (tests of the start-up itself).
+  const services =
+    hooks.registerApi === undefined && hooks.registerShare === undefined ? createServerHooks(config) : {};
+  const server = await startServer(config, { ...services, ...hooks, logger });
   for (const [role, url] of Object.entries(server.listening)) io.stdout.write(`${role} ${url}\n`);
   const signal = await stopSignal;
   logger.info({ signal }, "stopping");

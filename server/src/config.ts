@@ -23,6 +23,29 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** The HSM backend (hsm/spec.ts); the PIN comes from the spec or MAILSEAL_HSM_PIN (not in the process list). */
 export type HsmConfig = HsmSpec;
 
+/**
+ * Request limits of the api, per client IP unless named otherwise (429 RATE_LIMITED with Retry-After,
+ * RFC 6585 4). Per-IP limits are kept by each api node; the per-address one is counted in the
+ * database, so it holds across nodes. A load test raises them with --rate-limit NAME=N.
+ */
+export interface RateLimits {
+  /** POST /v1/enrollments per IP per hour. */
+  enrollmentsPerIpPerHour: number;
+  /** Challenges made for one address per hour (besides at most 3 live ones). */
+  enrollmentsPerAddressPerHour: number;
+  /** Enrolment answers and session requests per IP per minute. */
+  authPerIpPerMinute: number;
+  /** CerDB requests (GET /v1/certs/..., POST /v1/certs/lookup) per IP per minute. */
+  certsPerIpPerMinute: number;
+}
+
+export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = {
+  enrollmentsPerIpPerHour: 30,
+  enrollmentsPerAddressPerHour: 10,
+  authPerIpPerMinute: 60,
+  certsPerIpPerMinute: 300,
+};
+
 export type MailConfig = { kind: "outbox"; dir: string } | { kind: "smtp"; url: string };
 
 export interface ServerConfig {
@@ -52,6 +75,7 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** MAILSEAL_CLOCK_OFFSET in milliseconds. */
   clockOffsetMs: number;
+  rateLimits: Readonly<RateLimits>;
 }
 
 const OPTIONS = {
@@ -72,6 +96,7 @@ const OPTIONS = {
   "mail-from": { type: "string" },
   "trust-proxy": { type: "string" },
   "log-level": { type: "string" },
+  "rate-limit": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -213,6 +238,22 @@ function parseMailFrom(value: string): string {
   return value;
 }
 
+/** `--rate-limit NAME=N` (repeatable) over the defaults; N a whole number from 1 to 10^9. */
+function parseRateLimits(values: readonly string[]): RateLimits {
+  const limits: RateLimits = { ...DEFAULT_RATE_LIMITS };
+  for (const value of values) {
+    const [name = "", count = "", ...more] = value.split("=");
+    if (!(name in DEFAULT_RATE_LIMITS)) {
+      throw usage(`--rate-limit ${value}: the name is one of ${Object.keys(DEFAULT_RATE_LIMITS).join(", ")}`);
+    }
+    if (more.length > 0 || !/^[1-9]\d{0,8}$/.test(count)) {
+      throw usage(`--rate-limit ${value}: the limit is a whole number from 1 to 999999999`);
+    }
+    limits[name as keyof RateLimits] = Number(count);
+  }
+  return limits;
+}
+
 /** The ServerConfig of a `mailseal server` command line (without the word `server`). */
 export function parseServerArgs(argv: string[], env: Record<string, string | undefined>): ServerConfig {
   let values;
@@ -258,6 +299,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
     trustProxy: parseTrustProxy(values["trust-proxy"] ?? "false"),
     logLevel: oneOf(values["log-level"] ?? "info", LOG_LEVELS, "--log-level"),
     clockOffsetMs: clockOffsetFromEnv(env),
+    rateLimits: parseRateLimits(values["rate-limit"] ?? []),
   };
 }
 

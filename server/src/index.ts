@@ -3,6 +3,7 @@ export {
   listenerUrl,
   parseServerArgs,
   redactUrl,
+  DEFAULT_RATE_LIMITS,
   KEY_BITS,
   LOG_LEVELS,
   PROFILES,
@@ -11,6 +12,7 @@ export {
   type LogLevel,
   type MailConfig,
   type Profile,
+  type RateLimits,
   type Role,
   type ServerConfig,
   type StoreRole,
@@ -33,3 +35,17 @@ export {
 } from "./main.js";
 export { runServerCommand, type ServerCommandIo } from "./command.js";
 export { serverHelp, SERVER_DETAILS, SERVER_FORM } from "./usage.js";
+export { createServerHooks, registerApiRoutes, type KeyManagerDeps, type ServerHookOptions } from "./services.js";
+export type { ApiDeps } from "./api/deps.js";
+export { loadApiSigningKeys, API_KEK_LABEL, type ApiSigningKeys } from "./api/signing-keys.js";
+export {
+  deviceOf,
+  issueAccessToken,
+  proofOf,
+  requireDevice,
+  requireProof,
+  type DeviceIdentity,
+  type ProofIdentity,
+  type TokenKeys,
+} from "./http/auth.js";
+export { DbCaStore } from "./ca/db-store.js";

@@ -27,6 +27,9 @@ stores, by default all three in this process (docs/services.md).
   --share-b-url URL
   --trust-proxy SPEC   true, a hop count, or proxy addresses/CIDRs whose X-Forwarded-For is believed
   --log-level LEVEL    fatal, error, warn, info (default), debug, trace, silent
+  --rate-limit NAME=N  raise or lower a request limit (repeatable): enrollmentsPerIpPerHour (30),
+                       enrollmentsPerAddressPerHour (10), authPerIpPerMinute (60),
+                       certsPerIpPerMinute (300)
 
 Prints one line per listener on standard output ("api http://127.0.0.1:7400"), logs JSON lines on
 standard error, and stops cleanly on SIGINT or SIGTERM (exit status 0). MAILSEAL_CLOCK_OFFSET

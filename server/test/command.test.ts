@@ -66,6 +66,7 @@ describe("mailseal server", () => {
       shareStores: { "share-a": server.urls["share-a"], "share-b": server.urls["share-b"] },
       domains: ["example.org"],
     });
+    expect((await fetch(`${server.urls["api"]}/v1/ca/certificates`)).status).toBe(200);
     for (const role of ["share-a", "share-b"]) {
       const docs = await fetch(`${server.urls[role]}/docs/json`);
       expect((await docs.json()).info.title).toMatch(/share store/);
@@ -81,7 +82,8 @@ describe("mailseal server", () => {
     expect(log.find((entry) => entry["msg"] === "clock shifted")?.["clockOffsetMs"]).toBe(-3600000);
     expect(log.at(-1)?.["msg"]).toBe("stopped");
     const files = readdirSync(data).filter((name) => !/-(wal|shm)$/.test(name));
-    expect(files.sort()).toEqual(["api-share-a.sqlite", "api-share-b.sqlite", "api.sqlite"]);
+    // The soft HSM holds the CA keys and the api KEK: the command serves the api's routes.
+    expect(files.sort()).toEqual(["api-share-a.sqlite", "api-share-b.sqlite", "api.sqlite", "soft-hsm"]);
   });
 
   it("stops with status 0 on SIGTERM too", async () => {

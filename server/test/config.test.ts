@@ -37,6 +37,12 @@ describe("parseServerArgs", () => {
       trustProxy: false,
       logLevel: "info",
       clockOffsetMs: 0,
+      rateLimits: {
+        enrollmentsPerIpPerHour: 30,
+        enrollmentsPerAddressPerHour: 10,
+        authPerIpPerMinute: 60,
+        certsPerIpPerMinute: 300,
+      },
     });
   });
 
@@ -146,6 +152,23 @@ describe("parseServerArgs", () => {
     [["--data", ""], "--data"],
   ])("refuses %j naming %s", (argv, named) => {
     expect(usageError(argv)).toContain(named);
+  });
+
+  it("raises or lowers the request limits with --rate-limit NAME=N", () => {
+    const config = parseServerArgs(
+      ["--rate-limit", "certsPerIpPerMinute=100000", "--rate-limit=enrollmentsPerAddressPerHour=2"],
+      {},
+    );
+    expect(config.rateLimits).toEqual({
+      enrollmentsPerIpPerHour: 30,
+      enrollmentsPerAddressPerHour: 2,
+      authPerIpPerMinute: 60,
+      certsPerIpPerMinute: 100000,
+    });
+    expect(usageError(["--rate-limit", "cert=5"])).toContain("--rate-limit cert=5: the name is one of");
+    for (const bad of ["certsPerIpPerMinute=0", "certsPerIpPerMinute=x", "certsPerIpPerMinute=1=2"]) {
+      expect(usageError(["--rate-limit", bad])).toContain("whole number");
+    }
   });
 
   it("never puts a database password into an error", () => {

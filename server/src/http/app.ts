@@ -58,7 +58,9 @@ export async function createApp(options: AppOptions): Promise<MailsealApp> {
     trustProxy: trustProxy(options.trustProxy ?? false),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Proofs carry the URL (htu); one canonical form of each path.
-    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
+    // maxParamLength: an address in a path (GET /v1/certs/{address}) may have 254 characters, more
+    // percent-encoded (RFC 5321 4.5.3.1); Fastify's default of 100 would answer 414.
+    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 1024 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler((error, request, reply) => {

@@ -6,3 +6,7 @@ export * from "./shares.js";
 export * from "./keys.js";
 export * from "./audit.js";
 export * from "./protection.js";
+export * from "./enrollment.js";
+export * from "./devices.js";
+export * from "./certs.js";
+export * from "./ca.js";

@@ -1,0 +1,23 @@
+// The CA's public side (docs/services.md, "HTTP API"): its certificates, and its CRL as DER
+// (RFC 5280 5; media type application/pkix-crl, RFC 2585 4.2), signed fresh on each request so
+// that a revocation shows at once.
+import { CaCertificatesResponse, encodeBase64url } from "@mailseal/shared";
+import type { MailsealApp } from "../http/app.js";
+import type { ApiDeps } from "./deps.js";
+
+export function registerCaRoutes(app: MailsealApp, deps: ApiDeps): void {
+  const { ca } = deps;
+  app.get(
+    "/v1/ca/certificates",
+    {
+      schema: { summary: "The root and issuing CA certificates", response: { 200: CaCertificatesResponse } },
+    },
+    () => ({ root: encodeBase64url(ca.root), issuing: encodeBase64url(ca.issuing) }),
+  );
+  app.get("/v1/ca/crl", { schema: { summary: "The issuing CA's CRL (DER, application/pkix-crl)" } }, async (_, reply) =>
+    reply
+      .type("application/pkix-crl")
+      .header("cache-control", "no-cache")
+      .send(Buffer.from(await ca.crl())),
+  );
+}

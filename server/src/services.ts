@@ -1,0 +1,150 @@
+// The hooks that make `mailseal server` serve the api and the share stores (startServer's
+// ServerHooks): the HSM backend from --hsm, the CA over the api database, the api's signing keys, the
+// key manager with its maintenance loop, and the route modules.
+import type { P256PublicJwk } from "@mailseal/shared";
+import { registerCaRoutes } from "./api/ca.js";
+import { createCertLookup, registerCertRoutes } from "./api/certs.js";
+import type { ApiDeps } from "./api/deps.js";
+import { registerDeviceRoutes } from "./api/devices.js";
+import { registerEnrollmentRoutes } from "./api/enrollments.js";
+import { registerKeyRoutes } from "./api/keys.js";
+import { registerSessionRoutes } from "./api/sessions.js";
+import { registerSigningCertificateRoutes } from "./api/signing-certificates.js";
+import { loadApiSigningKeys, type ApiSigningKeys } from "./api/signing-keys.js";
+import { CertificateAuthority } from "./ca/authority.js";
+import { DbCaStore } from "./ca/db-store.js";
+import { CaError } from "./ca/errors.js";
+import { listenerUrl, type ServerConfig } from "./config.js";
+import { openHsm, type HsmBackend } from "./hsm/backend.js";
+import type { MailsealApp } from "./http/app.js";
+import type { KeyManager } from "./kms/key-manager.js";
+import { startMaintenance, type Maintenance } from "./kms/maintenance.js";
+import { createKeyManager } from "./kms/manager.js";
+import { createStoreClient, type StoreClient } from "./kms/store-client.js";
+import type { ApiContext, ServerHooks } from "./main.js";
+import { registerShareRoutes } from "./share/routes.js";
+import { ticketKeyFromJwk } from "./share/ticket-key.js";
+
+/** What a key manager is built from. */
+export interface KeyManagerDeps {
+  ctx: ApiContext;
+  hsm: HsmBackend;
+  ca: CertificateAuthority;
+  keys: ApiSigningKeys;
+  /** The api's client of the two share stores. */
+  stores: StoreClient;
+}
+
+export interface ServerHookOptions {
+  /**
+   * Builds the key manager of the api; default: the kms (kms/manager.ts). With `false`, enrolment
+   * verifies the address and activates the device but creates no encryption key (tests of the api
+   * alone, without share stores).
+   */
+  keyManager?: ((deps: KeyManagerDeps) => KeyManager) | false;
+  /** How often the key manager's maintenance runs after the pass at start (default 5 minutes). */
+  maintenanceIntervalMs?: number;
+}
+
+/** The kms: keys made in the HSM backend, split between the two stores, certified, rotated. */
+function kmsKeyManager({ ctx, hsm, ca, stores }: KeyManagerDeps): KeyManager {
+  return createKeyManager({
+    db: ctx.db,
+    hsm,
+    ca,
+    clock: ctx.clock,
+    stores,
+    config: ctx.config,
+    logger: ctx.logger,
+    mailer: ctx.mailer,
+  });
+}
+
+/** The CA of the api; a node that lost the race to create it (DbCaStore) loads the winner's. */
+async function openCa(ctx: ApiContext, hsm: HsmBackend): Promise<CertificateAuthority> {
+  const options = {
+    hsm,
+    store: new DbCaStore(ctx.db),
+    clock: ctx.clock,
+    profile: ctx.config.profile,
+    ...crlUrl(ctx.config),
+  };
+  try {
+    return await CertificateAuthority.open(options);
+  } catch (error) {
+    if (!(error instanceof CaError) || error.code !== "CA_STATE_INVALID") throw error;
+    return CertificateAuthority.open(options);
+  }
+}
+
+/**
+ * Where certificates say the CRL is (RFC 5280 4.2.1.13): the advertised api URL. ctx.urls is filled
+ * only once the listeners are up, after the CA is opened, so it comes from --public-url or the
+ * configured host and port; with --port 0 and no --public-url the port is unknown and private-profile
+ * certificates go without a distribution point (public trust requires --public-url then).
+ */
+function crlUrl(config: ServerConfig): { crlUrl?: string } {
+  if (config.publicUrl !== undefined) return { crlUrl: `${config.publicUrl}/v1/ca/crl` };
+  if (config.ports.api === 0) return {};
+  return { crlUrl: `${listenerUrl(config.host, config.ports.api)}/v1/ca/crl` };
+}
+
+/** Adds the api's routes (after the discovery document startServer serves). */
+export function registerApiRoutes(app: MailsealApp, deps: ApiDeps): void {
+  registerEnrollmentRoutes(app, deps);
+  registerSessionRoutes(app, deps);
+  registerDeviceRoutes(app, deps);
+  registerSigningCertificateRoutes(app, deps);
+  registerCertRoutes(app, deps);
+  registerCaRoutes(app, deps);
+}
+
+/**
+ * The hooks of `mailseal server`: opens the HSM backend of config.hsm (soft: under config.dataDir)
+ * once, when the first role needs it; registers the api's routes; closes the HSM on stop.
+ */
+export function createServerHooks(config: ServerConfig, options: ServerHookOptions = {}): ServerHooks {
+  let hsm: Promise<HsmBackend> | undefined;
+  const openBackend = () => (hsm ??= openHsm(config.hsm, { dataDir: config.dataDir }));
+  let maintenance: Maintenance | undefined;
+  // Release tickets and service tokens verify under the api's ticket key: passed directly when this
+  // process runs the api too (the stores register first, so it arrives once the api has loaded it),
+  // else fetched from the api (--public-url) on first use.
+  let resolveTicketJwk: ((jwk: P256PublicJwk) => void) | undefined;
+  const ticketJwk = new Promise<P256PublicJwk>((resolve) => (resolveTicketJwk = resolve));
+  const ticketKey = config.roles.includes("api") ? ticketKeyFromJwk(() => ticketJwk) : undefined;
+  return {
+    async registerShare(app, ctx) {
+      const backend = await openBackend();
+      await registerShareRoutes(app, ctx, { hsm: backend, ...(ticketKey === undefined ? {} : { ticketKey }) });
+    },
+    async registerApi(app, ctx) {
+      const backend = await openBackend();
+      const ca = await openCa(ctx, backend);
+      const keys = await loadApiSigningKeys(ctx.db, backend);
+      resolveTicketJwk?.(keys.ticketPublicJwk as P256PublicJwk);
+      const stores = createStoreClient({
+        urls: () => ctx.urls,
+        issuer: () => ctx.urls.api,
+        ticketKey: keys.ticketKey.privateKey,
+        clock: ctx.clock,
+      });
+      const build = options.keyManager === undefined ? kmsKeyManager : options.keyManager;
+      const keyManager = build === false ? undefined : build({ ctx, hsm: backend, ca, keys, stores });
+      registerApiRoutes(app, { ctx, ca, keys, keyManager, certs: createCertLookup(ctx, ca) });
+      await registerKeyRoutes(app, ctx, { hsm: backend, signingKeys: keys, stores });
+      if (keyManager !== undefined) {
+        // The first pass once every listener is up (ctx.urls final, a separate store can fetch the
+        // ticket key from this api); stopped with the app, before the databases close.
+        app.addHook("onListen", () => {
+          setImmediate(() => (maintenance = startMaintenance(keyManager, ctx.logger, options.maintenanceIntervalMs)));
+        });
+        app.addHook("onClose", async () => maintenance?.stop());
+      }
+    },
+    async onClose() {
+      await maintenance?.stop();
+      if (hsm !== undefined) await (await hsm.catch(() => undefined))?.close();
+    },
+  };
+}

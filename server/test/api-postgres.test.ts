@@ -1,0 +1,70 @@
+// Enrolment on a real PostgreSQL with the keys in SoftHSM2: the same routes and stores as on SQLite,
+// and a second api node on the same database loads the same CA and token key.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPostgres, type TestPostgres } from "../../test/support/postgres.js";
+import { startSoftHsm, type SoftHsmToken } from "../../test/support/softhsm.js";
+import { enroll, lastChallenge, startTestApi, TestDevice, type TestApi } from "./fixtures/api.js";
+
+describe("api on PostgreSQL with SoftHSM2", () => {
+  let postgres: TestPostgres;
+  let token: SoftHsmToken;
+  let test: TestApi;
+  let db: string;
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    token = await startSoftHsm();
+    db = postgres.url.replace(/\/postgres$/, "/mailseal");
+    test = await startTestApi({ args: ["--db", db, "--hsm", token.spec] });
+  });
+  afterAll(async () => {
+    await test?.close();
+    await token?.stop();
+    await postgres?.stop();
+  });
+
+  it("enrols with the mailed token and the typed code, refuses a replayed proof", async () => {
+    const device = await TestDevice.create(test.api);
+    await enroll(test, device, "pat@example.com");
+    expect((await device.request("GET", "/v1/devices")).body.devices).toHaveLength(1);
+
+    const second = await TestDevice.create(test.api);
+    const asked = await second.request("POST", "/v1/enrollments", {
+      body: { address: "pat@example.com", deviceName: "desk" },
+      token: null,
+    });
+    const { code } = await lastChallenge(test.outbox, "pat@example.com");
+    const proof = await second.proof("POST", `/v1/enrollments/${asked.body.challengeId}/answer`);
+    const answered = await second.request("POST", `/v1/enrollments/${asked.body.challengeId}/answer`, {
+      body: { code },
+      token: null,
+      proof,
+    });
+    expect(answered.status).toBe(200);
+    const replay = await second.request("POST", `/v1/enrollments/${asked.body.challengeId}/answer`, {
+      body: { code },
+      token: null,
+      proof,
+    });
+    expect(replay.body.error.code).toBe("PROOF_REPLAYED");
+
+    const found = await fetch(`${test.api}/v1/certs/pat%40example.com`);
+    expect(found.status).toBe(200);
+  });
+
+  it("serves the same CA and accepts the same tokens from a second api node on the database", async () => {
+    const device = await TestDevice.create(test.api);
+    await enroll(test, device, "quinn@example.com");
+    const first = await (await fetch(`${test.api}/v1/ca/certificates`)).json();
+    const node = await startTestApi({ args: ["--db", db, "--hsm", token.spec] });
+    try {
+      expect(await (await fetch(`${node.api}/v1/ca/certificates`)).json()).toEqual(first);
+      const elsewhere = await TestDevice.create(node.api);
+      Object.assign(elsewhere, { keyPair: device.keyPair, token: device.token });
+      const listed = await elsewhere.request("GET", "/v1/devices");
+      expect(listed.status).toBe(200);
+    } finally {
+      await node.close();
+    }
+  });
+});
