@@ -246,20 +246,30 @@ export async function registerProtectionRoutes(
     async (request) => {
       const device = deviceOf(request);
       const now = ctx.clock.now();
-      // Taking the state and marking it used in one statement: a login finishes once.
-      const taken = await ctx.db
-        .updateTable("opaque_logins")
-        .set({ outcome: "failed", state: "" })
+      const login = await ctx.db
+        .selectFrom("opaque_logins")
+        .select("state")
         .where("login_id", "=", request.body.loginId)
         .where("address", "=", device.address)
         .where("device_id", "=", device.deviceId)
         .where("outcome", "is", null)
         .where("expires_at", ">", now.toISOString())
-        .returning("state")
         .executeTakeFirst();
-      if (taken === undefined) {
+      // Spending the state before using it, conditionally: of two finishes racing, one wins (a login
+      // finishes once); it counts as failed until it has succeeded.
+      const spent =
+        login === undefined
+          ? undefined
+          : await ctx.db
+              .updateTable("opaque_logins")
+              .set({ outcome: "failed", state: "" })
+              .where("login_id", "=", request.body.loginId)
+              .where("outcome", "is", null)
+              .executeTakeFirst();
+      if (login === undefined || spent?.numUpdatedRows !== 1n) {
         throw new ApiError("PROTECTION_LOGIN_FAILED", "no such login in progress for this device, or it expired");
       }
+      const taken = login;
       try {
         opaque.server.finishLogin({
           serverLoginState: taken.state,
