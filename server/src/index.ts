@@ -49,3 +49,14 @@ export {
   type TokenKeys,
 } from "./http/auth.js";
 export { DbCaStore } from "./ca/db-store.js";
+export {
+  createKeyManager,
+  createStoreClient,
+  startMaintenance,
+  type KeyManager,
+  type KeyManagerConfig,
+  type MaintenanceReport,
+  type StoreClient,
+} from "./kms/index.js";
+export { registerShareRoutes, ticketKeyFromApi, ticketKeyFromJwk, type ShareRouteDeps } from "./share/index.js";
+export { registerKeyRoutes, type KeyRouteDeps } from "./api/keys.js";

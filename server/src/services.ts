@@ -1,10 +1,13 @@
-// The hooks that make `mailseal server` serve the api (startServer's ServerHooks): the HSM backend
-// from --hsm, the CA over the api database, the api's signing keys, and the route modules.
+// The hooks that make `mailseal server` serve the api and the share stores (startServer's
+// ServerHooks): the HSM backend from --hsm, the CA over the api database, the api's signing keys, the
+// key manager with its maintenance loop, and the route modules.
+import type { P256PublicJwk } from "@mailseal/shared";
 import { registerCaRoutes } from "./api/ca.js";
 import { createCertLookup, registerCertRoutes } from "./api/certs.js";
 import type { ApiDeps } from "./api/deps.js";
 import { registerDeviceRoutes } from "./api/devices.js";
 import { registerEnrollmentRoutes } from "./api/enrollments.js";
+import { registerKeyRoutes } from "./api/keys.js";
 import { registerSessionRoutes } from "./api/sessions.js";
 import { registerSigningCertificateRoutes } from "./api/signing-certificates.js";
 import { loadApiSigningKeys, type ApiSigningKeys } from "./api/signing-keys.js";
@@ -15,7 +18,12 @@ import { listenerUrl, type ServerConfig } from "./config.js";
 import { openHsm, type HsmBackend } from "./hsm/backend.js";
 import type { MailsealApp } from "./http/app.js";
 import type { KeyManager } from "./kms/key-manager.js";
+import { startMaintenance, type Maintenance } from "./kms/maintenance.js";
+import { createKeyManager } from "./kms/manager.js";
+import { createStoreClient, type StoreClient } from "./kms/store-client.js";
 import type { ApiContext, ServerHooks } from "./main.js";
+import { registerShareRoutes } from "./share/routes.js";
+import { ticketKeyFromJwk } from "./share/ticket-key.js";
 
 /** What a key manager is built from. */
 export interface KeyManagerDeps {
@@ -23,14 +31,33 @@ export interface KeyManagerDeps {
   hsm: HsmBackend;
   ca: CertificateAuthority;
   keys: ApiSigningKeys;
+  /** The api's client of the two share stores. */
+  stores: StoreClient;
 }
 
 export interface ServerHookOptions {
   /**
-   * Builds the key manager of the api. Without one, enrolment verifies the address and activates
-   * the device but creates no encryption key: the kms wires its KeyManager here.
+   * Builds the key manager of the api; default: the kms (kms/manager.ts). With `false`, enrolment
+   * verifies the address and activates the device but creates no encryption key (tests of the api
+   * alone, without share stores).
    */
-  keyManager?: (deps: KeyManagerDeps) => KeyManager;
+  keyManager?: ((deps: KeyManagerDeps) => KeyManager) | false;
+  /** How often the key manager's maintenance runs after the pass at start (default 5 minutes). */
+  maintenanceIntervalMs?: number;
+}
+
+/** The kms: keys made in the HSM backend, split between the two stores, certified, rotated. */
+function kmsKeyManager({ ctx, hsm, ca, stores }: KeyManagerDeps): KeyManager {
+  return createKeyManager({
+    db: ctx.db,
+    hsm,
+    ca,
+    clock: ctx.clock,
+    stores,
+    config: ctx.config,
+    logger: ctx.logger,
+    mailer: ctx.mailer,
+  });
 }
 
 /** The CA of the api; a node that lost the race to create it (DbCaStore) loads the winner's. */
@@ -79,15 +106,44 @@ export function registerApiRoutes(app: MailsealApp, deps: ApiDeps): void {
 export function createServerHooks(config: ServerConfig, options: ServerHookOptions = {}): ServerHooks {
   let hsm: Promise<HsmBackend> | undefined;
   const openBackend = () => (hsm ??= openHsm(config.hsm, { dataDir: config.dataDir }));
+  let maintenance: Maintenance | undefined;
+  // Release tickets and service tokens verify under the api's ticket key: passed directly when this
+  // process runs the api too (the stores register first, so it arrives once the api has loaded it),
+  // else fetched from the api (--public-url) on first use.
+  let resolveTicketJwk: ((jwk: P256PublicJwk) => void) | undefined;
+  const ticketJwk = new Promise<P256PublicJwk>((resolve) => (resolveTicketJwk = resolve));
+  const ticketKey = config.roles.includes("api") ? ticketKeyFromJwk(() => ticketJwk) : undefined;
   return {
+    async registerShare(app, ctx) {
+      const backend = await openBackend();
+      await registerShareRoutes(app, ctx, { hsm: backend, ...(ticketKey === undefined ? {} : { ticketKey }) });
+    },
     async registerApi(app, ctx) {
       const backend = await openBackend();
       const ca = await openCa(ctx, backend);
       const keys = await loadApiSigningKeys(ctx.db, backend);
-      const keyManager = options.keyManager?.({ ctx, hsm: backend, ca, keys });
+      resolveTicketJwk?.(keys.ticketPublicJwk as P256PublicJwk);
+      const stores = createStoreClient({
+        urls: () => ctx.urls,
+        issuer: () => ctx.urls.api,
+        ticketKey: keys.ticketKey.privateKey,
+        clock: ctx.clock,
+      });
+      const build = options.keyManager === undefined ? kmsKeyManager : options.keyManager;
+      const keyManager = build === false ? undefined : build({ ctx, hsm: backend, ca, keys, stores });
       registerApiRoutes(app, { ctx, ca, keys, keyManager, certs: createCertLookup(ctx, ca) });
+      await registerKeyRoutes(app, ctx, { hsm: backend, signingKeys: keys, stores });
+      if (keyManager !== undefined) {
+        // The first pass once every listener is up (ctx.urls final, a separate store can fetch the
+        // ticket key from this api); stopped with the app, before the databases close.
+        app.addHook("onListen", () => {
+          setImmediate(() => (maintenance = startMaintenance(keyManager, ctx.logger, options.maintenanceIntervalMs)));
+        });
+        app.addHook("onClose", async () => maintenance?.stop());
+      }
     },
     async onClose() {
+      await maintenance?.stop();
       if (hsm !== undefined) await (await hsm.catch(() => undefined))?.close();
     },
   };

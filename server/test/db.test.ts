@@ -17,11 +17,13 @@ const API_TABLES = [
   "challenges",
   "devices",
   "keys",
+  "opaque_logins",
+  "protection_sessions",
   "release_requests",
   "seen_jti",
   "settings",
 ];
-const SHARE_TABLES = ["releases", "settings", "shares"];
+const SHARE_TABLES = ["releases", "seen_jti", "settings", "shares"];
 
 async function tablesOf(db: Kysely<unknown>): Promise<string[]> {
   const tables = await db.introspection.getTables();

@@ -86,6 +86,26 @@ export interface ReleaseRequestsTable {
   at: IsoTime;
 }
 
+export interface OpaqueLoginsTable {
+  login_id: string;
+  address: string;
+  device_id: string;
+  /** The server's OPAQUE login state (base64url), kept here so that any api node can finish the login. */
+  state: string;
+  created_at: IsoTime;
+  expires_at: IsoTime;
+  /** null while open; "ok" after a login that finished; "failed" after one that did not. */
+  outcome: "ok" | "failed" | null;
+}
+
+export interface ProtectionSessionsTable {
+  /** base64url SHA-256 of the session value (the value itself is only with the device). */
+  session_hash: B64url;
+  address: string;
+  device_id: string;
+  expires_at: IsoTime;
+}
+
 export interface SettingsTable {
   name: string;
   value: string;
@@ -100,6 +120,8 @@ export interface ApiSchema {
   ca: CaTable;
   seen_jti: SeenJtiTable;
   release_requests: ReleaseRequestsTable;
+  opaque_logins: OpaqueLoginsTable;
+  protection_sessions: ProtectionSessionsTable;
   settings: SettingsTable;
 }
 
@@ -126,5 +148,6 @@ export interface ReleasesTable {
 export interface ShareSchema {
   shares: SharesTable;
   releases: ReleasesTable;
+  seen_jti: SeenJtiTable;
   settings: SettingsTable;
 }

@@ -8,6 +8,20 @@ export interface KeyManager {
    * one if it has none. Idempotent; safe to call concurrently for the same address.
    */
   ensureCurrentKey(address: string): Promise<void>;
-  /** Rolls back `pending` keys and rotates keys whose certificate expires within the lead time. */
-  maintain(): Promise<void>;
+  /**
+   * Rolls back `pending` keys left by a failure or a crash, rotates keys whose certificate expires
+   * within the lead time, and makes a key for any verified address without one. Never throws for
+   * one address's failure: the report names it, and the next pass tries again.
+   */
+  maintain(): Promise<MaintenanceReport>;
+}
+
+/** What one maintain() pass did. */
+export interface MaintenanceReport {
+  /** Pending key ids rolled back (shares deleted at both stores, row removed). */
+  rolledBack: string[];
+  /** Key ids made current. */
+  created: string[];
+  /** Addresses whose key could not be made, with the error code (STORE_UNAVAILABLE, ...). */
+  failed: { address: string; code: string; message: string }[];
 }

@@ -2,6 +2,10 @@
 // validates with them and publishes them as OpenAPI, clients take their types.
 export * from "./errors.js";
 export * from "./discovery.js";
+export * from "./shares.js";
+export * from "./keys.js";
+export * from "./audit.js";
+export * from "./protection.js";
 export * from "./enrollment.js";
 export * from "./devices.js";
 export * from "./certs.js";

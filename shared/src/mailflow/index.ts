@@ -23,10 +23,8 @@ export {
   type DirectoryEntry,
   type Fetch,
   type IssuedCertificate,
-  type KeyInfo,
   type ReleasedShare,
   type ReleaseRecord,
-  type ReleaseTicket,
   type ServiceClientOptions,
   type SharesUpload,
 } from "./service-client.js";

@@ -1,6 +1,6 @@
 // Migrations of the api database. Only portable column types (text, integer) so that each runs on
 // SQLite and PostgreSQL alike. Never edit a released migration: add the next one.
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
 
 export const apiMigrations: Record<string, Migration> = {
@@ -92,6 +92,50 @@ export const apiMigrations: Record<string, Migration> = {
         .addColumn("name", "text", (c) => c.primaryKey())
         .addColumn("value", "text", (c) => c.notNull())
         .execute();
+    },
+  },
+  "0002-api-kms": {
+    // The key manager's guards and the OPAQUE state (docs/services.md, "Data").
+    async up(db: Kysely<unknown>) {
+      // At most one pending and one current key per address: two api nodes (or two requests) racing to
+      // make a key collide here instead of both succeeding (partial unique indexes, SQLite 3.8 and PostgreSQL).
+      await db.schema
+        .createIndex("keys_one_pending")
+        .on("keys")
+        .column("address")
+        .unique()
+        .where(sql.ref("status"), "=", "pending")
+        .execute();
+      await db.schema
+        .createIndex("keys_one_current")
+        .on("keys")
+        .column("address")
+        .unique()
+        .where(sql.ref("status"), "=", "current")
+        .execute();
+      await db.schema
+        .createTable("opaque_logins")
+        .addColumn("login_id", "text", (c) => c.primaryKey())
+        .addColumn("address", "text", (c) => c.notNull())
+        .addColumn("device_id", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .addColumn("outcome", "text")
+        .execute();
+      await db.schema
+        .createIndex("opaque_logins_address")
+        .on("opaque_logins")
+        .columns(["address", "created_at"])
+        .execute();
+      await db.schema
+        .createTable("protection_sessions")
+        .addColumn("session_hash", "text", (c) => c.primaryKey())
+        .addColumn("address", "text", (c) => c.notNull())
+        .addColumn("device_id", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("protection_sessions_address").on("protection_sessions").column("address").execute();
     },
   },
 };

@@ -33,4 +33,15 @@ export const shareMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0002-share-seen-jti": {
+    // Service tokens are single use (docs/services.md, "Wire formats"): their ids until they expire.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("seen_jti")
+        .addColumn("jti", "text", (c) => c.primaryKey())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("seen_jti_expires").on("seen_jti").column("expires_at").execute();
+    },
+  },
 };

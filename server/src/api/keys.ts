@@ -1,0 +1,216 @@
+// The api's key routes (docs/services.md, "HTTP API"): list the address's keys, release tickets for
+// a device (one per store, 60 s, bound to the device key and an ephemeral key of its choosing), and
+// new shares after the device wrapped a key under its protection password. registerKeyRoutes also
+// adds the audit and protection routes and GET /v1/ticket-key, where share stores that run apart
+// from the api fetch the key their tickets and service tokens verify under.
+import { randomBytes } from "node:crypto";
+import {
+  ApiError,
+  encodeBase64url,
+  KeyParams,
+  KeysResponse,
+  PutSharesRequest,
+  RELEASE_TICKET_TYPE,
+  ReleaseRequest,
+  ReleaseResponse,
+  signToken,
+  TicketKeyResponse,
+  validatePublicJwk,
+  type ReleaseTicket,
+} from "@mailseal/shared";
+import type { ApiSigningKeys } from "./signing-keys.js";
+import type { HsmBackend } from "../hsm/backend.js";
+import type { MailsealApp } from "../http/app.js";
+import { deviceOf, requireDevice } from "../http/auth.js";
+import { ApiErrorBody } from "../http/errors.js";
+import type { StoreClient } from "../kms/store-client.js";
+import type { ApiContext } from "../main.js";
+import { registerAuditRoutes } from "./audit.js";
+import { registerProtectionRoutes, requireProtectionSession } from "./protection.js";
+
+export interface KeyRouteDeps {
+  hsm: HsmBackend;
+  signingKeys: ApiSigningKeys;
+  stores: StoreClient;
+}
+
+/** Lifetime of a release ticket (docs/services.md: 60 s). */
+export const TICKET_LIFETIME_SECONDS = 60;
+
+const STORES = [
+  ["share-a", 0],
+  ["share-b", 1],
+] as const;
+
+export async function registerKeyRoutes(app: MailsealApp, ctx: ApiContext, deps: KeyRouteDeps): Promise<void> {
+  const { signingKeys, stores } = deps;
+  const preHandler = requireDevice(ctx, signingKeys);
+  const ticketPublicJwk = validatePublicJwk(signingKeys.ticketPublicJwk, "ticket key");
+  const errors = {
+    400: ApiErrorBody,
+    401: ApiErrorBody,
+    403: ApiErrorBody,
+    404: ApiErrorBody,
+    409: ApiErrorBody,
+    503: ApiErrorBody,
+  };
+
+  /** The caller's key that is current or retired (a pending key is not a key yet). */
+  async function ownKey(address: string, keyId: string) {
+    const key = await ctx.db
+      .selectFrom("keys")
+      .selectAll()
+      .where("key_id", "=", keyId)
+      .where("address", "=", address)
+      .where("status", "in", ["current", "retired"])
+      .executeTakeFirst();
+    if (key === undefined) throw new ApiError("NOT_FOUND", `no key ${keyId} of ${address}`);
+    return key;
+  }
+
+  app.get(
+    "/v1/ticket-key",
+    {
+      schema: {
+        summary: "The public key release tickets and service tokens verify under",
+        response: { 200: TicketKeyResponse },
+      },
+    },
+    () => ({ key: ticketPublicJwk }),
+  );
+
+  app.get(
+    "/v1/keys",
+    {
+      preHandler,
+      schema: { summary: "This address's encryption keys, oldest first", response: { 200: KeysResponse, ...errors } },
+    },
+    async (request) => {
+      const { address } = deviceOf(request);
+      const rows = await ctx.db
+        .selectFrom("keys")
+        .selectAll()
+        .where("address", "=", address)
+        .where("status", "in", ["current", "retired"])
+        .orderBy("not_before")
+        .orderBy("key_id")
+        .execute();
+      return {
+        keys: rows.map((row) => ({
+          keyId: row.key_id,
+          // Current and retired rows always carry their certificate (set in the same update as the status).
+          certificate: row.certificate ?? "",
+          status: row.status === "current" ? ("current" as const) : ("retired" as const),
+          notBefore: row.not_before ?? "",
+          notAfter: row.not_after ?? "",
+          protection: row.protection,
+          commitment: row.commitment,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    "/v1/keys/:keyId/release",
+    {
+      preHandler,
+      config: { rateLimit: { max: 60, timeWindow: 60_000 } },
+      schema: {
+        summary: "Release tickets for a key: one per share store, 60 s, for this device",
+        params: KeyParams,
+        body: ReleaseRequest,
+        response: { 200: ReleaseResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const device = deviceOf(request);
+      const key = await ownKey(device.address, request.params.keyId);
+      if (key.protection === "opaque") await requireProtectionSession(ctx, request, device);
+      let epk;
+      try {
+        epk = validatePublicJwk(request.body.ephemeralKey, "ephemeralKey");
+      } catch (error) {
+        throw new ApiError("BAD_REQUEST", (error as Error).message);
+      }
+      const now = ctx.clock.now();
+      const iat = Math.floor(now.getTime() / 1000);
+      const tickets = (await Promise.all(
+        STORES.map(async ([store, idx]) => ({
+          store,
+          url: ctx.urls[store],
+          ticket: await signToken(signingKeys.ticketKey.privateKey, RELEASE_TICKET_TYPE, {
+            iss: ctx.urls.api,
+            aud: store,
+            sub: device.address,
+            kid: key.key_id,
+            idx,
+            dev: device.deviceId,
+            cnf: { jkt: device.jkt },
+            epk,
+            iat,
+            exp: iat + TICKET_LIFETIME_SECONDS,
+            jti: encodeBase64url(randomBytes(16)),
+          }),
+        })),
+      )) as [ReleaseTicket, ReleaseTicket];
+      await ctx.db
+        .insertInto("release_requests")
+        .values({
+          request_id: encodeBase64url(randomBytes(16)),
+          address: device.address,
+          key_id: key.key_id,
+          device_id: device.deviceId,
+          at: now.toISOString(),
+        })
+        .execute();
+      const named = await ctx.db
+        .selectFrom("devices")
+        .select("name")
+        .where("device_id", "=", device.deviceId)
+        .executeTakeFirst();
+      const name = named?.name ?? device.deviceId;
+      // The owner hears of every release: a device they do not know is the sign of a stolen account.
+      // Sent before the tickets leave, so that no release goes unannounced (a mail failure is a 500).
+      await ctx.mailer.send({
+        to: device.address,
+        subject: `Your mailseal key was released to device ${name}`,
+        text:
+          `Your encryption key ${key.key_id} was released to device "${name}" (${device.deviceId}) ` +
+          `at ${now.toISOString()}.\n\n` +
+          "If you did not set up this device, remove it (mailseal devices) and check your mail account.\n",
+      });
+      return { tickets };
+    },
+  );
+
+  app.put(
+    "/v1/keys/:keyId/shares",
+    {
+      preHandler,
+      config: { rateLimit: { max: 30, timeWindow: 60_000 } },
+      schema: {
+        summary: "Replace a key's shares (after wrapping it under the protection password, or unwrapping it)",
+        params: KeyParams,
+        body: PutSharesRequest,
+        response: { 204: { type: "null" }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const device = deviceOf(request);
+      const key = await ownKey(device.address, request.params.keyId);
+      await requireProtectionSession(ctx, request, device);
+      const { protection, commitment, shares } = request.body;
+      // Each store opens its share with its ingest key and the share's associated data: a share
+      // sealed for another key, index or address is refused there (BAD_REQUEST) before anything changes.
+      await Promise.all(
+        STORES.map(([store, index]) => stores.putShare(store, key.key_id, index, device.address, shares[index])),
+      );
+      await ctx.db.updateTable("keys").set({ protection, commitment }).where("key_id", "=", key.key_id).execute();
+      request.log.info({ keyId: key.key_id, protection }, "key shares replaced");
+      return reply.status(204).send(null);
+    },
+  );
+
+  registerAuditRoutes(app, ctx, { signingKeys, stores });
+  await registerProtectionRoutes(app, ctx, { hsm: deps.hsm, signingKeys });
+}

@@ -1,0 +1,296 @@
+// The key manager (docs/services.md, "Keys and who holds what", "Data"): makes each address's
+// encryption key in the HSM backend, exports it once, splits it 2-of-2, seals each share to its
+// store's ingest key, stores both, certifies the public key, and only then makes it current, in one
+// transaction that also retires its predecessor. A key row is `pending` from the first step to the
+// last, so that a crash or an unreachable store leaves a row maintain() can roll back (DELETE at both
+// stores, then the row): no half-made key is ever listed, and no current key is ever lost.
+import { ApiError, encodeBase64url, keyCommitment, seal, shareAad, splitSecret, type Clock } from "@mailseal/shared";
+import type { FastifyBaseLogger } from "fastify";
+import type { Kysely } from "kysely";
+import { randomBytes } from "node:crypto";
+import type { CertificateAuthority } from "../ca/index.js";
+import type { ApiSchema } from "../db/schema.js";
+import type { HsmBackend } from "../hsm/backend.js";
+import type { Mailer } from "../mail/index.js";
+import type { KeyManager, MaintenanceReport } from "./key-manager.js";
+import { isUniqueViolation } from "./unique-violation.js";
+import type { StoreClient } from "./store-client.js";
+
+export interface KeyManagerConfig {
+  /** RSA modulus size of new keys (--key-bits). */
+  keyBits: number;
+  /** Keys whose certificate ends within this many days get a successor (default 30). */
+  rotationLeadDays?: number;
+}
+
+export interface KeyManagerDeps {
+  db: Kysely<ApiSchema>;
+  hsm: HsmBackend;
+  ca: CertificateAuthority;
+  clock: Clock;
+  stores: StoreClient;
+  config: KeyManagerConfig;
+  logger: FastifyBaseLogger;
+  /** Tells the owner when a key was renewed. */
+  mailer: Mailer;
+}
+
+export const DEFAULT_ROTATION_LEAD_DAYS = 30;
+/**
+ * A pending row older than this belongs to a process that died or gave up: making a key (RSA
+ * generation, two store calls, a signature) takes seconds, so two minutes leaves a wide margin
+ * before another api node rolls it back.
+ */
+export const PENDING_STALE_MS = 2 * 60_000;
+/** How long ensureCurrentKey waits for a key another node is making. */
+const WAIT_FOR_OTHER_MS = 60_000;
+const DAY_MS = 24 * 3600 * 1000;
+
+const STORES = [
+  ["share-a", 0],
+  ["share-b", 1],
+] as const;
+
+function describe(error: unknown): { code: string; message: string } {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return {
+    code: typeof code === "string" ? code : "INTERNAL",
+    message: typeof message === "string" ? message : String(error),
+  };
+}
+
+/** Like Promise.all, but waits for every promise before throwing the first failure. */
+async function settleAll(promises: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failure = results.find((result) => result.status === "rejected");
+  if (failure !== undefined) throw failure.reason;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createKeyManager(deps: KeyManagerDeps): KeyManager {
+  const { db, hsm, ca, clock, stores, config, logger, mailer } = deps;
+  const leadMs = (config.rotationLeadDays ?? DEFAULT_ROTATION_LEAD_DAYS) * DAY_MS;
+  /** One key making per address at a time in this process (the unique index guards across processes). */
+  const inFlight = new Map<string, Promise<string | undefined>>();
+  /** Pending rows this process is working on: never rolled back from under it. */
+  const working = new Set<string>();
+  /** Pending rows this process gave up on and could not roll back at once. */
+  const abandoned = new Set<string>();
+
+  const currentKey = (address: string) =>
+    db
+      .selectFrom("keys")
+      .select(["key_id", "not_after"])
+      .where("address", "=", address)
+      .where("status", "=", "current")
+      .executeTakeFirst();
+
+  async function rollback(keyId: string): Promise<void> {
+    // Both stores forget the shares first: a row removed before its shares would leave them orphaned.
+    await settleAll(STORES.map(([store]) => stores.deleteShares(store, keyId)));
+    await db.deleteFrom("keys").where("key_id", "=", keyId).where("status", "=", "pending").execute();
+    abandoned.delete(keyId);
+    logger.info({ keyId }, "pending key rolled back");
+  }
+
+  /**
+   * Makes a key for `address`; with `predecessor`, it replaces that current key. Returns the new key
+   * id, or undefined when another process is making the address's key right now.
+   */
+  async function provision(address: string, predecessor: string | undefined): Promise<string | undefined> {
+    const keyId = encodeBase64url(randomBytes(16));
+    try {
+      await db
+        .insertInto("keys")
+        .values({
+          key_id: keyId,
+          address,
+          status: "pending",
+          bits: config.keyBits,
+          certificate: null,
+          not_before: null,
+          not_after: null,
+          protection: "none",
+          commitment: "",
+          created_at: clock.now().toISOString(),
+        })
+        .execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) return undefined; // keys_one_pending: someone else is on it
+      throw error;
+    }
+    working.add(keyId);
+    try {
+      const generated = await hsm.generateRsaKeyPair({
+        bits: config.keyBits,
+        label: `mailseal-enc-${keyId}`,
+        extractable: true,
+      });
+      let pkcs8: Uint8Array;
+      try {
+        pkcs8 = await hsm.exportPrivateKey(generated.handle);
+      } finally {
+        // The HSM object goes at once: from here the key exists only as the two shares.
+        await hsm.destroyKey(generated.handle);
+      }
+      try {
+        const commitment = await keyCommitment(pkcs8);
+        await db.updateTable("keys").set({ commitment }).where("key_id", "=", keyId).execute();
+        const shares = splitSecret(pkcs8);
+        try {
+          // Both calls settle before anything else happens: a rollback's DELETE must not overtake a PUT
+          // still on its way to the other store, which would leave that share behind.
+          await settleAll(
+            STORES.map(async ([store, index]) => {
+              const sealed = await seal(await stores.ingestKey(store), shares[index], shareAad(address, keyId, index));
+              await stores.putShare(store, keyId, index, address, sealed);
+            }),
+          );
+        } finally {
+          shares[0].fill(0);
+          shares[1].fill(0);
+        }
+      } finally {
+        pkcs8.fill(0);
+      }
+      const certificate = await ca.issueEncryptionCertificate({ address, spki: generated.spki });
+      await db.transaction().execute(async (trx) => {
+        if (predecessor !== undefined) {
+          await trx
+            .updateTable("keys")
+            .set({ status: "retired" })
+            .where("key_id", "=", predecessor)
+            .where("status", "=", "current")
+            .execute();
+        }
+        const made = await trx
+          .updateTable("keys")
+          .set({
+            status: "current",
+            certificate: encodeBase64url(certificate.der),
+            not_before: certificate.notBefore.toISOString(),
+            not_after: certificate.notAfter.toISOString(),
+          })
+          .where("key_id", "=", keyId)
+          .where("status", "=", "pending")
+          .executeTakeFirst();
+        // Another node rolled the row back as stale while this one was slow: the shares are gone too.
+        if (made.numUpdatedRows !== 1n) throw new ApiError("CONFLICT", `key ${keyId} was rolled back meanwhile`);
+      });
+      logger.info({ keyId, address, predecessor, notAfter: certificate.notAfter.toISOString() }, "key made current");
+      return keyId;
+    } catch (error) {
+      logger.warn({ keyId, address, err: error }, "making a key failed; rolling it back");
+      try {
+        await rollback(keyId);
+      } catch (rollbackError) {
+        // A store is down: the row stays pending and maintain() rolls it back once the store is back.
+        abandoned.add(keyId);
+        logger.warn({ keyId, err: rollbackError }, "rollback deferred to maintenance");
+      }
+      throw error;
+    } finally {
+      working.delete(keyId);
+    }
+  }
+
+  /** Runs `task` for `address` unless one runs already, in which case it joins that one. */
+  function once(address: string, task: () => Promise<string | undefined>): Promise<string | undefined> {
+    let running = inFlight.get(address);
+    if (running === undefined) {
+      running = task().finally(() => inFlight.delete(address));
+      inFlight.set(address, running);
+    }
+    return running;
+  }
+
+  async function ensureCurrentKey(address: string): Promise<void> {
+    const deadline = Date.now() + WAIT_FOR_OTHER_MS;
+    for (;;) {
+      if ((await currentKey(address)) !== undefined) return;
+      const made = await once(address, () => provision(address, undefined));
+      if (made !== undefined) return;
+      // Another process holds the pending row: wait for it to become current (or to be rolled back).
+      if (Date.now() > deadline) {
+        throw new ApiError("CONFLICT", `the key of ${address} is being made elsewhere; try again later`);
+      }
+      await sleep(250);
+    }
+  }
+
+  async function maintain(): Promise<MaintenanceReport> {
+    const report: MaintenanceReport = { rolledBack: [], created: [], failed: [] };
+    const now = clock.now();
+    const staleBefore = new Date(now.getTime() - PENDING_STALE_MS).toISOString();
+    const pending = await db
+      .selectFrom("keys")
+      .select(["key_id", "address", "created_at"])
+      .where("status", "=", "pending")
+      .execute();
+    for (const row of pending) {
+      if (working.has(row.key_id)) continue;
+      if (!abandoned.has(row.key_id) && row.created_at >= staleBefore) continue;
+      try {
+        await rollback(row.key_id);
+        report.rolledBack.push(row.key_id);
+      } catch (error) {
+        abandoned.add(row.key_id);
+        report.failed.push({ address: row.address, ...describe(error) });
+        logger.warn({ keyId: row.key_id, err: error }, "rolling back a pending key failed; will retry");
+      }
+    }
+
+    const make = async (address: string, predecessor: string | undefined, notice: boolean) => {
+      try {
+        const made = await once(address, () => provision(address, predecessor));
+        if (made === undefined) return;
+        report.created.push(made);
+        if (notice) {
+          await mailer
+            .send({
+              to: address,
+              subject: "Your mailseal encryption key was renewed",
+              text:
+                "Your encryption key was renewed because its certificate ends soon.\n" +
+                "Your devices pick up the new key on their next refresh; mail sent to the old key stays readable.\n",
+            })
+            .catch((error: unknown) => logger.warn({ address, err: error }, "renewal notice not sent"));
+        }
+      } catch (error) {
+        report.failed.push({ address, ...describe(error) });
+      }
+    };
+
+    // Rotation: a successor for every current key whose certificate ends within the lead time.
+    const leadEnd = new Date(now.getTime() + leadMs).toISOString();
+    const expiring = await db
+      .selectFrom("keys")
+      .select(["key_id", "address"])
+      .where("status", "=", "current")
+      .where("not_after", "<=", leadEnd)
+      .execute();
+    for (const key of expiring) await make(key.address, key.key_id, true);
+
+    // A verified address without a current key (its first key was rolled back): make one.
+    const keyless = await db
+      .selectFrom("accounts")
+      .select("address")
+      .where("verified_at", "is not", null)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("keys")
+              .select("key_id")
+              .whereRef("keys.address", "=", "accounts.address")
+              .where("keys.status", "=", "current"),
+          ),
+        ),
+      )
+      .execute();
+    for (const account of keyless) await make(account.address, undefined, false);
+    return report;
+  }
+
+  return { ensureCurrentKey, maintain };
+}

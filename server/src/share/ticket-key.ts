@@ -1,0 +1,41 @@
+// Where a share store gets the api's ticket public key, under which release tickets and service
+// tokens verify (docs/services.md, "Wire formats"). In one process the composition passes it in;
+// a store on its own hosts fetches it once from the api (`GET /v1/ticket-key`) and keeps it.
+import { ApiError, importPublicJwk, TicketKeyResponse, type P256PublicJwk } from "@mailseal/shared";
+import { Value } from "typebox/value";
+
+/** Resolves to the api's ticket public key (ECDSA P-256, usage verify). */
+export type TicketKeySource = () => Promise<CryptoKey>;
+
+/** A source over a JWK already at hand (one process: the api's key passed directly). */
+export function ticketKeyFromJwk(jwk: P256PublicJwk | (() => Promise<P256PublicJwk>)): TicketKeySource {
+  let key: Promise<CryptoKey> | undefined;
+  return () =>
+    (key ??= (async () => importPublicJwk(typeof jwk === "function" ? await jwk() : jwk, "ECDSA", "ticket key"))());
+}
+
+/**
+ * A source that fetches `<api>/v1/ticket-key` on first use and keeps the key; a failed fetch is not
+ * kept, so the next request tries again (the api may start after the store).
+ */
+export function ticketKeyFromApi(apiUrl: () => string, fetchFn: typeof fetch = fetch): TicketKeySource {
+  let key: Promise<CryptoKey> | undefined;
+  return () => {
+    key ??= (async () => {
+      let body: unknown;
+      try {
+        const response = await fetchFn(`${apiUrl()}/v1/ticket-key`, { signal: AbortSignal.timeout(10_000) });
+        if (!response.ok) throw new Error(`HTTP status ${response.status}`);
+        body = await response.json();
+      } catch (error) {
+        throw new ApiError("INTERNAL", `cannot fetch the api's ticket key: ${(error as Error).message}`, 503);
+      }
+      if (!Value.Check(TicketKeyResponse, body)) throw new ApiError("INTERNAL", "the api's ticket key is malformed");
+      return importPublicJwk(body.key, "ECDSA", "ticket key");
+    })();
+    key.catch(() => {
+      key = undefined;
+    });
+    return key;
+  };
+}

@@ -1,0 +1,50 @@
+// The api's key routes (docs/services.md, "HTTP API"): listing, release tickets, protected shares.
+import { Type, type Static } from "typebox";
+import { KeyId, PublicJwk, SealedBoxSchema, StoreNameSchema } from "./shares.js";
+
+export const Protection = Type.Union([Type.Literal("none"), Type.Literal("opaque")]);
+export type Protection = Static<typeof Protection>;
+
+export const KeyInfo = Type.Object({
+  keyId: KeyId,
+  certificate: Type.String({ description: "DER, base64url" }),
+  status: Type.Union([Type.Literal("current"), Type.Literal("retired")]),
+  notBefore: Type.String({ description: "ISO-8601 UTC" }),
+  notAfter: Type.String({ description: "ISO-8601 UTC" }),
+  protection: Protection,
+  commitment: Type.String({ description: "base64url SHA-256 commitment of the PKCS#8 or protected blob" }),
+});
+export type KeyInfo = Static<typeof KeyInfo>;
+
+export const KeysResponse = Type.Object({ keys: Type.Array(KeyInfo) }, { description: "Oldest first" });
+export type KeysResponse = Static<typeof KeysResponse>;
+
+export const ReleaseRequest = Type.Object({
+  ephemeralKey: PublicJwk,
+});
+export type ReleaseRequest = Static<typeof ReleaseRequest>;
+
+export const ReleaseTicket = Type.Object({
+  store: StoreNameSchema,
+  url: Type.String({ description: "base URL of the store" }),
+  ticket: Type.String(),
+});
+export type ReleaseTicket = Static<typeof ReleaseTicket>;
+
+export const ReleaseResponse = Type.Object(
+  { tickets: Type.Tuple([ReleaseTicket, ReleaseTicket]) },
+  { description: "One ticket per store (share-a, then share-b), 60 s, single use" },
+);
+export type ReleaseResponse = Static<typeof ReleaseResponse>;
+
+export const PutSharesRequest = Type.Object({
+  protection: Protection,
+  commitment: Type.String({ pattern: "^[A-Za-z0-9_-]{43}$" }),
+  shares: Type.Tuple([SealedBoxSchema, SealedBoxSchema], {
+    description: "share 0 sealed to share-a's ingest key, share 1 to share-b's, associated data shareAad",
+  }),
+});
+export type PutSharesRequest = Static<typeof PutSharesRequest>;
+
+/** The request header carrying a protection session (POST /v1/protection/login/finish). */
+export const PROTECTION_SESSION_HEADER = "Mailseal-Protection-Session";
