@@ -71,8 +71,9 @@ export function wireDisplay({ store, onRendered }: DisplayWiring): { ready: Prom
   });
 
   const ready = (async () => {
-    const registered = await messenger.scripting.messageDisplay.getRegisteredScripts({ ids: [DISPLAY_SCRIPT_ID] });
-    if (registered.length === 0) {
+    // Unfiltered: asking for an id that is not registered logs an error in Thunderbird.
+    const registered = await messenger.scripting.messageDisplay.getRegisteredScripts();
+    if (!registered.some((script) => script.id === DISPLAY_SCRIPT_ID)) {
       await messenger.scripting.messageDisplay.registerScripts([
         { id: DISPLAY_SCRIPT_ID, js: ["display.js"], runAt: "document_idle" },
       ]);

@@ -55,10 +55,12 @@ function render(model: RenderModel): DisplayReport {
   }
   // Replace what Thunderbird showed (for S/MIME it cannot read: an empty body or an smime.p7m).
   doc.body.replaceChildren(root);
+  const elements = [...new Set(Array.from(content.querySelectorAll("*"), (e) => e.localName))].sort();
   return {
     banner: model.banner.kind,
     bannerText: banner.textContent,
     text: content.innerText || content.textContent || "",
+    elements,
   };
 }
 

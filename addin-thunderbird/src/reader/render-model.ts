@@ -34,6 +34,8 @@ export interface DisplayReport {
   banner: Banner["kind"];
   bannerText: string;
   text: string;
+  /** The distinct element names inside the rendered content, sorted (what the sanitizer let through). */
+  elements: string[];
 }
 
 export const DISPLAY_PORT = "mailseal-display";

@@ -58,21 +58,44 @@ export function testCommands(store: StateStore): HarnessHandlers {
       await store.save(state);
       return { keyId };
     },
+    /** Fetches the inbox of the address until Thunderbird manages (the first sync also discovers folders). */
+    testSyncInbox: async (c) => {
+      const account = await accountOf(field(c, "address"));
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        try {
+          return await messenger.mailseal.updateInbox(account.id);
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+      }
+    },
     /** Fetches new mail of the address's inbox, waits for a message with `subject`, opens it in a tab. */
     testOpenMessage: async (c) => {
       const account = await accountOf(field(c, "address"));
       const subject = field(c, "subject");
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        await messenger.mailseal.updateInbox(account.id);
+      const deadline = Date.now() + 25_000;
+      let last = "not found";
+      while (Date.now() < deadline) {
+        // A busy folder (another update running) refuses an update: the next round tries again.
+        await messenger.mailseal.updateInbox(account.id).catch((error: unknown) => (last = String(error)));
         const message = await findInInbox(account.id, subject);
         if (message !== undefined) {
-          await messenger.messageDisplay.open({ messageId: message.id, location: "tab" });
-          return { messageId: message.id };
+          // Right after a fetch Thunderbird may re-add a header under a new id (the old one is then
+          // invalid, or its open never finishes): query again and open the current one.
+          last = await Promise.race([
+            messenger.messageDisplay.open({ messageId: message.id, location: "tab" }).then(
+              () => "opened",
+              (error: unknown) => `open failed: ${String(error)}`,
+            ),
+            new Promise<string>((resolve) => setTimeout(() => resolve(`open(${message.id}) did not finish`), 4000)),
+          ]);
+          if (last === "opened") return { messageId: message.id };
         }
-        if (Date.now() > deadline) throw new Error(`no message "${subject}" in the inbox of ${account.name}`);
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
+      throw new Error(`could not open "${subject}" in the inbox of ${account.name}: ${last}`);
     },
     testQuit: async () => messenger.mailseal.testQuit(),
   };

@@ -130,6 +130,8 @@ export async function startThunderbird(account: ThunderbirdAccount): Promise<Tes
       username: account.user,
       password: account.password,
     });
+    // The first sync logs in and discovers the folders; tests start on a settled inbox.
+    await channel.command("testSyncInbox", { address: account.address });
   } catch (error) {
     const output = tb.output();
     await cleanup();
