@@ -43,6 +43,10 @@ export const layeringRules = {
       packages("addin-outlook", "addin-thunderbird", "cli"),
     ],
   },
+  // An add-in builds on shared and core-wasm only: never on the services, the command or the other add-in.
+  addinThunderbird: {
+    patterns: [above("server", "cli", "addin-outlook"), packages("server", "cli", "addin-outlook")],
+  },
 };
 
 export default tseslint.config(
@@ -68,4 +72,24 @@ export default tseslint.config(
     },
   },
   { files: ["server/**/*.ts"], rules: { "no-restricted-imports": ["error", layeringRules.server] } },
+  {
+    files: ["addin-thunderbird/src/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", layeringRules.addinThunderbird] },
+  },
+  {
+    // The Experiment's parent script: a classic script Thunderbird evaluates with these globals.
+    files: ["addin-thunderbird/src/experiments/**/*.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: {
+        ChromeUtils: "readonly",
+        Components: "readonly",
+        Services: "readonly",
+        Cc: "readonly",
+        Ci: "readonly",
+        IOUtils: "readonly",
+        ExtensionCommon: "readonly",
+      },
+    },
+  },
 );

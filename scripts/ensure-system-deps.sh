@@ -13,6 +13,9 @@ packages=(
   time           # the CLI memory test reads peak RSS from `/usr/bin/time -f %M`
   postgresql     # services on PostgreSQL: the tests start a throwaway cluster (initdb/pg_ctl in a temp folder)
   softhsm2       # the PKCS#11 HSM backend, tested on a SoftHSM2 token initialised into a temp folder
+  zip            # packs the Thunderbird add-in into its .xpi (addin-thunderbird/scripts/build.mjs; it falls back to node:zlib)
+  thunderbird    # the add-in's end-to-end suite drives a real headless Thunderbird (test/thunderbird)
+  dovecot-imapd  # ... which reads its mail over IMAP from a throwaway Dovecot (test/thunderbird/harness/dovecot.ts)
 )
 
 missing=()

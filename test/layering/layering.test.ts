@@ -18,6 +18,9 @@ describe("layering rule (DESIGN.md, Layout)", () => {
     ["core-wasm/src/x.ts", 'import { parse } from "../../shared/src/cms.js";'],
     ["core-wasm/src/aes/x.ts", 'import { parse } from "@mailseal/shared";'],
     ["server/src/x.ts", 'import { ui } from "../../addin-thunderbird/src/ui.js";'],
+    ["shared/src/x.ts", 'import { ui } from "../../addin-thunderbird/src/ui.js";'],
+    ["addin-thunderbird/src/host/x.ts", 'import { start } from "../../../server/src/main.js";'],
+    ["addin-thunderbird/src/x.ts", 'import { cli } from "@mailseal/cli";'],
   ])("%s may not import: %s", async (file, code) => {
     expect(await violations(file, code)).toContain("no-restricted-imports");
   });
@@ -35,6 +38,11 @@ describe("layering rule (DESIGN.md, Layout)", () => {
     ["shared/src/x.ts", 'import { CryptoError } from "@mailseal/core-wasm";\nexport const e = CryptoError;'],
     ["server/src/x.ts", 'import { readFile } from "node:fs";\nexport const r = readFile;'],
     ["cli/src/x.ts", 'import { x } from "../../shared/src/x.js";\nexport const y = x;'],
+    [
+      "addin-thunderbird/src/x.ts",
+      'import { decryptMessage } from "@mailseal/shared";\nexport const d = decryptMessage;',
+    ],
+    ["addin-thunderbird/src/x.ts", 'import { CoreService } from "@mailseal/core-wasm";\nexport const c = CoreService;'],
   ])("%s may import downward: %s", async (file, code) => {
     expect(await violations(file, code)).toEqual([]);
   });

@@ -21,9 +21,19 @@ export interface TestSmtp {
   stop(): Promise<void>;
 }
 
-export async function startSmtp(): Promise<TestSmtp> {
+export interface SmtpOptions {
+  /**
+   * Also deliver each mail into `maildirs/<local part>/new/` of every recipient whose Maildir exists
+   * there (a Dovecot maildir root, see test/thunderbird/harness/dovecot.ts).
+   */
+  maildirs?: string;
+}
+
+export async function startSmtp(options: SmtpOptions = {}): Promise<TestSmtp> {
   const dir = mkdtempSync(join(tmpdir(), "mailseal-smtp-"));
-  const child = spawn("python3", [join(import.meta.dirname, "smtp-receiver.py"), dir], {
+  const args = [join(import.meta.dirname, "smtp-receiver.py"), dir];
+  if (options.maildirs !== undefined) args.push(options.maildirs);
+  const child = spawn("python3", args, {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -1,0 +1,26 @@
+// The background (MV3 event page): event wiring only. The work is in host/ (Thunderbird adapters),
+// reader/ (decrypt and render model) and the core's worker.
+import { IndexedDbStateStore } from "../host/state-store.js";
+import { harnessEvent, runHarnessChannel } from "../testing/harness-channel.js";
+import { testCommands } from "../testing/commands.js";
+import { wireDisplay } from "./display.js";
+
+const store = new IndexedDbStateStore();
+
+async function main(): Promise<void> {
+  // Only test profiles have a channel (an empty string otherwise): see testing/harness-channel.ts.
+  const channel = await messenger.mailseal.testChannel();
+  const display = wireDisplay({
+    store,
+    ...(channel === ""
+      ? {}
+      : { onRendered: (messageId, report) => harnessEvent(channel, { type: "displayed", messageId, ...report }) }),
+  });
+  await display.ready;
+  if (channel !== "") {
+    harnessEvent(channel, { type: "ready" });
+    void runHarnessChannel(channel, testCommands(store));
+  }
+}
+
+main().catch((error: unknown) => console.error("mailseal: background failed to start", error));

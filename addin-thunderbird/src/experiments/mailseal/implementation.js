@@ -1,0 +1,106 @@
+// The mailseal Experiment (parent process, full privileges): the few things no MailExtension API
+// does. Plain JavaScript: Thunderbird loads it as is. Errors inside an Experiment reach the add-in
+// only as "An unexpected error occurred", so each function logs its own failure before rethrowing.
+"use strict";
+
+const TEST_CHANNEL_PREF = "extensions.mailseal.test.channel";
+
+function testChannelUrl() {
+  return Services.prefs.getStringPref(TEST_CHANNEL_PREF, "");
+}
+
+function requireTestProfile(what) {
+  if (testChannelUrl() === "") throw new Error(`mailseal.${what} works only in test profiles (${TEST_CHANNEL_PREF})`);
+}
+
+function certDb() {
+  return Cc["@mozilla.org/security/x509certdb;1"].getService(Ci.nsIX509CertDB);
+}
+
+function mailServices() {
+  return ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs").MailServices;
+}
+
+async function logged(name, fn) {
+  try {
+    return await fn();
+  } catch (error) {
+    console.error(`mailseal experiment: ${name} failed:`, error);
+    throw new ExtensionCommon.ExtensionError(`mailseal.${name}: ${error?.message ?? error}`);
+  }
+}
+
+// Thunderbird looks the API class up by this global name (experiment_apis.mailseal in manifest.json).
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+var mailseal = class extends ExtensionCommon.ExtensionAPI {
+  getAPI() {
+    return {
+      mailseal: {
+        importCaCertificate: (der) =>
+          logged("importCaCertificate", async () => certDb().addCertFromBase64(der, "C,C,C").dbKey),
+        importPeerCertificate: (der) =>
+          logged("importPeerCertificate", async () => certDb().addCertFromBase64(der, ",,").dbKey),
+        importPkcs12: (pkcs12, password) =>
+          logged("importPkcs12", async () => {
+            // nsIX509CertDB imports PKCS#12 from a file only: write it to a private temp file first.
+            const { FileUtils } = ChromeUtils.importESModule("resource://gre/modules/FileUtils.sys.mjs");
+            const file = FileUtils.getFile("TmpD", ["mailseal.p12"]);
+            file.createUnique(Ci.nsIFile.NORMAL_FILE_TYPE, 0o600);
+            try {
+              const bytes = Uint8Array.from(atob(pkcs12), (c) => c.charCodeAt(0));
+              await IOUtils.write(file.path, bytes);
+              const status = certDb().importPKCS12File(file, password);
+              if (status !== 0) throw new Error(`NSS refused the PKCS#12 (status ${status})`);
+            } finally {
+              file.remove(false);
+            }
+          }),
+        setIdentityCertificates: (identityId, signingCert, encryptionCert) =>
+          logged("setIdentityCertificates", async () => {
+            const identity = mailServices().accounts.getIdentity(identityId);
+            if (!identity) throw new Error(`no identity ${identityId}`);
+            const db = certDb();
+            identity.setUnicharAttribute("signing_cert_dbkey", db.constructX509FromBase64(signingCert).dbKey);
+            identity.setUnicharAttribute("encryption_cert_dbkey", db.constructX509FromBase64(encryptionCert).dbKey);
+          }),
+        updateInbox: (accountId) =>
+          logged("updateInbox", async () => {
+            const account = mailServices().accounts.getAccount(accountId);
+            if (!account) throw new Error(`no account ${accountId}`);
+            const inbox = account.incomingServer.rootFolder.getFolderWithFlags(Ci.nsMsgFolderFlags.Inbox);
+            if (!inbox) throw new Error(`account ${accountId} has no inbox`);
+            await new Promise((resolve, reject) => {
+              const listener = {
+                QueryInterface: ChromeUtils.generateQI(["nsIUrlListener"]),
+                OnStartRunningUrl() {},
+                OnStopRunningUrl(url, status) {
+                  if (Components.isSuccessCode(status)) resolve();
+                  else reject(new Error(`updating the inbox failed (0x${(status >>> 0).toString(16)})`));
+                },
+              };
+              if (account.incomingServer.type === "imap") {
+                inbox.QueryInterface(Ci.nsIMsgImapMailFolder).updateFolderWithListener(null, listener);
+              } else {
+                inbox.getNewMessages(null, listener);
+              }
+            });
+          }),
+        testChannel: () => logged("testChannel", async () => testChannelUrl()),
+        testAddLogin: (origin, username, password) =>
+          logged("testAddLogin", async () => {
+            requireTestProfile("testAddLogin");
+            const login = Cc["@mozilla.org/login-manager/loginInfo;1"].createInstance(Ci.nsILoginInfo);
+            login.init(origin, null, origin, username, password, "", "");
+            await Services.logins.addLoginAsync(login);
+          }),
+        testQuit: () =>
+          logged("testQuit", async () => {
+            requireTestProfile("testQuit");
+            // Let the answer reach the add-in before the process goes.
+            const { setTimeout } = ChromeUtils.importESModule("resource://gre/modules/Timer.sys.mjs");
+            setTimeout(() => Services.startup.quit(Ci.nsIAppStartup.eForceQuit), 100);
+          }),
+      },
+    };
+  }
+};

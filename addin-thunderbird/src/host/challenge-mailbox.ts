@@ -1,0 +1,54 @@
+// ChallengeMailbox over the account's inbox (docs/services.md, "Client flows"): the challenge mail
+// (after RFC 8823) lands in the inbox of the address being proved; the add-in finds it there by
+// itself. Each poll first asks Thunderbird to fetch new mail now (our Experiment), then reads the
+// raw source of the inbox's messages and parses the Mailseal-Challenge field.
+import { parseChallengeMail } from "@mailseal/shared";
+import type { ChallengeMailbox } from "./mailflow-types.js";
+
+export interface InboxMailboxOptions {
+  accountId: string;
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** How many of the newest messages each poll reads (a challenge is recent). */
+  newest?: number;
+}
+
+async function inboxMessages(accountId: string): Promise<messenger.MessageHeader[]> {
+  const accounts = await messenger.accounts.list(false);
+  const account = accounts.find((a) => a.id === accountId);
+  if (account === undefined) throw new Error(`no account ${accountId}`);
+  const all: messenger.MessageHeader[] = [];
+  let page = await messenger.messages.query({ accountId });
+  for (;;) {
+    all.push(...page.messages.filter((m) => m.folder?.specialUse?.includes("inbox") === true));
+    if (page.id === null) break;
+    page = await messenger.messages.continueList(page.id);
+  }
+  return all;
+}
+
+export class InboxChallengeMailbox implements ChallengeMailbox {
+  constructor(private readonly options: InboxMailboxOptions) {}
+
+  async findChallenge(challengeId: string, api: string): Promise<string | undefined> {
+    const { accountId, timeoutMs = 120_000, intervalMs = 2_000, newest = 50 } = this.options;
+    const deadline = Date.now() + timeoutMs;
+    const seen = new Set<number>();
+    for (;;) {
+      await messenger.mailseal.updateInbox(accountId);
+      const messages = (await inboxMessages(accountId))
+        .filter((m) => !seen.has(m.id))
+        .sort((a, b) => +b.date - +a.date)
+        .slice(0, newest);
+      for (const message of messages) {
+        seen.add(message.id);
+        const raw = new Uint8Array(await (await messenger.messages.getRaw(message.id)).arrayBuffer());
+        const marker = await parseChallengeMail(raw);
+        // Anyone can send a mail that looks like a challenge: the id and the api must both match.
+        if (marker !== undefined && marker.id === challengeId && marker.api === api) return marker.token;
+      }
+      if (Date.now() > deadline) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}

@@ -1,0 +1,97 @@
+// The part of Thunderbird's MailExtension API (https://webextension-api.thunderbird.net, 128 ESR) the
+// add-in uses, typed by hand (no @types package for Thunderbird is installed), plus our Experiment.
+export {};
+
+declare global {
+  namespace messenger {
+    interface MailFolder {
+      accountId: string;
+      path: string;
+      /** MV3: e.g. ["inbox"] (MV2's `type` is gone). */
+      specialUse?: string[];
+      id?: string;
+    }
+    interface MessageHeader {
+      id: number;
+      subject: string;
+      author: string;
+      date: Date;
+      folder?: MailFolder;
+      headerMessageId: string;
+    }
+    interface MessageList {
+      id: string | null;
+      messages: MessageHeader[];
+    }
+    interface Tab {
+      id?: number;
+      type?: string;
+    }
+    interface MailIdentity {
+      id: string;
+      email: string;
+      accountId?: string;
+    }
+    interface MailAccount {
+      id: string;
+      name: string;
+      type: string;
+      identities: MailIdentity[];
+      rootFolder?: MailFolder;
+    }
+    interface Port {
+      name: string;
+      sender?: { tab?: Tab };
+      postMessage(message: unknown): void;
+      disconnect(): void;
+      onMessage: Event<(message: unknown) => void>;
+      onDisconnect: Event<(port: Port) => void>;
+    }
+    interface Event<F> {
+      addListener(listener: F): void;
+      removeListener(listener: F): void;
+    }
+    const runtime: {
+      getURL(path: string): string;
+      onConnect: Event<(port: Port) => void>;
+      connect(info: { name: string }): Port;
+    };
+    const messages: {
+      getRaw(messageId: number, options?: { data_format?: "File" | "BinaryString" }): Promise<File>;
+      getFull(messageId: number): Promise<{ contentType?: string; headers?: Record<string, string[]> }>;
+      query(info: {
+        accountId?: string;
+        folderId?: string;
+        subject?: string;
+        headerMessageId?: string;
+      }): Promise<MessageList>;
+      continueList(listId: string): Promise<MessageList>;
+    };
+    /** MV3 shapes: onMessageDisplayed/getDisplayedMessage exist only up to MV2. */
+    const messageDisplay: {
+      onMessagesDisplayed: Event<(tab: Tab, displayedMessages: MessageList) => void>;
+      getDisplayedMessages(tabId: number): Promise<MessageList>;
+      open(info: { messageId: number; location?: "tab" | "window" }): Promise<Tab>;
+    };
+    const accounts: {
+      list(includeSubFolders?: boolean): Promise<MailAccount[]>;
+    };
+    const scripting: {
+      messageDisplay: {
+        registerScripts(scripts: { id: string; js: string[]; css?: string[]; runAt?: string }[]): Promise<void>;
+        getRegisteredScripts(filter?: { ids?: string[] }): Promise<{ id: string }[]>;
+      };
+    };
+    /** Our Experiment (src/experiments/mailseal/schema.json). */
+    const mailseal: {
+      importCaCertificate(der: string): Promise<string>;
+      importPeerCertificate(der: string): Promise<string>;
+      importPkcs12(pkcs12: string, password: string): Promise<void>;
+      setIdentityCertificates(identityId: string, signingCert: string, encryptionCert: string): Promise<void>;
+      updateInbox(accountId: string): Promise<void>;
+      testChannel(): Promise<string>;
+      testAddLogin(origin: string, username: string, password: string): Promise<void>;
+      testQuit(): Promise<void>;
+    };
+  }
+}

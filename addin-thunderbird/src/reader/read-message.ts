@@ -1,0 +1,208 @@
+// Reading an encrypted message for display: decrypt with the reader's whole key history
+// (decryptMessage matches the RecipientInfo by identifier, RFC 5652 6.2.1), then turn the inner MIME
+// entity into a render model. Host-neutral: the host gives the raw message, the keys and the core.
+import {
+  contentDispositionOf,
+  contentTypeOf,
+  decodeBody,
+  decryptMessage,
+  multipartParts,
+  boundaryOf,
+  readHeader,
+  SmimeError,
+  transferEncodingOf,
+  type ByteSource,
+  type HeaderField,
+  type RecipientKey,
+  type SmimeCore,
+} from "@mailseal/shared";
+import type { RenderAttachment, RenderBody, RenderModel } from "./render-model.js";
+
+/** Nested multiparts deeper than this are listed, not entered (hostile mail, RFC 2046 5.1 sets no limit). */
+const MAX_DEPTH = 8;
+/** Text shown inline at most; longer text parts are cut with a note (the pane stays responsive). */
+export const MAX_INLINE_TEXT = 2 * 1024 * 1024;
+
+/** Whether the top-level Content-Type says S/MIME encrypted (RFC 8551 3.2.2) or a .p7m (Outlook). */
+export function looksEncrypted(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const type = contentType.toLowerCase();
+  return type.includes("pkcs7-mime") || type.includes("smime.p7m");
+}
+
+async function* fromChunks(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield* chunks;
+}
+
+async function collect(source: AsyncIterable<Uint8Array>, limit: number): Promise<{ bytes: Uint8Array; size: number }> {
+  const kept: Uint8Array[] = [];
+  let size = 0;
+  let keptSize = 0;
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (keptSize < limit) {
+      const part = chunk.subarray(0, limit - keptSize);
+      kept.push(part);
+      keptSize += part.length;
+    }
+  }
+  const bytes = new Uint8Array(keptSize);
+  let offset = 0;
+  for (const chunk of kept) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return { bytes, size };
+}
+
+/** Quoted-printable (RFC 2045 6.7): soft line breaks dropped, =XX decoded, anything else kept. */
+export function decodeQuotedPrintable(input: Uint8Array): Uint8Array {
+  const out = new Uint8Array(input.length);
+  let n = 0;
+  const hex = (c: number): number =>
+    c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i]!;
+    if (c !== 0x3d) {
+      out[n++] = c;
+      continue;
+    }
+    if (input[i + 1] === 0x0d && input[i + 2] === 0x0a) i += 2;
+    else if (input[i + 1] === 0x0a) i += 1;
+    else {
+      const hi = hex(input[i + 1] ?? -1);
+      const lo = hex(input[i + 2] ?? -1);
+      if (hi >= 0 && lo >= 0) {
+        out[n++] = hi * 16 + lo;
+        i += 2;
+      } else out[n++] = c;
+    }
+  }
+  return out.subarray(0, n);
+}
+
+function decodeText(bytes: Uint8Array, charset: string | undefined): string {
+  try {
+    return new TextDecoder(charset ?? "utf-8").decode(bytes);
+  } catch {
+    // An unknown charset label: UTF-8 with replacement characters rather than nothing.
+    return new TextDecoder("utf-8").decode(bytes);
+  }
+}
+
+interface Collected {
+  text?: string;
+  html?: string;
+  truncated: boolean;
+  attachments: RenderAttachment[];
+}
+
+async function decodedBody(
+  core: SmimeCore,
+  fields: readonly HeaderField[],
+  body: AsyncIterable<Uint8Array>,
+  limit: number,
+): Promise<{ bytes: Uint8Array; size: number }> {
+  const encoding = transferEncodingOf(fields).toLowerCase();
+  if (encoding === "quoted-printable") {
+    const raw = await collect(body, limit);
+    const bytes = decodeQuotedPrintable(raw.bytes);
+    return { bytes, size: bytes.length };
+  }
+  return collect(decodeBody(core, encoding, body), limit);
+}
+
+async function walk(
+  core: SmimeCore,
+  fields: readonly HeaderField[],
+  body: AsyncIterable<Uint8Array>,
+  depth: number,
+  into: Collected,
+): Promise<void> {
+  const type = contentTypeOf(fields);
+  const disposition = contentDispositionOf(fields);
+  const name = disposition?.parameters.get("filename") ?? type.parameters.get("name");
+  if (type.type === "multipart" && depth < MAX_DEPTH) {
+    for await (const part of multipartParts(body, boundaryOf(type))) {
+      const { fields: partFields, body: partBody } = await readHeader(part);
+      await walk(core, partFields, partBody, depth + 1, into);
+    }
+    return;
+  }
+  const inline = disposition === undefined || disposition.type === "inline";
+  if (type.type === "text" && inline && name === undefined) {
+    if (type.subtype === "plain" && into.text === undefined) {
+      const { bytes, size } = await decodedBody(core, fields, body, MAX_INLINE_TEXT);
+      into.text = decodeText(bytes, type.parameters.get("charset"));
+      into.truncated ||= size > bytes.length;
+      return;
+    }
+    if (type.subtype === "html" && into.html === undefined) {
+      const { bytes, size } = await decodedBody(core, fields, body, MAX_INLINE_TEXT);
+      into.html = decodeText(bytes, type.parameters.get("charset"));
+      into.truncated ||= size > bytes.length;
+      return;
+    }
+  }
+  // Attachments: only their size is needed for the list; the bytes stream through and are dropped.
+  const { size } = await decodedBody(core, fields, body, 0);
+  into.attachments.push({ name: name ?? "(unnamed)", contentType: type.mediaType, size });
+}
+
+/** The inner entity (what decryptMessage wrote) as a render model. */
+export async function renderEntity(
+  core: SmimeCore,
+  entity: readonly Uint8Array[],
+  banner: RenderModel["banner"],
+): Promise<RenderModel> {
+  const { fields, body } = await readHeader(fromChunks(entity));
+  const collected: Collected = { truncated: false, attachments: [] };
+  await walk(core, fields, body, 0, collected);
+  const note = collected.truncated ? `\n\n[mailseal: text cut at ${MAX_INLINE_TEXT} bytes]` : "";
+  let renderBody: RenderBody;
+  if (collected.html !== undefined)
+    renderBody = { kind: "html", html: collected.html, text: (collected.text ?? "") + note };
+  else if (collected.text !== undefined) renderBody = { kind: "text", text: collected.text + note };
+  else renderBody = { kind: "none" };
+  return { banner, body: renderBody, attachments: collected.attachments };
+}
+
+function failure(error: unknown, what = "could not decrypt this message"): RenderModel {
+  // SmimeError and core-wasm's CryptoError (rebuilt across the worker boundary) both carry `code`.
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    banner: { kind: "failed", code: typeof code === "string" ? code : "INTERNAL", detail: `${what}: ${message}` },
+    body: { kind: "none" },
+    attachments: [],
+  };
+}
+
+/**
+ * Decrypts `message` with `keys` and renders it; undefined when the message is not S/MIME encrypted
+ * (plain or clear-signed mail: the host leaves it to Thunderbird). Never throws for bad mail: a
+ * failure becomes a "failed" banner with the error's stable code and no content at all (what was
+ * decrypted before a failing tag or padding check is dropped, never shown).
+ */
+export async function readEncryptedMessage(
+  message: ByteSource,
+  keys: readonly RecipientKey[],
+  core: SmimeCore,
+): Promise<RenderModel | undefined> {
+  const entity: Uint8Array[] = [];
+  let envelope;
+  try {
+    ({ envelope } = await decryptMessage(message, keys, core, (chunk) => {
+      entity.push(chunk.slice());
+    }));
+  } catch (error) {
+    if (error instanceof SmimeError && error.code === "NOT_SMIME") return undefined;
+    return failure(error);
+  }
+  const cipher = envelope.cipher.name;
+  try {
+    return await renderEntity(core, entity, { kind: "encrypted", cipher, detail: `Encrypted (${cipher})` });
+  } catch (error) {
+    return failure(error, "the decrypted content is not valid MIME");
+  }
+}

@@ -1,0 +1,142 @@
+// The project's own manifest checks (web-ext lint is not installed, and flags Thunderbird-only APIs
+// anyway): MV3, the gecko id and minimum version, every permission justified in README.md and used
+// by the code, the Experiment's schema and script present and consistent, and a built .xpi that
+// holds every file the manifest names.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const addin = join(import.meta.dirname, "..");
+const manifest = JSON.parse(readFileSync(join(addin, "manifest.json"), "utf8")) as Record<string, unknown> & {
+  manifest_version: number;
+  permissions?: string[];
+  host_permissions?: string[];
+  browser_specific_settings: { gecko: { id: string; strict_min_version: string } };
+  background: { scripts: string[]; type?: string };
+  content_security_policy: { extension_pages: string };
+  experiment_apis: Record<string, { schema: string; parent: { scopes: string[]; paths: string[][]; script: string } }>;
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
+}
+const code = sources(join(addin, "src"))
+  .filter((f) => !f.endsWith(".d.ts"))
+  .map((f) => readFileSync(f, "utf8"))
+  .join("\n");
+
+/** The permissions table of README.md ("| `name` | why |"). */
+function justified(): Map<string, string> {
+  const readme = readFileSync(join(addin, "README.md"), "utf8");
+  const section = readme.split("## Permissions")[1]?.split("\n## ")[0] ?? "";
+  const rows = [...section.matchAll(/^\|\s*`([^`]+)`\s*\|\s*(.+?)\s*\|$/gm)];
+  return new Map(rows.map((m) => [m[1]!, m[2]!.trim()]));
+}
+
+/** What proves each permission is used: the API it unlocks, called somewhere in src/. */
+const USE: Record<string, RegExp> = {
+  messagesRead: /messenger\.(messages|messageDisplay)\./,
+  scripting: /messenger\.scripting\./,
+  accountsRead: /messenger\.accounts\./,
+  unlimitedStorage: /indexedDB/,
+};
+
+const KNOWN_KEYS = new Set([
+  "manifest_version",
+  "name",
+  "description",
+  "version",
+  "author",
+  "browser_specific_settings",
+  "background",
+  "permissions",
+  "content_security_policy",
+  "experiment_apis",
+]);
+
+describe("manifest.json", () => {
+  it("is Manifest V3 for Thunderbird 128 ESR and later, with a stable gecko id", () => {
+    expect(manifest.manifest_version).toBe(3);
+    const gecko = manifest.browser_specific_settings.gecko;
+    // Gecko ids are email-like or a {GUID}; the sideloaded file is named by it.
+    expect(gecko.id).toMatch(/^([a-z0-9._-]+@[a-z0-9.-]+|\{[0-9a-f-]{36}\})$/i);
+    expect(gecko.strict_min_version).toBe("128.0");
+    expect(manifest.version).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const key of Object.keys(manifest)) expect(KNOWN_KEYS, `unexpected manifest key ${key}`).toContain(key);
+  });
+
+  it("lists every permission in README.md with its reason, and the code uses each", () => {
+    const reasons = justified();
+    const permissions = manifest.permissions ?? [];
+    expect(permissions.length).toBeGreaterThan(0);
+    expect([...reasons.keys()].sort()).toEqual([...permissions].sort());
+    for (const permission of permissions) {
+      expect(reasons.get(permission)!.length, `${permission} needs a reason`).toBeGreaterThan(20);
+      expect(USE[permission], `no usage rule for ${permission}`).toBeDefined();
+      expect(code, `${permission} is granted but not used`).toMatch(USE[permission]!);
+    }
+    // No host permissions: the test channel is plain CORS, the services will be reached the same way.
+    expect(manifest.host_permissions).toBeUndefined();
+  });
+
+  it("allows WebAssembly for the core and nothing looser", () => {
+    const csp = manifest.content_security_policy.extension_pages;
+    expect(csp).toContain("'wasm-unsafe-eval'");
+    expect(csp).toMatch(/script-src 'self'/);
+    expect(csp).not.toMatch(/'unsafe-eval'|'unsafe-inline'|https?:|\*/);
+  });
+
+  it("declares the Experiment with an existing schema and script that agree", () => {
+    const entries = Object.entries(manifest.experiment_apis);
+    expect(entries.map(([name]) => name)).toEqual(["mailseal"]);
+    for (const [name, api] of entries) {
+      expect(api.parent.scopes).toEqual(["addon_parent"]);
+      expect(api.parent.paths).toEqual([[name]]);
+      const src = (path: string): string => join(addin, "src", path);
+      expect(existsSync(src(api.schema)), api.schema).toBe(true);
+      expect(existsSync(src(api.parent.script)), api.parent.script).toBe(true);
+      const schema = JSON.parse(readFileSync(src(api.schema), "utf8")) as {
+        namespace: string;
+        functions: { name: string; async: boolean }[];
+      }[];
+      expect(schema.map((n) => n.namespace)).toEqual([name]);
+      const script = readFileSync(src(api.parent.script), "utf8");
+      expect(script).toContain(`var ${name} = class extends ExtensionCommon.ExtensionAPI`);
+      for (const fn of schema[0]!.functions) {
+        expect(fn.async, fn.name).toBe(true);
+        expect(script, `${fn.name} is declared but not implemented`).toMatch(new RegExp(`\\b${fn.name}: `));
+      }
+      // Test-only functions must refuse outside test profiles.
+      for (const fn of schema[0]!.functions.filter((f) => f.name.startsWith("test") && f.name !== "testChannel")) {
+        expect(script).toMatch(new RegExp(`${fn.name}:[\\s\\S]{0,200}requireTestProfile\\("${fn.name}"\\)`));
+      }
+    }
+  });
+});
+
+describe("the built .xpi", () => {
+  const stage = join(addin, "dist", "xpi");
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(addin, "scripts", "build.mjs")], { stdio: "pipe" });
+  });
+
+  it("holds every file the manifest and the code name", () => {
+    const listing = execFileSync("unzip", ["-Z1", join(addin, "dist", "mailseal.xpi")], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
+    const named = [
+      "manifest.json",
+      ...manifest.background.scripts,
+      ...Object.values(manifest.experiment_apis).flatMap((api) => [api.schema, api.parent.script]),
+      "display.js", // scripting.messageDisplay.registerScripts (background/display.ts)
+      "worker.js", // startBrowserCoreWorker (host/core.ts)
+    ];
+    for (const file of named) expect(listing, file).toContain(file);
+    expect(JSON.parse(readFileSync(join(stage, "manifest.json"), "utf8"))).toEqual(manifest);
+    // The core's worker embeds both WebAssembly builds: base64 of the "\0asm" magic starts with AGFzbQ.
+    expect(readFileSync(join(stage, "worker.js"), "utf8").match(/AGFzbQ/g)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,107 @@
+// The reader of the add-in (decrypt with the key history, render model) in Node with the core in
+// process, on messages made by openssl cms: what the display script is given, checked byte for byte.
+import { CoreService } from "@mailseal/core-wasm";
+import { parseCertificate, readPrivateKey, decodePem, type RecipientKey } from "@mailseal/shared";
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { opensslEncrypt } from "../../test/interop/peers/openssl.js";
+import { testPki, type Identity } from "../../test/interop/peers/pki.js";
+import { releaseAll } from "../../test/interop/peers/run.js";
+import { decodeQuotedPrintable, readEncryptedMessage } from "../src/reader/read-message.js";
+
+let core: CoreService;
+let bob: Identity;
+let alice: Identity;
+
+async function keyOf(identity: Identity): Promise<RecipientKey> {
+  const certificate = parseCertificate(decodePem(identity.certPem)[0]!.der);
+  const privateKey = await core.loadRsaPrivateKey(await readPrivateKey(readFileSync(identity.keyPath)));
+  return { certificate, privateKey };
+}
+
+const HEAD = "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: test\r\n";
+
+beforeAll(async () => {
+  core = await CoreService.open();
+  const pki = await testPki();
+  bob = pki.bob;
+  alice = pki.alice;
+});
+afterAll(() => releaseAll());
+
+describe("readEncryptedMessage", () => {
+  it("renders a multipart message: quoted-printable text, HTML, an attachment with its decoded size", async () => {
+    const attachment = Buffer.alloc(300_000, 0xa5);
+    const b64 = attachment.toString("base64").replace(/.{76}/g, "$&\r\n");
+    const entity = Buffer.from(
+      'Content-Type: multipart/mixed; boundary="outer"\r\n\r\n' +
+        "--outer\r\n" +
+        'Content-Type: multipart/alternative; boundary="alt"\r\n\r\n' +
+        "--alt\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+        "Gr=C3=BC=C3=9Fe, Bob: a long line that is =\r\nsoft-wrapped\r\n" +
+        "--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Gr\u00fc\u00dfe <b>Bob</b></p>\r\n" +
+        "--alt--\r\n" +
+        "--outer\r\n" +
+        'Content-Type: application/octet-stream; name="data.bin"\r\n' +
+        'Content-Disposition: attachment; filename="data.bin"\r\n' +
+        "Content-Transfer-Encoding: base64\r\n\r\n" +
+        b64 +
+        "\r\n--outer--\r\n",
+    );
+    const smime = await opensslEncrypt(entity, [bob], { cipher: "aes-256-cbc", form: "smime", crlf: true });
+    const model = await readEncryptedMessage([Buffer.from(HEAD), smime], [await keyOf(alice), await keyOf(bob)], core);
+    expect(model?.banner).toEqual({ kind: "encrypted", cipher: "aes-256-cbc", detail: "Encrypted (aes-256-cbc)" });
+    // The CRLF before a boundary line belongs to the boundary (RFC 2046 5.1.1), not to the part.
+    expect(model?.body).toEqual({
+      kind: "html",
+      html: "<p>Grüße <b>Bob</b></p>",
+      text: "Grüße, Bob: a long line that is soft-wrapped",
+    });
+    expect(model?.attachments).toEqual([
+      { name: "data.bin", contentType: "application/octet-stream", size: attachment.length },
+    ]);
+  });
+
+  it("leaves plain and clear-signed mail to Thunderbird (undefined)", async () => {
+    const plain = Buffer.from(`${HEAD}Content-Type: text/plain\r\n\r\nhello\r\n`);
+    expect(await readEncryptedMessage([plain], [await keyOf(bob)], core)).toBeUndefined();
+    const signed = Buffer.from(
+      `${HEAD}Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n`,
+    );
+    expect(await readEncryptedMessage([signed], [await keyOf(bob)], core)).toBeUndefined();
+  });
+
+  it("fails with a stable code and no content: key not in the history, no keys, garbage", async () => {
+    const smime = await opensslEncrypt(Buffer.from("Content-Type: text/plain\r\n\r\nsecret\r\n"), [bob], {
+      cipher: "aes-128-gcm",
+      keyTransport: "rsa-oaep-sha1",
+      form: "smime",
+      crlf: true,
+    });
+    for (const keys of [[await keyOf(alice)], []]) {
+      const model = await readEncryptedMessage([Buffer.from(HEAD), smime], keys, core);
+      expect(model?.banner).toMatchObject({ kind: "failed", code: "NO_MATCHING_RECIPIENT" });
+      expect(model?.body).toEqual({ kind: "none" });
+      expect(JSON.stringify(model)).not.toContain("secret");
+    }
+    const garbage = Buffer.from(
+      `${HEAD}Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA\r\n`,
+    );
+    const model = await readEncryptedMessage([garbage], [await keyOf(bob)], core);
+    expect(model?.banner).toMatchObject({ kind: "failed", code: "MALFORMED_CMS" });
+  });
+});
+
+describe("decodeQuotedPrintable (RFC 2045 6.7)", () => {
+  const decode = (s: string): string => new TextDecoder().decode(decodeQuotedPrintable(new TextEncoder().encode(s)));
+  it.each([
+    ["a=3Db", "a=b"],
+    ["soft=\r\nbreak", "softbreak"],
+    ["soft=\nbreak", "softbreak"],
+    ["lower =c3=a9", "lower é"],
+    ["bad =ZZ and =4", "bad =ZZ and =4"],
+    ["trailing =", "trailing ="],
+  ])("%j -> %j", (input, output) => {
+    expect(decode(input)).toBe(output);
+  });
+});
