@@ -37,6 +37,11 @@ export interface RateLimits {
   authPerIpPerMinute: number;
   /** CerDB requests (GET /v1/certs/..., POST /v1/certs/lookup) per IP per minute. */
   certsPerIpPerMinute: number;
+  /**
+   * Release requests (POST /v1/keys/{keyId}/release) per IP per minute at the api; a share store
+   * allows twice as many POST /v1/releases (a device presents one ticket per store, and may retry).
+   */
+  releasesPerIpPerMinute: number;
 }
 
 export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = {
@@ -44,6 +49,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = {
   enrollmentsPerAddressPerHour: 10,
   authPerIpPerMinute: 60,
   certsPerIpPerMinute: 300,
+  releasesPerIpPerMinute: 60,
 };
 
 export type MailConfig = { kind: "outbox"; dir: string } | { kind: "smtp"; url: string };

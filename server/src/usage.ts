@@ -29,7 +29,7 @@ stores, by default all three in this process (docs/services.md).
   --log-level LEVEL    fatal, error, warn, info (default), debug, trace, silent
   --rate-limit NAME=N  raise or lower a request limit (repeatable): enrollmentsPerIpPerHour (30),
                        enrollmentsPerAddressPerHour (10), authPerIpPerMinute (60),
-                       certsPerIpPerMinute (300)
+                       certsPerIpPerMinute (300), releasesPerIpPerMinute (60; share stores: twice it)
 
 Prints one line per listener on standard output ("api http://127.0.0.1:7400"), logs JSON lines on
 standard error, and stops cleanly on SIGINT or SIGTERM (exit status 0). MAILSEAL_CLOCK_OFFSET

@@ -42,6 +42,7 @@ describe("parseServerArgs", () => {
         enrollmentsPerAddressPerHour: 10,
         authPerIpPerMinute: 60,
         certsPerIpPerMinute: 300,
+        releasesPerIpPerMinute: 60,
       },
     });
   });
@@ -164,6 +165,7 @@ describe("parseServerArgs", () => {
       enrollmentsPerAddressPerHour: 2,
       authPerIpPerMinute: 60,
       certsPerIpPerMinute: 100000,
+      releasesPerIpPerMinute: 60,
     });
     expect(usageError(["--rate-limit", "cert=5"])).toContain("--rate-limit cert=5: the name is one of");
     for (const bad of ["certsPerIpPerMinute=0", "certsPerIpPerMinute=x", "certsPerIpPerMinute=1=2"]) {

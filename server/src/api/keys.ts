@@ -26,6 +26,7 @@ import { ApiErrorBody } from "../http/errors.js";
 import type { StoreClient } from "../kms/store-client.js";
 import type { ApiContext } from "../main.js";
 import { registerAuditRoutes } from "./audit.js";
+import { MINUTE_MS, perIp } from "./deps.js";
 import { registerProtectionRoutes, requireProtectionSession } from "./protection.js";
 
 export interface KeyRouteDeps {
@@ -114,7 +115,7 @@ export async function registerKeyRoutes(app: MailsealApp, ctx: ApiContext, deps:
     "/v1/keys/:keyId/release",
     {
       preHandler,
-      config: { rateLimit: { max: 60, timeWindow: 60_000 } },
+      config: perIp(ctx.config.rateLimits.releasesPerIpPerMinute, MINUTE_MS),
       schema: {
         summary: "Release tickets for a key: one per share store, 60 s, for this device",
         params: KeyParams,

@@ -2,7 +2,7 @@
 // either written to an outbox directory (development, tests, or a relay that picks files up) or sent
 // over SMTP.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, openSync, closeSync, fsyncSync, renameSync, rmSync, writeSync } from "node:fs";
+import { mkdir, open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "@mailseal/shared";
 import { systemClock } from "@mailseal/shared";
@@ -44,20 +44,22 @@ export function outboxMailer(dir: string, from: string, options: MailerOptions =
     async send(mail) {
       const info = await transport.sendMail(message(from, mail, clock));
       const bytes = info.message as Buffer;
-      mkdirSync(dir, { recursive: true });
+      // Asynchronous file calls: the fsync runs in libuv's pool, not on the event loop, which a
+      // synchronous one held for the disk's flush on every challenge and release notice.
+      await mkdir(dir, { recursive: true });
       const name = `${clock.now().toISOString().replaceAll(":", "-")}-${randomBytes(8).toString("hex")}.eml`;
       const temporary = join(dir, `.${name}.tmp`);
       try {
-        const fd = openSync(temporary, "wx", 0o600);
+        const file = await open(temporary, "wx", 0o600);
         try {
-          writeSync(fd, bytes);
-          fsyncSync(fd);
+          await file.writeFile(bytes);
+          await file.sync();
         } finally {
-          closeSync(fd);
+          await file.close();
         }
-        renameSync(temporary, join(dir, name));
+        await rename(temporary, join(dir, name));
       } catch (error) {
-        rmSync(temporary, { force: true });
+        await rm(temporary, { force: true });
         throw error;
       }
     },

@@ -123,7 +123,7 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
         body: ReleaseShareRequest,
         response: { 200: ReleaseShareResponse, ...errors },
       },
-      config: { rateLimit: { max: 120, timeWindow: 60_000 } },
+      config: { rateLimit: { max: 2 * ctx.config.rateLimits.releasesPerIpPerMinute, timeWindow: 60_000 } },
     },
     async (request) => {
       const now = ctx.clock.now();
