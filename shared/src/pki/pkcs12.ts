@@ -324,7 +324,7 @@ function toDer(element: asn1js.AsnType): Uint8Array {
  * whole under an HMAC-SHA256 MAC keyed by the PKCS #12 KDF (RFC 7292 B.2, as OpenSSL 3 writes).
  */
 export async function writePkcs12(input: Pkcs12Input): Promise<Uint8Array> {
-  const random = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
+  const random = (n: number): Uint8Array<ArrayBuffer> => globalThis.crypto.getRandomValues(new Uint8Array(n));
   const iterations = input.iterations ?? 10_000;
   const macIterations = input.macIterations ?? 2048;
   const encoder = new TextEncoder();
@@ -340,7 +340,9 @@ export async function writePkcs12(input: Pkcs12Input): Promise<Uint8Array> {
     false,
     ["encrypt"],
   );
-  const encrypted = new Uint8Array(await subtle().encrypt({ name: "AES-CBC", iv }, aesKey, input.pkcs8));
+  const encrypted = new Uint8Array(
+    await subtle().encrypt({ name: "AES-CBC", iv }, aesKey, new Uint8Array(input.pkcs8)),
+  );
   const pbes2 = new asn1js.Sequence({
     value: [
       new asn1js.ObjectIdentifier({ value: OID.pbes2 }),
@@ -370,7 +372,7 @@ export async function writePkcs12(input: Pkcs12Input): Promise<Uint8Array> {
   const shrouded = new asn1js.Sequence({ value: [pbes2, new asn1js.OctetString({ valueHex: encrypted })] });
 
   // The key and its certificate share a localKeyId: the SHA-1 of the certificate, as OpenSSL sets it.
-  const keyId = new Uint8Array(await subtle().digest("SHA-1", input.certificate));
+  const keyId = new Uint8Array(await subtle().digest("SHA-1", new Uint8Array(input.certificate)));
   const own = [attribute(OID.localKeyId, new asn1js.OctetString({ valueHex: keyId }))];
   if (input.friendlyName !== undefined) {
     own.push(attribute(OID.friendlyName, new asn1js.BmpString({ value: input.friendlyName })));
@@ -403,7 +405,7 @@ export async function writePkcs12(input: Pkcs12Input): Promise<Uint8Array> {
   const hmacKey = await subtle().importKey("raw", new Uint8Array(macKey), { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
   ]);
-  const mac = new Uint8Array(await subtle().sign("HMAC", hmacKey, authSafe));
+  const mac = new Uint8Array(await subtle().sign("HMAC", hmacKey, new Uint8Array(authSafe)));
   const pfx = new asn1js.Sequence({
     value: [
       new asn1js.Integer({ value: 3 }),
