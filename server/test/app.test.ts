@@ -123,6 +123,36 @@ describe("createApp", () => {
     expect(ui.statusCode).toBe(200);
     expect(ui.headers["content-type"]).toContain("text/html");
   });
+
+  it("answers a CORS preflight from another origin and marks answers readable by it", async () => {
+    const origin = "moz-extension://0b6f6a0e-3c1e-4a57-9d0a-2f0d7e2d9c11";
+    const preflight = await app.inject({
+      method: "OPTIONS",
+      url: "/v1/things",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "mailseal-proof" },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers["access-control-allow-origin"]).toBe("*");
+    expect(String(preflight.headers["access-control-allow-methods"])).toContain("POST");
+    const allowed = String(preflight.headers["access-control-allow-headers"]).split(/, */);
+    expect(allowed).toEqual(expect.arrayContaining(["authorization", "content-type", "mailseal-proof"]));
+    const answer = await app.inject({
+      method: "POST",
+      url: "/v1/things",
+      headers: { origin },
+      payload: { address: "a@b", count: 1 },
+    });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers["access-control-allow-origin"]).toBe("*");
+    // Errors are readable too (the client needs the code); requests without Origin get no CORS headers.
+    const denied = await app.inject({ method: "GET", url: "/v1/denied", headers: { origin } });
+    expect(denied.statusCode).toBe(401);
+    expect(denied.headers["access-control-allow-origin"]).toBe("*");
+    const plain = await app.inject({ method: "GET", url: "/v1/unlimited" });
+    expect(plain.headers["access-control-allow-origin"]).toBeUndefined();
+    // Not a preflight: an OPTIONS without Access-Control-Request-Method is an ordinary unknown route.
+    expect((await app.inject({ method: "OPTIONS", url: "/v1/things" })).statusCode).toBe(404);
+  });
 });
 
 describe("createLogger", () => {

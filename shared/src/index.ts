@@ -11,7 +11,7 @@ export * from "./protocol/index.js";
 registerErrorClass("SmimeError", (code, message) => new SmimeError(code as SmimeErrorCode, message));
 
 export { decodePem, isPem, type PemBlock } from "./pki/pem.js";
-export { readPkcs12, type Pkcs12Contents, type Pkcs12Core } from "./pki/pkcs12.js";
+export { readPkcs12, writePkcs12, type Pkcs12Contents, type Pkcs12Core, type Pkcs12Input } from "./pki/pkcs12.js";
 export { readEcPrivateKey, readPrivateKey, type EcPrivateKey } from "./pki/private-key.js";
 export {
   hasEmailAddress,

@@ -1,13 +1,13 @@
 // Automatic decryption of displayed messages: onMessagesDisplayed (MV3's form of onMessageDisplayed)
 // starts reading the message (getRaw ->
-// decryptMessage with the key history, the core in its worker) and the display script, when it
+// readMessage: the key history, then the inner signature; the core in its worker) and the display script, when it
 // connects from that tab, receives the render model. Either may come first; both ask answerFor,
 // which reads each message once.
-import { readEncryptedMessage } from "../reader/read-message.js";
+import type { MailflowCore, StateStore, DeviceState } from "@mailseal/shared";
+import { readForDisplay } from "../reader/read-message.js";
 import { DISPLAY_PORT, type DisplayAnswer, type DisplayReport } from "../reader/render-model.js";
 import { coreWorker } from "../host/core.js";
-import { loadKeyHistory } from "../host/keys.js";
-import type { StateStore } from "../host/mailflow-types.js";
+import { addinClock } from "../host/mailflow-host.js";
 import { rawMessage } from "../host/raw-message.js";
 
 const DISPLAY_SCRIPT_ID = "mailseal-display";
@@ -25,13 +25,19 @@ export function wireDisplay({ store, onRendered }: DisplayWiring): { ready: Prom
 
   async function read(messageId: number): Promise<DisplayAnswer> {
     const { core } = await coreWorker();
-    const history = await loadKeyHistory(store, core);
-    try {
-      const model = await readEncryptedMessage(rawMessage(messageId), history.keys, core);
-      return model === undefined ? { kind: "pass" } : { kind: "render", model };
-    } finally {
-      await history.dispose();
+    const accounts: DeviceState[] = [];
+    for (const address of await store.list()) {
+      const state = await store.load(address);
+      if (state !== undefined) accounts.push(state);
     }
+    // The worker's proxy offers the core's methods asynchronously: what MailflowCore asks for.
+    const model = await readForDisplay(
+      rawMessage(messageId),
+      accounts,
+      await addinClock(),
+      core as unknown as MailflowCore,
+    );
+    return model === undefined ? { kind: "pass" } : { kind: "render", model };
   }
 
   function answerFor(messageId: number): Promise<DisplayAnswer> {

@@ -3,6 +3,7 @@
 import { IndexedDbStateStore } from "../host/state-store.js";
 import { harnessEvent, runHarnessChannel } from "../testing/harness-channel.js";
 import { testCommands } from "../testing/commands.js";
+import { wireCompose } from "./compose.js";
 import { wireDisplay } from "./display.js";
 
 const store = new IndexedDbStateStore();
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
       ? {}
       : { onRendered: (messageId, report) => harnessEvent(channel, { type: "displayed", messageId, ...report }) }),
   });
+  wireCompose(store);
   await display.ready;
   if (channel !== "") {
     harnessEvent(channel, { type: "ready" });

@@ -61,6 +61,7 @@ function render(model: RenderModel): DisplayReport {
     bannerText: banner.textContent,
     text: content.innerText || content.textContent || "",
     elements,
+    attachments: Array.from(root.querySelectorAll("#mailseal-attachments li"), (li) => li.textContent ?? ""),
   };
 }
 

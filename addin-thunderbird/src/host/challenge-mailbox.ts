@@ -3,7 +3,7 @@
 // itself. Each poll first asks Thunderbird to fetch new mail now (our Experiment), then reads the
 // raw source of the inbox's messages and parses the Mailseal-Challenge field.
 import { parseChallengeMail } from "@mailseal/shared";
-import type { ChallengeMailbox } from "./mailflow-types.js";
+import type { ChallengeMailbox } from "@mailseal/shared";
 
 export interface InboxMailboxOptions {
   accountId: string;
@@ -35,7 +35,8 @@ export class InboxChallengeMailbox implements ChallengeMailbox {
     const deadline = Date.now() + timeoutMs;
     const seen = new Set<number>();
     for (;;) {
-      await messenger.mailseal.updateInbox(accountId);
+      // A folder busy with another update refuses this one: the poll reads what is there and tries again.
+      await messenger.mailseal.updateInbox(accountId).catch(() => undefined);
       const messages = (await inboxMessages(accountId))
         .filter((m) => !seen.has(m.id))
         .sort((a, b) => +b.date - +a.date)

@@ -73,6 +73,38 @@ declare global {
       getDisplayedMessages(tabId: number): Promise<MessageList>;
       open(info: { messageId: number; location?: "tab" | "window" }): Promise<Tab>;
     };
+    interface ComposeDetails {
+      identityId?: string;
+      to?: string | string[];
+      cc?: string | string[];
+      bcc?: string | string[];
+      subject?: string;
+      plainTextBody?: string;
+      isPlainText?: boolean;
+      selectedEncryptionTechnology?: { name: "S/MIME"; signMessage?: boolean; encryptBody?: boolean };
+    }
+    const compose: {
+      beginNew(messageId?: number | null, details?: ComposeDetails): Promise<Tab>;
+      getComposeDetails(tabId: number): Promise<ComposeDetails>;
+      setComposeDetails(tabId: number, details: ComposeDetails): Promise<void>;
+      addAttachment(tabId: number, attachment: { file: File; name?: string }): Promise<unknown>;
+      sendMessage(
+        tabId: number,
+        options?: { mode?: "default" | "sendNow" | "sendLater" },
+      ): Promise<{
+        mode: string;
+        headerMessageId?: string;
+        messages: MessageHeader[];
+      }>;
+      onBeforeSend: Event<
+        (tab: Tab, details: ComposeDetails) => Promise<{ cancel?: boolean; details?: ComposeDetails }>
+      >;
+    };
+    const composeAction: {
+      setTitle(details: { tabId?: number; title: string }): Promise<void>;
+      setBadgeText(details: { tabId?: number; text: string }): Promise<void>;
+      onClicked: Event<(tab: Tab) => void>;
+    };
     const accounts: {
       list(includeSubFolders?: boolean): Promise<MailAccount[]>;
     };
@@ -89,7 +121,9 @@ declare global {
       importPkcs12(pkcs12: string, password: string): Promise<void>;
       setIdentityCertificates(identityId: string, signingCert: string, encryptionCert: string): Promise<void>;
       updateInbox(accountId: string): Promise<void>;
+      configuredService(): Promise<string>;
       testChannel(): Promise<string>;
+      testClockOffset(): Promise<number>;
       testAddLogin(origin: string, username: string, password: string): Promise<void>;
       testQuit(): Promise<void>;
     };

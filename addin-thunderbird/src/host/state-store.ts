@@ -2,7 +2,7 @@
 // IndexedDB, not storage.local: it stores CryptoKey objects as they are (structured clone), so the
 // device key stays non-extractable, and each put is one transaction (a crash keeps the old or the new
 // state whole). The database belongs to the extension's origin; it holds private keys.
-import type { DeviceState, StateStore } from "./mailflow-types.js";
+import type { DeviceState, StateStore } from "@mailseal/shared";
 
 const DB_NAME = "mailseal";
 const DB_VERSION = 1;

@@ -15,6 +15,12 @@ import {
   type HeaderField,
   type RecipientKey,
   type SmimeCore,
+  readMessage,
+  describeStatus,
+  type Clock,
+  type DeviceState,
+  type MailflowCore,
+  type ReadStatus,
 } from "@mailseal/shared";
 import type { RenderAttachment, RenderBody, RenderModel } from "./render-model.js";
 
@@ -165,6 +171,66 @@ export async function renderEntity(
   else if (collected.text !== undefined) renderBody = { kind: "text", text: collected.text + note };
   else renderBody = { kind: "none" };
   return { banner, body: renderBody, attachments: collected.attachments };
+}
+
+/** The banner of a read message: the status line of readMessage, with the signer when the signature holds. */
+export function bannerOf(status: ReadStatus): RenderModel["banner"] {
+  const text = describeStatus(status);
+  const signature = status.signature;
+  return {
+    kind: "encrypted",
+    cipher: status.cipher ?? "?",
+    detail: text.charAt(0).toUpperCase() + text.slice(1),
+    signature:
+      signature.state === "valid"
+        ? { state: "valid", signer: signature.signer, fromMatches: signature.fromMatches }
+        : signature.state === "invalid"
+          ? { state: "invalid", code: signature.code }
+          : { state: "none" },
+  };
+}
+
+/**
+ * Reads an encrypted message the way every mailseal client does (readMessage: decrypt with the key
+ * history of every account on this device, then verify an inner signature against the account's
+ * service root) and renders it; undefined when the message is not S/MIME encrypted (plain or
+ * clear-signed mail: the host leaves it to Thunderbird). Never throws for bad mail: a failure
+ * becomes a "failed" banner with the error's stable code and no content at all.
+ */
+export async function readForDisplay(
+  message: ByteSource,
+  accounts: readonly DeviceState[],
+  clock: Clock,
+  core: MailflowCore,
+): Promise<RenderModel | undefined> {
+  let head;
+  try {
+    head = await readHeader(asAsync(message));
+  } catch (error) {
+    return failure(error, "the message header is not valid");
+  }
+  if (!looksEncrypted(head.fields.find((f) => f.lowerName === "content-type")?.value)) return undefined;
+  const { raw, body } = head;
+  async function* whole(): AsyncGenerator<Uint8Array> {
+    yield raw;
+    yield* body;
+  }
+  const written: Uint8Array[] = [];
+  let status: ReadStatus;
+  try {
+    status = await readMessage(whole(), { accounts, clock }, core, (chunk) => void written.push(chunk.slice()));
+  } catch (error) {
+    return failure(error);
+  }
+  try {
+    return await renderEntity(core, written, bannerOf(status));
+  } catch (error) {
+    return failure(error, "the decrypted content is not valid MIME");
+  }
+}
+
+async function* asAsync(source: ByteSource): AsyncGenerator<Uint8Array> {
+  yield* source;
 }
 
 function failure(error: unknown, what = "could not decrypt this message"): RenderModel {

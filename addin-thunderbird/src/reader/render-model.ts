@@ -3,9 +3,13 @@
 
 export type Banner =
   /** Decrypted and authentic (CBC padding / GCM tag checked before anything was shown). */
-  | { kind: "encrypted"; cipher: string; detail: string }
+  | { kind: "encrypted"; cipher: string; detail: string; signature?: BannerSignature }
   /** Could not decrypt: nothing of the content is shown. */
   | { kind: "failed"; code: string; detail: string };
+
+/** The inner signature (readMessage's status): valid names the signer, as the service certified it. */
+export type BannerSignature =
+  { state: "valid"; signer: string; fromMatches: boolean } | { state: "invalid"; code: string } | { state: "none" };
 
 export type RenderBody =
   | { kind: "text"; text: string }
@@ -36,6 +40,8 @@ export interface DisplayReport {
   text: string;
   /** The distinct element names inside the rendered content, sorted (what the sanitizer let through). */
   elements: string[];
+  /** The attachment list as shown: "name (type, size)". */
+  attachments: string[];
 }
 
 export const DISPLAY_PORT = "mailseal-display";

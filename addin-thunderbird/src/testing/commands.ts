@@ -1,7 +1,8 @@
 // TEST-ONLY commands the harness sends through the channel (see harness-channel.ts). Each is named
 // test*: none of them is reachable unless the profile sets the test channel pref.
-import { decodeBase64url, parseCertificate } from "@mailseal/shared";
-import type { StateStore } from "../host/mailflow-types.js";
+import { normalizeAccountAddress, type StateStore } from "@mailseal/shared";
+import { secureCompose } from "../background/compose.js";
+import { offeredIdentities, setUpIdentity } from "../background/setup.js";
 import type { HarnessCommand, HarnessHandlers } from "./harness-channel.js";
 
 function field(command: HarnessCommand, name: string): string {
@@ -30,33 +31,47 @@ export function testCommands(store: StateStore): HarnessHandlers {
   return {
     testAddLogin: async (c) =>
       messenger.mailseal.testAddLogin(field(c, "origin"), field(c, "username"), field(c, "password")),
+    /** What the add-in offers to set up (the identities and their state). */
+    testOffers: async () => offeredIdentities(store),
+    /** Stands for the user's click "set up this identity": real provisioning through the services. */
+    testSetUp: async (c) => {
+      const started = Date.now();
+      const state = await setUpIdentity(store, field(c, "address"), { challengeTimeoutMs: 60_000 });
+      return { deviceId: state.deviceId, keys: state.keys.length, ms: Date.now() - started };
+    },
     /**
-     * Stands in for provisioning (the services will do it): stores a key of the account's history,
-     * base64url PKCS#8 and certificate DER, the way DeviceState keeps released keys.
+     * The account's key history as the state keeps it (certificate and PKCS#8, base64url): for the
+     * test to check with openssl that what Thunderbird sent is standard S/MIME.
      */
-    testProvisionKey: async (c) => {
-      const address = field(c, "address").toLowerCase();
-      const certificate = field(c, "certificate");
-      const pkcs8 = field(c, "pkcs8");
-      parseCertificate(decodeBase64url(certificate, "certificate")); // refuse garbage here, not at display time
-      const state = (await store.load(address)) ?? {
-        version: 1 as const,
-        address,
-        deviceName: "test harness",
-        service: { api: "test:", shareStores: { "share-a": "test:", "share-b": "test:" } },
-        keys: [],
-      };
-      const keyId = `test-${state.keys.length + 1}`;
-      state.keys.push({
-        keyId,
-        certificate,
-        status: "current",
-        protection: "none",
-        commitment: "test-provisioned",
-        pkcs8,
+    testExportKeys: async (c) => {
+      const state = await store.load(normalizeAccountAddress(field(c, "address")));
+      if (state === undefined) throw new Error("no such account here");
+      return state.keys.map(({ keyId, certificate, pkcs8, status }) => ({ keyId, certificate, pkcs8, status }));
+    },
+    /**
+     * Composes a message in a compose window (plain text, an attachment of `attachmentSize` bytes of
+     * a repeated pattern), lets the add-in secure it (what the compose action shows), and sends it
+     * with Thunderbird's own S/MIME.
+     */
+    testComposeAndSend: async (c) => {
+      const account = await accountOf(field(c, "from"));
+      const identity = account.identities.find((i) => i.email.toLowerCase() === field(c, "from").toLowerCase())!;
+      const tab = await messenger.compose.beginNew(null, {
+        identityId: identity.id,
+        to: [field(c, "to")],
+        subject: field(c, "subject"),
+        plainTextBody: field(c, "body"),
+        isPlainText: true,
       });
-      await store.save(state);
-      return { keyId };
+      const size = Number(c.attachmentSize ?? 0);
+      if (size > 0) {
+        const bytes = new Uint8Array(size);
+        for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 10)) & 0xff;
+        await messenger.compose.addAttachment(tab.id!, { file: new File([bytes], field(c, "attachmentName")) });
+      }
+      const security = await secureCompose(store, tab.id!);
+      const sent = await messenger.compose.sendMessage(tab.id!, { mode: "sendNow" });
+      return { security, headerMessageId: sent.headerMessageId ?? null };
     },
     /** Fetches the inbox of the address until Thunderbird manages (the first sync also discovers folders). */
     testSyncInbox: async (c) => {

@@ -4,7 +4,7 @@ import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { ApiError } from "@mailseal/shared";
+import { ApiError, PROOF_HEADER } from "@mailseal/shared";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -62,6 +62,25 @@ export async function createApp(options: AppOptions): Promise<MailsealApp> {
     // percent-encoded (RFC 5321 4.5.3.1); Fastify's default of 100 would answer 414.
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 1024 },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // CORS (Fetch standard, "CORS protocol"): browser-hosted clients (the Thunderbird add-in runs in a
+  // moz-extension:// origin, webmail add-ins in theirs) call the api and the stores from another
+  // origin. Any origin may: no route relies on ambient credentials (cookies), every request is
+  // authenticated by its device proof and token headers, which another origin cannot make. The
+  // hook runs for unmatched paths too, so a preflight needs no OPTIONS route of its own.
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.headers.origin === undefined) return;
+    reply.header("access-control-allow-origin", "*");
+    reply.header("access-control-expose-headers", "retry-after");
+    if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) {
+      reply
+        .status(204)
+        .header("access-control-allow-methods", "GET, POST, PUT, DELETE")
+        .header("access-control-allow-headers", `authorization, content-type, ${PROOF_HEADER.toLowerCase()}`)
+        .header("access-control-max-age", "600");
+      return reply.send();
+    }
+  });
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = errorReply(error, request.log);

@@ -23,6 +23,7 @@ export const OID = {
   certBag: "1.2.840.113549.1.12.10.1.3",
   x509Certificate: "1.2.840.113549.1.9.22.1",
   localKeyId: "1.2.840.113549.1.9.21",
+  friendlyName: "1.2.840.113549.1.9.20",
   // Public keys (RFC 8017 A.1, RFC 4055 3.1, RFC 5480 2.1.1) and named curves (RFC 5480 2.1.1.1).
   rsassaPss: "1.2.840.113549.1.1.10",
   mgf1: "1.2.840.113549.1.1.8",

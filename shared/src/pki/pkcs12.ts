@@ -267,3 +267,164 @@ export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs1
     ...(keyCertificate === undefined ? {} : { keyCertificate }),
   };
 }
+
+// --- writing --------------------------------------------------------------------------------------
+
+export interface Pkcs12Input {
+  /** The private key, PKCS#8 DER. */
+  pkcs8: Uint8Array;
+  /** The key's certificate, DER: bound to the key by a localKeyId (PKCS #9). */
+  certificate: Uint8Array;
+  /** Further certificates (the chain), DER. */
+  chain?: readonly Uint8Array[];
+  password: string;
+  /** PBKDF2 iterations for the key and PKCS #12 KDF iterations for the MAC (default 10000 / 2048). */
+  iterations?: number;
+  macIterations?: number;
+  /** A label some key stores show (PKCS #9 friendlyName). */
+  friendlyName?: string;
+}
+
+function contentInfoData(content: Uint8Array): asn1js.Sequence {
+  return new asn1js.Sequence({
+    value: [
+      new asn1js.ObjectIdentifier({ value: OID.pkcs7Data }),
+      new asn1js.Constructed({
+        idBlock: { tagClass: 3, tagNumber: 0 },
+        value: [new asn1js.OctetString({ valueHex: content })],
+      }),
+    ],
+  });
+}
+
+function safeBag(bagId: string, value: asn1js.AsnType, attributes: asn1js.Sequence[]): asn1js.Sequence {
+  return new asn1js.Sequence({
+    value: [
+      new asn1js.ObjectIdentifier({ value: bagId }),
+      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [value] }),
+      ...(attributes.length === 0 ? [] : [new asn1js.Set({ value: attributes })]),
+    ],
+  });
+}
+
+function attribute(type: string, value: asn1js.AsnType): asn1js.Sequence {
+  return new asn1js.Sequence({
+    value: [new asn1js.ObjectIdentifier({ value: type }), new asn1js.Set({ value: [value] })],
+  });
+}
+
+function toDer(element: asn1js.AsnType): Uint8Array {
+  return new Uint8Array(element.toBER(false));
+}
+
+/**
+ * A PKCS #12 file (RFC 7292) with one private key and its certificates, as NSS (Thunderbird's
+ * certificate database), OpenSSL and Windows import it: the key in a pkcs8ShroudedKeyBag under
+ * PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC; RFC 8018 6.2), the certificates in plain certBags, the
+ * whole under an HMAC-SHA256 MAC keyed by the PKCS #12 KDF (RFC 7292 B.2, as OpenSSL 3 writes).
+ */
+export async function writePkcs12(input: Pkcs12Input): Promise<Uint8Array> {
+  const random = (n: number): Uint8Array<ArrayBuffer> => globalThis.crypto.getRandomValues(new Uint8Array(n));
+  const iterations = input.iterations ?? 10_000;
+  const macIterations = input.macIterations ?? 2048;
+  const encoder = new TextEncoder();
+
+  // EncryptedPrivateKeyInfo (RFC 5958 3) under PBES2.
+  const salt = random(16);
+  const iv = random(16);
+  const baseKey = await subtle().importKey("raw", encoder.encode(input.password), "PBKDF2", false, ["deriveKey"]);
+  const aesKey = await subtle().deriveKey(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    baseKey,
+    { name: "AES-CBC", length: 256 },
+    false,
+    ["encrypt"],
+  );
+  const encrypted = new Uint8Array(
+    await subtle().encrypt({ name: "AES-CBC", iv }, aesKey, new Uint8Array(input.pkcs8)),
+  );
+  const pbes2 = new asn1js.Sequence({
+    value: [
+      new asn1js.ObjectIdentifier({ value: OID.pbes2 }),
+      new asn1js.Sequence({
+        value: [
+          new asn1js.Sequence({
+            value: [
+              new asn1js.ObjectIdentifier({ value: OID.pbkdf2 }),
+              new asn1js.Sequence({
+                value: [
+                  new asn1js.OctetString({ valueHex: salt }),
+                  new asn1js.Integer({ value: iterations }),
+                  new asn1js.Sequence({
+                    value: [new asn1js.ObjectIdentifier({ value: OID.hmacWithSHA256 }), new asn1js.Null()],
+                  }),
+                ],
+              }),
+            ],
+          }),
+          new asn1js.Sequence({
+            value: [new asn1js.ObjectIdentifier({ value: OID.aes256Cbc }), new asn1js.OctetString({ valueHex: iv })],
+          }),
+        ],
+      }),
+    ],
+  });
+  const shrouded = new asn1js.Sequence({ value: [pbes2, new asn1js.OctetString({ valueHex: encrypted })] });
+
+  // The key and its certificate share a localKeyId: the SHA-1 of the certificate, as OpenSSL sets it.
+  const keyId = new Uint8Array(await subtle().digest("SHA-1", new Uint8Array(input.certificate)));
+  const own = [attribute(OID.localKeyId, new asn1js.OctetString({ valueHex: keyId }))];
+  if (input.friendlyName !== undefined) {
+    own.push(attribute(OID.friendlyName, new asn1js.BmpString({ value: input.friendlyName })));
+  }
+  const certBag = (der: Uint8Array, attributes: asn1js.Sequence[]): asn1js.Sequence =>
+    safeBag(
+      OID.certBag,
+      new asn1js.Sequence({
+        value: [
+          new asn1js.ObjectIdentifier({ value: OID.x509Certificate }),
+          new asn1js.Constructed({
+            idBlock: { tagClass: 3, tagNumber: 0 },
+            value: [new asn1js.OctetString({ valueHex: der })],
+          }),
+        ],
+      }),
+      attributes,
+    );
+  const keyContents = new asn1js.Sequence({ value: [safeBag(OID.pkcs8ShroudedKeyBag, shrouded, own)] });
+  const certContents = new asn1js.Sequence({
+    value: [certBag(input.certificate, own), ...(input.chain ?? []).map((der) => certBag(der, []))],
+  });
+  const authSafe = toDer(
+    new asn1js.Sequence({ value: [contentInfoData(toDer(keyContents)), contentInfoData(toDer(certContents))] }),
+  );
+
+  const macSalt = random(16);
+  const hash = macHashes[OID.sha256]!;
+  const macKey = await pkcs12Kdf(hash, 3, bmpPassword(input.password), macSalt, macIterations, hash.u);
+  const hmacKey = await subtle().importKey("raw", new Uint8Array(macKey), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
+  const mac = new Uint8Array(await subtle().sign("HMAC", hmacKey, new Uint8Array(authSafe)));
+  const pfx = new asn1js.Sequence({
+    value: [
+      new asn1js.Integer({ value: 3 }),
+      contentInfoData(authSafe),
+      new asn1js.Sequence({
+        value: [
+          new asn1js.Sequence({
+            value: [
+              new asn1js.Sequence({
+                value: [new asn1js.ObjectIdentifier({ value: OID.sha256 }), new asn1js.Null()],
+              }),
+              new asn1js.OctetString({ valueHex: mac }),
+            ],
+          }),
+          new asn1js.OctetString({ valueHex: macSalt }),
+          new asn1js.Integer({ value: macIterations }),
+        ],
+      }),
+    ],
+  });
+  return toDer(pfx);
+}

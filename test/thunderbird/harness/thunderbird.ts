@@ -22,6 +22,8 @@ export interface ThunderbirdAccount {
   password: string;
   imapPort: number;
   smtpPort: number;
+  /** Further prefs of the profile (e.g. extensions.mailseal.service). */
+  prefs?: Record<string, string | number | boolean>;
 }
 
 export interface TestThunderbird {
@@ -78,6 +80,7 @@ function userJs(account: ThunderbirdAccount, channelUrl: string): string {
     "mail.smtpserver.smtp1.try_ssl": 0,
     // The add-in's test channel (addin-thunderbird/src/testing/): only test profiles set it.
     "extensions.mailseal.test.channel": channelUrl,
+    ...account.prefs,
   };
   const base = readFileSync(join(import.meta.dirname, "user.js.base"), "utf8");
   return (

@@ -4,6 +4,8 @@
 "use strict";
 
 const TEST_CHANNEL_PREF = "extensions.mailseal.test.channel";
+const TEST_CLOCK_PREF = "extensions.mailseal.test.clockOffset";
+const SERVICE_PREF = "extensions.mailseal.service";
 
 function testChannelUrl() {
   return Services.prefs.getStringPref(TEST_CHANNEL_PREF, "");
@@ -43,11 +45,13 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
         importPkcs12: (pkcs12, password) =>
           logged("importPkcs12", async () => {
             // nsIX509CertDB imports PKCS#12 from a file only: write it to a private temp file first.
-            const { FileUtils } = ChromeUtils.importESModule("resource://gre/modules/FileUtils.sys.mjs");
-            const file = FileUtils.getFile("TmpD", ["mailseal.p12"]);
+            const file = Services.dirsvc.get("TmpD", Ci.nsIFile);
+            file.append("mailseal.p12");
             file.createUnique(Ci.nsIFile.NORMAL_FILE_TYPE, 0o600);
             try {
-              const bytes = Uint8Array.from(atob(pkcs12), (c) => c.charCodeAt(0));
+              // No atob in this scope: ChromeUtils decodes base64url (RFC 4648 5).
+              const url = pkcs12.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+              const bytes = new Uint8Array(ChromeUtils.base64URLDecode(url, { padding: "reject" }));
               await IOUtils.write(file.path, bytes);
               const status = certDb().importPKCS12File(file, password);
               if (status !== 0) throw new Error(`NSS refused the PKCS#12 (status ${status})`);
@@ -60,8 +64,18 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
             const identity = mailServices().accounts.getIdentity(identityId);
             if (!identity) throw new Error(`no identity ${identityId}`);
             const db = certDb();
-            identity.setUnicharAttribute("signing_cert_dbkey", db.constructX509FromBase64(signingCert).dbKey);
-            identity.setUnicharAttribute("encryption_cert_dbkey", db.constructX509FromBase64(encryptionCert).dbKey);
+            // As the account settings (am-e2e.js) store them: the dbKey selects the certificate, the
+            // name is what compose checks to offer S/MIME at all (isSmimeSigningConfigured).
+            for (const [use, base64] of [
+              ["signing", signingCert],
+              ["encryption", encryptionCert],
+            ]) {
+              const cert = db.constructX509FromBase64(base64);
+              const stored = db.findCertByDBKey(cert.dbKey);
+              if (!stored) throw new Error(`the ${use} certificate is not in the certificate database`);
+              identity.setCharAttribute(`${use}_cert_dbkey`, stored.dbKey);
+              identity.setUnicharAttribute(`${use}_cert_name`, stored.displayName);
+            }
           }),
         updateInbox: (accountId) =>
           logged("updateInbox", async () => {
@@ -85,7 +99,14 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
               }
             });
           }),
+        configuredService: () =>
+          logged("configuredService", async () => Services.prefs.getStringPref(SERVICE_PREF, "")),
         testChannel: () => logged("testChannel", async () => testChannelUrl()),
+        // Milliseconds; 0 unless this is a test profile (a real profile's clock is never shifted).
+        testClockOffset: () =>
+          logged("testClockOffset", async () =>
+            testChannelUrl() === "" ? 0 : Number(Services.prefs.getStringPref(TEST_CLOCK_PREF, "0")) || 0,
+          ),
         testAddLogin: (origin, username, password) =>
           logged("testAddLogin", async () => {
             requireTestProfile("testAddLogin");
