@@ -14,6 +14,7 @@ const tmp = scratch("e2e");
 const data = join(tmp.dir, "server");
 let server: RunningServer;
 let devices: Devices;
+let sentToBob = "";
 
 beforeAll(async () => {
   server = await startServer(data);
@@ -31,11 +32,11 @@ describe("mailseal against mailseal server", () => {
     await devices.provision("alice@example.test", "alice-phone");
     await devices.provision("bob@example.test", "bob-laptop");
 
-    const sent = await devices.send(
+    const sent = (sentToBob = await devices.send(
       "alice-laptop",
       ["bob@example.test"],
       plainMessage("Alice <alice@example.test>", "Bob <bob@example.test>", "plans", "Meet at the station at nine."),
-    );
+    ));
     // Both recipients (Bob, and Alice for her sent copy) are mailseal accounts whose CerDB
     // capabilities list AES-256-GCM: AuthEnvelopedData (RFC 5083, RFC 5084).
     expect(sent).toMatch(/^Content-Type: application\/pkcs7-mime; smime-type=authEnveloped-data/m);
@@ -97,5 +98,56 @@ describe("mailseal against mailseal server", () => {
         stdio: "pipe",
       }),
     ).toThrow(/Verification failure|verify error/);
+  });
+
+  // Uses the first test's accounts: Alice on two devices, each of which released her key.
+  it("lists the devices, records every release, and a removed device can no longer act", async () => {
+    const listed = await devices.run("alice-laptop", ["devices"]);
+    expect(listed.stderr).toBe("");
+    const lines = listed.stdout.toString().trim().split("\n");
+    expect(lines).toHaveLength(2);
+    const laptop = devices.state("alice-laptop", "alice@example.test").deviceId;
+    const phone = devices.state("alice-phone", "alice@example.test").deviceId;
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^${laptop}  active  \\S+  alice-laptop  \\(this device\\)$`)),
+    );
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${phone}  active  \\S+  alice-phone$`)));
+
+    // Both devices released both shares of Alice's one key, each share recorded by its own store.
+    const audit = await devices.run("alice-laptop", ["audit"]);
+    expect(audit.stderr).toBe("");
+    const releases = audit.stdout.toString().trim().split("\n");
+    const keyId = devices.state("alice-laptop", "alice@example.test").keys[0]!.keyId;
+    expect(releases).toHaveLength(4);
+    for (const [device, name] of [
+      [laptop, "alice-laptop"],
+      [phone, "alice-phone"],
+    ]) {
+      for (const [store, index] of [
+        ["share-a", 0],
+        ["share-b", 1],
+      ]) {
+        expect(releases).toContainEqual(
+          expect.stringMatching(
+            new RegExp(`^\\S+  ${store}  key ${keyId}  share ${index}  device ${device} \\(${name}\\)$`),
+          ),
+        );
+      }
+    }
+
+    const removed = await devices.run("alice-laptop", ["devices", "--remove", phone]);
+    expect(removed.stderr).toBe("");
+    expect(removed.stdout.toString()).toBe(`alice@example.test: device ${phone} removed\n`);
+    const after = await devices.run("alice-laptop", ["devices"]);
+    expect(after.stdout.toString()).toMatch(new RegExp(`^${phone}  removed  \\S+  alice-phone$`, "m"));
+    // The removed device: its session is refused, whatever it tries.
+    for (const args of [["devices"], ["audit"]]) {
+      const refused = await devices.run("alice-phone", args);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/^error DEVICE_NOT_ACTIVE: /);
+    }
+    const read = await devices.read("alice-phone", sentToBob);
+    expect(read.status).toBe(1);
+    expect(read.stderr).toMatch(/^error DEVICE_NOT_ACTIVE: /);
   });
 });
