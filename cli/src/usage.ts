@@ -25,7 +25,7 @@ export const FORMS: Record<CommandName, string> = {
   account: "mailseal account add ADDRESS --server URL [--home DIR] [--outbox DIR] [--code CODE]",
   send: "mailseal send --to ADDRESS [--to ADDRESS ...] [--home DIR] [--in FILE] [--out FILE]",
   read: "mailseal read [--home DIR] [--in FILE] [--out FILE]",
-  protect: "mailseal protect (--password-file FILE | --remove) [--home DIR]",
+  protect: "mailseal protect (--password-file FILE | --remove [--password-file FILE]) [--home DIR]",
   devices: "mailseal devices [--remove ID] [--home DIR]",
   audit: "mailseal audit [--home DIR]",
   server: SERVER_FORM,
@@ -116,7 +116,8 @@ password rebuilds (OPAQUE: the service never learns the password): a new device 
 to read mail. A forgotten password loses every protected key: no one can recover them.
 
   --password-file FILE turn protection on with the password in FILE (its first line)
-  --remove             turn it off (asks for the password: MAILSEAL_PASSWORD or the terminal)
+  --remove             turn it off; the password from --password-file, else MAILSEAL_PASSWORD, else
+                       the terminal
 ${ACCOUNT}
 ${HOME}`,
   devices: `Lists the account's devices, or removes one (its signing certificates are revoked).
