@@ -2,6 +2,7 @@
 // (all three roles, --port 0) and the `mailseal` command run as users run it, each device with its
 // own home folder, answering its challenge mail from the server's outbox (no typed input).
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,9 +12,32 @@ import { BIN, ensureBundle, mailseal, type Result } from "../../cli/test/support
 /** Three years less 29 days: the first encryption certificate (3 years) is within its 30 days of renewal. */
 export const ROTATION_OFFSET_MS = (3 * 365 - 29) * 86_400_000;
 
+/** Whether `port` on 127.0.0.1 can be listened on now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A --port for a server that must come back on the same URLs after a restart (a device keeps the
+ * api and store URLs it was set up with): N, N+1 and N+2 all free now.
+ */
+export async function freePorts(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 40_000);
+    if ((await portFree(port)) && (await portFree(port + 1)) && (await portFree(port + 2))) return port;
+  }
+  throw new Error("no three free ports in a row");
+}
+
 export interface ServerOptions {
   /** Extra arguments (--db, --hsm, ...). */
   args?: readonly string[];
+  /** The api's port (the stores take the next two); default 0, any free ones. */
+  port?: number;
   /** Extra environment (SOFTHSM2_CONF, MAILSEAL_CLOCK_OFFSET, ...). */
   env?: Record<string, string>;
 }
@@ -30,7 +54,17 @@ export interface RunningServer {
 export function startServer(data: string, options: ServerOptions = {}): Promise<RunningServer> {
   ensureBundle();
   return new Promise((resolve, reject) => {
-    const args = ["server", "--port", "0", "--data", data, "--key-bits", "2048", "--log-level", "warn"];
+    const args = [
+      "server",
+      "--port",
+      String(options.port ?? 0),
+      "--data",
+      data,
+      "--key-bits",
+      "2048",
+      "--log-level",
+      "warn",
+    ];
     const child: ChildProcess = spawn(process.execPath, [BIN, ...args, ...(options.args ?? [])], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...options.env },
