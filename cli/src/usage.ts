@@ -22,9 +22,10 @@ export const FORMS: Record<CommandName, string> = {
   decrypt: "mailseal decrypt (--key KEY.pem [--cert CERT.pem] | --p12 FILE --pass PASSWORD) [--in FILE] [--out FILE]",
   sign: "mailseal sign --key KEY.pem [--pass PASSWORD] --cert CERT.pem [--certfile CHAIN.pem] [--opaque] [--pss] [--in FILE] [--out FILE]",
   verify: "mailseal verify --ca CA.pem [--certfile CERTS.pem] [--time EPOCH_SECONDS] [--in FILE] [--out FILE]",
-  account: "mailseal account add ADDRESS --server URL [--home DIR] [--outbox DIR] [--code CODE]",
+  account:
+    "mailseal account add ADDRESS --server URL [--home DIR] [--outbox DIR | --code CODE] [--password-file FILE] [--name NAME]",
   send: "mailseal send --to ADDRESS [--to ADDRESS ...] [--home DIR] [--in FILE] [--out FILE]",
-  read: "mailseal read [--home DIR] [--in FILE] [--out FILE]",
+  read: "mailseal read [--home DIR] [--in FILE] [--out FILE] [--password-file FILE]",
   protect: "mailseal protect (--password-file FILE | --remove [--password-file FILE]) [--home DIR]",
   devices: "mailseal devices [--remove ID] [--home DIR]",
   audit: "mailseal audit [--home DIR]",
