@@ -22,10 +22,11 @@ export const FORMS: Record<CommandName, string> = {
   decrypt: "mailseal decrypt (--key KEY.pem [--cert CERT.pem] | --p12 FILE --pass PASSWORD) [--in FILE] [--out FILE]",
   sign: "mailseal sign --key KEY.pem [--pass PASSWORD] --cert CERT.pem [--certfile CHAIN.pem] [--opaque] [--pss] [--in FILE] [--out FILE]",
   verify: "mailseal verify --ca CA.pem [--certfile CERTS.pem] [--time EPOCH_SECONDS] [--in FILE] [--out FILE]",
-  account: "mailseal account add ADDRESS --server URL [--home DIR] [--outbox DIR] [--code CODE]",
+  account:
+    "mailseal account add ADDRESS --server URL [--home DIR] [--outbox DIR | --code CODE] [--password-file FILE] [--name NAME]",
   send: "mailseal send --to ADDRESS [--to ADDRESS ...] [--home DIR] [--in FILE] [--out FILE]",
-  read: "mailseal read [--home DIR] [--in FILE] [--out FILE]",
-  protect: "mailseal protect (--password-file FILE | --remove) [--home DIR]",
+  read: "mailseal read [--home DIR] [--in FILE] [--out FILE] [--password-file FILE]",
+  protect: "mailseal protect (--password-file FILE | --remove [--password-file FILE]) [--home DIR]",
   devices: "mailseal devices [--remove ID] [--home DIR]",
   audit: "mailseal audit [--home DIR]",
   server: SERVER_FORM,
@@ -116,7 +117,8 @@ password rebuilds (OPAQUE: the service never learns the password): a new device 
 to read mail. A forgotten password loses every protected key: no one can recover them.
 
   --password-file FILE turn protection on with the password in FILE (its first line)
-  --remove             turn it off (asks for the password: MAILSEAL_PASSWORD or the terminal)
+  --remove             turn it off; the password from --password-file, else MAILSEAL_PASSWORD, else
+                       the terminal
 ${ACCOUNT}
 ${HOME}`,
   devices: `Lists the account's devices, or removes one (its signing certificates are revoked).

@@ -21,8 +21,7 @@ describe("online commands without a service", () => {
     [["account", "add", "a@example.test", "--server", "http://x", "--outbox", "d", "--code", "c"], "not both"],
     [["account", "add", "--bogus"], "Unknown option '--bogus'"],
     [["send", "--in", "m.eml"], "send needs --to ADDRESS"],
-    [["protect"], "protect needs either --password-file FILE"],
-    [["protect", "--remove", "--password-file", "f"], "protect needs either --password-file FILE"],
+    [["protect"], "protect needs --password-file FILE (turn on) or --remove"],
     [["read", "stray"], "Unexpected argument 'stray'"],
   ])("%j is USAGE", async (args, words) => {
     const result = await mailseal(args, "", { MAILSEAL_HOME: home });

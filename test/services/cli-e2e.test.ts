@@ -1,151 +1,153 @@
 // End to end: the real `mailseal server` (all three roles, SQLite, soft HSM, outbox mailer) and the
 // `mailseal` command as processes. Alice sets up two devices and Bob one, each answering its
-// challenge mail from the outbox with no typed input; Alice sends to Bob; Bob reads it and sees it
-// signed by Alice; and openssl decrypts the same message with Bob's key from his home: standard S/MIME.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// challenge mail from the outbox with no typed input; Alice sends to Bob (his certificate from
+// CerDB); Bob reads it and sees it signed by Alice; and openssl, with Bob's key from his home,
+// decrypts the same message and verifies Alice's signature against the service's root: the mail
+// is standard S/MIME (RFC 8551), not something only mailseal reads.
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, ensureBundle, mailseal } from "../../cli/test/support.js";
+import { Devices, pem, plainMessage, scratch, startServer, type RunningServer } from "./e2e-support.js";
 
-let data: string;
-let server: ChildProcess | undefined;
-let api = "";
-let routes = false;
-
-function pem(label: string, der: Buffer): string {
-  const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
-}
-
-/** Starts `mailseal server --port 0` and resolves with the api URL once all three listeners are up. */
-function startServer(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "server", "--port", "0", "--data", data, "--log-level", "warn"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    server = child;
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString("utf8");
-      const lines = out.split("\n").filter((l) => l !== "");
-      const apiLine = lines.find((l) => l.startsWith("api "));
-      if (lines.length >= 3 && apiLine !== undefined) resolve(apiLine.slice(4).trim());
-    });
-    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString("utf8")));
-    child.on("exit", (status) => reject(new Error(`mailseal server exited with ${status}: ${err}`)));
-  });
-}
+const tmp = scratch("e2e");
+const data = join(tmp.dir, "server");
+let server: RunningServer;
+let devices: Devices;
+let sentToBob = "";
 
 beforeAll(async () => {
-  ensureBundle();
-  data = mkdtempSync(join(tmpdir(), "mailseal-e2e-"));
-  api = await startServer();
-  const probe = await fetch(`${api}/v1/enrollments`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: "{}",
-  });
-  const body = (await probe.json()) as { error?: { message?: string } };
-  // Until the api's routes are merged the server answers "no route": then there is nothing to test end to end.
-  routes = !(probe.status === 404 && /no route/.test(body.error?.message ?? ""));
-}, 120_000);
+  server = await startServer(data);
+  devices = new Devices(tmp.dir, data, server.api);
+}, 60_000);
 
-afterAll(() => {
-  server?.removeAllListeners("exit");
-  server?.kill("SIGTERM");
-  rmSync(data, { recursive: true, force: true });
+afterAll(async () => {
+  await server?.stop();
+  tmp.remove();
 });
 
-const home = (name: string): string => join(data, "homes", name);
-
-async function addAccount(address: string, device: string): Promise<void> {
-  const result = await mailseal([
-    "account",
-    "add",
-    address,
-    "--server",
-    api,
-    "--home",
-    home(device),
-    "--outbox",
-    join(data, "outbox"),
-    "--name",
-    device,
-  ]);
-  expect(result.stderr).toBe("");
-  expect(result.status).toBe(0);
-  expect(result.stdout.toString()).toMatch(new RegExp(`^${address}: device \\S+, 1 of 1 keys on this device`));
-}
-
 describe("mailseal against mailseal server", () => {
-  it("provisions by challenge mail, sends signed and encrypted mail, reads it, and openssl reads it too", async (context) => {
-    if (!routes) context.skip("the api routes are not in this build");
-    await addAccount("alice@example.test", "alice-laptop");
-    await addAccount("alice@example.test", "alice-phone");
-    await addAccount("bob@example.test", "bob-laptop");
+  it("provisions by challenge mail, sends signed and encrypted mail, reads it, and openssl reads it too", async () => {
+    await devices.provision("alice@example.test", "alice-laptop");
+    await devices.provision("alice@example.test", "alice-phone");
+    await devices.provision("bob@example.test", "bob-laptop");
 
-    const message = [
-      "From: Alice <alice@example.test>",
-      "To: Bob <bob@example.test>",
-      "Subject: plans",
-      "MIME-Version: 1.0",
-      "Content-Type: text/plain; charset=utf-8",
-      "",
-      "Meet at the station at nine.",
-      "",
-    ].join("\r\n");
-    writeFileSync(join(data, "message.eml"), message);
-    const sent = join(data, "sent.eml");
-    const send = await mailseal([
-      "send",
-      "--to",
-      "bob@example.test",
-      "--home",
-      home("alice-laptop"),
-      "--in",
-      join(data, "message.eml"),
-      "--out",
-      sent,
-    ]);
-    expect(send.stderr).toBe("");
-    expect(send.status).toBe(0);
-    expect(readFileSync(sent, "latin1")).toContain("application/pkcs7-mime; smime-type=enveloped-data");
+    const sent = (sentToBob = await devices.send(
+      "alice-laptop",
+      ["bob@example.test"],
+      plainMessage("Alice <alice@example.test>", "Bob <bob@example.test>", "plans", "Meet at the station at nine."),
+    ));
+    // Both recipients (Bob, and Alice for her sent copy) are mailseal accounts whose CerDB
+    // capabilities list AES-256-GCM: AuthEnvelopedData (RFC 5083, RFC 5084).
+    expect(sent).toMatch(/^Content-Type: application\/pkcs7-mime; smime-type=authEnveloped-data/m);
+    expect(sent).not.toContain("Meet at the station");
 
-    const read = await mailseal(["read", "--home", home("bob-laptop"), "--in", sent]);
+    const read = await devices.read("bob-laptop", sent);
+    expect(read.stderr).toBe("mailseal: encrypted (aes-256-gcm); signed by alice@example.test\n");
     expect(read.status).toBe(0);
-    expect(read.stdout.toString()).toContain("Meet at the station at nine.");
     expect(read.stdout.toString()).toContain("Subject: plans");
-    expect(read.stderr).toMatch(/^mailseal: encrypted \(aes-256-cbc\); signed by alice@example.test\n$/);
+    expect(read.stdout.toString()).toContain("Meet at the station at nine.");
     // Alice's other device reads her sent copy: it was encrypted to her own key too.
-    const own = await mailseal(["read", "--home", home("alice-phone"), "--in", sent]);
+    const own = await devices.read("alice-phone", sent);
     expect(own.status).toBe(0);
     expect(own.stderr).toContain("signed by alice@example.test");
+    expect(own.stdout.toString()).toContain("Meet at the station at nine.");
 
     // openssl, with Bob's key and certificate as his home keeps them.
-    const state = JSON.parse(readFileSync(join(home("bob-laptop"), "accounts", "bob%40example.test.json"), "utf8")) as {
-      keys: { certificate: string; pkcs8: string }[];
+    const bob = devices.state("bob-laptop", "bob@example.test");
+    const key = bob.keys[0]!;
+    const file = (name: string, text: string) => {
+      writeFileSync(join(tmp.dir, name), text);
+      return join(tmp.dir, name);
     };
-    const key = state.keys[0]!;
-    writeFileSync(join(data, "bob.key"), pem("PRIVATE KEY", Buffer.from(key.pkcs8, "base64url")));
-    writeFileSync(join(data, "bob.crt"), pem("CERTIFICATE", Buffer.from(key.certificate, "base64url")));
-    const inner = execFileSync(
-      "openssl",
-      ["cms", "-decrypt", "-in", sent, "-inkey", join(data, "bob.key"), "-recip", join(data, "bob.crt")],
-      { encoding: "latin1" },
-    );
-    expect(inner).toContain("multipart/signed");
+    const sentFile = file("sent.eml", sent);
+    const keyFile = file("bob.key", pem("PRIVATE KEY", Buffer.from(key.pkcs8!, "base64url")));
+    const certFile = file("bob.crt", pem("CERTIFICATE", Buffer.from(key.certificate, "base64url")));
+    const inner = execFileSync("openssl", ["cms", "-decrypt", "-in", sentFile, "-inkey", keyFile, "-recip", certFile], {
+      encoding: "latin1",
+    });
+    expect(inner).toMatch(/^Content-Type: multipart\/signed;/m);
     expect(inner).toContain("Meet at the station at nine.");
+    // Alice's signature verifies against the root Bob's home got from the service (no other trust).
+    const rootFile = file("root.crt", pem("CERTIFICATE", Buffer.from(bob.root, "base64url")));
+    const signerFile = join(tmp.dir, "signer.crt");
+    const verified = execFileSync(
+      "openssl",
+      [
+        "cms",
+        "-verify",
+        "-in",
+        file("inner.eml", inner),
+        "-CAfile",
+        rootFile,
+        "-purpose",
+        "smimesign",
+        "-signer",
+        signerFile,
+      ],
+      { encoding: "latin1", stdio: ["ignore", "pipe", "pipe"] },
+    );
+    expect(verified).toContain("Meet at the station at nine.");
+    const signer = execFileSync("openssl", ["x509", "-in", signerFile, "-noout", "-ext", "subjectAltName"], {
+      encoding: "latin1",
+    });
+    expect(signer).toContain("email:alice@example.test");
+    // And a root that is not the service's does not verify it.
+    expect(() =>
+      execFileSync("openssl", ["cms", "-verify", "-in", join(tmp.dir, "inner.eml"), "-CAfile", certFile], {
+        stdio: "pipe",
+      }),
+    ).toThrow(/Verification failure|verify error/);
+  });
 
-    const devices = await mailseal(["devices", "--home", home("alice-laptop")]);
-    expect(devices.status).toBe(0);
-    expect(devices.stdout.toString()).toContain("alice-phone");
-    expect(devices.stdout.toString()).toMatch(/alice-laptop {2}\(this device\)/);
-    const audit = await mailseal(["audit", "--home", home("alice-laptop")]);
-    expect(audit.status).toBe(0);
-    // Two devices, each released both shares of Alice's key.
-    expect(audit.stdout.toString().trim().split("\n")).toHaveLength(4);
+  // Uses the first test's accounts: Alice on two devices, each of which released her key.
+  it("lists the devices, records every release, and a removed device can no longer act", async () => {
+    const listed = await devices.run("alice-laptop", ["devices"]);
+    expect(listed.stderr).toBe("");
+    const lines = listed.stdout.toString().trim().split("\n");
+    expect(lines).toHaveLength(2);
+    const laptop = devices.state("alice-laptop", "alice@example.test").deviceId;
+    const phone = devices.state("alice-phone", "alice@example.test").deviceId;
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^${laptop}  active  \\S+  alice-laptop  \\(this device\\)$`)),
+    );
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${phone}  active  \\S+  alice-phone$`)));
+
+    // Both devices released both shares of Alice's one key, each share recorded by its own store.
+    const audit = await devices.run("alice-laptop", ["audit"]);
+    expect(audit.stderr).toBe("");
+    const releases = audit.stdout.toString().trim().split("\n");
+    const keyId = devices.state("alice-laptop", "alice@example.test").keys[0]!.keyId;
+    expect(releases).toHaveLength(4);
+    for (const [device, name] of [
+      [laptop, "alice-laptop"],
+      [phone, "alice-phone"],
+    ]) {
+      for (const [store, index] of [
+        ["share-a", 0],
+        ["share-b", 1],
+      ]) {
+        expect(releases).toContainEqual(
+          expect.stringMatching(
+            new RegExp(`^\\S+  ${store}  key ${keyId}  share ${index}  device ${device} \\(${name}\\)$`),
+          ),
+        );
+      }
+    }
+
+    const removed = await devices.run("alice-laptop", ["devices", "--remove", phone]);
+    expect(removed.stderr).toBe("");
+    expect(removed.stdout.toString()).toBe(`alice@example.test: device ${phone} removed\n`);
+    const after = await devices.run("alice-laptop", ["devices"]);
+    expect(after.stdout.toString()).toMatch(new RegExp(`^${phone}  removed  \\S+  alice-phone$`, "m"));
+    // The removed device: its session is refused, whatever it tries.
+    for (const args of [["devices"], ["audit"]]) {
+      const refused = await devices.run("alice-phone", args);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/^error DEVICE_NOT_ACTIVE: /);
+    }
+    const read = await devices.read("alice-phone", sentToBob);
+    expect(read.status).toBe(1);
+    expect(read.stderr).toMatch(/^error DEVICE_NOT_ACTIVE: /);
   });
 });

@@ -1,16 +1,15 @@
 // mailseal audit: every release of the account's keys, as both share stores recorded it (when, which
-// key and share, to which device). A release nobody expected is the sign of a stolen device.
-import { openAccount, pickAccount, type DeviceInfo, type ReleaseRecord } from "@mailseal/shared";
+// store, key and share, to which device). A release nobody expected is the sign of a stolen device.
+import { openAccount, pickAccount, type AuditEntry } from "@mailseal/shared";
 import { commandHost } from "../home/host.js";
 import { parseOptions } from "../options.js";
 
-export function formatReleases(releases: readonly ReleaseRecord[], devices: readonly DeviceInfo[]): string {
-  const names = new Map(devices.map((d) => [d.deviceId, d.name]));
+export function formatReleases(releases: readonly AuditEntry[]): string {
   return [...releases]
     .sort((a, b) => a.at.localeCompare(b.at) || a.keyId.localeCompare(b.keyId) || a.index - b.index)
     .map((r) => {
-      const name = names.get(r.deviceId);
-      return `${r.at}  key ${r.keyId}  share ${r.index}  device ${r.deviceId}${name === undefined ? "" : ` (${name})`}\n`;
+      const name = r.deviceName === undefined ? "" : ` (${r.deviceName})`;
+      return `${r.at}  ${r.store}  key ${r.keyId}  share ${r.index}  device ${r.deviceId}${name}\n`;
     })
     .join("");
 }
@@ -20,7 +19,6 @@ export async function auditCommand(args: string[]): Promise<string | undefined> 
   if (values.help === true) return "audit";
   const host = commandHost(values.home);
   const { client } = await openAccount(host, await pickAccount(host.store, values.account));
-  const [releases, devices] = await Promise.all([client.audit(), client.listDevices()]);
-  process.stdout.write(formatReleases(releases, devices));
+  process.stdout.write(formatReleases(await client.audit()));
   return undefined;
 }

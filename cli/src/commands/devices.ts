@@ -4,10 +4,10 @@ import { openAccount, pickAccount, type DeviceInfo } from "@mailseal/shared";
 import { commandHost } from "../home/host.js";
 import { parseOptions } from "../options.js";
 
-export function formatDevices(devices: readonly DeviceInfo[], own: string | undefined): string {
+export function formatDevices(devices: readonly DeviceInfo[]): string {
   return devices
     .map((d) => {
-      const mark = d.deviceId === own ? "  (this device)" : "";
+      const mark = d.current ? "  (this device)" : "";
       return `${d.deviceId}  ${d.status}  ${d.createdAt}  ${d.name}${mark}\n`;
     })
     .join("");
@@ -27,6 +27,6 @@ export async function devicesCommand(args: string[]): Promise<string | undefined
     process.stdout.write(`${state.address}: device ${values.remove} removed\n`);
     return undefined;
   }
-  process.stdout.write(formatDevices(await client.listDevices(), state.deviceId));
+  process.stdout.write(formatDevices(await client.listDevices()));
   return undefined;
 }

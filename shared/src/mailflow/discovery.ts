@@ -1,6 +1,8 @@
 // Where the service of an address is (docs/services.md, "Client flows"): an enterprise publishes
 // https://<domain>/.well-known/mailseal.json (RFC 8615 well-known URI); otherwise the configured
 // service answers for every domain it serves.
+import { Value } from "typebox/value";
+import { WellKnownResponse } from "../api/discovery.js";
 import { MailflowError } from "./errors.js";
 import { joinUrl, type Fetch } from "./service-client.js";
 import type { ServiceEndpoints } from "./state.js";
@@ -34,15 +36,10 @@ function isHttpUrl(value: unknown): value is string {
 
 /** The body of a well-known answer, or undefined when it is not one. */
 export function parseWellKnown(body: unknown): Omit<DiscoveredService, "source"> | undefined {
-  if (typeof body !== "object" || body === null) return undefined;
-  const { version, api, shareStores, domains } = body as Record<string, unknown>;
-  if (version !== 1 || !isHttpUrl(api) || typeof shareStores !== "object" || shareStores === null) return undefined;
-  const stores = shareStores as Record<string, unknown>;
-  const a = stores["share-a"];
-  const b = stores["share-b"];
-  if (!isHttpUrl(a) || !isHttpUrl(b)) return undefined;
-  if (!Array.isArray(domains) || !domains.every((d) => typeof d === "string")) return undefined;
-  return { api, shareStores: { "share-a": a, "share-b": b }, domains: domains.map((d) => d.toLowerCase()) };
+  if (!Value.Check(WellKnownResponse, body)) return undefined;
+  const { api, shareStores, domains } = body;
+  if (!isHttpUrl(api) || !isHttpUrl(shareStores["share-a"]) || !isHttpUrl(shareStores["share-b"])) return undefined;
+  return { api, shareStores: { ...shareStores }, domains: domains.map((d) => d.toLowerCase()) };
 }
 
 async function fetchWellKnown(fetch: Fetch, base: string, timeoutMs: number): Promise<unknown> {

@@ -16,18 +16,7 @@ export {
   type StateStore,
   type StoredKey,
 } from "./state.js";
-export {
-  ServiceClient,
-  joinUrl,
-  type AccessToken,
-  type DirectoryEntry,
-  type Fetch,
-  type IssuedCertificate,
-  type ReleasedShare,
-  type ReleaseRecord,
-  type ServiceClientOptions,
-  type SharesUpload,
-} from "./service-client.js";
+export { ServiceClient, checkResponse, joinUrl, type Fetch, type ServiceClientOptions } from "./service-client.js";
 export {
   discoverService,
   parseWellKnown,
@@ -62,6 +51,7 @@ export {
   recipientCertificates,
   sendMessage,
   senderOf,
+  type DirectoryEntry,
   LOOKUP_BATCH,
   NEGATIVE_TTL_MS,
   POSITIVE_TTL_MS,

@@ -4,7 +4,7 @@
 // against the api's commitment and, for a protected key, unwrapped with the OPAQUE export key. No
 // server ever holds both shares; the device checks what it was given.
 import { decodeBase64url, encodeBase64url } from "../protocol/base64url.js";
-import { exportPublicJwk } from "../protocol/jwk.js";
+import { exportPublicJwk, type P256PublicJwk } from "../protocol/jwk.js";
 import { decodeJws } from "../protocol/jws.js";
 import { protectKey, unprotectKey } from "../protocol/protection.js";
 import { openSealed } from "../protocol/seal.js";
@@ -12,9 +12,10 @@ import { releaseAad } from "../protocol/share-aad.js";
 import { checkCommitment, combineShares } from "../protocol/split.js";
 import { MailflowError } from "./errors.js";
 import type { ProtectionLogin } from "./protection.js";
-import type { KeyInfo, ServiceClient } from "./service-client.js";
+import type { KeyInfo } from "../api/keys.js";
+import type { ServiceClient } from "./service-client.js";
 import { uploadShares } from "./shares.js";
-import type { DeviceState, StateStore, StoredKey } from "./state.js";
+import { certificateFromWire, type DeviceState, type StateStore, type StoredKey } from "./state.js";
 
 export interface RefreshOptions {
   /**
@@ -28,7 +29,7 @@ export interface RefreshOptions {
 }
 
 /** The ECDH-ES ephemeral key of one release: the private half never leaves WebCrypto. */
-async function ephemeralKey(): Promise<{ privateKey: CryptoKey; publicJwk: JsonWebKey }> {
+async function ephemeralKey(): Promise<{ privateKey: CryptoKey; publicJwk: P256PublicJwk }> {
   const pair = await globalThis.crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
   return { privateKey: pair.privateKey, publicJwk: await exportPublicJwk(pair.publicKey) };
 }
@@ -49,8 +50,7 @@ export async function releaseKey(
   login: ProtectionLogin | undefined,
 ): Promise<Uint8Array> {
   const ephemeral = await ephemeralKey();
-  const publicJwk = ephemeral.publicJwk as Parameters<ServiceClient["releaseKey"]>[1];
-  const tickets = await client.releaseKey(key.keyId, publicJwk, login?.session);
+  const tickets = await client.releaseKey(key.keyId, ephemeral.publicJwk, login?.session);
   const released = await Promise.all(
     tickets.map(async (ticket) => {
       const share = await client.releaseShare(ticket);
@@ -91,7 +91,7 @@ export function mergeKeys(held: readonly StoredKey[], listed: readonly KeyInfo[]
     const old = held.find((k) => k.keyId === key.keyId);
     return {
       keyId: key.keyId,
-      certificate: key.certificateWire,
+      certificate: key.certificate,
       status: key.status,
       protection: key.protection,
       commitment: key.commitment,
@@ -113,6 +113,7 @@ export async function refreshKeys(
   options: RefreshOptions = {},
 ): Promise<DeviceState> {
   const listed = await client.listKeys();
+  listed.forEach((key, i) => certificateFromWire(key.certificate, `GET /v1/keys keys[${i}].certificate`));
   let current: DeviceState = { ...state, keys: mergeKeys(state.keys, listed) };
   let login = options.login;
   const missing = current.keys.filter((k) => k.pkcs8 === undefined);

@@ -4,6 +4,7 @@
 // login with the same password, keys the wrapping of the PKCS#8s (protection.ts in protocol).
 import * as opaque from "@serenity-kit/opaque";
 import { ApiError } from "../api/errors.js";
+import type { LoginStartResponse } from "../api/protection.js";
 import { decodeBase64url } from "../protocol/base64url.js";
 import { MailflowError } from "./errors.js";
 import { refreshKeys, wrapUnprotected } from "./keys.js";
@@ -30,7 +31,7 @@ function exportKeyBytes(exportKey: string): Uint8Array {
 export async function loginProtection(client: ServiceClient, password: string): Promise<ProtectionLogin> {
   await opaque.ready;
   const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password });
-  let started: { loginId: string; loginResponse: string };
+  let started: LoginStartResponse;
   try {
     started = await client.protectionLoginStart(startLoginRequest);
   } catch (error) {
@@ -44,8 +45,8 @@ export async function loginProtection(client: ServiceClient, password: string): 
   // A wrong password makes finishLogin return undefined (the server's answer does not open).
   const finished = opaque.client.finishLogin({ clientLoginState, loginResponse: started.loginResponse, password });
   if (finished === undefined) throw new MailflowError("PASSWORD_WRONG", "the key-protection password is wrong");
-  const session = await client.protectionLoginFinish(started.loginId, finished.finishLoginRequest);
-  return { session, exportKey: exportKeyBytes(finished.exportKey) };
+  const { protectionSession } = await client.protectionLoginFinish(started.loginId, finished.finishLoginRequest);
+  return { session: protectionSession, exportKey: exportKeyBytes(finished.exportKey) };
 }
 
 /** What refreshKeys calls to unlock protected keys: asks `password` and logs in. */

@@ -6,13 +6,7 @@ import * as pkijs from "pkijs";
 import type { Clock } from "../clock.js";
 import { encodeBase64url } from "../protocol/base64url.js";
 import type { ServiceClient } from "./service-client.js";
-import {
-  certificateFromWire,
-  certificateToWire,
-  type DeviceState,
-  type SigningState,
-  type StateStore,
-} from "./state.js";
+import { certificateFromWire, type DeviceState, type SigningState, type StateStore } from "./state.js";
 
 export const RENEW_BEFORE_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -59,20 +53,21 @@ export async function issueSigningCertificate(
 ): Promise<DeviceState> {
   const { privateKey, csr } = await newSigningKey(state.address);
   const issued = await client.requestSigningCertificate(encodeBase64url(csr));
+  const answer = "POST /v1/signing-certificates";
+  certificateFromWire(issued.certificate, `${answer} certificate`);
+  issued.chain.forEach((der, i) => certificateFromWire(der, `${answer} chain[${i}]`));
   const { root } = await client.caCertificates();
+  certificateFromWire(root, "GET /v1/ca/certificates root");
   const signing: SigningState = {
     privateKey,
-    certificate: certificateToWire(issued.certificate),
-    // The root is the anchor, kept apart; the chain is what goes into signed mail.
-    chain: issued.chain.filter((c) => !sameDer(c.der, root.der)).map(certificateToWire),
+    certificate: issued.certificate,
+    // The root is the anchor, kept apart; the chain is what goes into signed mail. Base64url has
+    // one text form per DER (docs/services.md, "Wire formats"), so comparing the text compares the DER.
+    chain: issued.chain.filter((der) => der !== root),
   };
-  const next: DeviceState = { ...state, signing, root: certificateToWire(root) };
+  const next: DeviceState = { ...state, signing, root };
   await store.save(next);
   return next;
-}
-
-function sameDer(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** Renews the signing certificate when due (30 days before expiry, or none yet); else returns the state as is. */

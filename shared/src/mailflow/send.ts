@@ -15,7 +15,8 @@ import { encryptMessage } from "../smime/envelope.js";
 import { signMessage } from "../smime/signature.js";
 import type { MailflowCore } from "./core.js";
 import { MailflowError } from "./errors.js";
-import type { DirectoryEntry, ServiceClient } from "./service-client.js";
+import type { CertificateEntry } from "../api/certs.js";
+import type { ServiceClient } from "./service-client.js";
 import { certificateFromWire, normalizeAccountAddress, requireProvisioned, type DeviceState } from "./state.js";
 
 /** A found certificate is kept an hour, an address without one ten minutes (it may enroll meanwhile). */
@@ -23,6 +24,21 @@ export const POSITIVE_TTL_MS = 60 * 60 * 1000;
 export const NEGATIVE_TTL_MS = 10 * 60 * 1000;
 /** POST /v1/certs/lookup takes at most this many addresses. */
 export const LOOKUP_BATCH = 100;
+
+/** A directory entry (CertificateEntry) with its certificates parsed. */
+export interface DirectoryEntry extends Omit<CertificateEntry, "certificate" | "chain"> {
+  certificate: Certificate;
+  chain: Certificate[];
+}
+
+/** The entry with its certificates parsed: BAD_RESPONSE naming the field for one that is not a certificate. */
+function parseEntry(entry: CertificateEntry, what: string): DirectoryEntry {
+  return {
+    ...entry,
+    certificate: certificateFromWire(entry.certificate, `${what}.certificate`),
+    chain: entry.chain.map((der, i) => certificateFromWire(der, `${what}.chain[${i}]`)),
+  };
+}
 
 /** The directory's answers, remembered for POSITIVE_TTL_MS / NEGATIVE_TTL_MS of the host's clock. */
 export class DirectoryCache {
@@ -59,7 +75,8 @@ export class DirectoryCache {
       const found = await client.lookupCertificates(batch);
       for (const address of batch) {
         // The directory's address form may differ in case only; the certificate must name the address.
-        const entry = found.find((e) => e.address.toLowerCase() === address.toLowerCase());
+        const index = found.findIndex((e) => e.address.toLowerCase() === address.toLowerCase());
+        const entry = index < 0 ? undefined : parseEntry(found[index]!, `POST /v1/certs/lookup certificates[${index}]`);
         const usable = entry !== undefined && hasEmailAddress(entry.certificate, address) ? entry : undefined;
         this.put(address, usable);
         result.set(address, usable);

@@ -1,18 +1,51 @@
 // The HTTP API of the services as seen by a device (docs/services.md, "HTTP API"): one method per
-// route. Every request carries a device proof (after RFC 9449, DPoP); routes behind a token get the
-// access token, renewed through POST /v1/sessions shortly before it expires. A non-2xx answer
-// becomes an ApiError with the server's code; a server that cannot be reached, SERVICE_UNAVAILABLE
-// (the api) or STORE_UNAVAILABLE (a share store).
-import type { DeviceInfo } from "../api/devices.js";
+// route. The wire is defined once, by the TypeBox schemas in ../api/ that the server validates
+// with: requests are typed by them and every answer is checked against them (Value.Check, which
+// needs no code generation, so it runs under an add-in's content security policy too); an answer
+// of the wrong shape is BAD_RESPONSE naming the field. Every request carries a device proof (after
+// RFC 9449, DPoP); routes behind a token get the access token, renewed through POST /v1/sessions
+// shortly before it expires; a protection session travels in the Mailseal-Protection-Session
+// header. A non-2xx answer becomes an ApiError with the server's code; a server that cannot be
+// reached, SERVICE_UNAVAILABLE (the api) or STORE_UNAVAILABLE (a share store).
+import type { Static, TSchema } from "typebox";
+import { Value } from "typebox/value";
+import { AuditResponse, type AuditEntry } from "../api/audit.js";
+import { CaCertificatesResponse, SigningCertificateResponse, type SigningCertificateRequest } from "../api/ca.js";
+import { CertificateEntry, CertsLookupResponse, type CertsLookupRequest } from "../api/certs.js";
+import { DevicesResponse, type DeviceInfo } from "../api/devices.js";
+import {
+  EnrollmentAnswerResponse,
+  EnrollmentResponse,
+  SessionResponse,
+  type EnrollmentAnswer,
+  type EnrollmentRequest,
+  type SessionRequest,
+} from "../api/enrollment.js";
 import { ApiError } from "../api/errors.js";
+import {
+  KeysResponse,
+  PROTECTION_SESSION_HEADER,
+  ReleaseResponse,
+  type KeyInfo,
+  type PutSharesRequest,
+  type ReleaseRequest,
+  type ReleaseTicket,
+} from "../api/keys.js";
+import {
+  LoginFinishResponse,
+  LoginStartResponse,
+  RegistrationStartResponse,
+  type LoginFinishRequest,
+  type LoginStartRequest,
+  type RegistrationFinishRequest,
+  type RegistrationStartRequest,
+} from "../api/protection.js";
+import { IngestKeyResponse, ReleaseShareResponse, type PublicJwk, type ReleaseShareRequest } from "../api/shares.js";
 import type { Clock } from "../clock.js";
 import { createProof, PROOF_HEADER } from "../protocol/device-proof.js";
-import type { P256PublicJwk } from "../protocol/jwk.js";
-import type { SealedBox } from "../protocol/seal.js";
 import type { StoreName } from "../protocol/tokens.js";
-import type { Certificate } from "../pki/certificate.js";
 import { MailflowError } from "./errors.js";
-import { certificateFromWire, type ServiceEndpoints } from "./state.js";
+import type { ServiceEndpoints } from "./state.js";
 
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -30,64 +63,7 @@ export interface ServiceClientOptions {
   timeoutMs?: number;
 }
 
-export interface AccessToken {
-  accessToken: string;
-  expiresAt: string;
-}
-
-export interface KeyInfo {
-  keyId: string;
-  certificate: Certificate;
-  /** The certificate as sent (base64url DER), to keep in the state. */
-  certificateWire: string;
-  status: "current" | "retired";
-  notBefore: string;
-  notAfter: string;
-  protection: "none" | "opaque";
-  commitment: string;
-}
-
-export interface ReleaseTicket {
-  store: StoreName;
-  url: string;
-  ticket: string;
-}
-
-export interface ReleasedShare {
-  keyId: string;
-  index: 0 | 1;
-  sealed: SealedBox;
-}
-
-export interface IssuedCertificate {
-  certificate: Certificate;
-  chain: Certificate[];
-}
-
-export interface DirectoryEntry {
-  address: string;
-  certificate: Certificate;
-  chain: Certificate[];
-  /** Content ciphers the recipient's clients read, by name (e.g. "aes-256-gcm"). */
-  capabilities: string[];
-}
-
-export interface ReleaseRecord {
-  keyId: string;
-  index: number;
-  deviceId: string;
-  at: string;
-  [field: string]: unknown;
-}
-
-export interface SharesUpload {
-  protection: "none" | "opaque";
-  commitment: string;
-  shares: [SealedBox, SealedBox];
-}
-
 type Auth = "none" | "token";
-type Json = Record<string, unknown>;
 
 interface RequestOptions {
   body?: unknown;
@@ -97,66 +73,46 @@ interface RequestOptions {
   unavailable?: "SERVICE_UNAVAILABLE" | "STORE_UNAVAILABLE";
   /** Expect a binary body (the CRL) instead of JSON. */
   binary?: boolean;
+  /** Sent as Mailseal-Protection-Session (docs/services.md, "HTTP API"). */
+  protectionSession?: string;
 }
 
 function badResponse(what: string): never {
   throw new MailflowError("BAD_RESPONSE", `unexpected answer from the service: ${what}`);
 }
 
-function object(value: unknown, what: string): Json {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) badResponse(`${what} is not an object`);
-  return value as Json;
+/** A JSON Pointer (RFC 6901) as the path people read: `keys[0].certificate`. */
+function fieldPath(what: string, pointer: string): string {
+  let path = what;
+  for (const token of pointer.split("/").slice(1)) {
+    const name = token.replace(/~1/g, "/").replace(/~0/g, "~");
+    path += /^\d+$/.test(name)
+      ? `[${name}]`
+      : /^[A-Za-z_$][\w$]*$/.test(name)
+        ? `.${name}`
+        : `[${JSON.stringify(name)}]`;
+  }
+  return path;
 }
 
-function string(value: Json, name: string, what: string): string {
-  const field = value[name];
-  if (typeof field !== "string" || field.length === 0) badResponse(`${what}.${name} is not a string`);
-  return field;
-}
-
-function array(value: Json, name: string, what: string): unknown[] {
-  const field = value[name];
-  if (!Array.isArray(field)) badResponse(`${what}.${name} is not a list`);
-  return field;
-}
-
-function oneOf<V extends string>(value: Json, name: string, allowed: readonly V[], what: string): V {
-  const field = value[name];
-  if (!(allowed as readonly unknown[]).includes(field)) badResponse(`${what}.${name} is ${JSON.stringify(field)}`);
-  return field as V;
-}
-
-function sealedBox(value: unknown, what: string): SealedBox {
-  const box = object(value, what);
-  object(box.epk, `${what}.epk`);
-  string(box, "iv", what);
-  string(box, "ct", what);
-  return box as unknown as SealedBox;
-}
-
-function accessToken(value: unknown, what: string): AccessToken {
-  const body = object(value, what);
-  return { accessToken: string(body, "accessToken", what), expiresAt: string(body, "expiresAt", what) };
-}
-
-function certificates(values: unknown[], what: string): Certificate[] {
-  return values.map((value, i) => {
-    if (typeof value !== "string") badResponse(`${what}[${i}] is not a string`);
-    return certificateFromWire(value, `${what}[${i}]`);
-  });
-}
-
-function directoryEntry(value: unknown, what: string): DirectoryEntry {
-  const entry = object(value, what);
-  const capabilities = entry.capabilities ?? [];
-  if (!Array.isArray(capabilities) || !capabilities.every((c) => typeof c === "string"))
-    badResponse(`${what}.capabilities`);
-  return {
-    address: string(entry, "address", what),
-    certificate: certificateFromWire(string(entry, "certificate", what), `${what}.certificate`),
-    chain: certificates(array(entry, "chain", what), `${what}.chain`),
-    capabilities: capabilities as string[],
-  };
+/**
+ * `value` as `schema` defines it, else BAD_RESPONSE naming the first wrong field (`what` is the
+ * answer's name, e.g. "GET /v1/keys"). A union reports its own path; the deepest error says most.
+ */
+export function checkResponse<T extends TSchema>(schema: T, value: unknown, what: string): Static<T> {
+  if (Value.Check(schema, value)) return value as Static<T>;
+  const errors = Value.Errors(schema, value);
+  const deepest = errors.reduce<(typeof errors)[number] | undefined>(
+    (best, error) => (best === undefined || error.instancePath.length > best.instancePath.length ? error : best),
+    undefined,
+  );
+  if (deepest === undefined) badResponse(what);
+  let field = fieldPath(what, deepest.instancePath);
+  if (deepest.keyword === "required") {
+    const missing = (deepest.params as { requiredProperties?: string[] }).requiredProperties ?? [];
+    if (missing.length > 0) field = missing.map((name) => `${field}.${name}`).join(", ");
+  }
+  badResponse(`${field}: ${deepest.message}`);
 }
 
 /** `base` + `path`, whatever slash `base` ends with (a base may carry a path prefix). */
@@ -167,7 +123,7 @@ export function joinUrl(base: string, path: string): string {
 export class ServiceClient {
   readonly endpoints: ServiceEndpoints;
   #deviceId: string | undefined;
-  #token: AccessToken | undefined;
+  #token: Static<typeof SessionResponse> | undefined;
   readonly #options: ServiceClientOptions;
 
   constructor(options: ServiceClientOptions) {
@@ -183,158 +139,128 @@ export class ServiceClient {
   // --- enrollment and sessions --------------------------------------------------------------
 
   /** POST /v1/enrollments: the api mails a challenge to `address`. */
-  async startEnrollment(address: string, deviceName: string): Promise<{ challengeId: string; expiresAt: string }> {
-    const body = object(await this.#call("POST", "/v1/enrollments", { body: { address, deviceName } }), "enrollment");
-    return {
-      challengeId: string(body, "challengeId", "enrollment"),
-      expiresAt: string(body, "expiresAt", "enrollment"),
-    };
+  async startEnrollment(address: string, deviceName: string): Promise<EnrollmentResponse> {
+    const request: EnrollmentRequest = { address, deviceName };
+    return this.#json(EnrollmentResponse, "POST", "/v1/enrollments", { body: request });
   }
 
   /** POST /v1/enrollments/{id}/answer with the mail's token or the typed code; keeps the access token. */
-  async answerEnrollment(
-    challengeId: string,
-    answer: { token: string } | { code: string },
-  ): Promise<{ deviceId: string } & AccessToken> {
+  async answerEnrollment(challengeId: string, answer: EnrollmentAnswer): Promise<EnrollmentAnswerResponse> {
     const path = `/v1/enrollments/${encodeURIComponent(challengeId)}/answer`;
-    const body = object(await this.#call("POST", path, { body: answer }), "answer");
-    const deviceId = string(body, "deviceId", "answer");
-    this.#deviceId = deviceId;
-    this.#token = accessToken(body, "answer");
-    return { deviceId, ...this.#token };
+    const answered = await this.#json(EnrollmentAnswerResponse, "POST", path, { body: answer });
+    this.#deviceId = answered.deviceId;
+    this.#token = { accessToken: answered.accessToken, expiresAt: answered.expiresAt };
+    return answered;
   }
 
   /** POST /v1/sessions: a new access token for this device. */
-  async createSession(): Promise<AccessToken> {
+  async createSession(): Promise<SessionResponse> {
     if (this.#deviceId === undefined) {
       throw new MailflowError("NOT_PROVISIONED", "this device has no device id yet: the enrollment is not answered");
     }
-    this.#token = accessToken(
-      await this.#call("POST", "/v1/sessions", { body: { deviceId: this.#deviceId } }),
-      "session",
-    );
+    const request: SessionRequest = { deviceId: this.#deviceId };
+    this.#token = await this.#json(SessionResponse, "POST", "/v1/sessions", { body: request });
     return this.#token;
   }
 
   // --- keys -----------------------------------------------------------------------------------
 
-  /** GET /v1/keys: every encryption key of the account, current and retired. */
+  /** GET /v1/keys: every encryption key of the account, current and retired, oldest first. */
   async listKeys(): Promise<KeyInfo[]> {
-    const body = object(await this.#call("GET", "/v1/keys", { auth: "token" }), "keys");
-    return array(body, "keys", "keys").map((value, i) => {
-      const what = `keys[${i}]`;
-      const key = object(value, what);
-      const certificateWire = string(key, "certificate", what);
-      return {
-        keyId: string(key, "keyId", what),
-        certificate: certificateFromWire(certificateWire, `${what}.certificate`),
-        certificateWire,
-        status: oneOf(key, "status", ["current", "retired"] as const, what),
-        notBefore: string(key, "notBefore", what),
-        notAfter: string(key, "notAfter", what),
-        protection: oneOf(key, "protection", ["none", "opaque"] as const, what),
-        commitment: string(key, "commitment", what),
-      };
-    });
+    return (await this.#json(KeysResponse, "GET", "/v1/keys", { auth: "token" })).keys;
   }
 
-  /** POST /v1/keys/{keyId}/release: one ticket per share store, bound to `ephemeralKey`. */
-  async releaseKey(keyId: string, ephemeralKey: P256PublicJwk, protectionSession?: string): Promise<ReleaseTicket[]> {
+  /**
+   * POST /v1/keys/{keyId}/release: one ticket per share store (share-a, then share-b), bound to
+   * `ephemeralKey`; a protected key needs the protection session.
+   */
+  async releaseKey(keyId: string, ephemeralKey: PublicJwk, protectionSession?: string): Promise<ReleaseTicket[]> {
     const path = `/v1/keys/${encodeURIComponent(keyId)}/release`;
-    const request = { ephemeralKey, ...(protectionSession === undefined ? {} : { protectionSession }) };
-    const body = object(await this.#call("POST", path, { auth: "token", body: request }), "release");
-    return array(body, "tickets", "release").map((value, i) => {
-      const ticket = object(value, `tickets[${i}]`);
-      return {
-        store: oneOf(ticket, "store", ["share-a", "share-b"] as const, `tickets[${i}]`),
-        url: string(ticket, "url", `tickets[${i}]`),
-        ticket: string(ticket, "ticket", `tickets[${i}]`),
-      };
+    const request: ReleaseRequest = { ephemeralKey };
+    const { tickets } = await this.#json(ReleaseResponse, "POST", path, {
+      auth: "token",
+      body: request,
+      ...(protectionSession === undefined ? {} : { protectionSession }),
     });
+    if (tickets[0].store !== "share-a" || tickets[1].store !== "share-b") {
+      badResponse(`${path}: tickets are for ${tickets[0].store} and ${tickets[1].store}, not share-a and share-b`);
+    }
+    return tickets;
   }
 
-  /** PUT /v1/keys/{keyId}/shares: replaces both shares (protection on or off), with a protection session. */
-  async putShares(keyId: string, upload: SharesUpload, protectionSession: string): Promise<void> {
+  /** PUT /v1/keys/{keyId}/shares: replaces both shares (protection on or off), under a protection session. */
+  async putShares(keyId: string, upload: PutSharesRequest, protectionSession: string): Promise<void> {
     const path = `/v1/keys/${encodeURIComponent(keyId)}/shares`;
-    await this.#call("PUT", path, { auth: "token", body: { ...upload, protectionSession } });
+    await this.#call("PUT", path, { auth: "token", body: upload, protectionSession });
   }
 
-  /** POST /v1/signing-certificates: the CA certifies the key of a PKCS#10 request. */
-  async requestSigningCertificate(csr: string): Promise<IssuedCertificate> {
-    const body = object(
-      await this.#call("POST", "/v1/signing-certificates", { auth: "token", body: { csr } }),
-      "issued",
-    );
-    return {
-      certificate: certificateFromWire(string(body, "certificate", "issued"), "signing certificate"),
-      chain: certificates(array(body, "chain", "issued"), "chain"),
-    };
+  /** POST /v1/signing-certificates: the CA certifies the key of a PKCS#10 request (base64url DER). */
+  async requestSigningCertificate(csr: string): Promise<SigningCertificateResponse> {
+    const request: SigningCertificateRequest = { csr };
+    return this.#json(SigningCertificateResponse, "POST", "/v1/signing-certificates", {
+      auth: "token",
+      body: request,
+    });
   }
 
   // --- devices and audit ------------------------------------------------------------------------
 
   async listDevices(): Promise<DeviceInfo[]> {
-    const body = object(await this.#call("GET", "/v1/devices", { auth: "token" }), "devices");
-    return array(body, "devices", "devices").map((value, i) => {
-      const device = object(value, `devices[${i}]`);
-      string(device, "deviceId", `devices[${i}]`);
-      return device as unknown as DeviceInfo;
-    });
+    return (await this.#json(DevicesResponse, "GET", "/v1/devices", { auth: "token" })).devices;
   }
 
   async removeDevice(deviceId: string): Promise<void> {
     await this.#call("DELETE", `/v1/devices/${encodeURIComponent(deviceId)}`, { auth: "token" });
   }
 
-  async audit(): Promise<ReleaseRecord[]> {
-    const body = object(await this.#call("GET", "/v1/audit", { auth: "token" }), "audit");
-    return array(body, "releases", "audit").map((value, i) => {
-      const record = object(value, `releases[${i}]`);
-      string(record, "keyId", `releases[${i}]`);
-      return record as ReleaseRecord;
-    });
+  /** GET /v1/audit: the releases of the account's keys as both stores recorded them, oldest first. */
+  async audit(): Promise<AuditEntry[]> {
+    return (await this.#json(AuditResponse, "GET", "/v1/audit", { auth: "token" })).releases;
   }
 
   // --- enhanced protection (OPAQUE messages pass through as the library makes them) -----------
 
-  async protectionRegistrationStart(registrationRequest: string): Promise<string> {
-    const body = object(
-      await this.#call("POST", "/v1/protection/registration/start", { auth: "token", body: { registrationRequest } }),
-      "registration",
-    );
-    return string(body, "registrationResponse", "registration");
+  async protectionRegistrationStart(registrationRequest: string, protectionSession?: string): Promise<string> {
+    const request: RegistrationStartRequest = { registrationRequest };
+    const answer = await this.#json(RegistrationStartResponse, "POST", "/v1/protection/registration/start", {
+      auth: "token",
+      body: request,
+      ...(protectionSession === undefined ? {} : { protectionSession }),
+    });
+    return answer.registrationResponse;
   }
 
-  async protectionRegistrationFinish(registrationRecord: string): Promise<void> {
-    await this.#call("POST", "/v1/protection/registration/finish", { auth: "token", body: { registrationRecord } });
+  async protectionRegistrationFinish(registrationRecord: string, protectionSession?: string): Promise<void> {
+    const request: RegistrationFinishRequest = { registrationRecord };
+    await this.#call("POST", "/v1/protection/registration/finish", {
+      auth: "token",
+      body: request,
+      ...(protectionSession === undefined ? {} : { protectionSession }),
+    });
   }
 
-  async protectionLoginStart(startLoginRequest: string): Promise<{ loginId: string; loginResponse: string }> {
-    const body = object(
-      await this.#call("POST", "/v1/protection/login/start", { auth: "token", body: { startLoginRequest } }),
-      "login",
-    );
-    return { loginId: string(body, "loginId", "login"), loginResponse: string(body, "loginResponse", "login") };
+  async protectionLoginStart(startLoginRequest: string): Promise<LoginStartResponse> {
+    const request: LoginStartRequest = { startLoginRequest };
+    return this.#json(LoginStartResponse, "POST", "/v1/protection/login/start", { auth: "token", body: request });
   }
 
-  async protectionLoginFinish(loginId: string, finishLoginRequest: string): Promise<string> {
-    const body = object(
-      await this.#call("POST", "/v1/protection/login/finish", { auth: "token", body: { loginId, finishLoginRequest } }),
-      "login",
-    );
-    return string(body, "protectionSession", "login");
+  async protectionLoginFinish(loginId: string, finishLoginRequest: string): Promise<LoginFinishResponse> {
+    const request: LoginFinishRequest = { loginId, finishLoginRequest };
+    return this.#json(LoginFinishResponse, "POST", "/v1/protection/login/finish", { auth: "token", body: request });
   }
 
+  /** DELETE /v1/protection: the registration record goes (after every key was uploaded unprotected). */
   async removeProtection(protectionSession: string): Promise<void> {
-    await this.#call("DELETE", "/v1/protection", { auth: "token", body: { protectionSession } });
+    await this.#call("DELETE", "/v1/protection", { auth: "token", protectionSession });
   }
 
   // --- public directory and CA ----------------------------------------------------------------
 
   /** GET /v1/certs/{address}; undefined for an address without a certificate (404). */
-  async certificate(address: string): Promise<DirectoryEntry | undefined> {
+  async certificate(address: string): Promise<CertificateEntry | undefined> {
+    const path = `/v1/certs/${encodeURIComponent(address)}`;
     try {
-      return directoryEntry(await this.#call("GET", `/v1/certs/${encodeURIComponent(address)}`), "certificate");
+      return await this.#json(CertificateEntry, "GET", path);
     } catch (error) {
       if (error instanceof ApiError && error.code === "NOT_FOUND") return undefined;
       throw error;
@@ -342,17 +268,13 @@ export class ServiceClient {
   }
 
   /** POST /v1/certs/lookup: the certificates of up to 100 addresses; unknown ones are left out. */
-  async lookupCertificates(addresses: readonly string[]): Promise<DirectoryEntry[]> {
-    const body = object(await this.#call("POST", "/v1/certs/lookup", { body: { addresses } }), "lookup");
-    return array(body, "certificates", "lookup").map((value, i) => directoryEntry(value, `certificates[${i}]`));
+  async lookupCertificates(addresses: readonly string[]): Promise<CertificateEntry[]> {
+    const request: CertsLookupRequest = { addresses: [...addresses] };
+    return (await this.#json(CertsLookupResponse, "POST", "/v1/certs/lookup", { body: request })).certificates;
   }
 
-  async caCertificates(): Promise<{ root: Certificate; issuing: Certificate }> {
-    const body = object(await this.#call("GET", "/v1/ca/certificates"), "ca");
-    return {
-      root: certificateFromWire(string(body, "root", "ca"), "root certificate"),
-      issuing: certificateFromWire(string(body, "issuing", "ca"), "issuing certificate"),
-    };
+  async caCertificates(): Promise<CaCertificatesResponse> {
+    return this.#json(CaCertificatesResponse, "GET", "/v1/ca/certificates");
   }
 
   /** GET /v1/ca/crl: the DER CRL. */
@@ -362,28 +284,25 @@ export class ServiceClient {
 
   // --- share stores -----------------------------------------------------------------------------
 
-  async ingestKey(store: StoreName): Promise<JsonWebKey> {
+  /** GET {store}/v1/ingest-key: the P-256 key shares are sealed to for that store. */
+  async ingestKey(store: StoreName): Promise<PublicJwk> {
     const base = this.endpoints.shareStores[store];
-    const body = object(
-      await this.#call("GET", "/v1/ingest-key", { base, unavailable: "STORE_UNAVAILABLE" }),
-      "ingest",
-    );
-    return object(body.key, "ingest.key") as JsonWebKey;
+    const answer = await this.#json(IngestKeyResponse, "GET", "/v1/ingest-key", {
+      base,
+      unavailable: "STORE_UNAVAILABLE",
+    });
+    if (answer.store !== store) badResponse(`GET ${base}/v1/ingest-key: the key of ${answer.store}, not ${store}`);
+    return answer.key;
   }
 
   /** POST {store}/v1/releases with a ticket: the store's share sealed to the ticket's ephemeral key. */
-  async releaseShare(ticket: ReleaseTicket): Promise<ReleasedShare> {
-    const body = object(
-      await this.#call("POST", "/v1/releases", {
-        base: ticket.url,
-        body: { ticket: ticket.ticket },
-        unavailable: "STORE_UNAVAILABLE",
-      }),
-      "share",
-    );
-    const index = body.index;
-    if (index !== 0 && index !== 1) badResponse("share.index");
-    return { keyId: string(body, "keyId", "share"), index, sealed: sealedBox(body.sealed, "share.sealed") };
+  async releaseShare(ticket: ReleaseTicket): Promise<ReleaseShareResponse> {
+    const request: ReleaseShareRequest = { ticket: ticket.ticket };
+    return this.#json(ReleaseShareResponse, "POST", "/v1/releases", {
+      base: ticket.url,
+      body: request,
+      unavailable: "STORE_UNAVAILABLE",
+    });
   }
 
   // --- plumbing -------------------------------------------------------------------------------
@@ -396,6 +315,16 @@ export class ServiceClient {
       return (await this.createSession()).accessToken;
     }
     return token.accessToken;
+  }
+
+  /** A JSON answer, checked against its schema. */
+  async #json<T extends TSchema>(
+    schema: T,
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<Static<T>> {
+    return checkResponse(schema, await this.#call(method, path, options), `${method} ${path}`);
   }
 
   async #call(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
@@ -422,6 +351,7 @@ export class ServiceClient {
     });
     const headers: Record<string, string> = { [PROOF_HEADER]: proof, accept: "application/json" };
     if (token !== undefined) headers.authorization = `MailSeal ${token}`;
+    if (options.protectionSession !== undefined) headers[PROTECTION_SESSION_HEADER] = options.protectionSession;
     if (options.body !== undefined) headers["content-type"] = "application/json";
     const unavailable = options.unavailable ?? "SERVICE_UNAVAILABLE";
     let response: Response;

@@ -14,14 +14,13 @@ import {
   MailflowError,
   NEGATIVE_TTL_MS,
   newSigningKey,
-  parseCertificate,
   POSITIVE_TTL_MS,
   readMessage,
   senderOf,
   sendMessage,
   STATE_VERSION,
   type DeviceState,
-  type DirectoryEntry,
+  type CertificateEntry,
   type ServiceClient,
 } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,7 +30,7 @@ const ca = new TestCa();
 let core: CoreService;
 let alice: DeviceState;
 let bob: DeviceState;
-let bobEntry: DirectoryEntry;
+let bobEntry: CertificateEntry;
 const clock = manualClock(new Date());
 
 function pemToDer(path: string): Uint8Array {
@@ -97,7 +96,7 @@ async function account(name: string, address: string): Promise<DeviceState> {
 }
 
 /** The directory's batch lookup as the client sees it, counting calls (the cache tests need the count). */
-function directory(entries: DirectoryEntry[]): ServiceClient & { calls: string[][] } {
+function directory(entries: CertificateEntry[]): ServiceClient & { calls: string[][] } {
   const calls: string[][] = [];
   return {
     calls,
@@ -136,8 +135,8 @@ beforeAll(async () => {
   clock.set(new Date(Date.now() + 1000));
   bobEntry = {
     address: "bob@example.test",
-    certificate: parseCertificate(ca.der("bob-enc")),
-    chain: [parseCertificate(ca.der("issuing"))],
+    certificate: encodeBase64url(ca.der("bob-enc")),
+    chain: [encodeBase64url(ca.der("issuing"))],
     capabilities: ["aes-256-cbc"],
   };
 }, 120_000);

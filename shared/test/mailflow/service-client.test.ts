@@ -4,7 +4,15 @@
 // ApiError with the server's code, and an unreachable server is SERVICE_UNAVAILABLE.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApiError, manualClock, MailflowError, PROOF_HEADER, ServiceClient, verifyProof } from "@mailseal/shared";
+import {
+  ApiError,
+  manualClock,
+  MailflowError,
+  PROOF_HEADER,
+  ServiceClient,
+  verifyProof,
+  type PublicJwk,
+} from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 interface Seen {
@@ -61,7 +69,10 @@ beforeAll(async () => {
         if (expireNext) {
           expireNext = false;
           send(401, { error: { code: "TOKEN_EXPIRED", message: "the access token expired" } });
-        } else send(200, { devices: [{ deviceId: "dev-1", name: "laptop", status: "active", createdAt: "x" }] });
+        } else {
+          const device = { deviceId: "dev-1", name: "laptop", status: "active", createdAt: "x", removedAt: null };
+          send(200, { devices: [{ ...device, current: true }] });
+        }
       } else if (path === "/v1/keys") {
         send(503, { error: { code: "STORE_UNAVAILABLE", message: "share-b does not answer" } });
       } else if (path === "/v1/audit") {
@@ -70,7 +81,12 @@ beforeAll(async () => {
       } else if (path === "/v1/certs/nobody%40example.test") {
         send(404, { error: { code: "NOT_FOUND", message: "no certificate" } });
       } else if (path === "/v1/ca/certificates") {
-        send(200, { root: "not base64url!", issuing: "" });
+        send(200, { root: 42, issuing: "" });
+      } else if (path === "/v1/certs/lookup") {
+        send(200, { certificates: [{ address: "a@example.test", certificate: "AA", capabilities: [] }] });
+      } else if (path === "/v1/keys/k1/release") {
+        const ticket = { store: "share-a", url: base, ticket: "t" };
+        send(200, { tickets: [ticket, { ...ticket, store: "share-c" }] });
       } else send(404, { error: { code: "NOT_FOUND", message: "no route" } });
     })();
   });
@@ -79,6 +95,8 @@ beforeAll(async () => {
 });
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const ecdh = () => crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);
 
 async function client(api = base): Promise<ServiceClient> {
   const deviceKey = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
@@ -135,7 +153,24 @@ describe("ServiceClient", () => {
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ code: "INTERNAL", status: 502 });
     expect(await c.certificate("nobody@example.test")).toBeUndefined();
-    await expect(c.caCertificates()).rejects.toMatchObject({ name: "MailflowError", code: "BAD_RESPONSE" });
+  });
+
+  it("checks every answer against the API's schema: BAD_RESPONSE names the wrong field", async () => {
+    const c = await client();
+    const wrong = async (call: Promise<unknown>) => {
+      const error = await call.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MailflowError);
+      expect(error).toMatchObject({ code: "BAD_RESPONSE" });
+      return (error as Error).message;
+    };
+    expect(await wrong(c.caCertificates())).toMatch(/GET \/v1\/ca\/certificates\.root: .*string/i);
+    expect(await wrong(c.lookupCertificates(["a@example.test"]))).toContain(
+      "POST /v1/certs/lookup.certificates[0].chain",
+    );
+    const epk = (await crypto.subtle.exportKey("jwk", (await ecdh()).publicKey)) as PublicJwk;
+    expect(await wrong(c.releaseKey("k1", { kty: "EC", crv: "P-256", x: epk.x, y: epk.y }))).toContain(
+      "POST /v1/keys/k1/release.tickets[1].store",
+    );
   });
 
   it("says SERVICE_UNAVAILABLE / STORE_UNAVAILABLE when nothing answers", async () => {
