@@ -8,5 +8,5 @@ export {
   type KeyManagerDeps,
 } from "./manager.js";
 export { createStoreClient, type StoreClient, type StoreClientOptions } from "./store-client.js";
-export { kekLabel, wrappedSetting } from "./wrapped-setting.js";
+export { kekLabel, wrapSetting, wrappedSetting } from "./wrapped-setting.js";
 export { MAINTENANCE_INTERVAL_MS, startMaintenance, type Maintenance } from "./maintenance.js";
