@@ -50,6 +50,11 @@ export interface KeysTable {
   protection: "none" | "opaque";
   commitment: B64url;
   created_at: IsoTime;
+  /**
+   * While pending: the process making the key, `ProcessInstance` JSON (kms/instance.ts); null for
+   * rows made before the column existed and after the key became current.
+   */
+  owner: string | null;
 }
 
 export interface CertificatesTable {
