@@ -55,6 +55,8 @@ export interface KeysTable {
    * rows made before the column existed and after the key became current.
    */
   owner: string | null;
+  /** While pending: the HSM handle of the generated pair, until it is destroyed after the split. */
+  hsm_handle: string | null;
 }
 
 export interface CertificatesTable {

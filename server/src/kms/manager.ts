@@ -95,6 +95,9 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       .executeTakeFirst();
 
   async function rollback(keyId: string): Promise<void> {
+    // A process killed between generation and the split leaves the key pair in the HSM: destroy it.
+    const row = await db.selectFrom("keys").select("hsm_handle").where("key_id", "=", keyId).executeTakeFirst();
+    if (row?.hsm_handle != null) await hsm.destroyKey(row.hsm_handle);
     // Both stores forget the shares first: a row removed before its shares would leave them orphaned.
     await settleAll(STORES.map(([store]) => stores.deleteShares(store, keyId)));
     await db.deleteFrom("keys").where("key_id", "=", keyId).where("status", "=", "pending").execute();
@@ -138,11 +141,13 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       });
       let pkcs8: Uint8Array;
       try {
+        await db.updateTable("keys").set({ hsm_handle: generated.handle }).where("key_id", "=", keyId).execute();
         pkcs8 = await hsm.exportPrivateKey(generated.handle);
       } finally {
         // The HSM object goes at once: from here the key exists only as the two shares.
         await hsm.destroyKey(generated.handle);
       }
+      await db.updateTable("keys").set({ hsm_handle: null }).where("key_id", "=", keyId).execute();
       try {
         const commitment = await keyCommitment(pkcs8);
         await db.updateTable("keys").set({ commitment }).where("key_id", "=", keyId).execute();

@@ -140,9 +140,11 @@ export const apiMigrations: Record<string, Migration> = {
   },
   "0003-api-key-owner": {
     // The process that made a pending key (docs/services.md, "Data"): lets a restarted node roll back
-    // its predecessor's leftover rows at once instead of waiting for the staleness threshold.
+    // its predecessor's leftover rows at once instead of waiting for the staleness threshold; and
+    // the HSM handle of a pending key's pair, so that a rollback after a crash destroys it.
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable("keys").addColumn("owner", "text").execute();
+      await db.schema.alterTable("keys").addColumn("hsm_handle", "text").execute();
     },
   },
 };
