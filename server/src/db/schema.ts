@@ -143,6 +143,18 @@ export interface SharesTable {
   updated_at: IsoTime;
 }
 
+/** A replacement share waiting for the api's commitment to name it (then it replaces the live one). */
+export interface StagedSharesTable {
+  key_id: string;
+  idx: number;
+  /** The commitment of the whole blob this share is half of. */
+  commitment: B64url;
+  address: string;
+  iv: B64url;
+  ct: B64url;
+  created_at: IsoTime;
+}
+
 export interface ReleasesTable {
   ticket_jti: string;
   key_id: string;
@@ -154,6 +166,7 @@ export interface ReleasesTable {
 
 export interface ShareSchema {
   shares: SharesTable;
+  staged_shares: StagedSharesTable;
   releases: ReleasesTable;
   seen_jti: SeenJtiTable;
   settings: SettingsTable;
