@@ -82,6 +82,8 @@ export interface ServerConfig {
   /** MAILSEAL_CLOCK_OFFSET in milliseconds. */
   clockOffsetMs: number;
   rateLimits: Readonly<RateLimits>;
+  /** --pending-stale: age (ms) after which another node's pending key is rolled back (default 2 min). */
+  pendingStaleMs: number;
 }
 
 const OPTIONS = {
@@ -103,6 +105,7 @@ const OPTIONS = {
   "trust-proxy": { type: "string" },
   "log-level": { type: "string" },
   "rate-limit": { type: "string", multiple: true },
+  "pending-stale": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -260,6 +263,14 @@ function parseRateLimits(values: readonly string[]): RateLimits {
   return limits;
 }
 
+/** `--pending-stale SECONDS`: 1 to 86400. */
+function parsePendingStale(value: string): number {
+  if (!/^[1-9]\d{0,4}$/.test(value) || Number(value) > 86_400) {
+    throw usage(`--pending-stale ${value} is not a number of seconds from 1 to 86400`);
+  }
+  return Number(value) * 1000;
+}
+
 /** The ServerConfig of a `mailseal server` command line (without the word `server`). */
 export function parseServerArgs(argv: string[], env: Record<string, string | undefined>): ServerConfig {
   let values;
@@ -306,6 +317,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
     logLevel: oneOf(values["log-level"] ?? "info", LOG_LEVELS, "--log-level"),
     clockOffsetMs: clockOffsetFromEnv(env),
     rateLimits: parseRateLimits(values["rate-limit"] ?? []),
+    pendingStaleMs: parsePendingStale(values["pending-stale"] ?? "120"),
   };
 }
 

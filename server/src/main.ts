@@ -125,13 +125,13 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       apps.push(app);
       const base = { config, clock, mailer, logger: app.log, urls };
       if (role === "api") {
-        const database = await openDatabase(config.db, "api");
+        const database = await openDatabase(config.db, "api", { onQuery: (sql) => app.log.trace({ sql }, "query") });
         databases.push(database as Database<unknown>);
         const context: ApiContext = { ...base, role, db: database.db, dialect: database.dialect };
         registerWellKnown(app, context);
         await hooks.registerApi?.(app, context);
       } else {
-        const database = await openDatabase(config.db, role);
+        const database = await openDatabase(config.db, role, { onQuery: (sql) => app.log.trace({ sql }, "query") });
         databases.push(database as Database<unknown>);
         const context: ShareContext = { ...base, role, db: database.db, dialect: database.dialect };
         await hooks.registerShare?.(app, context);

@@ -54,7 +54,7 @@ function kmsKeyManager({ ctx, hsm, ca, stores }: KeyManagerDeps): KeyManager {
     ca,
     clock: ctx.clock,
     stores,
-    config: ctx.config,
+    config: { keyBits: ctx.config.keyBits, pendingStaleMs: ctx.config.pendingStaleMs },
     logger: ctx.logger,
     mailer: ctx.mailer,
   });

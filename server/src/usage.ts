@@ -30,6 +30,8 @@ stores, by default all three in this process (docs/services.md).
   --rate-limit NAME=N  raise or lower a request limit (repeatable): enrollmentsPerIpPerHour (30),
                        enrollmentsPerAddressPerHour (10), authPerIpPerMinute (60),
                        certsPerIpPerMinute (300), releasesPerIpPerMinute (60; share stores: twice it)
+  --pending-stale S    seconds after which a key another api node left half made is rolled back
+                       (default 120); a node's own leftovers from before a restart go at once
 
 Prints one line per listener on standard output ("api http://127.0.0.1:7400"), logs JSON lines on
 standard error, and stops cleanly on SIGINT or SIGTERM (exit status 0). MAILSEAL_CLOCK_OFFSET

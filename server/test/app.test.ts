@@ -156,18 +156,28 @@ describe("createApp", () => {
 });
 
 describe("createLogger", () => {
-  it("redacts the access token and the device proof", () => {
+  it("redacts the access token, the device proof and the protection session", () => {
     const lines: Record<string, unknown>[] = [];
     const logger = capture(lines);
-    logger.info(
-      { req: { headers: { authorization: "MailSeal eyJ.secret", "mailseal-proof": "eyJ.signedproof", host: "h" } } },
-      "x",
-    );
+    const headers = {
+      authorization: "MailSeal eyJ.secret",
+      "mailseal-proof": "eyJ.signedproof",
+      "mailseal-protection-session": "sessionvalue",
+      host: "h",
+    };
+    logger.info({ req: { headers } }, "x");
+    logger.info({ headers }, "y");
     const text = JSON.stringify(lines);
     expect(text).not.toContain("secret");
     expect(text).not.toContain("signedproof");
-    expect(lines[0]?.["req"]).toEqual({
-      headers: { authorization: "[redacted]", "mailseal-proof": "[redacted]", host: "h" },
-    });
+    expect(text).not.toContain("sessionvalue");
+    const redacted = {
+      authorization: "[redacted]",
+      "mailseal-proof": "[redacted]",
+      "mailseal-protection-session": "[redacted]",
+      host: "h",
+    };
+    expect(lines[0]?.["req"]).toEqual({ headers: redacted });
+    expect(lines[1]?.["headers"]).toEqual(redacted);
   });
 });

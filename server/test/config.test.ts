@@ -44,6 +44,7 @@ describe("parseServerArgs", () => {
         certsPerIpPerMinute: 300,
         releasesPerIpPerMinute: 60,
       },
+      pendingStaleMs: 120_000,
     });
   });
 
@@ -170,6 +171,13 @@ describe("parseServerArgs", () => {
     expect(usageError(["--rate-limit", "cert=5"])).toContain("--rate-limit cert=5: the name is one of");
     for (const bad of ["certsPerIpPerMinute=0", "certsPerIpPerMinute=x", "certsPerIpPerMinute=1=2"]) {
       expect(usageError(["--rate-limit", bad])).toContain("whole number");
+    }
+  });
+
+  it("takes the pending-key staleness threshold in seconds with --pending-stale", () => {
+    expect(parseServerArgs(["--pending-stale", "5"], {}).pendingStaleMs).toBe(5000);
+    for (const bad of ["0", "-1", "1.5", "86401", "x"]) {
+      expect(usageError([`--pending-stale=${bad}`])).toContain(`--pending-stale ${bad} is not a number of seconds`);
     }
   });
 

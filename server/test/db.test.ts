@@ -23,7 +23,7 @@ const API_TABLES = [
   "seen_jti",
   "settings",
 ];
-const SHARE_TABLES = ["releases", "seen_jti", "settings", "shares"];
+const SHARE_TABLES = ["releases", "seen_jti", "settings", "shares", "staged_shares"];
 
 async function tablesOf(db: Kysely<unknown>): Promise<string[]> {
   const tables = await db.introspection.getTables();

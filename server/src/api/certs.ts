@@ -28,11 +28,17 @@ export interface CertLookup {
   forget(address: string): void;
 }
 
-function normalized(address: string): string | undefined {
+/**
+ * The key an address is looked up (and cached) under: its normal form, or, when it has none, the text
+ * itself. A malformed address takes the same query and cache as an unknown one, so neither the answer
+ * nor the work behind it tells them apart; it matches no row, since every stored address is in normal
+ * form and normalizing is idempotent.
+ */
+function lookupKey(address: string): string {
   try {
     return normalizeAddress(address.trim());
   } catch {
-    return undefined;
+    return address;
   }
 }
 
@@ -43,12 +49,11 @@ export function createCertLookup(ctx: ApiContext, ca: CertificateAuthority): Cer
 
   return {
     forget: (address) => {
-      const key = normalized(address);
-      if (key !== undefined) cache.delete(key);
+      cache.delete(lookupKey(address));
     },
     async lookup(addresses) {
       const now = Date.now();
-      const wanted = [...new Set(addresses.map(normalized).filter((a): a is string => a !== undefined))];
+      const wanted = [...new Set(addresses.map(lookupKey))];
       const missing = wanted.filter((address) => (cache.get(address)?.until ?? 0) <= now);
       if (missing.length > 0) {
         const rows = await ctx.db

@@ -148,6 +148,7 @@ export async function registerKeyRoutes(app: MailsealApp, ctx: ApiContext, deps:
             dev: device.deviceId,
             cnf: { jkt: device.jkt },
             epk,
+            cmt: key.commitment,
             iat,
             exp: iat + TICKET_LIFETIME_SECONDS,
             jti: encodeBase64url(randomBytes(16)),
@@ -201,12 +202,37 @@ export async function registerKeyRoutes(app: MailsealApp, ctx: ApiContext, deps:
       const key = await ownKey(device.address, request.params.keyId);
       await requireProtectionSession(ctx, request, device);
       const { protection, commitment, shares } = request.body;
-      // Each store opens its share with its ingest key and the share's associated data: a share
-      // sealed for another key, index or address is refused there (BAD_REQUEST) before anything changes.
-      await Promise.all(
-        STORES.map(([store, index]) => stores.putShare(store, key.key_id, index, device.address, shares[index])),
+      // Staged, so that no crash or outage between the two stores and the api leaves a key whose
+      // halves do not match (docs/services.md, "Data"): 1. each store keeps the new share beside the
+      // live one (it opens it with its ingest key and the share's associated data: a share sealed for
+      // another key, index or address is refused there, BAD_REQUEST, before anything changes);
+      // 2. one api update flips the key's commitment, only if it is still the one read (a concurrent
+      // upload is CONFLICT); 3. both stores promote. Tickets carry the api's commitment, and a store
+      // that missed step 3 promotes on the first release that names the staged commitment.
+      const staged = await Promise.allSettled(
+        STORES.map(([store, index]) =>
+          stores.stageShare(store, key.key_id, index, device.address, commitment, shares[index]),
+        ),
       );
-      await ctx.db.updateTable("keys").set({ protection, commitment }).where("key_id", "=", key.key_id).execute();
+      const failed = staged.find((result) => result.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
+      const flipped = await ctx.db
+        .updateTable("keys")
+        .set({ protection, commitment })
+        .where("key_id", "=", key.key_id)
+        .where("commitment", "=", key.commitment)
+        .executeTakeFirst();
+      if (flipped.numUpdatedRows !== 1n) {
+        throw new ApiError("CONFLICT", `key ${key.key_id} changed meanwhile: list the keys and try again`);
+      }
+      const promoted = await Promise.allSettled(
+        STORES.map(([store]) => stores.promoteShares(store, key.key_id, commitment)),
+      );
+      for (const result of promoted) {
+        // The new commitment is authoritative now; the store promotes on the next release instead.
+        if (result.status === "rejected")
+          request.log.warn({ keyId: key.key_id, err: result.reason }, "promotion deferred");
+      }
       request.log.info({ keyId: key.key_id, protection }, "key shares replaced");
       return reply.status(204).send(null);
     },

@@ -1,17 +1,21 @@
 // The api's two ES256 key pairs (docs/services.md, "Wire formats"): the token key signs access tokens,
-// the ticket key signs release tickets and service tokens. They are made on the first start, kept in
-// the api `settings` table with the private half wrapped (AES-256-GCM) under the api KEK, a
-// non-extractable AES key in the HSM backend, and loaded as non-extractable WebCrypto keys: no code
-// path can export them again. Every api node of a deployment shares the database, so every node
-// loads the same pair; when two nodes start together, both insert-if-absent and both then load the
-// row that won, so one key pair results.
-import { decodeBase64url, encodeBase64url, exportPublicJwk, type P256PublicJwk } from "@mailseal/shared";
+// the ticket key signs release tickets and service tokens. They are made on the first start and kept
+// in the api `settings` table as wrapped settings (kms/wrapped-setting.ts: the private JWK under the
+// api KEK, associated data `mailseal-setting-v1\nname`), and loaded as non-extractable WebCrypto
+// keys: no code path can export them again. Every api node shares the database, so every node loads
+// the same pair (wrappedSetting's insert-if-absent settles two nodes starting together).
+//
+// Rows written before the one wrapped-setting format ({ v, publicJwk, iv, ct }: the PKCS#8 under the
+// associated data `mailseal-api-setting-v1\nname`) are rewritten to it on the first start that finds
+// them, with a compare-and-set so that two nodes migrating at once agree on one row.
+import { decodeBase64url, validatePublicJwk, type P256PublicJwk } from "@mailseal/shared";
 import type { Kysely } from "kysely";
 import type { ApiSchema } from "../db/schema.js";
 import type { HsmBackend } from "../hsm/backend.js";
+import { kekLabel, wrapSetting, wrappedSetting } from "../kms/wrapped-setting.js";
 
 /** Label of the api's key-encryption key in the HSM backend. */
-export const API_KEK_LABEL = "mailseal-kek-api";
+export const API_KEK_LABEL = kekLabel("api");
 
 export type SigningKeyName = "token-key" | "ticket-key";
 
@@ -24,85 +28,68 @@ export interface ApiSigningKeys {
   ticketPublicJwk: JsonWebKey;
 }
 
-/** The settings row: `{ v, publicJwk, iv, ct }`, the PKCS#8 of the private key under the KEK. */
-interface StoredSigningKey {
+const ES256 = { name: "ECDSA", namedCurve: "P-256" } as const;
+
+/** The earlier row format of the signing keys, read only to migrate it. */
+interface LegacySigningKey {
   v: 1;
   publicJwk: P256PublicJwk;
   iv: string;
   ct: string;
 }
 
-const ES256 = { name: "ECDSA", namedCurve: "P-256" } as const;
-
-/** Associated data of a wrapped setting: its name, so that one row cannot be swapped for another. */
-function settingAad(name: SigningKeyName): Uint8Array {
-  return new TextEncoder().encode(`mailseal-api-setting-v1\n${name}`);
+function isLegacy(value: unknown): value is LegacySigningKey {
+  return typeof value === "object" && value !== null && "publicJwk" in value;
 }
 
-async function makeStoredKey(hsm: HsmBackend, kek: string, name: SigningKeyName): Promise<StoredSigningKey> {
-  const pair = await globalThis.crypto.subtle.generateKey(ES256, true, ["sign", "verify"]);
-  const pkcs8 = new Uint8Array(await globalThis.crypto.subtle.exportKey("pkcs8", pair.privateKey));
-  try {
-    const { iv, ciphertext } = await hsm.aesGcmEncrypt(kek, pkcs8, settingAad(name));
-    return {
-      v: 1,
-      publicJwk: await exportPublicJwk(pair.publicKey),
-      iv: encodeBase64url(iv),
-      ct: encodeBase64url(ciphertext),
-    };
-  } finally {
-    pkcs8.fill(0);
-  }
-}
-
-async function openStoredKey(
-  hsm: HsmBackend,
-  kek: string,
-  name: SigningKeyName,
-  value: string,
-): Promise<{ pair: CryptoKeyPair; publicJwk: P256PublicJwk }> {
-  const stored = JSON.parse(value) as StoredSigningKey;
-  if (stored.v !== 1) throw new Error(`the api setting ${name} has an unknown version`);
+/** Rewrites a legacy row of `name`, if there is one, as a wrapped setting of the private JWK. */
+async function migrateLegacy(db: Kysely<ApiSchema>, hsm: HsmBackend, name: SigningKeyName): Promise<void> {
+  const row = await db.selectFrom("settings").select("value").where("name", "=", name).executeTakeFirst();
+  if (row === undefined) return;
+  const stored: unknown = JSON.parse(row.value);
+  if (!isLegacy(stored)) return;
+  const kek = await hsm.aesKey(API_KEK_LABEL);
   const pkcs8 = await hsm.aesGcmDecrypt(
     kek,
     decodeBase64url(stored.iv, `${name} iv`),
     decodeBase64url(stored.ct, `${name} ct`),
-    settingAad(name),
+    new TextEncoder().encode(`mailseal-api-setting-v1\n${name}`),
   );
+  let jwk: Uint8Array;
   try {
-    const privateKey = await globalThis.crypto.subtle.importKey("pkcs8", new Uint8Array(pkcs8), ES256, false, ["sign"]);
-    const publicKey = await globalThis.crypto.subtle.importKey("jwk", { ...stored.publicJwk }, ES256, true, ["verify"]);
-    return { pair: { privateKey, publicKey }, publicJwk: stored.publicJwk };
+    const key = await globalThis.crypto.subtle.importKey("pkcs8", new Uint8Array(pkcs8), ES256, true, ["sign"]);
+    jwk = new TextEncoder().encode(JSON.stringify(await globalThis.crypto.subtle.exportKey("jwk", key)));
   } finally {
     pkcs8.fill(0);
   }
+  const value = await wrapSetting(hsm, kek, name, jwk);
+  jwk.fill(0);
+  // Compare-and-set: a node that migrated first wins; this one then reads its row.
+  await db.updateTable("settings").set({ value }).where("name", "=", name).where("value", "=", row.value).execute();
 }
 
 async function loadOrCreate(
   db: Kysely<ApiSchema>,
   hsm: HsmBackend,
-  kek: string,
   name: SigningKeyName,
 ): Promise<{ pair: CryptoKeyPair; publicJwk: P256PublicJwk }> {
-  const existing = await db.selectFrom("settings").select("value").where("name", "=", name).executeTakeFirst();
-  if (existing === undefined) {
-    const value = JSON.stringify(await makeStoredKey(hsm, kek, name));
-    // Insert-if-absent: of two nodes starting together, the first insert wins and the other's key is
-    // dropped unused; both then read the winning row below.
-    await db
-      .insertInto("settings")
-      .values({ name, value })
-      .onConflict((conflict) => conflict.column("name").doNothing())
-      .execute();
-  }
-  const row = await db.selectFrom("settings").select("value").where("name", "=", name).executeTakeFirstOrThrow();
-  return openStoredKey(hsm, kek, name, row.value);
+  await migrateLegacy(db, hsm, name);
+  const subtle = globalThis.crypto.subtle;
+  const bytes = await wrappedSetting(db, hsm, API_KEK_LABEL, name, async () => {
+    const pair = await subtle.generateKey(ES256, true, ["sign", "verify"]);
+    return new TextEncoder().encode(JSON.stringify(await subtle.exportKey("jwk", pair.privateKey)));
+  });
+  const jwk = JSON.parse(new TextDecoder().decode(bytes)) as JsonWebKey;
+  bytes.fill(0);
+  const publicJwk = validatePublicJwk({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, name);
+  const privateKey = await subtle.importKey("jwk", jwk, ES256, false, ["sign"]);
+  const publicKey = await subtle.importKey("jwk", { ...publicJwk }, ES256, true, ["verify"]);
+  return { pair: { privateKey, publicKey }, publicJwk };
 }
 
 /** Loads (making them on the first start) the api's token and ticket key pairs. */
 export async function loadApiSigningKeys(db: Kysely<ApiSchema>, hsm: HsmBackend): Promise<ApiSigningKeys> {
-  const kek = await hsm.aesKey(API_KEK_LABEL);
-  const token = await loadOrCreate(db, hsm, kek, "token-key");
-  const ticket = await loadOrCreate(db, hsm, kek, "ticket-key");
+  const token = await loadOrCreate(db, hsm, "token-key");
+  const ticket = await loadOrCreate(db, hsm, "ticket-key");
   return { tokenKey: token.pair, ticketKey: ticket.pair, ticketPublicJwk: { ...ticket.publicJwk } };
 }

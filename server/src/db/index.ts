@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, extname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from "kysely";
 import { Migrator, type Migration } from "kysely/migration";
 import pg from "pg";
 import { redactUrl, type Role, type StoreRole } from "../config.js";
@@ -45,7 +45,18 @@ function migrationsOf(role: Role): Record<string, Migration> {
   return role === "api" ? apiMigrations : shareMigrations;
 }
 
-function openSqlite(file: string): Kysely<unknown> {
+export interface OpenDatabaseOptions {
+  /** Called with the SQL text (never the parameters) of every query: main.ts logs it at level trace. */
+  onQuery?: (sql: string) => void;
+}
+
+function queryLog(options: OpenDatabaseOptions): { log?: (event: LogEvent) => void } {
+  const { onQuery } = options;
+  if (onQuery === undefined) return {};
+  return { log: (event) => void (event.level === "query" && onQuery(event.query.sql)) };
+}
+
+function openSqlite(file: string, options: OpenDatabaseOptions): Kysely<unknown> {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
   // WAL: readers do not block the writer. busy_timeout: a second process (or a share store in
@@ -55,7 +66,7 @@ function openSqlite(file: string): Kysely<unknown> {
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   database.pragma("foreign_keys = ON");
   database.pragma("synchronous = NORMAL");
-  return new Kysely({ dialect: new SqliteDialect({ database }) });
+  return new Kysely({ dialect: new SqliteDialect({ database }), ...queryLog(options) });
 }
 
 /** A PostgreSQL error's SQLSTATE (https://www.postgresql.org/docs/15/errcodes-appendix.html). */
@@ -87,25 +98,37 @@ async function ensurePostgresDatabase(url: string): Promise<void> {
   }
 }
 
-async function openPostgres(url: string): Promise<Kysely<unknown>> {
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Kysely<unknown>> {
   await ensurePostgresDatabase(url);
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client losing its connection emits "error" on the pool; without a listener that
   // would end the process. The next query fails with the cause and is reported there.
   pool.on("error", () => undefined);
-  return new Kysely({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely({ dialect: new PostgresDialect({ pool }), ...queryLog(options) });
 }
 
-export function openDatabase(url: string, role: "api"): Promise<Database<ApiSchema>>;
-export function openDatabase(url: string, role: StoreRole): Promise<Database<ShareSchema>>;
-export function openDatabase(url: string, role: Role): Promise<Database<ApiSchema> | Database<ShareSchema>>;
+export function openDatabase(url: string, role: "api", options?: OpenDatabaseOptions): Promise<Database<ApiSchema>>;
+export function openDatabase(
+  url: string,
+  role: StoreRole,
+  options?: OpenDatabaseOptions,
+): Promise<Database<ShareSchema>>;
+export function openDatabase(
+  url: string,
+  role: Role,
+  options?: OpenDatabaseOptions,
+): Promise<Database<ApiSchema> | Database<ShareSchema>>;
 /** Opens the database of `role` (given the api database URL) and runs that role's migrations. */
-export async function openDatabase(url: string, role: Role): Promise<Database<ApiSchema> | Database<ShareSchema>> {
+export async function openDatabase(
+  url: string,
+  role: Role,
+  options: OpenDatabaseOptions = {},
+): Promise<Database<ApiSchema> | Database<ShareSchema>> {
   const own = databaseUrlFor(url, role);
   const dialect = own.startsWith("sqlite:") ? "sqlite" : "postgres";
   let db: Kysely<unknown>;
   try {
-    db = dialect === "sqlite" ? openSqlite(own.slice("sqlite:".length)) : await openPostgres(own);
+    db = dialect === "sqlite" ? openSqlite(own.slice("sqlite:".length), options) : await openPostgres(own, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new ServerError("DATABASE", `cannot open the ${role} database ${redactUrl(own)}: ${message}`, {

@@ -50,6 +50,13 @@ export interface KeysTable {
   protection: "none" | "opaque";
   commitment: B64url;
   created_at: IsoTime;
+  /**
+   * While pending: the process making the key, `ProcessInstance` JSON (kms/instance.ts); null for
+   * rows made before the column existed and after the key became current.
+   */
+  owner: string | null;
+  /** While pending: the HSM handle of the generated pair, until it is destroyed after the split. */
+  hsm_handle: string | null;
 }
 
 export interface CertificatesTable {
@@ -136,6 +143,18 @@ export interface SharesTable {
   updated_at: IsoTime;
 }
 
+/** A replacement share waiting for the api's commitment to name it (then it replaces the live one). */
+export interface StagedSharesTable {
+  key_id: string;
+  idx: number;
+  /** The commitment of the whole blob this share is half of. */
+  commitment: B64url;
+  address: string;
+  iv: B64url;
+  ct: B64url;
+  created_at: IsoTime;
+}
+
 export interface ReleasesTable {
   ticket_jti: string;
   key_id: string;
@@ -147,6 +166,7 @@ export interface ReleasesTable {
 
 export interface ShareSchema {
   shares: SharesTable;
+  staged_shares: StagedSharesTable;
   releases: ReleasesTable;
   seen_jti: SeenJtiTable;
   settings: SettingsTable;

@@ -7,6 +7,7 @@ export {
   type KeyManagerConfig,
   type KeyManagerDeps,
 } from "./manager.js";
+export { currentInstance, formatOwner, ownerIsDead, parseOwner, type ProcessInstance } from "./instance.js";
 export { createStoreClient, type StoreClient, type StoreClientOptions } from "./store-client.js";
-export { kekLabel, wrappedSetting } from "./wrapped-setting.js";
+export { kekLabel, wrapSetting, wrappedSetting } from "./wrapped-setting.js";
 export { MAINTENANCE_INTERVAL_MS, startMaintenance, type Maintenance } from "./maintenance.js";

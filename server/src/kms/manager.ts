@@ -13,6 +13,7 @@ import type { ApiSchema } from "../db/schema.js";
 import type { HsmBackend } from "../hsm/backend.js";
 import type { Mailer } from "../mail/index.js";
 import type { KeyManager, MaintenanceReport } from "./key-manager.js";
+import { currentInstance, formatOwner, ownerIsDead, type ProcessInstance } from "./instance.js";
 import { isUniqueViolation } from "./unique-violation.js";
 import type { StoreClient } from "./store-client.js";
 
@@ -21,6 +22,8 @@ export interface KeyManagerConfig {
   keyBits: number;
   /** Keys whose certificate ends within this many days get a successor (default 30). */
   rotationLeadDays?: number;
+  /** Age after which another node's pending key is rolled back (--pending-stale; default PENDING_STALE_MS). */
+  pendingStaleMs?: number;
 }
 
 export interface KeyManagerDeps {
@@ -33,13 +36,15 @@ export interface KeyManagerDeps {
   logger: FastifyBaseLogger;
   /** Tells the owner when a key was renewed. */
   mailer: Mailer;
+  /** This process, recorded on the pending rows it makes (default: currentInstance()). */
+  instance?: ProcessInstance;
 }
 
 export const DEFAULT_ROTATION_LEAD_DAYS = 30;
 /**
  * A pending row older than this belongs to a process that died or gave up: making a key (RSA
  * generation, two store calls, a signature) takes seconds, so two minutes leaves a wide margin
- * before another api node rolls it back.
+ * before another api node rolls it back. Rows whose maker is known to be dead (instance.ts) go at once.
  */
 export const PENDING_STALE_MS = 2 * 60_000;
 /** How long ensureCurrentKey waits for a key another node is making. */
@@ -71,6 +76,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   const { db, hsm, ca, clock, stores, config, logger, mailer } = deps;
   const leadMs = (config.rotationLeadDays ?? DEFAULT_ROTATION_LEAD_DAYS) * DAY_MS;
+  const staleMs = config.pendingStaleMs ?? PENDING_STALE_MS;
+  const instance = deps.instance ?? currentInstance();
+  const owner = formatOwner(instance);
   /** One key making per address at a time in this process (the unique index guards across processes). */
   const inFlight = new Map<string, Promise<string | undefined>>();
   /** Pending rows this process is working on: never rolled back from under it. */
@@ -87,6 +95,9 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       .executeTakeFirst();
 
   async function rollback(keyId: string): Promise<void> {
+    // A process killed between generation and the split leaves the key pair in the HSM: destroy it.
+    const row = await db.selectFrom("keys").select("hsm_handle").where("key_id", "=", keyId).executeTakeFirst();
+    if (row?.hsm_handle != null) await hsm.destroyKey(row.hsm_handle);
     // Both stores forget the shares first: a row removed before its shares would leave them orphaned.
     await settleAll(STORES.map(([store]) => stores.deleteShares(store, keyId)));
     await db.deleteFrom("keys").where("key_id", "=", keyId).where("status", "=", "pending").execute();
@@ -114,6 +125,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
           protection: "none",
           commitment: "",
           created_at: clock.now().toISOString(),
+          owner,
         })
         .execute();
     } catch (error) {
@@ -129,11 +141,13 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       });
       let pkcs8: Uint8Array;
       try {
+        await db.updateTable("keys").set({ hsm_handle: generated.handle }).where("key_id", "=", keyId).execute();
         pkcs8 = await hsm.exportPrivateKey(generated.handle);
       } finally {
         // The HSM object goes at once: from here the key exists only as the two shares.
         await hsm.destroyKey(generated.handle);
       }
+      await db.updateTable("keys").set({ hsm_handle: null }).where("key_id", "=", keyId).execute();
       try {
         const commitment = await keyCommitment(pkcs8);
         await db.updateTable("keys").set({ commitment }).where("key_id", "=", keyId).execute();
@@ -171,6 +185,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
             certificate: encodeBase64url(certificate.der),
             not_before: certificate.notBefore.toISOString(),
             not_after: certificate.notAfter.toISOString(),
+            owner: null,
           })
           .where("key_id", "=", keyId)
           .where("status", "=", "pending")
@@ -222,15 +237,16 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   async function maintain(): Promise<MaintenanceReport> {
     const report: MaintenanceReport = { rolledBack: [], created: [], failed: [] };
     const now = clock.now();
-    const staleBefore = new Date(now.getTime() - PENDING_STALE_MS).toISOString();
+    const staleBefore = new Date(now.getTime() - staleMs).toISOString();
     const pending = await db
       .selectFrom("keys")
-      .select(["key_id", "address", "created_at"])
+      .select(["key_id", "address", "created_at", "owner"])
       .where("status", "=", "pending")
       .execute();
     for (const row of pending) {
       if (working.has(row.key_id)) continue;
-      if (!abandoned.has(row.key_id) && row.created_at >= staleBefore) continue;
+      const dead = abandoned.has(row.key_id) || ownerIsDead(row.owner, instance);
+      if (!dead && row.created_at >= staleBefore) continue;
       try {
         await rollback(row.key_id);
         report.rolledBack.push(row.key_id);

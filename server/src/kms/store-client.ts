@@ -24,6 +24,17 @@ export interface StoreClient {
   ingestKey(store: StoreRole): Promise<P256PublicJwk>;
   /** PUT /internal/v1/shares/{keyId}/{index}: idempotent, replaces. */
   putShare(store: StoreRole, keyId: string, index: 0 | 1, address: string, sealed: SealedBox): Promise<void>;
+  /** PUT /internal/v1/shares/{keyId}/{index}/staged: a replacement beside the live share. */
+  stageShare(
+    store: StoreRole,
+    keyId: string,
+    index: 0 | 1,
+    address: string,
+    commitment: string,
+    sealed: SealedBox,
+  ): Promise<void>;
+  /** POST /internal/v1/shares/{keyId}/promote: the staged share of `commitment` goes live. Idempotent. */
+  promoteShares(store: StoreRole, keyId: string, commitment: string): Promise<void>;
   /** DELETE /internal/v1/shares/{keyId}: idempotent. */
   deleteShares(store: StoreRole, keyId: string): Promise<void>;
   /** GET /internal/v1/releases?address=: the releases that store recorded, oldest first. */
@@ -126,6 +137,16 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
         address,
         sealed,
       });
+    },
+    async stageShare(store, keyId, index, address, commitment, sealed) {
+      await call(store, "PUT", `/internal/v1/shares/${encodeURIComponent(keyId)}/${index}/staged`, "shares", {
+        address,
+        commitment,
+        sealed,
+      });
+    },
+    async promoteShares(store, keyId, commitment) {
+      await call(store, "POST", `/internal/v1/shares/${encodeURIComponent(keyId)}/promote`, "shares", { commitment });
     },
     async deleteShares(store, keyId) {
       await call(store, "DELETE", `/internal/v1/shares/${encodeURIComponent(keyId)}`, "shares");

@@ -1,5 +1,6 @@
 // Secrets a role keeps in its own database's `settings` table, encrypted under that role's KEK in the
-// HSM backend (docs/services.md, "Data"): a store's ingest key, the api's OPAQUE server setup. The
+// HSM backend (docs/services.md, "Data"): a store's ingest key, the api's token and ticket keys and
+// its OPAQUE server setup. This is the one format for them all. The
 // first start makes the value; concurrent first starts (two processes on one database) both insert
 // if absent and then read back the one that won, so every process ends up with the same secret.
 import { decodeBase64url, encodeBase64url } from "@mailseal/shared";
@@ -24,6 +25,13 @@ async function unwrap(hsm: HsmBackend, kek: string, name: string, text: string):
   return hsm.aesGcmDecrypt(kek, decodeBase64url(stored.iv), decodeBase64url(stored.ct), settingAad(name));
 }
 
+/** The settings value of `secret` wrapped under `kek` (a handle of hsm.aesKey) as the setting `name`. */
+export async function wrapSetting(hsm: HsmBackend, kek: string, name: string, secret: Uint8Array): Promise<string> {
+  const { iv, ciphertext } = await hsm.aesGcmEncrypt(kek, secret, settingAad(name));
+  const value: Stored = { v: 1, iv: encodeBase64url(iv), ct: encodeBase64url(ciphertext) };
+  return JSON.stringify(value);
+}
+
 /**
  * The secret `name` from `settings`, decrypted under the KEK labelled `kekLabel`; made with `create`
  * and stored (wrapped) when absent. The returned bytes are the caller's to zero.
@@ -42,12 +50,15 @@ export async function wrappedSetting(
   const existing = await read();
   if (existing !== undefined) return unwrap(hsm, kek, name, existing.value);
   const fresh = await create();
-  const { iv, ciphertext } = await hsm.aesGcmEncrypt(kek, fresh, settingAad(name));
-  fresh.fill(0);
-  const value: Stored = { v: 1, iv: encodeBase64url(iv), ct: encodeBase64url(ciphertext) };
+  let value: string;
+  try {
+    value = await wrapSetting(hsm, kek, name, fresh);
+  } finally {
+    fresh.fill(0);
+  }
   await db
     .insertInto("settings")
-    .values({ name, value: JSON.stringify(value) })
+    .values({ name, value })
     .onConflict((conflict) => conflict.column("name").doNothing())
     .execute();
   const winner = await read();

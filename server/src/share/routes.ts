@@ -5,6 +5,8 @@ import {
   ApiError,
   IngestKeyResponse,
   KeyParams,
+  PromoteSharesRequest,
+  StageShareRequest,
   openSealed,
   ProtocolError,
   PutShareRequest,
@@ -26,6 +28,8 @@ import {
   type ServiceTokenClaims,
 } from "@mailseal/shared";
 import type { FastifyRequest } from "fastify";
+import type { Transaction } from "kysely";
+import type { ShareSchema } from "../db/schema.js";
 import type { HsmBackend } from "../hsm/backend.js";
 import type { MailsealApp } from "../http/app.js";
 import { ApiErrorBody } from "../http/errors.js";
@@ -150,6 +154,9 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
       // Spending the ticket and reading the share in one transaction: a replay finds the jti taken
       // (TICKET_USED) whichever node of the store it reaches; a missing share leaves the ticket unspent.
       const share = await ctx.db.transaction().execute(async (trx) => {
+        // A ticket names the api's commitment: a staged share of it means the api flipped to it and
+        // the promotion did not reach this store (yet): promote it now and serve it.
+        if (ticket.cmt !== undefined) await promote(trx, ticket.kid, ticket.cmt, ticket.sub);
         const row = await trx
           .selectFrom("shares")
           .select(["iv", "ct"])
@@ -192,6 +199,105 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
     },
   );
 
+  /** Opens a share sealed to the ingest key and encrypts it under the KEK (both with shareAad). */
+  async function rewrap(keyId: string, address: string, sealed: PutShareRequest["sealed"]) {
+    const aad = shareAad(address, keyId, index);
+    let plain: Uint8Array;
+    try {
+      plain = await openSealed(ingest.privateKey, ingest.publicJwk, sealed, aad);
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        throw new ApiError("BAD_REQUEST", `the share does not open with this store's ingest key: ${error.message}`);
+      }
+      throw error;
+    }
+    try {
+      const stored = await hsm.aesGcmEncrypt(kek, plain, aad);
+      return { iv: encodeBase64url(stored.iv), ct: encodeBase64url(stored.ciphertext) };
+    } finally {
+      plain.fill(0);
+    }
+  }
+
+  /**
+   * Makes the staged share of `commitment` the live one and drops the key's other staged shares;
+   * nothing when there is none (promoted already, or never staged here). Returns whether it promoted.
+   */
+  async function promote(trx: Transaction<ShareSchema>, keyId: string, commitment: string, address?: string) {
+    let query = trx
+      .selectFrom("staged_shares")
+      .selectAll()
+      .where("key_id", "=", keyId)
+      .where("idx", "=", index)
+      .where("commitment", "=", commitment);
+    if (address !== undefined) query = query.where("address", "=", address);
+    const staged = await query.executeTakeFirst();
+    if (staged === undefined) return false;
+    const values = { iv: staged.iv, ct: staged.ct, updated_at: ctx.clock.now().toISOString() };
+    await trx
+      .insertInto("shares")
+      .values({ key_id: keyId, idx: index, address: staged.address, ...values })
+      .onConflict((conflict) => conflict.columns(["key_id", "idx"]).doUpdateSet(values))
+      .execute();
+    await trx.deleteFrom("staged_shares").where("key_id", "=", keyId).execute();
+    return true;
+  }
+
+  app.put(
+    "/internal/v1/shares/:keyId/:index/staged",
+    {
+      schema: {
+        summary: "Stage a replacement share of a key beside the live one (api only)",
+        params: ShareParams,
+        body: StageShareRequest,
+        response: { 204: { type: "null" }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await serviceToken(request, "shares");
+      const { keyId } = request.params;
+      if (Number(request.params.index) !== index) {
+        throw new ApiError("BAD_REQUEST", `this store keeps share ${index}, not ${request.params.index}`);
+      }
+      const { address, commitment, sealed } = request.body;
+      const values = { ...(await rewrap(keyId, address, sealed)), created_at: ctx.clock.now().toISOString() };
+      await ctx.db.transaction().execute(async (trx) => {
+        const live = await trx
+          .selectFrom("shares")
+          .select("address")
+          .where("key_id", "=", keyId)
+          .where("idx", "=", index)
+          .executeTakeFirst();
+        if (live === undefined) throw new ApiError("SHARE_NOT_FOUND", `no share ${index} of key ${keyId} to replace`);
+        if (live.address !== address) throw new ApiError("CONFLICT", `key ${keyId} belongs to another address`);
+        await trx
+          .insertInto("staged_shares")
+          .values({ key_id: keyId, idx: index, commitment, address, ...values })
+          .onConflict((conflict) => conflict.columns(["key_id", "idx", "commitment"]).doUpdateSet(values))
+          .execute();
+      });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    "/internal/v1/shares/:keyId/promote",
+    {
+      schema: {
+        summary: "Make the staged share of a commitment the live one (api only; idempotent)",
+        params: KeyParams,
+        body: PromoteSharesRequest,
+        response: { 204: { type: "null" }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await serviceToken(request, "shares");
+      const { keyId } = request.params;
+      await ctx.db.transaction().execute((trx) => promote(trx, keyId, request.body.commitment));
+      return reply.status(204).send(null);
+    },
+  );
+
   app.put(
     "/internal/v1/shares/:keyId/:index",
     {
@@ -209,24 +315,7 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
         throw new ApiError("BAD_REQUEST", `this store keeps share ${index}, not ${request.params.index}`);
       }
       const { address, sealed } = request.body;
-      const aad = shareAad(address, keyId, index);
-      let plain: Uint8Array;
-      try {
-        plain = await openSealed(ingest.privateKey, ingest.publicJwk, sealed, aad);
-      } catch (error) {
-        if (error instanceof ProtocolError) {
-          throw new ApiError("BAD_REQUEST", `the share does not open with this store's ingest key: ${error.message}`);
-        }
-        throw error;
-      }
-      let stored: { iv: Uint8Array; ciphertext: Uint8Array };
-      try {
-        stored = await hsm.aesGcmEncrypt(kek, plain, aad);
-      } finally {
-        plain.fill(0);
-      }
-      const now = ctx.clock.now().toISOString();
-      const values = { iv: encodeBase64url(stored.iv), ct: encodeBase64url(stored.ciphertext), updated_at: now };
+      const values = { ...(await rewrap(keyId, address, sealed)), updated_at: ctx.clock.now().toISOString() };
       await ctx.db.transaction().execute(async (trx) => {
         const existing = await trx
           .selectFrom("shares")
@@ -258,7 +347,10 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
     },
     async (request, reply) => {
       await serviceToken(request, "shares");
-      await ctx.db.deleteFrom("shares").where("key_id", "=", request.params.keyId).execute();
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom("staged_shares").where("key_id", "=", request.params.keyId).execute();
+        await trx.deleteFrom("shares").where("key_id", "=", request.params.keyId).execute();
+      });
       return reply.status(204).send(null);
     },
   );

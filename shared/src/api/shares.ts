@@ -69,6 +69,20 @@ export const PutShareRequest = Type.Object(
 );
 export type PutShareRequest = Static<typeof PutShareRequest>;
 
+const Commitment = Type.String({ pattern: "^[A-Za-z0-9_-]{43}$", description: "keyCommitment of the whole blob" });
+
+export const StageShareRequest = Type.Object(
+  { address: Type.String({ minLength: 3, maxLength: 320 }), commitment: Commitment, sealed: SealedBoxSchema },
+  { description: "A replacement share, kept beside the live one until the api's commitment names it" },
+);
+export type StageShareRequest = Static<typeof StageShareRequest>;
+
+export const PromoteSharesRequest = Type.Object(
+  { commitment: Commitment },
+  { description: "Make the staged share of this commitment the live one" },
+);
+export type PromoteSharesRequest = Static<typeof PromoteSharesRequest>;
+
 export const StoreReleasesQuery = Type.Object({ address: Type.String({ minLength: 3, maxLength: 320 }) });
 export type StoreReleasesQuery = Static<typeof StoreReleasesQuery>;
 

@@ -39,6 +39,11 @@ export interface ReleaseTicketClaims {
   readonly cnf: TokenBinding;
   /** The device's ephemeral P-256 key the store seals the share to. */
   readonly epk: P256PublicJwk;
+  /**
+   * The key's commitment at the api when the ticket was made: a store holding a staged share of this
+   * commitment (PUT /v1/keys/{keyId}/shares in flight or interrupted) serves and promotes that one.
+   */
+  readonly cmt?: string;
   readonly iat: number;
   readonly exp: number;
   readonly jti: string;
@@ -105,6 +110,7 @@ function checkClaims(typ: TokenType, claims: JsonObject): void {
         malformed(typ, "sub, kid, dev and jti are required");
       }
       if (claims.idx !== 0 && claims.idx !== 1) malformed(typ, "idx must be 0 or 1");
+      if (claims.cmt !== undefined && !isString(claims.cmt)) malformed(typ, "cmt must be a string");
       requireBinding(typ, claims.cnf);
       validatePublicJwk(claims.epk, `${typ} epk`);
       return;

@@ -138,4 +138,13 @@ export const apiMigrations: Record<string, Migration> = {
       await db.schema.createIndex("protection_sessions_address").on("protection_sessions").column("address").execute();
     },
   },
+  "0003-api-key-owner": {
+    // The process that made a pending key (docs/services.md, "Data"): lets a restarted node roll back
+    // its predecessor's leftover rows at once instead of waiting for the staleness threshold; and
+    // the HSM handle of a pending key's pair, so that a rollback after a crash destroys it.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("keys").addColumn("owner", "text").execute();
+      await db.schema.alterTable("keys").addColumn("hsm_handle", "text").execute();
+    },
+  },
 };

@@ -44,4 +44,21 @@ export const shareMigrations: Record<string, Migration> = {
       await db.schema.createIndex("seen_jti_expires").on("seen_jti").column("expires_at").execute();
     },
   },
+  "0003-share-staged": {
+    // Replacement shares (PUT /v1/keys/{keyId}/shares, docs/services.md "Data"): kept beside the live
+    // share, one per commitment, until the api's commitment names one (promotion).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("staged_shares")
+        .addColumn("key_id", "text", (c) => c.notNull())
+        .addColumn("idx", "integer", (c) => c.notNull())
+        .addColumn("commitment", "text", (c) => c.notNull())
+        .addColumn("address", "text", (c) => c.notNull())
+        .addColumn("iv", "text", (c) => c.notNull())
+        .addColumn("ct", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("staged_shares_pk", ["key_id", "idx", "commitment"])
+        .execute();
+    },
+  },
 };
