@@ -84,6 +84,8 @@ export interface ServerConfig {
   rateLimits: Readonly<RateLimits>;
   /** --pending-stale: age (ms) after which another node's pending key is rolled back (default 2 min). */
   pendingStaleMs: number;
+  /** --rotate-before: days before a certificate expires that its key gets a successor (default 30). */
+  rotationLeadDays: number;
 }
 
 const OPTIONS = {
@@ -106,6 +108,7 @@ const OPTIONS = {
   "log-level": { type: "string" },
   "rate-limit": { type: "string", multiple: true },
   "pending-stale": { type: "string" },
+  "rotate-before": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -271,6 +274,19 @@ function parsePendingStale(value: string): number {
   return Number(value) * 1000;
 }
 
+/**
+ * `--rotate-before DAYS`: 1 to 365. A successor made this long before expiry gives every sender time
+ * to pick up the new certificate (CerDB caches for minutes, clients for an hour) while the old one
+ * still verifies; a year at most, since encryption certificates live three years (private profile)
+ * or 825 days (public-trust).
+ */
+function parseRotateBefore(value: string): number {
+  if (!/^[1-9]\d{0,2}$/.test(value) || Number(value) > 365) {
+    throw usage(`--rotate-before ${value} is not a number of days from 1 to 365`);
+  }
+  return Number(value);
+}
+
 /** The ServerConfig of a `mailseal server` command line (without the word `server`). */
 export function parseServerArgs(argv: string[], env: Record<string, string | undefined>): ServerConfig {
   let values;
@@ -318,6 +334,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
     clockOffsetMs: clockOffsetFromEnv(env),
     rateLimits: parseRateLimits(values["rate-limit"] ?? []),
     pendingStaleMs: parsePendingStale(values["pending-stale"] ?? "120"),
+    rotationLeadDays: parseRotateBefore(values["rotate-before"] ?? "30"),
   };
 }
 

@@ -54,7 +54,11 @@ function kmsKeyManager({ ctx, hsm, ca, stores }: KeyManagerDeps): KeyManager {
     ca,
     clock: ctx.clock,
     stores,
-    config: { keyBits: ctx.config.keyBits, pendingStaleMs: ctx.config.pendingStaleMs },
+    config: {
+      keyBits: ctx.config.keyBits,
+      pendingStaleMs: ctx.config.pendingStaleMs,
+      rotationLeadDays: ctx.config.rotationLeadDays,
+    },
     logger: ctx.logger,
     mailer: ctx.mailer,
   });

@@ -14,7 +14,8 @@ stores, by default all three in this process (docs/services.md).
   --db URL             sqlite:FILE (default DATA/api.sqlite; the stores use FILE-share-a.sqlite and
                        FILE-share-b.sqlite) or postgres://USER@HOST/NAME (the stores use NAME_share_a
                        and NAME_share_b, created when missing)
-  --hsm SPEC           soft (default) or pkcs11:LIBRARY?slot=N&pin=PIN (or the PIN in MAILSEAL_HSM_PIN)
+  --hsm SPEC           soft (default) or pkcs11:LIBRARY?slot=N|token=LABEL&pin=PIN (or the PIN in
+                       MAILSEAL_HSM_PIN, or pin-env=NAME)
   --outbox DIR         write outgoing mail as .eml files to DIR (default DATA/outbox)
   --smtp URL           send outgoing mail through smtp://[USER:PASS@]HOST[:PORT] or smtps://...
   --mail-from ADDR     From address of outgoing mail (default mailseal@ the first --domain, or localhost)
@@ -32,6 +33,8 @@ stores, by default all three in this process (docs/services.md).
                        certsPerIpPerMinute (300), releasesPerIpPerMinute (60; share stores: twice it)
   --pending-stale S    seconds after which a key another api node left half made is rolled back
                        (default 120); a node's own leftovers from before a restart go at once
+  --rotate-before D    days before an encryption certificate expires that its key is rotated
+                       (default 30); old keys stay available for decryption
 
 Prints one line per listener on standard output ("api http://127.0.0.1:7400"), logs JSON lines on
 standard error, and stops cleanly on SIGINT or SIGTERM (exit status 0). MAILSEAL_CLOCK_OFFSET

@@ -45,6 +45,7 @@ describe("parseServerArgs", () => {
         releasesPerIpPerMinute: 60,
       },
       pendingStaleMs: 120_000,
+      rotationLeadDays: 30,
     });
   });
 
@@ -178,6 +179,13 @@ describe("parseServerArgs", () => {
     expect(parseServerArgs(["--pending-stale", "5"], {}).pendingStaleMs).toBe(5000);
     for (const bad of ["0", "-1", "1.5", "86401", "x"]) {
       expect(usageError([`--pending-stale=${bad}`])).toContain(`--pending-stale ${bad} is not a number of seconds`);
+    }
+  });
+
+  it("takes the rotation lead time in days with --rotate-before", () => {
+    expect(parseServerArgs(["--rotate-before", "60"], {}).rotationLeadDays).toBe(60);
+    for (const bad of ["0", "-1", "1.5", "366", "x"]) {
+      expect(usageError([`--rotate-before=${bad}`])).toContain(`--rotate-before ${bad} is not a number of days`);
     }
   });
 
