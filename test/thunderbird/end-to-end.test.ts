@@ -44,7 +44,7 @@ const BOB = "bob@example.test";
 /** The rotation drill: three years less 29 days on, the encryption key is due (docs/services.md, "Rotation"). */
 const ROTATION_OFFSET_MS = (3 * 365 - 29) * 24 * 60 * 60 * 1000;
 const ATTACHMENT_SIZE = 10 * 1024 * 1024;
-const timings: Record<string, number> = {};
+const timings: Record<string, number | string> = {};
 
 function pem(label: string, der: Buffer): string {
   const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
@@ -227,6 +227,7 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
       cancelled: string;
       size: number;
       sentCopy: string;
+      longestStallMs: number;
     }>(
       "testComposeAndSend",
       {
@@ -242,6 +243,12 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     // What the compose action showed, and what the add-in's send did: signed and encrypted.
     expect(result.shown).toEqual({ sign: true, encrypt: true, missing: [] });
     expect(result.security).toEqual({ sign: true, encrypt: true, missing: [] });
+    // The 10 MiB went through the core's worker: Thunderbird's main thread (which the background
+    // shares) never stalled long (addin-thunderbird/README.md, "Sending").
+    timings.longestMainThreadStallWhileSending = result.longestStallMs;
+    timings.sentCopy = result.sentCopy;
+    expect(result.longestStallMs).toBeLessThan(500);
+    expect(result.sentCopy).toMatch(/^(saved|off|failed: .*)$/);
     // Thunderbird's own send was cancelled (it would have sent the message unprotected).
     expect(result.cancelled).toMatch(/aborted by an onBeforeSend event/);
     const mails = await smtp.waitFor(before + 1, 60_000);
@@ -253,8 +260,8 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     expect(raw.replace(/\r?\n/g, "\r\n").length).toBeGreaterThanOrEqual(result.size - 2);
     expect(raw.replace(/\r?\n/g, "\r\n").length).toBeLessThanOrEqual(result.size);
     // Bob's directory entry lists AES-256-GCM (mailseal reads it): AuthEnvelopedData (RFC 5083).
-    expect(raw).toMatch(/^Content-Type: application\/pkcs7-mime; smime-type=authEnveloped-data; name=smime\.p7m\r$/im);
-    expect(raw).toMatch(new RegExp(`^Subject: ${sent.subject}\r$`, "m"));
+    expect(raw).toMatch(/^Content-Type: application\/pkcs7-mime; smime-type=authEnveloped-data; name=smime\.p7m\r?$/im);
+    expect(raw).toMatch(new RegExp(`^Subject: ${sent.subject}\r?$`, "m"));
     expect(raw).not.toContain(sent.marker);
 
     // openssl with bob's key as his add-in keeps it: standard S/MIME.
@@ -401,8 +408,12 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     const shown = await open(bob2, sent.subject);
     expect(shown.banner).toBe("encrypted");
     expect(shown.text).toContain(sent.marker);
-    // Alice's signing certificate (a year) has expired by now: the banner says so rather than "signed by".
-    expect(shown.bannerText).toMatch(/signed by alice@example\.test|signature invalid/);
-    console.log("after rotation:", shown.bannerText);
+    // Alice's one-year signing certificate has expired by now; it was valid when she signed (the
+    // signed signingTime, RFC 5652 11.3): still signed by her, and the banner says the rest.
+    expect(shown.bannerText).toContain(`signed by ${ALICE} (certificate since expired; valid when signed, `);
+    expect(shown.bannerText).not.toContain("signature invalid");
+    expect(shown.attachments).toEqual([
+      expect.stringMatching(/^big\.bin \(application\/octet-stream, 10(\.0)? MiB\)$/),
+    ]);
   }, 240_000);
 });

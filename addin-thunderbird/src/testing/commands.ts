@@ -71,13 +71,26 @@ export function testCommands(store: StateStore): HarnessHandlers {
         await messenger.compose.addAttachment(tab.id!, { file: new File([bytes], field(c, "attachmentName")) });
       }
       const shown = await secureCompose(store, tab.id!);
+      // The background shares the parent process's main thread with Thunderbird's windows here
+      // (no remote extension process): its longest stall while sending is how long the UI froze.
+      let last = performance.now();
+      let longestStallMs = 0;
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        longestStallMs = Math.max(longestStallMs, now - last - 20);
+        last = now;
+      }, 20);
       const cancelled = await messenger.compose.sendMessage(tab.id!, { mode: "sendNow" }).then(
         () => "Thunderbird sent it itself",
         (error: unknown) => String(error),
       );
       const outcome = sendOutcome(tab.id!);
       if (outcome === undefined) throw new Error(`the add-in did not take the message (${cancelled})`);
-      return { shown, cancelled, ...(await outcome) };
+      try {
+        return { shown, cancelled, ...(await outcome), longestStallMs: Math.round(longestStallMs) };
+      } finally {
+        clearInterval(ticker);
+      }
     },
     /** Fetches the inbox of the address until Thunderbird manages (the first sync also discovers folders). */
     testSyncInbox: async (c) => {
