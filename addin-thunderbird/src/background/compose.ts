@@ -1,9 +1,12 @@
-// Sending (addin-thunderbird/README.md, "Sending"): Thunderbird's own S/MIME signs and encrypts,
-// with the keys setup put into NSS. Before a message goes out, the recipients' certificates come
-// from the service's directory (POST /v1/certs/lookup in batches, cached: DirectoryCache), each
-// validated to the service's root and imported into NSS; then the compose window's S/MIME is set:
-// always signed, encrypted when every recipient has a certificate (else Thunderbird would stop at
-// a recipient it cannot encrypt to). The compose action shows the choice.
+// Sending (addin-thunderbird/README.md, "Sending"): the add-in signs and encrypts the message
+// itself and hands the finished S/MIME message to Thunderbird's SMTP. When the user sends from an
+// identity set up with mailseal, compose.onBeforeSend takes the message (details and attachments),
+// writes it as RFC 5322 + MIME (message-writer.ts), runs sendMessage of shared/src/mailflow (the
+// recipients' certificates from the service's directory, batch lookup, cached, validated to the
+// service's root; signed always, encrypted to every recipient and the sender when each has a
+// certificate; AES and RSA in the core's worker), streams the result into a private temp file of
+// the Experiment, which gives it to the identity's outgoing server and copies it to Sent; then
+// Thunderbird's own send is cancelled and the window closed. The compose action shows the choice.
 import {
   DirectoryCache,
   MailflowError,
@@ -11,12 +14,13 @@ import {
   normalizeAccountAddress,
   openAccount,
   recipientCertificates,
+  sendMessage,
   type MailflowCore,
   type StateStore,
 } from "@mailseal/shared";
 import { coreWorker } from "../host/core.js";
-import { addinClock, mailflowHost } from "../host/mailflow-host.js";
-import { toBase64 } from "../host/nss.js";
+import { mailflowHost } from "../host/mailflow-host.js";
+import { fileChunks, writeMessage, type OutgoingAttachment } from "./message-writer.js";
 
 export interface ComposeSecurity {
   sign: boolean;
@@ -25,84 +29,193 @@ export interface ComposeSecurity {
   missing: string[];
 }
 
+export interface SentMessage {
+  security: ComposeSecurity;
+  messageId: string;
+  /** Bytes handed to the outgoing server. */
+  size: number;
+  /** The copy in the Sent folder: "saved", "off" or "failed: why". */
+  sentCopy: string;
+}
+
 let cache: DirectoryCache | undefined;
+
+function listOf(field: string | string[] | undefined): string[] {
+  return field === undefined ? [] : (Array.isArray(field) ? field : [field]).filter((v) => typeof v === "string");
+}
 
 /** The addresses of To, Cc and Bcc (compose gives strings "Name <addr>" or contact ids, which we skip). */
 function recipientsOf(details: messenger.ComposeDetails): string[] {
-  const all = [details.to, details.cc, details.bcc].flatMap((field) =>
-    field === undefined ? [] : Array.isArray(field) ? field : [field],
-  );
-  return all.flatMap((value) => {
-    if (typeof value !== "string") return [];
+  return [details.to, details.cc, details.bcc].flatMap(listOf).flatMap((value) => {
     const address = fromAddress(value);
     return address === undefined ? [] : [normalizeAccountAddress(address)];
   });
 }
 
-/**
- * Decides and sets the S/MIME security of the compose window `tabId`; undefined when the sending
- * identity is not set up with mailseal (the window is left as the user has it).
- */
-export async function secureCompose(store: StateStore, tabId: number): Promise<ComposeSecurity | undefined> {
-  const details = await messenger.compose.getComposeDetails(tabId);
+/** The sending identity of a compose window when it is set up with mailseal here, else undefined. */
+async function mailsealIdentity(
+  store: StateStore,
+  details: messenger.ComposeDetails,
+): Promise<{ identity: messenger.MailIdentity; address: string } | undefined> {
   const identity = (await messenger.accounts.list(false))
     .flatMap((account) => account.identities)
     .find((i) => i.id === details.identityId);
   if (identity === undefined) return undefined;
   const address = normalizeAccountAddress(identity.email);
   const state = await store.load(address);
-  if (state?.signing === undefined) return undefined;
+  return state?.signing === undefined ? undefined : { identity, address };
+}
+
+/** Signed always; encrypted when every recipient has a valid certificate in the directory. */
+async function decide(store: StateStore, address: string, recipients: string[]): Promise<ComposeSecurity> {
+  if (recipients.length === 0) return { sign: true, encrypt: false, missing: [] };
   const host = await mailflowHost(store);
-  const clock = await addinClock();
-  cache ??= new DirectoryCache(clock);
-  const recipients = recipientsOf(details);
-  let missing: string[] = [];
-  if (recipients.length > 0) {
-    const { client, state: account } = await openAccount(host, address);
-    const { core } = await coreWorker();
-    try {
-      const { entries } = await recipientCertificates(
-        { client, cache, clock, state: account, recipients },
-        core as unknown as MailflowCore,
-      );
-      for (const entry of entries) {
-        for (const ca of entry.chain) await messenger.mailseal.importPeerCertificate(toBase64(ca.der));
-        await messenger.mailseal.importPeerCertificate(toBase64(entry.certificate.der));
-      }
-    } catch (error) {
-      if (!(error instanceof MailflowError && error.code === "NO_CERTIFICATE")) throw error;
-      missing = [...error.addresses];
-    }
+  cache ??= new DirectoryCache(host.clock);
+  const { client, state } = await openAccount(host, address);
+  const { core } = await coreWorker();
+  try {
+    await recipientCertificates(
+      { client, cache, clock: host.clock, state, recipients },
+      core as unknown as MailflowCore,
+    );
+    return { sign: true, encrypt: true, missing: [] };
+  } catch (error) {
+    if (!(error instanceof MailflowError && error.code === "NO_CERTIFICATE")) throw error;
+    return { sign: true, encrypt: false, missing: [...error.addresses] };
   }
-  secured.set(tabId, recipients.join(","));
-  const security: ComposeSecurity = { sign: true, encrypt: recipients.length > 0 && missing.length === 0, missing };
-  await messenger.compose.setComposeDetails(tabId, {
-    selectedEncryptionTechnology: { name: "S/MIME", signMessage: security.sign, encryptBody: security.encrypt },
-  });
-  await messenger.composeAction.setTitle({
+}
+
+async function showSecurity(tabId: number, security: ComposeSecurity | undefined): Promise<void> {
+  const title =
+    security === undefined
+      ? "mailseal: this identity is not set up (sent as Thunderbird sends it)"
+      : security.encrypt
+        ? "mailseal: signed and encrypted"
+        : `mailseal: signed only${security.missing.length > 0 ? ` (no certificate for ${security.missing.join(", ")})` : ""}`;
+  await messenger.composeAction.setTitle({ tabId, title });
+  await messenger.composeAction.setBadgeText({
     tabId,
-    title: security.encrypt
-      ? "mailseal: signed and encrypted"
-      : `mailseal: signed only${missing.length > 0 ? ` (no certificate for ${missing.join(", ")})` : ""}`,
+    text: security === undefined ? "" : security.encrypt ? "🔒" : "✎",
   });
-  await messenger.composeAction.setBadgeText({ tabId, text: security.encrypt ? "🔒" : "✎" });
+}
+
+/** Decides and shows the security of the compose window `tabId`; undefined when its identity is not set up. */
+export async function secureCompose(store: StateStore, tabId: number): Promise<ComposeSecurity | undefined> {
+  const details = await messenger.compose.getComposeDetails(tabId);
+  const sender = await mailsealIdentity(store, details);
+  const security = sender === undefined ? undefined : await decide(store, sender.address, recipientsOf(details));
+  await showSecurity(tabId, security);
   return security;
 }
 
-/** The recipients each compose window was last secured for. */
-const secured = new Map<number, string>();
+/** The message id's right-hand side: the sender's domain (RFC 5322 3.6.4). */
+function newMessageId(address: string): string {
+  return `<${globalThis.crypto.randomUUID()}@${address.slice(address.lastIndexOf("@") + 1)}>`;
+}
 
-/** Every message checked again right before it goes, unless its recipients are those last checked. */
+/** Makes, secures and sends the message of compose window `tabId` from a mailseal identity. */
+async function sendSecured(
+  store: StateStore,
+  tabId: number,
+  details: messenger.ComposeDetails,
+  sender: { identity: messenger.MailIdentity; address: string },
+): Promise<SentMessage> {
+  const recipients = recipientsOf(details);
+  if (recipients.length === 0) throw new MailflowError("NO_CERTIFICATE", "the message has no recipients", []);
+  const security = await decide(store, sender.address, recipients);
+  await showSecurity(tabId, security);
+  const host = await mailflowHost(store);
+  cache ??= new DirectoryCache(host.clock);
+  const { client, state } = await openAccount(host, sender.address);
+  const { core } = await coreWorker();
+  const attachments: OutgoingAttachment[] = [];
+  for (const attachment of await messenger.compose.listAttachments(tabId)) {
+    const file = await messenger.compose.getAttachmentFile(attachment.id);
+    attachments.push({ name: attachment.name, type: file.type, data: fileChunks(file) });
+  }
+  const messageId = newMessageId(sender.address);
+  const name = sender.identity.name ?? "";
+  const plain = details.isPlainText !== false;
+  const message = writeMessage(core, {
+    from: name === "" ? `<${sender.identity.email}>` : `${name} <${sender.identity.email}>`,
+    to: listOf(details.to),
+    cc: listOf(details.cc),
+    replyTo: listOf(details.replyTo),
+    subject: details.subject ?? "",
+    body: plain
+      ? { type: "text/plain", text: details.plainTextBody ?? "" }
+      : { type: "text/html", text: details.body ?? "" },
+    attachments,
+    messageId,
+    date: host.clock.now(),
+  });
+  const secured = sendMessage(
+    message,
+    { client, cache, clock: host.clock, state, recipients, encrypt: security.encrypt },
+    core as unknown as MailflowCore,
+  );
+  const path = await messenger.mailseal.beginOutgoing();
+  try {
+    let size = 0;
+    // Batches of about 1 MiB: few calls into the Experiment, never the whole message in one buffer.
+    let batch: Uint8Array[] = [];
+    let batched = 0;
+    const flush = async () => {
+      const bytes = new Uint8Array(batched);
+      let offset = 0;
+      for (const chunk of batch) {
+        bytes.set(chunk, offset);
+        offset += chunk.length;
+      }
+      await messenger.mailseal.appendOutgoing(path, bytes.buffer);
+      batch = [];
+      batched = 0;
+    };
+    for await (const chunk of secured) {
+      batch.push(chunk.slice());
+      batched += chunk.length;
+      size += chunk.length;
+      if (batched >= 1 << 20) await flush();
+    }
+    if (batched > 0) await flush();
+    const envelope = [details.to, details.cc, details.bcc].flatMap(listOf);
+    const sentCopy = await messenger.mailseal.sendOutgoing(path, sender.identity.id, envelope, messageId);
+    return { security, messageId, size, sentCopy };
+  } finally {
+    await messenger.mailseal.discardOutgoing(path);
+  }
+}
+
+/** What the last send of each compose window came to (the test harness reads it). */
+const outcomes = new Map<number, Promise<SentMessage>>();
+
+export function sendOutcome(tabId: number): Promise<SentMessage> | undefined {
+  return outcomes.get(tabId);
+}
+
+/**
+ * Every message from a mailseal identity is sent by the add-in: onBeforeSend sends it secured and
+ * cancels Thunderbird's own send (which would send it unprotected), then closes the window. On a
+ * failure the send is cancelled too and the window stays, with the reason in the compose action:
+ * better not sent than sent other than shown.
+ */
 export function wireCompose(store: StateStore): void {
   messenger.compose.onBeforeSend.addListener(async (tab, details) => {
+    const tabId = tab.id!;
+    const sender = await mailsealIdentity(store, details);
+    if (sender === undefined) return {};
+    const outcome = sendSecured(store, tabId, details, sender);
+    outcomes.set(tabId, outcome);
     try {
-      if (secured.get(tab.id!) !== recipientsOf(details).join(",")) await secureCompose(store, tab.id!);
-      return {};
+      await outcome;
+      await messenger.mailseal.closeComposeAfterCancel(tabId);
     } catch (error) {
-      console.error("mailseal: securing the message failed", error);
-      // Better not sent than sent other than shown: the user sees the compose window again.
-      return { cancel: true };
+      console.error("mailseal: sending failed", error);
+      const reason = error instanceof Error ? error.message : String(error);
+      await messenger.composeAction.setTitle({ tabId, title: `mailseal: not sent: ${reason}` }).catch(() => {});
+      await messenger.composeAction.setBadgeText({ tabId, text: "!" }).catch(() => {});
     }
+    return { cancel: true };
   });
   messenger.composeAction.onClicked.addListener((tab) => void secureCompose(store, tab.id!).catch(console.error));
 }

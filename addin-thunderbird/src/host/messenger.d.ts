@@ -30,6 +30,7 @@ declare global {
     interface MailIdentity {
       id: string;
       email: string;
+      name?: string;
       accountId?: string;
     }
     interface MailAccount {
@@ -80,7 +81,10 @@ declare global {
       bcc?: string | string[];
       subject?: string;
       plainTextBody?: string;
+      body?: string;
       isPlainText?: boolean;
+      from?: string;
+      replyTo?: string | string[];
       selectedEncryptionTechnology?: { name: "S/MIME"; signMessage?: boolean; encryptBody?: boolean };
     }
     const compose: {
@@ -88,6 +92,8 @@ declare global {
       getComposeDetails(tabId: number): Promise<ComposeDetails>;
       setComposeDetails(tabId: number, details: ComposeDetails): Promise<void>;
       addAttachment(tabId: number, attachment: { file: File; name?: string }): Promise<unknown>;
+      listAttachments(tabId: number): Promise<{ id: number; name: string; size: number }[]>;
+      getAttachmentFile(id: number): Promise<File>;
       sendMessage(
         tabId: number,
         options?: { mode?: "default" | "sendNow" | "sendLater" },
@@ -119,6 +125,11 @@ declare global {
       importCaCertificate(der: string): Promise<string>;
       importPeerCertificate(der: string): Promise<string>;
       importPkcs12(pkcs12: string, password: string): Promise<void>;
+      beginOutgoing(): Promise<string>;
+      appendOutgoing(path: string, bytes: ArrayBuffer): Promise<void>;
+      discardOutgoing(path: string): Promise<void>;
+      sendOutgoing(path: string, identityId: string, recipients: string[], messageId: string): Promise<string>;
+      closeComposeAfterCancel(tabId: number): Promise<void>;
       setIdentityCertificates(identityId: string, signingCert: string, encryptionCert: string): Promise<void>;
       updateInbox(accountId: string): Promise<void>;
       configuredService(): Promise<string>;

@@ -1,7 +1,7 @@
 // TEST-ONLY commands the harness sends through the channel (see harness-channel.ts). Each is named
 // test*: none of them is reachable unless the profile sets the test channel pref.
 import { normalizeAccountAddress, type StateStore } from "@mailseal/shared";
-import { secureCompose } from "../background/compose.js";
+import { secureCompose, sendOutcome } from "../background/compose.js";
 import { offeredIdentities, setUpIdentity } from "../background/setup.js";
 import type { HarnessCommand, HarnessHandlers } from "./harness-channel.js";
 
@@ -50,8 +50,9 @@ export function testCommands(store: StateStore): HarnessHandlers {
     },
     /**
      * Composes a message in a compose window (plain text, an attachment of `attachmentSize` bytes of
-     * a repeated pattern), lets the add-in secure it (what the compose action shows), and sends it
-     * with Thunderbird's own S/MIME.
+     * a repeated pattern), asks the add-in what the compose action shows, and presses Send
+     * (compose.sendMessage): the add-in's onBeforeSend sends it signed and encrypted and cancels
+     * Thunderbird's own send, so sendMessage rejects; the answer is what the add-in's send came to.
      */
     testComposeAndSend: async (c) => {
       const account = await accountOf(field(c, "from"));
@@ -69,9 +70,27 @@ export function testCommands(store: StateStore): HarnessHandlers {
         for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 10)) & 0xff;
         await messenger.compose.addAttachment(tab.id!, { file: new File([bytes], field(c, "attachmentName")) });
       }
-      const security = await secureCompose(store, tab.id!);
-      const sent = await messenger.compose.sendMessage(tab.id!, { mode: "sendNow" });
-      return { security, headerMessageId: sent.headerMessageId ?? null };
+      const shown = await secureCompose(store, tab.id!);
+      // The background shares the parent process's main thread with Thunderbird's windows here
+      // (no remote extension process): its longest stall while sending is how long the UI froze.
+      let last = performance.now();
+      let longestStallMs = 0;
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        longestStallMs = Math.max(longestStallMs, now - last - 20);
+        last = now;
+      }, 20);
+      const cancelled = await messenger.compose.sendMessage(tab.id!, { mode: "sendNow" }).then(
+        () => "Thunderbird sent it itself",
+        (error: unknown) => String(error),
+      );
+      const outcome = sendOutcome(tab.id!);
+      if (outcome === undefined) throw new Error(`the add-in did not take the message (${cancelled})`);
+      try {
+        return { shown, cancelled, ...(await outcome), longestStallMs: Math.round(longestStallMs) };
+      } finally {
+        clearInterval(ticker);
+      }
     },
     /** Fetches the inbox of the address until Thunderbird manages (the first sync also discovers folders). */
     testSyncInbox: async (c) => {

@@ -12,7 +12,7 @@ import { readPrivateKey } from "../pki/private-key.js";
 import type { RecipientKey } from "../cms/recipient-info.js";
 import { decodeBase64url } from "../protocol/base64url.js";
 import { decryptMessage } from "../smime/envelope.js";
-import { verifyMessage } from "../smime/signature.js";
+import { verifyMessage, type VerifyMessageOptions } from "../smime/signature.js";
 import type { LoadedRsaKey, MailflowCore } from "./core.js";
 import { MailflowError } from "./errors.js";
 import { fromAddress } from "./send.js";
@@ -20,7 +20,17 @@ import { certificateFromWire, type DeviceState } from "./state.js";
 
 export type SignatureStatus =
   | { state: "none" }
-  | { state: "valid"; signer: string; signingTime?: Date; fromMatches: boolean }
+  | {
+      state: "valid";
+      signer: string;
+      signingTime?: Date;
+      fromMatches: boolean;
+      /**
+       * The signer's certificate has expired since: the path was valid at the signed signingTime
+       * (which is the signer's claim), not now.
+       */
+      expiredSince?: boolean;
+    }
   | { state: "invalid"; code: string; reason: string };
 
 export interface ReadStatus {
@@ -37,7 +47,12 @@ export function describeStatus(status: ReadStatus): string {
   if (signature.state === "none") parts.push("not signed");
   else if (signature.state === "invalid") parts.push(`signature invalid: ${signature.code}: ${signature.reason}`);
   else {
-    parts.push(`signed by ${signature.signer}`);
+    parts.push(
+      `signed by ${signature.signer}` +
+        (signature.expiredSince === true
+          ? ` (certificate since expired; valid when signed, ${signature.signingTime?.toISOString() ?? "?"})`
+          : ""),
+    );
     if (!signature.fromMatches) parts.push("WARNING: the signer is not the From address");
   }
   return parts.join("; ");
@@ -160,12 +175,27 @@ export async function readMessage(
     try {
       const roots = options.accounts.flatMap((a) => (a.root === undefined ? [] : [a.root]));
       const anchors = [...new Set(roots)].map((root) => certificateFromWire(root, "root certificate"));
-      const verified = await verifyMessage(
-        [entity],
-        { anchors, time: options.clock.now() },
-        core,
-        (chunk) => void signed.push(chunk.slice()),
-      );
+      const now = options.clock.now();
+      const verify = (time: NonNullable<VerifyMessageOptions["time"]>) => {
+        signed.length = 0;
+        return verifyMessage([entity], { anchors, time }, core, (chunk) => void signed.push(chunk.slice()));
+      };
+      // A message signed while the signer's certificate was valid stays signed by them after it
+      // expires (a one-year signing certificate, mail read years later): the path is then validated
+      // at the signed signingTime, if that is not in the future (RFC 5652 11.3: the signer's claim,
+      // which the status says). Any other failure, or a path invalid then too, stays invalid.
+      let expiredSince = false;
+      const verified = await verify(now).catch(async (error: unknown) => {
+        if (!(error instanceof SmimeError && error.code === "CERTIFICATE_EXPIRED")) throw error;
+        const atSigning = await verify((signingTime) =>
+          signingTime !== undefined && signingTime.getTime() <= now.getTime() ? signingTime : now,
+        ).catch(() => {
+          throw error;
+        });
+        if (atSigning.signingTime === undefined || atSigning.signingTime.getTime() > now.getTime()) throw error;
+        expiredSince = true;
+        return atSigning;
+      });
       const from = [...outer, ...verified.outer].find((f) => f.lowerName === "from");
       const fromValue = from === undefined ? undefined : fromAddress(from.value);
       const signer = verified.signer.emailAddresses[0] ?? verified.signer.displayName;
@@ -176,6 +206,7 @@ export async function readMessage(
           signer,
           fromMatches: fromValue !== undefined && verified.signer.emailAddresses.includes(normalize(fromValue)),
           ...(verified.signingTime === undefined ? {} : { signingTime: verified.signingTime }),
+          ...(expiredSince ? { expiredSince } : {}),
         },
       };
       outer = [...outer, ...verified.outer];

@@ -48,8 +48,11 @@ export interface VerifyMessageOptions {
   anchors: readonly Certificate[];
   /** More certificates: the signer's, if the message lacks it, and intermediates. */
   certificates?: readonly Certificate[];
-  /** When the signer's certificate path must be valid; default now. */
-  time?: Date;
+  /**
+   * When the signer's certificate path must be valid; default now. A function picks the time from
+   * the signer's signed signingTime attribute (RFC 5652 11.3; undefined when the signer has none).
+   */
+  time?: Date | ((signingTime: Date | undefined) => Date);
 }
 
 export interface VerifiedMessage {
@@ -201,7 +204,9 @@ export async function verifyMessage(
         intermediates,
         usage: "signing",
         crypto: core,
-        ...(options.time === undefined ? {} : { time: options.time }),
+        ...(options.time === undefined
+          ? {}
+          : { time: typeof options.time === "function" ? options.time(signer.signingTime) : options.time }),
       });
       return {
         outer: [...outer],

@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { CoreService } from "@mailseal/core-wasm";
 import {
+  describeStatus,
   chooseCipher,
   DirectoryCache,
   encodeBase64url,
@@ -216,10 +217,22 @@ describe("send and read", () => {
     const stranger = { ...bob, root: encodeBase64url(ca.der("bob-enc")) };
     const status = await readMessage([sent], { accounts: [stranger], clock }, core, () => undefined);
     expect(status.signature).toMatchObject({ state: "invalid", code: "UNTRUSTED_CERTIFICATE" });
-    // Three years later alice's one-year signing certificate has expired.
+    // Three years later alice's one-year signing certificate has expired: the message was signed
+    // while it was valid (its signed signingTime), so it is still signed by her, and says so.
     const later = manualClock(new Date(Date.now() + 3 * 365 * 86_400_000));
     const old = await readMessage([sent], { accounts: [bob], clock: later }, core, () => undefined);
-    expect(old.signature).toMatchObject({ state: "invalid", code: "CERTIFICATE_EXPIRED" });
+    expect(old.signature).toMatchObject({ state: "valid", signer: "alice@example.test", expiredSince: true });
+    expect(describeStatus(old)).toContain(
+      "signed by alice@example.test (certificate since expired; valid when signed, ",
+    );
+    expect(status.signature).not.toHaveProperty("expiredSince");
+    // Signed (the signer's claimed signingTime) after the certificate expired: invalid, then and now.
+    const late = manualClock(new Date(Date.now() + 2 * 365 * 86_400_000));
+    const lateSigned = await collect(
+      sendMessage([new TextEncoder().encode(MESSAGE)], { ...options, clock: late, encrypt: false }, core),
+    );
+    const stale = await readMessage([lateSigned], { accounts: [bob], clock: later }, core, () => undefined);
+    expect(stale.signature).toMatchObject({ state: "invalid", code: "CERTIFICATE_EXPIRED" });
     const carol = { ...bob, keys: [] };
     await expect(readMessage([sent], { accounts: [carol], clock }, core, () => undefined)).rejects.toMatchObject({
       code: "NO_KEY",

@@ -23,6 +23,40 @@ function mailServices() {
   return ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs").MailServices;
 }
 
+/** Outgoing messages being written: path -> nsIFile (private temp files, removed after sending). */
+const outgoing = new Map();
+
+/**
+ * Copies a sent message into the identity's Sent folder (as Thunderbird's own send does when
+ * "place a copy" is on). Resolves "saved", "off" or "failed: why": a missing copy does not unsend.
+ */
+async function saveToSent(identity, file) {
+  if (!identity.doFcc || !identity.fccFolderURI) return "off";
+  const folder = mailServices().folderLookup.getFolderForURL(identity.fccFolderURI);
+  if (!folder) return `failed: no folder ${identity.fccFolderURI}`;
+  const { setTimeout } = ChromeUtils.importESModule("resource://gre/modules/Timer.sys.mjs");
+  return new Promise((resolve) => {
+    setTimeout(() => resolve("failed: no answer within 30 s"), 30_000);
+    const listener = {
+      QueryInterface: ChromeUtils.generateQI(["nsIMsgCopyServiceListener"]),
+      onStartCopy() {},
+      onProgress() {},
+      setMessageKey() {},
+      getMessageId() {
+        return "";
+      },
+      onStopCopy(status) {
+        resolve(Components.isSuccessCode(status) ? "saved" : `failed: 0x${(status >>> 0).toString(16)}`);
+      },
+    };
+    try {
+      mailServices().copy.copyFileMessage(file, folder, null, false, Ci.nsMsgMessageFlags.Read, "", listener, null);
+    } catch (error) {
+      resolve(`failed: ${error?.message ?? error}`);
+    }
+  });
+}
+
 async function logged(name, fn) {
   try {
     return await fn();
@@ -35,7 +69,7 @@ async function logged(name, fn) {
 // Thunderbird looks the API class up by this global name (experiment_apis.mailseal in manifest.json).
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 var mailseal = class extends ExtensionCommon.ExtensionAPI {
-  getAPI() {
+  getAPI(context) {
     return {
       mailseal: {
         importCaCertificate: (der) =>
@@ -98,6 +132,84 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
                 inbox.getNewMessages(null, listener);
               }
             });
+          }),
+        // Sending (addin-thunderbird/README.md, "Sending"): the add-in makes the finished S/MIME
+        // message; these put it into a private temp file, hand it to the identity's outgoing (SMTP)
+        // server as it is (sendMailMessage does no processing on the file) and copy it to Sent.
+        beginOutgoing: () =>
+          logged("beginOutgoing", async () => {
+            const file = Services.dirsvc.get("TmpD", Ci.nsIFile);
+            file.append("mailseal-outgoing.eml");
+            file.createUnique(Ci.nsIFile.NORMAL_FILE_TYPE, 0o600);
+            outgoing.set(file.path, file);
+            return file.path;
+          }),
+        appendOutgoing: (path, bytes) =>
+          logged("appendOutgoing", async () => {
+            if (!outgoing.has(path)) throw new Error("no such outgoing message");
+            await IOUtils.write(path, new Uint8Array(bytes), { mode: "append" });
+          }),
+        discardOutgoing: (path) =>
+          logged("discardOutgoing", async () => {
+            const file = outgoing.get(path);
+            outgoing.delete(path);
+            if (file?.exists()) file.remove(false);
+          }),
+        sendOutgoing: (path, identityId, recipients, messageId) =>
+          logged("sendOutgoing", async () => {
+            const file = outgoing.get(path);
+            if (!file) throw new Error("no such outgoing message");
+            const identity = mailServices().accounts.getIdentity(identityId);
+            if (!identity) throw new Error(`no identity ${identityId}`);
+            const server = mailServices().outgoingServer.getServerByIdentity(identity);
+            if (!server) throw new Error(`no outgoing server for ${identity.email}`);
+            // The envelope: every To, Cc and Bcc address (Bcc is in no header field of the file).
+            const addresses = mailServices().headerParser.makeFromDisplayAddress(recipients.join(", "));
+            if (addresses.length === 0) throw new Error("no recipients");
+            await new Promise((resolve, reject) => {
+              const listener = {
+                QueryInterface: ChromeUtils.generateQI(["nsIMsgOutgoingListener"]),
+                onSendStart() {},
+                onSendStop(serverURI, status, secInfo, errorMessage) {
+                  if (Components.isSuccessCode(status)) resolve();
+                  else
+                    reject(
+                      new Error(
+                        `the outgoing server refused the message (0x${(status >>> 0).toString(16)}): ${errorMessage ?? ""}`,
+                      ),
+                    );
+                },
+              };
+              // Through XPConnect the (void) method returns nothing: the listener tells the outcome.
+              server.sendMailMessage(
+                file,
+                addresses,
+                [],
+                identity,
+                identity.email,
+                null,
+                null,
+                false,
+                messageId,
+                listener,
+              );
+            });
+            return saveToSent(identity, file);
+          }),
+        closeComposeAfterCancel: (tabId) =>
+          logged("closeComposeAfterCancel", async () => {
+            // The add-in cancels Thunderbird's own send in onBeforeSend after it sent the message
+            // itself; the window closes once Thunderbird has finished with the cancelled send.
+            const win = context.extension.tabManager.get(tabId).nativeTab;
+            win.addEventListener(
+              "compose-prepare-message-completed",
+              () => {
+                if (win.gMsgCompose) win.gMsgCompose.bodyModified = false;
+                win.gContentChanged = false;
+                win.close();
+              },
+              { once: true },
+            );
           }),
         configuredService: () =>
           logged("configuredService", async () => Services.prefs.getStringPref(SERVICE_PREF, "")),
