@@ -42,7 +42,11 @@ const common = {
 await build({
   ...common,
   format: "esm",
-  entryPoints: { background: join(addin, "src/background/main.ts"), worker: join(addin, "src/worker/core-worker.ts") },
+  entryPoints: {
+    background: join(addin, "src/background/main.ts"),
+    worker: join(addin, "src/worker/core-worker.ts"),
+    options: join(addin, "src/options/options.ts"),
+  },
   outdir: stage,
 });
 // Message display scripts are classic scripts injected into the message pane (no import).
@@ -54,6 +58,7 @@ await build({
 });
 
 cpSync(join(addin, "manifest.json"), join(stage, "manifest.json"));
+for (const file of ["options.html", "options.css"]) cpSync(join(addin, "src/options", file), join(stage, file));
 cpSync(join(addin, "src/experiments"), join(stage, "experiments"), { recursive: true });
 
 const xpi = join(dist, "mailseal.xpi");

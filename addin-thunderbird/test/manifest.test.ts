@@ -44,6 +44,7 @@ const USE: Record<string, RegExp> = {
   unlimitedStorage: /indexedDB/,
   compose: /messenger\.compose\.(getComposeDetails|setComposeDetails)/,
   "compose.send": /messenger\.compose\.(sendMessage|onBeforeSend)/,
+  downloads: /messenger\.downloads\.download\(/,
 };
 
 const KNOWN_KEYS = new Set([
@@ -58,6 +59,7 @@ const KNOWN_KEYS = new Set([
   "compose_action",
   "content_security_policy",
   "experiment_apis",
+  "options_ui",
 ]);
 
 describe("manifest.json", () => {

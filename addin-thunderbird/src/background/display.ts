@@ -5,10 +5,17 @@
 // which reads each message once.
 import type { MailflowCore, StateStore, DeviceState } from "@mailseal/shared";
 import { readForDisplay } from "../reader/read-message.js";
-import { DISPLAY_PORT, type DisplayAnswer, type DisplayReport } from "../reader/render-model.js";
+import {
+  DISPLAY_PORT,
+  type DisplayAnswer,
+  type DisplayNotice,
+  type DisplayReport,
+  type DisplayRequest,
+} from "../reader/render-model.js";
 import { coreWorker } from "../host/core.js";
 import { addinClock } from "../host/mailflow-host.js";
 import { rawMessage } from "../host/raw-message.js";
+import { plainError } from "../ui/plain-words.js";
 
 const DISPLAY_SCRIPT_ID = "mailseal-display";
 /** Answers kept for recently displayed messages (switching back and forth needs no new decryption). */
@@ -18,10 +25,53 @@ export interface DisplayWiring {
   store: StateStore;
   /** Called with what each display script rendered (the test harness listens here). */
   onRendered?: (messageId: number, report: DisplayReport) => void;
+  /** Called when an attachment was saved from the view (the test harness reads the file). */
+  onSaved?: (messageId: number, saved: { index: number; path: string }) => void;
 }
 
-export function wireDisplay({ store, onRendered }: DisplayWiring): { ready: Promise<void> } {
+/**
+ * Saves decrypted bytes as a download (the downloads API, which Thunderbird 153 has from the
+ * toolkit): a blob: URL of the background page, so the bytes never leave the add-in except into the
+ * file; without saveAs, Thunderbird follows the user's setting ("save files to" a folder, or ask
+ * where). Resolves the saved file's path once the download is complete.
+ */
+export async function saveDownload(bytes: Uint8Array, name: string, contentType: string): Promise<string> {
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: contentType }));
+  try {
+    // A file name only: no path separators or leading dots from the sender (the API refuses them).
+    const filename =
+      Array.from(name, (c) => (c.charCodeAt(0) < 0x20 || '\\/:*?"<>|'.includes(c) ? "_" : c))
+        .join("")
+        .replace(/^[.\s]+/, "") || "attachment";
+    const id = await messenger.downloads.download({ url, filename, conflictAction: "uniquify" });
+    return await new Promise<string>((resolve, reject) => {
+      const settle = async (): Promise<boolean> => {
+        const [item] = await messenger.downloads.search({ id });
+        if (item === undefined || item.state === "in_progress") return false;
+        messenger.downloads.onChanged.removeListener(listener);
+        if (item.state === "complete") resolve(item.filename);
+        else reject(new Error(`the download stopped (${item.error ?? "interrupted"})`));
+        return true;
+      };
+      const listener = (delta: messenger.DownloadDelta): void => {
+        if (delta.id === id && delta.state?.current !== undefined) void settle();
+      };
+      messenger.downloads.onChanged.addListener(listener);
+      void settle();
+    });
+  } finally {
+    // The download has read the blob by the time it is complete or failed.
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+}
+
+export function wireDisplay({ store, onRendered, onSaved }: DisplayWiring): {
+  ready: Promise<void>;
+  /** TEST-ONLY: presses a button in the view of a displayed message. */
+  click(messageId: number, selector: string): boolean;
+} {
   const answers = new Map<number, Promise<DisplayAnswer>>();
+  const ports = new Map<number, messenger.Port>();
 
   async function read(messageId: number): Promise<DisplayAnswer> {
     const { core } = await coreWorker();
@@ -71,8 +121,31 @@ export function wireDisplay({ store, onRendered }: DisplayWiring): { ready: Prom
       const displayed = await messenger.messageDisplay.getDisplayedMessages(tabId);
       const message = displayed.messages.length === 1 ? displayed.messages[0] : undefined;
       if (message === undefined) return port.disconnect();
-      port.onMessage.addListener((report) => onRendered?.(message.id, report as DisplayReport));
-      port.postMessage(await answerFor(message.id));
+      ports.set(message.id, port);
+      port.onDisconnect.addListener(() => ports.get(message.id) === port && ports.delete(message.id));
+      const answer = await answerFor(message.id);
+      port.onMessage.addListener((value) => {
+        const request = value as DisplayRequest;
+        if (request.kind === "report") return onRendered?.(message.id, request.report);
+        if (request.kind !== "save" || answer.kind !== "render") return;
+        const attachment = answer.model.attachments[request.index];
+        const bytes = answer.model.attachmentData?.[request.index];
+        if (attachment === undefined || bytes === undefined) return;
+        const reply = (notice: DisplayNotice): void => port.postMessage(notice);
+        saveDownload(bytes, attachment.name, attachment.contentType).then(
+          (path) => {
+            reply({ kind: "saved", index: request.index, ok: true, filename: path });
+            onSaved?.(message.id, { index: request.index, path });
+          },
+          (error: unknown) => reply({ kind: "saved", index: request.index, ok: false, message: plainError(error) }),
+        );
+      });
+      // The bytes of attachments stay here: the pane gets the model without them.
+      if (answer.kind === "render") {
+        const model = { ...answer.model };
+        delete model.attachmentData;
+        port.postMessage({ kind: "render", model } satisfies DisplayAnswer);
+      } else port.postMessage(answer);
     })();
   });
 
@@ -85,5 +158,12 @@ export function wireDisplay({ store, onRendered }: DisplayWiring): { ready: Prom
       ]);
     }
   })();
-  return { ready };
+  return {
+    ready,
+    click(messageId, selector) {
+      const port = ports.get(messageId);
+      port?.postMessage({ kind: "testClick", selector } satisfies DisplayNotice);
+      return port !== undefined;
+    },
+  };
 }

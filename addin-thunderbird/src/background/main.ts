@@ -5,6 +5,7 @@ import { harnessEvent, runHarnessChannel } from "../testing/harness-channel.js";
 import { testCommands } from "../testing/commands.js";
 import { wireCompose } from "./compose.js";
 import { wireDisplay } from "./display.js";
+import { wireUi } from "./ui.js";
 
 const store = new IndexedDbStateStore();
 
@@ -15,13 +16,20 @@ async function main(): Promise<void> {
     store,
     ...(channel === ""
       ? {}
-      : { onRendered: (messageId, report) => harnessEvent(channel, { type: "displayed", messageId, ...report }) }),
+      : {
+          onRendered: (messageId, report) => harnessEvent(channel, { type: "displayed", messageId, ...report }),
+          onSaved: (messageId, saved) => harnessEvent(channel, { type: "saved", messageId, ...saved }),
+        }),
   });
+  const ui = wireUi(
+    store,
+    channel === "" ? undefined : (report) => harnessEvent(channel, { ...(report as object), type: "page" }),
+  );
   wireCompose(store);
   await display.ready;
   if (channel !== "") {
     harnessEvent(channel, { type: "ready" });
-    void runHarnessChannel(channel, testCommands(store));
+    void runHarnessChannel(channel, testCommands(store, { display, ui }));
   }
 }
 

@@ -45,19 +45,40 @@ export async function offeredIdentities(store: StateStore): Promise<OfferedIdent
 export async function setUpIdentity(
   store: StateStore,
   address: string,
-  options: { challengeTimeoutMs?: number } = {},
+  options: {
+    challengeTimeoutMs?: number;
+    /** The code typed from the challenge mail (when the add-in did not find the mail itself). */
+    code?: string;
+    /** Each step, in plain words, as it starts. */
+    progress?: (step: string) => void;
+  } = {},
 ): Promise<DeviceState> {
+  const progress = options.progress ?? (() => undefined);
   const offer = (await offeredIdentities(store)).find((o) => o.address.toLowerCase() === address.toLowerCase());
   if (offer === undefined) throw new Error(`no mail account of this Thunderbird has the identity ${address}`);
+  progress("Contacting the mailseal service…");
+  const inbox = new InboxChallengeMailbox({
+    accountId: offer.accountId,
+    ...(options.challengeTimeoutMs === undefined ? {} : { timeoutMs: options.challengeTimeoutMs }),
+  });
+  const code = options.code;
   const state = await provision(await mailflowHost(store), {
     address: offer.address,
     deviceName: `Thunderbird (${navigator.platform || "desktop"})`,
     server: await configuredService(),
-    mailbox: new InboxChallengeMailbox({
-      accountId: offer.accountId,
-      ...(options.challengeTimeoutMs === undefined ? {} : { timeoutMs: options.challengeTimeoutMs }),
-    }),
+    // A typed code answers the saved challenge (provision resumes it) instead of the inbox search.
+    ...(code === undefined || code.trim() === ""
+      ? {
+          mailbox: {
+            findChallenge: (challengeId: string, api: string) => {
+              progress(`Waiting for the confirmation mail in the inbox of ${offer.address}…`);
+              return inbox.findChallenge(challengeId, api);
+            },
+          },
+        }
+      : { code: () => Promise.resolve(code) }),
   });
+  progress("Putting the certificates into Thunderbird…");
   await installInNss(state, offer.identityId);
   return state;
 }

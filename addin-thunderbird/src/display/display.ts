@@ -2,7 +2,17 @@
 // of every displayed message, asks the background over a port what to show, and if the message is
 // ours replaces the pane's content with a banner, the decrypted body and the attachment list. It
 // renders only what it is given (no fetch, no remote content) and reports what it rendered back.
-import { DISPLAY_PORT, type DisplayAnswer, type DisplayReport, type RenderModel } from "../reader/render-model.js";
+// Inline images (cid:) become data: URLs of the bytes the background sent; an attachment's Save
+// button asks the background, which holds the bytes, to download it (background/display.ts).
+import {
+  DISPLAY_PORT,
+  type DisplayAnswer,
+  type DisplayNotice,
+  type DisplayReport,
+  type DisplayRequest,
+  type InlineImage,
+  type RenderModel,
+} from "../reader/render-model.js";
 import { sanitizeHtml } from "./sanitize.js";
 
 const BANNER_STYLE: Record<RenderModel["banner"]["kind"], string> = {
@@ -16,7 +26,16 @@ function formatSize(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-function render(model: RenderModel): DisplayReport {
+/** A data: URL (RFC 2397) of an image part; the type is one of the reader's allowlist. */
+function dataUrl(image: InlineImage): string {
+  let binary = "";
+  for (let i = 0; i < image.data.length; i += 0x8000) {
+    binary += String.fromCharCode(...image.data.subarray(i, i + 0x8000));
+  }
+  return `data:${image.contentType};base64,${btoa(binary)}`;
+}
+
+function render(model: RenderModel, send: (request: DisplayRequest) => void): DisplayReport {
   const doc = document;
   const root = doc.createElement("div");
   root.id = "mailseal-root";
@@ -39,18 +58,33 @@ function render(model: RenderModel): DisplayReport {
     pre.textContent = model.body.text;
     content.appendChild(pre);
   } else if (model.body.kind === "html") {
-    content.appendChild(sanitizeHtml(model.body.html, doc));
+    const images = new Map((model.inlineImages ?? []).map((image) => [image.contentId, dataUrl(image)]));
+    content.appendChild(sanitizeHtml(model.body.html, doc, images));
   }
   root.appendChild(content);
 
   if (model.attachments.length > 0) {
     const list = doc.createElement("ul");
     list.id = "mailseal-attachments";
-    for (const attachment of model.attachments) {
+    model.attachments.forEach((attachment, index) => {
       const item = doc.createElement("li");
-      item.textContent = `${attachment.name} (${attachment.contentType}, ${formatSize(attachment.size)})`;
+      const label = doc.createElement("span");
+      label.className = "mailseal-attachment";
+      label.textContent = `${attachment.name} (${attachment.contentType}, ${formatSize(attachment.size)})`;
+      const save = doc.createElement("button");
+      save.type = "button";
+      save.className = "mailseal-save";
+      save.dataset.index = String(index);
+      save.textContent = "Save";
+      save.addEventListener("click", () => {
+        save.disabled = true;
+        send({ kind: "save", index });
+      });
+      const status = doc.createElement("span");
+      status.className = "mailseal-save-status";
+      item.append(label, " ", save, " ", status);
       list.appendChild(item);
-    }
+    });
     root.appendChild(list);
   }
   // Replace what Thunderbird showed (for S/MIME it cannot read: an empty body or an smime.p7m).
@@ -61,8 +95,24 @@ function render(model: RenderModel): DisplayReport {
     bannerText: banner.textContent,
     text: content.innerText || content.textContent || "",
     elements,
-    attachments: Array.from(root.querySelectorAll("#mailseal-attachments li"), (li) => li.textContent ?? ""),
+    attachments: Array.from(
+      root.querySelectorAll("#mailseal-attachments .mailseal-attachment"),
+      (e) => e.textContent ?? "",
+    ),
+    images: Array.from(content.querySelectorAll("img"), (img) => img.getAttribute("src") ?? ""),
   };
+}
+
+function notice(message: DisplayNotice): void {
+  if (message.kind === "testClick") {
+    document.querySelector<HTMLElement>(message.selector)?.click();
+    return;
+  }
+  const button = document.querySelector<HTMLButtonElement>(`.mailseal-save[data-index="${message.index}"]`);
+  const status = button?.parentElement?.querySelector(".mailseal-save-status");
+  if (button === null || button === undefined || status === null || status === undefined) return;
+  button.disabled = false;
+  status.textContent = message.ok ? `saved as ${message.filename}` : `not saved: ${message.message}`;
 }
 
 function start(): void {
@@ -70,13 +120,17 @@ function start(): void {
   if (document.body === null || document.body.dataset.mailseal === "started") return;
   document.body.dataset.mailseal = "started";
   const port = browser.runtime.connect({ name: DISPLAY_PORT });
+  let rendered = false;
+  const send = (request: DisplayRequest): void => port.postMessage(request);
   port.onMessage.addListener((message: unknown) => {
+    if (rendered) return notice(message as DisplayNotice);
     const answer = message as DisplayAnswer;
     if (answer.kind !== "render") {
       port.disconnect();
       return;
     }
-    port.postMessage(render(answer.model));
+    rendered = true;
+    send({ kind: "report", report: render(answer.model, send) });
   });
 }
 

@@ -2,7 +2,9 @@
 // add-in shows it"). The HTML is parsed inert (DOMParser runs no script and loads nothing) and
 // rebuilt element by element in the target document from an allowlist: unknown elements are
 // unwrapped (their text kept), dangerous ones dropped with their content, and only a few attributes
-// survive. No remote content: no img/src, no style (url() could fetch), links only http(s)/mailto.
+// survive. No remote content: no style (url() could fetch), links only http(s)/mailto, and an <img>
+// only when its src is cid: naming an image part of the message itself (RFC 2392), which becomes a
+// data: URL of those decoded bytes; every other image is dropped.
 const ALLOWED = new Set([
   "a",
   "abbr",
@@ -74,7 +76,6 @@ const DROPPED = new Set([
   "link",
   "meta",
   "base",
-  "img",
   "picture",
   "video",
   "audio",
@@ -90,7 +91,33 @@ const SAFE_LINK = /^(https?:|mailto:)/i;
 /** Deeper nesting is flattened: hostile HTML must not exhaust the stack. */
 const MAX_DEPTH = 64;
 
-function copy(source: Node, target: Node, doc: Document, depth: number): void {
+/** cid: URL (RFC 2392 2: the Content-ID, URL-encoded, without angle brackets) to a data: URL. */
+export type InlineImages = ReadonlyMap<string, string>;
+
+function inlineImage(element: Element, doc: Document, images: InlineImages): Element | undefined {
+  const src = element.getAttribute("src")?.trim() ?? "";
+  if (!/^cid:/i.test(src)) return undefined;
+  let contentId: string;
+  try {
+    contentId = decodeURIComponent(src.slice(4));
+  } catch {
+    return undefined;
+  }
+  const url = images.get(contentId);
+  if (url === undefined) return undefined;
+  const img = doc.createElement("img");
+  img.setAttribute("src", url);
+  for (const name of ["alt", "title", "width", "height"]) {
+    const value = element.getAttribute(name);
+    // width/height only as plain pixel numbers; alt/title are text.
+    if (value !== null && (name === "alt" || name === "title" || /^\d{1,4}$/.test(value)))
+      img.setAttribute(name, value);
+  }
+  img.setAttribute("style", "max-width:100%");
+  return img;
+}
+
+function copy(source: Node, target: Node, doc: Document, depth: number, images: InlineImages): void {
   for (const child of Array.from(source.childNodes)) {
     if (child.nodeType === 3 /* TEXT_NODE */) {
       target.appendChild(doc.createTextNode(child.textContent ?? ""));
@@ -99,9 +126,14 @@ function copy(source: Node, target: Node, doc: Document, depth: number): void {
     if (child.nodeType !== 1 /* ELEMENT_NODE */) continue;
     const element = child as Element;
     const tag = element.localName.toLowerCase();
+    if (tag === "img" && element.namespaceURI === "http://www.w3.org/1999/xhtml") {
+      const img = inlineImage(element, doc, images);
+      if (img !== undefined) target.appendChild(img);
+      continue;
+    }
     if (DROPPED.has(tag) || element.namespaceURI !== "http://www.w3.org/1999/xhtml") continue;
     if (!ALLOWED.has(tag) || depth >= MAX_DEPTH) {
-      copy(element, target, doc, depth);
+      copy(element, target, doc, depth, images);
       continue;
     }
     const clean = doc.createElement(tag);
@@ -113,15 +145,15 @@ function copy(source: Node, target: Node, doc: Document, depth: number): void {
         clean.setAttribute("rel", "noopener noreferrer");
       }
     }
-    copy(element, clean, doc, depth + 1);
+    copy(element, clean, doc, depth + 1, images);
     target.appendChild(clean);
   }
 }
 
-/** A fragment of `doc` holding the allowed part of `html`. */
-export function sanitizeHtml(html: string, doc: Document): DocumentFragment {
+/** A fragment of `doc` holding the allowed part of `html`; `images` maps Content-IDs to data: URLs. */
+export function sanitizeHtml(html: string, doc: Document, images: InlineImages = new Map()): DocumentFragment {
   const parsed = new DOMParser().parseFromString(html, "text/html");
   const fragment = doc.createDocumentFragment();
-  copy(parsed.body, fragment, doc, 0);
+  copy(parsed.body, fragment, doc, 0, images);
   return fragment;
 }

@@ -42,7 +42,7 @@ declare global {
     }
     interface Port {
       name: string;
-      sender?: { tab?: Tab };
+      sender?: { tab?: Tab; url?: string };
       postMessage(message: unknown): void;
       disconnect(): void;
       onMessage: Event<(message: unknown) => void>;
@@ -52,8 +52,32 @@ declare global {
       addListener(listener: F): void;
       removeListener(listener: F): void;
     }
+    interface DownloadDelta {
+      id: number;
+      state?: { current?: "in_progress" | "interrupted" | "complete" };
+      error?: { current?: string };
+    }
+    interface DownloadItem {
+      id: number;
+      filename: string;
+      state: "in_progress" | "interrupted" | "complete";
+      error?: string;
+      fileSize: number;
+    }
+    const downloads: {
+      /** Without saveAs, Thunderbird follows the user's setting: its download folder, or a Save dialog. */
+      download(options: { url: string; filename: string; conflictAction?: "uniquify" }): Promise<number>;
+      search(query: { id: number }): Promise<DownloadItem[]>;
+      onChanged: Event<(delta: DownloadDelta) => void>;
+    };
+    const tabs: {
+      create(properties: { url: string; active?: boolean }): Promise<Tab>;
+      query(query: { url?: string }): Promise<Tab[]>;
+      update(tabId: number, properties: { active?: boolean }): Promise<Tab>;
+    };
     const runtime: {
       getURL(path: string): string;
+      onInstalled: Event<(details: { reason: "install" | "update" | "browser_update" }) => void>;
       onConnect: Event<(port: Port) => void>;
       connect(info: { name: string }): Port;
     };

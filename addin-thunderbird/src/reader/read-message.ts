@@ -22,12 +22,19 @@ import {
   type MailflowCore,
   type ReadStatus,
 } from "@mailseal/shared";
-import type { RenderAttachment, RenderBody, RenderModel } from "./render-model.js";
+import type { InlineImage, RenderAttachment, RenderBody, RenderModel } from "./render-model.js";
 
 /** Nested multiparts deeper than this are listed, not entered (hostile mail, RFC 2046 5.1 sets no limit). */
 const MAX_DEPTH = 8;
 /** Text shown inline at most; longer text parts are cut with a note (the pane stays responsive). */
 export const MAX_INLINE_TEXT = 2 * 1024 * 1024;
+/** Inline images larger than this are listed as attachments instead (they cross the display port). */
+export const MAX_INLINE_IMAGE = 5 * 1024 * 1024;
+/**
+ * Image types shown inline from cid: references (RFC 2392). Not SVG: it is a document that can carry
+ * script and external references; it stays an attachment.
+ */
+const INLINE_IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 
 /** Whether the top-level Content-Type says S/MIME encrypted (RFC 8551 3.2.2) or a .p7m (Outlook). */
 export function looksEncrypted(contentType: string | undefined): boolean {
@@ -101,6 +108,15 @@ interface Collected {
   html?: string;
   truncated: boolean;
   attachments: RenderAttachment[];
+  attachmentData: Uint8Array[];
+  inlineImages: InlineImage[];
+}
+
+/** The Content-ID of a part without its angle brackets (RFC 2045 7, RFC 2392 2). */
+function contentIdOf(fields: readonly HeaderField[]): string | undefined {
+  const value = fields.find((f) => f.lowerName === "content-id")?.value.trim();
+  if (value === undefined || value === "") return undefined;
+  return value.replace(/^<(.*)>$/, "$1").trim();
 }
 
 async function decodedBody(
@@ -151,8 +167,17 @@ async function walk(
     }
   }
   // Attachments: only their size is needed for the list; the bytes stream through and are dropped.
-  const { size } = await decodedBody(core, fields, body, 0);
+  // The decoded bytes stay in the background (Save asks for them by index); only inline images
+  // cross the port to the display script.
+  const { bytes, size } = await decodedBody(core, fields, body, Number.MAX_SAFE_INTEGER);
+  const contentId = contentIdOf(fields);
+  const mediaType = type.mediaType.toLowerCase();
+  if (contentId !== undefined && inline && INLINE_IMAGE_TYPES.has(mediaType) && size <= MAX_INLINE_IMAGE) {
+    into.inlineImages.push({ contentId, contentType: mediaType, data: bytes });
+    return;
+  }
   into.attachments.push({ name: name ?? "(unnamed)", contentType: type.mediaType, size });
+  into.attachmentData.push(bytes);
 }
 
 /** The inner entity (what decryptMessage wrote) as a render model. */
@@ -162,7 +187,7 @@ export async function renderEntity(
   banner: RenderModel["banner"],
 ): Promise<RenderModel> {
   const { fields, body } = await readHeader(fromChunks(entity));
-  const collected: Collected = { truncated: false, attachments: [] };
+  const collected: Collected = { truncated: false, attachments: [], attachmentData: [], inlineImages: [] };
   await walk(core, fields, body, 0, collected);
   const note = collected.truncated ? `\n\n[mailseal: text cut at ${MAX_INLINE_TEXT} bytes]` : "";
   let renderBody: RenderBody;
@@ -170,7 +195,13 @@ export async function renderEntity(
     renderBody = { kind: "html", html: collected.html, text: (collected.text ?? "") + note };
   else if (collected.text !== undefined) renderBody = { kind: "text", text: collected.text + note };
   else renderBody = { kind: "none" };
-  return { banner, body: renderBody, attachments: collected.attachments };
+  return {
+    banner,
+    body: renderBody,
+    attachments: collected.attachments,
+    inlineImages: collected.inlineImages,
+    attachmentData: collected.attachmentData,
+  };
 }
 
 /** The banner of a read message: the status line of readMessage, with the signer when the signature holds. */

@@ -1,5 +1,6 @@
 // What the message display script shows for one message: a banner, the body and the attachment list.
-// It crosses a message port (structured clone): plain data only, no bytes of attachments.
+// It crosses a message port (structured clone): plain data; the bytes of attachments stay in the
+// background (attachmentData is removed before posting), inline images cross as bytes.
 
 export type Banner =
   /** Decrypted and authentic (CBC padding / GCM tag checked before anything was shown). */
@@ -24,11 +25,35 @@ export interface RenderAttachment {
   size: number;
 }
 
+/** An image part an HTML body references as cid: (RFC 2392), shown in place as a data: URL. */
+export interface InlineImage {
+  /** Without angle brackets. */
+  contentId: string;
+  /** One of image/png, image/jpeg, image/gif, image/webp (checked by the reader). */
+  contentType: string;
+  data: Uint8Array;
+}
+
 export interface RenderModel {
   banner: Banner;
   body: RenderBody;
   attachments: RenderAttachment[];
+  inlineImages?: InlineImage[];
+  /** The decoded bytes of attachments[i], kept in the background only (never posted to the pane). */
+  attachmentData?: Uint8Array[];
 }
+
+/** What the display script asks the background over its port (after rendering). */
+export type DisplayRequest =
+  /** Save attachment `index` (a download: Thunderbird's download folder, or its Save dialog). */
+  { kind: "save"; index: number } | { kind: "report"; report: DisplayReport };
+
+/** What the background tells the display script after the answer. */
+export type DisplayNotice =
+  | { kind: "saved"; index: number; ok: true; filename: string }
+  | { kind: "saved"; index: number; ok: false; message: string }
+  /** TEST-ONLY (test profiles): press a button of the rendered view as the user would. */
+  | { kind: "testClick"; selector: string };
 
 /** What the background answers a display script: a model to render, or "not ours" (leave the pane alone). */
 export type DisplayAnswer = { kind: "render"; model: RenderModel } | { kind: "pass" };
@@ -42,6 +67,8 @@ export interface DisplayReport {
   elements: string[];
   /** The attachment list as shown: "name (type, size)". */
   attachments: string[];
+  /** The src of every <img> shown (inline images: data: URLs only). */
+  images?: string[];
 }
 
 export const DISPLAY_PORT = "mailseal-display";

@@ -3,6 +3,7 @@
 import { normalizeAccountAddress, type StateStore } from "@mailseal/shared";
 import { secureCompose, sendOutcome } from "../background/compose.js";
 import { offeredIdentities, setUpIdentity } from "../background/setup.js";
+import { openUiPage } from "../background/ui.js";
 import type { HarnessCommand, HarnessHandlers } from "./harness-channel.js";
 
 function field(command: HarnessCommand, name: string): string {
@@ -27,8 +28,30 @@ async function findInInbox(accountId: string, subject: string): Promise<messenge
   }
 }
 
-export function testCommands(store: StateStore): HarnessHandlers {
+export interface TestTargets {
+  display: { click(messageId: number, selector: string): boolean };
+  ui: { page(message: unknown): boolean };
+}
+
+export function testCommands(store: StateStore, targets: TestTargets): HarnessHandlers {
   return {
+    /** Opens the add-in's page in a tab (as the install or the Add-ons Manager does). */
+    testOpenPage: async () => openUiPage(),
+    /**
+     * Presses a button of the open page (by CSS selector) as the user would, or with no selector
+     * only asks it to report; the page answers with a "page" event (its DOM read back).
+     */
+    testPage: async (c) => {
+      const selector = c.selector;
+      const sent = targets.ui.page(typeof selector === "string" ? { test: "click", selector } : { test: "report" });
+      if (!sent) throw new Error("the add-in's page is not open");
+    },
+    /** Presses a button in the decrypted view of a displayed message (e.g. an attachment's Save). */
+    testClickInDisplay: async (c) => {
+      if (!targets.display.click(Number(c.messageId), field(c, "selector"))) {
+        throw new Error(`message ${String(c.messageId)} is not displayed`);
+      }
+    },
     testAddLogin: async (c) =>
       messenger.mailseal.testAddLogin(field(c, "origin"), field(c, "username"), field(c, "password")),
     /** What the add-in offers to set up (the identities and their state). */

@@ -1,0 +1,134 @@
+// The background side of the add-in's page (options.html): on install it opens the page, which lists
+// each mail identity with a "Set up" button; every request of the page runs here, through the same
+// functions the rest of the add-in uses (setUpIdentity; shared/src/mailflow's ServiceClient,
+// enableProtection and disableProtection): the page itself holds no keys.
+import {
+  certificateFromWire,
+  disableProtection,
+  enableProtection,
+  normalizeAccountAddress,
+  openAccount,
+  type StateStore,
+} from "@mailseal/shared";
+import { mailflowHost } from "../host/mailflow-host.js";
+import { errorCode, plainError } from "../ui/plain-words.js";
+import { UI_PORT, type CertificateView, type IdentityDetails, type UiAnswer, type UiRequest } from "../ui/protocol.js";
+import { offeredIdentities, setUpIdentity } from "./setup.js";
+
+export const UI_PAGE = "options.html";
+
+/** Opens the page in a tab, or shows the tab already open. */
+export async function openUiPage(): Promise<void> {
+  const url = messenger.runtime.getURL(UI_PAGE);
+  const [open] = await messenger.tabs.query({ url });
+  if (open?.id !== undefined) await messenger.tabs.update(open.id, { active: true });
+  else await messenger.tabs.create({ url });
+}
+
+async function details(store: StateStore, address: string): Promise<IdentityDetails> {
+  const offer = (await offeredIdentities(store)).find((o) => o.address.toLowerCase() === address.toLowerCase());
+  if (offer === undefined) throw new Error(`no mail account of this Thunderbird has the identity ${address}`);
+  const state = await store.load(normalizeAccountAddress(address));
+  const certificates: CertificateView[] = (state?.keys ?? []).map((key) => {
+    const certificate = certificateFromWire(key.certificate);
+    return {
+      keyId: key.keyId,
+      status: key.status,
+      protection: key.protection,
+      notBefore: certificate.notBefore.toISOString(),
+      notAfter: certificate.notAfter.toISOString(),
+      serialHex: certificate.serialHex,
+    };
+  });
+  certificates.sort((a, b) =>
+    a.status !== b.status ? (a.status === "current" ? -1 : 1) : b.notBefore.localeCompare(a.notBefore),
+  );
+  const result: IdentityDetails = {
+    address: offer.address,
+    state: offer.state,
+    certificates,
+    protection: (state?.keys ?? []).some((k) => k.protection === "opaque"),
+  };
+  if (state?.signing !== undefined) {
+    const signing = certificateFromWire(state.signing.certificate);
+    result.signing = { notBefore: signing.notBefore.toISOString(), notAfter: signing.notAfter.toISOString() };
+  }
+  if (offer.state === "ready") {
+    try {
+      const { client } = await openAccount(await mailflowHost(store), address);
+      result.devices = await client.listDevices();
+    } catch (error) {
+      result.devicesError = plainError(error);
+    }
+  }
+  return result;
+}
+
+async function handle(store: StateStore, request: UiRequest, port: messenger.Port): Promise<unknown> {
+  switch (request.op) {
+    case "identities":
+      return offeredIdentities(store);
+    case "details":
+      return details(store, request.address);
+    case "setUp": {
+      const progress = (text: string): void => port.postMessage({ progress: { address: request.address, text } });
+      await setUpIdentity(store, request.address, {
+        ...(request.code === undefined ? {} : { code: request.code }),
+        progress,
+      });
+      return details(store, request.address);
+    }
+    case "removeDevice": {
+      const { client } = await openAccount(await mailflowHost(store), request.address);
+      await client.removeDevice(request.deviceId);
+      return details(store, request.address);
+    }
+    case "audit": {
+      const { client } = await openAccount(await mailflowHost(store), request.address);
+      return client.audit();
+    }
+    case "protect": {
+      const host = await mailflowHost(store);
+      const { state, client } = await openAccount(host, request.address);
+      await (request.on ? enableProtection : disableProtection)(client, store, state, request.password);
+      return details(store, request.address);
+    }
+  }
+}
+
+/** Ports of open pages (the test harness drives one through `page`). */
+const pages = new Set<messenger.Port>();
+
+export function wireUi(store: StateStore, onPage?: (report: unknown) => void): { page(message: unknown): boolean } {
+  messenger.runtime.onInstalled.addListener(({ reason }) => {
+    if (reason === "install") void openUiPage();
+  });
+  messenger.runtime.onConnect.addListener((port) => {
+    if (port.name !== UI_PORT) return;
+    // Only the add-in's own page: a display script also runs in an extension context.
+    if (port.sender?.url?.startsWith(messenger.runtime.getURL(UI_PAGE)) !== true) return port.disconnect();
+    pages.add(port);
+    port.onDisconnect.addListener(() => pages.delete(port));
+    port.onMessage.addListener((value) => {
+      const message = value as { id: number; request?: UiRequest; report?: unknown };
+      if (message.report !== undefined) return onPage?.(message.report);
+      if (message.request === undefined) return;
+      handle(store, message.request, port).then(
+        (result) => port.postMessage({ id: message.id, ok: true, value: result ?? null } satisfies UiAnswer),
+        (error: unknown) =>
+          port.postMessage({
+            id: message.id,
+            ok: false,
+            code: errorCode(error),
+            text: plainError(error),
+          } satisfies UiAnswer),
+      );
+    });
+  });
+  return {
+    page(message) {
+      for (const port of pages) port.postMessage(message);
+      return pages.size > 0;
+    },
+  };
+}

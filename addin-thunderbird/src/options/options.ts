@@ -1,0 +1,351 @@
+// The add-in's page (opened on install, and as the options page): each mail identity with its state
+// and a "Set up" button; for a set-up identity its certificates (the current one with its validity,
+// the history behind a toggle), its devices (remove one), the release audit, and enhanced protection
+// on or off. Every action is a request to the background (../ui/protocol.ts); errors arrive as the
+// plain words of ../ui/plain-words.ts. The page renders only text (textContent), never HTML.
+import type { OfferedIdentity } from "../background/setup.js";
+import {
+  UI_PORT,
+  type AuditEntry,
+  type IdentityDetails,
+  type UiAnswer,
+  type UiProgress,
+  type UiRequest,
+} from "../ui/protocol.js";
+
+declare const browser: { runtime: { connect(info: { name: string }): messenger.Port } };
+
+const port = browser.runtime.connect({ name: UI_PORT });
+let nextId = 1;
+const waiting = new Map<number, (answer: UiAnswer) => void>();
+const progressLines = new Map<string, HTMLElement>();
+
+class UiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function ask<T>(request: UiRequest): Promise<T> {
+  const id = nextId++;
+  port.postMessage({ id, request });
+  return new Promise<T>((resolve, reject) =>
+    waiting.set(id, (answer) =>
+      answer.ok ? resolve(answer.value as T) : reject(new UiError(answer.code, answer.text)),
+    ),
+  );
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { text?: string; className?: string } = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (props.text !== undefined) node.textContent = props.text;
+  if (props.className !== undefined) node.className = props.className;
+  node.append(...children);
+  return node;
+}
+
+function button(text: string, action: string, onClick: () => void): HTMLButtonElement {
+  const b = el("button", { text });
+  b.type = "button";
+  b.dataset.action = action;
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+const day = (iso: string): string => iso.slice(0, 10);
+
+const STATE_WORDS: Record<OfferedIdentity["state"], string> = {
+  offered: "Not set up yet.",
+  started: "Setting up has started but not finished. Press “Set up” to finish it.",
+  ready: "Set up: mail to and from this address is signed and encrypted.",
+};
+
+/** Renders one identity card; `details` when known (set up, or after an action). */
+function card(offer: OfferedIdentity, details?: IdentityDetails): HTMLElement {
+  const box = el("div", { className: "identity" });
+  box.dataset.address = offer.address;
+  box.dataset.state = details?.state ?? offer.state;
+  const status = el("p", { className: "status", text: STATE_WORDS[details?.state ?? offer.state] });
+  const line = el("p", { className: "progress" });
+  line.setAttribute("role", "status");
+  progressLines.set(offer.address.toLowerCase(), line);
+  box.append(el("h2", { text: offer.address }), status, line);
+
+  const codeRow = el("div", { className: "code" });
+  codeRow.hidden = true;
+  const codeInput = el("input");
+  codeInput.type = "text";
+  codeInput.name = "code";
+  codeInput.placeholder = "code from the confirmation mail";
+  codeRow.append(
+    codeInput,
+    button("Confirm code", "code", () => void setUp(offer, box, line, codeRow, codeInput.value)),
+  );
+
+  const state = details?.state ?? offer.state;
+  if (state !== "ready") {
+    box.append(
+      button("Set up", "setUp", () => void setUp(offer, box, line, codeRow)),
+      codeRow,
+    );
+    return box;
+  }
+  if (details === undefined) {
+    line.textContent = "Reading certificates and devices…";
+    void ask<IdentityDetails>({ op: "details", address: offer.address }).then(
+      (d) => replace(box, card(offer, d)),
+      (error: UiError) => showError(line, error),
+    );
+    return box;
+  }
+  box.append(
+    certificates(details),
+    devices(offer, details, line),
+    audit(offer, line),
+    protection(offer, details, line),
+  );
+  return box;
+}
+
+function certificates(details: IdentityDetails): HTMLElement {
+  const section = el("section", { className: "certificates" }, el("h3", { text: "Certificates" }));
+  const [current, ...history] = details.certificates;
+  if (current !== undefined) {
+    section.append(
+      el(
+        "p",
+        { className: "current-certificate" },
+        `Encryption certificate: valid ${day(current.notBefore)} to ${day(current.notAfter)} (serial ${current.serialHex})` +
+          (current.protection === "opaque" ? ", protected by your password" : ""),
+      ),
+    );
+  }
+  if (details.signing !== undefined) {
+    section.append(
+      el("p", {
+        text: `Signing certificate: valid ${day(details.signing.notBefore)} to ${day(details.signing.notAfter)}`,
+      }),
+    );
+  }
+  if (history.length > 0) {
+    // Kept, not deleted: older mail stays readable with these keys.
+    const list = el("ul", { className: "history" });
+    list.hidden = true;
+    for (const c of history) {
+      list.append(
+        el("li", { text: `retired: valid ${day(c.notBefore)} to ${day(c.notAfter)} (serial ${c.serialHex})` }),
+      );
+    }
+    const toggle = button(`Show earlier certificates (${history.length})`, "history", () => {
+      list.hidden = !list.hidden;
+      toggle.textContent = `${list.hidden ? "Show" : "Hide"} earlier certificates (${history.length})`;
+    });
+    section.append(toggle, list);
+  }
+  return section;
+}
+
+function devices(offer: OfferedIdentity, details: IdentityDetails, line: HTMLElement): HTMLElement {
+  const section = el("section", { className: "devices" }, el("h3", { text: "Devices" }));
+  if (details.devicesError !== undefined) {
+    section.append(el("p", { className: "error", text: details.devicesError }));
+    return section;
+  }
+  const list = el("ul");
+  for (const d of details.devices ?? []) {
+    if (d.status === "removed") continue;
+    const item = el("li", { className: "device" }, `${d.name} — ${d.status}, since ${day(d.createdAt)}`);
+    item.dataset.deviceId = d.deviceId;
+    if (d.current) item.append(" (this computer)");
+    else {
+      const remove: HTMLButtonElement = button("Remove", "removeDevice", () => {
+        // A second press confirms: removing revokes that device's certificates.
+        if (remove.dataset.armed !== "yes") {
+          remove.dataset.armed = "yes";
+          remove.textContent = "Press again to remove it";
+          return;
+        }
+        line.textContent = `Removing ${d.name}…`;
+        ask<IdentityDetails>({ op: "removeDevice", address: offer.address, deviceId: d.deviceId }).then(
+          (next) => replace(line.closest(".identity")!, card(offer, next)),
+          (error: UiError) => showError(line, error),
+        );
+      });
+      item.append(" ", remove);
+    }
+    list.append(item);
+  }
+  section.append(list);
+  return section;
+}
+
+function audit(offer: OfferedIdentity, line: HTMLElement): HTMLElement {
+  const section = el("section", { className: "audit" }, el("h3", { text: "Key releases" }));
+  const table = el("table");
+  const show = button("Show when my keys were released, and to which device", "audit", () => {
+    ask<AuditEntry[]>({ op: "audit", address: offer.address }).then(
+      (entries) => {
+        table.replaceChildren(
+          el("tr", {}, el("th", { text: "When" }), el("th", { text: "Device" }), el("th", { text: "Store" })),
+          ...entries.map((e) =>
+            el(
+              "tr",
+              {},
+              el("td", { text: e.at.replace("T", " ").slice(0, 19) }),
+              el("td", { text: e.deviceName ?? e.deviceId }),
+              el("td", { text: `${e.store} (key ${e.keyId.slice(0, 8)}…)` }),
+            ),
+          ),
+        );
+      },
+      (error: UiError) => showError(line, error),
+    );
+  });
+  section.append(show, table);
+  return section;
+}
+
+function protection(offer: OfferedIdentity, details: IdentityDetails, line: HTMLElement): HTMLElement {
+  const section = el("section", { className: "protection" }, el("h3", { text: "Enhanced protection" }));
+  const password = el("input");
+  password.type = "password";
+  password.name = "password";
+  password.autocomplete = "new-password";
+  const again = el("input");
+  again.type = "password";
+  again.name = "password-again";
+  again.autocomplete = "new-password";
+  const run = (on: boolean): void => {
+    if (password.value === "") return showError(line, new UiError("PASSWORD_REQUIRED", "Enter the password."));
+    if (on && password.value !== again.value) {
+      return showError(line, new UiError("PASSWORD_MISMATCH", "The two passwords are not the same."));
+    }
+    line.classList.remove("error");
+    line.textContent = on ? "Turning enhanced protection on…" : "Turning enhanced protection off…";
+    ask<IdentityDetails>({ op: "protect", address: offer.address, on, password: password.value }).then(
+      (next) => replace(line.closest(".identity")!, card(offer, next)),
+      (error: UiError) => showError(line, error),
+    );
+  };
+  if (!details.protection) {
+    section.append(
+      el(
+        "p",
+        { className: "warning" },
+        "With enhanced protection, a new computer needs this password to read your encrypted mail, and the " +
+          "mailseal service alone cannot open your keys. If you forget the password, your protected keys are " +
+          "lost, and with them all mail encrypted to them: nobody can recover it, not even your administrator.",
+      ),
+      el("label", {}, "Password ", password),
+      el("label", {}, "Again ", again),
+      button("Turn on", "protectOn", () => run(true)),
+    );
+  } else {
+    section.append(
+      el("p", { text: "On: a new computer needs your password to read your encrypted mail." }),
+      el("label", {}, "Password ", password),
+      button("Turn off", "protectOff", () => run(false)),
+    );
+  }
+  return section;
+}
+
+function replace(old: Element, next: HTMLElement): void {
+  old.replaceWith(next);
+  report();
+}
+
+function showError(line: HTMLElement, error: UiError): void {
+  line.classList.add("error");
+  line.textContent = error.message;
+  line.dataset.code = error.code;
+  report();
+}
+
+async function setUp(
+  offer: OfferedIdentity,
+  box: HTMLElement,
+  line: HTMLElement,
+  codeRow: HTMLElement,
+  code?: string,
+): Promise<void> {
+  line.classList.remove("error");
+  delete line.dataset.code;
+  line.textContent = "Starting…";
+  box.querySelectorAll("button").forEach((b) => (b.disabled = true));
+  try {
+    const next = await ask<IdentityDetails>({
+      op: "setUp",
+      address: offer.address,
+      ...(code === undefined ? {} : { code }),
+    });
+    replace(box, card(offer, next));
+  } catch (error) {
+    const e = error as UiError;
+    box.querySelectorAll("button").forEach((b) => (b.disabled = false));
+    // The mail did not arrive (or has no mailbox): the typed code from it answers the same challenge.
+    if (e.code === "CHALLENGE_NOT_FOUND" || e.code === "CODE_REQUIRED") codeRow.hidden = false;
+    showError(line, e);
+  }
+}
+
+/** What the page shows, read back from its DOM (the test harness asks for it; nothing else uses it). */
+function snapshot(): unknown {
+  return {
+    type: "page",
+    identities: Array.from(document.querySelectorAll<HTMLElement>(".identity"), (box) => ({
+      address: box.dataset.address,
+      state: box.dataset.state,
+      status: box.querySelector(".status")?.textContent ?? "",
+      progress: box.querySelector(".progress")?.textContent ?? "",
+      errorCode: box.querySelector<HTMLElement>(".progress")?.dataset.code ?? null,
+      certificate: box.querySelector(".current-certificate")?.textContent ?? null,
+      devices: Array.from(box.querySelectorAll(".device"), (d) => d.textContent ?? ""),
+      buttons: Array.from(box.querySelectorAll("button"), (b) => b.textContent ?? ""),
+    })),
+  };
+}
+
+function report(): void {
+  port.postMessage({ report: snapshot() });
+}
+
+port.onMessage.addListener((value) => {
+  const message = value as UiAnswer | UiProgress | { test: "report" } | { test: "click"; selector: string };
+  if ("progress" in message) {
+    const line = progressLines.get(message.progress.address.toLowerCase());
+    if (line !== undefined) {
+      line.classList.remove("error");
+      line.textContent = message.progress.text;
+    }
+    return;
+  }
+  if ("test" in message) {
+    // TEST-ONLY: the background forwards these only in test profiles (the harness's channel).
+    if (message.test === "click") document.querySelector<HTMLElement>(message.selector)?.click();
+    report();
+    return;
+  }
+  waiting.get(message.id)?.(message);
+  waiting.delete(message.id);
+});
+
+async function start(): Promise<void> {
+  const root = document.getElementById("identities")!;
+  const offers = await ask<OfferedIdentity[]>({ op: "identities" });
+  if (offers.length === 0) {
+    root.replaceChildren(el("p", { text: "Thunderbird has no mail account with an address yet. Add one first." }));
+  } else root.replaceChildren(...offers.map((offer) => card(offer)));
+  report();
+}
+
+start().catch((error: unknown) => {
+  document.getElementById("identities")!.textContent = `Could not list your accounts: ${String(error)}`;
+});

@@ -1,0 +1,55 @@
+// Every error the add-in shows a person, in plain words: one table from the stable codes (of
+// shared/src/mailflow's MailflowError, the server's ApiError, SmimeError, the core's CryptoError) to
+// sentences. The setup page, the options page, the message view and the compose action all use it,
+// so one failure reads the same wherever it appears. The code stays visible in brackets for support.
+
+const WORDS: Record<string, string> = {
+  NO_ACCOUNT: "This address is not set up on this computer yet.",
+  NOT_PROVISIONED: "Setting up this address has not finished yet. Press “Set up” again to finish it.",
+  NO_CERTIFICATE: "Some recipients have no mailseal certificate yet, so the message cannot be encrypted to them.",
+  CHALLENGE_NOT_FOUND:
+    "The confirmation mail did not arrive in your inbox in time. If you can see it, type the code from it below; otherwise press “Set up” again.",
+  CODE_REQUIRED: "A confirmation mail was sent to this address. Type the code from that mail below.",
+  PASSWORD_REQUIRED: "Your keys are protected with a password. Enter it to continue.",
+  PASSWORD_WRONG: "That password is not right. Please try again.",
+  DOMAIN_NOT_SERVED:
+    "The configured mailseal service does not handle addresses of this domain. Ask your administrator.",
+  SERVICE_UNAVAILABLE:
+    "The mailseal service cannot be reached right now. Check your connection and try again in a moment.",
+  STORE_UNAVAILABLE: "A part of the mailseal service that keeps your keys cannot be reached. Try again in a moment.",
+  BAD_RESPONSE: "The mailseal service answered something unexpected. Try again later or ask your administrator.",
+  STATE_INVALID: "The saved settings of this address are damaged. Remove the add-on's data and set it up again.",
+  SENDER_UNKNOWN: "The sender of this message is not set up with mailseal on this computer.",
+  NO_KEY: "None of your keys opens this message: it was not encrypted to you, or to a key this computer does not have.",
+  RATE_LIMITED: "Too many attempts in a short time. Wait a few minutes and try again.",
+  CHALLENGE_EXPIRED: "The confirmation has expired. Press “Set up” again to get a new one.",
+  CHALLENGE_INVALID: "That code is not right. Check the confirmation mail and type it again.",
+  CHALLENGE_USED: "That confirmation was used already. Press “Set up” again to get a new one.",
+  TOO_MANY_CHALLENGES: "Too many confirmations were asked for this address. Wait a while and try again.",
+  DEVICE_NOT_ACTIVE:
+    "This computer is no longer one of the address's devices (it was removed). Set it up again to use it.",
+  PROTECTION_LOGIN_FAILED: "That password is not right. Please try again.",
+  PROTECTION_NOT_SET: "Enhanced protection is not turned on for this address.",
+  AUTH_TAG_MISMATCH: "This message was changed after it was encrypted, so it is not shown.",
+  DECRYPTION_FAILED:
+    "This message could not be decrypted: it was changed after it was encrypted, or encrypted to another key. It is not shown.",
+};
+
+/** The sentence for `code`, or undefined when the table has none (the caller shows the message). */
+export function plainWords(code: string): string | undefined {
+  return WORDS[code];
+}
+
+/** The stable code of an error (MailflowError, ApiError, SmimeError, CryptoError all carry `code`). */
+export function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" ? code : "ERROR";
+}
+
+/** What a person reads for `error`: the table's sentence with the code, else the error's own message. */
+export function plainError(error: unknown): string {
+  const code = errorCode(error);
+  const words = plainWords(code);
+  const message = error instanceof Error ? error.message : String(error);
+  return words === undefined ? `${message} (${code})` : `${words} (${code})`;
+}
