@@ -9,7 +9,8 @@
 // Thunderbird profile of bob still opens the first message.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
@@ -131,16 +132,45 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
   let bobKeys: { keyId: string; certificate: string; pkcs8: string; status: string }[] = [];
   const sent = { subject: "", marker: "" };
 
-  const profile = (name: "alice" | "bob", address: string, api: string, prefs: Record<string, string> = {}) =>
-    startThunderbird({
+  const profile = (name: "alice" | "bob", address: string, api: string, prefs: Record<string, string> = {}) => {
+    // Saved attachments go to this folder without a dialog (as with "Save files to" in the settings).
+    const downloads = join(data, `downloads-${name}`);
+    mkdirSync(downloads, { recursive: true });
+    return startThunderbird({
       address,
       fullName: name === "alice" ? "Alice Example" : "Bob Example",
       user: name,
       password: `${name}-imap-password`,
       imapPort: dovecot.port,
       smtpPort: Number(new URL(smtp.url).port),
-      prefs: { "extensions.mailseal.service": api, ...prefs },
+      prefs: {
+        "extensions.mailseal.service": api,
+        "browser.download.folderList": 2,
+        "browser.download.dir": downloads,
+        "browser.download.useDownloadDir": true,
+        ...prefs,
+      },
     });
+  };
+
+  interface PageIdentity {
+    address: string;
+    state: string;
+    status: string;
+    progress: string;
+    errorCode: string | null;
+    certificate: string | null;
+    devices: string[];
+    buttons: string[];
+  }
+  /** The add-in's page as its DOM reads, once `match` holds (the page reports after each change). */
+  async function page(thunderbird: TestThunderbird, match: (identities: PageIdentity[]) => boolean, timeoutMs: number) {
+    const event = await thunderbird.channel.event(
+      (e) => e.type === "page" && match(e.identities as PageIdentity[]),
+      timeoutMs,
+    );
+    return event.identities as PageIdentity[];
+  }
 
   /** Bob's current certificate as the peers' openssl helper takes a recipient (only the certificate is used). */
   function bobCurrent(): Identity {
@@ -193,18 +223,45 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     }
   }, 60_000);
 
-  it("sets up both identities with no typed input: challenge mail found in the IMAP inbox", async () => {
+  it("sets up both identities with no typed input: alice by the Set up button of the page opened on install", async () => {
     const offers = await alice.channel.command<{ address: string; state: string }[]>("testOffers");
     expect(offers).toEqual([expect.objectContaining({ address: ALICE, state: "offered" })]);
+    // The install opened the add-in's page by itself (runtime.onInstalled); it lists the identity.
+    await alice.channel.command("testPage", {});
+    const listed = await page(alice, (ids) => ids.length > 0, 20_000);
+    expect(listed).toEqual([
+      expect.objectContaining({ address: ALICE, state: "offered", status: "Not set up yet.", certificate: null }),
+    ]);
+    expect(listed[0]!.buttons).toContain("Set up");
     const started = Date.now();
-    const [a, b] = await Promise.all(
-      [alice, bob].map((tb, i) =>
-        tb.channel.command<{ deviceId: string; keys: number }>("testSetUp", { address: [ALICE, BOB][i] }, 120_000),
-      ),
+    // Bob through the channel's command (the same setUpIdentity), alice through the page's own button.
+    const bobSetUp = bob.channel.command<{ deviceId: string; keys: number }>("testSetUp", { address: BOB }, 120_000);
+    await alice.channel.command("testPage", {
+      selector: `.identity[data-address="${ALICE}"] button[data-action="setUp"]`,
+    });
+    const shown = await page(
+      alice,
+      (ids) => ids.some((i) => i.state === "ready" && i.devices.length > 0) || ids.some((i) => i.errorCode !== null),
+      120_000,
     );
+    const b = await bobSetUp;
     timings.setUpBoth = Date.now() - started;
-    expect(a!.deviceId).toMatch(/\S/);
-    expect(b!.keys).toBe(1);
+    const aliceShown = shown.find((i) => i.address === ALICE)!;
+    expect(aliceShown.errorCode).toBeNull();
+    expect(aliceShown.state).toBe("ready");
+    expect(aliceShown.devices).toEqual([
+      expect.stringMatching(/^Thunderbird \(.*\) — active, since \d{4}-\d\d-\d\d \(this computer\)$/),
+    ]);
+    // The current certificate as the page shows it is the one the service issued (cross-checked with node:crypto).
+    const [aliceKey] = await alice.channel.command<{ certificate: string }[]>("testExportKeys", { address: ALICE });
+    const x509 = new X509Certificate(Buffer.from(aliceKey!.certificate, "base64url"));
+    const day = (s: string) => new Date(s).toISOString().slice(0, 10);
+    expect(aliceShown.certificate).toContain(`valid ${day(x509.validFrom)} to ${day(x509.validTo)}`);
+    expect(aliceShown.certificate!.toLowerCase().replace(/serial 0*/, "serial ")).toContain(
+      `serial ${x509.serialNumber.toLowerCase().replace(/^0*/, "")}`,
+    );
+    expect(aliceShown.buttons).toEqual(expect.arrayContaining(["Turn on"]));
+    expect(b.keys).toBe(1);
     expect(await bob.channel.command("testOffers")).toEqual([
       expect.objectContaining({ address: BOB, state: "ready" }),
     ]);
@@ -332,6 +389,20 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     expect(shown.attachments).toEqual([
       expect.stringMatching(/^big\.bin \(application\/octet-stream, 10(\.0)? MiB\)$/),
     ]);
+    // Its Save button (pressed in the view): a download of the decrypted bytes, byte for byte.
+    const saving = Date.now();
+    await bob.channel.command("testClickInDisplay", {
+      messageId: shown.messageId,
+      selector: '.mailseal-save[data-index="0"]',
+    });
+    const saved = await bob.channel.event((e) => e.type === "saved" && e.messageId === shown.messageId, 60_000);
+    timings.save10MiB = Date.now() - saving;
+    expect(String(saved.path)).toMatch(/downloads-bob\/big(\(\d+\))?\.bin$/);
+    expect(
+      createHash("sha256")
+        .update(readFileSync(String(saved.path)))
+        .digest("hex"),
+    ).toBe(createHash("sha256").update(attachmentBytes(ATTACHMENT_SIZE)).digest("hex"));
   }, 120_000);
 
   it("shows AES-256-GCM + RSA-OAEP mail to bob's provisioned certificate (which Thunderbird itself cannot read)", async () => {
@@ -387,6 +458,28 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     expect(shown.elements).toEqual(["a", "b", "p"]);
     expect(shown.text).not.toContain("pwned");
     expect(shown.text).not.toContain("background");
+  }, 120_000);
+
+  it("shows an inline cid: image as a data: URL of its own bytes; other images stay out", async () => {
+    const marker = `inline ${crypto.randomUUID()}`;
+    const png = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), Buffer.from(marker)]);
+    const entity = Buffer.from(
+      'Content-Type: multipart/related; boundary="rel"; type="text/html"\r\n\r\n' +
+        "--rel\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" +
+        `<p>${marker}</p><img src="cid:logo@example.test" alt="logo" width="40" onerror="alert(1)">` +
+        '<img src="cid:missing@example.test"><img src="http://127.0.0.1:9/x.png">\r\n' +
+        "--rel\r\nContent-Type: image/png\r\nContent-ID: <logo@example.test>\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+        `${png.toString("base64")}\r\n--rel--\r\n`,
+    );
+    const smime = await opensslEncrypt(entity, [bobCurrent()], { cipher: "aes-256-gcm", form: "smime", crlf: true });
+    const subject = `inline ${marker.slice(7, 15)}`;
+    await send(Buffer.concat([Buffer.from(header(ALICE, BOB, subject)), smime]));
+    const shown = await open(bob, subject);
+    expect(shown.banner).toBe("encrypted");
+    expect(shown.text).toContain(marker);
+    expect(shown.images).toEqual([`data:image/png;base64,${png.toString("base64")}`]);
+    expect(shown.elements).toEqual(["img", "p"]);
+    expect(shown.attachments).toEqual([]);
   }, 120_000);
 
   it("after a three-year key rotation, a newly set-up Thunderbird of bob still opens alice's message", async () => {

@@ -8,6 +8,10 @@ import { wireDisplay } from "./display.js";
 import { wireUi } from "./ui.js";
 
 const store = new IndexedDbStateStore();
+// Registered at once, not after an await: an event page must add its listeners in its first turn,
+// or runtime.onInstalled (which opens the setup page) has fired unheard.
+let pageReporter: ((report: unknown) => void) | undefined;
+const ui = wireUi(store, (report) => pageReporter?.(report));
 
 async function main(): Promise<void> {
   // Only test profiles have a channel (an empty string otherwise): see testing/harness-channel.ts.
@@ -21,10 +25,7 @@ async function main(): Promise<void> {
           onSaved: (messageId, saved) => harnessEvent(channel, { type: "saved", messageId, ...saved }),
         }),
   });
-  const ui = wireUi(
-    store,
-    channel === "" ? undefined : (report) => harnessEvent(channel, { ...(report as object), type: "page" }),
-  );
+  if (channel !== "") pageReporter = (report) => harnessEvent(channel, { ...(report as object), type: "page" });
   wireCompose(store);
   await display.ready;
   if (channel !== "") {

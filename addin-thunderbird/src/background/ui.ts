@@ -17,12 +17,12 @@ import { offeredIdentities, setUpIdentity } from "./setup.js";
 
 export const UI_PAGE = "options.html";
 
-/** Opens the page in a tab, or shows the tab already open. */
+/**
+ * Opens the page in a tab (options_ui.open_in_tab), or shows the tab already open: openOptionsPage
+ * does both and needs no "tabs" permission (finding our tab by URL with tabs.query would).
+ */
 export async function openUiPage(): Promise<void> {
-  const url = messenger.runtime.getURL(UI_PAGE);
-  const [open] = await messenger.tabs.query({ url });
-  if (open?.id !== undefined) await messenger.tabs.update(open.id, { active: true });
-  else await messenger.tabs.create({ url });
+  await messenger.runtime.openOptionsPage();
 }
 
 async function details(store: StateStore, address: string): Promise<IdentityDetails> {

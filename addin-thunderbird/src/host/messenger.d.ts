@@ -70,13 +70,9 @@ declare global {
       search(query: { id: number }): Promise<DownloadItem[]>;
       onChanged: Event<(delta: DownloadDelta) => void>;
     };
-    const tabs: {
-      create(properties: { url: string; active?: boolean }): Promise<Tab>;
-      query(query: { url?: string }): Promise<Tab[]>;
-      update(tabId: number, properties: { active?: boolean }): Promise<Tab>;
-    };
     const runtime: {
       getURL(path: string): string;
+      openOptionsPage(): Promise<void>;
       onInstalled: Event<(details: { reason: "install" | "update" | "browser_update" }) => void>;
       onConnect: Event<(port: Port) => void>;
       connect(info: { name: string }): Port;
