@@ -101,7 +101,19 @@ const pages = new Set<messenger.Port>();
 
 export function wireUi(store: StateStore, onPage?: (report: unknown) => void): { page(message: unknown): boolean } {
   messenger.runtime.onInstalled.addListener(({ reason }) => {
-    if (reason === "install") void openUiPage();
+    if (reason !== "install") return;
+    // At a start that installs the add-in, Thunderbird may have no window for the tab yet: retry.
+    void (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await openUiPage();
+        } catch (error) {
+          console.warn("mailseal: opening the setup page", attempt, error);
+          if (attempt >= 30) return;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      }
+    })();
   });
   messenger.runtime.onConnect.addListener((port) => {
     if (port.name !== UI_PORT) return;
