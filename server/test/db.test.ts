@@ -19,6 +19,7 @@ const API_TABLES = [
   "keys",
   "opaque_logins",
   "protection_sessions",
+  "release_notices",
   "release_requests",
   "seen_jti",
   "settings",

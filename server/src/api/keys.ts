@@ -28,6 +28,7 @@ import type { ApiContext } from "../main.js";
 import { registerAuditRoutes } from "./audit.js";
 import { MINUTE_MS, perIp } from "./deps.js";
 import { registerProtectionRoutes, requireProtectionSession } from "./protection.js";
+import { createReleaseNotices } from "./release-notices.js";
 
 export interface KeyRouteDeps {
   hsm: HsmBackend;
@@ -47,6 +48,10 @@ export async function registerKeyRoutes(app: MailsealApp, ctx: ApiContext, deps:
   const { signingKeys, stores } = deps;
   const preHandler = requireDevice(ctx, signingKeys);
   const ticketPublicJwk = validatePublicJwk(signingKeys.ticketPublicJwk, "ticket key");
+  const notices = createReleaseNotices(ctx);
+  // Leftovers of a crash or a mail outage go out once the api listens, then every 30 s.
+  app.addHook("onListen", () => notices.start());
+  app.addHook("onClose", () => notices.stop());
   const errors = {
     400: ApiErrorBody,
     401: ApiErrorBody,
@@ -155,32 +160,29 @@ export async function registerKeyRoutes(app: MailsealApp, ctx: ApiContext, deps:
           }),
         })),
       )) as [ReleaseTicket, ReleaseTicket];
-      await ctx.db
-        .insertInto("release_requests")
-        .values({
-          request_id: encodeBase64url(randomBytes(16)),
+      // The request and its notice in one transaction: no ticket leaves without a notice on record.
+      const notice = await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto("release_requests")
+          .values({
+            request_id: encodeBase64url(randomBytes(16)),
+            address: device.address,
+            key_id: key.key_id,
+            device_id: device.deviceId,
+            at: now.toISOString(),
+          })
+          .execute();
+        return notices.record(trx, {
           address: device.address,
-          key_id: key.key_id,
-          device_id: device.deviceId,
-          at: now.toISOString(),
-        })
-        .execute();
-      const named = await ctx.db
-        .selectFrom("devices")
-        .select("name")
-        .where("device_id", "=", device.deviceId)
-        .executeTakeFirst();
-      const name = named?.name ?? device.deviceId;
-      // The owner hears of every release: a device they do not know is the sign of a stolen account.
-      // Sent before the tickets leave, so that no release goes unannounced (a mail failure is a 500).
-      await ctx.mailer.send({
-        to: device.address,
-        subject: `Your mailseal key was released to device ${name}`,
-        text:
-          `Your encryption key ${key.key_id} was released to device "${name}" (${device.deviceId}) ` +
-          `at ${now.toISOString()}.\n\n` +
-          "If you did not set up this device, remove it (mailseal devices) and check your mail account.\n",
+          keyId: key.key_id,
+          deviceId: device.deviceId,
+          deviceName: device.name ?? device.deviceId,
+          at: now,
+        });
       });
+      // Mailed after the commit, not awaited: the tickets do not wait for the mail's rendering and
+      // the outbox's fsync. A send that fails stays in the outbox for the sweep (release-notices.ts).
+      void notices.deliver(notice);
       return { tickets };
     },
   );

@@ -113,6 +113,20 @@ export interface ProtectionSessionsTable {
   expires_at: IsoTime;
 }
 
+/** A release notice not mailed yet (the outbox of api/release-notices.ts); deleted once sent. */
+export interface ReleaseNoticesTable {
+  notice_id: string;
+  /** The owner the notice goes to. */
+  address: string;
+  subject: string;
+  body: string;
+  created_at: IsoTime;
+  /** Failed sends so far. */
+  attempts: number;
+  /** A node sending it holds it until then; null when nobody does. */
+  claimed_until: IsoTime | null;
+}
+
 export interface SettingsTable {
   name: string;
   value: string;
@@ -127,6 +141,7 @@ export interface ApiSchema {
   ca: CaTable;
   seen_jti: SeenJtiTable;
   release_requests: ReleaseRequestsTable;
+  release_notices: ReleaseNoticesTable;
   opaque_logins: OpaqueLoginsTable;
   protection_sessions: ProtectionSessionsTable;
   settings: SettingsTable;

@@ -37,6 +37,8 @@ export interface DeviceIdentity {
   address: string;
   deviceId: string;
   jkt: string;
+  /** The device's name, as requireDevice read it with the device's status (for release notices). */
+  name?: string | undefined;
 }
 
 declare module "fastify" {
@@ -194,14 +196,14 @@ export function requireDevice(
     request.proof = await checkProof(ctx, request, { token, jkt: claims.cnf.jkt });
     const device = await ctx.db
       .selectFrom("devices")
-      .select(["address", "status", "jkt"])
+      .select(["address", "status", "jkt", "name"])
       .where("device_id", "=", claims.dev)
       .executeTakeFirst();
     if (device === undefined || device.status !== "active" || device.address !== claims.sub) {
       throw new ApiError("DEVICE_NOT_ACTIVE", "this device is not enrolled or was removed: enrol it again");
     }
     if (device.jkt !== claims.cnf.jkt) throw new ApiError("TOKEN_KEY_MISMATCH", "the token is not for this device key");
-    request.device = { address: claims.sub, deviceId: claims.dev, jkt: claims.cnf.jkt };
+    request.device = { address: claims.sub, deviceId: claims.dev, jkt: claims.cnf.jkt, name: device.name };
   };
 }
 

@@ -147,4 +147,26 @@ export const apiMigrations: Record<string, Migration> = {
       await db.schema.alterTable("keys").addColumn("hsm_handle", "text").execute();
     },
   },
+  "0004-api-release-notices": {
+    // The outbox of release notices (docs/services.md, "Data"): a notice is written in the release
+    // request's transaction, so no ticket leaves without one on record, and deleted once mailed.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("release_notices")
+        .addColumn("notice_id", "text", (c) => c.primaryKey())
+        .addColumn("address", "text", (c) => c.notNull())
+        .addColumn("subject", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("claimed_until", "text")
+        .execute();
+      await db.schema
+        .createIndex("release_notices_address")
+        .on("release_notices")
+        .columns(["address", "created_at"])
+        .execute();
+      await db.schema.createIndex("release_notices_created").on("release_notices").column("created_at").execute();
+    },
+  },
 };
