@@ -53,7 +53,9 @@ function render(model: RenderModel): DisplayReport {
     }
     root.appendChild(list);
   }
-  // Replace what Thunderbird showed (for S/MIME it cannot read: an empty body or an smime.p7m).
+  // Replace what Thunderbird showed (for S/MIME it cannot read: an empty body or an smime.p7m; for
+  // CBC + PKCS#1 v1.5 to a key in its NSS store: its own decryption, which ours supersedes).
+  const replaced = (doc.body.innerText || doc.body.textContent || "").slice(0, 500);
   doc.body.replaceChildren(root);
   const elements = [...new Set(Array.from(content.querySelectorAll("*"), (e) => e.localName))].sort();
   return {
@@ -62,6 +64,7 @@ function render(model: RenderModel): DisplayReport {
     text: content.innerText || content.textContent || "",
     elements,
     attachments: Array.from(root.querySelectorAll("#mailseal-attachments li"), (li) => li.textContent ?? ""),
+    replaced,
   };
 }
 

@@ -42,6 +42,11 @@ export interface DisplayReport {
   elements: string[];
   /** The attachment list as shown: "name (type, size)". */
   attachments: string[];
+  /**
+   * The text Thunderbird itself had put in the pane, which the rendering replaced (at most 500
+   * characters): shows whether Thunderbird's own S/MIME (NSS) decrypted the message too.
+   */
+  replaced: string;
 }
 
 export const DISPLAY_PORT = "mailseal-display";
