@@ -16,6 +16,7 @@ import { coreWorker } from "../host/core.js";
 import { addinClock } from "../host/mailflow-host.js";
 import { rawMessage } from "../host/raw-message.js";
 import { plainError } from "../ui/plain-words.js";
+import { READ_TIME_LIMIT_MS, ReadTimeoutError, withinTimeLimit } from "../reader/time-limit.js";
 
 const DISPLAY_SCRIPT_ID = "mailseal-display";
 /** Answers kept for recently displayed messages (switching back and forth needs no new decryption). */
@@ -93,12 +94,21 @@ export function wireDisplay({ store, onRendered, onSaved }: DisplayWiring): {
   function answerFor(messageId: number): Promise<DisplayAnswer> {
     let answer = answers.get(messageId);
     if (answer === undefined) {
-      answer = read(messageId).catch((error: unknown): DisplayAnswer => {
+      answer = withinTimeLimit(read(messageId), READ_TIME_LIMIT_MS).catch((error: unknown): DisplayAnswer => {
         console.error("mailseal: reading message", messageId, error);
-        const detail = `could not read this message: ${error instanceof Error ? error.message : String(error)}`;
+        const timedOut = error instanceof ReadTimeoutError;
+        // Not kept: opening the message again reads it again.
+        if (timedOut) answers.delete(messageId);
+        const detail = timedOut
+          ? `${error.message}; open it again to retry`
+          : `could not read this message: ${error instanceof Error ? error.message : String(error)}`;
         return {
           kind: "render",
-          model: { banner: { kind: "failed", code: "INTERNAL", detail }, body: { kind: "none" }, attachments: [] },
+          model: {
+            banner: { kind: "failed", code: timedOut ? error.code : "INTERNAL", detail },
+            body: { kind: "none" },
+            attachments: [],
+          },
         };
       });
       answers.set(messageId, answer);

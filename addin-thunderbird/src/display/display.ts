@@ -87,7 +87,9 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
     });
     root.appendChild(list);
   }
-  // Replace what Thunderbird showed (for S/MIME it cannot read: an empty body or an smime.p7m).
+  // Replace what Thunderbird showed (for S/MIME it cannot read: an empty body or an smime.p7m; for
+  // CBC + PKCS#1 v1.5 to a key in its NSS store: its own decryption, which ours supersedes).
+  const replaced = (doc.body.innerText || doc.body.textContent || "").slice(0, 500);
   doc.body.replaceChildren(root);
   const elements = [...new Set(Array.from(content.querySelectorAll("*"), (e) => e.localName))].sort();
   return {
@@ -100,6 +102,7 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
       (e) => e.textContent ?? "",
     ),
     images: Array.from(content.querySelectorAll("img"), (img) => img.getAttribute("src") ?? ""),
+    replaced,
   };
 }
 

@@ -1,8 +1,10 @@
-// Thunderbird's own S/MIME (NSS) gets the account's keys, so that it signs and encrypts outgoing
-// mail itself (addin-thunderbird/README.md, "Sending") and opens CBC mail without waiting for us:
-// the service's root, trusted for e-mail; the intermediate CAs; the device's signing key and each
-// released encryption key as a PKCS#12 (through the Experiment, which writes it to a private temp
-// file only NSS's importer reads); and the identity's signing and encryption certificates selected.
+// Thunderbird's own S/MIME (NSS) gets the account's keys: the service's root, trusted for e-mail; the
+// intermediate CAs; the device's signing key and each released encryption key as a PKCS#12 (through
+// the Experiment, which writes it to a private temp file only NSS's importer reads); and the
+// identity's signing and encryption certificates selected. Sending no longer goes through NSS
+// (addin-thunderbird/README.md, "Sending"), but reading needs the encryption keys there: for an
+// EnvelopedData (CBC) whose key NSS lacks, Thunderbird replaces the message pane with its own "cannot
+// decrypt" page, the message never loads and the add-in's display script never runs (README, "Reading").
 import {
   decodeBase64url,
   writePkcs12,

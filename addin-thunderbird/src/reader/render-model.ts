@@ -69,6 +69,11 @@ export interface DisplayReport {
   attachments: string[];
   /** The src of every <img> shown (inline images: data: URLs only). */
   images?: string[];
+  /**
+   * The text Thunderbird itself had put in the pane, which the rendering replaced (at most 500
+   * characters): shows whether Thunderbird's own S/MIME (NSS) decrypted the message too.
+   */
+  replaced: string;
 }
 
 export const DISPLAY_PORT = "mailseal-display";

@@ -1,0 +1,46 @@
+// The real `mailseal server` process for the Thunderbird suites: all three roles (api, both share
+// stores) in one process, its challenge mails going through the test SMTP server into the IMAP
+// inboxes. MAILSEAL_CLOCK_OFFSET in `env` shifts its clock (the rotation drill: it rotates at start).
+import { spawn, type ChildProcess } from "node:child_process";
+import { BIN } from "../../../cli/test/support.js";
+
+export interface MailsealServer {
+  api: string;
+  child: ChildProcess;
+}
+
+/** Starts `mailseal server` mailing through `smtpUrl`; resolves once all three roles listen. */
+export function startMailsealServer(
+  data: string,
+  smtpUrl: string,
+  env: Record<string, string> = {},
+): Promise<MailsealServer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [BIN, "server", "--port", "0", "--data", data, "--smtp", smtpUrl, "--mail-from", "mailseal@example.test"],
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env }, detached: true },
+    );
+    let out = "";
+    let err = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      const lines = out.split("\n").filter((l) => l !== "");
+      const apiLine = lines.find((l) => l.startsWith("api "));
+      if (lines.length >= 3 && apiLine !== undefined) resolve({ api: apiLine.slice(4).trim(), child });
+    });
+    child.stderr!.on("data", (chunk: Buffer) => (err = (err + chunk.toString("utf8")).slice(-20_000)));
+    child.once("exit", (status) => reject(new Error(`mailseal server exited with ${status}: ${err}`)));
+  });
+}
+
+/** SIGTERM, SIGKILL after 5 s; resolves once it exited. */
+export async function stopMailsealServer(server: MailsealServer | undefined): Promise<void> {
+  if (server === undefined || server.child.exitCode !== null) return;
+  server.child.removeAllListeners("exit");
+  const exited = new Promise((resolve) => server.child.once("exit", resolve));
+  process.kill(server.child.pid!, "SIGTERM");
+  const timer = setTimeout(() => server.child.exitCode === null && process.kill(server.child.pid!, "SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}

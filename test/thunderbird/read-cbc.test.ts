@@ -1,0 +1,190 @@
+// Reading AES-256-CBC mail in a real headless Thunderbird, bob set up through the real services
+// (as in end-to-end.test.ts): CBC with RSA PKCS#1 v1.5 (which Thunderbird's own S/MIME could also
+// read, since setup puts bob's keys into NSS), CBC with RSA-OAEP, and CBC to
+// bob's retired key after a three-year rotation. Each must show our banner and the exact text, and
+// opening must finish: no wait on Thunderbird's own decryption.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import nodemailer from "nodemailer";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBundle } from "../../cli/test/support.js";
+import { opensslEncrypt, type KeyTransport } from "../interop/peers/openssl.js";
+import type { Identity } from "../interop/peers/pki.js";
+import { releaseAll } from "../interop/peers/run.js";
+import { startSmtp, type TestSmtp } from "../support/smtp.js";
+import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
+import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
+import { killAll } from "./harness/processes.js";
+import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+
+if (!thunderbirdInstalled() && process.getuid?.() === 0) {
+  execFileSync("bash", [join(import.meta.dirname, "../../scripts/ensure-system-deps.sh")], { stdio: "inherit" });
+}
+const installed = thunderbirdInstalled();
+if (!installed) console.warn("\n!!! SKIPPING the Thunderbird CBC suite: Thunderbird or Dovecot is not installed !!!\n");
+
+const BOB = "bob@example.test";
+const ALICE = "alice@example.test";
+/** As end-to-end.test.ts: three years less 29 days on, bob's encryption key is due (docs/services.md, "Rotation"). */
+const ROTATION_OFFSET_MS = (3 * 365 - 29) * 24 * 60 * 60 * 1000;
+const timings: Record<string, number> = {};
+
+interface ExportedKey {
+  keyId: string;
+  certificate: string;
+  status: string;
+}
+
+describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and OAEP, retired key)", () => {
+  let data: string;
+  let dovecot: TestDovecot;
+  let smtp: TestSmtp;
+  let server: MailsealServer | undefined;
+  let bob: TestThunderbird | undefined;
+  let bob2: TestThunderbird | undefined;
+  let firstKey: ExportedKey;
+  /** The CBC message to bob's first key, opened again after the rotation. */
+  const toRetired = { subject: "", text: "" };
+
+  const profile = (api: string, prefs: Record<string, string> = {}) =>
+    startThunderbird({
+      address: BOB,
+      fullName: "Bob Example",
+      user: "bob",
+      password: "bob-imap-password",
+      imapPort: dovecot.port,
+      smtpPort: Number(new URL(smtp.url).port),
+      prefs: { "extensions.mailseal.service": api, ...prefs },
+    });
+
+  /** A key's certificate as the openssl helper takes a recipient (only certPath is used). */
+  function recipient(key: ExportedKey): Identity {
+    const certPath = join(data, `${key.keyId}.crt`);
+    const b64 = Buffer.from(key.certificate, "base64url").toString("base64");
+    writeFileSync(
+      certPath,
+      `-----BEGIN CERTIFICATE-----\n${b64.replace(/.{64}/g, "$&\n")}\n-----END CERTIFICATE-----\n`,
+    );
+    return { name: "bob", email: BOB, keyType: "rsa3072", certPath } as Identity;
+  }
+
+  /** `openssl cms -encrypt -aes-256-cbc` (S/MIME form, CRLF) of a text message, mailed to bob. */
+  async function mailCbc(key: ExportedKey, keyTransport: KeyTransport, label: string) {
+    const text = `Hello Bob, grüße ✓ (${label})\n${crypto.randomUUID()}`;
+    const entity = Buffer.from(`Content-Type: text/plain; charset=utf-8\r\n\r\n${text.replace(/\n/g, "\r\n")}\r\n`);
+    const smime = await opensslEncrypt(entity, [recipient(key)], {
+      cipher: "aes-256-cbc",
+      keyTransport,
+      form: "smime",
+      crlf: true,
+    });
+    // EnvelopedData (RFC 5652 6), not AuthEnvelopedData: the CBC path.
+    expect(smime.toString("latin1")).toMatch(/smime-type="?enveloped-data/);
+    const subject = `cbc ${label} ${text.slice(-8)}`;
+    const head = [
+      `From: Alice <${ALICE}>`,
+      `To: Bob <${BOB}>`,
+      `Subject: ${subject}`,
+      `Date: ${new Date().toUTCString().replace("GMT", "+0000")}`,
+      `Message-ID: <${crypto.randomUUID()}@example.test>`,
+      "",
+    ].join("\r\n");
+    const before = smtp.received().length;
+    await nodemailer
+      .createTransport({ url: smtp.url })
+      .sendMail({ envelope: { from: ALICE, to: [BOB] }, raw: Buffer.concat([Buffer.from(head), smime]) });
+    await smtp.waitFor(before + 1);
+    return { subject, text };
+  }
+
+  /** Opens the message in a tab; resolves what the display script rendered, and how long it took. */
+  async function open(thunderbird: TestThunderbird, subject: string) {
+    const started = Date.now();
+    const { messageId } = await thunderbird.channel.command<{ messageId: number }>(
+      "testOpenMessage",
+      { address: BOB, subject },
+      40_000,
+    );
+    const shown = await thunderbird.channel.event((e) => e.type === "displayed" && e.messageId === messageId, 30_000);
+    return { shown, ms: Date.now() - started };
+  }
+
+  function expectDecrypted(shown: Record<string, unknown>, text: string): void {
+    expect(shown.banner).toBe("encrypted");
+    expect(String(shown.bannerText)).toMatch(/^Encrypted \(aes-256-cbc\)/);
+    expect(String(shown.text).replace(/\r\n/g, "\n").trim()).toBe(text);
+  }
+
+  beforeAll(async () => {
+    ensureBundle();
+    data = mkdtempSync(join(tmpdir(), "mailseal-tb-cbc-"));
+    dovecot = await startDovecot([{ name: "bob", password: "bob-imap-password" }]);
+    smtp = await startSmtp({ maildirs: dovecot.maildirs });
+    server = await startMailsealServer(join(data, "server"), smtp.url);
+    bob = await profile(server.api);
+    const started = Date.now();
+    await bob.channel.command("testSetUp", { address: BOB }, 120_000);
+    timings.setUp = Date.now() - started;
+    const keys = await bob.channel.command<ExportedKey[]>("testExportKeys", { address: BOB });
+    expect(keys).toHaveLength(1);
+    firstKey = keys[0]!;
+  }, 180_000);
+
+  afterAll(async () => {
+    try {
+      if (process.env.MAILSEAL_TB_DEBUG) for (const tb of [bob, bob2]) console.log(tb?.output());
+      await Promise.all([bob?.quit(), bob2?.quit()]);
+      await stopMailsealServer(server);
+      await smtp?.stop();
+      await dovecot?.stop();
+    } finally {
+      killAll();
+      releaseAll();
+      if (data !== undefined) rmSync(data, { recursive: true, force: true });
+      console.log("timings (ms):", JSON.stringify(timings));
+    }
+  }, 60_000);
+
+  it("shows AES-256-CBC + RSA PKCS#1 v1.5 mail (the key also in NSS) decrypted, with our banner", async () => {
+    const mail = await mailCbc(firstKey, "rsa-pkcs1", "pkcs1");
+    const { shown, ms } = await open(bob!, mail.subject);
+    timings.openCbcPkcs1 = ms;
+    expectDecrypted(shown, mail.text);
+    // Thunderbird's own S/MIME had decrypted it too (bob's keys are in its NSS): ours replaced that.
+    expect(String(shown.replaced).replace(/\r\n/g, "\n").trim()).toBe(mail.text);
+    Object.assign(toRetired, mail);
+  }, 90_000);
+
+  it("shows AES-256-CBC + RSA-OAEP mail decrypted, with our banner", async () => {
+    // -keyopt rsa_padding_mode:oaep with openssl's default SHA-1 (RFC 8017 7.1, RFC 3560 defaults).
+    // The system's NSS 3.87 (cmsutil) cannot read it; Thunderbird 153's bundled NSS (>= 3.113) can.
+    const mail = await mailCbc(firstKey, "rsa-oaep-sha1", "oaep");
+    const { shown, ms } = await open(bob!, mail.subject);
+    timings.openCbcOaep = ms;
+    expectDecrypted(shown, mail.text);
+  }, 90_000);
+
+  it("after a three-year rotation, a new device of bob shows CBC mail to the retired key", async () => {
+    const older = await mailCbc(firstKey, "rsa-oaep-sha256", "retired");
+    await stopMailsealServer(server);
+    server = await startMailsealServer(join(data, "server"), smtp.url, {
+      MAILSEAL_CLOCK_OFFSET: String(ROTATION_OFFSET_MS),
+    });
+    await bob!.quit();
+    bob = undefined;
+    const started = Date.now();
+    bob2 = await profile(server.api, { "extensions.mailseal.test.clockOffset": String(ROTATION_OFFSET_MS) });
+    await bob2.channel.command("testSetUp", { address: BOB }, 120_000);
+    timings.newDeviceAfterRotation = Date.now() - started;
+    const keys = await bob2.channel.command<ExportedKey[]>("testExportKeys", { address: BOB });
+    expect(keys.find((k) => k.status === "retired")?.keyId).toBe(firstKey.keyId);
+    expect(keys.find((k) => k.status === "current")?.keyId).not.toBe(firstKey.keyId);
+    for (const mail of [toRetired, older]) {
+      const { shown, ms } = await open(bob2, mail.subject);
+      timings[`openRetired${mail === older ? "Oaep" : "Pkcs1"}`] = ms;
+      expectDecrypted(shown, mail.text);
+    }
+  }, 240_000);
+});
