@@ -32,7 +32,7 @@ describe("enrolment", () => {
     const device = await TestDevice.create(test.api, clock);
     const asked = await ask(device, "Alice@Example.ORG");
     expect(asked.status).toBe(202);
-    expect(asked.body.challengeId).toMatch(/^[A-Za-z0-9_-]{22}$/); // 128 bits
+    expect(asked.body.challengeId).toMatch(/^[0-9a-f]{32}$/); // 128 bits, hex: never a leading "-"
     expect(Date.parse(asked.body.expiresAt) - clock.now().getTime()).toBe(24 * 3600 * 1000);
 
     // The domain is normalised, the local part kept.

@@ -29,9 +29,12 @@ export const MAX_LIVE_CHALLENGES = 3;
 /** Tries of one challenge, wrong answers included (docs/services.md: 5 wrong codes kill it). */
 export const MAX_CHALLENGE_TRIES = 5;
 
-/** A random 128-bit id in base64url (the challenge and device ids). */
+/**
+ * A random 128-bit id (the challenge and device ids), in hex: base64url would start with "-" one
+ * time in 64, and such an id reads as an option on a command line (`mailseal devices --remove ID`).
+ */
 export function randomId(): string {
-  return randomBytes(16).toString("base64url");
+  return randomBytes(16).toString("hex");
 }
 
 /**
