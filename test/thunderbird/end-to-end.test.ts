@@ -7,7 +7,7 @@
 // with "signed by alice"; mail Thunderbird itself cannot read (AES-256-GCM, RSA-OAEP) opens; a
 // tampered message shows the failure banner; after a three-year key rotation on the server, a new
 // Thunderbird profile of bob still opens the first message.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { X509Certificate } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,13 +15,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, ensureBundle } from "../../cli/test/support.js";
+import { ensureBundle } from "../../cli/test/support.js";
 import { flipByte } from "../interop/peers/fixture.js";
 import { opensslEncrypt } from "../interop/peers/openssl.js";
 import type { Identity } from "../interop/peers/pki.js";
 import { releaseAll } from "../interop/peers/run.js";
 import { startSmtp, type ReceivedMail, type TestSmtp } from "../support/smtp.js";
 import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
+import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
 import { killAll } from "./harness/processes.js";
 import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
 
@@ -85,47 +86,11 @@ function smimeMessage(head: string, cms: Uint8Array): Buffer {
   );
 }
 
-interface Server {
-  api: string;
-  child: ChildProcess;
-}
-
-/** `mailseal server` as a process, mailing through the test SMTP server; resolves once all three roles listen. */
-function startServer(data: string, smtpUrl: string, env: Record<string, string> = {}): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [BIN, "server", "--port", "0", "--data", data, "--smtp", smtpUrl, "--mail-from", "mailseal@example.test"],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env }, detached: true },
-    );
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString("utf8");
-      const lines = out.split("\n").filter((l) => l !== "");
-      const apiLine = lines.find((l) => l.startsWith("api "));
-      if (lines.length >= 3 && apiLine !== undefined) resolve({ api: apiLine.slice(4).trim(), child });
-    });
-    child.stderr!.on("data", (chunk: Buffer) => (err = (err + chunk.toString("utf8")).slice(-20_000)));
-    child.once("exit", (status) => reject(new Error(`mailseal server exited with ${status}: ${err}`)));
-  });
-}
-
-async function stopServer(server: Server | undefined): Promise<void> {
-  if (server === undefined || server.child.exitCode !== null) return;
-  server.child.removeAllListeners("exit");
-  const exited = new Promise((resolve) => server.child.once("exit", resolve));
-  process.kill(server.child.pid!, "SIGTERM");
-  const timer = setTimeout(() => server.child.exitCode === null && process.kill(server.child.pid!, "SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
 describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end", () => {
   let data: string;
   let dovecot: TestDovecot;
   let smtp: TestSmtp;
-  let server: Server | undefined;
+  let server: MailsealServer | undefined;
   let alice: TestThunderbird;
   let bob: TestThunderbird;
   let bob2: TestThunderbird | undefined;
@@ -204,7 +169,7 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
       { name: "bob", password: "bob-imap-password" },
     ]);
     smtp = await startSmtp({ maildirs: dovecot.maildirs });
-    server = await startServer(join(data, "server"), smtp.url);
+    server = await startMailsealServer(join(data, "server"), smtp.url);
     [alice, bob] = await Promise.all([profile("alice", ALICE, server.api), profile("bob", BOB, server.api)]);
   }, 180_000);
 
@@ -212,7 +177,7 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     try {
       if (process.env.MAILSEAL_TB_DEBUG) for (const tb of [alice, bob, bob2]) console.log(tb?.output());
       await Promise.all([alice?.quit(), bob?.quit(), bob2?.quit()]);
-      await stopServer(server);
+      await stopMailsealServer(server);
       await smtp?.stop();
       await dovecot?.stop();
     } finally {
@@ -497,9 +462,11 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
   }, 120_000);
 
   it("after a three-year key rotation, a newly set-up Thunderbird of bob still opens alice's message", async () => {
-    await stopServer(server);
+    await stopMailsealServer(server);
     const started = Date.now();
-    server = await startServer(join(data, "server"), smtp.url, { MAILSEAL_CLOCK_OFFSET: String(ROTATION_OFFSET_MS) });
+    server = await startMailsealServer(join(data, "server"), smtp.url, {
+      MAILSEAL_CLOCK_OFFSET: String(ROTATION_OFFSET_MS),
+    });
     timings.serverRestartWithRotation = Date.now() - started;
     await Promise.all([alice.quit(), bob.quit()]);
     bob2 = await profile("bob", BOB, server.api, {

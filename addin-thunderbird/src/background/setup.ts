@@ -3,7 +3,9 @@
 // shared/src/mailflow with no typed input: the service is discovered (the domain's well-known
 // file, else the configured one), the challenge mail is found in that account's own inbox, the key
 // history is released and the signing certificate issued; then the keys go into Thunderbird's own
-// S/MIME store (host/nss.ts) so that it signs and encrypts outgoing mail.
+// S/MIME store (host/nss.ts) so that Thunderbird can open CBC mail itself (for an EnvelopedData whose
+// key NSS lacks it shows its own error page and the add-in never sees the message: README, "Reading").
+// Sending does not use NSS: the add-in writes its own S/MIME (README, "Sending").
 import { normalizeAccountAddress, provision, type DeviceState, type StateStore } from "@mailseal/shared";
 import { InboxChallengeMailbox } from "../host/challenge-mailbox.js";
 import { configuredService, mailflowHost } from "../host/mailflow-host.js";
