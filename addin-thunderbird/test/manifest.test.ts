@@ -45,6 +45,7 @@ const USE: Record<string, RegExp> = {
   compose: /messenger\.compose\.(getComposeDetails|setComposeDetails)/,
   "compose.send": /messenger\.compose\.(sendMessage|onBeforeSend)/,
   downloads: /messenger\.downloads\.download\(/,
+  alarms: /messenger\.alarms\.create\(/,
 };
 
 const KNOWN_KEYS = new Set([

@@ -2,7 +2,10 @@
 // (as in end-to-end.test.ts): CBC with RSA PKCS#1 v1.5 (which Thunderbird's own S/MIME could also
 // read, since setup puts bob's keys into NSS), CBC with RSA-OAEP, and CBC to
 // bob's retired key after a three-year rotation. Each must show our banner and the exact text, and
-// opening must finish: no wait on Thunderbird's own decryption.
+// opening must finish: no wait on Thunderbird's own decryption. After the rotation, bob's existing
+// profile (set up before it) learns the new key by itself: GCM mail to that key is NO_KEY at first, so
+// the add-in refreshes its keys and reads again; the refresh puts the key into NSS, so CBC mail to it
+// (which only loads when NSS has the key) shows too.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +19,7 @@ import { releaseAll } from "../interop/peers/run.js";
 import { startSmtp, type TestSmtp } from "../support/smtp.js";
 import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
 import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
+import { freePortRun } from "./harness/ports.js";
 import { killAll } from "./harness/processes.js";
 import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
 
@@ -42,11 +46,14 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
   let dovecot: TestDovecot;
   let smtp: TestSmtp;
   let server: MailsealServer | undefined;
+  let serverPort: number;
   let bob: TestThunderbird | undefined;
   let bob2: TestThunderbird | undefined;
   let firstKey: ExportedKey;
   /** The CBC message to bob's first key, opened again after the rotation. */
   const toRetired = { subject: "", text: "" };
+  /** A CBC message to bob's first key sent just before the rotation. */
+  const older = { subject: "", text: "" };
 
   const profile = (api: string, prefs: Record<string, string> = {}) =>
     startThunderbird({
@@ -70,19 +77,26 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     return { name: "bob", email: BOB, keyType: "rsa3072", certPath } as Identity;
   }
 
-  /** `openssl cms -encrypt -aes-256-cbc` (S/MIME form, CRLF) of a text message, mailed to bob. */
-  async function mailCbc(key: ExportedKey, keyTransport: KeyTransport, label: string) {
+  /** `openssl cms -encrypt -aes-256-cbc` (or -gcm; S/MIME form, CRLF) of a text message, mailed to bob. */
+  async function mailCbc(
+    key: ExportedKey,
+    keyTransport: KeyTransport,
+    label: string,
+    cipher: "aes-256-cbc" | "aes-256-gcm" = "aes-256-cbc",
+  ) {
     const text = `Hello Bob, grüße ✓ (${label})\n${crypto.randomUUID()}`;
     const entity = Buffer.from(`Content-Type: text/plain; charset=utf-8\r\n\r\n${text.replace(/\n/g, "\r\n")}\r\n`);
     const smime = await opensslEncrypt(entity, [recipient(key)], {
-      cipher: "aes-256-cbc",
+      cipher,
       keyTransport,
       form: "smime",
       crlf: true,
     });
-    // EnvelopedData (RFC 5652 6), not AuthEnvelopedData: the CBC path.
-    expect(smime.toString("latin1")).toMatch(/smime-type="?enveloped-data/);
-    const subject = `cbc ${label} ${text.slice(-8)}`;
+    // EnvelopedData (RFC 5652 6) for CBC; AuthEnvelopedData (RFC 5083) for GCM.
+    expect(smime.toString("latin1")).toMatch(
+      cipher === "aes-256-cbc" ? /smime-type="?enveloped-data/ : /smime-type="?authEnveloped-data/,
+    );
+    const subject = `${cipher === "aes-256-cbc" ? "cbc" : "gcm"} ${label} ${text.slice(-8)}`;
     const head = [
       `From: Alice <${ALICE}>`,
       `To: Bob <${BOB}>`,
@@ -111,9 +125,9 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     return { shown, ms: Date.now() - started };
   }
 
-  function expectDecrypted(shown: Record<string, unknown>, text: string): void {
-    expect(shown.banner).toBe("encrypted");
-    expect(String(shown.bannerText)).toMatch(/^Encrypted \(aes-256-cbc\)/);
+  function expectDecrypted(shown: Record<string, unknown>, text: string, cipher = "aes-256-cbc"): void {
+    expect(shown.banner, String(shown.bannerText)).toBe("encrypted");
+    expect(String(shown.bannerText)).toMatch(new RegExp(`^Encrypted \\(${cipher}\\)`));
     expect(String(shown.text).replace(/\r\n/g, "\n").trim()).toBe(text);
   }
 
@@ -122,7 +136,9 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     data = mkdtempSync(join(tmpdir(), "mailseal-tb-cbc-"));
     dovecot = await startDovecot([{ name: "bob", password: "bob-imap-password" }]);
     smtp = await startSmtp({ maildirs: dovecot.maildirs });
-    server = await startMailsealServer(join(data, "server"), smtp.url);
+    // A fixed port: the restart for the rotation must keep the URLs bob's profile holds.
+    serverPort = await freePortRun(3);
+    server = await startMailsealServer(join(data, "server"), smtp.url, {}, serverPort);
     bob = await profile(server.api);
     const started = Date.now();
     await bob.channel.command("testSetUp", { address: BOB }, 120_000);
@@ -166,16 +182,59 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     expectDecrypted(shown, mail.text);
   }, 90_000);
 
-  it("after a three-year rotation, a new device of bob shows CBC mail to the retired key", async () => {
-    const older = await mailCbc(firstKey, "rsa-oaep-sha256", "retired");
+  it("after a three-year rotation, bob's existing profile refreshes its keys: GCM and CBC mail to the new key shows", async () => {
+    Object.assign(older, await mailCbc(firstKey, "rsa-oaep-sha256", "retired"));
     await stopMailsealServer(server);
-    server = await startMailsealServer(join(data, "server"), smtp.url, {
-      MAILSEAL_CLOCK_OFFSET: String(ROTATION_OFFSET_MS),
-    });
+    const rotated = await startMailsealServer(
+      join(data, "server"),
+      smtp.url,
+      { MAILSEAL_CLOCK_OFFSET: String(ROTATION_OFFSET_MS) },
+      serverPort,
+    );
+    server = rotated;
+    // Time passes for the running profile too (its device proofs must match the service's clock).
+    await bob!.channel.command("testSetClockOffset", { offsetMs: ROTATION_OFFSET_MS });
+    // The new key's certificate as any sender finds it: the service's certificate directory.
+    // The maintenance pass at start rotates while the api already listens: wait for it.
+    let entry: { certificate: string } = { certificate: firstKey.certificate };
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+      const response = await fetch(`${rotated.api}/v1/certs/${encodeURIComponent(BOB)}`);
+      expect(response.status).toBe(200);
+      entry = (await response.json()) as { certificate: string };
+      if (entry.certificate !== firstKey.certificate) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(entry.certificate).not.toBe(firstKey.certificate);
+    const newKey: ExportedKey = { keyId: "rotated", certificate: entry.certificate, status: "current" };
+    // Nothing refreshed yet: the profile holds only the first key.
+    expect(await bob!.channel.command<ExportedKey[]>("testExportKeys", { address: BOB })).toHaveLength(1);
+
+    const gcm = await mailCbc(newKey, "rsa-oaep-sha256", "new key", "aes-256-gcm");
+    const first = await open(bob!, gcm.subject);
+    timings.openGcmNewKeyWithRefresh = first.ms;
+    expectDecrypted(first.shown, gcm.text, "aes-256-gcm");
+    const keys = await bob!.channel.command<(ExportedKey & { pkcs8?: string })[]>("testExportKeys", { address: BOB });
+    const current = keys.find((k) => k.status === "current");
+    expect(current?.certificate).toBe(entry.certificate);
+    expect(current?.pkcs8).toBeDefined();
+    expect(keys.find((k) => k.keyId === firstKey.keyId)?.status).toBe("retired");
+
+    // CBC to the new key loads only if the refresh imported it into NSS (README, "Reading"):
+    // Thunderbird decrypted it itself (`replaced`) and ours replaced that.
+    const cbc = await mailCbc(newKey, "rsa-pkcs1", "new key");
+    const second = await open(bob!, cbc.subject);
+    timings.openCbcNewKey = second.ms;
+    expectDecrypted(second.shown, cbc.text);
+    expect(String(second.shown.replaced).replace(/\r\n/g, "\n").trim()).toBe(cbc.text);
+    // A refresh with nothing new changes nothing.
+    expect(await bob!.channel.command<boolean>("testRefreshKeys", {})).toBe(false);
+  }, 120_000);
+
+  it("after a three-year rotation, a new device of bob shows CBC mail to the retired key", async () => {
     await bob!.quit();
     bob = undefined;
     const started = Date.now();
-    bob2 = await profile(server.api, { "extensions.mailseal.test.clockOffset": String(ROTATION_OFFSET_MS) });
+    bob2 = await profile(server!.api, { "extensions.mailseal.test.clockOffset": String(ROTATION_OFFSET_MS) });
     await bob2.channel.command("testSetUp", { address: BOB }, 120_000);
     timings.newDeviceAfterRotation = Date.now() - started;
     const keys = await bob2.channel.command<ExportedKey[]>("testExportKeys", { address: BOB });

@@ -17,6 +17,7 @@ import { addinClock } from "../host/mailflow-host.js";
 import { rawMessage } from "../host/raw-message.js";
 import { plainError } from "../ui/plain-words.js";
 import { READ_TIME_LIMIT_MS, ReadTimeoutError, withinTimeLimit } from "../reader/time-limit.js";
+import type { KeyRefresher } from "./refresh.js";
 
 const DISPLAY_SCRIPT_ID = "mailseal-display";
 /** Answers kept for recently displayed messages (switching back and forth needs no new decryption). */
@@ -24,6 +25,8 @@ const KEPT_ANSWERS = 8;
 
 export interface DisplayWiring {
   store: StateStore;
+  /** Asked once when no key opens a message: a rotation may have made the key since the last refresh. */
+  refresher?: Pick<KeyRefresher, "onNoKey">;
   /** Called with what each display script rendered (the test harness listens here). */
   onRendered?: (messageId: number, report: DisplayReport) => void;
   /** Called when an attachment was saved from the view (the test harness reads the file). */
@@ -66,7 +69,10 @@ export async function saveDownload(bytes: Uint8Array, name: string, contentType:
   }
 }
 
-export function wireDisplay({ store, onRendered, onSaved }: DisplayWiring): {
+/** The failure codes for which fetching keys made since the last refresh may help. */
+const MISSING_KEY_CODES = new Set(["NO_KEY", "NO_MATCHING_RECIPIENT"]);
+
+export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWiring): {
   ready: Promise<void>;
   /** TEST-ONLY: presses a button in the view of a displayed message. */
   click(messageId: number, selector: string): boolean;
@@ -74,7 +80,7 @@ export function wireDisplay({ store, onRendered, onSaved }: DisplayWiring): {
   const answers = new Map<number, Promise<DisplayAnswer>>();
   const ports = new Map<number, messenger.Port>();
 
-  async function read(messageId: number): Promise<DisplayAnswer> {
+  async function readOnce(messageId: number): Promise<DisplayAnswer> {
     const { core } = await coreWorker();
     const accounts: DeviceState[] = [];
     for (const address of await store.list()) {
@@ -89,6 +95,18 @@ export function wireDisplay({ store, onRendered, onSaved }: DisplayWiring): {
       core as unknown as MailflowCore,
     );
     return model === undefined ? { kind: "pass" } : { kind: "render", model };
+  }
+
+  async function read(messageId: number): Promise<DisplayAnswer> {
+    const answer = await readOnce(messageId);
+    const failed = answer.kind === "render" && answer.model.banner.kind === "failed" ? answer.model.banner : undefined;
+    if (failed === undefined || !MISSING_KEY_CODES.has(failed.code) || refresher === undefined) return answer;
+    // Once: a refresh that brought nothing new leaves the NO_KEY banner as it is.
+    const changed = await refresher.onNoKey().catch((error: unknown) => {
+      console.warn("mailseal: refreshing keys after NO_KEY", error);
+      return false;
+    });
+    return changed ? readOnce(messageId) : answer;
   }
 
   function answerFor(messageId: number): Promise<DisplayAnswer> {

@@ -5,6 +5,7 @@ import { harnessEvent, runHarnessChannel } from "../testing/harness-channel.js";
 import { testCommands } from "../testing/commands.js";
 import { wireCompose } from "./compose.js";
 import { wireDisplay } from "./display.js";
+import { keyRefresher, REFRESH_ALARM, REFRESH_PERIOD_MINUTES } from "./refresh.js";
 import { wireUi } from "./ui.js";
 
 const store = new IndexedDbStateStore();
@@ -12,12 +13,26 @@ const store = new IndexedDbStateStore();
 // or runtime.onInstalled (which opens the setup page) has fired unheard.
 let pageReporter: ((report: unknown) => void) | undefined;
 const ui = wireUi(store, (report) => pageReporter?.(report));
+const refresher = keyRefresher(store);
+// The daily key refresh: the alarm wakes the event page, so its listener is added in the first turn too.
+messenger.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === REFRESH_ALARM) void refresher.refresh();
+});
 
 async function main(): Promise<void> {
   // Only test profiles have a channel (an empty string otherwise): see testing/harness-channel.ts.
   const channel = await messenger.mailseal.testChannel();
+  // Not awaited: a slow or absent service must not delay reading mail with the keys already here.
+  void refresher.refresh();
+  if ((await messenger.alarms.get(REFRESH_ALARM)) === undefined) {
+    await messenger.alarms.create(REFRESH_ALARM, {
+      delayInMinutes: REFRESH_PERIOD_MINUTES,
+      periodInMinutes: REFRESH_PERIOD_MINUTES,
+    });
+  }
   const display = wireDisplay({
     store,
+    refresher,
     ...(channel === ""
       ? {}
       : {
@@ -30,7 +45,7 @@ async function main(): Promise<void> {
   await display.ready;
   if (channel !== "") {
     harnessEvent(channel, { type: "ready" });
-    void runHarnessChannel(channel, testCommands(store, { display, ui }));
+    void runHarnessChannel(channel, testCommands(store, { display, ui, refresher }));
   }
 }
 

@@ -70,6 +70,12 @@ declare global {
       search(query: { id: number }): Promise<DownloadItem[]>;
       onChanged: Event<(delta: DownloadDelta) => void>;
     };
+    /** The toolkit's alarms API (Thunderbird has it in MV3): an alarm wakes the event page. */
+    const alarms: {
+      create(name: string, info: { delayInMinutes?: number; periodInMinutes?: number }): Promise<void> | void;
+      get(name: string): Promise<{ name: string } | undefined>;
+      onAlarm: Event<(alarm: { name: string }) => void>;
+    };
     const runtime: {
       getURL(path: string): string;
       openOptionsPage(): Promise<void>;
@@ -155,6 +161,7 @@ declare global {
       configuredService(): Promise<string>;
       testChannel(): Promise<string>;
       testClockOffset(): Promise<number>;
+      testSetClockOffset(offsetMs: number): Promise<void>;
       testAddLogin(origin: string, username: string, password: string): Promise<void>;
       testQuit(): Promise<void>;
     };

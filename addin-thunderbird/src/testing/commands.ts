@@ -31,6 +31,7 @@ async function findInInbox(accountId: string, subject: string): Promise<messenge
 export interface TestTargets {
   display: { click(messageId: number, selector: string): boolean };
   ui: { page(message: unknown): boolean };
+  refresher: { refresh(): Promise<boolean> };
 }
 
 export function testCommands(store: StateStore, targets: TestTargets): HarnessHandlers {
@@ -52,6 +53,10 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
         throw new Error(`message ${String(c.messageId)} is not displayed`);
       }
     },
+    /** Shifts this running profile's clock (time passing, e.g. to a rotation of the service). */
+    testSetClockOffset: async (c) => messenger.mailseal.testSetClockOffset(Number(c.offsetMs)),
+    /** Runs the key refresh now (as start-up and the daily alarm do); resolves whether anything was new. */
+    testRefreshKeys: async () => targets.refresher.refresh(),
     testAddLogin: async (c) =>
       messenger.mailseal.testAddLogin(field(c, "origin"), field(c, "username"), field(c, "password")),
     /** What the add-in offers to set up (the identities and their state). */

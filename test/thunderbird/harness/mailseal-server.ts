@@ -9,16 +9,32 @@ export interface MailsealServer {
   child: ChildProcess;
 }
 
-/** Starts `mailseal server` mailing through `smtpUrl`; resolves once all three roles listen. */
+/**
+ * Starts `mailseal server` mailing through `smtpUrl`; resolves once all three roles listen. With
+ * `port` (see freePortRun) the roles listen on port, + 1, + 2, so a restart keeps the URLs that
+ * devices set up before it hold; 0: free ports.
+ */
 export function startMailsealServer(
   data: string,
   smtpUrl: string,
   env: Record<string, string> = {},
+  port = 0,
 ): Promise<MailsealServer> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [BIN, "server", "--port", "0", "--data", data, "--smtp", smtpUrl, "--mail-from", "mailseal@example.test"],
+      [
+        BIN,
+        "server",
+        "--port",
+        String(port),
+        "--data",
+        data,
+        "--smtp",
+        smtpUrl,
+        "--mail-from",
+        "mailseal@example.test",
+      ],
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env }, detached: true },
     );
     let out = "";

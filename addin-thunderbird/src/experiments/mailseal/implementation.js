@@ -219,6 +219,11 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
           logged("testClockOffset", async () =>
             testChannelUrl() === "" ? 0 : Number(Services.prefs.getStringPref(TEST_CLOCK_PREF, "0")) || 0,
           ),
+        testSetClockOffset: (offsetMs) =>
+          logged("testSetClockOffset", async () => {
+            requireTestProfile("testSetClockOffset");
+            Services.prefs.setStringPref(TEST_CLOCK_PREF, String(offsetMs));
+          }),
         testAddLogin: (origin, username, password) =>
           logged("testAddLogin", async () => {
             requireTestProfile("testAddLogin");

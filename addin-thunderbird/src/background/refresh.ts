@@ -1,0 +1,89 @@
+// Bringing each account's keys up to date after setup, the way `mailseal read` does
+// (cli/src/commands/read.ts): refreshKeys releases any key a rotation made since (docs/services.md,
+// "Rotation", "Client flows"), renewSigningCertificate renews a due signing certificate. Whatever is
+// new goes into NSS with the same import as at setup (host/nss.ts): without the new key there,
+// Thunderbird shows its own error page for CBC mail to it and the add-in never sees the message
+// (README, "Reading"). When: at start-up, once a day (alarms), and when a displayed message is NO_KEY.
+import {
+  MailflowError,
+  openAccount,
+  refreshKeys,
+  renewSigningCertificate,
+  type DeviceState,
+  type StateStore,
+} from "@mailseal/shared";
+import { mailflowHost } from "../host/mailflow-host.js";
+import { installInNss } from "../host/nss.js";
+import { offeredIdentities } from "./setup.js";
+
+export const REFRESH_ALARM = "mailseal-refresh-keys";
+/** The daily refresh (a rotation makes a key about once in three years; a day's delay is harmless). */
+export const REFRESH_PERIOD_MINUTES = 24 * 60;
+/** NO_KEY refreshes at most this often: mail not meant for this device must not hammer the service. */
+export const NO_KEY_REFRESH_INTERVAL_MS = 60_000;
+
+/** Whether `next` holds something NSS lacks: a released key, or another signing certificate. */
+function changedForNss(before: DeviceState, next: DeviceState): boolean {
+  const held = new Set(before.keys.filter((k) => k.pkcs8 !== undefined).map((k) => k.keyId));
+  return (
+    next.keys.some((k) => k.pkcs8 !== undefined && !held.has(k.keyId)) ||
+    next.signing?.certificate !== before.signing?.certificate
+  );
+}
+
+/** Refreshes one provisioned account; resolves whether anything new arrived (and went into NSS). */
+export async function refreshAccount(store: StateStore, address: string): Promise<boolean> {
+  const host = await mailflowHost(store);
+  const { state, client } = await openAccount(host, address);
+  // No password here (a background task asks no one): protected keys wait for the page, where the
+  // password is typed; PASSWORD_REQUIRED then propagates to the caller, which logs it.
+  const refreshed = await refreshKeys(client, store, state);
+  const next = await renewSigningCertificate(client, store, refreshed, host.clock);
+  if (!changedForNss(state, next)) return false;
+  for (const offer of await offeredIdentities(store)) {
+    if (offer.state === "ready" && offer.address.toLowerCase() === next.address) {
+      await installInNss(next, offer.identityId);
+    }
+  }
+  return true;
+}
+
+/** Refreshes every account of this device; one failing (offline, not set up) does not stop the others. */
+export async function refreshAllAccounts(store: StateStore): Promise<boolean> {
+  let changed = false;
+  for (const address of await store.list()) {
+    try {
+      changed = (await refreshAccount(store, address)) || changed;
+    } catch (error) {
+      const expected =
+        error instanceof MailflowError &&
+        ["NOT_PROVISIONED", "SERVICE_UNAVAILABLE", "PASSWORD_REQUIRED"].includes(error.code);
+      (expected ? console.warn : console.error)(`mailseal: ${address}: keys not refreshed`, error);
+    }
+  }
+  return changed;
+}
+
+/**
+ * One refresh at a time (start-up, the alarm and a NO_KEY message may coincide); `onNoKey` refreshes
+ * at most every NO_KEY_REFRESH_INTERVAL_MS and resolves whether a retry can help.
+ */
+export function keyRefresher(store: StateStore, now: () => number = Date.now) {
+  let running: Promise<boolean> | undefined;
+  let lastNoKey = -Infinity;
+  const refresh = (): Promise<boolean> => {
+    running ??= refreshAllAccounts(store).finally(() => (running = undefined));
+    return running;
+  };
+  return {
+    refresh,
+    async onNoKey(): Promise<boolean> {
+      if (running !== undefined) return running;
+      if (now() - lastNoKey < NO_KEY_REFRESH_INTERVAL_MS) return false;
+      lastNoKey = now();
+      return refresh();
+    },
+  };
+}
+
+export type KeyRefresher = ReturnType<typeof keyRefresher>;
