@@ -1,13 +1,19 @@
 // The reader of the add-in (decrypt with the key history, render model) in Node with the core in
 // process, on messages made by openssl cms: what the display script is given, checked byte for byte.
 import { CoreService } from "@mailseal/core-wasm";
-import { parseCertificate, readPrivateKey, decodePem, type RecipientKey } from "@mailseal/shared";
+import { parseCertificate, readHeader, readPrivateKey, decodePem, type RecipientKey } from "@mailseal/shared";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { opensslEncrypt } from "../../test/interop/peers/openssl.js";
 import { testPki, type Identity } from "../../test/interop/peers/pki.js";
 import { releaseAll } from "../../test/interop/peers/run.js";
-import { decodeQuotedPrintable, readEncryptedMessage } from "../src/reader/read-message.js";
+import {
+  contentIdOf,
+  decodeQuotedPrintable,
+  MAX_INLINE_IMAGE,
+  readEncryptedMessage,
+  renderEntity,
+} from "../src/reader/read-message.js";
 
 let core: CoreService;
 let bob: Identity;
@@ -89,6 +95,72 @@ describe("readEncryptedMessage", () => {
     );
     const model = await readEncryptedMessage([garbage], [await keyOf(bob)], core);
     expect(model?.banner).toMatchObject({ kind: "failed", code: "MALFORMED_CMS" });
+  });
+});
+
+async function* chunks(...parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield* parts;
+}
+
+describe("Content-ID (RFC 2045 7, RFC 2392 2)", () => {
+  async function idOf(header: string): Promise<string | undefined> {
+    return contentIdOf((await readHeader(chunks(Buffer.from(`${header}\r\n\r\n`)))).fields);
+  }
+
+  it("is the msg-id without its angle brackets, the field name in any case", async () => {
+    expect(await idOf("Content-ID: <logo.1@example.org>")).toBe("logo.1@example.org");
+    expect(await idOf("CONTENT-ID: <logo@example.org>")).toBe("logo@example.org");
+    expect(await idOf("Content-Id:   <  spaced@example.org >  ")).toBe("spaced@example.org");
+    // Folded over two lines (RFC 5322 2.2.3).
+    expect(await idOf("Content-ID:\r\n <folded@example.org>")).toBe("folded@example.org");
+  });
+
+  it("takes a bare id as it is (some senders leave the brackets out)", async () => {
+    expect(await idOf("Content-ID: bare@example.org")).toBe("bare@example.org");
+  });
+
+  it("is undefined when missing or empty", async () => {
+    expect(await idOf("Content-Type: image/png")).toBeUndefined();
+    expect(await idOf("Content-ID: ")).toBeUndefined();
+  });
+});
+
+describe("inline images of the render model", () => {
+  const png = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
+  const b64 = (bytes: Buffer) => bytes.toString("base64").replace(/.{76}/g, "$&\r\n");
+  function part(headers: string, body: Buffer): string {
+    return `--rel\r\n${headers}\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64(body)}\r\n`;
+  }
+
+  it("keeps png/jpeg/gif/webp parts with a Content-ID inline; SVG, attachments, id-less and oversized parts are listed", async () => {
+    const big = Buffer.alloc(MAX_INLINE_IMAGE + 1, 7);
+    const entity =
+      'Content-Type: multipart/related; boundary="rel"\r\n\r\n' +
+      '--rel\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p><img src="cid:logo@x"></p>\r\n' +
+      part("Content-Type: image/PNG\r\nContent-ID: <logo@x>", png) +
+      part("Content-Type: image/webp\r\nContent-ID: <w@x>\r\nContent-Disposition: inline", png) +
+      part('Content-Type: image/svg+xml; name="v.svg"\r\nContent-ID: <vector@x>', Buffer.from("<svg/>")) +
+      part('Content-Type: image/png\r\nContent-ID: <att@x>\r\nContent-Disposition: attachment; filename="a.png"', png) +
+      part('Content-Type: image/gif; name="n.gif"', png) +
+      part('Content-Type: image/jpeg; name="big.jpg"\r\nContent-ID: <big@x>', big) +
+      "--rel--\r\n";
+    const model = await renderEntity(core, [Buffer.from(entity)], {
+      kind: "encrypted",
+      cipher: "aes-256-gcm",
+      detail: "x",
+    });
+    expect(model.body).toEqual({ kind: "html", html: '<p><img src="cid:logo@x"></p>', text: "" });
+    expect(model.inlineImages?.map(({ contentId, contentType }) => ({ contentId, contentType }))).toEqual([
+      { contentId: "logo@x", contentType: "image/png" },
+      { contentId: "w@x", contentType: "image/webp" },
+    ]);
+    expect(Buffer.from(model.inlineImages![0]!.data).equals(png)).toBe(true);
+    expect(model.attachments).toEqual([
+      { name: "v.svg", contentType: "image/svg+xml", size: 6 },
+      { name: "a.png", contentType: "image/png", size: png.length },
+      { name: "n.gif", contentType: "image/gif", size: png.length },
+      { name: "big.jpg", contentType: "image/jpeg", size: big.length },
+    ]);
   });
 });
 

@@ -1,8 +1,8 @@
 // Host-neutral library of mailseal: S/MIME, CMS, MIME (growing).
 import { registerErrorClass } from "@mailseal/core-wasm";
-import { SmimeError, type SmimeErrorCode } from "./errors.js";
+import { SMIME_ERROR_CODES, SmimeError, type SmimeErrorCode } from "./errors.js";
 
-export { SmimeError, type SmimeErrorCode };
+export { SMIME_ERROR_CODES, SmimeError, type SmimeErrorCode };
 export * from "./asn1/index.js";
 export * from "./mime/index.js";
 export * from "./protocol/index.js";

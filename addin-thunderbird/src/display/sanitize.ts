@@ -94,24 +94,32 @@ const MAX_DEPTH = 64;
 /** cid: URL (RFC 2392 2: the Content-ID, URL-encoded, without angle brackets) to a data: URL. */
 export type InlineImages = ReadonlyMap<string, string>;
 
-function inlineImage(element: Element, doc: Document, images: InlineImages): Element | undefined {
-  const src = element.getAttribute("src")?.trim() ?? "";
-  if (!/^cid:/i.test(src)) return undefined;
+/** The image rule: the data: URL an <img src> may show, or undefined (the image is dropped). */
+export function inlineImageUrl(src: string, images: InlineImages): string | undefined {
+  const trimmed = src.trim();
+  if (!/^cid:/i.test(trimmed)) return undefined;
   let contentId: string;
   try {
-    contentId = decodeURIComponent(src.slice(4));
+    contentId = decodeURIComponent(trimmed.slice(4));
   } catch {
     return undefined;
   }
-  const url = images.get(contentId);
+  return images.get(contentId);
+}
+
+/** The <img> attributes kept besides src: alt/title as text, width/height only as plain pixel numbers. */
+export function keptImageAttribute(name: string, value: string): boolean {
+  return name === "alt" || name === "title" || ((name === "width" || name === "height") && /^\d{1,4}$/.test(value));
+}
+
+function inlineImage(element: Element, doc: Document, images: InlineImages): Element | undefined {
+  const url = inlineImageUrl(element.getAttribute("src") ?? "", images);
   if (url === undefined) return undefined;
   const img = doc.createElement("img");
   img.setAttribute("src", url);
   for (const name of ["alt", "title", "width", "height"]) {
     const value = element.getAttribute(name);
-    // width/height only as plain pixel numbers; alt/title are text.
-    if (value !== null && (name === "alt" || name === "title" || /^\d{1,4}$/.test(value)))
-      img.setAttribute(name, value);
+    if (value !== null && keptImageAttribute(name, value)) img.setAttribute(name, value);
   }
   img.setAttribute("style", "max-width:100%");
   return img;

@@ -113,7 +113,7 @@ interface Collected {
 }
 
 /** The Content-ID of a part without its angle brackets (RFC 2045 7, RFC 2392 2). */
-function contentIdOf(fields: readonly HeaderField[]): string | undefined {
+export function contentIdOf(fields: readonly HeaderField[]): string | undefined {
   const value = fields.find((f) => f.lowerName === "content-id")?.value.trim();
   if (value === undefined || value === "") return undefined;
   return value.replace(/^<(.*)>$/, "$1").trim();

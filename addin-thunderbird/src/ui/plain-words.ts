@@ -2,8 +2,13 @@
 // shared/src/mailflow's MailflowError, the server's ApiError, SmimeError, the core's CryptoError) to
 // sentences. The setup page, the options page, the message view and the compose action all use it,
 // so one failure reads the same wherever it appears. The code stays visible in brackets for support.
+// Typed by the code lists of shared, so a new stable code without words does not compile.
+import type { ApiErrorCode, MailflowErrorCode, SmimeErrorCode } from "@mailseal/shared";
 
-const WORDS: Record<string, string> = {
+/** Every stable code the add-in can meet: shared's three lists and the add-in's own read time limit. */
+export type StableCode = SmimeErrorCode | ApiErrorCode | MailflowErrorCode | "TIMEOUT";
+
+const WORDS: Readonly<Record<StableCode, string>> = {
   NO_ACCOUNT: "This address is not set up on this computer yet.",
   NOT_PROVISIONED: "Setting up this address has not finished yet. Press “Set up” again to finish it.",
   NO_CERTIFICATE: "Some recipients have no mailseal certificate yet, so the message cannot be encrypted to them.",
@@ -33,11 +38,47 @@ const WORDS: Record<string, string> = {
   AUTH_TAG_MISMATCH: "This message was changed after it was encrypted, so it is not shown.",
   DECRYPTION_FAILED:
     "This message could not be decrypted: it was changed after it was encrypted, or encrypted to another key. It is not shown.",
+  // SmimeError: what the message itself is.
+  MALFORMED_MIME: "This message is damaged: its structure is not valid, so it is not shown.",
+  NOT_SMIME: "This message is not an encrypted or signed mailseal message.",
+  MALFORMED_CMS: "The encrypted part of this message is damaged, so it cannot be opened.",
+  NESTING_TOO_DEEP: "This message is wrapped in too many layers to be opened safely.",
+  INPUT_TOO_LARGE: "This message is too large to be opened here.",
+  TRUNCATED: "This message is incomplete: it was cut off on its way, so it is not shown.",
+  NO_MATCHING_RECIPIENT:
+    "None of your keys opens this message: it was not encrypted to you, or to a key this computer does not have.",
+  UNSUPPORTED_ALGORITHM: "This message uses an encryption or signature method mailseal does not support.",
+  BAD_SIGNATURE: "The signature of this message is not valid: it may have been changed after it was signed.",
+  UNTRUSTED_CERTIFICATE: "The certificate of the sender is not one mailseal trusts.",
+  CERTIFICATE_EXPIRED: "The certificate involved has expired.",
+  INVALID_KEY: "A key involved is damaged or of the wrong kind.",
+  WRONG_PASSWORD: "That password is not right. Please try again.",
+  // ApiError: what the service answered.
+  BAD_REQUEST: "The mailseal service refused the request as invalid. Try again later or ask your administrator.",
+  NOT_FOUND: "The mailseal service does not know what was asked for.",
+  INTERNAL: "Something went wrong inside mailseal. Try again; if it keeps happening, ask your administrator.",
+  UNAUTHENTICATED: "The mailseal service did not recognise this computer. Set up this address again.",
+  BAD_PROOF: "The mailseal service did not accept this computer's proof of identity. Check the computer's clock.",
+  PROOF_REPLAYED: "The mailseal service saw the same request twice and refused it. Try again.",
+  TOKEN_EXPIRED: "The sign-in with the mailseal service has expired. Try again.",
+  TOKEN_INVALID: "The sign-in with the mailseal service is not valid. Try again.",
+  TOKEN_KEY_MISMATCH: "The sign-in with the mailseal service belongs to another computer. Set up this address again.",
+  ADDRESS_NOT_VERIFIED: "This address has not been confirmed yet. Press “Set up” to confirm it.",
+  TICKET_INVALID: "The permission to fetch your key is not valid. Try again.",
+  TICKET_EXPIRED: "The permission to fetch your key has expired. Try again.",
+  TICKET_USED: "The permission to fetch your key was used already. Try again.",
+  SHARE_NOT_FOUND: "A part of your key is missing at the mailseal service. Ask your administrator.",
+  PROTECTION_REQUIRED: "Your keys are protected with a password. Enter it to continue.",
+  CSR_INVALID: "The mailseal service refused this computer's certificate request. Set up this address again.",
+  CONFLICT: "Something changed at the mailseal service at the same time. Try again.",
+  // The add-in's own limit on reading one message (reader/time-limit.ts).
+  TIMEOUT: "Opening this message took too long. Open it again to retry.",
 };
 
 /** The sentence for `code`, or undefined when the table has none (the caller shows the message). */
 export function plainWords(code: string): string | undefined {
-  return WORDS[code];
+  // Own entries only: "constructor" or "toString" are not codes.
+  return Object.hasOwn(WORDS, code) ? WORDS[code as StableCode] : undefined;
 }
 
 /** The stable code of an error (MailflowError, ApiError, SmimeError, CryptoError all carry `code`). */
