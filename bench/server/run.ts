@@ -14,7 +14,8 @@ import {
   mkdtempSync,
   openSync,
   readdirSync,
-  readFileSync,
+  fstatSync,
+  readSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -80,6 +81,23 @@ interface Server {
   stop(): Promise<void>;
 }
 
+/**
+ * The last 64 KiB of the server's log: under load it logs every request and grows past what one
+ * string can hold (a 1.5-million-request run writes over 512 MiB).
+ */
+function logTail(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, 64 * 1024);
+    const bytes = Buffer.alloc(length);
+    readSync(fd, bytes, 0, length, size - length);
+    return bytes.toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** `mailseal server` as a process; its JSON log (stderr) goes to a file in the data directory. */
 async function startServer(dataDir: string, args: string[], profileDir: string | undefined): Promise<Server> {
   const logFd = openSync(join(dataDir, "server.log"), "a");
@@ -91,15 +109,19 @@ async function startServer(dataDir: string, args: string[], profileDir: string |
   const exited = new Promise<number | null>((done) => child.once("exit", (status) => done(status)));
   const urls: Record<string, string> = {};
   await new Promise<void>((done, fail) => {
-    child.once("exit", (status) => {
-      const tail = readFileSync(join(dataDir, "server.log"), "utf8").trim().split("\n").slice(-5).join("\n");
+    const failed = (status: number | null) => {
+      const tail = logTail(join(dataDir, "server.log")).trim().split("\n").slice(-5).join("\n");
       fail(new Error(`mailseal server exited with ${status}:\n${tail}`));
-    });
+    };
+    child.once("exit", failed);
     createInterface({ input: child.stdout! }).on("line", (line) => {
       const match = /^(api|share-a|share-b) (http:\/\/\S+)$/.exec(line);
       if (match === null) return;
       urls[match[1]!] = match[2]!;
-      if (Object.keys(urls).length === 3) done();
+      if (Object.keys(urls).length === 3) {
+        child.off("exit", failed);
+        done();
+      }
     });
   });
   return {
