@@ -39,7 +39,7 @@ describe("mailseal on PostgreSQL and SoftHSM2", () => {
       plainMessage("alice@example.test", "bob@example.test", "pg", "Stored in PostgreSQL, keys from the HSM."),
     );
     const read = await devices.read("bob-laptop", sent);
-    expect(read.stderr).toBe("mailseal: encrypted (aes-256-gcm); signed by alice@example.test\n");
+    expect(read.stderr).toBe("mailseal: encrypted (aes-256-cbc); signed by alice@example.test\n");
     expect(read.stdout.toString()).toContain("Stored in PostgreSQL, keys from the HSM.");
 
     // The server really used PostgreSQL: Bob's key row at the api, one share of it in each store.

@@ -58,7 +58,7 @@ describe("enhanced protection, end to end", () => {
     expect(added.stderr).toBe("");
     expect(added.stdout.toString()).toMatch(/^alice@example.test: device \S+, 1 of 1 keys on this device\n$/);
     const read = await devices.read("alice-tablet", sent);
-    expect(read.stderr).toBe("mailseal: encrypted (aes-256-gcm); signed by bob@example.test\n");
+    expect(read.stderr).toBe("mailseal: encrypted (aes-256-cbc); signed by bob@example.test\n");
     expect(read.stdout.toString()).toContain("Sent before the protection.");
     // The unwrapped key is the same PKCS#8 the first device holds.
     expect(devices.state("alice-tablet", "alice@example.test").keys[0]!.pkcs8).toBe(
@@ -73,7 +73,7 @@ describe("enhanced protection, end to end", () => {
     expect(refused.stderr).toMatch(/^error PASSWORD_REQUIRED: /);
     expect(refused.stdout.length).toBe(0);
     const unlocked = await devices.read("alice-phone", sent, [], { MAILSEAL_PASSWORD: PASSWORD });
-    expect(unlocked.stderr).toBe("mailseal: encrypted (aes-256-gcm); signed by bob@example.test\n");
+    expect(unlocked.stderr).toBe("mailseal: encrypted (aes-256-cbc); signed by bob@example.test\n");
     expect(unlocked.stdout.toString()).toContain("Sent before the protection.");
 
     // Off again (the password proves the person, not just the device); then no password is needed.
@@ -82,7 +82,7 @@ describe("enhanced protection, end to end", () => {
     expect(off.stdout.toString()).toBe("alice@example.test: enhanced protection off\n");
     await devices.provision("alice@example.test", "alice-desktop");
     const plain = await devices.read("alice-desktop", sent);
-    expect(plain.stderr).toBe("mailseal: encrypted (aes-256-gcm); signed by bob@example.test\n");
+    expect(plain.stderr).toBe("mailseal: encrypted (aes-256-cbc); signed by bob@example.test\n");
     expect(devices.state("alice-desktop", "alice@example.test").keys[0]).toMatchObject({ protection: "none" });
   });
 });

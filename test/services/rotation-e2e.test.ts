@@ -113,7 +113,7 @@ describe("three years later", () => {
     // Alice's one-year signing certificate of then has long expired; it was valid when she signed
     // (the signed signingTime): still signed by her, and the status says the rest.
     expect(read.stderr).toMatch(
-      /^mailseal: encrypted \(aes-256-gcm\); signed by alice@[^ ]+ \(certificate since expired; valid when signed, /,
+      /^mailseal: encrypted \(aes-256-cbc\); signed by alice@[^ ]+ \(certificate since expired; valid when signed, /,
     );
     expect(read.stdout.toString()).toContain("Encrypted to the first key.");
     expect(opensslDecrypt("bob-tablet", "bob@example.test", oldKey, before)).toContain("Encrypted to the first key.");
@@ -128,7 +128,7 @@ describe("three years later", () => {
     expect(opensslDecrypt("bob-tablet", "bob@example.test", oldKey, after)).toBeUndefined();
     // Bob's first device picks the new key up when it reads.
     const laptop = await devices.read("bob-laptop", after);
-    expect(laptop.stderr).toBe("mailseal: encrypted (aes-256-gcm); signed by alice@example.test\n");
+    expect(laptop.stderr).toBe("mailseal: encrypted (aes-256-cbc); signed by alice@example.test\n");
     expect(laptop.stdout.toString()).toContain("Encrypted to the second key.");
     expect(devices.state("bob-laptop", "bob@example.test").keys.map((k) => [k.keyId, k.status])).toEqual([
       [oldKey, "retired"],

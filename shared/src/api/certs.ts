@@ -9,13 +9,17 @@ import { SMIME_CAPABILITIES } from "../smime/signature.js";
 export const MAX_LOOKUP_ADDRESSES = 100;
 
 /**
- * The names of SMIME_CAPABILITIES, in order of preference: content ciphers by their names
- * ("aes-256-gcm", ...) and "rsaes-oaep" (SHA-256, MGF1-SHA-256). A sender picks AES-GCM only when
- * every recipient lists it.
+ * What the directory says every reader of a mailseal account can decrypt, in order of preference:
+ * content ciphers by their names ("aes-256-cbc", ...) and "rsaes-oaep" (SHA-256, MGF1-SHA-256). A
+ * sender picks AES-GCM only when every recipient lists it. The AES-GCM entries of
+ * SMIME_CAPABILITIES are left out: an account's key is also in Thunderbird's own S/MIME store (the
+ * add-in puts it there so that Thunderbird opens CBC mail itself), and NSS reads no
+ * AuthEnvelopedData (RFC 5083). Mail to mailseal users is therefore AES-CBC, which Outlook,
+ * Thunderbird with or without the add-in, gpgsm and OpenSSL all read.
  */
 export const CERTIFICATE_CAPABILITIES: readonly string[] = SMIME_CAPABILITIES.map((capability) =>
   capability.oid === CMS_OID.rsaesOaep ? "rsaes-oaep" : contentCipherFromOid(capability.oid).name,
-);
+).filter((name) => !name.endsWith("-gcm"));
 
 export const CertificateEntry = Type.Object({
   address: Type.String(),
