@@ -23,6 +23,7 @@ import {
   type ProtocolErrorCode,
 } from "@mailseal/shared";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { SeenIds } from "../db/seen-ids.js";
 import type { ApiContext } from "../main.js";
 
 /** The device key that signed the request's proof. */
@@ -61,8 +62,6 @@ export const ACCESS_TOKEN_AUDIENCE = "mailseal-api";
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 600;
 /** How far a proof's iat may be from now, either way (docs/services.md: 60 s). */
 export const PROOF_MAX_SKEW_SECONDS = 60;
-/** Expired replay rows are deleted at most this often per process. */
-const PURGE_INTERVAL_MS = 60_000;
 
 /** `Authorization: MailSeal <token>` (the scheme is case-insensitive, RFC 9110 11.1). */
 const AUTHORIZATION = /^mailseal +([A-Za-z0-9_.-]+)$/i;
@@ -95,44 +94,21 @@ export function requestUrl(ctx: ApiContext, request: FastifyRequest): string {
   return `${ctx.urls.api.replace(/\/+$/, "")}${path}`;
 }
 
-/** The replay table of proofs (`seen_jti`), shared by every api node through the database. */
-class ReplayCache {
-  #lastPurge = 0;
-  constructor(private readonly ctx: ApiContext) {}
+/** The replay table of proofs, one per api context. */
+const replayTables = new WeakMap<ApiContext, SeenIds>();
 
-  /**
-   * Records a proof id; PROOF_REPLAYED when it was recorded before. The id is scoped to the device
-   * key, so a client cannot burn another's ids; the row lives until the proof could no longer be
-   * accepted anyway (iat + skew), so the table holds at most two minutes of proofs.
-   */
-  async record(jkt: string, jti: string, iat: number): Promise<void> {
-    const now = this.ctx.clock.now();
-    const expiresAt = new Date((iat + PROOF_MAX_SKEW_SECONDS + 1) * 1000).toISOString();
-    const result = await this.ctx.db
-      .insertInto("seen_jti")
-      .values({ jti: `${jkt}.${jti}`, expires_at: expiresAt })
-      .onConflict((conflict) => conflict.column("jti").doNothing())
-      .executeTakeFirst();
-    if (result.numInsertedOrUpdatedRows !== 1n) {
-      throw new ApiError("PROOF_REPLAYED", "this device proof was used before: make a new one for each request");
-    }
-    if (now.getTime() - this.#lastPurge >= PURGE_INTERVAL_MS || now.getTime() < this.#lastPurge) {
-      this.#lastPurge = now.getTime();
-      await this.ctx.db
-        .deleteFrom("seen_jti")
-        .where("expires_at", "<", now.toISOString())
-        .execute()
-        .catch((error: unknown) => this.ctx.logger.warn({ err: error }, "purging seen_jti failed"));
-    }
+/**
+ * Records a proof id; PROOF_REPLAYED when it was recorded before. The id is scoped to the device
+ * key, so a client cannot burn another's ids; the row lives until the proof could no longer be
+ * accepted anyway (iat + skew), so the table holds at most two minutes of proofs.
+ */
+async function recordProof(ctx: ApiContext, jkt: string, jti: string, iat: number): Promise<void> {
+  let table = replayTables.get(ctx);
+  if (table === undefined) replayTables.set(ctx, (table = new SeenIds(ctx.db, ctx.clock, ctx.logger)));
+  const expiresAt = new Date((iat + PROOF_MAX_SKEW_SECONDS + 1) * 1000);
+  if (!(await table.firstUse(`${jkt}.${jti}`, expiresAt))) {
+    throw new ApiError("PROOF_REPLAYED", "this device proof was used before: make a new one for each request");
   }
-}
-
-const replayCaches = new WeakMap<ApiContext, ReplayCache>();
-
-function replayCache(ctx: ApiContext): ReplayCache {
-  let cache = replayCaches.get(ctx);
-  if (cache === undefined) replayCaches.set(ctx, (cache = new ReplayCache(ctx)));
-  return cache;
 }
 
 async function checkProof(
@@ -154,7 +130,7 @@ async function checkProof(
   }).catch((error: unknown) => {
     throw proofError(error);
   });
-  await replayCache(ctx).record(verified.jkt, verified.jti, verified.iat);
+  await recordProof(ctx, verified.jkt, verified.jti, verified.iat);
   return { jkt: verified.jkt, jwk: verified.jwk };
 }
 

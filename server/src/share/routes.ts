@@ -33,6 +33,7 @@ import type { ShareSchema } from "../db/schema.js";
 import type { HsmBackend } from "../hsm/backend.js";
 import type { MailsealApp } from "../http/app.js";
 import { ApiErrorBody } from "../http/errors.js";
+import { SeenIds } from "../db/seen-ids.js";
 import { isUniqueViolation } from "../kms/unique-violation.js";
 import { kekLabel } from "../kms/wrapped-setting.js";
 import type { ShareContext } from "../main.js";
@@ -84,6 +85,12 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
   const requestUrl = (request: FastifyRequest) => `${ctx.urls[role]}${request.url}`;
 
   /** Checks the service token of an internal request and spends its jti. */
+  /** The share index a route names must be this store's. */
+  function ownIndex(named: string | number): void {
+    if (Number(named) !== index) throw new ApiError("BAD_REQUEST", `this store keeps share ${index}, not ${named}`);
+  }
+
+  const serviceTokenIds = new SeenIds(ctx.db, ctx.clock, ctx.logger);
   async function serviceToken(request: FastifyRequest, scope: ServiceTokenClaims["scope"]): Promise<void> {
     const header = request.headers.authorization;
     if (header === undefined || !header.startsWith(AUTH_SCHEME)) {
@@ -101,15 +108,8 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
       tokenError(error, "token");
     }
     if (claims.scope !== scope) throw new ApiError("TOKEN_INVALID", `service token for ${claims.scope}, not ${scope}`);
-    await ctx.db.deleteFrom("seen_jti").where("expires_at", "<", now.toISOString()).execute();
-    try {
-      await ctx.db
-        .insertInto("seen_jti")
-        .values({ jti: claims.jti, expires_at: new Date(claims.exp * 1000).toISOString() })
-        .execute();
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ApiError("TOKEN_INVALID", "service token already used");
-      throw error;
+    if (!(await serviceTokenIds.firstUse(claims.jti, new Date(claims.exp * 1000)))) {
+      throw new ApiError("TOKEN_INVALID", "service token already used");
     }
   }
 
@@ -256,9 +256,7 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
     async (request, reply) => {
       await serviceToken(request, "shares");
       const { keyId } = request.params;
-      if (Number(request.params.index) !== index) {
-        throw new ApiError("BAD_REQUEST", `this store keeps share ${index}, not ${request.params.index}`);
-      }
+      ownIndex(request.params.index);
       const { address, commitment, sealed } = request.body;
       const values = { ...(await rewrap(keyId, address, sealed)), created_at: ctx.clock.now().toISOString() };
       await ctx.db.transaction().execute(async (trx) => {
@@ -311,9 +309,7 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
     async (request, reply) => {
       await serviceToken(request, "shares");
       const { keyId } = request.params;
-      if (Number(request.params.index) !== index) {
-        throw new ApiError("BAD_REQUEST", `this store keeps share ${index}, not ${request.params.index}`);
-      }
+      ownIndex(request.params.index);
       const { address, sealed } = request.body;
       const values = { ...(await rewrap(keyId, address, sealed)), updated_at: ctx.clock.now().toISOString() };
       await ctx.db.transaction().execute(async (trx) => {
