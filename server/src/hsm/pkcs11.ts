@@ -15,7 +15,7 @@ import {
   type HsmBackend,
   type HsmKeyPair,
 } from "./backend.js";
-import { namedKeyId } from "./named-key.js";
+import { NamedKeyCreation, namedKeyId } from "./named-key.js";
 import type { HsmSpec } from "./spec.js";
 
 type Pkcs11Spec = Extract<HsmSpec, { kind: "pkcs11" }>;
@@ -105,7 +105,7 @@ export class Pkcs11Hsm implements HsmBackend {
   readonly #slot: Handle;
   /** Kept open for the backend's life: the login state lasts while the application has a session. */
   readonly #loginSession: Handle;
-  readonly #creating = new Map<string, Promise<string>>();
+  readonly #creating = new NamedKeyCreation();
   #closed = false;
 
   private constructor(library: string, p: pkcs11js.PKCS11, slot: Handle, loginSession: Handle) {
@@ -255,12 +255,7 @@ export class Pkcs11Hsm implements HsmBackend {
   async aesKey(label: string): Promise<string> {
     this.#open();
     checkLabel(label);
-    let pending = this.#creating.get(label);
-    if (pending === undefined) {
-      pending = this.#aesKey(label).finally(() => this.#creating.delete(label));
-      this.#creating.set(label, pending);
-    }
-    return pending;
+    return this.#creating.once(label, (name) => this.#aesKey(name));
   }
 
   async #aesKey(label: string): Promise<string> {

@@ -24,7 +24,7 @@ import {
   type HsmBackend,
   type HsmKeyPair,
 } from "./backend.js";
-import { namedKeyId } from "./named-key.js";
+import { NamedKeyCreation, namedKeyId } from "./named-key.js";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -41,7 +41,7 @@ export class SoftHsm implements HsmBackend {
   readonly #dir: string;
   readonly #cache = new Map<string, LoadedKey>();
   /** Named AES keys being created, so that two callers in this process share one creation. */
-  readonly #creating = new Map<string, Promise<string>>();
+  readonly #creating = new NamedKeyCreation();
   #closed = false;
 
   private constructor(dir: string) {
@@ -114,12 +114,7 @@ export class SoftHsm implements HsmBackend {
   async aesKey(label: string): Promise<string> {
     this.#open();
     checkLabel(label);
-    let pending = this.#creating.get(label);
-    if (pending === undefined) {
-      pending = this.#aesKey(label).finally(() => this.#creating.delete(label));
-      this.#creating.set(label, pending);
-    }
-    return pending;
+    return this.#creating.once(label, (name) => this.#aesKey(name));
   }
 
   async #aesKey(label: string): Promise<string> {
