@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { CliError } from "../cli-error.js";
 import { processed } from "./memory.js";
+import { WriteBehind } from "./write-behind.js";
 
 export interface Output {
   write(chunk: Uint8Array): Promise<void>;
@@ -52,9 +53,11 @@ export async function fileOutput(path: string, mode: number): Promise<Output> {
     }
   };
   let committed = false;
+  const behind = new WriteBehind((chunk) => writeAll(handle, chunk));
   return {
-    write: (chunk) => writeAll(handle, chunk),
+    write: (chunk) => behind.write(chunk),
     commit: async () => {
+      await behind.flush();
       await handle.sync();
       await close();
       await rename(temporary, path).catch((error: NodeJS.ErrnoException) => {
@@ -65,6 +68,7 @@ export async function fileOutput(path: string, mode: number): Promise<Output> {
     },
     abort: async () => {
       if (committed) return;
+      await behind.drain();
       await close().catch(() => undefined);
       await rm(temporary, { force: true });
       pendingFiles.delete(temporary);
@@ -79,9 +83,10 @@ function writeStdout(chunk: Uint8Array): Promise<void> {
   });
 }
 
-/** Standard output, written as the bytes come. */
+/** Standard output, written as the bytes come (in large writes, see WriteBehind). */
 export function stdoutOutput(): Output {
-  return { write: writeStdout, commit: async () => undefined, abort: async () => undefined };
+  const behind = new WriteBehind(writeStdout);
+  return { write: (chunk) => behind.write(chunk), commit: () => behind.flush(), abort: () => behind.drain() };
 }
 
 /**

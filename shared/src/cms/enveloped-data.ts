@@ -72,6 +72,49 @@ export async function* batches(source: ByteSource): AsyncGenerator<Uint8Array, v
   if (size > 0) yield concat(pending, size);
 }
 
+/**
+ * Applies `update` to each chunk of `source`, one call at a time and in order, yielding the results
+ * in order, but one chunk ahead: the call for chunk n is started before the result of chunk n-1 is
+ * handed out, and the source is read on while it runs. Bulk AES runs outside the calling thread
+ * (WebCrypto's thread pool, or the core's worker), so the caller's own work on the previous result
+ * (BER segments, base64, writing) and the reading of the next chunk overlap the cipher instead of
+ * waiting for it. Calls never overlap each other: a CBC or GCM stream carries state from one to the
+ * next. At most one result is held back.
+ */
+export async function* oneAhead<T>(
+  source: AsyncIterable<Uint8Array>,
+  update: (chunk: Uint8Array) => Promise<T>,
+): AsyncGenerator<T, void, undefined> {
+  let inFlight: Promise<T> | undefined;
+  try {
+    for await (const chunk of source) {
+      const previous = inFlight;
+      if (previous !== undefined) {
+        const result = await previous;
+        inFlight = undefined;
+        inFlight = started(update(chunk));
+        yield result;
+      } else {
+        inFlight = started(update(chunk));
+      }
+    }
+    if (inFlight !== undefined) {
+      const last = inFlight;
+      inFlight = undefined;
+      yield await last;
+    }
+  } finally {
+    // On an early stop or a failed read, let the call in flight end before the caller disposes of the stream.
+    await inFlight?.catch(() => undefined);
+  }
+}
+
+/** A call whose failure is reported where it is awaited, not as an unhandled rejection meanwhile. */
+function started<T>(call: Promise<T>): Promise<T> {
+  call.catch(() => undefined);
+  return call;
+}
+
 function concat(parts: Uint8Array[], size: number): Uint8Array {
   const out = new Uint8Array(size);
   let offset = 0;
@@ -173,8 +216,10 @@ export async function decryptEnvelope(
     if (await cursor.nextIs(contextTag(0))) {
       // Producers cut the content into segments of any size (OpenSSL: 1 KiB); the core is fastest
       // with large updates, so segments are gathered into batches of bounded size.
-      for await (const batch of batches(cursor.octetString(contextTag(0), "encryptedContent"))) {
-        const plaintext = await decryptor.update(batch);
+      const stream = decryptor;
+      for await (const plaintext of oneAhead(batches(cursor.octetString(contextTag(0), "encryptedContent")), (batch) =>
+        stream.update(batch),
+      )) {
         if (plaintext.length > 0) await write(plaintext);
       }
     } // absent encryptedContent (detached, RFC 5652 6.1) decrypts to nothing but is still checked
@@ -288,8 +333,7 @@ export async function* encryptEnvelope(
     yield encodeAsn1(new asn1js.ObjectIdentifier({ value: CMS_OID.data }));
     yield encodeAsn1(new pkijs.AlgorithmIdentifier({ algorithmId: cipher.oid, algorithmParams: params }).toSchema());
     const content = new OctetStringWriter({ tag: contextTag(0) });
-    for await (const chunk of batches(source)) {
-      const ciphertext = await encryptor.update(chunk);
+    for await (const ciphertext of oneAhead(batches(source), (chunk) => encryptor.update(chunk))) {
       yield* content.write(ciphertext);
     }
     const { data, tag } = await encryptor.final();

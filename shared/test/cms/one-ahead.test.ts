@@ -1,0 +1,82 @@
+// oneAhead: the cipher call for the next chunk runs while the caller handles the previous result,
+// calls never overlap, results keep their order, failures surface, and nothing is left in flight.
+import { describe, expect, it } from "vitest";
+import { oneAhead } from "../../src/cms/enveloped-data.js";
+
+async function* source(count: number, failAt?: number): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < count; i++) {
+    if (i === failAt) throw new Error(`read ${i} failed`);
+    yield Uint8Array.of(i);
+  }
+}
+
+/** An update that records when each call starts and ends, finishing after a macrotask. */
+function recordingUpdate(failAt?: number) {
+  const events: string[] = [];
+  let running = 0;
+  let overlapped = false;
+  const update = async (chunk: Uint8Array): Promise<number> => {
+    const n = chunk[0]!;
+    if (running > 0) overlapped = true;
+    running++;
+    events.push(`start ${n}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    running--;
+    events.push(`end ${n}`);
+    if (n === failAt) throw new Error(`update ${n} failed`);
+    return n * 10;
+  };
+  return { update, events, overlapped: () => overlapped };
+}
+
+describe("oneAhead", () => {
+  it("yields every result in order and never runs two calls at once", async () => {
+    const { update, overlapped } = recordingUpdate();
+    const results: number[] = [];
+    for await (const result of oneAhead(source(6), update)) results.push(result);
+    expect(results).toEqual([0, 10, 20, 30, 40, 50]);
+    expect(overlapped()).toBe(false);
+  });
+
+  it("has started the call for chunk n+1 when the result of chunk n is handed out", async () => {
+    const { update, events } = recordingUpdate();
+    const seen: string[][] = [];
+    for await (const result of oneAhead(source(3), update)) seen.push([`got ${result / 10}`, ...events]);
+    expect(seen[0]).toEqual(["got 0", "start 0", "end 0", "start 1"]);
+    expect(seen[1]).toEqual(["got 1", "start 0", "end 0", "start 1", "end 1", "start 2"]);
+    expect(seen[2]!.at(-1)).toBe("end 2");
+  });
+
+  it("reports a failed call where its result is awaited", async () => {
+    const { update } = recordingUpdate(2);
+    const results: number[] = [];
+    await expect(
+      (async () => {
+        for await (const result of oneAhead(source(5), update)) results.push(result);
+      })(),
+    ).rejects.toThrow("update 2 failed");
+    expect(results).toEqual([0, 10]);
+  });
+
+  it("on a failed read, lets the call in flight finish before the failure reaches the caller", async () => {
+    const { update, events } = recordingUpdate();
+    await expect(
+      (async () => {
+        for await (const result of oneAhead(source(5, 3), update)) void result;
+      })(),
+    ).rejects.toThrow("read 3 failed");
+    expect(events.at(-1)).toBe("end 2");
+  });
+
+  it("on an early stop, lets the call in flight finish", async () => {
+    const { update, events } = recordingUpdate();
+    for await (const result of oneAhead(source(5), update)) if (result === 10) break;
+    expect(events).toEqual(["start 0", "end 0", "start 1", "end 1", "start 2", "end 2"]);
+  });
+
+  it("passes an empty source through without calls", async () => {
+    const { update, events } = recordingUpdate();
+    for await (const result of oneAhead(source(0), update)) void result;
+    expect(events).toEqual([]);
+  });
+});
