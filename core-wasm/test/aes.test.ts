@@ -14,6 +14,7 @@ import {
   aesKeyWrap,
   aesKeyWrapPad,
   gcmCounterBlock0,
+  gf128Multiply,
   Ghash,
   type AesExports,
 } from "../src/aes/index.js";
@@ -35,7 +36,32 @@ function expectCode(fn: () => unknown, code: CryptoErrorCode): void {
   expect((caught as CryptoError).code).toBe(code);
 }
 
+/** X * Y in GF(2^128), SP 800-38D 6.3 Algorithm 1, bit by bit: the reference for the core's product. */
+function referenceMultiply(x: Uint8Array, y: Uint8Array): Uint8Array {
+  let z = 0n;
+  let v = BigInt("0x" + toHex(y));
+  const r = 0xe1n << 120n;
+  for (let i = 0; i < 128; i++) {
+    if ((x[i >> 3]! >> (7 - (i & 7))) & 1) z ^= v;
+    v = v & 1n ? (v >> 1n) ^ r : v >> 1n;
+  }
+  return hex(z.toString(16).padStart(32, "0"));
+}
+
 describe.each(builds)("AES, $name build", ({ core }) => {
+  it("gf128Multiply agrees with SP 800-38D Algorithm 1 on random blocks, and checks its input", () => {
+    for (let i = 0; i < 200; i++) {
+      const x = new Uint8Array(crypto.randomBytes(16));
+      const y = new Uint8Array(crypto.randomBytes(16));
+      expect(toHex(gf128Multiply(core, x, y))).toBe(toHex(referenceMultiply(x, y)));
+    }
+    const one = hex("80000000000000000000000000000000"); // the field's 1 in GCM's reflected bit order
+    const y = new Uint8Array(crypto.randomBytes(16));
+    expect(gf128Multiply(core, one, y)).toEqual(y);
+    expectCode(() => gf128Multiply(core, new Uint8Array(15), y), "INVALID_ARGUMENT");
+    expectCode(() => gf128Multiply(core, y, new Uint8Array(17)), "INVALID_ARGUMENT");
+  });
+
   it("FIPS 197 Appendix C known answers", () => {
     const plain = hex("00112233445566778899aabbccddeeff");
     const key = hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");

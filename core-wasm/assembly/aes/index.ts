@@ -3,7 +3,7 @@
 // aes_ctx_size() bytes; every function returns a byte count or a negative Status.
 import { Status } from "../status";
 import { encryptBlock, roundsForKeyLength, setKey } from "./cipher";
-import { ghashOutput, ghashPad, ghashSetKey, ghashUpdate } from "./ghash";
+import { ghashBlocks, ghashOutput, ghashPad, ghashReset, ghashSetKey, ghashUpdate } from "./ghash";
 import { kwpUnwrap, kwpWrap, kwUnwrap, kwWrap } from "./keywrap";
 import { AES_CTX_SIZE } from "./layout";
 import {
@@ -123,6 +123,19 @@ export function aes_ghash_final(ctx: usize, lengths: usize, out: usize): i32 {
   ghashUpdate(ctx, lengths, 16);
   ghashOutput(ctx, out);
   setPhase(ctx, Phase.NONE);
+  return 16;
+}
+
+/**
+ * Writes x * y in GF(2^128) with GCM's bit order (SP 800-38D 6.3; 16 bytes each) to out: one GHASH
+ * step keyed with y over the block x from a zero accumulator. GHASH is linear, so the GHASH values
+ * of separate segments combine with such products (see the WebCrypto GCM path in the host).
+ */
+export function aes_gf128_mul(ctx: usize, x: usize, y: usize, out: usize): i32 {
+  ghashSetKey(ctx, y);
+  ghashBlocks(ctx, x, 1);
+  ghashOutput(ctx, out);
+  ghashReset(ctx);
   return 16;
 }
 

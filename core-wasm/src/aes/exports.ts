@@ -18,6 +18,7 @@ export interface AesExports {
   aes_ghash_update(ctx: number, src: number, len: number): number;
   aes_ghash_pad(ctx: number): number;
   aes_ghash_final(ctx: number, lengths: number, out: number): number;
+  aes_gf128_mul(ctx: number, x: number, y: number, out: number): number;
   aes_kw_wrap(ctx: number, key: number, keyLen: number, src: number, len: number, dst: number): number;
   aes_kw_unwrap(ctx: number, key: number, keyLen: number, src: number, len: number, dst: number): number;
   aes_kwp_wrap(ctx: number, key: number, keyLen: number, src: number, len: number, dst: number): number;

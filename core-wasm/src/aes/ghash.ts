@@ -9,7 +9,7 @@ function checkBlock(what: string, block: Uint8Array): void {
 }
 
 /** [len(A)]64 || [len(C)]64 in bits, big-endian (SP 800-38D 7.1 step 5). */
-function lengthBlock(aadByteLength: number, ciphertextByteLength: number): Uint8Array {
+export function lengthBlock(aadByteLength: number, ciphertextByteLength: number): Uint8Array {
   const block = new Uint8Array(16);
   const view = new DataView(block.buffer);
   view.setBigUint64(0, BigInt(aadByteLength) * 8n);
@@ -73,6 +73,22 @@ export function gcmCounterBlock0(core: AesCore, h: Uint8Array, iv: Uint8Array): 
   }
   // GHASH(IV || 0^(s+64) || [len(IV)]64): the length block with len(A) = 0 is exactly 0^64 || [len(IV)]64.
   return new Ghash(core, h).update(iv).finish(0, iv.length);
+}
+
+/** x * y in GF(2^128) with GCM's bit order (SP 800-38D 6.3), in constant time. */
+export function gf128Multiply(core: AesCore, x: Uint8Array, y: Uint8Array): Uint8Array {
+  checkBlock("GF(2^128) product: x", x);
+  checkBlock("GF(2^128) product: y", y);
+  const ctxSize = core.exports.aes_ctx_size();
+  const ctx = core.alloc(ctxSize);
+  try {
+    core.write(core.inPtr, x);
+    core.write(core.inPtr + 16, y);
+    const n = core.check(core.exports.aes_gf128_mul(ctx, core.inPtr, core.inPtr + 16, core.outPtr), "GHASH");
+    return core.read(core.outPtr, n);
+  } finally {
+    core.free(ctx, ctxSize);
+  }
 }
 
 /** Encrypts a single 16-byte block with the constant-time core (tests, deriving H). */

@@ -1,9 +1,11 @@
 // Bulk AES through the platform's WebCrypto, one chunk per call, for hosts with hardware AES.
-// Same results as the WASM path (differential-tested in test/aes-webcrypto.test.ts). GHASH stays in
-// the core: WebCrypto's AES-GCM is one-shot and cannot stream, so GCM is composed here from AES-CTR
-// with a 32-bit counter (NIST SP 800-38D, 6.5 GCTR uses inc32) and the core's constant-time GHASH.
+// Same results as the WASM path (differential-tested in test/aes-webcrypto.test.ts). WebCrypto's
+// AES-GCM is one-shot and cannot stream, so GCM is composed here from AES-CTR with a 32-bit counter
+// (NIST SP 800-38D, 6.5 GCTR uses inc32) and a GHASH whose bulk also runs in WebCrypto, segment by
+// segment, combined in the core (WebCryptoGhash below: GHASH is linear).
 import { CryptoError } from "../errors.js";
-import { Ghash, gcmCounterBlock0, type AesCore } from "../aes/index.js";
+import { gcmCounterBlock0, gf128Multiply, type AesCore } from "../aes/index.js";
+import { lengthBlock } from "../aes/ghash.js";
 import { bufferSource, concatBytes, constantTimeEqual } from "../bytes.js";
 
 const BLOCK = 16;
@@ -191,9 +193,115 @@ async function encryptBlock(subtle: Subtle, key: Uint8Array, block: Uint8Array):
   return ctr.update(new Uint8Array(BLOCK));
 }
 
+const GCM_NONCE_OF_ZEROS = new Uint8Array(12);
+const NOTHING = new Uint8Array(0);
+
+/**
+ * GHASH (SP 800-38D 6.4) of bulk data by the platform. WebCrypto's AES-GCM cannot stream, but its
+ * tag over an empty plaintext with a segment D as the additional data is
+ *   T = GHASH_H(D || [len(D)]64 || 0^64) xor E_K(J0'),
+ * and GHASH is linear: Y_i = (Y_(i-1) xor X_i) * H. So each segment's share comes from one such call
+ * (hardware carry-less multiplication, off the calling thread), and the core combines the shares
+ * with two GF(2^128) products per segment. With m_i the segment's block count and
+ *   Z_i = T_i xor E_K(J0') xor ([len(D_i)]64 || 0^64) * H  =  sum_j D_ij * H^(m_i - j + 2),
+ * the GHASH of all segments then the length block L is R xor L * H, where R = R * H^(m_i) xor Z_i
+ * over the segments in order (each zero-padded to whole blocks, as GCM pads A and C). E_K(J0') is
+ * the tag of nothing at all (GHASH of the zero length block is 0); it never leaves this object.
+ */
+class WebCryptoGhash {
+  private accumulator: Uint8Array = new Uint8Array(BLOCK);
+  private readonly powers = new Map<number, Uint8Array>();
+  private readonly blocks = new BlockBuffer();
+  /** Segments are combined strictly in the order they were given, even if calls overlap. */
+  private queue: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly subtle: Subtle,
+    private readonly core: AesCore,
+    private readonly key: CryptoKey,
+    private readonly h: Uint8Array,
+    private readonly mask: Uint8Array,
+  ) {}
+
+  static async create(subtle: Subtle, core: AesCore, key: Uint8Array, h: Uint8Array): Promise<WebCryptoGhash> {
+    const gcmKey = await subtle.importKey("raw", bufferSource(key), { name: "AES-GCM" }, false, ["encrypt"]);
+    const mask = new Uint8Array(
+      await subtle.encrypt({ name: "AES-GCM", iv: GCM_NONCE_OF_ZEROS, tagLength: 128 }, gcmKey, NOTHING),
+    );
+    return new WebCryptoGhash(subtle, core, gcmKey, h.slice(), mask);
+  }
+
+  /** Absorbs the whole blocks of `data` now; a partial block waits for more data or for pad(). */
+  update(data: Uint8Array): Promise<void> {
+    return this.segment(this.blocks.take(data, 0));
+  }
+
+  /** Zero-pads what is pending (after the AAD, and at the end of the ciphertext). */
+  pad(): Promise<void> {
+    return this.segment(this.blocks.rest());
+  }
+
+  /** Pads, then returns GHASH(A || C || [len(A)]64 || [len(C)]64); wipes the key material. */
+  async finish(aadLength: number, ciphertextLength: number): Promise<Uint8Array> {
+    await this.pad();
+    const s = xor(this.accumulator, this.multiply(lengthBlock(aadLength, ciphertextLength), this.h));
+    this.dispose();
+    return s;
+  }
+
+  dispose(): void {
+    this.accumulator.fill(0);
+    this.h.fill(0);
+    this.mask.fill(0);
+    for (const power of this.powers.values()) power.fill(0);
+    this.powers.clear();
+  }
+
+  private segment(data: Uint8Array): Promise<void> {
+    if (data.length === 0) return this.queue;
+    const tag = this.subtle.encrypt(
+      { name: "AES-GCM", iv: GCM_NONCE_OF_ZEROS, additionalData: bufferSource(data), tagLength: 128 },
+      this.key,
+      NOTHING,
+    );
+    tag.catch(() => undefined); // reported through the queue
+    const blocks = Math.ceil(data.length / BLOCK);
+    this.queue = this.queue.then(async () => {
+      const share = xor(xor(new Uint8Array(await tag), this.mask), this.multiply(lengthBlock(data.length, 0), this.h));
+      this.accumulator = xor(this.multiply(this.accumulator, this.power(blocks)), share);
+    });
+    return this.queue;
+  }
+
+  private multiply(x: Uint8Array, y: Uint8Array): Uint8Array {
+    return gf128Multiply(this.core, x, y);
+  }
+
+  /** H^m by square-and-multiply, kept per m (a stream's segments mostly share one size). */
+  private power(m: number): Uint8Array {
+    const known = this.powers.get(m);
+    if (known !== undefined) return known;
+    let result: Uint8Array | undefined;
+    let base = this.h;
+    for (let e = m; e > 0; e = Math.floor(e / 2)) {
+      if (e % 2 === 1) result = result === undefined ? base : this.multiply(result, base);
+      if (e > 1) base = this.multiply(base, base);
+    }
+    const power = result!.slice();
+    if (this.powers.size < 8) this.powers.set(m, power);
+    return power;
+  }
+}
+
+function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! ^ b[i]!;
+  return out;
+}
+
 interface GcmParts {
   ctr: WebCryptoCtr;
-  ghash: Ghash;
+  ghash: WebCryptoGhash;
   encryptedJ0: Uint8Array;
   aadLength: number;
 }
@@ -215,15 +323,15 @@ async function gcmSetup(
   const j0 = gcmCounterBlock0(core, h, iv);
   const encryptedJ0 = await encryptBlock(subtle, key, j0);
   const ctr = await WebCryptoCtr.create(subtle, key, addToCounter(j0, 1, 32), 32);
-  const ghash = new Ghash(core, h);
+  const ghash = await WebCryptoGhash.create(subtle, core, key, h);
   h.fill(0);
-  ghash.update(aad);
-  ghash.padBlock();
+  await ghash.update(aad);
+  await ghash.pad();
   return { ctr, ghash, encryptedJ0, aadLength: aad.length };
 }
 
-function gcmTag(parts: GcmParts, ciphertextLength: number, tagLength: number): Uint8Array {
-  const s = parts.ghash.finish(parts.aadLength, ciphertextLength);
+async function gcmTag(parts: GcmParts, ciphertextLength: number, tagLength: number): Promise<Uint8Array> {
+  const s = await parts.ghash.finish(parts.aadLength, ciphertextLength);
   const tag = new Uint8Array(tagLength);
   for (let i = 0; i < tagLength; i++) tag[i] = s[i]! ^ parts.encryptedJ0[i]!;
   return tag;
@@ -238,12 +346,12 @@ abstract class WebCryptoGcm {
   ) {}
 
   /** Feeds ciphertext to GHASH (SP 800-38D 7.1 step 5 / 7.2 step 6). */
-  protected absorb(ciphertext: Uint8Array): void {
-    this.parts.ghash.update(ciphertext);
+  protected absorb(ciphertext: Uint8Array): Promise<void> {
     this.ciphertextLength += ciphertext.length;
+    return this.parts.ghash.update(ciphertext);
   }
 
-  protected tag(): Uint8Array {
+  protected tag(): Promise<Uint8Array> {
     return gcmTag(this.parts, this.ciphertextLength, this.tagLength);
   }
 
@@ -267,14 +375,14 @@ export class WebCryptoGcmEncryptor extends WebCryptoGcm {
 
   async update(data: Uint8Array): Promise<Uint8Array> {
     const ciphertext = await this.parts.ctr.update(data);
-    this.absorb(ciphertext);
+    await this.absorb(ciphertext);
     return ciphertext;
   }
 
   async final(): Promise<{ data: Uint8Array; tag: Uint8Array }> {
     const data = await this.parts.ctr.final();
-    this.absorb(data);
-    return { data, tag: this.tag() };
+    await this.absorb(data);
+    return { data, tag: await this.tag() };
   }
 }
 
@@ -294,9 +402,10 @@ export class WebCryptoGcmDecryptor extends WebCryptoGcm {
     return new WebCryptoGcmDecryptor(await gcmSetup(subtle, core, key, iv, aad, tagLength), tagLength);
   }
 
-  update(data: Uint8Array): Promise<Uint8Array> {
-    this.absorb(data);
-    return this.parts.ctr.update(data);
+  /** GHASH and CTR of the same ciphertext run side by side. */
+  async update(data: Uint8Array): Promise<Uint8Array> {
+    const [plaintext] = await Promise.all([this.parts.ctr.update(data), this.absorb(data)]);
+    return plaintext;
   }
 
   async final(tag: Uint8Array): Promise<Uint8Array> {
@@ -304,7 +413,7 @@ export class WebCryptoGcmDecryptor extends WebCryptoGcm {
       throw new CryptoError("INVALID_ARGUMENT", `AES-GCM: expected a ${this.tagLength}-byte tag, got ${tag.length}`);
     }
     const data = await this.parts.ctr.final();
-    if (!constantTimeEqual(this.tag(), tag)) {
+    if (!constantTimeEqual(await this.tag(), tag)) {
       throw new CryptoError("AUTH_TAG_MISMATCH", "AES-GCM decrypt: authentication tag does not match");
     }
     return data;
