@@ -14,7 +14,7 @@ import {
   readPrivateKey,
   type Certificate,
   type EcPrivateKey,
-} from "@mailseal/shared";
+} from "@mailseal/shared/offline";
 import { CliError } from "./cli-error.js";
 
 /** Key and PKCS#12 files are small; anything larger is not one (the libraries check again). */

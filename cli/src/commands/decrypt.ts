@@ -1,6 +1,6 @@
 // mailseal decrypt: an S/MIME message in, the inner MIME entity out, released only once authentic.
 import type { CoreService } from "@mailseal/core-wasm";
-import { decryptMessage, type RecipientKey } from "@mailseal/shared";
+import { decryptMessage, type RecipientKey } from "@mailseal/shared/offline";
 import { CliError } from "../cli-error.js";
 import { keyFromFiles, keyFromPkcs12 } from "../keys.js";
 import { parseOptions, passwordOf } from "../options.js";

@@ -1,6 +1,11 @@
 // mailseal encrypt: a whole message in, the same message S/MIME-encrypted out.
 import type { CoreService } from "@mailseal/core-wasm";
-import { contentCipherByName, encryptMessage, type EnvelopeRecipient, type KeyTransport } from "@mailseal/shared";
+import {
+  contentCipherByName,
+  encryptMessage,
+  type EnvelopeRecipient,
+  type KeyTransport,
+} from "@mailseal/shared/offline";
 import { recipientCertificate } from "../keys.js";
 import { oneOf, parseOptions } from "../options.js";
 import { withInputOutput } from "../run-io.js";

@@ -1,6 +1,6 @@
 // mailseal sign: a whole message in, the same message signed out (multipart/signed, or opaque).
 import type { CoreService } from "@mailseal/core-wasm";
-import { readPrivateKey, signMessage, SmimeError, type Certificate } from "@mailseal/shared";
+import { readPrivateKey, signMessage, SmimeError, type Certificate } from "@mailseal/shared/offline";
 import { certificatesIn, certifiesKey, MAX_KEY_FILE_BYTES, readSmallFile } from "../keys.js";
 import { parseOptions, passwordOf, required } from "../options.js";
 import { withInputOutput } from "../run-io.js";

@@ -1,7 +1,7 @@
 // mailseal verify: a signed message in, the signed MIME entity out (released only once the signature
 // verified and the signer's certificate validated), the signer and signing time on stderr.
 import type { CoreService } from "@mailseal/core-wasm";
-import { formatName, verifyMessage, type Certificate, type VerifiedMessage } from "@mailseal/shared";
+import { formatName, verifyMessage, type Certificate, type VerifiedMessage } from "@mailseal/shared/offline";
 import { CliError } from "../cli-error.js";
 import { certificatesIn } from "../keys.js";
 import { parseOptions, required } from "../options.js";
