@@ -69,7 +69,9 @@ export interface OctetStringWriterOptions {
 /**
  * Writes streamed content as `tag` constructed, indefinite length, holding primitive OCTET STRING
  * segments of `segmentLength` bytes (the last one shorter), then end-of-contents. Holds at most one
- * segment. `write` and `end` return the output pieces ready so far, the wrapper's header first.
+ * segment. `write` and `end` return the output pieces ready so far, the wrapper's header first. A
+ * whole segment found in the written data is returned as a view of it, after its header, without a
+ * copy: the caller must not change the bytes it wrote while it still uses the pieces.
  */
 export class OctetStringWriter {
   private readonly tag: Tag;
@@ -94,6 +96,11 @@ export class OctetStringWriter {
     if (this.ended) throw new Error("OctetStringWriter.write after end()");
     const out = this.begin();
     for (let at = 0; at < data.length;) {
+      if (this.filled === 0 && data.length - at >= this.segmentLength) {
+        out.push(this.segmentHeader, data.subarray(at, at + this.segmentLength));
+        at += this.segmentLength;
+        continue;
+      }
       const n = Math.min(data.length - at, this.segmentLength - this.filled);
       this.segment.set(data.subarray(at, at + n), this.segmentHeader.length + this.filled);
       this.filled += n;

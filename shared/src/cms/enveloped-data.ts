@@ -52,24 +52,33 @@ async function readOid(cursor: BerCursor, what: string): Promise<string> {
 /** Bytes handed to the core per update: large enough to amortise a call, small enough to stream. */
 export const BATCH_BYTES = 256 * 1024;
 
-/** Regroups a byte stream into chunks of about BATCH_BYTES (larger input chunks pass through whole). */
+/**
+ * Regroups a byte stream into chunks of BATCH_BYTES (the last one shorter): small chunks are copied
+ * once into a new batch, and a chunk that arrives while no batch is being filled and is at least
+ * BATCH_BYTES long passes through whole, uncopied (so the source must not reuse its buffers).
+ */
 export async function* batches(source: ByteSource): AsyncGenerator<Uint8Array, void, undefined> {
-  let pending: Uint8Array[] = [];
+  let batch: Uint8Array | undefined;
   let size = 0;
   for await (const chunk of source) {
     if (size === 0 && chunk.length >= BATCH_BYTES) {
       yield chunk;
       continue;
     }
-    pending.push(chunk.slice()); // the source may reuse its buffer
-    size += chunk.length;
-    if (size >= BATCH_BYTES) {
-      yield concat(pending, size);
-      pending = [];
-      size = 0;
+    for (let at = 0; at < chunk.length;) {
+      batch ??= new Uint8Array(BATCH_BYTES);
+      const n = Math.min(chunk.length - at, BATCH_BYTES - size);
+      batch.set(chunk.subarray(at, at + n), size);
+      size += n;
+      at += n;
+      if (size === BATCH_BYTES) {
+        yield batch;
+        batch = undefined;
+        size = 0;
+      }
     }
   }
-  if (size > 0) yield concat(pending, size);
+  if (size > 0) yield batch!.subarray(0, size);
 }
 
 /**
@@ -113,16 +122,6 @@ export async function* oneAhead<T>(
 function started<T>(call: Promise<T>): Promise<T> {
   call.catch(() => undefined);
   return call;
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** GCMParameters (RFC 5084 section 3.2): nonce and ICV length (DEFAULT 12). */

@@ -108,15 +108,28 @@ describe("OctetStringWriter", () => {
     );
   });
 
-  it("writes 64 KiB pieces by default, and an empty content as header and end-of-contents", () => {
+  it("writes 64 KiB segments by default, and an empty content as header and end-of-contents", () => {
     const writer = new OctetStringWriter();
     const pieces = [...writer.write(new Uint8Array(200_000).fill(7)), ...writer.end()];
-    expect(pieces.map((p) => p.length)).toEqual([2, 65536, 65536, 65536, 3404 + 4, 2]);
-    const written = concat(asn1Segments(concat(pieces)).segments);
+    const { segments } = asn1Segments(concat(pieces));
+    expect(segments.map((segment) => segment.length)).toEqual([65532, 65532, 65532, 3404]);
+    expect(concat(pieces).length).toBe(2 + 3 * 65536 + 3404 + 4 + 2);
+    const written = concat(segments);
     expect(written.length).toBe(200_000);
     expect(written.every((b) => b === 7)).toBe(true);
     const empty = new OctetStringWriter({ tag: { tagClass: "context", tagNumber: 0 } });
     expect(hex(concat(empty.end()))).toBe("a0800000");
+  });
+
+  it("hands out a whole segment found in the written data as a view of it, not a copy", () => {
+    const writer = new OctetStringWriter({ segmentLength: 100 });
+    const data = new Uint8Array(250).fill(1);
+    const pieces = writer.write(data.subarray(0, 30)); // header; 30 bytes wait in the segment
+    pieces.push(...writer.write(data.subarray(30)));
+    const views = pieces.filter((piece) => piece.buffer === data.buffer);
+    expect(views.map((view) => [view.byteOffset, view.length])).toEqual([[100, 100]]);
+    const { segments } = asn1Segments(concat([...pieces, ...writer.end()]));
+    expect(segments.map((segment) => segment.length)).toEqual([100, 100, 50]);
   });
 
   it("refuses use after end", () => {
