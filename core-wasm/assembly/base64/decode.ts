@@ -192,7 +192,15 @@ export function b64DecUpdate(ctx: usize, data: usize, len: usize, out: usize): i
           const used = decodeBlock16(data + i, o);
           i += used;
           o += (used >> 2) * 3;
-          if (used < 16) break;
+          if (used < 16) {
+            // MIME lines (RFC 2045 6.8: 76 characters, 19 groups) end in CRLF between two groups:
+            // step over it here instead of leaving the fast path for one line break.
+            if (i + 2 <= len && load<u16>(data + i) == 0x0a0d) {
+              i += 2;
+              continue;
+            }
+            break;
+          }
         }
       } else {
         while (i + 8 <= len && decodeOctet(data + i, o)) {
