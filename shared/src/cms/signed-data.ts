@@ -11,7 +11,7 @@ import { contextTag, SEQUENCE, SET, UniversalTag, type Tag } from "../asn1/tag.j
 import { SmimeError } from "../errors.js";
 import { MAX_CERTIFICATE_BYTES, parseCertificate, type Certificate } from "../pki/certificate.js";
 import { CMS_OID, digestAlgorithm, hashFromOid } from "./algorithms.js";
-import { batches } from "./enveloped-data.js";
+import { batches } from "../mime/chunks.js";
 import {
   createSignerInfo,
   verifySignerInfo,

@@ -2,6 +2,7 @@
 // through the crypto core's streaming coder, or the identity encodings.
 import { SmimeError } from "../errors.js";
 import { CRLF } from "./bytes.js";
+import { batches } from "./chunks.js";
 
 /** A streaming coder of the core (core-wasm TextStream, in process or through a worker). */
 export interface Base64Stream {
@@ -43,10 +44,14 @@ export async function* decodeBody(
   }
 }
 
-/** Base64 in MIME lines of 76 characters, each ending in CRLF (RFC 2045 6.8), through the core. */
+/**
+ * Base64 in MIME lines of 76 characters, each ending in CRLF (RFC 2045 6.8), through the core. The
+ * input is regrouped into batches first: BER writes its segment headers as pieces of their own, and
+ * with the core in a worker every piece would be a message round trip.
+ */
 export async function* encodeBase64(core: Base64Core, data: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   let empty = true;
-  for await (const text of transcode(await core.createBase64Encoder({ lineLength: 76 }), data, false)) {
+  for await (const text of transcode(await core.createBase64Encoder({ lineLength: 76 }), batches(data), false)) {
     empty = false;
     yield text;
   }

@@ -1,7 +1,7 @@
-// oneAhead: the cipher call for the next chunk runs while the caller handles the previous result,
+// batches: regrouping into core-sized chunks. oneAhead: the cipher call for the next chunk runs while the caller handles the previous result,
 // calls never overlap, results keep their order, failures surface, and nothing is left in flight.
 import { describe, expect, it } from "vitest";
-import { oneAhead } from "../../src/cms/enveloped-data.js";
+import { BATCH_BYTES, batches, oneAhead } from "../../src/mime/chunks.js";
 
 async function* source(count: number, failAt?: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < count; i++) {
@@ -78,5 +78,32 @@ describe("oneAhead", () => {
     const { update, events } = recordingUpdate();
     for await (const result of oneAhead(source(0), update)) void result;
     expect(events).toEqual([]);
+  });
+});
+
+describe("batches", () => {
+  const collect = async (pieces: Uint8Array[]) => {
+    const out: Uint8Array[] = [];
+    for await (const batch of batches(pieces)) out.push(batch);
+    return out;
+  };
+
+  it("gathers small pieces into batches of BATCH_BYTES, the last one shorter, bytes and order kept", async () => {
+    const pieces = Array.from({ length: 40 }, (_, i) => new Uint8Array(20_000 + i).fill(i));
+    const out = await collect(pieces);
+    const total = pieces.reduce((n, piece) => n + piece.length, 0);
+    expect(out.map((batch) => batch.length)).toEqual([
+      ...Array<number>(Math.floor(total / BATCH_BYTES)).fill(BATCH_BYTES),
+      total % BATCH_BYTES,
+    ]);
+    expect(Buffer.concat(out)).toEqual(Buffer.concat(pieces));
+  });
+
+  it("passes a large piece through uncopied when no batch is being filled", async () => {
+    const large = new Uint8Array(BATCH_BYTES + 5).fill(9);
+    const out = await collect([large, new Uint8Array(3), large]);
+    expect(out[0]).toBe(large);
+    expect(out.slice(1).map((batch) => batch.length)).toEqual([BATCH_BYTES, 8]);
+    expect(Buffer.concat(out)).toEqual(Buffer.concat([large, new Uint8Array(3), large]));
   });
 });
