@@ -373,14 +373,20 @@ export class WebCryptoGcmEncryptor extends WebCryptoGcm {
     return new WebCryptoGcmEncryptor(await gcmSetup(subtle, core, key, iv, aad, tagLength), tagLength);
   }
 
+  /** GHASH of the previous chunk, still running while the caller goes on (at most one behind). */
+  private hashing: Promise<void> = Promise.resolve();
+
   async update(data: Uint8Array): Promise<Uint8Array> {
     const ciphertext = await this.parts.ctr.update(data);
-    await this.absorb(ciphertext);
+    await this.hashing;
+    this.hashing = this.absorb(ciphertext);
+    this.hashing.catch(() => undefined); // reported by the next update or by final
     return ciphertext;
   }
 
   async final(): Promise<{ data: Uint8Array; tag: Uint8Array }> {
     const data = await this.parts.ctr.final();
+    await this.hashing;
     await this.absorb(data);
     return { data, tag: await this.tag() };
   }
