@@ -3,8 +3,8 @@
 // only under "external memory pressure", after tens of MiB have piled up; buffers that happen to
 // survive two young collections move to the old generation and wait for a full one. So a young
 // collection runs every MiB of input and a full one every 64 MiB. Measured on a 1 GiB message
-// (bench/README.md): peak RSS about 60 MiB above a bare Node process; a full collection every
-// 16 MiB holds the same peak but costs about 10 % of the run (each one marks the whole heap, code
+// (bench/README.md): peak RSS 46-51 MiB above a bare Node process; a full collection every 16 MiB
+// holds about the same peak but costs about 10 % of the run (each one marks the whole heap, code
 // included), and none at all lets promoted buffers pile up to about 75 MiB above bare Node.
 
 import { setFlagsFromString } from "node:v8";
