@@ -265,9 +265,12 @@ class WebCryptoGhash {
       NOTHING,
     );
     tag.catch(() => undefined); // reported through the queue
-    const blocks = Math.ceil(data.length / BLOCK);
+    // Only the length is kept: WebCrypto has copied the bytes, and the caller may now hand its
+    // buffer on (a worker transfers each result, which leaves `data` empty here).
+    const length = data.length;
+    const blocks = Math.ceil(length / BLOCK);
     this.queue = this.queue.then(async () => {
-      const share = xor(xor(new Uint8Array(await tag), this.mask), this.multiply(lengthBlock(data.length, 0), this.h));
+      const share = xor(xor(new Uint8Array(await tag), this.mask), this.multiply(lengthBlock(length, 0), this.h));
       this.accumulator = xor(this.multiply(this.accumulator, this.power(blocks)), share);
     });
     return this.queue;
