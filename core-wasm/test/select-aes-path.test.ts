@@ -40,6 +40,16 @@ function delayedSubtle(delay: (call: number) => number): SubtleCrypto {
   } as SubtleCrypto;
 }
 
+/** The choice when every WebCrypto call is delayed by `factor` times the WASM path's own time. */
+function choiceWithWebCryptoSlowerBy(factor: number): Promise<string> {
+  const wasm = wasmTime();
+  return chooseAesPath(
+    "auto",
+    core,
+    delayedSubtle(() => wasm * factor),
+  );
+}
+
 describe("chooseAesPath", () => {
   it("follows an explicit choice, and takes WASM where there is no WebCrypto", async () => {
     expect(await chooseAesPath("wasm", core, globalThis.crypto.subtle)).toBe("wasm");
@@ -55,24 +65,10 @@ describe("chooseAesPath", () => {
     expect(await chooseAesPath("auto", core, oneHiccup)).toBe("webcrypto");
     // A busy thread pool can make WebCrypto look slightly slower than WASM for a moment; where it has
     // hardware AES it is several times faster on real work, so a small difference keeps WebCrypto.
-    const wasm = wasmTime();
-    expect(
-      await chooseAesPath(
-        "auto",
-        core,
-        delayedSubtle(() => wasm * 0.9),
-      ),
-    ).toBe("webcrypto");
+    expect(await choiceWithWebCryptoSlowerBy(0.9)).toBe("webcrypto");
   });
 
   it("takes WASM when WebCrypto is clearly slower on every call", async () => {
-    const wasm = wasmTime();
-    expect(
-      await chooseAesPath(
-        "auto",
-        core,
-        delayedSubtle(() => wasm * 3),
-      ),
-    ).toBe("wasm");
+    expect(await choiceWithWebCryptoSlowerBy(3)).toBe("wasm");
   });
 });

@@ -79,13 +79,20 @@ export function gcmCounterBlock0(core: AesCore, h: Uint8Array, iv: Uint8Array): 
 export function gf128Multiply(core: AesCore, x: Uint8Array, y: Uint8Array): Uint8Array {
   checkBlock("GF(2^128) product: x", x);
   checkBlock("GF(2^128) product: y", y);
-  const ctxSize = core.exports.aes_ctx_size();
-  const ctx = core.alloc(ctxSize);
-  try {
+  return withScratchContext(core, (ctx) => {
     core.write(core.inPtr, x);
     core.write(core.inPtr + 16, y);
     const n = core.check(core.exports.aes_gf128_mul(ctx, core.inPtr, core.inPtr + 16, core.outPtr), "GHASH");
     return core.read(core.outPtr, n);
+  });
+}
+
+/** Runs a one-shot operation in a fresh AES context, wiped and freed afterwards. */
+function withScratchContext<T>(core: AesCore, operation: (ctx: number) => T): T {
+  const ctxSize = core.exports.aes_ctx_size();
+  const ctx = core.alloc(ctxSize);
+  try {
+    return operation(ctx);
   } finally {
     core.free(ctx, ctxSize);
   }
@@ -95,15 +102,11 @@ export function gf128Multiply(core: AesCore, x: Uint8Array, y: Uint8Array): Uint
 export function aesEncryptBlock(core: AesCore, key: Uint8Array, block: Uint8Array): Uint8Array {
   checkAesKey("AES", key);
   checkBlock("AES: block", block);
-  const ctxSize = core.exports.aes_ctx_size();
-  const ctx = core.alloc(ctxSize);
-  try {
-    return withCopy(core, key, (k) => {
+  return withScratchContext(core, (ctx) =>
+    withCopy(core, key, (k) => {
       core.write(core.inPtr, block);
       core.check(core.exports.aes_encrypt_block(ctx, k, key.length, core.inPtr, core.outPtr), "AES");
       return core.read(core.outPtr, 16);
-    });
-  } finally {
-    core.free(ctx, ctxSize);
-  }
+    }),
+  );
 }
