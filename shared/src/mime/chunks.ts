@@ -53,7 +53,6 @@ export async function* oneAhead<T>(
       const previous = inFlight;
       if (previous !== undefined) {
         const result = await previous;
-        inFlight = undefined;
         inFlight = started(update(chunk));
         yield result;
       } else {
