@@ -6,48 +6,16 @@ import { join } from "node:path";
 import {
   checkCommitment,
   combineShares,
-  createProof,
   decodeJws,
   exportPublicJwk,
   openSealed,
   parseChallengeMail,
-  PROOF_HEADER,
   releaseAad,
   type SealedBox,
 } from "@mailseal/shared";
+import { signedRequest, type SignedAnswer } from "../../test/support/signed-request.js";
 
-export interface Answer {
-  status: number;
-  // The bench checks the fields it uses; the server's schemas are tested elsewhere.
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-/** A signed request: the device proof always, the access token when given (RFC 9449-style binding). */
-export async function signedFetch(
-  keyPair: CryptoKeyPair,
-  url: string,
-  init: { method?: string; body?: unknown; token?: string | undefined } = {},
-): Promise<Answer> {
-  const method = init.method ?? (init.body === undefined ? "GET" : "POST");
-  const proof = await createProof(keyPair, {
-    htm: method,
-    htu: url,
-    now: new Date(),
-    ...(init.token === undefined ? {} : { token: init.token }),
-  });
-  const headers: Record<string, string> = { [PROOF_HEADER]: proof };
-  if (init.token !== undefined) headers.authorization = `MailSeal ${init.token}`;
-  if (init.body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(url, {
-    method,
-    headers,
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === "" ? undefined : JSON.parse(text) };
-}
-
-function expectStatus(answer: Answer, status: number, what: string): void {
+function expectStatus(answer: SignedAnswer, status: number, what: string): void {
   if (answer.status !== status) throw new Error(`${what}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
 }
 
@@ -110,16 +78,16 @@ export class Device {
   static async enrol(api: string, outbox: Outbox, address: string): Promise<Device> {
     const keyPair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
     const device = new Device(api, address, keyPair);
-    const asked = await signedFetch(keyPair, `${api}/v1/enrollments`, { body: { address, deviceName: "bench" } });
+    const asked = await signedRequest(keyPair, `${api}/v1/enrollments`, { body: { address, deviceName: "bench" } });
     expectStatus(asked, 202, `enrolment of ${address}`);
     const token = await outbox.token(asked.body.challengeId);
-    const answered = await signedFetch(keyPair, `${api}/v1/enrollments/${asked.body.challengeId}/answer`, {
+    const answered = await signedRequest(keyPair, `${api}/v1/enrollments/${asked.body.challengeId}/answer`, {
       body: { token },
     });
     expectStatus(answered, 200, `enrolment answer of ${address}`);
     device.deviceId = answered.body.deviceId;
     device.token = answered.body.accessToken;
-    const keys = await signedFetch(keyPair, `${api}/v1/keys`, { token: device.token });
+    const keys = await signedRequest(keyPair, `${api}/v1/keys`, { token: device.token });
     expectStatus(keys, 200, `keys of ${address}`);
     const current = (keys.body.keys as (Key & { status: string })[]).find((key) => key.status === "current");
     if (current === undefined) throw new Error(`${address} has no current key after enrolment`);
@@ -129,7 +97,7 @@ export class Device {
 
   /** A fresh access token (they last 10 minutes; a full run takes longer). */
   async renewSession(): Promise<void> {
-    const answer = await signedFetch(this.keyPair, `${this.api}/v1/sessions`, { body: { deviceId: this.deviceId } });
+    const answer = await signedRequest(this.keyPair, `${this.api}/v1/sessions`, { body: { deviceId: this.deviceId } });
     expectStatus(answer, 200, `session of ${this.address}`);
     this.token = answer.body.accessToken;
   }
@@ -141,7 +109,7 @@ export class Device {
 
   /** Step 1 at the api: one ticket per store for the current key, bound to this device and `ephemeral`. */
   async tickets(ephemeral: Ephemeral): Promise<Ticket[]> {
-    const answer = await signedFetch(this.keyPair, `${this.api}/v1/keys/${this.key.keyId}/release`, {
+    const answer = await signedRequest(this.keyPair, `${this.api}/v1/keys/${this.key.keyId}/release`, {
       body: { ephemeralKey: ephemeral.jwk },
       token: this.token,
     });
@@ -151,7 +119,7 @@ export class Device {
 
   /** Step 2 at one store: presents its ticket and opens the sealed share with the ephemeral key. */
   async share(ephemeral: Ephemeral, ticket: Ticket): Promise<{ index: 0 | 1; share: Uint8Array }> {
-    const answer = await signedFetch(this.keyPair, `${ticket.url}/v1/releases`, { body: { ticket: ticket.ticket } });
+    const answer = await signedRequest(this.keyPair, `${ticket.url}/v1/releases`, { body: { ticket: ticket.ticket } });
     expectStatus(answer, 200, `${ticket.store} release for ${this.address}`);
     const body = answer.body as { keyId: string; index: 0 | 1; sealed: SealedBox };
     const { jti } = decodeJws(ticket.ticket).payload as { jti: string };
