@@ -20,7 +20,8 @@ import {
 } from "@mailseal/shared";
 import { coreWorker } from "../host/core.js";
 import { mailflowHost } from "../host/mailflow-host.js";
-import { fileChunks, writeMessage, type OutgoingAttachment } from "./message-writer.js";
+import { fileChunks } from "../host/raw-message.js";
+import { writeMessage, type OutgoingAttachment } from "./message-writer.js";
 
 export interface ComposeSecurity {
   sign: boolean;

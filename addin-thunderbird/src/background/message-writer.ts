@@ -138,17 +138,3 @@ export async function* writeMessage(core: Base64Core, message: OutgoingMessage):
   }
   yield encoder.encode(`\r\n--${separator}--\r\n`);
 }
-
-/** A File's bytes as a stream of chunks (never the whole file at once). */
-export async function* fileChunks(file: Blob): AsyncGenerator<Uint8Array> {
-  const reader = file.stream().getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
