@@ -8,6 +8,8 @@ import { SmimeError } from "../errors.js";
 import { readHeader } from "../mime/rfc5322-header-reader.js";
 import type { HeaderField } from "../mime/rfc5322-header.js";
 import { detectSmime } from "../mime/rfc8551-detect.js";
+import { asAsync } from "../mime/chunks.js";
+import { concatBytes } from "../mime/bytes.js";
 import { readPrivateKey } from "../pki/private-key.js";
 import type { RecipientKey } from "../cms/recipient-info.js";
 import { decodeBase64url } from "../protocol/base64url.js";
@@ -56,20 +58,6 @@ export function describeStatus(status: ReadStatus): string {
     if (!signature.fromMatches) parts.push("WARNING: the signer is not the From address");
   }
   return parts.join("; ");
-}
-
-async function* asAsync(source: ByteSource): AsyncGenerator<Uint8Array> {
-  yield* source;
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 /** The kind of a message from its header: enveloped, signed, or neither. */
@@ -156,7 +144,7 @@ export async function readMessage(
         },
       );
       outer = decrypted.outer;
-      entity = concat(chunks);
+      entity = concatBytes(chunks);
       status = { encrypted: true, cipher: decrypted.envelope.cipher.name, signature: { state: "none" } };
     } finally {
       for (const key of loaded) key.dispose();
@@ -166,7 +154,7 @@ export async function readMessage(
     const chunks: Uint8Array[] = [];
     for await (const chunk of whole()) chunks.push(chunk);
     outer = [];
-    entity = concat(chunks);
+    entity = concatBytes(chunks);
     status = { encrypted: false, signature: { state: "none" } };
   }
   const { fields: innerFields } = await readHeader(asAsync([entity]));
@@ -210,7 +198,7 @@ export async function readMessage(
         },
       };
       outer = [...outer, ...verified.outer];
-      entity = concat(signed);
+      entity = concatBytes(signed);
     } catch (error) {
       if (!(error instanceof SmimeError)) throw error;
       status = { ...status, signature: { state: "invalid", code: error.code, reason: error.message } };

@@ -13,6 +13,7 @@ import { readHeader } from "../mime/rfc5322-header-reader.js";
 import { singleField } from "../mime/rfc5322-header.js";
 import { encryptMessage } from "../smime/envelope.js";
 import { signMessage } from "../smime/signature.js";
+import { asAsync } from "../mime/chunks.js";
 import type { MailflowCore } from "./core.js";
 import { MailflowError } from "./errors.js";
 import type { CertificateEntry } from "../api/certs.js";
@@ -197,10 +198,6 @@ export async function senderOf(message: ByteSource): Promise<{ address: string; 
     yield* body;
   }
   return { address: normalizeAccountAddress(address), message: whole() };
-}
-
-async function* asAsync(source: ByteSource): AsyncGenerator<Uint8Array> {
-  yield* source;
 }
 
 /**

@@ -2,6 +2,11 @@
 // that streams bulk bytes (base64 transfer encoding, CMS content encryption and digests).
 import type { ByteSource } from "../asn1/ber-cursor.js";
 
+/** A byte source as an async iterable: the streaming layers read async ones, a ByteSource may be synchronous. */
+export async function* asAsync(source: ByteSource): AsyncGenerator<Uint8Array, void, undefined> {
+  yield* source;
+}
+
 /** Bytes handed to the core per update: large enough to amortise a call, small enough to stream. */
 export const BATCH_BYTES = 256 * 1024;
 

@@ -13,6 +13,7 @@ import {
 } from "../cms/enveloped-data.js";
 import type { RecipientKey } from "../cms/recipient-info.js";
 import { canonicalizeLineEnds } from "../mime/rfc8551-canonical.js";
+import { asAsync } from "../mime/chunks.js";
 import { decodeBody } from "../mime/rfc2045-transfer-encoding.js";
 import type { HeaderField } from "../mime/rfc5322-header.js";
 import { assembleMessage, serializeEntity, splitMessage } from "../mime/rfc5322-message.js";
@@ -29,11 +30,6 @@ export interface DecryptedMessage {
   /** The message's own header fields (From, To, Subject, ...), bytes as received. */
   outer: HeaderField[];
   envelope: DecryptedEnvelope;
-}
-
-/** The splitting and canonicalizing layers read async iterables; a ByteSource may be synchronous. */
-async function* asAsync(source: ByteSource): AsyncGenerator<Uint8Array> {
-  yield* source;
 }
 
 /**

@@ -20,6 +20,7 @@ import { decodeBody } from "../mime/rfc2045-transfer-encoding.js";
 import type { HeaderField } from "../mime/rfc5322-header.js";
 import { assembleMessage, serializeEntity, splitMessage } from "../mime/rfc5322-message.js";
 import { canonicalizeLineEnds } from "../mime/rfc8551-canonical.js";
+import { asAsync } from "../mime/chunks.js";
 import { detectSmime } from "../mime/rfc8551-detect.js";
 import { multipartSignedEntity, pkcs7MimeEntity } from "../mime/rfc8551-writer.js";
 import { validateCertificatePath } from "../pki/chain.js";
@@ -93,10 +94,6 @@ export const SMIME_CAPABILITIES: readonly Capability[] = [
     }).algorithmParams as asn1js.AsnType,
   },
 ];
-
-async function* asAsync(source: ByteSource): AsyncGenerator<Uint8Array, void, undefined> {
-  for await (const chunk of source) yield chunk;
-}
 
 /**
  * Signs a message: the outer header fields stay, in order (the whole message is made CRLF first,
