@@ -139,7 +139,7 @@ export class Devices {
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout.toString()).toMatch(
-      new RegExp(`^${address}: device \\S+, ${keys} of ${keys} keys on this device\\n$`),
+      new RegExp(`^${address}: device \\S+, ${keys} of ${keys} keys on this device\\nkeys kept in .+\\n$`),
     );
   }
 

@@ -5,9 +5,13 @@
 //
 // A state holds the PKCS#8 of the whole key history and the signing key's private JWK; since database
 // version 2 it is stored sealed (issue 12, finding 7): AES-256-GCM under a key generated once in this
-// profile as a non-extractable CryptoKey and kept in the same database. Whoever copies the profile's
-// IndexedDB files gets ciphertext and a key that WebCrypto only lets this origin use, not read out;
-// it does not stop code running as the add-in itself (that can call decrypt).
+// profile as a non-extractable CryptoKey and kept in the same database. What this buys: no private
+// key in clear in the database (nothing to find by reading or searching its files), and no script
+// can export the key, only use it in this origin. What it does not: Gecko keeps a stored CryptoKey's
+// bytes in the profile's IndexedDB files like any structured clone, so someone with a full copy of
+// the profile who decodes them can open the states; code running as the add-in can decrypt; and the
+// encryption keys are in Thunderbird's NSS database too (README, "Reading"), protected there only
+// by Thunderbird's primary password when the user set one.
 //
 // Why AES-GCM and not AES-KW (RFC 3394): WebCrypto's AES-KW wraps only CryptoKeys, so each PKCS#8
 // would first have to be imported as a key of a known algorithm (the history may hold RSA or EC keys,
