@@ -174,3 +174,23 @@ describe("mailseal's keys at rest", () => {
     expect(again.stdout.toString()).toContain("Meet at the station at nine.");
   });
 });
+
+describe("a home whose key is gone from the Secret Service", () => {
+  it("is refused with KEY_STORE and left as it was, never encrypted again under a new key", async () => {
+    const before = readFileSync(statePath("alice-laptop", ALICE));
+    const home = resolve(devices.home("alice-laptop"));
+    execFileSync("secret-tool", ["clear", "service", "mailseal", "home", home], {
+      env: { ...process.env, ...withStore },
+    });
+    const read = await devices.run("alice-laptop", ["devices"], withStore);
+    expect(read.status).toBe(1);
+    expect(read.stderr).toMatch(/^error KEY_STORE: /);
+    expect(readFileSync(statePath("alice-laptop", ALICE)).equals(before)).toBe(true);
+    // No new key was stored for the home: one would orphan the files encrypted under the old one.
+    expect(() =>
+      execFileSync("secret-tool", ["lookup", "service", "mailseal", "home", home], {
+        env: { ...process.env, ...withStore },
+      }),
+    ).toThrow();
+  });
+});
