@@ -8,7 +8,7 @@ import { createDecipheriv } from "node:crypto";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Devices, plainMessage, scratch, startServer, type RunningServer } from "./e2e-support.js";
+import { Devices, NO_SECRET_STORE, plainMessage, scratch, startServer, type RunningServer } from "./e2e-support.js";
 
 const tmp = scratch("secret-store");
 const data = join(tmp.dir, "server");
@@ -17,7 +17,7 @@ let devices: Devices;
 let keyring: ChildProcess | undefined;
 /** The environment of a command that reaches the Secret Service, and of one that reaches none. */
 let withStore: Record<string, string>;
-const withoutStore = { DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/mailseal-test-bus", DISPLAY: "" };
+const withoutStore = NO_SECRET_STORE;
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
