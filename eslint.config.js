@@ -78,7 +78,7 @@ export default tseslint.config(
   },
   {
     // The Experiment's parent script: a classic script Thunderbird evaluates with these globals.
-    files: ["addin-thunderbird/src/experiments/**/*.js"],
+    files: ["addin-thunderbird/src/experiments/**/*.js", "addin-thunderbird/src/testing/experiment/*.js"],
     languageOptions: {
       sourceType: "script",
       globals: {

@@ -1,7 +1,8 @@
 // The project's own manifest checks (web-ext lint is not installed, and flags Thunderbird-only APIs
 // anyway): MV3, the gecko id and minimum version, every permission justified in README.md and used
 // by the code, the Experiment's schema and script present and consistent, and a built .xpi that
-// holds every file the manifest names.
+// holds every file the manifest names. The release .xpi holds no test code (issue 12, finding 8):
+// it is unzipped and searched; the test flavour the Thunderbird suites install has it.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -115,15 +116,62 @@ describe("manifest.json", () => {
         expect(fn.async, fn.name).toBe(true);
         expect(script, `${fn.name} is declared but not implemented`).toMatch(new RegExp(`\\b${fn.name}: `));
       }
-      // Test-only functions must refuse outside test profiles; the two readers answer "nothing" there.
-      const readers = ["testChannel", "testClockOffset"];
-      for (const fn of schema[0]!.functions.filter((f) => f.name.startsWith("test") && !readers.includes(f.name))) {
-        expect(script).toMatch(new RegExp(`${fn.name}:[\\s\\S]{0,200}requireTestProfile\\("${fn.name}"\\)`));
-      }
-      expect(script).toMatch(/testClockOffset:[\s\S]{0,120}testChannelUrl\(\) === "" \? 0/);
+      // The release Experiment has no test function: those are the test flavour's own API.
+      expect(schema[0]!.functions.filter((f) => f.name.startsWith("test"))).toEqual([]);
     }
   });
+
+  it("keeps the test flavour's Experiment (src/testing/experiment) refusing outside test profiles", () => {
+    const testing = join(addin, "src", "testing", "experiment");
+    const schema = JSON.parse(readFileSync(join(testing, "schema.json"), "utf8")) as {
+      namespace: string;
+      functions: { name: string; async: boolean }[];
+    }[];
+    expect(schema.map((n) => n.namespace)).toEqual(["mailsealTest"]);
+    const script = readFileSync(join(testing, "implementation.js"), "utf8");
+    expect(script).toContain("var mailsealTest = class extends ExtensionCommon.ExtensionAPI");
+    // Test-only functions must refuse outside test profiles; the two readers answer "nothing" there.
+    const readers = ["testChannel", "testClockOffset"];
+    for (const fn of schema[0]!.functions) {
+      expect(fn.async, fn.name).toBe(true);
+      expect(script, `${fn.name} is declared but not implemented`).toMatch(new RegExp(`\\b${fn.name}: `));
+      if (readers.includes(fn.name)) continue;
+      expect(script).toMatch(new RegExp(`${fn.name}:[\\s\\S]{0,200}requireTestProfile\\("${fn.name}"\\)`));
+    }
+    expect(script).toMatch(/testClockOffset:[\s\S]{0,120}testChannelUrl\(\) === "" \? 0/);
+  });
 });
+
+/** The files of a built .xpi, read from the zip itself (what a user installs), by path. */
+function unzipped(xpi: string): Map<string, string> {
+  const names = execFileSync("unzip", ["-Z1", xpi], { encoding: "utf8" }).split("\n").filter(Boolean);
+  return new Map(
+    names.map((name) => [name, execFileSync("unzip", ["-p", xpi, name], { encoding: "latin1", maxBuffer: 64 << 20 })]),
+  );
+}
+
+/**
+ * What only test code holds: the harness's commands and channel, the test Experiment and its prefs,
+ * the page's DOM snapshot and the clicks by CSS selector (in the page and in the display script).
+ */
+const TEST_ONLY = [
+  "testExportKeys",
+  "testSetUp",
+  "testComposeAndSend",
+  "runHarnessChannel",
+  "harness",
+  "/command",
+  "mailsealTest",
+  "testChannel",
+  "testClockOffset",
+  "testAddLogin",
+  "testQuit",
+  "extensions.mailseal.test.",
+  "snapshot",
+  "testClick",
+  ".selector",
+  'test: "click"',
+];
 
 describe("the built .xpi", () => {
   const stage = join(addin, "dist", "xpi");
@@ -146,5 +194,30 @@ describe("the built .xpi", () => {
     expect(JSON.parse(readFileSync(join(stage, "manifest.json"), "utf8"))).toEqual(manifest);
     // The core's worker embeds both WebAssembly builds: base64 of the "\0asm" magic starts with AGFzbQ.
     expect(readFileSync(join(stage, "worker.js"), "utf8").match(/AGFzbQ/g)).toHaveLength(2);
+  });
+
+  it("ships no test code in the release .xpi: no command channel, key export, test Experiment or page hooks", () => {
+    const files = unzipped(join(addin, "dist", "mailseal.xpi"));
+    expect([...files.keys()].filter((name) => /test/i.test(name))).toEqual([]);
+    expect(JSON.parse(files.get("manifest.json")!)).toEqual(manifest);
+    for (const [name, text] of files) {
+      for (const word of TEST_ONLY) expect(text.includes(word), `${name} contains ${word}`).toBe(false);
+    }
+  });
+
+  it("builds the test flavour the Thunderbird suites install, with the channel and its Experiment", () => {
+    const files = unzipped(join(addin, "dist", "mailseal-test.xpi"));
+    const testManifest = JSON.parse(files.get("manifest.json")!) as typeof manifest;
+    expect(Object.keys(testManifest.experiment_apis).sort()).toEqual(["mailseal", "mailsealTest"]);
+    const api = testManifest.experiment_apis.mailsealTest!;
+    expect(files.has(api.schema) && files.has(api.parent.script)).toBe(true);
+    // Apart from its extra Experiment, the same add-in as the release.
+    delete (testManifest.experiment_apis as Record<string, unknown>).mailsealTest;
+    expect(testManifest).toEqual(manifest);
+    const all = [...files.values()].join("\n");
+    for (const word of TEST_ONLY) expect(all.includes(word), word).toBe(true);
+    expect(files.get("background.js")).toContain("testExportKeys");
+    expect(files.get("options.js")).toContain("snapshot");
+    expect(files.get("display.js")).toContain("testClick");
   });
 });

@@ -1,8 +1,11 @@
 // Errors of the command itself, beside the SmimeError and CryptoError codes of the libraries. Every
 // user error ends as `error CODE: message` on stderr and exit 1; anything else is a bug: exit 2.
 
-/** USAGE: the command line is wrong. IO: a file cannot be read or written. */
-export type CliErrorCode = "USAGE" | "IO";
+/**
+ * USAGE: the command line is wrong. IO: a file cannot be read or written. KEY_STORE: the home's
+ * files are encrypted under a key in the OS secret store, which does not answer (or holds no key).
+ */
+export type CliErrorCode = "USAGE" | "IO" | "KEY_STORE";
 
 export class CliError extends Error {
   override readonly name = "CliError";

@@ -104,6 +104,16 @@ export function scratch(prefix: string): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * The environment in which `mailseal` reaches no Secret Service (no session bus, no X11 to start
+ * one), whatever the machine running the tests has: homes stay plain files, which the tests read
+ * (`Devices.state`). test/services/secret-store-e2e.test.ts gives its commands a bus instead.
+ */
+export const NO_SECRET_STORE: Record<string, string> = {
+  DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/mailseal-test-bus",
+  DISPLAY: "",
+};
+
 /** The devices of a test: one home folder each under `dir`/homes. */
 export class Devices {
   constructor(
@@ -120,7 +130,7 @@ export class Devices {
   }
 
   run(device: string, args: readonly string[], env: Record<string, string> = {}): Promise<Result> {
-    return mailseal([...args, "--home", this.home(device)], undefined, { ...this.env, ...env });
+    return mailseal([...args, "--home", this.home(device)], undefined, { ...NO_SECRET_STORE, ...this.env, ...env });
   }
 
   /** `mailseal account add` answered from the outbox, as is; `extra` adds --password-file and the like. */
@@ -139,7 +149,7 @@ export class Devices {
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout.toString()).toMatch(
-      new RegExp(`^${address}: device \\S+, ${keys} of ${keys} keys on this device\\n$`),
+      new RegExp(`^${address}: device \\S+, ${keys} of ${keys} keys on this device\\nkeys kept in .+\\n$`),
     );
   }
 
@@ -156,7 +166,11 @@ export class Devices {
 
   /** `mailseal read` of an S/MIME message on `device`. */
   read(device: string, message: string, extra: readonly string[] = [], env: Record<string, string> = {}) {
-    return mailseal(["read", "--home", this.home(device), ...extra], message, { ...this.env, ...env });
+    return mailseal(["read", "--home", this.home(device), ...extra], message, {
+      ...NO_SECRET_STORE,
+      ...this.env,
+      ...env,
+    });
   }
 
   /** The saved state of `address` on `device` (it holds the PKCS#8s: what openssl needs). */

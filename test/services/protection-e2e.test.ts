@@ -56,7 +56,9 @@ describe("enhanced protection, end to end", () => {
     // Run again with the password: the setup finishes where it stopped, and the old mail reads.
     const added = await devices.addAccount("alice@example.test", "alice-tablet", ["--password-file", passwordFile]);
     expect(added.stderr).toBe("");
-    expect(added.stdout.toString()).toMatch(/^alice@example.test: device \S+, 1 of 1 keys on this device\n$/);
+    expect(added.stdout.toString()).toMatch(
+      /^alice@example.test: device \S+, 1 of 1 keys on this device\nkeys kept in .+\n$/,
+    );
     const read = await devices.read("alice-tablet", sent);
     expect(read.stderr).toBe("mailseal: encrypted (aes-256-cbc); signed by bob@example.test\n");
     expect(read.stdout.toString()).toContain("Sent before the protection.");

@@ -74,7 +74,7 @@ const MISSING_KEY_CODES = new Set(["NO_KEY", "NO_MATCHING_RECIPIENT"]);
 
 export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWiring): {
   ready: Promise<void>;
-  /** TEST-ONLY: presses a button in the view of a displayed message. */
+  /** Test flavour only (a no-op in the release .xpi): presses a button in the view of a displayed message. */
   click(messageId: number, selector: string): boolean;
 } {
   const answers = new Map<number, Promise<DisplayAnswer>>();
@@ -189,6 +189,7 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
   return {
     ready,
     click(messageId, selector) {
+      if (!MAILSEAL_TEST_FLAVOUR) return false;
       const port = ports.get(messageId);
       port?.postMessage({ kind: "testClick", selector } satisfies DisplayNotice);
       return port !== undefined;

@@ -1,8 +1,7 @@
 // The background (MV3 event page): event wiring only. The work is in host/ (Thunderbird adapters),
 // reader/ (decrypt and render model) and the core's worker.
 import { IndexedDbStateStore } from "../host/state-store.js";
-import { harnessEvent, runHarnessChannel } from "../testing/harness-channel.js";
-import { testCommands } from "../testing/commands.js";
+import { harnessHooks } from "../testing/hooks.js";
 import { wireCompose } from "./compose.js";
 import { wireDisplay } from "./display.js";
 import { keyRefresher, REFRESH_ALARM, REFRESH_PERIOD_MINUTES } from "./refresh.js";
@@ -20,8 +19,8 @@ messenger.alarms.onAlarm.addListener((alarm) => {
 });
 
 async function main(): Promise<void> {
-  // Only test profiles have a channel (an empty string otherwise): see testing/harness-channel.ts.
-  const channel = await messenger.mailseal.testChannel();
+  // The test flavour only (../flavour.d.ts), and there only in profiles with a harness channel.
+  const harness = MAILSEAL_TEST_FLAVOUR ? await harnessHooks() : undefined;
   // Not awaited: a slow or absent service must not delay reading mail with the keys already here.
   void refresher.refresh();
   if ((await messenger.alarms.get(REFRESH_ALARM)) === undefined) {
@@ -30,23 +29,11 @@ async function main(): Promise<void> {
       periodInMinutes: REFRESH_PERIOD_MINUTES,
     });
   }
-  const display = wireDisplay({
-    store,
-    refresher,
-    ...(channel === ""
-      ? {}
-      : {
-          onRendered: (messageId, report) => harnessEvent(channel, { type: "displayed", messageId, ...report }),
-          onSaved: (messageId, saved) => harnessEvent(channel, { type: "saved", messageId, ...saved }),
-        }),
-  });
-  if (channel !== "") pageReporter = (report) => harnessEvent(channel, { ...(report as object), type: "page" });
+  const display = wireDisplay({ store, refresher, ...harness?.display });
+  if (harness !== undefined) pageReporter = harness.onPage;
   wireCompose(store);
   await display.ready;
-  if (channel !== "") {
-    harnessEvent(channel, { type: "ready" });
-    void runHarnessChannel(channel, testCommands(store, { display, ui, refresher }));
-  }
+  if (MAILSEAL_TEST_FLAVOUR) harness?.start(store, { display, ui, refresher });
 }
 
 main().catch((error: unknown) => console.error("mailseal: background failed to start", error));

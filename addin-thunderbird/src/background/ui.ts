@@ -96,7 +96,7 @@ async function handle(store: StateStore, request: UiRequest, port: messenger.Por
   }
 }
 
-/** Ports of open pages (the test harness drives one through `page`). */
+/** Ports of open pages (in the test flavour the harness drives one through `page`). */
 const pages = new Set<messenger.Port>();
 
 export function wireUi(store: StateStore, onPage?: (report: unknown) => void): { page(message: unknown): boolean } {
@@ -123,7 +123,8 @@ export function wireUi(store: StateStore, onPage?: (report: unknown) => void): {
     port.onDisconnect.addListener(() => pages.delete(port));
     port.onMessage.addListener((value) => {
       const message = value as { id: number; request?: UiRequest; report?: unknown };
-      if (message.report !== undefined) return onPage?.(message.report);
+      // Test flavour only: the page reports what it shows (the release page sends no reports).
+      if (MAILSEAL_TEST_FLAVOUR && message.report !== undefined) return onPage?.(message.report);
       if (message.request === undefined) return;
       handle(store, message.request, port).then(
         (result) => port.postMessage({ id: message.id, ok: true, value: result ?? null } satisfies UiAnswer),
@@ -139,6 +140,7 @@ export function wireUi(store: StateStore, onPage?: (report: unknown) => void): {
   });
   return {
     page(message) {
+      if (!MAILSEAL_TEST_FLAVOUR) return false;
       for (const port of pages) port.postMessage(message);
       return pages.size > 0;
     },

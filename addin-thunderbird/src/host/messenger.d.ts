@@ -159,6 +159,12 @@ declare global {
       setIdentityCertificates(identityId: string, signingCert: string, encryptionCert: string): Promise<void>;
       updateInbox(accountId: string): Promise<void>;
       configuredService(): Promise<string>;
+    };
+    /**
+     * The test flavour's Experiment (src/testing/experiment/schema.json): absent from the release
+     * .xpi, so only code under `if (MAILSEAL_TEST_FLAVOUR)` may call it.
+     */
+    const mailsealTest: {
       testChannel(): Promise<string>;
       testClockOffset(): Promise<number>;
       testSetClockOffset(offsetMs: number): Promise<void>;

@@ -296,7 +296,10 @@ async function setUp(
   }
 }
 
-/** What the page shows, read back from its DOM (the test harness asks for it; nothing else uses it). */
+/**
+ * What the page shows, read back from its DOM: for the test harness only, so the release .xpi
+ * (MAILSEAL_TEST_FLAVOUR false) has neither the snapshot nor the reports.
+ */
 function snapshot(): unknown {
   return {
     type: "page",
@@ -314,6 +317,7 @@ function snapshot(): unknown {
 }
 
 function report(): void {
+  if (!MAILSEAL_TEST_FLAVOUR) return;
   port.postMessage({ report: snapshot() });
 }
 
@@ -328,7 +332,8 @@ port.onMessage.addListener((value) => {
     return;
   }
   if ("test" in message) {
-    // TEST-ONLY: the background forwards these only in test profiles (the harness's channel).
+    // Test flavour only: the background forwards these only in test profiles (the harness's channel).
+    if (!MAILSEAL_TEST_FLAVOUR) return;
     if (message.test === "click") document.querySelector<HTMLElement>(message.selector)?.click();
     report();
     return;

@@ -52,7 +52,7 @@ export type DisplayRequest =
 export type DisplayNotice =
   | { kind: "saved"; index: number; ok: true; filename: string }
   | { kind: "saved"; index: number; ok: false; message: string }
-  /** TEST-ONLY (test profiles): press a button of the rendered view as the user would. */
+  /** Test flavour only (test profiles): press a button of the rendered view as the user would. */
   | { kind: "testClick"; selector: string };
 
 /** What the background answers a display script: a model to render, or "not ours" (leave the pane alone). */

@@ -1,5 +1,6 @@
-// TEST-ONLY commands the harness sends through the channel (see harness-channel.ts). Each is named
-// test*: none of them is reachable unless the profile sets the test channel pref.
+// TEST FLAVOUR ONLY: the commands the harness sends through the channel (see harness-channel.ts).
+// Each is named test*: they exist only in dist/mailseal-test.xpi, and there only run when the
+// profile sets the test channel pref.
 import { normalizeAccountAddress, type StateStore } from "@mailseal/shared";
 import { secureCompose, sendOutcome } from "../background/compose.js";
 import { offeredIdentities, setUpIdentity } from "../background/setup.js";
@@ -54,11 +55,11 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       }
     },
     /** Shifts this running profile's clock (time passing, e.g. to a rotation of the service). */
-    testSetClockOffset: async (c) => messenger.mailseal.testSetClockOffset(Number(c.offsetMs)),
+    testSetClockOffset: async (c) => messenger.mailsealTest.testSetClockOffset(Number(c.offsetMs)),
     /** Runs the key refresh now (as start-up and the daily alarm do); resolves whether anything was new. */
     testRefreshKeys: async () => targets.refresher.refresh(),
     testAddLogin: async (c) =>
-      messenger.mailseal.testAddLogin(field(c, "origin"), field(c, "username"), field(c, "password")),
+      messenger.mailsealTest.testAddLogin(field(c, "origin"), field(c, "username"), field(c, "password")),
     /** What the add-in offers to set up (the identities and their state). */
     testOffers: async () => offeredIdentities(store),
     /** Stands for the user's click "set up this identity": real provisioning through the services. */
@@ -159,6 +160,6 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       }
       throw new Error(`could not open "${subject}" in the inbox of ${account.name}: ${last}`);
     },
-    testQuit: async () => messenger.mailseal.testQuit(),
+    testQuit: async () => messenger.mailsealTest.testQuit(),
   };
 }

@@ -1,6 +1,7 @@
-// TEST-ONLY command channel between the end-to-end harness (test/thunderbird) and the add-in. It is
-// active only when the profile sets the pref extensions.mailseal.test.channel (read through our
-// Experiment), which only the harness's user.js does. The background long-polls GET <url>/command,
+// TEST FLAVOUR ONLY command channel between the end-to-end harness (test/thunderbird) and the add-in:
+// only dist/mailseal-test.xpi holds it, and it is active only when the profile sets the pref
+// extensions.mailseal.test.channel (read through the test Experiment), which only the harness's
+// user.js does. The background long-polls GET <url>/command,
 // answers each command with POST <url>/result, and reports events with POST <url>/event. Bodies are
 // text/plain JSON so that the requests are CORS "simple" (the harness answers with
 // Access-Control-Allow-Origin): the add-in needs no host permission for it.

@@ -50,5 +50,7 @@ export async function accountCommand(args: string[]): Promise<string | undefined
     password: passwordSource(values["password-file"]),
   });
   process.stdout.write(`${describeAccount(state)}\n`);
+  // Where the keys now are, and whether more than the file mode protects them (issue 12, finding 7).
+  process.stdout.write(`${await host.store.protection()}\n`);
   return undefined;
 }

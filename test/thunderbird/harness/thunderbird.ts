@@ -11,7 +11,8 @@ import { start, stop, type Started } from "./processes.js";
 export const THUNDERBIRD_BINARY = "/usr/lib/thunderbird/thunderbird";
 /** browser_specific_settings.gecko.id of addin-thunderbird/manifest.json: a sideloaded .xpi is named by it. */
 export const ADDIN_ID = "thunderbird@mailseal.org";
-export const XPI_PATH = join(import.meta.dirname, "../../../addin-thunderbird/dist/mailseal.xpi");
+/** The add-in's test flavour (addin-thunderbird/scripts/build.mjs): the release .xpi has no test channel. */
+export const XPI_PATH = join(import.meta.dirname, "../../../addin-thunderbird/dist/mailseal-test.xpi");
 
 export interface ThunderbirdAccount {
   /** The identity's address, e.g. bob@example.org. */

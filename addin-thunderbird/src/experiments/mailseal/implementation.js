@@ -3,17 +3,7 @@
 // only as "An unexpected error occurred", so each function logs its own failure before rethrowing.
 "use strict";
 
-const TEST_CHANNEL_PREF = "extensions.mailseal.test.channel";
-const TEST_CLOCK_PREF = "extensions.mailseal.test.clockOffset";
 const SERVICE_PREF = "extensions.mailseal.service";
-
-function testChannelUrl() {
-  return Services.prefs.getStringPref(TEST_CHANNEL_PREF, "");
-}
-
-function requireTestProfile(what) {
-  if (testChannelUrl() === "") throw new Error(`mailseal.${what} works only in test profiles (${TEST_CHANNEL_PREF})`);
-}
 
 function certDb() {
   return Cc["@mozilla.org/security/x509certdb;1"].getService(Ci.nsIX509CertDB);
@@ -213,31 +203,6 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
           }),
         configuredService: () =>
           logged("configuredService", async () => Services.prefs.getStringPref(SERVICE_PREF, "")),
-        testChannel: () => logged("testChannel", async () => testChannelUrl()),
-        // Milliseconds; 0 unless this is a test profile (a real profile's clock is never shifted).
-        testClockOffset: () =>
-          logged("testClockOffset", async () =>
-            testChannelUrl() === "" ? 0 : Number(Services.prefs.getStringPref(TEST_CLOCK_PREF, "0")) || 0,
-          ),
-        testSetClockOffset: (offsetMs) =>
-          logged("testSetClockOffset", async () => {
-            requireTestProfile("testSetClockOffset");
-            Services.prefs.setStringPref(TEST_CLOCK_PREF, String(offsetMs));
-          }),
-        testAddLogin: (origin, username, password) =>
-          logged("testAddLogin", async () => {
-            requireTestProfile("testAddLogin");
-            const login = Cc["@mozilla.org/login-manager/loginInfo;1"].createInstance(Ci.nsILoginInfo);
-            login.init(origin, null, origin, username, password, "", "");
-            await Services.logins.addLoginAsync(login);
-          }),
-        testQuit: () =>
-          logged("testQuit", async () => {
-            requireTestProfile("testQuit");
-            // Let the answer reach the add-in before the process goes.
-            const { setTimeout } = ChromeUtils.importESModule("resource://gre/modules/Timer.sys.mjs");
-            setTimeout(() => Services.startup.quit(Ci.nsIAppStartup.eForceQuit), 100);
-          }),
       },
     };
   }
