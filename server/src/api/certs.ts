@@ -1,4 +1,5 @@
-// CerDB (docs/services.md, "HTTP API"): the current encryption certificate of a verified address.
+// CerDB (docs/services.md, "HTTP API"): the current encryption certificate of a verified address
+// (of a protected account, the newest wrapped one while the current key waits for a wrap).
 // No authentication, so it answers only what a sender already knows to ask: there is no listing,
 // and an unknown, unverified or malformed address gets the same 404 body. Lookups are one indexed
 // query (keys by address and status, joined to the account), behind a small cache with a short TTL.
@@ -42,6 +43,19 @@ function lookupKey(address: string): string {
   }
 }
 
+/**
+ * Which of an address's keys CerDB publishes (docs/services.md, "Enhanced protection"); the highest
+ * rank wins, 0 is never published. The current key, unless it waits for a wrap ("pending-wrap": a
+ * rotation made it on a protected account, and both stores together could still combine it): then
+ * the newest wrapped key while its certificate is valid, so that mail to a protected account stays
+ * under the password until a device wraps the new key; only when no wrapped certificate is valid
+ * any more the waiting key, since senders without a certificate would send in the clear.
+ */
+function publishRank(row: { status: string; protection: string; not_after: string | null }, now: string): number {
+  if (row.status === "current") return row.protection === "pending-wrap" ? 1 : 3;
+  return row.protection === "opaque" && (row.not_after ?? "") > now ? 2 : 0;
+}
+
 export function createCertLookup(ctx: ApiContext, ca: CertificateAuthority): CertLookup {
   const cache = new Map<string, { entry: CertificateEntry | undefined; until: number }>();
   const chain = [encodeBase64url(ca.issuing), encodeBase64url(ca.root)];
@@ -59,18 +73,29 @@ export function createCertLookup(ctx: ApiContext, ca: CertificateAuthority): Cer
         const rows = await ctx.db
           .selectFrom("keys")
           .innerJoin("accounts", "accounts.address", "keys.address")
-          .select(["keys.address", "keys.certificate", "keys.not_before"])
+          .select([
+            "keys.address",
+            "keys.certificate",
+            "keys.not_before",
+            "keys.not_after",
+            "keys.status",
+            "keys.protection",
+          ])
           .where("keys.address", "in", missing)
-          .where("keys.status", "=", "current")
+          .where("keys.status", "in", ["current", "retired"])
           .where("keys.certificate", "is not", null)
           .where("accounts.verified_at", "is not", null)
           .execute();
-        const found = new Map<string, { certificate: string; notBefore: string }>();
+        const found = new Map<string, { certificate: string; notBefore: string; rank: number }>();
+        const nowText = ctx.clock.now().toISOString();
         for (const row of rows) {
-          // One current key per address by design; should two show during a rotation, the newer wins.
+          const rank = publishRank(row, nowText);
+          if (rank === 0) continue;
+          // The best rank wins; among equals (two current keys during a rotation), the newer.
           const seen = found.get(row.address);
-          if (seen === undefined || (row.not_before ?? "") > seen.notBefore) {
-            found.set(row.address, { certificate: row.certificate!, notBefore: row.not_before ?? "" });
+          const notBefore = row.not_before ?? "";
+          if (seen === undefined || rank > seen.rank || (rank === seen.rank && notBefore > seen.notBefore)) {
+            found.set(row.address, { certificate: row.certificate!, notBefore, rank });
           }
         }
         if (cache.size + missing.length > CERT_CACHE_MAX) cache.clear();
