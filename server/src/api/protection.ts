@@ -3,7 +3,7 @@
 // succeeded, never the password nor the export key the device wraps its keys with. The server's
 // login state lives in the database for two minutes, so any api node can finish a login another
 // started. A finished login gives a protection session (5 minutes, bound to the device) that the
-// release of a protected key, the upload of new shares and a password change require.
+// every release of a protected account's keys, the upload of new shares and a password change require.
 import { createHash, randomBytes } from "node:crypto";
 import * as opaque from "@serenity-kit/opaque";
 import {
