@@ -2,7 +2,7 @@
 // "Enhanced protection"): the api stores a registration record and learns only whether a login
 // succeeded, never the password nor the export key the device wraps its keys with. The server's
 // login state lives in the database for two minutes, so any api node can finish a login another
-// started. A finished login gives a protection session (5 minutes, bound to the device) that the
+// started. A finished login gives a protection session (5 minutes, bound to the device) that
 // every release of a protected account's keys, the upload of new shares and a password change require.
 import { createHash, randomBytes } from "node:crypto";
 import * as opaque from "@serenity-kit/opaque";
