@@ -1,6 +1,8 @@
-// The key-protection password over OPAQUE (docs/services.md, "Enhanced protection"): registration,
-// login with the right and a wrong password, protection sessions bound to the device, a protected
-// key's release and share upload requiring one, a change of password, and turning protection off.
+// The key-protection password over OPAQUE (docs/services.md, "Enhanced protection"): a first
+// password only after a fresh address proof, registration, login with the right and a wrong
+// password, protection sessions bound to the device, every release of a protected account's keys
+// and share upload requiring one (from the registration on, and for a key a rotation made), a change
+// of password, turning protection off, and failed logins counted per device. On SQLite and PostgreSQL.
 import * as opaque from "@serenity-kit/opaque";
 import {
   keyCommitment,
@@ -18,8 +20,10 @@ import {
   startKms,
   type Json,
   type KmsFixture,
+  type KmsOptions,
   type TestDevice,
 } from "./fixtures/kms-server.js";
+import { startPostgres, type TestPostgres } from "../../test/support/postgres.js";
 import { matchesCertificate, releaseKey } from "./fixtures/kms-client.js";
 
 const ADDRESS = "erin@example.org";
@@ -89,7 +93,18 @@ async function wrapAndUpload(
   });
 }
 
-describe("key protection (OPAQUE)", () => {
+/** Each suite runs on real SQLite and on a real throwaway PostgreSQL (started once for the file). */
+const DATABASES = ["SQLite", "PostgreSQL"] as const;
+let postgres: TestPostgres | undefined;
+afterAll(() => postgres?.stop());
+
+async function onDatabase(database: (typeof DATABASES)[number], name: string): Promise<KmsOptions> {
+  if (database === "SQLite") return {};
+  postgres ??= await startPostgres();
+  return { db: postgres.url.replace(/\/postgres$/, `/${name}`) };
+}
+
+describe.each(DATABASES)("key protection (OPAQUE) on %s", (database) => {
   let kms: KmsFixture;
   let laptop: TestDevice;
   let phone: TestDevice;
@@ -98,7 +113,7 @@ describe("key protection (OPAQUE)", () => {
 
   beforeAll(async () => {
     await opaque.ready;
-    kms = await startKms();
+    kms = await startKms(await onDatabase(database, "mailseal_protection"));
     laptop = await enrolDevice(kms, ADDRESS, "laptop");
     phone = await enrolDevice(kms, ADDRESS, "phone");
     api = kms.urls().api;
@@ -349,7 +364,7 @@ describe("key protection (OPAQUE)", () => {
   });
 });
 
-describe("a key made by a rotation on a protected account", () => {
+describe.each(DATABASES)("a key made by a rotation on a protected account, on %s", (database) => {
   const DAY = 24 * 3600 * 1000;
   let kms: KmsFixture;
   let laptop: TestDevice;
@@ -358,7 +373,10 @@ describe("a key made by a rotation on a protected account", () => {
 
   beforeAll(async () => {
     await opaque.ready;
-    kms = await startKms({ start: new Date("2026-01-10T08:00:00Z") });
+    kms = await startKms({
+      ...(await onDatabase(database, "mailseal_rotation")),
+      start: new Date("2026-01-10T08:00:00Z"),
+    });
     laptop = await enrolDevice(kms, "frank@example.org", "laptop");
     phone = await enrolDevice(kms, "frank@example.org", "phone");
     api = kms.urls().api;

@@ -254,7 +254,7 @@ export async function registerProtectionRoutes(
           eb.fn.countAll<number | string | bigint>().as("address"),
           eb.fn
             .sum<number | string | bigint | null>(
-              eb.case().when("device_id", "=", device.deviceId).then(1).else(0).end(),
+              eb.case().when("device_id", "=", device.deviceId).then(eb.lit(1)).else(eb.lit(0)).end(),
             )
             .as("device"),
         ])
