@@ -88,8 +88,13 @@ export async function enableProtection(
   if (isProtected(state.keys)) {
     return refreshKeys(client, store, state, { login: await loginProtection(client, password) });
   }
-  let current = await refreshKeys(client, store, state, { unlock: () => loginProtection(client, password) });
+  // Protected meanwhile by another device: the refresh logs in when a key needs it (and then wraps
+  // what waits), else a login checks the password and wraps what waits.
+  let unlocked: ProtectionLogin | undefined;
+  const unlock = async () => (unlocked = await loginProtection(client, password));
+  let current = await refreshKeys(client, store, state, { unlock });
   if (isProtected(current.keys)) {
+    if (unlocked !== undefined) return current;
     return refreshKeys(client, store, current, { login: await loginProtection(client, password) });
   }
   const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });
