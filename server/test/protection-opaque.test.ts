@@ -448,4 +448,26 @@ describe.each(DATABASES)("a key made by a rotation on a protected account, on %s
     const published = await fetch(`${api}/v1/certs/${george.address}`);
     expect(((await published.json()) as Json).certificate).toBe(listed[1].certificate);
   });
+
+  it("never publishes again a wrapped key retired early (a device removal rotates at once)", async () => {
+    const hana = await enrolDevice(kms, "hana@example.org");
+    await kms.keyManager().ensureCurrentKey(hana.address);
+    expect((await register(hana, api, "pw")).status).toBe(204);
+    const session = await login(hana, api, "pw");
+    const [first] = (await hana.fetch(`${api}/v1/keys`)).body.keys;
+    const pkcs8 = await releaseKey(hana, api, first, { [PROTECTION_SESSION_HEADER]: session.session! });
+    expect((await wrapAndUpload(kms, hana, first, pkcs8, session)).status).toBe(204);
+    kms.clock.set(new Date(new Date(first.notAfter).getTime() - 29 * DAY));
+    expect((await kms.keyManager().maintain()).failed).toEqual([]);
+    // The rows as a rotation at a device removal leaves them: the old certificate had years left.
+    const early = new Date(new Date(first.notAfter).getTime() + 2 * 365 * DAY).toISOString();
+    await kms.api().db.updateTable("keys").set({ not_after: early }).where("key_id", "=", first.keyId).execute();
+    const listed = (await hana.fetch(`${api}/v1/keys`)).body.keys as Json[];
+    expect(listed.map((k) => [k.status, k.protection])).toEqual([
+      ["retired", "opaque"],
+      ["current", "pending-wrap"],
+    ]);
+    const published = await fetch(`${api}/v1/certs/${hana.address}`);
+    expect(((await published.json()) as Json).certificate).toBe(listed[1].certificate);
+  });
 });

@@ -21,6 +21,7 @@ import { MINUTE_MS, perIp, type ApiDeps } from "./deps.js";
 /** How long an answer (found or not) is reused: a new or rotated key shows within this time. */
 export const CERT_CACHE_TTL_MS = 10_000;
 const CERT_CACHE_MAX = 10_000;
+const DAY_MS = 24 * 3600 * 1000;
 
 export interface CertLookup {
   /** The entries of the addresses found, in the order asked, each address once. */
@@ -47,13 +48,20 @@ function lookupKey(address: string): string {
  * Which of an address's keys CerDB publishes (docs/services.md, "Enhanced protection"); the highest
  * rank wins, 0 is never published. The current key, unless it waits for a wrap ("pending-wrap": a
  * rotation made it on a protected account, and both stores together could still combine it): then
- * the newest wrapped key while its certificate is valid, so that mail to a protected account stays
- * under the password until a device wraps the new key; only when no wrapped certificate is valid
- * any more the waiting key, since senders without a certificate would send in the clear.
+ * the newest wrapped key retired for its age (its certificate ends within the rotation lead, `soon`)
+ * while it is valid, so that mail to a protected account stays under the password until a device
+ * wraps the new key. A key retired early (a device removal rotates at once) is never published
+ * again: the removed device holds it. Failing those, the waiting key, since senders without a
+ * certificate would send in the clear.
  */
-function publishRank(row: { status: string; protection: string; not_after: string | null }, now: string): number {
+function publishRank(
+  row: { status: string; protection: string; not_after: string | null },
+  now: string,
+  soon: string,
+): number {
   if (row.status === "current") return row.protection === "pending-wrap" ? 1 : 3;
-  return row.protection === "opaque" && (row.not_after ?? "") > now ? 2 : 0;
+  const notAfter = row.not_after ?? "";
+  return row.protection === "opaque" && notAfter > now && notAfter <= soon ? 2 : 0;
 }
 
 export function createCertLookup(ctx: ApiContext, ca: CertificateAuthority): CertLookup {
@@ -87,9 +95,11 @@ export function createCertLookup(ctx: ApiContext, ca: CertificateAuthority): Cer
           .where("accounts.verified_at", "is not", null)
           .execute();
         const found = new Map<string, { certificate: string; notBefore: string; rank: number }>();
-        const nowText = ctx.clock.now().toISOString();
+        const nowMs = ctx.clock.now().getTime();
+        const nowText = new Date(nowMs).toISOString();
+        const soon = new Date(nowMs + ctx.config.rotationLeadDays * DAY_MS).toISOString();
         for (const row of rows) {
-          const rank = publishRank(row, nowText);
+          const rank = publishRank(row, nowText, soon);
           if (rank === 0) continue;
           // The best rank wins; among equals (two current keys during a rotation), the newer.
           const seen = found.get(row.address);
