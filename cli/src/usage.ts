@@ -26,7 +26,8 @@ export const FORMS: Record<CommandName, string> = {
     "mailseal account add ADDRESS --server URL [--home DIR] [--outbox DIR | --code CODE] [--password-file FILE] [--name NAME]",
   send: "mailseal send --to ADDRESS [--to ADDRESS ...] [--home DIR] [--in FILE] [--out FILE]",
   read: "mailseal read [--home DIR] [--in FILE] [--out FILE] [--password-file FILE]",
-  protect: "mailseal protect (--password-file FILE | --remove [--password-file FILE]) [--home DIR]",
+  protect:
+    "mailseal protect (--password-file FILE [--outbox DIR | --code CODE] | --remove [--password-file FILE]) [--home DIR]",
   devices: "mailseal devices [--remove ID] [--home DIR]",
   audit: "mailseal audit [--home DIR]",
   server: SERVER_FORM,
@@ -117,6 +118,9 @@ password rebuilds (OPAQUE: the service never learns the password): a new device 
 to read mail. A forgotten password loses every protected key: no one can recover them.
 
   --password-file FILE turn protection on with the password in FILE (its first line)
+  --outbox DIR         a first password needs a fresh proof of the address (a challenge answered in
+                       the last 10 minutes): find the new challenge mail in DIR
+  --code CODE          or answer it with the code from that mail (else asked on the terminal)
   --remove             turn it off; the password from --password-file, else MAILSEAL_PASSWORD, else
                        the terminal
 ${ACCOUNT}

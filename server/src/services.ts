@@ -135,8 +135,9 @@ export function createServerHooks(config: ServerConfig, options: ServerHookOptio
       });
       const build = options.keyManager === undefined ? kmsKeyManager : options.keyManager;
       const keyManager = build === false ? undefined : build({ ctx, hsm: backend, ca, keys, stores });
-      registerApiRoutes(app, { ctx, ca, keys, keyManager, certs: createCertLookup(ctx, ca) });
-      await registerKeyRoutes(app, ctx, { hsm: backend, signingKeys: keys, stores });
+      const certs = createCertLookup(ctx, ca);
+      registerApiRoutes(app, { ctx, ca, keys, keyManager, certs });
+      await registerKeyRoutes(app, ctx, { hsm: backend, signingKeys: keys, stores, certs });
       if (keyManager !== undefined) {
         // The first pass once every listener is up (ctx.urls final, a separate store can fetch the
         // ticket key from this api); stopped with the app, before the databases close.

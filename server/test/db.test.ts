@@ -3,11 +3,14 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql, type Kysely } from "kysely";
+import Database from "better-sqlite3";
+import { Kysely, SqliteDialect, sql } from "kysely";
+import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type TestPostgres } from "../../test/support/postgres.js";
 import { databaseUrlFor, openDatabase, type ApiSchema, type ShareSchema } from "../src/db/index.js";
+import { apiMigrations } from "../src/db/migrations/api.js";
 import { ServerError } from "../src/errors.js";
 
 const API_TABLES = [
@@ -159,6 +162,59 @@ describe("SQLite", () => {
     const again = await openDatabase(url, "api");
     expect(await again.db.selectFrom("keys").select("key_id").execute()).toEqual([{ key_id: "k1" }]);
     await again.close();
+  });
+
+  it("marks the plain keys of protected accounts pending-wrap when it migrates an older database (0005)", async () => {
+    const url = `sqlite:${join(dir, "older.sqlite")}`;
+    // The database as the releases before 0005 left it: a protected account whose rotated key says none.
+    const older = new Kysely<ApiSchema>({
+      dialect: new SqliteDialect({ database: new Database(join(dir, "older.sqlite")) }),
+    });
+    const before = Object.fromEntries(Object.entries(apiMigrations).filter(([name]) => name < "0005"));
+    const migrated = await new Migrator({
+      db: older,
+      provider: { getMigrations: () => Promise.resolve(before) },
+    }).migrateToLatest();
+    expect(migrated.error).toBeUndefined();
+    const key = (key_id: string, address: string, protection: "none" | "opaque") => ({
+      key_id,
+      address,
+      status: "current" as const,
+      bits: 2048,
+      certificate: "AAAA",
+      not_before: now,
+      not_after: now,
+      protection,
+      commitment: "AAAA",
+      created_at: now,
+    });
+    await older
+      .insertInto("accounts")
+      .values([
+        { address: "p@example.org", verified_at: now, protection: "opaque", opaque_record: "cmVj" },
+        { address: "u@example.org", verified_at: now, protection: "none", opaque_record: null },
+      ])
+      .execute();
+    await older
+      .insertInto("keys")
+      .values([
+        { ...key("p-old", "p@example.org", "opaque"), status: "retired" },
+        key("p-new", "p@example.org", "none"),
+        key("u-key", "u@example.org", "none"),
+      ])
+      .execute();
+    await older.destroy();
+    const api = await openDatabase(url, "api");
+    try {
+      const rows = await api.db.selectFrom("keys").select(["key_id", "protection"]).orderBy("key_id").execute();
+      expect(rows).toEqual([
+        { key_id: "p-new", protection: "pending-wrap" },
+        { key_id: "p-old", protection: "opaque" },
+        { key_id: "u-key", protection: "none" },
+      ]);
+    } finally {
+      await api.close();
+    }
   });
 
   it("refuses a file it cannot create with a DATABASE error", async () => {

@@ -8,8 +8,10 @@ import {
   enableProtection,
   normalizeAccountAddress,
   openAccount,
+  proveAddress,
   type StateStore,
 } from "@mailseal/shared";
+import { InboxChallengeMailbox } from "../host/challenge-mailbox.js";
 import { mailflowHost } from "../host/mailflow-host.js";
 import { errorCode, plainError } from "../ui/plain-words.js";
 import { UI_PORT, type CertificateView, type IdentityDetails, type UiAnswer, type UiRequest } from "../ui/protocol.js";
@@ -47,7 +49,7 @@ async function details(store: StateStore, address: string): Promise<IdentityDeta
     address: offer.address,
     state: offer.state,
     certificates,
-    protection: (state?.keys ?? []).some((k) => k.protection === "opaque"),
+    protection: (state?.keys ?? []).some((k) => k.protection !== "none"),
   };
   if (state?.signing !== undefined) {
     const signing = certificateFromWire(state.signing.certificate);
@@ -90,7 +92,18 @@ async function handle(store: StateStore, request: UiRequest, port: messenger.Por
     case "protect": {
       const host = await mailflowHost(store);
       const { state, client } = await openAccount(host, request.address);
-      await (request.on ? enableProtection : disableProtection)(client, store, state, request.password);
+      if (request.on) {
+        // A first password needs a fresh proof of the address: a new challenge, found in the inbox.
+        const offer = (await offeredIdentities(store)).find(
+          (o) => o.address.toLowerCase() === request.address.toLowerCase(),
+        );
+        const mailbox = offer === undefined ? undefined : new InboxChallengeMailbox({ accountId: offer.accountId });
+        await enableProtection(client, store, state, request.password, {
+          ...(mailbox === undefined ? {} : { proveAddress: () => proveAddress(client, state, { mailbox }) }),
+        });
+      } else {
+        await disableProtection(client, store, state, request.password);
+      }
       return details(store, request.address);
     }
   }

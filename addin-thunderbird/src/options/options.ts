@@ -123,7 +123,11 @@ function certificates(details: IdentityDetails): HTMLElement {
         "p",
         { className: "current-certificate" },
         `Encryption certificate: valid ${day(current.notBefore)} to ${day(current.notAfter)} (serial ${current.serialHex})` +
-          (current.protection === "opaque" ? ", protected by your password" : ""),
+          (current.protection === "opaque"
+            ? ", protected by your password"
+            : current.protection === "pending-wrap"
+              ? ", to be protected by your password (enter it to bring this key here)"
+              : ""),
       ),
     );
   }

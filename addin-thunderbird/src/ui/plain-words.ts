@@ -35,6 +35,8 @@ const WORDS: Readonly<Record<StableCode, string>> = {
     "This computer is no longer one of the address's devices (it was removed). Set it up again to use it.",
   PROTECTION_LOGIN_FAILED: "That password is not right. Please try again.",
   PROTECTION_NOT_SET: "Enhanced protection is not turned on for this address.",
+  ADDRESS_PROOF_REQUIRED:
+    "Confirm this address again before setting a password: a new confirmation mail is needed. Try again in a moment.",
   AUTH_TAG_MISMATCH: "This message was changed after it was encrypted, so it is not shown.",
   DECRYPTION_FAILED:
     "This message could not be decrypted: it was changed after it was encrypted, or encrypted to another key. It is not shown.",

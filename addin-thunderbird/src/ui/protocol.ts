@@ -1,7 +1,7 @@
 // What the add-in's page (options.html: setup and status) and the background say over the port
 // "mailseal-ui". The page holds no keys and talks to no service itself: each request runs in the
 // background with the same functions the rest of the add-in uses (setUpIdentity, shared/src/mailflow).
-import type { AuditEntry, DeviceInfo } from "@mailseal/shared";
+import type { AuditEntry, DeviceInfo, KeyProtection } from "@mailseal/shared";
 import type { OfferedIdentity } from "../background/setup.js";
 
 export const UI_PORT = "mailseal-ui";
@@ -17,7 +17,7 @@ export type UiRequest =
 export interface CertificateView {
   keyId: string;
   status: "current" | "retired";
-  protection: "none" | "opaque";
+  protection: KeyProtection;
   /** ISO-8601. */
   notBefore: string;
   notAfter: string;
@@ -30,7 +30,7 @@ export interface IdentityDetails {
   /** Encryption certificates, current first, then the history newest first. */
   certificates: CertificateView[];
   signing?: { notBefore: string; notAfter: string };
-  /** Enhanced protection is on when any key is wrapped under the password (OPAQUE). */
+  /** Enhanced protection is on when any key is wrapped under the password (OPAQUE) or waits for it. */
   protection: boolean;
   devices?: DeviceInfo[];
   /** Why the device list could not be read (plain words). */

@@ -1,15 +1,23 @@
 // mailseal protect --password-file FILE | --remove [--password-file FILE]: enhanced protection on or off. With it, the
 // account's keys are wrapped under a key only the password (through OPAQUE, RFC 9807) rebuilds: a
 // new device needs the password to read mail, and no server, even all of them together, can.
-import { disableProtection, enableProtection, openAccount, pickAccount } from "@mailseal/shared";
+// A first password needs a fresh proof of the address: when the device's last challenge is older
+// than 10 minutes, a new one is mailed and answered (--outbox DIR, --code CODE, or asked for).
+import { disableProtection, enableProtection, openAccount, pickAccount, proveAddress } from "@mailseal/shared";
 import { CliError } from "../cli-error.js";
-import { commandHost, passwordFromFile, passwordSource } from "../home/host.js";
+import { ask, canAsk, commandHost, passwordFromFile, passwordSource } from "../home/host.js";
+import { OutboxMailbox } from "../home/outbox-mailbox.js";
 import { parseOptions } from "../options.js";
+
+/** How long `protect --outbox` waits for the challenge mail (as `account add`). */
+const OUTBOX_TIMEOUT_MS = 60_000;
 
 export async function protectCommand(args: string[]): Promise<string | undefined> {
   const values = parseOptions("protect", args, {
     "password-file": { type: "string" },
     remove: { type: "boolean", default: false },
+    outbox: { type: "string" },
+    code: { type: "string" },
     account: { type: "string" },
     home: { type: "string" },
   });
@@ -20,8 +28,25 @@ export async function protectCommand(args: string[]): Promise<string | undefined
   }
   const host = commandHost(values.home);
   const { state, client } = await openAccount(host, await pickAccount(host.store, values.account));
+  if (values.outbox !== undefined && values.code !== undefined) {
+    throw new CliError("USAGE", "give --outbox DIR or --code CODE, not both");
+  }
   if (!values.remove) {
-    const next = await enableProtection(client, host.store, state, await passwordFromFile(file!));
+    const outbox = values.outbox;
+    const given = values.code;
+    const next = await enableProtection(client, host.store, state, await passwordFromFile(file!), {
+      proveAddress: () =>
+        proveAddress(
+          client,
+          state,
+          outbox === undefined
+            ? {
+                code: async () =>
+                  given ?? (canAsk() ? ask(`confirmation code mailed to ${state.address}: `, false) : undefined),
+              }
+            : { mailbox: new OutboxMailbox(outbox, { timeoutMs: OUTBOX_TIMEOUT_MS }) },
+        ),
+    });
     const wrapped = next.keys.filter((k) => k.protection === "opaque").length;
     process.stdout.write(`${next.address}: enhanced protection on, ${wrapped} of ${next.keys.length} keys protected\n`);
     return undefined;

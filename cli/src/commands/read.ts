@@ -49,8 +49,13 @@ export async function readCommand(args: string[], core: CoreService): Promise<st
       // certificate, and with it the service's root that signatures are checked against.
       accounts.push(await renewSigningCertificate(client, host.store, refreshed, host.clock));
     } catch (error) {
-      // Offline, the keys this device holds still read the mail they were made for.
-      if (!(error instanceof MailflowError) || error.code !== "SERVICE_UNAVAILABLE") throw error;
+      // Offline, the keys this device holds still read the mail they were made for, and so they do when
+      // only a key made since (a rotation on a protected account) waits for the password.
+      const holdsKeys = state.keys.some((k) => k.pkcs8 !== undefined);
+      const goOn =
+        error instanceof MailflowError &&
+        (error.code === "SERVICE_UNAVAILABLE" || (error.code === "PASSWORD_REQUIRED" && holdsKeys));
+      if (!goOn) throw error;
       process.stderr.write(`mailseal: ${address}: keys not refreshed (${error.message})\n`);
       accounts.push(state);
     }

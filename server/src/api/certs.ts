@@ -1,4 +1,5 @@
-// CerDB (docs/services.md, "HTTP API"): the current encryption certificate of a verified address.
+// CerDB (docs/services.md, "HTTP API"): the current encryption certificate of a verified address
+// (of a protected account, the newest wrapped one while the current key waits for a wrap).
 // No authentication, so it answers only what a sender already knows to ask: there is no listing,
 // and an unknown, unverified or malformed address gets the same 404 body. Lookups are one indexed
 // query (keys by address and status, joined to the account), behind a small cache with a short TTL.
@@ -20,6 +21,7 @@ import { MINUTE_MS, perIp, type ApiDeps } from "./deps.js";
 /** How long an answer (found or not) is reused: a new or rotated key shows within this time. */
 export const CERT_CACHE_TTL_MS = 10_000;
 const CERT_CACHE_MAX = 10_000;
+const DAY_MS = 24 * 3600 * 1000;
 
 export interface CertLookup {
   /** The entries of the addresses found, in the order asked, each address once. */
@@ -42,6 +44,26 @@ function lookupKey(address: string): string {
   }
 }
 
+/**
+ * Which of an address's keys CerDB publishes (docs/services.md, "Enhanced protection"); the highest
+ * rank wins, 0 is never published. The current key, unless it waits for a wrap ("pending-wrap": a
+ * rotation made it on a protected account, and both stores together could still combine it): then
+ * the newest wrapped key retired for its age (its certificate ends within the rotation lead, `soon`)
+ * while it is valid, so that mail to a protected account stays under the password until a device
+ * wraps the new key. A key retired early (a device removal rotates at once) is never published
+ * again: the removed device holds it. Failing those, the waiting key, since senders without a
+ * certificate would send in the clear.
+ */
+function publishRank(
+  row: { status: string; protection: string; not_after: string | null },
+  now: string,
+  soon: string,
+): number {
+  if (row.status === "current") return row.protection === "pending-wrap" ? 1 : 3;
+  const notAfter = row.not_after ?? "";
+  return row.protection === "opaque" && notAfter > now && notAfter <= soon ? 2 : 0;
+}
+
 export function createCertLookup(ctx: ApiContext, ca: CertificateAuthority): CertLookup {
   const cache = new Map<string, { entry: CertificateEntry | undefined; until: number }>();
   const chain = [encodeBase64url(ca.issuing), encodeBase64url(ca.root)];
@@ -59,18 +81,31 @@ export function createCertLookup(ctx: ApiContext, ca: CertificateAuthority): Cer
         const rows = await ctx.db
           .selectFrom("keys")
           .innerJoin("accounts", "accounts.address", "keys.address")
-          .select(["keys.address", "keys.certificate", "keys.not_before"])
+          .select([
+            "keys.address",
+            "keys.certificate",
+            "keys.not_before",
+            "keys.not_after",
+            "keys.status",
+            "keys.protection",
+          ])
           .where("keys.address", "in", missing)
-          .where("keys.status", "=", "current")
+          .where("keys.status", "in", ["current", "retired"])
           .where("keys.certificate", "is not", null)
           .where("accounts.verified_at", "is not", null)
           .execute();
-        const found = new Map<string, { certificate: string; notBefore: string }>();
+        const found = new Map<string, { certificate: string; notBefore: string; rank: number }>();
+        const nowMs = ctx.clock.now().getTime();
+        const nowText = new Date(nowMs).toISOString();
+        const soon = new Date(nowMs + ctx.config.rotationLeadDays * DAY_MS).toISOString();
         for (const row of rows) {
-          // One current key per address by design; should two show during a rotation, the newer wins.
+          const rank = publishRank(row, nowText, soon);
+          if (rank === 0) continue;
+          // The best rank wins; among equals (two current keys during a rotation), the newer.
           const seen = found.get(row.address);
-          if (seen === undefined || (row.not_before ?? "") > seen.notBefore) {
-            found.set(row.address, { certificate: row.certificate!, notBefore: row.not_before ?? "" });
+          const notBefore = row.not_before ?? "";
+          if (seen === undefined || rank > seen.rank || (rank === seen.rank && notBefore > seen.notBefore)) {
+            found.set(row.address, { certificate: row.certificate!, notBefore, rank });
           }
         }
         if (cache.size + missing.length > CERT_CACHE_MAX) cache.clear();

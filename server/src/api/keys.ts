@@ -24,8 +24,10 @@ import type { MailsealApp } from "../http/app.js";
 import { deviceOf, requireDevice } from "../http/auth.js";
 import { ApiErrorBody } from "../http/errors.js";
 import type { StoreClient } from "../kms/store-client.js";
+import { accountProtected } from "../db/accounts.js";
 import type { ApiContext } from "../main.js";
 import { registerAuditRoutes } from "./audit.js";
+import type { CertLookup } from "./certs.js";
 import { MINUTE_MS, perIp } from "./deps.js";
 import { registerProtectionRoutes, requireProtectionSession } from "./protection.js";
 import { createReleaseNotices } from "./release-notices.js";
@@ -34,6 +36,8 @@ export interface KeyRouteDeps {
   hsm: HsmBackend;
   signingKeys: ApiSigningKeys;
   stores: StoreClient;
+  /** CerDB's lookup, told when a wrap changes which certificate an address publishes. */
+  certs?: CertLookup;
 }
 
 /** Lifetime of a release ticket (docs/services.md: 60 s). */
@@ -131,7 +135,12 @@ export async function registerKeyRoutes(app: MailsealApp, ctx: ApiContext, deps:
     async (request) => {
       const device = deviceOf(request);
       const key = await ownKey(device.address, request.params.keyId);
-      if (key.protection === "opaque") await requireProtectionSession(ctx, request, device);
+      // The account decides, not the key row: on a protected account every key needs the session,
+      // also one whose shares still hold the PKCS#8 (made by a rotation, or there when the password
+      // was set: "pending-wrap" until a device wraps it).
+      if (key.protection !== "none" || (await accountProtected(ctx.db, device.address))) {
+        await requireProtectionSession(ctx, request, device);
+      }
       let epk;
       try {
         epk = validatePublicJwk(request.body.ephemeralKey, "ephemeralKey");
@@ -203,7 +212,11 @@ export async function registerKeyRoutes(app: MailsealApp, ctx: ApiContext, deps:
       const device = deviceOf(request);
       const key = await ownKey(device.address, request.params.keyId);
       await requireProtectionSession(ctx, request, device);
-      const { protection, commitment, shares } = request.body;
+      const { protection: uploaded, commitment, shares } = request.body;
+      // Plain shares on a protected account (protection being turned off, key by key) still need
+      // the session to be released until DELETE /v1/protection: "pending-wrap".
+      const protection =
+        uploaded === "none" && (await accountProtected(ctx.db, device.address)) ? "pending-wrap" : uploaded;
       // Staged, so that no crash or outage between the two stores and the api leaves a key whose
       // halves do not match (docs/services.md, "Data"): 1. each store keeps the new share beside the
       // live one (it opens it with its ingest key and the share's associated data: a share sealed for
@@ -235,6 +248,8 @@ export async function registerKeyRoutes(app: MailsealApp, ctx: ApiContext, deps:
         if (result.status === "rejected")
           request.log.warn({ keyId: key.key_id, err: result.reason }, "promotion deferred");
       }
+      // A wrapped key may now be the one CerDB publishes (api/certs.ts).
+      deps.certs?.forget(device.address);
       request.log.info({ keyId: key.key_id, protection }, "key shares replaced");
       return reply.status(204).send(null);
     },

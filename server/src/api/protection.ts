@@ -2,8 +2,8 @@
 // "Enhanced protection"): the api stores a registration record and learns only whether a login
 // succeeded, never the password nor the export key the device wraps its keys with. The server's
 // login state lives in the database for two minutes, so any api node can finish a login another
-// started. A finished login gives a protection session (5 minutes, bound to the device) that the
-// release of a protected key, the upload of new shares and a password change require.
+// started. A finished login gives a protection session (5 minutes, bound to the device) that
+// every release of a protected account's keys, the upload of new shares and a password change require.
 import { createHash, randomBytes } from "node:crypto";
 import * as opaque from "@serenity-kit/opaque";
 import {
@@ -31,12 +31,29 @@ export const LOGIN_STATE_MS = 2 * 60_000;
 /** A protection session lasts this long (docs/services.md). */
 export const PROTECTION_SESSION_MS = 5 * 60_000;
 /**
- * Logins of one address that did not succeed (wrong password: the client never finishes; a bad
+ * Logins of one device that did not succeed (wrong password: the client never finishes; a bad
  * finish message) allowed per window. OPAQUE makes each guess cost a round trip with the server
- * (RFC 9807 10.8), so this bounds online guessing at 10 per quarter hour, whatever the source IP.
+ * (RFC 9807 10.8), so this bounds online guessing at 10 per quarter hour and device, whatever the
+ * source IP. Counted per device, not per address: another device guessing (an attacker who read one
+ * challenge mail) must not lock the owner's devices out.
  */
 export const MAX_FAILED_LOGINS = 10;
+/**
+ * The bound per address, over all its devices: a device that failed in the window is refused once
+ * the address has this many failures in it, while a device with no failure of its own still logs
+ * in. So several devices guess at most this many times per window (plus one try for each device
+ * enrolled meanwhile, which enrolment limits), and the owner who types the password right is not
+ * locked out.
+ */
+export const MAX_FAILED_LOGINS_PER_ADDRESS = 100;
 export const FAILED_LOGIN_WINDOW_MS = 15 * 60_000;
+/**
+ * Setting the first password needs a challenge this device answered within this time (a fresh proof
+ * of address control): a stolen access token or a device left unattended long after its enrolment
+ * cannot put a password of its choosing on the account. A device proves it again with a new
+ * enrolment round (POST /v1/enrollments and its answer) from the same device key.
+ */
+export const ADDRESS_PROOF_MS = 10 * 60_000;
 
 const hashSession = (session: string) => encodeBase64url(createHash("sha256").update(session).digest());
 
@@ -111,11 +128,33 @@ export async function registerProtectionRoutes(
       .where("address", "=", address)
       .executeTakeFirst();
 
-  /** Setting the password needs nothing more; changing it needs a session under the old one. */
-  async function mayRegister(request: FastifyRequest, device: DeviceIdentity): Promise<void> {
+  /**
+   * Setting the first password needs a fresh proof of address control by this device (a challenge
+   * it answered within ADDRESS_PROOF_MS); changing it needs a session under the old one. Resolves
+   * whether this is the first password.
+   */
+  async function mayRegister(request: FastifyRequest, device: DeviceIdentity): Promise<boolean> {
     const row = await account(device.address);
     if (row === undefined) throw new ApiError("ADDRESS_NOT_VERIFIED", "this address has no account");
-    if (row.opaque_record !== null) await requireProtectionSession(ctx, request, device);
+    if (row.opaque_record !== null) {
+      await requireProtectionSession(ctx, request, device);
+      return false;
+    }
+    const since = new Date(ctx.clock.now().getTime() - ADDRESS_PROOF_MS).toISOString();
+    const proof = await ctx.db
+      .selectFrom("challenges")
+      .select("challenge_id")
+      .where("device_id", "=", device.deviceId)
+      .where("address", "=", device.address)
+      .where("used_at", ">=", since)
+      .executeTakeFirst();
+    if (proof === undefined) {
+      throw new ApiError(
+        "ADDRESS_PROOF_REQUIRED",
+        `setting the key-protection password needs a challenge this device answered in the last ${ADDRESS_PROOF_MS / 60_000} minutes: enrol again (POST /v1/enrollments) and answer it`,
+      );
+    }
+    return true;
   }
 
   app.post(
@@ -158,16 +197,31 @@ export async function registerProtectionRoutes(
     },
     async (request, reply) => {
       const device = deviceOf(request);
-      await mayRegister(request, device);
+      const first = await mayRegister(request, device);
       // The record is opaque-ke's fixed-size serialisation (RFC 9807 5.1.1, 192 bytes for
       // ristretto255): check its size here rather than fail at the first login.
       const record = request.body.registrationRecord;
       if (record.length !== 256) throw new ApiError("BAD_REQUEST", "not an OPAQUE registration record");
       await ctx.db.transaction().execute(async (trx) => {
-        await trx
+        let update = trx
           .updateTable("accounts")
           .set({ opaque_record: record, protection: "opaque" })
+          .where("address", "=", device.address);
+        // A first password only while there is none: of two racing, the second would be a change
+        // made without a session under the first.
+        if (first) update = update.where("opaque_record", "is", null);
+        const updated = await update.executeTakeFirst();
+        if (updated.numUpdatedRows !== 1n) {
+          throw new ApiError("CONFLICT", "a key-protection password was set meanwhile: log in with it to change it");
+        }
+        // From here every release needs a session (accountProtected): the keys whose shares still
+        // hold the PKCS#8, pending ones of a rotation under way included, wait for this device's
+        // wrap upload.
+        await trx
+          .updateTable("keys")
+          .set({ protection: "pending-wrap" })
           .where("address", "=", device.address)
+          .where("protection", "=", "none")
           .execute();
         // A new password ends every session opened under the old one.
         await trx.deleteFrom("protection_sessions").where("address", "=", device.address).execute();
@@ -196,11 +250,22 @@ export async function registerProtectionRoutes(
       await ctx.db.deleteFrom("opaque_logins").where("created_at", "<", windowStart).execute();
       const unsuccessful = await ctx.db
         .selectFrom("opaque_logins")
-        .select((eb) => eb.fn.countAll<number | string | bigint>().as("n"))
+        .select((eb) => [
+          eb.fn.countAll<number | string | bigint>().as("address"),
+          eb.fn
+            .sum<number | string | bigint | null>(
+              eb.case().when("device_id", "=", device.deviceId).then(eb.lit(1)).else(eb.lit(0)).end(),
+            )
+            .as("device"),
+        ])
         .where("address", "=", device.address)
         .where((eb) => eb.or([eb("outcome", "is", null), eb("outcome", "=", "failed")]))
         .executeTakeFirstOrThrow();
-      if (Number(unsuccessful.n) >= MAX_FAILED_LOGINS) {
+      const ofDevice = Number(unsuccessful.device ?? 0);
+      if (
+        ofDevice >= MAX_FAILED_LOGINS ||
+        (ofDevice > 0 && Number(unsuccessful.address) >= MAX_FAILED_LOGINS_PER_ADDRESS)
+      ) {
         throw new ApiError("RATE_LIMITED", "too many unsuccessful protection logins: try again in 15 minutes");
       }
       let started: { serverLoginState: string; loginResponse: string };
@@ -333,6 +398,13 @@ export async function registerProtectionRoutes(
           .updateTable("accounts")
           .set({ protection: "none", opaque_record: null })
           .where("address", "=", device.address)
+          .execute();
+        // Shares holding the PKCS#8 need no session any more.
+        await trx
+          .updateTable("keys")
+          .set({ protection: "none" })
+          .where("address", "=", device.address)
+          .where("protection", "=", "pending-wrap")
           .execute();
         await trx.deleteFrom("protection_sessions").where("address", "=", device.address).execute();
       });

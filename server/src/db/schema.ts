@@ -47,7 +47,12 @@ export interface KeysTable {
   certificate: B64url | null;
   not_before: IsoTime | null;
   not_after: IsoTime | null;
-  protection: "none" | "opaque";
+  /**
+   * What the shares hold: "none" the PKCS#8, "opaque" the blob wrapped under the OPAQUE export key,
+   * "pending-wrap" the PKCS#8 of a protected account (made by a rotation, or there before the
+   * password was set), released only with a protection session until a device wraps it.
+   */
+  protection: "none" | "opaque" | "pending-wrap";
   commitment: B64url;
   created_at: IsoTime;
   /**

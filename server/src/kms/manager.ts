@@ -9,6 +9,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Kysely } from "kysely";
 import { randomBytes } from "node:crypto";
 import type { CertificateAuthority } from "../ca/index.js";
+import { accountProtected } from "../db/accounts.js";
 import type { ApiSchema } from "../db/schema.js";
 import type { HsmBackend } from "../hsm/backend.js";
 import type { Mailer } from "../mail/index.js";
@@ -112,6 +113,11 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   async function provision(address: string, predecessor: string | undefined): Promise<string | undefined> {
     const keyId = encodeBase64url(randomBytes(16));
     try {
+      // On a protected account the new key's shares hold the PKCS#8 until a device with the
+      // password wraps them (the server never has the export key): "pending-wrap", released only
+      // with a protection session. A password set while this key is pending marks it too
+      // (api/protection.ts), and the release route asks the account anyway.
+      const protection = (await accountProtected(db, address)) ? "pending-wrap" : "none";
       await db
         .insertInto("keys")
         .values({
@@ -122,7 +128,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
           certificate: null,
           not_before: null,
           not_after: null,
-          protection: "none",
+          protection,
           commitment: "",
           created_at: clock.now().toISOString(),
           owner,

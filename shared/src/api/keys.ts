@@ -2,8 +2,18 @@
 import { Type, type Static } from "typebox";
 import { KeyId, PublicJwk, SealedBoxSchema, StoreNameSchema } from "./shares.js";
 
+/** What uploaded shares hold: the PKCS#8 ("none") or the blob wrapped under the OPAQUE export key. */
 export const Protection = Type.Union([Type.Literal("none"), Type.Literal("opaque")]);
 export type Protection = Static<typeof Protection>;
+
+/**
+ * A listed key's protection (docs/services.md, "Enhanced protection"): as Protection, or
+ * "pending-wrap": the shares hold the PKCS#8 but the account is protected (a key made by a rotation,
+ * or there before the password was set), so it is released only with a protection session, and the
+ * next device that logs in with the password wraps it.
+ */
+export const KeyProtection = Type.Union([Type.Literal("none"), Type.Literal("opaque"), Type.Literal("pending-wrap")]);
+export type KeyProtection = Static<typeof KeyProtection>;
 
 export const KeyInfo = Type.Object({
   keyId: KeyId,
@@ -11,7 +21,7 @@ export const KeyInfo = Type.Object({
   status: Type.Union([Type.Literal("current"), Type.Literal("retired")]),
   notBefore: Type.String({ description: "ISO-8601 UTC" }),
   notAfter: Type.String({ description: "ISO-8601 UTC" }),
-  protection: Protection,
+  protection: KeyProtection,
   commitment: Type.String({ description: "base64url SHA-256 commitment of the PKCS#8 or protected blob" }),
 });
 export type KeyInfo = Static<typeof KeyInfo>;

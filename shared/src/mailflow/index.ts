@@ -25,13 +25,14 @@ export {
   type DiscoverOptions,
 } from "./discovery.js";
 export { openAccount, pickAccount, type Host, type OpenAccount } from "./account.js";
-export { provision, type ChallengeMailbox, type ProvisionOptions } from "./provision.js";
+export { proveAddress, provision, type ChallengeMailbox, type ProvisionOptions } from "./provision.js";
 export { mergeKeys, refreshKeys, releaseKey, wrapUnprotected, type RefreshOptions } from "./keys.js";
 export { uploadShares } from "./shares.js";
 export {
   disableProtection,
   enableProtection,
   loginProtection,
+  type EnableProtectionOptions,
   passwordUnlock,
   type PasswordSource,
   type ProtectionLogin,

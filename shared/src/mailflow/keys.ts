@@ -73,7 +73,8 @@ export async function releaseKey(
   share0.bytes.fill(0);
   share1.bytes.fill(0);
   await checkCommitment(blob, key.commitment);
-  if (key.protection === "none") return blob;
+  // "pending-wrap": released under the session, but the shares still hold the PKCS#8.
+  if (key.protection !== "opaque") return blob;
   if (login === undefined) {
     throw new MailflowError(
       "PASSWORD_REQUIRED",
@@ -102,9 +103,11 @@ export function mergeKeys(held: readonly StoredKey[], listed: readonly KeyInfo[]
 
 /**
  * Lists the keys, releases every one not held yet (saving after each, so an interruption loses no
- * work), and, when logged in with the key-protection password, wraps every key still unprotected
- * (made by a rotation while protection was on: the server cannot wrap) and uploads its new shares.
- * Keys the api no longer lists are dropped.
+ * work), and, when logged in with the key-protection password, wraps every key not wrapped yet
+ * ("pending-wrap": made by a rotation while protection was on, the server cannot wrap) and uploads
+ * its new shares. Keys the api no longer lists are dropped. On a protected account every release
+ * needs the password: without it, a new key is PASSWORD_REQUIRED, after the list (and the keys
+ * held) were saved, so the device goes on with the keys it has.
  */
 export async function refreshKeys(
   client: ServiceClient,
@@ -117,13 +120,15 @@ export async function refreshKeys(
   let current: DeviceState = { ...state, keys: mergeKeys(state.keys, listed) };
   let login = options.login;
   const missing = current.keys.filter((k) => k.pkcs8 === undefined);
-  const protectedMissing = missing.some((k) => k.protection === "opaque");
-  const accountProtected = current.keys.some((k) => k.protection === "opaque");
-  const waitingToWrap = accountProtected && current.keys.some((k) => k.protection === "none");
+  // Any key other than "none" means the account is protected, and then every release needs a session.
+  const protectedMissing = missing.some((k) => k.protection !== "none");
+  const accountProtected = current.keys.some((k) => k.protection !== "none");
+  const waitingToWrap = accountProtected && current.keys.some((k) => k.protection !== "opaque");
   if (login === undefined && (protectedMissing || waitingToWrap) && options.unlock !== undefined) {
     login = await options.unlock(protectedMissing);
   }
   if (protectedMissing && login === undefined) {
+    await store.save(current);
     throw new MailflowError(
       "PASSWORD_REQUIRED",
       `the keys of ${state.address} are protected: give the key-protection password to bring them to this device`,
@@ -143,7 +148,7 @@ export async function refreshKeys(
   return current;
 }
 
-/** Wraps every held key still `none` under the export key and uploads its new shares. */
+/** Wraps every held key not wrapped yet under the export key and uploads its new shares. */
 export async function wrapUnprotected(
   client: ServiceClient,
   store: StateStore,
@@ -152,7 +157,7 @@ export async function wrapUnprotected(
 ): Promise<DeviceState> {
   let current = state;
   for (const key of state.keys) {
-    if (key.protection !== "none" || key.pkcs8 === undefined) continue;
+    if (key.protection === "opaque" || key.pkcs8 === undefined) continue;
     const pkcs8 = decodeBase64url(key.pkcs8, "pkcs8");
     const blob = await protectKey(pkcs8, login.exportKey, state.address, key.keyId);
     pkcs8.fill(0);

@@ -60,6 +60,15 @@ export function passwordUnlock(
   };
 }
 
+export interface EnableProtectionOptions {
+  /**
+   * Proves control of the address again (a new challenge round: proveAddress in provision.ts),
+   * called when the api asks for a fresh proof before a first password (ADDRESS_PROOF_REQUIRED:
+   * the device's last answered challenge is older than 10 minutes). Without it that error stands.
+   */
+  proveAddress?: () => Promise<void>;
+}
+
 /**
  * Turns enhanced protection on: every key is brought to this device first (unprotected keys need
  * no password), the password is registered, and each key is wrapped and its shares replaced. When
@@ -71,17 +80,34 @@ export async function enableProtection(
   store: StateStore,
   state: DeviceState,
   password: string,
+  options: EnableProtectionOptions = {},
 ): Promise<DeviceState> {
   await opaque.ready;
-  if (state.keys.some((k) => k.protection === "opaque")) {
+  // Any key other than "none" (wrapped, or waiting for a wrap) means a password is set already.
+  const isProtected = (keys: DeviceState["keys"]) => keys.some((k) => k.protection !== "none");
+  if (isProtected(state.keys)) {
     return refreshKeys(client, store, state, { login: await loginProtection(client, password) });
   }
-  let current = await refreshKeys(client, store, state);
-  if (current.keys.some((k) => k.protection === "opaque")) {
+  // Protected meanwhile by another device: the refresh logs in when a key needs it (and then wraps
+  // what waits), else a login checks the password and wraps what waits.
+  let unlocked: ProtectionLogin | undefined;
+  const unlock = async () => (unlocked = await loginProtection(client, password));
+  let current = await refreshKeys(client, store, state, { unlock });
+  if (isProtected(current.keys)) {
+    if (unlocked !== undefined) return current;
     return refreshKeys(client, store, current, { login: await loginProtection(client, password) });
   }
   const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });
-  const registrationResponse = await client.protectionRegistrationStart(registrationRequest);
+  let registrationResponse: string;
+  try {
+    registrationResponse = await client.protectionRegistrationStart(registrationRequest);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== "ADDRESS_PROOF_REQUIRED" || options.proveAddress === undefined) {
+      throw error;
+    }
+    await options.proveAddress();
+    registrationResponse = await client.protectionRegistrationStart(registrationRequest);
+  }
   const { registrationRecord } = opaque.client.finishRegistration({
     clientRegistrationState,
     registrationResponse,

@@ -45,7 +45,7 @@ async function answerChallenge(
   client: ServiceClient,
   state: DeviceState,
   enrollment: { challengeId: string },
-  options: ProvisionOptions,
+  options: Pick<ProvisionOptions, "mailbox" | "code">,
 ): Promise<string> {
   if (options.mailbox !== undefined) {
     const token = await options.mailbox.findChallenge(enrollment.challengeId, state.service.api);
@@ -65,6 +65,25 @@ async function answerChallenge(
     );
   }
   return (await client.answerEnrollment(enrollment.challengeId, { code: code.trim() })).deviceId;
+}
+
+/**
+ * A new challenge round for a device already active (the same device key): proves control of the
+ * address again, as the api asks before a first key-protection password (ADDRESS_PROOF_REQUIRED).
+ */
+export async function proveAddress(
+  client: ServiceClient,
+  state: DeviceState,
+  options: Pick<ProvisionOptions, "mailbox" | "code">,
+): Promise<void> {
+  const enrollment = await client.startEnrollment(state.address, state.deviceName);
+  const deviceId = await answerChallenge(client, state, enrollment, options);
+  if (deviceId !== state.deviceId) {
+    throw new MailflowError(
+      "BAD_RESPONSE",
+      `the challenge was answered for device ${deviceId}, not ${String(state.deviceId)}`,
+    );
+  }
 }
 
 /**

@@ -2,6 +2,7 @@
 // host stores it as it can (the CLI: one file per account under --home; an add-in: IndexedDB). It
 // holds private keys: hosts must keep it private (the CLI writes it 0600 through temp file + rename).
 import { decodeBase64url, encodeBase64url } from "../protocol/base64url.js";
+import type { KeyProtection } from "../api/keys.js";
 import type { StoreName } from "../protocol/tokens.js";
 import { parseCertificate, type Certificate } from "../pki/certificate.js";
 import { MailflowError } from "./errors.js";
@@ -20,7 +21,8 @@ export interface StoredKey {
   /** base64url DER. */
   certificate: string;
   status: "current" | "retired";
-  protection: "none" | "opaque";
+  /** As listed: "pending-wrap" keys hold the PKCS#8 but need the password to be released. */
+  protection: KeyProtection;
   commitment: string;
   /** base64url PKCS#8, once this device released and combined the key. */
   pkcs8?: string;
@@ -94,7 +96,9 @@ function checkKey(value: unknown, index: number): StoredKey {
   const { keyId, certificate, status, protection, commitment, pkcs8 } = value;
   if (!isString(keyId) || !isString(certificate) || !isString(commitment)) invalid(`keys[${index}] lacks a field`);
   if (status !== "current" && status !== "retired") invalid(`keys[${index}].status`);
-  if (protection !== "none" && protection !== "opaque") invalid(`keys[${index}].protection`);
+  if (protection !== "none" && protection !== "opaque" && protection !== "pending-wrap") {
+    invalid(`keys[${index}].protection`);
+  }
   if (pkcs8 !== undefined && !isString(pkcs8)) invalid(`keys[${index}].pkcs8`);
   return { keyId, certificate, status, protection, commitment, ...(pkcs8 === undefined ? {} : { pkcs8 }) };
 }

@@ -169,4 +169,21 @@ export const apiMigrations: Record<string, Migration> = {
       await db.schema.createIndex("release_notices_created").on("release_notices").column("created_at").execute();
     },
   },
+  "0005-api-pending-wrap": {
+    // Keys of a protected account whose shares still hold the PKCS#8 (made by a rotation, or there
+    // before the password was set) are "pending-wrap" (docs/services.md, "Enhanced protection"):
+    // released only with a protection session until a device wraps them. Rows written before this
+    // state existed say "none"; the account tells them apart.
+    async up(db: Kysely<unknown>) {
+      await sql`UPDATE keys SET protection = 'pending-wrap' WHERE protection = 'none' AND address IN (SELECT address FROM accounts WHERE protection = 'opaque' OR opaque_record IS NOT NULL)`.execute(
+        db,
+      );
+      // Failed protection logins are counted per device (api/protection.ts).
+      await db.schema
+        .createIndex("opaque_logins_device")
+        .on("opaque_logins")
+        .columns(["device_id", "created_at"])
+        .execute();
+    },
+  },
 };
