@@ -169,4 +169,12 @@ export const apiMigrations: Record<string, Migration> = {
       await db.schema.createIndex("release_notices_created").on("release_notices").column("created_at").execute();
     },
   },
+  "0005-api-challenge-network": {
+    // The network a challenge was asked from (docs/services.md, "HTTP API", limits): the hourly
+    // challenges of an address are counted per network, so that one network cannot use up the
+    // owner's. Rows made before this migration have none and count for no network.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("challenges").addColumn("network", "text").execute();
+    },
+  },
 };
