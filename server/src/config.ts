@@ -38,7 +38,10 @@ export interface RateLimits {
   enrollmentsPerAddressPerHour: number;
   /** Enrolment answers and session requests per IP per minute. */
   authPerIpPerMinute: number;
-  /** CerDB requests (GET /v1/certs/..., POST /v1/certs/lookup) per IP per minute. */
+  /**
+   * Addresses looked up in CerDB per client network (an IPv4 address, an IPv6 /64) per minute: one
+   * per GET /v1/certs/..., one per distinct address of a POST /v1/certs/lookup batch.
+   */
   certsPerIpPerMinute: number;
   /**
    * Release requests (POST /v1/keys/{keyId}/release) per IP per minute at the api; a share store

@@ -22,6 +22,54 @@ export function perIp(max: number, windowMs: number): { rateLimit: { max: number
 }
 
 export const MINUTE_MS = 60_000;
+
+/** Budgets kept before expired windows are swept (one entry per client network seen in a window). */
+const BUDGET_SWEEP_SIZE = 10_000;
+
+/**
+ * A budget of `max` units per client network (clientNetwork) per `windowMs`, kept in this process in
+ * fixed windows, for limits where one request may cost several units (a CerDB batch costs one per
+ * address it asks). @fastify/rate-limit counts requests only.
+ */
+export class NetworkBudget {
+  readonly #windows = new Map<string, { start: number; used: number }>();
+  /** clientNetwork of recent client addresses: parsing an IPv6 address costs microseconds, a lookup not. */
+  readonly #networks = new Map<string, string>();
+
+  constructor(
+    readonly max: number,
+    readonly windowMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * Takes `units` for the network of `ip`: undefined when they fit, else the seconds until its window
+   * starts again (the request then takes nothing: a refused batch does not eat the next one's budget).
+   */
+  take(ip: string, units: number): number | undefined {
+    const now = this.now();
+    let key = this.#networks.get(ip);
+    if (key === undefined) {
+      if (this.#networks.size >= BUDGET_SWEEP_SIZE) this.#networks.clear();
+      key = clientNetwork(ip);
+      this.#networks.set(ip, key);
+    }
+    if (this.#windows.size >= BUDGET_SWEEP_SIZE) {
+      for (const [k, window] of this.#windows) {
+        if (now - window.start >= this.windowMs || now < window.start) this.#windows.delete(k);
+      }
+    }
+    let window = this.#windows.get(key);
+    // A clock moved back (tests, drills) starts a new window, as one past its end does.
+    if (window === undefined || now - window.start >= this.windowMs || now < window.start) {
+      window = { start: now, used: 0 };
+      this.#windows.set(key, window);
+    }
+    if (window.used + units > this.max) return Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000));
+    window.used += units;
+    return undefined;
+  }
+}
 export const HOUR_MS = 3_600_000;
 
 /**
@@ -33,19 +81,21 @@ export const HOUR_MS = 3_600_000;
  */
 export function clientNetwork(ip: string): string {
   if (isIPv4(ip)) return ip;
-  const bare = ip.replace(/%.*$/, ""); // a zone index (RFC 4007 11) names no other network
+  const zone = ip.indexOf("%"); // a zone index (RFC 4007 11) names no other network
+  const bare = (zone === -1 ? ip : ip.slice(0, zone)).toLowerCase();
   if (!isIPv6(bare)) return ip;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
-  if (mapped !== null) return mapped[1]!;
-  const [head = "", tail] = bare.toLowerCase().split("::");
-  const groups = (part: string | undefined): string[] =>
-    part === undefined || part === "" ? [] : part.split(":").flatMap((g) => (g.includes(".") ? ["0", "0"] : [g]));
-  const left = groups(head);
-  const right = groups(tail);
-  const all =
-    tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
-  return `${all
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ""))
-    .join(":")}::/64`;
+  if (bare.startsWith("::ffff:") && isIPv4(bare.slice(7))) return bare.slice(7);
+  // The first four groups: written out before a "::", else zeros where the "::" stands. (An embedded
+  // IPv4 address, RFC 4291 2.2, is the last 32 bits: never among them.)
+  const gap = bare.indexOf("::");
+  const head = (gap === -1 ? bare : bare.slice(0, gap)).split(":").filter((group) => group !== "");
+  const prefix = head.slice(0, 4);
+  if (prefix.length < 4 && gap !== -1) {
+    const tail = bare.slice(gap + 2);
+    const tailGroups = tail === "" ? [] : tail.split(":");
+    const written = head.length + tailGroups.length + (tail.includes(".") ? 1 : 0);
+    for (let i = 0; i < 8 - written && prefix.length < 4; i++) prefix.push("0");
+    for (const group of tailGroups) if (prefix.length < 4) prefix.push(group);
+  }
+  return `${prefix.map((group) => parseInt(group, 16).toString(16)).join(":")}::/64`;
 }
