@@ -4,7 +4,7 @@ import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { createProof, decodeJws, manualClock, parseChallengeMail } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientNetwork } from "../src/api/deps.js";
+import { clientNetwork } from "../src/http/client-network.js";
 import { challengeMails, enroll, lastChallenge, startTestApi, TestDevice, type TestApi } from "./fixtures/api.js";
 
 const clock = manualClock(new Date());

@@ -22,7 +22,8 @@ import { normalizeAddress } from "../ca/address.js";
 import { CaError } from "../ca/errors.js";
 import { issueAccessToken, proofOf, requireProof } from "../http/auth.js";
 import type { MailsealApp } from "../http/app.js";
-import { clientNetwork, HOUR_MS, MINUTE_MS, perIp, type ApiDeps } from "./deps.js";
+import { clientNetwork } from "../http/client-network.js";
+import { HOUR_MS, MINUTE_MS, perIp, type ApiDeps } from "./deps.js";
 
 /** Live (unused, unexpired, not dead) challenges one device key may have (docs/services.md). */
 export const MAX_LIVE_CHALLENGES = 3;
