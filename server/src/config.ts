@@ -31,11 +31,17 @@ export type HsmConfig = HsmSpec;
 export interface RateLimits {
   /** POST /v1/enrollments per IP per hour. */
   enrollmentsPerIpPerHour: number;
-  /** Challenges made for one address per hour (besides at most 3 live ones). */
+  /**
+   * Challenges (mails) for one address asked from one network (an IPv4 address, an IPv6 /64) per
+   * hour, counted in the database; besides at most 3 live ones per device key.
+   */
   enrollmentsPerAddressPerHour: number;
   /** Enrolment answers and session requests per IP per minute. */
   authPerIpPerMinute: number;
-  /** CerDB requests (GET /v1/certs/..., POST /v1/certs/lookup) per IP per minute. */
+  /**
+   * Addresses looked up in CerDB per client network (an IPv4 address, an IPv6 /64) per minute: one
+   * per GET /v1/certs/..., one per distinct address of a POST /v1/certs/lookup batch.
+   */
   certsPerIpPerMinute: number;
   /**
    * Release requests (POST /v1/keys/{keyId}/release) per IP per minute at the api; a share store
@@ -46,7 +52,7 @@ export interface RateLimits {
 
 export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = {
   enrollmentsPerIpPerHour: 30,
-  enrollmentsPerAddressPerHour: 10,
+  enrollmentsPerAddressPerHour: 5,
   authPerIpPerMinute: 60,
   certsPerIpPerMinute: 300,
   releasesPerIpPerMinute: 60,

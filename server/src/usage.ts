@@ -29,8 +29,9 @@ stores, by default all three in this process (docs/services.md).
   --trust-proxy SPEC   true, a hop count, or proxy addresses/CIDRs whose X-Forwarded-For is believed
   --log-level LEVEL    fatal, error, warn, info (default), debug, trace, silent
   --rate-limit NAME=N  raise or lower a request limit (repeatable): enrollmentsPerIpPerHour (30),
-                       enrollmentsPerAddressPerHour (10), authPerIpPerMinute (60),
-                       certsPerIpPerMinute (300), releasesPerIpPerMinute (60; share stores: twice it)
+                       enrollmentsPerAddressPerHour (5, per network), authPerIpPerMinute (60),
+                       certsPerIpPerMinute (300 addresses looked up, per network),
+                       releasesPerIpPerMinute (60; share stores: twice it)
   --pending-stale S    seconds after which a key another api node left half made is rolled back
                        (default 120); a node's own leftovers from before a restart go at once
   --rotate-before D    days before an encryption certificate expires that its key is rotated

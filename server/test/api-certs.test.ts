@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { CERTIFICATE_CAPABILITIES } from "@mailseal/shared";
+import { CERTIFICATE_CAPABILITIES, manualClock } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enroll, startTestApi, TestDevice, type TestApi } from "./fixtures/api.js";
 
@@ -13,7 +13,7 @@ let test: TestApi;
 let work: string;
 
 beforeAll(async () => {
-  test = await startTestApi({ rateLimits: { certsPerIpPerMinute: 40 } });
+  test = await startTestApi({ rateLimits: { certsPerIpPerMinute: 150 } });
   work = mkdtempSync(join(tmpdir(), "mailseal-api-certs-"));
 });
 afterAll(async () => {
@@ -225,13 +225,57 @@ describe("CerDB", () => {
 
   it("limits the requests of one client with 429 and Retry-After", async () => {
     let limited: Response | undefined;
-    for (let i = 0; i < 45 && limited === undefined; i++) {
+    for (let i = 0; i < 200 && limited === undefined; i++) {
       const response = await fetch(`${test.api}/v1/certs/uma%40example.net`);
       if (response.status === 429) limited = response;
     }
     expect(limited?.status).toBe(429);
     expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(((await limited!.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+  });
+});
+
+describe("CerDB's budget of looked-up addresses per client network (review finding 10)", () => {
+  // Behind a trusted proxy, so that clients of several networks can be played from here.
+  const clock = manualClock(new Date());
+  let budgeted: TestApi;
+  beforeAll(async () => {
+    budgeted = await startTestApi({ clock, args: ["--trust-proxy", "true"] });
+  });
+  afterAll(() => budgeted?.close());
+
+  const batch = (from: string, addresses: string[]) =>
+    fetch(`${budgeted.api}/v1/certs/lookup`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": from },
+      body: JSON.stringify({ addresses }),
+    });
+  const single = (from: string, address: string) =>
+    fetch(`${budgeted.api}/v1/certs/${encodeURIComponent(address)}`, { headers: { "x-forwarded-for": from } });
+  const probes = (prefix: string) => Array.from({ length: 100 }, (_, i) => `${prefix}${i}@example.net`);
+
+  it("counts every address of a batch: one network probes 300 addresses a minute, not 30,000", async () => {
+    const perMinute = budgeted.config.rateLimits.certsPerIpPerMinute;
+    expect(perMinute).toBe(300);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await batch("198.51.100.7", probes(`p${i}-`))).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const limited = await single("198.51.100.7", "one@example.net");
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+    expect(Number(limited.headers.get("retry-after"))).toBe(60);
+
+    // The addresses of one IPv6 /64 share one budget.
+    for (let i = 0; i < 3; i++) expect((await batch(`2001:db8:5:6::${i + 1}`, probes(`q${i}-`))).status).toBe(200);
+    expect((await batch("2001:db8:5:6::99", ["x@example.net"])).status).toBe(429);
+
+    // Another network is not touched, and a batch repeating one address pays for it once.
+    expect((await batch("203.0.113.9", Array<string>(100).fill("same@example.net"))).status).toBe(200);
+    expect((await single("203.0.113.9", "one@example.net")).status).toBe(404);
+
+    // A minute later the budget is whole again.
+    clock.advance(60_000);
+    expect((await batch("198.51.100.7", probes("r-"))).status).toBe(200);
   });
 });
 

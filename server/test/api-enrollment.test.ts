@@ -4,6 +4,7 @@ import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { createProof, decodeJws, manualClock, parseChallengeMail } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientNetwork } from "../src/http/client-network.js";
 import { challengeMails, enroll, lastChallenge, startTestApi, TestDevice, type TestApi } from "./fixtures/api.js";
 
 const clock = manualClock(new Date());
@@ -39,7 +40,12 @@ describe("enrolment", () => {
     const mail = await lastChallenge(test.outbox, "Alice@example.org");
     expect(mail.raw).toMatch(/^Auto-Submitted: auto-generated; type=mailseal-challenge\r$/m);
     expect(mail).toMatchObject({ id: asked.body.challengeId, api: test.api });
-    expect(mail.raw).toContain("Subject: Your mailseal code:");
+    // The code is in the body only (a subject shows in notifications and logs); the body names the
+    // device and where it asked from.
+    expect(mail.raw).toMatch(/^Subject: Confirm a new mailseal device\r$/m);
+    expect(mail.raw.slice(0, mail.raw.indexOf("\r\n\r\n"))).not.toContain(mail.code);
+    expect(mail.raw).toContain('  Device:     "phone"\r\n');
+    expect(mail.raw).toContain("  Asked from: 127.0.0.1\r\n");
 
     // Only hashes are stored.
     const row = db.prepare("SELECT * FROM challenges WHERE challenge_id = ?").get(asked.body.challengeId) as Record<
@@ -137,16 +143,22 @@ describe("enrolment", () => {
     expect(expired.body.error.code).toBe("CHALLENGE_EXPIRED");
   });
 
-  it("keeps at most 3 live challenges per address", async () => {
+  it("keeps at most 3 live challenges per device key, which do not stop another key", async () => {
     const device = await TestDevice.create(test.api, clock);
     for (let i = 0; i < 3; i++) expect((await ask(device, "frank@example.org")).status).toBe(202);
     const fourth = await ask(device, "frank@example.org");
     expect(fourth.status).toBe(429);
     expect(fourth.body.error.code).toBe("TOO_MANY_CHALLENGES");
     expect(await challengeMails(test.outbox, "frank@example.org")).toHaveLength(3);
-    // Answering one frees a place.
+    // Another device key still may ask: the first key's waiting challenges are its own.
+    const other = await TestDevice.create(test.api, clock);
+    const asked = await ask(other, "frank@example.org");
+    expect(asked.status).toBe(202);
     const mails = await challengeMails(test.outbox, "frank@example.org");
-    expect((await answer(device, mails[0]!.id, { token: mails[0]!.token })).status).toBe(200);
+    expect(mails).toHaveLength(4);
+    // Answering one frees a place.
+    const own = mails.find((mail) => mail.id !== asked.body.challengeId)!;
+    expect((await answer(device, own.id, { token: own.token })).status).toBe(200);
     expect((await ask(device, "frank@example.org")).status).toBe(202);
   });
 
@@ -172,6 +184,78 @@ describe("enrolment", () => {
         .every((line) => line.endsWith("\r")),
     ).toBe(true);
     expect(await parseChallengeMail(new TextEncoder().encode(mail!.raw))).toMatchObject({ id: mail!.id });
+  });
+});
+
+describe("clientNetwork", () => {
+  it("is an IPv4 address itself, an IPv6 address its /64, a mapped IPv4 address the IPv4 one", () => {
+    expect(clientNetwork("198.51.100.7")).toBe("198.51.100.7");
+    expect(clientNetwork("::ffff:198.51.100.7")).toBe("198.51.100.7");
+    expect(clientNetwork("2001:db8:1:2::1")).toBe("2001:db8:1:2::/64");
+    expect(clientNetwork("2001:0DB8:0001:0002:ffff:1:2:3")).toBe("2001:db8:1:2::/64");
+    expect(clientNetwork("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(clientNetwork("::1")).toBe("0:0:0:0::/64");
+    expect(clientNetwork("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(clientNetwork("1:2:3:4:5:6:7.8.9.10")).toBe("1:2:3:4::/64");
+    expect(clientNetwork("not an address")).toBe("not an address");
+  });
+});
+
+describe("enrolment while other device keys keep asking for the address (review finding 6)", () => {
+  // Behind a trusted proxy the api sees each client's forwarded address, so that the attacker and
+  // the owner can ask from networks of their own here.
+  let proxied: TestApi;
+  beforeAll(async () => {
+    proxied = await startTestApi({ clock, args: ["--trust-proxy", "true"] });
+  });
+  afterAll(() => proxied?.close());
+
+  const askFrom = (device: TestDevice, ip: string, deviceName = "x", userAgent = "attack/1.0") =>
+    device.request("POST", "/v1/enrollments", {
+      body: { address: "owner@example.org", deviceName },
+      token: null,
+      headers: { "x-forwarded-for": ip, "user-agent": userAgent },
+    });
+
+  it("lets the owner enrol, and keeps the mails within 5 an hour from each network", async () => {
+    const perHour = proxied.config.rateLimits.enrollmentsPerAddressPerHour;
+    // The attacker: fresh device keys, each asking 3 times, from one IPv4 address and from many
+    // addresses of one IPv6 /64.
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const attacker = await TestDevice.create(proxied.api, clock);
+      for (let j = 0; j < 3; j++) statuses.push((await askFrom(attacker, "198.51.100.7")).status);
+      const v6 = await TestDevice.create(proxied.api, clock);
+      for (let j = 0; j < 3; j++) statuses.push((await askFrom(v6, `2001:db8:1:2::${i}:${j}`)).status);
+    }
+
+    // The owner, from a network of its own, asks and answers.
+    const owner = await TestDevice.create(proxied.api, clock);
+    const asked = await askFrom(owner, "203.0.113.9", "Owner's laptop", "Thunderbird/128.0");
+    expect(asked.body).toEqual({ challengeId: expect.any(String), expiresAt: expect.any(String) });
+    const mails = await challengeMails(proxied.outbox, "owner@example.org");
+    const mail = mails.find((m) => m.id === asked.body.challengeId)!;
+    const answered = await answer(owner, asked.body.challengeId, { token: mail.token });
+    expect(answered.status).toBe(200);
+
+    // The attacker got perHour mails out of each of its two networks, the rest was refused.
+    expect(perHour).toBe(5);
+    expect(statuses.filter((status) => status === 202)).toHaveLength(2 * perHour);
+    expect(new Set(statuses.filter((status) => status !== 202))).toEqual(new Set([429]));
+    expect(mails).toHaveLength(2 * perHour + 1);
+
+    // The mails name who asked, and from where, as the api saw it through the proxy.
+    expect(mail.raw).toContain(`  Device:     "Owner's laptop"\r\n`);
+    expect(mail.raw).toContain("  Asked from: 203.0.113.9\r\n");
+    expect(mail.raw).toContain("  Program:    Thunderbird/128.0\r\n");
+    expect(mails.filter((m) => m.raw.includes("  Asked from: 198.51.100.7\r\n"))).toHaveLength(perHour);
+
+    // An hour later the attacker's network has its 5 again, and no more.
+    clock.advance(3600 * 1000 + 1);
+    const later: number[] = [];
+    for (let i = 0; i < 6; i++)
+      later.push((await askFrom(await TestDevice.create(proxied.api, clock), "198.51.100.7")).status);
+    expect(later).toEqual([202, 202, 202, 202, 202, 429]);
   });
 });
 

@@ -67,4 +67,18 @@ describe("api on PostgreSQL with SoftHSM2", () => {
       await node.close();
     }
   });
+
+  it("counts an address's hourly challenges under a lock: parallel asks from one network get 5, no more", async () => {
+    const devices = await Promise.all(Array.from({ length: 12 }, () => TestDevice.create(test.api)));
+    const answers = await Promise.all(
+      devices.map((device) =>
+        device.request("POST", "/v1/enrollments", {
+          body: { address: "rush@example.com", deviceName: "x" },
+          token: null,
+        }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses).toEqual([...Array<number>(5).fill(202), ...Array<number>(7).fill(429)]);
+  });
 });

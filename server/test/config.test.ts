@@ -39,7 +39,7 @@ describe("parseServerArgs", () => {
       clockOffsetMs: 0,
       rateLimits: {
         enrollmentsPerIpPerHour: 30,
-        enrollmentsPerAddressPerHour: 10,
+        enrollmentsPerAddressPerHour: 5,
         authPerIpPerMinute: 60,
         certsPerIpPerMinute: 300,
         releasesPerIpPerMinute: 60,

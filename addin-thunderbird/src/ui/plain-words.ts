@@ -26,11 +26,14 @@ const WORDS: Readonly<Record<StableCode, string>> = {
   STATE_INVALID: "The saved settings of this address are damaged. Remove the add-on's data and set it up again.",
   SENDER_UNKNOWN: "The sender of this message is not set up with mailseal on this computer.",
   NO_KEY: "None of your keys opens this message: it was not encrypted to you, or to a key this computer does not have.",
+  KEY_CERT_MISMATCH:
+    "The mailseal service handed out a key that does not belong to your certificate, so it was not kept. Ask your administrator.",
   RATE_LIMITED: "Too many attempts in a short time. Wait a few minutes and try again.",
   CHALLENGE_EXPIRED: "The confirmation has expired. Press “Set up” again to get a new one.",
   CHALLENGE_INVALID: "That code is not right. Check the confirmation mail and type it again.",
   CHALLENGE_USED: "That confirmation was used already. Press “Set up” again to get a new one.",
-  TOO_MANY_CHALLENGES: "Too many confirmations were asked for this address. Wait a while and try again.",
+  TOO_MANY_CHALLENGES:
+    "This computer has asked for several confirmations that are still waiting. Use the newest mail, or wait a while and try again.",
   DEVICE_NOT_ACTIVE:
     "This computer is no longer one of the address's devices (it was removed). Set it up again to use it.",
   PROTECTION_LOGIN_FAILED: "That password is not right. Please try again.",

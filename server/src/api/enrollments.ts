@@ -22,9 +22,10 @@ import { normalizeAddress } from "../ca/address.js";
 import { CaError } from "../ca/errors.js";
 import { issueAccessToken, proofOf, requireProof } from "../http/auth.js";
 import type { MailsealApp } from "../http/app.js";
+import { clientNetwork } from "../http/client-network.js";
 import { HOUR_MS, MINUTE_MS, perIp, type ApiDeps } from "./deps.js";
 
-/** Live (unused, unexpired, not dead) challenges one address may have (docs/services.md). */
+/** Live (unused, unexpired, not dead) challenges one device key may have (docs/services.md). */
 export const MAX_LIVE_CHALLENGES = 3;
 /** Tries of one challenge, wrong answers included (docs/services.md: 5 wrong codes kill it). */
 export const MAX_CHALLENGE_TRIES = 5;
@@ -84,32 +85,7 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
       }
       const now = ctx.clock.now();
       const nowText = now.toISOString();
-      // Per address, across api nodes: challenges made in the last hour, counted in the database.
-      const recent = await ctx.db
-        .selectFrom("challenges")
-        .select((eb) => eb.fn.countAll<string | number>().as("n"))
-        .where("address", "=", address)
-        .where("created_at", ">", new Date(now.getTime() - HOUR_MS).toISOString())
-        .executeTakeFirstOrThrow();
-      if (Number(recent.n) >= rateLimits.enrollmentsPerAddressPerHour) {
-        void reply.header("retry-after", String(HOUR_MS / 1000));
-        throw new ApiError("RATE_LIMITED", "too many challenges for this address in the last hour: try again later");
-      }
-      const live = await ctx.db
-        .selectFrom("challenges")
-        .select((eb) => eb.fn.countAll<string | number>().as("n"))
-        .where("address", "=", address)
-        .where("used_at", "is", null)
-        .where("expires_at", ">", nowText)
-        .where("tries", "<", MAX_CHALLENGE_TRIES)
-        .executeTakeFirstOrThrow();
-      if (Number(live.n) >= MAX_LIVE_CHALLENGES) {
-        throw new ApiError(
-          "TOO_MANY_CHALLENGES",
-          `${MAX_LIVE_CHALLENGES} challenges for this address are waiting: answer one or wait until they expire`,
-        );
-      }
-
+      const network = clientNetwork(request.ip);
       const challengeId = randomId();
       const expiresAt = new Date(now.getTime() + CHALLENGE_LIFETIME_SECONDS * 1000).toISOString();
       const secrets = newChallengeSecrets();
@@ -119,6 +95,32 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
           .values({ address, verified_at: null, protection: "none", opaque_record: null })
           .onConflict((conflict) => conflict.column("address").doNothing())
           .execute();
+        // The limits below count rows and then add one: requests for one address take turns, so
+        // that parallel ones cannot all pass the same count. (SQLite runs one transaction at a time;
+        // PostgreSQL locks the account row until the commit.)
+        await trx
+          .selectFrom("accounts")
+          .select("address")
+          .where("address", "=", address)
+          .$if(ctx.dialect === "postgres", (query) => query.forUpdate())
+          .execute();
+        // The bound on challenge mails to an address, across api nodes: so many an hour from each
+        // network (clientNetwork). Not from all networks together: whoever asks from one network
+        // would then use up the owner's asking from another (review finding 6).
+        const recent = await trx
+          .selectFrom("challenges")
+          .select((eb) => eb.fn.countAll<string | number>().as("n"))
+          .where("address", "=", address)
+          .where("network", "=", network)
+          .where("created_at", ">", new Date(now.getTime() - HOUR_MS).toISOString())
+          .executeTakeFirstOrThrow();
+        if (Number(recent.n) >= rateLimits.enrollmentsPerAddressPerHour) {
+          void reply.header("retry-after", String(HOUR_MS / 1000));
+          throw new ApiError(
+            "RATE_LIMITED",
+            "too many challenges for this address from this network in the last hour: try again later",
+          );
+        }
         // One device key, one device row (devices.jkt is unique): asking again from the same key
         // reuses it, also after a removal (the new challenge proves control of the address again).
         const existing = await trx
@@ -146,6 +148,22 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
           throw new ApiError("CONFLICT", "this device key is enrolled for another address: use one key per address");
         } else {
           id = existing.device_id;
+          // Live challenges count per device key: those of other keys never stop this one, so no
+          // one else's waiting challenges keep the owner from enrolling (review finding 6).
+          const live = await trx
+            .selectFrom("challenges")
+            .select((eb) => eb.fn.countAll<string | number>().as("n"))
+            .where("device_id", "=", id)
+            .where("used_at", "is", null)
+            .where("expires_at", ">", nowText)
+            .where("tries", "<", MAX_CHALLENGE_TRIES)
+            .executeTakeFirstOrThrow();
+          if (Number(live.n) >= MAX_LIVE_CHALLENGES) {
+            throw new ApiError(
+              "TOO_MANY_CHALLENGES",
+              `${MAX_LIVE_CHALLENGES} challenges for this device are waiting: answer one or wait until they expire`,
+            );
+          }
           if (existing.status !== "active") {
             await trx
               .updateTable("devices")
@@ -166,13 +184,21 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
             created_at: nowText,
             expires_at: expiresAt,
             used_at: null,
+            network,
           })
           .execute();
         return id;
       });
 
       const api = ctx.urls.api;
-      const { subject, text } = challengeMailText({ address, code: secrets.code, api });
+      // request.ip honours --trust-proxy: behind a trusted proxy it is the forwarded client address.
+      const userAgent = request.headers["user-agent"];
+      const { subject, text } = challengeMailText({
+        address,
+        code: secrets.code,
+        api,
+        requester: { deviceName: request.body.deviceName, ip: request.ip, userAgent },
+      });
       try {
         await ctx.mailer.send({
           to: address,

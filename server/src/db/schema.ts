@@ -36,6 +36,8 @@ export interface ChallengesTable {
   created_at: IsoTime;
   expires_at: IsoTime;
   used_at: IsoTime | null;
+  /** The network that asked (`clientNetwork`, api/deps.ts); null for rows made before it was recorded. */
+  network: string | null;
 }
 
 export interface KeysTable {

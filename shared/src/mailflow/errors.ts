@@ -31,6 +31,11 @@ export const MAILFLOW_ERROR_CODES = [
   "SENDER_UNKNOWN",
   /** None of the device's keys opens the message. */
   "NO_KEY",
+  /**
+   * A released key (its shares matching the commitment) is not the key of its certificate: the
+   * services answered consistently for another key. Nothing of it is stored.
+   */
+  "KEY_CERT_MISMATCH",
 ] as const;
 
 export type MailflowErrorCode = (typeof MAILFLOW_ERROR_CODES)[number];

@@ -2,7 +2,10 @@
 // flows"): for every key not held yet, an ephemeral P-256 key, release tickets from the api, both
 // stores asked in parallel, each share opened with releaseAad, the two combined, the result checked
 // against the api's commitment and, for a protected key, unwrapped with the OPAQUE export key. No
-// server ever holds both shares; the device checks what it was given.
+// server ever holds both shares; the device checks what it was given, down to the key matching its
+// certificate.
+import { rsaPublicKeyOf } from "../pki/certificate.js";
+import { rsaPrivateKeyFromPkcs8 } from "../pki/private-key.js";
 import { decodeBase64url, encodeBase64url } from "../protocol/base64url.js";
 import { exportPublicJwk, type P256PublicJwk } from "../protocol/jwk.js";
 import { decodeJws } from "../protocol/jws.js";
@@ -42,11 +45,54 @@ function ticketJti(ticket: string): string {
   return jti;
 }
 
-/** Releases one key: the PKCS#8, checked against the commitment (and unwrapped when protected). */
+/** An unsigned big-endian integer's bytes without leading zeros (DER INTEGERs carry one before a high bit). */
+function magnitude(bytes: Uint8Array): Uint8Array {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  return bytes.subarray(start);
+}
+
+function sameInteger(a: Uint8Array, b: Uint8Array): boolean {
+  const x = magnitude(a);
+  const y = magnitude(b);
+  return x.length === y.length && x.every((byte, i) => byte === y[i]);
+}
+
+/**
+ * KEY_CERT_MISMATCH unless the released PKCS#8 is the private key of the key's certificate: the same
+ * RSA modulus and public exponent (RFC 8017 3.1, 3.2). The commitment only says that the shares are
+ * the ones the api recorded: without this check, services that recorded shares of another key than
+ * they certified would have the device keep a key they chose, while senders encrypt to the
+ * certificate's.
+ */
+export function checkKeyMatchesCertificate(pkcs8: Uint8Array, certificate: string, keyId: string): void {
+  const certified = rsaPublicKeyOf(certificateFromWire(certificate, `key ${keyId} certificate`));
+  let held;
+  try {
+    held = rsaPrivateKeyFromPkcs8(pkcs8);
+  } catch (error) {
+    throw new MailflowError("KEY_CERT_MISMATCH", `the released key ${keyId} is not an RSA private key`, [], {
+      cause: error,
+    });
+  }
+  const same = sameInteger(held.n, certified.n) && sameInteger(held.e, certified.e);
+  for (const part of [held.d, held.p, held.q, held.dp, held.dq, held.qi]) part.fill(0);
+  if (!same) {
+    throw new MailflowError(
+      "KEY_CERT_MISMATCH",
+      `the released key ${keyId} is not the key of its certificate: nothing was stored`,
+    );
+  }
+}
+
+/**
+ * Releases one key: the PKCS#8, checked against the commitment, unwrapped when protected, and then
+ * checked against the key's certificate (KEY_CERT_MISMATCH), before the caller stores anything.
+ */
 export async function releaseKey(
   client: ServiceClient,
   address: string,
-  key: Pick<KeyInfo, "keyId" | "commitment" | "protection">,
+  key: Pick<KeyInfo, "keyId" | "commitment" | "protection" | "certificate">,
   login: ProtectionLogin | undefined,
 ): Promise<Uint8Array> {
   const ephemeral = await ephemeralKey();
@@ -73,16 +119,24 @@ export async function releaseKey(
   share0.bytes.fill(0);
   share1.bytes.fill(0);
   await checkCommitment(blob, key.commitment);
+  let pkcs8 = blob;
   // "pending-wrap": released under the session, but the shares still hold the PKCS#8.
-  if (key.protection !== "opaque") return blob;
-  if (login === undefined) {
-    throw new MailflowError(
-      "PASSWORD_REQUIRED",
-      `key ${key.keyId} is protected: the key-protection password is needed`,
-    );
+  if (key.protection === "opaque") {
+    if (login === undefined) {
+      throw new MailflowError(
+        "PASSWORD_REQUIRED",
+        `key ${key.keyId} is protected: the key-protection password is needed`,
+      );
+    }
+    pkcs8 = await unprotectKey(blob, login.exportKey, address, key.keyId);
+    blob.fill(0);
   }
-  const pkcs8 = await unprotectKey(blob, login.exportKey, address, key.keyId);
-  blob.fill(0);
+  try {
+    checkKeyMatchesCertificate(pkcs8, key.certificate, key.keyId);
+  } catch (error) {
+    pkcs8.fill(0);
+    throw error;
+  }
   return pkcs8;
 }
 

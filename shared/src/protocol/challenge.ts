@@ -172,16 +172,64 @@ export interface ChallengeMailText {
   readonly text: string;
 }
 
-/** Subject and body of the challenge mail, in plain words; the server adds the header fields above. */
-export function challengeMailText(options: { address: string; code: string; api: string }): ChallengeMailText {
+/** Who asked for a challenge, as the api saw the request: named in the mail so the owner can tell. */
+export interface ChallengeRequester {
+  /** The device name the request gave (any text: it is shown tamed, quoted and cut short). */
+  readonly deviceName: string;
+  /** The client address as the api sees it (behind a trusted proxy: the forwarded one). */
+  readonly ip: string;
+  /** The request's User-Agent, when it sent one (any text, shown tamed like the name). */
+  readonly userAgent?: string | undefined;
+}
+
+/** The longest device name or User-Agent shown; longer ones are cut and end in "...". */
+const MAX_SHOWN = 48;
+
+/**
+ * Text a requester chose (device name, User-Agent), made safe to show on one line of the mail: line
+ * breaks, other controls and Unicode format characters (bidirectional overrides, zero-width ones,
+ * which could make it read as something else) become spaces, runs of spaces one, and the rest is
+ * cut to MAX_SHOWN characters.
+ */
+function shown(value: string): string {
+  const plain = value
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, " ")
+    .replace(/\s+/gu, " ")
+    .trim();
+  const chars = [...plain];
+  return chars.length <= MAX_SHOWN ? plain : `${chars.slice(0, MAX_SHOWN - 3).join("")}...`;
+}
+
+/**
+ * Subject and body of the challenge mail, in plain words; the server adds the header fields above.
+ * The code is in the body only: a subject shows in notifications, lock screens and mail logs. The
+ * body names the requesting device and where it asked from, so that an owner who did not ask sees
+ * who did.
+ */
+export function challengeMailText(options: {
+  address: string;
+  code: string;
+  api: string;
+  requester: ChallengeRequester;
+}): ChallengeMailText {
   const code = formatCode(options.code);
   if (typeof options.address !== "string" || /[\r\n]/.test(options.address)) malformed("address has a line break");
   checkApi(options.api);
+  const { deviceName, ip, userAgent } = options.requester;
+  if (typeof deviceName !== "string") malformed("the device name is not text");
+  if (typeof ip !== "string") malformed("the client address is not text");
+  const agent = typeof userAgent === "string" ? shown(userAgent) : "";
   const text = [
     "Hello,",
     "",
-    `someone asked to set up mailseal encryption for ${options.address}`,
-    `on a new device, at ${options.api}`,
+    `a device asked to set up mailseal encryption for ${options.address}`,
+    `at ${options.api}`,
+    "",
+    `  Device:     "${shown(deviceName)}"`,
+    `  Asked from: ${shown(ip)}`,
+    ...(agent === "" ? [] : [`  Program:    ${agent}`]),
+    "",
+    "(The device chose its name itself: any device can give any name.)",
     "",
     "If it was you, enter this code where you started:",
     "",
@@ -190,9 +238,10 @@ export function challengeMailText(options: { address: string; code: string; api:
     "Your mail program may also finish the setup by itself from this",
     "message. The code works once and expires in 24 hours.",
     "",
-    "If you did not ask for this, ignore this message. Without the code",
-    "nothing is set up, and nothing about your mail changes.",
+    "If you did not ask for this, ignore this message and do not give",
+    "the code to anyone. Without the code nothing is set up, and",
+    "nothing about your mail changes.",
     "",
   ].join("\n");
-  return { subject: `Your mailseal code: ${code}`, text };
+  return { subject: "Confirm a new mailseal device", text };
 }

@@ -63,6 +63,7 @@ export {
   CHALLENGE_HEADER,
   CHALLENGE_LIFETIME_SECONDS,
   type ChallengeMailText,
+  type ChallengeRequester,
   type ChallengeMarker,
   type ChallengeSecrets,
 } from "./challenge.js";

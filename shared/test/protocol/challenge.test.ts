@@ -16,6 +16,7 @@ import { rejectsWith, text } from "./support.js";
 
 const TOKEN = "q1c9l3Zyb2l4c0F3NWJ4RzhKaGpkVWtqZnF5N3pZVGg"; // 32 bytes
 const marker: ChallengeMarker = { id: "ch_7Gx2", token: TOKEN, api: "https://mail.example.org/mailseal" };
+const requester = { deviceName: "laptop", ip: "192.0.2.1" };
 
 function mail(headerLines: readonly string[], eol = "\r\n"): Uint8Array {
   const body = ["Hello,", "", "your code is ABCDE-FGHJK", ""].join(eol);
@@ -28,7 +29,7 @@ const realistic = [
   "\tby mx.example.org with ESMTPS id 4Xyz; Tue, 1 Jul 2031 10:00:00 +0000",
   "From: mailseal <mailseal@mail.example.org>",
   "To: alice@example.org",
-  "Subject: Your mailseal code: ABCDE-FGHJK",
+  "Subject: Confirm a new mailseal device",
   "Date: Tue, 1 Jul 2031 10:00:00 +0000",
   "Message-ID: <c1@mail.example.org>",
   "MIME-Version: 1.0",
@@ -168,6 +169,7 @@ describe("parseChallengeMail", () => {
       address: "alice@example.org",
       code: "abcdefghjk",
       api: marker.api,
+      requester,
     });
     const message = [
       "From: mailseal <mailseal@mail.example.org>",
@@ -246,31 +248,59 @@ describe("parseChallengeMail", () => {
 });
 
 describe("challengeMailText", () => {
-  it("says what it is, shows the code, the 24 hours, and to ignore it if unasked", () => {
+  it("says what it is, shows the code, who asked, the 24 hours, and to ignore it if unasked", () => {
     const { subject, text: body } = challengeMailText({
       address: "alice@example.org",
       code: "abcde fghjk",
       api: marker.api,
+      requester: { deviceName: "Alice's phone", ip: "203.0.113.7", userAgent: "Thunderbird/128.0" },
     });
-    expect(subject).toBe("Your mailseal code: ABCDE-FGHJK");
     expect(body).toContain("alice@example.org");
     expect(body).toContain("    ABCDE-FGHJK\n");
+    expect(body).toContain('  Device:     "Alice\'s phone"\n');
+    expect(body).toContain("  Asked from: 203.0.113.7\n");
+    expect(body).toContain("  Program:    Thunderbird/128.0\n");
     expect(body).toContain("24 hours");
     expect(body).toMatch(/did not ask for this, ignore/);
     for (const line of body.split("\n")) expect(line.length).toBeLessThanOrEqual(78);
+    // The code is never in the subject: subjects show in notifications, lock screens and logs.
+    expect(subject).toBe("Confirm a new mailseal device");
+    expect(subject).not.toMatch(/ABCDE|FGHJK/);
+  });
+
+  it("shows a hostile device name and User-Agent tamed on one short line each", () => {
+    const { text: body } = challengeMailText({
+      address: "alice@example.org",
+      code: "abcdefghjk",
+      api: marker.api,
+      requester: {
+        deviceName: `laptop\r\n\r\n    ZZZZZ-ZZZZZ\u202e\u200b${"x".repeat(100)}`,
+        ip: "2001:db8::1",
+        userAgent: "agent\nBcc: someone",
+      },
+    });
+    expect(body).not.toContain("    ZZZZZ-ZZZZZ\n");
+    expect(body).not.toMatch(/[\u202e\u200b\r]/);
+    expect(body).toMatch(/^ {2}Device: {5}"laptop ZZZZZ-ZZZZZ x+\.\.\."$/m);
+    expect(body).toContain("  Program:    agent Bcc: someone\n");
+    expect(body).toContain("  Asked from: 2001:db8::1\n");
+    for (const line of body.split("\n")) expect(line.length).toBeLessThanOrEqual(78);
+    // Without a User-Agent there is no Program line.
+    const plain = challengeMailText({ address: "a@example.org", code: "abcdefghjk", api: marker.api, requester });
+    expect(plain.text).not.toContain("Program:");
   });
 
   it("refuses a bad code, an address with a line break and a bad api", async () => {
     await rejectsWith(
-      () => challengeMailText({ address: "a@example.org", code: "UUUUU-UUUUU", api: marker.api }),
+      () => challengeMailText({ address: "a@example.org", code: "UUUUU-UUUUU", api: marker.api, requester }),
       "MALFORMED_CHALLENGE",
     );
     await rejectsWith(
-      () => challengeMailText({ address: "a@example.org\r\nBcc: x", code: "abcdefghjk", api: marker.api }),
+      () => challengeMailText({ address: "a@example.org\r\nBcc: x", code: "abcdefghjk", api: marker.api, requester }),
       "MALFORMED_CHALLENGE",
     );
     await rejectsWith(
-      () => challengeMailText({ address: "a@example.org", code: "abcdefghjk", api: "ftp://x" }),
+      () => challengeMailText({ address: "a@example.org", code: "abcdefghjk", api: "ftp://x", requester }),
       "MALFORMED_CHALLENGE",
     );
   });

@@ -186,4 +186,12 @@ export const apiMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0006-api-challenge-network": {
+    // The network a challenge was asked from (docs/services.md, "HTTP API", limits): the hourly
+    // challenges of an address are counted per network, so that one network cannot use up the
+    // owner's. Rows made before this migration have none and count for no network.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("challenges").addColumn("network", "text").execute();
+    },
+  },
 };
