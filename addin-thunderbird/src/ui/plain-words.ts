@@ -26,6 +26,10 @@ const WORDS: Readonly<Record<StableCode, string>> = {
   STATE_INVALID: "The saved settings of this address are damaged. Remove the add-on's data and set it up again.",
   SENDER_UNKNOWN: "The sender of this message is not set up with mailseal on this computer.",
   NO_KEY: "None of your keys opens this message: it was not encrypted to you, or to a key this computer does not have.",
+  ROOT_CHANGED:
+    "The mailseal service no longer shows the certificate authority this computer was set up with, so nothing was changed. This can mean someone is impersonating the service: ask your administrator before setting the address up again.",
+  INSECURE_SERVICE_URL:
+    "The mailseal service address is not secure (it must start with https://). Ask your administrator for the right address.",
   RATE_LIMITED: "Too many attempts in a short time. Wait a few minutes and try again.",
   CHALLENGE_EXPIRED: "The confirmation has expired. Press “Set up” again to get a new one.",
   CHALLENGE_INVALID: "That code is not right. Check the confirmation mail and type it again.",

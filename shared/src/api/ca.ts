@@ -5,6 +5,12 @@ import { Type, type Static } from "typebox";
 export const CaCertificatesResponse = Type.Object({
   root: Type.String({ description: "root CA certificate, DER, base64url (the trust anchor)" }),
   issuing: Type.String({ description: "issuing CA certificate, DER, base64url" }),
+  rollover: Type.Optional(
+    Type.String({
+      description:
+        "after a root rollover: the new root's key certified by the previous root (old-signed-new link), DER, base64url",
+    }),
+  ),
 });
 export type CaCertificatesResponse = Static<typeof CaCertificatesResponse>;
 

@@ -31,6 +31,13 @@ export const MAILFLOW_ERROR_CODES = [
   "SENDER_UNKNOWN",
   /** None of the device's keys opens the message. */
   "NO_KEY",
+  /**
+   * The service presents another root than the one pinned at enrolment, without a rollover signed
+   * by the pinned root, or its issuing CA does not chain to the root: nothing was saved.
+   */
+  "ROOT_CHANGED",
+  /** A service URL is plain http on a host other than a loopback address (https is required). */
+  "INSECURE_SERVICE_URL",
 ] as const;
 
 export type MailflowErrorCode = (typeof MAILFLOW_ERROR_CODES)[number];
