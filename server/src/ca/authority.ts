@@ -146,6 +146,15 @@ export class CertificateAuthority {
   }
 
   /**
+   * What goes with every end-entity certificate (signing certificates, CerDB entries): the issuing
+   * CA, after a root rollover the link certificate (so that a device still pinning the previous root
+   * finds a path: issuing CA, link, previous root), then the root.
+   */
+  get chain(): Uint8Array[] {
+    return [this.#issuing.der, ...(this.#rollover === undefined ? [] : [this.#rollover]), this.#root.der];
+  }
+
+  /**
    * Loads the root and issuing CA, creating what is missing on first use (root RSA-4096 for 20 years,
    * issuing RSA-3072 for 10, both keys non-extractable in the HSM). A stored certificate whose key the
    * HSM no longer has, or holds a different key for, is refused (CA_STATE_INVALID) rather than replaced.

@@ -22,6 +22,8 @@ export type SigningCertificateRequest = Static<typeof SigningCertificateRequest>
 
 export const SigningCertificateResponse = Type.Object({
   certificate: Type.String({ description: "DER, base64url" }),
-  chain: Type.Array(Type.String(), { description: "issuing CA then root, DER, base64url" }),
+  chain: Type.Array(Type.String(), {
+    description: "issuing CA, after a root rollover the link certificate, then root; DER, base64url",
+  }),
 });
 export type SigningCertificateResponse = Static<typeof SigningCertificateResponse>;

@@ -78,7 +78,10 @@ export async function issueSigningCertificate(
     // one text form per DER (docs/services.md, "Wire formats"), so comparing the text compares the DER.
     chain: issued.chain.filter((der) => der !== root),
   };
-  const next: DeviceState = { ...state, signing, root };
+  // After a rollover the previous pin stays an anchor: mail signed under it still verifies.
+  const former =
+    state.root === undefined || state.root === root ? state.formerRoots : [...(state.formerRoots ?? []), state.root];
+  const next: DeviceState = { ...state, signing, root, ...(former === undefined ? {} : { formerRoots: former }) };
   await store.save(next);
   return next;
 }
