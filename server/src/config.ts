@@ -92,6 +92,8 @@ export interface ServerConfig {
   pendingStaleMs: number;
   /** --rotate-before: days before a certificate expires that its key gets a successor (default 30). */
   rotationLeadDays: number;
+  /** --roll-ca-root: roll the CA's root over at start (docs/services.md, "The pinned root"). */
+  rollCaRoot: boolean;
 }
 
 const OPTIONS = {
@@ -115,6 +117,7 @@ const OPTIONS = {
   "rate-limit": { type: "string", multiple: true },
   "pending-stale": { type: "string" },
   "rotate-before": { type: "string" },
+  "roll-ca-root": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -341,6 +344,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
     rateLimits: parseRateLimits(values["rate-limit"] ?? []),
     pendingStaleMs: parsePendingStale(values["pending-stale"] ?? "120"),
     rotationLeadDays: parseRotateBefore(values["rotate-before"] ?? "30"),
+    rollCaRoot: values["roll-ca-root"] === true,
   };
 }
 

@@ -73,11 +73,18 @@ async function openCa(ctx: ApiContext, hsm: HsmBackend): Promise<CertificateAuth
     profile: ctx.config.profile,
     ...crlUrl(ctx.config),
   };
+  // --roll-ca-root: the root rolled over first (docs/services.md, "The pinned root").
+  const openOrRoll = async () => {
+    if (!ctx.config.rollCaRoot) return CertificateAuthority.open(options);
+    const ca = await CertificateAuthority.rollRoot(options);
+    ctx.logger.warn({ event: "ca.root-rolled" }, "the CA root was rolled over (--roll-ca-root)");
+    return ca;
+  };
   try {
-    return await CertificateAuthority.open(options);
+    return await openOrRoll();
   } catch (error) {
     if (!(error instanceof CaError) || error.code !== "CA_STATE_INVALID") throw error;
-    return CertificateAuthority.open(options);
+    return openOrRoll();
   }
 }
 

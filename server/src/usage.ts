@@ -36,6 +36,9 @@ stores, by default all three in this process (docs/services.md).
                        (default 120); a node's own leftovers from before a restart go at once
   --rotate-before D    days before an encryption certificate expires that its key is rotated
                        (default 30); old keys stay available for decryption
+  --roll-ca-root       roll the CA's root over at start (a new root key, a link certificate signed
+                       by the old root that devices check, the issuing CA certified anew): once, on
+                       one api node; restart the other api nodes afterwards
 
 Prints one line per listener on standard output ("api http://127.0.0.1:7400"), logs JSON lines on
 standard error, and stops cleanly on SIGINT or SIGTERM (exit status 0). MAILSEAL_CLOCK_OFFSET

@@ -1,15 +1,18 @@
 // An in-memory CaStore for the CA tests, with the semantics the database store must have.
-import type { CaStore, CertificateRecord, RevocationReason, StoredAuthority } from "../src/ca/index.js";
+import type { AuthorityName, CaStore, CertificateRecord, RevocationReason, StoredAuthority } from "../src/ca/index.js";
 
 export class MemoryCaStore implements CaStore {
-  readonly authorities = new Map<"root" | "issuing", StoredAuthority>();
+  readonly authorities = new Map<AuthorityName, StoredAuthority>();
   readonly certificates = new Map<string, CertificateRecord & { revoked?: { at: Date; reason: RevocationReason } }>();
 
-  async loadAuthority(name: "root" | "issuing"): Promise<StoredAuthority | undefined> {
+  async loadAuthority(name: AuthorityName): Promise<StoredAuthority | undefined> {
     return this.authorities.get(name);
   }
   async saveAuthority(name: "root" | "issuing", value: StoredAuthority): Promise<void> {
     this.authorities.set(name, value);
+  }
+  async replaceAuthorities(values: Record<AuthorityName, StoredAuthority>): Promise<void> {
+    for (const name of ["root", "issuing", "rollover"] as const) this.authorities.set(name, values[name]);
   }
   async recordCertificate(record: CertificateRecord): Promise<void> {
     if (this.certificates.has(record.serial)) throw new Error(`duplicate serial ${record.serial}`);

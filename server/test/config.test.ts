@@ -46,6 +46,7 @@ describe("parseServerArgs", () => {
       },
       pendingStaleMs: 120_000,
       rotationLeadDays: 30,
+      rollCaRoot: false,
     });
   });
 
@@ -184,6 +185,7 @@ describe("parseServerArgs", () => {
 
   it("takes the rotation lead time in days with --rotate-before", () => {
     expect(parseServerArgs(["--rotate-before", "60"], {}).rotationLeadDays).toBe(60);
+    expect(parseServerArgs(["--roll-ca-root"], {}).rollCaRoot).toBe(true);
     for (const bad of ["0", "-1", "1.5", "366", "x"]) {
       expect(usageError([`--rotate-before=${bad}`])).toContain(`--rotate-before ${bad} is not a number of days`);
     }

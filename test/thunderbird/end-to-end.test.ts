@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { X509Certificate } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle } from "../../cli/test/support.js";
@@ -24,7 +24,12 @@ import { startSmtp, type ReceivedMail, type TestSmtp } from "../support/smtp.js"
 import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
 import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
 import { killAll } from "./harness/processes.js";
-import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+import {
+  startThunderbird,
+  THUNDERBIRD_BINARY,
+  thunderbirdInstalled,
+  type TestThunderbird,
+} from "./harness/thunderbird.js";
 
 // As root the suite installs what it needs (as `npm test` does first); it skips only where it cannot.
 if (!thunderbirdInstalled() && process.getuid?.() === 0) {
@@ -251,6 +256,31 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     bobKeys = await bob.channel.command("testExportKeys", { address: BOB });
     expect(bobKeys).toHaveLength(1);
   }, 180_000);
+
+  it("puts the service's root into NSS trusted for e-mail only: certutil -L shows ,C, (no SSL, no code signing)", async () => {
+    const { root } = await fetch(`${server!.api}/v1/ca/certificates`).then(
+      (r) => r.json() as Promise<{ root: string }>,
+    );
+    const commonName = /CN=([^\n]+)/.exec(new X509Certificate(Buffer.from(root, "base64url")).subject)![1]!;
+    for (const tb of [alice, bob]) {
+      // certutil -L: one line per certificate, the nickname then the trust "SSL,S/MIME,code signing".
+      // Run with Thunderbird's own NSS libraries: the system's certutil (NSS 3.87) does not read the
+      // trust objects Thunderbird's newer NSS writes, and would show none at all.
+      const listing = execFileSync("certutil", ["-L", "-d", `sql:${tb.profile}`], {
+        encoding: "utf8",
+        env: { ...process.env, LD_LIBRARY_PATH: dirname(THUNDERBIRD_BINARY) },
+      });
+      const line = listing.split("\n").find((l) => l.startsWith(commonName));
+      expect(line, listing).toBeDefined();
+      expect(
+        line!
+          .slice(commonName.length)
+          .replace(/^ - \S+/, "")
+          .trim(),
+        listing,
+      ).toBe(",C,");
+    }
+  });
 
   it("alice sends bob a signed and encrypted message with 10 MiB attached; openssl decrypts and verifies it", async () => {
     sent.marker = `plans ${crypto.randomUUID()}`;

@@ -13,7 +13,7 @@ import {
   type StateStore,
 } from "@mailseal/shared";
 import { mailflowHost } from "../host/mailflow-host.js";
-import { installInNss } from "../host/nss.js";
+import { installInNss, trustRoot } from "../host/nss.js";
 import { offeredIdentities } from "./setup.js";
 
 export const REFRESH_ALARM = "mailseal-refresh-keys";
@@ -35,6 +35,9 @@ function changedForNss(before: DeviceState, next: DeviceState): boolean {
 export async function refreshAccount(store: StateStore, address: string): Promise<boolean> {
   const host = await mailflowHost(store);
   const { state, client } = await openAccount(host, address);
+  // Before asking the service: the root's NSS trust is set to e-mail only at every refresh, so that a
+  // root which an earlier version imported trusted for TLS and code signing too loses that at start-up.
+  if (state.root !== undefined) await trustRoot(state.root);
   // No password here (a background task asks no one): protected keys wait for the page, where the
   // password is typed; PASSWORD_REQUIRED then propagates to the caller, which logs it.
   const refreshed = await refreshKeys(client, store, state);

@@ -48,10 +48,18 @@ async function importKey(pkcs8: Uint8Array, certificate: Uint8Array, chain: Uint
   await messenger.mailseal.importPkcs12(toBase64(p12), password);
 }
 
+/**
+ * The account's pinned root into NSS, trusted for e-mail only (",C,": the Experiment sets it, also
+ * on a root an earlier version had trusted for TLS and code signing too).
+ */
+export async function trustRoot(root: string): Promise<void> {
+  await messenger.mailseal.importCaCertificate(wireToBase64(root));
+}
+
 /** Puts a provisioned account's keys into NSS and selects its certificates for the identity. */
 export async function installInNss(state: DeviceState, identityId: string): Promise<void> {
   const account = requireProvisioned(state);
-  await messenger.mailseal.importCaCertificate(wireToBase64(account.root));
+  await trustRoot(account.root);
   for (const intermediate of account.signing.chain)
     await messenger.mailseal.importPeerCertificate(wireToBase64(intermediate));
   const chain = account.signing.chain.map((c) => decodeBase64url(c, "chain certificate"));

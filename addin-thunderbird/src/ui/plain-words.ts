@@ -28,6 +28,10 @@ const WORDS: Readonly<Record<StableCode, string>> = {
   NO_KEY: "None of your keys opens this message: it was not encrypted to you, or to a key this computer does not have.",
   KEY_CERT_MISMATCH:
     "The mailseal service handed out a key that does not belong to your certificate, so it was not kept. Ask your administrator.",
+  ROOT_CHANGED:
+    "The mailseal service no longer shows the certificate authority this computer was set up with, so nothing was changed. This can mean someone is impersonating the service: ask your administrator before setting the address up again.",
+  INSECURE_SERVICE_URL:
+    "The mailseal service address is not secure (it must start with https://). Ask your administrator for the right address.",
   RATE_LIMITED: "Too many attempts in a short time. Wait a few minutes and try again.",
   CHALLENGE_EXPIRED: "The confirmation has expired. Press “Set up” again to get a new one.",
   CHALLENGE_INVALID: "That code is not right. Check the confirmation mail and type it again.",

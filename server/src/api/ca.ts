@@ -12,7 +12,12 @@ export function registerCaRoutes(app: MailsealApp, deps: ApiDeps): void {
     {
       schema: { summary: "The root and issuing CA certificates", response: { 200: CaCertificatesResponse } },
     },
-    () => ({ root: encodeBase64url(ca.root), issuing: encodeBase64url(ca.issuing) }),
+    () => ({
+      root: encodeBase64url(ca.root),
+      issuing: encodeBase64url(ca.issuing),
+      // After a root rollover: what a device that pinned the previous root checks (docs/services.md).
+      ...(ca.rollover === undefined ? {} : { rollover: encodeBase64url(ca.rollover) }),
+    }),
   );
   app.get("/v1/ca/crl", { schema: { summary: "The issuing CA's CRL (DER, application/pkix-crl)" } }, async (_, reply) =>
     reply

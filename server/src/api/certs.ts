@@ -67,7 +67,7 @@ function publishRank(
 
 export function createCertLookup(ctx: ApiContext, ca: CertificateAuthority): CertLookup {
   const cache = new Map<string, { entry: CertificateEntry | undefined; until: number }>();
-  const chain = [encodeBase64url(ca.issuing), encodeBase64url(ca.root)];
+  const chain = ca.chain.map(encodeBase64url);
   const capabilities = [...CERTIFICATE_CAPABILITIES];
 
   return {

@@ -41,7 +41,7 @@ export function registerSigningCertificateRoutes(app: MailsealApp, deps: ApiDeps
         const issued = await ca.issueSigningCertificate({ address: device.address, deviceId: device.deviceId, csr });
         return {
           certificate: Buffer.from(issued.der).toString("base64url"),
-          chain: [Buffer.from(ca.issuing).toString("base64url"), Buffer.from(ca.root).toString("base64url")],
+          chain: ca.chain.map((der) => Buffer.from(der).toString("base64url")),
         };
       } catch (error) {
         if (error instanceof CaError && CSR_FAULTS.has(error.code)) throw new ApiError("CSR_INVALID", error.message);

@@ -49,10 +49,18 @@ export interface CertificateRecord {
   notAfter: Date;
 }
 
+/**
+ * The stored CA rows: the root and issuing CA, and after a root rollover the link certificate (the
+ * new root's key certified by the previous root; its key handle is the new root's).
+ */
+export type AuthorityName = "root" | "issuing" | "rollover";
+
 /** Persistence of the CA, implemented over the api database; tests use an in-memory one. */
 export interface CaStore {
-  loadAuthority(name: "root" | "issuing"): Promise<StoredAuthority | undefined>;
+  loadAuthority(name: AuthorityName): Promise<StoredAuthority | undefined>;
   saveAuthority(name: "root" | "issuing", value: StoredAuthority): Promise<void>;
+  /** Replaces the three rows at once (one transaction): a rollover is kept whole or not at all. */
+  replaceAuthorities(values: Record<AuthorityName, StoredAuthority>): Promise<void>;
   recordCertificate(record: CertificateRecord): Promise<void>;
   /** Marks the certificate revoked; false when no certificate has that serial. Revoking twice keeps the first. */
   revoke(serial: string, reason: RevocationReason, at: Date): Promise<boolean>;
@@ -104,11 +112,27 @@ export class CertificateAuthority {
   readonly #options: CertificateAuthorityOptions;
   readonly #root: Authority;
   readonly #issuing: Authority;
+  readonly #rollover: Uint8Array | undefined;
 
-  private constructor(options: CertificateAuthorityOptions, root: Authority, issuing: Authority) {
+  private constructor(
+    options: CertificateAuthorityOptions,
+    root: Authority,
+    issuing: Authority,
+    rollover: Uint8Array | undefined,
+  ) {
     this.#options = options;
     this.#root = root;
     this.#issuing = issuing;
+    this.#rollover = rollover;
+  }
+
+  /**
+   * DER of the link certificate of the last root rollover: the current root's key certified by the
+   * previous root, which devices that pinned the previous root need to accept this one. Undefined
+   * before any rollover.
+   */
+  get rollover(): Uint8Array | undefined {
+    return this.#rollover;
   }
 
   /** DER of the root CA certificate (the trust anchor clients install). */
@@ -119,6 +143,15 @@ export class CertificateAuthority {
   /** DER of the issuing CA certificate (sent as the chain with every end-entity certificate). */
   get issuing(): Uint8Array {
     return this.#issuing.der;
+  }
+
+  /**
+   * What goes with every end-entity certificate (signing certificates, CerDB entries): the issuing
+   * CA, after a root rollover the link certificate (so that a device still pinning the previous root
+   * finds a path: issuing CA, link, previous root), then the root.
+   */
+  get chain(): Uint8Array[] {
+    return [this.#issuing.der, ...(this.#rollover === undefined ? [] : [this.#rollover]), this.#root.der];
   }
 
   /**
@@ -180,7 +213,94 @@ export class CertificateAuthority {
         ],
       });
     });
-    return new CertificateAuthority(options, root, issuing);
+    const rollover = await options.store.loadAuthority("rollover");
+    if (rollover !== undefined) {
+      const link = parse(rollover.certificate, "rollover");
+      const linkSpki = new Uint8Array(link.subjectPublicKeyInfo.toSchema().toBER());
+      if (
+        rollover.keyHandle !== root.signer.handle ||
+        Buffer.compare(Buffer.from(keyIdentifier(linkSpki)), Buffer.from(root.keyId)) !== 0
+      )
+        throw new CaError("CA_STATE_INVALID", "the stored rollover certificate is not for the current root's key");
+    }
+    return new CertificateAuthority(options, root, issuing, rollover?.certificate);
+  }
+
+  /**
+   * Rolls the root over (after RFC 4210 4.4, root CA key update): a new root key in the HSM and its
+   * self-signed certificate under the same name; a link certificate, the new key signed by the
+   * current root ("new with old"), valid until the current root ends, which devices that pinned the
+   * current root check before they take the new one; and the issuing CA, same key and name,
+   * certified anew by the new root, so every certificate it issued chains to the new root. The
+   * three rows are stored in one transaction; on failure the new key is destroyed and nothing
+   * changes. The previous root's key stays in the HSM. Returns the CA as it now is; other api
+   * nodes serve the new root once they open the CA again (restart).
+   */
+  static async rollRoot(options: CertificateAuthorityOptions): Promise<CertificateAuthority> {
+    const current = await CertificateAuthority.open(options);
+    await current.#rollRoot();
+    return CertificateAuthority.open(options);
+  }
+
+  async #rollRoot(): Promise<void> {
+    const { hsm, clock } = this.#options;
+    const old = this.#root;
+    const pair = await hsm.generateRsaKeyPair({
+      bits: AUTHORITY.root.bits,
+      label: `${this.#options.name ?? "mailseal"} root CA`,
+      extractable: false,
+    });
+    try {
+      const signer = { hsm, handle: pair.handle };
+      const keyId = keyIdentifier(pair.spki);
+      const subject = old.certificate.subject;
+      const notBefore = wholeSeconds(clock.now());
+      const rootEnd = addYears(notBefore, AUTHORITY.root.years);
+      const caExtensions = [basicConstraints(true), keyUsage(["keyCertSign", "cRLSign"]), subjectKeyIdentifier(keyId)];
+      const root = await signCertificate(signer, {
+        serial: randomSerial(),
+        issuer: subject,
+        subject,
+        notBefore,
+        notAfter: rootEnd,
+        spki: pair.spki,
+        extensions: caExtensions,
+      });
+      const oldEnd = old.certificate.notAfter.value;
+      const rollover = await signCertificate(old.signer, {
+        serial: randomSerial(),
+        issuer: old.certificate.subject,
+        subject,
+        notBefore,
+        notAfter: oldEnd < rootEnd ? oldEnd : rootEnd,
+        spki: pair.spki,
+        extensions: [...caExtensions, authorityKeyIdentifier(old.keyId)],
+      });
+      const issuingEnd = this.#issuing.certificate.notAfter.value;
+      const issuing = await signCertificate(signer, {
+        serial: randomSerial(),
+        issuer: subject,
+        subject: this.#issuing.certificate.subject,
+        notBefore,
+        notAfter: issuingEnd < rootEnd ? issuingEnd : rootEnd,
+        spki: new Uint8Array(this.#issuing.certificate.subjectPublicKeyInfo.toSchema().toBER()),
+        extensions: [
+          basicConstraints(true, 0),
+          keyUsage(["keyCertSign", "cRLSign"]),
+          emailProtection(),
+          subjectKeyIdentifier(this.#issuing.keyId),
+          authorityKeyIdentifier(keyId),
+        ],
+      });
+      await this.#options.store.replaceAuthorities({
+        root: { keyHandle: pair.handle, certificate: root },
+        issuing: { keyHandle: this.#issuing.signer.handle, certificate: issuing },
+        rollover: { keyHandle: pair.handle, certificate: rollover },
+      });
+    } catch (error) {
+      await hsm.destroyKey(pair.handle).catch(() => undefined);
+      throw error;
+    }
   }
 
   static async #authority(

@@ -4,7 +4,7 @@
 import { decodeBase64url, encodeBase64url } from "@mailseal/shared";
 import type { Kysely } from "kysely";
 import type { ApiSchema } from "../db/schema.js";
-import type { CaStore, CertificateRecord, StoredAuthority } from "./authority.js";
+import type { AuthorityName, CaStore, CertificateRecord, StoredAuthority } from "./authority.js";
 import { REVOCATION_REASONS, type RevocationReason } from "./crl.js";
 import { CaError } from "./errors.js";
 
@@ -19,7 +19,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export class DbCaStore implements CaStore {
   constructor(private readonly db: Kysely<ApiSchema>) {}
 
-  async loadAuthority(name: "root" | "issuing"): Promise<StoredAuthority | undefined> {
+  async loadAuthority(name: AuthorityName): Promise<StoredAuthority | undefined> {
     const row = await this.db
       .selectFrom("ca")
       .select(["key_handle", "certificate"])
@@ -45,6 +45,20 @@ export class DbCaStore implements CaStore {
     if (stored?.keyHandle !== value.keyHandle || !sameBytes(stored.certificate, value.certificate)) {
       throw new CaError("CA_STATE_INVALID", `another api node created the ${name} CA first: open the CA again`);
     }
+  }
+
+  /** A root rollover: the three rows replaced in one transaction (upserts, the name is the key). */
+  async replaceAuthorities(values: Record<AuthorityName, StoredAuthority>): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const name of ["root", "issuing", "rollover"] as const) {
+        const row = { key_handle: values[name].keyHandle, certificate: encodeBase64url(values[name].certificate) };
+        await trx
+          .insertInto("ca")
+          .values({ name, ...row })
+          .onConflict((conflict) => conflict.column("name").doUpdateSet(row))
+          .execute();
+      }
+    });
   }
 
   async recordCertificate(record: CertificateRecord): Promise<void> {

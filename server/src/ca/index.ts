@@ -1,6 +1,7 @@
 // The certificate authority of the api role.
 export { CertificateAuthority } from "./authority.js";
 export type {
+  AuthorityName,
   CaStore,
   CertificateAuthorityOptions,
   CertificateRecord,

@@ -82,7 +82,8 @@ export interface CertificatesTable {
 }
 
 export interface CaTable {
-  name: "root" | "issuing";
+  /** root, issuing, and after a root rollover the link certificate (rollover). */
+  name: "root" | "issuing" | "rollover";
   key_handle: string;
   certificate: B64url;
 }

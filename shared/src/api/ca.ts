@@ -5,6 +5,12 @@ import { Type, type Static } from "typebox";
 export const CaCertificatesResponse = Type.Object({
   root: Type.String({ description: "root CA certificate, DER, base64url (the trust anchor)" }),
   issuing: Type.String({ description: "issuing CA certificate, DER, base64url" }),
+  rollover: Type.Optional(
+    Type.String({
+      description:
+        "after a root rollover: the new root's key certified by the previous root (old-signed-new link), DER, base64url",
+    }),
+  ),
 });
 export type CaCertificatesResponse = Static<typeof CaCertificatesResponse>;
 
@@ -16,6 +22,8 @@ export type SigningCertificateRequest = Static<typeof SigningCertificateRequest>
 
 export const SigningCertificateResponse = Type.Object({
   certificate: Type.String({ description: "DER, base64url" }),
-  chain: Type.Array(Type.String(), { description: "issuing CA then root, DER, base64url" }),
+  chain: Type.Array(Type.String(), {
+    description: "issuing CA, after a root rollover the link certificate, then root; DER, base64url",
+  }),
 });
 export type SigningCertificateResponse = Static<typeof SigningCertificateResponse>;

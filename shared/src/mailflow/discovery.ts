@@ -4,7 +4,7 @@
 import { Value } from "typebox/value";
 import { WellKnownResponse } from "../api/discovery.js";
 import { MailflowError } from "./errors.js";
-import { joinUrl, type Fetch } from "./service-client.js";
+import { joinUrl, requireSecureUrl, type Fetch } from "./service-client.js";
 import type { ServiceEndpoints } from "./state.js";
 
 export const WELL_KNOWN_PATH = "/.well-known/mailseal.json";
@@ -42,6 +42,15 @@ export function parseWellKnown(body: unknown): Omit<DiscoveredService, "source">
   return { api, shareStores: { ...shareStores }, domains: domains.map((d) => d.toLowerCase()) };
 }
 
+/** The endpoints of a well-known answer, each https (or http to a loopback address), else INSECURE_SERVICE_URL. */
+function secure<T extends ServiceEndpoints>(found: T, where: string): T {
+  requireSecureUrl(found.api, `the api named by ${where}`);
+  for (const store of ["share-a", "share-b"] as const) {
+    requireSecureUrl(found.shareStores[store], `the share store ${store} named by ${where}`);
+  }
+  return found;
+}
+
 async function fetchWellKnown(fetch: Fetch, base: string, timeoutMs: number): Promise<unknown> {
   const response = await fetch(joinUrl(base, WELL_KNOWN_PATH), {
     method: "GET",
@@ -55,7 +64,8 @@ async function fetchWellKnown(fetch: Fetch, base: string, timeoutMs: number): Pr
 /**
  * The service of `address`: the domain's own well-known file first (an enterprise deployment),
  * then the configured one, which must serve the address's domain. The domain's file is fetched
- * over https only; the configured URL is used as given.
+ * over https only; the configured URL and every URL a file names must be https, or plain http to a
+ * loopback address (INSECURE_SERVICE_URL otherwise).
  */
 export async function discoverService(address: string, options: DiscoverOptions): Promise<DiscoveredService> {
   const domain = address.slice(address.lastIndexOf("@") + 1).toLowerCase();
@@ -63,8 +73,9 @@ export async function discoverService(address: string, options: DiscoverOptions)
   const own = await fetchWellKnown(options.fetch, `https://${domain}`, timeoutMs).catch(() => undefined);
   const enterprise = parseWellKnown(own);
   if (enterprise !== undefined && (enterprise.domains.length === 0 || enterprise.domains.includes(domain))) {
-    return { ...enterprise, source: "domain" };
+    return { ...secure(enterprise, `https://${domain}${WELL_KNOWN_PATH}`), source: "domain" };
   }
+  requireSecureUrl(options.fallback, "the configured service");
   let body: unknown;
   try {
     body = await fetchWellKnown(options.fetch, options.fallback, timeoutMs);
@@ -88,5 +99,5 @@ export async function discoverService(address: string, options: DiscoverOptions)
       `${options.fallback} serves ${configured.domains.join(", ")}, not ${domain}`,
     );
   }
-  return { ...configured, source: "configured" };
+  return { ...secure(configured, joinUrl(options.fallback, WELL_KNOWN_PATH)), source: "configured" };
 }

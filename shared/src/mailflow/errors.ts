@@ -36,6 +36,13 @@ export const MAILFLOW_ERROR_CODES = [
    * services answered consistently for another key. Nothing of it is stored.
    */
   "KEY_CERT_MISMATCH",
+  /**
+   * The service presents another root than the one pinned at enrolment, without a rollover signed
+   * by the pinned root, or its issuing CA does not chain to the root: nothing was saved.
+   */
+  "ROOT_CHANGED",
+  /** A service URL is plain http on a host other than a loopback address (https is required). */
+  "INSECURE_SERVICE_URL",
 ] as const;
 
 export type MailflowErrorCode = (typeof MAILFLOW_ERROR_CODES)[number];

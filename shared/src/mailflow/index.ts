@@ -16,7 +16,15 @@ export {
   type StateStore,
   type StoredKey,
 } from "./state.js";
-export { ServiceClient, checkResponse, joinUrl, type Fetch, type ServiceClientOptions } from "./service-client.js";
+export {
+  ServiceClient,
+  checkResponse,
+  joinUrl,
+  requireSecureUrl,
+  type Fetch,
+  type ServiceClientOptions,
+} from "./service-client.js";
+export { acceptServiceRoot, issuedBy } from "./root-pin.js";
 export {
   discoverService,
   parseWellKnown,

@@ -161,7 +161,10 @@ export async function readMessage(
   if (kindOf(innerFields) === "signed") {
     const signed: Uint8Array[] = [];
     try {
-      const roots = options.accounts.flatMap((a) => (a.root === undefined ? [] : [a.root]));
+      const roots = options.accounts.flatMap((a) => [
+        ...(a.root === undefined ? [] : [a.root]),
+        ...(a.formerRoots ?? []),
+      ]);
       const anchors = [...new Set(roots)].map((root) => certificateFromWire(root, "root certificate"));
       const now = options.clock.now();
       const verify = (time: NonNullable<VerifyMessageOptions["time"]>) => {

@@ -5,6 +5,8 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import type { Clock } from "../clock.js";
 import { encodeBase64url } from "../protocol/base64url.js";
+import { MailflowError } from "./errors.js";
+import { acceptServiceRoot, issuedBy } from "./root-pin.js";
 import type { ServiceClient } from "./service-client.js";
 import { certificateFromWire, type DeviceState, type SigningState, type StateStore } from "./state.js";
 
@@ -45,19 +47,30 @@ export function signingRenewalDue(state: DeviceState, clock: Clock): boolean {
   return notAfter.getTime() - clock.now().getTime() <= RENEW_BEFORE_MS;
 }
 
-/** Gets a signing certificate for a new key and saves it, with the service's root. */
+/**
+ * Gets a signing certificate for a new key and saves it, with the service's root. The root is
+ * checked against the pinned one first (root-pin.ts: the first answer is the pin, a different
+ * root needs a rollover signed by the pinned one, else ROOT_CHANGED before anything is asked or
+ * saved), and the certificate must be issued by the issuing CA that chains to it.
+ */
 export async function issueSigningCertificate(
   client: ServiceClient,
   store: StateStore,
   state: DeviceState,
+  clock: Clock,
 ): Promise<DeviceState> {
+  const { root, issuing } = await acceptServiceRoot(state.root, await client.caCertificates(), clock.now());
   const { privateKey, csr } = await newSigningKey(state.address);
   const issued = await client.requestSigningCertificate(encodeBase64url(csr));
   const answer = "POST /v1/signing-certificates";
-  certificateFromWire(issued.certificate, `${answer} certificate`);
+  const certificate = certificateFromWire(issued.certificate, `${answer} certificate`);
   issued.chain.forEach((der, i) => certificateFromWire(der, `${answer} chain[${i}]`));
-  const { root } = await client.caCertificates();
-  certificateFromWire(root, "GET /v1/ca/certificates root");
+  if (!(await issuedBy(certificate, issuing))) {
+    throw new MailflowError(
+      "ROOT_CHANGED",
+      `${answer}: the certificate is not issued by the service's issuing CA under the pinned root; nothing was changed`,
+    );
+  }
   const signing: SigningState = {
     privateKey,
     certificate: issued.certificate,
@@ -65,7 +78,10 @@ export async function issueSigningCertificate(
     // one text form per DER (docs/services.md, "Wire formats"), so comparing the text compares the DER.
     chain: issued.chain.filter((der) => der !== root),
   };
-  const next: DeviceState = { ...state, signing, root };
+  // After a rollover the previous pin stays an anchor: mail signed under it still verifies.
+  const former =
+    state.root === undefined || state.root === root ? state.formerRoots : [...(state.formerRoots ?? []), state.root];
+  const next: DeviceState = { ...state, signing, root, ...(former === undefined ? {} : { formerRoots: former }) };
   await store.save(next);
   return next;
 }
@@ -77,5 +93,5 @@ export async function renewSigningCertificate(
   state: DeviceState,
   clock: Clock,
 ): Promise<DeviceState> {
-  return signingRenewalDue(state, clock) ? issueSigningCertificate(client, store, state) : state;
+  return signingRenewalDue(state, clock) ? issueSigningCertificate(client, store, state, clock) : state;
 }

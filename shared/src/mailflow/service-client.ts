@@ -115,6 +115,33 @@ export function checkResponse<T extends TSchema>(schema: T, value: unknown, what
   badResponse(`${field}: ${deepest.message}`);
 }
 
+/**
+ * Whether `hostname` (as URL parses it) is this machine: localhost, 127.0.0.0/8 or ::1 (RFC 6761
+ * 6.3, RFC 1122 3.2.1.3, RFC 4291 2.5.3). Plain http never leaves such a host.
+ */
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/**
+ * `url` when it may carry the service's traffic: https, or plain http to a loopback address (a
+ * service on this machine, `npm start`); anything else is INSECURE_SERVICE_URL. Over plain http
+ * anyone on the path could answer as the service: its root, its certificates, its tickets.
+ */
+export function requireSecureUrl(url: string, what: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new MailflowError("INSECURE_SERVICE_URL", `${what} ${JSON.stringify(url)} is not a URL`);
+  }
+  if (parsed.protocol === "https:" || (parsed.protocol === "http:" && isLoopback(parsed.hostname))) return url;
+  throw new MailflowError(
+    "INSECURE_SERVICE_URL",
+    `${what} ${parsed.origin} is not https (plain http only to this machine: localhost, 127.0.0.0/8, ::1)`,
+  );
+}
+
 /** `base` + `path`, whatever slash `base` ends with (a base may carry a path prefix). */
 export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, "")}${path}`;
@@ -341,7 +368,10 @@ export class ServiceClient {
   }
 
   async #request(method: string, path: string, options: RequestOptions): Promise<unknown> {
-    const url = joinUrl(options.base ?? this.endpoints.api, path);
+    const url = requireSecureUrl(
+      joinUrl(options.base ?? this.endpoints.api, path),
+      options.unavailable === "STORE_UNAVAILABLE" ? "the share store" : "the service",
+    );
     const token = options.auth === "token" ? await this.#accessToken() : undefined;
     const proof = await createProof(this.#options.deviceKey, {
       htm: method,

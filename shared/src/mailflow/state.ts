@@ -46,8 +46,13 @@ export interface DeviceState {
   /** A started enrollment, kept so that an interrupted provisioning resumes with the same challenge. */
   enrollment?: { challengeId: string; expiresAt: string };
   signing?: SigningState;
-  /** base64url DER of the service's root certificate (the anchor for signatures). */
+  /**
+   * base64url DER of the service's root certificate (the anchor for signatures), pinned at
+   * enrolment: another is taken only with a rollover signed by this one (root-pin.ts).
+   */
   root?: string;
+  /** Roots pinned before a rollover: still anchors for mail signed under them. */
+  formerRoots?: string[];
   keys: StoredKey[];
 }
 
@@ -107,7 +112,7 @@ function checkKey(value: unknown, index: number): StoredKey {
 export function checkState(value: unknown): DeviceState {
   if (!isObject(value)) invalid("not an object");
   if (value.version !== STATE_VERSION) invalid(`version ${String(value.version)}, this code reads ${STATE_VERSION}`);
-  const { address, deviceName, service, deviceId, enrollment, signing, root, keys } = value;
+  const { address, deviceName, service, deviceId, enrollment, signing, root, formerRoots, keys } = value;
   if (!isString(address) || !isString(deviceName)) invalid("address or deviceName missing");
   if (!isObject(service) || !isString(service.api) || !isObject(service.shareStores)) invalid("service");
   const stores = service.shareStores;
@@ -128,6 +133,8 @@ export function checkState(value: unknown): DeviceState {
   )
     invalid("signing");
   if (root !== undefined && !isString(root)) invalid("root");
+  if (formerRoots !== undefined && (!Array.isArray(formerRoots) || !formerRoots.every(isString)))
+    invalid("formerRoots");
   if (!Array.isArray(keys)) invalid("keys");
   return {
     version: STATE_VERSION,
@@ -140,6 +147,7 @@ export function checkState(value: unknown): DeviceState {
       : { enrollment: { challengeId: enrollment.challengeId as string, expiresAt: enrollment.expiresAt as string } }),
     ...(signing === undefined ? {} : { signing: signing as unknown as SigningState }),
     ...(root === undefined ? {} : { root }),
+    ...(formerRoots === undefined ? {} : { formerRoots: formerRoots as string[] }),
     keys: keys.map(checkKey),
   };
 }

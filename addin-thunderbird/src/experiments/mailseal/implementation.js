@@ -62,8 +62,11 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
   getAPI(context) {
     return {
       mailseal: {
+        // Trust for e-mail only (NSS trust "SSL,S/MIME,code signing"): the service's root vouches
+        // for S/MIME certificates, never for web sites or code. For a root already in the database
+        // (an earlier version gave it all three), addCertFromBase64 sets the trust anew.
         importCaCertificate: (der) =>
-          logged("importCaCertificate", async () => certDb().addCertFromBase64(der, "C,C,C").dbKey),
+          logged("importCaCertificate", async () => certDb().addCertFromBase64(der, ",C,").dbKey),
         importPeerCertificate: (der) =>
           logged("importPeerCertificate", async () => certDb().addCertFromBase64(der, ",,").dbKey),
         importPkcs12: (pkcs12, password) =>
