@@ -1,8 +1,9 @@
 // The command line of `mailseal server` (a contract: keep it stable; help text in usage.ts):
 //   mailseal server [--data DIR] [--host 127.0.0.1] [--port N] [--db sqlite:FILE|postgres://...]
-//     [--hsm soft|pkcs11:LIBRARY?slot=N&pin=PIN] [--outbox DIR | --smtp URL] [--role api,share-a,share-b]
+//     [--hsm soft|pkcs11:LIBRARY?slot=N|token=LABEL] [--hsm-pin-file FILE] [--outbox DIR | --smtp URL] [--role api,share-a,share-b]
 //     [--key-bits N] [--domain D ...] [--profile private|public-trust] [--public-url URL] ...
 // Parsing is strict: an unknown option, a missing value or a bad one is a USAGE error naming it.
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -20,7 +21,7 @@ export type Profile = (typeof PROFILES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** The HSM backend (hsm/spec.ts); the PIN comes from the spec or MAILSEAL_HSM_PIN (not in the process list). */
+/** The HSM backend (hsm/spec.ts); the PIN comes from --hsm-pin-file or the environment, never the command line. */
 export type HsmConfig = HsmSpec;
 
 /**
@@ -94,6 +95,7 @@ const OPTIONS = {
   port: { type: "string" },
   db: { type: "string" },
   hsm: { type: "string" },
+  "hsm-pin-file": { type: "string" },
   outbox: { type: "string" },
   smtp: { type: "string" },
   role: { type: "string" },
@@ -203,9 +205,23 @@ export function redactUrl(value: string): string {
   }
 }
 
-function parseHsm(value: string, env: Record<string, string | undefined>): HsmConfig {
+/** The PKCS#11 PIN from `--hsm-pin-file FILE`: the file without its final line break. */
+function readPinFile(file: string): string {
+  let text: string;
   try {
-    return parseHsmSpec(value, env);
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw usage(`--hsm-pin-file ${file}: ${(error as Error).message}`);
+  }
+  const pin = text.replace(/\r?\n$/, "");
+  if (pin === "") throw usage(`--hsm-pin-file ${file} is empty`);
+  return pin;
+}
+
+function parseHsm(value: string, env: Record<string, string | undefined>, pinFile: string | undefined): HsmConfig {
+  const pin = pinFile === undefined ? undefined : readPinFile(pinFile);
+  try {
+    return parseHsmSpec(value, env, pin);
   } catch (error) {
     const shown = value.replace(/([?&]pin=)[^&]*/g, "$1***");
     throw usage(`--hsm ${shown}: ${error instanceof Error ? error.message : String(error)}`);
@@ -315,7 +331,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
     host: values.host ?? "127.0.0.1",
     ports: { api: port, "share-a": offset(1), "share-b": offset(2) },
     db: parseDb(values.db ?? `sqlite:${resolve(dataDir, "api.sqlite")}`),
-    hsm: parseHsm(values.hsm ?? "soft", env),
+    hsm: parseHsm(values.hsm ?? "soft", env, values["hsm-pin-file"]),
     mail:
       values.smtp !== undefined
         ? { kind: "smtp", url: parseSmtp(values.smtp) }

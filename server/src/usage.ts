@@ -2,7 +2,7 @@
 // so that the mailseal command can show it without loading the server.
 
 export const SERVER_FORM =
-  "mailseal server [--data DIR] [--host 127.0.0.1] [--port N] [--db sqlite:FILE|postgres://...] [--hsm soft|pkcs11:LIBRARY?slot=N&pin=PIN] [--outbox DIR | --smtp URL] [--role api,share-a,share-b] [--key-bits N] [--domain D ...] [--profile private|public-trust] [--public-url URL]";
+  "mailseal server [--data DIR] [--host 127.0.0.1] [--port N] [--db sqlite:FILE|postgres://...] [--hsm soft|pkcs11:LIBRARY?slot=N|token=LABEL] [--hsm-pin-file FILE] [--outbox DIR | --smtp URL] [--role api,share-a,share-b] [--key-bits N] [--domain D ...] [--profile private|public-trust] [--public-url URL]";
 
 export const SERVER_DETAILS = `Runs the mailseal services: the api (address proof, keys, certificates, CA) and the two key-share
 stores, by default all three in this process (docs/services.md).
@@ -14,8 +14,9 @@ stores, by default all three in this process (docs/services.md).
   --db URL             sqlite:FILE (default DATA/api.sqlite; the stores use FILE-share-a.sqlite and
                        FILE-share-b.sqlite) or postgres://USER@HOST/NAME (the stores use NAME_share_a
                        and NAME_share_b, created when missing)
-  --hsm SPEC           soft (default) or pkcs11:LIBRARY?slot=N|token=LABEL&pin=PIN (or the PIN in
-                       MAILSEAL_HSM_PIN, or pin-env=NAME)
+  --hsm SPEC           soft (default) or pkcs11:LIBRARY?slot=N|token=LABEL[&pin-env=NAME]; the PIN
+                       never on the command line: --hsm-pin-file, MAILSEAL_HSM_PIN or pin-env=NAME
+  --hsm-pin-file FILE  the PKCS#11 PIN (the file without its final line break)
   --outbox DIR         write outgoing mail as .eml files to DIR (default DATA/outbox)
   --smtp URL           send outgoing mail through smtp://[USER:PASS@]HOST[:PORT] or smtps://...
   --mail-from ADDR     From address of outgoing mail (default mailseal@ the first --domain, or localhost)

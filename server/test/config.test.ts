@@ -1,6 +1,8 @@
 // The command line of `mailseal server`: defaults, every option, and a USAGE error naming the
 // option for each kind of bad input.
-import { resolve } from "node:path";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { clockFromEnv, clockOffsetFromEnv } from "../src/clock.js";
 import { parseServerArgs } from "../src/config.js";
@@ -15,6 +17,15 @@ function usageError(argv: string[], env: Record<string, string | undefined> = {}
     return (error as Error).message;
   }
   throw new Error(`${argv.join(" ")} was accepted`);
+}
+
+const pinDir = mkdtempSync(join(tmpdir(), "mailseal-pin-"));
+let pinFiles = 0;
+/** A PIN file holding `text`. */
+function pinFile(text: string): string {
+  const file = join(pinDir, `pin-${++pinFiles}`);
+  writeFileSync(file, text, { mode: 0o600 });
+  return file;
 }
 
 describe("parseServerArgs", () => {
@@ -60,7 +71,9 @@ describe("parseServerArgs", () => {
         "--db",
         "postgres://ms:pw@db.internal:5432/mailseal",
         "--hsm",
-        "pkcs11:/usr/lib/softhsm/libsofthsm2.so?slot=3&pin=1234",
+        "pkcs11:/usr/lib/softhsm/libsofthsm2.so?slot=3",
+        "--hsm-pin-file",
+        pinFile("1234\n"),
         "--smtp",
         "smtp://relay.internal:25",
         "--role",
@@ -132,11 +145,12 @@ describe("parseServerArgs", () => {
     [["--db", "postgres://h/"], "database name"],
     [["--db", "postgres://h/bad-name"], "database name"],
     [["--hsm", "cloud"], "--hsm cloud"],
-    [["--hsm", "pkcs11:?slot=1&pin=1"], "library"],
-    [["--hsm", "pkcs11:/lib.so?pin=1"], "slot"],
+    [["--hsm", "pkcs11:?slot=1"], "library"],
+    [["--hsm", "pkcs11:/lib.so"], "slot"],
     [["--hsm", "pkcs11:/lib.so?slot=1"], "PIN"],
-    [["--hsm", "pkcs11:/lib.so?slot=1&pin=1&label=x"], "label"],
-    [["--hsm", "pkcs11:lib.so?slot=1&pin=1"], "absolute"],
+    [["--hsm", "pkcs11:/lib.so?slot=1&label=x"], "label"],
+    [["--hsm", "pkcs11:lib.so?slot=1"], "absolute"],
+    [["--hsm-pin-file", "/nonexistent/pin"], "--hsm-pin-file /nonexistent/pin"],
     [["--outbox", "a", "--smtp", "smtp://h"], "exclude"],
     [["--smtp", "http://h"], "--smtp"],
     [["--role", "api,kms"], "--role kms"],
@@ -187,6 +201,22 @@ describe("parseServerArgs", () => {
     for (const bad of ["0", "-1", "1.5", "366", "x"]) {
       expect(usageError([`--rotate-before=${bad}`])).toContain(`--rotate-before ${bad} is not a number of days`);
     }
+  });
+
+  it("takes the PKCS#11 PIN from a file or the environment, never from the command line", () => {
+    const spec = "pkcs11:/usr/lib/lib.so?token=t";
+    const fromFile = parseServerArgs(["--hsm", spec, "--hsm-pin-file", pinFile("s3cret pin\r\n")], {
+      MAILSEAL_HSM_PIN: "other",
+    });
+    expect(fromFile.hsm).toEqual({ kind: "pkcs11", library: "/usr/lib/lib.so", token: "t", pin: "s3cret pin" });
+    expect(parseServerArgs(["--hsm", `${spec}&pin-env=MY_PIN`], { MY_PIN: "42" }).hsm).toMatchObject({ pin: "42" });
+    // A PIN in the spec would be in the process list (ps, /proc/PID/cmdline) for every user to read.
+    const refused = usageError(["--hsm", `${spec}&pin=s3cret`], { MAILSEAL_HSM_PIN: "1234" });
+    expect(refused).toContain("pin=PIN is refused");
+    expect(refused).toContain("--hsm-pin-file FILE");
+    expect(refused).not.toContain("s3cret");
+    expect(usageError(["--hsm", spec, "--hsm-pin-file", pinFile("\n")])).toContain("is empty");
+    expect(usageError(["--hsm-pin-file", pinFile("1234")])).toContain("not with soft");
   });
 
   it("never puts a database password into an error", () => {

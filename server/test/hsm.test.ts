@@ -196,7 +196,7 @@ describe.each(["soft", "pkcs11"] as const)("%s backend", (kind) => {
       process.env.MAILSEAL_TEST_WRONG_PIN = "9999";
       await failure(openHsm(`${spec}&pin-env=MAILSEAL_TEST_WRONG_PIN`, { dataDir }), "HSM_LOGIN_FAILED");
       await failure(openHsm(spec.replace("token=mailseal-test", "token=nope"), { dataDir }), "HSM_UNAVAILABLE");
-      await failure(openHsm("pkcs11:/nonexistent/lib.so?token=x&pin=1", { dataDir }), "HSM_UNAVAILABLE");
+      await failure(openHsm("pkcs11:/nonexistent/lib.so?token=x", { dataDir }), "HSM_UNAVAILABLE");
     });
   }
 });
@@ -213,6 +213,8 @@ describe("HSM spec", () => {
     "pkcs11:/lib.so?slot=x&pin=1",
     "pkcs11:/lib.so?token=a&pin=1&color=red",
     "pkcs11:/lib.so?token=a&pin=1&pin=2",
+    // A PIN on the command line is refused even when valid: it would be in the process list.
+    "pkcs11:/lib.so?token=a&pin=1234",
     "pkcs11:/lib.so?token=a&pin-env=MAILSEAL_NO_SUCH_VARIABLE",
   ])("refuses %j with HSM_BAD_SPEC", async (spec) => {
     await failure(openHsm(spec, { dataDir: tmpdir() }), "HSM_BAD_SPEC");

@@ -2,7 +2,7 @@
 // `sqlite:FILE` names the api database and the stores use FILE with -share-a / -share-b before the
 // extension; `postgres://.../NAME` names the api database and the stores use NAME_share_a /
 // NAME_share_b, created on first start when missing.
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, extname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from "kysely";
@@ -56,8 +56,29 @@ function queryLog(options: OpenDatabaseOptions): { log?: (event: LogEvent) => vo
   return { log: (event) => void (event.level === "query" && onQuery(event.query.sql)) };
 }
 
+/**
+ * The database file and its folder readable by the server's user only (0600 in a 0700 folder): they
+ * hold the wrapped keys, the shares and the account data. The file is made 0600 before SQLite opens
+ * it, and SQLite gives its -wal and -shm files the database file's permissions
+ * (https://sqlite.org/tempfiles.html, unix VFS); files of an earlier start are set to 0600 too.
+ */
+function restrictSqliteFiles(file: string): void {
+  const folder = dirname(file);
+  const made = mkdirSync(folder, { recursive: true, mode: 0o700 });
+  // A folder made here is 0700 (less the umask); one that existed is the operator's: left alone.
+  if (made !== undefined) chmodSync(folder, 0o700);
+  closeSync(openSync(file, "a", 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    try {
+      if ((statSync(path).mode & 0o777) !== 0o600) chmodSync(path, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+}
+
 function openSqlite(file: string, options: OpenDatabaseOptions): Kysely<unknown> {
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  if (file !== ":memory:") restrictSqliteFiles(file);
   const database = new SqliteDatabase(file);
   // WAL: readers do not block the writer. busy_timeout: a second process (or a share store in
   // another process on the same file set) waits instead of failing. foreign_keys is off by

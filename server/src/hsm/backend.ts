@@ -119,8 +119,8 @@ export function checkGcmInput(iv: Uint8Array, ciphertext: Uint8Array): void {
 /**
  * Opens the backend a spec names:
  * - `soft`: keys in `<dataDir>/soft-hsm/`, protected by file permissions only;
- * - `pkcs11:<library path>?slot=N&pin=PIN` or `?token=LABEL&pin=PIN` (SoftHSM2 reassigns slot ids, so a
- *   token label is the stable choice); `pin-env=NAME` reads the PIN from that environment variable.
+ * - `pkcs11:<library path>?slot=N` or `?token=LABEL` (SoftHSM2 reassigns slot ids, so a token label is
+ *   the stable choice); the PIN from MAILSEAL_HSM_PIN, or the variable `pin-env=NAME` names (spec.ts).
  */
 export async function openHsm(spec: string | HsmSpec, options: { dataDir: string }): Promise<HsmBackend> {
   const parsed = typeof spec === "string" ? parseHsmSpec(spec) : spec;
