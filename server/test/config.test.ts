@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { clockFromEnv, clockOffsetFromEnv } from "../src/clock.js";
-import { parseServerArgs } from "../src/config.js";
+import { checkDeployment, parseServerArgs } from "../src/config.js";
 import { ServerError } from "../src/errors.js";
 
 function usageError(argv: string[], env: Record<string, string | undefined> = {}): string {
@@ -18,6 +18,9 @@ function usageError(argv: string[], env: Record<string, string | undefined> = {}
   }
   throw new Error(`${argv.join(" ")} was accepted`);
 }
+
+/** RFC 7638's own example thumbprint (section 3.1). */
+const THUMBPRINT = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
 
 const pinDir = mkdtempSync(join(tmpdir(), "mailseal-pin-"));
 let pinFiles = 0;
@@ -35,7 +38,13 @@ describe("parseServerArgs", () => {
       dataDir: data,
       host: "127.0.0.1",
       ports: { api: 7400, "share-a": 7401, "share-b": 7402 },
-      db: `sqlite:${data}/api.sqlite`,
+      db: `sqlite:${data}/api/api.sqlite`,
+      // Each role its own folder and file (issue 12, finding 5).
+      databases: {
+        api: `sqlite:${data}/api/api.sqlite`,
+        "share-a": `sqlite:${data}/share-a/share-a.sqlite`,
+        "share-b": `sqlite:${data}/share-b/share-b.sqlite`,
+      },
       hsm: { kind: "soft" },
       mail: { kind: "outbox", dir: `${data}/outbox` },
       mailFrom: "mailseal@localhost",
@@ -57,6 +66,8 @@ describe("parseServerArgs", () => {
       },
       pendingStaleMs: 120_000,
       rotationLeadDays: 30,
+      dev: false,
+      ticketKeyThumbprint: undefined,
     });
   });
 
@@ -104,6 +115,11 @@ describe("parseServerArgs", () => {
       host: "::1",
       ports: { api: 8000, "share-a": 8001, "share-b": 8002 },
       db: "postgres://ms:pw@db.internal:5432/mailseal",
+      databases: {
+        api: "postgres://ms:pw@db.internal:5432/mailseal",
+        "share-a": "postgres://ms:pw@db.internal:5432/mailseal_share_a",
+        "share-b": "postgres://ms:pw@db.internal:5432/mailseal_share_b",
+      },
       hsm: { kind: "pkcs11", library: "/usr/lib/softhsm/libsofthsm2.so", slot: 3, pin: "1234" },
       mail: { kind: "smtp", url: "smtp://relay.internal:25" },
       mailFrom: "mailseal@example.org",
@@ -217,6 +233,31 @@ describe("parseServerArgs", () => {
     expect(refused).not.toContain("s3cret");
     expect(usageError(["--hsm", spec, "--hsm-pin-file", pinFile("\n")])).toContain("is empty");
     expect(usageError(["--hsm-pin-file", pinFile("1234")])).toContain("not with soft");
+  });
+
+  it("refuses a deployment that undoes the split unless --dev (checkDeployment)", () => {
+    const refused = (argv: string[]): string => {
+      try {
+        checkDeployment(parseServerArgs(argv, {}));
+      } catch (error) {
+        expect(error).toBeInstanceOf(ServerError);
+        return `${(error as ServerError).code}: ${(error as Error).message}`;
+      }
+      return "accepted";
+    };
+    // Several roles in one process: one machine holds the api's keys and both KEKs.
+    expect(refused([])).toMatch(/^COMBINED_ROLES: --role api,share-a,share-b runs several roles in one process/);
+    expect(refused(["--role", "share-a,share-b", "--ticket-key-thumbprint", THUMBPRINT])).toMatch(/^COMBINED_ROLES/);
+    // A store on its own believes only the ticket key it pinned.
+    expect(refused(["--role", "share-b"])).toMatch(/^TICKET_KEY_UNPINNED: .*--ticket-key-thumbprint/);
+    expect(refused(["--role", "share-b", "--ticket-key-thumbprint", THUMBPRINT])).toBe("accepted");
+    expect(refused(["--role", "api"])).toBe("accepted");
+    expect(refused(["--dev"])).toBe("accepted");
+    expect(refused(["--role", "share-a", "--dev"])).toBe("accepted");
+    expect(parseServerArgs(["--ticket-key-thumbprint", THUMBPRINT], {}).ticketKeyThumbprint).toBe(THUMBPRINT);
+    for (const bad of ["abc", `${THUMBPRINT}A`, `${THUMBPRINT.slice(0, 42)}B`, `${THUMBPRINT.slice(0, 42)}+`]) {
+      expect(usageError(["--ticket-key-thumbprint", bad])).toContain("RFC 7638");
+    }
   });
 
   it("never puts a database password into an error", () => {
