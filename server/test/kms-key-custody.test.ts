@@ -13,14 +13,14 @@ import { enrolDevice, startKms, type KmsFixture } from "./fixtures/kms-server.js
 const ADDRESS = "carol@example.org";
 
 /** The backend with `after(method)` run once each of its calls has finished, before the caller goes on. */
-function observed(hsm: HsmBackend, after: (method: string) => void): HsmBackend {
+function observed(hsm: HsmBackend, after: (method: string, result: unknown) => void): HsmBackend {
   return new Proxy(hsm, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== "function") return value;
       return async (...args: unknown[]) => {
         const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        after(String(property));
+        after(String(property), result);
         return result;
       };
     },
@@ -33,13 +33,15 @@ describe.each(["soft", "pkcs11"] as const)("%s backend: enrolment leaves no priv
   const dirs: string[] = [];
   const files: Map<string, Buffer>[] = [];
   const objects: { after: string; objects: TokenObject[] }[] = [];
+  const exported: Uint8Array[] = [];
 
   beforeAll(async () => {
     if (kind === "pkcs11") token = await startSoftHsm();
     kms = await startKms({
       ...(token === undefined ? {} : { hsm: token.spec }),
       observeHsm: (hsm) =>
-        observed(hsm, (method) => {
+        observed(hsm, (method, result) => {
+          if (method === "generateExportableRsaKey") exported.push((result as { pkcs8: Uint8Array }).pkcs8);
           files.push(snapshotFiles(dirs));
           if (token !== undefined) objects.push({ after: method, objects: tokenObjects(token) });
         }),
@@ -63,6 +65,9 @@ describe.each(["soft", "pkcs11"] as const)("%s backend: enrolment leaves no priv
     expect(files.length).toBeGreaterThan(0);
 
     expect(await findKeyMaterial(pkcs8, dirs, files)).toEqual([]);
+    // The key manager wiped the PKCS#8 the HSM handed it once the shares were out.
+    expect(exported).toHaveLength(1);
+    expect(exported[0]!.every((byte) => byte === 0)).toBe(true);
     if (token !== undefined) {
       expect(objects.length).toBe(files.length);
       const stored = objects.flatMap(({ after, objects: listing }) =>
