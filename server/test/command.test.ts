@@ -1,7 +1,7 @@
 // `mailseal server` as a process: three listeners on free ports, discovery between them, and a
 // clean exit with status 0 on SIGINT and SIGTERM.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -133,6 +133,8 @@ describe("mailseal server", () => {
           renameSync(join(old, role, name), join(old, name.replace(`${role}.sqlite`, legacy)));
         rmSync(join(old, role), { recursive: true });
       }
+      // Earlier versions left the data folder as the umask made it (0755): the start closes it.
+      chmodSync(old, 0o755);
       const again = await start(["--port", "0", "--data", old, "--log-level", "warn", "--dev"]);
       // The same CA and the same store ingest key (wrapped under the KEK that moved with its store).
       expect(await (await fetch(`${again.urls["api"]}/v1/ca/certificates`)).json()).toEqual(ca);
@@ -141,6 +143,7 @@ describe("mailseal server", () => {
       expect(status).toBe(0);
       expect(stderr).toContain("moved to the per-role data layout");
       expect(readdirSync(old).sort()).toEqual(["api", "share-a", "share-b"]);
+      expect(statSync(old).mode & 0o777).toBe(0o700);
       expect(readdirSync(join(old, "share-b", "soft-hsm"))).toEqual([`${namedKeyId("mailseal-kek-share-b")}.json`]);
     } finally {
       rmSync(old, { recursive: true, force: true });
