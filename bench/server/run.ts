@@ -219,7 +219,8 @@ async function releaseRun(devices: Device[], concurrency: number): Promise<Relea
 const work = mkdtempSync(join(tmpdir(), "mailseal-bench-server-"));
 const profileDir = values["cpu-prof"] ? join(work, "profile") : undefined;
 const loadAverage = loadavg();
-const serverArgs = ["--port", "0", "--key-bits", "2048", ...RATE_LIMITS];
+// All three roles in one process on one machine: a benchmark, not a deployment (--dev).
+const serverArgs = ["--port", "0", "--key-bits", "2048", "--dev", ...RATE_LIMITS];
 let server: Server | undefined;
 try {
   server = await startServer(work, ["--data", join(work, "data"), ...serverArgs], profileDir);

@@ -2,6 +2,7 @@
 // stray argument is a USAGE error naming it.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CliError } from "./cli-error.js";
+import { passwordFromFile } from "./home/host.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -39,9 +40,20 @@ export function oneOf<V extends string>(value: string, allowed: readonly V[], op
 }
 
 /**
- * The password for an encrypted key or PKCS#12 file: --pass, else MAILSEAL_PASSWORD from the
- * environment, which other users cannot read from the process list as they can a command line.
+ * The password for an encrypted key or PKCS#12 file: --pass-file FILE (without its final line break),
+ * else MAILSEAL_PASSWORD from the environment. Never a password on the command line: every user of
+ * the machine can read command lines in the process list, so `--pass PASSWORD` is refused.
  */
-export function passwordOf(option: string | undefined, environment = process.env): string | undefined {
-  return option ?? environment["MAILSEAL_PASSWORD"];
+export async function passwordOf(
+  values: { pass?: string | undefined; "pass-file"?: string | undefined },
+  environment = process.env,
+): Promise<string | undefined> {
+  if (values.pass !== undefined) {
+    throw new CliError(
+      "USAGE",
+      "--pass PASSWORD is not taken (other users see command lines): give --pass-file FILE or MAILSEAL_PASSWORD",
+    );
+  }
+  if (values["pass-file"] !== undefined) return passwordFromFile(values["pass-file"]);
+  return environment["MAILSEAL_PASSWORD"];
 }

@@ -19,8 +19,8 @@ export type CommandName = (typeof COMMANDS)[number];
 export const FORMS: Record<CommandName, string> = {
   encrypt:
     "mailseal encrypt --recipient CERT.pem [--recipient CERT.pem ...] [--cipher aes-256-cbc|aes-192-cbc|aes-128-cbc|aes-256-gcm|aes-128-gcm] [--key-transport rsa-pkcs1|rsa-oaep|rsa-oaep-sha256] [--in FILE] [--out FILE]",
-  decrypt: "mailseal decrypt (--key KEY.pem [--cert CERT.pem] | --p12 FILE --pass PASSWORD) [--in FILE] [--out FILE]",
-  sign: "mailseal sign --key KEY.pem [--pass PASSWORD] --cert CERT.pem [--certfile CHAIN.pem] [--opaque] [--pss] [--in FILE] [--out FILE]",
+  decrypt: "mailseal decrypt (--key KEY.pem [--cert CERT.pem] | --p12 FILE --pass-file FILE) [--in FILE] [--out FILE]",
+  sign: "mailseal sign --key KEY.pem [--pass-file FILE] --cert CERT.pem [--certfile CHAIN.pem] [--opaque] [--pss] [--in FILE] [--out FILE]",
   verify: "mailseal verify --ca CA.pem [--certfile CERTS.pem] [--time EPOCH_SECONDS] [--in FILE] [--out FILE]",
   account:
     "mailseal account add ADDRESS --server URL [--home DIR] [--outbox DIR | --code CODE] [--password-file FILE] [--name NAME]",
@@ -52,11 +52,12 @@ kept, the MIME entity becomes application/pkcs7-mime (S/MIME 4.0, RFC 8551).
   decrypt: `Decrypts an S/MIME message (application/pkcs7-mime, x-pkcs7-mime or an octet-stream smime.p7m)
 and writes the inner MIME entity exactly as it was encrypted.
 
-  --key KEY            RSA private key: PEM or DER, PKCS#8, PKCS#1 or encrypted PKCS#8 (with --pass)
+  --key KEY            RSA private key: PEM or DER, PKCS#8, PKCS#1 or encrypted PKCS#8 (with --pass-file)
   --cert CERT          the key's certificate(s); without it they are read from the key file.
                        The message's recipient is found by certificate (issuer and serial number)
-  --p12 FILE           PKCS#12 file with the key and its certificate (with --pass)
-  --pass PASSWORD      password of the PKCS#12 file or the encrypted key
+  --p12 FILE           PKCS#12 file with the key and its certificate (with --pass-file)
+  --pass-file FILE     password of the PKCS#12 file or the encrypted key (the file without its
+                       final line break); else MAILSEAL_PASSWORD
   --in FILE            the message (default: standard input)
   --out FILE           the decrypted entity (default: standard output)
 
@@ -65,8 +66,9 @@ written to a temporary file renamed on success; standard output is held back unt
   sign: `Signs a whole RFC 5322 message: the outer header fields are kept, the MIME entity is signed
 (SHA-256, signingTime, SMIMECapabilities) as multipart/signed, readable without S/MIME.
 
-  --key KEY            RSA private key: PEM or DER, PKCS#8, PKCS#1 or encrypted PKCS#8 (with --pass)
-  --pass PASSWORD      password of an encrypted key
+  --key KEY            RSA private key: PEM or DER, PKCS#8, PKCS#1 or encrypted PKCS#8 (with --pass-file)
+  --pass-file FILE     password of an encrypted key (the file without its final line break);
+                       else MAILSEAL_PASSWORD
   --cert CERT          the signer's certificate (the file may carry the chain too)
   --certfile CHAIN     intermediate certificates to include (repeatable)
   --opaque             application/pkcs7-mime signed-data instead of multipart/signed
@@ -151,8 +153,8 @@ ${COMMANDS.map((c) => `  ${FORMS[c]}`).join("\n")}
   mailseal --version
 
 Messages are read from standard input and written to standard output unless --in/--out are given.
-Without --pass, the password of an encrypted key or PKCS#12 file is taken from MAILSEAL_PASSWORD,
-which, unlike a command line, other users cannot see in the process list.
+Without --pass-file, the password of an encrypted key or PKCS#12 file is taken from MAILSEAL_PASSWORD;
+never from the command line (--pass), which other users can see in the process list.
 MAILSEAL_CLOCK_OFFSET (milliseconds) shifts the clock of the online commands (tests, drills).
 Exit status 0 on success; 1 with "error CODE: message" on standard error for any failure (then no
 output file is left behind); 2 for an internal error (MAILSEAL_DEBUG=1 prints its stack).

@@ -52,6 +52,8 @@ beforeAll(() => {
     ...["pkcs12", "-export", "-inkey", path("bob.key"), "-in", path("bob.pem")],
     ...["-passout", "pass:s3cret", "-out", path("bob.p12")],
   );
+  writeFileSync(path("pass.txt"), "s3cret\n");
+  writeFileSync(path("wrong.txt"), "wrong");
   writeFileSync(path("bob.both.pem"), readFileSync(path("bob.key")) + readFileSync(path("bob.pem"), "latin1"));
   writeFileSync(path("message.eml"), MESSAGE);
   // A CA and a signer it issued, for sign and verify.
@@ -83,7 +85,7 @@ describe("help and usage", () => {
     expect(main.status).toBe(0);
     expect(main.stdout.toString()).toContain("mailseal encrypt --recipient CERT.pem");
     expect(main.stdout.toString()).toContain(
-      "mailseal decrypt (--key KEY.pem [--cert CERT.pem] | --p12 FILE --pass PASSWORD)",
+      "mailseal decrypt (--key KEY.pem [--cert CERT.pem] | --p12 FILE --pass-file FILE)",
     );
     for (const args of [
       ["encrypt", "--help"],
@@ -118,7 +120,10 @@ describe("help and usage", () => {
     [["decrypt"], /either --key KEY.pem or --p12/],
     [["decrypt", "--key", "k", "--p12", "p"], /either --key KEY.pem or --p12/],
     [["decrypt", "--p12", "p"], /--p12 needs --pass/],
-    [["decrypt", "--p12", "p", "--pass", "x", "--cert", "c"], /--cert goes with --key/],
+    [["decrypt", "--p12", "p", "--pass-file", "x", "--cert", "c"], /--cert goes with --key/],
+    // A password on the command line is visible to every user in the process list (issue 12, finding 15).
+    [["decrypt", "--p12", "p", "--pass", "x"], /--pass PASSWORD is not taken .*--pass-file FILE or MAILSEAL_PASSWORD/],
+    [["sign", "--key", "k", "--cert", "c", "--pass", "x"], /--pass PASSWORD is not taken/],
   ])("%j is a USAGE error", async (args, message) => {
     const result = await mailseal(args, MESSAGE);
     expectFailure(result, "USAGE");
@@ -177,8 +182,8 @@ describe("encrypt and decrypt", () => {
     const encrypted = await encrypt();
     for (const args of [
       ["--key", path("bob.pkcs1.pem"), "--cert", path("bob.pem")],
-      ["--key", path("bob.enc.pem"), "--pass", "s3cret", "--cert", path("bob.pem")],
-      ["--p12", path("bob.p12"), "--pass", "s3cret"],
+      ["--key", path("bob.enc.pem"), "--pass-file", path("pass.txt"), "--cert", path("bob.pem")],
+      ["--p12", path("bob.p12"), "--pass-file", path("pass.txt")],
       ["--key", path("bob.both.pem")],
     ]) {
       const result = await mailseal(["decrypt", ...args], encrypted);
@@ -187,7 +192,7 @@ describe("encrypt and decrypt", () => {
     }
   });
 
-  it("takes the password from MAILSEAL_PASSWORD when --pass is not given", async () => {
+  it("takes the password from MAILSEAL_PASSWORD when --pass-file is not given", async () => {
     const encrypted = await encrypt();
     const fromEnvironment = await mailseal(["decrypt", "--p12", path("bob.p12")], encrypted, {
       MAILSEAL_PASSWORD: "s3cret",
@@ -216,8 +221,8 @@ describe("encrypt and decrypt", () => {
       "decrypt",
       "--p12",
       path("bob.p12"),
-      "--pass",
-      "s3cret",
+      "--pass-file",
+      path("pass.txt"),
       "--in",
       path("lf.p7m.eml"),
       "--out",
@@ -240,7 +245,7 @@ describe("failures: exit 1, one error line, no output", () => {
         `${OUTER}Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!\r\n`,
       bobKey,
     ],
-    ["WRONG_PASSWORD", () => encrypt(), () => ["--p12", path("bob.p12"), "--pass", "wrong"]],
+    ["WRONG_PASSWORD", () => encrypt(), () => ["--p12", path("bob.p12"), "--pass-file", path("wrong.txt")]],
     ["WRONG_PASSWORD", () => encrypt(), () => ["--key", path("bob.enc.pem"), "--cert", path("bob.pem")]],
     ["INVALID_KEY", () => encrypt(), () => ["--key", path("bob.key"), "--cert", path("carol.pem")]],
     ["USAGE", () => encrypt(), () => ["--key", path("bob.key")]],

@@ -31,7 +31,7 @@ describe("mailseal server (bundle)", () => {
   });
 
   it("starts on free ports, answers, and exits 0 on SIGINT", async () => {
-    const child = spawn(process.execPath, [BIN, "server", "--port", "0", "--data", data], { stdio: "pipe" });
+    const child = spawn(process.execPath, [BIN, "server", "--port", "0", "--data", data, "--dev"], { stdio: "pipe" });
     const exited = new Promise((resolve) => child.once("exit", resolve));
     const urls: Record<string, string> = {};
     await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 // `mailseal server`: parses the command line, starts the server, prints one line per listener and
 // stops cleanly on SIGINT/SIGTERM. Errors are thrown (ServerError: `error CODE: message`, exit 1).
 import { pino } from "pino";
-import { parseServerArgs } from "./config.js";
+import { checkDeployment, parseServerArgs } from "./config.js";
 import { createLogger } from "./http/logger.js";
 import { startServer, type ServerHooks } from "./main.js";
 import { createServerHooks } from "./services.js";
@@ -37,6 +37,7 @@ export async function runServerCommand(
     return 0;
   }
   const config = parseServerArgs(argv, env);
+  checkDeployment(config);
   // Listen for the signals before starting, so that one arriving during start-up is not lost.
   const stopSignal = io.stopSignal ?? nextSignal();
   const logger = hooks.logger ?? createLogger(config.logLevel, pino.destination({ fd: 2, sync: true }));

@@ -1,12 +1,14 @@
 // The command line of `mailseal server` (a contract: keep it stable; help text in usage.ts):
 //   mailseal server [--data DIR] [--host 127.0.0.1] [--port N] [--db sqlite:FILE|postgres://...]
-//     [--hsm soft|pkcs11:LIBRARY?slot=N&pin=PIN] [--outbox DIR | --smtp URL] [--role api,share-a,share-b]
+//     [--hsm soft|pkcs11:LIBRARY?slot=N|token=LABEL] [--hsm-pin-file FILE] [--outbox DIR | --smtp URL] [--role api,share-a,share-b]
 //     [--key-bits N] [--domain D ...] [--profile private|public-trust] [--public-url URL] ...
 // Parsing is strict: an unknown option, a missing value or a bad one is a USAGE error naming it.
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { clockOffsetFromEnv } from "./clock.js";
+import { databaseUrlFor, defaultDatabaseUrl } from "./db/names.js";
 import { ServerError } from "./errors.js";
 import { parseHsmSpec, type HsmSpec } from "./hsm/spec.js";
 
@@ -20,7 +22,7 @@ export type Profile = (typeof PROFILES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** The HSM backend (hsm/spec.ts); the PIN comes from the spec or MAILSEAL_HSM_PIN (not in the process list). */
+/** The HSM backend (hsm/spec.ts); the PIN comes from --hsm-pin-file or the environment, never the command line. */
 export type HsmConfig = HsmSpec;
 
 /**
@@ -68,6 +70,8 @@ export interface ServerConfig {
   ports: Readonly<Record<Role, number>>;
   /** `sqlite:/absolute/file`, `sqlite::memory:` or `postgres://...`: the api database (see db/names.ts). */
   db: string;
+  /** The database of each role: derived from --db, else each role's own file in its own folder (db/names.ts). */
+  databases: Readonly<Record<Role, string>>;
   hsm: HsmConfig;
   mail: MailConfig;
   /** The From address of the mails the server sends. */
@@ -94,6 +98,13 @@ export interface ServerConfig {
   rotationLeadDays: number;
   /** --roll-ca-root: roll the CA's root over at start (docs/services.md, "The pinned root"). */
   rollCaRoot: boolean;
+  /**
+   * --dev: a development or demo system, allowed what a deployment must not do (checkDeployment):
+   * several roles in one process, a share store that has not pinned the api's ticket key.
+   */
+  dev: boolean;
+  /** --ticket-key-thumbprint: the RFC 7638 thumbprint of the api's ticket key, pinned by a store run apart. */
+  ticketKeyThumbprint: string | undefined;
 }
 
 const OPTIONS = {
@@ -102,6 +113,7 @@ const OPTIONS = {
   port: { type: "string" },
   db: { type: "string" },
   hsm: { type: "string" },
+  "hsm-pin-file": { type: "string" },
   outbox: { type: "string" },
   smtp: { type: "string" },
   role: { type: "string" },
@@ -118,6 +130,8 @@ const OPTIONS = {
   "pending-stale": { type: "string" },
   "rotate-before": { type: "string" },
   "roll-ca-root": { type: "boolean" },
+  dev: { type: "boolean" },
+  "ticket-key-thumbprint": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -212,9 +226,23 @@ export function redactUrl(value: string): string {
   }
 }
 
-function parseHsm(value: string, env: Record<string, string | undefined>): HsmConfig {
+/** The PKCS#11 PIN from `--hsm-pin-file FILE`: the file without its final line break. */
+function readPinFile(file: string): string {
+  let text: string;
   try {
-    return parseHsmSpec(value, env);
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw usage(`--hsm-pin-file ${file}: ${(error as Error).message}`);
+  }
+  const pin = text.replace(/\r?\n$/, "");
+  if (pin === "") throw usage(`--hsm-pin-file ${file} is empty`);
+  return pin;
+}
+
+function parseHsm(value: string, env: Record<string, string | undefined>, pinFile: string | undefined): HsmConfig {
+  const pin = pinFile === undefined ? undefined : readPinFile(pinFile);
+  try {
+    return parseHsmSpec(value, env, pin);
   } catch (error) {
     const shown = value.replace(/([?&]pin=)[^&]*/g, "$1***");
     throw usage(`--hsm ${shown}: ${error instanceof Error ? error.message : String(error)}`);
@@ -318,13 +346,19 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
   const storeUrls: Partial<Record<StoreRole, string>> = {};
   if (values["share-a-url"] !== undefined) storeUrls["share-a"] = parseBaseUrl(values["share-a-url"], "--share-a-url");
   if (values["share-b-url"] !== undefined) storeUrls["share-b"] = parseBaseUrl(values["share-b-url"], "--share-b-url");
+  const db = values.db === undefined ? defaultDatabaseUrl(dataDir, "api") : parseDb(values.db);
 
   return {
     dataDir,
     host: values.host ?? "127.0.0.1",
     ports: { api: port, "share-a": offset(1), "share-b": offset(2) },
-    db: parseDb(values.db ?? `sqlite:${resolve(dataDir, "api.sqlite")}`),
-    hsm: parseHsm(values.hsm ?? "soft", env),
+    db,
+    databases: {
+      api: values.db === undefined ? defaultDatabaseUrl(dataDir, "api") : databaseUrlFor(db, "api"),
+      "share-a": values.db === undefined ? defaultDatabaseUrl(dataDir, "share-a") : databaseUrlFor(db, "share-a"),
+      "share-b": values.db === undefined ? defaultDatabaseUrl(dataDir, "share-b") : databaseUrlFor(db, "share-b"),
+    },
+    hsm: parseHsm(values.hsm ?? "soft", env, values["hsm-pin-file"]),
     mail:
       values.smtp !== undefined
         ? { kind: "smtp", url: parseSmtp(values.smtp) }
@@ -345,7 +379,45 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
     pendingStaleMs: parsePendingStale(values["pending-stale"] ?? "120"),
     rotationLeadDays: parseRotateBefore(values["rotate-before"] ?? "30"),
     rollCaRoot: values["roll-ca-root"] === true,
+    dev: values.dev === true,
+    ticketKeyThumbprint:
+      values["ticket-key-thumbprint"] === undefined ? undefined : parseThumbprint(values["ticket-key-thumbprint"]),
   };
+}
+
+/** An RFC 7638 JWK thumbprint: SHA-256, base64url without padding (43 characters). */
+function parseThumbprint(value: string): string {
+  if (!/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(value)) {
+    throw usage(`--ticket-key-thumbprint ${value} is not an RFC 7638 SHA-256 thumbprint (43 base64url characters)`);
+  }
+  return value;
+}
+
+/**
+ * What `mailseal server` refuses to run as a deployment unless --dev (README, "Running at scale"):
+ * - several roles in one process (COMBINED_ROLES): one machine, one operator and one process hold the
+ *   api's keys and both stores' KEKs (in their separate folders, or on one PKCS#11 token), so a
+ *   single compromise of that machine undoes the split the two stores exist for;
+ * - a share store run apart without --ticket-key-thumbprint (TICKET_KEY_UNPINNED): it would believe
+ *   whatever ticket key answers at --public-url, so whoever can answer there could release shares.
+ */
+export function checkDeployment(config: ServerConfig): void {
+  if (config.dev) return;
+  if (config.roles.length > 1) {
+    throw new ServerError(
+      "COMBINED_ROLES",
+      `--role ${config.roles.join(",")} runs several roles in one process: one machine then holds the api's keys ` +
+        "and both stores' KEKs, which undoes the split. Run each role on its own (README, Running at scale), " +
+        "or pass --dev for a development or demo system",
+    );
+  }
+  if (!config.roles.includes("api") && config.ticketKeyThumbprint === undefined) {
+    throw new ServerError(
+      "TICKET_KEY_UNPINNED",
+      `a share store run apart needs the api's ticket key pinned: --ticket-key-thumbprint (the api logs it at ` +
+        'start as "ticketKeyThumbprint"), or --dev for a development system',
+    );
+  }
 }
 
 /** The URL of a listener at host:port (IPv6 literals in brackets, RFC 3986 section 3.2.2). */

@@ -5,9 +5,10 @@ import { systemClock, WellKnownResponse } from "@mailseal/shared";
 import type { FastifyBaseLogger } from "fastify";
 import type { Kysely } from "kysely";
 import { listenerUrl, redactUrl, ROLES, type Role, type ServerConfig, type StoreRole } from "./config.js";
-import { openDatabase, type ApiSchema, type Database, type ShareSchema } from "./db/index.js";
+import { openRoleDatabase, type ApiSchema, type Database, type ShareSchema } from "./db/index.js";
 import { createApp, type MailsealApp } from "./http/app.js";
 import { createLogger } from "./http/logger.js";
+import { prepareDataLayout } from "./layout.js";
 import { outboxMailer, smtpMailer, type Mailer } from "./mail/index.js";
 
 interface BaseContext {
@@ -119,19 +120,25 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     })());
 
   try {
+    // Each role its own folder (keys, database), also when this process runs several (layout.ts).
+    await prepareDataLayout(config, logger);
     // The stores listen before the api, so that whoever learns their URLs from the api finds them up.
     for (const role of [...ROLES].reverse().filter((r) => config.roles.includes(r))) {
       const app = await createApp({ role, logger, trustProxy: config.trustProxy });
       apps.push(app);
       const base = { config, clock, mailer, logger: app.log, urls };
       if (role === "api") {
-        const database = await openDatabase(config.db, "api", { onQuery: (sql) => app.log.trace({ sql }, "query") });
+        const database = await openRoleDatabase(config.databases.api, "api", {
+          onQuery: (sql) => app.log.trace({ sql }, "query"),
+        });
         databases.push(database as Database<unknown>);
         const context: ApiContext = { ...base, role, db: database.db, dialect: database.dialect };
         registerWellKnown(app, context);
         await hooks.registerApi?.(app, context);
       } else {
-        const database = await openDatabase(config.db, role, { onQuery: (sql) => app.log.trace({ sql }, "query") });
+        const database = await openRoleDatabase(config.databases[role], role, {
+          onQuery: (sql) => app.log.trace({ sql }, "query"),
+        });
         databases.push(database as Database<unknown>);
         const context: ShareContext = { ...base, role, db: database.db, dialect: database.dialect };
         await hooks.registerShare?.(app, context);

@@ -1,7 +1,7 @@
 // The hooks that make `mailseal server` serve the api and the share stores (startServer's
 // ServerHooks): the HSM backend from --hsm, the CA over the api database, the api's signing keys, the
 // key manager with its maintenance loop, and the route modules.
-import type { P256PublicJwk } from "@mailseal/shared";
+import { jwkThumbprint, type P256PublicJwk } from "@mailseal/shared";
 import { registerCaRoutes } from "./api/ca.js";
 import { createCertLookup, registerCertRoutes } from "./api/certs.js";
 import type { ApiDeps } from "./api/deps.js";
@@ -14,7 +14,7 @@ import { loadApiSigningKeys, type ApiSigningKeys } from "./api/signing-keys.js";
 import { CertificateAuthority } from "./ca/authority.js";
 import { DbCaStore } from "./ca/db-store.js";
 import { CaError } from "./ca/errors.js";
-import { listenerUrl, type ServerConfig } from "./config.js";
+import { listenerUrl, type Role, type ServerConfig } from "./config.js";
 import { openHsm, type HsmBackend } from "./hsm/backend.js";
 import type { MailsealApp } from "./http/app.js";
 import type { KeyManager } from "./kms/key-manager.js";
@@ -23,7 +23,8 @@ import { createKeyManager } from "./kms/manager.js";
 import { createStoreClient, type StoreClient } from "./kms/store-client.js";
 import type { ApiContext, ServerHooks } from "./main.js";
 import { registerShareRoutes } from "./share/routes.js";
-import { ticketKeyFromJwk } from "./share/ticket-key.js";
+import { ticketKeyFromApi, ticketKeyFromJwk } from "./share/ticket-key.js";
+import { roleDataDir } from "./layout.js";
 
 /** What a key manager is built from. */
 export interface KeyManagerDeps {
@@ -111,12 +112,20 @@ export function registerApiRoutes(app: MailsealApp, deps: ApiDeps): void {
 }
 
 /**
- * The hooks of `mailseal server`: opens the HSM backend of config.hsm (soft: under config.dataDir)
- * once, when the first role needs it; registers the api's routes; closes the HSM on stop.
+ * The hooks of `mailseal server`: opens the HSM backend of config.hsm for each role (soft: in the
+ * role's own folder, DATA/<role>), when the role starts; registers the routes; closes the HSMs on stop.
  */
 export function createServerHooks(config: ServerConfig, options: ServerHookOptions = {}): ServerHooks {
-  let hsm: Promise<HsmBackend> | undefined;
-  const openBackend = () => (hsm ??= openHsm(config.hsm, { dataDir: config.dataDir }));
+  // One backend per role: the soft HSM keeps each role's keys in that role's own folder (layout.ts).
+  const backends = new Map<Role, Promise<HsmBackend>>();
+  const openBackend = (role: Role) => {
+    let backend = backends.get(role);
+    if (backend === undefined) {
+      backend = openHsm(config.hsm, { dataDir: roleDataDir(config.dataDir, role) });
+      backends.set(role, backend);
+    }
+    return backend;
+  };
   let maintenance: Maintenance | undefined;
   // Release tickets and service tokens verify under the api's ticket key: passed directly when this
   // process runs the api too (the stores register first, so it arrives once the api has loaded it),
@@ -126,14 +135,24 @@ export function createServerHooks(config: ServerConfig, options: ServerHookOptio
   const ticketKey = config.roles.includes("api") ? ticketKeyFromJwk(() => ticketJwk) : undefined;
   return {
     async registerShare(app, ctx) {
-      const backend = await openBackend();
-      await registerShareRoutes(app, ctx, { hsm: backend, ...(ticketKey === undefined ? {} : { ticketKey }) });
+      const backend = await openBackend(ctx.role);
+      await registerShareRoutes(app, ctx, {
+        hsm: backend,
+        // A store run apart fetches the key from the api and checks it against the pinned thumbprint
+        // (--ticket-key-thumbprint; checkDeployment refuses a store without one unless --dev).
+        ticketKey: ticketKey ?? ticketKeyFromApi(() => ctx.urls.api, fetch, { thumbprint: config.ticketKeyThumbprint }),
+      });
     },
     async registerApi(app, ctx) {
-      const backend = await openBackend();
+      const backend = await openBackend("api");
       const ca = await openCa(ctx, backend);
       const keys = await loadApiSigningKeys(ctx.db, backend);
       resolveTicketJwk?.(keys.ticketPublicJwk as P256PublicJwk);
+      // What a share store run apart pins (--ticket-key-thumbprint).
+      ctx.logger.info(
+        { ticketKeyThumbprint: await jwkThumbprint(keys.ticketPublicJwk as P256PublicJwk) },
+        "ticket key",
+      );
       const stores = createStoreClient({
         urls: () => ctx.urls,
         issuer: () => ctx.urls.api,
@@ -156,7 +175,7 @@ export function createServerHooks(config: ServerConfig, options: ServerHookOptio
     },
     async onClose() {
       await maintenance?.stop();
-      if (hsm !== undefined) await (await hsm.catch(() => undefined))?.close();
+      for (const backend of backends.values()) await (await backend.catch(() => undefined))?.close();
     },
   };
 }

@@ -2,24 +2,35 @@
 // so that the mailseal command can show it without loading the server.
 
 export const SERVER_FORM =
-  "mailseal server [--data DIR] [--host 127.0.0.1] [--port N] [--db sqlite:FILE|postgres://...] [--hsm soft|pkcs11:LIBRARY?slot=N&pin=PIN] [--outbox DIR | --smtp URL] [--role api,share-a,share-b] [--key-bits N] [--domain D ...] [--profile private|public-trust] [--public-url URL]";
+  "mailseal server [--data DIR] [--host 127.0.0.1] [--port N] [--db sqlite:FILE|postgres://...] [--hsm soft|pkcs11:LIBRARY?slot=N|token=LABEL] [--hsm-pin-file FILE] [--outbox DIR | --smtp URL] [--role api,share-a,share-b] [--key-bits N] [--domain D ...] [--profile private|public-trust] [--public-url URL] [--ticket-key-thumbprint T] [--dev]";
 
 export const SERVER_DETAILS = `Runs the mailseal services: the api (address proof, keys, certificates, CA) and the two key-share
-stores, by default all three in this process (docs/services.md).
+stores (docs/services.md). Run each role on its own process and machine; all three in one process
+(the default --role) is a development or demo system and needs --dev.
 
-  --data DIR           data directory (default ./mailseal-data): SQLite files, outbox, soft HSM
+  --data DIR           data directory (default ./mailseal-data): one 0700 folder per role (DATA/api,
+                       DATA/share-a, DATA/share-b) with its soft-HSM keys and SQLite file; outbox.
+                       A folder of the earlier single-folder layout is moved into these on start
   --host HOST          address to listen on (default 127.0.0.1)
   --port N             the api's port (default 7400); share-a and share-b listen on N+1 and N+2;
                        0: every listener takes a free port
-  --db URL             sqlite:FILE (default DATA/api.sqlite; the stores use FILE-share-a.sqlite and
-                       FILE-share-b.sqlite) or postgres://USER@HOST/NAME (the stores use NAME_share_a
+  --db URL             sqlite:FILE (default DATA/ROLE/ROLE.sqlite; with FILE the stores use
+                       FILE-share-a.sqlite and FILE-share-b.sqlite) or postgres://USER@HOST/NAME (the stores use NAME_share_a
                        and NAME_share_b, created when missing)
-  --hsm SPEC           soft (default) or pkcs11:LIBRARY?slot=N|token=LABEL&pin=PIN (or the PIN in
-                       MAILSEAL_HSM_PIN, or pin-env=NAME)
+  --hsm SPEC           soft (default) or pkcs11:LIBRARY?slot=N|token=LABEL[&pin-env=NAME]; the PIN
+                       never on the command line: --hsm-pin-file, MAILSEAL_HSM_PIN or pin-env=NAME
+  --hsm-pin-file FILE  the PKCS#11 PIN (the file without its final line break)
   --outbox DIR         write outgoing mail as .eml files to DIR (default DATA/outbox)
   --smtp URL           send outgoing mail through smtp://[USER:PASS@]HOST[:PORT] or smtps://...
   --mail-from ADDR     From address of outgoing mail (default mailseal@ the first --domain, or localhost)
-  --role LIST          the roles to run: api, share-a, share-b, comma-separated (default all three)
+  --role LIST          the roles to run: api, share-a, share-b, comma-separated (default all three;
+                       more than one needs --dev)
+  --ticket-key-thumbprint T
+                       a share store run apart: the RFC 7638 thumbprint of the api's ticket key
+                       (the api logs it at start as ticketKeyThumbprint); a fetched key of another
+                       thumbprint is refused. Required for a store without the api, unless --dev
+  --dev                a development or demo system: allows several roles in one process and a
+                       store without --ticket-key-thumbprint (npm start passes it)
   --key-bits N         RSA size of new encryption keys: 2048, 3072 (default) or 4096
   --domain D           serve only this domain (repeatable; enterprise mode). Default: every domain
   --profile NAME       certificate profile: private (default) or public-trust

@@ -162,7 +162,7 @@ describe("CerDB", () => {
       body: { address: "wes@example.net", deviceName: "x" },
       token: null,
     });
-    const db = new SqliteDatabase(join(test.dir, "api.sqlite"));
+    const db = new SqliteDatabase(join(test.dir, "api", "api.sqlite"));
     const uma = db.prepare("SELECT * FROM keys WHERE address = ?").get("uma@example.net") as Record<string, unknown>;
     db.prepare(
       "INSERT INTO keys (key_id, address, status, bits, certificate, not_before, not_after, protection, commitment, created_at) VALUES (?, ?, 'current', 2048, ?, ?, ?, 'none', 'AA', ?)",

@@ -13,7 +13,7 @@ let db: SqliteDatabase.Database;
 
 beforeAll(async () => {
   test = await startTestApi({ clock });
-  db = new SqliteDatabase(join(test.dir, "api.sqlite"), { readonly: true });
+  db = new SqliteDatabase(join(test.dir, "api", "api.sqlite"), { readonly: true });
 });
 afterAll(async () => {
   db?.close();

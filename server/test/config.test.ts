@@ -1,9 +1,11 @@
 // The command line of `mailseal server`: defaults, every option, and a USAGE error naming the
 // option for each kind of bad input.
-import { resolve } from "node:path";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { clockFromEnv, clockOffsetFromEnv } from "../src/clock.js";
-import { parseServerArgs } from "../src/config.js";
+import { checkDeployment, parseServerArgs } from "../src/config.js";
 import { ServerError } from "../src/errors.js";
 
 function usageError(argv: string[], env: Record<string, string | undefined> = {}): string {
@@ -17,6 +19,18 @@ function usageError(argv: string[], env: Record<string, string | undefined> = {}
   throw new Error(`${argv.join(" ")} was accepted`);
 }
 
+/** RFC 7638's own example thumbprint (section 3.1). */
+const THUMBPRINT = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+
+const pinDir = mkdtempSync(join(tmpdir(), "mailseal-pin-"));
+let pinFiles = 0;
+/** A PIN file holding `text`. */
+function pinFile(text: string): string {
+  const file = join(pinDir, `pin-${++pinFiles}`);
+  writeFileSync(file, text, { mode: 0o600 });
+  return file;
+}
+
 describe("parseServerArgs", () => {
   it("has the documented defaults", () => {
     const data = resolve("mailseal-data");
@@ -24,7 +38,13 @@ describe("parseServerArgs", () => {
       dataDir: data,
       host: "127.0.0.1",
       ports: { api: 7400, "share-a": 7401, "share-b": 7402 },
-      db: `sqlite:${data}/api.sqlite`,
+      db: `sqlite:${data}/api/api.sqlite`,
+      // Each role its own folder and file (issue 12, finding 5).
+      databases: {
+        api: `sqlite:${data}/api/api.sqlite`,
+        "share-a": `sqlite:${data}/share-a/share-a.sqlite`,
+        "share-b": `sqlite:${data}/share-b/share-b.sqlite`,
+      },
       hsm: { kind: "soft" },
       mail: { kind: "outbox", dir: `${data}/outbox` },
       mailFrom: "mailseal@localhost",
@@ -47,6 +67,8 @@ describe("parseServerArgs", () => {
       pendingStaleMs: 120_000,
       rotationLeadDays: 30,
       rollCaRoot: false,
+      dev: false,
+      ticketKeyThumbprint: undefined,
     });
   });
 
@@ -61,7 +83,9 @@ describe("parseServerArgs", () => {
         "--db",
         "postgres://ms:pw@db.internal:5432/mailseal",
         "--hsm",
-        "pkcs11:/usr/lib/softhsm/libsofthsm2.so?slot=3&pin=1234",
+        "pkcs11:/usr/lib/softhsm/libsofthsm2.so?slot=3",
+        "--hsm-pin-file",
+        pinFile("1234\n"),
         "--smtp",
         "smtp://relay.internal:25",
         "--role",
@@ -92,6 +116,11 @@ describe("parseServerArgs", () => {
       host: "::1",
       ports: { api: 8000, "share-a": 8001, "share-b": 8002 },
       db: "postgres://ms:pw@db.internal:5432/mailseal",
+      databases: {
+        api: "postgres://ms:pw@db.internal:5432/mailseal",
+        "share-a": "postgres://ms:pw@db.internal:5432/mailseal_share_a",
+        "share-b": "postgres://ms:pw@db.internal:5432/mailseal_share_b",
+      },
       hsm: { kind: "pkcs11", library: "/usr/lib/softhsm/libsofthsm2.so", slot: 3, pin: "1234" },
       mail: { kind: "smtp", url: "smtp://relay.internal:25" },
       mailFrom: "mailseal@example.org",
@@ -133,11 +162,12 @@ describe("parseServerArgs", () => {
     [["--db", "postgres://h/"], "database name"],
     [["--db", "postgres://h/bad-name"], "database name"],
     [["--hsm", "cloud"], "--hsm cloud"],
-    [["--hsm", "pkcs11:?slot=1&pin=1"], "library"],
-    [["--hsm", "pkcs11:/lib.so?pin=1"], "slot"],
+    [["--hsm", "pkcs11:?slot=1"], "library"],
+    [["--hsm", "pkcs11:/lib.so"], "slot"],
     [["--hsm", "pkcs11:/lib.so?slot=1"], "PIN"],
-    [["--hsm", "pkcs11:/lib.so?slot=1&pin=1&label=x"], "label"],
-    [["--hsm", "pkcs11:lib.so?slot=1&pin=1"], "absolute"],
+    [["--hsm", "pkcs11:/lib.so?slot=1&label=x"], "label"],
+    [["--hsm", "pkcs11:lib.so?slot=1"], "absolute"],
+    [["--hsm-pin-file", "/nonexistent/pin"], "--hsm-pin-file /nonexistent/pin"],
     [["--outbox", "a", "--smtp", "smtp://h"], "exclude"],
     [["--smtp", "http://h"], "--smtp"],
     [["--role", "api,kms"], "--role kms"],
@@ -188,6 +218,47 @@ describe("parseServerArgs", () => {
     expect(parseServerArgs(["--roll-ca-root"], {}).rollCaRoot).toBe(true);
     for (const bad of ["0", "-1", "1.5", "366", "x"]) {
       expect(usageError([`--rotate-before=${bad}`])).toContain(`--rotate-before ${bad} is not a number of days`);
+    }
+  });
+
+  it("takes the PKCS#11 PIN from a file or the environment, never from the command line", () => {
+    const spec = "pkcs11:/usr/lib/lib.so?token=t";
+    const fromFile = parseServerArgs(["--hsm", spec, "--hsm-pin-file", pinFile("s3cret pin\r\n")], {
+      MAILSEAL_HSM_PIN: "other",
+    });
+    expect(fromFile.hsm).toEqual({ kind: "pkcs11", library: "/usr/lib/lib.so", token: "t", pin: "s3cret pin" });
+    expect(parseServerArgs(["--hsm", `${spec}&pin-env=MY_PIN`], { MY_PIN: "42" }).hsm).toMatchObject({ pin: "42" });
+    // A PIN in the spec would be in the process list (ps, /proc/PID/cmdline) for every user to read.
+    const refused = usageError(["--hsm", `${spec}&pin=s3cret`], { MAILSEAL_HSM_PIN: "1234" });
+    expect(refused).toContain("pin=PIN is refused");
+    expect(refused).toContain("--hsm-pin-file FILE");
+    expect(refused).not.toContain("s3cret");
+    expect(usageError(["--hsm", spec, "--hsm-pin-file", pinFile("\n")])).toContain("is empty");
+    expect(usageError(["--hsm-pin-file", pinFile("1234")])).toContain("not with soft");
+  });
+
+  it("refuses a deployment that undoes the split unless --dev (checkDeployment)", () => {
+    const refused = (argv: string[]): string => {
+      try {
+        checkDeployment(parseServerArgs(argv, {}));
+      } catch (error) {
+        expect(error).toBeInstanceOf(ServerError);
+        return `${(error as ServerError).code}: ${(error as Error).message}`;
+      }
+      return "accepted";
+    };
+    // Several roles in one process: one machine holds the api's keys and both KEKs.
+    expect(refused([])).toMatch(/^COMBINED_ROLES: --role api,share-a,share-b runs several roles in one process/);
+    expect(refused(["--role", "share-a,share-b", "--ticket-key-thumbprint", THUMBPRINT])).toMatch(/^COMBINED_ROLES/);
+    // A store on its own believes only the ticket key it pinned.
+    expect(refused(["--role", "share-b"])).toMatch(/^TICKET_KEY_UNPINNED: .*--ticket-key-thumbprint/);
+    expect(refused(["--role", "share-b", "--ticket-key-thumbprint", THUMBPRINT])).toBe("accepted");
+    expect(refused(["--role", "api"])).toBe("accepted");
+    expect(refused(["--dev"])).toBe("accepted");
+    expect(refused(["--role", "share-a", "--dev"])).toBe("accepted");
+    expect(parseServerArgs(["--ticket-key-thumbprint", THUMBPRINT], {}).ticketKeyThumbprint).toBe(THUMBPRINT);
+    for (const bad of ["abc", `${THUMBPRINT}A`, `${THUMBPRINT.slice(0, 42)}B`, `${THUMBPRINT.slice(0, 42)}+`]) {
+      expect(usageError(["--ticket-key-thumbprint", bad])).toContain("RFC 7638");
     }
   });
 

@@ -1,6 +1,6 @@
 // The migrations of each role on real SQLite and a real throwaway PostgreSQL, naming of the role
 // databases, and transactions (commit and rollback) on both dialects.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -215,6 +215,28 @@ describe("SQLite", () => {
     } finally {
       await api.close();
     }
+  });
+
+  it("keeps the files to the server's user: 0600 files (-wal, -shm too) in a 0700 folder", async () => {
+    const folder = join(dir, "private", "db");
+    const url = `sqlite:${join(folder, "api.sqlite")}`;
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    const api = await openDatabase(url, "api");
+    try {
+      await apiTransactions(api.db);
+      expect(mode(folder)).toBe(0o700);
+      for (const file of ["api.sqlite", "api.sqlite-wal", "api.sqlite-shm"])
+        expect(mode(join(folder, file))).toBe(0o600);
+    } finally {
+      await api.close();
+    }
+    // A file an earlier version left readable to everyone is tightened on the next start.
+    const store = join(folder, "api-share-a.sqlite");
+    writeFileSync(store, "", { mode: 0o644 });
+    chmodSync(store, 0o644);
+    const share = await openDatabase(url, "share-a");
+    await share.close();
+    expect(mode(store)).toBe(0o600);
   });
 
   it("refuses a file it cannot create with a DATABASE error", async () => {

@@ -1,13 +1,14 @@
 // Both HSM backends against the same expectations: the soft backend (node:crypto, files) and a real
 // SoftHSM2 token through pkcs11js. Results are cross-checked with node:crypto: RSASSA-PKCS1-v1_5 is
 // deterministic, so a signature made by the backend must equal one made with the exported key.
-import { constants, createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
+import { constants, createPrivateKey, createPublicKey, verify } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HsmError, openHsm, type HsmBackend, type HsmErrorCode, type HsmKeyPair } from "../src/hsm/backend.js";
 import { startSoftHsm, type SoftHsmToken } from "../../test/support/softhsm.js";
+import { findKeyMaterial, tokenObjects } from "./fixtures/key-custody.js";
 
 async function failure(promise: Promise<unknown>, code: HsmErrorCode): Promise<HsmError> {
   const error = await promise.then(
@@ -26,7 +27,7 @@ describe.each(["soft", "pkcs11"] as const)("%s backend", (kind) => {
   let token: SoftHsmToken | undefined;
   let spec: string;
   let hsm: HsmBackend;
-  let exportable: HsmKeyPair;
+  let exportable: { spki: Uint8Array; pkcs8: Uint8Array };
   let caKey: HsmKeyPair;
 
   const reopen = async (): Promise<HsmBackend> => {
@@ -46,7 +47,7 @@ describe.each(["soft", "pkcs11"] as const)("%s backend", (kind) => {
     hsm = await openHsm(spec, { dataDir });
     expect(hsm.kind).toBe(kind);
     [exportable, caKey] = await Promise.all([
-      hsm.generateRsaKeyPair({ bits: 2048, label: "user key", extractable: true }),
+      hsm.generateExportableRsaKey({ bits: 2048, label: "user key" }),
       hsm.generateRsaKeyPair({ bits: 2048, label: "ca key", extractable: false }),
     ]);
   });
@@ -57,9 +58,8 @@ describe.each(["soft", "pkcs11"] as const)("%s backend", (kind) => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("exports an extractable RSA key as exact PKCS#8 matching its public key", async () => {
-    expect(exportable.handle).toMatch(/^[0-9a-f]{32}$/);
-    const pkcs8 = await hsm.exportPrivateKey(exportable.handle);
+  it("makes an exportable RSA key as exact PKCS#8 matching its public key", () => {
+    const { pkcs8 } = exportable;
     const privateKey = createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" });
     // Exact DER: re-encoding gives the same bytes and the outer length covers the whole buffer (no padding).
     expect(Buffer.from(privateKey.export({ type: "pkcs8", format: "der" }))).toEqual(Buffer.from(pkcs8));
@@ -69,11 +69,20 @@ describe.each(["soft", "pkcs11"] as const)("%s backend", (kind) => {
     expect(privateKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
     const spki = Buffer.from(createPublicKey(privateKey).export({ type: "spki", format: "der" }));
     expect(spki).toEqual(Buffer.from(exportable.spki));
-    expect(Buffer.from(await hsm.publicKey(exportable.handle))).toEqual(spki);
-    // The exported key signs, and the backend's own signature is the same bytes (PKCS#1 v1.5 is deterministic).
-    const data = text("exported key round trip");
-    const mine = sign("sha256", data, privateKey);
-    expect(Buffer.from(await hsm.signRsaPkcs1v15(exportable.handle, "SHA-256", data))).toEqual(mine);
+  });
+
+  it("keeps an exportable key nowhere: no file under the data folder, no object on the token", async () => {
+    const made = await hsm.generateExportableRsaKey({ bits: 2048, label: "custody check" });
+    const found = await findKeyMaterial(made.pkcs8, [dataDir, ...(token === undefined ? [] : [token.dir])]);
+    expect(found).toEqual([]);
+    if (token !== undefined) {
+      const objects = tokenObjects(token);
+      expect(objects.filter((object) => object.label === "custody check" || object.label === "user key")).toEqual([]);
+      // What stays on the token is stored, never extractable: the CA key pair (and KEKs).
+      for (const object of objects.filter((o) => o.class === "private")) {
+        expect(object).toMatchObject({ token: true, extractable: false });
+      }
+    }
   });
 
   it("signs with SHA-256 and SHA-384 (node:crypto verifies) and never exports a non-extractable key", async () => {
@@ -88,8 +97,6 @@ describe.each(["soft", "pkcs11"] as const)("%s backend", (kind) => {
       expect(verify(name, data, { key: publicKey, padding: constants.RSA_PKCS1_PADDING }, signature)).toBe(true);
       expect(verify(name, text("other data"), publicKey, signature)).toBe(false);
     }
-    const error = await failure(hsm.exportPrivateKey(caKey.handle), "HSM_NOT_EXTRACTABLE");
-    expect(error.message).toContain(caKey.handle);
   });
 
   it("keeps key pairs across close and reopen, and destroys them for good", async () => {
@@ -100,13 +107,11 @@ describe.each(["soft", "pkcs11"] as const)("%s backend", (kind) => {
     expect(
       verify("sha256", data, createPublicKey({ key: Buffer.from(caKey.spki), format: "der", type: "spki" }), signature),
     ).toBe(true);
-    await failure(hsm.exportPrivateKey(caKey.handle), "HSM_NOT_EXTRACTABLE");
 
-    const doomed = await hsm.generateRsaKeyPair({ bits: 2048, label: "doomed", extractable: true });
+    const doomed = await hsm.generateRsaKeyPair({ bits: 2048, label: "doomed", extractable: false });
     await hsm.destroyKey(doomed.handle);
     await failure(hsm.signRsaPkcs1v15(doomed.handle, "SHA-256", data), "HSM_KEY_NOT_FOUND");
     await failure(hsm.publicKey(doomed.handle), "HSM_KEY_NOT_FOUND");
-    await failure(hsm.exportPrivateKey(doomed.handle), "HSM_KEY_NOT_FOUND");
     await hsm.destroyKey(doomed.handle); // idempotent
     await reopen();
     await failure(hsm.publicKey(doomed.handle), "HSM_KEY_NOT_FOUND");
@@ -118,8 +123,8 @@ describe.each(["soft", "pkcs11"] as const)("%s backend", (kind) => {
     const kek = await hsm.aesKey("type check");
     await failure(hsm.signRsaPkcs1v15(kek, "SHA-256", text("x")), "HSM_WRONG_KEY_TYPE");
     await failure(hsm.aesGcmEncrypt(caKey.handle, text("x"), text("")), "HSM_WRONG_KEY_TYPE");
-    await failure(hsm.generateRsaKeyPair({ bits: 1024, label: "weak", extractable: true }), "HSM_BAD_INPUT");
-    await failure(hsm.generateRsaKeyPair({ bits: 2049, label: "odd", extractable: true }), "HSM_BAD_INPUT");
+    await failure(hsm.generateExportableRsaKey({ bits: 1024, label: "weak" }), "HSM_BAD_INPUT");
+    await failure(hsm.generateRsaKeyPair({ bits: 2049, label: "odd", extractable: false }), "HSM_BAD_INPUT");
     await failure(hsm.aesKey(""), "HSM_BAD_INPUT");
   });
 
@@ -188,9 +193,10 @@ describe.each(["soft", "pkcs11"] as const)("%s backend", (kind) => {
     });
   } else {
     it("refuses a wrong PIN and an unknown token with their codes", async () => {
-      await failure(openHsm(spec.replace("pin=1234", "pin=9999"), { dataDir }), "HSM_LOGIN_FAILED");
+      process.env.MAILSEAL_TEST_WRONG_PIN = "9999";
+      await failure(openHsm(`${spec}&pin-env=MAILSEAL_TEST_WRONG_PIN`, { dataDir }), "HSM_LOGIN_FAILED");
       await failure(openHsm(spec.replace("token=mailseal-test", "token=nope"), { dataDir }), "HSM_UNAVAILABLE");
-      await failure(openHsm("pkcs11:/nonexistent/lib.so?token=x&pin=1", { dataDir }), "HSM_UNAVAILABLE");
+      await failure(openHsm("pkcs11:/nonexistent/lib.so?token=x", { dataDir }), "HSM_UNAVAILABLE");
     });
   }
 });
@@ -207,6 +213,8 @@ describe("HSM spec", () => {
     "pkcs11:/lib.so?slot=x&pin=1",
     "pkcs11:/lib.so?token=a&pin=1&color=red",
     "pkcs11:/lib.so?token=a&pin=1&pin=2",
+    // A PIN on the command line is refused even when valid: it would be in the process list.
+    "pkcs11:/lib.so?token=a&pin=1234",
     "pkcs11:/lib.so?token=a&pin-env=MAILSEAL_NO_SUCH_VARIABLE",
   ])("refuses %j with HSM_BAD_SPEC", async (spec) => {
     await failure(openHsm(spec, { dataDir: tmpdir() }), "HSM_BAD_SPEC");

@@ -38,8 +38,8 @@ describe("split key on PostgreSQL with SoftHSM2", () => {
       (["share-a", "share-b"] as const).map(async (store, index) => {
         const row = await kms.stores()[store].db.selectFrom("shares").selectAll().executeTakeFirstOrThrow();
         expect(row.ct).not.toContain(Buffer.from(pkcs8).toString("base64url").slice(0, 40));
-        return kms.hsm.aesGcmDecrypt(
-          await kms.hsm.aesKey(kekLabel(store)),
+        return (await kms.hsmOf(store)).aesGcmDecrypt(
+          await (await kms.hsmOf(store)).aesKey(kekLabel(store)),
           decodeBase64url(row.iv),
           decodeBase64url(row.ct),
           shareAad(device.address, key.keyId, index as 0 | 1),

@@ -73,8 +73,8 @@ describe("split key release", () => {
     const b = await row("share-b");
     expect([a.idx, b.idx]).toEqual([0, 1]);
     const open = async (store: "share-a" | "share-b", share: typeof a) =>
-      kms.hsm.aesGcmDecrypt(
-        await kms.hsm.aesKey(kekLabel(store)),
+      (await kms.hsmOf(store)).aesGcmDecrypt(
+        await (await kms.hsmOf(store)).aesKey(kekLabel(store)),
         decodeBase64url(share.iv),
         decodeBase64url(share.ct),
         shareAad(ADDRESS, key.keyId, share.idx as 0 | 1),
@@ -88,10 +88,7 @@ describe("split key release", () => {
     await expect(open("share-b", a)).rejects.toMatchObject({ code: "HSM_DECRYPT_FAILED" });
     // No database file holds the key or a share in the clear, raw or as base64url text.
     const secrets = [pkcs8, share0, share1, pkcs8.subarray(0, 64), share0.subarray(0, 64), share1.subarray(0, 64)];
-    for (const file of [
-      kms.config.db,
-      ...(["share-a", "share-b"] as const).map((s) => `${kms.config.db}`.replace(/\.sqlite$/, `-${s}.sqlite`)),
-    ]) {
+    for (const file of Object.values(kms.config.databases)) {
       const path = file.slice("sqlite:".length);
       const bytes = new Uint8Array([...readFileSync(path), ...readFileSync(`${path}-wal`, { flag: "a+" })]);
       // The files are the right ones: each holds the key id.

@@ -4,7 +4,7 @@
 // the command with its peak memory measured.
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, openSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal, BIN } from "../../cli/test/support.js";
@@ -29,9 +29,14 @@ async function ok(args: string[], stdin?: Uint8Array): Promise<Buffer> {
   return result.stdout;
 }
 
+/** The PKCS#12 password as the command takes it: from a file (--pass-file), never on the command line. */
+let p12PasswordFile: string;
+
 beforeAll(async () => {
   ensureBundle();
   world = await peers();
+  p12PasswordFile = join(tempDir("p12-password"), "password");
+  writeFileSync(p12PasswordFile, `${P12_PASSWORD}\n`, { mode: 0o600 });
 }, 180_000);
 
 afterAll(() => releaseAll());
@@ -70,7 +75,9 @@ describe("openssl encrypts whole S/MIME messages, mailseal decrypts", () => {
     const smime = await opensslEncrypt(entity, [world.pki.alice, world.pki.bob], { cipher, form: "smime", crlf });
     const whole = Buffer.concat([Buffer.from(crlf ? OUTER : OUTER.replaceAll("\r\n", "\n")), smime]);
     expect(await ok(["decrypt", ...keyArgs(world.pki.bob)], whole)).toEqual(entity);
-    expect(await ok(["decrypt", "--p12", world.pki.alice.p12Path, "--pass", P12_PASSWORD], whole)).toEqual(entity);
+    expect(await ok(["decrypt", "--p12", world.pki.alice.p12Path, "--pass-file", p12PasswordFile], whole)).toEqual(
+      entity,
+    );
   });
 
   it("RSA-OAEP SHA-256 to an RSA-4096 key, from the PKCS#12 file and from the legacy 3DES one", async () => {
@@ -78,10 +85,12 @@ describe("openssl encrypts whole S/MIME messages, mailseal decrypts", () => {
       form: "smime",
       keyTransport: "rsa-oaep-sha256",
     });
-    expect(await ok(["decrypt", "--p12", world.bobs.rsa4096.p12Path, "--pass", P12_PASSWORD], smime)).toEqual(entity);
-    expect(await ok(["decrypt", "--p12", world.bobs.rsa4096.p12LegacyPath, "--pass", P12_PASSWORD], smime)).toEqual(
+    expect(await ok(["decrypt", "--p12", world.bobs.rsa4096.p12Path, "--pass-file", p12PasswordFile], smime)).toEqual(
       entity,
     );
+    expect(
+      await ok(["decrypt", "--p12", world.bobs.rsa4096.p12LegacyPath, "--pass-file", p12PasswordFile], smime),
+    ).toEqual(entity);
   });
 });
 

@@ -139,10 +139,9 @@ describe("RFC 4134 EnvelopedData samples", () => {
     );
     expect(pem.stderr).toBe("");
     expect(pem.stdout).toEqual(content);
-    const p12 = await mailseal(
-      ["decrypt", "--p12", key("rfc4134-BobRSA.p12"), "--pass", "test"],
-      message("rfc4134/5.1.eml"),
-    );
+    const p12 = await mailseal(["decrypt", "--p12", key("rfc4134-BobRSA.p12")], message("rfc4134/5.1.eml"), {
+      MAILSEAL_PASSWORD: "test",
+    });
     expect(p12.stdout).toEqual(content);
   });
 

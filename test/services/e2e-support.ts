@@ -64,6 +64,8 @@ export function startServer(data: string, options: ServerOptions = {}): Promise<
       "2048",
       "--log-level",
       "warn",
+      // All three roles in one process: a test system, not a deployment.
+      "--dev",
     ];
     const child: ChildProcess = spawn(process.execPath, [BIN, ...args, ...(options.args ?? [])], {
       stdio: ["ignore", "pipe", "pipe"],

@@ -54,9 +54,9 @@ const shareIds = (store: "share-a" | "share-b") =>
     .sort();
 /** RSA key pairs in the soft HSM (the api's encryption keys are labelled mailseal-enc-<keyId>). */
 const hsmEncryptionKeys = () =>
-  readdirSync(join(data, "soft-hsm"))
+  readdirSync(join(data, "api", "soft-hsm"))
     .filter((name) => name.endsWith(".json"))
-    .map((name) => JSON.parse(readFileSync(join(data, "soft-hsm", name), "utf8")) as { label: string })
+    .map((name) => JSON.parse(readFileSync(join(data, "api", "soft-hsm", name), "utf8")) as { label: string })
     .filter((key) => key.label.startsWith("mailseal-enc-"));
 
 async function listedKeys(): Promise<Json[]> {

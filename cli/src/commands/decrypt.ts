@@ -12,19 +12,20 @@ export async function decryptCommand(args: string[], core: CoreService): Promise
     cert: { type: "string" },
     p12: { type: "string" },
     pass: { type: "string" },
+    "pass-file": { type: "string" },
     in: { type: "string" },
     out: { type: "string" },
   });
   if (values.help === true) return "decrypt";
   if ((values.key === undefined) === (values.p12 === undefined)) {
-    throw new CliError("USAGE", "decrypt needs either --key KEY.pem or --p12 FILE --pass PASSWORD");
+    throw new CliError("USAGE", "decrypt needs either --key KEY.pem or --p12 FILE --pass-file FILE");
   }
   if (values.p12 !== undefined && values.cert !== undefined) {
     throw new CliError("USAGE", "--cert goes with --key; a PKCS#12 file carries its certificate");
   }
-  const password = passwordOf(values.pass);
+  const password = await passwordOf(values);
   if (values.p12 !== undefined && password === undefined) {
-    throw new CliError("USAGE", "--p12 needs --pass PASSWORD (or MAILSEAL_PASSWORD in the environment)");
+    throw new CliError("USAGE", "--p12 needs --pass-file FILE (or MAILSEAL_PASSWORD in the environment)");
   }
   const { key, certificates } =
     values.p12 !== undefined

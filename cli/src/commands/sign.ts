@@ -10,6 +10,7 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
     key: { type: "string" },
     cert: { type: "string" },
     pass: { type: "string" },
+    "pass-file": { type: "string" },
     certfile: { type: "string", multiple: true },
     opaque: { type: "boolean", default: false },
     pss: { type: "boolean", default: false },
@@ -19,7 +20,8 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
   if (values.help === true) return "sign";
   const keyPath = required("sign", values.key, "--key KEY.pem");
   const certPath = required("sign", values.cert, "--cert CERT.pem");
-  const key = await readPrivateKey(await readSmallFile(keyPath, MAX_KEY_FILE_BYTES, "key"), passwordOf(values.pass));
+  const password = await passwordOf(values);
+  const key = await readPrivateKey(await readSmallFile(keyPath, MAX_KEY_FILE_BYTES, "key"), password);
   // --cert may carry the chain too: the signer's certificate is the one of the key.
   const given = await certificatesIn(certPath, "certificate");
   const certificate = given.find((c) => certifiesKey(c, key));

@@ -1,9 +1,7 @@
-// Opening a role's database and bringing its schema up to date (docs/services.md, "Data").
-// `sqlite:FILE` names the api database and the stores use FILE with -share-a / -share-b before the
-// extension; `postgres://.../NAME` names the api database and the stores use NAME_share_a /
-// NAME_share_b, created on first start when missing.
-import { mkdirSync } from "node:fs";
-import { dirname, extname } from "node:path";
+// Opening a role's database and bringing its schema up to date (docs/services.md, "Data"). The names
+// of the role databases are in names.ts; PostgreSQL databases are created on first start when missing.
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from "kysely";
 import { Migrator, type Migration } from "kysely/migration";
@@ -11,10 +9,12 @@ import pg from "pg";
 import { redactUrl, type Role, type StoreRole } from "../config.js";
 import { ServerError } from "../errors.js";
 import { apiMigrations } from "./migrations/api.js";
+import { databaseUrlFor } from "./names.js";
 import { shareMigrations } from "./migrations/share.js";
 import type { ApiSchema, ShareSchema } from "./schema.js";
 
 export type * from "./schema.js";
+export { databaseUrlFor, defaultDatabaseUrl } from "./names.js";
 
 export interface Database<Schema> {
   db: Kysely<Schema>;
@@ -26,20 +26,6 @@ export interface Database<Schema> {
 
 /** How long SQLite waits for another connection's write lock before SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
-
-/** The database URL of `role`, given the api database URL. */
-export function databaseUrlFor(url: string, role: Role): string {
-  if (role === "api" || url === "sqlite::memory:") return url;
-  const suffix = role === "share-a" ? "share_a" : "share_b";
-  if (url.startsWith("sqlite:")) {
-    const file = url.slice("sqlite:".length);
-    const ext = extname(file);
-    return `sqlite:${file.slice(0, file.length - ext.length)}-${role}${ext}`;
-  }
-  const parsed = new URL(url);
-  parsed.pathname = `/${decodeURIComponent(parsed.pathname.slice(1))}_${suffix}`;
-  return parsed.href;
-}
 
 function migrationsOf(role: Role): Record<string, Migration> {
   return role === "api" ? apiMigrations : shareMigrations;
@@ -56,8 +42,29 @@ function queryLog(options: OpenDatabaseOptions): { log?: (event: LogEvent) => vo
   return { log: (event) => void (event.level === "query" && onQuery(event.query.sql)) };
 }
 
+/**
+ * The database file and its folder readable by the server's user only (0600 in a 0700 folder): they
+ * hold the wrapped keys, the shares and the account data. The file is made 0600 before SQLite opens
+ * it, and SQLite gives its -wal and -shm files the database file's permissions
+ * (https://sqlite.org/tempfiles.html, unix VFS); files of an earlier start are set to 0600 too.
+ */
+function restrictSqliteFiles(file: string): void {
+  const folder = dirname(file);
+  const made = mkdirSync(folder, { recursive: true, mode: 0o700 });
+  // A folder made here is 0700 (less the umask); one that existed is the operator's: left alone.
+  if (made !== undefined) chmodSync(folder, 0o700);
+  closeSync(openSync(file, "a", 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    try {
+      if ((statSync(path).mode & 0o777) !== 0o600) chmodSync(path, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+}
+
 function openSqlite(file: string, options: OpenDatabaseOptions): Kysely<unknown> {
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  if (file !== ":memory:") restrictSqliteFiles(file);
   const database = new SqliteDatabase(file);
   // WAL: readers do not block the writer. busy_timeout: a second process (or a share store in
   // another process on the same file set) waits instead of failing. foreign_keys is off by
@@ -119,12 +126,31 @@ export function openDatabase(
   options?: OpenDatabaseOptions,
 ): Promise<Database<ApiSchema> | Database<ShareSchema>>;
 /** Opens the database of `role` (given the api database URL) and runs that role's migrations. */
-export async function openDatabase(
+export function openDatabase(
   url: string,
   role: Role,
   options: OpenDatabaseOptions = {},
 ): Promise<Database<ApiSchema> | Database<ShareSchema>> {
-  const own = databaseUrlFor(url, role);
+  return openRoleDatabase(databaseUrlFor(url, role), role, options);
+}
+
+export function openRoleDatabase(own: string, role: "api", options?: OpenDatabaseOptions): Promise<Database<ApiSchema>>;
+export function openRoleDatabase(
+  own: string,
+  role: StoreRole,
+  options?: OpenDatabaseOptions,
+): Promise<Database<ShareSchema>>;
+export function openRoleDatabase(
+  own: string,
+  role: Role,
+  options?: OpenDatabaseOptions,
+): Promise<Database<ApiSchema> | Database<ShareSchema>>;
+/** Opens `own`, the role's own database URL (ServerConfig.databases), and runs that role's migrations. */
+export async function openRoleDatabase(
+  own: string,
+  role: Role,
+  options: OpenDatabaseOptions = {},
+): Promise<Database<ApiSchema> | Database<ShareSchema>> {
   const dialect = own.startsWith("sqlite:") ? "sqlite" : "postgres";
   let db: Kysely<unknown>;
   try {

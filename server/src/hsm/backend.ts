@@ -1,7 +1,9 @@
 // The HSM role: where the server's private keys live and are used. Two backends behind one interface:
-// "soft" (node:crypto, keys in files under the data directory; the embedded default) and "pkcs11" (a
-// PKCS#11 token such as SoftHSM2 or a network HSM). Handles are stable strings stored by callers (a CA
-// key made today must sign next year), so they survive restarts of the process and of the token.
+// "soft" (node:crypto, keys in files under the role's data folder; the embedded default) and "pkcs11"
+// (a PKCS#11 token such as SoftHSM2 or a network HSM). Handles are stable strings stored by callers (a
+// CA key made today must sign next year), so they survive restarts of the process and of the token.
+// Keys that leave (encryption keys the KMS splits) are never stored at all: they exist only for the
+// one call that makes and exports them, so no file, token object, journal or backup ever holds one.
 import { parseHsmSpec, type HsmSpec } from "./spec.js";
 
 export interface HsmKeyPair {
@@ -14,12 +16,16 @@ export interface HsmKeyPair {
 export interface HsmBackend {
   readonly kind: "soft" | "pkcs11";
   /**
-   * A new RSA key pair (public exponent 65537). Extractable keys may be exported once with
-   * exportPrivateKey (the KMS splits them); CA keys are made non-extractable and never leave.
+   * A new stored RSA key pair (public exponent 65537), non-extractable: it never leaves (CA keys).
    */
-  generateRsaKeyPair(options: { bits: number; label: string; extractable: boolean }): Promise<HsmKeyPair>;
-  /** PKCS#8 DER, exact bytes (SoftHSM pads the wrapped form: it is re-encoded). Only for extractable keys. */
-  exportPrivateKey(handle: string): Promise<Uint8Array>;
+  generateRsaKeyPair(options: { bits: number; label: string; extractable: false }): Promise<HsmKeyPair>;
+  /**
+   * A new RSA key (public exponent 65537) made to be exported, in one step: the private key is held
+   * only for this call (soft: process memory; PKCS#11: session objects of a session closed before
+   * returning), so a crash at any point leaves nothing behind. `pkcs8` is the exact PKCS#8 DER
+   * (SoftHSM pads the wrapped form: it is re-encoded); the caller owns it and zeroes it after use.
+   */
+  generateExportableRsaKey(options: { bits: number; label: string }): Promise<{ spki: Uint8Array; pkcs8: Uint8Array }>;
   /** RSASSA-PKCS1-v1_5 (RFC 8017 8.2) over `data`, hashed here. */
   signRsaPkcs1v15(handle: string, hash: "SHA-256" | "SHA-384", data: Uint8Array): Promise<Uint8Array>;
   /** SubjectPublicKeyInfo DER of an RSA key pair. */
@@ -113,8 +119,8 @@ export function checkGcmInput(iv: Uint8Array, ciphertext: Uint8Array): void {
 /**
  * Opens the backend a spec names:
  * - `soft`: keys in `<dataDir>/soft-hsm/`, protected by file permissions only;
- * - `pkcs11:<library path>?slot=N&pin=PIN` or `?token=LABEL&pin=PIN` (SoftHSM2 reassigns slot ids, so a
- *   token label is the stable choice); `pin-env=NAME` reads the PIN from that environment variable.
+ * - `pkcs11:<library path>?slot=N` or `?token=LABEL` (SoftHSM2 reassigns slot ids, so a token label is
+ *   the stable choice); the PIN from MAILSEAL_HSM_PIN, or the variable `pin-env=NAME` names (spec.ts).
  */
 export async function openHsm(spec: string | HsmSpec, options: { dataDir: string }): Promise<HsmBackend> {
   const parsed = typeof spec === "string" ? parseHsmSpec(spec) : spec;

@@ -1,7 +1,8 @@
 // The PKCS#11 backend (pkcs11js): keys are token objects named by CKA_ID (the handle) and CKA_LABEL.
 // CA keys and KEKs are CKA_SENSITIVE and not CKA_EXTRACTABLE: they never leave the token. Keys the KMS
-// must split are extractable and leave once, wrapped under a one-time AES key with CKM_AES_KEY_WRAP_PAD
-// (RFC 5649) and unwrapped here. Verified against SoftHSM2 2.6.1 (see the services notes); other HSMs
+// must split are session objects (CKA_TOKEN false), extractable, generated and wrapped out in one
+// session under a one-time AES key with CKM_AES_KEY_WRAP_PAD (RFC 5649), unwrapped here, and
+// destroyed before the session closes: the token never stores them. Verified against SoftHSM2 2.6.1 (see the services notes); other HSMs
 // may number the RFC 5649 mechanism differently (PKCS#11 3.0 calls it CKM_AES_KEY_WRAP_KWP, 0x210B).
 import { createDecipheriv, createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import pkcs11js from "pkcs11js";
@@ -151,80 +152,116 @@ export class Pkcs11Hsm implements HsmBackend {
     }
   }
 
-  async generateRsaKeyPair(options: { bits: number; label: string; extractable: boolean }): Promise<HsmKeyPair> {
+  async generateRsaKeyPair(options: { bits: number; label: string; extractable: false }): Promise<HsmKeyPair> {
     checkRsaOptions(options);
     const id = randomBytes(16);
     return this.#withSession("C_GenerateKeyPair", async (s) => {
-      const common = [
-        { type: P.CKA_TOKEN, value: true },
-        { type: P.CKA_KEY_TYPE, value: P.CKK_RSA },
-        { type: P.CKA_ID, value: id },
-        { type: P.CKA_LABEL, value: options.label },
-      ];
-      // RSA keygen takes up to a second or more: the async call keeps the event loop free.
-      const pair = await this.#p.C_GenerateKeyPairAsync(
+      const pair = await this.#generatePair(
         s,
-        { mechanism: P.CKM_RSA_PKCS_KEY_PAIR_GEN },
+        options.bits,
         [
-          ...common,
-          { type: P.CKA_CLASS, value: P.CKO_PUBLIC_KEY },
-          { type: P.CKA_PRIVATE, value: false },
-          { type: P.CKA_VERIFY, value: true },
-          { type: P.CKA_MODULUS_BITS, value: options.bits },
-          { type: P.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
+          { type: P.CKA_TOKEN, value: true },
+          { type: P.CKA_ID, value: id },
+          { type: P.CKA_LABEL, value: options.label },
         ],
-        [
-          ...common,
-          { type: P.CKA_CLASS, value: P.CKO_PRIVATE_KEY },
-          { type: P.CKA_PRIVATE, value: true },
-          { type: P.CKA_SENSITIVE, value: true },
-          { type: P.CKA_EXTRACTABLE, value: options.extractable },
-          { type: P.CKA_SIGN, value: true },
-          { type: P.CKA_DECRYPT, value: false },
-        ],
+        false,
       );
       return { handle: id.toString("hex"), spki: this.#spkiOf(s, pair.publicKey) };
     });
   }
 
-  async exportPrivateKey(handle: string): Promise<Uint8Array> {
-    checkHandle(handle);
-    return this.#withSession("C_WrapKey", (s) => {
-      const key = this.#find(s, handle, P.CKO_PRIVATE_KEY);
-      const [attr] = this.#p.C_GetAttributeValue(s, key, [{ type: P.CKA_EXTRACTABLE }]);
-      if (attr?.value[0] !== 1) throw new HsmError("HSM_NOT_EXTRACTABLE", `key ${handle} is not extractable`);
-      // A one-time wrapping key that exists only in this session and in this function.
-      const raw = randomBytes(32);
-      const wrappingKey = this.#p.C_CreateObject(s, [
-        { type: P.CKA_CLASS, value: P.CKO_SECRET_KEY },
-        { type: P.CKA_KEY_TYPE, value: P.CKK_AES },
-        { type: P.CKA_TOKEN, value: false },
-        { type: P.CKA_VALUE, value: raw },
-        { type: P.CKA_WRAP, value: true },
-      ]);
+  async generateExportableRsaKey(options: {
+    bits: number;
+    label: string;
+  }): Promise<{ spki: Uint8Array; pkcs8: Uint8Array }> {
+    checkRsaOptions(options);
+    // Session objects (CKA_TOKEN false) made, wrapped and destroyed in one session: the token never
+    // stores them, and closing the session (also by a crash of this process) destroys them
+    // (PKCS#11 2.40 section 4.4, session objects).
+    return this.#withSession("C_WrapKey", async (s) => {
+      const pair = await this.#generatePair(
+        s,
+        options.bits,
+        [
+          { type: P.CKA_TOKEN, value: false },
+          { type: P.CKA_LABEL, value: options.label },
+        ],
+        true,
+      );
       try {
-        let wrapped: Buffer;
-        try {
-          wrapped = this.#p.C_WrapKey(s, { mechanism: P.CKM_AES_KEY_WRAP_PAD }, wrappingKey, key, Buffer.alloc(16384));
-        } catch (error) {
-          if (error instanceof P.Pkcs11Error && error.code === P.CKR_KEY_UNEXTRACTABLE)
-            throw new HsmError("HSM_NOT_EXTRACTABLE", `key ${handle} is not extractable`);
-          throw error;
-        }
-        const decipher = createDecipheriv("id-aes256-wrap-pad", raw, RFC5649_IV);
-        const padded = Buffer.concat([decipher.update(wrapped), decipher.final()]);
-        // SoftHSM zero-pads the PKCS#8 to a multiple of 8 bytes; re-encoding gives the exact DER.
-        const exact = createPrivateKey({ key: padded, format: "der", type: "pkcs8" }).export({
-          type: "pkcs8",
-          format: "der",
-        });
-        padded.fill(0);
-        return new Uint8Array(exact);
+        return { spki: this.#spkiOf(s, pair.publicKey), pkcs8: this.#wrapOut(s, pair.privateKey) };
       } finally {
-        raw.fill(0);
-        this.#p.C_DestroyObject(s, wrappingKey);
+        this.#p.C_DestroyObject(s, pair.privateKey);
+        this.#p.C_DestroyObject(s, pair.publicKey);
       }
     });
+  }
+
+  /** An RSA key pair with `common` attributes on both halves; the private half sensitive, signing only. */
+  async #generatePair(
+    s: Handle,
+    bits: number,
+    common: pkcs11js.Template,
+    extractable: boolean,
+  ): Promise<pkcs11js.KeyPair> {
+    // RSA keygen takes up to a second or more: the async call keeps the event loop free.
+    return this.#p.C_GenerateKeyPairAsync(
+      s,
+      { mechanism: P.CKM_RSA_PKCS_KEY_PAIR_GEN },
+      [
+        ...common,
+        { type: P.CKA_KEY_TYPE, value: P.CKK_RSA },
+        { type: P.CKA_CLASS, value: P.CKO_PUBLIC_KEY },
+        { type: P.CKA_PRIVATE, value: false },
+        { type: P.CKA_VERIFY, value: true },
+        { type: P.CKA_MODULUS_BITS, value: bits },
+        { type: P.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
+      ],
+      [
+        ...common,
+        { type: P.CKA_KEY_TYPE, value: P.CKK_RSA },
+        { type: P.CKA_CLASS, value: P.CKO_PRIVATE_KEY },
+        { type: P.CKA_PRIVATE, value: true },
+        { type: P.CKA_SENSITIVE, value: true },
+        { type: P.CKA_EXTRACTABLE, value: extractable },
+        { type: P.CKA_SIGN, value: true },
+        { type: P.CKA_DECRYPT, value: false },
+      ],
+    );
+  }
+
+  /** The exact PKCS#8 of an extractable private key, wrapped out under a one-time AES key (RFC 5649). */
+  #wrapOut(s: Handle, key: Handle): Uint8Array {
+    // A one-time wrapping key that exists only in this session and in this function.
+    const raw = randomBytes(32);
+    const wrappingKey = this.#p.C_CreateObject(s, [
+      { type: P.CKA_CLASS, value: P.CKO_SECRET_KEY },
+      { type: P.CKA_KEY_TYPE, value: P.CKK_AES },
+      { type: P.CKA_TOKEN, value: false },
+      { type: P.CKA_VALUE, value: raw },
+      { type: P.CKA_WRAP, value: true },
+    ]);
+    try {
+      let wrapped: Buffer;
+      try {
+        wrapped = this.#p.C_WrapKey(s, { mechanism: P.CKM_AES_KEY_WRAP_PAD }, wrappingKey, key, Buffer.alloc(16384));
+      } catch (error) {
+        if (error instanceof P.Pkcs11Error && error.code === P.CKR_KEY_UNEXTRACTABLE)
+          throw new HsmError("HSM_NOT_EXTRACTABLE", "the token refused to export the new key (CKR_KEY_UNEXTRACTABLE)");
+        throw error;
+      }
+      const decipher = createDecipheriv("id-aes256-wrap-pad", raw, RFC5649_IV);
+      const padded = Buffer.concat([decipher.update(wrapped), decipher.final()]);
+      try {
+        // SoftHSM zero-pads the PKCS#8 to a multiple of 8 bytes; re-encoding gives the exact DER.
+        return createPrivateKey({ key: padded, format: "der", type: "pkcs8" }).export({ type: "pkcs8", format: "der" });
+      } finally {
+        padded.fill(0);
+      }
+    } finally {
+      raw.fill(0);
+      this.#p.C_DestroyObject(s, wrappingKey);
+    }
   }
 
   async signRsaPkcs1v15(handle: string, hash: "SHA-256" | "SHA-384", data: Uint8Array): Promise<Uint8Array> {

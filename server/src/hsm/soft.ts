@@ -1,6 +1,8 @@
-// The software backend: node:crypto, one JSON file per key under <dataDir>/soft-hsm/ (directory 0700,
-// files 0600, written to a temporary file and renamed so that a crash never leaves half a key). The
-// keys are as safe as the files: this is the embedded default, a PKCS#11 token is the hardened choice.
+// The software backend: node:crypto, one JSON file per stored key (CA keys, KEKs) under
+// <dataDir>/soft-hsm/ (directory 0700, files 0600, written to a temporary file and renamed so that a
+// crash never leaves half a key). Exportable keys are never written: they live in process memory for
+// the one call that makes them. The stored keys are as safe as the files: this is the embedded
+// default, a PKCS#11 token is the hardened choice.
 import {
   createCipheriv,
   createDecipheriv,
@@ -28,13 +30,11 @@ import { NamedKeyCreation, namedKeyId } from "./named-key.js";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
+// Key files of earlier versions may also say `extractable`: ignored, nothing stored is ever exported.
 type StoredKey =
-  | { v: 1; type: "rsa"; label: string; extractable: boolean; pkcs8: string }
-  | { v: 1; type: "aes"; label: string; key: string };
+  { v: 1; type: "rsa"; label: string; pkcs8: string } | { v: 1; type: "aes"; label: string; key: string };
 
-type LoadedKey =
-  | { type: "rsa"; label: string; extractable: boolean; privateKey: KeyObject }
-  | { type: "aes"; label: string; key: Buffer };
+type LoadedKey = { type: "rsa"; label: string; privateKey: KeyObject } | { type: "aes"; label: string; key: Buffer };
 
 export class SoftHsm implements HsmBackend {
   readonly kind = "soft" as const;
@@ -62,7 +62,7 @@ export class SoftHsm implements HsmBackend {
     return new SoftHsm(dir);
   }
 
-  async generateRsaKeyPair(options: { bits: number; label: string; extractable: boolean }): Promise<HsmKeyPair> {
+  async generateRsaKeyPair(options: { bits: number; label: string; extractable: false }): Promise<HsmKeyPair> {
     this.#open();
     checkRsaOptions(options);
     const { privateKey, publicKey } = await generateKeyPairAsync("rsa", {
@@ -71,24 +71,28 @@ export class SoftHsm implements HsmBackend {
     });
     const handle = randomBytes(16).toString("hex");
     const pkcs8 = privateKey.export({ type: "pkcs8", format: "der" });
-    const stored: StoredKey = {
-      v: 1,
-      type: "rsa",
-      label: options.label,
-      extractable: options.extractable,
-      pkcs8: pkcs8.toString("base64"),
-    };
+    const stored: StoredKey = { v: 1, type: "rsa", label: options.label, pkcs8: pkcs8.toString("base64") };
     await this.#write(handle, stored, false);
     pkcs8.fill(0);
-    this.#cache.set(handle, { type: "rsa", label: options.label, extractable: options.extractable, privateKey });
+    this.#cache.set(handle, { type: "rsa", label: options.label, privateKey });
     return { handle, spki: new Uint8Array(publicKey.export({ type: "spki", format: "der" })) };
   }
 
-  async exportPrivateKey(handle: string): Promise<Uint8Array> {
-    const key = await this.#rsa(handle);
-    if (!key.extractable)
-      throw new HsmError("HSM_NOT_EXTRACTABLE", `key ${handle} ("${key.label}") is not extractable`);
-    return new Uint8Array(key.privateKey.export({ type: "pkcs8", format: "der" }));
+  async generateExportableRsaKey(options: {
+    bits: number;
+    label: string;
+  }): Promise<{ spki: Uint8Array; pkcs8: Uint8Array }> {
+    this.#open();
+    checkRsaOptions(options);
+    // Never written, never cached: the key lives in this call's KeyObject and the returned buffer only.
+    const { privateKey, publicKey } = await generateKeyPairAsync("rsa", {
+      modulusLength: options.bits,
+      publicExponent: 65537,
+    });
+    return {
+      spki: new Uint8Array(publicKey.export({ type: "spki", format: "der" })),
+      pkcs8: privateKey.export({ type: "pkcs8", format: "der" }),
+    };
   }
 
   async signRsaPkcs1v15(handle: string, hash: "SHA-256" | "SHA-384", data: Uint8Array): Promise<Uint8Array> {
@@ -220,7 +224,6 @@ export class SoftHsm implements HsmBackend {
           ? {
               type: "rsa",
               label: stored.label,
-              extractable: stored.extractable === true,
               privateKey: createPrivateKey({ key: Buffer.from(stored.pkcs8, "base64"), format: "der", type: "pkcs8" }),
             }
           : { type: "aes", label: stored.label, key: Buffer.from(stored.key, "base64") };

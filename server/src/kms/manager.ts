@@ -96,7 +96,8 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       .executeTakeFirst();
 
   async function rollback(keyId: string): Promise<void> {
-    // A process killed between generation and the split leaves the key pair in the HSM: destroy it.
+    // Keys no longer stay in the HSM between generation and the split (nothing to clean up after a
+    // crash), but a pending row of an earlier version may still name the token object it left: destroy it.
     const row = await db.selectFrom("keys").select("hsm_handle").where("key_id", "=", keyId).executeTakeFirst();
     if (row?.hsm_handle != null) await hsm.destroyKey(row.hsm_handle);
     // Both stores forget the shares first: a row removed before its shares would leave them orphaned.
@@ -140,20 +141,10 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
     }
     working.add(keyId);
     try {
-      const generated = await hsm.generateRsaKeyPair({
-        bits: config.keyBits,
-        label: `mailseal-enc-${keyId}`,
-        extractable: true,
-      });
-      let pkcs8: Uint8Array;
-      try {
-        await db.updateTable("keys").set({ hsm_handle: generated.handle }).where("key_id", "=", keyId).execute();
-        pkcs8 = await hsm.exportPrivateKey(generated.handle);
-      } finally {
-        // The HSM object goes at once: from here the key exists only as the two shares.
-        await hsm.destroyKey(generated.handle);
-      }
-      await db.updateTable("keys").set({ hsm_handle: null }).where("key_id", "=", keyId).execute();
+      // Made and exported in one HSM call that keeps nothing (hsm/backend.ts): from here the key exists
+      // only in this buffer, and after the split only as the two shares.
+      const generated = await hsm.generateExportableRsaKey({ bits: config.keyBits, label: `mailseal-enc-${keyId}` });
+      const pkcs8 = generated.pkcs8;
       try {
         const commitment = await keyCommitment(pkcs8);
         await db.updateTable("keys").set({ commitment }).where("key_id", "=", keyId).execute();

@@ -46,7 +46,8 @@ export function outboxMailer(dir: string, from: string, options: MailerOptions =
       const bytes = info.message as Buffer;
       // Asynchronous file calls: the fsync runs in libuv's pool, not on the event loop, which a
       // synchronous one held for the disk's flush on every challenge and release notice.
-      await mkdir(dir, { recursive: true });
+      // 0700 like the data folder: challenge mails carry the tokens that prove an address.
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       const name = `${clock.now().toISOString().replaceAll(":", "-")}-${randomBytes(8).toString("hex")}.eml`;
       const temporary = join(dir, `.${name}.tmp`);
       try {

@@ -1,7 +1,7 @@
 // Where a share store gets the api's ticket public key, under which release tickets and service
 // tokens verify (docs/services.md, "Wire formats"). In one process the composition passes it in;
 // a store on its own hosts fetches it once from the api (`GET /v1/ticket-key`) and keeps it.
-import { ApiError, importPublicJwk, TicketKeyResponse, type P256PublicJwk } from "@mailseal/shared";
+import { ApiError, importPublicJwk, jwkThumbprint, TicketKeyResponse, type P256PublicJwk } from "@mailseal/shared";
 import { Value } from "typebox/value";
 
 /** Resolves to the api's ticket public key (ECDSA P-256, usage verify). */
@@ -16,9 +16,15 @@ export function ticketKeyFromJwk(jwk: P256PublicJwk | (() => Promise<P256PublicJ
 
 /**
  * A source that fetches `<api>/v1/ticket-key` on first use and keeps the key; a failed fetch is not
- * kept, so the next request tries again (the api may start after the store).
+ * kept, so the next request tries again (the api may start after the store). With `thumbprint` (RFC
+ * 7638, --ticket-key-thumbprint) a key of another thumbprint is refused, and never kept: a store run
+ * apart believes only the ticket key its operator pinned, not whatever answers at the api's URL.
  */
-export function ticketKeyFromApi(apiUrl: () => string, fetchFn: typeof fetch = fetch): TicketKeySource {
+export function ticketKeyFromApi(
+  apiUrl: () => string,
+  fetchFn: typeof fetch = fetch,
+  options: { thumbprint?: string | undefined } = {},
+): TicketKeySource {
   let key: Promise<CryptoKey> | undefined;
   return () => {
     key ??= (async () => {
@@ -31,6 +37,16 @@ export function ticketKeyFromApi(apiUrl: () => string, fetchFn: typeof fetch = f
         throw new ApiError("INTERNAL", `cannot fetch the api's ticket key: ${(error as Error).message}`, 503);
       }
       if (!Value.Check(TicketKeyResponse, body)) throw new ApiError("INTERNAL", "the api's ticket key is malformed");
+      if (options.thumbprint !== undefined) {
+        const found = await jwkThumbprint(body.key);
+        if (found !== options.thumbprint) {
+          throw new ApiError(
+            "INTERNAL",
+            `the ticket key at ${apiUrl()} has thumbprint ${found}, not the pinned ${options.thumbprint}: refused`,
+            503,
+          );
+        }
+      }
       return importPublicJwk(body.key, "ECDSA", "ticket key");
     })();
     key.catch(() => {

@@ -30,7 +30,13 @@ export function combineShares(share0: Uint8Array, share1: Uint8Array): Uint8Arra
 
 /** `commitment` = base64url(SHA-256("mailseal-key-commitment-v1" || blob)), blob = PKCS#8 or protected blob. */
 export async function keyCommitment(blob: Uint8Array): Promise<string> {
-  return encodeBase64url(await sha256(concatBytes([COMMITMENT_LABEL, blob])));
+  const input = concatBytes([COMMITMENT_LABEL, blob]);
+  try {
+    return encodeBase64url(await sha256(input));
+  } finally {
+    // A copy of the key (the kms commits to the PKCS#8): wiped like the caller's own buffers.
+    input.fill(0);
+  }
 }
 
 /** Throws COMMITMENT_MISMATCH unless `blob` is what `commitment` was made from. */

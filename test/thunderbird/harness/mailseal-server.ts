@@ -34,6 +34,8 @@ export function startMailsealServer(
         smtpUrl,
         "--mail-from",
         "mailseal@example.test",
+        // All three roles in one process: a test system, not a deployment.
+        "--dev",
       ],
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env }, detached: true },
     );
