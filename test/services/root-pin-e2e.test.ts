@@ -72,7 +72,7 @@ describe("the root pinned at enrolment", () => {
     // on, the renewed certificate is due again: the device asks for the root, and refuses the new one.
     await server!.stop();
     server = undefined;
-    const db = new Database(join(data, "api.sqlite"));
+    const db = new Database(join(data, "api", "api.sqlite"));
     db.prepare("DELETE FROM ca").run();
     db.close();
     const later = { MAILSEAL_CLOCK_OFFSET: String(2 * 340 * 86_400_000) };
