@@ -1,6 +1,6 @@
 // The CA's public side (docs/services.md, "HTTP API"): its certificates, and its CRL as DER
-// (RFC 5280 5; media type application/pkix-crl, RFC 2585 4.2), signed fresh on each request so
-// that a revocation shows at once.
+// (RFC 5280 5; media type application/pkix-crl, RFC 2585 4.2). The CRL is signed once and served
+// from the database (CertificateAuthority.crl): again after an hour, or at once after a revocation.
 import { CaCertificatesResponse, encodeBase64url } from "@mailseal/shared";
 import type { MailsealApp } from "../http/app.js";
 import type { ApiDeps } from "./deps.js";
