@@ -84,6 +84,8 @@ export function registerDeviceRoutes(app: MailsealApp, deps: ApiDeps): void {
           request.log.warn({ deviceId, err: error }, "key rotation after a device removal deferred to maintenance");
           return undefined;
         });
+        // CerDB answers with the new certificate at once here (other api nodes within their cache TTL).
+        deps.certs.forget(self.address);
       }
       request.log.info({ deviceId, revoked, rotatedTo }, "device removed");
       return reply.status(204).send(null);

@@ -26,7 +26,10 @@ export function registerKeyRotationRoutes(app: MailsealApp, deps: ApiDeps): void
     async (request) => {
       const { address } = deviceOf(request);
       if (deps.keyManager === undefined) throw new ApiError("INTERNAL", "this api runs without a key manager");
-      return { keyId: await deps.keyManager.rotateNow(address) };
+      const keyId = await deps.keyManager.rotateNow(address);
+      // CerDB answers with the new certificate at once here (other api nodes within their cache TTL).
+      deps.certs.forget(address);
+      return { keyId };
     },
   );
 }

@@ -47,6 +47,17 @@ export interface DeviceState {
   /** base64url DER of the service's root certificate (the anchor for signatures). */
   root?: string;
   keys: StoredKey[];
+  /** The issuing CA's CRL as last fetched and checked (mailflow/crl.ts), applied to signatures. */
+  crl?: CachedCrl;
+}
+
+export interface CachedCrl {
+  /** base64url DER, checked against the service's CA before it was kept. */
+  der: string;
+  /** ISO-8601: the CRL's own nextUpdate (RFC 5280 5.1.2.5). */
+  nextUpdate: string;
+  /** ISO-8601: when this device fetched it. */
+  fetchedAt: string;
 }
 
 /**
@@ -103,7 +114,7 @@ function checkKey(value: unknown, index: number): StoredKey {
 export function checkState(value: unknown): DeviceState {
   if (!isObject(value)) invalid("not an object");
   if (value.version !== STATE_VERSION) invalid(`version ${String(value.version)}, this code reads ${STATE_VERSION}`);
-  const { address, deviceName, service, deviceId, enrollment, signing, root, keys } = value;
+  const { address, deviceName, service, deviceId, enrollment, signing, root, keys, crl } = value;
   if (!isString(address) || !isString(deviceName)) invalid("address or deviceName missing");
   if (!isObject(service) || !isString(service.api) || !isObject(service.shareStores)) invalid("service");
   const stores = service.shareStores;
@@ -125,6 +136,11 @@ export function checkState(value: unknown): DeviceState {
     invalid("signing");
   if (root !== undefined && !isString(root)) invalid("root");
   if (!Array.isArray(keys)) invalid("keys");
+  if (
+    crl !== undefined &&
+    (!isObject(crl) || !isString(crl.der) || !isString(crl.nextUpdate) || !isString(crl.fetchedAt))
+  )
+    invalid("crl");
   return {
     version: STATE_VERSION,
     address,
@@ -137,6 +153,9 @@ export function checkState(value: unknown): DeviceState {
     ...(signing === undefined ? {} : { signing: signing as unknown as SigningState }),
     ...(root === undefined ? {} : { root }),
     keys: keys.map(checkKey),
+    ...(crl === undefined
+      ? {}
+      : { crl: { der: crl.der as string, nextUpdate: crl.nextUpdate as string, fetchedAt: crl.fetchedAt as string } }),
   };
 }
 

@@ -96,11 +96,24 @@ async function account(name: string, address: string): Promise<DeviceState> {
   };
 }
 
-/** The directory's batch lookup as the client sees it, counting calls (the cache tests need the count). */
+/**
+ * The directory's batch lookup as the client sees it, counting calls (the cache tests need the
+ * count), and GET /v1/keys of the sender (Alice), which sendMessage asks for its own current key.
+ */
 function directory(entries: CertificateEntry[]): ServiceClient & { calls: string[][] } {
   const calls: string[][] = [];
   return {
     calls,
+    listKeys: async () =>
+      alice.keys.map(({ keyId, certificate, status, protection, commitment }) => ({
+        keyId,
+        certificate,
+        status,
+        protection,
+        commitment,
+        notBefore: "",
+        notAfter: "",
+      })),
     lookupCertificates: async (addresses: readonly string[]) => {
       calls.push([...addresses]);
       return entries.filter((e) => addresses.includes(e.address));
