@@ -215,9 +215,9 @@ export function bannerOf(status: ReadStatus): RenderModel["banner"] {
   const cipher = status.cipher ?? "?";
   let text = describeStatus(status);
   if (signature.state === "revoked") {
-    text = `encrypted (${cipher}); ${revokedSinceSigningWords(signature.signer, signature.signingTime, signature.revokedAt)}`;
+    text = `encrypted (${cipher}). ${revokedSinceSigningWords(signature.signer, signature.signingTime, signature.revokedAt)}`;
   } else if (signature.state === "invalid" && signature.code === "CERT_REVOKED") {
-    text = `encrypted (${cipher}); ${plainWords(signature.code) ?? ""} (${signature.code}: ${signature.reason})`;
+    text = `encrypted (${cipher}). ${plainWords(signature.code) ?? ""} (${signature.code}: ${signature.reason})`;
   }
   return {
     kind: "encrypted",
