@@ -3,7 +3,7 @@
 // from the database (CertificateAuthority.crl): again after an hour, or at once after a revocation.
 import { CaCertificatesResponse, encodeBase64url } from "@mailseal/shared";
 import type { MailsealApp } from "../http/app.js";
-import type { ApiDeps } from "./deps.js";
+import { MINUTE_MS, perIp, type ApiDeps } from "./deps.js";
 
 export function registerCaRoutes(app: MailsealApp, deps: ApiDeps): void {
   const { ca } = deps;
@@ -14,10 +14,17 @@ export function registerCaRoutes(app: MailsealApp, deps: ApiDeps): void {
     },
     () => ({ root: encodeBase64url(ca.root), issuing: encodeBase64url(ca.issuing) }),
   );
-  app.get("/v1/ca/crl", { schema: { summary: "The issuing CA's CRL (DER, application/pkix-crl)" } }, async (_, reply) =>
-    reply
-      .type("application/pkix-crl")
-      .header("cache-control", "no-cache")
-      .send(Buffer.from(await ca.crl())),
+  app.get(
+    "/v1/ca/crl",
+    {
+      // CerDB's per-IP limit: the same clients ask; a stored CRL costs two small queries, never a signature.
+      config: perIp(deps.ctx.config.rateLimits.certsPerIpPerMinute, MINUTE_MS),
+      schema: { summary: "The issuing CA's CRL (DER, application/pkix-crl)" },
+    },
+    async (_, reply) =>
+      reply
+        .type("application/pkix-crl")
+        .header("cache-control", "no-cache")
+        .send(Buffer.from(await ca.crl())),
   );
 }
