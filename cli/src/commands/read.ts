@@ -5,6 +5,7 @@
 // is due; without the service, the keys and the CRL already on this device are used.
 import type { CoreService } from "@mailseal/core-wasm";
 import {
+  ApiError,
   describeStatus,
   MailflowError,
   openAccount,
@@ -49,8 +50,15 @@ export async function readCommand(args: string[], core: CoreService): Promise<st
       // A setup interrupted after the enrolment (PASSWORD_REQUIRED) is finished here: the signing
       // certificate, and with it the service's root that signatures are checked against.
       const renewed = await renewSigningCertificate(client, host.store, refreshed, host.clock);
-      // The CA's CRL, so that a signature by a removed device's certificate reads as revoked.
-      accounts.push(await refreshCrl(client, host.store, renewed, host.clock, core));
+      // The CA's CRL, so that a signature by a removed device's certificate reads as revoked. One the
+      // service cannot give now (or gives unsigned) leaves the kept one in use, and says so.
+      accounts.push(
+        await refreshCrl(client, host.store, renewed, host.clock, core).catch((error: unknown) => {
+          if (!(error instanceof MailflowError || error instanceof ApiError)) throw error;
+          process.stderr.write(`mailseal: ${address}: CRL not refreshed (${error.code}: ${error.message})\n`);
+          return renewed;
+        }),
+      );
     } catch (error) {
       // Offline, the keys this device holds still read the mail they were made for.
       if (!(error instanceof MailflowError) || error.code !== "SERVICE_UNAVAILABLE") throw error;
