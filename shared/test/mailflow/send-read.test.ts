@@ -19,12 +19,15 @@ import {
   newSigningKey,
   POSITIVE_TTL_MS,
   readMessage,
+  CRL_MAX_AGE_MS,
+  refreshCrl,
   senderOf,
   sendMessage,
   STATE_VERSION,
   type DeviceState,
   type CertificateEntry,
   type ServiceClient,
+  type StateStore,
 } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXT, TestCa } from "../pki/test-ca.js";
@@ -340,6 +343,34 @@ describe("send and read", () => {
       opensslCrl(serial, new Date(signingTime - 3600_000), "cessationOfOperation", "bob-enc", ca.path("bob-enc.key")),
     );
     expect(foreign.signature).toMatchObject({ state: "valid" });
+  });
+
+  it("fetches the CRL when due, keeps it only when the service's CA signed it", async () => {
+    const byIssuer = opensslCrl("7EAD", new Date(), "cessationOfOperation");
+    const byStranger = opensslCrl("7EAD", new Date(), "cessationOfOperation", "bob-enc", ca.path("bob-enc.key"));
+    let served = byIssuer;
+    let fetches = 0;
+    const client = { crl: async () => (fetches++, served) } as unknown as ServiceClient;
+    const saved: DeviceState[] = [];
+    const store = { save: async (state: DeviceState) => void saved.push(state) } as unknown as StateStore;
+    const now = manualClock(clock.now());
+
+    const first = await refreshCrl(client, store, alice, now, core);
+    expect(Buffer.from(decodeBase64url(first.crl!.der)).equals(Buffer.from(byIssuer))).toBe(true);
+    expect(Date.parse(first.crl!.nextUpdate)).toBeGreaterThan(now.now().getTime());
+    expect(saved).toEqual([first]);
+    // Kept for the hour: no fetch.
+    now.advance(CRL_MAX_AGE_MS - 1000);
+    expect(await refreshCrl(client, store, first, now, core)).toBe(first);
+    expect(fetches).toBe(1);
+    // Then due again; a CRL another CA signed is BAD_RESPONSE and the kept one stays.
+    now.advance(1000);
+    served = byStranger;
+    await expect(refreshCrl(client, store, first, now, core)).rejects.toMatchObject({ code: "BAD_RESPONSE" });
+    expect(fetches).toBe(2);
+    expect(saved).toHaveLength(1);
+    served = new TextEncoder().encode("not a CRL");
+    await expect(refreshCrl(client, store, first, now, core)).rejects.toMatchObject({ code: "BAD_RESPONSE" });
   });
 
   it("refuses recipients without a valid certificate: NO_CERTIFICATE names them, nothing is written", async () => {
