@@ -245,8 +245,9 @@ function checkValidity(path: readonly Certificate[], time: Date): void {
  * MAX_PATH_CERTIFICATES certificates, and the end entity's keyUsage / extendedKeyUsage allow the usage.
  *
  * Offline by design: no AIA fetching of missing intermediates and no fetching of CRLs or OCSP; the
- * CRLs the caller gives (`crls`) are applied. A missing intermediate must be in the pool. Name constraints and certificate policies are not
- * processed (a certificate marking those critical is refused).
+ * CRLs the caller gives (`crls`) are applied. A missing intermediate must be in the pool. Name
+ * constraints and certificate policies are not processed (a certificate marking those critical is
+ * refused).
  *
  * Errors: UNTRUSTED_CERTIFICATE (no path, bad signature, not a CA, wrong usage), CERT_REVOKED
  * (CertificateRevokedError: on a given CRL as revoked at the time), CERTIFICATE_EXPIRED (a
