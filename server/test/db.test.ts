@@ -3,11 +3,14 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql, type Kysely } from "kysely";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, SqliteDialect, sql } from "kysely";
+import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type TestPostgres } from "../../test/support/postgres.js";
 import { databaseUrlFor, openDatabase, type ApiSchema, type ShareSchema } from "../src/db/index.js";
+import { apiMigrations } from "../src/db/migrations/api.js";
 import { ServerError } from "../src/errors.js";
 
 const API_TABLES = [
@@ -15,6 +18,7 @@ const API_TABLES = [
   "ca",
   "certificates",
   "challenges",
+  "crls",
   "devices",
   "keys",
   "opaque_logins",
@@ -159,6 +163,31 @@ describe("SQLite", () => {
     const again = await openDatabase(url, "api");
     expect(await again.db.selectFrom("keys").select("key_id").execute()).toEqual([{ key_id: "k1" }]);
     await again.close();
+  });
+
+  it("migrates a database of the release before rotation_due: existing accounts have nothing due", async () => {
+    const file = join(dir, "older.sqlite");
+    const older = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new SqliteDatabase(file) }) });
+    const before = Object.fromEntries(Object.entries(apiMigrations).filter(([name]) => name < "0005"));
+    const migrated = await new Migrator({
+      db: older,
+      provider: { getMigrations: () => Promise.resolve(before) },
+    }).migrateToLatest();
+    expect(migrated.error).toBeUndefined();
+    await (older as Kysely<ApiSchema>)
+      .insertInto("accounts")
+      .values({ address: "old@example.org", verified_at: now, protection: "none", opaque_record: null })
+      .execute();
+    await older.destroy();
+    const api = await openDatabase(`sqlite:${file}`, "api");
+    try {
+      expect(await api.db.selectFrom("accounts").select(["address", "rotation_due"]).execute()).toEqual([
+        { address: "old@example.org", rotation_due: null },
+      ]);
+      expect(await api.db.selectFrom("crls").selectAll().execute()).toEqual([]);
+    } finally {
+      await api.close();
+    }
   });
 
   it("refuses a file it cannot create with a DATABASE error", async () => {
