@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { opensslEncrypt } from "../../test/interop/peers/openssl.js";
 import { testPki, type Identity } from "../../test/interop/peers/pki.js";
 import { releaseAll } from "../../test/interop/peers/run.js";
+import { plainWords } from "../src/ui/plain-words.js";
 import {
+  bannerOf,
   contentIdOf,
   decodeQuotedPrintable,
   MAX_INLINE_IMAGE,
@@ -175,5 +177,45 @@ describe("decodeQuotedPrintable (RFC 2045 6.7)", () => {
     ["trailing =", "trailing ="],
   ])("%j -> %j", (input, output) => {
     expect(decode(input)).toBe(output);
+  });
+});
+
+describe("the banner of a revoked signer (readMessage's CRL statuses)", () => {
+  const signingTime = new Date("2026-05-01T10:00:00Z");
+  const revokedAt = new Date("2026-05-02T10:00:00Z");
+
+  it("says in plain words that the certificate was withdrawn after the claimed signing time, never valid", () => {
+    const banner = bannerOf({
+      encrypted: true,
+      cipher: "aes-256-cbc",
+      signature: {
+        state: "revoked",
+        code: "CERT_REVOKED",
+        signer: "alice@example.org",
+        signingTime,
+        revokedAt,
+        fromMatches: true,
+      },
+    });
+    expect(banner).toMatchObject({
+      kind: "encrypted",
+      signature: { state: "revoked", signer: "alice@example.org", code: "CERT_REVOKED" },
+    });
+    const detail = banner.kind === "encrypted" ? banner.detail : "";
+    expect(detail).toBe(
+      "Encrypted (aes-256-cbc). Signed by alice@example.org, but that certificate has since been withdrawn " +
+        "(on 2026-05-02T10:00:00.000Z, for example because the device was removed). The message says it was " +
+        "signed before that (2026-05-01T10:00:00.000Z), which cannot be checked: trust it only if you expected it. (CERT_REVOKED)",
+    );
+  });
+
+  it("shows a signature made after the revocation as invalid, with the plain words of CERT_REVOKED", () => {
+    const banner = bannerOf({
+      encrypted: true,
+      cipher: "aes-256-cbc",
+      signature: { state: "invalid", code: "CERT_REVOKED", reason: "certificate X was revoked on ..." },
+    });
+    expect(banner).toMatchObject({ signature: { state: "invalid", code: "CERT_REVOKED" } });
+    expect(banner.kind === "encrypted" ? banner.detail : "").toContain(plainWords("CERT_REVOKED")!);
   });
 });

@@ -28,6 +28,7 @@ const RUN: Record<Exclude<CommandName, "server">, () => Promise<Command>> = {
   read: async () => (await import("./commands/read.js")).readCommand,
   protect: async () => (await import("./commands/protect.js")).protectCommand,
   devices: async () => (await import("./commands/devices.js")).devicesCommand,
+  keys: async () => (await import("./commands/keys.js")).keysCommand,
   audit: async () => (await import("./commands/audit.js")).auditCommand,
 };
 

@@ -11,6 +11,7 @@ export const COMMANDS = [
   "read",
   "protect",
   "devices",
+  "keys",
   "audit",
   "server",
 ] as const;
@@ -29,6 +30,7 @@ export const FORMS: Record<CommandName, string> = {
   protect:
     "mailseal protect (--password-file FILE [--outbox DIR | --code CODE] | --remove [--password-file FILE]) [--home DIR]",
   devices: "mailseal devices [--remove ID] [--home DIR]",
+  keys: "mailseal keys rotate [--home DIR]",
   audit: "mailseal audit [--home DIR]",
   server: SERVER_FORM,
 };
@@ -127,9 +129,17 @@ to read mail. A forgotten password loses every protected key: no one can recover
                        the terminal
 ${ACCOUNT}
 ${HOME}`,
-  devices: `Lists the account's devices, or removes one (its signing certificates are revoked).
+  devices: `Lists the account's devices, or removes one: its signing certificates are revoked and the
+account's encryption key is replaced at once (the removed device held it); this device brings the
+new key here, the others on their next refresh.
 
   --remove ID          the device to remove
+${ACCOUNT}
+${HOME}`,
+  keys: `rotate: replaces the account's encryption key now (when a key may have got out). The new key
+becomes current and is brought to this device; the old one stays in the history, so old mail stays
+readable on every active device. The owner is told by mail.
+
 ${ACCOUNT}
 ${HOME}`,
   audit: `Lists every release of the account's keys as the share stores recorded it: when, which key and

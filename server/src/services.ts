@@ -6,6 +6,7 @@ import { registerCaRoutes } from "./api/ca.js";
 import { createCertLookup, registerCertRoutes } from "./api/certs.js";
 import type { ApiDeps } from "./api/deps.js";
 import { registerDeviceRoutes } from "./api/devices.js";
+import { registerKeyRotationRoutes } from "./api/key-rotation.js";
 import { registerEnrollmentRoutes } from "./api/enrollments.js";
 import { registerKeyRoutes } from "./api/keys.js";
 import { registerSessionRoutes } from "./api/sessions.js";
@@ -106,6 +107,7 @@ export function registerApiRoutes(app: MailsealApp, deps: ApiDeps): void {
   registerEnrollmentRoutes(app, deps);
   registerSessionRoutes(app, deps);
   registerDeviceRoutes(app, deps);
+  registerKeyRotationRoutes(app, deps);
   registerSigningCertificateRoutes(app, deps);
   registerCertRoutes(app, deps);
   registerCaRoutes(app, deps);

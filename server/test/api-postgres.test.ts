@@ -1,5 +1,6 @@
 // Enrolment on a real PostgreSQL with the keys in SoftHSM2: the same routes and stores as on SQLite,
 // and a second api node on the same database loads the same CA and token key.
+import { encodeBase64url, newSigningKey } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type TestPostgres } from "../../test/support/postgres.js";
 import { startSoftHsm, type SoftHsmToken } from "../../test/support/softhsm.js";
@@ -63,6 +64,24 @@ describe("api on PostgreSQL with SoftHSM2", () => {
       Object.assign(elsewhere, { keyPair: device.keyPair, token: device.token });
       const listed = await elsewhere.request("GET", "/v1/devices");
       expect(listed.status).toBe(200);
+
+      // One CRL for both nodes, kept in the database: the second serves the first's bytes.
+      const crl = async (api: string) => Buffer.from(await (await fetch(`${api}/v1/ca/crl`)).arrayBuffer());
+      const signedOnce = await crl(test.api);
+      expect((await crl(node.api)).equals(signedOnce)).toBe(true);
+      // A second device with a signing certificate, removed through the other node: its revocation
+      // makes the next CRL, whichever node is asked. (This api's stand-in key manager cannot rotate:
+      // the removal stands all the same, and the rotation stays due for maintenance.)
+      const phone = await TestDevice.create(test.api);
+      await enroll(test, phone, "quinn@example.com");
+      const { csr } = await newSigningKey("quinn@example.com");
+      const issued = await phone.request("POST", "/v1/signing-certificates", { body: { csr: encodeBase64url(csr) } });
+      expect(issued.status).toBe(200);
+      const removed = await elsewhere.request("DELETE", `/v1/devices/${phone.deviceId!}`);
+      expect(removed.status).toBe(204);
+      const revoked = await crl(test.api);
+      expect(revoked.equals(signedOnce)).toBe(false);
+      expect((await crl(node.api)).equals(revoked)).toBe(true);
     } finally {
       await node.close();
     }

@@ -1,8 +1,16 @@
 // An in-memory CaStore for the CA tests, with the semantics the database store must have.
-import type { AuthorityName, CaStore, CertificateRecord, RevocationReason, StoredAuthority } from "../src/ca/index.js";
+import type {
+  AuthorityName,
+  CaStore,
+  CertificateRecord,
+  RevocationReason,
+  SignedCrl,
+  StoredAuthority,
+} from "../src/ca/index.js";
 
 export class MemoryCaStore implements CaStore {
   readonly authorities = new Map<AuthorityName, StoredAuthority>();
+  crl: SignedCrl | undefined;
   readonly certificates = new Map<string, CertificateRecord & { revoked?: { at: Date; reason: RevocationReason } }>();
 
   async loadAuthority(name: AuthorityName): Promise<StoredAuthority | undefined> {
@@ -33,5 +41,14 @@ export class MemoryCaStore implements CaStore {
     return [...this.certificates.values()].flatMap((c) =>
       c.revoked === undefined ? [] : [{ serial: c.serial, ...c.revoked }],
     );
+  }
+  async revokedCount(): Promise<number> {
+    return (await this.revoked()).length;
+  }
+  async loadCrl(): Promise<SignedCrl | undefined> {
+    return this.crl;
+  }
+  async saveCrl(crl: SignedCrl): Promise<void> {
+    if (this.crl === undefined || this.crl.thisUpdate.getTime() <= crl.thisUpdate.getTime()) this.crl = crl;
   }
 }

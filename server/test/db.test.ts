@@ -18,6 +18,7 @@ const API_TABLES = [
   "ca",
   "certificates",
   "challenges",
+  "crls",
   "devices",
   "keys",
   "opaque_logins",
@@ -212,6 +213,31 @@ describe("SQLite", () => {
         { key_id: "p-old", protection: "opaque" },
         { key_id: "u-key", protection: "none" },
       ]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it("migrates a database of the release before rotation_due: existing accounts have nothing due", async () => {
+    const file = join(dir, "before-rotation-due.sqlite");
+    const older = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
+    const before = Object.fromEntries(Object.entries(apiMigrations).filter(([name]) => name < "0007"));
+    const migrated = await new Migrator({
+      db: older,
+      provider: { getMigrations: () => Promise.resolve(before) },
+    }).migrateToLatest();
+    expect(migrated.error).toBeUndefined();
+    await (older as Kysely<ApiSchema>)
+      .insertInto("accounts")
+      .values({ address: "old@example.org", verified_at: now, protection: "none", opaque_record: null })
+      .execute();
+    await older.destroy();
+    const api = await openDatabase(`sqlite:${file}`, "api");
+    try {
+      expect(await api.db.selectFrom("accounts").select(["address", "rotation_due"]).execute()).toEqual([
+        { address: "old@example.org", rotation_due: null },
+      ]);
+      expect(await api.db.selectFrom("crls").selectAll().execute()).toEqual([]);
     } finally {
       await api.close();
     }

@@ -14,6 +14,8 @@ export const SMIME_ERROR_CODES = [
   "BAD_SIGNATURE",
   "UNTRUSTED_CERTIFICATE",
   "CERTIFICATE_EXPIRED",
+  /** The certificate is on its CA's CRL at the time asked about (pki/crl.ts). */
+  "CERT_REVOKED",
   "INVALID_KEY",
   "WRONG_PASSWORD",
 ] as const;

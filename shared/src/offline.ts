@@ -39,6 +39,15 @@ export {
   type CertificateUsage,
   type PathValidationOptions,
 } from "./pki/chain.js";
+export {
+  CertificateRevokedError,
+  isCrlOf,
+  parseCrl,
+  revocationAt,
+  MAX_CRL_BYTES,
+  type Crl,
+  type RevokedEntry,
+} from "./pki/crl.js";
 export { contentCipherByName, type ContentCipher, type KeyTransport } from "./cms/algorithms.js";
 export type { DecryptedEnvelope, EnvelopeRecipient } from "./cms/enveloped-data.js";
 export type { KeyTransportPrivateKey, RecipientKey } from "./cms/recipient-info.js";

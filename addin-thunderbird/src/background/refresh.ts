@@ -3,15 +3,19 @@
 // "Rotation", "Client flows"), renewSigningCertificate renews a due signing certificate. Whatever is
 // new goes into NSS with the same import as at setup (host/nss.ts): without the new key there,
 // Thunderbird shows its own error page for CBC mail to it and the add-in never sees the message
-// (README, "Reading"). When: at start-up, once a day (alarms), and when a displayed message is NO_KEY.
+// (README, "Reading"). The CA's CRL is fetched here too (mailflow/crl.ts), for the signatures the
+// reader checks. When: at start-up, once a day (alarms), and when a displayed message is NO_KEY.
 import {
   MailflowError,
   openAccount,
+  refreshCrl,
   refreshKeys,
+  type MailflowCore,
   renewSigningCertificate,
   type DeviceState,
   type StateStore,
 } from "@mailseal/shared";
+import { coreWorker } from "../host/core.js";
 import { mailflowHost } from "../host/mailflow-host.js";
 import { installInNss, trustRoot } from "../host/nss.js";
 import { offeredIdentities } from "./setup.js";
@@ -41,7 +45,11 @@ export async function refreshAccount(store: StateStore, address: string): Promis
   // No password here (a background task asks no one): protected keys wait for the page, where the
   // password is typed; PASSWORD_REQUIRED then propagates to the caller, which logs it.
   const refreshed = await refreshKeys(client, store, state);
-  const next = await renewSigningCertificate(client, store, refreshed, host.clock);
+  const renewed = await renewSigningCertificate(client, store, refreshed, host.clock);
+  // The CA's CRL (when the kept one is due): a signature by a removed device's certificate then
+  // shows as revoked. The worker's proxy offers the core's methods asynchronously, as MailflowCore asks.
+  const { core } = await coreWorker();
+  const next = await refreshCrl(client, store, renewed, host.clock, core as unknown as MailflowCore);
   if (!changedForNss(state, next)) return false;
   for (const offer of await offeredIdentities(store)) {
     if (offer.state === "ready" && offer.address.toLowerCase() === next.address) {

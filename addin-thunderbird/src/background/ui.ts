@@ -15,6 +15,7 @@ import { InboxChallengeMailbox } from "../host/challenge-mailbox.js";
 import { mailflowHost } from "../host/mailflow-host.js";
 import { errorCode, plainError } from "../ui/plain-words.js";
 import { UI_PORT, type CertificateView, type IdentityDetails, type UiAnswer, type UiRequest } from "../ui/protocol.js";
+import { refreshAccount } from "./refresh.js";
 import { offeredIdentities, setUpIdentity } from "./setup.js";
 
 export const UI_PAGE = "options.html";
@@ -83,6 +84,11 @@ async function handle(store: StateStore, request: UiRequest, port: messenger.Por
     case "removeDevice": {
       const { client } = await openAccount(await mailflowHost(store), request.address);
       await client.removeDevice(request.deviceId);
+      // The removal replaced the address's key: bring the new one here (and into NSS) now. A failure
+      // leaves it to the next refresh; the removal itself is done.
+      await refreshAccount(store, request.address).catch((error: unknown) =>
+        console.warn(`mailseal: ${request.address}: keys not refreshed after the removal`, error),
+      );
       return details(store, request.address);
     }
     case "audit": {

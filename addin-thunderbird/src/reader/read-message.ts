@@ -22,6 +22,7 @@ import {
   type MailflowCore,
   type ReadStatus,
 } from "@mailseal/shared";
+import { plainWords, revokedSinceSigningWords } from "../ui/plain-words.js";
 import type { InlineImage, RenderAttachment, RenderBody, RenderModel } from "./render-model.js";
 
 /** Nested multiparts deeper than this are listed, not entered (hostile mail, RFC 2046 5.1 sets no limit). */
@@ -204,20 +205,32 @@ export async function renderEntity(
   };
 }
 
-/** The banner of a read message: the status line of readMessage, with the signer when the signature holds. */
+/**
+ * The banner of a read message: the status line of readMessage, with the signer when the signature
+ * holds; a revoked signing certificate in plain words (ui/plain-words.ts), since the bare status
+ * line cannot say what it means for the reader.
+ */
 export function bannerOf(status: ReadStatus): RenderModel["banner"] {
-  const text = describeStatus(status);
   const signature = status.signature;
+  const cipher = status.cipher ?? "?";
+  let text = describeStatus(status);
+  if (signature.state === "revoked") {
+    text = `encrypted (${cipher}). ${revokedSinceSigningWords(signature.signer, signature.signingTime, signature.revokedAt)}`;
+  } else if (signature.state === "invalid" && signature.code === "CERT_REVOKED") {
+    text = `encrypted (${cipher}). ${plainWords(signature.code) ?? ""} (${signature.code}: ${signature.reason})`;
+  }
   return {
     kind: "encrypted",
-    cipher: status.cipher ?? "?",
+    cipher,
     detail: text.charAt(0).toUpperCase() + text.slice(1),
     signature:
       signature.state === "valid"
         ? { state: "valid", signer: signature.signer, fromMatches: signature.fromMatches }
-        : signature.state === "invalid"
-          ? { state: "invalid", code: signature.code }
-          : { state: "none" },
+        : signature.state === "revoked"
+          ? { state: "revoked", signer: signature.signer, code: signature.code }
+          : signature.state === "invalid"
+            ? { state: "invalid", code: signature.code }
+            : { state: "none" },
   };
 }
 

@@ -10,7 +10,11 @@ export type Banner =
 
 /** The inner signature (readMessage's status): valid names the signer, as the service certified it. */
 export type BannerSignature =
-  { state: "valid"; signer: string; fromMatches: boolean } | { state: "invalid"; code: string } | { state: "none" };
+  | { state: "valid"; signer: string; fromMatches: boolean }
+  /** Signed before the certificate was revoked, by the signer's claim of time (never shown as valid). */
+  | { state: "revoked"; signer: string; code: string }
+  | { state: "invalid"; code: string }
+  | { state: "none" };
 
 export type RenderBody =
   | { kind: "text"; text: string }

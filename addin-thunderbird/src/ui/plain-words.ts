@@ -60,6 +60,8 @@ const WORDS: Readonly<Record<StableCode, string>> = {
   BAD_SIGNATURE: "The signature of this message is not valid: it may have been changed after it was signed.",
   UNTRUSTED_CERTIFICATE: "The certificate of the sender is not one mailseal trusts.",
   CERTIFICATE_EXPIRED: "The certificate involved has expired.",
+  CERT_REVOKED:
+    "The sender's certificate was withdrawn (for example, the device it belonged to was removed) before this message says it was signed: the signature does not count.",
   INVALID_KEY: "A key involved is damaged or of the wrong kind.",
   WRONG_PASSWORD: "That password is not right. Please try again.",
   // ApiError: what the service answered.
@@ -83,6 +85,18 @@ const WORDS: Readonly<Record<StableCode, string>> = {
   // The add-in's own limit on reading one message (reader/time-limit.ts).
   TIMEOUT: "Opening this message took too long. Open it again to retry.",
 };
+
+/**
+ * A signature whose certificate was withdrawn after the time the message says it was signed
+ * (readMessage's "revoked" status): not shown as valid, not as forged either.
+ */
+export function revokedSinceSigningWords(signer: string, signingTime: Date, revokedAt: Date): string {
+  return (
+    `Signed by ${signer}, but that certificate has since been withdrawn (on ${revokedAt.toISOString()}, ` +
+    `for example because the device was removed). The message says it was signed before that ` +
+    `(${signingTime.toISOString()}), which cannot be checked: trust it only if you expected it. (CERT_REVOKED)`
+  );
+}
 
 /** The sentence for `code`, or undefined when the table has none (the caller shows the message). */
 export function plainWords(code: string): string | undefined {

@@ -1,6 +1,7 @@
 // mailseal devices [--remove ID]: the account's devices; removing one revokes its signing
-// certificates and ends its access (its key releases stay in the audit).
-import { openAccount, pickAccount, type DeviceInfo } from "@mailseal/shared";
+// certificates, ends its access (its key releases stay in the audit) and replaces the account's
+// encryption key, which this device then brings here.
+import { openAccount, pickAccount, refreshKeys, type DeviceInfo } from "@mailseal/shared";
 import { commandHost } from "../home/host.js";
 import { parseOptions } from "../options.js";
 
@@ -25,6 +26,10 @@ export async function devicesCommand(args: string[]): Promise<string | undefined
   if (values.remove !== undefined) {
     await client.removeDevice(values.remove);
     process.stdout.write(`${state.address}: device ${values.remove} removed\n`);
+    // The key made by the removal; without the service now, the next read brings it.
+    await refreshKeys(client, host.store, state).catch((error: unknown) => {
+      process.stderr.write(`mailseal: new key not brought here yet (${(error as Error).message})\n`);
+    });
     return undefined;
   }
   process.stdout.write(formatDevices(await client.listDevices()));

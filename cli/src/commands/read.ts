@@ -1,15 +1,17 @@
 // mailseal read: an S/MIME message in, the message as the sender wrote it out, and a status line on
 // standard error (encrypted; signed by whom, or why the signature is invalid). The keys are brought
 // up to date first (a key made by a rotation, a new device's first read), and a setup that stopped
-// for want of the key-protection password is finished; without the service, the keys already on
-// this device are used.
+// for want of the key-protection password is finished, and the CA's CRL is fetched when the kept one
+// is due; without the service, the keys and the CRL already on this device are used.
 import type { CoreService } from "@mailseal/core-wasm";
 import {
+  ApiError,
   describeStatus,
   MailflowError,
   openAccount,
   passwordUnlock,
   readMessage,
+  refreshCrl,
   refreshKeys,
   renewSigningCertificate,
   type DeviceState,
@@ -47,7 +49,16 @@ export async function readCommand(args: string[], core: CoreService): Promise<st
       const refreshed = await refreshKeys(client, host.store, state, { unlock: passwordUnlock(client, password) });
       // A setup interrupted after the enrolment (PASSWORD_REQUIRED) is finished here: the signing
       // certificate, and with it the service's root that signatures are checked against.
-      accounts.push(await renewSigningCertificate(client, host.store, refreshed, host.clock));
+      const renewed = await renewSigningCertificate(client, host.store, refreshed, host.clock);
+      // The CA's CRL, so that a signature by a removed device's certificate reads as revoked. One the
+      // service cannot give now (or gives unsigned) leaves the kept one in use, and says so.
+      accounts.push(
+        await refreshCrl(client, host.store, renewed, host.clock, core).catch((error: unknown) => {
+          if (!(error instanceof MailflowError || error instanceof ApiError)) throw error;
+          process.stderr.write(`mailseal: ${address}: CRL not refreshed (${error.code}: ${error.message})\n`);
+          return renewed;
+        }),
+      );
     } catch (error) {
       // Offline, the keys this device holds still read the mail they were made for, and so they do when
       // only a key made since (a rotation on a protected account) waits for the password.

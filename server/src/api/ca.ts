@@ -1,9 +1,9 @@
 // The CA's public side (docs/services.md, "HTTP API"): its certificates, and its CRL as DER
-// (RFC 5280 5; media type application/pkix-crl, RFC 2585 4.2), signed fresh on each request so
-// that a revocation shows at once.
+// (RFC 5280 5; media type application/pkix-crl, RFC 2585 4.2). The CRL is signed once and served
+// from the database (CertificateAuthority.crl): again after an hour, or at once after a revocation.
 import { CaCertificatesResponse, encodeBase64url } from "@mailseal/shared";
 import type { MailsealApp } from "../http/app.js";
-import type { ApiDeps } from "./deps.js";
+import { MINUTE_MS, perIp, type ApiDeps } from "./deps.js";
 
 export function registerCaRoutes(app: MailsealApp, deps: ApiDeps): void {
   const { ca } = deps;
@@ -19,10 +19,17 @@ export function registerCaRoutes(app: MailsealApp, deps: ApiDeps): void {
       ...(ca.rollover === undefined ? {} : { rollover: encodeBase64url(ca.rollover) }),
     }),
   );
-  app.get("/v1/ca/crl", { schema: { summary: "The issuing CA's CRL (DER, application/pkix-crl)" } }, async (_, reply) =>
-    reply
-      .type("application/pkix-crl")
-      .header("cache-control", "no-cache")
-      .send(Buffer.from(await ca.crl())),
+  app.get(
+    "/v1/ca/crl",
+    {
+      // CerDB's per-IP limit: the same clients ask; a stored CRL costs two small queries, never a signature.
+      config: perIp(deps.ctx.config.rateLimits.certsPerIpPerMinute, MINUTE_MS),
+      schema: { summary: "The issuing CA's CRL (DER, application/pkix-crl)" },
+    },
+    async (_, reply) =>
+      reply
+        .type("application/pkix-crl")
+        .header("cache-control", "no-cache")
+        .send(Buffer.from(await ca.crl())),
   );
 }

@@ -1,10 +1,12 @@
 // The devices of an address (docs/services.md, "HTTP API"). Removing one revokes its signing
-// certificates (CRL reason cessationOfOperation, RFC 5280 5.3.1) and ends its tokens at once, since
-// requireDevice accepts active devices only.
+// certificates (CRL reason cessationOfOperation, RFC 5280 5.3.1), ends its tokens at once, since
+// requireDevice accepts active devices only, and replaces the address's encryption key at once: the
+// removed device holds the current key, so mail sent to it after the removal must go to a new one.
 import { ApiError, DeviceParams, DevicesResponse } from "@mailseal/shared";
 import { Type } from "typebox";
 import { deviceOf, requireDevice } from "../http/auth.js";
 import type { MailsealApp } from "../http/app.js";
+import { markRotationDue } from "../kms/manager.js";
 import type { ApiDeps } from "./deps.js";
 
 export function registerDeviceRoutes(app: MailsealApp, deps: ApiDeps): void {
@@ -41,7 +43,7 @@ export function registerDeviceRoutes(app: MailsealApp, deps: ApiDeps): void {
     "/v1/devices/:deviceId",
     {
       schema: {
-        summary: "Remove a device of the token's address: revokes its signing certificates",
+        summary: "Remove a device of the token's address: revokes its signing certificates, rotates the encryption key",
         params: DeviceParams,
         response: { 204: Type.Null() },
       },
@@ -59,16 +61,33 @@ export function registerDeviceRoutes(app: MailsealApp, deps: ApiDeps): void {
       if (device === undefined || device.address !== self.address) {
         throw new ApiError("NOT_FOUND", "no such device for this address");
       }
-      if (device.status !== "removed") {
-        await ctx.db
-          .updateTable("devices")
-          .set({ status: "removed", removed_at: ctx.clock.now().toISOString() })
-          .where("device_id", "=", deviceId)
-          .execute();
+      const removing = device.status !== "removed";
+      if (removing) {
+        const now = ctx.clock.now();
+        // The removal and the rotation it calls for are recorded together: if making the new key
+        // fails below (a store down), maintenance finds the mark and finishes the rotation.
+        await ctx.db.transaction().execute(async (trx) => {
+          await trx
+            .updateTable("devices")
+            .set({ status: "removed", removed_at: now.toISOString() })
+            .where("device_id", "=", deviceId)
+            .execute();
+          await markRotationDue(trx, self.address, now);
+        });
       }
       // Also when it was removed before: a revocation that failed then is retried now (idempotent).
       const revoked = await deps.ca.revokeDevice(deviceId, "cessationOfOperation");
-      request.log.info({ deviceId, revoked }, "device removed");
+      let rotatedTo: string | undefined;
+      if (removing && deps.keyManager !== undefined) {
+        // The removal stands whatever happens here; a failed rotation stays due for maintenance.
+        rotatedTo = await deps.keyManager.rotateNow(self.address).catch((error: unknown) => {
+          request.log.warn({ deviceId, err: error }, "key rotation after a device removal deferred to maintenance");
+          return undefined;
+        });
+        // CerDB answers with the new certificate at once here (other api nodes within their cache TTL).
+        deps.certs.forget(self.address);
+      }
+      request.log.info({ deviceId, revoked, rotatedTo }, "device removed");
       return reply.status(204).send(null);
     },
   );

@@ -67,6 +67,20 @@ export interface CaStore {
   /** Serials of the device's signing certificates that are not revoked. */
   deviceCertificates(deviceId: string): Promise<string[]>;
   revoked(): Promise<{ serial: string; at: Date; reason: RevocationReason }[]>;
+  /** How many certificates are revoked (revocation is never undone, so this only grows). */
+  revokedCount(): Promise<number>;
+  /** The CRL signed last, shared by every api node. */
+  loadCrl(): Promise<SignedCrl | undefined>;
+  /** Keeps `crl` unless a newer one (later thisUpdate) is stored already. */
+  saveCrl(crl: SignedCrl): Promise<void>;
+}
+
+/** A signed CRL as kept between requests: what it lists is `revoked` certificates, as of `thisUpdate`. */
+export interface SignedCrl {
+  der: Uint8Array;
+  thisUpdate: Date;
+  nextUpdate: Date;
+  revoked: number;
 }
 
 export interface IssuedCertificate {
@@ -88,8 +102,13 @@ export interface CertificateAuthorityOptions {
   crlUrl?: string;
 }
 
-/** A CRL is valid for a day (RFC 5280 5.1.2.5 nextUpdate); the api serves a fresh one on each request. */
+/** A CRL is valid for a day (RFC 5280 5.1.2.5 nextUpdate). */
 const CRL_LIFETIME_MS = 24 * 3600 * 1000;
+/**
+ * A stored CRL is served until it is this old, then signed again: well before its nextUpdate, so a
+ * client that cached it never holds an outdated one. A revocation makes it stale at once.
+ */
+export const CRL_RESIGN_MS = 3600 * 1000;
 /** RFC 5280 4.1.2.6: ub-common-name is 64 characters. */
 const MAX_COMMON_NAME = 64;
 
@@ -449,17 +468,37 @@ export class CertificateAuthority {
     return serials;
   }
 
-  /** A fresh v2 CRL of the issuing CA, valid for a day; its number is thisUpdate in milliseconds (monotonic). */
+  /**
+   * The issuing CA's v2 CRL: the stored one while it lists every revocation and is younger than
+   * CRL_RESIGN_MS, else a new one (valid for a day; its number is thisUpdate in milliseconds,
+   * monotonic), stored for the next request and for the other api nodes. So the HSM signs at most
+   * once an hour plus once per revocation, however often the CRL is asked for. A revocation racing
+   * the signature leaves a CRL that counts one too few: the next request signs again.
+   */
   async crl(): Promise<Uint8Array> {
-    const thisUpdate = wholeSeconds(this.#options.clock.now());
-    const revoked = await this.#options.store.revoked();
-    return signCrl(this.#issuing.signer, {
+    const { store, clock } = this.#options;
+    const now = clock.now();
+    const [stored, count] = await Promise.all([store.loadCrl(), store.revokedCount()]);
+    if (
+      stored !== undefined &&
+      stored.revoked === count &&
+      stored.thisUpdate.getTime() <= now.getTime() &&
+      now.getTime() - stored.thisUpdate.getTime() < CRL_RESIGN_MS
+    ) {
+      return stored.der;
+    }
+    const thisUpdate = wholeSeconds(now);
+    const revoked = await store.revoked();
+    const nextUpdate = new Date(thisUpdate.getTime() + CRL_LIFETIME_MS);
+    const der = await signCrl(this.#issuing.signer, {
       issuer: this.#issuing.certificate.subject,
       issuerKeyId: this.#issuing.keyId,
       thisUpdate,
-      nextUpdate: new Date(thisUpdate.getTime() + CRL_LIFETIME_MS),
-      number: BigInt(this.#options.clock.now().getTime()),
+      nextUpdate,
+      number: BigInt(now.getTime()),
       revoked: [...revoked].sort((a, b) => a.at.getTime() - b.at.getTime()),
     });
+    await store.saveCrl({ der, thisUpdate, nextUpdate, revoked: revoked.length });
+    return der;
   }
 }

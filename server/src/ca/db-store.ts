@@ -4,7 +4,7 @@
 import { decodeBase64url, encodeBase64url } from "@mailseal/shared";
 import type { Kysely } from "kysely";
 import type { ApiSchema } from "../db/schema.js";
-import type { AuthorityName, CaStore, CertificateRecord, StoredAuthority } from "./authority.js";
+import type { AuthorityName, CaStore, CertificateRecord, SignedCrl, StoredAuthority } from "./authority.js";
 import { REVOCATION_REASONS, type RevocationReason } from "./crl.js";
 import { CaError } from "./errors.js";
 
@@ -119,5 +119,59 @@ export class DbCaStore implements CaStore {
       at: new Date(row.revoked_at!),
       reason: REASON_NAMES.get(row.revocation_reason ?? 0) ?? "unspecified",
     }));
+  }
+
+  async revokedCount(): Promise<number> {
+    const row = await this.db
+      .selectFrom("certificates")
+      .select((eb) => eb.fn.countAll<string | number>().as("n"))
+      .where("revoked_at", "is not", null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async loadCrl(): Promise<SignedCrl | undefined> {
+    const row = await this.db.selectFrom("crls").selectAll().where("issuer", "=", "issuing").executeTakeFirst();
+    if (row === undefined) return undefined;
+    return {
+      der: decodeBase64url(row.der, "stored CRL"),
+      thisUpdate: new Date(row.this_update),
+      nextUpdate: new Date(row.next_update),
+      revoked: Number(row.revoked),
+    };
+  }
+
+  async saveCrl(crl: SignedCrl): Promise<void> {
+    const values = {
+      issuer: "issuing",
+      der: encodeBase64url(crl.der),
+      this_update: crl.thisUpdate.toISOString(),
+      next_update: crl.nextUpdate.toISOString(),
+      revoked: crl.revoked,
+    };
+    // Two nodes signing at once: the later thisUpdate stays (equal ones: the one listing more).
+    await this.db
+      .insertInto("crls")
+      .values(values)
+      .onConflict((conflict) =>
+        conflict
+          .column("issuer")
+          .doUpdateSet({
+            der: (eb) => eb.ref("excluded.der"),
+            this_update: (eb) => eb.ref("excluded.this_update"),
+            next_update: (eb) => eb.ref("excluded.next_update"),
+            revoked: (eb) => eb.ref("excluded.revoked"),
+          })
+          .where((eb) =>
+            eb.or([
+              eb("crls.this_update", "<", eb.ref("excluded.this_update")),
+              eb.and([
+                eb("crls.this_update", "=", eb.ref("excluded.this_update")),
+                eb("crls.revoked", "<", eb.ref("excluded.revoked")),
+              ]),
+            ]),
+          ),
+      )
+      .execute();
   }
 }

@@ -1,11 +1,12 @@
 // The certificate authority of the api role.
-export { CertificateAuthority } from "./authority.js";
+export { CertificateAuthority, CRL_RESIGN_MS } from "./authority.js";
 export type {
   AuthorityName,
   CaStore,
   CertificateAuthorityOptions,
   CertificateRecord,
   IssuedCertificate,
+  SignedCrl,
   StoredAuthority,
 } from "./authority.js";
 export { normalizeAddress } from "./address.js";

@@ -1,6 +1,8 @@
 // Row types of the databases (docs/services.md, "Data"). Binary values are base64url text and times
 // ISO-8601 UTC text, so one migration serves SQLite and PostgreSQL and values compare the same in both.
 
+import type { ColumnType } from "kysely";
+
 /** ISO-8601 UTC time, `Date.toISOString()` form (sorts as time in both databases). */
 export type IsoTime = string;
 /** base64url without padding. */
@@ -11,6 +13,11 @@ export interface AccountsTable {
   verified_at: IsoTime | null;
   protection: "none" | "opaque";
   opaque_record: B64url | null;
+  /**
+   * Set when a device is removed or a rotation is asked for: a current key made before this time must
+   * be replaced (the key manager does it at once, maintenance retries); cleared once it is.
+   */
+  rotation_due: ColumnType<IsoTime | null, IsoTime | null | undefined, IsoTime | null>;
 }
 
 export interface DevicesTable {
@@ -135,6 +142,17 @@ export interface ReleaseNoticesTable {
   claimed_until: IsoTime | null;
 }
 
+/** The CRL the api serves (GET /v1/ca/crl), signed once and shared by every api node. */
+export interface CrlsTable {
+  /** "issuing": the CA whose CRL it is. */
+  issuer: string;
+  der: B64url;
+  this_update: IsoTime;
+  next_update: IsoTime;
+  /** How many revoked certificates it lists: fewer than the database holds means it is out of date. */
+  revoked: number;
+}
+
 export interface SettingsTable {
   name: string;
   value: string;
@@ -153,6 +171,7 @@ export interface ApiSchema {
   opaque_logins: OpaqueLoginsTable;
   protection_sessions: ProtectionSessionsTable;
   settings: SettingsTable;
+  crls: CrlsTable;
 }
 
 export interface SharesTable {

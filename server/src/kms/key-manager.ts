@@ -9,8 +9,16 @@ export interface KeyManager {
    */
   ensureCurrentKey(address: string): Promise<void>;
   /**
-   * Rolls back `pending` keys left by a failure or a crash, rotates keys whose certificate expires
-   * within the lead time, and makes a key for any verified address without one. Never throws for
+   * Replaces the address's current encryption key at once (a device was removed, or the owner asked):
+   * records the rotation as due (accounts.rotation_due), makes a successor through the same path as a
+   * renewal (pending first, current and retired in one transaction), clears the mark and mails the
+   * owner. Returns the new key id. When it fails (a store down, another node making the key) the
+   * mark stays and maintain() finishes it.
+   */
+  rotateNow(address: string): Promise<string>;
+  /**
+   * Rolls back `pending` keys left by a failure or a crash, finishes rotations marked due, rotates
+   * keys whose certificate expires within the lead time, and makes a key for any verified address without one. Never throws for
    * one address's failure: the report names it, and the next pass tries again.
    */
   maintain(): Promise<MaintenanceReport>;

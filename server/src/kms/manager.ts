@@ -72,6 +72,15 @@ async function settleAll(promises: Promise<unknown>[]): Promise<void> {
   if (failure !== undefined) throw failure.reason;
 }
 
+/**
+ * Marks the address's encryption key for replacement (accounts.rotation_due): a current key made
+ * before `at` must go. Written in the transaction that removes a device, so that the removal and the
+ * rotation it asks for are recorded together; rotateNow() or a later maintain() carries it out.
+ */
+export async function markRotationDue(db: Kysely<ApiSchema>, address: string, at: Date): Promise<void> {
+  await db.updateTable("accounts").set({ rotation_due: at.toISOString() }).where("address", "=", address).execute();
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createKeyManager(deps: KeyManagerDeps): KeyManager {
@@ -231,6 +240,68 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
     }
   }
 
+  /**
+   * Carries out a rotation marked due: a successor of the current key made through provision()
+   * (pending first, then current and retired in one transaction), then the mark cleared, but only
+   * the mark that key satisfies (a removal after it set a later one). A key another call was making
+   * already may predate the mark: then one more is made. `made` says whether this call made a key.
+   */
+  async function completeRotation(address: string): Promise<{ keyId: string | undefined; made: boolean }> {
+    let made = false;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const account = await db
+        .selectFrom("accounts")
+        .select("rotation_due")
+        .where("address", "=", address)
+        .executeTakeFirst();
+      const current = await db
+        .selectFrom("keys")
+        .select(["key_id", "created_at"])
+        .where("address", "=", address)
+        .where("status", "=", "current")
+        .executeTakeFirst();
+      const due = account?.rotation_due ?? null;
+      if (due === null) return { keyId: current?.key_id, made };
+      if (current !== undefined && current.created_at >= due) {
+        await db
+          .updateTable("accounts")
+          .set({ rotation_due: null })
+          .where("address", "=", address)
+          .where("rotation_due", "=", due)
+          .execute();
+        return { keyId: current.key_id, made };
+      }
+      const keyId = await once(address, () => provision(address, current?.key_id));
+      if (keyId === undefined) {
+        throw new ApiError("CONFLICT", `the key of ${address} is being made elsewhere; the rotation is retried`);
+      }
+      made = true;
+    }
+    throw new ApiError("CONFLICT", `the key of ${address} kept changing during its rotation; it is retried`);
+  }
+
+  async function rotationNotice(address: string): Promise<void> {
+    await mailer
+      .send({
+        to: address,
+        subject: "Your mailseal encryption key was replaced",
+        text:
+          "Your encryption key was replaced at once, because one of your devices was removed or a rotation was asked for.\n" +
+          "Your remaining devices pick up the new key on their next refresh and still read mail sent to the old key.\n" +
+          "A removed device gets no key any more.\n",
+      })
+      .catch((error: unknown) => logger.warn({ address, err: error }, "rotation notice not sent"));
+  }
+
+  async function rotateNow(address: string): Promise<string> {
+    await markRotationDue(db, address, clock.now());
+    const { keyId, made } = await completeRotation(address);
+    if (keyId === undefined) throw new ApiError("NOT_FOUND", `${address} has no encryption key`);
+    if (made) await rotationNotice(address);
+    logger.info({ address, keyId }, "key rotated at once");
+    return keyId;
+  }
+
   async function maintain(): Promise<MaintenanceReport> {
     const report: MaintenanceReport = { rolledBack: [], created: [], failed: [] };
     const now = clock.now();
@@ -275,6 +346,20 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       }
     };
 
+    // Rotations asked for (a removed device, `mailseal keys rotate`) that a failure left undone.
+    const due = await db.selectFrom("accounts").select("address").where("rotation_due", "is not", null).execute();
+    for (const account of due) {
+      try {
+        const { keyId, made } = await completeRotation(account.address);
+        if (made && keyId !== undefined) {
+          report.created.push(keyId);
+          await rotationNotice(account.address);
+        }
+      } catch (error) {
+        report.failed.push({ address: account.address, ...describe(error) });
+      }
+    }
+
     // Rotation: a successor for every current key whose certificate ends within the lead time.
     const leadEnd = new Date(now.getTime() + leadMs).toISOString();
     const expiring = await db
@@ -305,5 +390,5 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
     return report;
   }
 
-  return { ensureCurrentKey, maintain };
+  return { ensureCurrentKey, rotateNow, maintain };
 }

@@ -29,6 +29,12 @@ export type KeyInfo = Static<typeof KeyInfo>;
 export const KeysResponse = Type.Object({ keys: Type.Array(KeyInfo) }, { description: "Oldest first" });
 export type KeysResponse = Static<typeof KeysResponse>;
 
+export const RotateKeyResponse = Type.Object(
+  { keyId: KeyId },
+  { description: "The new current key; the one before is retired (listed, releasable to active devices)" },
+);
+export type RotateKeyResponse = Static<typeof RotateKeyResponse>;
+
 export const ReleaseRequest = Type.Object({
   ephemeralKey: PublicJwk,
 });

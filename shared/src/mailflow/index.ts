@@ -15,6 +15,7 @@ export {
   type SigningState,
   type StateStore,
   type StoredKey,
+  type CachedCrl,
 } from "./state.js";
 export {
   ServiceClient,
@@ -36,6 +37,7 @@ export { openAccount, pickAccount, type Host, type OpenAccount } from "./account
 export { proveAddress, provision, type ChallengeMailbox, type ProvisionOptions } from "./provision.js";
 export { mergeKeys, refreshKeys, releaseKey, wrapUnprotected, type RefreshOptions } from "./keys.js";
 export { uploadShares } from "./shares.js";
+export { CRL_MAX_AGE_MS, crlDue, keptCrl, refreshCrl } from "./crl.js";
 export {
   disableProtection,
   enableProtection,
@@ -56,6 +58,7 @@ export {
   DirectoryCache,
   chooseCipher,
   currentCertificate,
+  ownCurrentCertificate,
   fromAddress,
   recipientCertificates,
   sendMessage,

@@ -19,6 +19,8 @@ import type { LoadedRsaKey, MailflowCore } from "./core.js";
 import { MailflowError } from "./errors.js";
 import { fromAddress } from "./send.js";
 import { certificateFromWire, type DeviceState } from "./state.js";
+import { keptCrl } from "./crl.js";
+import { CertificateRevokedError } from "../pki/crl.js";
 
 export type SignatureStatus =
   | { state: "none" }
@@ -32,6 +34,20 @@ export type SignatureStatus =
        * (which is the signer's claim), not now.
        */
       expiredSince?: boolean;
+    }
+  | {
+      /**
+       * The signer's certificate was revoked after the signed signingTime (and not for a compromised
+       * key): the signature was made while the certificate stood, by the signer's own claim of time,
+       * which nothing here can confirm. Shown as neither valid nor invalid (docs/services.md,
+       * "Client flows"): the mail of a device before its removal stays attributable, with the warning.
+       */
+      state: "revoked";
+      code: "CERT_REVOKED";
+      signer: string;
+      signingTime: Date;
+      revokedAt: Date;
+      fromMatches: boolean;
     }
   | { state: "invalid"; code: string; reason: string };
 
@@ -48,7 +64,13 @@ export function describeStatus(status: ReadStatus): string {
   const signature = status.signature;
   if (signature.state === "none") parts.push("not signed");
   else if (signature.state === "invalid") parts.push(`signature invalid: ${signature.code}: ${signature.reason}`);
-  else {
+  else if (signature.state === "revoked") {
+    parts.push(
+      `signed by ${signature.signer}, but the certificate is revoked (${signature.code}): revoked ` +
+        `${signature.revokedAt.toISOString()}, after the signing time the signer claims, ${signature.signingTime.toISOString()}`,
+    );
+    if (!signature.fromMatches) parts.push("WARNING: the signer is not the From address");
+  } else {
     parts.push(
       `signed by ${signature.signer}` +
         (signature.expiredSince === true
@@ -167,38 +189,57 @@ export async function readMessage(
       ]);
       const anchors = [...new Set(roots)].map((root) => certificateFromWire(root, "root certificate"));
       const now = options.clock.now();
+      const crls = options.accounts.flatMap((a) => keptCrl(a) ?? []);
       const verify = (time: NonNullable<VerifyMessageOptions["time"]>) => {
         signed.length = 0;
-        return verifyMessage([entity], { anchors, time }, core, (chunk) => void signed.push(chunk.slice()));
+        return verifyMessage([entity], { anchors, time, crls }, core, (chunk) => void signed.push(chunk.slice()));
       };
       // A message signed while the signer's certificate was valid stays signed by them after it
       // expires (a one-year signing certificate, mail read years later): the path is then validated
       // at the signed signingTime, if that is not in the future (RFC 5652 11.3: the signer's claim,
       // which the status says). Any other failure, or a path invalid then too, stays invalid.
+      // Revocation (RFC 5280 6.3) is judged the same way: revoked on or before the claimed
+      // signingTime (or for a compromised key, or with no signingTime) is invalid, CERT_REVOKED;
+      // revoked after it is the "revoked" status, never "valid", since the time is the signer's word.
       let expiredSince = false;
+      let revokedAt: Date | undefined;
       const verified = await verify(now).catch(async (error: unknown) => {
-        if (!(error instanceof SmimeError && error.code === "CERTIFICATE_EXPIRED")) throw error;
+        if (!(error instanceof SmimeError && (error.code === "CERTIFICATE_EXPIRED" || error.code === "CERT_REVOKED")))
+          throw error;
         const atSigning = await verify((signingTime) =>
           signingTime !== undefined && signingTime.getTime() <= now.getTime() ? signingTime : now,
-        ).catch(() => {
-          throw error;
+        ).catch((again: unknown) => {
+          // Revoked at the signing time too: that, not an expiry since, is the verdict.
+          throw again instanceof CertificateRevokedError ? again : error;
         });
         if (atSigning.signingTime === undefined || atSigning.signingTime.getTime() > now.getTime()) throw error;
-        expiredSince = true;
+        if (error instanceof CertificateRevokedError) revokedAt = error.revokedAt;
+        else expiredSince = true;
         return atSigning;
       });
       const from = [...outer, ...verified.outer].find((f) => f.lowerName === "from");
       const fromValue = from === undefined ? undefined : fromAddress(from.value);
       const signer = verified.signer.emailAddresses[0] ?? verified.signer.displayName;
+      const fromMatches = fromValue !== undefined && verified.signer.emailAddresses.includes(normalize(fromValue));
       status = {
         ...status,
-        signature: {
-          state: "valid",
-          signer,
-          fromMatches: fromValue !== undefined && verified.signer.emailAddresses.includes(normalize(fromValue)),
-          ...(verified.signingTime === undefined ? {} : { signingTime: verified.signingTime }),
-          ...(expiredSince ? { expiredSince } : {}),
-        },
+        signature:
+          revokedAt !== undefined && verified.signingTime !== undefined
+            ? {
+                state: "revoked",
+                code: "CERT_REVOKED",
+                signer,
+                signingTime: verified.signingTime,
+                revokedAt,
+                fromMatches,
+              }
+            : {
+                state: "valid",
+                signer,
+                fromMatches,
+                ...(verified.signingTime === undefined ? {} : { signingTime: verified.signingTime }),
+                ...(expiredSince ? { expiredSince } : {}),
+              },
       };
       outer = [...outer, ...verified.outer];
       entity = concatBytes(signed);

@@ -19,6 +19,7 @@ import { MailflowError } from "./errors.js";
 import type { CertificateEntry } from "../api/certs.js";
 import type { ServiceClient } from "./service-client.js";
 import { certificateFromWire, normalizeAccountAddress, requireProvisioned, type DeviceState } from "./state.js";
+import { mergeKeys } from "./keys.js";
 
 /** A found certificate is kept an hour, an address without one ten minutes (it may enroll meanwhile). */
 export const POSITIVE_TTL_MS = 60 * 60 * 1000;
@@ -122,6 +123,17 @@ export function currentCertificate(state: DeviceState): Certificate {
 }
 
 /**
+ * The sender's current encryption certificate as the api lists it now, not as this device last saw
+ * it: after a device removal or a rotation the key this device still calls current is retired, and
+ * the removed device holds it, so the sent copy (and the SMIMEEncryptionKeyPreference that tells
+ * recipients which key to use) must name the new one.
+ */
+export async function ownCurrentCertificate(options: Pick<SendOptions, "client" | "state">): Promise<Certificate> {
+  const listed = await options.client.listKeys();
+  return currentCertificate({ ...options.state, keys: mergeKeys(options.state.keys, listed) });
+}
+
+/**
  * The recipients' directory entries, each certificate validated for encryption to the service's
  * root at the clock's time; NO_CERTIFICATE naming every recipient without a usable one.
  */
@@ -211,7 +223,7 @@ export async function* sendMessage(
 ): AsyncGenerator<Uint8Array> {
   const state = requireProvisioned(options.state);
   const encrypt = options.encrypt ?? true;
-  const own = currentCertificate(state);
+  const own = await ownCurrentCertificate(options);
   const { entries } = encrypt ? await recipientCertificates(options, core) : { entries: [] };
   const signingKey = await core.loadRsaPrivateKey(rsaPrivateKeyFromJwk(state.signing.privateKey));
   try {

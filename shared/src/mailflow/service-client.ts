@@ -26,6 +26,7 @@ import {
   KeysResponse,
   PROTECTION_SESSION_HEADER,
   ReleaseResponse,
+  RotateKeyResponse,
   type KeyInfo,
   type PutSharesRequest,
   type ReleaseRequest,
@@ -195,6 +196,11 @@ export class ServiceClient {
   /** GET /v1/keys: every encryption key of the account, current and retired, oldest first. */
   async listKeys(): Promise<KeyInfo[]> {
     return (await this.#json(KeysResponse, "GET", "/v1/keys", { auth: "token" })).keys;
+  }
+
+  /** POST /v1/keys/rotate: a new current key now; the one before is retired. */
+  async rotateKey(): Promise<RotateKeyResponse> {
+    return this.#json(RotateKeyResponse, "POST", "/v1/keys/rotate", { auth: "token" });
   }
 
   /**

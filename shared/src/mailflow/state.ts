@@ -54,6 +54,17 @@ export interface DeviceState {
   /** Roots pinned before a rollover: still anchors for mail signed under them. */
   formerRoots?: string[];
   keys: StoredKey[];
+  /** The issuing CA's CRL as last fetched and checked (mailflow/crl.ts), applied to signatures. */
+  crl?: CachedCrl;
+}
+
+export interface CachedCrl {
+  /** base64url DER, checked against the service's CA before it was kept. */
+  der: string;
+  /** ISO-8601: the CRL's own nextUpdate (RFC 5280 5.1.2.5). */
+  nextUpdate: string;
+  /** ISO-8601: when this device fetched it. */
+  fetchedAt: string;
 }
 
 /**
@@ -112,7 +123,7 @@ function checkKey(value: unknown, index: number): StoredKey {
 export function checkState(value: unknown): DeviceState {
   if (!isObject(value)) invalid("not an object");
   if (value.version !== STATE_VERSION) invalid(`version ${String(value.version)}, this code reads ${STATE_VERSION}`);
-  const { address, deviceName, service, deviceId, enrollment, signing, root, formerRoots, keys } = value;
+  const { address, deviceName, service, deviceId, enrollment, signing, root, formerRoots, keys, crl } = value;
   if (!isString(address) || !isString(deviceName)) invalid("address or deviceName missing");
   if (!isObject(service) || !isString(service.api) || !isObject(service.shareStores)) invalid("service");
   const stores = service.shareStores;
@@ -136,6 +147,11 @@ export function checkState(value: unknown): DeviceState {
   if (formerRoots !== undefined && (!Array.isArray(formerRoots) || !formerRoots.every(isString)))
     invalid("formerRoots");
   if (!Array.isArray(keys)) invalid("keys");
+  if (
+    crl !== undefined &&
+    (!isObject(crl) || !isString(crl.der) || !isString(crl.nextUpdate) || !isString(crl.fetchedAt))
+  )
+    invalid("crl");
   return {
     version: STATE_VERSION,
     address,
@@ -149,6 +165,9 @@ export function checkState(value: unknown): DeviceState {
     ...(root === undefined ? {} : { root }),
     ...(formerRoots === undefined ? {} : { formerRoots: formerRoots as string[] }),
     keys: keys.map(checkKey),
+    ...(crl === undefined
+      ? {}
+      : { crl: { der: crl.der as string, nextUpdate: crl.nextUpdate as string, fetchedAt: crl.fetchedAt as string } }),
   };
 }
 

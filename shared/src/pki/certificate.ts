@@ -209,7 +209,7 @@ function readOctetString(extension: pkijs.Extension, name: string): Uint8Array {
   return new Uint8Array(extensionValue(extension, name, asn1js.OctetString).valueBlock.valueHexView);
 }
 
-function readAuthorityKeyIdentifier(extension: pkijs.Extension): Uint8Array | undefined {
+export function readAuthorityKeyIdentifier(extension: pkijs.Extension): Uint8Array | undefined {
   const items = extensionValue(extension, "authorityKeyIdentifier", asn1js.Sequence).valueBlock.value;
   // keyIdentifier [0] IMPLICIT KeyIdentifier (RFC 5280 4.2.1.1).
   const keyId = items.find((item) => item.idBlock.tagClass === 3 && item.idBlock.tagNumber === 0);
@@ -288,21 +288,21 @@ function readPublicKey(info: pkijs.PublicKeyInfo): CertificatePublicKey {
   return { kind: "other", algorithm, spki };
 }
 
-function readDate(time: pkijs.Time, field: string): Date {
+export function readDate(time: pkijs.Time, field: string): Date {
   const value = time.value;
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw malformed(`${field} is not a valid time`);
   return value;
 }
 
 /** openssl's rendering of an INTEGER: the magnitude in hex, '-' before a negative one. */
-function integerHex(bytes: Uint8Array): string {
+export function integerHex(bytes: Uint8Array): string {
   let value = BigInt(`0x${hex(bytes) || "0"}`);
   if (bytes.length > 0 && bytes[0]! >= 0x80) value -= 1n << BigInt(bytes.length * 8);
   const magnitude = (value < 0n ? -value : value).toString(16).toUpperCase();
   return (value < 0n ? "-" : "") + (magnitude.length % 2 === 1 ? `0${magnitude}` : magnitude);
 }
 
-function algorithmOf(identifier: pkijs.AlgorithmIdentifier): AlgorithmIdentifier {
+export function algorithmOf(identifier: pkijs.AlgorithmIdentifier): AlgorithmIdentifier {
   const params = identifier.algorithmParams as asn1js.AsnType | undefined;
   // pkijs leaves an empty Any for absent parameters.
   const absent = params === undefined || params.constructor === asn1js.Any;
@@ -384,7 +384,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
   };
 }
 
-function derOf(identifier: pkijs.AlgorithmIdentifier): Uint8Array {
+export function derOf(identifier: pkijs.AlgorithmIdentifier): Uint8Array {
   return new Uint8Array(identifier.toSchema().toBER());
 }
 

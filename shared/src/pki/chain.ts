@@ -3,6 +3,7 @@
 import { SmimeError } from "../errors.js";
 import { bytesEqual } from "./bytes.js";
 import type { Certificate } from "./certificate.js";
+import { CertificateRevokedError, isCrlOf, revocationAt, type Crl } from "./crl.js";
 import { formatName, namesEqual } from "./name.js";
 import { OID } from "./oids.js";
 import { verifyCertificateSignature, type CertificateCrypto } from "./signature.js";
@@ -28,6 +29,12 @@ export interface PathValidationOptions {
   time?: Date;
   usage: CertificateUsage;
   crypto: CertificateCrypto;
+  /**
+   * CRLs to apply (RFC 5280 6.3): a certificate of the path listed on a CRL of its issuer (checked
+   * against the issuer's key in the path) as revoked at `time` is CERT_REVOKED. A certificate with no
+   * CRL of its issuer here is not checked.
+   */
+  crls?: readonly Crl[];
 }
 
 /**
@@ -196,6 +203,29 @@ async function checkSignatures(path: readonly Certificate[], crypto: Certificate
   }
 }
 
+async function checkRevocation(
+  path: readonly Certificate[],
+  crls: readonly Crl[],
+  time: Date,
+  crypto: CertificateCrypto,
+): Promise<void> {
+  for (let i = 0; i + 1 < path.length; i++) {
+    const cert = path[i]!;
+    const issuer = path[i + 1]!;
+    for (const crl of crls) {
+      if (!crl.revoked.has(cert.serialHex) || !(await isCrlOf(crl, issuer, crypto))) continue;
+      const entry = revocationAt(crl, cert, time);
+      if (entry === undefined) continue;
+      throw new CertificateRevokedError(
+        `certificate ${label(cert)} was revoked on ${entry.revokedAt.toISOString()}` +
+          (entry.reason === undefined ? "" : ` (reason ${entry.reason}, RFC 5280 5.3.1)`),
+        entry.revokedAt,
+        entry.reason,
+      );
+    }
+  }
+}
+
 function checkValidity(path: readonly Certificate[], time: Date): void {
   for (const cert of path) {
     if (validAt(cert, time)) continue;
@@ -214,11 +244,13 @@ function checkValidity(path: readonly Certificate[], time: Date): void {
  * cA (and keyCertSign when keyUsage is present), path length constraints hold, the path has at most
  * MAX_PATH_CERTIFICATES certificates, and the end entity's keyUsage / extendedKeyUsage allow the usage.
  *
- * Offline by design: no AIA fetching of missing intermediates and no revocation checking (CRL, OCSP);
- * a missing intermediate must be in the pool. Name constraints and certificate policies are not
- * processed (a certificate marking those critical is refused).
+ * Offline by design: no AIA fetching of missing intermediates and no fetching of CRLs or OCSP; the
+ * CRLs the caller gives (`crls`) are applied. A missing intermediate must be in the pool. Name
+ * constraints and certificate policies are not processed (a certificate marking those critical is
+ * refused).
  *
- * Errors: UNTRUSTED_CERTIFICATE (no path, bad signature, not a CA, wrong usage), CERTIFICATE_EXPIRED (a
+ * Errors: UNTRUSTED_CERTIFICATE (no path, bad signature, not a CA, wrong usage), CERT_REVOKED
+ * (CertificateRevokedError: on a given CRL as revoked at the time), CERTIFICATE_EXPIRED (a
  * certificate of the path outside its validity at the time), UNSUPPORTED_ALGORITHM (a signature
  * algorithm we cannot check), INPUT_TOO_LARGE (too many certificates given). When several candidate
  * paths fail, the error of the first is reported.
@@ -259,6 +291,9 @@ export async function validateCertificatePath(
     try {
       checkStructure(path, options.usage);
       await checkSignatures(path, options.crypto);
+      // Revocation before validity: a revoked certificate that has also expired since reads as
+      // revoked, which is what matters about it.
+      await checkRevocation(path, options.crls ?? [], time, options.crypto);
       checkValidity(path, time);
       return path;
     } catch (error) {

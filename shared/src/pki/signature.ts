@@ -43,12 +43,15 @@ const HASHES: Record<string, HashAlgorithm> = {
 
 const FIELD_BYTES: Record<EcCurve, number> = { "P-256": 32, "P-384": 48, "P-521": 66 };
 
+/** What carries an issuer's signature: a certificate, or a CRL (crl.ts), signed the same way. */
+export type SignedObject = Pick<Certificate, "tbs" | "signatureAlgorithm" | "signature" | "displayName">;
+
 /** The result of checking one signature: ok, or why not (for the error message). */
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 const BAD: SignatureCheck = { ok: false, reason: "the signature does not verify" };
 
-function unsupported(cert: Certificate, what: string): SmimeError {
+function unsupported(cert: SignedObject, what: string): SmimeError {
   return new SmimeError("UNSUPPORTED_ALGORITHM", `certificate "${cert.displayName}": ${what}`);
 }
 
@@ -99,7 +102,7 @@ function ecdsaRawSignature(der: Uint8Array, fieldBytes: number): Uint8Array<Arra
 }
 
 async function verifyEcdsa(
-  cert: Certificate,
+  cert: SignedObject,
   issuerKey: CertificatePublicKey,
   hash: HashAlgorithm,
 ): Promise<SignatureCheck> {
@@ -144,7 +147,7 @@ async function coreVerdict(run: () => Promise<boolean>): Promise<SignatureCheck>
  * compared with the signature's parameters; such a key only ever verifies PSS signatures here.
  */
 export async function verifyCertificateSignature(
-  cert: Certificate,
+  cert: SignedObject,
   issuerKey: CertificatePublicKey,
   crypto: CertificateCrypto,
 ): Promise<SignatureCheck> {

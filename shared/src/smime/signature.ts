@@ -24,6 +24,7 @@ import { asAsync } from "../mime/chunks.js";
 import { detectSmime } from "../mime/rfc8551-detect.js";
 import { multipartSignedEntity, pkcs7MimeEntity } from "../mime/rfc8551-writer.js";
 import { validateCertificatePath } from "../pki/chain.js";
+import type { Crl } from "../pki/crl.js";
 import type { Certificate } from "../pki/certificate.js";
 import type { SmimeCore } from "./core.js";
 
@@ -54,6 +55,8 @@ export interface VerifyMessageOptions {
    * the signer's signed signingTime attribute (RFC 5652 11.3; undefined when the signer has none).
    */
   time?: Date | ((signingTime: Date | undefined) => Date);
+  /** CRLs applied to the signer's path (pki/chain.ts): a certificate revoked at the time is CERT_REVOKED. */
+  crls?: readonly Crl[];
 }
 
 export interface VerifiedMessage {
@@ -201,6 +204,7 @@ export async function verifyMessage(
         intermediates,
         usage: "signing",
         crypto: core,
+        ...(options.crls === undefined ? {} : { crls: options.crls }),
         ...(options.time === undefined
           ? {}
           : { time: typeof options.time === "function" ? options.time(signer.signingTime) : options.time }),

@@ -9,7 +9,9 @@ import {
   describeStatus,
   chooseCipher,
   DirectoryCache,
+  decodeBase64url,
   encodeBase64url,
+  parseCertificate,
   fromAddress,
   manualClock,
   MailflowError,
@@ -17,12 +19,15 @@ import {
   newSigningKey,
   POSITIVE_TTL_MS,
   readMessage,
+  CRL_MAX_AGE_MS,
+  refreshCrl,
   senderOf,
   sendMessage,
   STATE_VERSION,
   type DeviceState,
   type CertificateEntry,
   type ServiceClient,
+  type StateStore,
 } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXT, TestCa } from "../pki/test-ca.js";
@@ -96,11 +101,24 @@ async function account(name: string, address: string): Promise<DeviceState> {
   };
 }
 
-/** The directory's batch lookup as the client sees it, counting calls (the cache tests need the count). */
+/**
+ * The directory's batch lookup as the client sees it, counting calls (the cache tests need the
+ * count), and GET /v1/keys of the sender (Alice), which sendMessage asks for its own current key.
+ */
 function directory(entries: CertificateEntry[]): ServiceClient & { calls: string[][] } {
   const calls: string[][] = [];
   return {
     calls,
+    listKeys: async () =>
+      alice.keys.map(({ keyId, certificate, status, protection, commitment }) => ({
+        keyId,
+        certificate,
+        status,
+        protection,
+        commitment,
+        notBefore: "",
+        notAfter: "",
+      })),
     lookupCertificates: async (addresses: readonly string[]) => {
       calls.push([...addresses]);
       return entries.filter((e) => addresses.includes(e.address));
@@ -112,6 +130,52 @@ async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of source) chunks.push(chunk);
   return new Uint8Array(Buffer.concat(chunks));
+}
+
+const BOB = "bob@example.test";
+
+/** openssl's asn1 time form for its CA database (YYMMDDHHMMSSZ). */
+function caTime(date: Date): string {
+  return date.toISOString().replace(/^\d\d(\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d).*$/, "$1$2$3$4$5$6Z");
+}
+
+/** A CRL as `openssl ca -gencrl` makes it, by `issuer`, listing `serial` revoked at `at` for `reason`. */
+function opensslCrl(serial: string, at: Date, reason: string, issuer = "issuing", issuerKey = ca.path("issuing.key")) {
+  const name = `crl-${Math.random().toString(36).slice(2)}`;
+  writeFileSync(
+    ca.path(`${name}.index`),
+    `R\t${caTime(new Date(Date.now() + 86_400_000))}\t${caTime(at)},${reason}\t${serial}\tunknown\t/CN=x\n`,
+  );
+  writeFileSync(ca.path(`${name}.number`), "01\n");
+  writeFileSync(
+    ca.path(`${name}.cnf`),
+    [
+      "[ca]",
+      "default_ca = ca_default",
+      "[ca_default]",
+      `database = ${ca.path(`${name}.index`)}`,
+      `crlnumber = ${ca.path(`${name}.number`)}`,
+      "default_md = sha256",
+      "default_crl_days = 1",
+      "crl_extensions = crl_ext",
+      "[crl_ext]",
+      "authorityKeyIdentifier = keyid:always",
+      "",
+    ].join("\n"),
+  );
+  ca.openssl(
+    "ca",
+    "-gencrl",
+    "-config",
+    ca.path(`${name}.cnf`),
+    "-cert",
+    ca.path(`${issuer}.pem`),
+    "-keyfile",
+    issuerKey,
+    "-out",
+    ca.path(`${name}.crl`),
+  );
+  return new Uint8Array(execFileSync("openssl", ["crl", "-in", ca.path(`${name}.crl`), "-outform", "DER"]));
 }
 
 const MESSAGE = [
@@ -237,6 +301,76 @@ describe("send and read", () => {
     await expect(readMessage([sent], { accounts: [carol], clock }, core, () => undefined)).rejects.toMatchObject({
       code: "NO_KEY",
     });
+  });
+
+  it("applies the CA's CRL (made by openssl ca): revoked after signing shows revoked, before or for a compromise invalid", async () => {
+    const client = directory([bobEntry]);
+    const options = { client, cache: new DirectoryCache(clock), clock, state: alice, recipients: [BOB] };
+    const sent = await collect(sendMessage([new TextEncoder().encode(MESSAGE)], options, core));
+    const signingTime = Math.floor(clock.now().getTime() / 1000) * 1000;
+    const serial = parseCertificate(decodeBase64url(alice.signing!.certificate)).serialHex;
+    const reader = (crl: Uint8Array): DeviceState => ({
+      ...bob,
+      crl: { der: encodeBase64url(crl), nextUpdate: "2100-01-01T00:00:00.000Z", fetchedAt: clock.now().toISOString() },
+    });
+    // Read two hours after sending: every revocation below has happened by then.
+    const later = manualClock(new Date(signingTime + 2 * 3600_000));
+    const read = (crl: Uint8Array) =>
+      readMessage([sent], { accounts: [reader(crl)], clock: later }, core, () => undefined);
+
+    // Revoked an hour after the signed signingTime (the device was removed later): "revoked", not valid.
+    const after = await read(opensslCrl(serial, new Date(signingTime + 3600_000), "cessationOfOperation"));
+    expect(after.signature).toMatchObject({
+      state: "revoked",
+      code: "CERT_REVOKED",
+      signer: "alice@example.test",
+      signingTime: new Date(signingTime),
+      revokedAt: new Date(signingTime + 3600_000),
+    });
+    expect(describeStatus(after)).toContain(
+      "signed by alice@example.test, but the certificate is revoked (CERT_REVOKED)",
+    );
+    // Revoked before the claimed signingTime: the signature does not count.
+    const before = await read(opensslCrl(serial, new Date(signingTime - 3600_000), "cessationOfOperation"));
+    expect(before.signature).toMatchObject({ state: "invalid", code: "CERT_REVOKED" });
+    // A compromised key can claim any time: invalid whenever it was revoked.
+    const compromised = await read(opensslCrl(serial, new Date(signingTime + 3600_000), "keyCompromise"));
+    expect(compromised.signature).toMatchObject({ state: "invalid", code: "CERT_REVOKED" });
+    // A CRL that lists others only, and a CRL by a CA that is not the signer's issuer: valid as before.
+    const other = await read(opensslCrl("7EAD", new Date(signingTime - 3600_000), "cessationOfOperation"));
+    expect(other.signature).toMatchObject({ state: "valid" });
+    const foreign = await read(
+      opensslCrl(serial, new Date(signingTime - 3600_000), "cessationOfOperation", "bob-enc", ca.path("bob-enc.key")),
+    );
+    expect(foreign.signature).toMatchObject({ state: "valid" });
+  });
+
+  it("fetches the CRL when due, keeps it only when the service's CA signed it", async () => {
+    const byIssuer = opensslCrl("7EAD", new Date(), "cessationOfOperation");
+    const byStranger = opensslCrl("7EAD", new Date(), "cessationOfOperation", "bob-enc", ca.path("bob-enc.key"));
+    let served = byIssuer;
+    let fetches = 0;
+    const client = { crl: async () => (fetches++, served) } as unknown as ServiceClient;
+    const saved: DeviceState[] = [];
+    const store = { save: async (state: DeviceState) => void saved.push(state) } as unknown as StateStore;
+    const now = manualClock(clock.now());
+
+    const first = await refreshCrl(client, store, alice, now, core);
+    expect(Buffer.from(decodeBase64url(first.crl!.der)).equals(Buffer.from(byIssuer))).toBe(true);
+    expect(Date.parse(first.crl!.nextUpdate)).toBeGreaterThan(now.now().getTime());
+    expect(saved).toEqual([first]);
+    // Kept for the hour: no fetch.
+    now.advance(CRL_MAX_AGE_MS - 1000);
+    expect(await refreshCrl(client, store, first, now, core)).toBe(first);
+    expect(fetches).toBe(1);
+    // Then due again; a CRL another CA signed is BAD_RESPONSE and the kept one stays.
+    now.advance(1000);
+    served = byStranger;
+    await expect(refreshCrl(client, store, first, now, core)).rejects.toMatchObject({ code: "BAD_RESPONSE" });
+    expect(fetches).toBe(2);
+    expect(saved).toHaveLength(1);
+    served = new TextEncoder().encode("not a CRL");
+    await expect(refreshCrl(client, store, first, now, core)).rejects.toMatchObject({ code: "BAD_RESPONSE" });
   });
 
   it("refuses recipients without a valid certificate: NO_CERTIFICATE names them, nothing is written", async () => {

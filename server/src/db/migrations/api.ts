@@ -194,4 +194,21 @@ export const apiMigrations: Record<string, Migration> = {
       await db.schema.alterTable("challenges").addColumn("network", "text").execute();
     },
   },
+  "0007-api-rotation-due-and-crl": {
+    // accounts.rotation_due: a removed device (or an explicit rotation) asks for a new encryption key,
+    // kept on record so that maintenance finishes a rotation a store outage stopped; crls: the CRL
+    // signed once and served from here by every api node until it is stale or a revocation came
+    // (docs/services.md, "Data").
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("accounts").addColumn("rotation_due", "text").execute();
+      await db.schema
+        .createTable("crls")
+        .addColumn("issuer", "text", (c) => c.primaryKey())
+        .addColumn("der", "text", (c) => c.notNull())
+        .addColumn("this_update", "text", (c) => c.notNull())
+        .addColumn("next_update", "text", (c) => c.notNull())
+        .addColumn("revoked", "integer", (c) => c.notNull())
+        .execute();
+    },
+  },
 };

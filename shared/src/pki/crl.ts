@@ -1,0 +1,158 @@
+// Certificate revocation lists (RFC 5280 5): read, checked against the CA that issued them, and asked
+// whether a certificate was revoked at a given time. Path validation (chain.ts) applies them.
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { SmimeError } from "../errors.js";
+import { bytesEqual } from "./bytes.js";
+import {
+  algorithmOf,
+  derOf,
+  integerHex,
+  readAuthorityKeyIdentifier,
+  readDate,
+  type AlgorithmIdentifier,
+  type Certificate,
+} from "./certificate.js";
+import { formatName, namesEqual, parseName, type Name } from "./name.js";
+import { OID } from "./oids.js";
+import { verifyCertificateSignature, type CertificateCrypto } from "./signature.js";
+
+/** A CRL larger than this is refused before parsing (one entry is about 40 bytes). */
+export const MAX_CRL_BYTES = 8 * 1024 * 1024;
+
+/** RFC 5280 5.3.1 CRLReason values that say the key itself got out: then no signature by it holds. */
+const COMPROMISE_REASONS = new Set([1 /* keyCompromise */, 2 /* cACompromise */]);
+
+/** CRL extensions (RFC 5280 5.2) and entry extensions (5.3) this code reads or may ignore. */
+const CRL_NUMBER = "2.5.29.20";
+const CRL_REASON = "2.5.29.21";
+const INVALIDITY_DATE = "2.5.29.24";
+
+export interface RevokedEntry {
+  readonly revokedAt: Date;
+  /** The CRLReason code (RFC 5280 5.3.1), undefined when absent (unspecified). */
+  readonly reason: number | undefined;
+}
+
+export interface Crl {
+  readonly der: Uint8Array;
+  /** The signed part, tbsCertList, exactly as read. */
+  readonly tbs: Uint8Array;
+  readonly signatureAlgorithm: AlgorithmIdentifier;
+  readonly signature: Uint8Array;
+  /** For messages: "CRL of <issuer>". */
+  readonly displayName: string;
+  readonly issuer: Name;
+  readonly thisUpdate: Date;
+  readonly nextUpdate: Date | undefined;
+  readonly authorityKeyIdentifier: Uint8Array | undefined;
+  /** Revoked certificates by serial number, in Certificate.serialHex form. */
+  readonly revoked: ReadonlyMap<string, RevokedEntry>;
+}
+
+function malformed(message: string): SmimeError {
+  return new SmimeError("MALFORMED_CMS", `CRL: ${message}`);
+}
+
+/**
+ * Parses a DER CRL. MALFORMED_CMS for anything that is not a v1/v2 CRL; UNSUPPORTED_ALGORITHM for a
+ * critical extension this code does not process (RFC 5280 5.2, 5.3: such a CRL MUST NOT be used to
+ * decide a certificate's status), which covers delta CRLs and indirect CRLs.
+ */
+export function parseCrl(der: Uint8Array): Crl {
+  if (der.length === 0) throw malformed("the input is empty");
+  if (der.length > MAX_CRL_BYTES) throw new SmimeError("INPUT_TOO_LARGE", `CRL: more than ${MAX_CRL_BYTES} bytes`);
+  const parsed = asn1js.fromBER(der);
+  if (parsed.offset !== der.length) throw malformed("not one DER element");
+  let crl: pkijs.CertificateRevocationList;
+  try {
+    crl = new pkijs.CertificateRevocationList({ schema: parsed.result });
+  } catch {
+    throw malformed("not a CertificateList structure (RFC 5280 5.1)");
+  }
+  if (crl.version > 1) throw malformed(`unknown version ${crl.version + 1}`);
+  if (crl.signatureValue.valueBlock.unusedBits !== 0) throw malformed("the signature is not a whole number of bytes");
+  // RFC 5280 5.1.1.2: signatureAlgorithm MUST equal the signature field of tbsCertList.
+  if (!bytesEqual(derOf(crl.signatureAlgorithm), derOf(crl.signature)))
+    throw malformed("signatureAlgorithm differs from the signature field of tbsCertList");
+  const issuer = parseName(new Uint8Array(crl.issuer.valueBeforeDecode));
+  let authorityKeyIdentifier: Uint8Array | undefined;
+  for (const extension of crl.crlExtensions?.extensions ?? []) {
+    if (extension.extnID === OID.authorityKeyIdentifier) authorityKeyIdentifier = readAuthorityKeyIdentifier(extension);
+    else if (extension.critical && extension.extnID !== CRL_NUMBER)
+      throw new SmimeError("UNSUPPORTED_ALGORITHM", `CRL: critical extension ${extension.extnID} is not processed`);
+  }
+  const revoked = new Map<string, RevokedEntry>();
+  for (const entry of crl.revokedCertificates ?? []) {
+    let reason: number | undefined;
+    for (const extension of entry.crlEntryExtensions?.extensions ?? []) {
+      if (extension.extnID === CRL_REASON) {
+        const value = asn1js.fromBER(extension.extnValue.valueBlock.valueHexView).result;
+        if (!(value instanceof asn1js.Enumerated)) throw malformed("a reasonCode is not an ENUMERATED");
+        reason = value.valueBlock.valueDec;
+      } else if (extension.critical && extension.extnID !== INVALIDITY_DATE) {
+        throw new SmimeError(
+          "UNSUPPORTED_ALGORITHM",
+          `CRL: critical entry extension ${extension.extnID} is not processed`,
+        );
+      }
+    }
+    const serial = integerHex(new Uint8Array(entry.userCertificate.valueBlock.valueHexView));
+    revoked.set(serial, { revokedAt: readDate(entry.revocationDate, "revocationDate"), reason });
+  }
+  return {
+    der,
+    tbs: new Uint8Array(crl.tbsView),
+    signatureAlgorithm: algorithmOf(crl.signatureAlgorithm),
+    signature: new Uint8Array(crl.signatureValue.valueBlock.valueHexView),
+    displayName: `CRL of ${formatName(issuer)}`,
+    issuer,
+    thisUpdate: readDate(crl.thisUpdate, "thisUpdate"),
+    nextUpdate: crl.nextUpdate === undefined ? undefined : readDate(crl.nextUpdate, "nextUpdate"),
+    authorityKeyIdentifier,
+    revoked,
+  };
+}
+
+/**
+ * Whether `crl` is the CRL of `issuer` (RFC 5280 6.3.3 (f), (g)): the names match, the key
+ * identifiers agree, the issuer may sign CRLs (keyUsage cRLSign when present) and the signature
+ * verifies with its key. Nothing else about the issuer is checked here: the caller knows it already
+ * (it is in a validated path, or the pinned CA).
+ */
+export async function isCrlOf(crl: Crl, issuer: Certificate, crypto: CertificateCrypto): Promise<boolean> {
+  if (!namesEqual(crl.issuer, issuer.subject)) return false;
+  const ski = issuer.subjectKeyIdentifier;
+  if (crl.authorityKeyIdentifier !== undefined && ski !== undefined && !bytesEqual(crl.authorityKeyIdentifier, ski))
+    return false;
+  if (issuer.keyUsage !== undefined && !issuer.keyUsage.cRLSign) return false;
+  try {
+    return (await verifyCertificateSignature(crl, issuer.publicKey, crypto)).ok;
+  } catch (error) {
+    if (error instanceof SmimeError && error.code === "UNSUPPORTED_ALGORITHM") return false;
+    throw error;
+  }
+}
+
+/**
+ * The revocation of `cert` in `crl` that holds at `time`: revoked on or before it; a compromised key
+ * (keyCompromise, cACompromise) counts as revoked at every time, since whoever holds the key can
+ * claim any signing time. Undefined when the certificate was not revoked then.
+ */
+export function revocationAt(crl: Crl, cert: Certificate, time: Date): RevokedEntry | undefined {
+  const entry = crl.revoked.get(cert.serialHex);
+  if (entry === undefined) return undefined;
+  if (entry.reason !== undefined && COMPROMISE_REASONS.has(entry.reason)) return entry;
+  return entry.revokedAt.getTime() <= time.getTime() ? entry : undefined;
+}
+
+/** CERT_REVOKED, with the revocation for whoever decides what to show (receive.ts). */
+export class CertificateRevokedError extends SmimeError {
+  constructor(
+    message: string,
+    readonly revokedAt: Date,
+    readonly reason: number | undefined,
+  ) {
+    super("CERT_REVOKED", message);
+  }
+}
