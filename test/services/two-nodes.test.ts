@@ -15,6 +15,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePortBase, startRoles, waitFor, type RoleProcess } from "../../server/test/fixtures/processes.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { signedRequest } from "../support/signed-request.js";
 import type { LoadConfig, LoadEvent } from "./load-generator.js";
 
 const DAY = 24 * 3600 * 1000;
@@ -42,6 +43,7 @@ const pools: Record<string, pg.Pool> = {};
 const running = new Set<RoleProcess>();
 let storeBase: number;
 const apiPorts: number[] = [];
+const nodes: RoleProcess[] = [];
 
 const apiUrl = (node: 0 | 1) => `http://127.0.0.1:${apiPorts[node]}`;
 const storeUrl = (store: "share-a" | "share-b") => `http://127.0.0.1:${storeBase + (store === "share-a" ? 1 : 2)}`;
@@ -133,6 +135,9 @@ beforeAll(async () => {
   storeBase = await freePortBase();
   apiPorts.push(await freePortBase(), await freePortBase());
   await Promise.all([startStore("share-a"), startStore("share-b")]);
+  // The first node makes the api's keys and settings; the second finds them in the database.
+  nodes.push(await startNode(0));
+  nodes.push(await startNode(1));
 }, 120_000);
 
 afterAll(async () => {
@@ -143,10 +148,54 @@ afterAll(async () => {
 });
 
 describe("two api nodes on one PostgreSQL", () => {
+  it("holds the per-address enrolment limits across both nodes under parallel asks", async () => {
+    /** `count` enrolment requests for `address` at once, alternating nodes, each from a new device key. */
+    const askAtOnce = (address: string, count: number) =>
+      Promise.all(
+        Array.from({ length: count }, async (_, i) => {
+          const keyPair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, [
+            "sign",
+            "verify",
+          ]);
+          const url = `${apiUrl(i % 2 === 0 ? 0 : 1)}/v1/enrollments`;
+          const answer = await signedRequest(keyPair, url, { body: { address, deviceName: `guess-${i}` } });
+          return answer.status === 202 ? "accepted" : (answer.body.error.code as string);
+        }),
+      );
+    const challengesOf = async (address: string) =>
+      Number(
+        (await query<{ n: string }>("api", "SELECT count(*) AS n FROM challenges WHERE address = $1", [address]))[0]!.n,
+      );
+
+    // At most 3 live challenges per address, whichever node is asked.
+    const live = await askAtOnce("limit-live@example.org", 12);
+    expect(live.filter((outcome) => outcome === "accepted")).toHaveLength(3);
+    expect(new Set(live.filter((outcome) => outcome !== "accepted"))).toEqual(new Set(["TOO_MANY_CHALLENGES"]));
+    expect(await challengesOf("limit-live@example.org")).toBe(3);
+
+    // At most 10 challenges per address per hour: with 8 made (and answered, so none is live), 2 more.
+    const address = "limit-hour@example.org";
+    const now = new Date().toISOString();
+    await query("api", "INSERT INTO accounts (address, verified_at, protection) VALUES ($1, NULL, 'none')", [address]);
+    await query(
+      "api",
+      "INSERT INTO devices (device_id, address, name, jkt, public_jwk, status, created_at) VALUES ('d-hour', $1, 'x', 'jkt-hour', '{}', 'pending', $2)",
+      [address, now],
+    );
+    for (let i = 0; i < 8; i++) {
+      await query(
+        "api",
+        "INSERT INTO challenges (challenge_id, address, device_id, token_hash, code_hash, tries, created_at, expires_at, used_at) VALUES ($1, $2, 'd-hour', 'x', 'x', 1, $3, $3, $3)",
+        [`c-hour-${i}`, address, now],
+      );
+    }
+    const hour = await askAtOnce(address, 12);
+    expect(hour.filter((outcome) => outcome === "accepted")).toHaveLength(2);
+    expect(new Set(hour.filter((outcome) => outcome !== "accepted"))).toEqual(new Set(["RATE_LIMITED"]));
+    expect(await challengesOf(address)).toBe(10);
+  }, 120_000);
+
   it("loses and duplicates no enrolment when one is killed mid-load, and rotates once when both rotate", async () => {
-    // The first node makes the api's keys and settings; the second finds them in the database.
-    const nodes: RoleProcess[] = [await startNode(0)];
-    nodes.push(await startNode(1));
     const everyNode = [...nodes];
 
     const config: LoadConfig = {
@@ -218,7 +267,8 @@ describe("two api nodes on one PostgreSQL", () => {
     }
     const devices = await query<{ device_id: string; address: string; status: string }>(
       "api",
-      "SELECT device_id, address, status FROM devices",
+      "SELECT device_id, address, status FROM devices WHERE address = ANY($1)",
+      [ADDRESSES],
     );
     expect(devices).toHaveLength(ADDRESSES.length);
     for (const event of events.filter((event) => event.step === "answered")) {
@@ -261,7 +311,7 @@ describe("two api nodes on one PostgreSQL", () => {
           );
         return done ? rows : undefined;
       },
-      90_000,
+      150_000,
     ).catch(async (error: unknown) => {
       const rows = await query<KeyRow>("api", "SELECT key_id, address, status, not_after FROM keys ORDER BY address");
       const logs = rotating.map((node) =>
@@ -286,7 +336,7 @@ describe("two api nodes on one PostgreSQL", () => {
     for (const row of rotated.filter((key) => key.status === "current")) {
       expect(successors.get(row.address), row.address).toEqual([row.key_id]);
     }
-  }, 240_000);
+  }, 300_000);
 });
 
 /** Polls an asynchronous check every 50 ms until it returns a value other than undefined. */

@@ -20,6 +20,7 @@ import {
 } from "@mailseal/shared";
 import { normalizeAddress } from "../ca/address.js";
 import { CaError } from "../ca/errors.js";
+import { lockAccount } from "../db/account-lock.js";
 import { issueAccessToken, proofOf, requireProof } from "../http/auth.js";
 import type { MailsealApp } from "../http/app.js";
 import { HOUR_MS, MINUTE_MS, perIp, type ApiDeps } from "./deps.js";
@@ -84,41 +85,38 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
       }
       const now = ctx.clock.now();
       const nowText = now.toISOString();
-      // Per address, across api nodes: challenges made in the last hour, counted in the database.
-      const recent = await ctx.db
-        .selectFrom("challenges")
-        .select((eb) => eb.fn.countAll<string | number>().as("n"))
-        .where("address", "=", address)
-        .where("created_at", ">", new Date(now.getTime() - HOUR_MS).toISOString())
-        .executeTakeFirstOrThrow();
-      if (Number(recent.n) >= rateLimits.enrollmentsPerAddressPerHour) {
-        void reply.header("retry-after", String(HOUR_MS / 1000));
-        throw new ApiError("RATE_LIMITED", "too many challenges for this address in the last hour: try again later");
-      }
-      const live = await ctx.db
-        .selectFrom("challenges")
-        .select((eb) => eb.fn.countAll<string | number>().as("n"))
-        .where("address", "=", address)
-        .where("used_at", "is", null)
-        .where("expires_at", ">", nowText)
-        .where("tries", "<", MAX_CHALLENGE_TRIES)
-        .executeTakeFirstOrThrow();
-      if (Number(live.n) >= MAX_LIVE_CHALLENGES) {
-        throw new ApiError(
-          "TOO_MANY_CHALLENGES",
-          `${MAX_LIVE_CHALLENGES} challenges for this address are waiting: answer one or wait until they expire`,
-        );
-      }
-
       const challengeId = randomId();
       const expiresAt = new Date(now.getTime() + CHALLENGE_LIFETIME_SECONDS * 1000).toISOString();
       const secrets = newChallengeSecrets();
       const deviceId = await ctx.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto("accounts")
-          .values({ address, verified_at: null, protection: "none", opaque_record: null })
-          .onConflict((conflict) => conflict.column("address").doNothing())
-          .execute();
+        // The limits per address hold across api nodes: counted in the database, with the account
+        // row held from the count to the insert (db/account-lock.ts), so parallel asks cannot all
+        // count below the limit and all insert.
+        await lockAccount(trx, address);
+        const recent = await trx
+          .selectFrom("challenges")
+          .select((eb) => eb.fn.countAll<string | number>().as("n"))
+          .where("address", "=", address)
+          .where("created_at", ">", new Date(now.getTime() - HOUR_MS).toISOString())
+          .executeTakeFirstOrThrow();
+        if (Number(recent.n) >= rateLimits.enrollmentsPerAddressPerHour) {
+          void reply.header("retry-after", String(HOUR_MS / 1000));
+          throw new ApiError("RATE_LIMITED", "too many challenges for this address in the last hour: try again later");
+        }
+        const live = await trx
+          .selectFrom("challenges")
+          .select((eb) => eb.fn.countAll<string | number>().as("n"))
+          .where("address", "=", address)
+          .where("used_at", "is", null)
+          .where("expires_at", ">", nowText)
+          .where("tries", "<", MAX_CHALLENGE_TRIES)
+          .executeTakeFirstOrThrow();
+        if (Number(live.n) >= MAX_LIVE_CHALLENGES) {
+          throw new ApiError(
+            "TOO_MANY_CHALLENGES",
+            `${MAX_LIVE_CHALLENGES} challenges for this address are waiting: answer one or wait until they expire`,
+          );
+        }
         // One device key, one device row (devices.jkt is unique): asking again from the same key
         // reuses it, also after a removal (the new challenge proves control of the address again).
         const existing = await trx
