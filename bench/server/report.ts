@@ -28,6 +28,12 @@ export interface ReleaseRun {
   /** The steps measured alone at the same concurrency: ticket requests only, then share-a requests only. */
   ticketsAlone: Percentiles & { perSecond: number };
   storeAlone: Percentiles & { perSecond: number };
+  /**
+   * CPU time per end-to-end release (user + system, ms): the server process (all its threads, libuv's
+   * pool included) and the load generator, over the end-to-end run. With both on this machine,
+   * (server + client) x concurrency / cores bounds the mean latency from below.
+   */
+  cpuMsPerRelease?: { server: number; client: number };
 }
 
 export interface ProfileEntry {
@@ -110,6 +116,15 @@ export function markdownReport(results: ServerResults): string {
     out.push(line("in it: one store", run.storeStep, undefined));
     out.push(line("ticket step alone", run.ticketsAlone, run.ticketsAlone.perSecond));
     out.push(line("store step alone", run.storeAlone, run.storeAlone.perSecond));
+  }
+  const cpu = results.releases.filter((run) => run.cpuMsPerRelease !== undefined);
+  if (cpu.length > 0) {
+    out.push("", "| CPU per release (ms) | concurrency | server | load generator |", "| --- | --: | --: | --: |");
+    for (const run of cpu) {
+      out.push(
+        `| end to end | ${run.concurrency} | ${ms(run.cpuMsPerRelease!.server)} | ${ms(run.cpuMsPerRelease!.client)} |`,
+      );
+    }
   }
   out.push("", ...verdicts(results).map((line) => `- ${line}`));
   if (results.profile !== undefined) {
