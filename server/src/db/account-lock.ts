@@ -17,7 +17,10 @@ export async function lockAccount(trx: Transaction<ApiSchema>, address: string):
   await trx
     .insertInto("accounts")
     .values({ address, verified_at: null, protection: "none", opaque_record: null })
-    // DO UPDATE (with no change) rather than DO NOTHING: only an update locks the existing row.
-    .onConflict((conflict) => conflict.column("address").doUpdateSet((eb) => ({ address: eb.ref("excluded.address") })))
+    // DO UPDATE (with no change) rather than DO NOTHING: only an update locks the existing row. It
+    // sets a column no foreign key refers to, so rows that reference the account are not held up.
+    .onConflict((conflict) =>
+      conflict.column("address").doUpdateSet((eb) => ({ protection: eb.ref("accounts.protection") })),
+    )
     .execute();
 }
