@@ -96,11 +96,13 @@ export function markdownReport(results: ServerResults): string {
     `${results.date}, ${results.host} (${results.cpus}), Node ${results.node}; load average at start ${results.loadAverage.map((l) => l.toFixed(2)).join(" / ")}${results.quick ? "; QUICK (not a measurement)" : ""}.`,
     `Server: \`mailseal server ${results.serverArgs.join(" ")}\`; ${results.addresses} addresses enrolled in ${results.enrolmentSeconds.toFixed(1)} s.`,
     "",
-    "| CerDB                          | connections |  req/s | lookups/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | errors |",
-    "| ------------------------------ | ----------: | -----: | --------: | -----: | -----: | -----: | -----: | ------: | -----: |",
+    "| CerDB                          | connections |  req/s | lookups/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | errors | server CPU µs/req |",
+    "| ------------------------------ | ----------: | -----: | --------: | -----: | -----: | -----: | -----: | ------: | -----: | ----------------: |",
   );
+  const cpu = (run: CannonSummary) =>
+    run.serverCpuMsPerRequest === undefined ? "" : n0(run.serverCpuMsPerRequest * 1000);
   const row = (label: string, run: CannonSummary, perRequest: number) =>
-    `| ${label} | ${run.connections} | ${n0(run.requestsPerSecond)} | ${n0(run.requestsPerSecond * perRequest)} | ${ms(run.latencyMs.p50)} | ${ms(run.latencyMs.p90)} | ${ms(run.latencyMs.p99)} | ${ms(run.latencyMs.max)} | ${run.non2xx} | ${run.errors + run.timeouts} |`;
+    `| ${label} | ${run.connections} | ${n0(run.requestsPerSecond)} | ${n0(run.requestsPerSecond * perRequest)} | ${ms(run.latencyMs.p50)} | ${ms(run.latencyMs.p90)} | ${ms(run.latencyMs.p99)} | ${ms(run.latencyMs.max)} | ${run.non2xx} | ${run.errors + run.timeouts} | ${cpu(run)} |`;
   for (const run of results.cerdbGet) out.push(row("`GET /v1/certs/{address}`", run, 1));
   for (const run of results.cerdbLookup10) out.push(row("`POST /v1/certs/lookup` (10)", run, 10));
   out.push(
@@ -117,10 +119,10 @@ export function markdownReport(results: ServerResults): string {
     out.push(line("ticket step alone", run.ticketsAlone, run.ticketsAlone.perSecond));
     out.push(line("store step alone", run.storeAlone, run.storeAlone.perSecond));
   }
-  const cpu = results.releases.filter((run) => run.cpuMsPerRelease !== undefined);
-  if (cpu.length > 0) {
+  const withCpu = results.releases.filter((run) => run.cpuMsPerRelease !== undefined);
+  if (withCpu.length > 0) {
     out.push("", "| CPU per release (ms) | concurrency | server | load generator |", "| --- | --: | --: | --: |");
-    for (const run of cpu) {
+    for (const run of withCpu) {
       out.push(
         `| end to end | ${run.concurrency} | ${ms(run.cpuMsPerRelease!.server)} | ${ms(run.cpuMsPerRelease!.client)} |`,
       );

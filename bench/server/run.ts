@@ -163,15 +163,18 @@ async function pool(count: number, concurrency: number, task: (i: number) => Pro
   return (performance.now() - start) / 1000;
 }
 
-async function cannonSeries(label: string, job: Omit<CannonJob, "connections" | "durationSeconds">) {
+async function cannonSeries(server: Server, label: string, job: Omit<CannonJob, "connections" | "durationSeconds">) {
   log(`[${label}] warm-up ${warmupSeconds} s`);
   await runCannon({ ...job, connections: connectionCounts[0]!, durationSeconds: warmupSeconds });
   const runs: CannonSummary[] = [];
   for (const connections of connectionCounts) {
+    const cpuBefore = server.cpuMs();
     const run = await runCannon({ ...job, connections, durationSeconds });
+    run.serverCpuMsPerRequest = (server.cpuMs() - cpuBefore) / Math.max(run.requests, 1);
     log(
       `[${label}] ${connections} connections: ${run.requestsPerSecond.toFixed(0)} req/s, p50 ${run.latencyMs.p50} ms, ` +
-        `p99 ${run.latencyMs.p99} ms, non-2xx ${run.non2xx}, errors ${run.errors}, timeouts ${run.timeouts}`,
+        `p99 ${run.latencyMs.p99} ms, non-2xx ${run.non2xx}, errors ${run.errors}, timeouts ${run.timeouts}, ` +
+        `server CPU ${(run.serverCpuMsPerRequest * 1000).toFixed(0)} µs per request`,
     );
     if (run.non2xx !== 0 || run.errors !== 0 || run.timeouts !== 0) {
       throw new Error(
@@ -270,7 +273,7 @@ try {
   let cerdbGet: CannonSummary[] = [];
   let cerdbLookup10: CannonSummary[] = [];
   if (runCerdb) {
-    cerdbGet = await cannonSeries("cerdb GET", {
+    cerdbGet = await cannonSeries(server, "cerdb GET", {
       url: api,
       method: "GET",
       paths: addresses.map((address) => `/v1/certs/${encodeURIComponent(address)}`),
@@ -279,7 +282,7 @@ try {
     const batches = addresses.map((_, i) =>
       JSON.stringify({ addresses: Array.from({ length: 10 }, (_, j) => addresses[(i + j) % addresses.length]) }),
     );
-    cerdbLookup10 = await cannonSeries("cerdb lookup x10", {
+    cerdbLookup10 = await cannonSeries(server, "cerdb lookup x10", {
       url: api,
       method: "POST",
       paths: ["/v1/certs/lookup"],
