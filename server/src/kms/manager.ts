@@ -246,7 +246,10 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
         .where("status", "=", "pending")
         .executeTakeFirst();
       if (blocking !== undefined && reclaimable(blocking, clock.now())) {
-        logger.info({ keyId: blocking.key_id, address }, "pending key of a dead process found by an enrolment");
+        logger.info(
+          { keyId: blocking.key_id, address },
+          "an enrolment found its address's pending key left behind; rolling it back",
+        );
         await rollback(blocking.key_id);
         continue;
       }
