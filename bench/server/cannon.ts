@@ -26,6 +26,8 @@ export interface CannonSummary {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** CPU time of the server process per request over the run (ms; set by run.ts). */
+  serverCpuMsPerRequest?: number;
 }
 
 /** Runs one autocannon load in a new worker thread and resolves with its summary. */

@@ -77,7 +77,6 @@ export class Device {
   /** A new device key (P-256, non-extractable private half), enrolled through the mailed token. */
   static async enrol(api: string, outbox: Outbox, address: string): Promise<Device> {
     const keyPair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
-    const device = new Device(api, address, keyPair);
     const asked = await signedRequest(keyPair, `${api}/v1/enrollments`, { body: { address, deviceName: "bench" } });
     expectStatus(asked, 202, `enrolment of ${address}`);
     const token = await outbox.token(asked.body.challengeId);
@@ -85,8 +84,20 @@ export class Device {
       body: { token },
     });
     expectStatus(answered, 200, `enrolment answer of ${address}`);
-    device.deviceId = answered.body.deviceId;
-    device.token = answered.body.accessToken;
+    return Device.signedIn(api, address, keyPair, answered.body.deviceId, answered.body.accessToken);
+  }
+
+  /** A device enrolled elsewhere (its answer's device id and access token), with its current key listed. */
+  static async signedIn(
+    api: string,
+    address: string,
+    keyPair: CryptoKeyPair,
+    deviceId: string,
+    token: string,
+  ): Promise<Device> {
+    const device = new Device(api, address, keyPair);
+    device.deviceId = deviceId;
+    device.token = token;
     const keys = await signedRequest(keyPair, `${api}/v1/keys`, { token: device.token });
     expectStatus(keys, 200, `keys of ${address}`);
     const current = (keys.body.keys as (Key & { status: string })[]).find((key) => key.status === "current");

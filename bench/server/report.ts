@@ -28,6 +28,12 @@ export interface ReleaseRun {
   /** The steps measured alone at the same concurrency: ticket requests only, then share-a requests only. */
   ticketsAlone: Percentiles & { perSecond: number };
   storeAlone: Percentiles & { perSecond: number };
+  /**
+   * CPU time per end-to-end release (user + system, ms): the server process (all its threads, libuv's
+   * pool included) and the load generator, over the end-to-end run. With both on this machine,
+   * (server + client) x concurrency / cores bounds the mean latency from below.
+   */
+  cpuMsPerRelease?: { server: number; client: number };
 }
 
 export interface ProfileEntry {
@@ -90,11 +96,13 @@ export function markdownReport(results: ServerResults): string {
     `${results.date}, ${results.host} (${results.cpus}), Node ${results.node}; load average at start ${results.loadAverage.map((l) => l.toFixed(2)).join(" / ")}${results.quick ? "; QUICK (not a measurement)" : ""}.`,
     `Server: \`mailseal server ${results.serverArgs.join(" ")}\`; ${results.addresses} addresses enrolled in ${results.enrolmentSeconds.toFixed(1)} s.`,
     "",
-    "| CerDB                          | connections |  req/s | lookups/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | errors |",
-    "| ------------------------------ | ----------: | -----: | --------: | -----: | -----: | -----: | -----: | ------: | -----: |",
+    "| CerDB                          | connections |  req/s | lookups/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | errors | server CPU µs/req |",
+    "| ------------------------------ | ----------: | -----: | --------: | -----: | -----: | -----: | -----: | ------: | -----: | ----------------: |",
   );
+  const cpu = (run: CannonSummary) =>
+    run.serverCpuMsPerRequest === undefined ? "" : n0(run.serverCpuMsPerRequest * 1000);
   const row = (label: string, run: CannonSummary, perRequest: number) =>
-    `| ${label} | ${run.connections} | ${n0(run.requestsPerSecond)} | ${n0(run.requestsPerSecond * perRequest)} | ${ms(run.latencyMs.p50)} | ${ms(run.latencyMs.p90)} | ${ms(run.latencyMs.p99)} | ${ms(run.latencyMs.max)} | ${run.non2xx} | ${run.errors + run.timeouts} |`;
+    `| ${label} | ${run.connections} | ${n0(run.requestsPerSecond)} | ${n0(run.requestsPerSecond * perRequest)} | ${ms(run.latencyMs.p50)} | ${ms(run.latencyMs.p90)} | ${ms(run.latencyMs.p99)} | ${ms(run.latencyMs.max)} | ${run.non2xx} | ${run.errors + run.timeouts} | ${cpu(run)} |`;
   for (const run of results.cerdbGet) out.push(row("`GET /v1/certs/{address}`", run, 1));
   for (const run of results.cerdbLookup10) out.push(row("`POST /v1/certs/lookup` (10)", run, 10));
   out.push(
@@ -110,6 +118,15 @@ export function markdownReport(results: ServerResults): string {
     out.push(line("in it: one store", run.storeStep, undefined));
     out.push(line("ticket step alone", run.ticketsAlone, run.ticketsAlone.perSecond));
     out.push(line("store step alone", run.storeAlone, run.storeAlone.perSecond));
+  }
+  const withCpu = results.releases.filter((run) => run.cpuMsPerRelease !== undefined);
+  if (withCpu.length > 0) {
+    out.push("", "| CPU per release (ms) | concurrency | server | load generator |", "| --- | --: | --: | --: |");
+    for (const run of withCpu) {
+      out.push(
+        `| end to end | ${run.concurrency} | ${ms(run.cpuMsPerRelease!.server)} | ${ms(run.cpuMsPerRelease!.client)} |`,
+      );
+    }
   }
   out.push("", ...verdicts(results).map((line) => `- ${line}`));
   if (results.profile !== undefined) {

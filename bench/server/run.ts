@@ -15,6 +15,7 @@ import {
   openSync,
   readdirSync,
   fstatSync,
+  readFileSync,
   readSync,
   rmSync,
   writeFileSync,
@@ -78,8 +79,23 @@ const RATE_LIMITS = [
 
 interface Server {
   urls: Record<"api" | "share-a" | "share-b", string>;
+  /** CPU time the server process has used so far (user + system, all threads), in ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
+
+/** utime + stime of a process from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const clientCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 /**
  * The last 64 KiB of the server's log: under load it logs every request and grows past what one
@@ -126,6 +142,7 @@ async function startServer(dataDir: string, args: string[], profileDir: string |
   });
   return {
     urls: urls as Server["urls"],
+    cpuMs: () => processCpuMs(child.pid!),
     async stop() {
       child.kill("SIGTERM");
       const status = await exited;
@@ -146,15 +163,18 @@ async function pool(count: number, concurrency: number, task: (i: number) => Pro
   return (performance.now() - start) / 1000;
 }
 
-async function cannonSeries(label: string, job: Omit<CannonJob, "connections" | "durationSeconds">) {
+async function cannonSeries(server: Server, label: string, job: Omit<CannonJob, "connections" | "durationSeconds">) {
   log(`[${label}] warm-up ${warmupSeconds} s`);
   await runCannon({ ...job, connections: connectionCounts[0]!, durationSeconds: warmupSeconds });
   const runs: CannonSummary[] = [];
   for (const connections of connectionCounts) {
+    const cpuBefore = server.cpuMs();
     const run = await runCannon({ ...job, connections, durationSeconds });
+    run.serverCpuMsPerRequest = (server.cpuMs() - cpuBefore) / Math.max(run.requests, 1);
     log(
       `[${label}] ${connections} connections: ${run.requestsPerSecond.toFixed(0)} req/s, p50 ${run.latencyMs.p50} ms, ` +
-        `p99 ${run.latencyMs.p99} ms, non-2xx ${run.non2xx}, errors ${run.errors}, timeouts ${run.timeouts}`,
+        `p99 ${run.latencyMs.p99} ms, non-2xx ${run.non2xx}, errors ${run.errors}, timeouts ${run.timeouts}, ` +
+        `server CPU ${(run.serverCpuMsPerRequest * 1000).toFixed(0)} µs per request`,
     );
     if (run.non2xx !== 0 || run.errors !== 0 || run.timeouts !== 0) {
       throw new Error(
@@ -166,15 +186,20 @@ async function cannonSeries(label: string, job: Omit<CannonJob, "connections" | 
   return runs;
 }
 
-async function releaseRun(devices: Device[], concurrency: number): Promise<ReleaseRun> {
+async function releaseRun(server: Server, devices: Device[], concurrency: number): Promise<ReleaseRun> {
   const endToEnd: number[] = [];
   const timings = { tickets: [] as number[], store: [] as number[] };
+  const cpuBefore = { server: server.cpuMs(), client: clientCpuMs() };
   const seconds = await pool(releaseCount, concurrency, async (i) => {
     const device = devices[i % devices.length]!;
     const start = performance.now();
     await device.release(timings);
     endToEnd.push(performance.now() - start);
   });
+  const cpuMsPerRelease = {
+    server: (server.cpuMs() - cpuBefore.server) / releaseCount,
+    client: (clientCpuMs() - cpuBefore.client) / releaseCount,
+  };
 
   // The api step alone: ticket requests only (ephemeral keys made beforehand, outside the timing).
   // Their share-a tickets then feed the store step alone, well within the tickets' 60 s.
@@ -208,10 +233,12 @@ async function releaseRun(devices: Device[], concurrency: number): Promise<Relea
     storeStep: percentiles(timings.store),
     ticketsAlone: { ...percentiles(ticketTimes), perSecond: releaseCount / ticketSeconds },
     storeAlone: { ...percentiles(storeTimes), perSecond: releaseCount / storeSeconds },
+    cpuMsPerRelease,
   };
   log(
     `[release] concurrency ${concurrency}: ${run.releasesPerSecond.toFixed(0)} releases/s, p50 ${run.endToEnd.p50.toFixed(1)} ms, ` +
-      `p99 ${run.endToEnd.p99.toFixed(1)} ms (ticket alone p99 ${run.ticketsAlone.p99.toFixed(1)}, store alone p99 ${run.storeAlone.p99.toFixed(1)})`,
+      `p99 ${run.endToEnd.p99.toFixed(1)} ms (ticket alone p99 ${run.ticketsAlone.p99.toFixed(1)}, store alone p99 ${run.storeAlone.p99.toFixed(1)}); ` +
+      `CPU per release: server ${cpuMsPerRelease.server.toFixed(1)} ms, load generator ${cpuMsPerRelease.client.toFixed(1)} ms`,
   );
   return run;
 }
@@ -247,7 +274,7 @@ try {
   let cerdbGet: CannonSummary[] = [];
   let cerdbLookup10: CannonSummary[] = [];
   if (runCerdb) {
-    cerdbGet = await cannonSeries("cerdb GET", {
+    cerdbGet = await cannonSeries(server, "cerdb GET", {
       url: api,
       method: "GET",
       paths: addresses.map((address) => `/v1/certs/${encodeURIComponent(address)}`),
@@ -256,7 +283,7 @@ try {
     const batches = addresses.map((_, i) =>
       JSON.stringify({ addresses: Array.from({ length: 10 }, (_, j) => addresses[(i + j) % addresses.length]) }),
     );
-    cerdbLookup10 = await cannonSeries("cerdb lookup x10", {
+    cerdbLookup10 = await cannonSeries(server, "cerdb lookup x10", {
       url: api,
       method: "POST",
       paths: ["/v1/certs/lookup"],
@@ -269,7 +296,7 @@ try {
     // Access tokens last 10 minutes and the CerDB runs take minutes: a fresh one for every device.
     await pool(devices.length, 4, (i) => devices[i]!.renewSession());
     for (const device of devices.slice(0, 2)) await device.release(); // warm-up (connections, JIT)
-    for (const concurrency of concurrencies) releases.push(await releaseRun(devices, concurrency));
+    for (const concurrency of concurrencies) releases.push(await releaseRun(server, devices, concurrency));
   }
 
   await server.stop();

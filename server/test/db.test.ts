@@ -7,9 +7,9 @@ import Database from "better-sqlite3";
 import { Kysely, SqliteDialect, sql } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startPostgres, type TestPostgres } from "../../test/support/postgres.js";
-import { databaseUrlFor, openDatabase, type ApiSchema, type ShareSchema } from "../src/db/index.js";
+import { cachingStatements, databaseUrlFor, openDatabase, type ApiSchema, type ShareSchema } from "../src/db/index.js";
 import { apiMigrations } from "../src/db/migrations/api.js";
 import { ServerError } from "../src/errors.js";
 
@@ -322,5 +322,32 @@ describe("PostgreSQL", () => {
     expect(error).toBeInstanceOf(ServerError);
     expect((error as ServerError).code).toBe("DATABASE");
     expect((error as Error).message).not.toContain("secret");
+  });
+});
+
+describe("SQLite statement cache", () => {
+  it("prepares each query text once and gives the same answers as fresh statements", async () => {
+    const database = new Database(":memory:");
+    const prepare = vi.spyOn(database, "prepare");
+    const db = new Kysely<{ t: { id: number; v: string } }>({
+      dialect: new SqliteDialect({ database: cachingStatements(database) }),
+    });
+    try {
+      await sql`create table t (id integer primary key, v text)`.execute(db);
+      for (let id = 1; id <= 20; id++)
+        await db
+          .insertInto("t")
+          .values({ id, v: `v${id}` })
+          .execute();
+      const read = (id: number) => db.selectFrom("t").select("v").where("id", "=", id).executeTakeFirst();
+      expect(await Promise.all([1, 7, 20, 21].map(read))).toEqual([{ v: "v1" }, { v: "v7" }, { v: "v20" }, undefined]);
+      await db.updateTable("t").set({ v: "changed" }).where("id", "=", 7).execute();
+      expect(await read(7)).toEqual({ v: "changed" });
+      // One prepare per distinct text: create, insert, select, update.
+      expect(new Set(prepare.mock.calls.map(([text]) => text)).size).toBe(prepare.mock.calls.length);
+      expect(prepare.mock.calls).toHaveLength(4);
+    } finally {
+      await db.destroy();
+    }
   });
 });

@@ -81,4 +81,28 @@ describe("maintenance and pending rows by owner", () => {
     kms.clock.advance(121_000);
     expect((await kms.keyManager().maintain()).rolledBack.sort()).toEqual(["live-owner", "other-host"]);
   });
+
+  it("lets an enrolment roll back a dead process's pending row of its address instead of waiting for it", async () => {
+    // Another api node was killed while making hana's first key: her enrolment at this node must not
+    // wait a minute for a row nobody works on and fail with CONFLICT.
+    const address = "hana@example.org";
+    await kms
+      .api()
+      .db.insertInto("accounts")
+      .values({ address, verified_at: kms.clock.now().toISOString(), protection: "none", opaque_record: null })
+      .execute();
+    await pendingRow(address, "killed-maker", formatOwner({ host: hostname(), pid: deadPid(), boot: "b4" }));
+    const started = Date.now();
+    await kms.keyManager().ensureCurrentKey(address);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const rows = await kms
+      .api()
+      .db.selectFrom("keys")
+      .select(["key_id", "status"])
+      .where("address", "=", address)
+      .execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.status).toBe("current");
+    expect(rows[0]!.key_id).not.toBe("killed-maker");
+  }, 90_000);
 });

@@ -470,4 +470,44 @@ describe.each(DATABASES)("a key made by a rotation on a protected account, on %s
     const published = await fetch(`${api}/v1/certs/${hana.address}`);
     expect(((await published.json()) as Json).certificate).toBe(listed[1].certificate);
   });
+
+  it("holds the unsuccessful-login limit against parallel login starts", () => parallelStarts(kms));
 });
+
+describe("key protection (OPAQUE) on PostgreSQL", () => {
+  let pg: TestPostgres;
+  let kms: KmsFixture;
+  beforeAll(async () => {
+    await opaque.ready;
+    pg = await startPostgres();
+    kms = await startKms({ db: pg.url.replace(/\/postgres$/, "/mailseal") });
+  });
+  afterAll(async () => {
+    await kms?.close();
+    await pg?.stop();
+  });
+
+  // A pool of connections: the starts' queries really run side by side, as on two api nodes.
+  it("holds the unsuccessful-login limit against parallel login starts", () => parallelStarts(kms));
+});
+
+/**
+ * Counted and recorded as one step (db/account-lock.ts): 16 login starts at once, none finished, get
+ * exactly the 10 the limit allows, not every start that counted before another's insert.
+ */
+async function parallelStarts(kms: KmsFixture): Promise<void> {
+  const api = kms.urls().api;
+  const gail = await enrolDevice(kms, "gail@example.org", "laptop");
+  expect((await register(gail, api, "pw")).status).toBe(204);
+  const answers = await Promise.all(
+    Array.from({ length: 16 }, () =>
+      gail.fetch(`${api}/v1/protection/login/start`, {
+        body: { startLoginRequest: opaque.client.startLogin({ password: "guess" }).startLoginRequest },
+      }),
+    ),
+  );
+  expect(answers.filter((answer) => answer.status === 200)).toHaveLength(10);
+  expect(new Set(answers.filter((answer) => answer.status !== 200).map((answer) => answer.body.error.code))).toEqual(
+    new Set(["RATE_LIMITED"]),
+  );
+}

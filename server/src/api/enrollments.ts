@@ -20,6 +20,7 @@ import {
 } from "@mailseal/shared";
 import { normalizeAddress } from "../ca/address.js";
 import { CaError } from "../ca/errors.js";
+import { lockAccount } from "../db/account-lock.js";
 import { issueAccessToken, proofOf, requireProof } from "../http/auth.js";
 import type { MailsealApp } from "../http/app.js";
 import { clientNetwork } from "../http/client-network.js";
@@ -90,20 +91,10 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
       const expiresAt = new Date(now.getTime() + CHALLENGE_LIFETIME_SECONDS * 1000).toISOString();
       const secrets = newChallengeSecrets();
       const deviceId = await ctx.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto("accounts")
-          .values({ address, verified_at: null, protection: "none", opaque_record: null })
-          .onConflict((conflict) => conflict.column("address").doNothing())
-          .execute();
-        // The limits below count rows and then add one: requests for one address take turns, so
-        // that parallel ones cannot all pass the same count. (SQLite runs one transaction at a time;
-        // PostgreSQL locks the account row until the commit.)
-        await trx
-          .selectFrom("accounts")
-          .select("address")
-          .where("address", "=", address)
-          .$if(ctx.dialect === "postgres", (query) => query.forUpdate())
-          .execute();
+        // The limits per address hold across api nodes: counted in the database, with the account
+        // row held from the count to the insert (db/account-lock.ts), so parallel asks cannot all
+        // count below the limit and all insert.
+        await lockAccount(trx, address);
         // The bound on challenge mails to an address, across api nodes: so many an hour from each
         // network (clientNetwork). Not from all networks together: whoever asks from one network
         // would then use up the owner's asking from another (review finding 6).

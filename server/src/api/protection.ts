@@ -22,6 +22,7 @@ import type { FastifyRequest } from "fastify";
 import type { HsmBackend } from "../hsm/backend.js";
 import type { MailsealApp } from "../http/app.js";
 import { deviceOf, requireDevice, type DeviceIdentity, type TokenKeys } from "../http/auth.js";
+import { lockAccount } from "../db/account-lock.js";
 import { ApiErrorBody } from "../http/errors.js";
 import { kekLabel, wrappedSetting } from "../kms/wrapped-setting.js";
 import type { ApiContext } from "../main.js";
@@ -247,53 +248,61 @@ export async function registerProtectionRoutes(
       if (row?.opaque_record == null) throw new ApiError("PROTECTION_NOT_SET", "no key-protection password is set");
       const now = ctx.clock.now();
       const windowStart = new Date(now.getTime() - FAILED_LOGIN_WINDOW_MS).toISOString();
-      await ctx.db.deleteFrom("opaque_logins").where("created_at", "<", windowStart).execute();
-      const unsuccessful = await ctx.db
-        .selectFrom("opaque_logins")
-        .select((eb) => [
-          eb.fn.countAll<number | string | bigint>().as("address"),
-          eb.fn
-            .sum<number | string | bigint | null>(
-              eb.case().when("device_id", "=", device.deviceId).then(eb.lit(1)).else(eb.lit(0)).end(),
-            )
-            .as("device"),
-        ])
-        .where("address", "=", device.address)
-        .where((eb) => eb.or([eb("outcome", "is", null), eb("outcome", "=", "failed")]))
-        .executeTakeFirstOrThrow();
-      const ofDevice = Number(unsuccessful.device ?? 0);
-      if (
-        ofDevice >= MAX_FAILED_LOGINS ||
-        (ofDevice > 0 && Number(unsuccessful.address) >= MAX_FAILED_LOGINS_PER_ADDRESS)
-      ) {
-        throw new ApiError("RATE_LIMITED", "too many unsuccessful protection logins: try again in 15 minutes");
-      }
-      let started: { serverLoginState: string; loginResponse: string };
-      try {
-        started = opaque.server.startLogin({
-          serverSetup,
-          userIdentifier: device.address,
-          registrationRecord: row.opaque_record,
-          startLoginRequest: request.body.startLoginRequest,
-        });
-      } catch (error) {
-        throw new ApiError("BAD_REQUEST", `not an OPAQUE login request: ${(error as Error).message}`);
-      }
       const loginId = encodeBase64url(randomBytes(16));
       const expiresAt = new Date(now.getTime() + LOGIN_STATE_MS).toISOString();
-      await ctx.db
-        .insertInto("opaque_logins")
-        .values({
-          login_id: loginId,
-          address: device.address,
-          device_id: device.deviceId,
-          state: started.serverLoginState,
-          created_at: now.toISOString(),
-          expires_at: expiresAt,
-          outcome: null,
-        })
-        .execute();
-      return { loginId, loginResponse: started.loginResponse, expiresAt };
+      const loginResponse = await ctx.db.transaction().execute(async (trx) => {
+        // Count and record as one step, the account row held (db/account-lock.ts): parallel starts,
+        // at one node or several, cannot all count below the limit and all go on to guess.
+        await lockAccount(trx, device.address);
+        await trx.deleteFrom("opaque_logins").where("created_at", "<", windowStart).execute();
+        // Failures count per device, so that guesses from other devices cannot lock the owner out;
+        // the address's bound stops only devices that failed themselves.
+        const unsuccessful = await trx
+          .selectFrom("opaque_logins")
+          .select((eb) => [
+            eb.fn.countAll<number | string | bigint>().as("address"),
+            eb.fn
+              .sum<number | string | bigint | null>(
+                eb.case().when("device_id", "=", device.deviceId).then(eb.lit(1)).else(eb.lit(0)).end(),
+              )
+              .as("device"),
+          ])
+          .where("address", "=", device.address)
+          .where((eb) => eb.or([eb("outcome", "is", null), eb("outcome", "=", "failed")]))
+          .executeTakeFirstOrThrow();
+        const ofDevice = Number(unsuccessful.device ?? 0);
+        if (
+          ofDevice >= MAX_FAILED_LOGINS ||
+          (ofDevice > 0 && Number(unsuccessful.address) >= MAX_FAILED_LOGINS_PER_ADDRESS)
+        ) {
+          throw new ApiError("RATE_LIMITED", "too many unsuccessful protection logins: try again in 15 minutes");
+        }
+        let started: { serverLoginState: string; loginResponse: string };
+        try {
+          started = opaque.server.startLogin({
+            serverSetup,
+            userIdentifier: device.address,
+            registrationRecord: row.opaque_record,
+            startLoginRequest: request.body.startLoginRequest,
+          });
+        } catch (error) {
+          throw new ApiError("BAD_REQUEST", `not an OPAQUE login request: ${(error as Error).message}`);
+        }
+        await trx
+          .insertInto("opaque_logins")
+          .values({
+            login_id: loginId,
+            address: device.address,
+            device_id: device.deviceId,
+            state: started.serverLoginState,
+            created_at: now.toISOString(),
+            expires_at: expiresAt,
+            outcome: null,
+          })
+          .execute();
+        return started.loginResponse;
+      });
+      return { loginId, loginResponse, expiresAt };
     },
   );
 

@@ -3,7 +3,13 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from "kysely";
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type LogEvent,
+  type SqliteDatabase as SqliteDialectDatabase,
+} from "kysely";
 import { Migrator, type Migration } from "kysely/migration";
 import pg from "pg";
 import { redactUrl, type Role, type StoreRole } from "../config.js";
@@ -63,6 +69,37 @@ function restrictSqliteFiles(file: string): void {
   }
 }
 
+/** How many prepared statements each SQLite connection keeps (the api's queries are a few dozen texts). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The connection as Kysely's SqliteDialect sees it, keeping prepared statements by SQL text. Kysely
+ * prepares every query again, and preparing (parsing and planning in SQLite) was as much as a third of
+ * the database's time on the release path (bench/README.md). A statement is reused only after its
+ * last use has finished: better-sqlite3 runs a statement to completion synchronously, and the project
+ * never streams (iterate) results. The least recently used statement goes when the cache is full.
+ */
+export function cachingStatements(database: SqliteDatabase.Database): SqliteDialectDatabase {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => {
+      statements.clear();
+      database.close();
+    },
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (statement !== undefined) {
+        statements.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(sql, statement);
+      return statement;
+    },
+  };
+}
+
 function openSqlite(file: string, options: OpenDatabaseOptions): Kysely<unknown> {
   if (file !== ":memory:") restrictSqliteFiles(file);
   const database = new SqliteDatabase(file);
@@ -73,7 +110,7 @@ function openSqlite(file: string, options: OpenDatabaseOptions): Kysely<unknown>
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   database.pragma("foreign_keys = ON");
   database.pragma("synchronous = NORMAL");
-  return new Kysely({ dialect: new SqliteDialect({ database }), ...queryLog(options) });
+  return new Kysely({ dialect: new SqliteDialect({ database: cachingStatements(database) }), ...queryLog(options) });
 }
 
 /** A PostgreSQL error's SQLSTATE (https://www.postgresql.org/docs/15/errcodes-appendix.html). */

@@ -226,6 +226,16 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
     return running;
   }
 
+  /**
+   * Whether a pending row may be rolled back by this process: not one it is working on, and one it
+   * gave up on, whose maker is known to be dead, or that is older than the staleness threshold.
+   */
+  function reclaimable(row: { key_id: string; created_at: string; owner: string | null }, now: Date): boolean {
+    if (working.has(row.key_id)) return false;
+    if (abandoned.has(row.key_id) || ownerIsDead(row.owner, instance)) return true;
+    return row.created_at < new Date(now.getTime() - staleMs).toISOString();
+  }
+
   async function ensureCurrentKey(address: string): Promise<void> {
     const deadline = Date.now() + WAIT_FOR_OTHER_MS;
     for (;;) {
@@ -233,6 +243,22 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       const made = await once(address, () => provision(address, undefined));
       if (made !== undefined) return;
       // Another process holds the pending row: wait for it to become current (or to be rolled back).
+      // A row left by a process that died (another api node killed while making this address's key)
+      // goes now rather than at the next maintenance pass, minutes later: the enrolment goes on.
+      const blocking = await db
+        .selectFrom("keys")
+        .select(["key_id", "created_at", "owner"])
+        .where("address", "=", address)
+        .where("status", "=", "pending")
+        .executeTakeFirst();
+      if (blocking !== undefined && reclaimable(blocking, clock.now())) {
+        logger.info(
+          { keyId: blocking.key_id, address },
+          "an enrolment found its address's pending key left behind; rolling it back",
+        );
+        await rollback(blocking.key_id);
+        continue;
+      }
       if (Date.now() > deadline) {
         throw new ApiError("CONFLICT", `the key of ${address} is being made elsewhere; try again later`);
       }
@@ -305,16 +331,13 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   async function maintain(): Promise<MaintenanceReport> {
     const report: MaintenanceReport = { rolledBack: [], created: [], failed: [] };
     const now = clock.now();
-    const staleBefore = new Date(now.getTime() - staleMs).toISOString();
     const pending = await db
       .selectFrom("keys")
       .select(["key_id", "address", "created_at", "owner"])
       .where("status", "=", "pending")
       .execute();
     for (const row of pending) {
-      if (working.has(row.key_id)) continue;
-      const dead = abandoned.has(row.key_id) || ownerIsDead(row.owner, instance);
-      if (!dead && row.created_at >= staleBefore) continue;
+      if (!reclaimable(row, now)) continue;
       try {
         await rollback(row.key_id);
         report.rolledBack.push(row.key_id);

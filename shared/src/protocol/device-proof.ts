@@ -93,6 +93,35 @@ export async function createProof(keyPair: CryptoKeyPair, options: CreateProofOp
   return signJws({ typ: PROOF_TYPE, alg: "ES256", jwk }, payload, keyPair.privateKey);
 }
 
+/** How many device keys verifyProof keeps imported (a few hundred bytes each). */
+const DEVICE_KEY_CACHE_SIZE = 4096;
+/** Imported device keys with their thumbprints, by the JWK's coordinates, oldest use first. */
+const deviceKeys = new Map<string, Promise<{ key: CryptoKey; jkt: string }>>();
+
+/**
+ * The device key of a proof, imported, and its thumbprint. A device signs every request with the same
+ * key, and importing it (WebCrypto checks that the point is on the curve) and hashing it for its
+ * thumbprint on every request is work a server under load repeats for nothing, so both are kept by
+ * (x, y): validatePublicJwk admits one text form per point, and the thumbprint depends on nothing
+ * else (RFC 7638 3.2). Failures are not kept. The least recently used key goes when the cache is full.
+ */
+function deviceKey(jwk: P256PublicJwk): Promise<{ key: CryptoKey; jkt: string }> {
+  const id = `${jwk.x}.${jwk.y}`;
+  let entry = deviceKeys.get(id);
+  if (entry !== undefined) {
+    deviceKeys.delete(id);
+  } else {
+    entry = (async () => ({
+      key: await importPublicJwk(jwk, "ECDSA", "device proof jwk"),
+      jkt: await jwkThumbprint(jwk),
+    }))();
+    entry.catch(() => deviceKeys.delete(id));
+    if (deviceKeys.size >= DEVICE_KEY_CACHE_SIZE) deviceKeys.delete(deviceKeys.keys().next().value!);
+  }
+  deviceKeys.set(id, entry);
+  return entry;
+}
+
 /**
  * Checks a proof against the request (RFC 9449 4.3): typ, a P-256 public `jwk` in the header that
  * verifies the signature, `htm` and `htu` of this request, `iat` within `maxSkewSeconds` of `now`,
@@ -107,8 +136,8 @@ export async function verifyProof(proof: string, options: VerifyProofOptions): P
     throw new ProtocolError("WRONG_TYPE", `device proof: typ ${JSON.stringify(header.typ)}, expected ${PROOF_TYPE}`);
   }
   const jwk = validatePublicJwk(header.jwk, "device proof jwk");
-  const { payload } = await verifyJws(proof, await importPublicJwk(jwk, "ECDSA", "device proof jwk"));
-  const jkt = await jwkThumbprint(jwk);
+  const { key, jkt } = await deviceKey(jwk);
+  const { payload } = await verifyJws(proof, key);
   if (options.jkt !== undefined && options.jkt !== jkt) {
     throw new ProtocolError("KEY_MISMATCH", "device proof: signed by another key than the token or ticket is bound to");
   }

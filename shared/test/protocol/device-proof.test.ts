@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   createProof,
   decodeJws,
@@ -29,6 +29,31 @@ describe("device proof (after RFC 9449)", () => {
     expect(verified.jkt).toBe(await jwkThumbprint(await crypto.subtle.exportKey("jwk", pair.publicKey)));
     expect(verified).toMatchObject({ jti: payload.jti, iat, jwk: header.jwk });
     expect((await createProof(pair, request)) !== proof).toBe(true); // fresh jti each time
+  });
+
+  it("imports a device key once for all its proofs, and still checks each proof's signature", async () => {
+    const pair = await signingPair();
+    const importKey = vi.spyOn(globalThis.crypto.subtle, "importKey");
+    try {
+      const first = await verifyProof(await createProof(pair, request), request);
+      const imports = importKey.mock.calls.length;
+      expect(imports).toBeGreaterThan(0);
+      for (let i = 0; i < 3; i++) {
+        expect((await verifyProof(await createProof(pair, request), request)).jkt).toBe(first.jkt);
+      }
+      expect(importKey.mock.calls.length).toBe(imports);
+      // The cached key verifies, it does not vouch: a proof of the same key with a broken signature fails.
+      const [h, p, s] = (await createProof(pair, request)).split(".") as [string, string, string];
+      const flipped = Buffer.from(s, "base64url");
+      flipped[5] = flipped[5]! ^ 0x01;
+      await rejectsWith(() => verifyProof(`${h}.${p}.${flipped.toString("base64url")}`, request), "BAD_SIGNATURE");
+      // Another device key is imported for itself and gets its own thumbprint.
+      const other = await verifyProof(await createProof(await signingPair(), request), request);
+      expect(other.jkt).not.toBe(first.jkt);
+      expect(importKey.mock.calls.length).toBeGreaterThan(imports);
+    } finally {
+      importKey.mockRestore();
+    }
   });
 
   it("carries ath = base64url(SHA-256(token)) and requires it exactly when a token is sent", async () => {
