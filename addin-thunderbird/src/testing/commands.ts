@@ -141,8 +141,12 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       const deadline = Date.now() + 25_000;
       let last = "not found";
       while (Date.now() < deadline) {
-        // A busy folder (another update running) refuses an update: the next round tries again.
-        await messenger.mailseal.updateInbox(account.id).catch((error: unknown) => (last = String(error)));
+        // A busy folder (another update running) refuses an update, and on a loaded machine an update
+        // of a new profile's inbox can stall: either way the next round tries again.
+        await Promise.race([
+          messenger.mailseal.updateInbox(account.id).catch((error: unknown) => (last = String(error))),
+          new Promise((resolve) => setTimeout(() => resolve((last = "inbox update did not finish")), 5000)),
+        ]);
         const message = await findInInbox(account.id, subject);
         if (message !== undefined) {
           // Right after a fetch Thunderbird may re-add a header under a new id (the old one is then
