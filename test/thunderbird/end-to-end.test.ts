@@ -444,6 +444,11 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     await send(smimeMessage(header(ALICE, BOB, subject), flipByte(cms)));
     const shown = await open(bob, subject);
     expect(shown.banner).toBe("failed");
+    // Plain words first (issue 14): what happened, no code; the code only behind "Details".
+    expect(shown.bannerLevel).toBe("error");
+    expect(shown.bannerHeadline).toMatch(/^This message may have been changed on the way\. /);
+    expect(shown.bannerHeadline).not.toMatch(/AUTH_TAG_MISMATCH|Not decrypted|\(|:/);
+    expect(shown.bannerDetails).toContain("AUTH_TAG_MISMATCH");
     expect(shown.bannerText).toContain("AUTH_TAG_MISMATCH");
     expect(shown.text).not.toContain(marker.slice(0, 20));
     expect(String(shown.bannerText)).not.toContain(marker.slice(0, 20));
