@@ -5,7 +5,8 @@
 // attachment (Send pressed in the compose window: the add-in signs and encrypts it with
 // shared/src/mailflow and hands it to Thunderbird's SMTP), which openssl decrypts and verifies with bob's key (standard S/MIME); bob's Thunderbird shows it
 // with "signed by alice"; mail Thunderbird itself cannot read (AES-256-GCM, RSA-OAEP) opens; a
-// tampered message shows the failure banner; after a three-year key rotation on the server, a new
+// tampered message, and a signed one with its text changed, say in plain words that it may have been
+// changed on the way; after a three-year key rotation on the server, a new
 // Thunderbird profile of bob still opens the first message.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -452,6 +453,30 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     expect(shown.bannerText).toContain("AUTH_TAG_MISMATCH");
     expect(shown.text).not.toContain(marker.slice(0, 20));
     expect(String(shown.bannerText)).not.toContain(marker.slice(0, 20));
+  }, 120_000);
+
+  it("says a signed message whose content was changed on the way may have been changed (BAD_SIGNATURE)", async () => {
+    // Alice's signed message as bob decrypted it (the send step above), one word of its signed text
+    // changed, encrypted to bob again: the encryption holds, alice's signature no longer matches.
+    const inner = readFileSync(join(data, "inner.eml")).toString("latin1");
+    expect(inner).toMatch(/^Content-Type: multipart\/signed/im);
+    expect(inner).toContain(sent.marker);
+    const changed = Buffer.from(inner.replace(sent.marker, sent.marker.replace("plans", "PLANS")), "latin1");
+    const smime = await opensslEncrypt(changed, [bobCurrent()], {
+      cipher: "aes-256-gcm",
+      keyTransport: "rsa-oaep-sha256",
+      form: "smime",
+      crlf: true,
+    });
+    const subject = `changed signed ${sent.marker.slice(6, 14)}`;
+    await send(Buffer.concat([Buffer.from(header(ALICE, BOB, subject)), smime]));
+    const shown = await open(bob, subject);
+    expect(shown.banner).toBe("encrypted");
+    expect(shown.bannerLevel).toBe("error");
+    expect(shown.bannerHeadline).toMatch(/^This message may have been changed on the way\. /);
+    expect(shown.bannerHeadline).not.toContain("BAD_SIGNATURE");
+    expect(shown.bannerHeadline).not.toContain(`signed by ${ALICE}`);
+    expect(shown.bannerDetails).toContain("BAD_SIGNATURE");
   }, 120_000);
 
   it("shows decrypted HTML sanitized: no script, no remote image, no style, links kept", async () => {
