@@ -1,7 +1,8 @@
 // Every error the add-in shows a person, in plain words: one table from the stable codes (of
 // shared/src/mailflow's MailflowError, the server's ApiError, SmimeError, the core's CryptoError) to
 // sentences. The setup page, the options page, the message view and the compose action all use it,
-// so one failure reads the same wherever it appears. The code stays visible in brackets for support.
+// so one failure reads the same wherever it appears. The code stays visible for support: in brackets
+// (plainError), or in the message view behind the banner's "Details" toggle (bannerView).
 // Typed by the code lists of shared, so a new stable code without words does not compile.
 import type { ApiErrorCode, MailflowErrorCode, SmimeErrorCode } from "@mailseal/shared";
 import type { Banner } from "../reader/render-model.js";
