@@ -9,8 +9,9 @@ import {
   SmimeError,
 } from "@mailseal/shared";
 import { describe, expect, it } from "vitest";
+import { bannerOf } from "../src/reader/read-message.js";
 import { ReadTimeoutError } from "../src/reader/time-limit.js";
-import { errorCode, plainError, plainWords } from "../src/ui/plain-words.js";
+import { bannerView, errorCode, plainError, plainWords } from "../src/ui/plain-words.js";
 
 describe("plain words", () => {
   it.each([
@@ -45,5 +46,137 @@ describe("plain words", () => {
     expect(plainError(new Error("plain failure"))).toBe("plain failure (ERROR)");
     expect(plainError("a string")).toBe("a string (ERROR)");
     expect(errorCode(undefined)).toBe("ERROR");
+  });
+});
+
+describe("the message banner in plain words (bannerView)", () => {
+  /** No stable code, no "0x", no offsets, no stack-ish colons of an error chain in what a person reads first. */
+  function expectPlain(headline: string): void {
+    expect(headline).not.toMatch(/\b[A-Z]{2,}(_[A-Z]+)+\b|\b(NO_KEY|TRUNCATED|INTERNAL|TIMEOUT)\b/);
+    expect(headline).not.toMatch(/0x|offset|base64|decode:/i);
+    expect(headline).toMatch(/^[A-Z].*[.!?]$/);
+  }
+
+  it("decrypted, but the content is not valid MIME: says it was decrypted and is damaged, not 'not decrypted'", () => {
+    const detail =
+      "the decrypted content is not valid MIME: base64 body: base64 decode: character 0xcc at input offset 2096 is not in the base64 alphabet";
+    const view = bannerView({ kind: "failed", code: "MALFORMED_MIME", stage: "content", detail });
+    expect(view.level).toBe("error");
+    expect(view.headline).toMatch(/^This message was decrypted, but its content is damaged\./);
+    expect(view.headline).not.toMatch(/not (be )?decrypted/i);
+    expectPlain(view.headline);
+    // The technical reason stays available, behind "Details".
+    expect(view.details).toBe(`MALFORMED_MIME: ${detail}`);
+  });
+
+  it("a failed GCM tag check (tampered in transit): may have been changed on the way", () => {
+    const view = bannerView({
+      kind: "failed",
+      code: "AUTH_TAG_MISMATCH",
+      stage: "decrypt",
+      detail: "could not decrypt this message: authentication tag mismatch",
+    });
+    expect(view.level).toBe("error");
+    expect(view.headline).toMatch(/^This message may have been changed on the way\. /);
+    expectPlain(view.headline);
+    expect(view.details).toContain("AUTH_TAG_MISMATCH");
+  });
+
+  it("decryption itself failed: could not be decrypted, with the reason in words", () => {
+    const view = bannerView({
+      kind: "failed",
+      code: "NO_KEY",
+      stage: "decrypt",
+      detail: "could not decrypt this message: no key of this device",
+    });
+    expect(view.headline).toBe(`This message could not be decrypted. ${plainWords("NO_KEY")}`);
+    expectPlain(view.headline);
+  });
+
+  it("not even read (header, time limit, an unknown code): could not be opened, never the raw message", () => {
+    const timeout = bannerView({ kind: "failed", code: "TIMEOUT", stage: "read", detail: "took 30000 ms" });
+    expect(timeout.headline).toBe(`This message could not be opened. ${plainWords("TIMEOUT")}`);
+    const unknown = bannerView({
+      kind: "failed",
+      code: "WEIRD_THING",
+      stage: "read",
+      detail: "TypeError: x is undefined",
+    });
+    expect(unknown.headline).not.toContain("TypeError");
+    expectPlain(unknown.headline);
+    expect(unknown.details).toBe("WEIRD_THING: TypeError: x is undefined");
+  });
+
+  it("every stable code at every stage reads as plain sentences", () => {
+    for (const code of [...SMIME_ERROR_CODES, ...API_ERROR_CODES, ...MAILFLOW_ERROR_CODES]) {
+      for (const stage of ["read", "decrypt", "content"] as const) {
+        expectPlain(bannerView({ kind: "failed", code, stage, detail: `${code}: at offset 12 0x00` }).headline);
+      }
+    }
+  });
+
+  it("a signed message whose signature does not match: may have been changed on the way, shown as an error", () => {
+    const view = bannerView({
+      kind: "encrypted",
+      cipher: "aes-256-cbc",
+      detail: "Encrypted (aes-256-cbc); signature invalid: BAD_SIGNATURE: the message digest does not match",
+      signature: { state: "invalid", code: "BAD_SIGNATURE" },
+    });
+    expect(view.level).toBe("error");
+    expect(view.headline).toMatch(/^This message may have been changed on the way\. /);
+    expectPlain(view.headline);
+    expect(view.details).toContain("BAD_SIGNATURE: the message digest does not match");
+  });
+
+  it("a signature by an untrusted certificate: a warning, not 'changed'", () => {
+    const view = bannerView({
+      kind: "encrypted",
+      cipher: "aes-256-gcm",
+      detail: "Encrypted (aes-256-gcm); signature invalid: UNTRUSTED_CERTIFICATE: unknown issuer",
+      signature: { state: "invalid", code: "UNTRUSTED_CERTIFICATE" },
+    });
+    expect(view.level).toBe("warning");
+    expect(view.headline).not.toContain("changed on the way");
+    expectPlain(view.headline);
+  });
+
+  it("signed before the certificate was withdrawn: a warning in words, the code only in the details", () => {
+    const banner = bannerOf({
+      encrypted: true,
+      cipher: "aes-256-cbc",
+      signature: {
+        state: "revoked",
+        code: "CERT_REVOKED",
+        signer: "alice@example.org",
+        signingTime: new Date("2026-05-01T10:00:00Z"),
+        revokedAt: new Date("2026-05-02T10:00:00Z"),
+        fromMatches: true,
+      },
+    });
+    const view = bannerView(banner);
+    expect(view.level).toBe("warning");
+    expect(view.headline).toMatch(/^Encrypted \(aes-256-cbc\)\. Signed by alice@example\.org, but that certificate/);
+    expect(view.headline).not.toContain("CERT_REVOKED");
+    expect(view.details).toBe("CERT_REVOKED");
+  });
+
+  it("decrypted and validly signed: the status line as it was, no details", () => {
+    const detail = "Encrypted (aes-256-cbc); signed by alice@example.org";
+    expect(
+      bannerView({
+        kind: "encrypted",
+        cipher: "aes-256-cbc",
+        detail,
+        signature: { state: "valid", signer: "alice@example.org", fromMatches: true },
+      }),
+    ).toEqual({ level: "ok", headline: detail, details: "" });
+    expect(
+      bannerView({
+        kind: "encrypted",
+        cipher: "aes-256-cbc",
+        detail: `${detail}; WARNING: the signer is not the From address`,
+        signature: { state: "valid", signer: "alice@example.org", fromMatches: false },
+      }).level,
+    ).toBe("warning");
   });
 });

@@ -128,6 +128,10 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
   function expectDecrypted(shown: Record<string, unknown>, text: string, cipher = "aes-256-cbc"): void {
     expect(shown.banner, String(shown.bannerText)).toBe("encrypted");
     expect(String(shown.bannerText)).toMatch(new RegExp(`^Encrypted \\(${cipher}\\)`));
+    // A good message: the status line is all the banner says, with no "Details" behind it.
+    expect(shown.bannerLevel).toBe("ok");
+    expect(shown.bannerHeadline).toBe(shown.bannerText);
+    expect(shown.bannerDetails).toBe("");
     expect(String(shown.text).replace(/\r\n/g, "\n").trim()).toBe(text);
   }
 

@@ -123,7 +123,7 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
         return {
           kind: "render",
           model: {
-            banner: { kind: "failed", code: timedOut ? error.code : "INTERNAL", detail },
+            banner: { kind: "failed", code: timedOut ? error.code : "INTERNAL", stage: "read", detail },
             body: { kind: "none" },
             attachments: [],
           },

@@ -118,27 +118,44 @@ async function handle(store: StateStore, request: UiRequest, port: messenger.Por
 /** Ports of open pages (in the test flavour the harness drives one through `page`). */
 const pages = new Set<messenger.Port>();
 
+/** How long the install keeps trying to open the page: a first start can take that long to show a window. */
+const OPEN_ON_INSTALL_FOR_MS = 5 * 60_000;
+
+/**
+ * Opens the page on install and keeps at it until the page itself has connected back. Thunderbird's
+ * openOptionsPage resolves even when no tab opened: at the start that installs the add-in its main
+ * window may not be ready ("No such tab mode: contentTab" in its log), so a resolved call proves
+ * nothing. Only the page's own port does: each try waits for it (longer each time), then tries again;
+ * a try while the page is already loading just shows that tab (openOptionsPage switches to it).
+ */
+async function openOnInstall(connected: Promise<void>): Promise<void> {
+  const deadline = Date.now() + OPEN_ON_INSTALL_FOR_MS;
+  for (let attempt = 1, waitMs = 3000; Date.now() < deadline; attempt++, waitMs = Math.min(waitMs * 2, 15_000)) {
+    await openUiPage().catch((error: unknown) => console.warn("mailseal: opening the setup page", attempt, error));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const reported = await Promise.race([
+      connected.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs))),
+    ]);
+    clearTimeout(timer);
+    if (reported) return;
+    console.warn(`mailseal: the setup page has not opened (try ${attempt}), trying again`);
+  }
+  console.warn("mailseal: the setup page did not open on install; it is in the Add-ons Manager (Options)");
+}
+
 export function wireUi(store: StateStore, onPage?: (report: unknown) => void): { page(message: unknown): boolean } {
+  let pageConnected: () => void = () => undefined;
+  const connected = new Promise<void>((resolve) => (pageConnected = resolve));
   messenger.runtime.onInstalled.addListener(({ reason }) => {
-    if (reason !== "install") return;
-    // At a start that installs the add-in, Thunderbird may have no window for the tab yet: retry.
-    void (async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await openUiPage();
-        } catch (error) {
-          console.warn("mailseal: opening the setup page", attempt, error);
-          if (attempt >= 30) return;
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-        }
-      }
-    })();
+    if (reason === "install") void openOnInstall(connected);
   });
   messenger.runtime.onConnect.addListener((port) => {
     if (port.name !== UI_PORT) return;
     // Only the add-in's own page: a display script also runs in an extension context.
     if (port.sender?.url?.startsWith(messenger.runtime.getURL(UI_PAGE)) !== true) return port.disconnect();
     pages.add(port);
+    pageConnected();
     port.onDisconnect.addListener(() => pages.delete(port));
     port.onMessage.addListener((value) => {
       const message = value as { id: number; request?: UiRequest; report?: unknown };

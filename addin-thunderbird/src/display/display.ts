@@ -13,11 +13,13 @@ import {
   type InlineImage,
   type RenderModel,
 } from "../reader/render-model.js";
+import { bannerView, type BannerView } from "../ui/plain-words.js";
 import { sanitizeHtml } from "./sanitize.js";
 
-const BANNER_STYLE: Record<RenderModel["banner"]["kind"], string> = {
-  encrypted: "background:#e6f4ea;border:1px solid #34a853;color:#0d652d",
-  failed: "background:#fce8e6;border:1px solid #d93025;color:#a50e0e",
+const BANNER_STYLE: Record<BannerView["level"], string> = {
+  ok: "background:#e6f4ea;border:1px solid #34a853;color:#0d652d",
+  warning: "background:#fef7e0;border:1px solid #f9ab00;color:#7a4f01",
+  error: "background:#fce8e6;border:1px solid #d93025;color:#a50e0e",
 };
 
 function formatSize(bytes: number): string {
@@ -43,11 +45,24 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
   banner.id = "mailseal-banner";
   banner.setAttribute("role", "status");
   banner.dataset.kind = model.banner.kind;
-  banner.setAttribute("style", `${BANNER_STYLE[model.banner.kind]};padding:6px 10px;margin:0 0 10px;font:menu`);
-  banner.textContent =
-    model.banner.kind === "failed"
-      ? `Not decrypted (${model.banner.code}): ${model.banner.detail}`
-      : model.banner.detail;
+  // Plain words first (ui/plain-words.ts); the code and the technical reason only behind "Details".
+  const view = bannerView(model.banner);
+  banner.dataset.level = view.level;
+  banner.setAttribute("style", `${BANNER_STYLE[view.level]};padding:6px 10px;margin:0 0 10px;font:menu`);
+  const headline = doc.createElement("span");
+  headline.id = "mailseal-banner-headline";
+  headline.textContent = view.headline;
+  banner.appendChild(headline);
+  if (view.details !== "") {
+    const details = doc.createElement("details");
+    details.id = "mailseal-banner-details";
+    const summary = doc.createElement("summary");
+    summary.textContent = "Details";
+    const text = doc.createElement("div");
+    text.textContent = view.details;
+    details.append(summary, text);
+    banner.appendChild(details);
+  }
   root.appendChild(banner);
 
   const content = doc.createElement("div");
@@ -95,6 +110,9 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
   return {
     banner: model.banner.kind,
     bannerText: banner.textContent,
+    bannerHeadline: headline.textContent,
+    bannerDetails: banner.querySelector("#mailseal-banner-details > div")?.textContent ?? "",
+    bannerLevel: view.level,
     text: content.innerText || content.textContent || "",
     elements,
     attachments: Array.from(

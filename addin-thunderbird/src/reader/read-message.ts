@@ -251,7 +251,7 @@ export async function readForDisplay(
   try {
     head = await readHeader(asAsync(message));
   } catch (error) {
-    return failure(error, "the message header is not valid");
+    return failure(error, "read", "the message header is not valid");
   }
   if (!looksEncrypted(head.fields.find((f) => f.lowerName === "content-type")?.value)) return undefined;
   const { raw, body } = head;
@@ -269,7 +269,7 @@ export async function readForDisplay(
   try {
     return await renderEntity(core, written, bannerOf(status));
   } catch (error) {
-    return failure(error, "the decrypted content is not valid MIME");
+    return failure(error, "content", "the decrypted content is not valid MIME");
   }
 }
 
@@ -277,12 +277,21 @@ async function* asAsync(source: ByteSource): AsyncGenerator<Uint8Array> {
   yield* source;
 }
 
-function failure(error: unknown, what = "could not decrypt this message"): RenderModel {
+function failure(
+  error: unknown,
+  stage: "read" | "decrypt" | "content" = "decrypt",
+  what = "could not decrypt this message",
+): RenderModel {
   // SmimeError and core-wasm's CryptoError (rebuilt across the worker boundary) both carry `code`.
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   return {
-    banner: { kind: "failed", code: typeof code === "string" ? code : "INTERNAL", detail: `${what}: ${message}` },
+    banner: {
+      kind: "failed",
+      code: typeof code === "string" ? code : "INTERNAL",
+      stage,
+      detail: `${what}: ${message}`,
+    },
     body: { kind: "none" },
     attachments: [],
   };
@@ -313,6 +322,6 @@ export async function readEncryptedMessage(
   try {
     return await renderEntity(core, entity, { kind: "encrypted", cipher, detail: `Encrypted (${cipher})` });
   } catch (error) {
-    return failure(error, "the decrypted content is not valid MIME");
+    return failure(error, "content", "the decrypted content is not valid MIME");
   }
 }

@@ -5,8 +5,12 @@
 export type Banner =
   /** Decrypted and authentic (CBC padding / GCM tag checked before anything was shown). */
   | { kind: "encrypted"; cipher: string; detail: string; signature?: BannerSignature }
-  /** Could not decrypt: nothing of the content is shown. */
-  | { kind: "failed"; code: string; detail: string };
+  /**
+   * Nothing of the content is shown. `stage` says how far reading got: "read" (not even the header,
+   * or the add-in's own limit), "decrypt" (the decryption failed), "content" (decrypted, but the
+   * decrypted content is not valid): the banner says "could not be decrypted" only for "decrypt".
+   */
+  | { kind: "failed"; code: string; stage: "read" | "decrypt" | "content"; detail: string };
 
 /** The inner signature (readMessage's status): valid names the signer, as the service certified it. */
 export type BannerSignature =
@@ -65,7 +69,14 @@ export type DisplayAnswer = { kind: "render"; model: RenderModel } | { kind: "pa
 /** What a display script reports back after rendering (read from the DOM it produced). */
 export interface DisplayReport {
   banner: Banner["kind"];
+  /** The banner's whole text, its details included. */
   bannerText: string;
+  /** What the banner shows before "Details" is opened (ui/plain-words.ts, bannerView). */
+  bannerHeadline: string;
+  /** The text behind the banner's "Details" toggle, "" when it has none. */
+  bannerDetails: string;
+  /** ok, warning or error (bannerView's level). */
+  bannerLevel: string;
   text: string;
   /** The distinct element names inside the rendered content, sorted (what the sanitizer let through). */
   elements: string[];

@@ -1,9 +1,11 @@
 // Every error the add-in shows a person, in plain words: one table from the stable codes (of
 // shared/src/mailflow's MailflowError, the server's ApiError, SmimeError, the core's CryptoError) to
 // sentences. The setup page, the options page, the message view and the compose action all use it,
-// so one failure reads the same wherever it appears. The code stays visible in brackets for support.
+// so one failure reads the same wherever it appears. The code stays visible for support: in brackets
+// (plainError), or in the message view behind the banner's "Details" toggle (bannerView).
 // Typed by the code lists of shared, so a new stable code without words does not compile.
 import type { ApiErrorCode, MailflowErrorCode, SmimeErrorCode } from "@mailseal/shared";
+import type { Banner } from "../reader/render-model.js";
 
 /** Every stable code the add-in can meet: shared's three lists and the add-in's own read time limit. */
 export type StableCode = SmimeErrorCode | ApiErrorCode | MailflowErrorCode | "TIMEOUT";
@@ -44,11 +46,11 @@ const WORDS: Readonly<Record<StableCode, string>> = {
   PROTECTION_NOT_SET: "Enhanced protection is not turned on for this address.",
   ADDRESS_PROOF_REQUIRED:
     "Confirm this address again before setting a password: a new confirmation mail is needed. Try again in a moment.",
-  AUTH_TAG_MISMATCH: "This message was changed after it was encrypted, so it is not shown.",
+  AUTH_TAG_MISMATCH: "The content of this message does not match what the sender encrypted, so it is not shown.",
   DECRYPTION_FAILED:
-    "This message could not be decrypted: it was changed after it was encrypted, or encrypted to another key. It is not shown.",
+    "The message was changed after it was encrypted, or it was encrypted to another key, so it is not shown.",
   // SmimeError: what the message itself is.
-  MALFORMED_MIME: "This message is damaged: its structure is not valid, so it is not shown.",
+  MALFORMED_MIME: "The structure of this message is not valid, so it is not shown.",
   NOT_SMIME: "This message is not an encrypted or signed mailseal message.",
   MALFORMED_CMS: "The encrypted part of this message is damaged, so it cannot be opened.",
   NESTING_TOO_DEEP: "This message is wrapped in too many layers to be opened safely.",
@@ -57,7 +59,7 @@ const WORDS: Readonly<Record<StableCode, string>> = {
   NO_MATCHING_RECIPIENT:
     "None of your keys opens this message: it was not encrypted to you, or to a key this computer does not have.",
   UNSUPPORTED_ALGORITHM: "This message uses an encryption or signature method mailseal does not support.",
-  BAD_SIGNATURE: "The signature of this message is not valid: it may have been changed after it was signed.",
+  BAD_SIGNATURE: "The signature of this message does not match its content.",
   UNTRUSTED_CERTIFICATE: "The certificate of the sender is not one mailseal trusts.",
   CERTIFICATE_EXPIRED: "The certificate involved has expired.",
   CERT_REVOKED:
@@ -94,7 +96,7 @@ export function revokedSinceSigningWords(signer: string, signingTime: Date, revo
   return (
     `Signed by ${signer}, but that certificate has since been withdrawn (on ${revokedAt.toISOString()}, ` +
     `for example because the device was removed). The message says it was signed before that ` +
-    `(${signingTime.toISOString()}), which cannot be checked: trust it only if you expected it. (CERT_REVOKED)`
+    `(${signingTime.toISOString()}), which cannot be checked: trust it only if you expected it.`
   );
 }
 
@@ -116,4 +118,55 @@ export function plainError(error: unknown): string {
   const words = plainWords(code);
   const message = error instanceof Error ? error.message : String(error);
   return words === undefined ? `${message} (${code})` : `${words} (${code})`;
+}
+
+/** What the message view's banner shows for a read message (display/display.ts renders it). */
+export interface BannerView {
+  /** ok: decrypted, and the signature (if any) holds; warning: shown, read with care; error: not shown, or a broken signature. */
+  level: "ok" | "warning" | "error";
+  /** What a person reads: plain sentences, no code, no offsets. */
+  headline: string;
+  /** The technical detail (code and reason) behind the banner's "Details" toggle; "" when there is none. */
+  details: string;
+}
+
+const CHANGED_ON_THE_WAY = "This message may have been changed on the way.";
+/**
+ * Codes that mean the bytes were altered after the sender made them: the GCM tag (RFC 5084 / RFC
+ * 5083: authenticated encryption) or the signature (RFC 8551 2.5, CMS SignedData) does not match.
+ */
+const CHANGED_CODES: ReadonlySet<string> = new Set(["AUTH_TAG_MISMATCH", "BAD_SIGNATURE"]);
+
+/**
+ * The banner of a read message in plain words: which headline, how alarming, and the detail for
+ * support. "Could not be decrypted" only when decryption itself failed; decrypted content that is
+ * not valid says so; a failed tag or signature check says the message may have been changed.
+ */
+export function bannerView(banner: Banner): BannerView {
+  if (banner.kind === "failed") {
+    const why = plainWords(banner.code) ?? "Something went wrong while reading it, so it is not shown.";
+    const title = CHANGED_CODES.has(banner.code)
+      ? CHANGED_ON_THE_WAY
+      : banner.stage === "content"
+        ? "This message was decrypted, but its content is damaged."
+        : banner.stage === "decrypt"
+          ? "This message could not be decrypted."
+          : "This message could not be opened.";
+    return { level: "error", headline: `${title} ${why}`, details: `${banner.code}: ${banner.detail}` };
+  }
+  const signature = banner.signature;
+  if (signature?.state === "invalid") {
+    const why = plainWords(signature.code) ?? "Its signature could not be checked.";
+    const changed = CHANGED_CODES.has(signature.code);
+    const title = changed ? CHANGED_ON_THE_WAY : "The signature of this message cannot be trusted.";
+    return {
+      level: changed ? "error" : "warning",
+      headline: `${title} ${why} It was decrypted (${banner.cipher}); trust its content only if you expected it.`,
+      details: banner.detail,
+    };
+  }
+  // Signed before the certificate was withdrawn, by the signer's own claim: shown, with care.
+  if (signature?.state === "revoked") return { level: "warning", headline: banner.detail, details: signature.code };
+  const fromDiffers = signature?.state === "valid" && !signature.fromMatches;
+  return { level: fromDiffers ? "warning" : "ok", headline: banner.detail, details: "" };
 }
