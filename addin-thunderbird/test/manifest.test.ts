@@ -89,6 +89,16 @@ describe("manifest.json", () => {
     expect(manifest.host_permissions).toBeUndefined();
   });
 
+  it("gives the compose button a short fixed label, so the titles set while composing stay in its tooltip (issue 14, finding 4)", () => {
+    // Thunderbird shows the title as the button's label when no label is set: the long titles
+    // compose.ts sets ("mailseal: signed only (no certificate for ...)") squeezed the toolbar.
+    const action = manifest.compose_action as { default_label?: string; default_title?: string };
+    expect(action.default_label).toBe("mailseal");
+    expect(action.default_title?.length).toBeGreaterThan(0);
+    // The label is never changed at run time; only the title (the tooltip) and the badge are.
+    expect(code).not.toMatch(/composeAction\.setLabel/);
+  });
+
   it("allows WebAssembly for the core and nothing looser", () => {
     const csp = manifest.content_security_policy.extension_pages;
     expect(csp).toContain("'wasm-unsafe-eval'");

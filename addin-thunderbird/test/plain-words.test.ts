@@ -11,7 +11,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { bannerOf } from "../src/reader/read-message.js";
 import { ReadTimeoutError } from "../src/reader/time-limit.js";
-import { bannerView, errorCode, plainError, plainWords } from "../src/ui/plain-words.js";
+import { bannerView, errorCode, IDENTITY_STATE_WORDS, plainError, plainWords } from "../src/ui/plain-words.js";
 
 describe("plain words", () => {
   it.each([
@@ -170,13 +170,50 @@ describe("the message banner in plain words (bannerView)", () => {
         signature: { state: "valid", signer: "alice@example.org", fromMatches: true },
       }),
     ).toEqual({ level: "ok", headline: detail, details: "" });
-    expect(
-      bannerView({
-        kind: "encrypted",
+  });
+
+  it("signed by someone other than the From address: a warning naming the signer, never green (issue 14, finding 5)", () => {
+    const view = bannerView(
+      bannerOf({
+        encrypted: true,
         cipher: "aes-256-cbc",
-        detail: `${detail}; WARNING: the signer is not the From address`,
-        signature: { state: "valid", signer: "alice@example.org", fromMatches: false },
-      }).level,
-    ).toBe("warning");
+        signature: { state: "valid", signer: "mallory@example.org", fromMatches: false },
+      }),
+    );
+    expect(view.level).toBe("warning");
+    expect(view.headline).toBe(
+      "Encrypted (aes-256-cbc) and signed by mallory@example.org, but that is not the address in its From line: it may not come from who it says.",
+    );
+    expectPlain(view.headline);
+    expect(view.details).toBe(
+      "Encrypted (aes-256-cbc); signed by mallory@example.org; WARNING: the signer is not the From address",
+    );
+  });
+
+  it("encrypted but not signed: neutral, not green, and says anyone could have sent it (issue 14, finding 5)", () => {
+    const unsigned = bannerOf({ encrypted: true, cipher: "aes-256-gcm", signature: { state: "none" } });
+    const view = bannerView(unsigned);
+    expect(view.level).toBe("neutral");
+    expect(view.headline).toBe(
+      "Encrypted (aes-256-gcm), but not signed: anyone could have sent it, whatever its From line says.",
+    );
+    expectPlain(view.headline);
+    expect(view.details).toBe("");
+    // A banner with no signature status at all (readEncryptedMessage) proves no sender either.
+    expect(bannerView({ kind: "encrypted", cipher: "aes-256-cbc", detail: "Encrypted (aes-256-cbc)" }).level).toBe(
+      "neutral",
+    );
+  });
+});
+
+describe("the options page's status line (issue 14, finding 6)", () => {
+  it("says what is true of a set-up address: signed always, encrypted only when every recipient can read it", () => {
+    const ready = IDENTITY_STATE_WORDS.ready;
+    expect(ready).toMatch(/\bsigned\b/);
+    expect(ready).toMatch(/encrypted when every recipient uses mailseal or has a certificate/);
+    // Not the old overclaim: mail *to* the address is whatever its sender made it.
+    expect(ready).not.toMatch(/to and from/i);
+    expect(ready).not.toMatch(/signed and encrypted\./);
+    for (const words of Object.values(IDENTITY_STATE_WORDS)) expect(words).toMatch(/^[A-Z].*[.!?]$/);
   });
 });

@@ -400,6 +400,8 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     expect(shown.banner).toBe("encrypted");
     expect(shown.bannerText).toContain(`signed by ${ALICE}`);
     expect(shown.bannerText).not.toContain("WARNING");
+    // Signed by the From address: the one case shown green (issue 14, finding 5).
+    expect(shown.bannerLevel).toBe("ok");
     expect(shown.text).toContain(sent.marker);
     expect(shown.attachments).toEqual([
       expect.stringMatching(/^big\.bin \(application\/octet-stream, 10(\.0)? MiB\)$/),
@@ -436,6 +438,9 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     expect(shown.banner).toBe("encrypted");
     expect(shown.bannerText).toContain("aes-256-gcm");
     expect(shown.bannerText).toContain("not signed");
+    // Encrypted by openssl, not signed: neutral, never the green of a signed message.
+    expect(shown.bannerLevel).toBe("neutral");
+    expect(shown.bannerHeadline).toContain("anyone could have sent it");
     expect(shown.text).toContain(marker);
     expect(shown.text).toContain("Hello Bob, grüße ✓");
   }, 120_000);

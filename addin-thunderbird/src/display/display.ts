@@ -18,6 +18,8 @@ import { sanitizeHtml } from "./sanitize.js";
 
 const BANNER_STYLE: Record<BannerView["level"], string> = {
   ok: "background:#e6f4ea;border:1px solid #34a853;color:#0d652d",
+  // Not green: decrypted intact, but nothing says who sent it.
+  neutral: "background:#f1f3f4;border:1px solid #9aa0a6;color:#202124",
   warning: "background:#fef7e0;border:1px solid #f9ab00;color:#7a4f01",
   error: "background:#fce8e6;border:1px solid #d93025;color:#a50e0e",
 };

@@ -4,6 +4,7 @@
 // on or off. Every action is a request to the background (../ui/protocol.ts); errors arrive as the
 // plain words of ../ui/plain-words.ts. The page renders only text (textContent), never HTML.
 import type { OfferedIdentity } from "../background/setup.js";
+import { IDENTITY_STATE_WORDS } from "../ui/plain-words.js";
 import {
   UI_PORT,
   type AuditEntry,
@@ -61,11 +62,7 @@ function button(text: string, action: string, onClick: () => void): HTMLButtonEl
 
 const day = (iso: string): string => iso.slice(0, 10);
 
-const STATE_WORDS: Record<OfferedIdentity["state"], string> = {
-  offered: "Not set up yet.",
-  started: "Setting up has started but not finished. Press “Set up” to finish it.",
-  ready: "Set up: mail to and from this address is signed and encrypted.",
-};
+const STATE_WORDS: Record<OfferedIdentity["state"], string> = IDENTITY_STATE_WORDS;
 
 /** Renders one identity card; `details` when known (set up, or after an action). */
 function card(offer: OfferedIdentity, details?: IdentityDetails): HTMLElement {

@@ -75,7 +75,7 @@ export interface DisplayReport {
   bannerHeadline: string;
   /** The text behind the banner's "Details" toggle, "" when it has none. */
   bannerDetails: string;
-  /** ok, warning or error (bannerView's level). */
+  /** ok, neutral, warning or error (bannerView's level). */
   bannerLevel: string;
   text: string;
   /** The distinct element names inside the rendered content, sorted (what the sanitizer let through). */

@@ -122,8 +122,12 @@ export function plainError(error: unknown): string {
 
 /** What the message view's banner shows for a read message (display/display.ts renders it). */
 export interface BannerView {
-  /** ok: decrypted, and the signature (if any) holds; warning: shown, read with care; error: not shown, or a broken signature. */
-  level: "ok" | "warning" | "error";
+  /**
+   * ok: decrypted and validly signed by the From address; neutral: decrypted but not signed (the
+   * content is intact, the sender unknown); warning: shown, read with care (signer and From differ,
+   * an untrusted or withdrawn certificate); error: not shown, or a broken signature.
+   */
+  level: "ok" | "neutral" | "warning" | "error";
   /** What a person reads: plain sentences, no code, no offsets. */
   headline: string;
   /** The technical detail (code and reason) behind the banner's "Details" toggle; "" when there is none. */
@@ -167,6 +171,38 @@ export function bannerView(banner: Banner): BannerView {
   }
   // Signed before the certificate was withdrawn, by the signer's own claim: shown, with care.
   if (signature?.state === "revoked") return { level: "warning", headline: banner.detail, details: signature.code };
-  const fromDiffers = signature?.state === "valid" && !signature.fromMatches;
-  return { level: fromDiffers ? "warning" : "ok", headline: banner.detail, details: "" };
+  if (signature?.state === "valid") {
+    if (signature.fromMatches) return { level: "ok", headline: banner.detail, details: "" };
+    // The signature names someone else than the From line: the mail is that signer's, whatever
+    // From says (RFC 8551 3.1.5: the signer's certificate must match the sender's address).
+    return {
+      level: "warning",
+      headline:
+        `Encrypted (${banner.cipher}) and signed by ${signature.signer}, but that is not the address ` +
+        `in its From line: it may not come from who it says.`,
+      details: banner.detail,
+    };
+  }
+  // Encryption alone proves nothing about the sender: anyone with the recipient's certificate can
+  // encrypt to it (RFC 8551 2.4.3); only a signature names who wrote the message.
+  return {
+    level: "neutral",
+    headline: `Encrypted (${banner.cipher}), but not signed: ${UNSIGNED}`,
+    details: "",
+  };
 }
+
+/** What an encrypted but unsigned message cannot say: who sent it. */
+const UNSIGNED = "anyone could have sent it, whatever its From line says.";
+
+/**
+ * The status line of an address on the options page: what mailseal does for its mail, no more.
+ * Mail from a set-up address is always signed; it is encrypted only when every recipient uses
+ * mailseal or has a certificate (otherwise the compose action says "signed only").
+ */
+export const IDENTITY_STATE_WORDS = {
+  offered: "Not set up yet.",
+  started: "Setting up has started but not finished. Press “Set up” to finish it.",
+  ready:
+    "Set up: mail you send from this address is signed, and encrypted when every recipient uses mailseal or has a certificate.",
+} as const;
