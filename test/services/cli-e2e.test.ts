@@ -7,24 +7,12 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Devices, pem, plainMessage, scratch, startServer, type RunningServer } from "./e2e-support.js";
+import { describe, expect, it } from "vitest";
+import { pem, plainMessage, ServerSuite } from "./e2e-support.js";
 
-const tmp = scratch("e2e");
-const data = join(tmp.dir, "server");
-let server: RunningServer;
-let devices: Devices;
+const suite = new ServerSuite("e2e");
+const { tmp, devices } = suite;
 let sentToBob = "";
-
-beforeAll(async () => {
-  server = await startServer(data);
-  devices = new Devices(tmp.dir, data, server.api);
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-  tmp.remove();
-});
 
 describe("mailseal against mailseal server", () => {
   it("provisions by challenge mail, sends signed and encrypted mail, reads it, and openssl reads it too", async () => {

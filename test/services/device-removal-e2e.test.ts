@@ -12,28 +12,16 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiError, ServiceClient, systemClock, type DeviceState } from "@mailseal/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FileStateStore } from "../../cli/src/home/state-store.js";
 import { mailseal } from "../../cli/test/support.js";
-import { Devices, pem, plainMessage, scratch, startServer, type RunningServer } from "./e2e-support.js";
+import { pem, plainMessage, ServerSuite } from "./e2e-support.js";
 
-const tmp = scratch("removal");
-const data = join(tmp.dir, "server");
-let server: RunningServer;
-let devices: Devices;
+const suite = new ServerSuite("removal");
+const { tmp, devices } = suite;
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
-
-beforeAll(async () => {
-  server = await startServer(data);
-  devices = new Devices(tmp.dir, data, server.api);
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-  tmp.remove();
-});
 
 function file(name: string, content: string | Buffer): string {
   writeFileSync(join(tmp.dir, name), content);
@@ -57,7 +45,7 @@ function opensslDecrypt(device: string, keyId: string, message: string): string 
 }
 
 async function crl(): Promise<Buffer> {
-  const response = await fetch(`${server.api}/v1/ca/crl`);
+  const response = await fetch(`${suite.server.api}/v1/ca/crl`);
   expect(response.status).toBe(200);
   return Buffer.from(await response.arrayBuffer());
 }

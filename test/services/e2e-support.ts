@@ -6,7 +6,7 @@ import { createServer } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { BIN, ensureBundle, mailseal, type Result } from "../../cli/test/support.js";
 
 /** Three years less 29 days: the first encryption certificate (3 years) is within its 30 days of renewal. */
@@ -115,6 +115,53 @@ export const NO_SECRET_STORE: Record<string, string> = {
   DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/mailseal-test-bus",
   DISPLAY: "",
 };
+
+/**
+ * The server and devices of one test file: a scratch folder, the server started before the file's
+ * tests on three free ports in a row (kept across restarts, so the URLs the homes hold stay right),
+ * stopped and the folder removed after them.
+ */
+export class ServerSuite {
+  readonly tmp: { dir: string; remove(): void };
+  /** The server's data folder. */
+  readonly data: string;
+  readonly devices: Devices;
+  #server: RunningServer | undefined;
+  #port = 0;
+
+  constructor(prefix: string, options: Omit<ServerOptions, "port"> = {}) {
+    this.tmp = scratch(prefix);
+    this.data = join(this.tmp.dir, "server");
+    this.devices = new Devices(this.tmp.dir, this.data, "");
+    beforeAll(async () => {
+      this.#port = await freePorts();
+      await this.restart(options);
+    }, 60_000);
+    afterAll(async () => {
+      await this.#server?.stop();
+      this.tmp.remove();
+    });
+  }
+
+  get server(): RunningServer {
+    if (this.#server === undefined) throw new Error("the server is not running");
+    return this.#server;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** (Re)starts the server on the same ports with `options`; the devices follow its clock (`env`). */
+  async restart(options: Omit<ServerOptions, "port"> = {}): Promise<RunningServer> {
+    await this.#server?.stop();
+    this.#server = undefined;
+    this.#server = await startServer(this.data, { ...options, port: this.#port });
+    this.devices.api = this.#server.api;
+    this.devices.env = { ...options.env };
+    return this.#server;
+  }
+}
 
 /** The devices of a test: one home folder each under `dir`/homes. */
 export class Devices {

@@ -5,26 +5,15 @@
 // `protect --remove` takes the protection off again, after which a device needs no password.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Devices, plainMessage, scratch, startServer, type RunningServer } from "./e2e-support.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { plainMessage, ServerSuite } from "./e2e-support.js";
 
-const tmp = scratch("protect");
-const data = join(tmp.dir, "server");
+const suite = new ServerSuite("protect");
+const { tmp, devices } = suite;
 const passwordFile = join(tmp.dir, "password");
 const PASSWORD = "correct horse battery staple";
-let server: RunningServer;
-let devices: Devices;
 
-beforeAll(async () => {
-  server = await startServer(data);
-  devices = new Devices(tmp.dir, data, server.api);
-  writeFileSync(passwordFile, `${PASSWORD}\n`);
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-  tmp.remove();
-});
+beforeAll(() => writeFileSync(passwordFile, `${PASSWORD}\n`));
 
 describe("enhanced protection, end to end", () => {
   it("a new device needs the key-protection password to bring the keys; protect --remove undoes it", async () => {
