@@ -7,6 +7,7 @@ import { SmimeError } from "../errors.js";
 import { OID } from "./oids.js";
 import { pbes2Decrypt, MAX_PBKDF2_ITERATIONS } from "./pbes2.js";
 import { afterPassword, rsaPrivateKeyFromPkcs8 } from "./private-key.js";
+import { readBer } from "../asn1/capture.js";
 
 export interface Pkcs12Contents {
   privateKey: RsaPrivateKey;
@@ -162,7 +163,7 @@ function parse<T>(what: string, make: () => T): T {
 }
 
 function derOf(what: string, bytes: Uint8Array): asn1js.AsnType {
-  const parsed = asn1js.fromBER(bytes);
+  const parsed = readBer(bytes);
   if (parsed.offset === -1) throw new SmimeError("INVALID_KEY", `PKCS#12: ${what} is not valid BER`);
   return parsed.result;
 }
