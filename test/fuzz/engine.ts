@@ -285,9 +285,15 @@ export async function runEngine(target: FuzzTarget): Promise<void> {
     } satisfies EngineMessage);
   };
 
-  const given = [...(await target.seeds(options.root)), ...readInputs(options.inputs)];
-  for (const input of given) {
+  // Seeds come from the repository's samples on every run: only what the campaign found is saved.
+  const seeds = new Set<Uint8Array>();
+  const given = [
+    ...(await target.seeds(options.root)).map((input) => ({ input, seed: true })),
+    ...readInputs(options.inputs).map((input) => ({ input, seed: false })),
+  ];
+  for (const { input, seed } of given) {
     const cut = input.length > maxLength ? input.subarray(0, maxLength) : input;
+    if (seed) seeds.add(cut);
     if ((await execute(cut)) || corpus.length === 0) corpus.push(cut);
   }
   if (corpus.length === 0) corpus.push(new Uint8Array(0));
@@ -316,7 +322,7 @@ export async function runEngine(target: FuzzTarget): Promise<void> {
       } catch {
         // judged already
       }
-      if (fresh.merge()) kept.push(input);
+      if (fresh.merge() && !seeds.has(input)) kept.push(input);
     }
   }
   port.postMessage({
