@@ -23,6 +23,7 @@ export const TARGETS = [
   "pkcs12",
   "pem",
   "x509",
+  "server-bodies",
 ] as const;
 export type TargetName = (typeof TARGETS)[number];
 
@@ -137,35 +138,44 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
 
   try {
     await new Promise<void>((resolve, reject) => {
+      // The watch starts once the target is set up (starting a server takes its time).
+      let ready = false;
+      let done = false;
+      let hung = false;
       let lastExecs = -1;
       let lastChange = performance.now();
+      const hangSeconds = options.hangSeconds ?? 30;
       const watchdog = setInterval(() => {
         const execs = Atomics.load(counters, 0);
+        if (!ready || done || hung) return;
         if (execs !== lastExecs) {
           lastExecs = execs;
           lastChange = performance.now();
-        } else if (performance.now() - lastChange > (options.hangSeconds ?? 30) * 1000) {
-          findings.push({
-            kind: "hang",
-            detail: `no execution finished for ${options.hangSeconds ?? 10} s`,
-            input: current(),
-          });
+        } else if (performance.now() - lastChange > hangSeconds * 1000) {
+          hung = true;
+          findings.push({ kind: "hang", detail: `no execution finished for ${hangSeconds} s`, input: current() });
           void worker.terminate();
         }
       }, 250);
       worker.on("message", (message: EngineMessage) => {
-        if (message.type === "status") options.onStatus?.(message);
+        if (message.type === "ready") {
+          ready = true;
+          lastChange = performance.now();
+        } else if (message.type === "status") options.onStatus?.(message);
         else if (message.type === "finding") findings.push(message);
         else {
           result.execs = message.execs;
           result.features = message.features;
           result.seconds = message.seconds;
           corpus = message.corpus;
+          done = true;
+          // A target that leaves a handle open (a listener) must not keep the worker alive.
+          setTimeout(() => void worker.terminate(), 5000).unref();
         }
       });
       worker.on("error", (error: Error & { code?: string }) => {
         // Before the first execution it is the target's setup that failed, not an input.
-        if (Atomics.load(counters, 0) === 0 && Atomics.load(counters, 1) === 0) {
+        if (!ready) {
           clearInterval(watchdog);
           reject(error);
           return;

@@ -17,6 +17,8 @@ export interface FuzzTarget {
   maxLength?: number;
   /** Called once before the first input (open the core, start the app). */
   setup?(root: string): Promise<void>;
+  /** Called once after the last input (close what setup opened). */
+  teardown?(): Promise<void>;
   /** Parses one input; throws only coded errors (property.ts). */
   run(data: Uint8Array): void | Promise<void>;
 }
@@ -40,6 +42,7 @@ export interface EngineOptions {
 export const SHARED_HEADER = 8;
 
 export type EngineMessage =
+  | { type: "ready" }
   | { type: "status"; execs: number; features: number; corpus: number; seconds: number }
   | { type: "finding"; kind: "violation" | "slow"; detail: string; input: Uint8Array }
   | { type: "done"; execs: number; features: number; corpus: Uint8Array[]; seconds: number };
@@ -241,6 +244,7 @@ export async function runEngine(target: FuzzTarget): Promise<void> {
   let lastStatus = started;
 
   await target.setup?.(options.root);
+  port.postMessage({ type: "ready" } satisfies EngineMessage);
 
   const execute = async (input: Uint8Array): Promise<boolean> => {
     counters.fill(0);
@@ -325,6 +329,7 @@ export async function runEngine(target: FuzzTarget): Promise<void> {
       if (fresh.merge() && !seeds.has(input)) kept.push(input);
     }
   }
+  await target.teardown?.();
   port.postMessage({
     type: "done",
     execs: Atomics.load(shared, 0),

@@ -19,16 +19,20 @@ describe("fuzzing regressions", () => {
     it(`${name}: each saved input fails with a stable code or parses`, async () => {
       const target = ((await import(`./targets/${name}.ts`)) as { default: FuzzTarget }).default;
       await target.setup?.(ROOT);
-      for (const file of files) {
-        const started = performance.now();
-        const outcome = await Promise.resolve()
-          .then(() => target.run(new Uint8Array(readFileSync(join(dir, file)))))
-          .then(
-            () => undefined,
-            (error: unknown) => violation(error),
-          );
-        expect(outcome, file).toBeUndefined();
-        expect(performance.now() - started, `${file} is quick`).toBeLessThan(5000);
+      try {
+        for (const file of files) {
+          const started = performance.now();
+          const outcome = await Promise.resolve()
+            .then(() => target.run(new Uint8Array(readFileSync(join(dir, file)))))
+            .then(
+              () => undefined,
+              (error: unknown) => violation(error),
+            );
+          expect(outcome, file).toBeUndefined();
+          expect(performance.now() - started, `${file} is quick`).toBeLessThan(5000);
+        }
+      } finally {
+        await target.teardown?.();
       }
     });
   }
