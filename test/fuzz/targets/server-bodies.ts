@@ -3,7 +3,7 @@
 // network), on SQLite and the soft HSM in a temporary folder. The input's first byte picks the
 // route, the rest is the body. The property: never a 5xx (INTERNAL) answer, and every 4xx is the
 // error format with a code (docs/services.md, "Errors").
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Value } from "typebox/value";
@@ -25,6 +25,7 @@ interface BodyRoute {
 
 const routes: BodyRoute[] = [];
 let server: RunningServer | undefined;
+let dataDir: string | undefined;
 
 /** Collects the routes with a body schema as `app` registers them. */
 function watch(app: MailsealApp): void {
@@ -73,8 +74,8 @@ const target: FuzzTarget = {
   ],
   maxLength: 16 * 1024,
   async setup() {
-    const dir = mkdtempSync(join(tmpdir(), "mailseal-fuzz-server-"));
-    const config = parseServerArgs(["--data", dir, "--port", "0", "--log-level", "silent"], {});
+    dataDir = mkdtempSync(join(tmpdir(), "mailseal-fuzz-server-"));
+    const config = parseServerArgs(["--data", dataDir, "--port", "0", "--log-level", "silent"], {});
     const hooks = createServerHooks(config);
     server = await startServer(config, {
       ...hooks,
@@ -93,6 +94,7 @@ const target: FuzzTarget = {
     await server?.close();
     server = undefined;
     routes.length = 0;
+    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
   },
   async run(data) {
     if (data.length === 0) return;
