@@ -78,6 +78,17 @@ describe("hostile input to mailseal decrypt and verify", () => {
     expect(await refused(wrap(der))).toBe("AUTH_TAG_MISMATCH");
   });
 
+  it("a contentEncryptionAlgorithm whose OID is an INTEGER: MALFORMED_CMS, not INTERNAL (issue 12)", async () => {
+    const der = await encrypted("aes-256-cbc");
+    // The aes256-CBC OID (2.16.840.1.101.3.4.1.42, RFC 3565) with its tag turned into INTEGER's:
+    // pkijs's AlgorithmIdentifier schema no longer matches.
+    const oid = Buffer.from("060960864801650304012a", "hex");
+    const at = Buffer.from(der).indexOf(oid);
+    expect(at).toBeGreaterThan(0);
+    der[at] = 0x02;
+    expect(await refused(wrap(der))).toBe("MALFORMED_CMS");
+  });
+
   it("a bad CBC padding: DECRYPTION_FAILED", async () => {
     const der = await encrypted("aes-256-cbc");
     der[der.length - 11]! ^= 0x5a; // the last ciphertext byte (five end-of-contents pairs follow)

@@ -47,11 +47,27 @@ export class ElementCapture {
 }
 
 /**
+ * asn1js.fromBER for outside bytes. asn1js reports most malformed input as offset -1 with
+ * `result.error`, but throws for some contents (a UTCTime or GeneralizedTime that is not a time,
+ * X.680 46/47): this turns the throw into the same offset -1, so each caller's own check and stable
+ * code apply to both.
+ */
+export function readBer(bytes: Uint8Array): { offset: number; result: asn1js.AsnType } {
+  try {
+    return asn1js.fromBER(bytes);
+  } catch (error) {
+    const result = new asn1js.Primitive();
+    result.error = error instanceof Error ? error.message : String(error);
+    return { offset: -1, result };
+  }
+}
+
+/**
  * Decodes a captured element with asn1js, which must take exactly the whole encoding. A failure is
  * MALFORMED_CMS: the structure passed the streaming reader, so asn1js objects to its contents.
  */
 export function decodeCaptured(encoding: Uint8Array, what: string): asn1js.AsnType {
-  const { offset, result } = asn1js.fromBER(encoding);
+  const { offset, result } = readBer(encoding);
   if (offset === -1) throw new SmimeError("MALFORMED_CMS", `${what}: ${result.error || "undecodable"}`);
   if (offset !== encoding.length) {
     throw new SmimeError("MALFORMED_CMS", `${what}: ${encoding.length - offset} bytes after the element`);

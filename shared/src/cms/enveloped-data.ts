@@ -10,7 +10,13 @@ import { decodeCaptured } from "../asn1/capture.js";
 import { contextTag, OCTET_STRING, SEQUENCE, SET, UniversalTag } from "../asn1/tag.js";
 import { SmimeError } from "../errors.js";
 import { batches, oneAhead } from "../mime/chunks.js";
-import { CMS_OID, contentCipherFromOid, type ContentCipher, type KeyTransport } from "./algorithms.js";
+import {
+  algorithmIdentifier,
+  CMS_OID,
+  contentCipherFromOid,
+  type ContentCipher,
+  type KeyTransport,
+} from "./algorithms.js";
 import type { KeyWrapCore } from "./key-agreement.js";
 import {
   keyAgreeRecipientInfos,
@@ -120,7 +126,8 @@ export async function decryptEnvelope(
       await cursor.capture(SEQUENCE, "contentEncryptionAlgorithm", LIMITS.smallField),
       "contentEncryptionAlgorithm",
     );
-    const contentAlgorithm = new pkijs.AlgorithmIdentifier({ schema: algorithm });
+    // A schema mismatch (parameters where the OID should be, ...) is MALFORMED_CMS, not pkijs's own error.
+    const contentAlgorithm = algorithmIdentifier("contentEncryptionAlgorithm", algorithm);
     const cipher = contentCipherFromOid(contentAlgorithm.algorithmId);
     if (authenticated !== (cipher.mode === "gcm")) {
       throw new SmimeError(

@@ -113,7 +113,15 @@ export async function recoverContentKey(
     if (key === undefined) continue;
     const transport = keyTransportFromAlgorithm(keyTrans.keyEncryptionAlgorithm);
     const encryptedKey = new Uint8Array(keyTrans.encryptedKey.valueBlock.valueHexView);
-    if (transport.scheme === "rsa-pkcs1") return key.privateKey.pkcs1v15DecryptKey(encryptedKey, cekLength);
+    if (transport.scheme === "rsa-pkcs1") {
+      // The core refuses an encryptedKey that is not k octets or not below the modulus (RFC 8017 7.2.2
+      // step 1, RSADP 5.1.2 step 1) as INVALID_ARGUMENT. Both are public facts about the message, not
+      // a padding oracle: implicit rejection covers the padding only.
+      return key.privateKey.pkcs1v15DecryptKey(encryptedKey, cekLength).catch((error: unknown) => {
+        if ((error as { code?: unknown }).code !== "INVALID_ARGUMENT") throw error;
+        throw new SmimeError("DECRYPTION_FAILED", "the encryptedKey is not an RSA ciphertext for this key");
+      });
+    }
     const cek = await key.privateKey
       .oaepDecrypt(encryptedKey, { hash: transport.hash, mgfHash: transport.mgfHash, label: transport.label })
       .catch(() => {

@@ -227,7 +227,9 @@ export function signedDataCertificates(signed: pkijs.SignedData): Certificate[] 
 
 function single(attributes: pkijs.Attribute[], type: string): asn1js.AsnType | undefined {
   const matching = attributes.filter((a) => a.type === type);
-  if (matching.length > 1 || (matching[0] !== undefined && matching[0].values.length !== 1)) {
+  // pkijs leaves `values` undefined when the attribute's SET is missing from the encoding.
+  const values = matching[0]?.values as unknown;
+  if (matching.length > 1 || (matching[0] !== undefined && (!Array.isArray(values) || values.length !== 1))) {
     throw new SmimeError("MALFORMED_CMS", `signed attribute ${type} must occur once with one value (RFC 5652 5.3)`);
   }
   return matching[0]?.values[0];

@@ -9,6 +9,7 @@ import { bytesEqual, hex } from "./bytes.js";
 import { attributeValues, formatName, namesEqual, parseName, type Name } from "./name.js";
 import { OID } from "./oids.js";
 import { decodePem, isPem, textOf } from "./pem.js";
+import { readBer } from "../asn1/capture.js";
 
 /** One DER certificate larger than this is not an S/MIME certificate (real ones are 1..4 KiB). */
 export const MAX_CERTIFICATE_BYTES = 64 * 1024;
@@ -161,7 +162,7 @@ function extensionValue<T extends asn1js.AsnType>(
   type: new (...args: never[]) => T,
 ): T {
   const bytes = extension.extnValue.valueBlock.valueHexView;
-  const parsed = asn1js.fromBER(bytes);
+  const parsed = readBer(bytes);
   if (parsed.offset === -1 || parsed.offset !== bytes.length || !(parsed.result instanceof type)) {
     throw malformed(`the ${name} extension is malformed`);
   }
@@ -261,7 +262,7 @@ function readPublicKey(info: pkijs.PublicKeyInfo): CertificatePublicKey {
   const keyBits = info.subjectPublicKey.valueBlock.valueHexView;
   if (algorithm === OID.rsaEncryption || algorithm === OID.rsassaPss) {
     // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1).
-    const parsed = asn1js.fromBER(keyBits);
+    const parsed = readBer(keyBits);
     const items = parsed.result instanceof asn1js.Sequence ? parsed.result.valueBlock.value : [];
     const [n, e] = items;
     if (
@@ -316,7 +317,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
     throw new SmimeError("INPUT_TOO_LARGE", `certificate: ${der.length} bytes, more than ${MAX_CERTIFICATE_BYTES}`);
   }
   if (elementLength(der, 0) !== der.length) throw malformed("bytes follow the certificate");
-  const parsed = asn1js.fromBER(der);
+  const parsed = readBer(der);
   if (parsed.offset === -1) throw malformed(`not valid DER (${parsed.result.error})`);
   let cert: pkijs.Certificate;
   try {

@@ -3,6 +3,7 @@
 import * as asn1js from "asn1js";
 import { SmimeError } from "../errors.js";
 import { bytesEqual, hex } from "./bytes.js";
+import { readBer } from "../asn1/capture.js";
 
 export interface AttributeTypeAndValue {
   /** The attribute type, a dotted OID. */
@@ -64,7 +65,7 @@ export function nameFromAsn1(element: asn1js.AsnType, what: string): Name {
 
 /** Reads a Name from its DER (for example the issuer of a CMS IssuerAndSerialNumber). */
 export function parseName(der: Uint8Array): Name {
-  const parsed = asn1js.fromBER(der);
+  const parsed = readBer(der);
   if (parsed.offset === -1 || parsed.offset !== der.length) throw malformed("Name");
   return nameFromAsn1(parsed.result, "Name");
 }

@@ -5,8 +5,9 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { SmimeError } from "../errors.js";
 import { OID } from "./oids.js";
-import { pbes2Decrypt, MAX_PBKDF2_ITERATIONS } from "./pbes2.js";
+import { pbes2Decrypt } from "./pbes2.js";
 import { afterPassword, rsaPrivateKeyFromPkcs8 } from "./private-key.js";
+import { readBer } from "../asn1/capture.js";
 
 export interface Pkcs12Contents {
   privateKey: RsaPrivateKey;
@@ -24,6 +25,14 @@ export interface Pkcs12Core {
 /** pbeWithSHAAnd3-KeyTripleDES-CBC (RFC 7292 appendix C): what Windows, NSS and older OpenSSL export. */
 const PBE_SHA1_3DES = "1.2.840.113549.1.12.1.3";
 const SHA1_KDF = { name: "SHA-1", u: 20, v: 64 };
+
+/**
+ * Iteration counts of the PKCS #12 KDF (RFC 7292 B.2), for the MAC key and the legacy 3DES bags. Each
+ * iteration is one awaited WebCrypto digest (about 10 us), and one file may need five derivations:
+ * PBKDF2's bound (10 million, native) would let a hostile file spin for minutes. Producers use 1024
+ * (Bouncy Castle), 2000 (Windows), 2048 (OpenSSL, macOS), 10000 (Java keytool).
+ */
+export const MAX_PKCS12_KDF_ITERATIONS = 100_000;
 
 /** Hashes of the MAC (RFC 7292 B.2: u = digest size, v = block size of the hash). */
 const macHashes: Record<string, { name: string; u: number; v: number }> = {
@@ -100,8 +109,11 @@ async function checkMac(pfx: pkijs.PFX, authSafeContent: Uint8Array, password: s
     );
   }
   const iterations = macData.iterations ?? 1;
-  if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS) {
-    throw new SmimeError("INVALID_KEY", `PKCS#12 MAC iteration count ${iterations} is out of range`);
+  if (iterations < 1 || iterations > MAX_PKCS12_KDF_ITERATIONS) {
+    throw new SmimeError(
+      "INVALID_KEY",
+      `PKCS#12 MAC iteration count ${iterations} is outside 1..${MAX_PKCS12_KDF_ITERATIONS}`,
+    );
   }
   const salt = new Uint8Array(macData.macSalt.valueBlock.valueHexView);
   const key = await pkcs12Kdf(hash, 3, bmpPassword(password), salt, iterations, hash.u);
@@ -129,8 +141,8 @@ async function passwordDecrypt(
     throw new SmimeError("INVALID_KEY", "PKCS#12: pbeWithSHAAnd3-KeyTripleDES-CBC parameters are malformed");
   }
   const count = iterations.valueBlock.valueDec;
-  if (count < 1 || count > MAX_PBKDF2_ITERATIONS)
-    throw new SmimeError("INVALID_KEY", `PKCS#12 iteration count ${count} is out of range`);
+  if (count < 1 || count > MAX_PKCS12_KDF_ITERATIONS)
+    throw new SmimeError("INVALID_KEY", `PKCS#12 iteration count ${count} is outside 1..${MAX_PKCS12_KDF_ITERATIONS}`);
   if (core === undefined) throw new SmimeError("UNSUPPORTED_ALGORITHM", "PKCS#12 with 3DES needs the crypto core");
   const saltBytes = new Uint8Array(salt.valueBlock.valueHexView);
   const bmp = bmpPassword(password);
@@ -162,7 +174,7 @@ function parse<T>(what: string, make: () => T): T {
 }
 
 function derOf(what: string, bytes: Uint8Array): asn1js.AsnType {
-  const parsed = asn1js.fromBER(bytes);
+  const parsed = readBer(bytes);
   if (parsed.offset === -1) throw new SmimeError("INVALID_KEY", `PKCS#12: ${what} is not valid BER`);
   return parsed.result;
 }

@@ -10,12 +10,13 @@ import type { EcCurve } from "./certificate.js";
 import { OID } from "./oids.js";
 import { pbes2Decrypt } from "./pbes2.js";
 import { decodePem, isPem, textOf } from "./pem.js";
+import { readBer } from "../asn1/capture.js";
 
 /** A key file larger than this is not a key. */
 export const MAX_KEY_FILE_BYTES = 1024 * 1024;
 
 function parseDer(der: Uint8Array, what: string): asn1js.AsnType {
-  const parsed = asn1js.fromBER(der);
+  const parsed = readBer(der);
   if (parsed.offset === -1 || parsed.offset !== der.length) {
     throw new SmimeError("INVALID_KEY", `${what}: not valid DER`);
   }

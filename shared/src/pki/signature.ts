@@ -6,6 +6,7 @@ import * as pkijs from "pkijs";
 import { SmimeError } from "../errors.js";
 import type { Certificate, CertificatePublicKey, EcCurve } from "./certificate.js";
 import { OID } from "./oids.js";
+import { readBer } from "../asn1/capture.js";
 
 /** What certificate signatures need from the crypto core (CoreService, in process or through a worker). */
 export interface CertificateCrypto {
@@ -85,7 +86,7 @@ function pssOptions(parameters: asn1js.AsnType | undefined): PssOptions | undefi
 
 /** Ecdsa-Sig-Value (RFC 5480 / RFC 3279 2.2.3) to WebCrypto's r || s of fixed width. */
 function ecdsaRawSignature(der: Uint8Array, fieldBytes: number): Uint8Array<ArrayBuffer> | undefined {
-  const parsed = asn1js.fromBER(der);
+  const parsed = readBer(der);
   if (parsed.offset !== der.length || !(parsed.result instanceof asn1js.Sequence)) return undefined;
   const parts = parsed.result.valueBlock.value;
   if (parts.length !== 2) return undefined;

@@ -233,6 +233,21 @@ describe("bad input", () => {
     );
   });
 
+  it("a file of BEGIN lines without END, or of blank lines inside a block, is refused in linear time (issue 12)", () => {
+    const line = "-----BEGIN CERTIFICATE-----\n";
+    const begins = new TextEncoder().encode(line.repeat(Math.floor(MAX_CERTIFICATE_FILE_BYTES / line.length)));
+    let started = performance.now();
+    expect(codeOf(() => readCertificates(begins))).toBe("TRUNCATED");
+    // Quadratic before: about 40 s for this megabyte on a loaded machine; linear: milliseconds.
+    expect(performance.now() - started).toBeLessThan(1000);
+    const blank = new TextEncoder().encode(
+      `${line}${"\n".repeat(MAX_CERTIFICATE_FILE_BYTES - 64)}-----END CERTIFICATE-----\n`,
+    );
+    started = performance.now();
+    expect(codeOf(() => readCertificates(blank))).toBe("MALFORMED_CMS");
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   it("a duplicated extension or an outer algorithm differing from the signed one is MALFORMED_CMS", () => {
     const cert = new pkijs.Certificate({ schema: asn1js.fromBER(aliceDer).result });
     cert.extensions!.push(cert.extensions![0]!);

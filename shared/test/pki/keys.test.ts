@@ -5,9 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreService, rsaPrivateKeyFromJwk, type RsaPrivateKey } from "@mailseal/core-wasm";
+import * as pkijs from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SmimeError } from "../../src/errors.js";
-import { readPkcs12 } from "../../src/pki/pkcs12.js";
+import { MAX_PKCS12_KDF_ITERATIONS, readPkcs12 } from "../../src/pki/pkcs12.js";
 import { readPrivateKey } from "../../src/pki/private-key.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mailseal-keys-"));
@@ -192,6 +193,15 @@ describe("readPkcs12", () => {
       [certDer("cert.pem"), certDer("ca.pem")].sort(),
     );
     expect(Buffer.from(contents.keyCertificate!).toString("hex")).toBe(certDer("cert.pem"));
+  });
+
+  it("refuses a MAC iteration count over the PKCS #12 KDF's bound at once, without deriving (issue 12)", async () => {
+    const pfx = pkijs.PFX.fromBER(new Uint8Array(readFileSync(path("sha1mac.p12"))));
+    pfx.macData!.iterations = MAX_PKCS12_KDF_ITERATIONS + 1;
+    const hostile = new Uint8Array(pfx.toSchema().toBER());
+    const started = performance.now();
+    await expect(readPkcs12(hostile, "sesame")).rejects.toMatchObject({ code: "INVALID_KEY" });
+    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it("reads a file with an HMAC-SHA1 integrity check and AES-128 bags", async () => {

@@ -1,0 +1,30 @@
+// CMS SignedData (RFC 5652 5) as `verify` reads it: verifySignedData on opaque signatures (eContent
+// inside) and on the detached ones of multipart/signed, whose content is then missing.
+import { verifySignedData } from "@mailseal/shared/offline";
+import type { FuzzTarget } from "../engine.js";
+import { BER_TOKENS, chunked, derOfMessage, fixtureMessages, openCore, theCore } from "./support.js";
+
+/** The signature part's DER of a multipart/signed fixture. */
+function signaturePart(message: Uint8Array): Uint8Array | undefined {
+  const text = new TextDecoder("latin1").decode(message);
+  const at = text.search(/Content-Type: application\/(x-)?pkcs7-signature/i);
+  if (at === -1) return undefined;
+  const part = text.slice(at);
+  const body = part.slice(part.search(/\r?\n\r?\n/)).split(/\r?\n--/)[0]!;
+  return new Uint8Array(Buffer.from(body, "base64"));
+}
+
+const target: FuzzTarget = {
+  seeds: (root) => [
+    ...fixtureMessages(root, (name) => name.includes("opaque") && !name.includes(".env.")).map(derOfMessage),
+    ...fixtureMessages(root, (name) => name.includes("multipart") && !name.includes("env")).flatMap(
+      (m) => signaturePart(m) ?? [],
+    ),
+  ],
+  dictionary: BER_TOKENS,
+  setup: async () => void (await openCore()),
+  async run(data) {
+    await verifySignedData(chunked(data), theCore(), { write: () => undefined });
+  },
+};
+export default target;
