@@ -23,6 +23,7 @@ export const TARGETS = [
   "pkcs12",
   "pem",
   "x509",
+  "crl",
   "server-bodies",
 ] as const;
 export type TargetName = (typeof TARGETS)[number];

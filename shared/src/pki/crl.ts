@@ -2,6 +2,7 @@
 // whether a certificate was revoked at a given time. Path validation (chain.ts) applies them.
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { readBer } from "../asn1/capture.js";
 import { SmimeError } from "../errors.js";
 import { bytesEqual } from "./bytes.js";
 import {
@@ -62,7 +63,7 @@ function malformed(message: string): SmimeError {
 export function parseCrl(der: Uint8Array): Crl {
   if (der.length === 0) throw malformed("the input is empty");
   if (der.length > MAX_CRL_BYTES) throw new SmimeError("INPUT_TOO_LARGE", `CRL: more than ${MAX_CRL_BYTES} bytes`);
-  const parsed = asn1js.fromBER(der);
+  const parsed = readBer(der);
   if (parsed.offset !== der.length) throw malformed("not one DER element");
   let crl: pkijs.CertificateRevocationList;
   try {
@@ -87,7 +88,7 @@ export function parseCrl(der: Uint8Array): Crl {
     let reason: number | undefined;
     for (const extension of entry.crlEntryExtensions?.extensions ?? []) {
       if (extension.extnID === CRL_REASON) {
-        const value = asn1js.fromBER(extension.extnValue.valueBlock.valueHexView).result;
+        const value = readBer(extension.extnValue.valueBlock.valueHexView).result;
         if (!(value instanceof asn1js.Enumerated)) throw malformed("a reasonCode is not an ENUMERATED");
         reason = value.valueBlock.valueDec;
       } else if (extension.critical && extension.extnID !== INVALIDITY_DATE) {
