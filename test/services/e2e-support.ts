@@ -152,10 +152,15 @@ export class ServerSuite {
     return this.#port;
   }
 
-  /** (Re)starts the server on the same ports with `options`; the devices follow its clock (`env`). */
-  async restart(options: Omit<ServerOptions, "port"> = {}): Promise<RunningServer> {
+  /** Stops the server (to change its data folder before a restart). */
+  async stop(): Promise<void> {
     await this.#server?.stop();
     this.#server = undefined;
+  }
+
+  /** (Re)starts the server on the same ports with `options`; the devices follow its clock (`env`). */
+  async restart(options: Omit<ServerOptions, "port"> = {}): Promise<RunningServer> {
+    await this.stop();
     this.#server = await startServer(this.data, { ...options, port: this.#port });
     this.devices.api = this.#server.api;
     this.devices.env = { ...options.env };

@@ -7,55 +7,29 @@
 // The server and the command run as processes; MAILSEAL_CLOCK_OFFSET moves both clocks.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  Devices,
-  freePorts,
-  plainMessage,
-  ROTATION_OFFSET_MS,
-  scratch,
-  startServer,
-  type RunningServer,
-} from "./e2e-support.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { plainMessage, ROTATION_OFFSET_MS, ServerSuite } from "./e2e-support.js";
 
-const tmp = scratch("protect-rotation");
-const data = join(tmp.dir, "server");
+const suite = new ServerSuite("protect-rotation");
+const { tmp, data, devices } = suite;
 const passwordFile = join(tmp.dir, "password");
 const PASSWORD = "correct horse battery staple";
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
-let server: RunningServer | undefined;
-let devices: Devices;
-let port: number;
 
 /** Restarts the server with both clocks `offsetMs` ahead. */
 async function restartAt(offsetMs: number): Promise<void> {
-  await server!.stop();
-  server = undefined;
-  const env = { MAILSEAL_CLOCK_OFFSET: String(offsetMs) };
-  server = await startServer(data, { port, env });
-  devices.api = server.api;
-  devices.env = env;
+  await suite.restart({ env: { MAILSEAL_CLOCK_OFFSET: String(offsetMs) } });
 }
 
 /** The certificate CerDB gives senders for `address`. */
 async function published(address: string): Promise<string> {
-  const answer = await fetch(`${server!.api}/v1/certs/${encodeURIComponent(address)}`);
+  const answer = await fetch(`${suite.server.api}/v1/certs/${encodeURIComponent(address)}`);
   expect(answer.status).toBe(200);
   return ((await answer.json()) as { certificate: string }).certificate;
 }
 
-beforeAll(async () => {
-  port = await freePorts();
-  server = await startServer(data, { port });
-  devices = new Devices(tmp.dir, data, server.api);
-  writeFileSync(passwordFile, `${PASSWORD}\n`);
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-  tmp.remove();
-});
+beforeAll(() => writeFileSync(passwordFile, `${PASSWORD}\n`));
 
 describe("enhanced protection over a key rotation", () => {
   it("a first password needs a fresh address proof; a rotated key waits for a device with the password", async () => {

@@ -9,27 +9,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Devices, freePorts, plainMessage, scratch, startServer, type RunningServer } from "./e2e-support.js";
+import { describe, expect, it } from "vitest";
+import { plainMessage, ServerSuite } from "./e2e-support.js";
 
-const tmp = scratch("root-pin");
-const data = join(tmp.dir, "server");
-let server: RunningServer | undefined;
-let devices: Devices;
-let port: number;
+const suite = new ServerSuite("root-pin");
+const { tmp, data, devices } = suite;
 /** 340 days on: the one-year signing certificate is within its 30 days of renewal. */
 const RENEWAL_OFFSET = { MAILSEAL_CLOCK_OFFSET: String(340 * 86_400_000) };
-
-beforeAll(async () => {
-  port = await freePorts();
-  server = await startServer(data, { port });
-  devices = new Devices(tmp.dir, data, server.api);
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-  tmp.remove();
-});
 
 interface CaAnswer {
   root: string;
@@ -49,10 +35,8 @@ describe("the root pinned at enrolment", () => {
     const before = await devices.send("alice-laptop", ["alice@example.test"], message);
     // The root rolled over, and the clock 340 days on: the signing certificate is due for renewal,
     // so the device asks for the CA's certificates and meets the new root with its link.
-    await server!.stop();
-    server = await startServer(data, { port, env: RENEWAL_OFFSET, args: ["--roll-ca-root"] });
-    devices.env = RENEWAL_OFFSET;
-    const answer = (await fetch(`${server.api}/v1/ca/certificates`).then((r) => r.json())) as CaAnswer;
+    await suite.restart({ env: RENEWAL_OFFSET, args: ["--roll-ca-root"] });
+    const answer = (await fetch(`${suite.server.api}/v1/ca/certificates`).then((r) => r.json())) as CaAnswer;
     expect(answer.root).not.toBe(pinned);
     expect(answer.rollover).toBeDefined();
     const after = await devices.send("alice-laptop", ["alice@example.test"], message);
@@ -70,15 +54,13 @@ describe("the root pinned at enrolment", () => {
     const kept = stateFile("alice-laptop", "alice@example.test");
     // The CA replaced: its rows gone, the server makes a new root and issuing CA at start. A year
     // on, the renewed certificate is due again: the device asks for the root, and refuses the new one.
-    await server!.stop();
-    server = undefined;
+    await suite.stop();
     const db = new Database(join(data, "api", "api.sqlite"));
     db.prepare("DELETE FROM ca").run();
     db.close();
     const later = { MAILSEAL_CLOCK_OFFSET: String(2 * 340 * 86_400_000) };
-    server = await startServer(data, { port, env: later });
-    devices.env = later;
-    const answer = (await fetch(`${server.api}/v1/ca/certificates`).then((r) => r.json())) as CaAnswer;
+    await suite.restart({ env: later });
+    const answer = (await fetch(`${suite.server.api}/v1/ca/certificates`).then((r) => r.json())) as CaAnswer;
     expect(answer.root).not.toBe(pinned);
     const input = join(tmp.dir, "refused.eml");
     writeFileSync(input, plainMessage("alice@example.test", "alice@example.test", "again", "Refused."));

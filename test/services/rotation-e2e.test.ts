@@ -7,35 +7,12 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ServiceClient, systemClock, type KeyInfo } from "@mailseal/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FileStateStore } from "../../cli/src/home/state-store.js";
-import {
-  Devices,
-  freePorts,
-  pem,
-  plainMessage,
-  ROTATION_OFFSET_MS,
-  scratch,
-  startServer,
-  type RunningServer,
-} from "./e2e-support.js";
+import { pem, plainMessage, ROTATION_OFFSET_MS, ServerSuite } from "./e2e-support.js";
 
-const tmp = scratch("rotation");
-const data = join(tmp.dir, "server");
-let server: RunningServer | undefined;
-let devices: Devices;
-let port: number;
-
-beforeAll(async () => {
-  port = await freePorts();
-  server = await startServer(data, { port });
-  devices = new Devices(tmp.dir, data, server.api);
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-  tmp.remove();
-});
+const suite = new ServerSuite("rotation");
+const { tmp, devices } = suite;
 
 /** GET /v1/keys as a device of `address` (its key from its home) with the shifted clock. */
 async function listKeys(device: string, address: string): Promise<KeyInfo[]> {
@@ -87,12 +64,7 @@ describe("three years later", () => {
     const oldKey = devices.state("bob-laptop", "bob@example.test").keys[0]!.keyId;
 
     // Three years less 29 days on: the first certificates (three years) are due for a successor.
-    await server!.stop();
-    server = undefined;
-    const offset = { MAILSEAL_CLOCK_OFFSET: String(ROTATION_OFFSET_MS) };
-    server = await startServer(data, { port, env: offset });
-    devices.api = server.api;
-    devices.env = offset;
+    await suite.restart({ env: { MAILSEAL_CLOCK_OFFSET: String(ROTATION_OFFSET_MS) } });
     // The maintenance pass runs once the api listens: wait for it (key making takes a moment).
     let keys = await listKeys("bob-laptop", "bob@example.test");
     for (let i = 0; i < 100 && keys.length < 2; i++) {
