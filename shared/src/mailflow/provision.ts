@@ -62,8 +62,11 @@ async function answerChallenge(
       );
     }
     const { deviceId } = await client.answerEnrollment(enrollment.challengeId, { token });
-    // Tidying the inbox is a courtesy: the device is set up whether or not it works.
-    await options.mailbox.consumed?.(enrollment.challengeId).catch(() => undefined);
+    try {
+      await options.mailbox.consumed?.(enrollment.challengeId);
+    } catch {
+      // Tidying the inbox is a courtesy: the device is set up whether or not it works.
+    }
     return deviceId;
   }
   const code = options.code === undefined ? undefined : await options.code();
