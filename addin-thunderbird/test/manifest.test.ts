@@ -40,6 +40,8 @@ function justified(): Map<string, string> {
 /** What proves each permission is used: the API it unlocks, called somewhere in src/. */
 const USE: Record<string, RegExp> = {
   messagesRead: /messenger\.(messages|messageDisplay)\./,
+  messagesUpdate: /messenger\.messages\.update\(/,
+  messagesDelete: /messenger\.messages\.delete\(/,
   scripting: /messenger\.scripting\./,
   accountsRead: /messenger\.accounts\./,
   unlimitedStorage: /indexedDB/,

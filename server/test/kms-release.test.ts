@@ -61,7 +61,10 @@ describe("split key release", () => {
     expect(matchesCertificate(pkcs8, key.certificate)).toBe(true);
     const mail = kms.mails.slice(mailsBefore);
     expect(mail).toHaveLength(1);
-    expect(mail[0]).toMatchObject({ to: ADDRESS, subject: "Your mailseal key was released to device laptop" });
+    expect(mail[0]).toMatchObject({
+      to: ADDRESS,
+      subject: "[mailseal] Your mailseal key was released to device laptop",
+    });
   });
 
   it("keeps the key in no single database: each store's share alone is not it, both only under both KEKs", async () => {

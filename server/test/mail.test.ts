@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { manualClock } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSmtp, type TestSmtp } from "../../test/support/smtp.js";
-import { outboxMailer, smtpMailer, type OutgoingMail } from "../src/mail/index.js";
+import { noticeMail, outboxMailer, smtpMailer, type OutgoingMail } from "../src/mail/index.js";
 
 interface Parsed {
   headers: Record<string, string>;
@@ -66,7 +66,8 @@ describe("outboxMailer", () => {
     expect(bytes.toString("latin1").replace(/\r\n/g, "")).not.toMatch(/[\r\n]/);
     const [parsed] = pythonParse([bytes]);
     expect(parsed!.defects).toEqual([]);
-    expect(parsed!.headers["From"]).toBe("mailseal@example.org");
+    // A display name people recognise (issue 14, finding 7); the address is the configured one.
+    expect(parsed!.headers["From"]).toBe("mailseal <mailseal@example.org>");
     expect(parsed!.headers["To"]).toBe("alice@example.org");
     expect(parsed!.headers["Subject"]).toBe(challenge.subject);
     expect(parsed!.headers["Auto-Submitted"]).toBe("auto-generated; type=mailseal-challenge");
@@ -119,7 +120,7 @@ describe("smtpMailer", () => {
     const mailer = smtpMailer(smtp.url, "mailseal@example.org");
     try {
       await mailer.send(challenge);
-      await mailer.send({ to: "bob@example.net", subject: "Your key was released", text: "Device X.\n" });
+      await mailer.send(noticeMail("bob@example.net", "Your key was released", "Device X.\n"));
     } finally {
       mailer.close();
     }
@@ -132,7 +133,11 @@ describe("smtpMailer", () => {
     expect(first!.headers["Mailseal-Challenge"]).toBe(challenge.headers!["Mailseal-Challenge"]);
     // smtpd keeps DATA without the CRLF before the final "." (RFC 5321 section 4.1.1.4).
     expect(`${first!.body}\n`).toBe(challenge.text);
-    expect(second!.headers["Subject"]).toBe("Your key was released");
+    // A notice is recognisable as the service's: prefix, display name, RFC 3834 section 5 field.
+    expect(second!.headers["Subject"]).toBe("[mailseal] Your key was released");
+    expect(second!.headers["From"]).toBe("mailseal <mailseal@example.org>");
+    expect(second!.headers["Auto-Submitted"]).toBe("auto-generated");
+    expect(first!.headers["Auto-Submitted"]).toBe("auto-generated; type=mailseal-challenge");
   });
 
   it("rejects when no SMTP server answers", async () => {

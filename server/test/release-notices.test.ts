@@ -46,7 +46,9 @@ describe("release notices", () => {
     expect(kms.mails.slice(before)).toEqual([
       {
         to: ADDRESS,
-        subject: "Your mailseal key was released to device laptop",
+        // Recognisable as the service's (issue 14, finding 7): subject prefix, RFC 3834 Auto-Submitted.
+        subject: "[mailseal] Your mailseal key was released to device laptop",
+        headers: { "Auto-Submitted": "auto-generated" },
         text:
           `Your encryption key ${key.keyId} was released to device "laptop" (${laptop.deviceId}) ` +
           `at ${kms.clock.now().toISOString()}.\n\n` +
@@ -113,7 +115,7 @@ describe("release notices", () => {
     const sent = await Promise.all([createReleaseNotices(kms.api()).sweep(), createReleaseNotices(kms.api()).sweep()]);
     expect(sent.sort()).toEqual([0, 1]);
     expect(kms.mails.slice(before).map((mail) => mail.subject)).toEqual([
-      "Your mailseal key was released to device old",
+      "[mailseal] Your mailseal key was released to device old",
     ]);
     expect(await notices()).toEqual([]);
   });
@@ -142,6 +144,6 @@ describe("release notices", () => {
     node.start(3600_000);
     await vi.waitFor(async () => expect(await notices()).toEqual([]));
     await node.stop();
-    expect(kms.mails.slice(before).map((mail) => mail.subject)).toEqual(["held"]);
+    expect(kms.mails.slice(before).map((mail) => mail.subject)).toEqual(["[mailseal] held"]);
   });
 });

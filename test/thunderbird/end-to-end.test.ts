@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import nodemailer from "nodemailer";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ensureBundle } from "../../cli/test/support.js";
 import { flipByte } from "../interop/peers/fixture.js";
 import { opensslEncrypt } from "../interop/peers/openssl.js";
@@ -260,6 +260,34 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     expect(mailed.filter((m) => /^Mailseal-Challenge:/im.test(m.data.toString("latin1")))).toHaveLength(2);
     bobKeys = await bob.channel.command("testExportKeys", { address: BOB });
     expect(bobKeys).toHaveLength(1);
+    // Service mail does not litter the inbox (issue 14, finding 7): the used challenge mail is read
+    // and in Trash, none is left in the Inbox; the "key released" notice stays, recognisable by its
+    // subject prefix.
+    type Listed = { subject: string; read: boolean | null; challenge: boolean };
+    for (const [address, tb] of [
+      [ALICE, alice],
+      [BOB, bob],
+    ] as const) {
+      let inbox: Listed[] = [];
+      let trash: Listed[] = [];
+      await vi.waitFor(
+        async () => {
+          await tb.channel.command("testSyncInbox", { address });
+          inbox = await tb.channel.command<Listed[]>("testListFolder", { address, use: "inbox" });
+          trash = await tb.channel.command<Listed[]>("testListFolder", { address, use: "trash" });
+          expect(inbox.filter((m) => m.challenge)).toEqual([]);
+          expect(trash.filter((m) => m.challenge)).toEqual([expect.objectContaining({ read: true })]);
+          expect(inbox.map((m) => m.subject)).toContainEqual(
+            expect.stringMatching(/^\[mailseal\] Your mailseal key was released to device Thunderbird /),
+          );
+        },
+        { timeout: 30_000, interval: 500 },
+      );
+      expect(
+        inbox.every((m) => m.subject.startsWith("[mailseal] ")),
+        `${address}: ${JSON.stringify(inbox)}`,
+      ).toBe(true);
+    }
   }, 180_000);
 
   it("puts the service's root into NSS trusted for e-mail only: certutil -L shows ,C, (no SSL, no code signing)", async () => {

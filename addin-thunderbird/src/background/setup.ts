@@ -76,6 +76,7 @@ export async function setUpIdentity(
               progress(`Waiting for the confirmation mail in the inbox of ${offer.address}…`);
               return inbox.findChallenge(challengeId, api);
             },
+            consumed: (challengeId: string) => inbox.consumed(challengeId),
           },
         }
       : { code: () => Promise.resolve(code) }),

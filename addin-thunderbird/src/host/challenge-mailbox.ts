@@ -28,7 +28,23 @@ async function inboxMessages(accountId: string): Promise<messenger.MessageHeader
 }
 
 export class InboxChallengeMailbox implements ChallengeMailbox {
+  /** The message each found challenge came in, by challenge id, for consumed(). */
+  private readonly found = new Map<string, number>();
+
   constructor(private readonly options: InboxMailboxOptions) {}
+
+  /**
+   * The answer was taken: the challenge mail is of no more use (single-use token, docs/services.md
+   * "Wire formats"), so it is marked read and moved to the account's Trash (issue 14, finding 7)
+   * instead of staying unread in the inbox. Trash, not a permanent delete: the owner can still read it.
+   */
+  async consumed(challengeId: string): Promise<void> {
+    const messageId = this.found.get(challengeId);
+    if (messageId === undefined) return;
+    this.found.delete(challengeId);
+    await messenger.messages.update(messageId, { read: true });
+    await messenger.messages.delete([messageId], { deletePermanently: false });
+  }
 
   async findChallenge(challengeId: string, api: string): Promise<string | undefined> {
     const { accountId, timeoutMs = 120_000, intervalMs = 2_000, newest = 50 } = this.options;
@@ -46,7 +62,10 @@ export class InboxChallengeMailbox implements ChallengeMailbox {
         const raw = new Uint8Array(await (await messenger.messages.getRaw(message.id)).arrayBuffer());
         const marker = await parseChallengeMail(raw);
         // Anyone can send a mail that looks like a challenge: the id and the api must both match.
-        if (marker !== undefined && marker.id === challengeId && marker.api === api) return marker.token;
+        if (marker !== undefined && marker.id === challengeId && marker.api === api) {
+          this.found.set(challengeId, message.id);
+          return marker.token;
+        }
       }
       if (Date.now() > deadline) return undefined;
       await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -18,6 +18,7 @@ declare global {
       date: Date;
       folder?: MailFolder;
       headerMessageId: string;
+      read?: boolean;
     }
     interface MessageList {
       id: string | null;
@@ -93,6 +94,12 @@ declare global {
         headerMessageId?: string;
       }): Promise<MessageList>;
       continueList(listId: string): Promise<MessageList>;
+      /** MV3: the messages of one folder (its MailFolder id). */
+      list(folderId: string): Promise<MessageList>;
+      /** Needs messagesUpdate. */
+      update(messageId: number, properties: { read?: boolean }): Promise<void>;
+      /** Needs messagesDelete: to the account's Trash unless `deletePermanently`. */
+      delete(messageIds: number[], options?: { deletePermanently?: boolean }): Promise<void>;
     };
     /** MV3 shapes: onMessageDisplayed/getDisplayedMessage exist only up to MV2. */
     const messageDisplay: {

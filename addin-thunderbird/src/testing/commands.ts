@@ -164,6 +164,29 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       }
       throw new Error(`could not open "${subject}" in the inbox of ${account.name}: ${last}`);
     },
+    /**
+     * The messages of the address's account in the folder of special use `use` ("inbox", "trash"):
+     * subject, read flag and whether it is a challenge mail (its Mailseal-Challenge field), so the
+     * test sees where service mail ended up.
+     */
+    testListFolder: async (c) => {
+      const account = await accountOf(field(c, "address"));
+      const use = field(c, "use");
+      const listed: { subject: string; read: boolean | null; challenge: boolean }[] = [];
+      let page = await messenger.messages.query({ accountId: account.id });
+      for (;;) {
+        for (const m of page.messages.filter((m) => m.folder?.specialUse?.includes(use) === true)) {
+          const full = await messenger.messages.getFull(m.id);
+          listed.push({
+            subject: m.subject,
+            read: m.read ?? null,
+            challenge: full.headers?.["mailseal-challenge"] !== undefined,
+          });
+        }
+        if (page.id === null) return listed;
+        page = await messenger.messages.continueList(page.id);
+      }
+    },
     testQuit: async () => messenger.mailsealTest.testQuit(),
   };
 }

@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { ApiError, encodeBase64url } from "@mailseal/shared";
 import type { Kysely, Transaction } from "kysely";
 import type { ApiSchema } from "../db/schema.js";
+import { noticeMail } from "../mail/index.js";
 import type { ApiContext } from "../main.js";
 
 /** How long a node sending a notice holds it before another may take it over. */
@@ -79,7 +80,8 @@ export function createReleaseNotices(ctx: ApiContext): ReleaseNotices {
 
   async function send(notice: ReleaseNotice): Promise<boolean> {
     try {
-      await ctx.mailer.send({ to: notice.address, subject: notice.subject, text: notice.body });
+      // Marked as the service's at sending, so notices recorded before the marks came go out marked too.
+      await ctx.mailer.send(noticeMail(notice.address, notice.subject, notice.body));
     } catch (error) {
       ctx.logger.warn({ err: error, noticeId: notice.noticeId }, "release notice not sent; the sweep retries it");
       // Released at once, so that the next sweep (any node) takes it.

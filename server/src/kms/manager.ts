@@ -12,7 +12,7 @@ import type { CertificateAuthority } from "../ca/index.js";
 import { accountProtected } from "../db/accounts.js";
 import type { ApiSchema } from "../db/schema.js";
 import type { HsmBackend } from "../hsm/backend.js";
-import type { Mailer } from "../mail/index.js";
+import { noticeMail, type Mailer } from "../mail/index.js";
 import type { KeyManager, MaintenanceReport } from "./key-manager.js";
 import { currentInstance, formatOwner, ownerIsDead, type ProcessInstance } from "./instance.js";
 import { isUniqueViolation } from "./unique-violation.js";
@@ -308,14 +308,15 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
 
   async function rotationNotice(address: string): Promise<void> {
     await mailer
-      .send({
-        to: address,
-        subject: "Your mailseal encryption key was replaced",
-        text:
+      .send(
+        noticeMail(
+          address,
+          "Your mailseal encryption key was replaced",
           "Your encryption key was replaced at once, because one of your devices was removed or a rotation was asked for.\n" +
-          "Your remaining devices pick up the new key on their next refresh and still read mail sent to the old key.\n" +
-          "A removed device gets no key any more.\n",
-      })
+            "Your remaining devices pick up the new key on their next refresh and still read mail sent to the old key.\n" +
+            "A removed device gets no key any more.\n",
+        ),
+      )
       .catch((error: unknown) => logger.warn({ address, err: error }, "rotation notice not sent"));
   }
 
@@ -355,13 +356,14 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
         report.created.push(made);
         if (notice) {
           await mailer
-            .send({
-              to: address,
-              subject: "Your mailseal encryption key was renewed",
-              text:
+            .send(
+              noticeMail(
+                address,
+                "Your mailseal encryption key was renewed",
                 "Your encryption key was renewed because its certificate ends soon.\n" +
-                "Your devices pick up the new key on their next refresh; mail sent to the old key stays readable.\n",
-            })
+                  "Your devices pick up the new key on their next refresh; mail sent to the old key stays readable.\n",
+              ),
+            )
             .catch((error: unknown) => logger.warn({ address, err: error }, "renewal notice not sent"));
         }
       } catch (error) {

@@ -20,6 +20,21 @@ export interface Mailer {
   send(mail: OutgoingMail): Promise<void>;
 }
 
+/** The display name of the From field of every mail the service sends, so people see who wrote it. */
+export const MAIL_FROM_NAME = "mailseal";
+/** The subject prefix of the service's notices (release, renewal, replacement). */
+export const NOTICE_SUBJECT_PREFIX = "[mailseal] ";
+
+/**
+ * A notice of the service (a key released, renewed, replaced): a subject people and filters
+ * recognise, and Auto-Submitted: auto-generated (RFC 3834 section 5) so that responders do not
+ * answer it and clients can tell it is automatic. The challenge mail keeps its own fields.
+ */
+export function noticeMail(to: string, subject: string, text: string): OutgoingMail {
+  const prefixed = subject.startsWith(NOTICE_SUBJECT_PREFIX) ? subject : `${NOTICE_SUBJECT_PREFIX}${subject}`;
+  return { to, subject: prefixed, text, headers: { "Auto-Submitted": "auto-generated" } };
+}
+
 export interface MailerOptions {
   /** The clock of the Date header field and of outbox file names (default: the system clock). */
   clock?: Clock;
@@ -28,7 +43,14 @@ export interface MailerOptions {
 function message(from: string, mail: OutgoingMail, clock: Clock) {
   // Lines end in CRLF (RFC 5322 section 2.1); nodemailer converts the header's but not every body line end.
   const text = mail.text.replace(/\r?\n/g, "\r\n");
-  return { from, to: mail.to, subject: mail.subject, text, headers: mail.headers ?? {}, date: clock.now() };
+  return {
+    from: { name: MAIL_FROM_NAME, address: from },
+    to: mail.to,
+    subject: mail.subject,
+    text,
+    headers: mail.headers ?? {},
+    date: clock.now(),
+  };
 }
 
 /**

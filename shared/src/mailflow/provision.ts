@@ -20,6 +20,12 @@ export interface ChallengeMailbox {
    * looks like a challenge: both must match.
    */
   findChallenge(challengeId: string, api: string): Promise<string | undefined>;
+  /**
+   * Called once the api took the answer to `challengeId`: the mail served its purpose, and a host
+   * that can (the add-in's inbox) marks it read and moves it to Trash so it does not stay as unread
+   * mail. Optional; a failure here never fails the setup (the flow ignores it).
+   */
+  consumed?(challengeId: string): Promise<void>;
 }
 
 export interface ProvisionOptions {
@@ -55,7 +61,13 @@ async function answerChallenge(
         `the challenge mail for ${state.address} (challenge ${enrollment.challengeId}) did not arrive in time`,
       );
     }
-    return (await client.answerEnrollment(enrollment.challengeId, { token })).deviceId;
+    const { deviceId } = await client.answerEnrollment(enrollment.challengeId, { token });
+    try {
+      await options.mailbox.consumed?.(enrollment.challengeId);
+    } catch {
+      // Tidying the inbox is a courtesy: the device is set up whether or not it works.
+    }
+    return deviceId;
   }
   const code = options.code === undefined ? undefined : await options.code();
   if (code === undefined || code.trim() === "") {
