@@ -6,6 +6,7 @@ import { build } from "esbuild";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BUNDLE_EXTERNALS } from "./externals.mjs";
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
 const result = await build({
@@ -22,20 +23,7 @@ const result = await build({
   platform: "node",
   target: "node20",
   loader: { ".wasm": "binary" },
-  // The server's native modules (better-sqlite3, pkcs11js: .node files found beside their package),
-  // pg's optional native binding, and packages that read their own files at run time (swagger-ui's
-  // static assets, pino's worker transports) stay outside and are loaded from node_modules.
-  external: [
-    "better-sqlite3",
-    "pg",
-    "pg-native",
-    "pkcs11js",
-    "nodemailer",
-    "fastify",
-    "@fastify/*",
-    "pino",
-    "@serenity-kit/opaque",
-  ],
+  external: BUNDLE_EXTERNALS,
   sourcemap: true,
   logLevel: "warning",
 });

@@ -9,6 +9,7 @@ import { Worker } from "node:worker_threads";
 import { build } from "esbuild";
 import { SHARED_HEADER, type EngineMessage, type EngineOptions } from "./engine.js";
 import { coverageBanner, coveragePlugin } from "./instrument.js";
+import { BUNDLE_EXTERNALS } from "../../cli/scripts/externals.mjs";
 
 export const FUZZ_DIR = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(FUZZ_DIR, "../..");
@@ -94,18 +95,8 @@ async function bundle(target: TargetName): Promise<string> {
         coverageBanner,
       ].join("\n"),
     },
-    // Native and self-loading packages stay in node_modules, as in the command's bundle (cli/scripts/build.mjs).
-    external: [
-      "better-sqlite3",
-      "pg",
-      "pg-native",
-      "pkcs11js",
-      "nodemailer",
-      "fastify",
-      "@fastify/*",
-      "pino",
-      "@serenity-kit/opaque",
-    ],
+    // Native and self-loading packages stay in node_modules, as in the command's bundle.
+    external: BUNDLE_EXTERNALS,
     plugins: [coveragePlugin(ROOT, /\/(shared|server)\/src\/.*\.ts$/)],
     logLevel: "error",
   });
