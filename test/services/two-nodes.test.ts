@@ -289,10 +289,12 @@ describe("two api nodes on one PostgreSQL", () => {
     );
     expect(verified.map((row) => row.address).sort()).toEqual([...ADDRESSES].sort());
     // One key per address, made once: no retired key, and the nodes' logs (the killed one's too)
-    // name one key made current per address, the one listed.
+    // name no key made current for an address but the one listed. A key the killed node made current
+    // just before the SIGKILL may have lost its log line (pino writes asynchronously): a missing line
+    // is accepted, another key id is not (and consistentKeys found no share of an unlisted key).
     expect(keys).toHaveLength(ADDRESSES.length);
     const made = keysMade(everyNode);
-    for (const key of keys) expect(made.get(key.address), key.address).toEqual([key.key_id]);
+    for (const key of keys) expect(made.get(key.address) ?? [key.key_id], key.address).toEqual([key.key_id]);
     for (const event of events.filter((event) => event.step === "released")) {
       expect(keys.find((key) => key.address === event.address)?.key_id).toBe(event.keyId);
     }
