@@ -70,7 +70,7 @@ async function buildFlavour(test) {
     format: "esm",
     entryPoints: {
       background: join(addin, "src/background/main.ts"),
-      worker: join(addin, "src/worker/core-worker.ts"),
+      worker: join(addin, "src/worker/engine-worker.ts"),
       options: join(addin, "src/options/options.ts"),
     },
     outdir: stage,

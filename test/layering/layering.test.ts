@@ -21,6 +21,15 @@ describe("layering rule (DESIGN.md, Layout)", () => {
     ["shared/src/x.ts", 'import { ui } from "../../addin-thunderbird/src/ui.js";'],
     ["addin-thunderbird/src/host/x.ts", 'import { start } from "../../../server/src/main.js";'],
     ["addin-thunderbird/src/x.ts", 'import { cli } from "@mailseal/cli";'],
+    ["shared/src/x.ts", 'import { MailEngine } from "@mailseal/engine";'],
+    ["shared/src/mailflow/x.ts", 'import { MailEngine } from "../../../engine/src/mail-engine.js";'],
+    ["core-wasm/src/x.ts", 'import { MailEngine } from "@mailseal/engine";'],
+    ["engine/src/x.ts", 'import { readFile } from "node:fs";'],
+    ["engine/src/reader/x.ts", 'import { ui } from "../../../addin-thunderbird/src/ui.js";'],
+    ["engine/src/x.ts", 'import { cli } from "@mailseal/cli";'],
+    ["engine/src/x.ts", 'import { start } from "@mailseal/server";'],
+    ["engine/src/client/node.ts", 'import { start } from "@mailseal/server";'],
+    ["server/src/x.ts", 'import { MailEngine } from "@mailseal/engine";'],
   ])("%s may not import: %s", async (file, code) => {
     expect(await violations(file, code)).toContain("no-restricted-imports");
   });
@@ -30,6 +39,9 @@ describe("layering rule (DESIGN.md, Layout)", () => {
     ["shared/src/x.ts", "export const v = messenger.messages;"],
     ["shared/src/x.ts", "export const v = document.body;"],
     ["shared/src/x.ts", "export const v = process.env;"],
+    ["engine/src/x.ts", "export const v = messenger.messages;"],
+    ["engine/src/reader/x.ts", "export const v = document.body;"],
+    ["engine/src/x.ts", "export const v = Office.context;"],
   ])("%s may not use host globals: %s", async (file, code) => {
     expect(await violations(file, code)).toContain("no-restricted-globals");
   });
@@ -43,6 +55,10 @@ describe("layering rule (DESIGN.md, Layout)", () => {
       'import { decryptMessage } from "@mailseal/shared";\nexport const d = decryptMessage;',
     ],
     ["addin-thunderbird/src/x.ts", 'import { CoreService } from "@mailseal/core-wasm";\nexport const c = CoreService;'],
+    ["engine/src/x.ts", 'import { readMessage } from "@mailseal/shared";\nexport const r = readMessage;'],
+    ["engine/src/client/node.ts", 'import { Worker } from "node:worker_threads";\nexport const w = Worker;'],
+    ["addin-thunderbird/src/x.ts", 'import { MailEngine } from "@mailseal/engine";\nexport const e = MailEngine;'],
+    ["cli/src/x.ts", 'import { MailEngine } from "@mailseal/engine";\nexport const e = MailEngine;'],
   ])("%s may import downward: %s", async (file, code) => {
     expect(await violations(file, code)).toEqual([]);
   });

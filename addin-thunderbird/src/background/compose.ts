@@ -1,27 +1,26 @@
 // Sending (addin-thunderbird/README.md, "Sending"): the add-in signs and encrypts the message
 // itself and hands the finished S/MIME message to Thunderbird's SMTP. When the user sends from an
-// identity set up with mailseal, compose.onBeforeSend takes the message (details and attachments),
-// writes it as RFC 5322 + MIME (message-writer.ts), runs sendMessage of shared/src/mailflow (the
-// recipients' certificates from the service's directory, batch lookup, cached, validated to the
-// service's root; signed always, encrypted to every recipient and the sender when each has a
-// certificate; AES and RSA in the core's worker), streams the result into a private temp file of
-// the Experiment, which gives it to the identity's outgoing server and copies it to Sent; then
-// Thunderbird's own send is cancelled and the window closed. The compose action shows the choice.
+// identity set up with mailseal, compose.onBeforeSend takes the message (details and attachments)
+// and prepareSend of shared/src/mailflow finds the recipients' certificates (the service's
+// directory, batch lookup, cached; each path validated to the service's root by the engine). The
+// engine, in its worker, then writes the message as RFC 5322 + MIME and signs it, and encrypts it
+// to every recipient and the sender when each has a certificate (one sealMessage call); the result
+// streams into a private temp file of the Experiment, which gives it to the identity's outgoing
+// server and copies it to Sent; then Thunderbird's own send is cancelled and the window closed. The
+// compose action shows the choice.
 import {
   DirectoryCache,
   MailflowError,
   fromAddress,
   normalizeAccountAddress,
   openAccount,
+  prepareSend,
   recipientCertificates,
-  sendMessage,
-  type MailflowCore,
   type StateStore,
 } from "@mailseal/shared";
-import { coreWorker } from "../host/core.js";
+import { chunksOf, enginePathCheck, type ComposedMessage } from "@mailseal/engine";
+import { engineWorker } from "../host/engine.js";
 import { mailflowHost } from "../host/mailflow-host.js";
-import { fileChunks } from "../host/raw-message.js";
-import { writeMessage, type OutgoingAttachment } from "./message-writer.js";
 
 export interface ComposeSecurity {
   sign: boolean;
@@ -73,12 +72,9 @@ async function decide(store: StateStore, address: string, recipients: string[]):
   const host = await mailflowHost(store);
   cache ??= new DirectoryCache(host.clock);
   const { client, state } = await openAccount(host, address);
-  const { core } = await coreWorker();
+  const engine = await engineWorker();
   try {
-    await recipientCertificates(
-      { client, cache, clock: host.clock, state, recipients },
-      core as unknown as MailflowCore,
-    );
+    await recipientCertificates({ client, cache, clock: host.clock, state, recipients }, enginePathCheck(engine));
     return { sign: true, encrypt: true, missing: [] };
   } catch (error) {
     if (!(error instanceof MailflowError && error.code === "NO_CERTIFICATE")) throw error;
@@ -128,16 +124,18 @@ async function sendSecured(
   const host = await mailflowHost(store);
   cache ??= new DirectoryCache(host.clock);
   const { client, state } = await openAccount(host, sender.address);
-  const { core } = await coreWorker();
-  const attachments: OutgoingAttachment[] = [];
+  const engine = await engineWorker();
+  const attachments: ComposedMessage["attachments"] = [];
   for (const attachment of await messenger.compose.listAttachments(tabId)) {
+    // The File crosses into the engine's worker without copying; it is read there as it goes.
     const file = await messenger.compose.getAttachmentFile(attachment.id);
-    attachments.push({ name: attachment.name, type: file.type, data: fileChunks(file) });
+    attachments.push({ name: attachment.name, type: file.type, data: file });
   }
   const messageId = newMessageId(sender.address);
   const name = sender.identity.name ?? "";
   const plain = details.isPlainText !== false;
-  const message = writeMessage(core, {
+  const date = host.clock.now().getTime();
+  const composed: ComposedMessage = {
     from: name === "" ? `<${sender.identity.email}>` : `${name} <${sender.identity.email}>`,
     to: listOf(details.to),
     cc: listOf(details.cc),
@@ -148,12 +146,26 @@ async function sendSecured(
       : { type: "text/html", text: details.body ?? "" },
     attachments,
     messageId,
-    date: host.clock.now(),
-  });
-  const secured = sendMessage(
-    message,
-    { client, cache, clock: host.clock, state, recipients, encrypt: security.encrypt },
-    core as unknown as MailflowCore,
+    date,
+  };
+  const options = { client, cache, clock: host.clock, state, recipients, encrypt: security.encrypt };
+  const recipe = await prepareSend(options, enginePathCheck(engine));
+  await engine.setAccounts([state]);
+  const secured = await engine.sealMessage(
+    { composed },
+    {
+      signer: state.address,
+      ownCertificate: recipe.own.der,
+      ...(recipe.encryptTo === undefined
+        ? {}
+        : {
+            encryptTo: {
+              certificates: recipe.encryptTo.certificates.map((c) => c.der),
+              cipher: recipe.encryptTo.cipher.name,
+            },
+          }),
+      time: date,
+    },
   );
   const path = await messenger.mailseal.beginOutgoing();
   try {
@@ -172,7 +184,7 @@ async function sendSecured(
       batch = [];
       batched = 0;
     };
-    for await (const chunk of secured) {
+    for await (const chunk of chunksOf(secured)) {
       batch.push(chunk.slice());
       batched += chunk.length;
       size += chunk.length;

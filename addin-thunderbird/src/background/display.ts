@@ -1,22 +1,23 @@
 // Automatic decryption of displayed messages: onMessagesDisplayed (MV3's form of onMessageDisplayed)
-// starts reading the message (getRaw ->
-// readMessage: the key history, then the inner signature; the core in its worker) and the display script, when it
+// starts reading the message (getRaw -> the engine's renderMessage in its worker: the key the
+// message names, then the inner signature, then the render model) and the display script, when it
 // connects from that tab, receives the render model. Either may come first; both ask answerFor,
 // which reads each message once.
-import type { MailflowCore, StateStore, DeviceState } from "@mailseal/shared";
-import { readForDisplay } from "../reader/read-message.js";
+import type { StateStore, DeviceState } from "@mailseal/shared";
 import {
   DISPLAY_PORT,
+  plainError,
+  READ_TIME_LIMIT_MS,
+  ReadTimeoutError,
+  withinTimeLimit,
   type DisplayAnswer,
   type DisplayNotice,
   type DisplayReport,
   type DisplayRequest,
-} from "../reader/render-model.js";
-import { coreWorker } from "../host/core.js";
+} from "@mailseal/engine";
+import { engineWorker } from "../host/engine.js";
 import { addinClock } from "../host/mailflow-host.js";
-import { rawMessage } from "../host/raw-message.js";
-import { plainError } from "../ui/plain-words.js";
-import { READ_TIME_LIMIT_MS, ReadTimeoutError, withinTimeLimit } from "../reader/time-limit.js";
+import { rawMessageFile } from "../host/raw-message.js";
 import type { KeyRefresher } from "./refresh.js";
 
 const DISPLAY_SCRIPT_ID = "mailseal-display";
@@ -81,19 +82,17 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
   const ports = new Map<number, messenger.Port>();
 
   async function readOnce(messageId: number): Promise<DisplayAnswer> {
-    const { core } = await coreWorker();
+    const engine = await engineWorker();
     const accounts: DeviceState[] = [];
     for (const address of await store.list()) {
       const state = await store.load(address);
       if (state !== undefined) accounts.push(state);
     }
-    // The worker's proxy offers the core's methods asynchronously: what MailflowCore asks for.
-    const model = await readForDisplay(
-      rawMessage(messageId),
-      accounts,
-      await addinClock(),
-      core as unknown as MailflowCore,
-    );
+    // Keys the engine holds already stay loaded; a key of a removed account is wiped there.
+    await engine.setAccounts(accounts);
+    const time = (await addinClock()).now().getTime();
+    // The File crosses into the worker without copying its bytes; the engine reads it as it goes.
+    const model = await engine.renderMessage(await rawMessageFile(messageId), { time });
     return model === undefined ? { kind: "pass" } : { kind: "render", model };
   }
 

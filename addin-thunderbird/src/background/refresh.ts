@@ -10,12 +10,12 @@ import {
   openAccount,
   refreshCrl,
   refreshKeys,
-  type MailflowCore,
   renewSigningCertificate,
   type DeviceState,
   type StateStore,
 } from "@mailseal/shared";
-import { coreWorker } from "../host/core.js";
+import { engineCrlCheck } from "@mailseal/engine";
+import { engineWorker } from "../host/engine.js";
 import { mailflowHost } from "../host/mailflow-host.js";
 import { installInNss, trustRoot } from "../host/nss.js";
 import { offeredIdentities } from "./setup.js";
@@ -47,9 +47,8 @@ export async function refreshAccount(store: StateStore, address: string): Promis
   const refreshed = await refreshKeys(client, store, state);
   const renewed = await renewSigningCertificate(client, store, refreshed, host.clock);
   // The CA's CRL (when the kept one is due): a signature by a removed device's certificate then
-  // shows as revoked. The worker's proxy offers the core's methods asynchronously, as MailflowCore asks.
-  const { core } = await coreWorker();
-  const next = await refreshCrl(client, store, renewed, host.clock, core as unknown as MailflowCore);
+  // shows as revoked. The engine checks the CRL's signature in its worker.
+  const next = await refreshCrl(client, store, renewed, host.clock, engineCrlCheck(await engineWorker()));
   if (!changedForNss(state, next)) return false;
   for (const offer of await offeredIdentities(store)) {
     if (offer.state === "ready" && offer.address.toLowerCase() === next.address) {

@@ -13,7 +13,7 @@ import {
 } from "@mailseal/shared";
 import { InboxChallengeMailbox } from "../host/challenge-mailbox.js";
 import { mailflowHost } from "../host/mailflow-host.js";
-import { errorCode, plainError } from "../ui/plain-words.js";
+import { errorCode, plainError } from "@mailseal/engine/view";
 import { UI_PORT, type CertificateView, type IdentityDetails, type UiAnswer, type UiRequest } from "../ui/protocol.js";
 import { refreshAccount } from "./refresh.js";
 import { offeredIdentities, setUpIdentity } from "./setup.js";

@@ -12,8 +12,9 @@ import {
   type DisplayRequest,
   type InlineImage,
   type RenderModel,
-} from "../reader/render-model.js";
-import { bannerView, type BannerView } from "../ui/plain-words.js";
+  bannerView,
+  type BannerView,
+} from "@mailseal/engine/view";
 import { sanitizeHtml } from "./sanitize.js";
 
 const BANNER_STYLE: Record<BannerView["level"], string> = {

@@ -2,9 +2,9 @@
 // and a "Set up" button; for a set-up identity its certificates (the current one with its validity,
 // the history behind a toggle), its devices (remove one), the release audit, and enhanced protection
 // on or off. Every action is a request to the background (../ui/protocol.ts); errors arrive as the
-// plain words of ../ui/plain-words.ts. The page renders only text (textContent), never HTML.
+// plain words of the engine (engine/src/words/plain-words.ts). The page renders only text (textContent), never HTML.
 import type { OfferedIdentity } from "../background/setup.js";
-import { IDENTITY_STATE_WORDS } from "../ui/plain-words.js";
+import { IDENTITY_STATE_WORDS } from "@mailseal/engine/view";
 import {
   UI_PORT,
   type AuditEntry,

@@ -10,12 +10,13 @@ import {
   MailflowError,
   openAccount,
   passwordUnlock,
-  readMessage,
   refreshCrl,
+  crlCheckWith,
   refreshKeys,
   renewSigningCertificate,
   type DeviceState,
 } from "@mailseal/shared";
+import { MailEngine, streamOf } from "@mailseal/engine";
 import { commandHost, passwordSource } from "../home/host.js";
 import { parseOptions } from "../options.js";
 import { withInputOutput } from "../run-io.js";
@@ -53,7 +54,7 @@ export async function readCommand(args: string[], core: CoreService): Promise<st
       // The CA's CRL, so that a signature by a removed device's certificate reads as revoked. One the
       // service cannot give now (or gives unsigned) leaves the kept one in use, and says so.
       accounts.push(
-        await refreshCrl(client, host.store, renewed, host.clock, core).catch((error: unknown) => {
+        await refreshCrl(client, host.store, renewed, host.clock, crlCheckWith(core)).catch((error: unknown) => {
           if (!(error instanceof MailflowError || error instanceof ApiError)) throw error;
           process.stderr.write(`mailseal: ${address}: CRL not refreshed (${error.code}: ${error.message})\n`);
           return renewed;
@@ -71,12 +72,16 @@ export async function readCommand(args: string[], core: CoreService): Promise<st
       accounts.push(state);
     }
   }
+  // The engine in this thread over the command's core: it loads only the key the message names.
+  const engine = MailEngine.over(core);
+  await engine.setAccounts(accounts);
   let status = "";
   await withInputOutput({ in: values.in, out: values.out, holdBack: true, mode: 0o600 }, async (input, output) => {
-    status = describeStatus(
-      await readMessage(input.source, { accounts, clock: host.clock }, core, (c) => output.write(c)),
-    );
+    const opened = await engine.openMessage(streamOf(input.source), { time: host.clock.now().getTime() });
+    await output.write(opened.message);
+    status = describeStatus(opened.status);
   });
+  engine.close();
   process.stderr.write(`mailseal: ${status}\n`);
   return undefined;
 }

@@ -1,7 +1,8 @@
 // mailseal send --to ADDRESS ...: an RFC 5322 message from one of this device's accounts in, signed
 // with the device's signing key and encrypted to every recipient and to the sender out.
 import type { CoreService } from "@mailseal/core-wasm";
-import { DirectoryCache, openAccount, renewSigningCertificate, senderOf, sendMessage } from "@mailseal/shared";
+import { chunksOf, enginePathCheck, MailEngine, streamOf } from "@mailseal/engine";
+import { DirectoryCache, openAccount, prepareSend, renewSigningCertificate, senderOf } from "@mailseal/shared";
 import { CliError } from "../cli-error.js";
 import { commandHost } from "../home/host.js";
 import { parseOptions } from "../options.js";
@@ -25,7 +26,28 @@ export async function sendCommand(args: string[], core: CoreService): Promise<st
     const state = await renewSigningCertificate(account.client, host.store, account.state, host.clock);
     const cache = new DirectoryCache(host.clock);
     const options = { client: account.client, cache, clock: host.clock, state, recipients };
-    for await (const chunk of sendMessage(message, options, core)) await output.write(chunk);
+    // The engine in this thread over the command's core: paths checked, then signed and encrypted.
+    const engine = MailEngine.over(core);
+    try {
+      const recipe = await prepareSend(options, enginePathCheck(engine));
+      await engine.setAccounts([state]);
+      const sealed = await engine.sealMessage(streamOf(message), {
+        signer: state.address,
+        ownCertificate: recipe.own.der,
+        ...(recipe.encryptTo === undefined
+          ? {}
+          : {
+              encryptTo: {
+                certificates: recipe.encryptTo.certificates.map((c) => c.der),
+                cipher: recipe.encryptTo.cipher.name,
+              },
+            }),
+        time: host.clock.now().getTime(),
+      });
+      for await (const chunk of chunksOf(sealed)) await output.write(chunk);
+    } finally {
+      engine.close();
+    }
   });
   return undefined;
 }

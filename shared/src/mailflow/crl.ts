@@ -11,7 +11,7 @@ import { verifyCertificateSignature, type CertificateCrypto } from "../pki/signa
 import { decodeBase64url, encodeBase64url } from "../protocol/base64url.js";
 import { MailflowError } from "./errors.js";
 import type { ServiceClient } from "./service-client.js";
-import { certificateFromWire, type DeviceState, type StateStore } from "./state.js";
+import { certificateFromWire, type CachedCrl, type DeviceState, type StateStore } from "./state.js";
 
 /**
  * A kept CRL is fetched again once past its nextUpdate, or once it is this old: the api signs a new
@@ -46,22 +46,18 @@ async function knownIssuers(state: DeviceState, crypto: CertificateCrypto): Prom
 }
 
 /**
- * Fetches the CRL when the kept one is due (crlDue), checks that one of the account's known CAs
- * signed it and that it is not older than the kept one, and saves it in the state. BAD_RESPONSE
- * when the service answers with something that is not such a CRL (the kept one stays).
+ * Checks a CRL the service gave against the CAs this account knows: parsed, signed by one of them
+ * (knownIssuers), not older than the kept one; the record to keep, or undefined when the account is
+ * not set up far enough to know its CA. BAD_RESPONSE for anything else (the kept one stays).
  */
-export async function refreshCrl(
-  client: ServiceClient,
-  store: StateStore,
+export async function acceptCrl(
   state: DeviceState,
-  clock: Clock,
+  der: Uint8Array,
+  now: Date,
   crypto: CertificateCrypto,
-): Promise<DeviceState> {
-  const now = clock.now();
-  if (!crlDue(state, now)) return state;
+): Promise<CachedCrl | undefined> {
   const issuers = await knownIssuers(state, crypto);
-  if (issuers.length === 0) return state; // not set up far enough to know its CA yet
-  const der = await client.crl();
+  if (issuers.length === 0) return undefined;
   let crl: Crl;
   try {
     crl = parseCrl(der);
@@ -79,14 +75,43 @@ export async function refreshCrl(
   if (kept !== undefined && crl.thisUpdate.getTime() < kept.thisUpdate.getTime()) {
     throw new MailflowError("BAD_RESPONSE", "GET /v1/ca/crl: the CRL is older than the one this device has");
   }
-  const next: DeviceState = {
-    ...state,
-    crl: {
-      der: encodeBase64url(der),
-      nextUpdate: (crl.nextUpdate ?? new Date(now.getTime() + CRL_MAX_AGE_MS)).toISOString(),
-      fetchedAt: now.toISOString(),
-    },
+  return {
+    der: encodeBase64url(der),
+    nextUpdate: (crl.nextUpdate ?? new Date(now.getTime() + CRL_MAX_AGE_MS)).toISOString(),
+    fetchedAt: now.toISOString(),
   };
+}
+
+/**
+ * Where the CRL check runs: acceptCrl with a crypto core in process (crlCheckWith), or the engine's
+ * acceptCrl in its worker. Same contract as acceptCrl.
+ */
+export type CrlCheck = (state: DeviceState, der: Uint8Array, now: Date) => Promise<CachedCrl | undefined>;
+
+/** acceptCrl with `crypto` in this thread. */
+export function crlCheckWith(crypto: CertificateCrypto): CrlCheck {
+  return (state, der, now) => acceptCrl(state, der, now, crypto);
+}
+
+/**
+ * Fetches the CRL when the kept one is due (crlDue), checks it (acceptCrl, through `check`) and
+ * saves it in the state. BAD_RESPONSE when the service answers with something that is not such a
+ * CRL (the kept one stays).
+ */
+export async function refreshCrl(
+  client: ServiceClient,
+  store: StateStore,
+  state: DeviceState,
+  clock: Clock,
+  check: CrlCheck,
+): Promise<DeviceState> {
+  const now = clock.now();
+  if (!crlDue(state, now)) return state;
+  if (state.root === undefined) return state; // not set up far enough to know its CA yet
+  const der = await client.crl();
+  const crl = await check(state, der, now);
+  if (crl === undefined) return state;
+  const next: DeviceState = { ...state, crl };
   await store.save(next);
   return next;
 }

@@ -37,7 +37,7 @@ export { openAccount, pickAccount, type Host, type OpenAccount } from "./account
 export { proveAddress, provision, type ChallengeMailbox, type ProvisionOptions } from "./provision.js";
 export { mergeKeys, refreshKeys, releaseKey, wrapUnprotected, type RefreshOptions } from "./keys.js";
 export { uploadShares } from "./shares.js";
-export { CRL_MAX_AGE_MS, crlDue, keptCrl, refreshCrl } from "./crl.js";
+export { acceptCrl, CRL_MAX_AGE_MS, crlCheckWith, crlDue, keptCrl, refreshCrl, type CrlCheck } from "./crl.js";
 export {
   disableProtection,
   enableProtection,
@@ -60,10 +60,16 @@ export {
   currentCertificate,
   ownCurrentCertificate,
   fromAddress,
+  pathCheckWith,
+  prepareSend,
   recipientCertificates,
+  sealMessage,
+  sealWithKey,
   sendMessage,
   senderOf,
   type DirectoryEntry,
+  type PathCheck,
+  type SealRecipe,
   LOOKUP_BATCH,
   NEGATIVE_TTL_MS,
   POSITIVE_TTL_MS,

@@ -99,6 +99,12 @@ export interface ReadOptions {
   /** The accounts of this device: the keys of all of them are tried, their service roots trusted. */
   accounts: readonly DeviceState[];
   clock: Clock;
+  /**
+   * The keys to try, when the host keeps them loaded (the engine: loaded on first use, by the key
+   * the RecipientInfo names, and kept). Without it every key of the accounts is loaded for this
+   * read and wiped after it.
+   */
+  keys?: readonly RecipientKey[];
 }
 
 /** Loads every key of the history this device holds into the core; the caller disposes them. */
@@ -147,7 +153,8 @@ export async function readMessage(
   let entity: Uint8Array;
   let status: ReadStatus;
   if (kind === "encrypted") {
-    const { keys, loaded } = await loadKeys(options.accounts, core);
+    const { keys, loaded } =
+      options.keys === undefined ? await loadKeys(options.accounts, core) : { keys: options.keys, loaded: [] };
     const names = options.accounts.map((a) => a.address).join(", ");
     if (keys.length === 0) throw new MailflowError("NO_KEY", `this device holds no key (accounts: ${names || "none"})`);
     try {

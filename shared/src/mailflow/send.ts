@@ -7,14 +7,15 @@ import type { ByteSource } from "../asn1/ber-cursor.js";
 import { contentCipherByName, type ContentCipher } from "../cms/algorithms.js";
 import type { Clock } from "../clock.js";
 import { SmimeError } from "../errors.js";
-import { validateCertificatePath } from "../pki/chain.js";
+import { validateCertificatePath, type PathValidationOptions } from "../pki/chain.js";
+import type { CertificateCrypto } from "../pki/signature.js";
 import { hasEmailAddress, type Certificate } from "../pki/certificate.js";
 import { readHeader } from "../mime/rfc5322-header-reader.js";
 import { singleField } from "../mime/rfc5322-header.js";
 import { encryptMessage } from "../smime/envelope.js";
 import { signMessage } from "../smime/signature.js";
 import { asAsync } from "../mime/chunks.js";
-import type { MailflowCore } from "./core.js";
+import type { LoadedRsaKey, MailflowCore } from "./core.js";
 import { MailflowError } from "./errors.js";
 import type { CertificateEntry } from "../api/certs.js";
 import type { ServiceClient } from "./service-client.js";
@@ -134,12 +135,27 @@ export async function ownCurrentCertificate(options: Pick<SendOptions, "client" 
 }
 
 /**
+ * Where a certificate path is validated (validateCertificatePath, RFC 5280 6): with a crypto core in
+ * this thread (pathCheckWith), or by the engine in its worker. Throws SmimeError codes as
+ * validateCertificatePath does.
+ */
+export type PathCheck = (
+  certificate: Certificate,
+  options: Omit<PathValidationOptions, "crypto" | "time"> & { time: Date },
+) => Promise<void>;
+
+/** validateCertificatePath with `crypto` in this thread. */
+export function pathCheckWith(crypto: CertificateCrypto): PathCheck {
+  return async (certificate, options) => void (await validateCertificatePath(certificate, { ...options, crypto }));
+}
+
+/**
  * The recipients' directory entries, each certificate validated for encryption to the service's
  * root at the clock's time; NO_CERTIFICATE naming every recipient without a usable one.
  */
 export async function recipientCertificates(
   options: SendOptions,
-  core: MailflowCore,
+  check: PathCheck,
 ): Promise<{ entries: DirectoryEntry[] }> {
   const state = requireProvisioned(options.state);
   const root = certificateFromWire(state.root, "root certificate");
@@ -155,11 +171,10 @@ export async function recipientCertificates(
       continue;
     }
     try {
-      await validateCertificatePath(entry.certificate, {
+      await check(entry.certificate, {
         anchors: [root],
         intermediates: entry.chain,
         usage: "encryption",
-        crypto: core,
         time: options.clock.now(),
       });
     } catch (error) {
@@ -212,43 +227,96 @@ export async function senderOf(message: ByteSource): Promise<{ address: string; 
   return { address: normalizeAccountAddress(address), message: whole() };
 }
 
+/** What sealing one message takes, once the recipients are known (prepareSend). */
+export interface SealRecipe {
+  /** The sender's current encryption certificate (SMIMEEncryptionKeyPreference; a recipient of its own copy). */
+  own: Certificate;
+  /** Encrypt to these (and `own`); undefined signs only. */
+  encryptTo?: { certificates: readonly Certificate[]; cipher: ContentCipher };
+}
+
+/**
+ * The network half of sending: the sender's current certificate as the api lists it, and (unless
+ * signing only) every recipient's certificate from the directory, each path checked by `check`
+ * (NO_CERTIFICATE naming the recipients without one). Nothing is signed yet.
+ */
+export async function prepareSend(options: SendOptions, check: PathCheck): Promise<SealRecipe> {
+  requireProvisioned(options.state);
+  const own = await ownCurrentCertificate(options);
+  if (options.encrypt === false) return { own };
+  const { entries } = await recipientCertificates(options, check);
+  return {
+    own,
+    encryptTo: {
+      certificates: entries.map((e) => e.certificate),
+      cipher: chooseCipher(entries.map((e) => e.capabilities)),
+    },
+  };
+}
+
+/**
+ * The crypto half of sending: signs `message` with the account's signing key (its certificate and
+ * chain in the SignedData) and, per the recipe, encrypts it to the recipients and to the sender's own
+ * current key. Runs where the core is (the engine's worker, or in process).
+ */
+export async function* sealMessage(
+  message: ByteSource,
+  state: DeviceState,
+  recipe: SealRecipe,
+  signingTime: Date,
+  core: MailflowCore,
+): AsyncGenerator<Uint8Array> {
+  const provisioned = requireProvisioned(state);
+  const signingKey = await core.loadRsaPrivateKey(rsaPrivateKeyFromJwk(provisioned.signing.privateKey));
+  try {
+    yield* sealWithKey(message, provisioned, recipe, signingTime, signingKey, core);
+  } finally {
+    signingKey.dispose();
+  }
+}
+
+/** sealMessage with the signing key already loaded (the engine keeps it loaded between messages). */
+export async function* sealWithKey(
+  message: ByteSource,
+  state: DeviceState,
+  recipe: SealRecipe,
+  signingTime: Date,
+  signingKey: LoadedRsaKey,
+  core: MailflowCore,
+): AsyncGenerator<Uint8Array> {
+  const provisioned = requireProvisioned(state);
+  const signed = signMessage(
+    message,
+    {
+      key: signingKey,
+      certificate: certificateFromWire(provisioned.signing.certificate, "signing certificate"),
+      chain: provisioned.signing.chain.map((c) => certificateFromWire(c, "chain certificate")),
+      encryptionCertificate: recipe.own,
+      signingTime,
+    },
+    core,
+  );
+  if (recipe.encryptTo === undefined) {
+    yield* signed;
+    return;
+  }
+  const recipients = [...recipe.encryptTo.certificates, recipe.own].map((certificate) => ({
+    certificate,
+    transport: { scheme: "rsa-pkcs1" as const },
+  }));
+  yield* encryptMessage(signed, { recipients, cipher: recipe.encryptTo.cipher }, core);
+}
+
 /**
  * Signs `message` (an RFC 5322 message from this account) and encrypts it to every recipient and to
  * the sender; yields the S/MIME message. The recipients are checked before anything is yielded.
+ * Both halves in this thread: prepareSend, then sealMessage.
  */
 export async function* sendMessage(
   message: ByteSource,
   options: SendOptions,
   core: MailflowCore,
 ): AsyncGenerator<Uint8Array> {
-  const state = requireProvisioned(options.state);
-  const encrypt = options.encrypt ?? true;
-  const own = await ownCurrentCertificate(options);
-  const { entries } = encrypt ? await recipientCertificates(options, core) : { entries: [] };
-  const signingKey = await core.loadRsaPrivateKey(rsaPrivateKeyFromJwk(state.signing.privateKey));
-  try {
-    const signed = signMessage(
-      message,
-      {
-        key: signingKey,
-        certificate: certificateFromWire(state.signing.certificate, "signing certificate"),
-        chain: state.signing.chain.map((c) => certificateFromWire(c, "chain certificate")),
-        encryptionCertificate: own,
-        signingTime: options.clock.now(),
-      },
-      core,
-    );
-    if (!encrypt) {
-      yield* signed;
-      return;
-    }
-    const recipients = [...entries.map((e) => e.certificate), own].map((certificate) => ({
-      certificate,
-      transport: { scheme: "rsa-pkcs1" as const },
-    }));
-    const cipher = chooseCipher(entries.map((e) => e.capabilities));
-    yield* encryptMessage(signed, { recipients, cipher }, core);
-  } finally {
-    signingKey.dispose();
-  }
+  const recipe = await prepareSend(options, pathCheckWith(core));
+  yield* sealMessage(message, options.state, recipe, options.clock.now(), core);
 }

@@ -2,7 +2,6 @@
 // CSR made on the device (openssl verifies the request and issues from it), sign-then-encrypt that
 // `openssl cms` decrypts and verifies, read back with the key history, and the directory cache and
 // cipher choice the note specifies.
-import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { CoreService } from "@mailseal/core-wasm";
 import {
@@ -16,21 +15,21 @@ import {
   manualClock,
   MailflowError,
   NEGATIVE_TTL_MS,
-  newSigningKey,
   POSITIVE_TTL_MS,
   readMessage,
   CRL_MAX_AGE_MS,
   refreshCrl,
+  crlCheckWith,
   senderOf,
   sendMessage,
-  STATE_VERSION,
   type DeviceState,
   type CertificateEntry,
   type ServiceClient,
   type StateStore,
 } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXT, TestCa } from "../pki/test-ca.js";
+import { TestCa } from "../pki/test-ca.js";
+import { makeAccount, makeCaHierarchy, opensslCrl as makeCrl } from "./accounts.js";
 
 const ca = new TestCa();
 let core: CoreService;
@@ -39,66 +38,9 @@ let bob: DeviceState;
 let bobEntry: CertificateEntry;
 const clock = manualClock(new Date());
 
-function pemToDer(path: string): Uint8Array {
-  return new Uint8Array(execFileSync("openssl", ["pkey", "-in", path, "-outform", "DER"], { stdio: "pipe" }));
-}
-
-/** An account with an openssl-made encryption key and a device-made signing key certified from its CSR. */
-async function account(name: string, address: string): Promise<DeviceState> {
-  const encKey = ca.key(`${name}-enc`, "rsa");
-  const encCert = ca.issue(`${name}-enc`, encKey, "issuing", ca.path("issuing.key"), {
-    subject: `/CN=${address}`,
-    ext: EXT.endEntity(address, "keyEncipherment"),
-  });
-  const { privateKey, csr } = await newSigningKey(address);
-  writeFileSync(ca.path(`${name}-sign.csr`), csr);
-  // openssl checks the request's self-signature (the proof of possession) ...
-  expect(ca.openssl("req", "-in", ca.path(`${name}-sign.csr`), "-inform", "DER", "-verify", "-noout")).toBe("");
-  writeFileSync(ca.path(`${name}-sign.cnf`), ["[ext]", ...EXT.endEntity(address, "digitalSignature"), ""].join("\n"));
-  // ... and issues the signing certificate from it.
-  ca.openssl(
-    "x509",
-    "-req",
-    "-in",
-    ca.path(`${name}-sign.csr`),
-    "-inform",
-    "DER",
-    "-CA",
-    ca.path("issuing.pem"),
-    "-CAkey",
-    ca.path("issuing.key"),
-    "-extfile",
-    ca.path(`${name}-sign.cnf`),
-    "-extensions",
-    "ext",
-    "-days",
-    "365",
-    "-out",
-    ca.path(`${name}-sign.pem`),
-  );
-  const signCert = ca.der(`${name}-sign`);
-  return {
-    version: STATE_VERSION,
-    address,
-    deviceName: "test",
-    service: {
-      api: "http://127.0.0.1:1",
-      shareStores: { "share-a": "http://127.0.0.1:1", "share-b": "http://127.0.0.1:1" },
-    },
-    deviceId: `${name}-device`,
-    signing: { privateKey, certificate: encodeBase64url(signCert), chain: [encodeBase64url(ca.der("issuing"))] },
-    root: encodeBase64url(ca.der("root")),
-    keys: [
-      {
-        keyId: `${name}-k1`,
-        certificate: encodeBase64url(encCert),
-        status: "current",
-        protection: "none",
-        commitment: "x",
-        pkcs8: encodeBase64url(pemToDer(encKey)),
-      },
-    ],
-  };
+/** An account of `ca` (accounts.ts): one encryption key, a signing key certified from its CSR. */
+function account(name: string, address: string): Promise<DeviceState> {
+  return makeAccount(ca, name, address);
 }
 
 /**
@@ -134,48 +76,8 @@ async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 
 const BOB = "bob@example.test";
 
-/** openssl's asn1 time form for its CA database (YYMMDDHHMMSSZ). */
-function caTime(date: Date): string {
-  return date.toISOString().replace(/^\d\d(\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d).*$/, "$1$2$3$4$5$6Z");
-}
-
-/** A CRL as `openssl ca -gencrl` makes it, by `issuer`, listing `serial` revoked at `at` for `reason`. */
-function opensslCrl(serial: string, at: Date, reason: string, issuer = "issuing", issuerKey = ca.path("issuing.key")) {
-  const name = `crl-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(
-    ca.path(`${name}.index`),
-    `R\t${caTime(new Date(Date.now() + 86_400_000))}\t${caTime(at)},${reason}\t${serial}\tunknown\t/CN=x\n`,
-  );
-  writeFileSync(ca.path(`${name}.number`), "01\n");
-  writeFileSync(
-    ca.path(`${name}.cnf`),
-    [
-      "[ca]",
-      "default_ca = ca_default",
-      "[ca_default]",
-      `database = ${ca.path(`${name}.index`)}`,
-      `crlnumber = ${ca.path(`${name}.number`)}`,
-      "default_md = sha256",
-      "default_crl_days = 1",
-      "crl_extensions = crl_ext",
-      "[crl_ext]",
-      "authorityKeyIdentifier = keyid:always",
-      "",
-    ].join("\n"),
-  );
-  ca.openssl(
-    "ca",
-    "-gencrl",
-    "-config",
-    ca.path(`${name}.cnf`),
-    "-cert",
-    ca.path(`${issuer}.pem`),
-    "-keyfile",
-    issuerKey,
-    "-out",
-    ca.path(`${name}.crl`),
-  );
-  return new Uint8Array(execFileSync("openssl", ["crl", "-in", ca.path(`${name}.crl`), "-outform", "DER"]));
+function opensslCrl(serial: string, at: Date, reason: string, issuer?: string, issuerKey?: string): Uint8Array {
+  return makeCrl(ca, serial, at, reason, issuer, issuerKey);
 }
 
 const MESSAGE = [
@@ -191,9 +93,7 @@ const MESSAGE = [
 
 beforeAll(async () => {
   core = await CoreService.open();
-  const rootKey = ca.key("root", "rsa");
-  ca.selfSigned("root", rootKey, { subject: "/CN=Test Root", ext: EXT.root, days: 3650 });
-  ca.issue("issuing", ca.key("issuing", "rsa"), "root", rootKey, { subject: "/CN=Test Issuing", ext: EXT.ca });
+  makeCaHierarchy(ca);
   alice = await account("alice", "alice@example.test");
   bob = await account("bob", "bob@example.test");
   // openssl's certificates start now: the tests' clock must not be earlier.
@@ -355,22 +255,26 @@ describe("send and read", () => {
     const store = { save: async (state: DeviceState) => void saved.push(state) } as unknown as StateStore;
     const now = manualClock(clock.now());
 
-    const first = await refreshCrl(client, store, alice, now, core);
+    const first = await refreshCrl(client, store, alice, now, crlCheckWith(core));
     expect(Buffer.from(decodeBase64url(first.crl!.der)).equals(Buffer.from(byIssuer))).toBe(true);
     expect(Date.parse(first.crl!.nextUpdate)).toBeGreaterThan(now.now().getTime());
     expect(saved).toEqual([first]);
     // Kept for the hour: no fetch.
     now.advance(CRL_MAX_AGE_MS - 1000);
-    expect(await refreshCrl(client, store, first, now, core)).toBe(first);
+    expect(await refreshCrl(client, store, first, now, crlCheckWith(core))).toBe(first);
     expect(fetches).toBe(1);
     // Then due again; a CRL another CA signed is BAD_RESPONSE and the kept one stays.
     now.advance(1000);
     served = byStranger;
-    await expect(refreshCrl(client, store, first, now, core)).rejects.toMatchObject({ code: "BAD_RESPONSE" });
+    await expect(refreshCrl(client, store, first, now, crlCheckWith(core))).rejects.toMatchObject({
+      code: "BAD_RESPONSE",
+    });
     expect(fetches).toBe(2);
     expect(saved).toHaveLength(1);
     served = new TextEncoder().encode("not a CRL");
-    await expect(refreshCrl(client, store, first, now, core)).rejects.toMatchObject({ code: "BAD_RESPONSE" });
+    await expect(refreshCrl(client, store, first, now, crlCheckWith(core))).rejects.toMatchObject({
+      code: "BAD_RESPONSE",
+    });
   });
 
   it("refuses recipients without a valid certificate: NO_CERTIFICATE names them, nothing is written", async () => {

@@ -11,7 +11,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { bannerOf } from "../src/reader/read-message.js";
 import { ReadTimeoutError } from "../src/reader/time-limit.js";
-import { bannerView, errorCode, IDENTITY_STATE_WORDS, plainError, plainWords } from "../src/ui/plain-words.js";
+import { bannerView, errorCode, IDENTITY_STATE_WORDS, plainError, plainWords } from "../src/words/plain-words.js";
 
 describe("plain words", () => {
   it.each([

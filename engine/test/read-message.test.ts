@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { opensslEncrypt } from "../../test/interop/peers/openssl.js";
 import { testPki, type Identity } from "../../test/interop/peers/pki.js";
 import { releaseAll } from "../../test/interop/peers/run.js";
-import { bannerView, plainWords } from "../src/ui/plain-words.js";
+import { bannerView, plainWords } from "../src/words/plain-words.js";
 import {
   bannerOf,
   contentIdOf,

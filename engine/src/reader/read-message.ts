@@ -1,4 +1,4 @@
-// Reading an encrypted message for display: decrypt with the reader's whole key history
+// Reading an encrypted message for display (the engine's renderMessage): decrypt with the reader's whole key history
 // (decryptMessage matches the RecipientInfo by identifier, RFC 5652 6.2.1), then turn the inner MIME
 // entity into a render model. Host-neutral: the host gives the raw message, the keys and the core.
 import {
@@ -17,12 +17,11 @@ import {
   type SmimeCore,
   readMessage,
   describeStatus,
-  type Clock,
-  type DeviceState,
   type MailflowCore,
+  type ReadOptions,
   type ReadStatus,
 } from "@mailseal/shared";
-import { plainWords, revokedSinceSigningWords } from "../ui/plain-words.js";
+import { plainWords, revokedSinceSigningWords } from "../words/plain-words.js";
 import type { InlineImage, RenderAttachment, RenderBody, RenderModel } from "./render-model.js";
 
 /** Nested multiparts deeper than this are listed, not entered (hostile mail, RFC 2046 5.1 sets no limit). */
@@ -243,8 +242,7 @@ export function bannerOf(status: ReadStatus): RenderModel["banner"] {
  */
 export async function readForDisplay(
   message: ByteSource,
-  accounts: readonly DeviceState[],
-  clock: Clock,
+  options: ReadOptions,
   core: MailflowCore,
 ): Promise<RenderModel | undefined> {
   let head;
@@ -262,7 +260,7 @@ export async function readForDisplay(
   const written: Uint8Array[] = [];
   let status: ReadStatus;
   try {
-    status = await readMessage(whole(), { accounts, clock }, core, (chunk) => void written.push(chunk.slice()));
+    status = await readMessage(whole(), options, core, (chunk) => void written.push(chunk.slice()));
   } catch (error) {
     return failure(error);
   }
