@@ -178,6 +178,34 @@ function commandProblem(line: string, known: Map<string, Set<string>>): string |
   return unknown.length === 0 ? undefined : `mailseal ${command} has no ${unknown.join(", ")}`;
 }
 
+/** The routes the server registers (`app.get("/v1/keys", ...)`), "GET /v1/keys/:" with every parameter as ":". */
+function serverRoutes(): Set<string> {
+  const routes = new Set<string>();
+  for (const file of walk(join(root, "server", "src"), (path) => path.endsWith(".ts"))) {
+    const code = readFileSync(file, "utf8").replace(/^\s*\/\/.*$/gm, "");
+    for (const m of code.matchAll(/\b\w+\.(get|post|put|delete|patch)(?:<[^()]*?>)?\(\s*"(\/[^"]*)"/g)) {
+      routes.add(`${m[1]!.toUpperCase()} ${routeShape(m[2]!)}`);
+    }
+  }
+  return routes;
+}
+
+/** A route with its parameters, `{keyId}` in the documents and `:keyId` in the code, as ":". */
+function routeShape(path: string): string {
+  return path.replace(/\{[^}/]+\}|:[A-Za-z]+/g, ":");
+}
+
+/** What is wrong with a route a document names ("GET /v1/keys"), or undefined. */
+function routeProblem(route: string, routes: Set<string>): string | undefined {
+  const [method, path] = route.split(" ") as [string, string];
+  // "GET /v1/keys.keys[0].certificate" names a field of the answer: the route is before the dot.
+  const candidates = [path, path.replace(/\.[a-z]+$/, "")];
+  return candidates.some((p) => routes.has(`${method} ${routeShape(p)}`)) ? undefined : "the server has no such route";
+}
+
+/** A route of the services' API (`/v1/`, `/internal/v1/`, `/.well-known/`); the test channel of test/thunderbird is not one. */
+const ROUTE = /\b(GET|POST|PUT|DELETE|PATCH) (\/(?:v1|internal|\.well-known)\/[A-Za-z0-9_.{}:/-]*[A-Za-z0-9_}])/g;
+
 describe("the documents (every .md file of the repository)", () => {
   it("finds the documents", () => {
     expect(docs.map((d) => d.file)).toEqual(
@@ -252,6 +280,21 @@ describe("the documents (every .md file of the repository)", () => {
     // The parsing found the commands the documents show (about 90 when this was written).
     expect(checked.length).toBeGreaterThan(50);
   });
+  it("names only HTTP routes the server has", () => {
+    const routes = serverRoutes();
+    const problems: string[] = [];
+    let named = 0;
+    for (const doc of docs) {
+      const text = [doc.prose, ...doc.fenced.map((f) => f.text)].join("\n");
+      for (const m of text.matchAll(ROUTE)) {
+        named++;
+        const problem = routeProblem(`${m[1]} ${m[2]}`, routes);
+        if (problem !== undefined) problems.push(`${doc.file}: ${m[1]} ${m[2]}: ${problem}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(named).toBeGreaterThan(20);
+  });
 });
 
 describe("the checks of the documents can fail", () => {
@@ -277,6 +320,19 @@ describe("the checks of the documents can fail", () => {
     ["mailseal read --no-such-option x", "mailseal read has no --no-such-option"],
   ])("a command %s", (line, problem) => {
     expect(commandProblem(line, scripts())).toBe(problem);
+  });
+
+  it.each([
+    ["GET /v1/keys/{keyId}", "the server has no such route"],
+    ["DELETE /v1/keys", "the server has no such route"],
+  ])("a route %s", (route, problem) => {
+    expect(routeProblem(route, serverRoutes())).toBe(problem);
+  });
+
+  it("a route that exists passes, however its parameters are written", () => {
+    expect(routeProblem("POST /v1/keys/{keyId}/release", serverRoutes())).toBeUndefined();
+    expect(routeProblem("POST /v1/keys/:id/release", serverRoutes())).toBeUndefined();
+    expect(routeProblem("GET /v1/keys.keys", serverRoutes())).toBeUndefined();
   });
 
   it("a command that exists passes", () => {
