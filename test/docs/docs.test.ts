@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { CERTIFICATE_CAPABILITIES, chooseCipher } from "@mailseal/shared";
 import { COMMANDS, commandHelp, mainHelp, type CommandName } from "../../cli/src/usage.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -294,6 +295,36 @@ describe("the documents (every .md file of the repository)", () => {
     }
     expect(problems).toEqual([]);
     expect(named).toBeGreaterThan(20);
+  });
+});
+
+describe("what the documents take from the code", () => {
+  const read = (file: string): string => readFileSync(join(root, file), "utf8");
+
+  it("README.md: `read` reports the cipher send chooses between mailseal accounts", () => {
+    const quoted = [...read("README.md").matchAll(/`mailseal: encrypted \(([a-z0-9-]+)\)/g)].map((m) => m[1]);
+    // The directory lists the same capabilities for every account (shared/src/api/certs.ts).
+    const chosen = chooseCipher([CERTIFICATE_CAPABILITIES, CERTIFICATE_CAPABILITIES]).name;
+    expect(quoted.length).toBeGreaterThan(0);
+    expect(quoted.every((cipher) => cipher === chosen)).toBe(true);
+  });
+
+  it("cli/README.md: the full collection every so many MiB, as src/io/memory.ts makes it", () => {
+    const every = /FULL_COLLECTION_EVERY = (\d+);/.exec(read("cli/src/io/memory.ts"))?.[1];
+    expect(every).toBeDefined();
+    expect(/a full one every (\d+)/.exec(read("cli/README.md"))?.[1]).toBe(every);
+  });
+
+  it("cli/README.md: the npm script it says runs the demo runs cli/src/demo.ts", () => {
+    const script = /`src\/demo\.ts`, which `npm (?:run )?([a-z:]+)` runs/.exec(read("cli/README.md"))?.[1];
+    const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts[script ?? ""]).toContain("cli/src/demo.ts");
+  });
+
+  it("shared/README.md: every folder of shared/src", () => {
+    const listed = read("shared/README.md");
+    const folders = readdirSync(join(root, "shared", "src"), { withFileTypes: true }).filter((e) => e.isDirectory());
+    expect(folders.map((f) => f.name).filter((name) => !listed.includes(`src/${name}/`))).toEqual([]);
   });
 });
 
