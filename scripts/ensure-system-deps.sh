@@ -5,12 +5,13 @@ set -euo pipefail
 
 # package -> why the tests need it
 packages=(
-  chromium       # browser suite: the core in a real Web Worker (test/browser)
+  chromium       # browser suites: the core in a real Web Worker (core-wasm/test/browser.test.ts), the add-in's state store
   openssl        # interop and key fixtures: `openssl cms`, the test PKI (test/interop/peers)
   libnss3-tools  # interop: NSS `cmsutil`, `certutil`, `pk12util` (the CMS library Thunderbird uses)
   gpgsm          # interop: GnuPG's S/MIME tool
   gpg-agent      # interop: gpgsm keeps private keys in the agent; also `gpg-protect-tool` for PKCS#12 import
   time           # the CLI memory test reads peak RSS from `/usr/bin/time -f %M`
+  python3        # the SMTP server of the services' and add-in's tests (test/support/smtp-receiver.py: smtpd, Python 3.11)
   postgresql     # services on PostgreSQL: the tests start a throwaway cluster (initdb/pg_ctl in a temp folder)
   softhsm2       # the PKCS#11 HSM backend, tested on a SoftHSM2 token initialised into a temp folder
   zip            # packs the Thunderbird add-in into its .xpi (addin-thunderbird/scripts/build.mjs; it falls back to node:zlib)
