@@ -88,6 +88,7 @@ async function buildFlavour(test) {
   writeFileSync(join(stage, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const file of ["options.html", "options.css"]) cpSync(join(addin, "src/options", file), join(stage, file));
   cpSync(join(addin, "src/experiments"), join(stage, "experiments"), { recursive: true });
+  cpSync(join(addin, "src/icons"), join(stage, "icons"), { recursive: true });
   if (test)
     cpSync(join(addin, "src/testing/experiment"), join(stage, "experiments/mailseal-test"), { recursive: true });
 

@@ -57,6 +57,7 @@ const KNOWN_KEYS = new Set([
   "description",
   "version",
   "author",
+  "icons",
   "browser_specific_settings",
   "background",
   "permissions",
@@ -99,6 +100,21 @@ describe("manifest.json", () => {
     expect(action.default_title?.length).toBeGreaterThan(0);
     // The label is never changed at run time; only the title (the tooltip) and the badge are.
     expect(code).not.toMatch(/composeAction\.setLabel/);
+  });
+
+  it("has its own icon for the add-on and the compose button, not the generic puzzle piece (issue 14, finding 9)", () => {
+    const icons = manifest.icons as Record<string, string> | undefined;
+    expect(Object.keys(icons ?? {}).length).toBeGreaterThan(0);
+    expect((manifest.compose_action as { default_icon?: string }).default_icon).toBeDefined();
+    for (const icon of [
+      ...Object.values(icons ?? {}),
+      (manifest.compose_action as { default_icon: string }).default_icon,
+    ]) {
+      const svg = readFileSync(join(addin, "src", icon), "utf8");
+      // A self-contained SVG: no script, no external reference.
+      expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      expect(svg).not.toMatch(/<script|href=|url\(/i);
+    }
   });
 
   it("allows WebAssembly for the core and nothing looser", () => {
@@ -200,11 +216,13 @@ describe("the built .xpi", () => {
       ...manifest.background.scripts,
       ...Object.values(manifest.experiment_apis).flatMap((api) => [api.schema, api.parent.script]),
       "display.js", // scripting.messageDisplay.registerScripts (background/display.ts)
-      "worker.js", // startBrowserCoreWorker (host/core.ts)
+      "worker.js", // startBrowserEngine (host/engine.ts)
+      ...Object.values(manifest.icons as Record<string, string>),
+      (manifest.compose_action as { default_icon: string }).default_icon,
     ];
     for (const file of named) expect(listing, file).toContain(file);
     expect(JSON.parse(readFileSync(join(stage, "manifest.json"), "utf8"))).toEqual(manifest);
-    // The core's worker embeds both WebAssembly builds: base64 of the "\0asm" magic starts with AGFzbQ.
+    // The engine's worker embeds both WebAssembly builds: base64 of the "\0asm" magic starts with AGFzbQ.
     expect(readFileSync(join(stage, "worker.js"), "utf8").match(/AGFzbQ/g)).toHaveLength(2);
   });
 

@@ -321,7 +321,7 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     const before = smtp.received().length;
     const started = Date.now();
     const result = await alice.channel.command<{
-      shown: { sign: boolean; encrypt: boolean; missing: string[] };
+      shown: { title: string; badge: string };
       security: { sign: boolean; encrypt: boolean; missing: string[] };
       cancelled: string;
       size: number;
@@ -340,7 +340,11 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
       120_000,
     );
     // What the compose action showed, and what the add-in's send did: signed and encrypted.
-    expect(result.shown).toEqual({ sign: true, encrypt: true, missing: [] });
+    // Shown by itself before Send, with the one line on Thunderbird's own Encrypt button.
+    expect(result.shown.badge).toBe("🔒");
+    expect(result.shown.title).toMatch(
+      /^mailseal: signed and encrypted\. Thunderbird's own Encrypt button can stay off/,
+    );
     expect(result.security).toEqual({ sign: true, encrypt: true, missing: [] });
     // The 10 MiB went through the core's worker: Thunderbird's main thread (which the background
     // shares) never stalled long (addin-thunderbird/README.md, "Sending").

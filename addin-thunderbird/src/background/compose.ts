@@ -18,7 +18,7 @@ import {
   recipientCertificates,
   type StateStore,
 } from "@mailseal/shared";
-import { chunksOf, enginePathCheck, type ComposedMessage } from "@mailseal/engine";
+import { chunksOf, enginePathCheck, plainError, type ComposedMessage } from "@mailseal/engine";
 import { engineWorker } from "../host/engine.js";
 import { mailflowHost } from "../host/mailflow-host.js";
 
@@ -82,13 +82,19 @@ async function decide(store: StateStore, address: string, recipients: string[]):
   }
 }
 
+/**
+ * Thunderbird's own S/MIME toggle and its "encryption is possible" bar know nothing of mailseal: one
+ * line in the tooltip says which one decides, so the two signals do not read as a contradiction.
+ */
+const OWN_TOGGLE_NOTE = "Thunderbird's own Encrypt button can stay off: mailseal does this when you press Send.";
+
 async function showSecurity(tabId: number, security: ComposeSecurity | undefined): Promise<void> {
   const title =
     security === undefined
       ? "mailseal: this identity is not set up (sent as Thunderbird sends it)"
       : security.encrypt
-        ? "mailseal: signed and encrypted"
-        : `mailseal: signed only${security.missing.length > 0 ? ` (no certificate for ${security.missing.join(", ")})` : ""}`;
+        ? `mailseal: signed and encrypted. ${OWN_TOGGLE_NOTE}`
+        : `mailseal: signed only${security.missing.length > 0 ? ` (no certificate for ${security.missing.join(", ")})` : ""}. ${OWN_TOGGLE_NOTE}`;
   await messenger.composeAction.setTitle({ tabId, title });
   await messenger.composeAction.setBadgeText({
     tabId,
@@ -103,6 +109,50 @@ export async function secureCompose(store: StateStore, tabId: number): Promise<C
   const security = sender === undefined ? undefined : await decide(store, sender.address, recipientsOf(details));
   await showSecurity(tabId, security);
   return security;
+}
+
+/** How often an open compose window's recipients are looked at: the compose API has no event for them. */
+const RECIPIENT_CHECK_MS = 1500;
+const watchedTabs = new Set<number>();
+
+/**
+ * Shows the security of compose window `tabId` without a click (issue 14, finding 3): at once, and
+ * again whenever its identity or recipients change, until the window closes. A lookup that fails
+ * (the service is unreachable) says so in plain words; the decision at Send is made again anyway.
+ */
+function watchCompose(store: StateStore, tabId: number): void {
+  if (watchedTabs.has(tabId)) return;
+  watchedTabs.add(tabId);
+  let shownFor: string | undefined;
+  let busy = false;
+  const check = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    try {
+      let details: messenger.ComposeDetails;
+      try {
+        details = await messenger.compose.getComposeDetails(tabId);
+      } catch {
+        // The window is gone.
+        clearInterval(timer);
+        watchedTabs.delete(tabId);
+        return;
+      }
+      const key = JSON.stringify([details.identityId, recipientsOf(details)]);
+      if (key === shownFor) return;
+      shownFor = key;
+      await secureCompose(store, tabId).catch(async (error: unknown) => {
+        shownFor = undefined; // tried again at the next check
+        await messenger.composeAction
+          .setTitle({ tabId, title: `mailseal: cannot check the recipients now. ${plainError(error)}` })
+          .catch(() => {});
+      });
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void check(), RECIPIENT_CHECK_MS);
+  void check();
 }
 
 /** The message id's right-hand side: the sender's domain (RFC 5322 3.6.4). */
@@ -231,4 +281,19 @@ export function wireCompose(store: StateStore): void {
     return { cancel: true };
   });
   messenger.composeAction.onClicked.addListener((tab) => void secureCompose(store, tab.id!).catch(console.error));
+  try {
+    messenger.tabs.onCreated.addListener((tab) => {
+      if (tab.type === "messageCompose" && tab.id !== undefined) watchCompose(store, tab.id);
+    });
+    // Compose windows already open when the background (an event page) starts again.
+    void messenger.tabs
+      .query({ type: "messageCompose" })
+      .then((tabs) => {
+        for (const tab of tabs) if (tab.id !== undefined) watchCompose(store, tab.id);
+      })
+      .catch((error: unknown) => console.error("mailseal: listing compose windows", error));
+  } catch (error) {
+    // Sending stays secured without the watch (onBeforeSend decides again); only the early signal is lost.
+    console.error("mailseal: watching compose windows", error);
+  }
 }

@@ -1,5 +1,5 @@
 // The background (MV3 event page): event wiring only. The work is in host/ (Thunderbird adapters),
-// reader/ (decrypt and render model) and the core's worker.
+// the engine (decrypt, verify, render model, seal) in its worker.
 import { IndexedDbStateStore } from "../host/state-store.js";
 import { harnessHooks } from "../testing/hooks.js";
 import { wireCompose } from "./compose.js";

@@ -139,9 +139,15 @@ declare global {
         (tab: Tab, details: ComposeDetails) => Promise<{ cancel?: boolean; details?: ComposeDetails }>
       >;
     };
+    const tabs: {
+      onCreated: Event<(tab: Tab) => void>;
+      query(queryInfo: { type?: string }): Promise<Tab[]>;
+    };
     const composeAction: {
       setTitle(details: { tabId?: number; title: string }): Promise<void>;
       setBadgeText(details: { tabId?: number; text: string }): Promise<void>;
+      getTitle(details: { tabId?: number }): Promise<string>;
+      getBadgeText(details: { tabId?: number }): Promise<string>;
       onClicked: Event<(tab: Tab) => void>;
     };
     const accounts: {
