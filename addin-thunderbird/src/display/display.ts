@@ -25,10 +25,16 @@ const BANNER_STYLE: Record<BannerView["level"], string> = {
   error: "background:#fce8e6;border:1px solid #d93025;color:#a50e0e",
 };
 
-function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+/** A size as Thunderbird's own attachment list says it ("10.0 MB", "300 KB", "512 bytes"). */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** The file name of a saved download without its folders: where it went is the user's download setting. */
+function baseName(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
 }
 
 /** A data: URL (RFC 2397) of an image part; the type is one of the reader's allowlist. */
@@ -82,13 +88,19 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
   root.appendChild(content);
 
   if (model.attachments.length > 0) {
+    const heading = doc.createElement("h3");
+    heading.id = "mailseal-attachments-heading";
+    heading.setAttribute("style", "font-size:1em;margin:1em 0 0.3em");
+    heading.textContent = model.attachments.length === 1 ? "1 attachment" : `${model.attachments.length} attachments`;
+    root.appendChild(heading);
     const list = doc.createElement("ul");
     list.id = "mailseal-attachments";
     model.attachments.forEach((attachment, index) => {
       const item = doc.createElement("li");
       const label = doc.createElement("span");
       label.className = "mailseal-attachment";
-      label.textContent = `${attachment.name} (${attachment.contentType}, ${formatSize(attachment.size)})`;
+      // The name and size a person recognises; the media type is for programs, not people.
+      label.textContent = `${attachment.name} (${formatSize(attachment.size)})`;
       const save = doc.createElement("button");
       save.type = "button";
       save.className = "mailseal-save";
@@ -118,6 +130,7 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
     bannerLevel: view.level,
     text: content.innerText || content.textContent || "",
     elements,
+    attachmentsHeading: root.querySelector("#mailseal-attachments-heading")?.textContent ?? "",
     attachments: Array.from(
       root.querySelectorAll("#mailseal-attachments .mailseal-attachment"),
       (e) => e.textContent ?? "",
@@ -138,7 +151,7 @@ function notice(message: DisplayNotice): void {
   const status = button?.parentElement?.querySelector(".mailseal-save-status");
   if (button === null || button === undefined || status === null || status === undefined) return;
   button.disabled = false;
-  status.textContent = message.ok ? `saved as ${message.filename}` : `not saved: ${message.message}`;
+  status.textContent = message.ok ? `Saved as ${baseName(message.filename)}` : `Not saved: ${message.message}`;
 }
 
 function start(): void {

@@ -80,7 +80,9 @@ export interface DisplayReport {
   text: string;
   /** The distinct element names inside the rendered content, sorted (what the sanitizer let through). */
   elements: string[];
-  /** The attachment list as shown: "name (type, size)". */
+  /** The heading above the attachment list ("2 attachments"), "" when there is none. */
+  attachmentsHeading?: string;
+  /** The attachment list as shown: "name (size)". */
   attachments: string[];
   /** The src of every <img> shown (inline images: data: URLs only). */
   images?: string[];
