@@ -87,6 +87,7 @@ async function buildFlavour(test) {
   if (test) manifest.experiment_apis.mailsealTest = TEST_EXPERIMENT;
   writeFileSync(join(stage, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const file of ["options.html", "options.css"]) cpSync(join(addin, "src/options", file), join(stage, file));
+  cpSync(join(addin, "src/display/hide-until-checked.css"), join(stage, "hide-until-checked.css"));
   cpSync(join(addin, "src/experiments"), join(stage, "experiments"), { recursive: true });
   cpSync(join(addin, "src/icons"), join(stage, "icons"), { recursive: true });
   if (test)

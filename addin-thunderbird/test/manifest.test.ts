@@ -216,6 +216,7 @@ describe("the built .xpi", () => {
       ...manifest.background.scripts,
       ...Object.values(manifest.experiment_apis).flatMap((api) => [api.schema, api.parent.script]),
       "display.js", // scripting.messageDisplay.registerScripts (background/display.ts)
+      "hide-until-checked.css", // the same, at document_start
       "worker.js", // startBrowserEngine (host/engine.ts)
       ...Object.values(manifest.icons as Record<string, string>),
       (manifest.compose_action as { default_icon: string }).default_icon,

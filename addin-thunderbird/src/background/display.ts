@@ -21,6 +21,8 @@ import { rawMessageFile } from "../host/raw-message.js";
 import type { KeyRefresher } from "./refresh.js";
 
 const DISPLAY_SCRIPT_ID = "mailseal-display";
+/** The style that keeps a message hidden until the display script has the verdict (issue 14, finding 8). */
+const HIDE_SCRIPT_ID = "mailseal-hide-until-checked";
 /** Answers kept for recently displayed messages (switching back and forth needs no new decryption). */
 const KEPT_ANSWERS = 8;
 
@@ -178,12 +180,13 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
 
   const ready = (async () => {
     // Unfiltered: asking for an id that is not registered logs an error in Thunderbird.
-    const registered = await messenger.scripting.messageDisplay.getRegisteredScripts();
-    if (!registered.some((script) => script.id === DISPLAY_SCRIPT_ID)) {
-      await messenger.scripting.messageDisplay.registerScripts([
-        { id: DISPLAY_SCRIPT_ID, js: ["display.js"], runAt: "document_idle" },
-      ]);
-    }
+    const registered = new Set((await messenger.scripting.messageDisplay.getRegisteredScripts()).map((s) => s.id));
+    const wanted = [
+      // At document_start, before Thunderbird paints anything of the message.
+      { id: HIDE_SCRIPT_ID, css: ["hide-until-checked.css"], runAt: "document_start" },
+      { id: DISPLAY_SCRIPT_ID, js: ["display.js"], runAt: "document_idle" },
+    ].filter((script) => !registered.has(script.id));
+    if (wanted.length > 0) await messenger.scripting.messageDisplay.registerScripts(wanted);
   })();
   return {
     ready,

@@ -119,7 +119,7 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
   }
   // Replace what Thunderbird showed (for S/MIME it cannot read: an empty body or an smime.p7m; for
   // CBC + PKCS#1 v1.5 to a key in its NSS store: its own decryption, which ours supersedes).
-  const replaced = (doc.body.innerText || doc.body.textContent || "").slice(0, 500);
+  const replaced = replacedText(doc.body);
   doc.body.replaceChildren(root);
   const elements = [...new Set(Array.from(content.querySelectorAll("*"), (e) => e.localName))].sort();
   return {
@@ -140,6 +140,19 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
   };
 }
 
+/**
+ * The text Thunderbird had put in the pane, as laid out (innerText): read with the body briefly
+ * marked checked, since a hidden body has no laid-out text. All in this task, so nothing is painted.
+ */
+function replacedText(body: HTMLElement): string {
+  const before = body.dataset.mailsealChecked;
+  body.dataset.mailsealChecked = "reading";
+  const text = body.innerText || body.textContent || "";
+  if (before === undefined) delete body.dataset.mailsealChecked;
+  else body.dataset.mailsealChecked = before;
+  return text.slice(0, 500);
+}
+
 function notice(message: DisplayNotice): void {
   // Test flavour only: the harness presses a button (the release .xpi has no such notice).
   if (MAILSEAL_TEST_FLAVOUR && message.kind === "testClick") {
@@ -158,20 +171,38 @@ function start(): void {
   // The script can run twice for one message, the first time before there is a body.
   if (document.body === null || document.body.dataset.mailseal === "started") return;
   document.body.dataset.mailseal = "started";
+  // Whether the message was kept hidden until now (hide-until-checked.css, injected at document_start):
+  // nothing Thunderbird decrypted itself was on screen before the verdict (issue 14, finding 8).
+  const hiddenUntilChecked = getComputedStyle(document.body).visibility === "hidden";
+  const body = document.body;
   const port = browser.runtime.connect({ name: DISPLAY_PORT });
+  let answered = false;
   let rendered = false;
   const send = (request: DisplayRequest): void => port.postMessage(request);
   port.onMessage.addListener((message: unknown) => {
     if (rendered) return notice(message as DisplayNotice);
+    answered = true;
     const answer = message as DisplayAnswer;
     if (answer.kind !== "render") {
+      // Not ours (plain or clear-signed mail): Thunderbird's own view, as it was.
+      body.dataset.mailsealChecked = "pass";
       port.disconnect();
       return;
     }
     rendered = true;
     const report = render(answer.model, send);
+    document.body.dataset.mailsealChecked = "rendered";
     // Test flavour only: what was rendered goes back for the harness to check.
-    if (MAILSEAL_TEST_FLAVOUR) send({ kind: "report", report });
+    if (MAILSEAL_TEST_FLAVOUR) send({ kind: "report", report: { ...report, hiddenUntilChecked } });
+  });
+  port.onDisconnect.addListener(() => {
+    if (answered) return;
+    // The add-in went away without a verdict: show Thunderbird's view, saying it was not checked.
+    const note = document.createElement("div");
+    note.setAttribute("style", "padding:6px;border:1px solid #b06000;background:#fef7e0;color:#5f3700");
+    note.textContent = "mailseal could not check this message, so what is shown below is as Thunderbird shows it.";
+    body.prepend(note);
+    body.dataset.mailsealChecked = "unchecked";
   });
 }
 

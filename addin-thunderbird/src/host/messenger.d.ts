@@ -155,7 +155,7 @@ declare global {
     };
     const scripting: {
       messageDisplay: {
-        registerScripts(scripts: { id: string; js: string[]; css?: string[]; runAt?: string }[]): Promise<void>;
+        registerScripts(scripts: { id: string; js?: string[]; css?: string[]; runAt?: string }[]): Promise<void>;
         getRegisteredScripts(filter?: { ids?: string[] }): Promise<{ id: string }[]>;
       };
     };

@@ -80,6 +80,8 @@ export interface DisplayReport {
   text: string;
   /** The distinct element names inside the rendered content, sorted (what the sanitizer let through). */
   elements: string[];
+  /** Whether the message stayed hidden until the verdict (nothing unchecked was on screen before). */
+  hiddenUntilChecked?: boolean;
   /** The heading above the attachment list ("2 attachments"), "" when there is none. */
   attachmentsHeading?: string;
   /** The attachment list as shown: "name (size)". */
