@@ -4,8 +4,9 @@
 // through getAsFileAsync, opens it in the engine's Web Worker, and shows the banner in plain words,
 // the sanitized content in a sandboxed frame, inline cid: images and downloadable attachments; it
 // follows the selection (ItemChanged) and says in plain words what it cannot show.
+import { MailEngine } from "@mailseal/engine";
 import { bannerView, plainWords } from "@mailseal/engine/view";
-import type { DeviceState } from "@mailseal/shared";
+import { decodeBase64url, type DeviceState } from "@mailseal/shared";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -90,12 +91,44 @@ const plain = Buffer.from(
   [...HEADER, "Subject: Lunch", "MIME-Version: 1.0", "Content-Type: text/plain", "", "Noon?", ""].join("\r\n"),
 ).toString("base64");
 
-let items: Record<"secret" | "plain" | "failing" | "notForBob", DoubleItem>;
+let items: Record<"secret" | "plain" | "failing" | "notForBob" | "signed", DoubleItem>;
+
+/** A message Alice's engine (in this thread) signs and encrypts to Bob, as mailseal sends it. */
+async function sealedByAlice(alice: DeviceState): Promise<string> {
+  const engine = await MailEngine.open();
+  try {
+    await engine.setAccounts([alice]);
+    const stream = await engine.sealMessage(
+      {
+        composed: {
+          from: "Alice <alice@example.test>",
+          to: ["bob@example.test"],
+          cc: [],
+          replyTo: [],
+          subject: "Signed plan",
+          body: { type: "text/plain", text: "Signed and sealed." },
+          attachments: [],
+          messageId: "<signed@example.test>",
+          date: Date.now(),
+        },
+      },
+      {
+        signer: "alice@example.test",
+        ownCertificate: decodeBase64url(alice.keys[0]!.certificate),
+        encryptTo: { certificates: [decodeBase64url(bob.keys[0]!.certificate)], cipher: "aes-256-gcm" },
+        time: Date.now(),
+      },
+    );
+    return Buffer.from(await new Response(stream).arrayBuffer()).toString("base64");
+  } finally {
+    await engine.close();
+  }
+}
 
 beforeAll(async () => {
   makeCaHierarchy(ca);
   bob = await makeAccount(ca, "bob", "bob@example.test");
-  await makeAccount(ca, "alice", "alice@example.test");
+  const alice = await makeAccount(ca, "alice", "alice@example.test");
   items = {
     secret: {
       itemId: "item-secret",
@@ -110,6 +143,12 @@ beforeAll(async () => {
       itemClass: "IPM.Note.SMIME",
       subject: "For Alice",
       eml: encryptedTo("alice-enc", "m2", "For Alice"),
+    },
+    signed: {
+      itemId: "item-signed",
+      itemClass: "IPM.Note.SMIME",
+      subject: "Signed plan",
+      eml: await sealedByAlice(alice),
     },
   };
   await buildPages(out);
@@ -255,6 +294,13 @@ describe("the read pane in headless Chromium, on an Office.js host double", () =
       expect(await shown(page, "item-plain")).toMatchObject({ headline: PANE_WORDS.notEncrypted, frame: false });
       await page.waitForTimeout(1500);
       expect(await shown(page, "item-plain")).toMatchObject({ headline: PANE_WORDS.notEncrypted, frame: false });
+
+      // Signed by Alice and encrypted to Bob (AES-256-GCM) by mailseal itself: the signature checks out.
+      await select(page, items.signed);
+      const signed = await shown(page, "item-signed");
+      expect(signed, log.join("\n")).toMatchObject({ level: "ok", frame: true });
+      expect(signed.headline).toContain("alice@example.test");
+      expect(signed.headline).toContain("aes-256-gcm");
 
       await select(page, null);
       expect(await shown(page, "")).toMatchObject({ headline: PANE_WORDS.noItem });
