@@ -62,6 +62,10 @@ export const layeringRules = {
   addinThunderbird: {
     patterns: [above("server", "cli", "addin-outlook"), packages("server", "cli", "addin-outlook")],
   },
+  // The Outlook add-in likewise: the engine (and its view), shared; never the services, the command or Thunderbird's add-in.
+  addinOutlook: {
+    patterns: [above("server", "cli", "addin-thunderbird"), packages("server", "cli", "addin-thunderbird")],
+  },
 };
 
 export default tseslint.config(
@@ -103,6 +107,10 @@ export default tseslint.config(
   {
     files: ["addin-thunderbird/src/**/*.ts"],
     rules: { "no-restricted-imports": ["error", layeringRules.addinThunderbird] },
+  },
+  {
+    files: ["addin-outlook/src/**/*.ts", "addin-outlook/manifest/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", layeringRules.addinOutlook] },
   },
   {
     // The Experiment's parent script: a classic script Thunderbird evaluates with these globals.

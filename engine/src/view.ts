@@ -2,3 +2,4 @@
 // model and the plain words. Pages and display scripts import this (no core, no WebAssembly).
 export * from "./reader/render-model.js";
 export * from "./words/plain-words.js";
+export * from "./display/sanitize.js";

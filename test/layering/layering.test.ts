@@ -30,6 +30,13 @@ describe("layering rule (DESIGN.md, Layout)", () => {
     ["engine/src/x.ts", 'import { start } from "@mailseal/server";'],
     ["engine/src/client/node.ts", 'import { start } from "@mailseal/server";'],
     ["server/src/x.ts", 'import { MailEngine } from "@mailseal/engine";'],
+    ["addin-outlook/src/x.ts", 'import { start } from "@mailseal/server";'],
+    ["addin-outlook/src/read/x.ts", 'import { start } from "../../../server/src/main.js";'],
+    ["addin-outlook/src/x.ts", 'import { cli } from "@mailseal/cli";'],
+    ["addin-outlook/src/x.ts", 'import { ui } from "../../addin-thunderbird/src/ui/protocol.js";'],
+    ["addin-outlook/manifest/x.ts", 'import { ui } from "../../addin-thunderbird/src/ui/protocol.js";'],
+    ["server/src/x.ts", 'import { x } from "../../addin-outlook/src/x.js";'],
+    ["engine/src/x.ts", 'import { x } from "@mailseal/addin-outlook";'],
   ])("%s may not import: %s", async (file, code) => {
     expect(await violations(file, code)).toContain("no-restricted-imports");
   });
@@ -59,6 +66,12 @@ describe("layering rule (DESIGN.md, Layout)", () => {
     ["engine/src/client/node.ts", 'import { Worker } from "node:worker_threads";\nexport const w = Worker;'],
     ["addin-thunderbird/src/x.ts", 'import { MailEngine } from "@mailseal/engine";\nexport const e = MailEngine;'],
     ["cli/src/x.ts", 'import { MailEngine } from "@mailseal/engine";\nexport const e = MailEngine;'],
+    [
+      "addin-outlook/src/x.ts",
+      'import { startBrowserEngine } from "@mailseal/engine/browser";\nexport const s = startBrowserEngine;',
+    ],
+    ["addin-outlook/src/x.ts", 'import { bannerView } from "@mailseal/engine/view";\nexport const b = bannerView;'],
+    ["addin-outlook/src/x.ts", 'import { readMessage } from "@mailseal/shared";\nexport const r = readMessage;'],
   ])("%s may import downward: %s", async (file, code) => {
     expect(await violations(file, code)).toEqual([]);
   });

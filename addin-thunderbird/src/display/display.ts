@@ -14,8 +14,8 @@ import {
   type RenderModel,
   bannerView,
   type BannerView,
+  sanitizeHtml,
 } from "@mailseal/engine/view";
-import { sanitizeHtml } from "./sanitize.js";
 
 const BANNER_STYLE: Record<BannerView["level"], string> = {
   ok: "background:#e6f4ea;border:1px solid #34a853;color:#0d652d",

@@ -12,6 +12,8 @@ const contentTypes: Record<string, string> = {
   ".js": "text/javascript",
   ".json": "application/json",
   ".map": "application/json",
+  ".css": "text/css",
+  ".png": "image/png",
 };
 
 /** Bundles browser entry points (TypeScript) into `outdir` with WASM embedded as bytes. */

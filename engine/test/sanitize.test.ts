@@ -1,8 +1,9 @@
-// The sanitizer's image rule (display/sanitize.ts) in Node: an <img> is kept only when its src is a
+// The sanitizer's image rule (src/display/sanitize.ts) in Node: an <img> is kept only when its src is a
 // cid: URL (RFC 2392 2) naming an image part of this message; then it shows that part's data: URL.
-// The DOM walk itself runs in Thunderbird (test/thunderbird/end-to-end.test.ts).
+// The DOM walk itself runs in Thunderbird (test/thunderbird/end-to-end.test.ts) and in the Outlook read
+// pane in headless Chromium (addin-outlook/test/read-pane.test.ts).
 import { describe, expect, it } from "vitest";
-import { inlineImageUrl, keptImageAttribute } from "../src/display/sanitize.js";
+import { inlineImageUrl, keptImageAttribute } from "../src/view.js";
 
 const PNG = "data:image/png;base64,iVBORw0KGgo=";
 const images = new Map([

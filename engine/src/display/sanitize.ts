@@ -5,6 +5,8 @@
 // survive. No remote content: no style (url() could fetch), links only http(s)/mailto, and an <img>
 // only when its src is cid: naming an image part of the message itself (RFC 2392), which becomes a
 // data: URL of those decoded bytes; every other image is dropped.
+// Both add-ins show decrypted mail through it: Thunderbird's message display script and Outlook's
+// read pane. The host passes the document to build in (and its DOMParser parses).
 const ALLOWED = new Set([
   "a",
   "abbr",

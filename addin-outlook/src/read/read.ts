@@ -1,0 +1,185 @@
+// The read pane: pinned, it follows the selected message (ItemChanged). For each message it asks
+// Outlook for the whole RFC 5322 message (item.getAsFileAsync, Mailbox 1.14: base64), has the engine
+// decrypt and verify it in its Web Worker (renderMessage: one call per message), and shows the
+// banner in plain words (bannerView), the content sanitized (the engine's sanitizer) in a sandboxed
+// frame with no scripts and no origin, inline cid: images as data: URLs, and the attachments as
+// downloads. A message selected while another is still being read wins: the older answer is dropped.
+import { startBrowserEngine, type BrowserEngineWorker } from "@mailseal/engine/browser";
+import {
+  bannerView,
+  plainError,
+  plainWords,
+  sanitizeHtml,
+  type BannerView,
+  type InlineImage,
+  type RenderModel,
+} from "@mailseal/engine/view";
+import { loadAccounts } from "./accounts.js";
+import { PANE_WORDS } from "./words.js";
+
+let engine: Promise<BrowserEngineWorker> | undefined;
+let generation = 0;
+const blobUrls: string[] = [];
+
+function $(id: string): HTMLElement {
+  return document.getElementById(id)!;
+}
+
+function showBanner(view: BannerView): void {
+  const banner = $("banner");
+  banner.dataset.level = view.level;
+  $("headline").textContent = view.headline;
+  const details = $("details") as HTMLDetailsElement;
+  details.hidden = view.details === "";
+  $("details-text").textContent = view.details;
+}
+
+function clearContent(): void {
+  ($("content") as HTMLIFrameElement).hidden = true;
+  ($("content") as HTMLIFrameElement).srcdoc = "";
+  $("attachments").replaceChildren();
+  $("attachments").hidden = true;
+  for (const url of blobUrls.splice(0)) URL.revokeObjectURL(url);
+}
+
+function say(level: BannerView["level"], headline: string, details = ""): void {
+  clearContent();
+  showBanner({ level, headline, details });
+}
+
+function dataUrl(image: InlineImage): string {
+  let binary = "";
+  for (let i = 0; i < image.data.length; i += 0x8000)
+    binary += String.fromCharCode(...image.data.subarray(i, i + 0x8000));
+  return `data:${image.contentType};base64,${btoa(binary)}`;
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** The sanitized body as the frame's whole document: its CSP lets nothing load but the data: images. */
+function frameDocument(model: RenderModel): string {
+  const doc = document.implementation.createHTMLDocument("");
+  const body = doc.createElement("div");
+  if (model.body.kind === "html") {
+    const images = new Map((model.inlineImages ?? []).map((image) => [image.contentId, dataUrl(image)]));
+    body.appendChild(sanitizeHtml(model.body.html, doc, images));
+  } else if (model.body.kind === "text") {
+    const pre = doc.createElement("pre");
+    pre.style.whiteSpace = "pre-wrap";
+    pre.style.fontFamily = "inherit";
+    pre.textContent = model.body.text;
+    body.appendChild(pre);
+  }
+  return (
+    `<!doctype html><html><head><meta charset="utf-8">` +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">` +
+    `<style>body{font:14px "Segoe UI",system-ui,sans-serif;margin:8px}img{max-width:100%}</style>` +
+    `</head><body>${body.innerHTML}</body></html>`
+  );
+}
+
+function render(model: RenderModel): void {
+  clearContent();
+  showBanner(bannerView(model.banner));
+  if (model.banner.kind === "failed") return;
+  const frame = $("content") as HTMLIFrameElement;
+  frame.srcdoc = frameDocument(model);
+  frame.hidden = false;
+  const list = $("attachments");
+  model.attachments.forEach((attachment, index) => {
+    const item = document.createElement("li");
+    const data = model.attachmentData?.[index];
+    const label = `${attachment.name} (${attachment.contentType}, ${formatSize(attachment.size)})`;
+    if (data === undefined) item.textContent = label;
+    else {
+      // A download of the decrypted bytes as a generic type: the browser saves, never renders, it.
+      const url = URL.createObjectURL(
+        new Blob([data as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }),
+      );
+      blobUrls.push(url);
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = attachment.name;
+      link.textContent = label;
+      item.appendChild(link);
+    }
+    list.appendChild(item);
+  });
+  list.hidden = model.attachments.length === 0;
+}
+
+function base64Bytes(base64: string): Uint8Array {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function rawMessage(item: Office.MessageItem): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    item.getAsFileAsync!((result) => {
+      if (result.status === "succeeded" && typeof result.value === "string") resolve(base64Bytes(result.value));
+      else reject(new Error(result.error?.message ?? "getAsFileAsync failed"));
+    });
+  });
+}
+
+async function engineFor(): Promise<BrowserEngineWorker["engine"]> {
+  engine ??= startBrowserEngine(new URL("engine-worker.js", document.baseURI)).catch((error: unknown) => {
+    engine = undefined;
+    throw error;
+  });
+  return (await engine).engine;
+}
+
+async function read(item: Office.MessageItem | null | undefined, stale: () => boolean): Promise<void> {
+  if (item === null || item === undefined) return say("neutral", PANE_WORDS.noItem);
+  say("neutral", PANE_WORDS.opening);
+  if (typeof item.getAsFileAsync !== "function") return say("error", PANE_WORDS.noRawMessage);
+  let bytes: Uint8Array;
+  try {
+    bytes = await rawMessage(item);
+  } catch (error) {
+    if (!stale()) say("error", PANE_WORDS.getFailed, error instanceof Error ? error.message : String(error));
+    return;
+  }
+  if (stale()) return;
+  try {
+    const accounts = loadAccounts();
+    if (accounts.length === 0) return say("error", plainWords("NO_ACCOUNT")!, "NO_ACCOUNT");
+    const worker = await engineFor();
+    await worker.setAccounts(accounts);
+    const model = await worker.renderMessage(bytes, { time: Date.now() });
+    if (stale()) return;
+    if (model === undefined) return say("neutral", PANE_WORDS.notEncrypted);
+    render(model);
+  } catch (error) {
+    if (!stale()) say("error", `${PANE_WORDS.engineFailed} ${plainError(error)}`);
+  }
+}
+
+/**
+ * Reads and shows the selected message; a newer selection makes this one's answer stale. When done,
+ * the body's data-shown names the item shown (its itemId), so a page or a test can tell it finished.
+ */
+export async function showSelected(): Promise<void> {
+  const mine = ++generation;
+  const stale = () => mine !== generation;
+  const item = Office.context.mailbox.item;
+  delete document.body.dataset.shown;
+  try {
+    await read(item, stale);
+  } finally {
+    if (!stale()) document.body.dataset.shown = item?.itemId ?? "";
+  }
+}
+
+void Office.onReady(() => {
+  // ItemChanged (Mailbox 1.5): a pinned pane stays open while the selection moves.
+  Office.context.mailbox.addHandlerAsync?.("olkItemSelectedChanged", () => void showSelected());
+  void showSelected();
+});
