@@ -1,13 +1,6 @@
 // The plain-words table (ui/plain-words.ts) against shared's code lists, imported, not copied: a code
-// added to SmimeError, ApiError or MailflowError without words here fails this test (and tsc).
-import {
-  API_ERROR_CODES,
-  ApiError,
-  MAILFLOW_ERROR_CODES,
-  MailflowError,
-  SMIME_ERROR_CODES,
-  SmimeError,
-} from "@mailseal/shared";
+// added to MailsealError, MailsealError or MailsealError without words here fails this test (and tsc).
+import { API_ERROR_CODES, MailsealError, MAILFLOW_ERROR_CODES, SMIME_ERROR_CODES } from "@mailseal/shared";
 import { describe, expect, it } from "vitest";
 import { bannerOf } from "../src/reader/read-message.js";
 import { ReadTimeoutError } from "../src/reader/time-limit.js";
@@ -15,9 +8,9 @@ import { bannerView, errorCode, IDENTITY_STATE_WORDS, plainError, plainWords } f
 
 describe("plain words", () => {
   it.each([
-    ["SmimeError", SMIME_ERROR_CODES],
-    ["ApiError", API_ERROR_CODES],
-    ["MailflowError", MAILFLOW_ERROR_CODES],
+    ["MailsealError", SMIME_ERROR_CODES],
+    ["MailsealError", API_ERROR_CODES],
+    ["MailsealError", MAILFLOW_ERROR_CODES],
   ] as const)("has a sentence for every %s code", (_name, codes) => {
     expect(codes.length).toBeGreaterThan(5);
     const missing = codes.filter((code) => plainWords(code) === undefined);
@@ -38,9 +31,9 @@ describe("plain words", () => {
   });
 
   it("shows each error class with its words and the code in brackets, else its own message", () => {
-    expect(plainError(new SmimeError("TRUNCATED", "cut"))).toMatch(/incomplete.* \(TRUNCATED\)$/);
-    expect(plainError(new MailflowError("NO_KEY", "none"))).toMatch(/None of your keys.* \(NO_KEY\)$/);
-    const api = new ApiError("RATE_LIMITED", "slow down", 429);
+    expect(plainError(new MailsealError("TRUNCATED", "cut"))).toMatch(/incomplete.* \(TRUNCATED\)$/);
+    expect(plainError(new MailsealError("NO_KEY", "none"))).toMatch(/None of your keys.* \(NO_KEY\)$/);
+    const api = new MailsealError("RATE_LIMITED", "slow down", { details: { status: 429 } });
     expect(errorCode(api)).toBe("RATE_LIMITED");
     expect(plainError(api)).toMatch(/Too many attempts.* \(RATE_LIMITED\)$/);
     expect(plainError(new Error("plain failure"))).toBe("plain failure (ERROR)");

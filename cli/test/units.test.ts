@@ -1,18 +1,18 @@
 // The command's small pieces in process: how errors become exit statuses, and the progress bar.
 import { CryptoError } from "@mailseal/core-wasm";
-import { SmimeError } from "@mailseal/shared";
+import { MailsealError } from "@mailseal/shared";
 import { describe, expect, it } from "vitest";
-import { CliError, describeError } from "../src/cli-error.js";
+import { describeError } from "../src/cli-error.js";
 import { PROGRESS_INTERVAL_MS, PROGRESS_MIN_BYTES, ProgressBar } from "../src/io/progress.js";
 
 describe("describeError", () => {
   it("coded errors are user errors: exit 1, `error CODE: message`", () => {
-    expect(describeError(new SmimeError("NOT_SMIME", "text/plain"), false)).toEqual({
+    expect(describeError(new MailsealError("NOT_SMIME", "text/plain"), false)).toEqual({
       line: "error NOT_SMIME: text/plain",
       status: 1,
     });
     expect(describeError(new CryptoError("INVALID_KEY", "bad"), false).line).toBe("error INVALID_KEY: bad");
-    expect(describeError(new CliError("USAGE", "no"), false).status).toBe(1);
+    expect(describeError(new MailsealError("USAGE", "no"), false).status).toBe(1);
     const epipe = Object.assign(new Error("write EPIPE"), { code: "EPIPE", syscall: "write" });
     expect(describeError(epipe, false)).toEqual({ line: "error IO: write EPIPE", status: 1 });
   });

@@ -9,7 +9,7 @@ import { CoreService } from "@mailseal/core-wasm";
 import {
   hasEmailAddress,
   parseCertificate,
-  SmimeError,
+  MailsealError,
   validateCertificatePath,
   type Certificate,
 } from "@mailseal/shared";
@@ -177,7 +177,7 @@ describe.each(["soft", "pkcs11"] as const)("CA on the %s backend", (kind) => {
     expect(cert.criticalExtensions).toEqual(expect.arrayContaining(["2.5.29.15", "2.5.29.19"]));
     expect(cert.criticalExtensions).not.toContain("2.5.29.17");
     expect((await validate(issued.der, "encryption")).length).toBe(3);
-    await expect(validate(issued.der, "signing")).rejects.toBeInstanceOf(SmimeError);
+    await expect(validate(issued.der, "signing")).rejects.toBeInstanceOf(MailsealError);
     expect(store.certificates.get(issued.serial)).toMatchObject({ address: "Alice@example.org", kind: "encryption" });
   });
 
@@ -198,7 +198,7 @@ describe.each(["soft", "pkcs11"] as const)("CA on the %s backend", (kind) => {
     oneYear.setUTCFullYear(oneYear.getUTCFullYear() + 1);
     expect(cert.notAfter.getTime()).toBe(oneYear.getTime() - 1000);
     expect((await validate(issued.der, "signing")).length).toBe(3);
-    await expect(validate(issued.der, "encryption")).rejects.toBeInstanceOf(SmimeError);
+    await expect(validate(issued.der, "encryption")).rejects.toBeInstanceOf(MailsealError);
     // The certified key is the CSR's.
     const csrKey = (await run("openssl", ["pkey", "-in", deviceKeyPath, "-pubout", "-outform", "DER"])).stdout;
     expect(Buffer.from(cert.publicKey.spki)).toEqual(csrKey);

@@ -1,8 +1,15 @@
 // mailseal send --to ADDRESS ...: an RFC 5322 message from one of this device's accounts in, signed
 // with the device's signing key and encrypted to every recipient and to the sender out.
 import type { CoreService } from "@mailseal/core-wasm";
-import { DirectoryCache, openAccount, renewSigningCertificate, senderOf, sendMessage } from "@mailseal/shared";
-import { CliError } from "../cli-error.js";
+import {
+  DirectoryCache,
+  openAccount,
+  renewSigningCertificate,
+  senderOf,
+  sendMessage,
+  MailsealError,
+} from "@mailseal/shared";
+
 import { commandHost } from "../home/host.js";
 import { parseOptions } from "../options.js";
 import { withInputOutput } from "../run-io.js";
@@ -16,7 +23,7 @@ export async function sendCommand(args: string[], core: CoreService): Promise<st
   });
   if (values.help === true) return "send";
   const recipients = values.to ?? [];
-  if (recipients.length === 0) throw new CliError("USAGE", "send needs --to ADDRESS (repeat for each recipient)");
+  if (recipients.length === 0) throw new MailsealError("USAGE", "send needs --to ADDRESS (repeat for each recipient)");
   const host = commandHost(values.home);
   await withInputOutput({ in: values.in, out: values.out, holdBack: false, mode: 0o666 }, async (input, output) => {
     const { address, message } = await senderOf(input.source);

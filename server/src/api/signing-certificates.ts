@@ -1,7 +1,12 @@
 // Signing certificates for enrolled devices (docs/services.md, "Keys and who holds what"): the device
 // makes an RSA key and a PKCS#10 request; its signature is the proof of possession. The certificate
 // names the token's address and device, never what the CSR asks for.
-import { ApiError, decodeBase64url, SigningCertificateRequest, SigningCertificateResponse } from "@mailseal/shared";
+import {
+  MailsealError,
+  decodeBase64url,
+  SigningCertificateRequest,
+  SigningCertificateResponse,
+} from "@mailseal/shared";
 import { CaError } from "../ca/errors.js";
 import { deviceOf, requireDevice } from "../http/auth.js";
 import type { MailsealApp } from "../http/app.js";
@@ -35,7 +40,7 @@ export function registerSigningCertificateRoutes(app: MailsealApp, deps: ApiDeps
       try {
         csr = decodeBase64url(request.body.csr, "csr");
       } catch (error) {
-        throw new ApiError("CSR_INVALID", (error as Error).message);
+        throw new MailsealError("CSR_INVALID", (error as Error).message);
       }
       try {
         const issued = await ca.issueSigningCertificate({ address: device.address, deviceId: device.deviceId, csr });
@@ -44,7 +49,8 @@ export function registerSigningCertificateRoutes(app: MailsealApp, deps: ApiDeps
           chain: ca.chain.map((der) => Buffer.from(der).toString("base64url")),
         };
       } catch (error) {
-        if (error instanceof CaError && CSR_FAULTS.has(error.code)) throw new ApiError("CSR_INVALID", error.message);
+        if (error instanceof CaError && CSR_FAULTS.has(error.code))
+          throw new MailsealError("CSR_INVALID", error.message);
         throw error;
       }
     },

@@ -6,7 +6,7 @@ import { rsaPrivateKeyFromJwk } from "@mailseal/core-wasm";
 import type { ByteSource } from "../asn1/ber-cursor.js";
 import { contentCipherByName, type ContentCipher } from "../cms/algorithms.js";
 import type { Clock } from "../clock.js";
-import { SmimeError } from "../errors.js";
+import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
 import { validateCertificatePath } from "../pki/chain.js";
 import { hasEmailAddress, type Certificate } from "../pki/certificate.js";
 import { readHeader } from "../mime/rfc5322-header-reader.js";
@@ -15,7 +15,6 @@ import { encryptMessage } from "../smime/envelope.js";
 import { signMessage } from "../smime/signature.js";
 import { asAsync } from "../mime/chunks.js";
 import type { MailflowCore } from "./core.js";
-import { MailflowError } from "./errors.js";
 import type { CertificateEntry } from "../api/certs.js";
 import type { ServiceClient } from "./service-client.js";
 import { certificateFromWire, normalizeAccountAddress, requireProvisioned, type DeviceState } from "./state.js";
@@ -118,7 +117,7 @@ export interface SendOptions {
 export function currentCertificate(state: DeviceState): Certificate {
   const current = state.keys.filter((k) => k.status === "current");
   const key = current[current.length - 1];
-  if (key === undefined) throw new MailflowError("NOT_PROVISIONED", `${state.address} has no current encryption key`);
+  if (key === undefined) throw new MailsealError("NOT_PROVISIONED", `${state.address} has no current encryption key`);
   return certificateFromWire(key.certificate, "own encryption certificate");
 }
 
@@ -163,7 +162,7 @@ export async function recipientCertificates(
         time: options.clock.now(),
       });
     } catch (error) {
-      if (!(error instanceof SmimeError)) throw error;
+      if (!hasCode(error, ...SMIME_ERROR_CODES)) throw error;
       missing.push(address);
       reasons.push(`${address}: ${error.code}`);
       continue;
@@ -171,11 +170,11 @@ export async function recipientCertificates(
     entries.push(entry);
   }
   if (missing.length > 0) {
-    throw new MailflowError(
+    throw new MailsealError(
       "NO_CERTIFICATE",
       `no valid certificate for ${missing.join(", ")}: they have not set up mailseal (send without encryption, or ask them to)` +
         (reasons.length === 0 ? "" : `; refused: ${reasons.join(", ")}`),
-      missing,
+      { details: { addresses: missing } },
     );
   }
   return { entries };
@@ -200,7 +199,7 @@ export async function senderOf(message: ByteSource): Promise<{ address: string; 
   const from = singleField(fields, "From");
   const address = from === undefined ? undefined : fromAddress(from.value);
   if (address === undefined) {
-    throw new MailflowError(
+    throw new MailsealError(
       "SENDER_UNKNOWN",
       "the message needs a From field with one address (an account of this device)",
     );

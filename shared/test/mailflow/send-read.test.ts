@@ -14,7 +14,7 @@ import {
   parseCertificate,
   fromAddress,
   manualClock,
-  MailflowError,
+  MailsealError,
   NEGATIVE_TTL_MS,
   newSigningKey,
   POSITIVE_TTL_MS,
@@ -386,8 +386,11 @@ describe("send and read", () => {
     const error = await collect(sendMessage([new TextEncoder().encode(MESSAGE)], options, core)).catch(
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(MailflowError);
-    expect(error).toMatchObject({ code: "NO_CERTIFICATE", addresses: ["carol@example.test", "eve@example.test"] });
+    expect(error).toBeInstanceOf(MailsealError);
+    expect(error).toMatchObject({
+      code: "NO_CERTIFICATE",
+      details: { addresses: ["carol@example.test", "eve@example.test"] },
+    });
   });
 });
 
