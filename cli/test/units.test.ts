@@ -17,6 +17,24 @@ describe("describeError", () => {
     expect(describeError(epipe, false)).toEqual({ line: "error IO: write EPIPE", status: 1 });
   });
 
+  it("maps by code: the offline commands print the aliases they promised, the online ones the catalogue's code", () => {
+    const noKey = new MailsealError("NO_KEY", "no key opens it");
+    const wrong = new MailsealError("PASSWORD_WRONG", "wrong password");
+    expect(describeError(noKey, false, "decrypt")).toEqual({
+      line: "error NO_MATCHING_RECIPIENT: no key opens it",
+      status: 1,
+    });
+    expect(describeError(wrong, false, "sign").line).toBe("error WRONG_PASSWORD: wrong password");
+    expect(describeError(noKey, false, "read").line).toBe("error NO_KEY: no key opens it");
+    expect(describeError(wrong, false, "account").line).toBe("error PASSWORD_WRONG: wrong password");
+    // A MailsealError from a second copy of the module (the server's chunk of the bundle) by shape.
+    const copy = Object.assign(new Error("bad option"), { name: "MailsealError", code: "USAGE" });
+    expect(describeError(copy, false, "server")).toEqual({ line: "error USAGE: bad option", status: 1 });
+    // A class name alone is no longer trusted: a CryptoError's code must be a catalogue code.
+    const odd = Object.assign(new Error("odd"), { name: "CryptoError", code: "NOPE" });
+    expect(describeError(odd, false).status).toBe(2);
+  });
+
   it("anything else is INTERNAL, exit 2, with the stack only in debug mode", () => {
     const bug = new TypeError("x is undefined");
     expect(describeError(bug, false)).toEqual({ line: "error INTERNAL: x is undefined", status: 2 });
