@@ -3,7 +3,7 @@
 import { API_ERROR_CODES, MailsealError, MAILFLOW_ERROR_CODES, SMIME_ERROR_CODES } from "@mailseal/shared";
 import { describe, expect, it } from "vitest";
 import { bannerOf } from "../src/reader/read-message.js";
-import { ReadTimeoutError } from "../src/reader/time-limit.js";
+import { readTimeout } from "../src/reader/time-limit.js";
 import { bannerView, errorCode, IDENTITY_STATE_WORDS, plainError, plainWords } from "../src/ui/plain-words.js";
 
 describe("plain words", () => {
@@ -24,7 +24,7 @@ describe("plain words", () => {
   });
 
   it("has a sentence for the add-in's own TIMEOUT, and none for unknown codes or Object's properties", () => {
-    expect(plainWords(new ReadTimeoutError("slow").code)).toMatch(/took too long/);
+    expect(plainWords(readTimeout("slow").code)).toMatch(/took too long/);
     for (const code of ["NOPE", "constructor", "toString", "__proto__", "hasOwnProperty", ""]) {
       expect(plainWords(code), code).toBeUndefined();
     }

@@ -3,7 +3,7 @@
 // readMessage: the key history, then the inner signature; the core in its worker) and the display script, when it
 // connects from that tab, receives the render model. Either may come first; both ask answerFor,
 // which reads each message once.
-import type { MailflowCore, StateStore, DeviceState } from "@mailseal/shared";
+import { hasCode, type MailflowCore, type StateStore, type DeviceState } from "@mailseal/shared";
 import { readForDisplay } from "../reader/read-message.js";
 import {
   DISPLAY_PORT,
@@ -16,7 +16,7 @@ import { coreWorker } from "../host/core.js";
 import { addinClock } from "../host/mailflow-host.js";
 import { rawMessage } from "../host/raw-message.js";
 import { plainError } from "../ui/plain-words.js";
-import { READ_TIME_LIMIT_MS, ReadTimeoutError, withinTimeLimit } from "../reader/time-limit.js";
+import { READ_TIME_LIMIT_MS, withinTimeLimit } from "../reader/time-limit.js";
 import type { KeyRefresher } from "./refresh.js";
 
 const DISPLAY_SCRIPT_ID = "mailseal-display";
@@ -114,7 +114,7 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
     if (answer === undefined) {
       answer = withinTimeLimit(read(messageId), READ_TIME_LIMIT_MS).catch((error: unknown): DisplayAnswer => {
         console.error("mailseal: reading message", messageId, error);
-        const timedOut = error instanceof ReadTimeoutError;
+        const timedOut = hasCode(error, "TIMEOUT");
         // Not kept: opening the message again reads it again.
         if (timedOut) answers.delete(messageId);
         const detail = timedOut
