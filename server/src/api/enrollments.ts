@@ -5,6 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import {
   MailsealError,
+  hasCode,
   CHALLENGE_AUTO_SUBMITTED,
   CHALLENGE_HEADER,
   CHALLENGE_LIFETIME_SECONDS,
@@ -19,7 +20,7 @@ import {
   normalizeCode,
 } from "@mailseal/shared";
 import { normalizeAddress } from "../ca/address.js";
-import { CaError } from "../ca/errors.js";
+import { CA_ERROR_CODES } from "../ca/errors.js";
 import { lockAccount } from "../db/account-lock.js";
 import { issueAccessToken, proofOf, requireProof } from "../http/auth.js";
 import type { MailsealApp } from "../http/app.js";
@@ -53,7 +54,7 @@ export function parseAddress(address: string): string {
   try {
     return normalizeAddress(address.trim());
   } catch (error) {
-    if (error instanceof CaError) throw new MailsealError("BAD_REQUEST", error.message);
+    if (hasCode(error, ...CA_ERROR_CODES)) throw new MailsealError("BAD_REQUEST", error.message);
     throw error;
   }
 }
