@@ -30,6 +30,12 @@ describe("describeError", () => {
     // A MailsealError from a second copy of the module (the server's chunk of the bundle) by shape.
     const copy = Object.assign(new Error("bad option"), { name: "MailsealError", code: "USAGE" });
     expect(describeError(copy, false, "server")).toEqual({ line: "error USAGE: bad option", status: 1 });
+    // The server's start-up failures of the HSM or the CA are coded too (they were class names the
+    // command did not know, so exit 2 as if a bug): exit 1 with their code.
+    expect(describeError(new MailsealError("HSM_BAD_SPEC", "no such module"), false, "server")).toEqual({
+      line: "error HSM_BAD_SPEC: no such module",
+      status: 1,
+    });
     // A class name alone is no longer trusted: a CryptoError's code must be a catalogue code.
     const odd = Object.assign(new Error("odd"), { name: "CryptoError", code: "NOPE" });
     expect(describeError(odd, false).status).toBe(2);
