@@ -1,40 +1,44 @@
-// Errors of the command itself, beside the SmimeError and CryptoError codes of the libraries. Every
-// user error ends as `error CODE: message` on stderr and exit 1; anything else is a bug: exit 2.
-
-/**
- * USAGE: the command line is wrong. IO: a file cannot be read or written. KEY_STORE: the home's
- * files are encrypted under a key in the OS secret store, which does not answer (or holds no key).
- */
-export type CliErrorCode = "USAGE" | "IO" | "KEY_STORE";
-
-export class CliError extends Error {
-  override readonly name = "CliError";
-  constructor(
-    readonly code: CliErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+// How any failure of the command ends: `error CODE: message` on stderr and exit 1 for a coded error
+// (a MailsealError with a catalogue code: the command's own USAGE, IO and KEY_STORE, the libraries',
+// the services'; or the core's CryptoError), exit 2 for anything else, which is a bug. One table,
+// keyed by code, says how each code is printed.
+import { CryptoError } from "@mailseal/core-wasm";
+import { ERROR_CODES, isErrorCode, isMailsealError, type ErrorCode } from "@mailseal/shared/offline";
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_INTERNAL = 2;
 
+/** The commands whose codes were promised before the catalogue merged two spellings (cli/README.md). */
+const OFFLINE_COMMANDS: ReadonlySet<string> = new Set(["encrypt", "decrypt", "sign", "verify"]);
+
+interface Printed {
+  /** The exit status. */
+  readonly status: number;
+  /** The spelling the offline commands print: the documented alias they have always printed. */
+  readonly offline?: string;
+}
+
+const USER_ERROR: Printed = { status: EXIT_ERROR };
+
 /**
- * Errors whose class carries a stable code meant for users: CliError, SmimeError, CryptoError,
- * ServerError, and for the online commands MailflowError (the device), ApiError (the server's
- * code) and ProtocolError.
+ * Every code of the catalogue: a user error (exit 1). The offline commands keep printing the codes
+ * they promised (NO_MATCHING_RECIPIENT, WRONG_PASSWORD) for what the catalogue now calls NO_KEY and
+ * PASSWORD_WRONG; the online commands print the catalogue's code.
  */
-const CODED = new Set([
-  "CliError",
-  "SmimeError",
-  "CryptoError",
-  "ServerError",
-  "MailflowError",
-  "ApiError",
-  "ProtocolError",
-]);
+const BY_CODE: Readonly<Record<ErrorCode, Printed>> = {
+  ...(Object.fromEntries(ERROR_CODES.map((code) => [code, USER_ERROR])) as Record<ErrorCode, Printed>),
+  NO_KEY: { status: EXIT_ERROR, offline: "NO_MATCHING_RECIPIENT" },
+  PASSWORD_WRONG: { status: EXIT_ERROR, offline: "WRONG_PASSWORD" },
+};
+
+/** A coded error: a MailsealError, or the core's CryptoError (also one rebuilt by a worker). */
+function codedError(error: unknown): (Error & { code: ErrorCode }) | undefined {
+  if (isMailsealError(error)) return error;
+  const coded = error instanceof CryptoError || (error instanceof Error && error.name === "CryptoError");
+  const { code } = (error ?? {}) as { code?: unknown };
+  return coded && isErrorCode(code) ? (error as Error & { code: ErrorCode }) : undefined;
+}
 
 /** A Node system error (ENOENT, EACCES, EPIPE, ...): the environment, not a bug. */
 function systemError(error: Error): error is Error & { code: string; syscall?: string } {
@@ -42,11 +46,13 @@ function systemError(error: Error): error is Error & { code: string; syscall?: s
   return typeof code === "string" && /^E[A-Z]+$/.test(code);
 }
 
-/** The line printed for an error and the exit status. */
-export function describeError(error: unknown, debug: boolean): { line: string; status: number } {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (error instanceof Error && CODED.has(error.name) && typeof code === "string") {
-    return { line: `error ${code}: ${error.message}`, status: EXIT_ERROR };
+/** The line printed for an error and the exit status; `command` is the command that ran. */
+export function describeError(error: unknown, debug: boolean, command?: string): { line: string; status: number } {
+  const coded = codedError(error);
+  if (coded !== undefined) {
+    const printed = BY_CODE[coded.code];
+    const code = command !== undefined && OFFLINE_COMMANDS.has(command) ? (printed.offline ?? coded.code) : coded.code;
+    return { line: `error ${code}: ${coded.message}`, status: printed.status };
   }
   if (error instanceof Error && systemError(error)) {
     return { line: `error IO: ${error.message}`, status: EXIT_ERROR };

@@ -4,7 +4,8 @@ import { readFile, stat } from "node:fs/promises";
 import type { RsaPrivateKey } from "@mailseal/core-wasm";
 import {
   MAX_CERTIFICATE_FILE_BYTES,
-  SmimeError,
+  hasCode,
+  MailsealError,
   isPem,
   parseCertificate,
   readCertificates,
@@ -15,7 +16,6 @@ import {
   type Certificate,
   type EcPrivateKey,
 } from "@mailseal/shared/offline";
-import { CliError } from "./cli-error.js";
 
 /** Key and PKCS#12 files are small; anything larger is not one (the libraries check again). */
 export const MAX_KEY_FILE_BYTES = 1024 * 1024;
@@ -23,18 +23,18 @@ export const MAX_KEY_FILE_BYTES = 1024 * 1024;
 /** Reads a small file whole, refusing one over `limit` before reading it. */
 export async function readSmallFile(path: string, limit: number, what: string): Promise<Uint8Array> {
   const io = (error: NodeJS.ErrnoException): never => {
-    throw new CliError("IO", `cannot read ${what} ${path}: ${error.code ?? error.message}`);
+    throw new MailsealError("IO", `cannot read ${what} ${path}: ${error.code ?? error.message}`);
   };
   const info = await stat(path).catch(io);
-  if (info.isDirectory()) throw new CliError("IO", `cannot read ${what} ${path}: it is a folder`);
-  if (info.size > limit) throw new SmimeError("INPUT_TOO_LARGE", `${what} ${path} is over ${limit} bytes`);
+  if (info.isDirectory()) throw new MailsealError("IO", `cannot read ${what} ${path}: it is a folder`);
+  if (info.size > limit) throw new MailsealError("INPUT_TOO_LARGE", `${what} ${path} is over ${limit} bytes`);
   return new Uint8Array(await readFile(path).catch(io));
 }
 
 /** The certificates of a PEM or DER file; at least one. */
 export async function certificatesIn(path: string, what: string): Promise<Certificate[]> {
   const certificates = readCertificates(await readSmallFile(path, MAX_CERTIFICATE_FILE_BYTES, what));
-  if (certificates.length === 0) throw new SmimeError("INVALID_KEY", `${what} ${path} holds no certificate`);
+  if (certificates.length === 0) throw new MailsealError("INVALID_KEY", `${what} ${path} holds no certificate`);
   return certificates;
 }
 
@@ -48,7 +48,7 @@ export async function recipientCertificate(path: string): Promise<Certificate> {
   if (certificates.length === 1) return certificates[0]!;
   const endEntities = certificates.filter((c) => c.basicConstraints?.cA !== true);
   if (endEntities.length !== 1) {
-    throw new CliError(
+    throw new MailsealError(
       "USAGE",
       `${path} holds ${certificates.length} certificates, ${endEntities.length} of them end-entity: give one recipient per --recipient`,
     );
@@ -92,7 +92,7 @@ async function readDecryptionKey(data: Uint8Array, password: string | undefined)
   try {
     return { kind: "rsa", key: await readPrivateKey(data, password) };
   } catch (error) {
-    if (!(error instanceof SmimeError) || error.code !== "UNSUPPORTED_ALGORITHM") throw error;
+    if (!hasCode(error, "UNSUPPORTED_ALGORITHM")) throw error;
     return { kind: "ec", key: await readEcPrivateKey(data, password) };
   }
 }
@@ -127,7 +127,7 @@ export async function keyFromFiles(
     const hasCertificate = isPem(keyFile) && new TextDecoder().decode(keyFile).includes("-----BEGIN CERTIFICATE-----");
     candidates = hasCertificate ? readCertificates(keyFile) : [];
     if (candidates.length === 0) {
-      throw new CliError(
+      throw new MailsealError(
         "USAGE",
         `${keyPath} holds no certificate: give the key's certificate with --cert (recipients are found by certificate)`,
       );
@@ -136,7 +136,7 @@ export async function keyFromFiles(
   const certificates: Certificate[] = [];
   for (const candidate of candidates) if (await certifies(candidate, key)) certificates.push(candidate);
   if (certificates.length === 0) {
-    throw new SmimeError("INVALID_KEY", `no certificate in ${certPath ?? keyPath} belongs to the key in ${keyPath}`);
+    throw new MailsealError("INVALID_KEY", `no certificate in ${certPath ?? keyPath} belongs to the key in ${keyPath}`);
   }
   return { key, certificates };
 }
@@ -147,7 +147,7 @@ export async function keyFromPkcs12(path: string, password: string, core: Pkcs12
   const all = contents.certificates.map((der) => parseCertificate(der));
   const certificates = all.filter((c) => certifiesKey(c, contents.privateKey));
   if (certificates.length === 0) {
-    throw new SmimeError("INVALID_KEY", `the PKCS#12 file ${path} holds no certificate for its key`);
+    throw new MailsealError("INVALID_KEY", `the PKCS#12 file ${path} holds no certificate for its key`);
   }
   return { key: { kind: "rsa", key: contents.privateKey }, certificates };
 }

@@ -1,9 +1,10 @@
 // The `mailseal` command (offline mode): parses the command line, runs one command with the crypto
 // core in process, and turns every outcome into an exit status (see usage.ts and cli-error.ts).
+import { MailsealError } from "@mailseal/shared/offline";
 import { rmSync } from "node:fs";
 import { CoreService } from "@mailseal/core-wasm";
 import packageJson from "../package.json" with { type: "json" };
-import { CliError, describeError, EXIT_ERROR, EXIT_OK } from "./cli-error.js";
+import { describeError, EXIT_ERROR, EXIT_OK } from "./cli-error.js";
 import { decryptCommand } from "./commands/decrypt.js";
 import { encryptCommand } from "./commands/encrypt.js";
 import { signCommand } from "./commands/sign.js";
@@ -57,7 +58,7 @@ async function main(args: string[]): Promise<number> {
   }
   if (!isCommand(first)) {
     const what = first === "help" ? `help ${rest.join(" ")}` : first;
-    throw new CliError("USAGE", `unknown command ${what}: one of ${COMMANDS.join(", ")} (see mailseal --help)`);
+    throw new MailsealError("USAGE", `unknown command ${what}: one of ${COMMANDS.join(", ")} (see mailseal --help)`);
   }
   // Help needs no core: answer it before loading the WebAssembly.
   if (rest.includes("--help") || rest.includes("-h")) {
@@ -91,7 +92,7 @@ let status: number;
 try {
   status = await main(process.argv.slice(2));
 } catch (error) {
-  const { line, status: failed } = describeError(error, debug);
+  const { line, status: failed } = describeError(error, debug, process.argv[2]);
   process.stderr.write(`${line}\n`);
   status = failed;
 }

@@ -1,7 +1,8 @@
 // Command line parsing with node:util parseArgs, strict: an unknown option, a missing value or a
 // stray argument is a USAGE error naming it.
+import { MailsealError } from "@mailseal/shared/offline";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { CliError } from "./cli-error.js";
+
 import { passwordFromFile } from "./home/host.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -21,20 +22,20 @@ export function parseCommandLine<T extends Options>(command: string, args: strin
     });
   } catch (error) {
     const message = error instanceof Error ? error.message.replace(/\. To specify .*$/s, "") : String(error);
-    throw new CliError("USAGE", `${message} (see mailseal ${command} --help)`);
+    throw new MailsealError("USAGE", `${message} (see mailseal ${command} --help)`);
   }
 }
 
 /** A required option's value. */
 export function required(command: string, value: string | undefined, option: string): string {
-  if (value === undefined || value === "") throw new CliError("USAGE", `${command} needs ${option}`);
+  if (value === undefined || value === "") throw new MailsealError("USAGE", `${command} needs ${option}`);
   return value;
 }
 
 /** One of the allowed values of an option. */
 export function oneOf<V extends string>(value: string, allowed: readonly V[], option: string): V {
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new CliError("USAGE", `${option} ${value} is not one of ${allowed.join(", ")}`);
+    throw new MailsealError("USAGE", `${option} ${value} is not one of ${allowed.join(", ")}`);
   }
   return value as V;
 }
@@ -49,7 +50,7 @@ export async function passwordOf(
   environment = process.env,
 ): Promise<string | undefined> {
   if (values.pass !== undefined) {
-    throw new CliError(
+    throw new MailsealError(
       "USAGE",
       "--pass PASSWORD is not taken (other users see command lines): give --pass-file FILE or MAILSEAL_PASSWORD",
     );

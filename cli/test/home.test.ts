@@ -7,7 +7,7 @@ import { join } from "node:path";
 import {
   challengeHeaderValue,
   encodeBase64url,
-  MailflowError,
+  MailsealError,
   STATE_VERSION,
   type DeviceState,
 } from "@mailseal/shared";
@@ -87,13 +87,13 @@ describe("FileStateStore", () => {
     ]) {
       writeFileSync(path, text);
       await expect(store.load("alice@example.test")).rejects.toMatchObject({
-        name: "MailflowError",
+        name: "MailsealError",
         code: "STATE_INVALID",
       });
     }
     // Another account's state under this name is refused too.
     writeFileSync(path, JSON.stringify(state("mallory@example.test")));
-    await expect(store.load("alice@example.test")).rejects.toBeInstanceOf(MailflowError);
+    await expect(store.load("alice@example.test")).rejects.toBeInstanceOf(MailsealError);
   });
 
   it("keeps the device key as a 0600 JWK file that signs what node:crypto verifies", async () => {

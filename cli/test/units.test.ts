@@ -1,20 +1,44 @@
 // The command's small pieces in process: how errors become exit statuses, and the progress bar.
 import { CryptoError } from "@mailseal/core-wasm";
-import { SmimeError } from "@mailseal/shared";
+import { MailsealError } from "@mailseal/shared";
 import { describe, expect, it } from "vitest";
-import { CliError, describeError } from "../src/cli-error.js";
+import { describeError } from "../src/cli-error.js";
 import { PROGRESS_INTERVAL_MS, PROGRESS_MIN_BYTES, ProgressBar } from "../src/io/progress.js";
 
 describe("describeError", () => {
   it("coded errors are user errors: exit 1, `error CODE: message`", () => {
-    expect(describeError(new SmimeError("NOT_SMIME", "text/plain"), false)).toEqual({
+    expect(describeError(new MailsealError("NOT_SMIME", "text/plain"), false)).toEqual({
       line: "error NOT_SMIME: text/plain",
       status: 1,
     });
     expect(describeError(new CryptoError("INVALID_KEY", "bad"), false).line).toBe("error INVALID_KEY: bad");
-    expect(describeError(new CliError("USAGE", "no"), false).status).toBe(1);
+    expect(describeError(new MailsealError("USAGE", "no"), false).status).toBe(1);
     const epipe = Object.assign(new Error("write EPIPE"), { code: "EPIPE", syscall: "write" });
     expect(describeError(epipe, false)).toEqual({ line: "error IO: write EPIPE", status: 1 });
+  });
+
+  it("maps by code: the offline commands print the aliases they promised, the online ones the catalogue's code", () => {
+    const noKey = new MailsealError("NO_KEY", "no key opens it");
+    const wrong = new MailsealError("PASSWORD_WRONG", "wrong password");
+    expect(describeError(noKey, false, "decrypt")).toEqual({
+      line: "error NO_MATCHING_RECIPIENT: no key opens it",
+      status: 1,
+    });
+    expect(describeError(wrong, false, "sign").line).toBe("error WRONG_PASSWORD: wrong password");
+    expect(describeError(noKey, false, "read").line).toBe("error NO_KEY: no key opens it");
+    expect(describeError(wrong, false, "account").line).toBe("error PASSWORD_WRONG: wrong password");
+    // A MailsealError from a second copy of the module (the server's chunk of the bundle) by shape.
+    const copy = Object.assign(new Error("bad option"), { name: "MailsealError", code: "USAGE" });
+    expect(describeError(copy, false, "server")).toEqual({ line: "error USAGE: bad option", status: 1 });
+    // The server's start-up failures of the HSM or the CA are coded too (they were class names the
+    // command did not know, so exit 2 as if a bug): exit 1 with their code.
+    expect(describeError(new MailsealError("HSM_BAD_SPEC", "no such module"), false, "server")).toEqual({
+      line: "error HSM_BAD_SPEC: no such module",
+      status: 1,
+    });
+    // A class name alone is no longer trusted: a CryptoError's code must be a catalogue code.
+    const odd = Object.assign(new Error("odd"), { name: "CryptoError", code: "NOPE" });
+    expect(describeError(odd, false).status).toBe(2);
   });
 
   it("anything else is INTERNAL, exit 2, with the stack only in debug mode", () => {

@@ -116,7 +116,7 @@ export interface Engine {
   sealMessage(message: SealInput, options: SealOptions): Promise<ReadableStream<Uint8Array>>;
   /** Verifies a signed message (multipart/signed or signed-data) against the given anchors. */
   verifyMessage(message: MessageSource, options: VerifyOptions): Promise<VerifiedMessage>;
-  /** Validates a certificate path (RFC 5280 6); throws the SmimeError code of the first failure. */
+  /** Validates a certificate path (RFC 5280 6); throws the MailsealError of the first failure (its S/MIME code). */
   validatePath(path: PathToCheck): Promise<void>;
   /** Checks a CRL the service gave for `state`'s account (mailflow acceptCrl): the record to keep. */
   acceptCrl(state: DeviceState, crl: Uint8Array, time: EpochMs): Promise<CachedCrl | undefined>;

@@ -8,6 +8,6 @@ export { enginePathCheck, engineCrlCheck } from "./host-seams.js";
 export { chunksOf, streamOf } from "./source.js";
 export * from "./reader/render-model.js";
 export { looksEncrypted, MAX_INLINE_IMAGE, MAX_INLINE_TEXT } from "./reader/read-message.js";
-export { READ_TIME_LIMIT_MS, ReadTimeoutError, withinTimeLimit } from "./reader/time-limit.js";
+export { READ_TIME_LIMIT_MS, readTimeout, withinTimeLimit } from "./reader/time-limit.js";
 export { writeMessage, type OutgoingAttachment, type OutgoingMessage } from "./writer/message-writer.js";
 export * from "./words/plain-words.js";

@@ -10,7 +10,7 @@ import {
   sealWithKey,
   validateCertificatePath,
   verifyMessage,
-  MailflowError,
+  MailsealError,
   type CachedCrl,
   type Clock,
   type DeviceState,
@@ -87,7 +87,7 @@ export class MailEngine implements Engine {
     const state = this.#accounts.find((a) => a.address === options.signer);
     const key = this.#keys.signingKey(options.signer);
     if (state === undefined || key === undefined) {
-      throw new MailflowError("NOT_PROVISIONED", `${options.signer} has no signing key on this device`);
+      throw new MailsealError("NOT_PROVISIONED", `${options.signer} has no signing key on this device`);
     }
     const own = parseCertificate(options.ownCertificate);
     const encryptTo =

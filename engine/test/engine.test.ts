@@ -3,14 +3,7 @@
 // opening what openssl made, keys loaded only when a message names them, errors with their class and
 // code across the boundary, paths and CRLs checked inside.
 import { readFileSync, writeFileSync } from "node:fs";
-import {
-  decodeBase64url,
-  MailflowError,
-  SmimeError,
-  type DeviceState,
-  type Certificate,
-  parseCertificate,
-} from "@mailseal/shared";
+import { decodeBase64url, MailsealError, type DeviceState, type Certificate, parseCertificate } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodeEngine } from "../src/client/node.js";
 import { MailEngine, type Engine } from "../src/index.js";
@@ -210,7 +203,7 @@ describe.each(hosts)("the engine %s", (_, start) => {
     const error = await engine
       .openMessage(opensslEncryptTo("bob-enc", "not-alice"), { time: time() })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(MailflowError);
+    expect(error).toBeInstanceOf(MailsealError);
     expect(error).toMatchObject({ code: "NO_KEY" });
     // Bob's certificate chains to the root through the issuing CA; without that CA it does not.
     await engine.validatePath({
@@ -229,8 +222,8 @@ describe.each(hosts)("the engine %s", (_, start) => {
         time: time(),
       })
       .catch((e: unknown) => e);
-    expect(untrusted).toBeInstanceOf(SmimeError);
-    expect((untrusted as SmimeError).code).toMatch(/^(UNTRUSTED_CERTIFICATE)$/);
+    expect(untrusted).toBeInstanceOf(MailsealError);
+    expect((untrusted as MailsealError).code).toMatch(/^(UNTRUSTED_CERTIFICATE)$/);
     // A CRL by the issuing CA is kept; one signed by another key is BAD_RESPONSE.
     const kept = await engine.acceptCrl(alice, opensslCrl(ca, "7E", new Date(), "keyCompromise"), time());
     expect(kept?.der).toBeDefined();
@@ -252,7 +245,7 @@ describe.each(hosts)("the engine %s", (_, start) => {
     expect(Buffer.from(verified.message).toString("latin1")).toContain("See you at noon.");
     const other: Certificate = parseCertificate(der(bob, HISTORY));
     await expect(engine.verifyMessage(signed, { anchors: [other.der], time: time() })).rejects.toBeInstanceOf(
-      SmimeError,
+      MailsealError,
     );
   });
 });

@@ -88,7 +88,7 @@ describe("readEncryptedMessage", () => {
     });
     for (const keys of [[await keyOf(alice)], []]) {
       const model = await readEncryptedMessage([Buffer.from(HEAD), smime], keys, core);
-      expect(model?.banner).toMatchObject({ kind: "failed", code: "NO_MATCHING_RECIPIENT", stage: "decrypt" });
+      expect(model?.banner).toMatchObject({ kind: "failed", code: "NO_KEY", stage: "decrypt" });
       expect(model?.body).toEqual({ kind: "none" });
       expect(JSON.stringify(model)).not.toContain("secret");
     }

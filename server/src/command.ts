@@ -1,5 +1,5 @@
 // `mailseal server`: parses the command line, starts the server, prints one line per listener and
-// stops cleanly on SIGINT/SIGTERM. Errors are thrown (ServerError: `error CODE: message`, exit 1).
+// stops cleanly on SIGINT/SIGTERM. Errors are thrown (MailsealError: `error CODE: message`, exit 1).
 import { pino } from "pino";
 import { checkDeployment, parseServerArgs } from "./config.js";
 import { createLogger } from "./http/logger.js";

@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { clockOffsetFromEnv } from "./clock.js";
 import { databaseUrlFor, defaultDatabaseUrl } from "./db/names.js";
-import { ServerError } from "./errors.js";
+import { MailsealError } from "./errors.js";
 import { parseHsmSpec, type HsmSpec } from "./hsm/spec.js";
 
 export const ROLES = ["api", "share-a", "share-b"] as const;
@@ -135,8 +135,8 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-function usage(message: string): ServerError {
-  return new ServerError("USAGE", message);
+function usage(message: string): MailsealError {
+  return new MailsealError("USAGE", message);
 }
 
 function oneOf<V extends string>(value: string, allowed: readonly V[], option: string): V {
@@ -404,7 +404,7 @@ function parseThumbprint(value: string): string {
 export function checkDeployment(config: ServerConfig): void {
   if (config.dev) return;
   if (config.roles.length > 1) {
-    throw new ServerError(
+    throw new MailsealError(
       "COMBINED_ROLES",
       `--role ${config.roles.join(",")} runs several roles in one process: one machine then holds the api's keys ` +
         "and both stores' KEKs, which undoes the split. Run each role on its own (README, Running at scale), " +
@@ -412,7 +412,7 @@ export function checkDeployment(config: ServerConfig): void {
     );
   }
   if (!config.roles.includes("api") && config.ticketKeyThumbprint === undefined) {
-    throw new ServerError(
+    throw new MailsealError(
       "TICKET_KEY_UNPINNED",
       `a share store run apart needs the api's ticket key pinned: --ticket-key-thumbprint (the api logs it at ` +
         'start as "ticketKeyThumbprint"), or --dev for a development system',

@@ -1,20 +1,19 @@
 // Errors of starting the server, in the style of the mailseal command (cli/src/cli-error.ts): a
-// stable code and plain words, printed as `error CODE: message` with exit status 1.
+// MailsealError with a catalogue code and plain words, printed as `error CODE: message`, exit 1.
+// USAGE: the command line or environment is wrong. DATABASE: a database cannot be opened or migrated.
+// COMBINED_ROLES, TICKET_KEY_UNPINNED: a deployment that undoes the split without --dev (config.ts,
+// checkDeployment). DATA_LAYOUT: the data folder cannot be brought to the per-role layout.
+import type { ErrorCode } from "@mailseal/shared/offline";
 
-/**
- * USAGE: the command line or environment is wrong. DATABASE: a database cannot be opened or migrated.
- * COMBINED_ROLES, TICKET_KEY_UNPINNED: a deployment that undoes the split without --dev
- * (config.ts, checkDeployment). DATA_LAYOUT: the data folder cannot be brought to the per-role layout.
- */
-export type ServerErrorCode = "USAGE" | "DATABASE" | "COMBINED_ROLES" | "TICKET_KEY_UNPINNED" | "DATA_LAYOUT";
+export { MailsealError } from "@mailseal/shared/offline";
 
-export class ServerError extends Error {
-  override readonly name = "ServerError";
-  constructor(
-    readonly code: ServerErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+/** The codes the server's start-up raises. */
+export const SERVER_ERROR_CODES = [
+  "USAGE",
+  "DATABASE",
+  "COMBINED_ROLES",
+  "TICKET_KEY_UNPINNED",
+  "DATA_LAYOUT",
+] as const satisfies readonly ErrorCode[];
+
+export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];

@@ -18,11 +18,11 @@ export {
   type StoreRole,
 } from "./config.js";
 export { clockFromEnv, clockOffsetFromEnv } from "./clock.js";
-export { ServerError, type ServerErrorCode } from "./errors.js";
+export { SERVER_ERROR_CODES, type ServerErrorCode } from "./errors.js";
 export { databaseUrlFor, openDatabase, type Database } from "./db/index.js";
 export type * from "./db/schema.js";
 export { createApp, type AppOptions, type MailsealApp } from "./http/app.js";
-export { ApiError, errorReply, type ErrorReply } from "./http/errors.js";
+export { API_ERROR_STATUS, apiErrorStatus, errorReply, type ErrorReply } from "./http/errors.js";
 export { createLogger, REDACTED_HEADERS } from "./http/logger.js";
 export { outboxMailer, smtpMailer, type Mailer, type MailerOptions, type OutgoingMail } from "./mail/index.js";
 export {

@@ -14,7 +14,8 @@ import { join } from "node:path";
 import type { FastifyBaseLogger } from "fastify";
 import type { Role, ServerConfig, StoreRole } from "./config.js";
 import { defaultDatabaseUrl } from "./db/names.js";
-import { ServerError } from "./errors.js";
+import { hasCode } from "@mailseal/shared/offline";
+import { MailsealError, SERVER_ERROR_CODES } from "./errors.js";
 import { namedKeyId } from "./hsm/named-key.js";
 import { kekLabel } from "./kms/wrapped-setting.js";
 
@@ -50,7 +51,7 @@ async function privateDir(path: string): Promise<void> {
 async function move(from: string, to: string, moved: string[]): Promise<void> {
   if (!(await exists(from))) return;
   if (await exists(to)) {
-    throw new ServerError(
+    throw new MailsealError(
       "DATA_LAYOUT",
       `both ${from} (the single-folder layout of earlier versions) and ${to} exist: keep the one in use, ` +
         "remove the other, and start again",
@@ -101,8 +102,8 @@ export async function prepareDataLayout(config: ServerConfig, logger: FastifyBas
       await rmdir(legacyKeys).catch(() => undefined);
     }
   } catch (error) {
-    if (error instanceof ServerError) throw error;
-    throw new ServerError("DATA_LAYOUT", `cannot prepare the data folder ${dataDir}: ${(error as Error).message}`, {
+    if (hasCode(error, ...SERVER_ERROR_CODES)) throw error;
+    throw new MailsealError("DATA_LAYOUT", `cannot prepare the data folder ${dataDir}: ${(error as Error).message}`, {
       cause: error,
     });
   }

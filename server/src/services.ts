@@ -1,7 +1,7 @@
 // The hooks that make `mailseal server` serve the api and the share stores (startServer's
 // ServerHooks): the HSM backend from --hsm, the CA over the api database, the api's signing keys, the
 // key manager with its maintenance loop, and the route modules.
-import { jwkThumbprint, type P256PublicJwk } from "@mailseal/shared";
+import { hasCode, jwkThumbprint, type P256PublicJwk } from "@mailseal/shared";
 import { registerCaRoutes } from "./api/ca.js";
 import { createCertLookup, registerCertRoutes } from "./api/certs.js";
 import type { ApiDeps } from "./api/deps.js";
@@ -14,7 +14,6 @@ import { registerSigningCertificateRoutes } from "./api/signing-certificates.js"
 import { loadApiSigningKeys, type ApiSigningKeys } from "./api/signing-keys.js";
 import { CertificateAuthority } from "./ca/authority.js";
 import { DbCaStore } from "./ca/db-store.js";
-import { CaError } from "./ca/errors.js";
 import { listenerUrl, type Role, type ServerConfig } from "./config.js";
 import { openHsm, type HsmBackend } from "./hsm/backend.js";
 import type { MailsealApp } from "./http/app.js";
@@ -85,7 +84,7 @@ async function openCa(ctx: ApiContext, hsm: HsmBackend): Promise<CertificateAuth
   try {
     return await openOrRoll();
   } catch (error) {
-    if (!(error instanceof CaError) || error.code !== "CA_STATE_INVALID") throw error;
+    if (!hasCode(error, "CA_STATE_INVALID")) throw error;
     return openOrRoll();
   }
 }

@@ -1,7 +1,7 @@
 // The error format of every path out of an app, the OpenAPI document, opt-in rate limits and the
 // redaction of credentials in the log.
 import { Writable } from "node:stream";
-import { ApiError } from "@mailseal/shared";
+import { MailsealError } from "@mailseal/shared";
 import { Type } from "typebox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type MailsealApp } from "../src/http/app.js";
@@ -34,7 +34,7 @@ describe("createApp", () => {
       (request) => ({ echoed: `${request.body.address} ${request.body.count}` }),
     );
     app.get("/v1/denied", () => {
-      throw new ApiError("TOKEN_EXPIRED", "the access token has expired");
+      throw new MailsealError("TOKEN_EXPIRED", "the access token has expired");
     });
     app.get("/v1/boom", () => {
       throw new Error("database password is hunter2");
@@ -78,7 +78,7 @@ describe("createApp", () => {
     expect(response.json()).toEqual({ error: { code: "NOT_FOUND", message: "no route GET /v1/nothing" } });
   });
 
-  it("sends a thrown ApiError with its status and code", async () => {
+  it("sends a thrown MailsealError with its status and code", async () => {
     const response = await app.inject({ method: "GET", url: "/v1/denied" });
     expect(response.statusCode).toBe(401);
     expect(response.json()).toEqual({ error: { code: "TOKEN_EXPIRED", message: "the access token has expired" } });

@@ -1,6 +1,6 @@
 // The CA on both HSM backends, checked by three independent readers: openssl (verify with the S/MIME
 // purposes, x509 -text, crl -verify, verify -crl_check), the shared PKI parser with its path
-// validation, and the CaError codes for what must be refused.
+// validation, and the MailsealError codes for what must be refused.
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,12 +9,12 @@ import { CoreService } from "@mailseal/core-wasm";
 import {
   hasEmailAddress,
   parseCertificate,
-  SmimeError,
+  MailsealError,
   validateCertificatePath,
   type Certificate,
 } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CaError, CertificateAuthority, normalizeAddress, type CaErrorCode } from "../src/ca/index.js";
+import { CertificateAuthority, normalizeAddress, type CaErrorCode } from "../src/ca/index.js";
 import { openHsm, type HsmBackend } from "../src/hsm/backend.js";
 import { run } from "../../test/interop/peers/run.js";
 import { startSoftHsm, type SoftHsmToken } from "../../test/support/softhsm.js";
@@ -23,14 +23,14 @@ import { MemoryCaStore } from "./ca-memory-store.js";
 const DAY = 86_400_000;
 const CRL_URL = "http://127.0.0.1:7400/v1/ca/crl";
 
-async function failure(promise: Promise<unknown>, code: CaErrorCode): Promise<CaError> {
+async function failure(promise: Promise<unknown>, code: CaErrorCode): Promise<MailsealError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(CaError);
-  expect((error as CaError).code).toBe(code);
-  return error as CaError;
+  expect(error).toBeInstanceOf(MailsealError);
+  expect((error as MailsealError).code).toBe(code);
+  return error as MailsealError;
 }
 
 const pem = (der: Uint8Array, label = "CERTIFICATE"): string =>
@@ -177,7 +177,7 @@ describe.each(["soft", "pkcs11"] as const)("CA on the %s backend", (kind) => {
     expect(cert.criticalExtensions).toEqual(expect.arrayContaining(["2.5.29.15", "2.5.29.19"]));
     expect(cert.criticalExtensions).not.toContain("2.5.29.17");
     expect((await validate(issued.der, "encryption")).length).toBe(3);
-    await expect(validate(issued.der, "signing")).rejects.toBeInstanceOf(SmimeError);
+    await expect(validate(issued.der, "signing")).rejects.toBeInstanceOf(MailsealError);
     expect(store.certificates.get(issued.serial)).toMatchObject({ address: "Alice@example.org", kind: "encryption" });
   });
 
@@ -198,7 +198,7 @@ describe.each(["soft", "pkcs11"] as const)("CA on the %s backend", (kind) => {
     oneYear.setUTCFullYear(oneYear.getUTCFullYear() + 1);
     expect(cert.notAfter.getTime()).toBe(oneYear.getTime() - 1000);
     expect((await validate(issued.der, "signing")).length).toBe(3);
-    await expect(validate(issued.der, "encryption")).rejects.toBeInstanceOf(SmimeError);
+    await expect(validate(issued.der, "encryption")).rejects.toBeInstanceOf(MailsealError);
     // The certified key is the CSR's.
     const csrKey = (await run("openssl", ["pkey", "-in", deviceKeyPath, "-pubout", "-outform", "DER"])).stdout;
     expect(Buffer.from(cert.publicKey.spki)).toEqual(csrKey);

@@ -6,14 +6,14 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { clockFromEnv, clockOffsetFromEnv } from "../src/clock.js";
 import { checkDeployment, parseServerArgs } from "../src/config.js";
-import { ServerError } from "../src/errors.js";
+import { MailsealError } from "../src/errors.js";
 
 function usageError(argv: string[], env: Record<string, string | undefined> = {}): string {
   try {
     parseServerArgs(argv, env);
   } catch (error) {
-    expect(error).toBeInstanceOf(ServerError);
-    expect((error as ServerError).code).toBe("USAGE");
+    expect(error).toBeInstanceOf(MailsealError);
+    expect((error as MailsealError).code).toBe("USAGE");
     return (error as Error).message;
   }
   throw new Error(`${argv.join(" ")} was accepted`);
@@ -242,8 +242,8 @@ describe("parseServerArgs", () => {
       try {
         checkDeployment(parseServerArgs(argv, {}));
       } catch (error) {
-        expect(error).toBeInstanceOf(ServerError);
-        return `${(error as ServerError).code}: ${(error as Error).message}`;
+        expect(error).toBeInstanceOf(MailsealError);
+        return `${(error as MailsealError).code}: ${(error as Error).message}`;
       }
       return "accepted";
     };

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startPostgres, type TestPostgres } from "../../test/support/postgres.js";
 import { cachingStatements, databaseUrlFor, openDatabase, type ApiSchema, type ShareSchema } from "../src/db/index.js";
 import { apiMigrations } from "../src/db/migrations/api.js";
-import { ServerError } from "../src/errors.js";
+import { MailsealError } from "../src/errors.js";
 
 const API_TABLES = [
   "accounts",
@@ -269,8 +269,8 @@ describe("SQLite", () => {
     // A regular file where the directory should be: mkdir fails with ENOTDIR.
     writeFileSync(join(dir, "file"), "");
     const error = await openDatabase(`sqlite:${join(dir, "file", "api.sqlite")}`, "api").catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ServerError);
-    expect((error as ServerError).code).toBe("DATABASE");
+    expect(error).toBeInstanceOf(MailsealError);
+    expect((error as MailsealError).code).toBe("DATABASE");
   });
 });
 
@@ -319,8 +319,8 @@ describe("PostgreSQL", () => {
 
   it("reports an unreachable server as a DATABASE error without its password", async () => {
     const error = await openDatabase(`postgres://postgres:secret@127.0.0.1:1/x`, "api").catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ServerError);
-    expect((error as ServerError).code).toBe("DATABASE");
+    expect(error).toBeInstanceOf(MailsealError);
+    expect((error as MailsealError).code).toBe("DATABASE");
     expect((error as Error).message).not.toContain("secret");
   });
 });

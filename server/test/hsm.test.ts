@@ -5,19 +5,20 @@ import { constants, createPrivateKey, createPublicKey, verify } from "node:crypt
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MailsealError } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HsmError, openHsm, type HsmBackend, type HsmErrorCode, type HsmKeyPair } from "../src/hsm/backend.js";
+import { openHsm, type HsmBackend, type HsmErrorCode, type HsmKeyPair } from "../src/hsm/backend.js";
 import { startSoftHsm, type SoftHsmToken } from "../../test/support/softhsm.js";
 import { findKeyMaterial, tokenObjects } from "./fixtures/key-custody.js";
 
-async function failure(promise: Promise<unknown>, code: HsmErrorCode): Promise<HsmError> {
+async function failure(promise: Promise<unknown>, code: HsmErrorCode): Promise<MailsealError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(HsmError);
-  expect((error as HsmError).code).toBe(code);
-  return error as HsmError;
+  expect(error).toBeInstanceOf(MailsealError);
+  expect((error as MailsealError).code).toBe(code);
+  return error as MailsealError;
 }
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);

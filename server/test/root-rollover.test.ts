@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { acceptServiceRoot, encodeBase64url, MailflowError, type CaCertificatesResponse } from "@mailseal/shared";
+import { acceptServiceRoot, encodeBase64url, MailsealError, type CaCertificatesResponse } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CertificateAuthority } from "../src/ca/index.js";
 import { openHsm, type HsmBackend } from "../src/hsm/backend.js";
@@ -25,14 +25,14 @@ function answerOf(ca: CertificateAuthority): CaCertificatesResponse {
   };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<MailflowError> {
+async function refusal(promise: Promise<unknown>): Promise<MailsealError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(MailflowError);
-  expect((error as MailflowError).code).toBe("ROOT_CHANGED");
-  return error as MailflowError;
+  expect(error).toBeInstanceOf(MailsealError);
+  expect((error as MailsealError).code).toBe("ROOT_CHANGED");
+  return error as MailsealError;
 }
 
 describe("the pinned root against the real CA", () => {

@@ -2,14 +2,19 @@
 // protocol and client flows. The offline commands import only this ("@mailseal/shared/offline"), so
 // they start without loading the service client's modules (TypeBox schemas, OPAQUE).
 import { registerErrorClass } from "@mailseal/core-wasm";
-import { SMIME_ERROR_CODES, SmimeError, type SmimeErrorCode } from "./errors.js";
+import { isErrorCode, MailsealError, type ErrorDetails } from "./errors/index.js";
 
-export { SMIME_ERROR_CODES, SmimeError, type SmimeErrorCode };
+export * from "./errors/index.js";
 export * from "./asn1/index.js";
 export * from "./mime/index.js";
 
-// S/MIME errors thrown inside a worker arrive as SmimeError, code intact.
-registerErrorClass("SmimeError", (code, message) => new SmimeError(code as SmimeErrorCode, message));
+// A MailsealError thrown inside a worker arrives as one, code and details intact. A code this copy
+// does not know (a newer worker) arrives as INTERNAL, the original code kept in the message.
+registerErrorClass("MailsealError", (code, message, details) =>
+  isErrorCode(code)
+    ? new MailsealError(code, message, details === undefined ? {} : { details: details as ErrorDetails })
+    : new MailsealError("INTERNAL", `${code}: ${message}`),
+);
 
 export { decodePem, isPem, type PemBlock } from "./pki/pem.js";
 export { readPkcs12, writePkcs12, type Pkcs12Contents, type Pkcs12Core, type Pkcs12Input } from "./pki/pkcs12.js";
@@ -40,7 +45,7 @@ export {
   type PathValidationOptions,
 } from "./pki/chain.js";
 export {
-  CertificateRevokedError,
+  certificateRevoked,
   isCrlOf,
   parseCrl,
   revocationAt,

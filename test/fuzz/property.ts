@@ -1,12 +1,11 @@
 // The property every target checks: outside bytes either parse or fail with a stable code from the
 // project's catalogues, never INTERNAL, never a bare TypeError/RangeError or a pkijs/asn1js message.
 /**
- * The error classes whose `code` is a stable code meant for users (shared/src/errors.ts SmimeError,
- * shared/src/protocol/errors.ts ProtocolError, shared/src/api/errors.ts ApiError,
- * shared/src/mailflow/errors.ts MailflowError, core-wasm CryptoError): the set the command prints
- * as `error CODE` with exit 1 (cli/src/cli-error.ts).
+ * The error classes whose `code` is a stable code meant for users (shared/src/errors MailsealError,
+ * whose codes are the catalogue's, and core-wasm's CryptoError): the set the command prints as
+ * `error CODE` with exit 1 (cli/src/cli-error.ts).
  */
-const CODED = new Set(["SmimeError", "ProtocolError", "ApiError", "MailflowError", "CryptoError"]);
+const CODED = new Set(["MailsealError", "CryptoError"]);
 
 /** CryptoError codes that say the caller, not the input, was wrong (core-wasm/src/errors.ts). */
 const CALLER_BUGS = new Set(["INVALID_ARGUMENT", "BUFFER_TOO_SMALL", "INVALID_STATE", "WORKER_FAILED"]);

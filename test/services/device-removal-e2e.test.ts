@@ -11,7 +11,7 @@ import { createPrivateKey } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ApiError, ServiceClient, systemClock, type DeviceState } from "@mailseal/shared";
+import { MailsealError, ServiceClient, systemClock, type DeviceState } from "@mailseal/shared";
 import { describe, expect, it } from "vitest";
 import { FileStateStore } from "../../cli/src/home/state-store.js";
 import { mailseal } from "../../cli/test/support.js";
@@ -131,7 +131,7 @@ describe("removing a device", () => {
       const refused = await phone
         .releaseKey(keyId, { kty: "EC", crv: "P-256", x: "AA", y: "AA" })
         .catch((error: unknown) => error);
-      expect(refused).toBeInstanceOf(ApiError);
+      expect(refused).toBeInstanceOf(MailsealError);
       expect(refused).toMatchObject({ code: "DEVICE_NOT_ACTIVE" });
     }
 

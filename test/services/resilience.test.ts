@@ -20,7 +20,7 @@ import {
   requestTickets,
 } from "../../server/test/fixtures/kms-client.js";
 import type { Json, TestDevice } from "../../server/test/fixtures/kms-server.js";
-import { MailflowError, ServiceClient } from "@mailseal/shared";
+import { MailsealError, ServiceClient } from "@mailseal/shared";
 import {
   cluster,
   enrolThroughApi,
@@ -182,7 +182,7 @@ describe("a share store stopped mid-release", () => {
       deviceId: alice.deviceId,
     });
     const failure = await client.releaseShare(tickets[1]!).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(MailflowError);
+    expect(failure).toBeInstanceOf(MailsealError);
     expect(failure).toMatchObject({ code: "STORE_UNAVAILABLE" });
     expect((failure as Error).message).toContain(`cannot reach ${servers.url("share-b")}`);
 

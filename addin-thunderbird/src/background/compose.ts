@@ -10,7 +10,8 @@
 // compose action shows the choice.
 import {
   DirectoryCache,
-  MailflowError,
+  hasCode,
+  MailsealError,
   fromAddress,
   normalizeAccountAddress,
   openAccount,
@@ -77,8 +78,8 @@ async function decide(store: StateStore, address: string, recipients: string[]):
     await recipientCertificates({ client, cache, clock: host.clock, state, recipients }, enginePathCheck(engine));
     return { sign: true, encrypt: true, missing: [] };
   } catch (error) {
-    if (!(error instanceof MailflowError && error.code === "NO_CERTIFICATE")) throw error;
-    return { sign: true, encrypt: false, missing: [...error.addresses] };
+    if (!hasCode(error, "NO_CERTIFICATE")) throw error;
+    return { sign: true, encrypt: false, missing: [...(error.details?.addresses ?? [])] };
   }
 }
 
@@ -168,7 +169,7 @@ async function sendSecured(
   sender: { identity: messenger.MailIdentity; address: string },
 ): Promise<SentMessage> {
   const recipients = recipientsOf(details);
-  if (recipients.length === 0) throw new MailflowError("NO_CERTIFICATE", "the message has no recipients", []);
+  if (recipients.length === 0) throw new MailsealError("NO_CERTIFICATE", "the message has no recipients");
   const security = await decide(store, sender.address, recipients);
   await showSecurity(tabId, security);
   const host = await mailflowHost(store);

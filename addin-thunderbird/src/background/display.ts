@@ -3,12 +3,11 @@
 // message names, then the inner signature, then the render model) and the display script, when it
 // connects from that tab, receives the render model. Either may come first; both ask answerFor,
 // which reads each message once.
-import type { StateStore, DeviceState } from "@mailseal/shared";
+import { hasCode, type StateStore, type DeviceState } from "@mailseal/shared";
 import {
   DISPLAY_PORT,
   plainError,
   READ_TIME_LIMIT_MS,
-  ReadTimeoutError,
   withinTimeLimit,
   type DisplayAnswer,
   type DisplayNotice,
@@ -72,8 +71,11 @@ export async function saveDownload(bytes: Uint8Array, name: string, contentType:
   }
 }
 
-/** The failure codes for which fetching keys made since the last refresh may help. */
-const MISSING_KEY_CODES = new Set(["NO_KEY", "NO_MATCHING_RECIPIENT"]);
+/**
+ * The failure code for which fetching keys made since the last refresh may help: NO_KEY, which the
+ * library and the flows both raise now that NO_MATCHING_RECIPIENT is merged into it.
+ */
+const MISSING_KEY_CODE = "NO_KEY";
 
 export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWiring): {
   ready: Promise<void>;
@@ -101,7 +103,7 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
   async function read(messageId: number): Promise<DisplayAnswer> {
     const answer = await readOnce(messageId);
     const failed = answer.kind === "render" && answer.model.banner.kind === "failed" ? answer.model.banner : undefined;
-    if (failed === undefined || !MISSING_KEY_CODES.has(failed.code) || refresher === undefined) return answer;
+    if (failed === undefined || failed.code !== MISSING_KEY_CODE || refresher === undefined) return answer;
     // Once: a refresh that brought nothing new leaves the NO_KEY banner as it is.
     const changed = await refresher.onNoKey().catch((error: unknown) => {
       console.warn("mailseal: refreshing keys after NO_KEY", error);
@@ -115,7 +117,7 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
     if (answer === undefined) {
       answer = withinTimeLimit(read(messageId), READ_TIME_LIMIT_MS).catch((error: unknown): DisplayAnswer => {
         console.error("mailseal: reading message", messageId, error);
-        const timedOut = error instanceof ReadTimeoutError;
+        const timedOut = hasCode(error, "TIMEOUT");
         // Not kept: opening the message again reads it again.
         if (timedOut) answers.delete(messageId);
         const detail = timedOut

@@ -6,7 +6,7 @@
 // (README, "Reading"). The CA's CRL is fetched here too (mailflow/crl.ts), for the signatures the
 // reader checks. When: at start-up, once a day (alarms), and when a displayed message is NO_KEY.
 import {
-  MailflowError,
+  hasCode,
   openAccount,
   refreshCrl,
   refreshKeys,
@@ -65,9 +65,7 @@ export async function refreshAllAccounts(store: StateStore): Promise<boolean> {
     try {
       changed = (await refreshAccount(store, address)) || changed;
     } catch (error) {
-      const expected =
-        error instanceof MailflowError &&
-        ["NOT_PROVISIONED", "SERVICE_UNAVAILABLE", "PASSWORD_REQUIRED"].includes(error.code);
+      const expected = hasCode(error, "NOT_PROVISIONED", "SERVICE_UNAVAILABLE", "PASSWORD_REQUIRED");
       (expected ? console.warn : console.error)(`mailseal: ${address}: keys not refreshed`, error);
     }
   }

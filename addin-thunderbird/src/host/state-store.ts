@@ -19,7 +19,7 @@
 // (WebCrypto has no AES-KWP, RFC 5649). AES-GCM seals the state's bytes as they are, with a fresh
 // 96-bit IV each time (NIST SP 800-38D 8.2.2) and the account's address as additional data, so a
 // sealed state cannot be moved to another account unnoticed.
-import { checkState, MailflowError, type DeviceState, type StateStore } from "@mailseal/shared";
+import { checkState, MailsealError, type DeviceState, type StateStore } from "@mailseal/shared";
 
 const DB_NAME = "mailseal";
 /** 1: states in clear; 2: states sealed under the key in SEALING_KEYS (version 1 states are sealed on first load). */
@@ -119,10 +119,9 @@ export class IndexedDbStateStore implements StateStore {
         record.data,
       );
     } catch (error) {
-      throw new MailflowError(
+      throw new MailsealError(
         "STATE_INVALID",
         `the saved state of ${id} does not open with this profile's key (altered, or moved from another account)`,
-        [],
         { cause: error },
       );
     }
@@ -130,7 +129,7 @@ export class IndexedDbStateStore implements StateStore {
     try {
       value = JSON.parse(new TextDecoder().decode(bytes));
     } catch (error) {
-      throw new MailflowError("STATE_INVALID", `the saved state of ${id} is not JSON`, [], { cause: error });
+      throw new MailsealError("STATE_INVALID", `the saved state of ${id} is not JSON`, { cause: error });
     }
     return checkState(value);
   }

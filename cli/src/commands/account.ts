@@ -2,8 +2,8 @@
 // challenge mail or typed code, keys, signing certificate). Run again to finish an interrupted
 // setup, or to answer with --code after the mail arrived.
 import { hostname } from "node:os";
-import { provision, type DeviceState } from "@mailseal/shared";
-import { CliError } from "../cli-error.js";
+import { provision, type DeviceState, MailsealError } from "@mailseal/shared";
+
 import { ask, canAsk, commandHost, passwordSource } from "../home/host.js";
 import { OutboxMailbox } from "../home/outbox-mailbox.js";
 import { parseCommandLine, required } from "../options.js";
@@ -28,13 +28,13 @@ export async function accountCommand(args: string[]): Promise<string | undefined
   if (values.help === true) return "account";
   const [action, address, ...rest] = positionals;
   if (action !== "add")
-    throw new CliError("USAGE", "account needs an action: mailseal account add ADDRESS --server URL");
+    throw new MailsealError("USAGE", "account needs an action: mailseal account add ADDRESS --server URL");
   if (address === undefined || rest.length > 0) {
-    throw new CliError("USAGE", "account add needs exactly one ADDRESS (see mailseal account --help)");
+    throw new MailsealError("USAGE", "account add needs exactly one ADDRESS (see mailseal account --help)");
   }
   const server = required("account add", values.server, "--server URL");
   if (values.outbox !== undefined && values.code !== undefined) {
-    throw new CliError("USAGE", "give --outbox DIR or --code CODE, not both");
+    throw new MailsealError("USAGE", "give --outbox DIR or --code CODE, not both");
   }
   const host = commandHost(values.home);
   const given = values.code;

@@ -1,7 +1,7 @@
 // mailseal decrypt: an S/MIME message in, the inner MIME entity out, released only once authentic.
 import type { CoreService } from "@mailseal/core-wasm";
-import { decryptMessage, type RecipientKey } from "@mailseal/shared/offline";
-import { CliError } from "../cli-error.js";
+import { decryptMessage, type RecipientKey, MailsealError } from "@mailseal/shared/offline";
+
 import { keyFromFiles, keyFromPkcs12 } from "../keys.js";
 import { parseOptions, passwordOf } from "../options.js";
 import { withInputOutput } from "../run-io.js";
@@ -18,14 +18,14 @@ export async function decryptCommand(args: string[], core: CoreService): Promise
   });
   if (values.help === true) return "decrypt";
   if ((values.key === undefined) === (values.p12 === undefined)) {
-    throw new CliError("USAGE", "decrypt needs either --key KEY.pem or --p12 FILE --pass-file FILE");
+    throw new MailsealError("USAGE", "decrypt needs either --key KEY.pem or --p12 FILE --pass-file FILE");
   }
   if (values.p12 !== undefined && values.cert !== undefined) {
-    throw new CliError("USAGE", "--cert goes with --key; a PKCS#12 file carries its certificate");
+    throw new MailsealError("USAGE", "--cert goes with --key; a PKCS#12 file carries its certificate");
   }
   const password = await passwordOf(values);
   if (values.p12 !== undefined && password === undefined) {
-    throw new CliError("USAGE", "--p12 needs --pass-file FILE (or MAILSEAL_PASSWORD in the environment)");
+    throw new MailsealError("USAGE", "--p12 needs --pass-file FILE (or MAILSEAL_PASSWORD in the environment)");
   }
   const { key, certificates } =
     values.p12 !== undefined

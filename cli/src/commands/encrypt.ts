@@ -5,11 +5,11 @@ import {
   encryptMessage,
   type EnvelopeRecipient,
   type KeyTransport,
+  MailsealError,
 } from "@mailseal/shared/offline";
 import { recipientCertificate } from "../keys.js";
 import { oneOf, parseOptions } from "../options.js";
 import { withInputOutput } from "../run-io.js";
-import { CliError } from "../cli-error.js";
 
 export const CIPHERS = ["aes-256-cbc", "aes-192-cbc", "aes-128-cbc", "aes-256-gcm", "aes-128-gcm"] as const;
 export const KEY_TRANSPORTS = ["rsa-pkcs1", "rsa-oaep", "rsa-oaep-sha256"] as const;
@@ -33,7 +33,7 @@ export async function encryptCommand(args: string[], core: CoreService): Promise
   });
   if (values.help === true) return "encrypt";
   const recipientPaths = values.recipient ?? [];
-  if (recipientPaths.length === 0) throw new CliError("USAGE", "encrypt needs at least one --recipient CERT.pem");
+  if (recipientPaths.length === 0) throw new MailsealError("USAGE", "encrypt needs at least one --recipient CERT.pem");
   const cipher = contentCipherByName(oneOf(values.cipher, CIPHERS, "--cipher"));
   const transport = TRANSPORT[oneOf(values["key-transport"], KEY_TRANSPORTS, "--key-transport")];
   const recipients: EnvelopeRecipient[] = [];

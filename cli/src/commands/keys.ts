@@ -1,8 +1,8 @@
 // mailseal keys rotate: the account's encryption key replaced now (docs/services.md, POST
 // /v1/keys/rotate), then brought to this device. The old key stays in the history: old mail stays
 // readable on every active device; mail from now on goes to the new key.
-import { openAccount, pickAccount, refreshKeys } from "@mailseal/shared";
-import { CliError } from "../cli-error.js";
+import { openAccount, pickAccount, refreshKeys, MailsealError } from "@mailseal/shared";
+
 import { commandHost } from "../home/host.js";
 import { parseCommandLine } from "../options.js";
 
@@ -13,7 +13,7 @@ export async function keysCommand(args: string[]): Promise<string | undefined> {
   });
   if (values.help === true) return "keys";
   if (positionals.length !== 1 || positionals[0] !== "rotate")
-    throw new CliError("USAGE", "keys needs an action: mailseal keys rotate");
+    throw new MailsealError("USAGE", "keys needs an action: mailseal keys rotate");
   const host = commandHost(values.home);
   const { state, client } = await openAccount(host, await pickAccount(host.store, values.account));
   const { keyId } = await client.rotateKey();

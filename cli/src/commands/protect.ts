@@ -3,8 +3,15 @@
 // new device needs the password to read mail, and no server, even all of them together, can.
 // A first password needs a fresh proof of the address: when the device's last challenge is older
 // than 10 minutes, a new one is mailed and answered (--outbox DIR, --code CODE, or asked for).
-import { disableProtection, enableProtection, openAccount, pickAccount, proveAddress } from "@mailseal/shared";
-import { CliError } from "../cli-error.js";
+import {
+  disableProtection,
+  enableProtection,
+  openAccount,
+  pickAccount,
+  proveAddress,
+  MailsealError,
+} from "@mailseal/shared";
+
 import { ask, canAsk, commandHost, passwordFromFile, passwordSource } from "../home/host.js";
 import { OutboxMailbox } from "../home/outbox-mailbox.js";
 import { parseOptions } from "../options.js";
@@ -24,12 +31,12 @@ export async function protectCommand(args: string[]): Promise<string | undefined
   if (values.help === true) return "protect";
   const file = values["password-file"];
   if (file === undefined && !values.remove) {
-    throw new CliError("USAGE", "protect needs --password-file FILE (turn on) or --remove (turn off)");
+    throw new MailsealError("USAGE", "protect needs --password-file FILE (turn on) or --remove (turn off)");
   }
   const host = commandHost(values.home);
   const { state, client } = await openAccount(host, await pickAccount(host.store, values.account));
   if (values.outbox !== undefined && values.code !== undefined) {
-    throw new CliError("USAGE", "give --outbox DIR or --code CODE, not both");
+    throw new MailsealError("USAGE", "give --outbox DIR or --code CODE, not both");
   }
   if (!values.remove) {
     const outbox = values.outbox;
@@ -54,7 +61,7 @@ export async function protectCommand(args: string[]): Promise<string | undefined
   // Turning it off takes the password too: the device key alone must not undo what the password guards.
   const password = await passwordSource(file)(true);
   if (password === undefined) {
-    throw new CliError(
+    throw new MailsealError(
       "USAGE",
       "protect --remove needs the key-protection password (--password-file, MAILSEAL_PASSWORD, or a terminal to ask on)",
     );

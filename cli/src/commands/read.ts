@@ -5,9 +5,11 @@
 // is due; without the service, the keys and the CRL already on this device are used.
 import type { CoreService } from "@mailseal/core-wasm";
 import {
-  ApiError,
+  API_ERROR_CODES,
+  hasCode,
+  MailsealError,
   describeStatus,
-  MailflowError,
+  MAILFLOW_ERROR_CODES,
   openAccount,
   passwordUnlock,
   refreshCrl,
@@ -32,7 +34,7 @@ export async function readCommand(args: string[], core: CoreService): Promise<st
   const host = commandHost(values.home);
   const addresses = await host.store.list();
   if (addresses.length === 0) {
-    throw new MailflowError("NO_ACCOUNT", "this device has no account (mailseal account add first)");
+    throw new MailsealError("NO_ACCOUNT", "this device has no account (mailseal account add first)");
   }
   const password = passwordSource(values["password-file"], {
     stdinCarriesInput: values.in === undefined || values.in === "-",
@@ -41,7 +43,7 @@ export async function readCommand(args: string[], core: CoreService): Promise<st
   for (const address of addresses) {
     const opened = await openAccount(host, address).catch((error: unknown) => {
       // An account whose setup was interrupted has no keys to offer: the others still read.
-      if (error instanceof MailflowError && error.code === "NOT_PROVISIONED") return undefined;
+      if (hasCode(error, "NOT_PROVISIONED")) return undefined;
       throw error;
     });
     if (opened === undefined) continue;
@@ -55,7 +57,7 @@ export async function readCommand(args: string[], core: CoreService): Promise<st
       // service cannot give now (or gives unsigned) leaves the kept one in use, and says so.
       accounts.push(
         await refreshCrl(client, host.store, renewed, host.clock, crlCheckWith(core)).catch((error: unknown) => {
-          if (!(error instanceof MailflowError || error instanceof ApiError)) throw error;
+          if (!hasCode(error, ...MAILFLOW_ERROR_CODES, ...API_ERROR_CODES)) throw error;
           process.stderr.write(`mailseal: ${address}: CRL not refreshed (${error.code}: ${error.message})\n`);
           return renewed;
         }),
@@ -64,9 +66,7 @@ export async function readCommand(args: string[], core: CoreService): Promise<st
       // Offline, the keys this device holds still read the mail they were made for, and so they do when
       // only a key made since (a rotation on a protected account) waits for the password.
       const holdsKeys = state.keys.some((k) => k.pkcs8 !== undefined);
-      const goOn =
-        error instanceof MailflowError &&
-        (error.code === "SERVICE_UNAVAILABLE" || (error.code === "PASSWORD_REQUIRED" && holdsKeys));
+      const goOn = hasCode(error, "SERVICE_UNAVAILABLE") || (hasCode(error, "PASSWORD_REQUIRED") && holdsKeys);
       if (!goOn) throw error;
       process.stderr.write(`mailseal: ${address}: keys not refreshed (${error.message})\n`);
       accounts.push(state);

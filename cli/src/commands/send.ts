@@ -2,8 +2,14 @@
 // with the device's signing key and encrypted to every recipient and to the sender out.
 import type { CoreService } from "@mailseal/core-wasm";
 import { chunksOf, enginePathCheck, MailEngine, streamOf } from "@mailseal/engine";
-import { DirectoryCache, openAccount, prepareSend, renewSigningCertificate, senderOf } from "@mailseal/shared";
-import { CliError } from "../cli-error.js";
+import {
+  DirectoryCache,
+  openAccount,
+  prepareSend,
+  renewSigningCertificate,
+  senderOf,
+  MailsealError,
+} from "@mailseal/shared";
 import { commandHost } from "../home/host.js";
 import { parseOptions } from "../options.js";
 import { withInputOutput } from "../run-io.js";
@@ -17,7 +23,7 @@ export async function sendCommand(args: string[], core: CoreService): Promise<st
   });
   if (values.help === true) return "send";
   const recipients = values.to ?? [];
-  if (recipients.length === 0) throw new CliError("USAGE", "send needs --to ADDRESS (repeat for each recipient)");
+  if (recipients.length === 0) throw new MailsealError("USAGE", "send needs --to ADDRESS (repeat for each recipient)");
   const host = commandHost(values.home);
   await withInputOutput({ in: values.in, out: values.out, holdBack: false, mode: 0o666 }, async (input, output) => {
     const { address, message } = await senderOf(input.source);

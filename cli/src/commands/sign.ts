@@ -1,6 +1,6 @@
 // mailseal sign: a whole message in, the same message signed out (multipart/signed, or opaque).
 import type { CoreService } from "@mailseal/core-wasm";
-import { readPrivateKey, signMessage, SmimeError, type Certificate } from "@mailseal/shared/offline";
+import { readPrivateKey, signMessage, MailsealError, type Certificate } from "@mailseal/shared/offline";
 import { certificatesIn, certifiesKey, MAX_KEY_FILE_BYTES, readSmallFile } from "../keys.js";
 import { parseOptions, passwordOf, required } from "../options.js";
 import { withInputOutput } from "../run-io.js";
@@ -26,7 +26,7 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
   const given = await certificatesIn(certPath, "certificate");
   const certificate = given.find((c) => certifiesKey(c, key));
   if (certificate === undefined) {
-    throw new SmimeError("INVALID_KEY", `no certificate in ${certPath} belongs to the key in ${keyPath}`);
+    throw new MailsealError("INVALID_KEY", `no certificate in ${certPath} belongs to the key in ${keyPath}`);
   }
   const chain: Certificate[] = given.filter((c) => c !== certificate);
   for (const path of values.certfile ?? []) chain.push(...(await certificatesIn(path, "certificate file")));

@@ -1,8 +1,14 @@
 // mailseal verify: a signed message in, the signed MIME entity out (released only once the signature
 // verified and the signer's certificate validated), the signer and signing time on stderr.
 import type { CoreService } from "@mailseal/core-wasm";
-import { formatName, verifyMessage, type Certificate, type VerifiedMessage } from "@mailseal/shared/offline";
-import { CliError } from "../cli-error.js";
+import {
+  formatName,
+  verifyMessage,
+  type Certificate,
+  type VerifiedMessage,
+  MailsealError,
+} from "@mailseal/shared/offline";
+
 import { certificatesIn } from "../keys.js";
 import { parseOptions, required } from "../options.js";
 import { withInputOutput } from "../run-io.js";
@@ -10,7 +16,8 @@ import { withInputOutput } from "../run-io.js";
 /** `--time` is seconds since the epoch, as `openssl cms -attime` takes it. */
 function parseTime(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d{1,12}$/.test(value)) throw new CliError("USAGE", `--time ${value} is not a number of seconds since 1970`);
+  if (!/^\d{1,12}$/.test(value))
+    throw new MailsealError("USAGE", `--time ${value} is not a number of seconds since 1970`);
   return new Date(Number(value) * 1000);
 }
 

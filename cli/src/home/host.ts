@@ -5,8 +5,8 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { systemClock, type Clock, type Host, type PasswordSource } from "@mailseal/shared";
-import { CliError } from "../cli-error.js";
+import { systemClock, type Clock, type Host, type PasswordSource, MailsealError } from "@mailseal/shared";
+
 import { readSmallFile } from "../keys.js";
 import { FileStateStore } from "./state-store.js";
 
@@ -22,7 +22,7 @@ export function commandClock(environment = process.env): Clock {
   const text = environment["MAILSEAL_CLOCK_OFFSET"];
   if (text === undefined || text.trim() === "") return systemClock();
   if (!/^-?\d+$/.test(text.trim())) {
-    throw new CliError(
+    throw new MailsealError(
       "USAGE",
       `MAILSEAL_CLOCK_OFFSET must be a whole number of milliseconds, not ${JSON.stringify(text)}`,
     );
@@ -56,7 +56,7 @@ export function ask(question: string, hidden: boolean): Promise<string> {
     });
     rl.on("SIGINT", () => {
       rl.close();
-      reject(new CliError("USAGE", "cancelled"));
+      reject(new MailsealError("USAGE", "cancelled"));
     });
   });
 }
@@ -70,7 +70,7 @@ export function canAsk(stdinCarriesInput = false): boolean {
 export async function passwordFromFile(path: string): Promise<string> {
   const text = new TextDecoder().decode(await readSmallFile(path, 64 * 1024, "password file"));
   const password = text.replace(/\r?\n$/, "");
-  if (password === "") throw new CliError("USAGE", `the password file ${path} is empty`);
+  if (password === "") throw new MailsealError("USAGE", `the password file ${path} is empty`);
   return password;
 }
 

@@ -12,8 +12,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { chmod, mkdir, readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { checkState, MailflowError, type DeviceState, type StateStore } from "@mailseal/shared";
-import { CliError } from "../cli-error.js";
+import { checkState, hasCode, MailsealError, type DeviceState, type StateStore } from "@mailseal/shared";
+
 import { fileOutput } from "../io/output.js";
 import { platformSecretStore, type SecretStore } from "./secret-store.js";
 
@@ -31,12 +31,12 @@ async function readIfPresent(path: string): Promise<Uint8Array | undefined> {
   try {
     const bytes = await readFile(path);
     if (bytes.length > MAX_STATE_BYTES)
-      throw new MailflowError("STATE_INVALID", `${path} is over ${MAX_STATE_BYTES} bytes`);
+      throw new MailsealError("STATE_INVALID", `${path} is over ${MAX_STATE_BYTES} bytes`);
     return new Uint8Array(bytes);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    if (error instanceof MailflowError) throw error;
-    throw new CliError(
+    if (hasCode(error, "STATE_INVALID")) throw error;
+    throw new MailsealError(
       "IO",
       `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
@@ -47,7 +47,7 @@ function parseJson(bytes: Uint8Array, path: string): unknown {
   try {
     return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
-    throw new MailflowError("STATE_INVALID", `${path} is not JSON`);
+    throw new MailsealError("STATE_INVALID", `${path} is not JSON`);
   }
 }
 
@@ -96,7 +96,7 @@ export class FileStateStore implements StateStore {
     if (text === undefined) return undefined;
     const key = Buffer.from(text, "base64url");
     if (key.length !== 32) {
-      throw new CliError("KEY_STORE", `${this.secrets!.name} holds no 256-bit key for ${this.#id}`);
+      throw new MailsealError("KEY_STORE", `${this.secrets!.name} holds no 256-bit key for ${this.#id}`);
     }
     return key;
   }
@@ -142,8 +142,8 @@ export class FileStateStore implements StateStore {
     return (this.#key = key);
   }
 
-  #unreachable(where: string): CliError {
-    return new CliError(
+  #unreachable(where: string): MailsealError {
+    return new MailsealError(
       "KEY_STORE",
       `the keys in ${where} are encrypted under a key kept in ${this.secrets?.name ?? "an OS secret store"}, ` +
         "which does not answer here: run mailseal where it is reachable and unlocked",
@@ -192,10 +192,9 @@ export class FileStateStore implements StateStore {
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       plain = Buffer.concat([decipher.update(data.subarray(0, data.length - TAG_BYTES)), decipher.final()]);
     } catch (error) {
-      throw new MailflowError(
+      throw new MailsealError(
         "STATE_INVALID",
         `${path} does not open with this home's key (altered, or moved from another account)`,
-        [],
         { cause: error },
       );
     }
@@ -209,14 +208,14 @@ export class FileStateStore implements StateStore {
       if ((await this.#sealingKey(true)) !== undefined) await this.#write(path, text, context);
     } catch (error) {
       // The file was read: a store that does not answer now leaves it as it was.
-      if (!(error instanceof CliError && error.code === "KEY_STORE")) throw error;
+      if (!hasCode(error, "KEY_STORE")) throw error;
     }
   }
 
   async #ensureFolders(): Promise<void> {
     for (const folder of [this.home, this.accounts]) {
       await mkdir(folder, { recursive: true, mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
-        throw new CliError("IO", `cannot create ${folder}: ${error.code ?? error.message}`);
+        throw new MailsealError("IO", `cannot create ${folder}: ${error.code ?? error.message}`);
       });
     }
     // mkdir leaves an existing folder's mode alone; ours must not be readable by others.
@@ -242,7 +241,7 @@ export class FileStateStore implements StateStore {
       names = await readdir(this.accounts);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw new CliError("IO", `cannot read ${this.accounts}: ${(error as NodeJS.ErrnoException).code}`);
+      throw new MailsealError("IO", `cannot read ${this.accounts}: ${(error as NodeJS.ErrnoException).code}`);
     }
     return names
       .filter((name) => name.endsWith(STATE_SUFFIX) && !name.startsWith("."))
@@ -264,7 +263,7 @@ export class FileStateStore implements StateStore {
     if (read === undefined) return undefined;
     const state = checkState(read.value);
     if (state.address !== address)
-      throw new MailflowError("STATE_INVALID", `${path} holds the state of ${state.address}`);
+      throw new MailsealError("STATE_INVALID", `${path} holds the state of ${state.address}`);
     if (!read.sealed) await this.#migrate(path, `${JSON.stringify(state, null, 2)}\n`, `mailseal state ${address}`);
     return state;
   }
@@ -297,7 +296,7 @@ export class FileStateStore implements StateStore {
       );
       pair = { privateKey, publicKey };
     } catch (error) {
-      throw new MailflowError("STATE_INVALID", `${path} is not a P-256 private key: ${(error as Error).message}`);
+      throw new MailsealError("STATE_INVALID", `${path} is not a P-256 private key: ${(error as Error).message}`);
     }
     if (!read.sealed) await this.#migrate(path, `${JSON.stringify(jwk)}\n`, `mailseal device key ${address}`);
     return pair;

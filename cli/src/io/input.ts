@@ -1,8 +1,9 @@
 // The message to read: a file (--in) or standard input, as a stream of chunks, counted for the
 // progress bar.
+import { MailsealError } from "@mailseal/shared/offline";
 import { fstatSync, type ReadStream } from "node:fs";
 import { open } from "node:fs/promises";
-import { CliError } from "../cli-error.js";
+
 import { processed } from "./memory.js";
 import { ProgressBar, type ProgressTerminal } from "./progress.js";
 
@@ -34,12 +35,12 @@ export async function openInput(path: string | undefined, terminal: ProgressTerm
     size = stat.isFile() ? stat.size : undefined;
   } else {
     const handle = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
-      throw new CliError("IO", `cannot read ${path}: ${error.code ?? error.message}`);
+      throw new MailsealError("IO", `cannot read ${path}: ${error.code ?? error.message}`);
     });
     const stat = await handle.stat();
     if (stat.isDirectory()) {
       await handle.close();
-      throw new CliError("IO", `cannot read ${path}: it is a folder`);
+      throw new MailsealError("IO", `cannot read ${path}: it is a folder`);
     }
     size = stat.isFile() ? stat.size : undefined;
     stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, autoClose: true });

@@ -2,12 +2,13 @@
 // a failed run leaves no file at all (and an existing file untouched). Standard output gets the
 // bytes as they come, or, for plaintext that is not yet authentic (decrypt: CBC padding and GCM tag
 // are checked at the end), spooled and released only on success.
+import { MailsealError } from "@mailseal/shared/offline";
 import { randomBytes } from "node:crypto";
 import { open, rename, rm, mkdtemp, type FileHandle } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { CliError } from "../cli-error.js";
+
 import { processed } from "./memory.js";
 import { WriteBehind } from "./write-behind.js";
 
@@ -28,7 +29,7 @@ export const pendingFiles = new Set<string>();
 /** A file created exclusively with `mode`, removed by abort; registered for removal on a signal. */
 async function createTemporary(path: string, mode: number): Promise<FileHandle> {
   const handle = await open(path, "wx", mode).catch((error: NodeJS.ErrnoException) => {
-    throw new CliError("IO", `cannot write in ${dirname(path)}: ${error.code ?? error.message}`);
+    throw new MailsealError("IO", `cannot write in ${dirname(path)}: ${error.code ?? error.message}`);
   });
   pendingFiles.add(path);
   return handle;
@@ -61,7 +62,7 @@ export async function fileOutput(path: string, mode: number): Promise<Output> {
       await handle.sync();
       await close();
       await rename(temporary, path).catch((error: NodeJS.ErrnoException) => {
-        throw new CliError("IO", `cannot write ${path}: ${error.code ?? error.message}`);
+        throw new MailsealError("IO", `cannot write ${path}: ${error.code ?? error.message}`);
       });
       pendingFiles.delete(temporary);
       committed = true;

@@ -11,11 +11,13 @@ interface SerializedError {
   name: string;
   message: string;
   code?: string;
+  /** Structured details of a coded error (shared's MailsealError); structured-cloneable. */
+  details?: unknown;
   stack?: string;
 }
 
 /** Rebuilds a coded error by its class name. Layers above the core register their own classes. */
-type ErrorFactory = (code: string, message: string) => Error;
+type ErrorFactory = (code: string, message: string, details: unknown) => Error;
 const factories = new Map<string, ErrorFactory>([
   ["CryptoError", (code, message) => new CryptoError(code as CryptoErrorCode, message)],
 ]);
@@ -37,13 +39,15 @@ const codedThrowHandler: TransferHandler<{ value: unknown }, SerializedThrow> = 
     const error: SerializedError = { name: value.name, message: value.message };
     if (value.stack !== undefined) error.stack = value.stack;
     if (hasCode(value)) error.code = value.code;
+    const { details } = value as { details?: unknown };
+    if (details !== undefined) error.details = details;
     return [{ isError: true, value: error }, []];
   },
   deserialize(serialized) {
     if (!serialized.isError) throw serialized.value;
-    const { name, message, code, stack } = serialized.value as SerializedError;
+    const { name, message, code, details, stack } = serialized.value as SerializedError;
     const factory = code === undefined ? undefined : factories.get(name);
-    const error = factory ? factory(code!, message) : Object.assign(new Error(message), { name, code });
+    const error = factory ? factory(code!, message, details) : Object.assign(new Error(message), { name, code });
     if (stack !== undefined) error.stack = `${error.stack ?? ""}\n--- in the crypto worker ---\n${stack}`;
     throw error;
   },

@@ -9,7 +9,7 @@ import {
   multipartParts,
   boundaryOf,
   readHeader,
-  SmimeError,
+  hasCode,
   transferEncodingOf,
   type ByteSource,
   type HeaderField,
@@ -280,7 +280,7 @@ function failure(
   stage: "read" | "decrypt" | "content" = "decrypt",
   what = "could not decrypt this message",
 ): RenderModel {
-  // SmimeError and core-wasm's CryptoError (rebuilt across the worker boundary) both carry `code`.
+  // MailsealError and core-wasm's CryptoError (rebuilt across the worker boundary) both carry `code`.
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   return {
@@ -313,7 +313,7 @@ export async function readEncryptedMessage(
       entity.push(chunk.slice());
     }));
   } catch (error) {
-    if (error instanceof SmimeError && error.code === "NOT_SMIME") return undefined;
+    if (hasCode(error, "NOT_SMIME")) return undefined;
     return failure(error);
   }
   const cipher = envelope.cipher.name;

@@ -1,92 +1,14 @@
-// Every error the add-in shows a person, in plain words: one table from the stable codes (of
-// shared/src/mailflow's MailflowError, the server's ApiError, SmimeError, the core's CryptoError) to
-// sentences. The setup page, the options page, the message view and the compose action all use it,
-// so one failure reads the same wherever it appears. The code stays visible for support: in brackets
-// (plainError), or in the message view behind the banner's "Details" toggle (bannerView).
-// Typed by the code lists of shared, so a new stable code without words does not compile.
-import type { ApiErrorCode, MailflowErrorCode, SmimeErrorCode } from "@mailseal/shared";
+// Every error the add-in shows a person, in plain words: the words of the error catalogue
+// (shared/src/errors/catalogue.ts), one sentence per stable code, so one failure reads the same
+// wherever it appears (setup page, options page, message view, compose action) and in every host.
+// The code stays visible for support: in brackets (plainError), or in the message view behind the
+// banner's "Details" toggle (bannerView). The catalogue is typed so that a code without words does
+// not compile.
+import { plainWordsOf, type ErrorCode } from "@mailseal/shared";
 import type { Banner } from "../reader/render-model.js";
 
-/** Every stable code the add-in can meet: shared's three lists and the add-in's own read time limit. */
-export type StableCode = SmimeErrorCode | ApiErrorCode | MailflowErrorCode | "TIMEOUT";
-
-const WORDS: Readonly<Record<StableCode, string>> = {
-  NO_ACCOUNT: "This address is not set up on this computer yet.",
-  NOT_PROVISIONED: "Setting up this address has not finished yet. Press “Set up” again to finish it.",
-  NO_CERTIFICATE: "Some recipients have no mailseal certificate yet, so the message cannot be encrypted to them.",
-  CHALLENGE_NOT_FOUND:
-    "The confirmation mail did not arrive in your inbox in time. If you can see it, type the code from it below; otherwise press “Set up” again.",
-  CODE_REQUIRED: "A confirmation mail was sent to this address. Type the code from that mail below.",
-  PASSWORD_REQUIRED: "Your keys are protected with a password. Enter it to continue.",
-  PASSWORD_WRONG: "That password is not right. Please try again.",
-  DOMAIN_NOT_SERVED:
-    "The configured mailseal service does not handle addresses of this domain. Ask your administrator.",
-  SERVICE_UNAVAILABLE:
-    "The mailseal service cannot be reached right now. Check your connection and try again in a moment.",
-  STORE_UNAVAILABLE: "A part of the mailseal service that keeps your keys cannot be reached. Try again in a moment.",
-  BAD_RESPONSE: "The mailseal service answered something unexpected. Try again later or ask your administrator.",
-  STATE_INVALID: "The saved settings of this address are damaged. Remove the add-on's data and set it up again.",
-  SENDER_UNKNOWN: "The sender of this message is not set up with mailseal on this computer.",
-  NO_KEY: "None of your keys opens this message: it was not encrypted to you, or to a key this computer does not have.",
-  KEY_CERT_MISMATCH:
-    "The mailseal service handed out a key that does not belong to your certificate, so it was not kept. Ask your administrator.",
-  ROOT_CHANGED:
-    "The mailseal service no longer shows the certificate authority this computer was set up with, so nothing was changed. This can mean someone is impersonating the service: ask your administrator before setting the address up again.",
-  INSECURE_SERVICE_URL:
-    "The mailseal service address is not secure (it must start with https://). Ask your administrator for the right address.",
-  RATE_LIMITED: "Too many attempts in a short time. Wait a few minutes and try again.",
-  CHALLENGE_EXPIRED: "The confirmation has expired. Press “Set up” again to get a new one.",
-  CHALLENGE_INVALID: "That code is not right. Check the confirmation mail and type it again.",
-  CHALLENGE_USED: "That confirmation was used already. Press “Set up” again to get a new one.",
-  TOO_MANY_CHALLENGES:
-    "This computer has asked for several confirmations that are still waiting. Use the newest mail, or wait a while and try again.",
-  DEVICE_NOT_ACTIVE:
-    "This computer is no longer one of the address's devices (it was removed). Set it up again to use it.",
-  PROTECTION_LOGIN_FAILED: "That password is not right. Please try again.",
-  PROTECTION_NOT_SET: "Enhanced protection is not turned on for this address.",
-  ADDRESS_PROOF_REQUIRED:
-    "Confirm this address again before setting a password: a new confirmation mail is needed. Try again in a moment.",
-  AUTH_TAG_MISMATCH: "The content of this message does not match what the sender encrypted, so it is not shown.",
-  DECRYPTION_FAILED:
-    "The message was changed after it was encrypted, or it was encrypted to another key, so it is not shown.",
-  // SmimeError: what the message itself is.
-  MALFORMED_MIME: "The structure of this message is not valid, so it is not shown.",
-  NOT_SMIME: "This message is not an encrypted or signed mailseal message.",
-  MALFORMED_CMS: "The encrypted part of this message is damaged, so it cannot be opened.",
-  NESTING_TOO_DEEP: "This message is wrapped in too many layers to be opened safely.",
-  INPUT_TOO_LARGE: "This message is too large to be opened here.",
-  TRUNCATED: "This message is incomplete: it was cut off on its way, so it is not shown.",
-  NO_MATCHING_RECIPIENT:
-    "None of your keys opens this message: it was not encrypted to you, or to a key this computer does not have.",
-  UNSUPPORTED_ALGORITHM: "This message uses an encryption or signature method mailseal does not support.",
-  BAD_SIGNATURE: "The signature of this message does not match its content.",
-  UNTRUSTED_CERTIFICATE: "The certificate of the sender is not one mailseal trusts.",
-  CERTIFICATE_EXPIRED: "The certificate involved has expired.",
-  CERT_REVOKED:
-    "The sender's certificate was withdrawn (for example, the device it belonged to was removed) before this message says it was signed: the signature does not count.",
-  INVALID_KEY: "A key involved is damaged or of the wrong kind.",
-  WRONG_PASSWORD: "That password is not right. Please try again.",
-  // ApiError: what the service answered.
-  BAD_REQUEST: "The mailseal service refused the request as invalid. Try again later or ask your administrator.",
-  NOT_FOUND: "The mailseal service does not know what was asked for.",
-  INTERNAL: "Something went wrong inside mailseal. Try again; if it keeps happening, ask your administrator.",
-  UNAUTHENTICATED: "The mailseal service did not recognise this computer. Set up this address again.",
-  BAD_PROOF: "The mailseal service did not accept this computer's proof of identity. Check the computer's clock.",
-  PROOF_REPLAYED: "The mailseal service saw the same request twice and refused it. Try again.",
-  TOKEN_EXPIRED: "The sign-in with the mailseal service has expired. Try again.",
-  TOKEN_INVALID: "The sign-in with the mailseal service is not valid. Try again.",
-  TOKEN_KEY_MISMATCH: "The sign-in with the mailseal service belongs to another computer. Set up this address again.",
-  ADDRESS_NOT_VERIFIED: "This address has not been confirmed yet. Press “Set up” to confirm it.",
-  TICKET_INVALID: "The permission to fetch your key is not valid. Try again.",
-  TICKET_EXPIRED: "The permission to fetch your key has expired. Try again.",
-  TICKET_USED: "The permission to fetch your key was used already. Try again.",
-  SHARE_NOT_FOUND: "A part of your key is missing at the mailseal service. Ask your administrator.",
-  PROTECTION_REQUIRED: "Your keys are protected with a password. Enter it to continue.",
-  CSR_INVALID: "The mailseal service refused this computer's certificate request. Set up this address again.",
-  CONFLICT: "Something changed at the mailseal service at the same time. Try again.",
-  // The add-in's own limit on reading one message (reader/time-limit.ts).
-  TIMEOUT: "Opening this message took too long. Open it again to retry.",
-};
+/** Every stable code the add-in can meet: the catalogue's (the read time limit's TIMEOUT included). */
+export type StableCode = ErrorCode;
 
 /**
  * A signature whose certificate was withdrawn after the time the message says it was signed
@@ -100,13 +22,12 @@ export function revokedSinceSigningWords(signer: string, signingTime: Date, revo
   );
 }
 
-/** The sentence for `code`, or undefined when the table has none (the caller shows the message). */
+/** The sentence for `code` (or a former spelling of it), or undefined for no code (the caller shows the message). */
 export function plainWords(code: string): string | undefined {
-  // Own entries only: "constructor" or "toString" are not codes.
-  return Object.hasOwn(WORDS, code) ? WORDS[code as StableCode] : undefined;
+  return plainWordsOf(code);
 }
 
-/** The stable code of an error (MailflowError, ApiError, SmimeError, CryptoError all carry `code`). */
+/** The stable code of an error (MailsealError and the core's CryptoError both carry `code`). */
 export function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === "string" ? code : "ERROR";

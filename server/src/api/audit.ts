@@ -1,7 +1,7 @@
 // GET /v1/audit (docs/services.md, "HTTP API"): every release of the caller's key shares, as the two
 // stores recorded them (each store records what it released; the api cannot forge or hide a store's
 // entries). Asked with service tokens, merged, oldest first.
-import { ApiError, AuditResponse, type AuditEntry } from "@mailseal/shared";
+import { MailsealError, AuditResponse, type AuditEntry, hasCode, API_ERROR_CODES } from "@mailseal/shared";
 import type { MailsealApp } from "../http/app.js";
 import { deviceOf, requireDevice, type TokenKeys } from "../http/auth.js";
 import { ApiErrorBody } from "../http/errors.js";
@@ -30,8 +30,8 @@ export function registerAuditRoutes(app: MailsealApp, ctx: ApiContext, deps: Aud
         deps.stores.releases("share-a", address),
         deps.stores.releases("share-b", address),
       ]).catch((error: unknown) => {
-        if (error instanceof ApiError) throw error;
-        throw new ApiError("STORE_UNAVAILABLE", String(error));
+        if (hasCode(error, ...API_ERROR_CODES)) throw error;
+        throw new MailsealError("STORE_UNAVAILABLE", String(error));
       });
       const devices = await ctx.db
         .selectFrom("devices")

@@ -4,7 +4,7 @@
 // and an unknown, unverified or malformed address gets the same 404 body. Lookups are one indexed
 // query (keys by address and status, joined to the account), behind a small cache with a short TTL.
 import {
-  ApiError,
+  MailsealError,
   CERTIFICATE_CAPABILITIES,
   CertificateEntry,
   CertsLookupRequest,
@@ -143,7 +143,7 @@ function spend(
   const wait = budget.take(request.ip, Math.max(1, new Set(addresses.map(lookupKey)).size));
   if (wait !== undefined) {
     void reply.header("retry-after", String(wait));
-    throw new ApiError("RATE_LIMITED", `too many addresses looked up: try again in ${wait} s`);
+    throw new MailsealError("RATE_LIMITED", `too many addresses looked up: try again in ${wait} s`);
   }
 }
 
@@ -168,7 +168,7 @@ export function registerCertRoutes(app: MailsealApp, deps: ApiDeps): void {
       spend(budget, request, reply, [request.params.address]);
       const [entry] = await deps.certs.lookup([request.params.address]);
       // The same words for every miss: nothing tells an unknown address from an unverified one.
-      if (entry === undefined) throw new ApiError("NOT_FOUND", "no certificate for this address");
+      if (entry === undefined) throw new MailsealError("NOT_FOUND", "no certificate for this address");
       return entry;
     },
   );

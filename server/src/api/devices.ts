@@ -2,7 +2,7 @@
 // certificates (CRL reason cessationOfOperation, RFC 5280 5.3.1), ends its tokens at once, since
 // requireDevice accepts active devices only, and replaces the address's encryption key at once: the
 // removed device holds the current key, so mail sent to it after the removal must go to a new one.
-import { ApiError, DeviceParams, DevicesResponse } from "@mailseal/shared";
+import { MailsealError, DeviceParams, DevicesResponse } from "@mailseal/shared";
 import { Type } from "typebox";
 import { deviceOf, requireDevice } from "../http/auth.js";
 import type { MailsealApp } from "../http/app.js";
@@ -59,7 +59,7 @@ export function registerDeviceRoutes(app: MailsealApp, deps: ApiDeps): void {
         .executeTakeFirst();
       // Another address's device looks like no device at all.
       if (device === undefined || device.address !== self.address) {
-        throw new ApiError("NOT_FOUND", "no such device for this address");
+        throw new MailsealError("NOT_FOUND", "no such device for this address");
       }
       const removing = device.status !== "removed";
       if (removing) {

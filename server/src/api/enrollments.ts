@@ -4,7 +4,8 @@
 // code are stored; the code allows 5 tries, then the challenge is dead.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import {
-  ApiError,
+  MailsealError,
+  hasCode,
   CHALLENGE_AUTO_SUBMITTED,
   CHALLENGE_HEADER,
   CHALLENGE_LIFETIME_SECONDS,
@@ -19,7 +20,7 @@ import {
   normalizeCode,
 } from "@mailseal/shared";
 import { normalizeAddress } from "../ca/address.js";
-import { CaError } from "../ca/errors.js";
+import { CA_ERROR_CODES } from "../ca/errors.js";
 import { lockAccount } from "../db/account-lock.js";
 import { issueAccessToken, proofOf, requireProof } from "../http/auth.js";
 import type { MailsealApp } from "../http/app.js";
@@ -53,7 +54,7 @@ export function parseAddress(address: string): string {
   try {
     return normalizeAddress(address.trim());
   } catch (error) {
-    if (error instanceof CaError) throw new ApiError("BAD_REQUEST", error.message);
+    if (hasCode(error, ...CA_ERROR_CODES)) throw new MailsealError("BAD_REQUEST", error.message);
     throw error;
   }
 }
@@ -82,7 +83,7 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
       const address = parseAddress(request.body.address);
       const { domains } = ctx.config;
       if (domains.length > 0 && !domains.includes(domainOf(address))) {
-        throw new ApiError("DOMAIN_NOT_SERVED", `this service serves ${domains.join(", ")} only`);
+        throw new MailsealError("DOMAIN_NOT_SERVED", `this service serves ${domains.join(", ")} only`);
       }
       const now = ctx.clock.now();
       const nowText = now.toISOString();
@@ -107,7 +108,7 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
           .executeTakeFirstOrThrow();
         if (Number(recent.n) >= rateLimits.enrollmentsPerAddressPerHour) {
           void reply.header("retry-after", String(HOUR_MS / 1000));
-          throw new ApiError(
+          throw new MailsealError(
             "RATE_LIMITED",
             "too many challenges for this address from this network in the last hour: try again later",
           );
@@ -136,7 +137,10 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
             })
             .execute();
         } else if (existing.address !== address) {
-          throw new ApiError("CONFLICT", "this device key is enrolled for another address: use one key per address");
+          throw new MailsealError(
+            "CONFLICT",
+            "this device key is enrolled for another address: use one key per address",
+          );
         } else {
           id = existing.device_id;
           // Live challenges count per device key: those of other keys never stop this one, so no
@@ -150,7 +154,7 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
             .where("tries", "<", MAX_CHALLENGE_TRIES)
             .executeTakeFirstOrThrow();
           if (Number(live.n) >= MAX_LIVE_CHALLENGES) {
-            throw new ApiError(
+            throw new MailsealError(
               "TOO_MANY_CHALLENGES",
               `${MAX_LIVE_CHALLENGES} challenges for this device are waiting: answer one or wait until they expire`,
             );
@@ -205,7 +209,7 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
         // No mail, no challenge: it must not count against the address's live ones.
         await ctx.db.deleteFrom("challenges").where("challenge_id", "=", challengeId).execute();
         ctx.logger.error({ err: error, deviceId }, "the challenge mail could not be sent");
-        throw new ApiError("INTERNAL", "the challenge mail could not be sent: try again later");
+        throw new MailsealError("INTERNAL", "the challenge mail could not be sent: try again later");
       }
       return reply.status(202).send({ challengeId, expiresAt });
     },
@@ -243,11 +247,11 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
         .executeTakeFirst();
       // Another device key learns nothing about the challenge, not even that it exists.
       if (challenge === undefined || challenge.jkt !== proof.jkt) {
-        throw new ApiError("CHALLENGE_INVALID", "no such challenge for this device key");
+        throw new MailsealError("CHALLENGE_INVALID", "no such challenge for this device key");
       }
-      if (challenge.used_at !== null) throw new ApiError("CHALLENGE_USED", "this challenge was answered already");
+      if (challenge.used_at !== null) throw new MailsealError("CHALLENGE_USED", "this challenge was answered already");
       if (challenge.expires_at <= now.toISOString()) {
-        throw new ApiError("CHALLENGE_EXPIRED", "this challenge has expired: start the enrolment again");
+        throw new MailsealError("CHALLENGE_EXPIRED", "this challenge has expired: start the enrolment again");
       }
       let given: Buffer;
       let stored: string;
@@ -260,7 +264,7 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
           code = normalizeCode(request.body.code);
         } catch (error) {
           // A typing slip (wrong length, a letter outside the alphabet) is not a guess: no try used.
-          throw new ApiError("CHALLENGE_INVALID", `the code is not well formed: ${(error as Error).message}`);
+          throw new MailsealError("CHALLENGE_INVALID", `the code is not well formed: ${(error as Error).message}`);
         }
         given = secretHash("code", challengeId, code);
         stored = challenge.code_hash;
@@ -274,13 +278,13 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
         .where("tries", "<", MAX_CHALLENGE_TRIES)
         .executeTakeFirst();
       if (took.numUpdatedRows !== 1n) {
-        throw new ApiError(
+        throw new MailsealError(
           "CHALLENGE_EXPIRED",
           `this challenge is dead after ${MAX_CHALLENGE_TRIES} wrong answers: start the enrolment again`,
         );
       }
       if (!timingSafeEqual(given, Buffer.from(stored, "base64url"))) {
-        throw new ApiError("CHALLENGE_INVALID", "the token or code is wrong");
+        throw new MailsealError("CHALLENGE_INVALID", "the token or code is wrong");
       }
       const used = await ctx.db
         .updateTable("challenges")
@@ -288,7 +292,7 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
         .where("challenge_id", "=", challengeId)
         .where("used_at", "is", null)
         .executeTakeFirst();
-      if (used.numUpdatedRows !== 1n) throw new ApiError("CHALLENGE_USED", "this challenge was answered already");
+      if (used.numUpdatedRows !== 1n) throw new MailsealError("CHALLENGE_USED", "this challenge was answered already");
 
       const { address, device_id: deviceId } = challenge;
       await ctx.db.transaction().execute(async (trx) => {

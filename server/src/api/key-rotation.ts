@@ -2,7 +2,7 @@
 // encryption key at once, as a device removal does (`mailseal keys rotate`: the owner fears a key
 // got out). The key manager makes the successor and retires the old key, which stays releasable to
 // the active devices for old mail; a failure leaves the rotation due for maintenance.
-import { ApiError, RotateKeyResponse } from "@mailseal/shared";
+import { MailsealError, RotateKeyResponse } from "@mailseal/shared";
 import type { MailsealApp } from "../http/app.js";
 import { deviceOf, requireDevice } from "../http/auth.js";
 import { ApiErrorBody } from "../http/errors.js";
@@ -25,7 +25,7 @@ export function registerKeyRotationRoutes(app: MailsealApp, deps: ApiDeps): void
     },
     async (request) => {
       const { address } = deviceOf(request);
-      if (deps.keyManager === undefined) throw new ApiError("INTERNAL", "this api runs without a key manager");
+      if (deps.keyManager === undefined) throw new MailsealError("INTERNAL", "this api runs without a key manager");
       const keyId = await deps.keyManager.rotateNow(address);
       // CerDB answers with the new certificate at once here (other api nodes within their cache TTL).
       deps.certs.forget(address);

@@ -5,7 +5,7 @@
 // from the api fetch the key their tickets and service tokens verify under.
 import { randomBytes } from "node:crypto";
 import {
-  ApiError,
+  MailsealError,
   encodeBase64url,
   KeyParams,
   KeysResponse,
@@ -74,7 +74,7 @@ export async function registerKeyRoutes(app: MailsealApp, ctx: ApiContext, deps:
       .where("address", "=", address)
       .where("status", "in", ["current", "retired"])
       .executeTakeFirst();
-    if (key === undefined) throw new ApiError("NOT_FOUND", `no key ${keyId} of ${address}`);
+    if (key === undefined) throw new MailsealError("NOT_FOUND", `no key ${keyId} of ${address}`);
     return key;
   }
 
@@ -145,7 +145,7 @@ export async function registerKeyRoutes(app: MailsealApp, ctx: ApiContext, deps:
       try {
         epk = validatePublicJwk(request.body.ephemeralKey, "ephemeralKey");
       } catch (error) {
-        throw new ApiError("BAD_REQUEST", (error as Error).message);
+        throw new MailsealError("BAD_REQUEST", (error as Error).message);
       }
       const now = ctx.clock.now();
       const iat = Math.floor(now.getTime() / 1000);
@@ -238,7 +238,7 @@ export async function registerKeyRoutes(app: MailsealApp, ctx: ApiContext, deps:
         .where("commitment", "=", key.commitment)
         .executeTakeFirst();
       if (flipped.numUpdatedRows !== 1n) {
-        throw new ApiError("CONFLICT", `key ${key.key_id} changed meanwhile: list the keys and try again`);
+        throw new MailsealError("CONFLICT", `key ${key.key_id} changed meanwhile: list the keys and try again`);
       }
       const promoted = await Promise.allSettled(
         STORES.map(([store]) => stores.promoteShares(store, key.key_id, commitment)),

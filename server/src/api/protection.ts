@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as opaque from "@serenity-kit/opaque";
 import {
-  ApiError,
+  MailsealError,
   encodeBase64url,
   LoginFinishRequest,
   LoginFinishResponse,
@@ -100,7 +100,7 @@ export async function requireProtectionSession(
   device: DeviceIdentity,
 ): Promise<void> {
   if (!(await hasProtectionSession(ctx, request, device))) {
-    throw new ApiError(
+    throw new MailsealError(
       "PROTECTION_REQUIRED",
       `log in with the key-protection password first and send ${PROTECTION_SESSION_HEADER}`,
     );
@@ -136,7 +136,7 @@ export async function registerProtectionRoutes(
    */
   async function mayRegister(request: FastifyRequest, device: DeviceIdentity): Promise<boolean> {
     const row = await account(device.address);
-    if (row === undefined) throw new ApiError("ADDRESS_NOT_VERIFIED", "this address has no account");
+    if (row === undefined) throw new MailsealError("ADDRESS_NOT_VERIFIED", "this address has no account");
     if (row.opaque_record !== null) {
       await requireProtectionSession(ctx, request, device);
       return false;
@@ -150,7 +150,7 @@ export async function registerProtectionRoutes(
       .where("used_at", ">=", since)
       .executeTakeFirst();
     if (proof === undefined) {
-      throw new ApiError(
+      throw new MailsealError(
         "ADDRESS_PROOF_REQUIRED",
         `setting the key-protection password needs a challenge this device answered in the last ${ADDRESS_PROOF_MS / 60_000} minutes: enrol again (POST /v1/enrollments) and answer it`,
       );
@@ -180,7 +180,7 @@ export async function registerProtectionRoutes(
         });
         return { registrationResponse };
       } catch (error) {
-        throw new ApiError("BAD_REQUEST", `not an OPAQUE registration request: ${(error as Error).message}`);
+        throw new MailsealError("BAD_REQUEST", `not an OPAQUE registration request: ${(error as Error).message}`);
       }
     },
   );
@@ -202,7 +202,7 @@ export async function registerProtectionRoutes(
       // The record is opaque-ke's fixed-size serialisation (RFC 9807 5.1.1, 192 bytes for
       // ristretto255): check its size here rather than fail at the first login.
       const record = request.body.registrationRecord;
-      if (record.length !== 256) throw new ApiError("BAD_REQUEST", "not an OPAQUE registration record");
+      if (record.length !== 256) throw new MailsealError("BAD_REQUEST", "not an OPAQUE registration record");
       await ctx.db.transaction().execute(async (trx) => {
         let update = trx
           .updateTable("accounts")
@@ -213,7 +213,10 @@ export async function registerProtectionRoutes(
         if (first) update = update.where("opaque_record", "is", null);
         const updated = await update.executeTakeFirst();
         if (updated.numUpdatedRows !== 1n) {
-          throw new ApiError("CONFLICT", "a key-protection password was set meanwhile: log in with it to change it");
+          throw new MailsealError(
+            "CONFLICT",
+            "a key-protection password was set meanwhile: log in with it to change it",
+          );
         }
         // From here every release needs a session (accountProtected): the keys whose shares still
         // hold the PKCS#8, pending ones of a rotation under way included, wait for this device's
@@ -245,7 +248,8 @@ export async function registerProtectionRoutes(
     async (request) => {
       const device = deviceOf(request);
       const row = await account(device.address);
-      if (row?.opaque_record == null) throw new ApiError("PROTECTION_NOT_SET", "no key-protection password is set");
+      if (row?.opaque_record == null)
+        throw new MailsealError("PROTECTION_NOT_SET", "no key-protection password is set");
       const now = ctx.clock.now();
       const windowStart = new Date(now.getTime() - FAILED_LOGIN_WINDOW_MS).toISOString();
       const loginId = encodeBase64url(randomBytes(16));
@@ -275,7 +279,7 @@ export async function registerProtectionRoutes(
           ofDevice >= MAX_FAILED_LOGINS ||
           (ofDevice > 0 && Number(unsuccessful.address) >= MAX_FAILED_LOGINS_PER_ADDRESS)
         ) {
-          throw new ApiError("RATE_LIMITED", "too many unsuccessful protection logins: try again in 15 minutes");
+          throw new MailsealError("RATE_LIMITED", "too many unsuccessful protection logins: try again in 15 minutes");
         }
         let started: { serverLoginState: string; loginResponse: string };
         try {
@@ -286,7 +290,7 @@ export async function registerProtectionRoutes(
             startLoginRequest: request.body.startLoginRequest,
           });
         } catch (error) {
-          throw new ApiError("BAD_REQUEST", `not an OPAQUE login request: ${(error as Error).message}`);
+          throw new MailsealError("BAD_REQUEST", `not an OPAQUE login request: ${(error as Error).message}`);
         }
         await trx
           .insertInto("opaque_logins")
@@ -341,7 +345,7 @@ export async function registerProtectionRoutes(
               .where("outcome", "is", null)
               .executeTakeFirst();
       if (login === undefined || spent?.numUpdatedRows !== 1n) {
-        throw new ApiError("PROTECTION_LOGIN_FAILED", "no such login in progress for this device, or it expired");
+        throw new MailsealError("PROTECTION_LOGIN_FAILED", "no such login in progress for this device, or it expired");
       }
       const taken = login;
       try {
@@ -350,7 +354,7 @@ export async function registerProtectionRoutes(
           finishLoginRequest: request.body.finishLoginRequest,
         });
       } catch {
-        throw new ApiError("PROTECTION_LOGIN_FAILED", "the key-protection password is wrong");
+        throw new MailsealError("PROTECTION_LOGIN_FAILED", "the key-protection password is wrong");
       }
       const protectionSession = encodeBase64url(randomBytes(32));
       const expiresAt = new Date(now.getTime() + PROTECTION_SESSION_MS).toISOString();
@@ -388,7 +392,8 @@ export async function registerProtectionRoutes(
     async (request, reply) => {
       const device = deviceOf(request);
       const row = await account(device.address);
-      if (row?.opaque_record == null) throw new ApiError("PROTECTION_NOT_SET", "no key-protection password is set");
+      if (row?.opaque_record == null)
+        throw new MailsealError("PROTECTION_NOT_SET", "no key-protection password is set");
       await requireProtectionSession(ctx, request, device);
       await ctx.db.transaction().execute(async (trx) => {
         const stillProtected = await trx
@@ -398,7 +403,7 @@ export async function registerProtectionRoutes(
           .where("protection", "=", "opaque")
           .execute();
         if (stillProtected.length > 0) {
-          throw new ApiError(
+          throw new MailsealError(
             "CONFLICT",
             `upload unprotected shares of ${stillProtected.map((key) => key.key_id).join(", ")} first (PUT /v1/keys/{keyId}/shares)`,
           );

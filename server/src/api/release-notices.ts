@@ -7,7 +7,7 @@
 // is at least once. While a notice of an address stays undelivered past NOTICE_OVERDUE_MS, that
 // address gets no new tickets, so an outage of the mail cannot hide releases for long.
 import { randomBytes } from "node:crypto";
-import { ApiError, encodeBase64url } from "@mailseal/shared";
+import { MailsealError, encodeBase64url } from "@mailseal/shared";
 import type { Kysely, Transaction } from "kysely";
 import type { ApiSchema } from "../db/schema.js";
 import { noticeMail } from "../mail/index.js";
@@ -137,10 +137,10 @@ export function createReleaseNotices(ctx: ApiContext): ReleaseNotices {
         .where("created_at", "<", iso(now - NOTICE_OVERDUE_MS))
         .executeTakeFirst();
       if (overdue !== undefined) {
-        throw new ApiError(
+        throw new MailsealError(
           "INTERNAL",
           "release notices to this address could not be mailed: no release until the mail works again",
-          503,
+          { details: { status: 503 } },
         );
       }
       const notice = {

@@ -1,6 +1,6 @@
 // A fresh access token for an enrolled device (docs/services.md, "HTTP API"): the device proof alone
 // authenticates, so the device key is the long-term credential and tokens live 10 minutes.
-import { ApiError, SessionRequest, SessionResponse } from "@mailseal/shared";
+import { MailsealError, SessionRequest, SessionResponse } from "@mailseal/shared";
 import { issueAccessToken, proofOf, requireProof } from "../http/auth.js";
 import type { MailsealApp } from "../http/app.js";
 import { MINUTE_MS, perIp, type ApiDeps } from "./deps.js";
@@ -26,10 +26,10 @@ export function registerSessionRoutes(app: MailsealApp, deps: ApiDeps): void {
         .where("device_id", "=", request.body.deviceId)
         .executeTakeFirst();
       if (device === undefined || device.status !== "active") {
-        throw new ApiError("DEVICE_NOT_ACTIVE", "this device is not enrolled or was removed: enrol it again");
+        throw new MailsealError("DEVICE_NOT_ACTIVE", "this device is not enrolled or was removed: enrol it again");
       }
       if (device.jkt !== proof.jkt) {
-        throw new ApiError("TOKEN_KEY_MISMATCH", "the proof is not signed by this device's key");
+        throw new MailsealError("TOKEN_KEY_MISMATCH", "the proof is not signed by this device's key");
       }
       return issueAccessToken(ctx, deps.keys, { address: device.address, deviceId: device.device_id, jkt: proof.jkt });
     },

@@ -1,15 +1,18 @@
 // The addresses the CA certifies: plain ASCII addr-specs (RFC 5322 3.4.1 dot-atom local part, RFC 1035
 // host name domain). Quoted local parts, comments, IP literals and internationalized addresses (RFC
 // 9598 SmtpUTF8Mailbox) are refused rather than half supported.
-import { CaError } from "./errors.js";
+import { MailsealError } from "./errors.js";
 
 /** RFC 5322 3.2.3 atext. */
 const ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
 /** RFC 1123 2.1 LDH label. */
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-function bad(address: string, why: string): CaError {
-  return new CaError("CA_BAD_ADDRESS", `not a plain email address (${why}): ${JSON.stringify(address.slice(0, 300))}`);
+function bad(address: string, why: string): MailsealError {
+  return new MailsealError(
+    "CA_BAD_ADDRESS",
+    `not a plain email address (${why}): ${JSON.stringify(address.slice(0, 300))}`,
+  );
 }
 
 /**
@@ -18,7 +21,7 @@ function bad(address: string, why: string): CaError {
  * 4.5.3.1).
  */
 export function normalizeAddress(address: string): string {
-  if (typeof address !== "string") throw new CaError("CA_BAD_ADDRESS", "the address is not a string");
+  if (typeof address !== "string") throw new MailsealError("CA_BAD_ADDRESS", "the address is not a string");
   const at = address.lastIndexOf("@");
   if (at <= 0) throw bad(address, "no local part and domain");
   const local = address.slice(0, at);

@@ -7,7 +7,7 @@ import { normalizeAddress } from "./address.js";
 import { distinguishedName, randomSerial, serialHex, signCertificate, type CaSigner } from "./certificate-builder.js";
 import { signCrl, REVOCATION_REASONS, type RevocationReason } from "./crl.js";
 import { verifyCsr } from "./csr.js";
-import { CaError } from "./errors.js";
+import { MailsealError } from "./errors.js";
 import {
   authorityKeyIdentifier,
   basicConstraints,
@@ -123,7 +123,7 @@ function parse(der: Uint8Array, what: string): pkijs.Certificate {
   try {
     return pkijs.Certificate.fromBER(new Uint8Array(der));
   } catch (error) {
-    throw new CaError("CA_STATE_INVALID", `the stored ${what} certificate does not parse`, { cause: error });
+    throw new MailsealError("CA_STATE_INVALID", `the stored ${what} certificate does not parse`, { cause: error });
   }
 }
 
@@ -180,12 +180,12 @@ export class CertificateAuthority {
    */
   static async open(options: CertificateAuthorityOptions): Promise<CertificateAuthority> {
     if (options.profile !== "private" && options.profile !== "public-trust")
-      throw new CaError("CA_BAD_CONFIG", `unknown CA profile ${JSON.stringify(options.profile)}`);
+      throw new MailsealError("CA_BAD_CONFIG", `unknown CA profile ${JSON.stringify(options.profile)}`);
     // S/MIME BR 7.1.2.3 (b): publicly trusted certificates carry a CRL distribution point.
     if (options.crlUrl === undefined && options.profile === "public-trust")
-      throw new CaError("CA_BAD_CONFIG", "the public-trust profile needs a CRL URL");
+      throw new MailsealError("CA_BAD_CONFIG", "the public-trust profile needs a CRL URL");
     if (options.crlUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(options.crlUrl))
-      throw new CaError("CA_BAD_CONFIG", `the CRL URL must be an http(s) URL: ${options.crlUrl}`);
+      throw new MailsealError("CA_BAD_CONFIG", `the CRL URL must be an http(s) URL: ${options.crlUrl}`);
     const name = options.name ?? "mailseal";
     const root = await CertificateAuthority.#authority(options, "root", async (keyHandle, spki) => {
       const subject = distinguishedName([
@@ -240,7 +240,10 @@ export class CertificateAuthority {
         rollover.keyHandle !== root.signer.handle ||
         Buffer.compare(Buffer.from(keyIdentifier(linkSpki)), Buffer.from(root.keyId)) !== 0
       )
-        throw new CaError("CA_STATE_INVALID", "the stored rollover certificate is not for the current root's key");
+        throw new MailsealError(
+          "CA_STATE_INVALID",
+          "the stored rollover certificate is not for the current root's key",
+        );
     }
     return new CertificateAuthority(options, root, issuing, rollover?.certificate);
   }
@@ -335,12 +338,12 @@ export class CertificateAuthority {
       try {
         hsmSpki = await options.hsm.publicKey(stored.keyHandle);
       } catch (error) {
-        throw new CaError("CA_STATE_INVALID", `the ${which} CA key ${stored.keyHandle} is not in the HSM`, {
+        throw new MailsealError("CA_STATE_INVALID", `the ${which} CA key ${stored.keyHandle} is not in the HSM`, {
           cause: error,
         });
       }
       if (Buffer.compare(Buffer.from(certSpki), Buffer.from(hsmSpki)) !== 0)
-        throw new CaError(
+        throw new MailsealError(
           "CA_STATE_INVALID",
           `the ${which} CA certificate does not match its HSM key ${stored.keyHandle}`,
         );
@@ -407,7 +410,7 @@ export class CertificateAuthority {
     const { profile, crlUrl } = this.#options;
     const { notBefore, notAfter } = endEntityValidity(profile, kind, start, this.#issuing.certificate.notAfter.value);
     if (notAfter <= notBefore)
-      throw new CaError(
+      throw new MailsealError(
         "CA_STATE_INVALID",
         "the issuing CA certificate expires before the new certificate would start",
       );
@@ -447,18 +450,18 @@ export class CertificateAuthority {
   /** Revokes one certificate (serial in hex, any case). CA_UNKNOWN_SERIAL when the store has no such certificate. */
   async revoke(serial: string, reason: RevocationReason): Promise<void> {
     if (typeof serial !== "string" || !/^[0-9A-Fa-f]{1,40}$/.test(serial))
-      throw new CaError(
+      throw new MailsealError(
         "CA_UNKNOWN_SERIAL",
         `not a certificate serial number: ${JSON.stringify(String(serial).slice(0, 60))}`,
       );
     if (!(reason in REVOCATION_REASONS))
-      throw new CaError("CA_BAD_CONFIG", `unknown revocation reason ${String(reason)}`);
+      throw new MailsealError("CA_BAD_CONFIG", `unknown revocation reason ${String(reason)}`);
     const known = await this.#options.store.revoke(
       serial.toUpperCase(),
       reason,
       wholeSeconds(this.#options.clock.now()),
     );
-    if (!known) throw new CaError("CA_UNKNOWN_SERIAL", `no certificate with serial ${serial.toUpperCase()}`);
+    if (!known) throw new MailsealError("CA_UNKNOWN_SERIAL", `no certificate with serial ${serial.toUpperCase()}`);
   }
 
   /** Revokes every unrevoked signing certificate of a removed device; returns their serials. */

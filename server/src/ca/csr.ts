@@ -4,7 +4,7 @@
 import { verify } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { CaError } from "./errors.js";
+import { MailsealError } from "./errors.js";
 import { OID } from "./extensions.js";
 import { checkSubscriberKey } from "./public-key.js";
 
@@ -19,29 +19,33 @@ const HASHES: Record<string, string> = {
 /** Checks the CSR and returns the canonical SPKI of its key. */
 export function verifyCsr(der: Uint8Array): Uint8Array {
   if (!(der instanceof Uint8Array) || der.length === 0 || der.length > MAX_CSR_BYTES)
-    throw new CaError("CA_BAD_CSR", `a CSR is 1 to ${MAX_CSR_BYTES} bytes of DER`);
+    throw new MailsealError("CA_BAD_CSR", `a CSR is 1 to ${MAX_CSR_BYTES} bytes of DER`);
   let csr: pkijs.CertificationRequest;
   try {
     const parsed = asn1js.fromBER(der);
     if (parsed.offset !== der.length) throw new Error("trailing bytes after the request");
     csr = new pkijs.CertificationRequest({ schema: parsed.result });
   } catch (error) {
-    throw new CaError("CA_BAD_CSR", `the CSR is not a PKCS#10 CertificationRequest: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new MailsealError(
+      "CA_BAD_CSR",
+      `the CSR is not a PKCS#10 CertificationRequest: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
-  if (csr.version !== 0) throw new CaError("CA_BAD_CSR", `CSR version ${csr.version} (only v1, 0, exists)`);
+  if (csr.version !== 0) throw new MailsealError("CA_BAD_CSR", `CSR version ${csr.version} (only v1, 0, exists)`);
   const spki = new Uint8Array(csr.subjectPublicKeyInfo.toSchema().toBER());
   const { key, spki: canonical } = checkSubscriberKey(spki);
   const hash = HASHES[csr.signatureAlgorithm.algorithmId];
   if (hash === undefined)
-    throw new CaError(
+    throw new MailsealError(
       "CA_BAD_CSR_SIGNATURE",
       `CSR signature algorithm ${csr.signatureAlgorithm.algorithmId} is not RSASSA-PKCS1-v1_5 with SHA-256/384/512`,
     );
   const signature = csr.signatureValue.valueBlock.valueHexView;
   if (csr.signatureValue.valueBlock.unusedBits !== 0 || !verify(hash, csr.tbsView, key, signature))
-    throw new CaError(
+    throw new MailsealError(
       "CA_BAD_CSR_SIGNATURE",
       "the CSR signature does not verify with its public key (no proof of possession)",
     );

@@ -6,7 +6,7 @@ import type { Kysely } from "kysely";
 import type { ApiSchema } from "../db/schema.js";
 import type { AuthorityName, CaStore, CertificateRecord, SignedCrl, StoredAuthority } from "./authority.js";
 import { REVOCATION_REASONS, type RevocationReason } from "./crl.js";
-import { CaError } from "./errors.js";
+import { MailsealError } from "./errors.js";
 
 const REASON_NAMES = new Map<number, RevocationReason>(
   Object.entries(REVOCATION_REASONS).map(([name, code]) => [code, name as RevocationReason]),
@@ -43,7 +43,7 @@ export class DbCaStore implements CaStore {
     if (result.numInsertedOrUpdatedRows === 1n) return;
     const stored = await this.loadAuthority(name);
     if (stored?.keyHandle !== value.keyHandle || !sameBytes(stored.certificate, value.certificate)) {
-      throw new CaError("CA_STATE_INVALID", `another api node created the ${name} CA first: open the CA again`);
+      throw new MailsealError("CA_STATE_INVALID", `another api node created the ${name} CA first: open the CA again`);
     }
   }
 

@@ -1,22 +1,20 @@
-// Stable error codes of the certificate authority. The api maps them to HTTP answers; never rename one.
-export type CaErrorCode =
-  | "CA_BAD_ADDRESS"
-  | "CA_BAD_CSR"
-  | "CA_BAD_CSR_SIGNATURE"
-  | "CA_BAD_PUBLIC_KEY"
-  | "CA_UNSUPPORTED_KEY"
-  | "CA_WEAK_KEY"
-  | "CA_UNKNOWN_SERIAL"
-  | "CA_BAD_CONFIG"
-  | "CA_STATE_INVALID";
+// Stable error codes of the certificate authority, all in the error catalogue
+// (shared/src/errors/catalogue.ts); the CA throws them as MailsealError. The api maps them to HTTP
+// answers; never rename one.
+import type { ErrorCode } from "@mailseal/shared/offline";
 
-export class CaError extends Error {
-  override readonly name = "CaError";
-  constructor(
-    readonly code: CaErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export { MailsealError } from "@mailseal/shared/offline";
+
+export const CA_ERROR_CODES = [
+  "CA_BAD_ADDRESS",
+  "CA_BAD_CSR",
+  "CA_BAD_CSR_SIGNATURE",
+  "CA_BAD_PUBLIC_KEY",
+  "CA_UNSUPPORTED_KEY",
+  "CA_WEAK_KEY",
+  "CA_UNKNOWN_SERIAL",
+  "CA_BAD_CONFIG",
+  "CA_STATE_INVALID",
+] as const satisfies readonly ErrorCode[];
+
+export type CaErrorCode = (typeof CA_ERROR_CODES)[number];

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { CaError } from "./errors.js";
+import { MailsealError } from "./errors.js";
 import { KeyUsageBit } from "./profiles.js";
 
 /** Object identifiers the CA writes (RFC 5280 4.2.1, 5.2, 5.3; RFC 8017 A.2.4). */
@@ -69,7 +69,7 @@ export function keyIdentifier(spki: Uint8Array): Uint8Array {
       ? parsed.result.valueBlock.value[1]
       : undefined;
   if (!(key instanceof asn1js.BitString))
-    throw new CaError("CA_BAD_PUBLIC_KEY", "the SubjectPublicKeyInfo is malformed");
+    throw new MailsealError("CA_BAD_PUBLIC_KEY", "the SubjectPublicKeyInfo is malformed");
   return new Uint8Array(createHash("sha1").update(key.valueBlock.valueHexView.subarray(1)).digest());
 }
 

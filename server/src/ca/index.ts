@@ -11,5 +11,5 @@ export type {
 } from "./authority.js";
 export { normalizeAddress } from "./address.js";
 export { REVOCATION_REASONS, type RevocationReason } from "./crl.js";
-export { CaError, type CaErrorCode } from "./errors.js";
+export { CA_ERROR_CODES, type CaErrorCode } from "./errors.js";
 export { PUBLIC_TRUST_MAX_DAYS, SMIME_MAILBOX_STRICT, type CaProfile, type CertificateKind } from "./profiles.js";

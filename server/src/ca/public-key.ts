@@ -1,7 +1,7 @@
 // The subscriber keys the CA certifies: RSA only, 2048 to 8192 bits, a multiple of 8, odd exponent
 // of at least 3 (S/MIME BR 6.1.5, 6.1.6).
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { CaError } from "./errors.js";
+import { MailsealError } from "./errors.js";
 
 export const MIN_RSA_BITS = 2048;
 export const MAX_RSA_BITS = 8192;
@@ -12,22 +12,24 @@ export function checkSubscriberKey(spki: Uint8Array): { key: KeyObject; spki: Ui
   try {
     key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
   } catch (error) {
-    throw new CaError("CA_BAD_PUBLIC_KEY", "the public key is not a valid SubjectPublicKeyInfo", { cause: error });
+    throw new MailsealError("CA_BAD_PUBLIC_KEY", "the public key is not a valid SubjectPublicKeyInfo", {
+      cause: error,
+    });
   }
   // rsaEncryption only: an id-RSASSA-PSS key cannot transport keys (RFC 4055 1.2).
   if (key.asymmetricKeyType !== "rsa")
-    throw new CaError(
+    throw new MailsealError(
       "CA_UNSUPPORTED_KEY",
       `only RSA (rsaEncryption) keys are certified, not ${key.asymmetricKeyType}`,
     );
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS || bits % 8 !== 0)
-    throw new CaError(
+    throw new MailsealError(
       "CA_WEAK_KEY",
       `an RSA key must have ${MIN_RSA_BITS} to ${MAX_RSA_BITS} bits, a multiple of 8; got ${bits}`,
     );
   const exponent = key.asymmetricKeyDetails?.publicExponent ?? 0n;
   if (exponent < 3n || exponent % 2n === 0n)
-    throw new CaError("CA_WEAK_KEY", `RSA public exponent ${exponent} is not odd and at least 3`);
+    throw new MailsealError("CA_WEAK_KEY", `RSA public exponent ${exponent} is not odd and at least 3`);
   return { key, spki: new Uint8Array(key.export({ type: "spki", format: "der" })) };
 }

@@ -13,7 +13,7 @@ import {
 import { Migrator, type Migration } from "kysely/migration";
 import pg from "pg";
 import { redactUrl, type Role, type StoreRole } from "../config.js";
-import { ServerError } from "../errors.js";
+import { MailsealError } from "../errors.js";
 import { apiMigrations } from "./migrations/api.js";
 import { databaseUrlFor } from "./names.js";
 import { shareMigrations } from "./migrations/share.js";
@@ -194,7 +194,7 @@ export async function openRoleDatabase(
     db = dialect === "sqlite" ? openSqlite(own.slice("sqlite:".length), options) : await openPostgres(own, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new ServerError("DATABASE", `cannot open the ${role} database ${redactUrl(own)}: ${message}`, {
+    throw new MailsealError("DATABASE", `cannot open the ${role} database ${redactUrl(own)}: ${message}`, {
       cause: error,
     });
   }
@@ -204,7 +204,7 @@ export async function openRoleDatabase(
   if (error !== undefined) {
     await db.destroy();
     const message = error instanceof Error ? error.message : String(error);
-    throw new ServerError("DATABASE", `cannot migrate the ${role} database ${redactUrl(own)}: ${message}`, {
+    throw new MailsealError("DATABASE", `cannot migrate the ${role} database ${redactUrl(own)}: ${message}`, {
       cause: error,
     });
   }

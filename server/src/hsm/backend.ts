@@ -4,6 +4,7 @@
 // CA key made today must sign next year), so they survive restarts of the process and of the token.
 // Keys that leave (encryption keys the KMS splits) are never stored at all: they exist only for the
 // one call that makes and exports them, so no file, token object, journal or backup ever holds one.
+import { MailsealError, type ErrorCode } from "@mailseal/shared/offline";
 import { parseHsmSpec, type HsmSpec } from "./spec.js";
 
 export interface HsmKeyPair {
@@ -46,28 +47,23 @@ export interface HsmBackend {
   close(): Promise<void>;
 }
 
-/** Stable error codes of the HSM layer. They reach logs and operators; never rename one. */
-export type HsmErrorCode =
-  | "HSM_BAD_SPEC"
-  | "HSM_UNAVAILABLE"
-  | "HSM_LOGIN_FAILED"
-  | "HSM_KEY_NOT_FOUND"
-  | "HSM_WRONG_KEY_TYPE"
-  | "HSM_NOT_EXTRACTABLE"
-  | "HSM_BAD_INPUT"
-  | "HSM_DECRYPT_FAILED"
-  | "HSM_OPERATION_FAILED";
+/**
+ * Stable error codes of the HSM layer, all in the error catalogue (shared/src/errors/catalogue.ts);
+ * the backends throw them as MailsealError. They reach logs and operators; never rename one.
+ */
+export const HSM_ERROR_CODES = [
+  "HSM_BAD_SPEC",
+  "HSM_UNAVAILABLE",
+  "HSM_LOGIN_FAILED",
+  "HSM_KEY_NOT_FOUND",
+  "HSM_WRONG_KEY_TYPE",
+  "HSM_NOT_EXTRACTABLE",
+  "HSM_BAD_INPUT",
+  "HSM_DECRYPT_FAILED",
+  "HSM_OPERATION_FAILED",
+] as const satisfies readonly ErrorCode[];
 
-export class HsmError extends Error {
-  override readonly name = "HsmError";
-  constructor(
-    readonly code: HsmErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export type HsmErrorCode = (typeof HSM_ERROR_CODES)[number];
 
 /** RSA sizes accepted for new keys: 2048 to 8192 bits, a multiple of 8 (S/MIME BR 6.1.5). */
 export const RSA_BITS_MIN = 2048;
@@ -78,13 +74,13 @@ const HANDLE = /^[0-9a-f]{32}$/;
 
 export function checkHandle(handle: string): void {
   if (typeof handle !== "string" || !HANDLE.test(handle))
-    throw new HsmError("HSM_KEY_NOT_FOUND", `no key with handle ${JSON.stringify(String(handle).slice(0, 80))}`);
+    throw new MailsealError("HSM_KEY_NOT_FOUND", `no key with handle ${JSON.stringify(String(handle).slice(0, 80))}`);
 }
 
 export function checkRsaOptions(options: { bits: number; label: string }): void {
   const { bits, label } = options;
   if (!Number.isInteger(bits) || bits < RSA_BITS_MIN || bits > RSA_BITS_MAX || bits % 8 !== 0)
-    throw new HsmError(
+    throw new MailsealError(
       "HSM_BAD_INPUT",
       `RSA key size must be ${RSA_BITS_MIN}-${RSA_BITS_MAX} bits, a multiple of 8: ${bits}`,
     );
@@ -98,7 +94,7 @@ export function checkLabel(label: string): void {
     label.length > 128 ||
     [...label].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)
   )
-    throw new HsmError("HSM_BAD_INPUT", "a key label is 1 to 128 characters without control characters");
+    throw new MailsealError("HSM_BAD_INPUT", "a key label is 1 to 128 characters without control characters");
 }
 
 /**
@@ -106,14 +102,14 @@ export function checkLabel(label: string): void {
  * C_Encrypt, and nothing the server seals is empty.
  */
 export function checkGcmPlaintext(plaintext: Uint8Array): void {
-  if (plaintext.length === 0) throw new HsmError("HSM_BAD_INPUT", "AES-GCM: nothing to encrypt (empty plaintext)");
+  if (plaintext.length === 0) throw new MailsealError("HSM_BAD_INPUT", "AES-GCM: nothing to encrypt (empty plaintext)");
 }
 
 /** GCM inputs as both backends take them: a 96-bit IV (SP 800-38D 8.2) and a ciphertext holding the tag. */
 export function checkGcmInput(iv: Uint8Array, ciphertext: Uint8Array): void {
-  if (iv.length !== 12) throw new HsmError("HSM_DECRYPT_FAILED", `AES-GCM IV must be 12 bytes, got ${iv.length}`);
+  if (iv.length !== 12) throw new MailsealError("HSM_DECRYPT_FAILED", `AES-GCM IV must be 12 bytes, got ${iv.length}`);
   if (ciphertext.length <= 16)
-    throw new HsmError("HSM_DECRYPT_FAILED", "AES-GCM ciphertext is not longer than its 16-byte tag");
+    throw new MailsealError("HSM_DECRYPT_FAILED", "AES-GCM ciphertext is not longer than its 16-byte tag");
 }
 
 /**

@@ -5,6 +5,7 @@
 // destroyed before the session closes: the token never stores them. Verified against SoftHSM2 2.6.1 (see the services notes); other HSMs
 // may number the RFC 5649 mechanism differently (PKCS#11 3.0 calls it CKM_AES_KEY_WRAP_KWP, 0x210B).
 import { createDecipheriv, createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
+import { hasCode, MailsealError } from "@mailseal/shared/offline";
 import pkcs11js from "pkcs11js";
 import {
   checkGcmInput,
@@ -12,7 +13,7 @@ import {
   checkHandle,
   checkLabel,
   checkRsaOptions,
-  HsmError,
+  HSM_ERROR_CODES,
   type HsmBackend,
   type HsmKeyPair,
 } from "./backend.js";
@@ -54,7 +55,7 @@ function acquireLibrary(path: string): pkcs11js.PKCS11 {
   try {
     module.load(path);
   } catch (error) {
-    throw new HsmError("HSM_UNAVAILABLE", `PKCS#11: cannot load ${path}: ${(error as Error).message}`, {
+    throw new MailsealError("HSM_UNAVAILABLE", `PKCS#11: cannot load ${path}: ${(error as Error).message}`, {
       cause: error,
     });
   }
@@ -64,7 +65,7 @@ function acquireLibrary(path: string): pkcs11js.PKCS11 {
   } catch (error) {
     if (!(error instanceof P.Pkcs11Error && error.code === P.CKR_CRYPTOKI_ALREADY_INITIALIZED)) {
       module.close();
-      throw new HsmError("HSM_UNAVAILABLE", `PKCS#11: C_Initialize failed: ${(error as Error).message}`, {
+      throw new MailsealError("HSM_UNAVAILABLE", `PKCS#11: C_Initialize failed: ${(error as Error).message}`, {
         cause: error,
       });
     }
@@ -91,10 +92,10 @@ function slotNumber(slot: Handle): number {
 
 const ckrName = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** A PKCS#11 failure as an HsmError: the CKR_ name stays in the message for the operator. */
-function failed(what: string, error: unknown): HsmError {
-  if (error instanceof HsmError) return error;
-  return new HsmError("HSM_OPERATION_FAILED", `PKCS#11 ${what}: ${ckrName(error)}`, { cause: error });
+/** A PKCS#11 failure as an MailsealError: the CKR_ name stays in the message for the operator. */
+function failed(what: string, error: unknown): MailsealError {
+  if (hasCode(error, ...HSM_ERROR_CODES)) return error;
+  return new MailsealError("HSM_OPERATION_FAILED", `PKCS#11 ${what}: ${ckrName(error)}`, { cause: error });
 }
 
 const RFC5649_IV = Buffer.from("A65959A6", "hex");
@@ -127,7 +128,7 @@ export class Pkcs11Hsm implements HsmBackend {
       );
       if (slot === undefined) {
         const which = spec.slot !== undefined ? `slot ${spec.slot}` : `token "${spec.token}"`;
-        throw new HsmError("HSM_UNAVAILABLE", `PKCS#11: no ${which} with a token in ${spec.library}`);
+        throw new MailsealError("HSM_UNAVAILABLE", `PKCS#11: no ${which} with a token in ${spec.library}`);
       }
       session = p.C_OpenSession(slot, P.CKF_SERIAL_SESSION | P.CKF_RW_SESSION);
       try {
@@ -136,19 +137,19 @@ export class Pkcs11Hsm implements HsmBackend {
       } catch (error) {
         if (!(error instanceof P.Pkcs11Error)) throw error;
         if (error.code === P.CKR_PIN_INCORRECT || error.code === P.CKR_PIN_LOCKED)
-          throw new HsmError("HSM_LOGIN_FAILED", `PKCS#11: login refused: ${error.message}`);
+          throw new MailsealError("HSM_LOGIN_FAILED", `PKCS#11: login refused: ${error.message}`);
         // Another backend of this process on the same token has logged the application in already.
         if (error.code !== P.CKR_USER_ALREADY_LOGGED_IN) throw error;
         const known = pins.get(slotNumber(slot));
         if (known !== undefined && known !== spec.pin)
-          throw new HsmError("HSM_LOGIN_FAILED", "PKCS#11: login refused: CKR_PIN_INCORRECT");
+          throw new MailsealError("HSM_LOGIN_FAILED", "PKCS#11: login refused: CKR_PIN_INCORRECT");
       }
       return new Pkcs11Hsm(spec.library, p, slot, session);
     } catch (error) {
       if (session !== undefined) p.C_CloseSession(session);
       releaseLibrary(spec.library);
-      if (error instanceof HsmError) throw error;
-      throw new HsmError("HSM_UNAVAILABLE", `PKCS#11: cannot open the token: ${ckrName(error)}`, { cause: error });
+      if (hasCode(error, ...HSM_ERROR_CODES)) throw error;
+      throw new MailsealError("HSM_UNAVAILABLE", `PKCS#11: cannot open the token: ${ckrName(error)}`, { cause: error });
     }
   }
 
@@ -247,7 +248,10 @@ export class Pkcs11Hsm implements HsmBackend {
         wrapped = this.#p.C_WrapKey(s, { mechanism: P.CKM_AES_KEY_WRAP_PAD }, wrappingKey, key, Buffer.alloc(16384));
       } catch (error) {
         if (error instanceof P.Pkcs11Error && error.code === P.CKR_KEY_UNEXTRACTABLE)
-          throw new HsmError("HSM_NOT_EXTRACTABLE", "the token refused to export the new key (CKR_KEY_UNEXTRACTABLE)");
+          throw new MailsealError(
+            "HSM_NOT_EXTRACTABLE",
+            "the token refused to export the new key (CKR_KEY_UNEXTRACTABLE)",
+          );
         throw error;
       }
       const decipher = createDecipheriv("id-aes256-wrap-pad", raw, RFC5649_IV);
@@ -268,7 +272,7 @@ export class Pkcs11Hsm implements HsmBackend {
     checkHandle(handle);
     const mechanism =
       hash === "SHA-256" ? P.CKM_SHA256_RSA_PKCS : hash === "SHA-384" ? P.CKM_SHA384_RSA_PKCS : undefined;
-    if (mechanism === undefined) throw new HsmError("HSM_BAD_INPUT", `unsupported hash ${String(hash)}`);
+    if (mechanism === undefined) throw new MailsealError("HSM_BAD_INPUT", `unsupported hash ${String(hash)}`);
     return this.#withSession("C_Sign", async (s) => {
       const key = this.#find(s, handle, P.CKO_PRIVATE_KEY);
       this.#p.C_SignInit(s, { mechanism }, key);
@@ -352,7 +356,7 @@ export class Pkcs11Hsm implements HsmBackend {
         );
       } catch (error) {
         // SoftHSM2 answers a wrong tag with CKR_GENERAL_ERROR, others with CKR_ENCRYPTED_DATA_INVALID.
-        throw new HsmError(
+        throw new MailsealError(
           "HSM_DECRYPT_FAILED",
           `AES-GCM: the data or its associated data was altered, or the key is wrong (${ckrName(error)})`,
           { cause: error },
@@ -372,7 +376,7 @@ export class Pkcs11Hsm implements HsmBackend {
   }
 
   #open(): void {
-    if (this.#closed) throw new HsmError("HSM_UNAVAILABLE", "PKCS#11: the backend is closed");
+    if (this.#closed) throw new MailsealError("HSM_UNAVAILABLE", "PKCS#11: the backend is closed");
   }
 
   /**
@@ -385,7 +389,7 @@ export class Pkcs11Hsm implements HsmBackend {
     try {
       session = this.#p.C_OpenSession(this.#slot, P.CKF_SERIAL_SESSION | P.CKF_RW_SESSION);
     } catch (error) {
-      throw new HsmError("HSM_UNAVAILABLE", `PKCS#11: cannot open a session: ${ckrName(error)}`, { cause: error });
+      throw new MailsealError("HSM_UNAVAILABLE", `PKCS#11: cannot open a session: ${ckrName(error)}`, { cause: error });
     }
     try {
       return await fn(session);
@@ -412,8 +416,9 @@ export class Pkcs11Hsm implements HsmBackend {
     ]);
     if (found.length === 0) {
       const any = this.#findAll(session, [{ type: P.CKA_ID, value: Buffer.from(handle, "hex") }]);
-      if (any.length > 0) throw new HsmError("HSM_WRONG_KEY_TYPE", `key ${handle} is not of the kind this call needs`);
-      throw new HsmError("HSM_KEY_NOT_FOUND", `PKCS#11: no key ${handle} on the token`);
+      if (any.length > 0)
+        throw new MailsealError("HSM_WRONG_KEY_TYPE", `key ${handle} is not of the kind this call needs`);
+      throw new MailsealError("HSM_KEY_NOT_FOUND", `PKCS#11: no key ${handle} on the token`);
     }
     return found[0]!;
   }
@@ -432,7 +437,7 @@ export class Pkcs11Hsm implements HsmBackend {
       modulus === undefined ||
       exponent === undefined
     )
-      throw new HsmError("HSM_WRONG_KEY_TYPE", "PKCS#11: the public key is not an RSA key");
+      throw new MailsealError("HSM_WRONG_KEY_TYPE", "PKCS#11: the public key is not an RSA key");
     const b64url = (b: Buffer): string => b.toString("base64url");
     const key = createPublicKey({ key: { kty: "RSA", n: b64url(modulus), e: b64url(exponent) }, format: "jwk" });
     return new Uint8Array(key.export({ type: "spki", format: "der" }));

@@ -16,13 +16,13 @@ import {
 import { chmod, link, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { MailsealError } from "@mailseal/shared/offline";
 import {
   checkGcmInput,
   checkGcmPlaintext,
   checkHandle,
   checkLabel,
   checkRsaOptions,
-  HsmError,
   type HsmBackend,
   type HsmKeyPair,
 } from "./backend.js";
@@ -55,7 +55,7 @@ export class SoftHsm implements HsmBackend {
       // mkdir honours the umask and leaves an existing directory alone: set the mode we mean.
       if (((await stat(dir)).mode & 0o777) !== 0o700) await chmod(dir, 0o700);
     } catch (error) {
-      throw new HsmError("HSM_UNAVAILABLE", `soft HSM: cannot use ${dir}: ${(error as Error).message}`, {
+      throw new MailsealError("HSM_UNAVAILABLE", `soft HSM: cannot use ${dir}: ${(error as Error).message}`, {
         cause: error,
       });
     }
@@ -98,7 +98,7 @@ export class SoftHsm implements HsmBackend {
   async signRsaPkcs1v15(handle: string, hash: "SHA-256" | "SHA-384", data: Uint8Array): Promise<Uint8Array> {
     const key = await this.#rsa(handle);
     const algorithm = hash === "SHA-256" ? "sha256" : hash === "SHA-384" ? "sha384" : undefined;
-    if (algorithm === undefined) throw new HsmError("HSM_BAD_INPUT", `unsupported hash ${String(hash)}`);
+    if (algorithm === undefined) throw new MailsealError("HSM_BAD_INPUT", `unsupported hash ${String(hash)}`);
     // An RSA KeyObject signs with RSASSA-PKCS1-v1_5 unless a padding is asked for.
     return new Uint8Array(sign(algorithm, data, key.privateKey));
   }
@@ -126,7 +126,7 @@ export class SoftHsm implements HsmBackend {
     const existing = await this.#load(handle);
     if (existing !== undefined) {
       if (existing.type !== "aes" || existing.label !== label)
-        throw new HsmError("HSM_WRONG_KEY_TYPE", `key ${handle} is not the AES key "${label}"`);
+        throw new MailsealError("HSM_WRONG_KEY_TYPE", `key ${handle} is not the AES key "${label}"`);
       return handle;
     }
     const key = randomBytes(32);
@@ -161,7 +161,7 @@ export class SoftHsm implements HsmBackend {
         Buffer.concat([decipher.update(ciphertext.subarray(0, ciphertext.length - 16)), decipher.final()]),
       );
     } catch (error) {
-      throw new HsmError(
+      throw new MailsealError(
         "HSM_DECRYPT_FAILED",
         "AES-GCM: the data or its associated data was altered, or the key is wrong",
         {
@@ -178,7 +178,7 @@ export class SoftHsm implements HsmBackend {
   }
 
   #open(): void {
-    if (this.#closed) throw new HsmError("HSM_UNAVAILABLE", "soft HSM: the backend is closed");
+    if (this.#closed) throw new MailsealError("HSM_UNAVAILABLE", "soft HSM: the backend is closed");
   }
 
   #path(handle: string): string {
@@ -187,13 +187,13 @@ export class SoftHsm implements HsmBackend {
 
   async #rsa(handle: string): Promise<Extract<LoadedKey, { type: "rsa" }>> {
     const key = await this.#get(handle);
-    if (key.type !== "rsa") throw new HsmError("HSM_WRONG_KEY_TYPE", `key ${handle} is not an RSA key pair`);
+    if (key.type !== "rsa") throw new MailsealError("HSM_WRONG_KEY_TYPE", `key ${handle} is not an RSA key pair`);
     return key;
   }
 
   async #aes(handle: string): Promise<Buffer> {
     const key = await this.#get(handle);
-    if (key.type !== "aes") throw new HsmError("HSM_WRONG_KEY_TYPE", `key ${handle} is not an AES key`);
+    if (key.type !== "aes") throw new MailsealError("HSM_WRONG_KEY_TYPE", `key ${handle} is not an AES key`);
     return key.key;
   }
 
@@ -201,7 +201,7 @@ export class SoftHsm implements HsmBackend {
     this.#open();
     checkHandle(handle);
     const key = await this.#load(handle);
-    if (key === undefined) throw new HsmError("HSM_KEY_NOT_FOUND", `soft HSM: no key ${handle}`);
+    if (key === undefined) throw new MailsealError("HSM_KEY_NOT_FOUND", `soft HSM: no key ${handle}`);
     return key;
   }
 
@@ -213,7 +213,7 @@ export class SoftHsm implements HsmBackend {
       text = await readFile(this.#path(handle), "utf8");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw new HsmError("HSM_UNAVAILABLE", `soft HSM: cannot read key ${handle}: ${(error as Error).message}`);
+      throw new MailsealError("HSM_UNAVAILABLE", `soft HSM: cannot read key ${handle}: ${(error as Error).message}`);
     }
     let loaded: LoadedKey;
     try {
@@ -229,7 +229,10 @@ export class SoftHsm implements HsmBackend {
           : { type: "aes", label: stored.label, key: Buffer.from(stored.key, "base64") };
       if (loaded.type === "aes" && loaded.key.length !== 32) throw new Error("AES key is not 32 bytes");
     } catch (error) {
-      throw new HsmError("HSM_UNAVAILABLE", `soft HSM: key file ${handle} is corrupt: ${(error as Error).message}`);
+      throw new MailsealError(
+        "HSM_UNAVAILABLE",
+        `soft HSM: key file ${handle} is corrupt: ${(error as Error).message}`,
+      );
     }
     this.#cache.set(handle, loaded);
     return loaded;
@@ -266,7 +269,7 @@ export class SoftHsm implements HsmBackend {
       }
     } catch (error) {
       await rm(temp, { force: true });
-      throw new HsmError("HSM_UNAVAILABLE", `soft HSM: cannot store key ${handle}: ${(error as Error).message}`, {
+      throw new MailsealError("HSM_UNAVAILABLE", `soft HSM: cannot store key ${handle}: ${(error as Error).message}`, {
         cause: error,
       });
     }

@@ -2,7 +2,7 @@
 // comes from the command line, which every user of the machine can read in the process list: it comes
 // from a file (--hsm-pin-file, read by config.ts and passed here as `pinFromFile`), from the variable
 // pin-env names, or from MAILSEAL_HSM_PIN. A `pin=` parameter is refused.
-import { HsmError } from "./backend.js";
+import { MailsealError } from "@mailseal/shared/offline";
 
 export type HsmSpec =
   | { kind: "soft" }
@@ -15,8 +15,8 @@ export type HsmSpec =
       pin: string;
     };
 
-function bad(message: string): HsmError {
-  return new HsmError("HSM_BAD_SPEC", `HSM spec: ${message}`);
+function bad(message: string): MailsealError {
+  return new MailsealError("HSM_BAD_SPEC", `HSM spec: ${message}`);
 }
 
 export function parseHsmSpec(

@@ -4,7 +4,7 @@ import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { ApiError, PROOF_HEADER } from "@mailseal/shared";
+import { MailsealError, PROOF_HEADER } from "@mailseal/shared";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -102,7 +102,9 @@ export async function createApp(options: AppOptions): Promise<MailsealApp> {
     global: false,
     // RFC 6585 section 4: 429 with Retry-After (set by the plugin before this is thrown).
     errorResponseBuilder: (_request, context) =>
-      new ApiError("RATE_LIMITED", `too many requests: try again in ${context.after}`, context.statusCode),
+      new MailsealError("RATE_LIMITED", `too many requests: try again in ${context.after}`, {
+        details: { status: context.statusCode },
+      }),
   });
   return app;
 }

@@ -11,16 +11,17 @@
 // prefix (https://example.com/mailseal), so the URL the client signed and the URL checked agree.
 import {
   ACCESS_TOKEN_TYPE,
-  ApiError,
+  MailsealError,
   PROOF_HEADER,
-  ProtocolError,
   signToken,
   verifyProof,
   verifyToken,
   type AccessTokenClaims,
   type ApiErrorCode,
   type P256PublicJwk,
-  type ProtocolErrorCode,
+  type ErrorCode,
+  hasCode,
+  PROTOCOL_ERROR_CODES,
 } from "@mailseal/shared";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { SeenIds } from "../db/seen-ids.js";
@@ -67,24 +68,25 @@ export const PROOF_MAX_SKEW_SECONDS = 60;
 const AUTHORIZATION = /^mailseal +([A-Za-z0-9_.-]+)$/i;
 
 /** The proof failures a client can act on; everything else about a proof is BAD_PROOF. */
-function proofError(error: unknown): ApiError {
-  if (error instanceof ProtocolError) {
-    if (error.code === "KEY_MISMATCH") return new ApiError("TOKEN_KEY_MISMATCH", error.message);
-    return new ApiError("BAD_PROOF", error.message);
+function proofError(error: unknown): MailsealError {
+  if (hasCode(error, ...PROTOCOL_ERROR_CODES)) {
+    if (error.code === "KEY_MISMATCH") return new MailsealError("TOKEN_KEY_MISMATCH", error.message);
+    return new MailsealError("BAD_PROOF", error.message);
   }
   throw error;
 }
 
-const TOKEN_ERRORS: Partial<Record<ProtocolErrorCode, ApiErrorCode>> = { EXPIRED: "TOKEN_EXPIRED" };
+const TOKEN_ERRORS: Partial<Record<ErrorCode, ApiErrorCode>> = { EXPIRED: "TOKEN_EXPIRED" };
 
-function tokenError(error: unknown): ApiError {
-  if (error instanceof ProtocolError) return new ApiError(TOKEN_ERRORS[error.code] ?? "TOKEN_INVALID", error.message);
+function tokenError(error: unknown): MailsealError {
+  if (hasCode(error, ...PROTOCOL_ERROR_CODES))
+    return new MailsealError(TOKEN_ERRORS[error.code] ?? "TOKEN_INVALID", error.message);
   throw error;
 }
 
 function singleHeader(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name.toLowerCase()];
-  if (Array.isArray(value)) throw new ApiError("BAD_PROOF", `the ${name} header appears more than once`);
+  if (Array.isArray(value)) throw new MailsealError("BAD_PROOF", `the ${name} header appears more than once`);
   return value;
 }
 
@@ -107,7 +109,7 @@ async function recordProof(ctx: ApiContext, jkt: string, jti: string, iat: numbe
   if (table === undefined) replayTables.set(ctx, (table = new SeenIds(ctx.db, ctx.clock, ctx.logger)));
   const expiresAt = new Date((iat + PROOF_MAX_SKEW_SECONDS + 1) * 1000);
   if (!(await table.firstUse(`${jkt}.${jti}`, expiresAt))) {
-    throw new ApiError("PROOF_REPLAYED", "this device proof was used before: make a new one for each request");
+    throw new MailsealError("PROOF_REPLAYED", "this device proof was used before: make a new one for each request");
   }
 }
 
@@ -118,7 +120,7 @@ async function checkProof(
 ): Promise<ProofIdentity> {
   const proof = singleHeader(request, PROOF_HEADER);
   if (proof === undefined || proof === "") {
-    throw new ApiError("UNAUTHENTICATED", `a ${PROOF_HEADER} header (device proof) is required`);
+    throw new MailsealError("UNAUTHENTICATED", `a ${PROOF_HEADER} header (device proof) is required`);
   }
   const verified = await verifyProof(proof, {
     htm: request.method,
@@ -158,10 +160,11 @@ export function requireDevice(
   return async (request) => {
     const authorization = singleHeader(request, "Authorization");
     if (authorization === undefined) {
-      throw new ApiError("UNAUTHENTICATED", "an access token is required: Authorization: MailSeal <token>");
+      throw new MailsealError("UNAUTHENTICATED", "an access token is required: Authorization: MailSeal <token>");
     }
     const token = AUTHORIZATION.exec(authorization)?.[1];
-    if (token === undefined) throw new ApiError("TOKEN_INVALID", "the Authorization header is not MailSeal <token>");
+    if (token === undefined)
+      throw new MailsealError("TOKEN_INVALID", "the Authorization header is not MailSeal <token>");
     const claims: AccessTokenClaims = await verifyToken(token, keys.tokenKey.publicKey, {
       typ: ACCESS_TOKEN_TYPE,
       aud: ACCESS_TOKEN_AUDIENCE,
@@ -176,22 +179,23 @@ export function requireDevice(
       .where("device_id", "=", claims.dev)
       .executeTakeFirst();
     if (device === undefined || device.status !== "active" || device.address !== claims.sub) {
-      throw new ApiError("DEVICE_NOT_ACTIVE", "this device is not enrolled or was removed: enrol it again");
+      throw new MailsealError("DEVICE_NOT_ACTIVE", "this device is not enrolled or was removed: enrol it again");
     }
-    if (device.jkt !== claims.cnf.jkt) throw new ApiError("TOKEN_KEY_MISMATCH", "the token is not for this device key");
+    if (device.jkt !== claims.cnf.jkt)
+      throw new MailsealError("TOKEN_KEY_MISMATCH", "the token is not for this device key");
     request.device = { address: claims.sub, deviceId: claims.dev, jkt: claims.cnf.jkt, name: device.name };
   };
 }
 
 /** The device of a request that passed requireDevice. */
 export function deviceOf(request: FastifyRequest): DeviceIdentity {
-  if (request.device === undefined) throw new ApiError("UNAUTHENTICATED", "this route needs an access token");
+  if (request.device === undefined) throw new MailsealError("UNAUTHENTICATED", "this route needs an access token");
   return request.device;
 }
 
 /** The proof key of a request that passed requireProof or requireDevice. */
 export function proofOf(request: FastifyRequest): ProofIdentity {
-  if (request.proof === undefined) throw new ApiError("UNAUTHENTICATED", "this route needs a device proof");
+  if (request.proof === undefined) throw new MailsealError("UNAUTHENTICATED", "this route needs a device proof");
   return request.proof;
 }
 

@@ -4,7 +4,15 @@
 // transaction that also retires its predecessor. A key row is `pending` from the first step to the
 // last, so that a crash or an unreachable store leaves a row maintain() can roll back (DELETE at both
 // stores, then the row): no half-made key is ever listed, and no current key is ever lost.
-import { ApiError, encodeBase64url, keyCommitment, seal, shareAad, splitSecret, type Clock } from "@mailseal/shared";
+import {
+  MailsealError,
+  encodeBase64url,
+  keyCommitment,
+  seal,
+  shareAad,
+  splitSecret,
+  type Clock,
+} from "@mailseal/shared";
 import type { FastifyBaseLogger } from "fastify";
 import type { Kysely } from "kysely";
 import { randomBytes } from "node:crypto";
@@ -197,7 +205,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
           .where("status", "=", "pending")
           .executeTakeFirst();
         // Another node rolled the row back as stale while this one was slow: the shares are gone too.
-        if (made.numUpdatedRows !== 1n) throw new ApiError("CONFLICT", `key ${keyId} was rolled back meanwhile`);
+        if (made.numUpdatedRows !== 1n) throw new MailsealError("CONFLICT", `key ${keyId} was rolled back meanwhile`);
       });
       logger.info({ keyId, address, predecessor, notAfter: certificate.notAfter.toISOString() }, "key made current");
       return keyId;
@@ -260,7 +268,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
         continue;
       }
       if (Date.now() > deadline) {
-        throw new ApiError("CONFLICT", `the key of ${address} is being made elsewhere; try again later`);
+        throw new MailsealError("CONFLICT", `the key of ${address} is being made elsewhere; try again later`);
       }
       await sleep(250);
     }
@@ -299,11 +307,11 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       }
       const keyId = await once(address, () => provision(address, current?.key_id));
       if (keyId === undefined) {
-        throw new ApiError("CONFLICT", `the key of ${address} is being made elsewhere; the rotation is retried`);
+        throw new MailsealError("CONFLICT", `the key of ${address} is being made elsewhere; the rotation is retried`);
       }
       made = true;
     }
-    throw new ApiError("CONFLICT", `the key of ${address} kept changing during its rotation; it is retried`);
+    throw new MailsealError("CONFLICT", `the key of ${address} kept changing during its rotation; it is retried`);
   }
 
   async function rotationNotice(address: string): Promise<void> {
@@ -323,7 +331,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   async function rotateNow(address: string): Promise<string> {
     await markRotationDue(db, address, clock.now());
     const { keyId, made } = await completeRotation(address);
-    if (keyId === undefined) throw new ApiError("NOT_FOUND", `${address} has no encryption key`);
+    if (keyId === undefined) throw new MailsealError("NOT_FOUND", `${address} has no encryption key`);
     if (made) await rotationNotice(address);
     logger.info({ address, keyId }, "key rotated at once");
     return keyId;

@@ -2,7 +2,7 @@
 // and keeps their ingest keys, and calls their internal routes with service tokens (ES256 by the api's
 // ticket key, 60 s, single use). A store that cannot be reached, or answers 5xx, is STORE_UNAVAILABLE.
 import {
-  ApiError,
+  MailsealError,
   encodeBase64url,
   IngestKeyResponse,
   SERVICE_TOKEN_TYPE,
@@ -14,6 +14,7 @@ import {
   type SealedBox,
   type ServiceTokenClaims,
   type StoreRelease,
+  apiErrorFromResponse,
 } from "@mailseal/shared";
 import { randomBytes } from "node:crypto";
 import { Value } from "typebox/value";
@@ -94,7 +95,7 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
       });
     } catch (error) {
       const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : "";
-      throw new ApiError("STORE_UNAVAILABLE", `${store} (${url}) is unavailable: ${cause}`);
+      throw new MailsealError("STORE_UNAVAILABLE", `${store} (${url}) is unavailable: ${cause}`);
     }
     const text = await response.text().catch(() => "");
     let parsed: unknown;
@@ -104,13 +105,13 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
       parsed = undefined;
     }
     if (response.status >= 500) {
-      const message = ApiError.fromResponse(response.status, parsed).message;
-      throw new ApiError("STORE_UNAVAILABLE", `${store} failed ${method} ${path}: ${message}`);
+      const message = apiErrorFromResponse(response.status, parsed).message;
+      throw new MailsealError("STORE_UNAVAILABLE", `${store} failed ${method} ${path}: ${message}`);
     }
     if (!response.ok) {
       // The store refused what the api sent: a bug or a bad client upload, not an outage.
-      const refused = ApiError.fromResponse(response.status, parsed);
-      throw new ApiError(refused.code, `${store}: ${refused.message}`, refused.status);
+      const refused = apiErrorFromResponse(response.status, parsed);
+      throw new MailsealError(refused.code, `${store}: ${refused.message}`, { details: refused.details ?? {} });
     }
     return parsed;
   }
@@ -122,7 +123,7 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
         key = (async () => {
           const body = await call(store, "GET", "/v1/ingest-key", undefined);
           if (!Value.Check(IngestKeyResponse, body) || body.store !== store) {
-            throw new ApiError("STORE_UNAVAILABLE", `${store} answered no ingest key of its own`);
+            throw new MailsealError("STORE_UNAVAILABLE", `${store} answered no ingest key of its own`);
           }
           return validatePublicJwk(body.key, `${store} ingest key`);
         })();
@@ -154,7 +155,7 @@ export function createStoreClient(options: StoreClientOptions): StoreClient {
     async releases(store, address) {
       const body = await call(store, "GET", `/internal/v1/releases?address=${encodeURIComponent(address)}`, "audit");
       if (!Value.Check(StoreReleasesResponse, body)) {
-        throw new ApiError("STORE_UNAVAILABLE", `${store} answered a malformed release list`);
+        throw new MailsealError("STORE_UNAVAILABLE", `${store} answered a malformed release list`);
       }
       return body.releases;
     },

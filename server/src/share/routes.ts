@@ -2,13 +2,12 @@
 // key under its KEK, releases it to a device that presents a release ticket with its device proof,
 // and takes new shares from the api over internal routes authorised by service tokens.
 import {
-  ApiError,
+  MailsealError,
   IngestKeyResponse,
   KeyParams,
   PromoteSharesRequest,
   StageShareRequest,
   openSealed,
-  ProtocolError,
   PutShareRequest,
   RELEASE_TICKET_TYPE,
   ReleaseShareRequest,
@@ -26,6 +25,8 @@ import {
   encodeBase64url,
   type ReleaseTicketClaims,
   type ServiceTokenClaims,
+  hasCode,
+  PROTOCOL_ERROR_CODES,
 } from "@mailseal/shared";
 import type { FastifyRequest } from "fastify";
 import type { Transaction } from "kysely";
@@ -56,18 +57,18 @@ const AUTH_SCHEME = "MailSeal ";
 
 /** Protocol failures of a ticket or service token as API errors (docs/services.md, "Wire formats"). */
 function tokenError(error: unknown, what: "ticket" | "token"): never {
-  if (error instanceof ProtocolError) {
+  if (hasCode(error, ...PROTOCOL_ERROR_CODES)) {
     if (error.code === "EXPIRED")
-      throw new ApiError(what === "ticket" ? "TICKET_EXPIRED" : "TOKEN_EXPIRED", error.message);
-    throw new ApiError(what === "ticket" ? "TICKET_INVALID" : "TOKEN_INVALID", error.message);
+      throw new MailsealError(what === "ticket" ? "TICKET_EXPIRED" : "TOKEN_EXPIRED", error.message);
+    throw new MailsealError(what === "ticket" ? "TICKET_INVALID" : "TOKEN_INVALID", error.message);
   }
   throw error;
 }
 
 function proofError(error: unknown): never {
-  if (error instanceof ProtocolError) {
+  if (hasCode(error, ...PROTOCOL_ERROR_CODES)) {
     // A proof by another key than the ticket's cnf.jkt: the ticket was taken by another device.
-    throw new ApiError(error.code === "KEY_MISMATCH" ? "TOKEN_KEY_MISMATCH" : "BAD_PROOF", error.message);
+    throw new MailsealError(error.code === "KEY_MISMATCH" ? "TOKEN_KEY_MISMATCH" : "BAD_PROOF", error.message);
   }
   throw error;
 }
@@ -87,14 +88,15 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
   /** Checks the service token of an internal request and spends its jti. */
   /** The share index a route names must be this store's. */
   function ownIndex(named: string | number): void {
-    if (Number(named) !== index) throw new ApiError("BAD_REQUEST", `this store keeps share ${index}, not ${named}`);
+    if (Number(named) !== index)
+      throw new MailsealError("BAD_REQUEST", `this store keeps share ${index}, not ${named}`);
   }
 
   const serviceTokenIds = new SeenIds(ctx.db, ctx.clock, ctx.logger);
   async function serviceToken(request: FastifyRequest, scope: ServiceTokenClaims["scope"]): Promise<void> {
     const header = request.headers.authorization;
     if (header === undefined || !header.startsWith(AUTH_SCHEME)) {
-      throw new ApiError("UNAUTHENTICATED", "a service token is required (Authorization: MailSeal <token>)");
+      throw new MailsealError("UNAUTHENTICATED", "a service token is required (Authorization: MailSeal <token>)");
     }
     const now = ctx.clock.now();
     let claims: ServiceTokenClaims;
@@ -107,9 +109,10 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
     } catch (error) {
       tokenError(error, "token");
     }
-    if (claims.scope !== scope) throw new ApiError("TOKEN_INVALID", `service token for ${claims.scope}, not ${scope}`);
+    if (claims.scope !== scope)
+      throw new MailsealError("TOKEN_INVALID", `service token for ${claims.scope}, not ${scope}`);
     if (!(await serviceTokenIds.firstUse(claims.jti, new Date(claims.exp * 1000)))) {
-      throw new ApiError("TOKEN_INVALID", "service token already used");
+      throw new MailsealError("TOKEN_INVALID", "service token already used");
     }
   }
 
@@ -142,9 +145,9 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
         tokenError(error, "ticket");
       }
       if (ticket.idx !== index)
-        throw new ApiError("TICKET_INVALID", `this store keeps share ${index}, not ${ticket.idx}`);
+        throw new MailsealError("TICKET_INVALID", `this store keeps share ${index}, not ${ticket.idx}`);
       const proof = request.headers["mailseal-proof"];
-      if (typeof proof !== "string") throw new ApiError("BAD_PROOF", "the Mailseal-Proof header is required");
+      if (typeof proof !== "string") throw new MailsealError("BAD_PROOF", "the Mailseal-Proof header is required");
       try {
         // The ticket is single use (below), so a captured proof cannot be replayed with it.
         await verifyProof(proof, { htm: request.method, htu: requestUrl(request), jkt: ticket.cnf.jkt, now });
@@ -164,7 +167,7 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
           .where("idx", "=", index)
           .where("address", "=", ticket.sub)
           .executeTakeFirst();
-        if (row === undefined) throw new ApiError("SHARE_NOT_FOUND", `no share ${index} of key ${ticket.kid}`);
+        if (row === undefined) throw new MailsealError("SHARE_NOT_FOUND", `no share ${index} of key ${ticket.kid}`);
         try {
           await trx
             .insertInto("releases")
@@ -178,7 +181,7 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
             })
             .execute();
         } catch (error) {
-          if (isUniqueViolation(error)) throw new ApiError("TICKET_USED", "this release ticket was used already");
+          if (isUniqueViolation(error)) throw new MailsealError("TICKET_USED", "this release ticket was used already");
           throw error;
         }
         return row;
@@ -206,8 +209,11 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
     try {
       plain = await openSealed(ingest.privateKey, ingest.publicJwk, sealed, aad);
     } catch (error) {
-      if (error instanceof ProtocolError) {
-        throw new ApiError("BAD_REQUEST", `the share does not open with this store's ingest key: ${error.message}`);
+      if (hasCode(error, ...PROTOCOL_ERROR_CODES)) {
+        throw new MailsealError(
+          "BAD_REQUEST",
+          `the share does not open with this store's ingest key: ${error.message}`,
+        );
       }
       throw error;
     }
@@ -266,8 +272,9 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
           .where("key_id", "=", keyId)
           .where("idx", "=", index)
           .executeTakeFirst();
-        if (live === undefined) throw new ApiError("SHARE_NOT_FOUND", `no share ${index} of key ${keyId} to replace`);
-        if (live.address !== address) throw new ApiError("CONFLICT", `key ${keyId} belongs to another address`);
+        if (live === undefined)
+          throw new MailsealError("SHARE_NOT_FOUND", `no share ${index} of key ${keyId} to replace`);
+        if (live.address !== address) throw new MailsealError("CONFLICT", `key ${keyId} belongs to another address`);
         await trx
           .insertInto("staged_shares")
           .values({ key_id: keyId, idx: index, commitment, address, ...values })
@@ -320,7 +327,7 @@ export async function registerShareRoutes(app: MailsealApp, ctx: ShareContext, d
           .where("idx", "=", index)
           .executeTakeFirst();
         if (existing !== undefined && existing.address !== address) {
-          throw new ApiError("CONFLICT", `key ${keyId} belongs to another address`);
+          throw new MailsealError("CONFLICT", `key ${keyId} belongs to another address`);
         }
         await trx
           .insertInto("shares")

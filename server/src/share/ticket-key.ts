@@ -1,7 +1,7 @@
 // Where a share store gets the api's ticket public key, under which release tickets and service
 // tokens verify (docs/services.md, "Wire formats"). In one process the composition passes it in;
 // a store on its own hosts fetches it once from the api (`GET /v1/ticket-key`) and keeps it.
-import { ApiError, importPublicJwk, jwkThumbprint, TicketKeyResponse, type P256PublicJwk } from "@mailseal/shared";
+import { MailsealError, importPublicJwk, jwkThumbprint, TicketKeyResponse, type P256PublicJwk } from "@mailseal/shared";
 import { Value } from "typebox/value";
 
 /** Resolves to the api's ticket public key (ECDSA P-256, usage verify). */
@@ -34,16 +34,19 @@ export function ticketKeyFromApi(
         if (!response.ok) throw new Error(`HTTP status ${response.status}`);
         body = await response.json();
       } catch (error) {
-        throw new ApiError("INTERNAL", `cannot fetch the api's ticket key: ${(error as Error).message}`, 503);
+        throw new MailsealError("INTERNAL", `cannot fetch the api's ticket key: ${(error as Error).message}`, {
+          details: { status: 503 },
+        });
       }
-      if (!Value.Check(TicketKeyResponse, body)) throw new ApiError("INTERNAL", "the api's ticket key is malformed");
+      if (!Value.Check(TicketKeyResponse, body))
+        throw new MailsealError("INTERNAL", "the api's ticket key is malformed");
       if (options.thumbprint !== undefined) {
         const found = await jwkThumbprint(body.key);
         if (found !== options.thumbprint) {
-          throw new ApiError(
+          throw new MailsealError(
             "INTERNAL",
             `the ticket key at ${apiUrl()} has thumbprint ${found}, not the pinned ${options.thumbprint}: refused`,
-            503,
+            { details: { status: 503 } },
           );
         }
       }

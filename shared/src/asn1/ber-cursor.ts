@@ -1,7 +1,7 @@
 // Async pull cursor over a BER byte source, in the shape the CMS decoders are written in: enter a
 // SEQUENCE, test for an OPTIONAL [n] field, capture a small field whole for pkijs, stream the
 // content OCTET STRING, leave. Reads the source one chunk at a time, only as the consumer asks.
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { BerReader, type BerEvent, type BerHeader, type BerReaderOptions, type BerStartEvent } from "./ber-reader.js";
 import { ElementCapture } from "./capture.js";
 import { describeTag, matchesTag, UniversalTag, type TagMatch } from "./tag.js";
@@ -10,7 +10,7 @@ export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 /**
  * The async counterpart of `BerReader`: it pulls chunks from `source` whenever the reader needs
- * more, so memory is one source chunk plus a partial header. Errors are SmimeError as the reader's;
+ * more, so memory is one source chunk plus a partial header. Errors are MailsealError as the reader's;
  * a field of the wrong tag or a missing `end` is MALFORMED_CMS naming what was expected.
  */
 export class BerCursor {
@@ -65,7 +65,7 @@ export class BerCursor {
   async leave(what: string): Promise<void> {
     const event = await this.next();
     if (event?.type !== "end")
-      throw new SmimeError("MALFORMED_CMS", `expected the end of ${what}, found ${found(event)}`);
+      throw new MailsealError("MALFORMED_CMS", `expected the end of ${what}, found ${found(event)}`);
   }
 
   /** Reads the next element whole: its exact encoding, at most `maxBytes` (INPUT_TOO_LARGE). */
@@ -80,7 +80,7 @@ export class BerCursor {
   /** Reads past the next element, whatever it holds. */
   async skip(): Promise<void> {
     const start = await this.next();
-    if (start?.type !== "start") throw new SmimeError("MALFORMED_CMS", `expected an element, found ${found(start)}`);
+    if (start?.type !== "start") throw new MailsealError("MALFORMED_CMS", `expected an element, found ${found(start)}`);
     let event = await this.next();
     while (event!.type !== "end" || event!.header !== start.header) event = await this.next();
   }
@@ -100,7 +100,7 @@ export class BerCursor {
       } else if (event.type === "end") {
         if (event.header === outer) return;
       } else if (event.header.tagClass !== "universal" || event.header.tagNumber !== UniversalTag.OCTET_STRING) {
-        throw new SmimeError(
+        throw new MailsealError(
           "MALFORMED_CMS",
           `${what}: segment at offset ${event.header.offset} is ${describeTag(event.header)}, not OCTET STRING`,
         );
@@ -112,7 +112,7 @@ export class BerCursor {
   async finish(): Promise<void> {
     const event = await this.next();
     if (event !== undefined)
-      throw new SmimeError("MALFORMED_CMS", `expected the end of the input, found ${found(event)}`);
+      throw new MailsealError("MALFORMED_CMS", `expected the end of the input, found ${found(event)}`);
   }
 
   /** Stops reading: returns the source's iterator, so a file or stream behind it is released. */
@@ -125,7 +125,7 @@ export class BerCursor {
   private async start(tag: TagMatch, what: string): Promise<BerStartEvent> {
     const event = await this.next();
     if (event?.type !== "start" || !matchesTag(event.header, tag)) {
-      throw new SmimeError("MALFORMED_CMS", `expected ${what} (${describeTag(tag)}), found ${found(event)}`);
+      throw new MailsealError("MALFORMED_CMS", `expected ${what} (${describeTag(tag)}), found ${found(event)}`);
     }
     return event;
   }

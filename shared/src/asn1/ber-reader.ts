@@ -3,7 +3,7 @@
 // STRING or, in BER, an indefinite-length constructed OCTET STRING of many primitive segments. The
 // reader never holds a value: it copies only the header it is in the middle of (at most
 // MAX_HEADER_LENGTH bytes) and hands content out as views of the chunks it was given.
-import { SmimeError } from "../errors.js";
+import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
 import { describeTag, MAX_TAG_NUMBER_OCTETS, TAG_CLASSES, type TagClass } from "./tag.js";
 
 /** Default nesting limit. CMS needs about 12 levels (ContentInfo down to an attribute value). */
@@ -83,7 +83,7 @@ type Phase = "identifier" | "tagNumber" | "initialLength" | "lengthOctets";
  * without the reader copying anything but a partial header. `BerCursor` wraps it for async sources;
  * the sync form suits a consumer that is itself pushed to (a transform stream).
  *
- * Errors are SmimeError: MALFORMED_CMS, NESTING_TOO_DEEP, TRUNCATED. After one, every `read` throws
+ * Errors are MailsealError: MALFORMED_CMS, NESTING_TOO_DEEP, TRUNCATED. After one, every `read` throws
  * it again.
  */
 export class BerReader {
@@ -95,7 +95,7 @@ export class BerReader {
   private chunkPos = 0;
   private pending = 0;
   private ended = false;
-  private failure: SmimeError | undefined;
+  private failure: MailsealError | undefined;
 
   /** Offset of the next byte to read. */
   private offset = 0;
@@ -158,7 +158,7 @@ export class BerReader {
     try {
       return this.step();
     } catch (error) {
-      if (error instanceof SmimeError) this.failure = error;
+      if (hasCode(error, ...SMIME_ERROR_CODES)) this.failure = error;
       throw error;
     }
   }
@@ -284,7 +284,7 @@ export class BerReader {
       depth,
     };
     if (depth >= this.maxDepth) {
-      throw new SmimeError(
+      throw new MailsealError(
         "NESTING_TOO_DEEP",
         this.at(`element nested ${depth + 1} levels deep (at most ${this.maxDepth})`),
       );
@@ -314,7 +314,7 @@ export class BerReader {
   private starved(): undefined {
     if (!this.ended) return undefined;
     const inside = this.stack[this.stack.length - 1];
-    throw new SmimeError(
+    throw new MailsealError(
       "TRUNCATED",
       this.carryLength > 0
         ? `input ends inside an element header at offset ${this.headerOffset}`
@@ -339,6 +339,6 @@ export class BerReader {
   }
 }
 
-function malformed(message: string): SmimeError {
-  return new SmimeError("MALFORMED_CMS", message);
+function malformed(message: string): MailsealError {
+  return new MailsealError("MALFORMED_CMS", message);
 }

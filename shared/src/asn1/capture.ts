@@ -2,7 +2,7 @@
 // to hand to asn1js/pkijs, while the large content around it streams. The bytes are the exact
 // encoding read, not a re-encoding: signatures cover the encoding as sent (RFC 5652 section 5.4).
 import * as asn1js from "asn1js";
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import type { BerEvent, BerHeader } from "./ber-reader.js";
 import { describeTag } from "./tag.js";
 
@@ -36,10 +36,10 @@ export class ElementCapture {
     return event.type === "end" && event.header === this.root ? concat(this.parts, this.size) : undefined;
   }
 
-  private tooLarge(size: number): SmimeError {
+  private tooLarge(size: number): MailsealError {
     const root = this.root!;
     const exact = root.length !== undefined;
-    return new SmimeError(
+    return new MailsealError(
       "INPUT_TOO_LARGE",
       `${describeTag(root)} at offset ${root.offset} is ${exact ? "" : "at least "}${size} bytes, over the ${this.maxBytes} allowed`,
     );
@@ -68,9 +68,9 @@ export function readBer(bytes: Uint8Array): { offset: number; result: asn1js.Asn
  */
 export function decodeCaptured(encoding: Uint8Array, what: string): asn1js.AsnType {
   const { offset, result } = readBer(encoding);
-  if (offset === -1) throw new SmimeError("MALFORMED_CMS", `${what}: ${result.error || "undecodable"}`);
+  if (offset === -1) throw new MailsealError("MALFORMED_CMS", `${what}: ${result.error || "undecodable"}`);
   if (offset !== encoding.length) {
-    throw new SmimeError("MALFORMED_CMS", `${what}: ${encoding.length - offset} bytes after the element`);
+    throw new MailsealError("MALFORMED_CMS", `${what}: ${encoding.length - offset} bytes after the element`);
   }
   return result;
 }

@@ -4,7 +4,7 @@
 import type { CipherName, HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 
 export const CMS_OID = {
   data: "1.2.840.113549.1.7.1",
@@ -42,7 +42,7 @@ const contentCiphers: ContentCipher[] = [
 export function contentCipherFromOid(oid: string): ContentCipher {
   const cipher = contentCiphers.find((c) => c.oid === oid);
   if (cipher === undefined)
-    throw new SmimeError("UNSUPPORTED_ALGORITHM", `content encryption algorithm ${oid} is not supported`);
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", `content encryption algorithm ${oid} is not supported`);
   return cipher;
 }
 
@@ -50,7 +50,7 @@ export function contentCipherFromOid(oid: string): ContentCipher {
 export function contentCipherByName(name: CipherName): ContentCipher {
   const cipher = contentCiphers.find((c) => c.name === name && c.decryptOnly === undefined);
   if (cipher === undefined)
-    throw new SmimeError("UNSUPPORTED_ALGORITHM", `content encryption algorithm ${name} is not supported`);
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", `content encryption algorithm ${name} is not supported`);
   return cipher;
 }
 
@@ -64,7 +64,8 @@ const digests: { hash: HashAlgorithm; oid: string }[] = [
 
 export function hashFromOid(oid: string): HashAlgorithm {
   const digest = digests.find((d) => d.oid === oid);
-  if (digest === undefined) throw new SmimeError("UNSUPPORTED_ALGORITHM", `digest algorithm ${oid} is not supported`);
+  if (digest === undefined)
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", `digest algorithm ${oid} is not supported`);
   return digest.hash;
 }
 
@@ -81,7 +82,10 @@ export type KeyTransport =
 export function keyTransportFromAlgorithm(algorithm: pkijs.AlgorithmIdentifier): KeyTransport {
   if (algorithm.algorithmId === CMS_OID.rsaEncryption) return { scheme: "rsa-pkcs1" };
   if (algorithm.algorithmId !== CMS_OID.rsaesOaep) {
-    throw new SmimeError("UNSUPPORTED_ALGORITHM", `key transport algorithm ${algorithm.algorithmId} is not supported`);
+    throw new MailsealError(
+      "UNSUPPORTED_ALGORITHM",
+      `key transport algorithm ${algorithm.algorithmId} is not supported`,
+    );
   }
   // RSAES-OAEP-params (RFC 8017 A.2.1): [0] hashFunc, [1] maskGenFunc, [2] pSourceFunc, each
   // DEFAULT (SHA-1, MGF1 with SHA-1, empty label). Read by hand: pkijs's built-in default for
@@ -93,10 +97,10 @@ export function keyTransportFromAlgorithm(algorithm: pkijs.AlgorithmIdentifier):
   if (fields[2] !== undefined) {
     const source = algorithmIdentifier("pSourceFunc", fields[2]);
     if (source.algorithmId !== CMS_OID.pSpecified) {
-      throw new SmimeError("UNSUPPORTED_ALGORITHM", `OAEP label source ${source.algorithmId} is not supported`);
+      throw new MailsealError("UNSUPPORTED_ALGORITHM", `OAEP label source ${source.algorithmId} is not supported`);
     }
     if (!(source.algorithmParams instanceof asn1js.OctetString))
-      throw new SmimeError("MALFORMED_CMS", "OAEP label: not an OCTET STRING");
+      throw new MailsealError("MALFORMED_CMS", "OAEP label: not an OCTET STRING");
     label = new Uint8Array(source.algorithmParams.valueBlock.valueHexView);
   }
   return { scheme: "rsa-oaep", hash, mgfHash, label };
@@ -130,12 +134,12 @@ export function keyTransportAlgorithm(transport: KeyTransport): pkijs.AlgorithmI
 export function taggedFields(what: string, raw: unknown, maxTag: number): (asn1js.AsnType | undefined)[] {
   const fields: (asn1js.AsnType | undefined)[] = [];
   if (raw === undefined || raw instanceof asn1js.Null) return fields;
-  if (!(raw instanceof asn1js.Sequence)) throw new SmimeError("MALFORMED_CMS", `${what}: not a SEQUENCE`);
+  if (!(raw instanceof asn1js.Sequence)) throw new MailsealError("MALFORMED_CMS", `${what}: not a SEQUENCE`);
   for (const field of raw.valueBlock.value) {
     const tag = field.idBlock.tagNumber;
     const inner = field instanceof asn1js.Constructed ? field.valueBlock.value[0] : undefined;
     if (field.idBlock.tagClass !== 3 || tag > maxTag || inner === undefined || fields[tag] !== undefined) {
-      throw new SmimeError("MALFORMED_CMS", `${what}: unexpected field`);
+      throw new MailsealError("MALFORMED_CMS", `${what}: unexpected field`);
     }
     fields[tag] = inner;
   }
@@ -149,7 +153,7 @@ export function algorithmIdentifier(what: string, schema: asn1js.AsnType): pkijs
 /** The hash of an MGF1 AlgorithmIdentifier (RFC 8017 B.2.1); other mask generators are refused. */
 export function mgf1Hash(mgf: pkijs.AlgorithmIdentifier): HashAlgorithm {
   if (mgf.algorithmId !== CMS_OID.mgf1) {
-    throw new SmimeError("UNSUPPORTED_ALGORITHM", `mask generation function ${mgf.algorithmId} is not supported`);
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", `mask generation function ${mgf.algorithmId} is not supported`);
   }
   return hashFromOid(algorithmIdentifier("MGF1 parameters", mgf.algorithmParams as asn1js.AsnType).algorithmId);
 }
@@ -171,6 +175,6 @@ function parseOrThrow<T>(what: string, make: () => T): T {
   try {
     return make();
   } catch {
-    throw new SmimeError("MALFORMED_CMS", `${what}: not the expected ASN.1 structure`);
+    throw new MailsealError("MALFORMED_CMS", `${what}: not the expected ASN.1 structure`);
   }
 }

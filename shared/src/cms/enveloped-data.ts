@@ -8,7 +8,7 @@ import { BerCursor, type ByteSource } from "../asn1/ber-cursor.js";
 import { END_OF_CONTENTS, encodeAsn1, encodeHeader, OctetStringWriter } from "../asn1/ber-writer.js";
 import { decodeCaptured } from "../asn1/capture.js";
 import { contextTag, OCTET_STRING, SEQUENCE, SET, UniversalTag } from "../asn1/tag.js";
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { batches, oneAhead } from "../mime/chunks.js";
 import {
   algorithmIdentifier,
@@ -58,22 +58,22 @@ async function readOid(cursor: BerCursor, what: string): Promise<string> {
 
 /** GCMParameters (RFC 5084 section 3.2): nonce and ICV length (DEFAULT 12). */
 function gcmParameters(params: unknown): { nonce: Uint8Array; tagLength: number } {
-  if (!(params instanceof asn1js.Sequence)) throw new SmimeError("MALFORMED_CMS", "GCMParameters: not a SEQUENCE");
+  if (!(params instanceof asn1js.Sequence)) throw new MailsealError("MALFORMED_CMS", "GCMParameters: not a SEQUENCE");
   const [nonce, icvLength] = params.valueBlock.value;
   if (!(nonce instanceof asn1js.OctetString) || nonce.valueBlock.valueHexView.length === 0) {
-    throw new SmimeError("MALFORMED_CMS", "GCMParameters: aes-nonce missing");
+    throw new MailsealError("MALFORMED_CMS", "GCMParameters: aes-nonce missing");
   }
   const tagLength =
     icvLength === undefined ? 12 : icvLength instanceof asn1js.Integer ? icvLength.valueBlock.valueDec : -1;
   if (![12, 13, 14, 15, 16].includes(tagLength)) {
-    throw new SmimeError("UNSUPPORTED_ALGORITHM", `AES-GCM with a ${tagLength}-byte tag is not supported (12..16)`);
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", `AES-GCM with a ${tagLength}-byte tag is not supported (12..16)`);
   }
   return { nonce: new Uint8Array(nonce.valueBlock.valueHexView), tagLength };
 }
 
 function cbcIv(params: unknown, cipher: ContentCipher): Uint8Array {
   if (!(params instanceof asn1js.OctetString) || params.valueBlock.valueHexView.length !== cipher.blockLength) {
-    throw new SmimeError(
+    throw new MailsealError(
       "MALFORMED_CMS",
       `${cipher.name} parameters: the IV must be a ${cipher.blockLength}-byte OCTET STRING (RFC 3565 4.1, RFC 3370 5.1)`,
     );
@@ -100,7 +100,7 @@ export async function decryptEnvelope(
     await cursor.enter(SEQUENCE, "ContentInfo");
     const type = await readOid(cursor, "ContentInfo contentType");
     if (type !== CMS_OID.envelopedData && type !== CMS_OID.authEnvelopedData) {
-      throw new SmimeError("NOT_SMIME", `the CMS content is ${type}, not (Auth)EnvelopedData`);
+      throw new MailsealError("NOT_SMIME", `the CMS content is ${type}, not (Auth)EnvelopedData`);
     }
     const authenticated = type === CMS_OID.authEnvelopedData;
     const what = authenticated ? "AuthEnvelopedData" : "EnvelopedData";
@@ -116,7 +116,7 @@ export async function decryptEnvelope(
       try {
         return new pkijs.RecipientInfo({ schema });
       } catch {
-        throw new SmimeError("MALFORMED_CMS", "a RecipientInfo is not the expected structure");
+        throw new MailsealError("MALFORMED_CMS", "a RecipientInfo is not the expected structure");
       }
     });
 
@@ -130,7 +130,7 @@ export async function decryptEnvelope(
     const contentAlgorithm = algorithmIdentifier("contentEncryptionAlgorithm", algorithm);
     const cipher = contentCipherFromOid(contentAlgorithm.algorithmId);
     if (authenticated !== (cipher.mode === "gcm")) {
-      throw new SmimeError(
+      throw new MailsealError(
         "MALFORMED_CMS",
         `${what} cannot use ${cipher.name} (RFC 5083: authenticated encryption only there)`,
       );
@@ -162,7 +162,7 @@ export async function decryptEnvelope(
       if (await cursor.nextIs(contextTag(1, true))) {
         // authAttrs follow the content but would be GHASH's AAD, which comes first: a streaming
         // reader cannot use them. No sender we know sets them.
-        throw new SmimeError(
+        throw new MailsealError(
           "UNSUPPORTED_ALGORITHM",
           "AuthEnvelopedData with authenticated attributes is not supported",
         );
@@ -176,11 +176,14 @@ export async function decryptEnvelope(
     const last = await decryptor.final(tag).catch((error: unknown) => {
       const code = (error as { code?: string }).code;
       if (code === "AUTH_TAG_MISMATCH")
-        throw new SmimeError("AUTH_TAG_MISMATCH", "the message was altered or the key is wrong: authentication failed");
+        throw new MailsealError(
+          "AUTH_TAG_MISMATCH",
+          "the message was altered or the key is wrong: authentication failed",
+        );
       if (code === "DECRYPTION_FAILED")
-        throw new SmimeError("DECRYPTION_FAILED", "the content does not decrypt: wrong key or damaged message");
+        throw new MailsealError("DECRYPTION_FAILED", "the content does not decrypt: wrong key or damaged message");
       if (code === "INVALID_ARGUMENT")
-        throw new SmimeError(
+        throw new MailsealError(
           "MALFORMED_CMS",
           `the mac does not have the ${gcm?.tagLength}-byte length its parameters give`,
         );
@@ -225,7 +228,7 @@ export async function* encryptEnvelope(
   options: EncryptEnvelopeOptions,
   core: EnvelopeCore,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  if (options.recipients.length === 0) throw new SmimeError("NO_MATCHING_RECIPIENT", "no recipients to encrypt to");
+  if (options.recipients.length === 0) throw new MailsealError("NO_KEY", "no recipients to encrypt to");
   const random = options.random ?? ((length: number) => globalThis.crypto.getRandomValues(new Uint8Array(length)));
   const { cipher } = options;
   const gcm = cipher.mode === "gcm";

@@ -7,7 +7,7 @@
 import type { HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import type { EcCurve } from "../pki/certificate.js";
 import { OID } from "../pki/oids.js";
 import type { EcPrivateKey } from "../pki/private-key.js";
@@ -64,18 +64,21 @@ export interface KeyAgreement {
 export function keyAgreementFromAlgorithm(algorithm: pkijs.AlgorithmIdentifier): KeyAgreement {
   const scheme = SCHEMES.find((s) => s.oid === algorithm.algorithmId);
   if (scheme === undefined) {
-    throw new SmimeError("UNSUPPORTED_ALGORITHM", `key agreement algorithm ${algorithm.algorithmId} is not supported`);
+    throw new MailsealError(
+      "UNSUPPORTED_ALGORITHM",
+      `key agreement algorithm ${algorithm.algorithmId} is not supported`,
+    );
   }
   let wrap: pkijs.AlgorithmIdentifier;
   try {
     if (!(algorithm.algorithmParams instanceof asn1js.Sequence)) throw new TypeError("no parameters");
     wrap = new pkijs.AlgorithmIdentifier({ schema: algorithm.algorithmParams });
   } catch {
-    throw new SmimeError("MALFORMED_CMS", "key agreement parameters: not a key wrap AlgorithmIdentifier");
+    throw new MailsealError("MALFORMED_CMS", "key agreement parameters: not a key wrap AlgorithmIdentifier");
   }
   const known = KEY_WRAPS.find((w) => w.oid === wrap.algorithmId);
   if (known === undefined) {
-    throw new SmimeError("UNSUPPORTED_ALGORITHM", `key wrap algorithm ${wrap.algorithmId} is not supported`);
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", `key wrap algorithm ${wrap.algorithmId} is not supported`);
   }
   return { hash: scheme.hash, wrap, kekLength: known.kekLength };
 }
@@ -152,14 +155,14 @@ const CURVE_OIDS: Record<string, EcCurve> = {
  */
 async function originatorPublicKey(kari: pkijs.KeyAgreeRecipientInfo, curve: EcCurve): Promise<CryptoKey> {
   if (kari.originator.variant !== 3) {
-    throw new SmimeError(
+    throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       "key agreement with the originator's certificate (static-static ECDH) is not supported; RFC 5753 3.1.1 asks for originatorKey",
     );
   }
   const originator = kari.originator.value as pkijs.OriginatorPublicKey;
   if (originator.algorithm.algorithmId !== OID.ecPublicKey) {
-    throw new SmimeError(
+    throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       `originator key algorithm ${originator.algorithm.algorithmId} is not id-ecPublicKey`,
     );
@@ -168,7 +171,7 @@ async function originatorPublicKey(kari: pkijs.KeyAgreeRecipientInfo, curve: EcC
   if (params !== undefined && !(params instanceof asn1js.Null)) {
     const named = params instanceof asn1js.ObjectIdentifier ? CURVE_OIDS[params.valueBlock.toString()] : undefined;
     if (named !== curve) {
-      throw new SmimeError("MALFORMED_CMS", `the originator's key is not on the recipient's curve ${curve}`);
+      throw new MailsealError("MALFORMED_CMS", `the originator's key is not on the recipient's curve ${curve}`);
     }
   }
   const point = new Uint8Array(originator.publicKey.valueBlock.valueHexView);
@@ -176,7 +179,7 @@ async function originatorPublicKey(kari: pkijs.KeyAgreeRecipientInfo, curve: EcC
     return await globalThis.crypto.subtle.importKey("raw", point, { name: "ECDH", namedCurve: curve }, false, []);
   } catch {
     // An off-curve or malformed point: refused before any use of the private key.
-    throw new SmimeError("DECRYPTION_FAILED", `the originator's key is not a point on ${curve}`);
+    throw new MailsealError("DECRYPTION_FAILED", `the originator's key is not a point on ${curve}`);
   }
 }
 
@@ -195,7 +198,8 @@ export async function unwrapAgreedKey(
   const agreement = keyAgreementFromAlgorithm(kari.keyEncryptionAlgorithm);
   const publicKey = await originatorPublicKey(kari, key.curve);
   const ukm = kari.ukm === undefined ? undefined : new Uint8Array(kari.ukm.valueBlock.valueHexView);
-  const failed = () => new SmimeError("DECRYPTION_FAILED", "the content-encryption key does not decrypt with this key");
+  const failed = () =>
+    new MailsealError("DECRYPTION_FAILED", "the content-encryption key does not decrypt with this key");
   let secret: Uint8Array;
   try {
     secret = await sharedSecret(key.key, publicKey, key.curve);
@@ -209,7 +213,7 @@ export async function unwrapAgreedKey(
     });
     if (cek.length !== cekLength) {
       cek.fill(0);
-      throw new SmimeError(
+      throw new MailsealError(
         "DECRYPTION_FAILED",
         `the content-encryption key has ${cek.length} bytes, expected ${cekLength}`,
       );
@@ -260,7 +264,10 @@ export async function keyAgreeRecipientInfo(
         [],
       );
     } catch {
-      throw new SmimeError("UNSUPPORTED_ALGORITHM", `the recipient's certificate does not hold a usable ${curve} key`);
+      throw new MailsealError(
+        "UNSUPPORTED_ALGORITHM",
+        `the recipient's certificate does not hold a usable ${curve} key`,
+      );
     }
     const kekBytes = await kek(agreement, await sharedSecret(ephemeral.privateKey, publicKey, curve), undefined);
     const wrapped = await core.wrapKey(kekBytes, cek).finally(() => kekBytes.fill(0));

@@ -4,7 +4,7 @@
 import type { HashAlgorithm, RsaPublicKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import {
   matchesIssuerAndSerial,
   matchesSubjectKeyIdentifier,
@@ -119,23 +119,23 @@ export async function recoverContentKey(
       // a padding oracle: implicit rejection covers the padding only.
       return key.privateKey.pkcs1v15DecryptKey(encryptedKey, cekLength).catch((error: unknown) => {
         if ((error as { code?: unknown }).code !== "INVALID_ARGUMENT") throw error;
-        throw new SmimeError("DECRYPTION_FAILED", "the encryptedKey is not an RSA ciphertext for this key");
+        throw new MailsealError("DECRYPTION_FAILED", "the encryptedKey is not an RSA ciphertext for this key");
       });
     }
     const cek = await key.privateKey
       .oaepDecrypt(encryptedKey, { hash: transport.hash, mgfHash: transport.mgfHash, label: transport.label })
       .catch(() => {
-        throw new SmimeError("DECRYPTION_FAILED", "the content-encryption key does not decrypt with this key");
+        throw new MailsealError("DECRYPTION_FAILED", "the content-encryption key does not decrypt with this key");
       });
     // A wrong-length OAEP result is a public fact (OAEP is not malleable): say so plainly.
     if (cek.length !== cekLength)
-      throw new SmimeError(
+      throw new MailsealError(
         "DECRYPTION_FAILED",
         `the content-encryption key has ${cek.length} bytes, expected ${cekLength}`,
       );
     return cek;
   }
-  throw new SmimeError("NO_MATCHING_RECIPIENT", "the message is not encrypted to any of the available keys");
+  throw new MailsealError("NO_KEY", "the message is not encrypted to any of the available keys");
 }
 
 /** Builds a KeyTransRecipientInfo for `certificate` (rid = issuerAndSerialNumber, version 0). */
@@ -175,7 +175,8 @@ export async function keyAgreeRecipientInfos(
   const byCurve = new Map<EcCurve, AgreementRecipient[]>();
   for (const certificate of certificates) {
     const key = certificate.publicKey;
-    if (key.kind !== "ec") throw new SmimeError("UNSUPPORTED_ALGORITHM", `"${certificate.displayName}" has no EC key`);
+    if (key.kind !== "ec")
+      throw new MailsealError("UNSUPPORTED_ALGORITHM", `"${certificate.displayName}" has no EC key`);
     const group = byCurve.get(key.curve) ?? [];
     group.push({ spki: key.spki, rid: issuerAndSerialNumber(certificate) });
     byCurve.set(key.curve, group);

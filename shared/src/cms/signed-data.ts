@@ -8,7 +8,7 @@ import { BerCursor, type ByteSource } from "../asn1/ber-cursor.js";
 import { END_OF_CONTENTS, encodeAsn1, encodeHeader, OctetStringWriter } from "../asn1/ber-writer.js";
 import { decodeCaptured } from "../asn1/capture.js";
 import { contextTag, SEQUENCE, SET, UniversalTag, type Tag } from "../asn1/tag.js";
-import { SmimeError } from "../errors.js";
+import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
 import { MAX_CERTIFICATE_BYTES, parseCertificate, type Certificate } from "../pki/certificate.js";
 import { CMS_OID, digestAlgorithm, hashFromOid } from "./algorithms.js";
 import { batches } from "../mime/chunks.js";
@@ -145,7 +145,7 @@ export interface VerifiedSignedData {
   /** The signers whose signature verified, in SignerInfo order (at least one). */
   signers: { index: number; signer: VerifiedSigner }[];
   /** The signers that did not verify, with why. */
-  failures: { index: number; error: SmimeError }[];
+  failures: { index: number; error: MailsealError }[];
   /** How many SignerInfos the SignedData has. */
   signerCount: number;
 }
@@ -163,7 +163,7 @@ function readDigestAlgorithms(set: asn1js.AsnType): Set<HashAlgorithm> {
     try {
       algorithm = new pkijs.AlgorithmIdentifier({ schema });
     } catch {
-      throw new SmimeError("MALFORMED_CMS", "digestAlgorithms: an entry is not an AlgorithmIdentifier");
+      throw new MailsealError("MALFORMED_CMS", "digestAlgorithms: an entry is not an AlgorithmIdentifier");
     }
     try {
       hashes.add(hashFromOid(algorithm.algorithmId));
@@ -185,7 +185,7 @@ async function readCertificateSet(cursor: BerCursor): Promise<Certificate[]> {
   let count = 0;
   while (!(await cursor.atEnd())) {
     if (++count > SIGNED_DATA_LIMITS.certificates) {
-      throw new SmimeError(
+      throw new MailsealError(
         "INPUT_TOO_LARGE",
         `the SignedData holds more than ${SIGNED_DATA_LIMITS.certificates} certificates`,
       );
@@ -198,7 +198,7 @@ async function readCertificateSet(cursor: BerCursor): Promise<Certificate[]> {
     try {
       certificates.push(parseCertificate(der));
     } catch (error) {
-      if (!(error instanceof SmimeError)) throw error;
+      if (!hasCode(error, ...SMIME_ERROR_CODES)) throw error;
     }
   }
   await cursor.leave("certificates");
@@ -208,13 +208,13 @@ async function readCertificateSet(cursor: BerCursor): Promise<Certificate[]> {
 function readSignerInfos(set: asn1js.AsnType): pkijs.SignerInfo[] {
   const schemas = (set as asn1js.Set).valueBlock.value;
   if (schemas.length > SIGNED_DATA_LIMITS.signers) {
-    throw new SmimeError("INPUT_TOO_LARGE", `more than ${SIGNED_DATA_LIMITS.signers} signers`);
+    throw new MailsealError("INPUT_TOO_LARGE", `more than ${SIGNED_DATA_LIMITS.signers} signers`);
   }
   return schemas.map((schema, i) => {
     try {
       return new pkijs.SignerInfo({ schema });
     } catch {
-      throw new SmimeError("MALFORMED_CMS", `SignerInfo ${i} is not the expected structure (RFC 5652 5.3)`);
+      throw new MailsealError("MALFORMED_CMS", `SignerInfo ${i} is not the expected structure (RFC 5652 5.3)`);
     }
   });
 }
@@ -249,7 +249,7 @@ export async function verifySignedData(
   try {
     await cursor.enter(SEQUENCE, "ContentInfo");
     const type = await readOid(cursor, "ContentInfo contentType");
-    if (type !== CMS_OID.signedData) throw new SmimeError("NOT_SMIME", `the CMS content is ${type}, not SignedData`);
+    if (type !== CMS_OID.signedData) throw new MailsealError("NOT_SMIME", `the CMS content is ${type}, not SignedData`);
     await cursor.enter(contextTag(0, true), "ContentInfo content");
     await cursor.enter(SEQUENCE, "SignedData");
     await cursor.capture(INTEGER, "SignedData version", SIGNED_DATA_LIMITS.smallField);
@@ -266,7 +266,7 @@ export async function verifySignedData(
     let digests: ReadonlyMap<HashAlgorithm, Uint8Array>;
     if (!detached) {
       if (options.detachedContent !== undefined) {
-        throw new SmimeError("MALFORMED_CMS", "the SignedData carries its content, yet detached content was given");
+        throw new MailsealError("MALFORMED_CMS", "the SignedData carries its content, yet detached content was given");
       }
       const hasher = (openedDigests = await ContentDigests.open(core, hashes));
       await cursor.enter(contextTag(0, true), "eContent");
@@ -281,7 +281,7 @@ export async function verifySignedData(
       await streamContent(toAsync(options.detachedContent as ByteSource), hasher, options.write);
       digests = await hasher.digests();
     } else {
-      throw new SmimeError("MALFORMED_CMS", "the signature is detached (no eContent) and no content was given");
+      throw new MailsealError("MALFORMED_CMS", "the signature is detached (no eContent) and no content was given");
     }
     await cursor.leave("EncapsulatedContentInfo");
 
@@ -296,7 +296,7 @@ export async function verifySignedData(
     await cursor.finish();
 
     if (signerInfos.length === 0) {
-      throw new SmimeError("BAD_SIGNATURE", "the SignedData has no signers (a certs-only message is not signed)");
+      throw new MailsealError("BAD_SIGNATURE", "the SignedData has no signers (a certs-only message is not signed)");
     }
     const pool = [...certificates, ...(options.certificates ?? [])];
     const result: VerifiedSignedData = {
@@ -312,7 +312,7 @@ export async function verifySignedData(
         if (options.detachedContent instanceof Map) precomputedDigestFor(signerInfo, digests);
         result.signers.push({ index, signer: await verifySignerInfo(core, signerInfo, digests, contentType, pool) });
       } catch (error) {
-        if (!(error instanceof SmimeError)) throw error;
+        if (!hasCode(error, ...SMIME_ERROR_CODES)) throw error;
         result.failures.push({ index, error });
       }
     }
@@ -331,7 +331,7 @@ export async function verifySignedData(
 function precomputedDigestFor(signerInfo: pkijs.SignerInfo, digests: ReadonlyMap<HashAlgorithm, Uint8Array>): void {
   const hash = hashFromOid(signerInfo.digestAlgorithm.algorithmId);
   if (!digests.has(hash)) {
-    throw new SmimeError(
+    throw new MailsealError(
       "BAD_SIGNATURE",
       `the signer used ${hash} but the content was hashed with ${[...digests.keys()].join(", ")} (a wrong micalg, RFC 8551 3.5.3.2?)`,
     );

@@ -3,7 +3,7 @@
 import type { HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import {
   algorithmIdentifier,
   digestAlgorithm,
@@ -210,7 +210,7 @@ function signerCertificate(signerInfo: pkijs.SignerInfo, certificates: readonly 
     return false;
   });
   if (found === undefined) {
-    throw new SmimeError(
+    throw new MailsealError(
       "UNTRUSTED_CERTIFICATE",
       "the signer's certificate is not in the message nor among the given certificates",
     );
@@ -230,7 +230,7 @@ function single(attributes: pkijs.Attribute[], type: string): asn1js.AsnType | u
   // pkijs leaves `values` undefined when the attribute's SET is missing from the encoding.
   const values = matching[0]?.values as unknown;
   if (matching.length > 1 || (matching[0] !== undefined && (!Array.isArray(values) || values.length !== 1))) {
-    throw new SmimeError("MALFORMED_CMS", `signed attribute ${type} must occur once with one value (RFC 5652 5.3)`);
+    throw new MailsealError("MALFORMED_CMS", `signed attribute ${type} must occur once with one value (RFC 5652 5.3)`);
   }
   return matching[0]?.values[0];
 }
@@ -250,7 +250,7 @@ export async function verifySignerInfo(
   const hash = hashFromOid(signerInfo.digestAlgorithm.algorithmId);
   const contentDigest = contentDigests.get(hash);
   if (contentDigest === undefined)
-    throw new SmimeError(
+    throw new MailsealError(
       "MALFORMED_CMS",
       `the signer uses ${hash}, which is not among the SignedData's digest algorithms`,
     );
@@ -262,14 +262,14 @@ export async function verifySignerInfo(
     // RFC 5652 5.3: with signed attributes, content-type and message-digest are required.
     const contentType = single(attributes, ATTRIBUTE.contentType);
     if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.valueBlock.toString() !== eContentType) {
-      throw new SmimeError("BAD_SIGNATURE", "the signed content-type attribute does not match the content");
+      throw new MailsealError("BAD_SIGNATURE", "the signed content-type attribute does not match the content");
     }
     const messageDigest = single(attributes, ATTRIBUTE.messageDigest);
     if (
       !(messageDigest instanceof asn1js.OctetString) ||
       !equalBytes(new Uint8Array(messageDigest.valueBlock.valueHexView), contentDigest)
     ) {
-      throw new SmimeError("BAD_SIGNATURE", "the content does not match the signed message digest: it was altered");
+      throw new MailsealError("BAD_SIGNATURE", "the content does not match the signed message digest: it was altered");
     }
     const time = single(attributes, ATTRIBUTE.signingTime);
     if (time instanceof asn1js.UTCTime || time instanceof asn1js.GeneralizedTime) signingTime = time.toDate();
@@ -287,17 +287,17 @@ export async function verifySignerInfo(
     const mgfHash = fields[1] === undefined ? "SHA-1" : mgf1Hash(algorithmIdentifier("maskGenAlgorithm", fields[1]));
     const saltLength = fields[2] instanceof asn1js.Integer ? fields[2].valueBlock.valueDec : 20;
     if (pssHash !== hash)
-      throw new SmimeError("BAD_SIGNATURE", "the PSS hash differs from the signer's digest algorithm");
+      throw new MailsealError("BAD_SIGNATURE", "the PSS hash differs from the signer's digest algorithm");
     valid = await core.rsaPssVerify(key, signedDigest, signature, { hash, mgfHash, saltLength });
   } else if (algorithm.algorithmId === SIGNATURE.rsaEncryption || rsaWithHash[algorithm.algorithmId] === hash) {
     valid = await core.rsaPkcs1v15Verify(key, hash, signedDigest, signature);
   } else {
-    throw new SmimeError(
+    throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       `signature algorithm ${algorithm.algorithmId} with ${hash} is not supported`,
     );
   }
-  if (!valid) throw new SmimeError("BAD_SIGNATURE", "the signature does not verify with the signer's certificate");
+  if (!valid) throw new MailsealError("BAD_SIGNATURE", "the signature does not verify with the signer's certificate");
   return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
 }
 

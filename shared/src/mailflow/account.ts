@@ -1,7 +1,7 @@
 // What every online flow starts from: the saved account, its device key and a ServiceClient
 // signing with that key (the host passes its fetch and clock).
 import type { Clock } from "../clock.js";
-import { MailflowError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 import { ServiceClient, type Fetch } from "./service-client.js";
 import { loadAccount, normalizeAccountAddress, type DeviceState, type StateStore } from "./state.js";
 
@@ -21,7 +21,7 @@ export async function openAccount(host: Host, address: string): Promise<OpenAcco
   const state = await loadAccount(host.store, normalizeAccountAddress(address));
   const deviceKey = await host.store.loadDeviceKey(state.address);
   if (deviceKey === undefined || state.deviceId === undefined) {
-    throw new MailflowError(
+    throw new MailsealError(
       "NOT_PROVISIONED",
       `the account ${state.address} is not set up on this device yet (run mailseal account add to finish)`,
     );
@@ -41,7 +41,7 @@ export async function pickAccount(store: StateStore, address: string | undefined
   if (address !== undefined) return normalizeAccountAddress(address);
   const all = await store.list();
   if (all.length === 1) return all[0]!;
-  throw new MailflowError(
+  throw new MailsealError(
     "NO_ACCOUNT",
     all.length === 0
       ? "this device has no account (mailseal account add first)"

@@ -3,13 +3,12 @@
 // chain, itself signed by the pinned root), kept in the device state, and applied when a signature
 // is verified (receive.ts): so that a signing certificate of a removed device shows as revoked.
 import type { Clock } from "../clock.js";
-import { SmimeError } from "../errors.js";
+import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
 import type { Certificate } from "../pki/certificate.js";
 import { isCrlOf, parseCrl, type Crl } from "../pki/crl.js";
 import { namesEqual } from "../pki/name.js";
 import { verifyCertificateSignature, type CertificateCrypto } from "../pki/signature.js";
 import { decodeBase64url, encodeBase64url } from "../protocol/base64url.js";
-import { MailflowError } from "./errors.js";
 import type { ServiceClient } from "./service-client.js";
 import { certificateFromWire, type CachedCrl, type DeviceState, type StateStore } from "./state.js";
 
@@ -62,18 +61,18 @@ export async function acceptCrl(
   try {
     crl = parseCrl(der);
   } catch (error) {
-    if (!(error instanceof SmimeError)) throw error;
-    throw new MailflowError("BAD_RESPONSE", `GET /v1/ca/crl: ${error.message}`, [], { cause: error });
+    if (!hasCode(error, ...SMIME_ERROR_CODES)) throw error;
+    throw new MailsealError("BAD_RESPONSE", `GET /v1/ca/crl: ${error.message}`, { cause: error });
   }
   let signed = false;
   for (const issuer of issuers) if (!signed) signed = await isCrlOf(crl, issuer, crypto);
   if (!signed) {
-    throw new MailflowError("BAD_RESPONSE", "GET /v1/ca/crl: the CRL is not signed by the service's CA");
+    throw new MailsealError("BAD_RESPONSE", "GET /v1/ca/crl: the CRL is not signed by the service's CA");
   }
   const kept = keptCrl(state);
   // An older CRL than the one kept (a replayed answer, a lagging node) would forget revocations.
   if (kept !== undefined && crl.thisUpdate.getTime() < kept.thisUpdate.getTime()) {
-    throw new MailflowError("BAD_RESPONSE", "GET /v1/ca/crl: the CRL is older than the one this device has");
+    throw new MailsealError("BAD_RESPONSE", "GET /v1/ca/crl: the CRL is older than the one this device has");
   }
   return {
     der: encodeBase64url(der),

@@ -3,7 +3,7 @@
 // service answers for every domain it serves.
 import { Value } from "typebox/value";
 import { WellKnownResponse } from "../api/discovery.js";
-import { MailflowError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 import { joinUrl, requireSecureUrl, type Fetch } from "./service-client.js";
 import type { ServiceEndpoints } from "./state.js";
 
@@ -80,21 +80,16 @@ export async function discoverService(address: string, options: DiscoverOptions)
   try {
     body = await fetchWellKnown(options.fetch, options.fallback, timeoutMs);
   } catch (error) {
-    throw new MailflowError(
-      "SERVICE_UNAVAILABLE",
-      `cannot reach ${options.fallback}: ${(error as Error).message}`,
-      [],
-      {
-        cause: error,
-      },
-    );
+    throw new MailsealError("SERVICE_UNAVAILABLE", `cannot reach ${options.fallback}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const configured = parseWellKnown(body);
   if (configured === undefined) {
-    throw new MailflowError("SERVICE_UNAVAILABLE", `${options.fallback} does not answer as a mailseal service`);
+    throw new MailsealError("SERVICE_UNAVAILABLE", `${options.fallback} does not answer as a mailseal service`);
   }
   if (configured.domains.length > 0 && !configured.domains.includes(domain)) {
-    throw new MailflowError(
+    throw new MailsealError(
       "DOMAIN_NOT_SERVED",
       `${options.fallback} serves ${configured.domains.join(", ")}, not ${domain}`,
     );

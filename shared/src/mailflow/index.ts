@@ -1,6 +1,5 @@
 // The client flows of the mailseal services (docs/services.md, "Client flows"), host-neutral: the
 // host passes fetch, a Clock, a StateStore, a ChallengeMailbox and the crypto core.
-export { MAILFLOW_ERROR_CODES, MailflowError, type MailflowErrorCode } from "./errors.js";
 export type { LoadedRsaKey, MailflowCore } from "./core.js";
 export {
   STATE_VERSION,

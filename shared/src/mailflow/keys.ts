@@ -13,7 +13,7 @@ import { protectKey, unprotectKey } from "../protocol/protection.js";
 import { openSealed } from "../protocol/seal.js";
 import { releaseAad } from "../protocol/share-aad.js";
 import { checkCommitment, combineShares } from "../protocol/split.js";
-import { MailflowError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 import type { ProtectionLogin } from "./protection.js";
 import type { KeyInfo } from "../api/keys.js";
 import type { ServiceClient } from "./service-client.js";
@@ -40,7 +40,7 @@ async function ephemeralKey(): Promise<{ privateKey: CryptoKey; publicJwk: P256P
 function ticketJti(ticket: string): string {
   const { jti } = decodeJws(ticket).payload as { jti?: unknown };
   if (typeof jti !== "string" || jti.length === 0) {
-    throw new MailflowError("BAD_RESPONSE", "a release ticket without jti");
+    throw new MailsealError("BAD_RESPONSE", "a release ticket without jti");
   }
   return jti;
 }
@@ -71,14 +71,14 @@ export function checkKeyMatchesCertificate(pkcs8: Uint8Array, certificate: strin
   try {
     held = rsaPrivateKeyFromPkcs8(pkcs8);
   } catch (error) {
-    throw new MailflowError("KEY_CERT_MISMATCH", `the released key ${keyId} is not an RSA private key`, [], {
+    throw new MailsealError("KEY_CERT_MISMATCH", `the released key ${keyId} is not an RSA private key`, {
       cause: error,
     });
   }
   const same = sameInteger(held.n, certified.n) && sameInteger(held.e, certified.e);
   for (const part of [held.d, held.p, held.q, held.dp, held.dq, held.qi]) part.fill(0);
   if (!same) {
-    throw new MailflowError(
+    throw new MailsealError(
       "KEY_CERT_MISMATCH",
       `the released key ${keyId} is not the key of its certificate: nothing was stored`,
     );
@@ -101,7 +101,7 @@ export async function releaseKey(
     tickets.map(async (ticket) => {
       const share = await client.releaseShare(ticket);
       if (share.keyId !== key.keyId) {
-        throw new MailflowError("BAD_RESPONSE", `${ticket.store} released key ${share.keyId}, not ${key.keyId}`);
+        throw new MailsealError("BAD_RESPONSE", `${ticket.store} released key ${share.keyId}, not ${key.keyId}`);
       }
       const aad = releaseAad(address, key.keyId, share.index, ticketJti(ticket.ticket));
       return {
@@ -113,7 +113,7 @@ export async function releaseKey(
   const share0 = released.find((s) => s.index === 0);
   const share1 = released.find((s) => s.index === 1);
   if (share0 === undefined || share1 === undefined) {
-    throw new MailflowError("BAD_RESPONSE", `the release of ${key.keyId} did not bring shares 0 and 1`);
+    throw new MailsealError("BAD_RESPONSE", `the release of ${key.keyId} did not bring shares 0 and 1`);
   }
   const blob = combineShares(share0.bytes, share1.bytes);
   share0.bytes.fill(0);
@@ -123,7 +123,7 @@ export async function releaseKey(
   // "pending-wrap": released under the session, but the shares still hold the PKCS#8.
   if (key.protection === "opaque") {
     if (login === undefined) {
-      throw new MailflowError(
+      throw new MailsealError(
         "PASSWORD_REQUIRED",
         `key ${key.keyId} is protected: the key-protection password is needed`,
       );
@@ -183,7 +183,7 @@ export async function refreshKeys(
   }
   if (protectedMissing && login === undefined) {
     await store.save(current);
-    throw new MailflowError(
+    throw new MailsealError(
       "PASSWORD_REQUIRED",
       `the keys of ${state.address} are protected: give the key-protection password to bring them to this device`,
     );

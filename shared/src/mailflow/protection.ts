@@ -3,10 +3,9 @@
 // it test passwords offline. The export key (RFC 9807 6.4.4), the same at registration and at every
 // login with the same password, keys the wrapping of the PKCS#8s (protection.ts in protocol).
 import * as opaque from "@serenity-kit/opaque";
-import { ApiError } from "../api/errors.js";
+import { hasCode, MailsealError } from "../errors/index.js";
 import type { LoginStartResponse } from "../api/protection.js";
 import { decodeBase64url } from "../protocol/base64url.js";
-import { MailflowError } from "./errors.js";
 import { refreshKeys, wrapUnprotected } from "./keys.js";
 import type { ServiceClient } from "./service-client.js";
 import { uploadShares } from "./shares.js";
@@ -35,8 +34,8 @@ export async function loginProtection(client: ServiceClient, password: string): 
   try {
     started = await client.protectionLoginStart(startLoginRequest);
   } catch (error) {
-    if (error instanceof ApiError && error.code === "PROTECTION_NOT_SET") {
-      throw new MailflowError("PASSWORD_WRONG", "enhanced protection is not turned on for this account", [], {
+    if (hasCode(error, "PROTECTION_NOT_SET")) {
+      throw new MailsealError("PASSWORD_WRONG", "enhanced protection is not turned on for this account", {
         cause: error,
       });
     }
@@ -44,7 +43,7 @@ export async function loginProtection(client: ServiceClient, password: string): 
   }
   // A wrong password makes finishLogin return undefined (the server's answer does not open).
   const finished = opaque.client.finishLogin({ clientLoginState, loginResponse: started.loginResponse, password });
-  if (finished === undefined) throw new MailflowError("PASSWORD_WRONG", "the key-protection password is wrong");
+  if (finished === undefined) throw new MailsealError("PASSWORD_WRONG", "the key-protection password is wrong");
   const { protectionSession } = await client.protectionLoginFinish(started.loginId, finished.finishLoginRequest);
   return { session: protectionSession, exportKey: exportKeyBytes(finished.exportKey) };
 }
@@ -102,7 +101,7 @@ export async function enableProtection(
   try {
     registrationResponse = await client.protectionRegistrationStart(registrationRequest);
   } catch (error) {
-    if (!(error instanceof ApiError) || error.code !== "ADDRESS_PROOF_REQUIRED" || options.proveAddress === undefined) {
+    if (!hasCode(error, "ADDRESS_PROOF_REQUIRED") || options.proveAddress === undefined) {
       throw error;
     }
     await options.proveAddress();

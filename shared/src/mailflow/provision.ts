@@ -2,8 +2,7 @@
 // enrollment whose challenge mail (after RFC 8823) proves control of the mailbox, the keys, and a
 // signing certificate. Every step saves the state, so an interrupted provisioning resumes where it
 // stopped (the same challenge while it lives, the keys already released, ...).
-import { ApiError } from "../api/errors.js";
-import { MailflowError } from "./errors.js";
+import { hasCode, MailsealError } from "../errors/index.js";
 import { discoverService } from "./discovery.js";
 import { refreshKeys } from "./keys.js";
 import type { Host } from "./account.js";
@@ -45,7 +44,7 @@ async function newDeviceKey(extractable: boolean): Promise<CryptoKeyPair> {
   return globalThis.crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, extractable, ["sign", "verify"]);
 }
 
-const RESTARTABLE: readonly string[] = ["CHALLENGE_EXPIRED", "CHALLENGE_USED", "CHALLENGE_INVALID", "NOT_FOUND"];
+const RESTARTABLE = ["CHALLENGE_EXPIRED", "CHALLENGE_USED", "CHALLENGE_INVALID", "NOT_FOUND"] as const;
 
 async function answerChallenge(
   client: ServiceClient,
@@ -56,7 +55,7 @@ async function answerChallenge(
   if (options.mailbox !== undefined) {
     const token = await options.mailbox.findChallenge(enrollment.challengeId, state.service.api);
     if (token === undefined) {
-      throw new MailflowError(
+      throw new MailsealError(
         "CHALLENGE_NOT_FOUND",
         `the challenge mail for ${state.address} (challenge ${enrollment.challengeId}) did not arrive in time`,
       );
@@ -71,7 +70,7 @@ async function answerChallenge(
   }
   const code = options.code === undefined ? undefined : await options.code();
   if (code === undefined || code.trim() === "") {
-    throw new MailflowError(
+    throw new MailsealError(
       "CODE_REQUIRED",
       `a confirmation code was mailed to ${state.address}: run again with the code from that mail`,
     );
@@ -91,7 +90,7 @@ export async function proveAddress(
   const enrollment = await client.startEnrollment(state.address, state.deviceName);
   const deviceId = await answerChallenge(client, state, enrollment, options);
   if (deviceId !== state.deviceId) {
-    throw new MailflowError(
+    throw new MailsealError(
       "BAD_RESPONSE",
       `the challenge was answered for device ${deviceId}, not ${String(state.deviceId)}`,
     );
@@ -146,7 +145,7 @@ export async function provision(host: Host, options: ProvisionOptions): Promise<
         break;
       } catch (error) {
         // A resumed challenge the api no longer takes: start a fresh one, once.
-        if (resumed && error instanceof ApiError && RESTARTABLE.includes(error.code)) {
+        if (resumed && hasCode(error, ...RESTARTABLE)) {
           resumed = false;
           continue;
         }

@@ -4,7 +4,7 @@
 // outer header fields and inner entity, and a status the host shows.
 import type { ByteSource } from "../asn1/ber-cursor.js";
 import type { Clock } from "../clock.js";
-import { SmimeError } from "../errors.js";
+import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
 import { readHeader } from "../mime/rfc5322-header-reader.js";
 import type { HeaderField } from "../mime/rfc5322-header.js";
 import { detectSmime } from "../mime/rfc8551-detect.js";
@@ -16,11 +16,9 @@ import { decodeBase64url } from "../protocol/base64url.js";
 import { decryptMessage } from "../smime/envelope.js";
 import { verifyMessage, type VerifyMessageOptions } from "../smime/signature.js";
 import type { LoadedRsaKey, MailflowCore } from "./core.js";
-import { MailflowError } from "./errors.js";
 import { fromAddress } from "./send.js";
 import { certificateFromWire, type DeviceState } from "./state.js";
 import { keptCrl } from "./crl.js";
-import { CertificateRevokedError } from "../pki/crl.js";
 
 export type SignatureStatus =
   | { state: "none" }
@@ -88,7 +86,7 @@ function kindOf(fields: readonly HeaderField[]): "encrypted" | "signed" | "plain
   try {
     kind = detectSmime(fields);
   } catch (error) {
-    if (error instanceof SmimeError && error.code === "NOT_SMIME") return "plain";
+    if (hasCode(error, "NOT_SMIME")) return "plain";
     throw error;
   }
   if (kind.kind === "multipart-signed") return "signed";
@@ -156,16 +154,15 @@ export async function readMessage(
     const { keys, loaded } =
       options.keys === undefined ? await loadKeys(options.accounts, core) : { keys: options.keys, loaded: [] };
     const names = options.accounts.map((a) => a.address).join(", ");
-    if (keys.length === 0) throw new MailflowError("NO_KEY", `this device holds no key (accounts: ${names || "none"})`);
+    if (keys.length === 0) throw new MailsealError("NO_KEY", `this device holds no key (accounts: ${names || "none"})`);
     try {
       const chunks: Uint8Array[] = [];
       const decrypted = await decryptMessage(whole(), keys, core, (chunk) => void chunks.push(chunk.slice())).catch(
         (error: unknown) => {
-          if (error instanceof SmimeError && error.code === "NO_MATCHING_RECIPIENT") {
-            throw new MailflowError(
+          if (hasCode(error, "NO_KEY")) {
+            throw new MailsealError(
               "NO_KEY",
               `none of the ${keys.length} keys on this device (${names}) opens the message`,
-              [],
               { cause: error },
             );
           }
@@ -211,16 +208,15 @@ export async function readMessage(
       let expiredSince = false;
       let revokedAt: Date | undefined;
       const verified = await verify(now).catch(async (error: unknown) => {
-        if (!(error instanceof SmimeError && (error.code === "CERTIFICATE_EXPIRED" || error.code === "CERT_REVOKED")))
-          throw error;
+        if (!hasCode(error, "CERTIFICATE_EXPIRED", "CERT_REVOKED")) throw error;
         const atSigning = await verify((signingTime) =>
           signingTime !== undefined && signingTime.getTime() <= now.getTime() ? signingTime : now,
         ).catch((again: unknown) => {
           // Revoked at the signing time too: that, not an expiry since, is the verdict.
-          throw again instanceof CertificateRevokedError ? again : error;
+          throw hasCode(again, "CERT_REVOKED") ? again : error;
         });
         if (atSigning.signingTime === undefined || atSigning.signingTime.getTime() > now.getTime()) throw error;
-        if (error instanceof CertificateRevokedError) revokedAt = error.revokedAt;
+        if (error.code === "CERT_REVOKED") revokedAt = error.details?.revokedAt;
         else expiredSince = true;
         return atSigning;
       });
@@ -251,7 +247,9 @@ export async function readMessage(
       outer = [...outer, ...verified.outer];
       entity = concatBytes(signed);
     } catch (error) {
-      if (!(error instanceof SmimeError)) throw error;
+      // Only what verification raises (the S/MIME library's codes) makes the signature invalid; a
+      // failure of the flow itself (a damaged root in the state: BAD_RESPONSE) is an error.
+      if (!hasCode(error, ...SMIME_ERROR_CODES)) throw error;
       status = { ...status, signature: { state: "invalid", code: error.code, reason: error.message } };
     }
   }

@@ -5,7 +5,7 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import type { Clock } from "../clock.js";
 import { encodeBase64url } from "../protocol/base64url.js";
-import { MailflowError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 import { acceptServiceRoot, issuedBy } from "./root-pin.js";
 import type { ServiceClient } from "./service-client.js";
 import { certificateFromWire, type DeviceState, type SigningState, type StateStore } from "./state.js";
@@ -66,7 +66,7 @@ export async function issueSigningCertificate(
   const certificate = certificateFromWire(issued.certificate, `${answer} certificate`);
   issued.chain.forEach((der, i) => certificateFromWire(der, `${answer} chain[${i}]`));
   if (!(await issuedBy(certificate, issuing))) {
-    throw new MailflowError(
+    throw new MailsealError(
       "ROOT_CHANGED",
       `${answer}: the certificate is not issued by the service's issuing CA under the pinned root; nothing was changed`,
     );

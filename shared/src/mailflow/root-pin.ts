@@ -8,13 +8,13 @@ import type { CaCertificatesResponse } from "../api/ca.js";
 import { bytesEqual } from "../pki/bytes.js";
 import type { Certificate } from "../pki/certificate.js";
 import { formatName, namesEqual } from "../pki/name.js";
-import { MailflowError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 import { certificateFromWire } from "./state.js";
 
 const ANSWER = "GET /v1/ca/certificates";
 
 function refused(why: string): never {
-  throw new MailflowError(
+  throw new MailsealError(
     "ROOT_CHANGED",
     `the service no longer presents the root this device was set up with: ${why}; nothing was changed (set the account up again only if the service announced a new root)`,
   );

@@ -6,7 +6,7 @@ import { rsaPrivateKeyFromJwk } from "@mailseal/core-wasm";
 import type { ByteSource } from "../asn1/ber-cursor.js";
 import { contentCipherByName, type ContentCipher } from "../cms/algorithms.js";
 import type { Clock } from "../clock.js";
-import { SmimeError } from "../errors.js";
+import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
 import { validateCertificatePath, type PathValidationOptions } from "../pki/chain.js";
 import type { CertificateCrypto } from "../pki/signature.js";
 import { hasEmailAddress, type Certificate } from "../pki/certificate.js";
@@ -16,7 +16,6 @@ import { encryptMessage } from "../smime/envelope.js";
 import { signMessage } from "../smime/signature.js";
 import { asAsync } from "../mime/chunks.js";
 import type { LoadedRsaKey, MailflowCore } from "./core.js";
-import { MailflowError } from "./errors.js";
 import type { CertificateEntry } from "../api/certs.js";
 import type { ServiceClient } from "./service-client.js";
 import { certificateFromWire, normalizeAccountAddress, requireProvisioned, type DeviceState } from "./state.js";
@@ -119,7 +118,7 @@ export interface SendOptions {
 export function currentCertificate(state: DeviceState): Certificate {
   const current = state.keys.filter((k) => k.status === "current");
   const key = current[current.length - 1];
-  if (key === undefined) throw new MailflowError("NOT_PROVISIONED", `${state.address} has no current encryption key`);
+  if (key === undefined) throw new MailsealError("NOT_PROVISIONED", `${state.address} has no current encryption key`);
   return certificateFromWire(key.certificate, "own encryption certificate");
 }
 
@@ -136,7 +135,7 @@ export async function ownCurrentCertificate(options: Pick<SendOptions, "client" 
 
 /**
  * Where a certificate path is validated (validateCertificatePath, RFC 5280 6): with a crypto core in
- * this thread (pathCheckWith), or by the engine in its worker. Throws SmimeError codes as
+ * this thread (pathCheckWith), or by the engine in its worker. Throws the S/MIME codes as
  * validateCertificatePath does.
  */
 export type PathCheck = (
@@ -178,7 +177,7 @@ export async function recipientCertificates(
         time: options.clock.now(),
       });
     } catch (error) {
-      if (!(error instanceof SmimeError)) throw error;
+      if (!hasCode(error, ...SMIME_ERROR_CODES)) throw error;
       missing.push(address);
       reasons.push(`${address}: ${error.code}`);
       continue;
@@ -186,11 +185,11 @@ export async function recipientCertificates(
     entries.push(entry);
   }
   if (missing.length > 0) {
-    throw new MailflowError(
+    throw new MailsealError(
       "NO_CERTIFICATE",
       `no valid certificate for ${missing.join(", ")}: they have not set up mailseal (send without encryption, or ask them to)` +
         (reasons.length === 0 ? "" : `; refused: ${reasons.join(", ")}`),
-      missing,
+      { details: { addresses: missing } },
     );
   }
   return { entries };
@@ -215,7 +214,7 @@ export async function senderOf(message: ByteSource): Promise<{ address: string; 
   const from = singleField(fields, "From");
   const address = from === undefined ? undefined : fromAddress(from.value);
   if (address === undefined) {
-    throw new MailflowError(
+    throw new MailsealError(
       "SENDER_UNKNOWN",
       "the message needs a From field with one address (an account of this device)",
     );

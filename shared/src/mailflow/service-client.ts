@@ -5,7 +5,7 @@
 // of the wrong shape is BAD_RESPONSE naming the field. Every request carries a device proof (after
 // RFC 9449, DPoP); routes behind a token get the access token, renewed through POST /v1/sessions
 // shortly before it expires; a protection session travels in the Mailseal-Protection-Session
-// header. A non-2xx answer becomes an ApiError with the server's code; a server that cannot be
+// header. A non-2xx answer becomes a MailsealError with the server's code; a server that cannot be
 // reached, SERVICE_UNAVAILABLE (the api) or STORE_UNAVAILABLE (a share store).
 import type { Static, TSchema } from "typebox";
 import { Value } from "typebox/value";
@@ -21,7 +21,8 @@ import {
   type EnrollmentRequest,
   type SessionRequest,
 } from "../api/enrollment.js";
-import { ApiError } from "../api/errors.js";
+import { apiErrorFromResponse } from "../api/errors.js";
+import { hasCode, MailsealError } from "../errors/index.js";
 import {
   KeysResponse,
   PROTECTION_SESSION_HEADER,
@@ -45,7 +46,6 @@ import { IngestKeyResponse, ReleaseShareResponse, type PublicJwk, type ReleaseSh
 import type { Clock } from "../clock.js";
 import { createProof, PROOF_HEADER } from "../protocol/device-proof.js";
 import type { StoreName } from "../protocol/tokens.js";
-import { MailflowError } from "./errors.js";
 import type { ServiceEndpoints } from "./state.js";
 
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
@@ -79,7 +79,7 @@ interface RequestOptions {
 }
 
 function badResponse(what: string): never {
-  throw new MailflowError("BAD_RESPONSE", `unexpected answer from the service: ${what}`);
+  throw new MailsealError("BAD_RESPONSE", `unexpected answer from the service: ${what}`);
 }
 
 /** A JSON Pointer (RFC 6901) as the path people read: `keys[0].certificate`. */
@@ -134,10 +134,10 @@ export function requireSecureUrl(url: string, what: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new MailflowError("INSECURE_SERVICE_URL", `${what} ${JSON.stringify(url)} is not a URL`);
+    throw new MailsealError("INSECURE_SERVICE_URL", `${what} ${JSON.stringify(url)} is not a URL`);
   }
   if (parsed.protocol === "https:" || (parsed.protocol === "http:" && isLoopback(parsed.hostname))) return url;
-  throw new MailflowError(
+  throw new MailsealError(
     "INSECURE_SERVICE_URL",
     `${what} ${parsed.origin} is not https (plain http only to this machine: localhost, 127.0.0.0/8, ::1)`,
   );
@@ -184,7 +184,7 @@ export class ServiceClient {
   /** POST /v1/sessions: a new access token for this device. */
   async createSession(): Promise<SessionResponse> {
     if (this.#deviceId === undefined) {
-      throw new MailflowError("NOT_PROVISIONED", "this device has no device id yet: the enrollment is not answered");
+      throw new MailsealError("NOT_PROVISIONED", "this device has no device id yet: the enrollment is not answered");
     }
     const request: SessionRequest = { deviceId: this.#deviceId };
     this.#token = await this.#json(SessionResponse, "POST", "/v1/sessions", { body: request });
@@ -295,7 +295,7 @@ export class ServiceClient {
     try {
       return await this.#json(CertificateEntry, "GET", path);
     } catch (error) {
-      if (error instanceof ApiError && error.code === "NOT_FOUND") return undefined;
+      if (hasCode(error, "NOT_FOUND")) return undefined;
       throw error;
     }
   }
@@ -365,7 +365,7 @@ export class ServiceClient {
       return await this.#request(method, path, options);
     } catch (error) {
       // The server's clock may run ahead of ours: renew once and retry (the proof is new too).
-      if (options.auth === "token" && error instanceof ApiError && error.code === "TOKEN_EXPIRED") {
+      if (options.auth === "token" && hasCode(error, "TOKEN_EXPIRED")) {
         this.#token = undefined;
         return this.#request(method, path, options);
       }
@@ -401,7 +401,7 @@ export class ServiceClient {
     } catch (error) {
       const cause =
         error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-      throw new MailflowError(unavailable, `cannot reach ${new URL(url).origin}: ${cause}`, [], { cause: error });
+      throw new MailsealError(unavailable, `cannot reach ${new URL(url).origin}: ${cause}`, { cause: error });
     }
     const bytes = new Uint8Array(await response.arrayBuffer().catch(() => new ArrayBuffer(0)));
     if (!response.ok) {
@@ -411,7 +411,7 @@ export class ServiceClient {
       } catch {
         body = undefined;
       }
-      throw ApiError.fromResponse(response.status, body);
+      throw apiErrorFromResponse(response.status, body);
     }
     if (options.binary === true) return bytes;
     if (response.status === 204 || bytes.length === 0) return undefined;

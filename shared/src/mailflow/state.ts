@@ -5,7 +5,7 @@ import { decodeBase64url, encodeBase64url } from "../protocol/base64url.js";
 import type { KeyProtection } from "../api/keys.js";
 import type { StoreName } from "../protocol/tokens.js";
 import { parseCertificate, type Certificate } from "../pki/certificate.js";
-import { MailflowError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 
 export const STATE_VERSION = 1;
 
@@ -87,7 +87,7 @@ export function certificateFromWire(value: string, what = "certificate"): Certif
   try {
     return parseCertificate(decodeBase64url(value, what));
   } catch (error) {
-    throw new MailflowError("BAD_RESPONSE", `${what}: ${(error as Error).message}`, [], { cause: error });
+    throw new MailsealError("BAD_RESPONSE", `${what}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -104,7 +104,7 @@ function isString(value: unknown): value is string {
 }
 
 function invalid(why: string): never {
-  throw new MailflowError("STATE_INVALID", `the saved account state is not valid: ${why}`);
+  throw new MailsealError("STATE_INVALID", `the saved account state is not valid: ${why}`);
 }
 
 function checkKey(value: unknown, index: number): StoredKey {
@@ -176,7 +176,7 @@ export async function loadAccount(store: StateStore, address: string): Promise<D
   const state = await store.load(address);
   if (state !== undefined) return state;
   const known = await store.list();
-  throw new MailflowError(
+  throw new MailsealError(
     "NO_ACCOUNT",
     known.length === 0
       ? `no account for ${address} on this device (mailseal account add first)`
@@ -189,7 +189,7 @@ export function requireProvisioned(
   state: DeviceState,
 ): DeviceState & { deviceId: string; signing: SigningState; root: string } {
   if (state.deviceId === undefined || state.signing === undefined || state.root === undefined) {
-    throw new MailflowError(
+    throw new MailsealError(
       "NOT_PROVISIONED",
       `the account ${state.address} is not fully set up on this device (run mailseal account add again to finish)`,
     );
@@ -201,7 +201,7 @@ export function requireProvisioned(
 export function normalizeAccountAddress(address: string): string {
   const at = address.lastIndexOf("@");
   if (at <= 0 || at === address.length - 1 || /\s/.test(address)) {
-    throw new MailflowError("NO_ACCOUNT", `${JSON.stringify(address)} is not an email address`);
+    throw new MailsealError("NO_ACCOUNT", `${JSON.stringify(address)} is not an email address`);
   }
   return `${address.slice(0, at)}@${address.slice(at + 1).toLowerCase()}`;
 }

@@ -1,5 +1,5 @@
 // Byte helpers of the MIME layer: shared stays host-neutral, so no Buffer, only Uint8Array.
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 
 export const CR = 0x0d;
 export const LF = 0x0a;
@@ -46,7 +46,7 @@ export async function readAll(source: AsyncIterable<Uint8Array>, limit: number, 
   let length = 0;
   for await (const chunk of source) {
     length += chunk.length;
-    if (length > limit) throw new SmimeError("INPUT_TOO_LARGE", `${what} is larger than ${limit} bytes`);
+    if (length > limit) throw new MailsealError("INPUT_TOO_LARGE", `${what} is larger than ${limit} bytes`);
     chunks.push(chunk);
   }
   return concatBytes(chunks);

@@ -1,5 +1,5 @@
 // Limits of the MIME layer. Every one bounds memory or work on hostile input; crossing one is an
-// INPUT_TOO_LARGE or MALFORMED_MIME SmimeError, never a crash or unbounded buffering.
+// INPUT_TOO_LARGE or MALFORMED_MIME MailsealError, never a crash or unbounded buffering.
 
 /** Bytes of one header section (RFC 5322 2.1), blank line included. Real mail stays far below. */
 export const MAX_HEADER_BYTES = 1024 * 1024;

@@ -1,7 +1,7 @@
 // multipart/signed (RFC 1847 2.1, RFC 8551 3.5): two parts, the content as signed, byte for byte,
 // and the signature. The content streams (it may be large); the signature part is small and read
 // into memory, bounded by MAX_SIGNATURE_PART_BYTES.
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { fromBytes, readAll } from "./bytes.js";
 import { MAX_SIGNATURE_PART_BYTES } from "./limits.js";
 import { contentTypeOf, transferEncodingOf, type ContentType } from "./rfc2045-content-type.js";
@@ -43,18 +43,18 @@ export async function openMultipartSigned(
 ): Promise<MultipartSigned> {
   const parts = multipartParts(body, boundary);
   const first = await parts.next();
-  if (first.done === true) throw new SmimeError("MALFORMED_MIME", "multipart/signed has no parts");
+  if (first.done === true) throw new MailsealError("MALFORMED_MIME", "multipart/signed has no parts");
   return {
     content: first.value,
     async signature(): Promise<SignaturePart> {
       const second = await parts.next();
       if (second.done === true) {
-        throw new SmimeError("MALFORMED_MIME", "multipart/signed has one part; RFC 1847 2.1 requires two");
+        throw new MailsealError("MALFORMED_MIME", "multipart/signed has one part; RFC 1847 2.1 requires two");
       }
       const part = await readHeader(second.value);
       const contentType = contentTypeOf(part.fields);
       if (!SIGNATURE_TYPES.has(contentType.mediaType)) {
-        throw new SmimeError(
+        throw new MailsealError(
           "MALFORMED_MIME",
           `the second part of multipart/signed is ${contentType.mediaType}, not application/pkcs7-signature`,
         );
@@ -65,7 +65,10 @@ export async function openMultipartSigned(
       const third = await parts.next();
       if (third.done !== true) {
         await parts.return();
-        throw new SmimeError("MALFORMED_MIME", "multipart/signed has more than two parts; RFC 1847 2.1 requires two");
+        throw new MailsealError(
+          "MALFORMED_MIME",
+          "multipart/signed has more than two parts; RFC 1847 2.1 requires two",
+        );
       }
       return { fields: part.fields, contentType, body: encoded, der };
     },

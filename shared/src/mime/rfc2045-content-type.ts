@@ -1,5 +1,5 @@
 // Content-Type (RFC 2045 5) and Content-Transfer-Encoding (RFC 2045 6) of a MIME entity.
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { readParameters, ValueReader } from "./rfc2045-parameters.js";
 import { singleField, type HeaderField } from "./rfc5322-header.js";
 
@@ -50,12 +50,12 @@ export function transferEncodingOf(fields: readonly HeaderField[]): TransferEnco
 export function boundaryOf(contentType: ContentType): string {
   const boundary = contentType.parameters.get("boundary");
   if (boundary === undefined) {
-    throw new SmimeError("MALFORMED_MIME", `${contentType.mediaType} has no boundary parameter`);
+    throw new MailsealError("MALFORMED_MIME", `${contentType.mediaType} has no boundary parameter`);
   }
   // bchars: DIGIT / ALPHA / "'" / "(" / ")" / "+" / "_" / "," / "-" / "." / "/" / ":" / "=" / "?" / space,
   // 1 to 70 of them, not ending in space. Other printable ASCII is tolerated (mailers use it); controls are not.
   if (boundary.length === 0 || boundary.length > 70 || !/^[\x21-\x7e ]*[\x21-\x7e]$/.test(boundary)) {
-    throw new SmimeError(
+    throw new MailsealError(
       "MALFORMED_MIME",
       `${contentType.mediaType}: boundary "${boundary}" is not 1..70 printable characters`,
     );

@@ -1,7 +1,7 @@
 // The grammar shared by Content-Type (RFC 2045 5.1) and Content-Disposition (RFC 2183 2): tokens,
 // quoted strings, comments (RFC 822 3.4.3) and `; attribute=value` parameter lists, with the
 // continuations and charsets of RFC 2231 (how long or non-ASCII `name`/`filename` values are sent).
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { MAX_PARAMETER_SECTIONS } from "./limits.js";
 
 /** RFC 2045 5.1 tspecials, plus space and controls: the characters a token cannot hold. */
@@ -31,7 +31,7 @@ export class ValueReader {
   }
 
   fail(problem: string): never {
-    throw new SmimeError("MALFORMED_MIME", `${this.field}: ${problem} at offset ${this.position} of "${this.text}"`);
+    throw new MailsealError("MALFORMED_MIME", `${this.field}: ${problem} at offset ${this.position} of "${this.text}"`);
   }
 
   /** Skips whitespace and comments; comments nest and take backslash escapes (RFC 822 3.4.3). */
@@ -143,12 +143,15 @@ function joinRfc2231(raw: ReadonlyMap<string, string>, field: string): ReadonlyM
     const index = match[2] === undefined ? 0 : Number(match[2]);
     const encoded = match[2] === undefined || match[3] !== undefined;
     if (match[2] !== undefined && (index >= MAX_PARAMETER_SECTIONS || (match[2].length > 1 && match[2][0] === "0"))) {
-      throw new SmimeError("MALFORMED_MIME", `${field}: bad RFC 2231 section number in parameter ${attribute}`);
+      throw new MailsealError("MALFORMED_MIME", `${field}: bad RFC 2231 section number in parameter ${attribute}`);
     }
     let sections = sectioned.get(name);
     if (sections === undefined) sectioned.set(name, (sections = new Map()));
     if (sections.has(index)) {
-      throw new SmimeError("MALFORMED_MIME", `${field}: RFC 2231 section ${index} of parameter ${name} appears twice`);
+      throw new MailsealError(
+        "MALFORMED_MIME",
+        `${field}: RFC 2231 section ${index} of parameter ${name} appears twice`,
+      );
     }
     sections.set(index, { value, encoded });
   }
@@ -165,14 +168,14 @@ function decodeSections(name: string, sections: ReadonlyMap<number, Section>, fi
   for (let index = 0; index < sections.size; index++) {
     const section = sections.get(index);
     if (section === undefined) {
-      throw new SmimeError("MALFORMED_MIME", `${field}: RFC 2231 parameter ${name} lacks section ${index}`);
+      throw new MailsealError("MALFORMED_MIME", `${field}: RFC 2231 parameter ${name} lacks section ${index}`);
     }
     let value = section.value;
     if (section.encoded && index === 0) {
       // charset'language'value: both may be empty, the quotes are required (RFC 2231 4).
       const parts = /^([^']*)'[^']*'(.*)$/s.exec(value);
       if (parts === null) {
-        throw new SmimeError("MALFORMED_MIME", `${field}: RFC 2231 parameter ${name} lacks charset'language'`);
+        throw new MailsealError("MALFORMED_MIME", `${field}: RFC 2231 parameter ${name} lacks charset'language'`);
       }
       charset = parts[1] === "" ? "us-ascii" : parts[1]!;
       value = parts[2]!;

@@ -1,6 +1,6 @@
 // Content-Transfer-Encoding of S/MIME bodies (RFC 2045 6, RFC 8551 3.1.2/3.1.3): base64 both ways,
 // through the crypto core's streaming coder, or the identity encodings.
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { CRLF } from "./bytes.js";
 import { batches } from "./chunks.js";
 
@@ -37,7 +37,7 @@ export async function* decodeBody(
       yield* transcode(await core.createBase64Decoder(), body, true);
       return;
     default:
-      throw new SmimeError(
+      throw new MailsealError(
         "MALFORMED_MIME",
         `Content-Transfer-Encoding ${transferEncoding} is not one an S/MIME body is sent in (base64, binary, 8bit, 7bit)`,
       );
@@ -74,7 +74,7 @@ async function* transcode(
     if (out.length > 0) yield out;
   } catch (error) {
     if (decoding && (error as { code?: unknown }).code === "MALFORMED_BASE64") {
-      throw new SmimeError("MALFORMED_MIME", `base64 body: ${(error as Error).message}`);
+      throw new MailsealError("MALFORMED_MIME", `base64 body: ${(error as Error).message}`);
     }
     throw error;
   } finally {

@@ -2,7 +2,7 @@
 // only the few bytes that may still turn out to start a boundary line. Each part comes out as its
 // exact bytes: what lies between the CRLF that ends one boundary line and the CRLF that begins the
 // next delimiter (RFC 2046 5.1.1: that CRLF "is conceptually attached to the boundary").
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { CR, LF, ascii, concatBytes } from "./bytes.js";
 import { MAX_BOUNDARY_PADDING } from "./limits.js";
 
@@ -100,7 +100,7 @@ class BoundaryScanner {
         }
         if (verdict === "undecided") {
           if (lineEnd - p - dash.length > MAX_BOUNDARY_PADDING) {
-            throw new SmimeError(
+            throw new MailsealError(
               "MALFORMED_MIME",
               `boundary line with more than ${MAX_BOUNDARY_PADDING} bytes of padding`,
             );
@@ -201,7 +201,7 @@ class PartStream implements AsyncIterable<Uint8Array> {
       this.closedBy = event.close;
       return undefined;
     }
-    throw new SmimeError("TRUNCATED", `multipart body ends without its close delimiter --${this.boundary}--`);
+    throw new MailsealError("TRUNCATED", `multipart body ends without its close delimiter --${this.boundary}--`);
   }
 }
 
@@ -222,9 +222,9 @@ export async function* multipartParts(
       const event = await scanner.next();
       if (event.type === "data") continue; // preamble
       if (event.type === "end") {
-        throw new SmimeError("MALFORMED_MIME", `multipart body has no boundary line --${boundary}`);
+        throw new MailsealError("MALFORMED_MIME", `multipart body has no boundary line --${boundary}`);
       }
-      if (event.close) throw new SmimeError("MALFORMED_MIME", `multipart body has no part before --${boundary}--`);
+      if (event.close) throw new MailsealError("MALFORMED_MIME", `multipart body has no part before --${boundary}--`);
       break;
     }
     for (;;) {

@@ -1,6 +1,6 @@
 // Splits a stream into its header section and its body (RFC 5322 2.1, RFC 2045 3): the header is
 // read into memory, bounded by MAX_HEADER_BYTES; the body streams on from the same source.
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { ByteBuffer, CR, LF } from "./bytes.js";
 import { MAX_HEADER_BYTES } from "./limits.js";
 import { parseHeaderFields, type HeaderField } from "./rfc5322-header.js";
@@ -43,7 +43,7 @@ async function readHeaderFrom(iterator: AsyncIterator<Uint8Array>): Promise<Head
     }
     lineStart = end.lineStart;
     if (bytes.length > MAX_HEADER_BYTES) {
-      throw new SmimeError("INPUT_TOO_LARGE", `header section is larger than ${MAX_HEADER_BYTES} bytes`);
+      throw new MailsealError("INPUT_TOO_LARGE", `header section is larger than ${MAX_HEADER_BYTES} bytes`);
     }
     const next = await iterator.next();
     if (next.done === true) {

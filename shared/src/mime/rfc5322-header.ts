@@ -1,7 +1,7 @@
 // Header fields of RFC 5322 section 2.2 (also the header of a MIME body part, RFC 2045 3): parsed
 // for their names and unfolded values, each keeping its exact bytes so that a message can be
 // rewritten without touching the fields it does not change.
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { CR, LF } from "./bytes.js";
 import { MAX_HEADER_BYTES, MAX_HEADER_LINES } from "./limits.js";
 
@@ -29,7 +29,7 @@ const utf8 = new TextDecoder("utf-8");
  */
 export function parseHeaderFields(section: Uint8Array): HeaderField[] {
   if (section.length > MAX_HEADER_BYTES) {
-    throw new SmimeError("INPUT_TOO_LARGE", `header section is larger than ${MAX_HEADER_BYTES} bytes`);
+    throw new MailsealError("INPUT_TOO_LARGE", `header section is larger than ${MAX_HEADER_BYTES} bytes`);
   }
   const fields: HeaderField[] = [];
   let fieldStart = -1;
@@ -42,12 +42,12 @@ export function parseHeaderFields(section: Uint8Array): HeaderField[] {
     const contentEnd = lf === -1 ? section.length : lf > position && section[lf - 1] === CR ? lf - 1 : lf;
     if (contentEnd === position) break; // the empty line that ends the header section
     if (++lines > MAX_HEADER_LINES) {
-      throw new SmimeError("INPUT_TOO_LARGE", `header section has more than ${MAX_HEADER_LINES} lines`);
+      throw new MailsealError("INPUT_TOO_LARGE", `header section has more than ${MAX_HEADER_LINES} lines`);
     }
     const first = section[position];
     if (first === SP || first === HTAB) {
       if (fieldStart === -1) {
-        throw new SmimeError("MALFORMED_MIME", "header section starts with a folded continuation line");
+        throw new MailsealError("MALFORMED_MIME", "header section starts with a folded continuation line");
       }
     } else {
       if (fieldStart !== -1) fields.push(parseField(section.subarray(fieldStart, position), fieldLine));
@@ -64,16 +64,16 @@ function parseField(raw: Uint8Array, line: number): HeaderField {
   const colon = raw.indexOf(COLON);
   const lineEnd = raw.indexOf(LF);
   if (colon === -1 || (lineEnd !== -1 && colon > lineEnd)) {
-    throw new SmimeError("MALFORMED_MIME", `header line ${line} has no ':' after a field name`);
+    throw new MailsealError("MALFORMED_MIME", `header line ${line} has no ':' after a field name`);
   }
   let nameEnd = colon;
   while (nameEnd > 0 && (raw[nameEnd - 1] === SP || raw[nameEnd - 1] === HTAB)) nameEnd--;
-  if (nameEnd === 0) throw new SmimeError("MALFORMED_MIME", `header line ${line} has an empty field name`);
+  if (nameEnd === 0) throw new MailsealError("MALFORMED_MIME", `header line ${line} has an empty field name`);
   let name = "";
   for (let i = 0; i < nameEnd; i++) {
     const byte = raw[i]!;
     if (byte < 0x21 || byte > 0x7e) {
-      throw new SmimeError("MALFORMED_MIME", `header line ${line}: byte 0x${byte.toString(16)} in a field name`);
+      throw new MailsealError("MALFORMED_MIME", `header line ${line}: byte 0x${byte.toString(16)} in a field name`);
     }
     name += String.fromCharCode(byte);
   }
@@ -94,7 +94,7 @@ export function singleField(fields: readonly HeaderField[], name: string): Heade
   let found: HeaderField | undefined;
   for (const field of fields) {
     if (field.lowerName !== lowerName) continue;
-    if (found !== undefined) throw new SmimeError("MALFORMED_MIME", `the header has more than one ${name} field`);
+    if (found !== undefined) throw new MailsealError("MALFORMED_MIME", `the header has more than one ${name} field`);
     found = field;
   }
   return found;

@@ -1,5 +1,5 @@
 // Which S/MIME entity a MIME entity is, from its header alone (RFC 8551 3.2, 3.5; RFC 1847 2.1).
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { boundaryOf, contentTypeOf, transferEncodingOf, type ContentType } from "./rfc2045-content-type.js";
 import type { HeaderField } from "./rfc5322-header.js";
 import { contentDispositionOf } from "./rfc2183-content-disposition.js";
@@ -51,7 +51,7 @@ export function detectSmime(fields: readonly HeaderField[]): SmimeEntity {
   if (mediaType === "multipart/signed") {
     const protocol = parameters.get("protocol");
     if (protocol === undefined || !PKCS7_SIGNATURE.has(protocol.toLowerCase())) {
-      throw new SmimeError(
+      throw new MailsealError(
         "NOT_SMIME",
         protocol === undefined
           ? "multipart/signed without a protocol parameter is not S/MIME"
@@ -83,7 +83,7 @@ export function detectSmime(fields: readonly HeaderField[]): SmimeEntity {
     if (name !== undefined && /\.p7m$/i.test(name)) {
       return { kind: "pkcs7-mime", smimeType: undefined, contentType, transferEncoding: transferEncodingOf(fields) };
     }
-    throw new SmimeError(
+    throw new MailsealError(
       "NOT_SMIME",
       name === undefined
         ? "application/octet-stream without a file name is not S/MIME"
@@ -91,7 +91,7 @@ export function detectSmime(fields: readonly HeaderField[]): SmimeEntity {
     );
   }
   if (PKCS7_SIGNATURE.has(mediaType)) {
-    throw new SmimeError("NOT_SMIME", `${mediaType} alone is a detached signature, not a signed message`);
+    throw new MailsealError("NOT_SMIME", `${mediaType} alone is a detached signature, not a signed message`);
   }
-  throw new SmimeError("NOT_SMIME", `${mediaType} is not an S/MIME type`);
+  throw new MailsealError("NOT_SMIME", `${mediaType} is not an S/MIME type`);
 }

@@ -1,6 +1,6 @@
 // The S/MIME entities mailseal emits (RFC 8551 3.2, 3.5.3): application/pkcs7-mime around a CMS
 // object, and clear-signed multipart/signed. Bodies stream; base64 goes through the crypto core.
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { ascii, fromBytes, indexOfBytes } from "./bytes.js";
 import { encodeBase64, type Base64Core } from "./rfc2045-transfer-encoding.js";
 import { parseHeaderFields } from "./rfc5322-header.js";
@@ -57,10 +57,10 @@ export function multipartSignedEntity(core: Base64Core, options: MultipartSigned
   const { content } = options;
   const boundary = options.boundary ?? freshBoundary(content instanceof Uint8Array ? content : undefined);
   if (!/^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/.test(boundary)) {
-    throw new SmimeError("MALFORMED_MIME", `boundary "${boundary}" is not 1..70 characters of RFC 2046 bchars`);
+    throw new MailsealError("MALFORMED_MIME", `boundary "${boundary}" is not 1..70 characters of RFC 2046 bchars`);
   }
   if (content instanceof Uint8Array && indexOfBytes(content, ascii(`--${boundary}`)) !== -1) {
-    throw new SmimeError("MALFORMED_MIME", `the signed content contains the boundary --${boundary}`);
+    throw new MailsealError("MALFORMED_MIME", `the signed content contains the boundary --${boundary}`);
   }
   const header =
     `Content-Type: multipart/signed; protocol="application/pkcs7-signature"; ` +

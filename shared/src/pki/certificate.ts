@@ -4,7 +4,7 @@
 import type { RsaPublicKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { bytesEqual, hex } from "./bytes.js";
 import { attributeValues, formatName, namesEqual, parseName, type Name } from "./name.js";
 import { OID } from "./oids.js";
@@ -110,8 +110,8 @@ export interface Certificate {
   readonly criticalExtensions: readonly string[];
 }
 
-function malformed(message: string): SmimeError {
-  return new SmimeError("MALFORMED_CMS", `certificate: ${message}`);
+function malformed(message: string): MailsealError {
+  return new MailsealError("MALFORMED_CMS", `certificate: ${message}`);
 }
 
 /**
@@ -120,7 +120,7 @@ function malformed(message: string): SmimeError {
  */
 function elementLength(data: Uint8Array, offset: number): number {
   const available = data.length - offset;
-  if (available < 2) throw new SmimeError("TRUNCATED", "certificate: the data ends inside a DER header");
+  if (available < 2) throw new MailsealError("TRUNCATED", "certificate: the data ends inside a DER header");
   if (data[offset] !== 0x30) {
     throw malformed(
       `expected a DER SEQUENCE (0x30) at offset ${offset}, found 0x${hex(data.subarray(offset, offset + 1))}`,
@@ -132,12 +132,12 @@ function elementLength(data: Uint8Array, offset: number): number {
   const count = first & 0x7f;
   if (count === 0) throw malformed(`indefinite length at offset ${offset} (certificates are DER, RFC 5280 4.1)`);
   if (count > 4)
-    throw new SmimeError("INPUT_TOO_LARGE", `certificate at offset ${offset}: length field of ${count} octets`);
-  if (available < 2 + count) throw new SmimeError("TRUNCATED", "certificate: the data ends inside a DER header");
+    throw new MailsealError("INPUT_TOO_LARGE", `certificate at offset ${offset}: length field of ${count} octets`);
+  if (available < 2 + count) throw new MailsealError("TRUNCATED", "certificate: the data ends inside a DER header");
   let length = 0;
   for (let i = 0; i < count; i++) length = length * 256 + data[offset + 2 + i]!;
   if (length > MAX_CERTIFICATE_BYTES) {
-    throw new SmimeError(
+    throw new MailsealError(
       "INPUT_TOO_LARGE",
       `certificate at offset ${offset} declares ${length} bytes, more than ${MAX_CERTIFICATE_BYTES}`,
     );
@@ -147,7 +147,7 @@ function elementLength(data: Uint8Array, offset: number): number {
 
 function checkAvailable(total: number, available: number, offset: number): number {
   if (total > available) {
-    throw new SmimeError(
+    throw new MailsealError(
       "TRUNCATED",
       `certificate at offset ${offset} declares ${total} bytes but only ${available} are there`,
     );
@@ -271,7 +271,7 @@ function readPublicKey(info: pkijs.PublicKeyInfo): CertificatePublicKey {
       !(n instanceof asn1js.Integer) ||
       !(e instanceof asn1js.Integer)
     ) {
-      throw new SmimeError("INVALID_KEY", "certificate: the RSA public key is malformed");
+      throw new MailsealError("INVALID_KEY", "certificate: the RSA public key is malformed");
     }
     return {
       kind: "rsa",
@@ -314,7 +314,7 @@ export function algorithmOf(identifier: pkijs.AlgorithmIdentifier): AlgorithmIde
 export function parseCertificate(der: Uint8Array): Certificate {
   if (der.length === 0) throw malformed("the input is empty");
   if (der.length > MAX_CERTIFICATE_BYTES) {
-    throw new SmimeError("INPUT_TOO_LARGE", `certificate: ${der.length} bytes, more than ${MAX_CERTIFICATE_BYTES}`);
+    throw new MailsealError("INPUT_TOO_LARGE", `certificate: ${der.length} bytes, more than ${MAX_CERTIFICATE_BYTES}`);
   }
   if (elementLength(der, 0) !== der.length) throw malformed("bytes follow the certificate");
   const parsed = readBer(der);
@@ -398,7 +398,7 @@ const CERTIFICATE_LABELS = new Set(["CERTIFICATE", "X509 CERTIFICATE"]);
  */
 export function readCertificates(data: Uint8Array): Certificate[] {
   if (data.length > MAX_CERTIFICATE_FILE_BYTES) {
-    throw new SmimeError("INPUT_TOO_LARGE", `a certificate file is at most ${MAX_CERTIFICATE_FILE_BYTES} bytes`);
+    throw new MailsealError("INPUT_TOO_LARGE", `a certificate file is at most ${MAX_CERTIFICATE_FILE_BYTES} bytes`);
   }
   if (data.every((b) => b === 0x20 || (b >= 0x09 && b <= 0x0d))) throw malformed("the input is empty");
   const ders: Uint8Array[] = [];
@@ -406,7 +406,7 @@ export function readCertificates(data: Uint8Array): Certificate[] {
     const text = textOf(data);
     const blocks = decodePem(text);
     const begun = (text.match(/-----BEGIN [A-Z0-9 ]+-----/g) ?? []).length;
-    if (begun > blocks.length) throw new SmimeError("TRUNCATED", "certificate: a PEM block has no END line");
+    if (begun > blocks.length) throw new MailsealError("TRUNCATED", "certificate: a PEM block has no END line");
     ders.push(...blocks.filter((b) => CERTIFICATE_LABELS.has(b.label)).map((b) => b.der));
     if (ders.length === 0) {
       throw malformed(`no CERTIFICATE block in the PEM text (found: ${blocks.map((b) => b.label).join(", ")})`);
@@ -420,7 +420,7 @@ export function readCertificates(data: Uint8Array): Certificate[] {
     }
   }
   if (ders.length > MAX_CERTIFICATES_PER_FILE) {
-    throw new SmimeError(
+    throw new MailsealError(
       "INPUT_TOO_LARGE",
       `a certificate file holds at most ${MAX_CERTIFICATES_PER_FILE} certificates`,
     );
@@ -482,7 +482,7 @@ export function hasEmailAddress(cert: Certificate, address: string): boolean {
 /** The RSA key of a certificate for key transport or RSA signatures; UNSUPPORTED_ALGORITHM otherwise. */
 export function rsaPublicKeyOf(cert: Certificate): RsaPublicKey {
   if (cert.publicKey.kind !== "rsa") {
-    throw new SmimeError(
+    throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       `certificate "${cert.displayName}" holds a ${cert.publicKey.kind === "ec" ? `EC ${cert.publicKey.curve}` : cert.publicKey.algorithm} key, not RSA`,
     );

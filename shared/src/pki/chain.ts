@@ -1,9 +1,9 @@
 // Certification path validation for S/MIME (RFC 5280 6.1, RFC 8550 4): from a certificate up to one
 // of the trust anchors the caller gives, through a pool of intermediates, at a given time.
-import { SmimeError } from "../errors.js";
+import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
 import { bytesEqual } from "./bytes.js";
 import type { Certificate } from "./certificate.js";
-import { CertificateRevokedError, isCrlOf, revocationAt, type Crl } from "./crl.js";
+import { certificateRevoked, isCrlOf, revocationAt, type Crl } from "./crl.js";
 import { formatName, namesEqual } from "./name.js";
 import { OID } from "./oids.js";
 import { verifyCertificateSignature, type CertificateCrypto } from "./signature.js";
@@ -53,8 +53,8 @@ const UNDERSTOOD_CRITICAL = new Set<string>([
   OID.certificatePolicies,
 ]);
 
-function untrusted(message: string): SmimeError {
-  return new SmimeError("UNTRUSTED_CERTIFICATE", message);
+function untrusted(message: string): MailsealError {
+  return new MailsealError("UNTRUSTED_CERTIFICATE", message);
 }
 
 function label(cert: Certificate): string {
@@ -216,7 +216,7 @@ async function checkRevocation(
       if (!crl.revoked.has(cert.serialHex) || !(await isCrlOf(crl, issuer, crypto))) continue;
       const entry = revocationAt(crl, cert, time);
       if (entry === undefined) continue;
-      throw new CertificateRevokedError(
+      throw certificateRevoked(
         `certificate ${label(cert)} was revoked on ${entry.revokedAt.toISOString()}` +
           (entry.reason === undefined ? "" : ` (reason ${entry.reason}, RFC 5280 5.3.1)`),
         entry.revokedAt,
@@ -230,7 +230,7 @@ function checkValidity(path: readonly Certificate[], time: Date): void {
   for (const cert of path) {
     if (validAt(cert, time)) continue;
     const state = time.getTime() < cert.notBefore.getTime() ? "is not yet valid" : "has expired";
-    throw new SmimeError(
+    throw new MailsealError(
       "CERTIFICATE_EXPIRED",
       `certificate ${label(cert)} ${state} at ${time.toISOString()}: valid from ${cert.notBefore.toISOString()} to ${cert.notAfter.toISOString()}`,
     );
@@ -250,7 +250,7 @@ function checkValidity(path: readonly Certificate[], time: Date): void {
  * refused).
  *
  * Errors: UNTRUSTED_CERTIFICATE (no path, bad signature, not a CA, wrong usage), CERT_REVOKED
- * (CertificateRevokedError: on a given CRL as revoked at the time), CERTIFICATE_EXPIRED (a
+ * (details.revokedAt: on a given CRL as revoked at the time), CERTIFICATE_EXPIRED (a
  * certificate of the path outside its validity at the time), UNSUPPORTED_ALGORITHM (a signature
  * algorithm we cannot check), INPUT_TOO_LARGE (too many certificates given). When several candidate
  * paths fail, the error of the first is reported.
@@ -261,14 +261,14 @@ export async function validateCertificatePath(
 ): Promise<Certificate[]> {
   const time = options.time ?? new Date();
   if (Number.isNaN(time.getTime()))
-    throw new SmimeError("UNTRUSTED_CERTIFICATE", "the validation time is not a valid date");
+    throw new MailsealError("UNTRUSTED_CERTIFICATE", "the validation time is not a valid date");
   const anchors = options.anchors;
   const pool: Certificate[] = [];
   for (const cert of [...anchors, ...(options.intermediates ?? [])]) {
     if (!pool.some((c) => bytesEqual(c.der, cert.der))) pool.push(cert);
   }
   if (pool.length > MAX_POOL_CERTIFICATES) {
-    throw new SmimeError(
+    throw new MailsealError(
       "INPUT_TOO_LARGE",
       `at most ${MAX_POOL_CERTIFICATES} anchors and intermediates, got ${pool.length}`,
     );
@@ -297,7 +297,7 @@ export async function validateCertificatePath(
       checkValidity(path, time);
       return path;
     } catch (error) {
-      if (!(error instanceof SmimeError)) throw error;
+      if (!hasCode(error, ...SMIME_ERROR_CODES)) throw error;
       firstError ??= error;
     }
   }

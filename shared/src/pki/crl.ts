@@ -3,7 +3,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { readBer } from "../asn1/capture.js";
-import { SmimeError } from "../errors.js";
+import { hasCode, MailsealError } from "../errors/index.js";
 import { bytesEqual } from "./bytes.js";
 import {
   algorithmOf,
@@ -51,8 +51,8 @@ export interface Crl {
   readonly revoked: ReadonlyMap<string, RevokedEntry>;
 }
 
-function malformed(message: string): SmimeError {
-  return new SmimeError("MALFORMED_CMS", `CRL: ${message}`);
+function malformed(message: string): MailsealError {
+  return new MailsealError("MALFORMED_CMS", `CRL: ${message}`);
 }
 
 /**
@@ -62,7 +62,7 @@ function malformed(message: string): SmimeError {
  */
 export function parseCrl(der: Uint8Array): Crl {
   if (der.length === 0) throw malformed("the input is empty");
-  if (der.length > MAX_CRL_BYTES) throw new SmimeError("INPUT_TOO_LARGE", `CRL: more than ${MAX_CRL_BYTES} bytes`);
+  if (der.length > MAX_CRL_BYTES) throw new MailsealError("INPUT_TOO_LARGE", `CRL: more than ${MAX_CRL_BYTES} bytes`);
   const parsed = readBer(der);
   if (parsed.offset !== der.length) throw malformed("not one DER element");
   let crl: pkijs.CertificateRevocationList;
@@ -81,7 +81,7 @@ export function parseCrl(der: Uint8Array): Crl {
   for (const extension of crl.crlExtensions?.extensions ?? []) {
     if (extension.extnID === OID.authorityKeyIdentifier) authorityKeyIdentifier = readAuthorityKeyIdentifier(extension);
     else if (extension.critical && extension.extnID !== CRL_NUMBER)
-      throw new SmimeError("UNSUPPORTED_ALGORITHM", `CRL: critical extension ${extension.extnID} is not processed`);
+      throw new MailsealError("UNSUPPORTED_ALGORITHM", `CRL: critical extension ${extension.extnID} is not processed`);
   }
   const revoked = new Map<string, RevokedEntry>();
   for (const entry of crl.revokedCertificates ?? []) {
@@ -92,7 +92,7 @@ export function parseCrl(der: Uint8Array): Crl {
         if (!(value instanceof asn1js.Enumerated)) throw malformed("a reasonCode is not an ENUMERATED");
         reason = value.valueBlock.valueDec;
       } else if (extension.critical && extension.extnID !== INVALIDITY_DATE) {
-        throw new SmimeError(
+        throw new MailsealError(
           "UNSUPPORTED_ALGORITHM",
           `CRL: critical entry extension ${extension.extnID} is not processed`,
         );
@@ -130,7 +130,7 @@ export async function isCrlOf(crl: Crl, issuer: Certificate, crypto: Certificate
   try {
     return (await verifyCertificateSignature(crl, issuer.publicKey, crypto)).ok;
   } catch (error) {
-    if (error instanceof SmimeError && error.code === "UNSUPPORTED_ALGORITHM") return false;
+    if (hasCode(error, "UNSUPPORTED_ALGORITHM")) return false;
     throw error;
   }
 }
@@ -147,13 +147,12 @@ export function revocationAt(crl: Crl, cert: Certificate, time: Date): RevokedEn
   return entry.revokedAt.getTime() <= time.getTime() ? entry : undefined;
 }
 
-/** CERT_REVOKED, with the revocation for whoever decides what to show (receive.ts). */
-export class CertificateRevokedError extends SmimeError {
-  constructor(
-    message: string,
-    readonly revokedAt: Date,
-    readonly reason: number | undefined,
-  ) {
-    super("CERT_REVOKED", message);
-  }
+/**
+ * CERT_REVOKED, with the revocation in `details` (revokedAt, reason) for whoever decides what to
+ * show (receive.ts).
+ */
+export function certificateRevoked(message: string, revokedAt: Date, reason: number | undefined): MailsealError {
+  return new MailsealError("CERT_REVOKED", message, {
+    details: reason === undefined ? { revokedAt } : { revokedAt, reason },
+  });
 }

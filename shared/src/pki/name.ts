@@ -1,7 +1,7 @@
 // X.501 Names as certificates carry them (RFC 5280 4.1.2.4): reading, comparison (RFC 5280 7.1) and a
 // one-line display form for messages.
 import * as asn1js from "asn1js";
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { bytesEqual, hex } from "./bytes.js";
 import { readBer } from "../asn1/capture.js";
 
@@ -40,8 +40,8 @@ const LABELS: Record<string, string> = {
   "1.2.840.113549.1.9.1": "emailAddress",
 };
 
-function malformed(what: string): SmimeError {
-  return new SmimeError("MALFORMED_CMS", `${what}: not a valid X.501 Name (RFC 5280 4.1.2.4)`);
+function malformed(what: string): MailsealError {
+  return new MailsealError("MALFORMED_CMS", `${what}: not a valid X.501 Name (RFC 5280 4.1.2.4)`);
 }
 
 /** Reads a Name from its parsed ASN.1 (the element as asn1js decoded it from the certificate). */

@@ -3,7 +3,7 @@
 // NSS and GnuPG write by default. Keys are small: WebCrypto does the work, the crypto core is for bulk.
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import { OID } from "./oids.js";
 
 const prfHashes: Record<string, string> = {
@@ -25,7 +25,7 @@ function fromSchema<T>(what: string, make: (schema: asn1js.AsnType) => T, elemen
   try {
     return make(element);
   } catch {
-    throw new SmimeError("INVALID_KEY", `${what}: not the expected ASN.1 structure`);
+    throw new MailsealError("INVALID_KEY", `${what}: not the expected ASN.1 structure`);
   }
 }
 
@@ -39,14 +39,14 @@ export async function pbes2Decrypt(
   password: string,
 ): Promise<Uint8Array> {
   if (algorithm.algorithmId !== OID.pbes2) {
-    throw new SmimeError(
+    throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       `password-based encryption ${algorithm.algorithmId} is not supported (only PBES2)`,
     );
   }
   const params = fromSchema("PBES2-params", (schema) => new pkijs.PBES2Params({ schema }), algorithm.algorithmParams);
   if (params.keyDerivationFunc.algorithmId !== OID.pbkdf2) {
-    throw new SmimeError(
+    throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       `PBES2 key derivation ${params.keyDerivationFunc.algorithmId} is not supported (only PBKDF2)`,
     );
@@ -58,27 +58,27 @@ export async function pbes2Decrypt(
   );
   const prf = kdf.prf?.algorithmId ?? OID.hmacWithSHA1; // RFC 8018 A.2: the default PRF
   const hash = prfHashes[prf];
-  if (hash === undefined) throw new SmimeError("UNSUPPORTED_ALGORITHM", `PBKDF2 PRF ${prf} is not supported`);
+  if (hash === undefined) throw new MailsealError("UNSUPPORTED_ALGORITHM", `PBKDF2 PRF ${prf} is not supported`);
   const keyLength = aesKeyLengths[params.encryptionScheme.algorithmId];
   if (keyLength === undefined) {
-    throw new SmimeError(
+    throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       `PBES2 cipher ${params.encryptionScheme.algorithmId} is not supported (AES-CBC only)`,
     );
   }
   if (kdf.iterationCount < 1 || kdf.iterationCount > MAX_PBKDF2_ITERATIONS) {
-    throw new SmimeError(
+    throw new MailsealError(
       "INVALID_KEY",
       `PBKDF2 iteration count ${kdf.iterationCount} is outside 1..${MAX_PBKDF2_ITERATIONS}`,
     );
   }
   const iv = params.encryptionScheme.algorithmParams;
   if (!(iv instanceof asn1js.OctetString) || iv.valueBlock.valueHexView.length !== 16) {
-    throw new SmimeError("INVALID_KEY", "PBES2: the AES-CBC IV must be a 16-byte OCTET STRING");
+    throw new MailsealError("INVALID_KEY", "PBES2: the AES-CBC IV must be a 16-byte OCTET STRING");
   }
   const salt = kdf.salt instanceof asn1js.OctetString ? kdf.salt.valueBlock.valueHexView : undefined;
   if (salt === undefined)
-    throw new SmimeError("UNSUPPORTED_ALGORITHM", "PBKDF2: only a specified (OCTET STRING) salt is supported");
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", "PBKDF2: only a specified (OCTET STRING) salt is supported");
 
   const passwordKey = await subtle().importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, [
     "deriveKey",
@@ -94,6 +94,6 @@ export async function pbes2Decrypt(
     const iv16 = new Uint8Array(iv.valueBlock.valueHexView);
     return new Uint8Array(await subtle().decrypt({ name: "AES-CBC", iv: iv16 }, key, new Uint8Array(encryptedData)));
   } catch {
-    throw new SmimeError("WRONG_PASSWORD", "the password does not decrypt the key (or the file is damaged)");
+    throw new MailsealError("PASSWORD_WRONG", "the password does not decrypt the key (or the file is damaged)");
   }
 }

@@ -1,5 +1,5 @@
 // PEM text encoding (RFC 7468): labelled base64 blocks. Keys and certificates arrive this way.
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 
 export interface PemBlock {
   /** The label between "BEGIN " and the dashes, e.g. "PRIVATE KEY", "CERTIFICATE". */
@@ -35,14 +35,14 @@ export function decodePem(text: string): PemBlock[] {
     // RFC 1421 encapsulated headers (Proc-Type, DEK-Info) mark OpenSSL's legacy encrypted keys.
     // [ \t]* rather than \s*: a pattern that may cross lines rescans whitespace from each line start.
     if (/^[ \t]*Proc-Type:/m.test(body)) {
-      throw new SmimeError(
+      throw new MailsealError(
         "UNSUPPORTED_ALGORITHM",
         `PEM "${label}": legacy OpenSSL encryption (Proc-Type/DEK-Info); convert it to PKCS#8`,
       );
     }
     const base64 = body.replace(/\s+/g, "");
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0) {
-      throw new SmimeError("MALFORMED_CMS", `PEM "${label}": the body is not base64`);
+      throw new MailsealError("MALFORMED_CMS", `PEM "${label}": the body is not base64`);
     }
     blocks.push({ label, der: Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)) });
     BEGIN.lastIndex = end.after;

@@ -3,7 +3,7 @@
 import type { CipherParams, DecryptStream, RsaPrivateKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { SmimeError } from "../errors.js";
+import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
 import { OID } from "./oids.js";
 import { pbes2Decrypt } from "./pbes2.js";
 import { afterPassword, rsaPrivateKeyFromPkcs8 } from "./private-key.js";
@@ -103,14 +103,14 @@ async function checkMac(pfx: pkijs.PFX, authSafeContent: Uint8Array, password: s
   if (macData === undefined) return; // integrity by public key, or none: nothing to check with a password
   const hash = macHashes[macData.mac.digestAlgorithm.algorithmId];
   if (hash === undefined) {
-    throw new SmimeError(
+    throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       `PKCS#12 MAC hash ${macData.mac.digestAlgorithm.algorithmId} is not supported`,
     );
   }
   const iterations = macData.iterations ?? 1;
   if (iterations < 1 || iterations > MAX_PKCS12_KDF_ITERATIONS) {
-    throw new SmimeError(
+    throw new MailsealError(
       "INVALID_KEY",
       `PKCS#12 MAC iteration count ${iterations} is outside 1..${MAX_PKCS12_KDF_ITERATIONS}`,
     );
@@ -122,7 +122,7 @@ async function checkMac(pfx: pkijs.PFX, authSafeContent: Uint8Array, password: s
   ]);
   const expected = new Uint8Array(macData.mac.digest.valueBlock.valueHexView);
   if (!(await subtle().verify("HMAC", hmacKey, expected, new Uint8Array(authSafeContent)))) {
-    throw new SmimeError("WRONG_PASSWORD", "the PKCS#12 password is wrong (or the file was altered)");
+    throw new MailsealError("PASSWORD_WRONG", "the PKCS#12 password is wrong (or the file was altered)");
   }
 }
 
@@ -138,12 +138,15 @@ async function passwordDecrypt(
   const params = algorithm.algorithmParams as unknown;
   const [salt, iterations] = params instanceof asn1js.Sequence ? params.valueBlock.value : [];
   if (!(salt instanceof asn1js.OctetString) || !(iterations instanceof asn1js.Integer)) {
-    throw new SmimeError("INVALID_KEY", "PKCS#12: pbeWithSHAAnd3-KeyTripleDES-CBC parameters are malformed");
+    throw new MailsealError("INVALID_KEY", "PKCS#12: pbeWithSHAAnd3-KeyTripleDES-CBC parameters are malformed");
   }
   const count = iterations.valueBlock.valueDec;
   if (count < 1 || count > MAX_PKCS12_KDF_ITERATIONS)
-    throw new SmimeError("INVALID_KEY", `PKCS#12 iteration count ${count} is outside 1..${MAX_PKCS12_KDF_ITERATIONS}`);
-  if (core === undefined) throw new SmimeError("UNSUPPORTED_ALGORITHM", "PKCS#12 with 3DES needs the crypto core");
+    throw new MailsealError(
+      "INVALID_KEY",
+      `PKCS#12 iteration count ${count} is outside 1..${MAX_PKCS12_KDF_ITERATIONS}`,
+    );
+  if (core === undefined) throw new MailsealError("UNSUPPORTED_ALGORITHM", "PKCS#12 with 3DES needs the crypto core");
   const saltBytes = new Uint8Array(salt.valueBlock.valueHexView);
   const bmp = bmpPassword(password);
   const key = await pkcs12Kdf(SHA1_KDF, 1, bmp, saltBytes, count, 24);
@@ -157,7 +160,7 @@ async function passwordDecrypt(
     out.set(tail, head.length);
     return out;
   } catch {
-    throw new SmimeError("WRONG_PASSWORD", "the password does not decrypt the key (or the file is damaged)");
+    throw new MailsealError("PASSWORD_WRONG", "the password does not decrypt the key (or the file is damaged)");
   } finally {
     key.fill(0);
     decryptor.dispose();
@@ -168,20 +171,20 @@ function parse<T>(what: string, make: () => T): T {
   try {
     return make();
   } catch (error) {
-    if (error instanceof SmimeError) throw error;
-    throw new SmimeError("INVALID_KEY", `PKCS#12: ${what} is not the expected structure`);
+    if (hasCode(error, ...SMIME_ERROR_CODES)) throw error;
+    throw new MailsealError("INVALID_KEY", `PKCS#12: ${what} is not the expected structure`);
   }
 }
 
 function derOf(what: string, bytes: Uint8Array): asn1js.AsnType {
   const parsed = readBer(bytes);
-  if (parsed.offset === -1) throw new SmimeError("INVALID_KEY", `PKCS#12: ${what} is not valid BER`);
+  if (parsed.offset === -1) throw new MailsealError("INVALID_KEY", `PKCS#12: ${what} is not valid BER`);
   return parsed.result;
 }
 
 function octets(value: unknown, what: string): Uint8Array {
   if (!(value instanceof asn1js.OctetString))
-    throw new SmimeError("INVALID_KEY", `PKCS#12: ${what} is not an OCTET STRING`);
+    throw new MailsealError("INVALID_KEY", `PKCS#12: ${what} is not an OCTET STRING`);
   // A constructed (BER, chunked) OCTET STRING: concatenate its pieces.
   if (value.idBlock.isConstructed) {
     const pieces = value.valueBlock.value.map((piece) => octets(piece, what));
@@ -203,13 +206,13 @@ function localKeyId(bag: pkijs.SafeBag): string | undefined {
 }
 
 /**
- * Reads the key and certificates of a PKCS #12 file; WRONG_PASSWORD when the MAC or a bag does not
+ * Reads the key and certificates of a PKCS #12 file; PASSWORD_WRONG when the MAC or a bag does not
  * open. Files encrypted with 3DES (legacy exports) need `core`.
  */
 export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs12Core): Promise<Pkcs12Contents> {
   const pfx = parse("PFX", () => new pkijs.PFX({ schema: derOf("PFX", der) }));
   if (pfx.authSafe.contentType !== OID.pkcs7Data) {
-    throw new SmimeError(
+    throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       "PKCS#12 with public-key integrity is not supported (only password integrity)",
     );
@@ -230,12 +233,12 @@ export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs1
       const encrypted = parse("EncryptedData", () => new pkijs.EncryptedData({ schema: contentInfo.content }));
       const info = encrypted.encryptedContentInfo;
       if (info.encryptedContent === undefined)
-        throw new SmimeError("INVALID_KEY", "PKCS#12: EncryptedData without content");
+        throw new MailsealError("INVALID_KEY", "PKCS#12: EncryptedData without content");
       // [0] IMPLICIT, primitive or chunked: pkijs joins the pieces.
       const content = parse("encrypted SafeContents", () => new Uint8Array(info.getEncryptedContent()));
       safeContentsDer = await passwordDecrypt(info.contentEncryptionAlgorithm, content, password, core);
     } else {
-      throw new SmimeError(
+      throw new MailsealError(
         "UNSUPPORTED_ALGORITHM",
         `PKCS#12 content of type ${contentInfo.contentType} is not supported`,
       );
@@ -252,7 +255,7 @@ export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs1
   const certificates: { der: Uint8Array; id: string | undefined }[] = [];
   for (const bag of bags) {
     if (bag.bagId === OID.pkcs8ShroudedKeyBag || bag.bagId === OID.keyBag) {
-      if (privateKey !== undefined) throw new SmimeError("INVALID_KEY", "PKCS#12: more than one private key");
+      if (privateKey !== undefined) throw new MailsealError("INVALID_KEY", "PKCS#12: more than one private key");
       if (bag.bagId === OID.keyBag) {
         privateKey = rsaPrivateKeyFromPkcs8(new Uint8Array((bag.bagValue as pkijs.PrivateKeyInfo).toSchema().toBER()));
       } else {
@@ -271,7 +274,7 @@ export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs1
       certificates.push({ der: certDer, id: localKeyId(bag) });
     }
   }
-  if (privateKey === undefined) throw new SmimeError("INVALID_KEY", "PKCS#12: no private key in the file");
+  if (privateKey === undefined) throw new MailsealError("INVALID_KEY", "PKCS#12: no private key in the file");
   const keyCertificate = keyId === undefined ? undefined : certificates.find((c) => c.id === keyId)?.der;
   return {
     privateKey,

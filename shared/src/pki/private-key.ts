@@ -5,7 +5,7 @@
 import type { RsaPrivateKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { SmimeError } from "../errors.js";
+import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
 import type { EcCurve } from "./certificate.js";
 import { OID } from "./oids.js";
 import { pbes2Decrypt } from "./pbes2.js";
@@ -18,7 +18,7 @@ export const MAX_KEY_FILE_BYTES = 1024 * 1024;
 function parseDer(der: Uint8Array, what: string): asn1js.AsnType {
   const parsed = readBer(der);
   if (parsed.offset === -1 || parsed.offset !== der.length) {
-    throw new SmimeError("INVALID_KEY", `${what}: not valid DER`);
+    throw new MailsealError("INVALID_KEY", `${what}: not valid DER`);
   }
   return parsed.result;
 }
@@ -33,11 +33,11 @@ export function rsaPrivateKeyFromPkcs1(der: Uint8Array): RsaPrivateKey {
   try {
     key = new pkijs.RSAPrivateKey({ schema: parseDer(der, "RSA private key") });
   } catch (error) {
-    if (error instanceof SmimeError) throw error;
-    throw new SmimeError("INVALID_KEY", "not a PKCS#1 RSAPrivateKey");
+    if (hasCode(error, ...SMIME_ERROR_CODES)) throw error;
+    throw new MailsealError("INVALID_KEY", "not a PKCS#1 RSAPrivateKey");
   }
   if (key.otherPrimeInfos !== undefined) {
-    throw new SmimeError(
+    throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       "multi-prime RSA keys (RFC 8017 3.2, otherPrimeInfos) are not supported",
     );
@@ -63,11 +63,11 @@ function privateKeyInfo(der: Uint8Array, algorithm: string, name: string): pkijs
   try {
     info = new pkijs.PrivateKeyInfo({ schema: parseDer(der, "private key") });
   } catch (error) {
-    if (error instanceof SmimeError) throw error;
-    throw new SmimeError("INVALID_KEY", "not a PKCS#8 PrivateKeyInfo");
+    if (hasCode(error, ...SMIME_ERROR_CODES)) throw error;
+    throw new MailsealError("INVALID_KEY", "not a PKCS#8 PrivateKeyInfo");
   }
   if (info.privateKeyAlgorithm.algorithmId !== algorithm) {
-    throw new SmimeError(
+    throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       `private key algorithm ${info.privateKeyAlgorithm.algorithmId} is not ${name}`,
     );
@@ -96,11 +96,11 @@ async function fromEncryptedPkcs8<T>(
     // PKCS8ShroudedKeyBag is exactly EncryptedPrivateKeyInfo (RFC 7292 4.2.2).
     encrypted = new pkijs.PKCS8ShroudedKeyBag({ schema: parseDer(der, "encrypted private key") });
   } catch (error) {
-    if (error instanceof SmimeError) throw error;
-    throw new SmimeError("INVALID_KEY", "not a PKCS#8 EncryptedPrivateKeyInfo");
+    if (hasCode(error, ...SMIME_ERROR_CODES)) throw error;
+    throw new MailsealError("INVALID_KEY", "not a PKCS#8 EncryptedPrivateKeyInfo");
   }
   if (password === undefined)
-    throw new SmimeError("WRONG_PASSWORD", "the private key is encrypted: a password is needed");
+    throw new MailsealError("PASSWORD_WRONG", "the private key is encrypted: a password is needed");
   const plain = await pbes2Decrypt(
     encrypted.encryptionAlgorithm,
     new Uint8Array(encrypted.encryptedData.valueBlock.valueHexView),
@@ -114,8 +114,8 @@ export async function afterPassword<T>(read: () => T | Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    if (error instanceof SmimeError && error.code === "INVALID_KEY") {
-      throw new SmimeError("WRONG_PASSWORD", "the password does not decrypt the key (or the file is damaged)");
+    if (hasCode(error, "INVALID_KEY")) {
+      throw new MailsealError("PASSWORD_WRONG", "the password does not decrypt the key (or the file is damaged)");
     }
     throw error;
   }
@@ -132,12 +132,12 @@ export function rsaPrivateKeyFromEncryptedPkcs8(der: Uint8Array, password: strin
  */
 export async function readPrivateKey(data: Uint8Array, password?: string): Promise<RsaPrivateKey> {
   if (data.length > MAX_KEY_FILE_BYTES)
-    throw new SmimeError("INPUT_TOO_LARGE", `a key file is at most ${MAX_KEY_FILE_BYTES} bytes`);
+    throw new MailsealError("INPUT_TOO_LARGE", `a key file is at most ${MAX_KEY_FILE_BYTES} bytes`);
   if (isPem(data)) {
     const blocks = decodePem(textOf(data));
     const block = blocks.find((b) => /^(RSA |ENCRYPTED )?PRIVATE KEY$/.test(b.label));
     if (block === undefined) {
-      throw new SmimeError(
+      throw new MailsealError(
         "INVALID_KEY",
         `no private key in the PEM file (found: ${blocks.map((b) => b.label).join(", ") || "nothing"})`,
       );
@@ -150,14 +150,14 @@ export async function readPrivateKey(data: Uint8Array, password?: string): Promi
     try {
       return read(data);
     } catch (error) {
-      if (!(error instanceof SmimeError) || error.code !== "INVALID_KEY") throw error;
+      if (!hasCode(error, "INVALID_KEY")) throw error;
     }
   }
   try {
     return await rsaPrivateKeyFromEncryptedPkcs8(data, password);
   } catch (error) {
-    if (!(error instanceof SmimeError) || error.code !== "INVALID_KEY") throw error;
-    throw new SmimeError("INVALID_KEY", "not an RSA private key (PKCS#8, PKCS#1 or encrypted PKCS#8, PEM or DER)");
+    if (!hasCode(error, "INVALID_KEY")) throw error;
+    throw new MailsealError("INVALID_KEY", "not an RSA private key (PKCS#8, PKCS#1 or encrypted PKCS#8, PEM or DER)");
   }
 }
 
@@ -179,12 +179,15 @@ const EC_CURVES: Record<string, EcCurve> = {
 /** The named curve of ECParameters (RFC 5480 2.1.1: namedCurve only; implicit and specified curves are refused). */
 function namedCurve(parameters: unknown): EcCurve {
   if (!(parameters instanceof asn1js.ObjectIdentifier)) {
-    throw new SmimeError("UNSUPPORTED_ALGORITHM", "EC private key: only named curves are supported (RFC 5480 2.1.1)");
+    throw new MailsealError(
+      "UNSUPPORTED_ALGORITHM",
+      "EC private key: only named curves are supported (RFC 5480 2.1.1)",
+    );
   }
   const oid = parameters.valueBlock.toString();
   const curve = EC_CURVES[oid];
   if (curve === undefined)
-    throw new SmimeError("UNSUPPORTED_ALGORITHM", `EC private key: curve ${oid} is not supported`);
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", `EC private key: curve ${oid} is not supported`);
   return curve;
 }
 
@@ -198,7 +201,7 @@ async function importEcdh(pkcs8: Uint8Array, curve: EcCurve): Promise<EcPrivateK
     const key = await subtle.importKey("pkcs8", new Uint8Array(pkcs8), algorithm, false, ["deriveBits"]);
     return { curve, key, publicJwk: { x: x!, y: y! } };
   } catch {
-    throw new SmimeError("INVALID_KEY", `not a valid ${curve} private key`);
+    throw new MailsealError("INVALID_KEY", `not a valid ${curve} private key`);
   }
 }
 
@@ -221,11 +224,14 @@ export async function ecPrivateKeyFromSec1(der: Uint8Array): Promise<EcPrivateKe
     version.valueBlock.valueDec !== 1 ||
     !(privateKey instanceof asn1js.OctetString)
   ) {
-    throw new SmimeError("INVALID_KEY", "not a SEC 1 ECPrivateKey");
+    throw new MailsealError("INVALID_KEY", "not a SEC 1 ECPrivateKey");
   }
   const parameters = fields.find((f) => f.idBlock.tagClass === 3 && f.idBlock.tagNumber === 0);
   if (!(parameters instanceof asn1js.Constructed)) {
-    throw new SmimeError("INVALID_KEY", "EC private key: the curve is not given (ECPrivateKey parameters [0] absent)");
+    throw new MailsealError(
+      "INVALID_KEY",
+      "EC private key: the curve is not given (ECPrivateKey parameters [0] absent)",
+    );
   }
   const curve = namedCurve(parameters.valueBlock.value[0]);
   const curveOid = Object.keys(EC_CURVES).find((oid) => EC_CURVES[oid] === curve)!;
@@ -246,12 +252,12 @@ export async function ecPrivateKeyFromSec1(der: Uint8Array): Promise<EcPrivateKe
  */
 export async function readEcPrivateKey(data: Uint8Array, password?: string): Promise<EcPrivateKey> {
   if (data.length > MAX_KEY_FILE_BYTES)
-    throw new SmimeError("INPUT_TOO_LARGE", `a key file is at most ${MAX_KEY_FILE_BYTES} bytes`);
+    throw new MailsealError("INPUT_TOO_LARGE", `a key file is at most ${MAX_KEY_FILE_BYTES} bytes`);
   if (isPem(data)) {
     const blocks = decodePem(textOf(data));
     const block = blocks.find((b) => /^(EC |ENCRYPTED )?PRIVATE KEY$/.test(b.label));
     if (block === undefined) {
-      throw new SmimeError(
+      throw new MailsealError(
         "INVALID_KEY",
         `no EC private key in the PEM file (found: ${blocks.map((b) => b.label).join(", ") || "nothing"})`,
       );
@@ -264,14 +270,14 @@ export async function readEcPrivateKey(data: Uint8Array, password?: string): Pro
     try {
       return await read(data);
     } catch (error) {
-      if (!(error instanceof SmimeError) || error.code !== "INVALID_KEY") throw error;
+      if (!hasCode(error, "INVALID_KEY")) throw error;
     }
   }
   try {
     return await ecPrivateKeyFromEncryptedPkcs8(data, password);
   } catch (error) {
-    if (!(error instanceof SmimeError) || error.code !== "INVALID_KEY") throw error;
-    throw new SmimeError("INVALID_KEY", "not an EC private key (PKCS#8, SEC 1 or encrypted PKCS#8, PEM or DER)");
+    if (!hasCode(error, "INVALID_KEY")) throw error;
+    throw new MailsealError("INVALID_KEY", "not an EC private key (PKCS#8, SEC 1 or encrypted PKCS#8, PEM or DER)");
   }
 }
 

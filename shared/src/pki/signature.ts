@@ -3,7 +3,7 @@
 import { CryptoError, type HashAlgorithm, type PssOptions, type RsaPublicKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import type { Certificate, CertificatePublicKey, EcCurve } from "./certificate.js";
 import { OID } from "./oids.js";
 import { readBer } from "../asn1/capture.js";
@@ -52,8 +52,8 @@ export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 const BAD: SignatureCheck = { ok: false, reason: "the signature does not verify" };
 
-function unsupported(cert: SignedObject, what: string): SmimeError {
-  return new SmimeError("UNSUPPORTED_ALGORITHM", `certificate "${cert.displayName}": ${what}`);
+function unsupported(cert: SignedObject, what: string): MailsealError {
+  return new MailsealError("UNSUPPORTED_ALGORITHM", `certificate "${cert.displayName}": ${what}`);
 }
 
 async function digestOf(crypto: CertificateCrypto, hash: HashAlgorithm, data: Uint8Array): Promise<Uint8Array> {

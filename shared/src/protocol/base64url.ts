@@ -1,7 +1,7 @@
 // base64url without padding (RFC 4648 5; RFC 7515 2 and appendix C for JOSE), used for every binary
 // value on the wire. Decoding is strict so that one value has exactly one text form: a token, a
 // thumbprint or a commitment compared as text cannot be varied by an attacker.
-import { ProtocolError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const VALUES = new Int8Array(128).fill(-1);
@@ -26,7 +26,7 @@ export function encodeBase64url(bytes: Uint8Array): string {
 }
 
 function fail(what: string, problem: string): never {
-  throw new ProtocolError("MALFORMED_BASE64URL", `${what} is not base64url: ${problem}`);
+  throw new MailsealError("MALFORMED_BASE64URL", `${what} is not base64url: ${problem}`);
 }
 
 function value(text: string, index: number, what: string): number {

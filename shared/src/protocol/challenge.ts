@@ -14,7 +14,7 @@ import { readHeader } from "../mime/rfc5322-header-reader.js";
 import { singleField } from "../mime/rfc5322-header.js";
 import { decodeBase64url, encodeBase64url } from "./base64url.js";
 import { randomBytes, takeRandom, type RandomBytes } from "./bytes.js";
-import { ProtocolError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 
 export const CHALLENGE_HEADER = "Mailseal-Challenge";
 export const CHALLENGE_AUTO_SUBMITTED = "auto-generated; type=mailseal-challenge";
@@ -43,7 +43,7 @@ export interface ChallengeSecrets {
 }
 
 function malformed(problem: string): never {
-  throw new ProtocolError("MALFORMED_CHALLENGE", problem);
+  throw new MailsealError("MALFORMED_CHALLENGE", problem);
 }
 
 /** A fresh token and code; `random` defaults to WebCrypto. */

@@ -4,7 +4,7 @@
 // captured proof is useless for another request or after a minute.
 import { encodeBase64url } from "./base64url.js";
 import { randomBytes, sha256, utf8 } from "./bytes.js";
-import { ProtocolError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 import { exportPublicJwk, importPublicJwk, jwkThumbprint, validatePublicJwk, type P256PublicJwk } from "./jwk.js";
 import { decodeJws, signJws, verifyJws } from "./jws.js";
 
@@ -57,7 +57,7 @@ export interface VerifiedProof {
 }
 
 function mismatch(problem: string): never {
-  throw new ProtocolError("PROOF_MISMATCH", `device proof: ${problem}`);
+  throw new MailsealError("PROOF_MISMATCH", `device proof: ${problem}`);
 }
 
 /**
@@ -133,30 +133,30 @@ function deviceKey(jwk: P256PublicJwk): Promise<{ key: CryptoKey; jkt: string }>
 export async function verifyProof(proof: string, options: VerifyProofOptions): Promise<VerifiedProof> {
   const { header } = decodeJws(proof);
   if (header.typ !== PROOF_TYPE) {
-    throw new ProtocolError("WRONG_TYPE", `device proof: typ ${JSON.stringify(header.typ)}, expected ${PROOF_TYPE}`);
+    throw new MailsealError("WRONG_TYPE", `device proof: typ ${JSON.stringify(header.typ)}, expected ${PROOF_TYPE}`);
   }
   const jwk = validatePublicJwk(header.jwk, "device proof jwk");
   const { key, jkt } = await deviceKey(jwk);
   const { payload } = await verifyJws(proof, key);
   if (options.jkt !== undefined && options.jkt !== jkt) {
-    throw new ProtocolError("KEY_MISMATCH", "device proof: signed by another key than the token or ticket is bound to");
+    throw new MailsealError("KEY_MISMATCH", "device proof: signed by another key than the token or ticket is bound to");
   }
   const { htm, htu, iat, jti, ath } = payload;
   if (typeof htm !== "string" || typeof htu !== "string" || typeof jti !== "string" || !Number.isSafeInteger(iat)) {
-    throw new ProtocolError("MALFORMED_JWS", "device proof: htm, htu, jti (strings) and iat (integer) are required");
+    throw new MailsealError("MALFORMED_JWS", "device proof: htm, htu, jti (strings) and iat (integer) are required");
   }
   if (jti.length === 0 || jti.length > MAX_JTI_LENGTH) {
-    throw new ProtocolError("MALFORMED_JWS", `device proof: jti must have 1 to ${MAX_JTI_LENGTH} characters`);
+    throw new MailsealError("MALFORMED_JWS", `device proof: jti must have 1 to ${MAX_JTI_LENGTH} characters`);
   }
   if (htm !== options.htm) mismatch(`made for ${htm}, not ${options.htm}`);
   if (proofUrl(htu) !== proofUrl(options.htu)) mismatch(`made for ${htu}, not ${proofUrl(options.htu)}`);
   const skew = options.maxSkewSeconds ?? 60;
   const now = Math.floor(options.now.getTime() / 1000); // whole seconds, as iat
   if ((iat as number) < now - skew) {
-    throw new ProtocolError("EXPIRED", `device proof: made at ${iat}, more than ${skew} s before now`);
+    throw new MailsealError("EXPIRED", `device proof: made at ${iat}, more than ${skew} s before now`);
   }
   if ((iat as number) > now + skew) {
-    throw new ProtocolError("NOT_YET_VALID", `device proof: made at ${iat}, more than ${skew} s after now`);
+    throw new MailsealError("NOT_YET_VALID", `device proof: made at ${iat}, more than ${skew} s after now`);
   }
   if (options.token === undefined) {
     if (ath !== undefined) mismatch("carries ath but no access token was sent");

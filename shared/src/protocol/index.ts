@@ -1,5 +1,4 @@
 // The host-neutral wire protocol of the mailseal services (docs/services.md, "Wire formats").
-export { ProtocolError, type ProtocolErrorCode } from "./errors.js";
 export { type RandomBytes } from "./bytes.js";
 export { encodeBase64url, decodeBase64url } from "./base64url.js";
 export {

@@ -3,7 +3,7 @@
 // kty, crv, x and y, so nothing else a sender put in (key_ops, kid, a private `d`) travels on.
 import { decodeBase64url, encodeBase64url } from "./base64url.js";
 import { sha256, utf8 } from "./bytes.js";
-import { ProtocolError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 
 export interface P256PublicJwk {
   readonly kty: "EC";
@@ -16,7 +16,7 @@ export interface P256PublicJwk {
 export type P256Use = "ECDSA" | "ECDH";
 
 function malformed(what: string, problem: string): never {
-  throw new ProtocolError("MALFORMED_KEY", `${what}: ${problem}`);
+  throw new MailsealError("MALFORMED_KEY", `${what}: ${problem}`);
 }
 
 function coordinate(jwk: Record<string, unknown>, name: "x" | "y", what: string): string {

@@ -4,7 +4,7 @@
 // included, is refused (RFC 8725 2.1, 3.1: never let the token choose the algorithm).
 import { decodeBase64url, encodeBase64url } from "./base64url.js";
 import { decodeUtf8, utf8 } from "./bytes.js";
-import { ProtocolError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 
 /** Longest token accepted, in characters: ours are under 2 KiB; anything far larger is an attack. */
 export const MAX_JWS_LENGTH = 8192;
@@ -29,7 +29,7 @@ export interface DecodedJws {
 const ES256 = { name: "ECDSA", hash: "SHA-256" } as const;
 
 function malformed(problem: string): never {
-  throw new ProtocolError("MALFORMED_JWS", `JWS: ${problem}`);
+  throw new MailsealError("MALFORMED_JWS", `JWS: ${problem}`);
 }
 
 function jsonSegment(segment: string, what: string): JsonObject {
@@ -67,7 +67,7 @@ export function decodeJws(token: string): DecodedJws {
   const header = jsonSegment(headerText, "header");
   if (typeof header.alg !== "string") malformed('the header has no "alg"');
   if (header.alg !== "ES256") {
-    throw new ProtocolError("UNSUPPORTED_ALGORITHM", `JWS: alg ${JSON.stringify(header.alg)} is refused, only ES256`);
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", `JWS: alg ${JSON.stringify(header.alg)} is refused, only ES256`);
   }
   if ("crit" in header) malformed('"crit" extensions are not supported');
   const payload = jsonSegment(payloadText, "payload");
@@ -78,7 +78,7 @@ export function decodeJws(token: string): DecodedJws {
     malformed((error as Error).message);
   }
   if (signature.length !== 64) {
-    throw new ProtocolError(
+    throw new MailsealError(
       "BAD_SIGNATURE",
       `JWS: an ES256 signature is r || s, 64 bytes (RFC 7518 3.4), this one is ${signature.length}`,
     );
@@ -94,13 +94,13 @@ export function decodeJws(token: string): DecodedJws {
 function checkKey(key: CryptoKey, type: KeyType): void {
   const algorithm = key.algorithm as EcKeyAlgorithm;
   if (algorithm.name !== "ECDSA" || algorithm.namedCurve !== "P-256" || key.type !== type) {
-    throw new ProtocolError("MALFORMED_KEY", `ES256 needs an ECDSA P-256 ${type} key`);
+    throw new MailsealError("MALFORMED_KEY", `ES256 needs an ECDSA P-256 ${type} key`);
   }
 }
 
 /** Signs `payload` under `header` (whose alg must be ES256) and returns the compact JWS. */
 export async function signJws(header: JwsHeader, payload: object, privateKey: CryptoKey): Promise<string> {
-  if (header.alg !== "ES256") throw new ProtocolError("UNSUPPORTED_ALGORITHM", "JWS: only ES256 is signed");
+  if (header.alg !== "ES256") throw new MailsealError("UNSUPPORTED_ALGORITHM", "JWS: only ES256 is signed");
   checkKey(privateKey, "private");
   const signingInput = `${encodeBase64url(utf8(JSON.stringify(header)))}.${encodeBase64url(utf8(JSON.stringify(payload)))}`;
   const signature = await globalThis.crypto.subtle.sign(ES256, privateKey, utf8(signingInput));
@@ -112,6 +112,6 @@ export async function verifyJws(token: string, publicKey: CryptoKey): Promise<De
   checkKey(publicKey, "public");
   const jws = decodeJws(token);
   const ok = await globalThis.crypto.subtle.verify(ES256, publicKey, jws.signature, jws.signingInput);
-  if (!ok) throw new ProtocolError("BAD_SIGNATURE", "JWS: the signature does not verify");
+  if (!ok) throw new MailsealError("BAD_SIGNATURE", "JWS: the signature does not verify");
   return jws;
 }

@@ -5,7 +5,7 @@
 // key  = HKDF-SHA-256(IKM = exportKey, salt = empty, info = "mailseal-protection-v1", L = 32)
 // blob = version (0x01) || iv (12 random bytes) || AES-256-GCM(key, iv, aad = protectionAad(address, keyId), pkcs8)
 import { own, randomBytes, utf8 } from "./bytes.js";
-import { ProtocolError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 import { protectionAad } from "./share-aad.js";
 
 const VERSION = 1;
@@ -16,7 +16,7 @@ const MIN_EXPORT_KEY_BYTES = 32;
 
 async function protectionKey(exportKey: Uint8Array, usage: KeyUsage): Promise<CryptoKey> {
   if (!(exportKey instanceof Uint8Array) || exportKey.length < MIN_EXPORT_KEY_BYTES) {
-    throw new ProtocolError("MALFORMED_KEY", `the export key must be at least ${MIN_EXPORT_KEY_BYTES} bytes`);
+    throw new MailsealError("MALFORMED_KEY", `the export key must be at least ${MIN_EXPORT_KEY_BYTES} bytes`);
   }
   const subtle = globalThis.crypto.subtle;
   const ikm = await subtle.importKey("raw", own(exportKey), "HKDF", false, ["deriveKey"]);
@@ -61,9 +61,9 @@ export async function unprotectKey(
 ): Promise<Uint8Array> {
   const aad = protectionAad(address, keyId);
   if (blob.length < 1 + IV_BYTES + TAG_BYTES)
-    throw new ProtocolError("MALFORMED_KEY", "protected key blob is too short");
+    throw new MailsealError("MALFORMED_KEY", "protected key blob is too short");
   if (blob[0] !== VERSION) {
-    throw new ProtocolError(
+    throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       `protected key blob version ${blob[0]!}, this code reads ${VERSION}`,
     );
@@ -77,7 +77,7 @@ export async function unprotectKey(
     );
     return new Uint8Array(pkcs8);
   } catch {
-    throw new ProtocolError(
+    throw new MailsealError(
       "PROTECTION_KEY_WRONG",
       "the protected key does not open: wrong key-protection password, or the blob was altered or belongs to another key",
     );

@@ -11,7 +11,7 @@
 // for an equivalent encoding, derives another key and fails.
 import { decodeBase64url, encodeBase64url } from "./base64url.js";
 import { concatBytes, own, randomBytes, utf8 } from "./bytes.js";
-import { ProtocolError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 import { exportPublicJwk, importPublicJwk, validatePublicJwk, type P256PublicJwk } from "./jwk.js";
 
 /** The wire form of a sealed secret: `ct` is the AES-GCM ciphertext with its 16-byte tag appended. */
@@ -67,7 +67,7 @@ export async function seal(recipient: JsonWebKey, plaintext: Uint8Array, aad: Ui
 }
 
 function openFailed(problem: string): never {
-  throw new ProtocolError("SEAL_OPEN_FAILED", `sealed box: ${problem}`);
+  throw new MailsealError("SEAL_OPEN_FAILED", `sealed box: ${problem}`);
 }
 
 /**
@@ -97,7 +97,7 @@ export async function openSealed(
   if (ct.length < TAG_BYTES) openFailed("ct is shorter than the GCM tag");
   const algorithm = recipientPrivateKey.algorithm as EcKeyAlgorithm;
   if (algorithm.name !== "ECDH" || algorithm.namedCurve !== "P-256" || recipientPrivateKey.type !== "private") {
-    throw new ProtocolError("MALFORMED_KEY", "sealed box: the recipient key must be an ECDH P-256 private key");
+    throw new MailsealError("MALFORMED_KEY", "sealed box: the recipient key must be an ECDH P-256 private key");
   }
   const peer = await importPublicJwk(epk, "ECDH", "sealed box epk");
   const key = await sealingKey(recipientPrivateKey, peer, epk, recipientJwk, "decrypt");

@@ -3,14 +3,14 @@
 // the GCM check. Fields are joined with "\n", so none may contain one: otherwise two different
 // field lists could give the same bytes ("a\nb", "c" and "a", "b\nc").
 import { utf8 } from "./bytes.js";
-import { ProtocolError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 
 function joined(fields: readonly (string | number)[]): Uint8Array<ArrayBuffer> {
   for (const field of fields) {
     if (typeof field === "number") {
-      if (field !== 0 && field !== 1) throw new ProtocolError("MALFORMED_FIELD", `share index ${field} is not 0 or 1`);
+      if (field !== 0 && field !== 1) throw new MailsealError("MALFORMED_FIELD", `share index ${field} is not 0 or 1`);
     } else if (typeof field !== "string" || field.length === 0 || /[\r\n]/.test(field)) {
-      throw new ProtocolError(
+      throw new MailsealError(
         "MALFORMED_FIELD",
         `associated data field ${JSON.stringify(field)} is empty or has a line break`,
       );

@@ -4,7 +4,7 @@
 // corrupted share after combining (docs/services.md, "Keys and who holds what").
 import { decodeBase64url, encodeBase64url } from "./base64url.js";
 import { concatBytes, constantTimeEqual, randomBytes, sha256, takeRandom, utf8, type RandomBytes } from "./bytes.js";
-import { ProtocolError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 
 const COMMITMENT_LABEL = utf8("mailseal-key-commitment-v1");
 
@@ -23,7 +23,7 @@ export function splitSecret(secret: Uint8Array, random: RandomBytes = randomByte
 /** The secret back from its two shares. Shares of different lengths cannot be one secret's: SHARE_MISMATCH. */
 export function combineShares(share0: Uint8Array, share1: Uint8Array): Uint8Array {
   if (share0.length !== share1.length) {
-    throw new ProtocolError("SHARE_MISMATCH", `shares of ${share0.length} and ${share1.length} bytes do not combine`);
+    throw new MailsealError("SHARE_MISMATCH", `shares of ${share0.length} and ${share1.length} bytes do not combine`);
   }
   return xor(share0, share1);
 }
@@ -45,10 +45,10 @@ export async function checkCommitment(blob: Uint8Array, commitment: string): Pro
   try {
     expected = decodeBase64url(commitment, "commitment");
   } catch (error) {
-    throw new ProtocolError("COMMITMENT_MISMATCH", (error as Error).message);
+    throw new MailsealError("COMMITMENT_MISMATCH", (error as Error).message);
   }
   const actual = await sha256(concatBytes([COMMITMENT_LABEL, blob]));
   if (!constantTimeEqual(actual, expected)) {
-    throw new ProtocolError("COMMITMENT_MISMATCH", "the combined key does not match its commitment: a share is wrong");
+    throw new MailsealError("COMMITMENT_MISMATCH", "the combined key does not match its commitment: a share is wrong");
   }
 }

@@ -1,7 +1,7 @@
 // The api's signed tokens (JWS ES256, JWT-style claims after RFC 7519 and RFC 9068): access tokens
 // (api token key), release tickets and service tokens (api ticket key). The JOSE `typ` names the
 // kind, so that one kind is never accepted as another even under the same key (RFC 8725 3.11).
-import { ProtocolError } from "./errors.js";
+import { MailsealError } from "../errors/index.js";
 import { validatePublicJwk, type P256PublicJwk } from "./jwk.js";
 import { signJws, verifyJws, type JsonObject } from "./jws.js";
 
@@ -80,7 +80,7 @@ export interface VerifyTokenOptions<T extends TokenType> {
 }
 
 function malformed(typ: string, problem: string): never {
-  throw new ProtocolError("MALFORMED_JWS", `${typ}: ${problem}`);
+  throw new MailsealError("MALFORMED_JWS", `${typ}: ${problem}`);
 }
 
 const isString = (value: unknown): value is string => typeof value === "string" && value.length > 0;
@@ -120,7 +120,7 @@ function checkClaims(typ: TokenType, claims: JsonObject): void {
       if (!isString(claims.jti)) malformed(typ, "jti is required");
       return;
     default:
-      throw new ProtocolError("WRONG_TYPE", `unknown token type ${JSON.stringify(typ)}`);
+      throw new MailsealError("WRONG_TYPE", `unknown token type ${JSON.stringify(typ)}`);
   }
 }
 
@@ -147,26 +147,26 @@ export async function verifyToken<T extends TokenType>(
 ): Promise<TokenClaimsByType[T]> {
   const { header, payload } = await verifyJws(token, publicKey);
   if (header.typ !== options.typ) {
-    throw new ProtocolError("WRONG_TYPE", `token typ ${JSON.stringify(header.typ)}, expected ${options.typ}`);
+    throw new MailsealError("WRONG_TYPE", `token typ ${JSON.stringify(header.typ)}, expected ${options.typ}`);
   }
   checkClaims(options.typ, payload);
   if (payload.aud !== options.aud) {
-    throw new ProtocolError("WRONG_AUDIENCE", `${options.typ}: for ${String(payload.aud)}, not ${options.aud}`);
+    throw new MailsealError("WRONG_AUDIENCE", `${options.typ}: for ${String(payload.aud)}, not ${options.aud}`);
   }
   const leeway = options.leewaySeconds ?? 0;
   const now = options.now.getTime() / 1000;
   if (now >= (payload.exp as number) + leeway) {
-    throw new ProtocolError(
+    throw new MailsealError(
       "EXPIRED",
       `${options.typ}: expired at ${new Date((payload.exp as number) * 1000).toISOString()}`,
     );
   }
   const nbf = payload.nbf;
   if (nbf !== undefined && (!isTime(nbf) || now < nbf - leeway)) {
-    throw new ProtocolError("NOT_YET_VALID", `${options.typ}: not valid before ${String(nbf)}`);
+    throw new MailsealError("NOT_YET_VALID", `${options.typ}: not valid before ${String(nbf)}`);
   }
   if ((payload.iat as number) > now + leeway) {
-    throw new ProtocolError("NOT_YET_VALID", `${options.typ}: issued in the future (iat ${String(payload.iat)})`);
+    throw new MailsealError("NOT_YET_VALID", `${options.typ}: issued in the future (iat ${String(payload.iat)})`);
   }
   return payload as unknown as TokenClaimsByType[T];
 }

@@ -3,7 +3,7 @@
 // an EnvelopedData (CBC) or AuthEnvelopedData (GCM) sent as application/pkcs7-mime. Everything
 // streams: the body is never held whole.
 import type { ByteSource } from "../asn1/ber-cursor.js";
-import { SmimeError } from "../errors.js";
+import { MailsealError } from "../errors/index.js";
 import type { ContentCipher } from "../cms/algorithms.js";
 import {
   decryptEnvelope,
@@ -70,10 +70,10 @@ export async function decryptMessage(
   const { outer, entity } = await splitMessage(asAsync(message));
   const kind = detectSmime(entity.fields);
   if (kind.kind === "multipart-signed") {
-    throw new SmimeError("NOT_SMIME", "the message is clear-signed (multipart/signed), not encrypted");
+    throw new MailsealError("NOT_SMIME", "the message is clear-signed (multipart/signed), not encrypted");
   }
   if (kind.smimeType !== undefined && kind.smimeType !== "enveloped-data" && kind.smimeType !== "authEnveloped-data") {
-    throw new SmimeError("NOT_SMIME", `the message is S/MIME ${kind.smimeType}, not encrypted`);
+    throw new MailsealError("NOT_SMIME", `the message is S/MIME ${kind.smimeType}, not encrypted`);
   }
   // Without smime-type (a bare .p7m) the ContentInfo's contentType decides, in decryptEnvelope.
   const envelope = await decryptEnvelope(decodeBody(core, kind.transferEncoding, entity.body), keys, core, write);

@@ -14,7 +14,7 @@ import {
   type VerifiedSignedData,
 } from "../cms/signed-data.js";
 import type { Capability, SigningKey } from "../cms/signer-info.js";
-import { SmimeError } from "../errors.js";
+import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
 import { openMultipartSigned } from "../mime/rfc1847-multipart-signed.js";
 import { decodeBody } from "../mime/rfc2045-transfer-encoding.js";
 import type { HeaderField } from "../mime/rfc5322-header.js";
@@ -181,18 +181,18 @@ export async function verifyMessage(
     });
   } else {
     if (kind.smimeType !== undefined && kind.smimeType !== "signed-data") {
-      throw new SmimeError("NOT_SMIME", `the message is S/MIME ${kind.smimeType}, not signed-data`);
+      throw new MailsealError("NOT_SMIME", `the message is S/MIME ${kind.smimeType}, not signed-data`);
     }
     verified = await verifySignedData(decodeBody(core, kind.transferEncoding, entity.body), core, {
       write,
       ...(options.certificates === undefined ? {} : { certificates: options.certificates }),
     });
     if (verified.detached) {
-      throw new SmimeError("MALFORMED_CMS", "application/pkcs7-mime signed-data without its content (detached)");
+      throw new MailsealError("MALFORMED_CMS", "application/pkcs7-mime signed-data without its content (detached)");
     }
   }
   if (verified.contentType !== CMS_OID.data) {
-    throw new SmimeError("NOT_SMIME", `the signed content is ${verified.contentType}, not a MIME entity (id-data)`);
+    throw new MailsealError("NOT_SMIME", `the signed content is ${verified.contentType}, not a MIME entity (id-data)`);
   }
   // The signer's path: certificates from the message and the caller as intermediates (RFC 8550 4.2).
   const intermediates = [...verified.certificates, ...(options.certificates ?? [])];
@@ -216,7 +216,7 @@ export async function verifyMessage(
         ...(signer.signingTime === undefined ? {} : { signingTime: signer.signingTime }),
       };
     } catch (error) {
-      if (!(error instanceof SmimeError)) throw error;
+      if (!hasCode(error, ...SMIME_ERROR_CODES)) throw error;
       firstError ??= error;
     }
   }

@@ -4,7 +4,7 @@
 import * as asn1js from "asn1js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SmimeError } from "../../src/errors.js";
+import { MailsealError } from "../../src/errors/index.js";
 import {
   BerCursor,
   contextTag,
@@ -189,9 +189,9 @@ async function rejects(promise: Promise<unknown>, code: string, message: RegExp)
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(SmimeError);
+  expect(error).toBeInstanceOf(MailsealError);
   expect(error).toMatchObject({ code });
-  expect((error as SmimeError).message).toMatch(message);
+  expect((error as MailsealError).message).toMatch(message);
 }
 
 describe("BerCursor errors", () => {
@@ -294,7 +294,7 @@ describe("BerCursor errors", () => {
 
 describe("decodeCaptured", () => {
   it("fails with MALFORMED_CMS on what asn1js cannot decode, or on bytes after the element", () => {
-    expect(() => decodeCaptured(hex("060180"), "algorithm")).toThrow(SmimeError);
+    expect(() => decodeCaptured(hex("060180"), "algorithm")).toThrow(MailsealError);
     expect(() => decodeCaptured(hex("060180"), "algorithm")).toThrow(/^algorithm: /);
     expect(() => decodeCaptured(hex("050000"), "parameters")).toThrow(/parameters: 1 bytes after the element/);
     expect(decodeCaptured(hex("0500"), "parameters")).toBeInstanceOf(asn1js.Null);

@@ -1,8 +1,8 @@
 // Hostile inputs: each fails with its stable code after reading only a few bytes, whatever the
-// chunking, and arbitrary bytes never make the reader throw anything but SmimeError.
+// chunking, and arbitrary bytes never make the reader throw anything but MailsealError.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SmimeError, type SmimeErrorCode } from "../../src/errors.js";
+import { MailsealError, type ErrorCode } from "../../src/errors/index.js";
 import { BerReader, DEFAULT_MAX_DEPTH, type BerEvent, type BerReaderOptions } from "../../src/asn1/index.js";
 import { berEncode, berTree, bytewise, cuts, derEncode, derTree, split } from "./tree.js";
 
@@ -11,7 +11,7 @@ const hex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (b) => parseInt
 interface Outcome {
   /** Event types, runs of content events merged (how content is sliced depends on the chunks). */
   events: BerEvent["type"][];
-  code?: SmimeErrorCode;
+  code?: ErrorCode;
   message?: string;
   /** How far the reader got: a hostile input must fail early, not after reading it all. */
   position: number;
@@ -35,14 +35,14 @@ function run(chunks: readonly Uint8Array[], options?: BerReaderOptions): Outcome
     drain();
     return { events, position: reader.position };
   } catch (error) {
-    if (!(error instanceof SmimeError)) throw error;
+    if (!(error instanceof MailsealError)) throw error;
     // The failure sticks: the reader does not carry on past it.
     expect(() => reader.read()).toThrow(error);
     return { events, code: error.code, message: error.message, position: reader.position };
   }
 }
 
-function fails(input: Uint8Array, code: SmimeErrorCode, message: RegExp, options?: BerReaderOptions): Outcome {
+function fails(input: Uint8Array, code: ErrorCode, message: RegExp, options?: BerReaderOptions): Outcome {
   const outcome = run([input], options);
   expect(outcome.code).toBe(code);
   expect(outcome.message).toMatch(message);
@@ -165,7 +165,7 @@ describe("hostile BER", () => {
     );
   });
 
-  it("arbitrary bytes: an SmimeError or a tree, the same under any chunk split", () => {
+  it("arbitrary bytes: a MailsealError or a tree, the same under any chunk split", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), cuts, (bytes, fractions) => {
         expect(run(split(bytes, fractions))).toEqual(run([bytes]));
@@ -174,7 +174,7 @@ describe("hostile BER", () => {
     );
   });
 
-  it("a valid encoding with bytes changed: an SmimeError or a tree, the same under any chunk split", () => {
+  it("a valid encoding with bytes changed: a MailsealError or a tree, the same under any chunk split", () => {
     const mutated = fc
       .tuple(berTree.map(berEncode), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }))
       .map(([encoding, edits]) => {

@@ -1,12 +1,12 @@
 // What the CMS suites share: a scratch folder, OpenSSL, self-signed RSA identities loaded into the
-// crypto core, and a check for SmimeError codes.
+// crypto core, and a check for MailsealError codes.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CoreService } from "@mailseal/core-wasm";
 import { expect } from "vitest";
-import { SmimeError } from "../../src/errors.js";
+import { MailsealError } from "../../src/errors/index.js";
 import { readCertificates, type Certificate } from "../../src/pki/certificate.js";
 import { readPrivateKey } from "../../src/pki/private-key.js";
 
@@ -64,6 +64,6 @@ export async function expectCode(promise: Promise<unknown>, code: string): Promi
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error, `expected ${code}`).toBeInstanceOf(SmimeError);
-  expect((error as SmimeError).code).toBe(code);
+  expect(error, `expected ${code}`).toBeInstanceOf(MailsealError);
+  expect((error as MailsealError).code).toBe(code);
 }

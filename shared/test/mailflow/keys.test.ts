@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import {
   encodeBase64url,
   keyCommitment,
-  MailflowError,
+  MailsealError,
   protectKey,
   refreshKeys,
   releaseAad,
@@ -136,8 +136,8 @@ describe("key release against a test double of the services' answers", () => {
     const store = memoryStore();
     const client = await services({ certificate: certified.certificate, blob: other.pkcs8, protection: "none" });
     const refused = await refreshKeys(client, store, state).catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(MailflowError);
-    expect((refused as MailflowError).code).toBe("KEY_CERT_MISMATCH");
+    expect(refused).toBeInstanceOf(MailsealError);
+    expect((refused as MailsealError).code).toBe("KEY_CERT_MISMATCH");
     expect(store.saved.every((saved) => saved.keys.every((key) => key.pkcs8 === undefined))).toBe(true);
   });
 
@@ -148,7 +148,7 @@ describe("key release against a test double of the services' answers", () => {
     const wrapped = await protectKey(other.pkcs8, exportKey, ADDRESS, "k1");
     const client = await services({ certificate: certified.certificate, blob: wrapped, protection: "opaque" });
     const refused = await refreshKeys(client, store, state, { login }).catch((error: unknown) => error);
-    expect((refused as MailflowError).code).toBe("KEY_CERT_MISMATCH");
+    expect((refused as MailsealError).code).toBe("KEY_CERT_MISMATCH");
     expect(store.saved.every((saved) => saved.keys.every((key) => key.pkcs8 === undefined))).toBe(true);
 
     // The same with the certificate's own key: released and kept.
@@ -168,6 +168,6 @@ describe("key release against a test double of the services' answers", () => {
       protection: "none",
     });
     const refused = await refreshKeys(client, memoryStore(), state).catch((error: unknown) => error);
-    expect((refused as MailflowError).code).toBe("KEY_CERT_MISMATCH");
+    expect((refused as MailsealError).code).toBe("KEY_CERT_MISMATCH");
   });
 });

@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   discoverService,
-  MailflowError,
+  MailsealError,
   manualClock,
   requireSecureUrl,
   ServiceClient,
@@ -39,7 +39,7 @@ function recordingFetch(): { fetch: Fetch; asked: string[] } {
 }
 
 function code(error: unknown): string | undefined {
-  return error instanceof MailflowError ? error.code : undefined;
+  return error instanceof MailsealError ? error.code : undefined;
 }
 
 describe("https for the service", () => {

@@ -13,7 +13,7 @@ import {
   parseCertificate,
   fromAddress,
   manualClock,
-  MailflowError,
+  MailsealError,
   NEGATIVE_TTL_MS,
   POSITIVE_TTL_MS,
   readMessage,
@@ -203,6 +203,24 @@ describe("send and read", () => {
     });
   });
 
+  it("a failure of the flow itself while checking a signature is an error, not an invalid signature", async () => {
+    // Only the S/MIME library's codes (SMIME_ERROR_CODES) make a signature "invalid": a saved root that
+    // is not a certificate is the state's fault (BAD_RESPONSE), and must not read as a forged message.
+    const options = { client: directory([bobEntry]), cache: new DirectoryCache(clock), clock, state: alice };
+    const signed = await collect(
+      sendMessage(
+        [new TextEncoder().encode(MESSAGE)],
+        { ...options, recipients: ["bob@example.test"], encrypt: false },
+        core,
+      ),
+    );
+    const damaged = { ...bob, root: encodeBase64url(new TextEncoder().encode("not a certificate")) };
+    await expect(readMessage([signed], { accounts: [damaged], clock }, core, () => undefined)).rejects.toMatchObject({
+      name: "MailsealError",
+      code: "BAD_RESPONSE",
+    });
+  });
+
   it("applies the CA's CRL (made by openssl ca): revoked after signing shows revoked, before or for a compromise invalid", async () => {
     const client = directory([bobEntry]);
     const options = { client, cache: new DirectoryCache(clock), clock, state: alice, recipients: [BOB] };
@@ -290,8 +308,11 @@ describe("send and read", () => {
     const error = await collect(sendMessage([new TextEncoder().encode(MESSAGE)], options, core)).catch(
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(MailflowError);
-    expect(error).toMatchObject({ code: "NO_CERTIFICATE", addresses: ["carol@example.test", "eve@example.test"] });
+    expect(error).toBeInstanceOf(MailsealError);
+    expect(error).toMatchObject({
+      code: "NO_CERTIFICATE",
+      details: { addresses: ["carol@example.test", "eve@example.test"] },
+    });
   });
 });
 

@@ -1,18 +1,10 @@
 // ServiceClient against a real HTTP server on a free port that checks each request's device proof
 // with verifyProof (method, URL, key, ath) and hands out short tokens: the proof is on every
 // request, the token is renewed before it expires and after TOKEN_EXPIRED, error bodies become
-// ApiError with the server's code, and an unreachable server is SERVICE_UNAVAILABLE.
+// MailsealError with the server's code, and an unreachable server is SERVICE_UNAVAILABLE.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  ApiError,
-  manualClock,
-  MailflowError,
-  PROOF_HEADER,
-  ServiceClient,
-  verifyProof,
-  type PublicJwk,
-} from "@mailseal/shared";
+import { MailsealError, manualClock, PROOF_HEADER, ServiceClient, verifyProof, type PublicJwk } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 interface Seen {
@@ -145,13 +137,17 @@ describe("ServiceClient", () => {
     ]);
   });
 
-  it("turns error bodies into ApiError with the server's code and status", async () => {
+  it("turns error bodies into MailsealError with the server's code and status", async () => {
     const c = await client();
-    await expect(c.listKeys()).rejects.toMatchObject({ name: "ApiError", code: "STORE_UNAVAILABLE", status: 503 });
-    // A proxy's HTML page is still an ApiError, not a crash.
+    await expect(c.listKeys()).rejects.toMatchObject({
+      name: "MailsealError",
+      code: "STORE_UNAVAILABLE",
+      details: { status: 503 },
+    });
+    // A proxy's HTML page is still a MailsealError, not a crash.
     const error = await c.audit().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ code: "INTERNAL", status: 502 });
+    expect(error).toBeInstanceOf(MailsealError);
+    expect(error).toMatchObject({ code: "INTERNAL", details: { status: 502 } });
     expect(await c.certificate("nobody@example.test")).toBeUndefined();
   });
 
@@ -159,7 +155,7 @@ describe("ServiceClient", () => {
     const c = await client();
     const wrong = async (call: Promise<unknown>) => {
       const error = await call.catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(MailflowError);
+      expect(error).toBeInstanceOf(MailsealError);
       expect(error).toMatchObject({ code: "BAD_RESPONSE" });
       return (error as Error).message;
     };
@@ -180,7 +176,7 @@ describe("ServiceClient", () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const c = await client(`http://127.0.0.1:${port}`);
     const error = await c.lookupCertificates(["a@example.test"]).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(MailflowError);
+    expect(error).toBeInstanceOf(MailsealError);
     expect(error).toMatchObject({ code: "SERVICE_UNAVAILABLE" });
     expect((error as Error).message).toContain(`127.0.0.1:${port}`);
     await expect(c.ingestKey("share-a")).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });

@@ -52,17 +52,17 @@ export async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8A
 /** Cut points for `fc`: up to 12 offsets into data of up to `max` bytes. */
 export const cutsArbitrary = (max: number) => fc.array(fc.nat({ max }), { maxLength: 12 });
 
-/** Rejects with an SmimeError of `code`? Returns the error for further checks. */
+/** Rejects with a MailsealError of `code`? Returns the error for further checks. */
 export async function smimeError(promise: Promise<unknown>, code: string): Promise<Error> {
   try {
     await promise;
   } catch (error) {
-    if ((error as { name?: string }).name !== "SmimeError" || (error as { code?: string }).code !== code) {
-      throw new Error(`expected SmimeError ${code}, got ${String(error)}`, { cause: error });
+    if ((error as { name?: string }).name !== "MailsealError" || (error as { code?: string }).code !== code) {
+      throw new Error(`expected MailsealError ${code}, got ${String(error)}`, { cause: error });
     }
     return error as Error;
   }
-  throw new Error(`expected SmimeError ${code}, got success`);
+  throw new Error(`expected MailsealError ${code}, got success`);
 }
 
 /**

@@ -6,7 +6,7 @@ import * as asn1js from "asn1js";
 import fc from "fast-check";
 import * as pkijs from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SmimeError } from "../../src/errors.js";
+import { MailsealError } from "../../src/errors/index.js";
 import {
   hasEmailAddress,
   matchesIssuerAndSerial,
@@ -29,10 +29,10 @@ function codeOf(run: () => unknown): string {
   try {
     run();
   } catch (error) {
-    expect(error).toBeInstanceOf(SmimeError);
-    return (error as SmimeError).code;
+    expect(error).toBeInstanceOf(MailsealError);
+    return (error as MailsealError).code;
   }
-  throw new Error("expected a SmimeError");
+  throw new Error("expected a MailsealError");
 }
 
 const ca = new TestCa();
@@ -261,7 +261,7 @@ describe("bad input", () => {
     expect(codeOf(() => parseCertificate(tampered))).toBe("MALFORMED_CMS");
   });
 
-  it("any corruption of a certificate gives a SmimeError, never another exception", () => {
+  it("any corruption of a certificate gives a MailsealError, never another exception", () => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ at: fc.nat(aliceDer.length - 1), value: fc.integer({ min: 0, max: 255 }) }), {
@@ -275,7 +275,7 @@ describe("bad input", () => {
           try {
             readCertificates(bytes);
           } catch (error) {
-            if (!(error instanceof SmimeError)) throw error;
+            if (!(error instanceof MailsealError)) throw error;
           }
         },
       ),

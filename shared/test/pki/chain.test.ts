@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CoreService } from "@mailseal/core-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SmimeError } from "../../src/errors.js";
+import { MailsealError } from "../../src/errors/index.js";
 import { parseCertificate, readCertificates, type Certificate } from "../../src/pki/certificate.js";
 import { validateCertificatePath, type PathValidationOptions } from "../../src/pki/chain.js";
 import { EXT, TestCa } from "./test-ca.js";
@@ -37,13 +37,13 @@ function validate(
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<SmimeError> {
+async function failure(promise: Promise<unknown>): Promise<MailsealError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(SmimeError);
-  return error as SmimeError;
+  expect(error).toBeInstanceOf(MailsealError);
+  return error as MailsealError;
 }
 
 const names = (path: Certificate[]): string[] => path.map((c) => c.displayName);

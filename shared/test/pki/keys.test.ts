@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { CoreService, rsaPrivateKeyFromJwk, type RsaPrivateKey } from "@mailseal/core-wasm";
 import * as pkijs from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SmimeError } from "../../src/errors.js";
+import { MailsealError } from "../../src/errors/index.js";
 import { MAX_PKCS12_KDF_ITERATIONS, readPkcs12 } from "../../src/pki/pkcs12.js";
 import { readPrivateKey } from "../../src/pki/private-key.js";
 
@@ -34,8 +34,8 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(SmimeError);
-  expect((error as SmimeError).code).toBe(code);
+  expect(error).toBeInstanceOf(MailsealError);
+  expect((error as MailsealError).code).toBe(code);
 }
 
 beforeAll(() => {
@@ -163,9 +163,9 @@ describe("readPrivateKey", () => {
     expect(normalized(await readPrivateKey(file(name), "sesame"))).toEqual(normalized(expected));
   });
 
-  it("says WRONG_PASSWORD for a wrong or missing password", async () => {
-    await expectCode(readPrivateKey(file("key-enc.pem"), "open"), "WRONG_PASSWORD");
-    await expectCode(readPrivateKey(file("key-enc.pem")), "WRONG_PASSWORD");
+  it("says PASSWORD_WRONG for a wrong or missing password", async () => {
+    await expectCode(readPrivateKey(file("key-enc.pem"), "open"), "PASSWORD_WRONG");
+    await expectCode(readPrivateKey(file("key-enc.pem")), "PASSWORD_WRONG");
   });
 
   it("says INVALID_KEY for a certificate, garbage, and an empty file", async () => {
@@ -208,11 +208,11 @@ describe("readPkcs12", () => {
     expect(normalized((await readPkcs12(file("sha1mac.p12"), "sesame")).privateKey)).toEqual(normalized(expected));
   });
 
-  it("says WRONG_PASSWORD for a wrong password and for an altered file", async () => {
-    await expectCode(readPkcs12(file("bundle.p12"), "sesame"), "WRONG_PASSWORD");
+  it("says PASSWORD_WRONG for a wrong password and for an altered file", async () => {
+    await expectCode(readPkcs12(file("bundle.p12"), "sesame"), "PASSWORD_WRONG");
     const altered = file("bundle.p12");
     altered[altered.length - 40]! ^= 1; // inside the MAC
-    await expectCode(readPkcs12(altered, "sésame"), "WRONG_PASSWORD");
+    await expectCode(readPkcs12(altered, "sésame"), "PASSWORD_WRONG");
   });
 
   it("reads a legacy file (pbeWithSHAAnd3-KeyTripleDES-CBC bags, as Windows and older tools export) with the core", async () => {

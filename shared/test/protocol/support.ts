@@ -1,18 +1,18 @@
 // Helpers of the protocol tests: error matching and key pairs.
 import { expect } from "vitest";
-import { ProtocolError, type ProtocolErrorCode } from "../../src/index.js";
+import { MailsealError, type ErrorCode } from "../../src/index.js";
 
-/** Asserts that `action` fails with a ProtocolError of `code`. */
-export async function rejectsWith(action: () => unknown, code: ProtocolErrorCode): Promise<ProtocolError> {
+/** Asserts that `action` fails with a MailsealError of `code`. */
+export async function rejectsWith(action: () => unknown, code: ErrorCode): Promise<MailsealError> {
   let caught: unknown;
   try {
     await action();
   } catch (error) {
     caught = error;
   }
-  expect(caught, `expected ${code}`).toBeInstanceOf(ProtocolError);
-  expect((caught as ProtocolError).code).toBe(code);
-  return caught as ProtocolError;
+  expect(caught, `expected ${code}`).toBeInstanceOf(MailsealError);
+  expect((caught as MailsealError).code).toBe(code);
+  return caught as MailsealError;
 }
 
 export const signingPair = (): Promise<CryptoKeyPair> =>
