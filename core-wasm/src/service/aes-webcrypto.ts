@@ -1,4 +1,5 @@
-// Bulk AES through the platform's WebCrypto, one chunk per call, for hosts with hardware AES.
+// Bulk AES through the platform's WebCrypto for hosts with hardware AES: each update hands the
+// whole blocks of the caller's chunk, whatever its size, to WebCrypto in one call per operation.
 // Same results as the WASM path (differential-tested in test/aes-webcrypto.test.ts). WebCrypto's
 // AES-GCM is one-shot and cannot stream, so GCM is composed here from AES-CTR with a 32-bit counter
 // (NIST SP 800-38D, 6.5 GCTR uses inc32) and a GHASH whose bulk also runs in WebCrypto, segment by
@@ -9,8 +10,6 @@ import { lengthBlock } from "../aes/ghash.js";
 import { bufferSource, concatBytes, constantTimeEqual } from "../bytes.js";
 
 const BLOCK = 16;
-/** Bytes handed to WebCrypto per call: large enough to amortise the call, small enough to stream. */
-export const WEBCRYPTO_CHUNK = 1024 * 1024;
 
 type Subtle = SubtleCrypto;
 
@@ -363,7 +362,7 @@ abstract class WebCryptoGcm {
   }
 }
 
-/** AES-GCM encryption: WebCrypto AES-CTR for the payload, the core's GHASH for the tag. */
+/** AES-GCM encryption: WebCrypto AES-CTR for the payload, WebCryptoGhash for the tag. */
 export class WebCryptoGcmEncryptor extends WebCryptoGcm {
   static async create(
     subtle: Subtle,
