@@ -25,7 +25,7 @@ class BlockBuffer {
   private pending = new Uint8Array(0);
   /** Returns the whole blocks ready to process, keeping the rest (and at least `holdBack` bytes). */
   take(data: Uint8Array, holdBack: number): Uint8Array {
-    const all = this.pending.length === 0 ? data : concatBytes(this.pending, data);
+    const all = this.pending.length === 0 ? data : concatBytes([this.pending, data]);
     let ready = all.length - (all.length % BLOCK);
     if (holdBack > 0 && ready > all.length - holdBack) ready -= BLOCK;
     if (ready < 0) ready = 0;
@@ -110,7 +110,7 @@ export class WebCryptoCbcDecryptor {
     const plaintext = await this.subtle.decrypt(
       { name: "AES-CBC", iv: bufferSource(this.iv) },
       this.key,
-      bufferSource(concatBytes(blocks, suffix)),
+      bufferSource(concatBytes([blocks, suffix])),
     );
     this.iv = lastCiphertext;
     return new Uint8Array(plaintext);

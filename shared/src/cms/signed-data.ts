@@ -1,7 +1,7 @@
 // Streaming SignedData (RFC 5652 section 5): the content streams through one hash per digest
 // algorithm while it passes to the caller; the small structures around it (digestAlgorithms,
 // certificates, signerInfos) are captured with caps and handed to pkijs and signer-info.ts.
-import type { HashAlgorithm } from "@mailseal/core-wasm";
+import { concatBytes, type HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { BerCursor, type ByteSource } from "../asn1/ber-cursor.js";
@@ -360,15 +360,7 @@ export interface SignedDataSigner {
 /** A DER element: identifier, definite length, the parts as content. */
 function derElement(tag: Tag, parts: readonly Uint8Array[]): Uint8Array {
   const length = parts.reduce((n, part) => n + part.length, 0);
-  const header = encodeHeader(tag, true, length);
-  const out = new Uint8Array(header.length + length);
-  out.set(header);
-  let at = header.length;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes([encodeHeader(tag, true, length), ...parts]);
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

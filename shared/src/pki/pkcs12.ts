@@ -1,6 +1,6 @@
 // Reading a PKCS #12 file (RFC 7292): the RSA private key and the certificates, as OpenSSL 3, NSS
 // (pk12util) and GnuPG export them: PBES2/PBKDF2/AES-CBC bags and an HMAC integrity check.
-import type { CipherParams, DecryptStream, RsaPrivateKey } from "@mailseal/core-wasm";
+import { concatBytes, type CipherParams, type DecryptStream, type RsaPrivateKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { SmimeError } from "../errors.js";
@@ -184,14 +184,7 @@ function octets(value: unknown, what: string): Uint8Array {
     throw new SmimeError("INVALID_KEY", `PKCS#12: ${what} is not an OCTET STRING`);
   // A constructed (BER, chunked) OCTET STRING: concatenate its pieces.
   if (value.idBlock.isConstructed) {
-    const pieces = value.valueBlock.value.map((piece) => octets(piece, what));
-    const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const piece of pieces) {
-      out.set(piece, offset);
-      offset += piece.length;
-    }
-    return out;
+    return concatBytes(value.valueBlock.value.map((piece) => octets(piece, what)));
   }
   return new Uint8Array(value.valueBlock.valueHexView);
 }
