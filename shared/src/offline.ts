@@ -7,6 +7,7 @@ import { SMIME_ERROR_CODES, SmimeError, type SmimeErrorCode } from "./errors.js"
 export { SMIME_ERROR_CODES, SmimeError, type SmimeErrorCode };
 export * from "./asn1/index.js";
 export * from "./mime/index.js";
+export * from "./pki/oids.js";
 
 // S/MIME errors thrown inside a worker arrive as SmimeError, code intact.
 registerErrorClass("SmimeError", (code, message) => new SmimeError(code as SmimeErrorCode, message));
