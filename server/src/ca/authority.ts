@@ -2,6 +2,7 @@
 // (non-extractable), issuing S/MIME encryption and signing certificates for verified addresses and
 // publishing a CRL. Persistence is the caller's (CaStore, over the api database).
 import * as pkijs from "pkijs";
+import { ID_AT_COMMON_NAME, ID_AT_ORGANIZATION_NAME } from "@mailseal/shared";
 import type { HsmBackend } from "../hsm/backend.js";
 import { normalizeAddress } from "./address.js";
 import { distinguishedName, randomSerial, serialHex, signCertificate, type CaSigner } from "./certificate-builder.js";
@@ -30,7 +31,6 @@ import {
   type CertificateKind,
 } from "./profiles.js";
 import { checkSubscriberKey } from "./public-key.js";
-import { ID_AT_COMMON_NAME, ID_AT_ORGANIZATION_NAME } from "@mailseal/shared";
 
 export type { CaProfile, RevocationReason };
 

@@ -4,8 +4,8 @@
 import { randomBytes } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import type { HsmBackend } from "../hsm/backend.js";
 import { SHA256_WITH_RSA_ENCRYPTION } from "@mailseal/shared";
+import type { HsmBackend } from "../hsm/backend.js";
 
 /** A CA key in the HSM. */
 export interface CaSigner {

@@ -1,9 +1,9 @@
 // Version 2 CRLs (RFC 5280 5) signed by the issuing CA's HSM key.
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { ID_CE_CRL_REASONS } from "@mailseal/shared";
 import { authorityKeyIdentifier, crlNumber, integer } from "./extensions.js";
 import { signatureAlgorithm, x509Time, type CaSigner } from "./certificate-builder.js";
-import { ID_CE_CRL_REASONS } from "@mailseal/shared";
 
 /** RFC 5280 5.3.1 CRLReason values this CA uses (removeFromCRL and the attribute-authority ones never apply). */
 export const REVOCATION_REASONS = {

@@ -4,9 +4,9 @@
 import { verify } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { SHA256_WITH_RSA_ENCRYPTION, SHA384_WITH_RSA_ENCRYPTION, SHA512_WITH_RSA_ENCRYPTION } from "@mailseal/shared";
 import { CaError } from "./errors.js";
 import { checkSubscriberKey } from "./public-key.js";
-import { SHA256_WITH_RSA_ENCRYPTION, SHA384_WITH_RSA_ENCRYPTION, SHA512_WITH_RSA_ENCRYPTION } from "@mailseal/shared";
 
 export const MAX_CSR_BYTES = 64 * 1024;
 

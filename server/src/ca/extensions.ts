@@ -2,8 +2,6 @@
 import { createHash } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { CaError } from "./errors.js";
-import { KeyUsageBit } from "./profiles.js";
 import {
   ID_CE_AUTHORITY_KEY_IDENTIFIER,
   ID_CE_BASIC_CONSTRAINTS,
@@ -16,6 +14,8 @@ import {
   ID_CE_SUBJECT_KEY_IDENTIFIER,
   ID_KP_EMAIL_PROTECTION,
 } from "@mailseal/shared";
+import { CaError } from "./errors.js";
+import { KeyUsageBit } from "./profiles.js";
 
 function extension(extnID: string, critical: boolean, value: asn1js.AsnType): pkijs.Extension {
   return new pkijs.Extension({ extnID, critical, extnValue: value.toBER() });
