@@ -1,5 +1,7 @@
-/** Concatenates byte arrays into a new one. */
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+// Byte helpers of every layer (shared and the hosts import them from here: one of each).
+
+/** Concatenates byte arrays into a new one (always a copy, even of a single part). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const part of parts) {
@@ -9,7 +11,10 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Compares without an early exit, so the time does not depend on where the arrays differ. */
+/**
+ * Equality for secrets (tags, share checks): every byte is read, with no early exit, so the time
+ * depends on the length only, never on where the arrays differ. The length is public.
+ */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;

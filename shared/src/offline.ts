@@ -7,6 +7,7 @@ import { isErrorCode, MailsealError, type ErrorDetails } from "./errors/index.js
 export * from "./errors/index.js";
 export * from "./asn1/index.js";
 export * from "./mime/index.js";
+export * from "./pki/oids.js";
 
 // A MailsealError thrown inside a worker arrives as one, code and details intact. A code this copy
 // does not know (a newer worker) arrives as INTERNAL, the original code kept in the message.

@@ -8,6 +8,7 @@
 // streams into a private temp file of the Experiment, which gives it to the identity's outgoing
 // server and copies it to Sent; then Thunderbird's own send is cancelled and the window closed. The
 // compose action shows the choice.
+import { concatBytes } from "@mailseal/core-wasm";
 import {
   DirectoryCache,
   hasCode,
@@ -225,13 +226,7 @@ async function sendSecured(
     let batch: Uint8Array[] = [];
     let batched = 0;
     const flush = async () => {
-      const bytes = new Uint8Array(batched);
-      let offset = 0;
-      for (const chunk of batch) {
-        bytes.set(chunk, offset);
-        offset += chunk.length;
-      }
-      await messenger.mailseal.appendOutgoing(path, bytes.buffer);
+      await messenger.mailseal.appendOutgoing(path, concatBytes(batch).buffer);
       batch = [];
       batched = 0;
     };

@@ -1,16 +1,14 @@
 // Exports of the AES area: constant-time AES-128/192/256 (bitsliced), CBC with PKCS#7, CTR, GCM,
 // GHASH on its own, and key wrap (RFC 3394 / RFC 5649). Contexts are host-allocated blocks of
 // aes_ctx_size() bytes; every function returns a byte count or a negative Status.
+import { cbcFinal, cbcUpdate } from "../cbc";
 import { Status } from "../status";
 import { encryptBlock, roundsForKeyLength, setKey } from "./cipher";
 import { ghashBlocks, ghashOutput, ghashPad, ghashReset, ghashSetKey, ghashUpdate } from "./ghash";
 import { kwpUnwrap, kwpWrap, kwUnwrap, kwWrap } from "./keywrap";
 import { AES_CTX_SIZE } from "./layout";
 import {
-  cbcDecryptFinal,
-  cbcDecryptUpdate,
-  cbcEncryptFinal,
-  cbcEncryptUpdate,
+  AesCbc,
   cbcInit,
   ctrInit,
   ctrUpdate,
@@ -42,19 +40,12 @@ export function aes_cbc_init(ctx: usize, key: usize, keyLen: i32, iv: usize, dec
 
 /** Returns the bytes written to dst: a multiple of 16, at most len + 16. */
 export function aes_cbc_update(ctx: usize, src: usize, len: i32, dst: usize): i32 {
-  if (len < 0) return Status.INVALID_ARGUMENT;
-  const p = phase(ctx);
-  if (p == Phase.CBC_ENCRYPT) return cbcEncryptUpdate(ctx, src, len, dst);
-  if (p == Phase.CBC_DECRYPT) return cbcDecryptUpdate(ctx, src, len, dst);
-  return Status.INVALID_STATE;
+  return cbcUpdate<AesCbc>(ctx, src, len, dst);
 }
 
 /** Writes the last block (encrypt: 16 bytes; decrypt: 0..15 bytes after removing the padding). */
 export function aes_cbc_final(ctx: usize, dst: usize): i32 {
-  const p = phase(ctx);
-  if (p == Phase.CBC_ENCRYPT) return cbcEncryptFinal(ctx, dst);
-  if (p == Phase.CBC_DECRYPT) return cbcDecryptFinal(ctx, dst);
-  return Status.INVALID_STATE;
+  return cbcFinal<AesCbc>(ctx, dst);
 }
 
 export function aes_ctr_init(ctx: usize, key: usize, keyLen: i32, iv: usize): i32 {

@@ -1,9 +1,10 @@
-// Streaming CBC (with PKCS#7 padding), CTR and GCM over the bitsliced cipher. Every update takes
-// any number of bytes; source and destination must not overlap (the host passes its two I/O
-// buffers). Lengths, positions and phases are public; key, data and padding values never steer
-// a branch or an address.
-import { pkcs7Unpad } from "../pkcs7";
+// Streaming CBC (with PKCS#7 padding; the loops are in ../cbc.ts), CTR and GCM over the bitsliced
+// cipher. Every update takes any number of bytes; source and destination must not overlap (the
+// host passes its two I/O buffers). Lengths, positions and phases are public; key, data and
+// padding values never steer a branch or an address.
+import { cbcStart, CbcPhase } from "../cbc";
 import { Status } from "../status";
+import { xorBytes } from "../xor";
 import {
   decryptBatch,
   decryptBlock,
@@ -29,9 +30,9 @@ import {
 
 /** Mode phases stored at OFF_PHASE; 0 means no operation is open (never initialised or finished). */
 export const enum Phase {
-  NONE = 0,
-  CBC_ENCRYPT = 1,
-  CBC_DECRYPT = 2,
+  NONE = CbcPhase.NONE,
+  CBC_ENCRYPT = CbcPhase.ENCRYPT,
+  CBC_DECRYPT = CbcPhase.DECRYPT,
   CTR = 3,
   GCM_ENCRYPT_AAD = 4,
   GCM_ENCRYPT_TEXT = 5,
@@ -48,131 +49,48 @@ export const enum Phase {
   store<i32>(ctx + OFF_PHASE, p);
 }
 
-/** dst = a ^ b over len bytes. */
-function xorBytes(dst: usize, a: usize, b: usize, len: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + 16 <= len; i += 16) {
-      v128.store(dst + <usize>i, v128.xor(v128.load(a + <usize>i), v128.load(b + <usize>i)));
-    }
-  } else {
-    for (; i + 8 <= len; i += 8) {
-      store<u64>(dst + <usize>i, load<u64>(a + <usize>i) ^ load<u64>(b + <usize>i));
-    }
-  }
-  for (; i < len; i++) store<u8>(dst + <usize>i, load<u8>(a + <usize>i) ^ load<u8>(b + <usize>i));
-}
-
 // ---------------------------------------------------------------------------------------------
-// CBC (NIST SP 800-38A, 6.2) with PKCS#7 padding (RFC 5652, 6.3).
+// CBC: the block-size-generic layer of ../cbc.ts over the bitsliced cipher.
+
+/** The AES context as the CBC layer sees it (see ../cbc.ts). */
+@final @unmanaged export class AesCbc {
+  @inline get blockSize(): i32 {
+    return 16;
+  }
+  @inline get parallelBlocks(): i32 {
+    return PARALLEL_BLOCKS;
+  }
+  @inline get phase(): usize {
+    return changetype<usize>(this) + OFF_PHASE;
+  }
+  @inline get pos(): usize {
+    return changetype<usize>(this) + OFF_POS;
+  }
+  @inline get chain(): usize {
+    return changetype<usize>(this) + OFF_IV;
+  }
+  @inline get buf(): usize {
+    return changetype<usize>(this) + OFF_BLOCK_BUF;
+  }
+  @inline get batch(): usize {
+    return changetype<usize>(this) + OFF_BATCH;
+  }
+  @inline encryptBlock(src: usize, dst: usize): void {
+    encryptBlock(changetype<usize>(this), src, dst);
+  }
+  @inline decryptBlock(src: usize, dst: usize): void {
+    decryptBlock(changetype<usize>(this), src, dst);
+  }
+  @inline decryptBatch(): void {
+    decryptBatch(changetype<usize>(this));
+  }
+}
 
 export function cbcInit(ctx: usize, key: usize, keyLen: i32, iv: usize, decrypt: bool): i32 {
   if (roundsForKeyLength(keyLen) == 0) return Status.INVALID_KEY;
   setKey(ctx, key, keyLen);
-  memory.copy(ctx + OFF_IV, iv, 16);
-  store<i32>(ctx + OFF_POS, 0);
-  setPhase(ctx, decrypt ? Phase.CBC_DECRYPT : Phase.CBC_ENCRYPT);
+  cbcStart<AesCbc>(ctx, iv, decrypt);
   return Status.OK;
-}
-
-/** Encrypts whole blocks as they complete (CBC encryption is sequential: one block per pass). */
-export function cbcEncryptUpdate(ctx: usize, src: usize, len: i32, dst: usize): i32 {
-  const chain = ctx + OFF_IV, buf = ctx + OFF_BLOCK_BUF;
-  let pos = load<i32>(ctx + OFF_POS);
-  let written = 0;
-  while (len > 0) {
-    if (pos == 0 && len >= 16) {
-      xorBytes(chain, chain, src, 16);
-      src += 16;
-      len -= 16;
-    } else {
-      const take = min(16 - pos, len);
-      memory.copy(buf + <usize>pos, src, take);
-      pos += take;
-      src += take;
-      len -= take;
-      if (pos < 16) break;
-      xorBytes(chain, chain, buf, 16);
-      pos = 0;
-    }
-    encryptBlock(ctx, chain, chain);
-    memory.copy(dst + <usize>written, chain, 16);
-    written += 16;
-  }
-  store<i32>(ctx + OFF_POS, pos);
-  return written;
-}
-
-/** Pads with n bytes of value n (1..16) and encrypts the last block. */
-export function cbcEncryptFinal(ctx: usize, dst: usize): i32 {
-  const chain = ctx + OFF_IV, buf = ctx + OFF_BLOCK_BUF;
-  const pos = load<i32>(ctx + OFF_POS);
-  memory.fill(buf + <usize>pos, <u8>(16 - pos), 16 - pos);
-  xorBytes(chain, chain, buf, 16);
-  encryptBlock(ctx, chain, dst);
-  memory.fill(buf, 0, 16);
-  setPhase(ctx, Phase.NONE);
-  return 16;
-}
-
-/**
- * Decrypts all complete blocks but the last one seen so far: the last block may hold padding, so
- * it waits for final (no padding byte is ever released by update). Blocks are decrypted
- * PARALLEL_BLOCKS at a time.
- */
-export function cbcDecryptUpdate(ctx: usize, src: usize, len: i32, dst: usize): i32 {
-  const chain = ctx + OFF_IV, buf = ctx + OFF_BLOCK_BUF, batch = ctx + OFF_BATCH;
-  let pos = load<i32>(ctx + OFF_POS);
-  let written = 0;
-  while (len > 0) {
-    if (pos == 16) {
-      decryptBlock(ctx, buf, batch);
-      xorBytes(dst + <usize>written, batch, chain, 16);
-      memory.copy(chain, buf, 16);
-      written += 16;
-      pos = 0;
-    }
-    if (pos == 0 && len > 16) {
-      // Whole blocks that are certainly not the last one (at least one more byte follows).
-      const n = min(PARALLEL_BLOCKS, (len - 1) >> 4);
-      const bytes = n << 4;
-      memory.copy(batch, src, bytes);
-      decryptBatch(ctx);
-      const out = dst + <usize>written;
-      xorBytes(out, batch, chain, 16);
-      xorBytes(out + 16, batch + 16, src, bytes - 16);
-      memory.copy(chain, src + <usize>(bytes - 16), 16);
-      written += bytes;
-      src += bytes;
-      len -= bytes;
-    } else {
-      const take = min(16 - pos, len);
-      memory.copy(buf + <usize>pos, src, take);
-      pos += take;
-      src += take;
-      len -= take;
-    }
-  }
-  store<i32>(ctx + OFF_POS, pos);
-  return written;
-}
-
-/**
- * Decrypts the held-back block and checks the PKCS#7 padding in constant time: every byte of the
- * block is examined whatever the padding value. A bad length, a bad padding and (with high
- * probability) a wrong key all give the same DECRYPTION_FAILED, and nothing is written then.
- */
-export function cbcDecryptFinal(ctx: usize, dst: usize): i32 {
-  const chain = ctx + OFF_IV, buf = ctx + OFF_BLOCK_BUF;
-  const pos = load<i32>(ctx + OFF_POS);
-  setPhase(ctx, Phase.NONE);
-  if (pos != 16) {
-    memory.fill(buf, 0, 16);
-    return Status.DECRYPTION_FAILED;
-  }
-  decryptBlock(ctx, buf, buf);
-  xorBytes(buf, buf, chain, 16);
-  return pkcs7Unpad(buf, 16, dst);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,18 +2,11 @@
 // 1) in CBC mode with PKCS#7 padding, for reading des-ede3-cbc S/MIME (RFC 3370 5.1). Contexts are
 // host-allocated blocks of des_ctx_size() bytes; every function returns a byte count or a
 // negative Status.
+import { cbcFinal, cbcUpdate } from "../cbc";
 import { Status } from "../status";
 import { cryptBlock, setKey } from "./cipher";
 import { DES_CTX_SIZE } from "./layout";
-import {
-  cbcDecryptFinal,
-  cbcDecryptUpdate,
-  cbcEncryptFinal,
-  cbcEncryptUpdate,
-  cbcInit,
-  Phase,
-  phase,
-} from "./modes";
+import { cbcInit, TdeaCbc } from "./modes";
 
 /** TDEA key length: K1 || K2 || K3, 8 bytes each (parity bits ignored). */
 const KEY_BYTES = 24;
@@ -38,17 +31,10 @@ export function des_ede3_cbc_init(ctx: usize, key: usize, keyLen: i32, iv: usize
 
 /** Returns the bytes written to dst: a multiple of 8, at most len + 8. */
 export function des_ede3_cbc_update(ctx: usize, src: usize, len: i32, dst: usize): i32 {
-  if (len < 0) return Status.INVALID_ARGUMENT;
-  const p = phase(ctx);
-  if (p == Phase.CBC_ENCRYPT) return cbcEncryptUpdate(ctx, src, len, dst);
-  if (p == Phase.CBC_DECRYPT) return cbcDecryptUpdate(ctx, src, len, dst);
-  return Status.INVALID_STATE;
+  return cbcUpdate<TdeaCbc>(ctx, src, len, dst);
 }
 
 /** Writes the last block (encrypt: 8 bytes; decrypt: 0..7 bytes after removing the padding). */
 export function des_ede3_cbc_final(ctx: usize, dst: usize): i32 {
-  const p = phase(ctx);
-  if (p == Phase.CBC_ENCRYPT) return cbcEncryptFinal(ctx, dst);
-  if (p == Phase.CBC_DECRYPT) return cbcDecryptFinal(ctx, dst);
-  return Status.INVALID_STATE;
+  return cbcFinal<TdeaCbc>(ctx, dst);
 }

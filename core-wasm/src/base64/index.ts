@@ -1,5 +1,6 @@
 // Host binding of the base64 area: streaming encoder with optional MIME line wrapping (RFC 2045 6.8)
 // and a strict streaming decoder (RFC 4648 section 4 alphabet, whitespace skipped).
+import { concatBytes } from "../bytes.js";
 import { CryptoError } from "../errors.js";
 import { IO_CHUNK, type BaseExports, type WasmCore } from "../wasm/instance.js";
 
@@ -33,18 +34,6 @@ const ENCODE_SLICE = 45 * 1024;
 // Error kinds of the decoder (enum B64Error of assembly/base64/decode.ts).
 const INVALID_CHARACTER = 1;
 const MISPLACED_PADDING = 2;
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  const [only] = chunks;
-  if (chunks.length === 1 && only !== undefined) return only;
-  const result = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    result.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return result;
-}
 
 /** One context block in the core, freed when the stream is finished, fails, or is disposed. */
 abstract class Base64Stream {
@@ -203,7 +192,7 @@ export function base64Encode(
   const encoder = new Base64Encoder(core, options);
   const body = encoder.update(data);
   const tail = encoder.final();
-  return concat([body, tail], body.length + tail.length);
+  return concatBytes([body, tail]);
 }
 
 export function base64Decode(core: Base64Core, ascii: Uint8Array): Uint8Array {

@@ -1,4 +1,5 @@
-// Bulk AES through the platform's WebCrypto, one chunk per call, for hosts with hardware AES.
+// Bulk AES through the platform's WebCrypto for hosts with hardware AES: each update hands the
+// whole blocks of the caller's chunk, whatever its size, to WebCrypto in one call per operation.
 // Same results as the WASM path (differential-tested in test/aes-webcrypto.test.ts). WebCrypto's
 // AES-GCM is one-shot and cannot stream, so GCM is composed here from AES-CTR with a 32-bit counter
 // (NIST SP 800-38D, 6.5 GCTR uses inc32) and a GHASH whose bulk also runs in WebCrypto, segment by
@@ -9,8 +10,6 @@ import { lengthBlock } from "../aes/ghash.js";
 import { bufferSource, concatBytes, constantTimeEqual } from "../bytes.js";
 
 const BLOCK = 16;
-/** Bytes handed to WebCrypto per call: large enough to amortise the call, small enough to stream. */
-export const WEBCRYPTO_CHUNK = 1024 * 1024;
 
 type Subtle = SubtleCrypto;
 
@@ -26,7 +25,7 @@ class BlockBuffer {
   private pending = new Uint8Array(0);
   /** Returns the whole blocks ready to process, keeping the rest (and at least `holdBack` bytes). */
   take(data: Uint8Array, holdBack: number): Uint8Array {
-    const all = this.pending.length === 0 ? data : concatBytes(this.pending, data);
+    const all = this.pending.length === 0 ? data : concatBytes([this.pending, data]);
     let ready = all.length - (all.length % BLOCK);
     if (holdBack > 0 && ready > all.length - holdBack) ready -= BLOCK;
     if (ready < 0) ready = 0;
@@ -111,7 +110,7 @@ export class WebCryptoCbcDecryptor {
     const plaintext = await this.subtle.decrypt(
       { name: "AES-CBC", iv: bufferSource(this.iv) },
       this.key,
-      bufferSource(concatBytes(blocks, suffix)),
+      bufferSource(concatBytes([blocks, suffix])),
     );
     this.iv = lastCiphertext;
     return new Uint8Array(plaintext);
@@ -363,7 +362,7 @@ abstract class WebCryptoGcm {
   }
 }
 
-/** AES-GCM encryption: WebCrypto AES-CTR for the payload, the core's GHASH for the tag. */
+/** AES-GCM encryption: WebCrypto AES-CTR for the payload, WebCryptoGhash for the tag. */
 export class WebCryptoGcmEncryptor extends WebCryptoGcm {
   static async create(
     subtle: Subtle,

@@ -1,6 +1,7 @@
 // Reading an encrypted message for display (the engine's renderMessage): decrypt with the reader's whole key history
 // (decryptMessage matches the RecipientInfo by identifier, RFC 5652 6.2.1), then turn the inner MIME
 // entity into a render model. Host-neutral: the host gives the raw message, the keys and the core.
+import { concatBytes } from "@mailseal/core-wasm";
 import {
   contentDispositionOf,
   contentTypeOf,
@@ -59,13 +60,7 @@ async function collect(source: AsyncIterable<Uint8Array>, limit: number): Promis
       keptSize += part.length;
     }
   }
-  const bytes = new Uint8Array(keptSize);
-  let offset = 0;
-  for (const chunk of kept) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return { bytes, size };
+  return { bytes: concatBytes(kept), size };
 }
 
 /** Quoted-printable (RFC 2045 6.7): soft line breaks dropped, =XX decoded, anything else kept. */

@@ -2,6 +2,7 @@
 // (non-extractable), issuing S/MIME encryption and signing certificates for verified addresses and
 // publishing a CRL. Persistence is the caller's (CaStore, over the api database).
 import * as pkijs from "pkijs";
+import { ID_AT_COMMON_NAME, ID_AT_ORGANIZATION_NAME } from "@mailseal/shared";
 import type { HsmBackend } from "../hsm/backend.js";
 import { normalizeAddress } from "./address.js";
 import { distinguishedName, randomSerial, serialHex, signCertificate, type CaSigner } from "./certificate-builder.js";
@@ -17,7 +18,6 @@ import {
   emailSubjectAltName,
   keyIdentifier,
   keyUsage,
-  OID,
   subjectKeyIdentifier,
 } from "./extensions.js";
 import {
@@ -189,8 +189,8 @@ export class CertificateAuthority {
     const name = options.name ?? "mailseal";
     const root = await CertificateAuthority.#authority(options, "root", async (keyHandle, spki) => {
       const subject = distinguishedName([
-        [OID.commonName, `${name} Root CA`],
-        [OID.organizationName, name],
+        [ID_AT_COMMON_NAME, `${name} Root CA`],
+        [ID_AT_ORGANIZATION_NAME, name],
       ]);
       const keyId = keyIdentifier(spki);
       const notBefore = wholeSeconds(options.clock.now());
@@ -215,8 +215,8 @@ export class CertificateAuthority {
         serial: randomSerial(),
         issuer: root.certificate.subject,
         subject: distinguishedName([
-          [OID.commonName, `${name} S/MIME Issuing CA`],
-          [OID.organizationName, name],
+          [ID_AT_COMMON_NAME, `${name} S/MIME Issuing CA`],
+          [ID_AT_ORGANIZATION_NAME, name],
         ]),
         notBefore,
         notAfter: end < rootEnd ? end : rootEnd,
@@ -431,7 +431,7 @@ export class CertificateAuthority {
     const der = await signCertificate(this.#issuing.signer, {
       serial,
       issuer: this.#issuing.certificate.subject,
-      subject: distinguishedName(withName ? [[OID.commonName, address]] : []),
+      subject: distinguishedName(withName ? [[ID_AT_COMMON_NAME, address]] : []),
       notBefore,
       notAfter,
       spki,

@@ -4,8 +4,8 @@
 import { randomBytes } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { SHA256_WITH_RSA_ENCRYPTION } from "@mailseal/shared";
 import type { HsmBackend } from "../hsm/backend.js";
-import { OID } from "./extensions.js";
 
 /** A CA key in the HSM. */
 export interface CaSigner {
@@ -16,7 +16,7 @@ export interface CaSigner {
 /** sha256WithRSAEncryption with NULL parameters (RFC 4055 5: the NULL is required). */
 export function signatureAlgorithm(): pkijs.AlgorithmIdentifier {
   return new pkijs.AlgorithmIdentifier({
-    algorithmId: OID.sha256WithRSAEncryption,
+    algorithmId: SHA256_WITH_RSA_ENCRYPTION,
     algorithmParams: new asn1js.Null(),
   });
 }

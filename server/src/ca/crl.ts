@@ -1,7 +1,8 @@
 // Version 2 CRLs (RFC 5280 5) signed by the issuing CA's HSM key.
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { authorityKeyIdentifier, crlNumber, integer, OID } from "./extensions.js";
+import { ID_CE_CRL_REASONS } from "@mailseal/shared";
+import { authorityKeyIdentifier, crlNumber, integer } from "./extensions.js";
 import { signatureAlgorithm, x509Time, type CaSigner } from "./certificate-builder.js";
 
 /** RFC 5280 5.3.1 CRLReason values this CA uses (removeFromCRL and the attribute-authority ones never apply). */
@@ -34,7 +35,7 @@ export async function signCrl(signer: CaSigner, input: CrlInput): Promise<Uint8A
         : new pkijs.Extensions({
             extensions: [
               new pkijs.Extension({
-                extnID: OID.crlReason,
+                extnID: ID_CE_CRL_REASONS,
                 critical: false,
                 extnValue: new asn1js.Enumerated({ value: REVOCATION_REASONS[entry.reason] }).toBER(),
               }),

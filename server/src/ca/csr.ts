@@ -4,16 +4,16 @@
 import { verify } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { SHA256_WITH_RSA_ENCRYPTION, SHA384_WITH_RSA_ENCRYPTION, SHA512_WITH_RSA_ENCRYPTION } from "@mailseal/shared";
 import { MailsealError } from "./errors.js";
-import { OID } from "./extensions.js";
 import { checkSubscriberKey } from "./public-key.js";
 
 export const MAX_CSR_BYTES = 64 * 1024;
 
 const HASHES: Record<string, string> = {
-  [OID.sha256WithRSAEncryption]: "sha256",
-  [OID.sha384WithRSAEncryption]: "sha384",
-  [OID.sha512WithRSAEncryption]: "sha512",
+  [SHA256_WITH_RSA_ENCRYPTION]: "sha256",
+  [SHA384_WITH_RSA_ENCRYPTION]: "sha384",
+  [SHA512_WITH_RSA_ENCRYPTION]: "sha512",
 };
 
 /** Checks the CSR and returns the canonical SPKI of its key. */

@@ -2,29 +2,20 @@
 import { createHash } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import {
+  ID_CE_AUTHORITY_KEY_IDENTIFIER,
+  ID_CE_BASIC_CONSTRAINTS,
+  ID_CE_CERTIFICATE_POLICIES,
+  ID_CE_CRL_DISTRIBUTION_POINTS,
+  ID_CE_CRL_NUMBER,
+  ID_CE_EXT_KEY_USAGE,
+  ID_CE_KEY_USAGE,
+  ID_CE_SUBJECT_ALT_NAME,
+  ID_CE_SUBJECT_KEY_IDENTIFIER,
+  ID_KP_EMAIL_PROTECTION,
+} from "@mailseal/shared";
 import { MailsealError } from "./errors.js";
 import { KeyUsageBit } from "./profiles.js";
-
-/** Object identifiers the CA writes (RFC 5280 4.2.1, 5.2, 5.3; RFC 8017 A.2.4). */
-export const OID = {
-  keyUsage: "2.5.29.15",
-  basicConstraints: "2.5.29.19",
-  extKeyUsage: "2.5.29.37",
-  emailProtection: "1.3.6.1.5.5.7.3.4",
-  subjectAltName: "2.5.29.17",
-  subjectKeyIdentifier: "2.5.29.14",
-  authorityKeyIdentifier: "2.5.29.35",
-  certificatePolicies: "2.5.29.32",
-  crlDistributionPoints: "2.5.29.31",
-  crlNumber: "2.5.29.20",
-  crlReason: "2.5.29.21",
-  commonName: "2.5.4.3",
-  organizationName: "2.5.4.10",
-  rsaEncryption: "1.2.840.113549.1.1.1",
-  sha256WithRSAEncryption: "1.2.840.113549.1.1.11",
-  sha384WithRSAEncryption: "1.2.840.113549.1.1.12",
-  sha512WithRSAEncryption: "1.2.840.113549.1.1.13",
-} as const;
 
 function extension(extnID: string, critical: boolean, value: asn1js.AsnType): pkijs.Extension {
   return new pkijs.Extension({ extnID, critical, extnValue: value.toBER() });
@@ -40,25 +31,29 @@ function namedBits(bits: readonly number[]): asn1js.BitString {
 
 export function keyUsage(usages: readonly (keyof typeof KeyUsageBit)[]): pkijs.Extension {
   // S/MIME BR 7.1.2.3 (e): keyUsage SHOULD be critical; RFC 5280 4.2.1.3 says the same for CAs.
-  return extension(OID.keyUsage, true, namedBits(usages.map((u) => KeyUsageBit[u])));
+  return extension(ID_CE_KEY_USAGE, true, namedBits(usages.map((u) => KeyUsageBit[u])));
 }
 
 export function basicConstraints(ca: boolean, pathLength?: number): pkijs.Extension {
   const value = new pkijs.BasicConstraints(
     pathLength === undefined ? { cA: ca } : { cA: ca, pathLenConstraint: pathLength },
   );
-  return extension(OID.basicConstraints, true, value.toSchema());
+  return extension(ID_CE_BASIC_CONSTRAINTS, true, value.toSchema());
 }
 
 export function emailProtection(): pkijs.Extension {
   // Strict certificates carry id-kp-emailProtection and nothing else, not critical (S/MIME BR 7.1.2.3 (f)).
-  return extension(OID.extKeyUsage, false, new pkijs.ExtKeyUsage({ keyPurposes: [OID.emailProtection] }).toSchema());
+  return extension(
+    ID_CE_EXT_KEY_USAGE,
+    false,
+    new pkijs.ExtKeyUsage({ keyPurposes: [ID_KP_EMAIL_PROTECTION] }).toSchema(),
+  );
 }
 
 /** SAN rfc822Name; critical when the subject is empty (RFC 5280 4.2.1.6). */
 export function emailSubjectAltName(address: string, critical: boolean): pkijs.Extension {
   const names = new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 1, value: address })] });
-  return extension(OID.subjectAltName, critical, names.toSchema());
+  return extension(ID_CE_SUBJECT_ALT_NAME, critical, names.toSchema());
 }
 
 /** RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING's value. */
@@ -74,12 +69,12 @@ export function keyIdentifier(spki: Uint8Array): Uint8Array {
 }
 
 export function subjectKeyIdentifier(keyId: Uint8Array): pkijs.Extension {
-  return extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: keyId }));
+  return extension(ID_CE_SUBJECT_KEY_IDENTIFIER, false, new asn1js.OctetString({ valueHex: keyId }));
 }
 
 export function authorityKeyIdentifier(keyId: Uint8Array): pkijs.Extension {
   const value = new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: keyId }) });
-  return extension(OID.authorityKeyIdentifier, false, value.toSchema());
+  return extension(ID_CE_AUTHORITY_KEY_IDENTIFIER, false, value.toSchema());
 }
 
 export function crlDistributionPoint(url: string): pkijs.Extension {
@@ -87,7 +82,7 @@ export function crlDistributionPoint(url: string): pkijs.Extension {
     distributionPoint: [new pkijs.GeneralName({ type: 6, value: url })],
   });
   return extension(
-    OID.crlDistributionPoints,
+    ID_CE_CRL_DISTRIBUTION_POINTS,
     false,
     new pkijs.CRLDistributionPoints({ distributionPoints: [point] }).toSchema(),
   );
@@ -97,12 +92,12 @@ export function certificatePolicies(policies: readonly string[]): pkijs.Extensio
   const value = new pkijs.CertificatePolicies({
     certificatePolicies: policies.map((policyIdentifier) => new pkijs.PolicyInformation({ policyIdentifier })),
   });
-  return extension(OID.certificatePolicies, false, value.toSchema());
+  return extension(ID_CE_CERTIFICATE_POLICIES, false, value.toSchema());
 }
 
 /** RFC 5280 5.2.3: a non-critical, monotonically increasing CRL number (at most 20 octets). */
 export function crlNumber(value: bigint): pkijs.Extension {
-  return extension(OID.crlNumber, false, integer(value));
+  return extension(ID_CE_CRL_NUMBER, false, integer(value));
 }
 
 /** An INTEGER from a non-negative bigint, minimal DER (X.690 8.3.2). */

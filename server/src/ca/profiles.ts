@@ -3,8 +3,8 @@
 export type CaProfile = "private" | "public-trust";
 export type CertificateKind = "encryption" | "signing";
 
-/** S/MIME BR 7.1.6.1: mailbox-validated, Strict generation. */
-export const SMIME_MAILBOX_STRICT = "2.23.140.1.5.1.3";
+/** S/MIME BR 7.1.6.1: mailbox-validated, Strict generation (the OID table is shared's). */
+export { SMIME_MAILBOX_STRICT } from "@mailseal/shared";
 /** S/MIME BR 6.3.2: at most 825 days for Strict and Multipurpose certificates. */
 export const PUBLIC_TRUST_MAX_DAYS = 825;
 

@@ -2,8 +2,9 @@
 // with its chain and the S/MIME capabilities of mailseal clients. There is no listing: only an
 // address one already knows can be looked up, and every miss looks alike.
 import { Type, type Static } from "typebox";
-import { CMS_OID, contentCipherFromOid } from "../cms/algorithms.js";
+import { contentCipherFromOid } from "../cms/algorithms.js";
 import { SMIME_CAPABILITIES } from "../smime/signature.js";
+import { ID_RSAES_OAEP } from "../pki/oids.js";
 
 /** Most addresses in one POST /v1/certs/lookup. */
 export const MAX_LOOKUP_ADDRESSES = 100;
@@ -18,7 +19,7 @@ export const MAX_LOOKUP_ADDRESSES = 100;
  * Thunderbird with or without the add-in, gpgsm and OpenSSL all read.
  */
 export const CERTIFICATE_CAPABILITIES: readonly string[] = SMIME_CAPABILITIES.map((capability) =>
-  capability.oid === CMS_OID.rsaesOaep ? "rsaes-oaep" : contentCipherFromOid(capability.oid).name,
+  capability.oid === ID_RSAES_OAEP ? "rsaes-oaep" : contentCipherFromOid(capability.oid).name,
 ).filter((name) => !name.endsWith("-gcm"));
 
 export const CertificateEntry = Type.Object({

@@ -1,6 +1,7 @@
 // Capturing a small subtree whole (RecipientInfos, AlgorithmIdentifier, SignerInfos, certificates)
 // to hand to asn1js/pkijs, while the large content around it streams. The bytes are the exact
 // encoding read, not a re-encoding: signatures cover the encoding as sent (RFC 5652 section 5.4).
+import { concatBytes } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import { MailsealError } from "../errors/index.js";
 import type { BerEvent, BerHeader } from "./ber-reader.js";
@@ -33,7 +34,7 @@ export class ElementCapture {
       // Copied: content events are views of the source's chunks, which need not outlive the event.
       this.parts.push(bytes.slice());
     }
-    return event.type === "end" && event.header === this.root ? concat(this.parts, this.size) : undefined;
+    return event.type === "end" && event.header === this.root ? concatBytes(this.parts) : undefined;
   }
 
   private tooLarge(size: number): MailsealError {
@@ -73,14 +74,4 @@ export function decodeCaptured(encoding: Uint8Array, what: string): asn1js.AsnTy
     throw new MailsealError("MALFORMED_CMS", `${what}: ${encoding.length - offset} bytes after the element`);
   }
   return result;
-}
-
-function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -5,17 +5,24 @@ import type { CipherName, HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
-
-export const CMS_OID = {
-  data: "1.2.840.113549.1.7.1",
-  signedData: "1.2.840.113549.1.7.2",
-  envelopedData: "1.2.840.113549.1.7.3",
-  authEnvelopedData: "1.2.840.113549.1.9.16.1.23",
-  rsaEncryption: "1.2.840.113549.1.1.1",
-  rsaesOaep: "1.2.840.113549.1.1.7",
-  mgf1: "1.2.840.113549.1.1.8",
-  pSpecified: "1.2.840.113549.1.1.9",
-} as const;
+import {
+  DES_EDE3_CBC,
+  ID_AES128_CBC,
+  ID_AES128_GCM,
+  ID_AES192_CBC,
+  ID_AES192_GCM,
+  ID_AES256_CBC,
+  ID_AES256_GCM,
+  ID_MGF1,
+  ID_P_SPECIFIED,
+  ID_RSAES_OAEP,
+  ID_SHA1,
+  ID_SHA224,
+  ID_SHA256,
+  ID_SHA384,
+  ID_SHA512,
+  RSA_ENCRYPTION,
+} from "../pki/oids.js";
 
 export interface ContentCipher {
   name: CipherName;
@@ -29,14 +36,14 @@ export interface ContentCipher {
 }
 
 const contentCiphers: ContentCipher[] = [
-  { name: "aes-128-cbc", oid: "2.16.840.1.101.3.4.1.2", keyLength: 16, blockLength: 16, mode: "cbc" },
-  { name: "aes-192-cbc", oid: "2.16.840.1.101.3.4.1.22", keyLength: 24, blockLength: 16, mode: "cbc" },
-  { name: "aes-256-cbc", oid: "2.16.840.1.101.3.4.1.42", keyLength: 32, blockLength: 16, mode: "cbc" },
-  { name: "aes-128-gcm", oid: "2.16.840.1.101.3.4.1.6", keyLength: 16, blockLength: 16, mode: "gcm" },
-  { name: "aes-192-gcm", oid: "2.16.840.1.101.3.4.1.26", keyLength: 24, blockLength: 16, mode: "gcm" },
-  { name: "aes-256-gcm", oid: "2.16.840.1.101.3.4.1.46", keyLength: 32, blockLength: 16, mode: "gcm" },
+  { name: "aes-128-cbc", oid: ID_AES128_CBC, keyLength: 16, blockLength: 16, mode: "cbc" },
+  { name: "aes-192-cbc", oid: ID_AES192_CBC, keyLength: 24, blockLength: 16, mode: "cbc" },
+  { name: "aes-256-cbc", oid: ID_AES256_CBC, keyLength: 32, blockLength: 16, mode: "cbc" },
+  { name: "aes-128-gcm", oid: ID_AES128_GCM, keyLength: 16, blockLength: 16, mode: "gcm" },
+  { name: "aes-192-gcm", oid: ID_AES192_GCM, keyLength: 24, blockLength: 16, mode: "gcm" },
+  { name: "aes-256-gcm", oid: ID_AES256_GCM, keyLength: 32, blockLength: 16, mode: "gcm" },
   // RFC 3370 5.1; old mail only (RFC 8551 2.7 no longer lists it for sending).
-  { name: "des-ede3-cbc", oid: "1.2.840.113549.3.7", keyLength: 24, blockLength: 8, mode: "cbc", decryptOnly: true },
+  { name: "des-ede3-cbc", oid: DES_EDE3_CBC, keyLength: 24, blockLength: 8, mode: "cbc", decryptOnly: true },
 ];
 
 export function contentCipherFromOid(oid: string): ContentCipher {
@@ -55,11 +62,11 @@ export function contentCipherByName(name: CipherName): ContentCipher {
 }
 
 const digests: { hash: HashAlgorithm; oid: string }[] = [
-  { hash: "SHA-1", oid: "1.3.14.3.2.26" },
-  { hash: "SHA-224", oid: "2.16.840.1.101.3.4.2.4" },
-  { hash: "SHA-256", oid: "2.16.840.1.101.3.4.2.1" },
-  { hash: "SHA-384", oid: "2.16.840.1.101.3.4.2.2" },
-  { hash: "SHA-512", oid: "2.16.840.1.101.3.4.2.3" },
+  { hash: "SHA-1", oid: ID_SHA1 },
+  { hash: "SHA-224", oid: ID_SHA224 },
+  { hash: "SHA-256", oid: ID_SHA256 },
+  { hash: "SHA-384", oid: ID_SHA384 },
+  { hash: "SHA-512", oid: ID_SHA512 },
 ];
 
 export function hashFromOid(oid: string): HashAlgorithm {
@@ -80,8 +87,8 @@ export type KeyTransport =
 
 /** Reads keyEncryptionAlgorithm of a KeyTransRecipientInfo (RFC 3370 4.2.1, RFC 3560 section 3). */
 export function keyTransportFromAlgorithm(algorithm: pkijs.AlgorithmIdentifier): KeyTransport {
-  if (algorithm.algorithmId === CMS_OID.rsaEncryption) return { scheme: "rsa-pkcs1" };
-  if (algorithm.algorithmId !== CMS_OID.rsaesOaep) {
+  if (algorithm.algorithmId === RSA_ENCRYPTION) return { scheme: "rsa-pkcs1" };
+  if (algorithm.algorithmId !== ID_RSAES_OAEP) {
     throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       `key transport algorithm ${algorithm.algorithmId} is not supported`,
@@ -96,7 +103,7 @@ export function keyTransportFromAlgorithm(algorithm: pkijs.AlgorithmIdentifier):
   let label = new Uint8Array(0);
   if (fields[2] !== undefined) {
     const source = algorithmIdentifier("pSourceFunc", fields[2]);
-    if (source.algorithmId !== CMS_OID.pSpecified) {
+    if (source.algorithmId !== ID_P_SPECIFIED) {
       throw new MailsealError("UNSUPPORTED_ALGORITHM", `OAEP label source ${source.algorithmId} is not supported`);
     }
     if (!(source.algorithmParams instanceof asn1js.OctetString))
@@ -110,7 +117,7 @@ export function keyTransportFromAlgorithm(algorithm: pkijs.AlgorithmIdentifier):
 export function keyTransportAlgorithm(transport: KeyTransport): pkijs.AlgorithmIdentifier {
   if (transport.scheme === "rsa-pkcs1") {
     // RFC 3370 4.2.1: the parameters MUST be NULL.
-    return new pkijs.AlgorithmIdentifier({ algorithmId: CMS_OID.rsaEncryption, algorithmParams: new asn1js.Null() });
+    return new pkijs.AlgorithmIdentifier({ algorithmId: RSA_ENCRYPTION, algorithmParams: new asn1js.Null() });
   }
   // DER leaves out fields equal to their DEFAULT (X.690 11.5).
   const fields: asn1js.AsnType[] = [];
@@ -118,13 +125,13 @@ export function keyTransportAlgorithm(transport: KeyTransport): pkijs.AlgorithmI
   if (transport.mgfHash !== "SHA-1") fields.push(explicitTag(1, mgf1Algorithm(transport.mgfHash).toSchema()));
   if (transport.label.length > 0) {
     const source = new pkijs.AlgorithmIdentifier({
-      algorithmId: CMS_OID.pSpecified,
+      algorithmId: ID_P_SPECIFIED,
       algorithmParams: new asn1js.OctetString({ valueHex: transport.label }),
     });
     fields.push(explicitTag(2, source.toSchema()));
   }
   const params = new asn1js.Sequence({ value: fields });
-  return new pkijs.AlgorithmIdentifier({ algorithmId: CMS_OID.rsaesOaep, algorithmParams: params });
+  return new pkijs.AlgorithmIdentifier({ algorithmId: ID_RSAES_OAEP, algorithmParams: params });
 }
 
 /**
@@ -152,7 +159,7 @@ export function algorithmIdentifier(what: string, schema: asn1js.AsnType): pkijs
 
 /** The hash of an MGF1 AlgorithmIdentifier (RFC 8017 B.2.1); other mask generators are refused. */
 export function mgf1Hash(mgf: pkijs.AlgorithmIdentifier): HashAlgorithm {
-  if (mgf.algorithmId !== CMS_OID.mgf1) {
+  if (mgf.algorithmId !== ID_MGF1) {
     throw new MailsealError("UNSUPPORTED_ALGORITHM", `mask generation function ${mgf.algorithmId} is not supported`);
   }
   return hashFromOid(algorithmIdentifier("MGF1 parameters", mgf.algorithmParams as asn1js.AsnType).algorithmId);
@@ -166,7 +173,7 @@ export function explicitTag(tag: number, value: asn1js.AsnType): asn1js.Construc
 /** MGF1 with `hash` as an AlgorithmIdentifier. */
 export function mgf1Algorithm(hash: HashAlgorithm): pkijs.AlgorithmIdentifier {
   return new pkijs.AlgorithmIdentifier({
-    algorithmId: CMS_OID.mgf1,
+    algorithmId: ID_MGF1,
     algorithmParams: digestAlgorithm(hash).toSchema(),
   });
 }

@@ -10,13 +10,7 @@ import { decodeCaptured } from "../asn1/capture.js";
 import { contextTag, OCTET_STRING, SEQUENCE, SET, UniversalTag } from "../asn1/tag.js";
 import { MailsealError } from "../errors/index.js";
 import { batches, oneAhead } from "../mime/chunks.js";
-import {
-  algorithmIdentifier,
-  CMS_OID,
-  contentCipherFromOid,
-  type ContentCipher,
-  type KeyTransport,
-} from "./algorithms.js";
+import { algorithmIdentifier, contentCipherFromOid, type ContentCipher, type KeyTransport } from "./algorithms.js";
 import type { KeyWrapCore } from "./key-agreement.js";
 import {
   keyAgreeRecipientInfos,
@@ -26,6 +20,7 @@ import {
   type RecipientKey,
 } from "./recipient-info.js";
 import type { Certificate } from "../pki/certificate.js";
+import { ID_CT_AUTH_ENVELOPED_DATA, ID_DATA, ID_ENVELOPED_DATA } from "../pki/oids.js";
 
 /** What this module needs from the crypto core (CoreService or its worker proxy). */
 export interface EnvelopeCore extends KeyTransportCore, KeyWrapCore {
@@ -99,10 +94,10 @@ export async function decryptEnvelope(
   try {
     await cursor.enter(SEQUENCE, "ContentInfo");
     const type = await readOid(cursor, "ContentInfo contentType");
-    if (type !== CMS_OID.envelopedData && type !== CMS_OID.authEnvelopedData) {
+    if (type !== ID_ENVELOPED_DATA && type !== ID_CT_AUTH_ENVELOPED_DATA) {
       throw new MailsealError("NOT_SMIME", `the CMS content is ${type}, not (Auth)EnvelopedData`);
     }
-    const authenticated = type === CMS_OID.authEnvelopedData;
+    const authenticated = type === ID_CT_AUTH_ENVELOPED_DATA;
     const what = authenticated ? "AuthEnvelopedData" : "EnvelopedData";
     await cursor.enter(contextTag(0, true), "ContentInfo content");
     await cursor.enter(SEQUENCE, what);
@@ -253,7 +248,7 @@ export async function* encryptEnvelope(
     const params = gcm
       ? new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: iv }), new asn1js.Integer({ value: 16 })] })
       : new asn1js.OctetString({ valueHex: iv });
-    const type = gcm ? CMS_OID.authEnvelopedData : CMS_OID.envelopedData;
+    const type = gcm ? ID_CT_AUTH_ENVELOPED_DATA : ID_ENVELOPED_DATA;
     // RFC 5652 6.1: version 0 when every RecipientInfo is version 0 (KeyTransRecipientInfo with
     // issuerAndSerialNumber) and there is no originatorInfo or unprotectedAttrs; a KeyAgreeRecipientInfo
     // (version 3) makes it 2. RFC 5083 2.1: AuthEnvelopedData is always version 0.
@@ -265,7 +260,7 @@ export async function* encryptEnvelope(
     yield encodeAsn1(new asn1js.Integer({ value: version }));
     yield encodeAsn1(new asn1js.Set({ value: recipientInfos.map((r) => r.toSchema()) }));
     yield encodeHeader(SEQUENCE, true, undefined);
-    yield encodeAsn1(new asn1js.ObjectIdentifier({ value: CMS_OID.data }));
+    yield encodeAsn1(new asn1js.ObjectIdentifier({ value: ID_DATA }));
     yield encodeAsn1(new pkijs.AlgorithmIdentifier({ algorithmId: cipher.oid, algorithmParams: params }).toSchema());
     const content = new OctetStringWriter({ tag: contextTag(0) });
     for await (const ciphertext of oneAhead(batches(source), (chunk) => encryptor.update(chunk))) {

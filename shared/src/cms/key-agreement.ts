@@ -9,9 +9,25 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
 import type { EcCurve } from "../pki/certificate.js";
-import { OID } from "../pki/oids.js";
 import type { EcPrivateKey } from "../pki/private-key.js";
 import { explicitTag } from "./algorithms.js";
+import {
+  DH_SINGLE_PASS_COFACTOR_DH_SHA1KDF_SCHEME,
+  DH_SINGLE_PASS_COFACTOR_DH_SHA256KDF_SCHEME,
+  DH_SINGLE_PASS_COFACTOR_DH_SHA384KDF_SCHEME,
+  DH_SINGLE_PASS_COFACTOR_DH_SHA512KDF_SCHEME,
+  DH_SINGLE_PASS_STD_DH_SHA1KDF_SCHEME,
+  DH_SINGLE_PASS_STD_DH_SHA256KDF_SCHEME,
+  DH_SINGLE_PASS_STD_DH_SHA384KDF_SCHEME,
+  DH_SINGLE_PASS_STD_DH_SHA512KDF_SCHEME,
+  ID_AES128_WRAP,
+  ID_AES192_WRAP,
+  ID_AES256_WRAP,
+  ID_EC_PUBLIC_KEY,
+  SECP256R1,
+  SECP384R1,
+  SECP521R1,
+} from "../pki/oids.js";
 
 /** AES key wrap (RFC 3394) from the crypto core (CoreService or its worker proxy). */
 export interface KeyWrapCore {
@@ -26,28 +42,28 @@ export interface KeyWrapCore {
  * The SHA-224 ones are left out: WebCrypto has no SHA-224. MQV (not ephemeral-static) too.
  */
 const SCHEMES: readonly { oid: string; hash: HashAlgorithm }[] = [
-  { oid: "1.3.133.16.840.63.0.2", hash: "SHA-1" }, // dhSinglePass-stdDH-sha1kdf-scheme
-  { oid: "1.3.132.1.11.1", hash: "SHA-256" }, // dhSinglePass-stdDH-sha256kdf-scheme
-  { oid: "1.3.132.1.11.2", hash: "SHA-384" }, // dhSinglePass-stdDH-sha384kdf-scheme
-  { oid: "1.3.132.1.11.3", hash: "SHA-512" }, // dhSinglePass-stdDH-sha512kdf-scheme
-  { oid: "1.3.133.16.840.63.0.3", hash: "SHA-1" }, // dhSinglePass-cofactorDH-sha1kdf-scheme
-  { oid: "1.3.132.1.14.1", hash: "SHA-256" }, // dhSinglePass-cofactorDH-sha256kdf-scheme
-  { oid: "1.3.132.1.14.2", hash: "SHA-384" }, // dhSinglePass-cofactorDH-sha384kdf-scheme
-  { oid: "1.3.132.1.14.3", hash: "SHA-512" }, // dhSinglePass-cofactorDH-sha512kdf-scheme
+  { oid: DH_SINGLE_PASS_STD_DH_SHA1KDF_SCHEME, hash: "SHA-1" },
+  { oid: DH_SINGLE_PASS_STD_DH_SHA256KDF_SCHEME, hash: "SHA-256" },
+  { oid: DH_SINGLE_PASS_STD_DH_SHA384KDF_SCHEME, hash: "SHA-384" },
+  { oid: DH_SINGLE_PASS_STD_DH_SHA512KDF_SCHEME, hash: "SHA-512" },
+  { oid: DH_SINGLE_PASS_COFACTOR_DH_SHA1KDF_SCHEME, hash: "SHA-1" },
+  { oid: DH_SINGLE_PASS_COFACTOR_DH_SHA256KDF_SCHEME, hash: "SHA-256" },
+  { oid: DH_SINGLE_PASS_COFACTOR_DH_SHA384KDF_SCHEME, hash: "SHA-384" },
+  { oid: DH_SINGLE_PASS_COFACTOR_DH_SHA512KDF_SCHEME, hash: "SHA-512" },
 ];
 
 /** Key wrap algorithms (RFC 3565 2.3.2): id-aes128-wrap, id-aes192-wrap, id-aes256-wrap. */
 const KEY_WRAPS: readonly { oid: string; kekLength: number }[] = [
-  { oid: "2.16.840.1.101.3.4.1.5", kekLength: 16 },
-  { oid: "2.16.840.1.101.3.4.1.25", kekLength: 24 },
-  { oid: "2.16.840.1.101.3.4.1.45", kekLength: 32 },
+  { oid: ID_AES128_WRAP, kekLength: 16 },
+  { oid: ID_AES192_WRAP, kekLength: 24 },
+  { oid: ID_AES256_WRAP, kekLength: 32 },
 ];
 
 /** What we send per curve: the KDF hash matched to the curve's strength (RFC 5753 8, RFC 8551 2.7), AES-256 wrap. */
 const SENDING: Record<EcCurve, { scheme: string; wrap: string }> = {
-  "P-256": { scheme: "1.3.132.1.11.1", wrap: "2.16.840.1.101.3.4.1.45" },
-  "P-384": { scheme: "1.3.132.1.11.2", wrap: "2.16.840.1.101.3.4.1.45" },
-  "P-521": { scheme: "1.3.132.1.11.3", wrap: "2.16.840.1.101.3.4.1.45" },
+  "P-256": { scheme: DH_SINGLE_PASS_STD_DH_SHA256KDF_SCHEME, wrap: ID_AES256_WRAP },
+  "P-384": { scheme: DH_SINGLE_PASS_STD_DH_SHA384KDF_SCHEME, wrap: ID_AES256_WRAP },
+  "P-521": { scheme: DH_SINGLE_PASS_STD_DH_SHA512KDF_SCHEME, wrap: ID_AES256_WRAP },
 };
 
 /** Bits of the ECDH shared secret Z (the x-coordinate, SEC 1 3.3.1) per curve. */
@@ -143,9 +159,9 @@ async function kek(agreement: KeyAgreement, secret: Uint8Array, ukm: Uint8Array 
 }
 
 const CURVE_OIDS: Record<string, EcCurve> = {
-  [OID.secp256r1]: "P-256",
-  [OID.secp384r1]: "P-384",
-  [OID.secp521r1]: "P-521",
+  [SECP256R1]: "P-256",
+  [SECP384R1]: "P-384",
+  [SECP521R1]: "P-521",
 };
 
 /**
@@ -161,7 +177,7 @@ async function originatorPublicKey(kari: pkijs.KeyAgreeRecipientInfo, curve: EcC
     );
   }
   const originator = kari.originator.value as pkijs.OriginatorPublicKey;
-  if (originator.algorithm.algorithmId !== OID.ecPublicKey) {
+  if (originator.algorithm.algorithmId !== ID_EC_PUBLIC_KEY) {
     throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       `originator key algorithm ${originator.algorithm.algorithmId} is not id-ecPublicKey`,
@@ -285,7 +301,7 @@ export async function keyAgreeRecipientInfo(
       variant: 3,
       // RFC 5753 7.1.2 / RFC 5480 2.1.1: the curve is the recipient's; parameters left out as OpenSSL does.
       value: new pkijs.OriginatorPublicKey({
-        algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecPublicKey }),
+        algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: ID_EC_PUBLIC_KEY }),
         publicKey: new asn1js.BitString({ valueHex: point }),
       }),
     }),

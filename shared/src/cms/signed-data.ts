@@ -1,7 +1,7 @@
 // Streaming SignedData (RFC 5652 section 5): the content streams through one hash per digest
 // algorithm while it passes to the caller; the small structures around it (digestAlgorithms,
 // certificates, signerInfos) are captured with caps and handed to pkijs and signer-info.ts.
-import type { HashAlgorithm } from "@mailseal/core-wasm";
+import { concatBytes, type HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { BerCursor, type ByteSource } from "../asn1/ber-cursor.js";
@@ -10,7 +10,7 @@ import { decodeCaptured } from "../asn1/capture.js";
 import { contextTag, SEQUENCE, SET, UniversalTag, type Tag } from "../asn1/tag.js";
 import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
 import { MAX_CERTIFICATE_BYTES, parseCertificate, type Certificate } from "../pki/certificate.js";
-import { CMS_OID, digestAlgorithm, hashFromOid } from "./algorithms.js";
+import { digestAlgorithm, hashFromOid } from "./algorithms.js";
 import { batches } from "../mime/chunks.js";
 import {
   createSignerInfo,
@@ -21,6 +21,7 @@ import {
   type VerifiedSigner,
   type VerifyCore,
 } from "./signer-info.js";
+import { ID_DATA, ID_SIGNED_DATA } from "../pki/oids.js";
 
 /** Caps for what a SignedData holds besides its content; over them the input is hostile or broken. */
 export const SIGNED_DATA_LIMITS = {
@@ -249,7 +250,7 @@ export async function verifySignedData(
   try {
     await cursor.enter(SEQUENCE, "ContentInfo");
     const type = await readOid(cursor, "ContentInfo contentType");
-    if (type !== CMS_OID.signedData) throw new MailsealError("NOT_SMIME", `the CMS content is ${type}, not SignedData`);
+    if (type !== ID_SIGNED_DATA) throw new MailsealError("NOT_SMIME", `the CMS content is ${type}, not SignedData`);
     await cursor.enter(contextTag(0, true), "ContentInfo content");
     await cursor.enter(SEQUENCE, "SignedData");
     await cursor.capture(INTEGER, "SignedData version", SIGNED_DATA_LIMITS.smallField);
@@ -360,15 +361,7 @@ export interface SignedDataSigner {
 /** A DER element: identifier, definite length, the parts as content. */
 function derElement(tag: Tag, parts: readonly Uint8Array[]): Uint8Array {
   const length = parts.reduce((n, part) => n + part.length, 0);
-  const header = encodeHeader(tag, true, length);
-  const out = new Uint8Array(header.length + length);
-  out.set(header);
-  let at = header.length;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes([encodeHeader(tag, true, length), ...parts]);
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -401,7 +394,7 @@ async function signerInfoSet(core: VerifyCore, signer: SignedDataSigner, digest:
     hash: signer.hash,
     signature: signer.signature,
     certificate: signer.certificate,
-    contentType: CMS_OID.data,
+    contentType: ID_DATA,
     signingTime: signer.signingTime,
     capabilities: signer.capabilities,
     ...(signer.encryptionCertificate === undefined ? {} : { encryptionCertificate: signer.encryptionCertificate }),
@@ -421,12 +414,12 @@ export async function detachedSignedData(
   const signedData = derElement(SEQUENCE, [
     ...signedDataHead(signer.hash),
     // EncapsulatedContentInfo without eContent (RFC 5652 5.2: detached).
-    encodeAsn1(new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: CMS_OID.data })] })),
+    encodeAsn1(new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: ID_DATA })] })),
     certificateSet(signer),
     await signerInfoSet(core, signer, contentDigest),
   ]);
   return derElement(SEQUENCE, [
-    encodeAsn1(new asn1js.ObjectIdentifier({ value: CMS_OID.signedData })),
+    encodeAsn1(new asn1js.ObjectIdentifier({ value: ID_SIGNED_DATA })),
     derElement(contextTag(0), [signedData]),
   ]);
 }
@@ -471,12 +464,12 @@ async function* opaqueEncoding(
   hasher: ContentDigests,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   yield encodeHeader(SEQUENCE, true, undefined);
-  yield encodeAsn1(new asn1js.ObjectIdentifier({ value: CMS_OID.signedData }));
+  yield encodeAsn1(new asn1js.ObjectIdentifier({ value: ID_SIGNED_DATA }));
   yield encodeHeader(contextTag(0), true, undefined);
   yield encodeHeader(SEQUENCE, true, undefined);
   yield* signedDataHead(signer.hash);
   yield encodeHeader(SEQUENCE, true, undefined); // EncapsulatedContentInfo
-  yield encodeAsn1(new asn1js.ObjectIdentifier({ value: CMS_OID.data }));
+  yield encodeAsn1(new asn1js.ObjectIdentifier({ value: ID_DATA }));
   yield encodeHeader(contextTag(0), true, undefined); // eContent [0] EXPLICIT
   const writer = new OctetStringWriter();
   for await (const batch of batches(content)) {

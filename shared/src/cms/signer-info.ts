@@ -22,31 +22,27 @@ import {
 } from "../pki/certificate.js";
 import type { CertificateCrypto } from "../pki/signature.js";
 import { issuerAndSerialNumber } from "./recipient-info.js";
-
-const ATTRIBUTE = {
-  contentType: "1.2.840.113549.1.9.3",
-  messageDigest: "1.2.840.113549.1.9.4",
-  signingTime: "1.2.840.113549.1.9.5",
-  smimeCapabilities: "1.2.840.113549.1.9.15",
-  encryptionKeyPreference: "1.2.840.113549.1.9.16.2.11",
-} as const;
-
-const SIGNATURE = {
-  rsaEncryption: "1.2.840.113549.1.1.1",
-  rsassaPss: "1.2.840.113549.1.1.10",
-  sha1WithRSA: "1.2.840.113549.1.1.5",
-  sha224WithRSA: "1.2.840.113549.1.1.14",
-  sha256WithRSA: "1.2.840.113549.1.1.11",
-  sha384WithRSA: "1.2.840.113549.1.1.12",
-  sha512WithRSA: "1.2.840.113549.1.1.13",
-} as const;
+import {
+  ID_AA_ENCRYP_KEY_PREF,
+  ID_CONTENT_TYPE,
+  ID_MESSAGE_DIGEST,
+  ID_RSASSA_PSS,
+  ID_SIGNING_TIME,
+  RSA_ENCRYPTION,
+  SHA1_WITH_RSA_ENCRYPTION,
+  SHA224_WITH_RSA_ENCRYPTION,
+  SHA256_WITH_RSA_ENCRYPTION,
+  SHA384_WITH_RSA_ENCRYPTION,
+  SHA512_WITH_RSA_ENCRYPTION,
+  PKCS_9_AT_SMIME_CAPABILITIES,
+} from "../pki/oids.js";
 
 const rsaWithHash: Record<string, HashAlgorithm> = {
-  [SIGNATURE.sha1WithRSA]: "SHA-1",
-  [SIGNATURE.sha224WithRSA]: "SHA-224",
-  [SIGNATURE.sha256WithRSA]: "SHA-256",
-  [SIGNATURE.sha384WithRSA]: "SHA-384",
-  [SIGNATURE.sha512WithRSA]: "SHA-512",
+  [SHA1_WITH_RSA_ENCRYPTION]: "SHA-1",
+  [SHA224_WITH_RSA_ENCRYPTION]: "SHA-224",
+  [SHA256_WITH_RSA_ENCRYPTION]: "SHA-256",
+  [SHA384_WITH_RSA_ENCRYPTION]: "SHA-384",
+  [SHA512_WITH_RSA_ENCRYPTION]: "SHA-512",
 };
 
 /** RSASSA-PKCS1-v1_5 or RSASSA-PSS (RFC 4056), MGF1 with the same hash as the message digest. */
@@ -109,7 +105,7 @@ async function digestOf(core: VerifyCore, hash: HashAlgorithm, data: Uint8Array)
 function signatureAlgorithm(hash: HashAlgorithm, scheme: SignatureScheme): pkijs.AlgorithmIdentifier {
   if (scheme.scheme === "rsa-pkcs1") {
     // RFC 8551 2.2 / RFC 3370 3.2: rsaEncryption with NULL parameters is what every client reads.
-    return new pkijs.AlgorithmIdentifier({ algorithmId: SIGNATURE.rsaEncryption, algorithmParams: new asn1js.Null() });
+    return new pkijs.AlgorithmIdentifier({ algorithmId: RSA_ENCRYPTION, algorithmParams: new asn1js.Null() });
   }
   // RSASSA-PSS-params (RFC 4055 3.1): hash, MGF1 with the same hash, salt length; trailer default.
   const fields = [
@@ -118,7 +114,7 @@ function signatureAlgorithm(hash: HashAlgorithm, scheme: SignatureScheme): pkijs
     explicitTag(2, new asn1js.Integer({ value: scheme.saltLength })),
   ];
   return new pkijs.AlgorithmIdentifier({
-    algorithmId: SIGNATURE.rsassaPss,
+    algorithmId: ID_RSASSA_PSS,
     algorithmParams: new asn1js.Sequence({ value: fields }),
   });
 }
@@ -143,16 +139,16 @@ export async function createSignerInfo(
   options: SignerOptions,
 ): Promise<pkijs.SignerInfo> {
   const attributes = [
-    attribute(ATTRIBUTE.contentType, new asn1js.ObjectIdentifier({ value: options.contentType })),
-    attribute(ATTRIBUTE.signingTime, signingTimeValue(options.signingTime)),
-    attribute(ATTRIBUTE.messageDigest, new asn1js.OctetString({ valueHex: contentDigest })),
-    attribute(ATTRIBUTE.smimeCapabilities, capabilitiesValue(options.capabilities)),
+    attribute(ID_CONTENT_TYPE, new asn1js.ObjectIdentifier({ value: options.contentType })),
+    attribute(ID_SIGNING_TIME, signingTimeValue(options.signingTime)),
+    attribute(ID_MESSAGE_DIGEST, new asn1js.OctetString({ valueHex: contentDigest })),
+    attribute(PKCS_9_AT_SMIME_CAPABILITIES, capabilitiesValue(options.capabilities)),
   ];
   if (options.encryptionCertificate !== undefined) {
     // SMIMEEncryptionKeyPreference ::= CHOICE { issuerAndSerialNumber [0] IMPLICIT ... }
     const id = issuerAndSerialNumber(options.encryptionCertificate).toSchema();
     const preference = new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: id.valueBlock.value });
-    attributes.push(attribute(ATTRIBUTE.encryptionKeyPreference, preference));
+    attributes.push(attribute(ID_AA_ENCRYP_KEY_PREF, preference));
   }
   // DER SET OF: elements sorted by their encodings (X.690 11.6).
   attributes.sort((a, b) => compareBytes(new Uint8Array(a.toSchema().toBER()), new Uint8Array(b.toSchema().toBER())));
@@ -260,18 +256,18 @@ export async function verifySignerInfo(
   if (signerInfo.signedAttrs !== undefined) {
     const attributes = signerInfo.signedAttrs.attributes;
     // RFC 5652 5.3: with signed attributes, content-type and message-digest are required.
-    const contentType = single(attributes, ATTRIBUTE.contentType);
+    const contentType = single(attributes, ID_CONTENT_TYPE);
     if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.valueBlock.toString() !== eContentType) {
       throw new MailsealError("BAD_SIGNATURE", "the signed content-type attribute does not match the content");
     }
-    const messageDigest = single(attributes, ATTRIBUTE.messageDigest);
+    const messageDigest = single(attributes, ID_MESSAGE_DIGEST);
     if (
       !(messageDigest instanceof asn1js.OctetString) ||
       !equalBytes(new Uint8Array(messageDigest.valueBlock.valueHexView), contentDigest)
     ) {
       throw new MailsealError("BAD_SIGNATURE", "the content does not match the signed message digest: it was altered");
     }
-    const time = single(attributes, ATTRIBUTE.signingTime);
+    const time = single(attributes, ID_SIGNING_TIME);
     if (time instanceof asn1js.UTCTime || time instanceof asn1js.GeneralizedTime) signingTime = time.toDate();
     // Verify over the attributes exactly as received, re-tagged as SET OF (RFC 5652 5.4).
     signedDigest = await digestOf(core, hash, new Uint8Array(signerInfo.signedAttrs.encodedValue));
@@ -280,7 +276,7 @@ export async function verifySignerInfo(
   const key = rsaPublicKeyOf(certificate);
   const algorithm = signerInfo.signatureAlgorithm;
   let valid: boolean;
-  if (algorithm.algorithmId === SIGNATURE.rsassaPss) {
+  if (algorithm.algorithmId === ID_RSASSA_PSS) {
     const fields = taggedFields("RSASSA-PSS-params", algorithm.algorithmParams, 3);
     const pssHash =
       fields[0] === undefined ? "SHA-1" : hashFromOid(algorithmIdentifier("hashAlgorithm", fields[0]).algorithmId);
@@ -289,7 +285,7 @@ export async function verifySignerInfo(
     if (pssHash !== hash)
       throw new MailsealError("BAD_SIGNATURE", "the PSS hash differs from the signer's digest algorithm");
     valid = await core.rsaPssVerify(key, signedDigest, signature, { hash, mgfHash, saltLength });
-  } else if (algorithm.algorithmId === SIGNATURE.rsaEncryption || rsaWithHash[algorithm.algorithmId] === hash) {
+  } else if (algorithm.algorithmId === RSA_ENCRYPTION || rsaWithHash[algorithm.algorithmId] === hash) {
     valid = await core.rsaPkcs1v15Verify(key, hash, signedDigest, signature);
   } else {
     throw new MailsealError(
@@ -300,5 +296,3 @@ export async function verifySignerInfo(
   if (!valid) throw new MailsealError("BAD_SIGNATURE", "the signature does not verify with the signer's certificate");
   return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
 }
-
-export { ATTRIBUTE as SIGNED_ATTRIBUTE };

@@ -9,6 +9,7 @@ import { MailsealError } from "../errors/index.js";
 import { acceptServiceRoot, issuedBy } from "./root-pin.js";
 import type { ServiceClient } from "./service-client.js";
 import { certificateFromWire, type DeviceState, type SigningState, type StateStore } from "./state.js";
+import { ID_AT_COMMON_NAME } from "../pki/oids.js";
 
 export const RENEW_BEFORE_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -18,8 +19,6 @@ const RSA_SIGNING: RsaHashedKeyGenParams = {
   publicExponent: new Uint8Array([1, 0, 1]),
   hash: "SHA-256",
 };
-
-const OID_COMMON_NAME = "2.5.4.3";
 
 /**
  * A new RSA-2048 signing key and a CSR for it (SHA-256 with RSA, PKCS#1 v1.5). The key is
@@ -32,7 +31,7 @@ export async function newSigningKey(address: string): Promise<{ privateKey: Json
   const request = new pkijs.CertificationRequest();
   request.version = 0;
   request.subject.typesAndValues.push(
-    new pkijs.AttributeTypeAndValue({ type: OID_COMMON_NAME, value: new asn1js.Utf8String({ value: address }) }),
+    new pkijs.AttributeTypeAndValue({ type: ID_AT_COMMON_NAME, value: new asn1js.Utf8String({ value: address }) }),
   );
   await request.subjectPublicKeyInfo.importKey(pair.publicKey);
   await request.sign(pair.privateKey, "SHA-256");

@@ -1,4 +1,5 @@
 // Byte helpers of the MIME layer: shared stays host-neutral, so no Buffer, only Uint8Array.
+import { concatBytes } from "@mailseal/core-wasm";
 import { MailsealError } from "../errors/index.js";
 
 export const CR = 0x0d;
@@ -12,17 +13,8 @@ export function ascii(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const result = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    result.set(part, offset);
-    offset += part.length;
-  }
-  return result;
-}
+/** The core's (one for every layer), re-exported for the MIME code and its importers. */
+export { concatBytes };
 
 /** Index of `needle` in `haystack` from `from`, or -1. */
 export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0): number {

@@ -7,9 +7,25 @@ import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
 import { bytesEqual, hex } from "./bytes.js";
 import { attributeValues, formatName, namesEqual, parseName, type Name } from "./name.js";
-import { OID } from "./oids.js";
 import { decodePem, isPem, textOf } from "./pem.js";
 import { readBer } from "../asn1/capture.js";
+import {
+  ID_AT_COMMON_NAME,
+  ID_CE_AUTHORITY_KEY_IDENTIFIER,
+  ID_CE_BASIC_CONSTRAINTS,
+  ID_CE_EXT_KEY_USAGE,
+  ID_CE_KEY_USAGE,
+  ID_CE_SUBJECT_ALT_NAME,
+  ID_CE_SUBJECT_KEY_IDENTIFIER,
+  ID_EC_PUBLIC_KEY,
+  ID_EMAIL_ADDRESS,
+  ID_ON_SMTP_UTF8_MAILBOX,
+  ID_RSASSA_PSS,
+  RSA_ENCRYPTION,
+  SECP256R1,
+  SECP384R1,
+  SECP521R1,
+} from "./oids.js";
 
 /** One DER certificate larger than this is not an S/MIME certificate (real ones are 1..4 KiB). */
 export const MAX_CERTIFICATE_BYTES = 64 * 1024;
@@ -52,9 +68,9 @@ export interface BasicConstraints {
 export type EcCurve = "P-256" | "P-384" | "P-521";
 
 const CURVES: Record<string, EcCurve> = {
-  [OID.secp256r1]: "P-256",
-  [OID.secp384r1]: "P-384",
-  [OID.secp521r1]: "P-521",
+  [SECP256R1]: "P-256",
+  [SECP384R1]: "P-384",
+  [SECP521R1]: "P-521",
 };
 
 /**
@@ -245,7 +261,7 @@ function readSubjectAltNameEmails(extension: pkijs.Extension): string[] {
       const [typeId, value] = name.valueBlock.value;
       if (
         typeId instanceof asn1js.ObjectIdentifier &&
-        typeId.valueBlock.toString() === OID.smtpUtf8Mailbox &&
+        typeId.valueBlock.toString() === ID_ON_SMTP_UTF8_MAILBOX &&
         value instanceof asn1js.Constructed &&
         value.valueBlock.value[0] instanceof asn1js.Utf8String
       ) {
@@ -260,7 +276,7 @@ function readPublicKey(info: pkijs.PublicKeyInfo): CertificatePublicKey {
   const algorithm = info.algorithm.algorithmId;
   const spki = new Uint8Array(info.toSchema().toBER());
   const keyBits = info.subjectPublicKey.valueBlock.valueHexView;
-  if (algorithm === OID.rsaEncryption || algorithm === OID.rsassaPss) {
+  if (algorithm === RSA_ENCRYPTION || algorithm === ID_RSASSA_PSS) {
     // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1).
     const parsed = readBer(keyBits);
     const items = parsed.result instanceof asn1js.Sequence ? parsed.result.valueBlock.value : [];
@@ -276,11 +292,11 @@ function readPublicKey(info: pkijs.PublicKeyInfo): CertificatePublicKey {
     return {
       kind: "rsa",
       key: { n: new Uint8Array(n.valueBlock.valueHexView), e: new Uint8Array(e.valueBlock.valueHexView) },
-      pssOnly: algorithm === OID.rsassaPss,
+      pssOnly: algorithm === ID_RSASSA_PSS,
       spki,
     };
   }
-  if (algorithm === OID.ecPublicKey) {
+  if (algorithm === ID_EC_PUBLIC_KEY) {
     // ECParameters: only namedCurve is allowed (RFC 5480 2.1.1).
     const params = info.algorithm.algorithmParams as unknown;
     const curve = params instanceof asn1js.ObjectIdentifier ? CURVES[params.valueBlock.toString()] : undefined;
@@ -350,16 +366,16 @@ export function parseCertificate(der: Uint8Array): Certificate {
     if (seen.has(id)) throw malformed(`extension ${id} appears twice`);
     seen.add(id);
     if (extension.critical) criticalExtensions.push(id);
-    if (id === OID.subjectKeyIdentifier) subjectKeyIdentifier = readOctetString(extension, "subjectKeyIdentifier");
-    else if (id === OID.authorityKeyIdentifier) authorityKeyIdentifier = readAuthorityKeyIdentifier(extension);
-    else if (id === OID.keyUsage) keyUsage = readKeyUsage(extension);
-    else if (id === OID.extKeyUsage) extendedKeyUsage = readExtendedKeyUsage(extension);
-    else if (id === OID.basicConstraints) basicConstraints = readBasicConstraints(extension);
-    else if (id === OID.subjectAltName) emails.push(...readSubjectAltNameEmails(extension));
+    if (id === ID_CE_SUBJECT_KEY_IDENTIFIER) subjectKeyIdentifier = readOctetString(extension, "subjectKeyIdentifier");
+    else if (id === ID_CE_AUTHORITY_KEY_IDENTIFIER) authorityKeyIdentifier = readAuthorityKeyIdentifier(extension);
+    else if (id === ID_CE_KEY_USAGE) keyUsage = readKeyUsage(extension);
+    else if (id === ID_CE_EXT_KEY_USAGE) extendedKeyUsage = readExtendedKeyUsage(extension);
+    else if (id === ID_CE_BASIC_CONSTRAINTS) basicConstraints = readBasicConstraints(extension);
+    else if (id === ID_CE_SUBJECT_ALT_NAME) emails.push(...readSubjectAltNameEmails(extension));
   }
-  emails.push(...attributeValues(subject, OID.emailAddress));
+  emails.push(...attributeValues(subject, ID_EMAIL_ADDRESS));
   const emailAddresses = [...new Set(emails.map(normalizeAddress))];
-  const commonNames = attributeValues(subject, OID.commonName);
+  const commonNames = attributeValues(subject, ID_AT_COMMON_NAME);
 
   return {
     der,

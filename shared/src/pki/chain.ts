@@ -5,8 +5,18 @@ import { bytesEqual } from "./bytes.js";
 import type { Certificate } from "./certificate.js";
 import { certificateRevoked, isCrlOf, revocationAt, type Crl } from "./crl.js";
 import { formatName, namesEqual } from "./name.js";
-import { OID } from "./oids.js";
 import { verifyCertificateSignature, type CertificateCrypto } from "./signature.js";
+import {
+  ANY_EXTENDED_KEY_USAGE,
+  ID_CE_AUTHORITY_KEY_IDENTIFIER,
+  ID_CE_BASIC_CONSTRAINTS,
+  ID_CE_CERTIFICATE_POLICIES,
+  ID_CE_EXT_KEY_USAGE,
+  ID_CE_KEY_USAGE,
+  ID_CE_SUBJECT_ALT_NAME,
+  ID_CE_SUBJECT_KEY_IDENTIFIER,
+  ID_KP_EMAIL_PROTECTION,
+} from "./oids.js";
 
 /** At most this many certificates in a path, end entity and trust anchor included. */
 export const MAX_PATH_CERTIFICATES = 8;
@@ -44,13 +54,13 @@ export interface PathValidationOptions {
  * certificate marking one critical is refused (RFC 5280 4.2).
  */
 const UNDERSTOOD_CRITICAL = new Set<string>([
-  OID.basicConstraints,
-  OID.keyUsage,
-  OID.extKeyUsage,
-  OID.subjectAltName,
-  OID.subjectKeyIdentifier,
-  OID.authorityKeyIdentifier,
-  OID.certificatePolicies,
+  ID_CE_BASIC_CONSTRAINTS,
+  ID_CE_KEY_USAGE,
+  ID_CE_EXT_KEY_USAGE,
+  ID_CE_SUBJECT_ALT_NAME,
+  ID_CE_SUBJECT_KEY_IDENTIFIER,
+  ID_CE_AUTHORITY_KEY_IDENTIFIER,
+  ID_CE_CERTIFICATE_POLICIES,
 ]);
 
 function untrusted(message: string): MailsealError {
@@ -81,7 +91,7 @@ function mayHaveIssued(issuer: Certificate, cert: Certificate): boolean {
 /** EKU present: it must allow email protection (RFC 8550 4.4.4); anyExtendedKeyUsage does. */
 function ekuAllowsEmail(cert: Certificate): boolean {
   const eku = cert.extendedKeyUsage;
-  return eku === undefined || eku.includes(OID.emailProtection) || eku.includes(OID.anyExtendedKeyUsage);
+  return eku === undefined || eku.includes(ID_KP_EMAIL_PROTECTION) || eku.includes(ANY_EXTENDED_KEY_USAGE);
 }
 
 interface BuildResult {

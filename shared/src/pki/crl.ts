@@ -15,19 +15,14 @@ import {
   type Certificate,
 } from "./certificate.js";
 import { formatName, namesEqual, parseName, type Name } from "./name.js";
-import { OID } from "./oids.js";
 import { verifyCertificateSignature, type CertificateCrypto } from "./signature.js";
+import { ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_CRL_NUMBER, ID_CE_CRL_REASONS, ID_CE_INVALIDITY_DATE } from "./oids.js";
 
 /** A CRL larger than this is refused before parsing (one entry is about 40 bytes). */
 export const MAX_CRL_BYTES = 8 * 1024 * 1024;
 
 /** RFC 5280 5.3.1 CRLReason values that say the key itself got out: then no signature by it holds. */
 const COMPROMISE_REASONS = new Set([1 /* keyCompromise */, 2 /* cACompromise */]);
-
-/** CRL extensions (RFC 5280 5.2) and entry extensions (5.3) this code reads or may ignore. */
-const CRL_NUMBER = "2.5.29.20";
-const CRL_REASON = "2.5.29.21";
-const INVALIDITY_DATE = "2.5.29.24";
 
 export interface RevokedEntry {
   readonly revokedAt: Date;
@@ -79,19 +74,20 @@ export function parseCrl(der: Uint8Array): Crl {
   const issuer = parseName(new Uint8Array(crl.issuer.valueBeforeDecode));
   let authorityKeyIdentifier: Uint8Array | undefined;
   for (const extension of crl.crlExtensions?.extensions ?? []) {
-    if (extension.extnID === OID.authorityKeyIdentifier) authorityKeyIdentifier = readAuthorityKeyIdentifier(extension);
-    else if (extension.critical && extension.extnID !== CRL_NUMBER)
+    if (extension.extnID === ID_CE_AUTHORITY_KEY_IDENTIFIER)
+      authorityKeyIdentifier = readAuthorityKeyIdentifier(extension);
+    else if (extension.critical && extension.extnID !== ID_CE_CRL_NUMBER)
       throw new MailsealError("UNSUPPORTED_ALGORITHM", `CRL: critical extension ${extension.extnID} is not processed`);
   }
   const revoked = new Map<string, RevokedEntry>();
   for (const entry of crl.revokedCertificates ?? []) {
     let reason: number | undefined;
     for (const extension of entry.crlEntryExtensions?.extensions ?? []) {
-      if (extension.extnID === CRL_REASON) {
+      if (extension.extnID === ID_CE_CRL_REASONS) {
         const value = readBer(extension.extnValue.valueBlock.valueHexView).result;
         if (!(value instanceof asn1js.Enumerated)) throw malformed("a reasonCode is not an ENUMERATED");
         reason = value.valueBlock.valueDec;
-      } else if (extension.critical && extension.extnID !== INVALIDITY_DATE) {
+      } else if (extension.critical && extension.extnID !== ID_CE_INVALIDITY_DATE) {
         throw new MailsealError(
           "UNSUPPORTED_ALGORITHM",
           `CRL: critical entry extension ${extension.extnID} is not processed`,

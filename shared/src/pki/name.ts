@@ -4,6 +4,23 @@ import * as asn1js from "asn1js";
 import { MailsealError } from "../errors/index.js";
 import { bytesEqual, hex } from "./bytes.js";
 import { readBer } from "../asn1/capture.js";
+import {
+  ID_AT_COMMON_NAME,
+  ID_AT_COUNTRY_NAME,
+  ID_AT_GIVEN_NAME,
+  ID_AT_LOCALITY_NAME,
+  ID_AT_ORGANIZATIONAL_UNIT_NAME,
+  ID_AT_ORGANIZATION_IDENTIFIER,
+  ID_AT_ORGANIZATION_NAME,
+  ID_AT_SERIAL_NUMBER,
+  ID_AT_STATE_OR_PROVINCE_NAME,
+  ID_AT_SURNAME,
+  ID_AT_TITLE,
+  ID_DOMAIN_COMPONENT,
+  ID_EMAIL_ADDRESS,
+  STREET,
+  UID,
+} from "./oids.js";
 
 export interface AttributeTypeAndValue {
   /** The attribute type, a dotted OID. */
@@ -23,21 +40,21 @@ export interface Name {
 
 /** Short labels of the usual attribute types (RFC 4514 3, plus emailAddress as OpenSSL prints it). */
 const LABELS: Record<string, string> = {
-  "2.5.4.3": "CN",
-  "2.5.4.4": "SN",
-  "2.5.4.5": "serialNumber",
-  "2.5.4.6": "C",
-  "2.5.4.7": "L",
-  "2.5.4.8": "ST",
-  "2.5.4.9": "street",
-  "2.5.4.10": "O",
-  "2.5.4.11": "OU",
-  "2.5.4.12": "title",
-  "2.5.4.42": "GN",
-  "2.5.4.97": "organizationIdentifier",
-  "0.9.2342.19200300.100.1.1": "UID",
-  "0.9.2342.19200300.100.1.25": "DC",
-  "1.2.840.113549.1.9.1": "emailAddress",
+  [ID_AT_COMMON_NAME]: "CN",
+  [ID_AT_SURNAME]: "SN",
+  [ID_AT_SERIAL_NUMBER]: "serialNumber",
+  [ID_AT_COUNTRY_NAME]: "C",
+  [ID_AT_LOCALITY_NAME]: "L",
+  [ID_AT_STATE_OR_PROVINCE_NAME]: "ST",
+  [STREET]: "street",
+  [ID_AT_ORGANIZATION_NAME]: "O",
+  [ID_AT_ORGANIZATIONAL_UNIT_NAME]: "OU",
+  [ID_AT_TITLE]: "title",
+  [ID_AT_GIVEN_NAME]: "GN",
+  [ID_AT_ORGANIZATION_IDENTIFIER]: "organizationIdentifier",
+  [UID]: "UID",
+  [ID_DOMAIN_COMPONENT]: "DC",
+  [ID_EMAIL_ADDRESS]: "emailAddress",
 };
 
 function malformed(what: string): MailsealError {

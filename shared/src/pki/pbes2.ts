@@ -4,15 +4,25 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
-import { OID } from "./oids.js";
+import {
+  ID_AES128_CBC,
+  ID_AES192_CBC,
+  ID_AES256_CBC,
+  ID_HMAC_WITH_SHA1,
+  ID_HMAC_WITH_SHA256,
+  ID_HMAC_WITH_SHA384,
+  ID_HMAC_WITH_SHA512,
+  ID_PBES2,
+  ID_PBKDF2,
+} from "./oids.js";
 
 const prfHashes: Record<string, string> = {
-  [OID.hmacWithSHA1]: "SHA-1",
-  [OID.hmacWithSHA256]: "SHA-256",
-  [OID.hmacWithSHA384]: "SHA-384",
-  [OID.hmacWithSHA512]: "SHA-512",
+  [ID_HMAC_WITH_SHA1]: "SHA-1",
+  [ID_HMAC_WITH_SHA256]: "SHA-256",
+  [ID_HMAC_WITH_SHA384]: "SHA-384",
+  [ID_HMAC_WITH_SHA512]: "SHA-512",
 };
-const aesKeyLengths: Record<string, number> = { [OID.aes128Cbc]: 16, [OID.aes192Cbc]: 24, [OID.aes256Cbc]: 32 };
+const aesKeyLengths: Record<string, number> = { [ID_AES128_CBC]: 16, [ID_AES192_CBC]: 24, [ID_AES256_CBC]: 32 };
 
 /** Iteration counts above this are refused: a hostile file must not cost minutes of CPU. */
 export const MAX_PBKDF2_ITERATIONS = 10_000_000;
@@ -38,14 +48,14 @@ export async function pbes2Decrypt(
   encryptedData: Uint8Array,
   password: string,
 ): Promise<Uint8Array> {
-  if (algorithm.algorithmId !== OID.pbes2) {
+  if (algorithm.algorithmId !== ID_PBES2) {
     throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       `password-based encryption ${algorithm.algorithmId} is not supported (only PBES2)`,
     );
   }
   const params = fromSchema("PBES2-params", (schema) => new pkijs.PBES2Params({ schema }), algorithm.algorithmParams);
-  if (params.keyDerivationFunc.algorithmId !== OID.pbkdf2) {
+  if (params.keyDerivationFunc.algorithmId !== ID_PBKDF2) {
     throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       `PBES2 key derivation ${params.keyDerivationFunc.algorithmId} is not supported (only PBKDF2)`,
@@ -56,7 +66,7 @@ export async function pbes2Decrypt(
     (schema) => new pkijs.PBKDF2Params({ schema }),
     params.keyDerivationFunc.algorithmParams,
   );
-  const prf = kdf.prf?.algorithmId ?? OID.hmacWithSHA1; // RFC 8018 A.2: the default PRF
+  const prf = kdf.prf?.algorithmId ?? ID_HMAC_WITH_SHA1; // RFC 8018 A.2: the default PRF
   const hash = prfHashes[prf];
   if (hash === undefined) throw new MailsealError("UNSUPPORTED_ALGORITHM", `PBKDF2 PRF ${prf} is not supported`);
   const keyLength = aesKeyLengths[params.encryptionScheme.algorithmId];

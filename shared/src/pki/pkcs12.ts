@@ -1,13 +1,31 @@
 // Reading a PKCS #12 file (RFC 7292): the RSA private key and the certificates, as OpenSSL 3, NSS
 // (pk12util) and GnuPG export them: PBES2/PBKDF2/AES-CBC bags and an HMAC integrity check.
-import type { CipherParams, DecryptStream, RsaPrivateKey } from "@mailseal/core-wasm";
+import { concatBytes, type CipherParams, type DecryptStream, type RsaPrivateKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
-import { OID } from "./oids.js";
 import { pbes2Decrypt } from "./pbes2.js";
 import { afterPassword, rsaPrivateKeyFromPkcs8 } from "./private-key.js";
 import { readBer } from "../asn1/capture.js";
+import {
+  CERT_BAG,
+  ID_AES256_CBC,
+  ID_DATA,
+  ID_ENCRYPTED_DATA,
+  ID_HMAC_WITH_SHA256,
+  ID_PBES2,
+  ID_PBKDF2,
+  ID_SHA1,
+  ID_SHA256,
+  ID_SHA384,
+  ID_SHA512,
+  KEY_BAG,
+  PBE_WITH_SHA_AND_3_KEY_TRIPLE_DES_CBC,
+  PKCS8_SHROUDED_KEY_BAG,
+  PKCS_9_AT_FRIENDLY_NAME,
+  PKCS_9_AT_LOCAL_KEY_ID,
+  X509_CERTIFICATE,
+} from "./oids.js";
 
 export interface Pkcs12Contents {
   privateKey: RsaPrivateKey;
@@ -22,8 +40,6 @@ export interface Pkcs12Core {
   createDecryptor(params: CipherParams): Promise<DecryptStream>;
 }
 
-/** pbeWithSHAAnd3-KeyTripleDES-CBC (RFC 7292 appendix C): what Windows, NSS and older OpenSSL export. */
-const PBE_SHA1_3DES = "1.2.840.113549.1.12.1.3";
 const SHA1_KDF = { name: "SHA-1", u: 20, v: 64 };
 
 /**
@@ -36,10 +52,10 @@ export const MAX_PKCS12_KDF_ITERATIONS = 100_000;
 
 /** Hashes of the MAC (RFC 7292 B.2: u = digest size, v = block size of the hash). */
 const macHashes: Record<string, { name: string; u: number; v: number }> = {
-  [OID.sha1]: { name: "SHA-1", u: 20, v: 64 },
-  [OID.sha256]: { name: "SHA-256", u: 32, v: 64 },
-  [OID.sha384]: { name: "SHA-384", u: 48, v: 128 },
-  [OID.sha512]: { name: "SHA-512", u: 64, v: 128 },
+  [ID_SHA1]: { name: "SHA-1", u: 20, v: 64 },
+  [ID_SHA256]: { name: "SHA-256", u: 32, v: 64 },
+  [ID_SHA384]: { name: "SHA-384", u: 48, v: 128 },
+  [ID_SHA512]: { name: "SHA-512", u: 64, v: 128 },
 };
 
 function subtle(): SubtleCrypto {
@@ -133,7 +149,8 @@ async function passwordDecrypt(
   password: string,
   core: Pkcs12Core | undefined,
 ): Promise<Uint8Array> {
-  if (algorithm.algorithmId !== PBE_SHA1_3DES) return pbes2Decrypt(algorithm, data, password);
+  // pbeWithSHAAnd3-KeyTripleDES-CBC is what Windows, NSS and older OpenSSL export.
+  if (algorithm.algorithmId !== PBE_WITH_SHA_AND_3_KEY_TRIPLE_DES_CBC) return pbes2Decrypt(algorithm, data, password);
   // pkcs-12PbeParams ::= SEQUENCE { salt OCTET STRING, iterations INTEGER } (RFC 7292 C).
   const params = algorithm.algorithmParams as unknown;
   const [salt, iterations] = params instanceof asn1js.Sequence ? params.valueBlock.value : [];
@@ -187,20 +204,13 @@ function octets(value: unknown, what: string): Uint8Array {
     throw new MailsealError("INVALID_KEY", `PKCS#12: ${what} is not an OCTET STRING`);
   // A constructed (BER, chunked) OCTET STRING: concatenate its pieces.
   if (value.idBlock.isConstructed) {
-    const pieces = value.valueBlock.value.map((piece) => octets(piece, what));
-    const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const piece of pieces) {
-      out.set(piece, offset);
-      offset += piece.length;
-    }
-    return out;
+    return concatBytes(value.valueBlock.value.map((piece) => octets(piece, what)));
   }
   return new Uint8Array(value.valueBlock.valueHexView);
 }
 
 function localKeyId(bag: pkijs.SafeBag): string | undefined {
-  const attribute = bag.bagAttributes?.find((a) => a.type === OID.localKeyId);
+  const attribute = bag.bagAttributes?.find((a) => a.type === PKCS_9_AT_LOCAL_KEY_ID);
   const value = attribute?.values[0];
   return value instanceof asn1js.OctetString ? Array.from(value.valueBlock.valueHexView).join(",") : undefined;
 }
@@ -211,7 +221,7 @@ function localKeyId(bag: pkijs.SafeBag): string | undefined {
  */
 export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs12Core): Promise<Pkcs12Contents> {
   const pfx = parse("PFX", () => new pkijs.PFX({ schema: derOf("PFX", der) }));
-  if (pfx.authSafe.contentType !== OID.pkcs7Data) {
+  if (pfx.authSafe.contentType !== ID_DATA) {
     throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
       "PKCS#12 with public-key integrity is not supported (only password integrity)",
@@ -227,9 +237,9 @@ export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs1
   const bags: pkijs.SafeBag[] = [];
   for (const contentInfo of authSafe.safeContents) {
     let safeContentsDer: Uint8Array;
-    if (contentInfo.contentType === OID.pkcs7Data) {
+    if (contentInfo.contentType === ID_DATA) {
       safeContentsDer = octets(contentInfo.content, "SafeContents");
-    } else if (contentInfo.contentType === OID.pkcs7EncryptedData) {
+    } else if (contentInfo.contentType === ID_ENCRYPTED_DATA) {
       const encrypted = parse("EncryptedData", () => new pkijs.EncryptedData({ schema: contentInfo.content }));
       const info = encrypted.encryptedContentInfo;
       if (info.encryptedContent === undefined)
@@ -254,9 +264,9 @@ export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs1
   let keyId: string | undefined;
   const certificates: { der: Uint8Array; id: string | undefined }[] = [];
   for (const bag of bags) {
-    if (bag.bagId === OID.pkcs8ShroudedKeyBag || bag.bagId === OID.keyBag) {
+    if (bag.bagId === PKCS8_SHROUDED_KEY_BAG || bag.bagId === KEY_BAG) {
       if (privateKey !== undefined) throw new MailsealError("INVALID_KEY", "PKCS#12: more than one private key");
-      if (bag.bagId === OID.keyBag) {
+      if (bag.bagId === KEY_BAG) {
         privateKey = rsaPrivateKeyFromPkcs8(new Uint8Array((bag.bagValue as pkijs.PrivateKeyInfo).toSchema().toBER()));
       } else {
         const shrouded = bag.bagValue as pkijs.PKCS8ShroudedKeyBag;
@@ -265,9 +275,9 @@ export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs1
         privateKey = await afterPassword(() => rsaPrivateKeyFromPkcs8(plain));
       }
       keyId = localKeyId(bag);
-    } else if (bag.bagId === OID.certBag) {
+    } else if (bag.bagId === CERT_BAG) {
       const certBag = bag.bagValue as pkijs.CertBag;
-      if (certBag.certId !== OID.x509Certificate) continue; // SDSI certificates: not used by S/MIME
+      if (certBag.certId !== X509_CERTIFICATE) continue; // SDSI certificates: not used by S/MIME
       const value = certBag.certValue;
       const certDer =
         value instanceof asn1js.OctetString ? octets(value, "certificate") : new Uint8Array(value.toSchema().toBER());
@@ -303,7 +313,7 @@ export interface Pkcs12Input {
 function contentInfoData(content: Uint8Array): asn1js.Sequence {
   return new asn1js.Sequence({
     value: [
-      new asn1js.ObjectIdentifier({ value: OID.pkcs7Data }),
+      new asn1js.ObjectIdentifier({ value: ID_DATA }),
       new asn1js.Constructed({
         idBlock: { tagClass: 3, tagNumber: 0 },
         value: [new asn1js.OctetString({ valueHex: content })],
@@ -360,25 +370,25 @@ export async function writePkcs12(input: Pkcs12Input): Promise<Uint8Array> {
   );
   const pbes2 = new asn1js.Sequence({
     value: [
-      new asn1js.ObjectIdentifier({ value: OID.pbes2 }),
+      new asn1js.ObjectIdentifier({ value: ID_PBES2 }),
       new asn1js.Sequence({
         value: [
           new asn1js.Sequence({
             value: [
-              new asn1js.ObjectIdentifier({ value: OID.pbkdf2 }),
+              new asn1js.ObjectIdentifier({ value: ID_PBKDF2 }),
               new asn1js.Sequence({
                 value: [
                   new asn1js.OctetString({ valueHex: salt }),
                   new asn1js.Integer({ value: iterations }),
                   new asn1js.Sequence({
-                    value: [new asn1js.ObjectIdentifier({ value: OID.hmacWithSHA256 }), new asn1js.Null()],
+                    value: [new asn1js.ObjectIdentifier({ value: ID_HMAC_WITH_SHA256 }), new asn1js.Null()],
                   }),
                 ],
               }),
             ],
           }),
           new asn1js.Sequence({
-            value: [new asn1js.ObjectIdentifier({ value: OID.aes256Cbc }), new asn1js.OctetString({ valueHex: iv })],
+            value: [new asn1js.ObjectIdentifier({ value: ID_AES256_CBC }), new asn1js.OctetString({ valueHex: iv })],
           }),
         ],
       }),
@@ -388,16 +398,16 @@ export async function writePkcs12(input: Pkcs12Input): Promise<Uint8Array> {
 
   // The key and its certificate share a localKeyId: the SHA-1 of the certificate, as OpenSSL sets it.
   const keyId = new Uint8Array(await subtle().digest("SHA-1", new Uint8Array(input.certificate)));
-  const own = [attribute(OID.localKeyId, new asn1js.OctetString({ valueHex: keyId }))];
+  const own = [attribute(PKCS_9_AT_LOCAL_KEY_ID, new asn1js.OctetString({ valueHex: keyId }))];
   if (input.friendlyName !== undefined) {
-    own.push(attribute(OID.friendlyName, new asn1js.BmpString({ value: input.friendlyName })));
+    own.push(attribute(PKCS_9_AT_FRIENDLY_NAME, new asn1js.BmpString({ value: input.friendlyName })));
   }
   const certBag = (der: Uint8Array, attributes: asn1js.Sequence[]): asn1js.Sequence =>
     safeBag(
-      OID.certBag,
+      CERT_BAG,
       new asn1js.Sequence({
         value: [
-          new asn1js.ObjectIdentifier({ value: OID.x509Certificate }),
+          new asn1js.ObjectIdentifier({ value: X509_CERTIFICATE }),
           new asn1js.Constructed({
             idBlock: { tagClass: 3, tagNumber: 0 },
             value: [new asn1js.OctetString({ valueHex: der })],
@@ -406,7 +416,7 @@ export async function writePkcs12(input: Pkcs12Input): Promise<Uint8Array> {
       }),
       attributes,
     );
-  const keyContents = new asn1js.Sequence({ value: [safeBag(OID.pkcs8ShroudedKeyBag, shrouded, own)] });
+  const keyContents = new asn1js.Sequence({ value: [safeBag(PKCS8_SHROUDED_KEY_BAG, shrouded, own)] });
   const certContents = new asn1js.Sequence({
     value: [certBag(input.certificate, own), ...(input.chain ?? []).map((der) => certBag(der, []))],
   });
@@ -415,7 +425,7 @@ export async function writePkcs12(input: Pkcs12Input): Promise<Uint8Array> {
   );
 
   const macSalt = random(16);
-  const hash = macHashes[OID.sha256]!;
+  const hash = macHashes[ID_SHA256]!;
   const macKey = await pkcs12Kdf(hash, 3, bmpPassword(input.password), macSalt, macIterations, hash.u);
   const hmacKey = await subtle().importKey("raw", new Uint8Array(macKey), { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
@@ -430,7 +440,7 @@ export async function writePkcs12(input: Pkcs12Input): Promise<Uint8Array> {
           new asn1js.Sequence({
             value: [
               new asn1js.Sequence({
-                value: [new asn1js.ObjectIdentifier({ value: OID.sha256 }), new asn1js.Null()],
+                value: [new asn1js.ObjectIdentifier({ value: ID_SHA256 }), new asn1js.Null()],
               }),
               new asn1js.OctetString({ valueHex: mac }),
             ],

@@ -7,10 +7,10 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
 import type { EcCurve } from "./certificate.js";
-import { OID } from "./oids.js";
 import { pbes2Decrypt } from "./pbes2.js";
 import { decodePem, isPem, textOf } from "./pem.js";
 import { readBer } from "../asn1/capture.js";
+import { ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP256R1, SECP384R1, SECP521R1 } from "./oids.js";
 
 /** A key file larger than this is not a key. */
 export const MAX_KEY_FILE_BYTES = 1024 * 1024;
@@ -77,7 +77,7 @@ function privateKeyInfo(der: Uint8Array, algorithm: string, name: string): pkijs
 
 /** PrivateKeyInfo (RFC 5208 section 5) holding an RSA key. */
 export function rsaPrivateKeyFromPkcs8(der: Uint8Array): RsaPrivateKey {
-  const info = privateKeyInfo(der, OID.rsaEncryption, "RSA");
+  const info = privateKeyInfo(der, RSA_ENCRYPTION, "RSA");
   return rsaPrivateKeyFromPkcs1(new Uint8Array(info.privateKey.valueBlock.valueHexView));
 }
 
@@ -171,9 +171,9 @@ export interface EcPrivateKey {
 
 /** Named curves (RFC 5480 2.1.1.1) WebCrypto knows. */
 const EC_CURVES: Record<string, EcCurve> = {
-  [OID.secp256r1]: "P-256",
-  [OID.secp384r1]: "P-384",
-  [OID.secp521r1]: "P-521",
+  [SECP256R1]: "P-256",
+  [SECP384R1]: "P-384",
+  [SECP521R1]: "P-521",
 };
 
 /** The named curve of ECParameters (RFC 5480 2.1.1: namedCurve only; implicit and specified curves are refused). */
@@ -207,7 +207,7 @@ async function importEcdh(pkcs8: Uint8Array, curve: EcCurve): Promise<EcPrivateK
 
 /** PrivateKeyInfo (RFC 5208 section 5, RFC 5915 section 2) holding an EC key with a named curve. */
 export async function ecPrivateKeyFromPkcs8(der: Uint8Array): Promise<EcPrivateKey> {
-  const info = privateKeyInfo(der, OID.ecPublicKey, "EC");
+  const info = privateKeyInfo(der, ID_EC_PUBLIC_KEY, "EC");
   return importEcdh(der, namedCurve(info.privateKeyAlgorithm.algorithmParams));
 }
 
@@ -238,7 +238,7 @@ export async function ecPrivateKeyFromSec1(der: Uint8Array): Promise<EcPrivateKe
   const info = new pkijs.PrivateKeyInfo({
     version: 0,
     privateKeyAlgorithm: new pkijs.AlgorithmIdentifier({
-      algorithmId: OID.ecPublicKey,
+      algorithmId: ID_EC_PUBLIC_KEY,
       algorithmParams: new asn1js.ObjectIdentifier({ value: curveOid }),
     }),
     privateKey: new asn1js.OctetString({ valueHex: der }),

@@ -5,8 +5,24 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
 import type { Certificate, CertificatePublicKey, EcCurve } from "./certificate.js";
-import { OID } from "./oids.js";
 import { readBer } from "../asn1/capture.js";
+import {
+  ECDSA_WITH_SHA256,
+  ECDSA_WITH_SHA384,
+  ECDSA_WITH_SHA512,
+  ID_MGF1,
+  ID_RSASSA_PSS,
+  ID_SHA1,
+  ID_SHA224,
+  ID_SHA256,
+  ID_SHA384,
+  ID_SHA512,
+  SHA1_WITH_RSA_ENCRYPTION,
+  SHA224_WITH_RSA_ENCRYPTION,
+  SHA256_WITH_RSA_ENCRYPTION,
+  SHA384_WITH_RSA_ENCRYPTION,
+  SHA512_WITH_RSA_ENCRYPTION,
+} from "./oids.js";
 
 /** What certificate signatures need from the crypto core (CoreService, in process or through a worker). */
 export interface CertificateCrypto {
@@ -21,25 +37,25 @@ export interface CertificateCrypto {
 }
 
 const RSA_PKCS1: Record<string, HashAlgorithm> = {
-  [OID.sha1WithRSAEncryption]: "SHA-1",
-  [OID.sha224WithRSAEncryption]: "SHA-224",
-  [OID.sha256WithRSAEncryption]: "SHA-256",
-  [OID.sha384WithRSAEncryption]: "SHA-384",
-  [OID.sha512WithRSAEncryption]: "SHA-512",
+  [SHA1_WITH_RSA_ENCRYPTION]: "SHA-1",
+  [SHA224_WITH_RSA_ENCRYPTION]: "SHA-224",
+  [SHA256_WITH_RSA_ENCRYPTION]: "SHA-256",
+  [SHA384_WITH_RSA_ENCRYPTION]: "SHA-384",
+  [SHA512_WITH_RSA_ENCRYPTION]: "SHA-512",
 };
 
 const ECDSA: Record<string, HashAlgorithm> = {
-  [OID.ecdsaWithSHA256]: "SHA-256",
-  [OID.ecdsaWithSHA384]: "SHA-384",
-  [OID.ecdsaWithSHA512]: "SHA-512",
+  [ECDSA_WITH_SHA256]: "SHA-256",
+  [ECDSA_WITH_SHA384]: "SHA-384",
+  [ECDSA_WITH_SHA512]: "SHA-512",
 };
 
 const HASHES: Record<string, HashAlgorithm> = {
-  [OID.sha1]: "SHA-1",
-  [OID.sha224]: "SHA-224",
-  [OID.sha256]: "SHA-256",
-  [OID.sha384]: "SHA-384",
-  [OID.sha512]: "SHA-512",
+  [ID_SHA1]: "SHA-1",
+  [ID_SHA224]: "SHA-224",
+  [ID_SHA256]: "SHA-256",
+  [ID_SHA384]: "SHA-384",
+  [ID_SHA512]: "SHA-512",
 };
 
 const FIELD_BYTES: Record<EcCurve, number> = { "P-256": 32, "P-384": 48, "P-521": 66 };
@@ -72,7 +88,7 @@ function pssOptions(parameters: asn1js.AsnType | undefined): PssOptions | undefi
     return undefined;
   }
   const hash = HASHES[params.hashAlgorithm.algorithmId];
-  if (params.maskGenAlgorithm.algorithmId !== OID.mgf1 || params.trailerField !== 1) return undefined;
+  if (params.maskGenAlgorithm.algorithmId !== ID_MGF1 || params.trailerField !== 1) return undefined;
   let mgfHash: HashAlgorithm | undefined;
   try {
     const mgfParams = new pkijs.AlgorithmIdentifier({ schema: params.maskGenAlgorithm.algorithmParams });
@@ -163,7 +179,7 @@ export async function verifyCertificateSignature(
     const digest = await digestOf(crypto, pkcs1Hash, cert.tbs);
     return coreVerdict(() => crypto.rsaPkcs1v15Verify(issuerKey.key, pkcs1Hash, digest, cert.signature));
   }
-  if (algorithm === OID.rsassaPss) {
+  if (algorithm === ID_RSASSA_PSS) {
     if (issuerKey.kind !== "rsa") return { ok: false, reason: "an RSA-PSS signature but the issuer's key is not RSA" };
     const options = pssOptions(parameters);
     if (options === undefined) throw unsupported(cert, "RSASSA-PSS parameters outside RFC 4055 (hash, MGF1, trailer)");

@@ -1,5 +1,5 @@
 // Byte helpers of the protocol code: host-neutral (Uint8Array, WebCrypto), no Buffer.
-export { concatBytes } from "../mime/bytes.js";
+export { concatBytes, constantTimeEqual } from "@mailseal/core-wasm";
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
@@ -21,14 +21,6 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
 /** A copy backed by its own ArrayBuffer: WebCrypto takes no SharedArrayBuffer-backed views. */
 export function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes);
-}
-
-/** Equality in time that depends on the length only, for values an attacker tries to guess. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }
 
 /** A source of random bytes; tests pass their own to make outputs repeatable. */

@@ -4,7 +4,7 @@
 import type { HashAlgorithm } from "@mailseal/core-wasm";
 import type * as asn1js from "asn1js";
 import type { ByteSource } from "../asn1/ber-cursor.js";
-import { CMS_OID, contentCipherByName, keyTransportAlgorithm } from "../cms/algorithms.js";
+import { contentCipherByName, keyTransportAlgorithm } from "../cms/algorithms.js";
 import {
   detachedSignedData,
   digesting,
@@ -27,6 +27,7 @@ import { validateCertificatePath } from "../pki/chain.js";
 import type { Crl } from "../pki/crl.js";
 import type { Certificate } from "../pki/certificate.js";
 import type { SmimeCore } from "./core.js";
+import { ID_DATA, ID_RSAES_OAEP } from "../pki/oids.js";
 
 export interface SignMessageOptions {
   key: SigningKey;
@@ -88,7 +89,7 @@ export const SMIME_CAPABILITIES: readonly Capability[] = [
     oid: contentCipherByName(name).oid,
   })),
   {
-    oid: CMS_OID.rsaesOaep,
+    oid: ID_RSAES_OAEP,
     parameters: keyTransportAlgorithm({
       scheme: "rsa-oaep",
       hash: "SHA-256",
@@ -191,7 +192,7 @@ export async function verifyMessage(
       throw new MailsealError("MALFORMED_CMS", "application/pkcs7-mime signed-data without its content (detached)");
     }
   }
-  if (verified.contentType !== CMS_OID.data) {
+  if (verified.contentType !== ID_DATA) {
     throw new MailsealError("NOT_SMIME", `the signed content is ${verified.contentType}, not a MIME entity (id-data)`);
   }
   // The signer's path: certificates from the message and the caller as intermediates (RFC 8550 4.2).

@@ -6,9 +6,10 @@ import { CoreService } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CMS_OID, contentCipherByName, contentCipherFromOid, type KeyTransport } from "../../src/cms/algorithms.js";
+import { contentCipherByName, contentCipherFromOid, type KeyTransport } from "../../src/cms/algorithms.js";
 import { keyTransRecipientInfo, recoverContentKey, type RecipientKey } from "../../src/cms/recipient-info.js";
 import { expectCode, identity, openssl, scratch, type TestIdentity } from "./support.js";
+import { ID_DATA, ID_ENVELOPED_DATA } from "../../src/pki/oids.js";
 
 const files = scratch("ri");
 const path = files.path;
@@ -19,7 +20,7 @@ let carol: TestIdentity;
 
 function envelopedData(der: Uint8Array): pkijs.EnvelopedData {
   const info = pkijs.ContentInfo.fromBER(new Uint8Array(der));
-  expect(info.contentType).toBe(CMS_OID.envelopedData);
+  expect(info.contentType).toBe(ID_ENVELOPED_DATA);
   return new pkijs.EnvelopedData({ schema: info.content });
 }
 
@@ -120,7 +121,7 @@ describe("OpenSSL's EnvelopedData, opened by us", () => {
     expect(await recoverContentKey(enveloped.recipientInfos, [bob], 32, core)).toEqual(cek); // deterministic
     const opened = await open(
       new Uint8Array(
-        new pkijs.ContentInfo({ contentType: CMS_OID.envelopedData, content: enveloped.toSchema() }).toSchema().toBER(),
+        new pkijs.ContentInfo({ contentType: ID_ENVELOPED_DATA, content: enveloped.toSchema() }).toSchema().toBER(),
       ),
       [bob],
     ).catch((e: unknown) => e);
@@ -149,7 +150,7 @@ describe("our RecipientInfos, opened by OpenSSL", () => {
       version: 0,
       recipientInfos: [await keyTransRecipientInfo(core, bob.certificate, cek, transport)],
       encryptedContentInfo: new pkijs.EncryptedContentInfo({
-        contentType: CMS_OID.data,
+        contentType: ID_DATA,
         contentEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({
           algorithmId: cipher.oid,
           algorithmParams: new asn1js.OctetString({ valueHex: iv }),
@@ -157,7 +158,7 @@ describe("our RecipientInfos, opened by OpenSSL", () => {
         encryptedContent: new asn1js.OctetString({ valueHex: encrypted }),
       }),
     });
-    const der = new pkijs.ContentInfo({ contentType: CMS_OID.envelopedData, content: enveloped.toSchema() })
+    const der = new pkijs.ContentInfo({ contentType: ID_ENVELOPED_DATA, content: enveloped.toSchema() })
       .toSchema()
       .toBER();
     writeFileSync(path("ours.p7"), new Uint8Array(der));

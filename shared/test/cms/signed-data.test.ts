@@ -10,7 +10,6 @@ import * as pkijs from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeHeader } from "../../src/asn1/ber-writer.js";
 import { contextTag, SEQUENCE, SET } from "../../src/asn1/tag.js";
-import { CMS_OID } from "../../src/cms/algorithms.js";
 import {
   ContentDigests,
   detachedSignedData,
@@ -21,12 +20,12 @@ import {
   type SignedDataSigner,
   type VerifiedSignedData,
 } from "../../src/cms/signed-data.js";
-import { SIGNED_ATTRIBUTE } from "../../src/cms/signer-info.js";
 import { readCertificates, type Certificate } from "../../src/pki/certificate.js";
 import { readPrivateKey } from "../../src/pki/private-key.js";
 import { SMIME_CAPABILITIES } from "../../src/smime/signature.js";
 import { chunked, collect, cutsArbitrary, smimeError } from "../mime/support.js";
 import { EXT, TestCa } from "../pki/test-ca.js";
+import { ID_DATA, ID_SIGNED_DATA } from "../../src/pki/oids.js";
 
 const ca = new TestCa();
 const message = new Uint8Array(randomBytes(150_000));
@@ -127,7 +126,7 @@ describe("OpenSSL signs, we verify", () => {
     const { result, content } = await verify(opensslSign(options));
     expect(content).toEqual(message);
     expect(result.detached).toBe(false);
-    expect(result.contentType).toBe(CMS_OID.data);
+    expect(result.contentType).toBe(ID_DATA);
     expect(result.signers.map((s) => s.signer.certificate.serialHex)).toEqual([alice.serialHex]);
     expect(result.signers[0]!.signer.signingTime).toBeInstanceOf(Date);
   });
@@ -221,10 +220,20 @@ describe("we sign, OpenSSL verifies", () => {
     expect(signed.version).toBe(1);
     expect(signed.certificates).toHaveLength(3);
     const types = signed.signerInfos[0]!.signedAttrs!.attributes.map((a) => a.type);
-    expect(new Set(types)).toEqual(new Set([...Object.values(SIGNED_ATTRIBUTE)]));
-    const capabilities = signed.signerInfos[0]!.signedAttrs!.attributes.find(
-      (a) => a.type === SIGNED_ATTRIBUTE.smimeCapabilities,
-    )!.values[0] as asn1js.Sequence;
+    // contentType, messageDigest, signingTime (RFC 5652 11.1-11.3), smimeCapabilities and
+    // encryptionKeyPreference (RFC 8551 2.5.2, 2.5.3).
+    const smimeCapabilities = "1.2.840.113549.1.9.15";
+    expect(new Set(types)).toEqual(
+      new Set([
+        "1.2.840.113549.1.9.3",
+        "1.2.840.113549.1.9.4",
+        "1.2.840.113549.1.9.5",
+        smimeCapabilities,
+        "1.2.840.113549.1.9.16.2.11",
+      ]),
+    );
+    const capabilities = signed.signerInfos[0]!.signedAttrs!.attributes.find((a) => a.type === smimeCapabilities)!
+      .values[0] as asn1js.Sequence;
     const oids = capabilities.valueBlock.value.map((c) =>
       ((c as asn1js.Sequence).valueBlock.value[0] as asn1js.ObjectIdentifier).getValue(),
     );
@@ -324,11 +333,11 @@ describe("hostile and broken input", () => {
       const signedData = el(SEQUENCE, [
         new Uint8Array([2, 1, 1]),
         el(SET, []),
-        el(SEQUENCE, [new Uint8Array(new asn1js.ObjectIdentifier({ value: CMS_OID.data }).toBER())]),
+        el(SEQUENCE, [new Uint8Array(new asn1js.ObjectIdentifier({ value: ID_DATA }).toBER())]),
         ...fields,
       ]);
       return el(SEQUENCE, [
-        new Uint8Array(new asn1js.ObjectIdentifier({ value: CMS_OID.signedData }).toBER()),
+        new Uint8Array(new asn1js.ObjectIdentifier({ value: ID_SIGNED_DATA }).toBER()),
         el(contextTag(0), [signedData]),
       ]);
     };

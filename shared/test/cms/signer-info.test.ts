@@ -5,7 +5,7 @@ import { CoreService, type HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CMS_OID, digestAlgorithm, hashFromOid } from "../../src/cms/algorithms.js";
+import { digestAlgorithm, hashFromOid } from "../../src/cms/algorithms.js";
 import {
   createSignerInfo,
   signedDataCertificates,
@@ -13,6 +13,7 @@ import {
   type SignatureScheme,
 } from "../../src/cms/signer-info.js";
 import { expectCode, identity, openssl, scratch, type TestIdentity } from "./support.js";
+import { ID_DATA, ID_SIGNED_DATA } from "../../src/pki/oids.js";
 
 const files = scratch("si");
 const path = files.path;
@@ -29,7 +30,7 @@ async function digest(hash: HashAlgorithm, data: Uint8Array): Promise<Uint8Array
 
 function signedData(der: Uint8Array): pkijs.SignedData {
   const info = pkijs.ContentInfo.fromBER(new Uint8Array(der));
-  expect(info.contentType).toBe(CMS_OID.signedData);
+  expect(info.contentType).toBe(ID_SIGNED_DATA);
   return new pkijs.SignedData({ schema: info.content });
 }
 
@@ -115,7 +116,7 @@ describe("OpenSSL's signatures, verified by us", () => {
     signature[10]! ^= 1;
     signerInfo.signature = new asn1js.OctetString({ valueHex: signature });
     const digests = new Map([["SHA-256" as HashAlgorithm, await digest("SHA-256", message)]]);
-    await expectCode(verifySignerInfo(core, signerInfo, digests, CMS_OID.data, [alice.certificate]), "BAD_SIGNATURE");
+    await expectCode(verifySignerInfo(core, signerInfo, digests, ID_DATA, [alice.certificate]), "BAD_SIGNATURE");
   });
 });
 
@@ -129,7 +130,7 @@ describe("our signatures, verified by OpenSSL", () => {
       hash,
       signature,
       certificate: alice.certificate,
-      contentType: CMS_OID.data,
+      contentType: ID_DATA,
       signingTime: new Date(),
       capabilities: [{ oid: "2.16.840.1.101.3.4.1.42" }, { oid: "2.16.840.1.101.3.4.1.2" }],
       encryptionCertificate: aliceEncryption.certificate,
@@ -137,11 +138,11 @@ describe("our signatures, verified by OpenSSL", () => {
     const signed = new pkijs.SignedData({
       version: 1,
       digestAlgorithms: [digestAlgorithm(hash)],
-      encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: CMS_OID.data }),
+      encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: ID_DATA }),
       certificates: [alice, aliceEncryption].map((c) => pkijs.Certificate.fromBER(new Uint8Array(c.certificate.der))),
       signerInfos: [signerInfo],
     });
-    const der = new pkijs.ContentInfo({ contentType: CMS_OID.signedData, content: signed.toSchema(true) })
+    const der = new pkijs.ContentInfo({ contentType: ID_SIGNED_DATA, content: signed.toSchema(true) })
       .toSchema()
       .toBER();
     writeFileSync(path("ours.p7s"), new Uint8Array(der));
