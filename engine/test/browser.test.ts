@@ -3,7 +3,7 @@
 // add-ins run it. The fixtures are made with openssl here and handed to the page as data; what the
 // page sealed comes back and openssl decrypts and verifies it here. The harness is the core's
 // (core-wasm/test/browser/chromium.ts); one browser start for the whole list.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +21,8 @@ let results: EngineBrowserResults;
 let pageConsole: string[] = [];
 
 beforeAll(async () => {
+  const bundle = join(here, "..", "build", "engine.browser.js");
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: npm run build -w @mailseal/engine first`);
   writeFileSync(join(outdir, "fixtures.json"), toJson(await makeEngineFixtures(ca)));
   await bundleForBrowser({ page: join(here, "browser/page.ts") }, outdir);
   writeFileSync(
