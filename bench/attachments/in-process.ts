@@ -10,7 +10,6 @@ import {
   readPrivateKey,
   signMessage,
   verifyMessage,
-  type SmimeCore,
 } from "@mailseal/shared";
 import type { Pki } from "./setup.js";
 
@@ -41,14 +40,13 @@ export async function measureInProcess(
   rounds: number,
 ): Promise<InProcessResult> {
   const message = readFileSync(messagePath);
-  const { core: remote, close } = await startNodeCoreWorker();
-  // The comlink proxy offers the same methods, each returning a promise: what SmimeCore asks for.
-  const core = remote as unknown as SmimeCore & typeof remote;
+  // The comlink proxy offers the same methods, each returning a promise: it is a SmimeCore as it is.
+  const { core, close } = await startNodeCoreWorker();
   try {
     const certificate = (path: string) => readCertificates(new Uint8Array(readFileSync(path)))[0]!;
     const [alice, bob, ca] = [certificate(pki.aliceCert), certificate(pki.bobCert), certificate(pki.caCert)];
-    const signingKey = await remote.loadRsaPrivateKey(await readPrivateKey(new Uint8Array(readFileSync(pki.aliceKey))));
-    const bobKey = await remote.loadRsaPrivateKey(await readPrivateKey(new Uint8Array(readFileSync(pki.bobKey))));
+    const signingKey = await core.loadRsaPrivateKey(await readPrivateKey(new Uint8Array(readFileSync(pki.aliceKey))));
+    const bobKey = await core.loadRsaPrivateKey(await readPrivateKey(new Uint8Array(readFileSync(pki.bobKey))));
     const recipients = [{ certificate: bob, transport: { scheme: "rsa-pkcs1" as const } }];
     const cipher = contentCipherByName("aes-256-cbc");
     const seal = (): Promise<Buffer> =>

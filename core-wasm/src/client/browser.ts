@@ -19,7 +19,7 @@ export async function startBrowserCoreWorker(
   const worker = new Worker(workerUrl, { type: "module" });
   const factory = wrap<CoreFactory>(worker);
   try {
-    const core = (await factory.open(options)) as unknown as Remote<CoreService>;
+    const core: Remote<CoreService> = await factory.open(options);
     return { core, close: () => worker.terminate() };
   } catch (error) {
     worker.terminate();

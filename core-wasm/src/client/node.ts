@@ -30,9 +30,7 @@ export async function startNodeCoreWorker(
   const worker = new Worker(workerUrl);
   const factory = wrap<CoreFactory>(nodeEndpoint(worker));
   try {
-    const core = (await factory.open(
-      aes === undefined ? options : { ...options, aes },
-    )) as unknown as Remote<CoreService>;
+    const core: Remote<CoreService> = await factory.open(aes === undefined ? options : { ...options, aes });
     return { core, close: async () => void (await worker.terminate()) };
   } catch (error) {
     await worker.terminate();

@@ -26,7 +26,12 @@ import {
 
 /** What certificate signatures need from the crypto core (CoreService, in process or through a worker). */
 export interface CertificateCrypto {
-  createHash(alg: HashAlgorithm): Promise<{ update(data: Uint8Array): Promise<void>; digest(): Promise<Uint8Array> }>;
+  createHash(alg: HashAlgorithm): Promise<{
+    update(data: Uint8Array): Promise<void>;
+    digest(): Promise<Uint8Array>;
+    /** Frees a stream left unfinished (ContentDigests does when the content breaks off). */
+    dispose?(): unknown;
+  }>;
   rsaPkcs1v15Verify(
     key: RsaPublicKey,
     hash: HashAlgorithm,

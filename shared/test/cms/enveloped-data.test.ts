@@ -1,17 +1,18 @@
 // Streaming (Auth)EnvelopedData against OpenSSL in both directions, and hostile inputs.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { CoreService, type CipherName } from "@mailseal/core-wasm";
+import type { CipherName } from "@mailseal/core-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MailsealError } from "../../src/errors/index.js";
 import { contentCipherByName, type KeyTransport } from "../../src/cms/algorithms.js";
 import { decryptEnvelope, encryptEnvelope } from "../../src/cms/enveloped-data.js";
+import { forEachCore, type TestCore } from "../core-hosts.js";
 import { expectCode, identity, openssl, scratch, type TestIdentity } from "./support.js";
 
 const files = scratch("env");
 const path = files.path;
 const message = new Uint8Array(randomBytes(200_000));
-let core: CoreService;
+let core: TestCore;
 let bob: TestIdentity;
 let carol: TestIdentity;
 
@@ -48,157 +49,171 @@ async function encrypt(
   return Buffer.concat(parts);
 }
 
-beforeAll(async () => {
-  core = await CoreService.open();
+beforeAll(() => writeFileSync(path("message"), message));
+
+async function useCore(opened: TestCore): Promise<void> {
+  core = opened;
   bob = await identity(core, files, "bob");
   carol = await identity(core, files, "carol");
-  writeFileSync(path("message"), message);
-});
+}
 
 afterAll(() => files.remove());
 
-describe("OpenSSL's messages, decrypted by us", () => {
-  it.each([
-    ["AES-256-CBC, DER", ["-aes256"]],
-    ["AES-128-CBC, BER streamed", ["-aes128", "-stream"]],
-    ["AES-192-CBC, subjectKeyIdentifier", ["-aes192", "-keyid"]],
-    ["AES-256-GCM AuthEnvelopedData", ["-aes-256-gcm"]],
-    ["AES-128-GCM AuthEnvelopedData, BER streamed", ["-aes-128-gcm", "-stream"]],
-    [
-      "AES-256-GCM with RSA-OAEP SHA-256",
-      ["-aes-256-gcm", "-keyopt", "rsa_padding_mode:oaep", "-keyopt", "rsa_oaep_md:sha256"],
-    ],
-  ])("%s", async (_name, options) => {
-    const der = new Uint8Array(
-      openssl(
-        "cms",
-        "-encrypt",
-        "-binary",
-        "-outform",
-        "DER",
-        "-in",
-        path("message"),
-        "-recip",
-        bob.certPath,
-        ...options,
-      ),
-    );
-    expect(Buffer.from(await decrypt(der))).toEqual(Buffer.from(message));
-  });
-
-  it("an empty message", async () => {
-    writeFileSync(path("empty"), "");
-    const der = new Uint8Array(
-      openssl("cms", "-encrypt", "-binary", "-aes256", "-outform", "DER", "-in", path("empty"), "-recip", bob.certPath),
-    );
-    expect(await decrypt(der)).toHaveLength(0);
-  });
-});
-
-describe("our messages, decrypted by OpenSSL", () => {
-  it.each<[CipherName, KeyTransport]>([
-    ["aes-256-cbc", { scheme: "rsa-pkcs1" }],
-    ["aes-128-cbc", { scheme: "rsa-pkcs1" }],
-    ["aes-256-gcm", { scheme: "rsa-pkcs1" }],
-    ["aes-128-gcm", { scheme: "rsa-oaep", hash: "SHA-256", mgfHash: "SHA-256", label: new Uint8Array(0) }],
-  ])("%s with %o", async (cipher, transport) => {
-    writeFileSync(path("ours.p7m"), await encrypt(cipher, transport));
-    for (const who of ["bob", "carol"]) {
-      const plain = openssl(
-        "cms",
-        "-decrypt",
-        "-binary",
-        "-inform",
-        "DER",
-        "-in",
-        path("ours.p7m"),
-        "-inkey",
-        (who === "bob" ? bob : carol).keyPath,
-        "-recip",
-        (who === "bob" ? bob : carol).certPath,
+forEachCore(useCore, () => {
+  describe("OpenSSL's messages, decrypted by us", () => {
+    it.each([
+      ["AES-256-CBC, DER", ["-aes256"]],
+      ["AES-128-CBC, BER streamed", ["-aes128", "-stream"]],
+      ["AES-192-CBC, subjectKeyIdentifier", ["-aes192", "-keyid"]],
+      ["AES-256-GCM AuthEnvelopedData", ["-aes-256-gcm"]],
+      ["AES-128-GCM AuthEnvelopedData, BER streamed", ["-aes-128-gcm", "-stream"]],
+      [
+        "AES-256-GCM with RSA-OAEP SHA-256",
+        ["-aes-256-gcm", "-keyopt", "rsa_padding_mode:oaep", "-keyopt", "rsa_oaep_md:sha256"],
+      ],
+    ])("%s", async (_name, options) => {
+      const der = new Uint8Array(
+        openssl(
+          "cms",
+          "-encrypt",
+          "-binary",
+          "-outform",
+          "DER",
+          "-in",
+          path("message"),
+          "-recip",
+          bob.certPath,
+          ...options,
+        ),
       );
-      expect(plain).toEqual(Buffer.from(message));
-    }
-    expect(Buffer.from(await decrypt(await encrypt(cipher, transport)))).toEqual(Buffer.from(message));
-  });
-});
+      expect(Buffer.from(await decrypt(der))).toEqual(Buffer.from(message));
+    });
 
-describe("hostile and broken input", () => {
-  it("a flipped bit in the GCM tag gives AUTH_TAG_MISMATCH", async () => {
-    const der = await encrypt("aes-256-gcm");
-    der[der.length - 10]! ^= 1; // inside the mac, before the closing end-of-contents octets
-    await expectCode(decrypt(der), "AUTH_TAG_MISMATCH");
-  });
-
-  it("a flipped bit in GCM ciphertext gives AUTH_TAG_MISMATCH", async () => {
-    const der = await encrypt("aes-256-gcm");
-    der[der.length - 5000]! ^= 1;
-    await expectCode(decrypt(der), "AUTH_TAG_MISMATCH");
-  });
-
-  it("a damaged last CBC block gives DECRYPTION_FAILED", async () => {
-    const der = new Uint8Array(
-      openssl(
-        "cms",
-        "-encrypt",
-        "-binary",
-        "-aes256",
-        "-outform",
-        "DER",
-        "-in",
-        path("message"),
-        "-recip",
-        bob.certPath,
-      ),
-    );
-    der[der.length - 1]! ^= 0x5a; // the last ciphertext byte, so the padding
-    await expectCode(decrypt(der), "DECRYPTION_FAILED");
+    it("an empty message", async () => {
+      writeFileSync(path("empty"), "");
+      const der = new Uint8Array(
+        openssl(
+          "cms",
+          "-encrypt",
+          "-binary",
+          "-aes256",
+          "-outform",
+          "DER",
+          "-in",
+          path("empty"),
+          "-recip",
+          bob.certPath,
+        ),
+      );
+      expect(await decrypt(der)).toHaveLength(0);
+    });
   });
 
-  it("a message for someone else gives NO_KEY", async () => {
-    const der = new Uint8Array(
-      openssl(
-        "cms",
-        "-encrypt",
-        "-binary",
-        "-aes256",
-        "-outform",
-        "DER",
-        "-in",
-        path("message"),
-        "-recip",
-        bob.certPath,
-      ),
-    );
-    await expectCode(decrypt(der, [carol]), "NO_KEY");
+  describe("our messages, decrypted by OpenSSL", () => {
+    it.each<[CipherName, KeyTransport]>([
+      ["aes-256-cbc", { scheme: "rsa-pkcs1" }],
+      ["aes-128-cbc", { scheme: "rsa-pkcs1" }],
+      ["aes-256-gcm", { scheme: "rsa-pkcs1" }],
+      ["aes-128-gcm", { scheme: "rsa-oaep", hash: "SHA-256", mgfHash: "SHA-256", label: new Uint8Array(0) }],
+    ])("%s with %o", async (cipher, transport) => {
+      writeFileSync(path("ours.p7m"), await encrypt(cipher, transport));
+      for (const who of ["bob", "carol"]) {
+        const plain = openssl(
+          "cms",
+          "-decrypt",
+          "-binary",
+          "-inform",
+          "DER",
+          "-in",
+          path("ours.p7m"),
+          "-inkey",
+          (who === "bob" ? bob : carol).keyPath,
+          "-recip",
+          (who === "bob" ? bob : carol).certPath,
+        );
+        expect(plain).toEqual(Buffer.from(message));
+      }
+      expect(Buffer.from(await decrypt(await encrypt(cipher, transport)))).toEqual(Buffer.from(message));
+    });
   });
 
-  it("truncation anywhere gives TRUNCATED (or MALFORMED_CMS), never output that looks complete", async () => {
-    const der = await encrypt("aes-128-gcm", { scheme: "rsa-pkcs1" }, message.subarray(0, 3000));
-    for (const cut of [0, 1, 2, 10, 100, 300, 600, der.length - 2000, der.length - 30, der.length - 1]) {
-      const error = await decrypt(der.subarray(0, cut)).catch((e: unknown) => e);
-      expect(error, `cut at ${cut}`).toBeInstanceOf(MailsealError);
-      expect(["TRUNCATED", "MALFORMED_CMS"]).toContain((error as MailsealError).code);
-    }
-  });
+  describe("hostile and broken input", () => {
+    it("a flipped bit in the GCM tag gives AUTH_TAG_MISMATCH", async () => {
+      const der = await encrypt("aes-256-gcm");
+      der[der.length - 10]! ^= 1; // inside the mac, before the closing end-of-contents octets
+      await expectCode(decrypt(der), "AUTH_TAG_MISMATCH");
+    });
 
-  it("garbage and a signed message are refused with their codes", async () => {
-    await expectCode(decrypt(new Uint8Array(randomBytes(1000)).fill(0x30, 0, 1)), "MALFORMED_CMS");
-    const signed = new Uint8Array(
-      openssl(
-        "cms",
-        "-sign",
-        "-binary",
-        "-outform",
-        "DER",
-        "-in",
-        path("message"),
-        "-signer",
-        bob.certPath,
-        "-inkey",
-        bob.keyPath,
-      ),
-    );
-    await expectCode(decrypt(signed), "NOT_SMIME");
+    it("a flipped bit in GCM ciphertext gives AUTH_TAG_MISMATCH", async () => {
+      const der = await encrypt("aes-256-gcm");
+      der[der.length - 5000]! ^= 1;
+      await expectCode(decrypt(der), "AUTH_TAG_MISMATCH");
+    });
+
+    it("a damaged last CBC block gives DECRYPTION_FAILED", async () => {
+      const der = new Uint8Array(
+        openssl(
+          "cms",
+          "-encrypt",
+          "-binary",
+          "-aes256",
+          "-outform",
+          "DER",
+          "-in",
+          path("message"),
+          "-recip",
+          bob.certPath,
+        ),
+      );
+      der[der.length - 1]! ^= 0x5a; // the last ciphertext byte, so the padding
+      await expectCode(decrypt(der), "DECRYPTION_FAILED");
+    });
+
+    it("a message for someone else gives NO_KEY", async () => {
+      const der = new Uint8Array(
+        openssl(
+          "cms",
+          "-encrypt",
+          "-binary",
+          "-aes256",
+          "-outform",
+          "DER",
+          "-in",
+          path("message"),
+          "-recip",
+          bob.certPath,
+        ),
+      );
+      await expectCode(decrypt(der, [carol]), "NO_KEY");
+    });
+
+    it("truncation anywhere gives TRUNCATED (or MALFORMED_CMS), never output that looks complete", async () => {
+      const der = await encrypt("aes-128-gcm", { scheme: "rsa-pkcs1" }, message.subarray(0, 3000));
+      for (const cut of [0, 1, 2, 10, 100, 300, 600, der.length - 2000, der.length - 30, der.length - 1]) {
+        const error = await decrypt(der.subarray(0, cut)).catch((e: unknown) => e);
+        expect(error, `cut at ${cut}`).toBeInstanceOf(MailsealError);
+        expect(["TRUNCATED", "MALFORMED_CMS"]).toContain((error as MailsealError).code);
+      }
+    });
+
+    it("garbage and a signed message are refused with their codes", async () => {
+      await expectCode(decrypt(new Uint8Array(randomBytes(1000)).fill(0x30, 0, 1)), "MALFORMED_CMS");
+      const signed = new Uint8Array(
+        openssl(
+          "cms",
+          "-sign",
+          "-binary",
+          "-outform",
+          "DER",
+          "-in",
+          path("message"),
+          "-signer",
+          bob.certPath,
+          "-inkey",
+          bob.keyPath,
+        ),
+      );
+      await expectCode(decrypt(signed), "NOT_SMIME");
+    });
   });
 });

@@ -4,11 +4,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CoreService } from "@mailseal/core-wasm";
 import { expect } from "vitest";
 import { MailsealError } from "../../src/errors/index.js";
 import { readCertificates, type Certificate } from "../../src/pki/certificate.js";
 import { readPrivateKey } from "../../src/pki/private-key.js";
+import type { LoadedRsaKey } from "../../src/mailflow/core.js";
+import type { TestCore } from "../core-hosts.js";
 
 export interface Scratch {
   path(name: string): string;
@@ -29,11 +30,11 @@ export interface TestIdentity {
   certPath: string;
   certificate: Certificate;
   /** The private key loaded into the core (for CMS decryption and signing). */
-  privateKey: Awaited<ReturnType<CoreService["loadRsaPrivateKey"]>>;
+  privateKey: LoadedRsaKey;
 }
 
 /** A self-signed RSA-2048 identity `name@example.org` made by OpenSSL in `where`. */
-export async function identity(core: CoreService, where: Scratch, name: string): Promise<TestIdentity> {
+export async function identity(core: TestCore, where: Scratch, name: string): Promise<TestIdentity> {
   const keyPath = where.path(`${name}.key`);
   const certPath = where.path(`${name}.pem`);
   openssl(
