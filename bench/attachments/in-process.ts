@@ -6,7 +6,10 @@
 //   round trip per message (RemoteEngine.calls), the sealed message coming back as a stream;
 // - the key history: opening with an account holding 1 key, and one holding 20 (19 retired).
 import { readFileSync } from "node:fs";
-import { startNodeCoreWorker } from "@mailseal/core-wasm/node";
+import { Worker } from "node:worker_threads";
+import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
+import { aesPathFromEnvironment, startNodeCoreWorker } from "@mailseal/core-wasm/node";
+import { RemoteEngine } from "@mailseal/engine";
 import { startNodeEngine, type NodeEngineWorker } from "@mailseal/engine/node";
 import {
   contentCipherByName,
@@ -110,6 +113,19 @@ const SHORT_MESSAGE = Buffer.from(
 );
 
 /**
+ * The engine in a worker that writes a CPU profile into `profileDir` when it ends (startNodeEngine
+ * takes no worker options): the same bundle, the same AES path choice.
+ */
+async function startProfiledEngine(profileDir: string): Promise<NodeEngineWorker> {
+  const worker = new Worker(new URL("../../engine/build/engine.node.mjs", import.meta.url), {
+    execArgv: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`],
+  });
+  const aes = aesPathFromEnvironment();
+  const engine = await RemoteEngine.start(nodeEndpoint(worker), aes === undefined ? {} : { aes });
+  return { engine, close: async () => void (await worker.terminate()) };
+}
+
+/**
  * What openMessage gives back for `message`: its outer fields and its entity, without MIME-Version
  * (the S/MIME message's own, which the entity does not carry: shared/src/mime/rfc5322-message.ts).
  */
@@ -127,6 +143,8 @@ export async function measureInProcess(
   messagePath: string,
   entity: Buffer,
   rounds: number,
+  /** Where the engine's worker (the one of the 1 MiB message) writes a CPU profile, if anywhere. */
+  profileDir?: string,
 ): Promise<InProcessResult> {
   const message = readFileSync(messagePath);
   const aliceKeys = { cert: pki.aliceCert, key: pki.aliceKey };
@@ -183,12 +201,12 @@ export async function measureInProcess(
     };
 
     // --- the engine's path ----------------------------------------------------------------------
-    const start = async (): Promise<NodeEngineWorker> => {
-      const worker = await startNodeEngine();
+    const start = async (profile?: string): Promise<NodeEngineWorker> => {
+      const worker = await (profile === undefined ? startNodeEngine() : startProfiledEngine(profile));
       workers.push(worker);
       return worker;
     };
-    const { engine } = await start();
+    const { engine } = await start(profileDir);
     await engine.setAccounts([alice, bob]);
     const engineSeal = async (input: Uint8Array, to = bobDer) =>
       drain(

@@ -1,11 +1,12 @@
 // `npm run bench`: large attachments through mailseal and its peers, whole process, side by side.
 // Options: --quick (1 and 16 MiB, one run: the test suite runs it), --large (adds 1 GiB),
 // --runs N (default 3), --out DIR (default bench/results), --in-process (only the 1 MiB message in
-// process, through the core's worker and through the engine's; --rounds N, default 50). Writes
+// process, through the core's worker and through the engine's; --rounds N, default 50; --cpu-prof:
+// profile the engine's worker, the summary in the results). Writes
 // <date>-<host>[-quick|-in-process].json, .md (and .svg but for --in-process) to DIR. What is measured
 // and the recorded numbers: bench/README.md.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, hostname, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,8 @@ import { measureInProcess, type InProcessResult } from "./in-process.js";
 import { sha256File, timePipe } from "./measure.js";
 import { MiB, pairs } from "./pairs.js";
 import { inProcessLines, markdownTable, sizeLabel, summary, svgChart, type Cell, type Results } from "./report.js";
+import { topSelfTime } from "../server/profile.js";
+import type { ProfileEntry } from "../server/report.js";
 import { bundlePeers, makeInput, makeKeyHistory, makePki } from "./setup.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     runs: { type: "string" },
     "in-process": { type: "boolean", default: false },
     rounds: { type: "string" },
+    "cpu-prof": { type: "boolean", default: false },
     out: { type: "string", default: join(here, "..", "results") },
   },
 });
@@ -44,10 +48,11 @@ try {
   const history = makeKeyHistory(pki, 19);
   const date = new Date().toISOString().slice(0, 10);
   const folder = resolve(values.out);
+  const profileDir = values["cpu-prof"] ? join(work, "profile") : undefined;
   const measureSmall = async (): Promise<InProcessResult> => {
     const small = await makeInput(work, MiB);
     const entity = readFileSync(small.path).subarray(small.entityOffset);
-    const measured = await measureInProcess(pki, history, small.path, entity, rounds);
+    const measured = await measureInProcess(pki, history, small.path, entity, rounds, profileDir);
     const { corePath, engine, keyHistory } = measured;
     console.error(
       `[1 MiB in process] core's worker: sign+encrypt ${corePath.seal.median.toFixed(1)} ms, decrypt+verify ${corePath.open.median.toFixed(1)} ms, ` +
@@ -62,13 +67,25 @@ try {
     const loads = (values: readonly number[]): string => values.map((l) => l.toFixed(2)).join(" / ");
     const machine = `${hostname()} (${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}`;
     const header = `${date}, ${machine}; load average at start ${loads(loadAverage)}, at the end ${loads(loadavg())}.`;
-    const markdown = `${[header, "", ...inProcessLines(inProcess)].join("\n")}\n`;
+    const lines = [header, "", ...inProcessLines(inProcess)];
+    let profile: { file: string; samplesMs: number; top: ProfileEntry[] } | undefined;
+    if (profileDir !== undefined) {
+      const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"));
+      if (file === undefined) throw new Error("the engine's worker wrote no CPU profile");
+      profile = { file, ...topSelfTime(join(profileDir, file), 30) };
+      lines.push(
+        "",
+        `The engine's worker, CPU profile (${profile.samplesMs.toFixed(0)} ms of samples), top self time:`,
+      );
+      lines.push("", "| self % | function | where |", "| -----: | -------- | ----- |");
+      for (const entry of profile.top)
+        lines.push(`| ${entry.selfPercent.toFixed(1)} | ${entry.function} | ${entry.where} |`);
+    }
+    const markdown = `${lines.join("\n")}\n`;
     mkdirSync(folder, { recursive: true });
-    const base = join(folder, `${date}-${hostname()}-in-process`);
-    writeFileSync(
-      `${base}.json`,
-      `${JSON.stringify({ date, host: hostname(), node: process.version, loadAverage, inProcess }, null, 2)}\n`,
-    );
+    const base = join(folder, `${date}-${hostname()}-in-process${profile === undefined ? "" : "-profile"}`);
+    const json = { date, host: hostname(), node: process.version, loadAverage, inProcess, profile };
+    writeFileSync(`${base}.json`, `${JSON.stringify(json, null, 2)}\n`);
     writeFileSync(`${base}.md`, markdown);
     console.log(markdown);
     console.error(`wrote ${base}.json, .md`);
