@@ -11,6 +11,7 @@ import * as openpgp from "openpgp";
 
 export interface Pki {
   readonly caCert: string;
+  readonly caKey: string;
   readonly aliceCert: string;
   readonly aliceKey: string;
   readonly bobCert: string;
@@ -80,6 +81,7 @@ export async function makePki(dir: string): Promise<Pki> {
   writeFileSync(path("bob.pgp.key"), pgp.privateKey);
   return {
     caCert: path("ca.pem"),
+    caKey: path("ca.key"),
     aliceCert: path("alice.pem"),
     aliceKey: path("alice.key"),
     bobCert: path("bob.pem"),
@@ -87,6 +89,35 @@ export async function makePki(dir: string): Promise<Pki> {
     pgpPublic: path("bob.pgp.pub"),
     pgpPrivate: path("bob.pgp.key"),
   };
+}
+
+/** A key of bob's history: its certificate (PEM) and private key (PEM), both files in the PKI's folder. */
+export interface HistoryKey {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/**
+ * `count` more RSA-2048 encryption keys of bob, certified by the bench CA with serials of their own
+ * (a RecipientInfo names its key by issuer and serial number, RFC 5652 6.2.1): the retired keys of an
+ * account with a long history.
+ */
+export function makeKeyHistory(pki: Pki, count: number): HistoryKey[] {
+  const dir = dirname(pki.caCert);
+  const path = (name: string): string => join(dir, name);
+  return Array.from({ length: count }, (_, i) => {
+    const name = `bob-old${i + 1}`;
+    openssl(
+      ...["req", "-newkey", "rsa:2048", "-nodes", "-keyout", path(`${name}.key`), "-out", path(`${name}.csr`)],
+      ...["-subj", `/CN=bob (retired ${i + 1})`],
+    );
+    openssl(
+      ...["x509", "-req", "-in", path(`${name}.csr`), "-CA", pki.caCert, "-CAkey", pki.caKey],
+      ...["-set_serial", String(8193 + i), "-days", "30", "-sha256"],
+      ...["-extfile", path("bob.ext"), "-out", path(`${name}.pem`)],
+    );
+    return { cert: path(`${name}.pem`), key: path(`${name}.key`) };
+  });
 }
 
 const RAW_PER_LINE = 57; // 76 base64 characters

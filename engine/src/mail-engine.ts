@@ -3,6 +3,7 @@
 import { CoreService, type CoreOptions } from "@mailseal/core-wasm";
 import {
   acceptCrl,
+  concatBytes,
   contentCipherByName,
   parseCertificate,
   parseCrl,
@@ -31,7 +32,7 @@ import type {
 import { KeyRing } from "./key-ring.js";
 import { readForDisplay } from "./reader/read-message.js";
 import type { RenderModel } from "./reader/render-model.js";
-import { chunksOf, collect, streamOf } from "./source.js";
+import { chunksOf, streamOf } from "./source.js";
 import { writeMessage } from "./writer/message-writer.js";
 
 function clockAt(time: EpochMs): Clock {
@@ -72,7 +73,8 @@ export class MailEngine implements Engine {
       this.#core,
       (chunk) => void written.push(chunk.slice()),
     );
-    return { status, message: await collect(written) };
+    // One copy into the result: each written chunk is already this call's own copy.
+    return { status, message: concatBytes(written) };
   }
 
   async renderMessage(message: MessageSource, options: OpenOptions): Promise<RenderModel | undefined> {
@@ -137,7 +139,7 @@ export class MailEngine implements Engine {
     return {
       signer: { emailAddresses: [...verified.signer.emailAddresses], displayName: verified.signer.displayName },
       ...(verified.signingTime === undefined ? {} : { signingTime: verified.signingTime.getTime() }),
-      message: await collect([...header, ...written]),
+      message: concatBytes([...header, ...written]),
     };
   }
 

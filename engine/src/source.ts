@@ -37,20 +37,3 @@ export function streamOf(source: AsyncIterable<Uint8Array>): ReadableStream<Uint
     },
   });
 }
-
-/** All bytes of `chunks` in one buffer. */
-export async function collect(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of chunks) {
-    parts.push(chunk.slice());
-    size += chunk.length;
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.length;
-  }
-  return bytes;
-}

@@ -1,5 +1,5 @@
 // The MIME layer of mailseal's S/MIME code: see README.md.
-export { readAll, fromBytes } from "./bytes.js";
+export { concatBytes, readAll, fromBytes } from "./bytes.js";
 export {
   MAX_BOUNDARY_PADDING,
   MAX_HEADER_BYTES,

@@ -326,12 +326,45 @@ export function algorithmOf(identifier: pkijs.AlgorithmIdentifier): AlgorithmIde
   return { algorithm: identifier.algorithmId, parameters: absent ? undefined : params };
 }
 
-/** Parses one DER certificate. MALFORMED_CMS, TRUNCATED, INPUT_TOO_LARGE or INVALID_KEY on bad input. */
+/** At most this many parsed certificates are kept (parseCertificate), the least recently used leave first. */
+export const PARSED_CERTIFICATES_KEPT = 256;
+
+/**
+ * Certificates parsed lately, by their DER. A reader meets the same ones message after message (a
+ * correspondent's signing certificate in every SignedData, the account's own, its roots), and parsing
+ * one with asn1js and pkijs costs more CPU than hashing a 1 MiB message. Parsing is a function of the
+ * bytes alone, so a kept certificate is what parsing again would give; it was parsed from its own
+ * copy of the bytes, so no caller's buffer (reused, or transferred to a worker) is held. Only
+ * successful parses are kept: bad input fails every time with its code.
+ */
+const parsedCertificates = new Map<string, Certificate>();
+
+/**
+ * Parses one DER certificate. MALFORMED_CMS, TRUNCATED, INPUT_TOO_LARGE or INVALID_KEY on bad input.
+ * The same bytes give the same (shared, read-only) Certificate while it is kept.
+ */
 export function parseCertificate(der: Uint8Array): Certificate {
   if (der.length === 0) throw malformed("the input is empty");
   if (der.length > MAX_CERTIFICATE_BYTES) {
     throw new MailsealError("INPUT_TOO_LARGE", `certificate: ${der.length} bytes, more than ${MAX_CERTIFICATE_BYTES}`);
   }
+  const key = textOf(der);
+  const kept = parsedCertificates.get(key);
+  if (kept !== undefined) {
+    // Map keeps insertion order: moved to the end, it is the most recently used.
+    parsedCertificates.delete(key);
+    parsedCertificates.set(key, kept);
+    return kept;
+  }
+  const certificate = parseDer(der.slice());
+  parsedCertificates.set(key, certificate);
+  if (parsedCertificates.size > PARSED_CERTIFICATES_KEPT) {
+    parsedCertificates.delete(parsedCertificates.keys().next().value!);
+  }
+  return certificate;
+}
+
+function parseDer(der: Uint8Array): Certificate {
   if (elementLength(der, 0) !== der.length) throw malformed("bytes follow the certificate");
   const parsed = readBer(der);
   if (parsed.offset === -1) throw malformed(`not valid DER (${parsed.result.error})`);

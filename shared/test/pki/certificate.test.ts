@@ -17,6 +17,7 @@ import {
   serialNumbersEqual,
   MAX_CERTIFICATE_BYTES,
   MAX_CERTIFICATE_FILE_BYTES,
+  PARSED_CERTIFICATES_KEPT,
   type Certificate,
 } from "../../src/pki/certificate.js";
 import { formatName, namesEqual, parseName } from "../../src/pki/name.js";
@@ -290,6 +291,47 @@ function lastIndexOf(haystack: Uint8Array, needle: number[]): number {
   }
   throw new Error("not found");
 }
+
+describe("parsed certificates kept by their bytes", () => {
+  /** alice's certificate with the last two octets of its serial number set to `i` (parsing checks no signature). */
+  function variant(i: number): Uint8Array {
+    const der = aliceDer.slice();
+    const serial = Buffer.from(der).indexOf(Buffer.from("0080f1e2d3c4b5a69788", "hex"));
+    expect(serial).toBeGreaterThan(0);
+    der.set([i >> 8, i & 0xff], serial + 8);
+    return der;
+  }
+
+  it("gives the kept certificate for the same bytes, which holds its own copy of them", () => {
+    const bytes = variant(0xfff0);
+    const first = parseCertificate(bytes);
+    expect(parseCertificate(variant(0xfff0))).toBe(first);
+    // The caller reuses (or transfers) its buffer: the kept certificate does not change.
+    bytes.fill(0);
+    expect(first.der).toEqual(variant(0xfff0));
+    expect(parseCertificate(variant(0xfff0))).toBe(first);
+    expect(first.serialHex).toBe("80F1E2D3C4B5A6FFF0");
+  });
+
+  it(`keeps at most ${PARSED_CERTIFICATES_KEPT}, the least recently used leaving first`, () => {
+    const first = parseCertificate(variant(0));
+    const second = parseCertificate(variant(1));
+    for (let i = 2; i < PARSED_CERTIFICATES_KEPT; i++) parseCertificate(variant(i));
+    // Used again: now the most recent, so variant 1 is the oldest.
+    expect(parseCertificate(variant(0))).toBe(first);
+    parseCertificate(variant(PARSED_CERTIFICATES_KEPT));
+    expect(parseCertificate(variant(0))).toBe(first);
+    const again = parseCertificate(variant(1));
+    expect(again).not.toBe(second);
+    expect(again.serialHex).toBe(second.serialHex);
+  });
+
+  it("keeps no failure: bad bytes fail with their code every time", () => {
+    const cut = aliceDer.subarray(0, aliceDer.length - 1);
+    expect(codeOf(() => parseCertificate(cut))).toBe("TRUNCATED");
+    expect(codeOf(() => parseCertificate(cut))).toBe("TRUNCATED");
+  });
+});
 
 describe("Name comparison (RFC 5280 7.1)", () => {
   const name = (...rdns: [string, asn1js.AsnType][][]): Uint8Array =>
