@@ -32,6 +32,15 @@ const RUN: Record<Exclude<CommandName, "server">, () => Promise<Command>> = {
   audit: async () => (await import("./commands/audit.js")).auditCommand,
 };
 
+/**
+ * Bulk AES goes to WebCrypto without measuring both paths first ("auto" times 256 KiB of AES-CTR each
+ * way at every start: about 15 ms, a fifth of a small message's run). Node's WebCrypto is OpenSSL,
+ * which uses the CPU's AES instructions (AES-NI, ARMv8 Crypto Extensions) where there are any and
+ * a constant-time vector-permute AES elsewhere; measured here it is 5 to 20 times the WASM path
+ * (bench/README.md). AES-192 stays in WASM whatever this says (see CoreService).
+ */
+const CORE_OPTIONS = { aes: "webcrypto" } as const;
+
 function isCommand(name: string): name is CommandName {
   return (COMMANDS as readonly string[]).includes(name);
 }
@@ -71,7 +80,7 @@ async function main(args: string[]): Promise<number> {
   }
   removePendingFilesOn("SIGINT", 130);
   removePendingFilesOn("SIGTERM", 143);
-  const [command, core] = await Promise.all([RUN[first](), CoreService.open()]);
+  const [command, core] = await Promise.all([RUN[first](), CoreService.open(CORE_OPTIONS)]);
   const help = await command(rest, core);
   if (help !== undefined) process.stdout.write(commandHelp(first));
   return EXIT_OK;

@@ -2,7 +2,7 @@
 // stray argument is a USAGE error naming it.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CliError } from "./cli-error.js";
-import { passwordFromFile } from "./home/host.js";
+import { passwordFromFile } from "./keys.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

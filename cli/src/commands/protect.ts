@@ -5,7 +5,8 @@
 // than 10 minutes, a new one is mailed and answered (--outbox DIR, --code CODE, or asked for).
 import { disableProtection, enableProtection, openAccount, pickAccount, proveAddress } from "@mailseal/shared";
 import { CliError } from "../cli-error.js";
-import { ask, canAsk, commandHost, passwordFromFile, passwordSource } from "../home/host.js";
+import { ask, canAsk, commandHost, passwordSource } from "../home/host.js";
+import { passwordFromFile } from "../keys.js";
 import { OutboxMailbox } from "../home/outbox-mailbox.js";
 import { parseOptions } from "../options.js";
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { systemClock, type Clock, type Host, type PasswordSource } from "@mailseal/shared";
 import { CliError } from "../cli-error.js";
-import { readSmallFile } from "../keys.js";
+import { passwordFromFile } from "../keys.js";
 import { FileStateStore } from "./state-store.js";
 
 export function homeFolder(option: string | undefined, environment = process.env): string {
@@ -64,14 +64,6 @@ export function ask(question: string, hidden: boolean): Promise<string> {
 /** Whether a question can be asked: standard input is a terminal and does not carry the message. */
 export function canAsk(stdinCarriesInput = false): boolean {
   return process.stdin.isTTY === true && !stdinCarriesInput;
-}
-
-/** The password in a file: its first line (a trailing line end is not part of it). */
-export async function passwordFromFile(path: string): Promise<string> {
-  const text = new TextDecoder().decode(await readSmallFile(path, 64 * 1024, "password file"));
-  const password = text.replace(/\r?\n$/, "");
-  if (password === "") throw new CliError("USAGE", `the password file ${path} is empty`);
-  return password;
 }
 
 /**
