@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { systemClock, type Clock, type Host, type PasswordSource } from "@mailseal/shared";
 import { CliError } from "../cli-error.js";
 import { passwordFromFile } from "../keys.js";
+import { readHiddenLine } from "./hidden-input.js";
 import { FileStateStore } from "./state-store.js";
 
 export function homeFolder(option: string | undefined, environment = process.env): string {
@@ -40,18 +41,11 @@ export function commandHost(home: string | undefined): Host & { store: FileState
 
 /** Asks on the terminal; with `hidden`, typed characters are not echoed (a password). */
 export function ask(question: string, hidden: boolean): Promise<string> {
+  if (hidden) return readHiddenLine(question);
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-    if (hidden) {
-      // Echo nothing but the question itself.
-      const output = rl as unknown as { _writeToOutput: (text: string) => void };
-      output._writeToOutput = (text: string) => {
-        if (text.includes(question)) process.stderr.write(question);
-      };
-    }
     rl.question(question, (answer) => {
       rl.close();
-      if (hidden) process.stderr.write("\n");
       resolve(answer);
     });
     rl.on("SIGINT", () => {
