@@ -1,7 +1,9 @@
 // `npm run bench`: large attachments through mailseal and its peers, whole process, side by side.
 // Options: --quick (1 and 16 MiB, one run: the test suite runs it), --large (adds 1 GiB),
 // --runs N (default 3), --out DIR (default bench/results). Writes <date>-<host>[-quick].json, .md
-// and .svg to DIR. What is measured and the recorded numbers: bench/README.md.
+// and .svg to DIR. --startup instead measures only mailseal's start-up (a 4 KiB message, --runs N,
+// default 21) and writes <date>-<host>-startup.json. What is measured and the recorded numbers:
+// bench/README.md.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, hostname, loadavg, tmpdir } from "node:os";
@@ -13,18 +15,20 @@ import { sha256File, timePipe } from "./measure.js";
 import { MiB, pairs } from "./pairs.js";
 import { markdownTable, sizeLabel, summary, svgChart, type Cell, type Results } from "./report.js";
 import { bundlePeers, makeInput, makePki } from "./setup.js";
+import { measureStartup } from "./startup.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     large: { type: "boolean", default: false },
+    startup: { type: "boolean", default: false },
     runs: { type: "string" },
     out: { type: "string", default: join(here, "..", "results") },
   },
 });
 const quick = values.quick;
-const runs = quick ? 1 : Number(values.runs ?? 3);
+const runs = quick ? 1 : Number(values.runs ?? (values.startup ? 21 : 3));
 if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a positive whole number");
 const sizes = quick ? [MiB, 16 * MiB] : [MiB, 16 * MiB, 128 * MiB, ...(values.large ? [1024 * MiB] : [])];
 const mailsealBin = resolve(here, "../../cli/bin/mailseal.mjs");
@@ -33,6 +37,27 @@ const work = mkdtempSync(join(tmpdir(), "mailseal-bench-"));
 try {
   const loadAverage = loadavg();
   const pki = await makePki(work);
+  if (values.startup) {
+    const startup = await measureStartup(pki, work, mailsealBin, runs);
+    const ms = (s: { median: number; min: number; max: number }): string =>
+      `${s.median.toFixed(0)} ms (${s.min.toFixed(0)}-${s.max.toFixed(0)})`;
+    console.log(
+      `${startup.messageBytes}-byte message, median of ${runs} (min-max), load average at start ${loadAverage.map((l) => l.toFixed(2)).join(" / ")}:\n` +
+        `  bare node -e 0    ${ms(startup.bareNode)}\n  mailseal encrypt  ${ms(startup.encrypt)}\n  mailseal decrypt  ${ms(startup.decrypt)}`,
+    );
+    const folder = resolve(values.out);
+    mkdirSync(folder, { recursive: true });
+    const file = join(folder, `${new Date().toISOString().slice(0, 10)}-${hostname()}-startup.json`);
+    const about = {
+      host: hostname(),
+      node: process.version,
+      cpus: `${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}`,
+    };
+    writeFileSync(file, `${JSON.stringify({ ...about, loadAverage, runs, ...startup }, null, 2)}\n`);
+    console.error(`wrote ${file}`);
+    rmSync(work, { recursive: true, force: true }); // process.exit skips the finally below
+    process.exit(0);
+  }
   const peers = await bundlePeers(work);
   const roundTrips = pairs(pki, peers, mailsealBin);
 

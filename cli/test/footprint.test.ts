@@ -2,9 +2,9 @@
 // costs start-up time on every run) and process-wide settings. Checked from inside the real command
 // through a module preloaded with `node --import`, which reports at exit.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, ensureBundle } from "./support.js";
 
@@ -82,5 +82,41 @@ describe("an offline command at start", () => {
       // the prompt (Node's own fs/promises loads internal/readline/* for FileHandle.readLines).
       expect(run.builtins.filter((name) => /^NativeModule (internal\/deps\/undici|readline$)/.test(name))).toEqual([]);
     }
+  });
+});
+
+describe("the code cache of the offline commands", () => {
+  it("is written by the first successful run, then used as it is; a failed run writes none", () => {
+    // A private copy of the command (bin and dist side by side, as installed), so no other run of
+    // the suite writes to the same cache folder meanwhile.
+    const copy = path("installed");
+    mkdirSync(join(copy, "bin"), { recursive: true });
+    mkdirSync(join(copy, "dist"));
+    cpSync(BIN, join(copy, "bin", "mailseal.mjs"));
+    for (const file of ["offline.cjs", "mailseal.mjs"])
+      cpSync(join(dirname(BIN), "..", "dist", file), join(copy, "dist", file));
+    const run = (args: string[]): number | null =>
+      spawnSync(process.execPath, [join(copy, "bin", "mailseal.mjs"), ...args], { stdio: "ignore" }).status;
+    const cacheFiles = (): string[] => readdirSync(join(copy, "dist", "cache")).sort();
+    const encrypt = [
+      "encrypt",
+      "--recipient",
+      path("bob.pem"),
+      "--in",
+      path("message.eml"),
+      "--out",
+      path("cached.eml"),
+    ];
+
+    expect(run(encrypt)).toBe(0);
+    const [written] = cacheFiles();
+    expect(written).toMatch(/^encrypt-\d+-\d+\.v8$/);
+    const before = statSync(join(copy, "dist", "cache", written!));
+    // Accepted by V8: not rejected and written again (which a flag changed at run time would cause).
+    expect(run(encrypt)).toBe(0);
+    const after = statSync(join(copy, "dist", "cache", written!));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    expect(run(["sign", "--no-such-option"])).toBe(1);
+    expect(cacheFiles()).toEqual([written]);
   });
 });
