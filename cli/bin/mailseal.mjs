@@ -39,9 +39,10 @@ function runWithCodeCache(file, command) {
     process.once("exit", (status) => {
       if (status !== 0) return; // a failed run compiled too little of the command to be worth keeping
       try {
-        mkdirSync(dirname(cacheFile), { recursive: true });
+        // Writable by its owner only, whatever the umask: V8 runs what the cache holds.
+        mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o755 });
         const temporary = `${cacheFile}.${process.pid}.tmp`;
-        writeFileSync(temporary, script.createCachedData());
+        writeFileSync(temporary, script.createCachedData(), { mode: 0o644 });
         renameSync(temporary, cacheFile);
       } catch {
         // A read-only installation: the command runs as well without a cache, only slower to start.
