@@ -43,6 +43,13 @@ const offline = await build({
   sourcemap: true,
   logLevel: "warning",
 });
+// bin/mailseal.mjs runs offline.cjs through vm.Script without a dynamic import hook: an import()
+// left in it (an external package loaded lazily) would fail only when reached, so refuse it here.
+for (const file of offline.outputFiles) {
+  if (file.path.endsWith(".cjs") && /\bimport\(/.test(file.text)) {
+    throw new Error(`${file.path} has a dynamic import(): keep what offline.ts reaches free of lazy imports`);
+  }
+}
 // Each file is written beside its final name and renamed, so a run that starts meanwhile (a test
 // suite in parallel) sees the old bundle or the new one, never half of one.
 // Chunks first, the entry last: a new entry never points at a chunk not yet written.
