@@ -3,8 +3,9 @@
 // --runs N (default 3), --out DIR (default bench/results), --in-process (only the 1 MiB message in
 // process, through the core's worker and through the engine's; --rounds N, default 50; --cpu-prof:
 // profile the engine's worker, the summary in the results). Writes
-// <date>-<host>[-quick|-in-process].json, .md (and .svg but for --in-process) to DIR. What is measured
-// and the recorded numbers: bench/README.md.
+// <date>-<host>[-quick|-in-process].json, .md (and .svg but for --in-process) to DIR. --startup
+// instead measures only mailseal's start-up (a 4 KiB message, --runs N, default 21) and writes
+// <date>-<host>-startup.json. What is measured and the recorded numbers: bench/README.md.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, hostname, loadavg, tmpdir } from "node:os";
@@ -18,12 +19,14 @@ import { inProcessLines, markdownTable, sizeLabel, summary, svgChart, type Cell,
 import { topSelfTime } from "../server/profile.js";
 import type { ProfileEntry } from "../server/report.js";
 import { bundlePeers, makeInput, makeKeyHistory, makePki } from "./setup.js";
+import { measureStartup } from "./startup.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     large: { type: "boolean", default: false },
+    startup: { type: "boolean", default: false },
     runs: { type: "string" },
     "in-process": { type: "boolean", default: false },
     rounds: { type: "string" },
@@ -32,7 +35,7 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick;
-const runs = quick ? 1 : Number(values.runs ?? 3);
+const runs = quick ? 1 : Number(values.runs ?? (values.startup ? 21 : 3));
 if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a positive whole number");
 const rounds = Number(values.rounds ?? (quick ? 5 : 50));
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error("--rounds takes a positive whole number");
@@ -44,6 +47,27 @@ const work = mkdtempSync(join(tmpdir(), "mailseal-bench-"));
 try {
   const loadAverage = loadavg();
   const pki = await makePki(work);
+  if (values.startup) {
+    const startup = await measureStartup(pki, work, mailsealBin, runs);
+    const ms = (s: { median: number; min: number; max: number }): string =>
+      `${s.median.toFixed(0)} ms (${s.min.toFixed(0)}-${s.max.toFixed(0)})`;
+    console.log(
+      `${startup.messageBytes}-byte message, median of ${runs} (min-max), load average at start ${loadAverage.map((l) => l.toFixed(2)).join(" / ")}:\n` +
+        `  bare node -e 0    ${ms(startup.bareNode)}\n  mailseal encrypt  ${ms(startup.encrypt)}\n  mailseal decrypt  ${ms(startup.decrypt)}`,
+    );
+    const folder = resolve(values.out);
+    mkdirSync(folder, { recursive: true });
+    const file = join(folder, `${new Date().toISOString().slice(0, 10)}-${hostname()}-startup.json`);
+    const about = {
+      host: hostname(),
+      node: process.version,
+      cpus: `${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}`,
+    };
+    writeFileSync(file, `${JSON.stringify({ ...about, loadAverage, runs, ...startup }, null, 2)}\n`);
+    console.error(`wrote ${file}`);
+    rmSync(work, { recursive: true, force: true }); // process.exit skips the finally below
+    process.exit(0);
+  }
   // Bob's retired keys: with his current one, the 20 keys of the key-history measure.
   const history = makeKeyHistory(pki, 19);
   const date = new Date().toISOString().slice(0, 10);

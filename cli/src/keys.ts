@@ -31,6 +31,14 @@ export async function readSmallFile(path: string, limit: number, what: string): 
   return new Uint8Array(await readFile(path).catch(io));
 }
 
+/** The password in a file: its first line (a trailing line end is not part of it). */
+export async function passwordFromFile(path: string): Promise<string> {
+  const text = new TextDecoder().decode(await readSmallFile(path, 64 * 1024, "password file"));
+  const password = text.replace(/\r?\n$/, "");
+  if (password === "") throw new MailsealError("USAGE", `the password file ${path} is empty`);
+  return password;
+}
+
 /** The certificates of a PEM or DER file; at least one. */
 export async function certificatesIn(path: string, what: string): Promise<Certificate[]> {
   const certificates = readCertificates(await readSmallFile(path, MAX_CERTIFICATE_FILE_BYTES, what));

@@ -1,25 +1,17 @@
-// The `mailseal` command (offline mode): parses the command line, runs one command with the crypto
-// core in process, and turns every outcome into an exit status (see usage.ts and cli-error.ts).
-import { MailsealError } from "@mailseal/shared/offline";
-import { rmSync } from "node:fs";
-import { CoreService } from "@mailseal/core-wasm";
-import packageJson from "../package.json" with { type: "json" };
-import { describeError, EXIT_ERROR, EXIT_OK } from "./cli-error.js";
+// The `mailseal` command, every command: the offline ones, the online ones (loaded when used) and
+// `mailseal server`. bin/mailseal.mjs runs the offline ones from offline.ts instead when it can.
 import { decryptCommand } from "./commands/decrypt.js";
 import { encryptCommand } from "./commands/encrypt.js";
 import { signCommand } from "./commands/sign.js";
 import { verifyCommand } from "./commands/verify.js";
-import { pendingFiles } from "./io/output.js";
-import { COMMANDS, commandHelp, mainHelp, type CommandName } from "./usage.js";
-
-type Command = (args: string[], core: CoreService) => Promise<string | undefined>;
+import { runCommandLine, type Commands } from "./command-line.js";
 
 /**
  * The commands that run with the core; `server` runs the services instead (@mailseal/server). The
  * online ones are loaded only when used: their modules (the service client, OPAQUE, fetch) would
  * add about 30 ms to the start of every offline command, a large part of a small message's time.
  */
-const RUN: Record<Exclude<CommandName, "server">, () => Promise<Command>> = {
+const RUN: Required<Commands> = {
   encrypt: async () => encryptCommand,
   decrypt: async () => decryptCommand,
   sign: async () => signCommand,
@@ -33,68 +25,8 @@ const RUN: Record<Exclude<CommandName, "server">, () => Promise<Command>> = {
   audit: async () => (await import("./commands/audit.js")).auditCommand,
 };
 
-function isCommand(name: string): name is CommandName {
-  return (COMMANDS as readonly string[]).includes(name);
-}
-
-/** Runs the command line `args`; resolves with the exit status. */
-async function main(args: string[]): Promise<number> {
-  const [first, ...rest] = args;
-  if (first === undefined) {
-    process.stderr.write(mainHelp(packageJson.version));
-    return EXIT_ERROR;
-  }
-  if (first === "--help" || first === "-h" || (first === "help" && rest.length === 0)) {
-    process.stdout.write(mainHelp(packageJson.version));
-    return EXIT_OK;
-  }
-  if (first === "--version" || first === "-V") {
-    process.stdout.write(`mailseal ${packageJson.version}\n`);
-    return EXIT_OK;
-  }
-  if (first === "help" && rest.length === 1 && isCommand(rest[0]!)) {
-    process.stdout.write(commandHelp(rest[0]));
-    return EXIT_OK;
-  }
-  if (!isCommand(first)) {
-    const what = first === "help" ? `help ${rest.join(" ")}` : first;
-    throw new MailsealError("USAGE", `unknown command ${what}: one of ${COMMANDS.join(", ")} (see mailseal --help)`);
-  }
-  // Help needs no core: answer it before loading the WebAssembly.
-  if (rest.includes("--help") || rest.includes("-h")) {
-    process.stdout.write(commandHelp(first));
-    return EXIT_OK;
-  }
-  if (first === "server") {
-    // Loaded only for this command: the offline commands need none of the server's modules.
-    const { runServerCommand } = await import("@mailseal/server/command");
-    return runServerCommand(rest, process.env);
-  }
-  removePendingFilesOn("SIGINT", 130);
-  removePendingFilesOn("SIGTERM", 143);
-  const [command, core] = await Promise.all([RUN[first](), CoreService.open()]);
-  const help = await command(rest, core);
-  if (help !== undefined) process.stdout.write(commandHelp(first));
-  return EXIT_OK;
-}
-
-/** On Ctrl-C or a kill, no temporary file may stay behind (the server stops by itself instead). */
-function removePendingFilesOn(signal: NodeJS.Signals, status: number): void {
-  process.once(signal, () => {
-    for (const path of pendingFiles) rmSync(path, { recursive: true, force: true });
-    process.exit(status);
-  });
-}
-
-process.stdout.on("error", () => undefined); // reported through the failing write's callback
-const debug = process.env.MAILSEAL_DEBUG === "1";
-let status: number;
-try {
-  status = await main(process.argv.slice(2));
-} catch (error) {
-  const { line, status: failed } = describeError(error, debug, process.argv[2]);
-  process.stderr.write(`${line}\n`);
-  status = failed;
-}
-// Wait until standard output has taken everything, then exit even if stdin is still open.
-process.stdout.write("", () => process.exit(status));
+await runCommandLine(RUN, async (args) => {
+  // Loaded only for this command: the offline commands need none of the server's modules.
+  const { runServerCommand } = await import("@mailseal/server/command");
+  return runServerCommand(args, process.env);
+});

@@ -2,8 +2,7 @@
 // stray argument is a USAGE error naming it.
 import { MailsealError } from "@mailseal/shared/offline";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-
-import { passwordFromFile } from "./home/host.js";
+import { passwordFromFile } from "./keys.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

@@ -11,8 +11,8 @@ import {
   proveAddress,
   MailsealError,
 } from "@mailseal/shared";
-
-import { ask, canAsk, commandHost, passwordFromFile, passwordSource } from "../home/host.js";
+import { ask, canAsk, commandHost, passwordSource } from "../home/host.js";
+import { passwordFromFile } from "../keys.js";
 import { OutboxMailbox } from "../home/outbox-mailbox.js";
 import { parseOptions } from "../options.js";
 

@@ -6,8 +6,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { systemClock, type Clock, type Host, type PasswordSource, MailsealError } from "@mailseal/shared";
-
-import { readSmallFile } from "../keys.js";
+import { passwordFromFile } from "../keys.js";
+import { readHiddenLine } from "./hidden-input.js";
 import { FileStateStore } from "./state-store.js";
 
 export function homeFolder(option: string | undefined, environment = process.env): string {
@@ -40,18 +40,11 @@ export function commandHost(home: string | undefined): Host & { store: FileState
 
 /** Asks on the terminal; with `hidden`, typed characters are not echoed (a password). */
 export function ask(question: string, hidden: boolean): Promise<string> {
+  if (hidden) return readHiddenLine(question);
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-    if (hidden) {
-      // Echo nothing but the question itself.
-      const output = rl as unknown as { _writeToOutput: (text: string) => void };
-      output._writeToOutput = (text: string) => {
-        if (text.includes(question)) process.stderr.write(question);
-      };
-    }
     rl.question(question, (answer) => {
       rl.close();
-      if (hidden) process.stderr.write("\n");
       resolve(answer);
     });
     rl.on("SIGINT", () => {
@@ -64,14 +57,6 @@ export function ask(question: string, hidden: boolean): Promise<string> {
 /** Whether a question can be asked: standard input is a terminal and does not carry the message. */
 export function canAsk(stdinCarriesInput = false): boolean {
   return process.stdin.isTTY === true && !stdinCarriesInput;
-}
-
-/** The password in a file: its first line (a trailing line end is not part of it). */
-export async function passwordFromFile(path: string): Promise<string> {
-  const text = new TextDecoder().decode(await readSmallFile(path, 64 * 1024, "password file"));
-  const password = text.replace(/\r?\n$/, "");
-  if (password === "") throw new MailsealError("USAGE", `the password file ${path} is empty`);
-  return password;
 }
 
 /**
