@@ -230,13 +230,13 @@ describe("the read pane in headless Chromium, on an Office.js host double", () =
     const { page, log } = await openPane({ item: items.secret }, [bob]);
     try {
       const view = await shown(page, "item-secret");
+      const detail = "Encrypted (aes-256-cbc); not signed";
       expect(view, log.join("\n")).toEqual({
-        ...bannerView({ kind: "encrypted", cipher: "aes-256-cbc", detail: "", signature: { state: "none" } }),
+        ...bannerView({ kind: "encrypted", cipher: "aes-256-cbc", detail, signature: { state: "none" } }),
         frame: true,
       });
-      expect(view.headline).toBe(
-        "Encrypted (aes-256-cbc), but not signed: anyone could have sent it, whatever its From line says.",
-      );
+      expect(view.headline).toBe("Encrypted, but not signed: anyone could have sent it, whatever its From line says.");
+      expect(view.details).toBe(detail);
 
       // The content: sanitized, in a frame with no scripts and no origin, its images only data: URLs.
       expect(await page.getAttribute("#content", "sandbox")).toBe("");
@@ -299,8 +299,8 @@ describe("the read pane in headless Chromium, on an Office.js host double", () =
       await select(page, items.signed);
       const signed = await shown(page, "item-signed");
       expect(signed, log.join("\n")).toMatchObject({ level: "ok", frame: true });
-      expect(signed.headline).toContain("alice@example.test");
-      expect(signed.headline).toContain("aes-256-gcm");
+      expect(signed.headline).toBe("Encrypted, and signed by alice@example.test.");
+      expect(signed.details).toContain("aes-256-gcm");
 
       await select(page, null);
       expect(await shown(page, "")).toMatchObject({ headline: PANE_WORDS.noItem });

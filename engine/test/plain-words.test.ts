@@ -47,6 +47,8 @@ describe("the message banner in plain words (bannerView)", () => {
   function expectPlain(headline: string): void {
     expect(headline).not.toMatch(/\b[A-Z]{2,}(_[A-Z]+)+\b|\b(NO_KEY|TRUNCATED|INTERNAL|TIMEOUT)\b/);
     expect(headline).not.toMatch(/0x|offset|base64|decode:/i);
+    // No cipher names and no machine timestamps (issue 14, finding 9): those are in the details.
+    expect(headline).not.toMatch(/aes-\d|des-ede3|\d{4}-\d\d-\d\dT/i);
     expect(headline).toMatch(/^[A-Z].*[.!?]$/);
   }
 
@@ -148,12 +150,18 @@ describe("the message banner in plain words (bannerView)", () => {
     });
     const view = bannerView(banner);
     expect(view.level).toBe("warning");
-    expect(view.headline).toMatch(/^Encrypted \(aes-256-cbc\)\. Signed by alice@example\.org, but that certificate/);
-    expect(view.headline).not.toContain("CERT_REVOKED");
-    expect(view.details).toBe("CERT_REVOKED");
+    expect(view.headline).toBe(
+      "Encrypted. Signed by alice@example.org, but that certificate has since been withdrawn (on 2 May 2026, " +
+        "for example because the device was removed). The message says it was signed before that (on 1 May 2026), " +
+        "which cannot be checked: trust it only if you expected it.",
+    );
+    expectPlain(view.headline);
+    expect(view.details).toMatch(
+      /^CERT_REVOKED: Encrypted \(aes-256-cbc\); signed by alice@example\.org, but the certificate is revoked/,
+    );
   });
 
-  it("decrypted and validly signed: the status line as it was, no details", () => {
+  it("decrypted and validly signed: who signed it in words; the cipher only in the details (issue 14, finding 9)", () => {
     const detail = "Encrypted (aes-256-cbc); signed by alice@example.org";
     expect(
       bannerView({
@@ -162,7 +170,25 @@ describe("the message banner in plain words (bannerView)", () => {
         detail,
         signature: { state: "valid", signer: "alice@example.org", fromMatches: true },
       }),
-    ).toEqual({ level: "ok", headline: detail, details: "" });
+    ).toEqual({ level: "ok", headline: "Encrypted, and signed by alice@example.org.", details: detail });
+    // Signed while the certificate was valid, expired since: still signed by them, said in words.
+    const expired = bannerView(
+      bannerOf({
+        encrypted: true,
+        cipher: "aes-256-cbc",
+        signature: {
+          state: "valid",
+          signer: "alice@example.org",
+          fromMatches: true,
+          expiredSince: true,
+          signingTime: new Date("2026-05-01T10:00:00Z"),
+        },
+      }),
+    );
+    expect(expired.headline).toBe(
+      "Encrypted, and signed by alice@example.org. Their certificate has expired since; it was valid when they signed.",
+    );
+    expectPlain(expired.headline);
   });
 
   it("signed by someone other than the From address: a warning naming the signer, never green (issue 14, finding 5)", () => {
@@ -175,7 +201,7 @@ describe("the message banner in plain words (bannerView)", () => {
     );
     expect(view.level).toBe("warning");
     expect(view.headline).toBe(
-      "Encrypted (aes-256-cbc) and signed by mallory@example.org, but that is not the address in its From line: it may not come from who it says.",
+      "Encrypted, and signed by mallory@example.org, but that is not the address in its From line: it may not come from who it says.",
     );
     expectPlain(view.headline);
     expect(view.details).toBe(
@@ -187,11 +213,9 @@ describe("the message banner in plain words (bannerView)", () => {
     const unsigned = bannerOf({ encrypted: true, cipher: "aes-256-gcm", signature: { state: "none" } });
     const view = bannerView(unsigned);
     expect(view.level).toBe("neutral");
-    expect(view.headline).toBe(
-      "Encrypted (aes-256-gcm), but not signed: anyone could have sent it, whatever its From line says.",
-    );
+    expect(view.headline).toBe("Encrypted, but not signed: anyone could have sent it, whatever its From line says.");
     expectPlain(view.headline);
-    expect(view.details).toBe("");
+    expect(view.details).toBe("Encrypted (aes-256-gcm); not signed");
     // A banner with no signature status at all (readEncryptedMessage) proves no sender either.
     expect(bannerView({ kind: "encrypted", cipher: "aes-256-cbc", detail: "Encrypted (aes-256-cbc)" }).level).toBe(
       "neutral",

@@ -22,7 +22,6 @@ import {
   type ReadOptions,
   type ReadStatus,
 } from "@mailseal/shared";
-import { plainWords, revokedSinceSigningWords } from "../words/plain-words.js";
 import type { InlineImage, RenderAttachment, RenderBody, RenderModel } from "./render-model.js";
 
 /** Nested multiparts deeper than this are listed, not entered (hostile mail, RFC 2046 5.1 sets no limit). */
@@ -201,27 +200,34 @@ export async function renderEntity(
 
 /**
  * The banner of a read message: the status line of readMessage, with the signer when the signature
- * holds; a revoked signing certificate in plain words (ui/plain-words.ts), since the bare status
- * line cannot say what it means for the reader.
+ * holds; the words a person reads are made from it by bannerView (words/plain-words.ts), the
+ * status line itself is what the Details show.
  */
 export function bannerOf(status: ReadStatus): RenderModel["banner"] {
   const signature = status.signature;
   const cipher = status.cipher ?? "?";
-  let text = describeStatus(status);
-  if (signature.state === "revoked") {
-    text = `encrypted (${cipher}). ${revokedSinceSigningWords(signature.signer, signature.signingTime, signature.revokedAt)}`;
-  } else if (signature.state === "invalid" && signature.code === "CERT_REVOKED") {
-    text = `encrypted (${cipher}). ${plainWords(signature.code) ?? ""} (${signature.code}: ${signature.reason})`;
-  }
+  // The status line, for support (the banner's Details); the words a person reads are bannerView's.
+  const text = describeStatus(status);
   return {
     kind: "encrypted",
     cipher,
     detail: text.charAt(0).toUpperCase() + text.slice(1),
     signature:
       signature.state === "valid"
-        ? { state: "valid", signer: signature.signer, fromMatches: signature.fromMatches }
+        ? {
+            state: "valid",
+            signer: signature.signer,
+            fromMatches: signature.fromMatches,
+            ...(signature.expiredSince === true ? { expiredSince: true } : {}),
+          }
         : signature.state === "revoked"
-          ? { state: "revoked", signer: signature.signer, code: signature.code }
+          ? {
+              state: "revoked",
+              signer: signature.signer,
+              code: signature.code,
+              signingTime: signature.signingTime.toISOString(),
+              revokedAt: signature.revokedAt.toISOString(),
+            }
           : signature.state === "invalid"
             ? { state: "invalid", code: signature.code }
             : { state: "none" },

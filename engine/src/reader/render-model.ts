@@ -14,9 +14,12 @@ export type Banner =
 
 /** The inner signature (readMessage's status): valid names the signer, as the service certified it. */
 export type BannerSignature =
-  | { state: "valid"; signer: string; fromMatches: boolean }
-  /** Signed before the certificate was revoked, by the signer's claim of time (never shown as valid). */
-  | { state: "revoked"; signer: string; code: string }
+  | { state: "valid"; signer: string; fromMatches: boolean; expiredSince?: boolean }
+  /**
+   * Signed before the certificate was revoked, by the signer's claim of time (never shown as valid).
+   * Times as ISO-8601 strings (they cross the message ports as plain data).
+   */
+  | { state: "revoked"; signer: string; code: string; signingTime: string; revokedAt: string }
   | { state: "invalid"; code: string }
   | { state: "none" };
 

@@ -16,10 +16,15 @@ export type StableCode = ErrorCode;
  */
 export function revokedSinceSigningWords(signer: string, signingTime: Date, revokedAt: Date): string {
   return (
-    `Signed by ${signer}, but that certificate has since been withdrawn (on ${revokedAt.toISOString()}, ` +
+    `Signed by ${signer}, but that certificate has since been withdrawn (on ${dayOf(revokedAt)}, ` +
     `for example because the device was removed). The message says it was signed before that ` +
-    `(${signingTime.toISOString()}), which cannot be checked: trust it only if you expected it.`
+    `(on ${dayOf(signingTime)}), which cannot be checked: trust it only if you expected it.`
   );
+}
+
+/** A day as people write it ("2 May 2026"), in UTC so every reader sees the same day. */
+function dayOf(date: Date): string {
+  return new Intl.DateTimeFormat("en-GB", { dateStyle: "long", timeZone: "UTC" }).format(date);
 }
 
 /** The sentence for `code` (or a former spelling of it), or undefined for no code (the caller shows the message). */
@@ -86,20 +91,31 @@ export function bannerView(banner: Banner): BannerView {
     const title = changed ? CHANGED_ON_THE_WAY : "The signature of this message cannot be trusted.";
     return {
       level: changed ? "error" : "warning",
-      headline: `${title} ${why} It was decrypted (${banner.cipher}); trust its content only if you expected it.`,
+      headline: `${title} ${why} It was decrypted; trust its content only if you expected it.`,
       details: banner.detail,
     };
   }
   // Signed before the certificate was withdrawn, by the signer's own claim: shown, with care.
-  if (signature?.state === "revoked") return { level: "warning", headline: banner.detail, details: signature.code };
+  if (signature?.state === "revoked") {
+    const words = revokedSinceSigningWords(
+      signature.signer,
+      new Date(signature.signingTime),
+      new Date(signature.revokedAt),
+    );
+    return { level: "warning", headline: `Encrypted. ${words}`, details: `${signature.code}: ${banner.detail}` };
+  }
+  // The cipher and the exact times are for support, behind "Details": a person needs who signed.
   if (signature?.state === "valid") {
-    if (signature.fromMatches) return { level: "ok", headline: banner.detail, details: "" };
+    const since = signature.expiredSince ? " Their certificate has expired since; it was valid when they signed." : "";
+    if (signature.fromMatches) {
+      return { level: "ok", headline: `Encrypted, and signed by ${signature.signer}.${since}`, details: banner.detail };
+    }
     // The signature names someone else than the From line: the mail is that signer's, whatever
     // From says (RFC 8551 3.1.5: the signer's certificate must match the sender's address).
     return {
       level: "warning",
       headline:
-        `Encrypted (${banner.cipher}) and signed by ${signature.signer}, but that is not the address ` +
+        `Encrypted, and signed by ${signature.signer}, but that is not the address ` +
         `in its From line: it may not come from who it says.`,
       details: banner.detail,
     };
@@ -108,8 +124,8 @@ export function bannerView(banner: Banner): BannerView {
   // encrypt to it (RFC 8551 2.4.3); only a signature names who wrote the message.
   return {
     level: "neutral",
-    headline: `Encrypted (${banner.cipher}), but not signed: ${UNSIGNED}`,
-    details: "",
+    headline: `Encrypted, but not signed: ${UNSIGNED}`,
+    details: banner.detail,
   };
 }
 
