@@ -4,7 +4,8 @@
 // do), and with none it says the address is not set up.
 import type { DeviceState } from "@mailseal/shared";
 
-export function loadAccounts(): DeviceState[] {
+// Asynchronous because the account store it will read (IndexedDB) is.
+export function loadAccounts(): Promise<DeviceState[]> {
   const states = (globalThis as { mailsealAccounts?: unknown }).mailsealAccounts;
-  return Array.isArray(states) ? (states as DeviceState[]) : [];
+  return Promise.resolve(Array.isArray(states) ? (states as DeviceState[]) : []);
 }

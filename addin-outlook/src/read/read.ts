@@ -149,7 +149,7 @@ async function read(item: Office.MessageItem | null | undefined, stale: () => bo
   }
   if (stale()) return;
   try {
-    const accounts = loadAccounts();
+    const accounts = await loadAccounts();
     if (accounts.length === 0) return say("error", plainWords("NO_ACCOUNT")!, "NO_ACCOUNT");
     const worker = await engineFor();
     await worker.setAccounts(accounts);
