@@ -17,6 +17,7 @@ packages=(
   zip            # packs the Thunderbird add-in into its .xpi (addin-thunderbird/scripts/build.mjs; it falls back to node:zlib)
   thunderbird    # the add-in's end-to-end suite drives a real headless Thunderbird (test/thunderbird)
   dovecot-imapd  # ... which reads its mail over IMAP from a throwaway Dovecot (test/thunderbird/harness/dovecot.ts)
+  ldap-utils     # the LDAP door of CerDB driven by OpenLDAP's own clients: ldapsearch, ldapadd, ldapdelete (server/test/ldap.test.ts)
   libsecret-tools # `secret-tool`: the command keeps its home's key in the Secret Service (test/services/secret-store-e2e.test.ts)
   gnome-keyring  # ... a real Secret Service for that test (gnome-keyring-daemon --unlock --components=secrets)
   dbus           # ... on a throwaway session bus (dbus-run-session)

@@ -27,7 +27,7 @@ describe("mailseal server (bundle)", () => {
   it("refuses a bad option with error USAGE and status 1", async () => {
     const result = await mailseal(["server", "--role", "kms"]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe("error USAGE: --role kms is not one of api, share-a, share-b\n");
+    expect(result.stderr).toBe("error USAGE: --role kms is not one of api, share-a, share-b, ldap\n");
   });
 
   it("starts on free ports, answers, and exits 0 on SIGINT", async () => {
@@ -39,10 +39,11 @@ describe("mailseal server (bundle)", () => {
       createInterface({ input: child.stdout }).on("line", (line) => {
         const [role, url] = line.split(" ");
         urls[role!] = url!;
-        if (Object.keys(urls).length === 3) resolve();
+        if (Object.keys(urls).length === 4) resolve();
       });
     });
-    expect(Object.keys(urls).sort()).toEqual(["api", "share-a", "share-b"]);
+    expect(Object.keys(urls).sort()).toEqual(["api", "ldap", "share-a", "share-b"]);
+    expect(urls["ldap"]).toMatch(/^ldap:\/\/127\.0\.0\.1:\d+$/);
     const wellKnown = await (await fetch(`${urls["api"]}/.well-known/mailseal.json`)).json();
     expect(wellKnown.shareStores).toEqual({ "share-a": urls["share-a"], "share-b": urls["share-b"] });
     const docs = await fetch(`${urls["api"]}/docs/`);

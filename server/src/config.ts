@@ -1,6 +1,6 @@
 // The command line of `mailseal server` (a contract: keep it stable; help text in usage.ts):
 //   mailseal server [--data DIR] [--host 127.0.0.1] [--port N] [--db sqlite:FILE|postgres://...]
-//     [--hsm soft|pkcs11:LIBRARY?slot=N|token=LABEL] [--hsm-pin-file FILE] [--outbox DIR | --smtp URL] [--role api,share-a,share-b]
+//     [--hsm soft|pkcs11:LIBRARY?slot=N|token=LABEL] [--hsm-pin-file FILE] [--outbox DIR | --smtp URL] [--role api,share-a,share-b,ldap]
 //     [--key-bits N] [--domain D ...] [--profile private|public-trust] [--public-url URL] ...
 // Parsing is strict: an unknown option, a missing value or a bad one is a USAGE error naming it.
 import { readFileSync } from "node:fs";
@@ -60,6 +60,19 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = {
   releasesPerIpPerMinute: 60,
 };
 
+export interface LdapConfig {
+  /** --ldap-port: 7389 with the default ports, N+3 with --port N, 0 (a free port) with --port 0. */
+  port: number;
+  /** --ldap-base-dn: the DN the entries live under (default o=mailseal). */
+  baseDn: string;
+  /** --ldap-tls-cert and --ldap-tls-key (PEM files): StartTLS is offered only with both. */
+  tls: { certFile: string; keyFile: string } | undefined;
+}
+
+/** What `--role` takes beside ROLES: the LDAP door, which holds no keys and reads the api's database. */
+export const LDAP_ROLE = "ldap";
+export const DEFAULT_LDAP_PORT = 7389;
+
 export type MailConfig = { kind: "outbox"; dir: string } | { kind: "smtp"; url: string };
 
 export interface ServerConfig {
@@ -78,6 +91,8 @@ export interface ServerConfig {
   mailFrom: string;
   /** The roles this process runs, in ROLES order. */
   roles: readonly Role[];
+  /** The LDAP door (role `ldap`): CerDB read-only over LDAPv3; undefined when this process does not run it. */
+  ldap: LdapConfig | undefined;
   keyBits: (typeof KEY_BITS)[number];
   /** Enterprise mode: only these domains (lower case) are served. Empty: every domain. */
   domains: readonly string[];
@@ -132,6 +147,10 @@ const OPTIONS = {
   "roll-ca-root": { type: "boolean" },
   dev: { type: "boolean" },
   "ticket-key-thumbprint": { type: "string" },
+  "ldap-port": { type: "string" },
+  "ldap-base-dn": { type: "string" },
+  "ldap-tls-cert": { type: "string" },
+  "ldap-tls-key": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -159,11 +178,52 @@ function parsePort(value: string): number {
   return Number(value);
 }
 
-function parseRoles(value: string): Role[] {
+function parseRoles(value: string): { roles: Role[]; ldap: boolean } {
   const named = value.split(",").map((role) => role.trim());
-  const roles = new Set(named.map((role) => oneOf(role, ROLES, "--role")));
+  const roles = new Set(named.map((role) => oneOf(role, [...ROLES, LDAP_ROLE], "--role")));
   if (roles.size !== named.length) throw usage(`--role ${value} names a role twice`);
-  return ROLES.filter((role) => roles.has(role));
+  return { roles: ROLES.filter((role) => roles.has(role)), ldap: roles.has(LDAP_ROLE) };
+}
+
+/** A DN in RFC 4514 string form, as far as the base of a directory needs: TYPE=VALUE pairs. */
+function parseBaseDn(value: string): string {
+  const rdn = /^\s*[A-Za-z][A-Za-z0-9-]*\s*=\s*(?:[^,=+"\\<>;]|\\.)+$/;
+  if (!value.split(/(?<!\\),/).every((part) => rdn.test(part))) {
+    throw usage(`--ldap-base-dn ${value} is not a DN such as o=mailseal or dc=example,dc=org`);
+  }
+  return value.trim();
+}
+
+function parseLdap(
+  values: {
+    "ldap-port"?: string;
+    "ldap-base-dn"?: string;
+    "ldap-tls-cert"?: string;
+    "ldap-tls-key"?: string;
+  },
+  port: number,
+  portGiven: boolean,
+): LdapConfig {
+  const cert = values["ldap-tls-cert"];
+  const key = values["ldap-tls-key"];
+  if ((cert === undefined) !== (key === undefined)) throw usage("--ldap-tls-cert and --ldap-tls-key go together");
+  // 7389 beside the default ports; beside ports chosen with --port, the next one after the stores',
+  // so that two servers on other ports never meet on 7389.
+  let ldapPort = port === 0 ? 0 : portGiven ? port + 3 : DEFAULT_LDAP_PORT;
+  if (values["ldap-port"] === undefined && ldapPort > 65535) {
+    throw usage(`--port ${port} leaves no port for the LDAP door (N+3): pass --ldap-port`);
+  }
+  if (values["ldap-port"] !== undefined) {
+    if (!/^\d{1,5}$/.test(values["ldap-port"]) || Number(values["ldap-port"]) > 65535) {
+      throw usage(`--ldap-port ${values["ldap-port"]} is not a port number from 0 to 65535`);
+    }
+    ldapPort = Number(values["ldap-port"]);
+  }
+  return {
+    port: ldapPort,
+    baseDn: parseBaseDn(values["ldap-base-dn"] ?? "o=mailseal"),
+    tls: cert === undefined || key === undefined ? undefined : { certFile: resolve(cert), keyFile: resolve(key) },
+  };
 }
 
 /** A DNS name in LDH form (RFC 1035 section 2.3.1, RFC 5890 A-labels for IDNs), lower-cased. */
@@ -341,7 +401,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
   const dataDir = resolve(values.data ?? "mailseal-data");
   const port = parsePort(values.port ?? "7400");
   const offset = (n: number) => (port === 0 ? 0 : port + n);
-  const roles = parseRoles(values.role ?? ROLES.join(","));
+  const { roles, ldap } = parseRoles(values.role ?? [...ROLES, LDAP_ROLE].join(","));
   const domains = [...new Set((values.domain ?? []).map(parseDomain))];
   const storeUrls: Partial<Record<StoreRole, string>> = {};
   if (values["share-a-url"] !== undefined) storeUrls["share-a"] = parseBaseUrl(values["share-a-url"], "--share-a-url");
@@ -365,6 +425,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
         : { kind: "outbox", dir: resolve(values.outbox ?? resolve(dataDir, "outbox")) },
     mailFrom: parseMailFrom(values["mail-from"] ?? `mailseal@${domains[0] ?? "localhost"}`),
     roles,
+    ldap: ldap ? parseLdap(values, port, values.port !== undefined) : undefined,
     keyBits: Number(
       oneOf(values["key-bits"] ?? "3072", ["2048", "3072", "4096"], "--key-bits"),
     ) as ServerConfig["keyBits"],
@@ -411,7 +472,7 @@ export function checkDeployment(config: ServerConfig): void {
         "or pass --dev for a development or demo system",
     );
   }
-  if (!config.roles.includes("api") && config.ticketKeyThumbprint === undefined) {
+  if (config.roles.length > 0 && !config.roles.includes("api") && config.ticketKeyThumbprint === undefined) {
     throw new MailsealError(
       "TICKET_KEY_UNPINNED",
       `a share store run apart needs the api's ticket key pinned: --ticket-key-thumbprint (the api logs it at ` +

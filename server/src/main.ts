@@ -4,7 +4,13 @@ import type { Clock } from "@mailseal/shared";
 import { systemClock, WellKnownResponse } from "@mailseal/shared";
 import type { FastifyBaseLogger } from "fastify";
 import type { Kysely } from "kysely";
-import { listenerUrl, redactUrl, ROLES, type Role, type ServerConfig, type StoreRole } from "./config.js";
+import { readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
+import { MINUTE_MS, NetworkBudget } from "./api/deps.js";
+import { createCertLookup } from "./api/certs.js";
+import { LDAP_ROLE, listenerUrl, redactUrl, ROLES, type Role, type ServerConfig, type StoreRole } from "./config.js";
+import { createCertificateDirectory } from "./ldap/directory.js";
+import { createLdapDoor, type LdapDoor } from "./ldap/server.js";
 import { openRoleDatabase, type ApiSchema, type Database, type ShareSchema } from "./db/index.js";
 import { createApp, type MailsealApp } from "./http/app.js";
 import { createLogger } from "./http/logger.js";
@@ -55,8 +61,8 @@ export interface ServerHooks {
 export interface RunningServer {
   /** The advertised URL of every role (see BaseContext.urls). */
   urls: Readonly<Record<Role, string>>;
-  /** The URL each enabled role listens on. */
-  listening: Readonly<Partial<Record<Role, string>>>;
+  /** The URL each enabled role listens on (the LDAP door's is ldap://). */
+  listening: Readonly<Partial<Record<Role | typeof LDAP_ROLE, string>>>;
   close(): Promise<void>;
 }
 
@@ -104,14 +110,19 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     "share-a": config.storeUrls["share-a"] ?? listenerUrl(config.host, config.ports["share-a"]),
     "share-b": config.storeUrls["share-b"] ?? listenerUrl(config.host, config.ports["share-b"]),
   };
-  const listening: Partial<Record<Role, string>> = {};
+  const listening: Partial<Record<Role | typeof LDAP_ROLE, string>> = {};
   const databases: Database<unknown>[] = [];
   const apps: MailsealApp[] = [];
+  let ldapDoor: LdapDoor | undefined;
+  let apiDatabase: Database<ApiSchema> | undefined;
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       // Apps first (no request may find its database closed), then the hook, then the databases.
-      const results: PromiseSettledResult<unknown>[] = await Promise.allSettled(apps.map((app) => app.close()));
+      const results: PromiseSettledResult<unknown>[] = await Promise.allSettled([
+        ...apps.map((app) => app.close()),
+        ...(ldapDoor === undefined ? [] : [ldapDoor.close()]),
+      ]);
       if (hooks.onClose !== undefined) results.push(...(await Promise.allSettled([hooks.onClose()])));
       results.push(...(await Promise.allSettled(databases.map((database) => database.close()))));
       ownMailer?.close?.();
@@ -132,6 +143,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
           onQuery: (sql) => app.log.trace({ sql }, "query"),
         });
         databases.push(database as Database<unknown>);
+        apiDatabase = database;
         const context: ApiContext = { ...base, role, db: database.db, dialect: database.dialect };
         registerWellKnown(app, context);
         await hooks.registerApi?.(app, context);
@@ -151,6 +163,32 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
         urls[role] = listening[role];
       }
       logger.info({ role, url: listening[role] }, `${role} ${listening[role]}`);
+    }
+    if (config.ldap !== undefined) {
+      // The door reads CerDB from the api's database: the api's own handle when this process runs it.
+      if (apiDatabase === undefined) {
+        apiDatabase = await openRoleDatabase(config.databases.api, "api");
+        databases.push(apiDatabase as Database<unknown>);
+      }
+      const ldapLogger = logger.child({ role: LDAP_ROLE });
+      const { tls } = config.ldap;
+      ldapDoor = createLdapDoor({
+        directory: createCertificateDirectory(
+          apiDatabase.db,
+          createCertLookup({ db: apiDatabase.db, clock, config }, []),
+          clock,
+        ),
+        baseDn: config.ldap.baseDn,
+        // The same per-network budget as CerDB's HTTP lookup, one unit per address asked.
+        budget: new NetworkBudget(config.rateLimits.certsPerIpPerMinute, MINUTE_MS, () => clock.now().getTime()),
+        ...(tls === undefined
+          ? {}
+          : { tls: createSecureContext({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }) }),
+        logger: ldapLogger,
+      });
+      const port = await ldapDoor.listen(config.ldap.port, config.host);
+      listening.ldap = listenerUrl(config.host, port).replace(/^http:/, "ldap:");
+      logger.info({ role: LDAP_ROLE, url: listening.ldap }, `${LDAP_ROLE} ${listening.ldap}`);
     }
   } catch (error) {
     await close().catch(() => undefined);

@@ -162,7 +162,7 @@ export function createServerHooks(config: ServerConfig, options: ServerHookOptio
       });
       const build = options.keyManager === undefined ? kmsKeyManager : options.keyManager;
       const keyManager = build === false ? undefined : build({ ctx, hsm: backend, ca, keys, stores });
-      const certs = createCertLookup(ctx, ca);
+      const certs = createCertLookup(ctx, ca.chain);
       registerApiRoutes(app, { ctx, ca, keys, keyManager, certs });
       await registerKeyRoutes(app, ctx, { hsm: backend, signingKeys: keys, stores, certs });
       if (keyManager !== undefined) {

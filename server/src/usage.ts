@@ -2,7 +2,7 @@
 // so that the mailseal command can show it without loading the server.
 
 export const SERVER_FORM =
-  "mailseal server [--data DIR] [--host 127.0.0.1] [--port N] [--db sqlite:FILE|postgres://...] [--hsm soft|pkcs11:LIBRARY?slot=N|token=LABEL] [--hsm-pin-file FILE] [--outbox DIR | --smtp URL] [--role api,share-a,share-b] [--key-bits N] [--domain D ...] [--profile private|public-trust] [--public-url URL] [--ticket-key-thumbprint T] [--dev]";
+  "mailseal server [--data DIR] [--host 127.0.0.1] [--port N] [--db sqlite:FILE|postgres://...] [--hsm soft|pkcs11:LIBRARY?slot=N|token=LABEL] [--hsm-pin-file FILE] [--outbox DIR | --smtp URL] [--role api,share-a,share-b,ldap] [--ldap-port N] [--ldap-base-dn DN] [--ldap-tls-cert PEM --ldap-tls-key PEM] [--key-bits N] [--domain D ...] [--profile private|public-trust] [--public-url URL] [--ticket-key-thumbprint T] [--dev]";
 
 export const SERVER_DETAILS = `Runs the mailseal services: the api (address proof, keys, certificates, CA) and the two key-share
 stores (docs/services.md). Run each role on its own process and machine; all three in one process
@@ -23,8 +23,13 @@ stores (docs/services.md). Run each role on its own process and machine; all thr
   --outbox DIR         write outgoing mail as .eml files to DIR (default DATA/outbox)
   --smtp URL           send outgoing mail through smtp://[USER:PASS@]HOST[:PORT] or smtps://...
   --mail-from ADDR     From address of outgoing mail (default mailseal@ the first --domain, or localhost)
-  --role LIST          the roles to run: api, share-a, share-b, comma-separated (default all three;
-                       more than one needs --dev)
+  --role LIST          the roles to run: api, share-a, share-b, ldap, comma-separated (default all
+                       four; more than one of the first three needs --dev). ldap: CerDB read-only
+                       over LDAPv3 for mail clients without the add-in (reads the api's database)
+  --ldap-port N        the LDAP door's port (default 7389; N+3 with --port N; 0 with --port 0)
+  --ldap-base-dn DN    the DN its entries live under (default o=mailseal): mail=ADDRESS,DN
+  --ldap-tls-cert PEM  certificate chain and key (PEM files) for StartTLS; without them StartTLS
+  --ldap-tls-key PEM   is refused
   --ticket-key-thumbprint T
                        a share store run apart: the RFC 7638 thumbprint of the api's ticket key
                        (the api logs it at start as ticketKeyThumbprint); a fetched key of another
@@ -51,7 +56,7 @@ stores (docs/services.md). Run each role on its own process and machine; all thr
                        by the old root that devices check, the issuing CA certified anew): once, on
                        one api node; restart the other api nodes afterwards
 
-Prints one line per listener on standard output ("api http://127.0.0.1:7400"), logs JSON lines on
+Prints one line per listener on standard output ("api http://127.0.0.1:7400", "ldap ldap://127.0.0.1:7389"), logs JSON lines on
 standard error, and stops cleanly on SIGINT or SIGTERM (exit status 0). MAILSEAL_CLOCK_OFFSET
 (milliseconds, may be negative) shifts the server's clock, for tests and drills.`;
 

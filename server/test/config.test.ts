@@ -49,6 +49,8 @@ describe("parseServerArgs", () => {
       mail: { kind: "outbox", dir: `${data}/outbox` },
       mailFrom: "mailseal@localhost",
       roles: ["api", "share-a", "share-b"],
+      // The LDAP door runs too, beside the default ports on 7389.
+      ldap: { port: 7389, baseDn: "o=mailseal", tls: undefined },
       keyBits: 3072,
       domains: [],
       profile: "private",
@@ -254,12 +256,38 @@ describe("parseServerArgs", () => {
     expect(refused(["--role", "share-b"])).toMatch(/^TICKET_KEY_UNPINNED: .*--ticket-key-thumbprint/);
     expect(refused(["--role", "share-b", "--ticket-key-thumbprint", THUMBPRINT])).toBe("accepted");
     expect(refused(["--role", "api"])).toBe("accepted");
+    // The LDAP door holds no key: beside the api, or alone, it undoes nothing and needs no ticket key.
+    expect(refused(["--role", "api,ldap"])).toBe("accepted");
+    expect(refused(["--role", "ldap"])).toBe("accepted");
     expect(refused(["--dev"])).toBe("accepted");
     expect(refused(["--role", "share-a", "--dev"])).toBe("accepted");
     expect(parseServerArgs(["--ticket-key-thumbprint", THUMBPRINT], {}).ticketKeyThumbprint).toBe(THUMBPRINT);
     for (const bad of ["abc", `${THUMBPRINT}A`, `${THUMBPRINT.slice(0, 42)}B`, `${THUMBPRINT.slice(0, 42)}+`]) {
       expect(usageError(["--ticket-key-thumbprint", bad])).toContain("RFC 7638");
     }
+  });
+
+  it("reads the LDAP door's options: its port, base DN and StartTLS certificate", () => {
+    expect(parseServerArgs(["--role", "api"], {}).ldap).toBeUndefined();
+    expect(parseServerArgs(["--port", "0"], {}).ldap?.port).toBe(0);
+    // With --port N the door takes N+3, after the stores, so that servers on other ports never meet on 7389.
+    expect(parseServerArgs(["--port", "8000"], {}).ldap?.port).toBe(8003);
+    expect(usageError(["--port", "65533"])).toContain("--ldap-port");
+    expect(parseServerArgs(["--port", "65533", "--ldap-port", "389"], {}).ldap?.port).toBe(389);
+    const config = parseServerArgs(
+      ["--role", "ldap", "--ldap-base-dn", "dc=example,dc=org", "--ldap-tls-cert", "c.pem", "--ldap-tls-key", "k.pem"],
+      {},
+    );
+    expect(config.roles).toEqual([]);
+    expect(config.ldap).toEqual({
+      port: 7389,
+      baseDn: "dc=example,dc=org",
+      tls: { certFile: resolve("c.pem"), keyFile: resolve("k.pem") },
+    });
+    expect(usageError(["--ldap-tls-cert", "c.pem"])).toContain("go together");
+    expect(usageError(["--ldap-port", "70000"])).toContain("--ldap-port 70000");
+    for (const bad of ["mailseal", "o=", "=x", "o=a,,dc=b"])
+      expect(usageError(["--ldap-base-dn", bad])).toContain("is not a DN");
   });
 
   it("never puts a database password into an error", () => {

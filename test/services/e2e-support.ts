@@ -23,14 +23,16 @@ function portFree(port: number): Promise<boolean> {
 
 /**
  * A --port for a server that must come back on the same URLs after a restart (a device keeps the
- * api and store URLs it was set up with): N, N+1 and N+2 all free now.
+ * api and store URLs it was set up with): N, N+1 and N+2 all free now, and N+3 for the LDAP door.
  */
 export async function freePorts(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 40_000);
-    if ((await portFree(port)) && (await portFree(port + 1)) && (await portFree(port + 2))) return port;
+    let free = true;
+    for (let n = 0; n < 4 && free; n++) free = await portFree(port + n);
+    if (free) return port;
   }
-  throw new Error("no three free ports in a row");
+  throw new Error("no four free ports in a row");
 }
 
 export interface ServerOptions {

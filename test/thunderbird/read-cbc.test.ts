@@ -143,7 +143,7 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     dovecot = await startDovecot([{ name: "bob", password: "bob-imap-password" }]);
     smtp = await startSmtp({ maildirs: dovecot.maildirs });
     // A fixed port: the restart for the rotation must keep the URLs bob's profile holds.
-    serverPort = await freePortRun(3);
+    serverPort = await freePortRun(4);
     server = await startMailsealServer(join(data, "server"), smtp.url, {}, serverPort);
     bob = await profile(server.api);
     const started = Date.now();

@@ -13,7 +13,6 @@ import {
   encodeBase64url,
 } from "@mailseal/shared";
 import { normalizeAddress } from "../ca/address.js";
-import type { CertificateAuthority } from "../ca/authority.js";
 import type { MailsealApp } from "../http/app.js";
 import type { ApiContext } from "../main.js";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -65,9 +64,16 @@ function publishRank(
   return row.protection === "opaque" && notAfter > now && notAfter <= soon ? 2 : 0;
 }
 
-export function createCertLookup(ctx: ApiContext, ca: CertificateAuthority): CertLookup {
+/**
+ * CerDB's lookup over the api database. `chain`: the CA certificates each entry carries (the api's
+ * CA; the LDAP door, which serves certificates alone, passes none).
+ */
+export function createCertLookup(
+  ctx: Pick<ApiContext, "db" | "clock" | "config">,
+  caChain: readonly Uint8Array[],
+): CertLookup {
   const cache = new Map<string, { entry: CertificateEntry | undefined; until: number }>();
-  const chain = ca.chain.map(encodeBase64url);
+  const chain = caChain.map(encodeBase64url);
   const capabilities = [...CERTIFICATE_CAPABILITIES];
 
   return {

@@ -148,3 +148,9 @@ export const UID = "0.9.2342.19200300.100.1.1";
 /** id-domainComponent, RFC 5280 A.1 (dc, RFC 4519 2.4). */
 export const ID_DOMAIN_COMPONENT = "0.9.2342.19200300.100.1.25";
 export const ID_EMAIL_ADDRESS = "1.2.840.113549.1.9.1";
+
+// LDAP (RFC 4511): the extended operations the LDAP door of CerDB speaks.
+/** StartTLS, RFC 4511 4.14.1. */
+export const LDAP_START_TLS = "1.3.6.1.4.1.1466.20037";
+/** Notice of Disconnection, RFC 4511 4.4.1. */
+export const LDAP_NOTICE_OF_DISCONNECTION = "1.3.6.1.4.1.1466.20036";

@@ -24,7 +24,7 @@ function listenable(port: number): Promise<boolean> {
 
 /**
  * A port whose next `count - 1` ports are free too: `mailseal server --port N` listens on N, N + 1
- * and N + 2, and a restarted service must come back at the same URLs (a device keeps them).
+ * and N + 2 (and its LDAP door on N + 3), and a restarted service must come back at the same URLs (a device keeps them).
  */
 export async function freePortRun(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
