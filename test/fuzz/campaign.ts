@@ -26,6 +26,7 @@ export const TARGETS = [
   "x509",
   "crl",
   "server-bodies",
+  "ldap",
 ] as const;
 export type TargetName = (typeof TARGETS)[number];
 
