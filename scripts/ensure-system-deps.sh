@@ -10,6 +10,7 @@ packages=(
   libnss3-tools  # interop: NSS `cmsutil`, `certutil`, `pk12util` (the CMS library Thunderbird uses)
   gpgsm          # interop: GnuPG's S/MIME tool
   gpg-agent      # interop: gpgsm keeps private keys in the agent; also `gpg-protect-tool` for PKCS#12 import
+  dirmngr        # gpgsm's certificate lookups and CRL fetches: the LDAP door found by gpgsm (test/services/ldap-e2e.test.ts)
   time           # the CLI memory test reads peak RSS from `/usr/bin/time -f %M`
   python3        # the SMTP server of the services' and add-in's tests (test/support/smtp-receiver.py: smtpd, Python 3.11)
   postgresql     # services on PostgreSQL: the tests start a throwaway cluster (initdb/pg_ctl in a temp folder)

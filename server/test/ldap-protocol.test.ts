@@ -116,7 +116,20 @@ describe("filters", () => {
     expect(namedAddresses({ kind: "and", filters: [present("objectclass"), mail("a@x")] })).toEqual(["a@x"]);
     expect(namedAddresses({ kind: "not", filter: mail("a@x") })).toBeUndefined();
     expect(namedAddresses({ kind: "substrings", attribute: "mail", initial: "a", any: [] })).toBeUndefined();
-    expect(namedAddresses({ kind: "equality", attribute: "cn", value: "a@x" })).toBeUndefined();
+    expect(namedAddresses({ kind: "equality", attribute: "givenname", value: "a@x" })).toBeUndefined();
+    // cn and sn hold the address too; a piece of an address names nothing.
+    expect(namedAddresses({ kind: "equality", attribute: "cn", value: "a@x" })).toEqual(["a@x"]);
+    for (const piece of ["a", "@x", "a@", "@", "a@b@c"]) expect(namedAddresses(mail(piece))).toBeUndefined();
+    // What gpgsm's dirmngr sends for an address: (|(sn=*A*)(|(cn=*A*)(mail=*A*))).
+    const star = (attribute: string, inner: string): Filter => ({ kind: "substrings", attribute, any: [inner] });
+    const dirmngr: Filter = {
+      kind: "or",
+      filters: [star("sn", "a@x"), { kind: "or", filters: [star("cn", "a@x"), star("mail", "a@x")] }],
+    };
+    expect(namedAddresses(dirmngr)).toEqual(["a@x", "a@x", "a@x"]);
+    expect(namedAddresses(star("mail", "@x"))).toBeUndefined();
+    expect(namedAddresses({ kind: "substrings", attribute: "mail", any: ["a@x", "y"] })).toBeUndefined();
+    expect(namedAddresses({ kind: "substrings", attribute: "mail", initial: "a@x", any: [] })).toBeUndefined();
   });
 
   it("evaluate with RFC 4511's three values: Undefined is not a match, and NOT keeps it Undefined", () => {

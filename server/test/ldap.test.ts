@@ -126,6 +126,9 @@ describe("CerDB over LDAP", () => {
     // The other terms of the AND still have to match.
     expect(dns((await search("(&(objectClass=groupOfNames)(mail=sam@example.net))")).stdout)).toEqual([]);
     expect(dns((await search("(mail=nobody@example.net)")).stdout)).toEqual([]);
+    // gpgsm's dirmngr asks for an address as (|(sn=*A*)(|(cn=*A*)(mail=*A*))): a whole address inside.
+    const dirmngr = await search("(|(sn=*sam@example.net*)(|(cn=*sam@example.net*)(mail=*sam@example.net*)))", "mail");
+    expect(dns(dirmngr.stdout)).toEqual(["mail=sam@example.net,o=mailseal"]);
   });
 
   it("lists nothing: substring, presence, NOT and other attributes find no one", async () => {
@@ -136,7 +139,9 @@ describe("CerDB over LDAP", () => {
       "(objectClass=*)",
       "(objectClass=inetOrgPerson)",
       "(!(mail=nobody@example.net))",
-      "(cn=sam@example.net)",
+      "(cn=sam*)",
+      "(mail=*example.net*)",
+      "(givenName=sam@example.net)",
       "(|(mail=sam@example.net)(cn=*))",
       "(mail~=sam@example.net)",
     ]) {

@@ -46,6 +46,8 @@ export interface ServerOptions {
 
 export interface RunningServer {
   api: string;
+  /** The LDAP door (ldap://...), when the server runs it (the default roles do). */
+  ldap: string | undefined;
   /** What the server wrote on standard error so far (JSON log lines). */
   readonly log: string;
   /** SIGTERM, and the exit status once it is gone. */
@@ -81,10 +83,14 @@ export function startServer(data: string, options: ServerOptions = {}): Promise<
       out += chunk.toString("utf8");
       const lines = out.split("\n").filter((l) => l !== "");
       const line = lines.find((l) => l.startsWith("api "));
-      if (api === undefined && lines.length >= 3 && line !== undefined) {
+      const ldap = lines.find((l) => l.startsWith("ldap "));
+      // The LDAP door listens last, when it runs (the default roles, no --role given).
+      const ready = ldap !== undefined || options.args?.includes("--role") === true;
+      if (api === undefined && lines.length >= 3 && line !== undefined && ready) {
         api = line.slice(4).trim();
         resolve({
           api,
+          ldap: ldap?.slice(5).trim(),
           get log() {
             return log;
           },

@@ -1,9 +1,11 @@
 // Search filters (RFC 4511 4.5.1.7): decoded from BER, evaluated against an entry, and asked which
-// mail addresses they name. The directory answers only for addresses a filter names by equality
-// (`(mail=a)`, `(|(mail=a)(mail=b))`, or such a term inside an AND): a filter that would have to
-// list entries to be answered (a substring or presence test on mail, a NOT, `(objectClass=*)`)
-// names none and so finds none. That is the whole of the anti-enumeration rule: a sender learns only
-// about the addresses it already knows, as with CerDB's HTTP lookup.
+// mail addresses they name. The directory answers only for addresses a filter names whole: by
+// equality (`(mail=a)`, `(|(mail=a)(mail=b))`, or such a term inside an AND), or as the one inner
+// part of a substring filter (`(mail=*a*)`, which gpgsm's dirmngr sends for an address), on mail or
+// on cn and sn (which hold the address in these entries). A filter that would have to list entries
+// to be answered (a presence test, a substring that is not a whole address, a NOT,
+// `(objectClass=*)`) names none and so finds none. That is the whole of the anti-enumeration rule: a
+// sender learns only about the addresses it already knows, as with CerDB's HTTP lookup.
 import type * as asn1js from "asn1js";
 
 import { malformed as malformedMessage, octets, text } from "./values.js";
@@ -32,7 +34,18 @@ function parts(node: asn1js.AsnType, what: string): asn1js.AsnType[] {
 
 /** An AttributeDescription (RFC 4512 2.5): the type in lower case, without options such as ";binary". */
 export function attributeType(description: string): string {
-  return description.split(";")[0]!.toLowerCase();
+  const type = description.split(";")[0]!.toLowerCase();
+  // rfc822Mailbox is mail's other name (RFC 4524 2.16).
+  return type === "rfc822mailbox" ? "mail" : type;
+}
+
+/** The attributes that hold the address in the door's entries. */
+const NAMING_ATTRIBUTES: ReadonlySet<string> = new Set(["mail", "cn", "sn"]);
+
+/** Whether a value is a whole address, not a piece of one (a local part, a domain, "@"). */
+function wholeAddress(value: string): boolean {
+  const at = value.lastIndexOf("@");
+  return at > 0 && at < value.length - 1 && value.indexOf("@") === at;
 }
 
 /** Decodes a Filter CHOICE (context tags [0]..[9]). */
@@ -95,14 +108,26 @@ export function decodeFilter(node: asn1js.AsnType, depth = 0): Filter {
 }
 
 /**
- * The addresses `filter` names by equality on mail (as written, not yet normalised), or undefined
- * when it names none: then no entry can be found with it. In an AND, the first term that names
- * addresses bounds the result (the others still have to match).
+ * The addresses `filter` names whole (as written, not yet normalised), or undefined when it names
+ * none: then no entry can be found with it. In an AND, the first term that names addresses bounds
+ * the result (the others still have to match); an OR names addresses only if each of its terms does.
  */
 export function namedAddresses(filter: Filter): string[] | undefined {
   switch (filter.kind) {
     case "equality":
-      return filter.attribute === "mail" ? [filter.value] : undefined;
+      return NAMING_ATTRIBUTES.has(filter.attribute) && wholeAddress(filter.value) ? [filter.value] : undefined;
+    case "substrings": {
+      // Only *ADDRESS*: one inner part, nothing anchored, a whole address.
+      const [inner, ...more] = filter.any;
+      const whole =
+        NAMING_ATTRIBUTES.has(filter.attribute) &&
+        filter.initial === undefined &&
+        filter.final === undefined &&
+        inner !== undefined &&
+        more.length === 0 &&
+        wholeAddress(inner);
+      return whole ? [inner] : undefined;
+    }
     case "or": {
       const all: string[] = [];
       for (const term of filter.filters) {
