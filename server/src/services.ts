@@ -95,10 +95,9 @@ async function openCa(ctx: ApiContext, hsm: HsmBackend): Promise<CertificateAuth
  * configured host and port; with --port 0 and no --public-url the port is unknown and private-profile
  * certificates go without a distribution point (public trust requires --public-url then).
  */
-function crlUrl(config: ServerConfig): { crlUrl?: string } {
-  if (config.publicUrl !== undefined) return { crlUrl: `${config.publicUrl}/v1/ca/crl` };
-  if (config.ports.api === 0) return {};
-  return { crlUrl: `${listenerUrl(config.host, config.ports.api)}/v1/ca/crl` };
+function crlUrl(config: ServerConfig): { crlUrl?: string; rootCrlUrl?: string } {
+  const base = config.publicUrl ?? (config.ports.api === 0 ? undefined : listenerUrl(config.host, config.ports.api));
+  return base === undefined ? {} : { crlUrl: `${base}/v1/ca/crl`, rootCrlUrl: `${base}/v1/ca/root-crl` };
 }
 
 /** Adds the api's routes (after the discovery document startServer serves). */

@@ -325,6 +325,57 @@ describe.each(["soft", "pkcs11"] as const)("CA on the %s backend", (kind) => {
     expect(await opensslVerify(lost.der, "smimesign", withCrl)).toMatch(/certificate revoked/);
   });
 
+  it("names the root's CRL in the issuing CA's certificate, so that every link of a path can be checked", async () => {
+    // A fresh CA (its own store; keys in the same HSM): the issuing CA is certified with the root's CRL URL.
+    const rootCrlUrl = "http://127.0.0.1:7400/v1/ca/root-crl";
+    const fresh = await CertificateAuthority.open({
+      hsm,
+      store: new MemoryCaStore(),
+      clock,
+      profile: "private",
+      crlUrl: CRL_URL,
+      rootCrlUrl,
+    });
+    expect(await x509Text(fresh.issuing)).toContain(`URI:${rootCrlUrl}`);
+    const leaf = await fresh.issueEncryptionCertificate({ address: "dave@example.org", spki: userKey.spki });
+    const rootCrl = await fresh.rootCrl();
+    expect(Buffer.from(await fresh.rootCrl())).toEqual(Buffer.from(rootCrl)); // kept, not signed again
+    const root = file("fresh-root.pem", pem(fresh.root));
+    const checked = await run("openssl", [
+      ...[
+        "crl",
+        "-inform",
+        "DER",
+        "-in",
+        file("fresh-root.crl", rootCrl),
+        "-CAfile",
+        root,
+        "-verify",
+        "-noout",
+        "-text",
+      ],
+    ]);
+    expect(checked.stderr).toContain("verify OK");
+    expect(checked.stdout.toString("utf8")).toContain("No Revoked Certificates.");
+    expect(checked.stdout.toString("utf8")).toMatch(/Issuer: CN = mailseal Root CA/);
+    // openssl's -crl_check_all checks the issuing CA against the root's CRL as well as the leaf.
+    const crlPem = async (der: Uint8Array, name: string) =>
+      file(name, await openssl(["crl", "-inform", "DER", "-in", file(`${name}.der`, der)]));
+    const verify = (crls: string[]) =>
+      run(
+        "openssl",
+        [
+          ...["verify", "-CAfile", root, "-untrusted", file("fresh-issuing.pem", pem(fresh.issuing))],
+          ...["-purpose", "smimeencrypt", "-crl_check_all", ...crls.flatMap((crl) => ["-CRLfile", crl])],
+          file("fresh-leaf.pem", pem(leaf.der)),
+        ],
+        { okCodes: [0, 2] },
+      ).then((r) => r.stdout.toString("utf8") + r.stderr);
+    const issuingCrl = await crlPem(await fresh.crl(), "fresh-issuing-crl.pem");
+    expect(await verify([issuingCrl])).toContain("unable to get certificate CRL");
+    expect(await verify([issuingCrl, await crlPem(rootCrl, "fresh-root-crl.pem")])).toMatch(/: OK\n/);
+  });
+
   it("public trust: caps validity at 825 days, adds the Strict mailbox policy, and needs a CRL URL", async () => {
     // The same CA (same store and keys) under the other profile: the profile shapes end entities only.
     const publicCa = await CertificateAuthority.open({ hsm, store, clock, profile: "public-trust", crlUrl: CRL_URL });

@@ -37,12 +37,8 @@ describe("CerDB over LDAP for a client without the add-in", () => {
     mkdirSync(gnupg, { mode: 0o700 });
     // dirmngr 2.2's ldapserver form: HOST:PORT:USER:PASS:BASE_DN:FLAGS.
     writeFileSync(join(gnupg, "dirmngr.conf"), `ldapserver ${ldap.hostname}:${ldap.port}:::o=mailseal:\n`);
-    // dirmngr checks every certificate of the chain against its issuer's CRL. The issuing CA's CRL is
-    // fetched from the leaf's distribution point (the api's /v1/ca/crl), but the root publishes no CRL
-    // of the CA certificates it issued, and the issuing CA's certificate names no distribution point:
-    // dirmngr then finds no CRL for it and refuses ("No CRL known"). Until the root's CRL is published
-    // (docs/services.md, "CerDB over LDAP", Trust), the client is told not to check CRLs.
-    writeFileSync(join(gnupg, "gpgsm.conf"), "disable-crl-checks\n");
+    // With CRL checks on (gpgsm's default): dirmngr checks the leaf against the issuing CA's CRL and
+    // the issuing CA against the root's, each fetched from the distribution point its certificate names.
     writeFileSync(join(gnupg, "gpg-agent.conf"), "disable-scdaemon\n");
     // Started here and waited for: gpgsm's own autostart gives up after a few seconds on a loaded machine.
     await run("gpgconf", ["--homedir", gnupg, "--launch", "gpg-agent"]);

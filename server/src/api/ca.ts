@@ -1,5 +1,6 @@
-// The CA's public side (docs/services.md, "HTTP API"): its certificates, and its CRL as DER
-// (RFC 5280 5; media type application/pkix-crl, RFC 2585 4.2). The CRL is signed once and served
+// The CA's public side (docs/services.md, "HTTP API"): its certificates, and its CRLs as DER
+// (RFC 5280 5; media type application/pkix-crl, RFC 2585 4.2): the issuing CA's, and the root's of
+// the CA certificates it issued (named in the issuing CA's certificate). The CRL is signed once and served
 // from the database (CertificateAuthority.crl): again after an hour, or at once after a revocation.
 import { CaCertificatesResponse, encodeBase64url } from "@mailseal/shared";
 import type { MailsealApp } from "../http/app.js";
@@ -31,5 +32,17 @@ export function registerCaRoutes(app: MailsealApp, deps: ApiDeps): void {
         .type("application/pkix-crl")
         .header("cache-control", "no-cache")
         .send(Buffer.from(await ca.crl())),
+  );
+  app.get(
+    "/v1/ca/root-crl",
+    {
+      config: perIp(deps.ctx.config.rateLimits.certsPerIpPerMinute, MINUTE_MS),
+      schema: { summary: "The root's CRL of the CA certificates it issued (DER, application/pkix-crl)" },
+    },
+    async (_, reply) =>
+      reply
+        .type("application/pkix-crl")
+        .header("cache-control", "no-cache")
+        .send(Buffer.from(await ca.rootCrl())),
   );
 }

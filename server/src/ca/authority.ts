@@ -100,6 +100,12 @@ export interface CertificateAuthorityOptions {
   name?: string;
   /** Where the issuing CA's CRL is published (the api's /v1/ca/crl); required for public trust. */
   crlUrl?: string;
+  /**
+   * Where the root's CRL of the CA certificates it issued is published (the api's /v1/ca/root-crl),
+   * named in the issuing CA's certificate: a client that checks every link of a path (RFC 5280
+   * 6.3, gpgsm's dirmngr) finds it there.
+   */
+  rootCrlUrl?: string;
 }
 
 /** A CRL is valid for a day (RFC 5280 5.1.2.5 nextUpdate). */
@@ -119,6 +125,11 @@ interface Authority {
   keyId: Uint8Array;
 }
 
+/** The issuing CA certificate's CRL distribution point: the root's CRL, when it is published. */
+function rootCrlPoint(options: CertificateAuthorityOptions): pkijs.Extension[] {
+  return options.rootCrlUrl === undefined ? [] : [crlDistributionPoint(options.rootCrlUrl)];
+}
+
 function parse(der: Uint8Array, what: string): pkijs.Certificate {
   try {
     return pkijs.Certificate.fromBER(new Uint8Array(der));
@@ -132,6 +143,7 @@ export class CertificateAuthority {
   readonly #root: Authority;
   readonly #issuing: Authority;
   readonly #rollover: Uint8Array | undefined;
+  #rootCrl: { der: Uint8Array; thisUpdate: number } | undefined;
 
   private constructor(
     options: CertificateAuthorityOptions,
@@ -184,8 +196,10 @@ export class CertificateAuthority {
     // S/MIME BR 7.1.2.3 (b): publicly trusted certificates carry a CRL distribution point.
     if (options.crlUrl === undefined && options.profile === "public-trust")
       throw new MailsealError("CA_BAD_CONFIG", "the public-trust profile needs a CRL URL");
-    if (options.crlUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(options.crlUrl))
-      throw new MailsealError("CA_BAD_CONFIG", `the CRL URL must be an http(s) URL: ${options.crlUrl}`);
+    for (const url of [options.crlUrl, options.rootCrlUrl]) {
+      if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url))
+        throw new MailsealError("CA_BAD_CONFIG", `the CRL URL must be an http(s) URL: ${url}`);
+    }
     const name = options.name ?? "mailseal";
     const root = await CertificateAuthority.#authority(options, "root", async (keyHandle, spki) => {
       const subject = distinguishedName([
@@ -229,6 +243,7 @@ export class CertificateAuthority {
           emailProtection(),
           subjectKeyIdentifier(keyIdentifier(spki)),
           authorityKeyIdentifier(root.keyId),
+          ...rootCrlPoint(options),
         ],
       });
     });
@@ -312,6 +327,7 @@ export class CertificateAuthority {
           emailProtection(),
           subjectKeyIdentifier(this.#issuing.keyId),
           authorityKeyIdentifier(keyId),
+          ...rootCrlPoint(this.#options),
         ],
       });
       await this.#options.store.replaceAuthorities({
@@ -478,6 +494,32 @@ export class CertificateAuthority {
    * once an hour plus once per revocation, however often the CRL is asked for. A revocation racing
    * the signature leaves a CRL that counts one too few: the next request signs again.
    */
+  /**
+   * The root's v2 CRL of the CA certificates it issued (RFC 5280 5; what X.509 calls an authority
+   * revocation list): the root revokes none (a rollover certifies the issuing CA anew and the old
+   * certificates simply end), so it lists none, and says so under the root's signature. Valid for a
+   * day like the issuing CA's; signed again by each api node once an hour, kept in memory (one
+   * signature with the root's key an hour, nothing stored).
+   */
+  async rootCrl(): Promise<Uint8Array> {
+    const now = this.#options.clock.now();
+    const kept = this.#rootCrl;
+    if (kept !== undefined && kept.thisUpdate <= now.getTime() && now.getTime() - kept.thisUpdate < CRL_RESIGN_MS) {
+      return kept.der;
+    }
+    const thisUpdate = wholeSeconds(now);
+    const der = await signCrl(this.#root.signer, {
+      issuer: this.#root.certificate.subject,
+      issuerKeyId: this.#root.keyId,
+      thisUpdate,
+      nextUpdate: new Date(thisUpdate.getTime() + CRL_LIFETIME_MS),
+      number: BigInt(now.getTime()),
+      revoked: [],
+    });
+    this.#rootCrl = { der, thisUpdate: thisUpdate.getTime() };
+    return der;
+  }
+
   async crl(): Promise<Uint8Array> {
     const { store, clock } = this.#options;
     const now = clock.now();
