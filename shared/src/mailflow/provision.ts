@@ -185,8 +185,10 @@ export async function provision(host: Host, options: ProvisionOptions): Promise<
     deviceKey,
     ...(state.deviceId === undefined ? {} : { deviceId: state.deviceId }),
   });
-  if (state.deviceId === undefined && options.tokenSource !== undefined && state.enrollment === undefined) {
-    // The token first (no mail, no typing); a challenge already asked for is answered instead.
+  const liveChallenge =
+    state.enrollment !== undefined && Date.parse(state.enrollment.expiresAt) > host.clock.now().getTime();
+  if (state.deviceId === undefined && options.tokenSource !== undefined && !liveChallenge) {
+    // The token first (no mail, no typing); a challenge still live (its mail sent) is answered instead.
     const deviceId = await enrolWithToken(client, state, options.tokenSource);
     if (deviceId !== undefined) {
       state = { ...state, deviceId };
