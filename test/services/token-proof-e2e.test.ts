@@ -96,6 +96,23 @@ describe("provision with a token source", () => {
     expect(mails()).toBe(1);
   }, 60_000);
 
+  it("tells the source and goes on to the challenge when getting a token fails (a sign-in library's error)", async () => {
+    const refused: MailsealError[] = [];
+    const failed = await provision(host("tablet"), {
+      address: "bob@example.test",
+      deviceName: "tablet",
+      server: server!.api,
+      tokenSource: {
+        token: () => Promise.reject(new Error("the organisation does not allow this add-in")),
+        refused: (error) => refused.push(error),
+      },
+      code: async () => undefined,
+    }).catch((error: MailsealError) => error);
+    expect(refused.map((error) => error.code)).toEqual(["PROOF_TOKEN_INVALID"]);
+    expect(refused[0]!.message).toContain("does not allow");
+    expect((failed as MailsealError).code).toBe("CODE_REQUIRED");
+  }, 60_000);
+
   it("goes to the typed code when the source has no token", async () => {
     const state = await provision(host("desk"), {
       address: "bob@example.test",
@@ -106,6 +123,6 @@ describe("provision with a token source", () => {
     }).catch((error: MailsealError) => error);
     // No code typed: the flow says a code was mailed (the challenge was asked for).
     expect((state as MailsealError).code).toBe("CODE_REQUIRED");
-    expect(mails()).toBe(2);
+    expect(mails()).toBe(3);
   }, 60_000);
 });
