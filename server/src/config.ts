@@ -38,7 +38,7 @@ export interface RateLimits {
    * hour, counted in the database; besides at most 3 live ones per device key.
    */
   enrollmentsPerAddressPerHour: number;
-  /** Enrolment answers and session requests per IP per minute. */
+  /** Enrolment answers, token enrolments and session requests per IP per minute. */
   authPerIpPerMinute: number;
   /**
    * Addresses looked up in CerDB per client network (an IPv4 address, an IPv6 /64) per minute: one
