@@ -5,7 +5,7 @@
 //                 JavaScript-only runtime (commands.html loads it in browser runtimes)
 //   manifest.xml, manifest.json and the icons they name (manifest/), served from
 //                 MAILSEAL_OUTLOOK_BASE_URL (https; https://localhost:3000 when unset)
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "vite";
@@ -81,11 +81,28 @@ export async function buildPages(out: string): Promise<void> {
   copyFileSync(worker, join(out, "engine-worker.js"));
 }
 
+/** The service `npm start` runs, used when MAILSEAL_OUTLOOK_SERVICE is unset. */
+export const DEFAULT_SERVICE = "http://127.0.0.1:7400";
+
+/**
+ * config.json, the deployment's settings of the setup (src/setup/config.ts): the service, and the
+ * add-in's client id at Entra ID for nested app authentication (none: setup by the challenge mail).
+ */
+export function writeSetupConfig(out: string, service: string, clientId: string | undefined): void {
+  const config = { service, ...(clientId === undefined || clientId === "" ? {} : { naa: { clientId } }) };
+  writeFileSync(join(out, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+}
+
 export async function buildAddin(out: string, baseUrl: string): Promise<void> {
   mkdirSync(out, { recursive: true });
   await buildPages(out);
   await buildCommands(out);
   emitManifests(addinSource(baseUrl), out);
+  writeSetupConfig(
+    out,
+    process.env.MAILSEAL_OUTLOOK_SERVICE ?? DEFAULT_SERVICE,
+    process.env.MAILSEAL_OUTLOOK_CLIENT_ID,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -54,10 +54,14 @@ declare namespace Office {
 
   const context: {
     mailbox: {
+      /** The mailbox's owner (Mailbox 1.1): the address the setup pane offers to set up. */
+      userProfile?: { emailAddress: string; displayName?: string };
       item: MessageItem | null | undefined;
       addHandlerAsync?(eventType: "olkItemSelectedChanged", handler: () => void, callback?: Callback<void>): void;
     };
     roamingSettings?: { get(name: string): unknown };
+    /** Which requirement sets the host supports (NestedAppAuth 1.1: the setup's sign-in token). */
+    requirements?: { isSetSupported(name: string, minVersion?: string): boolean };
   };
   const actions: { associate(name: string, handler: (event: AddinCommandEvent) => void): void };
   function onReady(callback?: (info: { host: string | null }) => void): Promise<{ host: string | null }>;

@@ -23,6 +23,10 @@ export interface DoubleOptions {
   roamingSettings?: Record<string, unknown>;
   /** Mailbox below 1.14: item.getAsFileAsync does not exist. */
   noGetAsFile?: boolean;
+  /** userProfile.emailAddress: whose mailbox this is. */
+  emailAddress?: string;
+  /** The requirement sets (name -> version) the double says it supports, beside Mailbox. */
+  requirementSets?: Record<string, string>;
 }
 
 export interface OfficeDouble {
@@ -88,6 +92,7 @@ export function createOfficeDouble(options: DoubleOptions): OfficeDouble {
   }
 
   const mailbox: Record<string, unknown> = {
+    ...(options.emailAddress === undefined ? {} : { userProfile: { emailAddress: options.emailAddress } }),
     item: options.item ? itemApi(options.item) : options.item,
     addHandlerAsync(type: string, handler: () => void, callback?: (r: unknown) => void) {
       if (type === "olkItemSelectedChanged") selectionHandlers.push(handler);
@@ -96,7 +101,24 @@ export function createOfficeDouble(options: DoubleOptions): OfficeDouble {
   };
   const roaming = options.roamingSettings ?? {};
   const Office = {
-    context: { mailbox, roamingSettings: { get: (name: string) => roaming[name] } },
+    context: {
+      mailbox,
+      roamingSettings: { get: (name: string) => roaming[name] },
+      requirements: {
+        isSetSupported: (name: string, minVersion = "1.1") => {
+          const sets: Record<string, string> = { Mailbox: "1.14", ...options.requirementSets };
+          const have = sets[name];
+          if (have === undefined) return false;
+          // Versions compare part by part (1.14 is above 1.9).
+          const [a, b] = [have, minVersion].map((v) => v.split(".").map(Number));
+          for (let i = 0; i < Math.max(a!.length, b!.length); i++) {
+            const d = (a![i] ?? 0) - (b![i] ?? 0);
+            if (d !== 0) return d > 0;
+          }
+          return true;
+        },
+      },
+    },
     actions: { associate: (name: string, handler: never) => void handlers.set(name, handler) },
     onReady(callback?: (info: { host: string }) => void) {
       const info = { host: "Outlook" };

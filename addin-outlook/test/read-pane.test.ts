@@ -152,7 +152,19 @@ beforeAll(async () => {
     },
   };
   await buildPages(out);
-  await bundleForBrowser({ "office-double": join(import.meta.dirname, "browser/office-double-entry.ts") }, out);
+  await bundleForBrowser(
+    {
+      "office-double": join(import.meta.dirname, "browser/office-double-entry.ts"),
+      "put-accounts": join(import.meta.dirname, "browser/put-accounts-entry.ts"),
+    },
+    out,
+  );
+  // No service answers here: the setup is only offered (test/setup-pane.test.ts runs it).
+  writeFileSync(join(out, "config.json"), JSON.stringify({ service: "http://127.0.0.1:9" }));
+  writeFileSync(
+    join(out, "put-accounts.html"),
+    '<!doctype html><meta charset="utf-8"><script type="module" src="/put-accounts.js"></script>',
+  );
   ({ server, origin } = await serveFolders({ "/": out }));
   browser = await chromium.launch({
     executablePath: process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium",
@@ -178,12 +190,22 @@ afterAll(async () => {
   rmSync(out, { recursive: true, force: true });
 });
 
-/** A pane on the double with `options`, and `accounts` put where the pane takes them from. */
+/**
+ * A pane on the double with `options` for Bob's mailbox, `accounts` put into the add-in's store
+ * first (by a page of the same origin, as the setup saves them).
+ */
 async function openPane(
   options: DoubleOptions,
   accounts: DeviceState[] | undefined,
 ): Promise<{ page: Page; log: string[] }> {
   const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 520, height: 640 } });
+  if (accounts !== undefined) {
+    await page.addInitScript((a) => {
+      (globalThis as unknown as { __accountsToStore: unknown }).__accountsToStore = a;
+    }, accounts);
+    await page.goto(`${origin}/put-accounts.html`);
+    await page.waitForFunction(() => document.body.dataset.stored !== undefined, undefined, { timeout: 30_000 });
+  }
   const log: string[] = [];
   page.on("console", (m) => log.push(`${m.type()}: ${m.text()}`));
   page.on("pageerror", (e) => log.push(`pageerror: ${e.message}`));
@@ -194,12 +216,10 @@ async function openPane(
       : route.abort(),
   );
   await page.addInitScript(
-    ([o, a]) => {
-      const scope = globalThis as unknown as { __officeDoubleOptions: unknown; mailsealAccounts?: unknown };
-      scope.__officeDoubleOptions = o;
-      if (a !== undefined) scope.mailsealAccounts = a;
+    (o) => {
+      (globalThis as unknown as { __officeDoubleOptions: unknown }).__officeDoubleOptions = o;
     },
-    [options, accounts] as const,
+    { emailAddress: "bob@example.test", ...options },
   );
   await page.goto(`${origin}/read.html`);
   return { page, log };
@@ -324,7 +344,7 @@ describe("the read pane in headless Chromium, on an Office.js host double", () =
     }
   });
 
-  it("says so in plain words when no address is set up on this computer", async () => {
+  it("says so in plain words when no address is set up on this computer, and offers the setup", async () => {
     const { page } = await openPane({ item: items.secret }, undefined);
     try {
       expect(await shown(page, "item-secret")).toEqual({
@@ -333,6 +353,9 @@ describe("the read pane in headless Chromium, on an Office.js host double", () =
         details: "NO_ACCOUNT",
         frame: false,
       });
+      // The setup itself runs in test/setup-pane.test.ts, against the real services.
+      await page.waitForSelector("#setup-start", { state: "visible" });
+      expect(await page.textContent("#setup-title")).toBe("Set up mailseal for bob@example.test");
     } finally {
       await page.close();
     }

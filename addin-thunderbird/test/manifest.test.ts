@@ -44,7 +44,8 @@ const USE: Record<string, RegExp> = {
   messagesDelete: /messenger\.messages\.delete\(/,
   scripting: /messenger\.scripting\./,
   accountsRead: /messenger\.accounts\./,
-  unlimitedStorage: /indexedDB/,
+  // IndexedDbStateStore (engine/src/client/state-store.ts) keeps the accounts in IndexedDB.
+  unlimitedStorage: /indexedDB|IndexedDbStateStore/,
   compose: /messenger\.compose\.(getComposeDetails|setComposeDetails)/,
   "compose.send": /messenger\.compose\.(sendMessage|onBeforeSend)/,
   downloads: /messenger\.downloads\.download\(/,

@@ -1,4 +1,4 @@
-// The add-in's IndexedDB StateStore (src/host/state-store.ts) in real headless Chromium (Debian's
+// The IndexedDB StateStore of both add-ins (engine/src/client/state-store.ts, used by this one) in real headless Chromium (Debian's
 // chromium through playwright-core, as core-wasm/test/browser.test.ts runs the core): what IndexedDB
 // holds after saving states, and after loading one written in clear by an earlier version, contains
 // no private key in clear, and the states come back whole (issue 12, finding 7).

@@ -38,7 +38,7 @@ export interface RateLimits {
    * hour, counted in the database; besides at most 3 live ones per device key.
    */
   enrollmentsPerAddressPerHour: number;
-  /** Enrolment answers and session requests per IP per minute. */
+  /** Enrolment answers, token enrolments and session requests per IP per minute. */
   authPerIpPerMinute: number;
   /**
    * Addresses looked up in CerDB per client network (an IPv4 address, an IPv6 /64) per minute: one
@@ -120,6 +120,21 @@ export interface ServerConfig {
   dev: boolean;
   /** --ticket-key-thumbprint: the RFC 7638 thumbprint of the api's ticket key, pinned by a store run apart. */
   ticketKeyThumbprint: string | undefined;
+  /**
+   * --oidc-issuer (repeatable): the OpenID Connect issuers whose tokens the api takes as proof of an
+   * address at enrolment (api/oidc-proof.ts); none by default (the mailed challenge only).
+   */
+  oidcIssuers: readonly OidcIssuerConfig[];
+}
+
+/** An OpenID Connect issuer trusted to prove addresses (docs/services.md, "Address proof by token"). */
+export interface OidcIssuerConfig {
+  /** The `iss` value exactly as the issuer writes it (OpenID Connect Discovery 1.0 section 4.3). */
+  issuer: string;
+  /** The `aud` values accepted: this service's client or application id(s) at the issuer. */
+  audiences: readonly string[];
+  /** Its JWKS; when undefined, `jwks_uri` of the issuer's discovery document. */
+  jwksUri: string | undefined;
 }
 
 const OPTIONS = {
@@ -151,6 +166,7 @@ const OPTIONS = {
   "ldap-base-dn": { type: "string" },
   "ldap-tls-cert": { type: "string" },
   "ldap-tls-key": { type: "string" },
+  "oidc-issuer": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -443,7 +459,55 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
     dev: values.dev === true,
     ticketKeyThumbprint:
       values["ticket-key-thumbprint"] === undefined ? undefined : parseThumbprint(values["ticket-key-thumbprint"]),
+    oidcIssuers: parseOidcIssuers(values["oidc-issuer"] ?? []),
   };
+}
+
+/** An issuer or JWKS URL: https, or http to this machine only (the rule of the clients' service URLs). */
+function parseIssuerUrl(value: string, option: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw usage(`${option} ${value} is not a URL`);
+  }
+  const loopback = ["localhost", "[::1]"].includes(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+    throw usage(`${option} ${value} must be https (plain http only to this machine)`);
+  }
+  if (url.username !== "" || url.password !== "" || url.hash !== "") {
+    throw usage(`${option} ${value} must not carry a user, password or fragment`);
+  }
+  return value;
+}
+
+/**
+ * `--oidc-issuer "ISSUER audience=A[,B...] [jwks=URL]"`: fields separated by spaces, which no URL
+ * holds. The issuer is kept exactly as written, since `iss` is compared as a string (OpenID Connect
+ * Core 1.0 section 3.1.3.7).
+ */
+function parseOidcIssuers(values: readonly string[]): OidcIssuerConfig[] {
+  const issuers = values.map((value) => {
+    const [issuer = "", ...fields] = value.trim().split(/\s+/);
+    let audiences: string[] = [];
+    let jwksUri: string | undefined;
+    for (const field of fields) {
+      const eq = field.indexOf("=");
+      const name = field.slice(0, eq);
+      const rest = field.slice(eq + 1);
+      if (name === "audience" && rest !== "") audiences = rest.split(",").filter((a) => a !== "");
+      else if (name === "jwks") jwksUri = parseIssuerUrl(rest, "--oidc-issuer jwks=");
+      else throw usage(`--oidc-issuer: unknown field ${field} (audience=A,B or jwks=URL)`);
+    }
+    if (audiences.length === 0) throw usage(`--oidc-issuer ${value} needs audience=A[,B...]`);
+    return { issuer: parseIssuerUrl(issuer, "--oidc-issuer"), audiences, jwksUri };
+  });
+  const seen = new Set<string>();
+  for (const { issuer } of issuers) {
+    if (seen.has(issuer)) throw usage(`--oidc-issuer ${issuer} is given twice`);
+    seen.add(issuer);
+  }
+  return issuers;
 }
 
 /** An RFC 7638 JWK thumbprint: SHA-256, base64url without padding (43 characters). */

@@ -38,6 +38,10 @@ stores (docs/services.md). Run each role on its own process and machine; all thr
                        store without --ticket-key-thumbprint (npm start passes it)
   --key-bits N         RSA size of new encryption keys: 2048, 3072 (default) or 4096
   --domain D           serve only this domain (repeatable; enterprise mode). Default: every domain
+  --oidc-issuer "ISSUER audience=A[,B] [jwks=URL]"
+                       take an OpenID Connect token of this issuer (its iss, exactly) for these
+                       audiences as proof of an address at enrolment (repeatable; https, or http
+                       to this machine). The keys from jwks=URL, else from its discovery document
   --profile NAME       certificate profile: private (default) or public-trust
   --public-url URL     base URL the api advertises (default http://HOST:PORT)
   --share-a-url URL    base URL of share store A when another process runs it (also -b)

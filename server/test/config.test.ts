@@ -71,6 +71,7 @@ describe("parseServerArgs", () => {
       rollCaRoot: false,
       dev: false,
       ticketKeyThumbprint: undefined,
+      oidcIssuers: [],
     });
   });
 
@@ -213,6 +214,35 @@ describe("parseServerArgs", () => {
     for (const bad of ["0", "-1", "1.5", "86401", "x"]) {
       expect(usageError([`--pending-stale=${bad}`])).toContain(`--pending-stale ${bad} is not a number of seconds`);
     }
+  });
+
+  it("takes OpenID Connect issuers trusted to prove addresses with --oidc-issuer", () => {
+    const entra = "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0";
+    expect(
+      parseServerArgs(
+        [
+          "--oidc-issuer",
+          `${entra} audience=api://mailseal,c0ffee`,
+          "--oidc-issuer",
+          "http://127.0.0.1:9000 audience=x jwks=http://127.0.0.1:9000/keys",
+        ],
+        {},
+      ).oidcIssuers,
+    ).toEqual([
+      { issuer: entra, audiences: ["api://mailseal", "c0ffee"], jwksUri: undefined },
+      { issuer: "http://127.0.0.1:9000", audiences: ["x"], jwksUri: "http://127.0.0.1:9000/keys" },
+    ]);
+    expect(usageError(["--oidc-issuer", "https://idp.example"])).toContain("needs audience=");
+    expect(usageError(["--oidc-issuer", "http://idp.example audience=x"])).toContain("must be https");
+    expect(usageError(["--oidc-issuer", "https://idp.example audience=x color=blue"])).toContain("unknown field");
+    expect(
+      usageError([
+        "--oidc-issuer",
+        "https://idp.example audience=x",
+        "--oidc-issuer",
+        "https://idp.example audience=y",
+      ]),
+    ).toContain("given twice");
   });
 
   it("takes the rotation lead time in days with --rotate-before", () => {

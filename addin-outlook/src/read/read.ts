@@ -14,7 +14,10 @@ import {
   type InlineImage,
   type RenderModel,
 } from "@mailseal/engine/view";
-import { loadAccounts } from "./accounts.js";
+import type { AddressTokenSource, ChallengeMailbox } from "@mailseal/shared";
+import { loadSetupConfig, type SetupConfig } from "../setup/config.js";
+import { SETUP_WORDS } from "../setup/words.js";
+import { accountStore, loadAccounts } from "./accounts.js";
 import { PANE_WORDS } from "./words.js";
 
 let engine: Promise<BrowserEngineWorker> | undefined;
@@ -178,8 +181,60 @@ export async function showSelected(): Promise<void> {
   }
 }
 
-void Office.onReady(() => {
+/** What the page gives the setup: how it gets a sign-in token, where it finds the challenge mail. */
+export interface PaneSeams {
+  /** The token source for this deployment (nested app authentication in Outlook), if any. */
+  tokenSource?: (config: SetupConfig) => AddressTokenSource | undefined;
+  /** The challenge mail found in the inbox without typing (Microsoft Graph), if the page has it. */
+  mailbox?: ChallengeMailbox;
+}
+
+/**
+ * Offers the setup when this browser profile has no account for the mailbox's address (the one
+ * Outlook names, userProfile.emailAddress); once it is done the selected message is read again.
+ */
+async function offerSetup(seams: PaneSeams): Promise<void> {
+  const address = Office.context.mailbox.userProfile?.emailAddress;
+  const section = $("setup");
+  if (address === undefined || address === "") {
+    section.hidden = false;
+    $("setup-status").textContent = SETUP_WORDS.noAddress;
+    return;
+  }
+  const accounts = await loadAccounts();
+  if (accounts.some((account) => account.address.toLowerCase() === address.toLowerCase())) return;
+  let config: SetupConfig;
+  try {
+    config = await loadSetupConfig();
+  } catch (error) {
+    section.hidden = false;
+    $("setup-title").textContent = SETUP_WORDS.title(address);
+    $("setup-status").textContent = plainError(error);
+    return;
+  }
+  const tokenSource = seams.tokenSource?.(config);
+  // Loaded only when needed: the setup runs shared's client flows in the page (key release, the
+  // signing key and its CSR, OPAQUE with its WebAssembly), which a pane set up never needs.
+  const { showSetup } = await import("../setup/setup-pane.js");
+  showSetup(
+    address,
+    {
+      config,
+      store: accountStore(),
+      ...(tokenSource === undefined ? {} : { tokenSource }),
+      ...(seams.mailbox === undefined ? {} : { mailbox: seams.mailbox }),
+    },
+    () => void showSelected(),
+  );
+}
+
+/** Starts the pane once Office is ready: follows the selection, and offers the setup when needed. */
+export function startReadPane(seams: PaneSeams = {}): void {
   // ItemChanged (Mailbox 1.5): a pinned pane stays open while the selection moves.
   Office.context.mailbox.addHandlerAsync?.("olkItemSelectedChanged", () => void showSelected());
+  void offerSetup(seams).catch((error: unknown) => {
+    $("setup").hidden = false;
+    $("setup-status").textContent = plainError(error);
+  });
   void showSelected();
-});
+}

@@ -1,6 +1,6 @@
 // The background (MV3 event page): event wiring only. The work is in host/ (Thunderbird adapters),
 // the engine (decrypt, verify, render model, seal) in its worker.
-import { IndexedDbStateStore } from "../host/state-store.js";
+import { IndexedDbStateStore } from "@mailseal/engine/browser";
 import { harnessHooks } from "../testing/hooks.js";
 import { wireCompose } from "./compose.js";
 import { wireDisplay } from "./display.js";

@@ -3,7 +3,7 @@
 // store gave back and what IndexedDB itself holds (every record, read with the plain IndexedDB API),
 // for the test to search for the private keys.
 import { encodeBase64url, type DeviceState } from "@mailseal/shared";
-import { IndexedDbStateStore } from "../../src/host/state-store.js";
+import { IndexedDbStateStore } from "@mailseal/engine/browser";
 
 export interface StateStorePageResults {
   fatal?: string;

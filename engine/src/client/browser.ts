@@ -2,6 +2,8 @@
 import type { EngineOptions } from "../api.js";
 import { RemoteEngine } from "./remote.js";
 
+export { IndexedDbStateStore } from "./state-store.js";
+
 export interface BrowserEngineWorker {
   readonly engine: RemoteEngine;
   close(): void;

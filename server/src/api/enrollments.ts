@@ -3,6 +3,7 @@
 // person in the text), and the same device key answers with either. Only hashes of the token and
 // code are stored; the code allows 5 tries, then the challenge is dead.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Transaction } from "kysely";
 import {
   MailsealError,
   hasCode,
@@ -16,16 +17,19 @@ import {
   EnrollmentParams,
   EnrollmentRequest,
   EnrollmentResponse,
+  TokenEnrollmentRequest,
   newChallengeSecrets,
   normalizeCode,
 } from "@mailseal/shared";
 import { normalizeAddress } from "../ca/address.js";
 import { CA_ERROR_CODES } from "../ca/errors.js";
 import { lockAccount } from "../db/account-lock.js";
-import { issueAccessToken, proofOf, requireProof } from "../http/auth.js";
+import type { ApiSchema } from "../db/schema.js";
+import { issueAccessToken, proofOf, requireProof, type ProofIdentity } from "../http/auth.js";
 import type { MailsealApp } from "../http/app.js";
 import { clientNetwork } from "../http/client-network.js";
 import { HOUR_MS, MINUTE_MS, perIp, type ApiDeps } from "./deps.js";
+import { OidcProofVerifier } from "./oidc-proof.js";
 
 /** Live (unused, unexpired, not dead) challenges one device key may have (docs/services.md). */
 export const MAX_LIVE_CHALLENGES = 3;
@@ -63,9 +67,107 @@ function domainOf(address: string): string {
   return address.slice(address.lastIndexOf("@") + 1);
 }
 
+/**
+ * The device row of the proof's key for `address`: one device key, one row (devices.jkt is unique).
+ * Asking again from the same key reuses it, also after a removal (the new proof of the address
+ * decides); `whenExisting` runs first for a reused row (the challenge route counts its live
+ * challenges there). A key enrolled for another address is CONFLICT.
+ */
+async function deviceRow(
+  trx: Transaction<ApiSchema>,
+  proof: ProofIdentity,
+  address: string,
+  deviceName: string,
+  nowText: string,
+  whenExisting?: (deviceId: string) => Promise<void>,
+): Promise<string> {
+  const existing = await trx
+    .selectFrom("devices")
+    .select(["device_id", "address", "status"])
+    .where("jkt", "=", proof.jkt)
+    .executeTakeFirst();
+  if (existing === undefined) {
+    const id = randomId();
+    await trx
+      .insertInto("devices")
+      .values({
+        device_id: id,
+        address,
+        name: deviceName,
+        jkt: proof.jkt,
+        public_jwk: JSON.stringify(proof.jwk),
+        status: "pending",
+        created_at: nowText,
+        removed_at: null,
+      })
+      .execute();
+    return id;
+  }
+  if (existing.address !== address) {
+    throw new MailsealError("CONFLICT", "this device key is enrolled for another address: use one key per address");
+  }
+  await whenExisting?.(existing.device_id);
+  if (existing.status !== "active") {
+    await trx
+      .updateTable("devices")
+      .set({ name: deviceName, status: "pending" })
+      .where("device_id", "=", existing.device_id)
+      .execute();
+  }
+  return existing.device_id;
+}
+
 export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void {
   const { ctx } = deps;
   const { rateLimits } = ctx.config;
+  const oidc = new OidcProofVerifier(ctx.config.oidcIssuers, ctx.clock, parseAddress);
+
+  function checkDomain(address: string): void {
+    const { domains } = ctx.config;
+    if (domains.length > 0 && !domains.includes(domainOf(address))) {
+      throw new MailsealError("DOMAIN_NOT_SERVED", `this service serves ${domains.join(", ")} only`);
+    }
+  }
+
+  /**
+   * The address is proven for the device (a challenge answered, `challengeId`, or a token taken):
+   * the account is verified, the device active, the account's first key made if none; then the
+   * device's access token. When making the key fails (a store down), `undo` lets the proof be used
+   * again to retry.
+   */
+  async function activate(
+    address: string,
+    deviceId: string,
+    jkt: string,
+    now: Date,
+    undo: () => Promise<void>,
+  ): Promise<{ deviceId: string; accessToken: string; expiresAt: string }> {
+    await ctx.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("accounts")
+        .set({ verified_at: now.toISOString() })
+        .where("address", "=", address)
+        .where("verified_at", "is", null)
+        .execute();
+      await trx
+        .updateTable("devices")
+        .set({ status: "active", removed_at: null })
+        .where("device_id", "=", deviceId)
+        .execute();
+    });
+    if (deps.keyManager !== undefined) {
+      try {
+        await deps.keyManager.ensureCurrentKey(address);
+      } catch (error) {
+        // The address is verified and the device active; the key is what failed (a store down).
+        await undo();
+        throw error;
+      }
+    }
+    deps.certs.forget(address);
+    const token = await issueAccessToken(ctx, deps.keys, { address, deviceId, jkt });
+    return { deviceId, ...token };
+  }
 
   app.post(
     "/v1/enrollments",
@@ -81,10 +183,7 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
     async (request, reply) => {
       const proof = proofOf(request);
       const address = parseAddress(request.body.address);
-      const { domains } = ctx.config;
-      if (domains.length > 0 && !domains.includes(domainOf(address))) {
-        throw new MailsealError("DOMAIN_NOT_SERVED", `this service serves ${domains.join(", ")} only`);
-      }
+      checkDomain(address);
       const now = ctx.clock.now();
       const nowText = now.toISOString();
       const network = clientNetwork(request.ip);
@@ -113,42 +212,13 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
             "too many challenges for this address from this network in the last hour: try again later",
           );
         }
-        // One device key, one device row (devices.jkt is unique): asking again from the same key
-        // reuses it, also after a removal (the new challenge proves control of the address again).
-        const existing = await trx
-          .selectFrom("devices")
-          .select(["device_id", "address", "status"])
-          .where("jkt", "=", proof.jkt)
-          .executeTakeFirst();
-        let id: string;
-        if (existing === undefined) {
-          id = randomId();
-          await trx
-            .insertInto("devices")
-            .values({
-              device_id: id,
-              address,
-              name: request.body.deviceName,
-              jkt: proof.jkt,
-              public_jwk: JSON.stringify(proof.jwk),
-              status: "pending",
-              created_at: nowText,
-              removed_at: null,
-            })
-            .execute();
-        } else if (existing.address !== address) {
-          throw new MailsealError(
-            "CONFLICT",
-            "this device key is enrolled for another address: use one key per address",
-          );
-        } else {
-          id = existing.device_id;
+        const id = await deviceRow(trx, proof, address, request.body.deviceName, nowText, async (existingId) => {
           // Live challenges count per device key: those of other keys never stop this one, so no
           // one else's waiting challenges keep the owner from enrolling (review finding 6).
           const live = await trx
             .selectFrom("challenges")
             .select((eb) => eb.fn.countAll<string | number>().as("n"))
-            .where("device_id", "=", id)
+            .where("device_id", "=", existingId)
             .where("used_at", "is", null)
             .where("expires_at", ">", nowText)
             .where("tries", "<", MAX_CHALLENGE_TRIES)
@@ -159,14 +229,7 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
               `${MAX_LIVE_CHALLENGES} challenges for this device are waiting: answer one or wait until they expire`,
             );
           }
-          if (existing.status !== "active") {
-            await trx
-              .updateTable("devices")
-              .set({ name: request.body.deviceName, status: "pending" })
-              .where("device_id", "=", id)
-              .execute();
-          }
-        }
+        });
         await trx
           .insertInto("challenges")
           .values({
@@ -295,36 +358,58 @@ export function registerEnrollmentRoutes(app: MailsealApp, deps: ApiDeps): void 
       if (used.numUpdatedRows !== 1n) throw new MailsealError("CHALLENGE_USED", "this challenge was answered already");
 
       const { address, device_id: deviceId } = challenge;
-      await ctx.db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable("accounts")
-          .set({ verified_at: now.toISOString() })
-          .where("address", "=", address)
-          .where("verified_at", "is", null)
-          .execute();
-        await trx
-          .updateTable("devices")
-          .set({ status: "active", removed_at: null })
-          .where("device_id", "=", deviceId)
-          .execute();
+      // On a failure to make the key, the challenge may be answered again to retry.
+      return activate(address, deviceId, proof.jkt, now, async () => {
+        await ctx.db.updateTable("challenges").set({ used_at: null }).where("challenge_id", "=", challengeId).execute();
       });
-      if (deps.keyManager !== undefined) {
-        try {
-          await deps.keyManager.ensureCurrentKey(address);
-        } catch (error) {
-          // The address is verified and the device active; the key is what failed (a store down):
-          // the challenge may be answered again to retry.
-          await ctx.db
-            .updateTable("challenges")
-            .set({ used_at: null })
-            .where("challenge_id", "=", challengeId)
-            .execute();
-          throw error;
-        }
-      }
-      deps.certs.forget(address);
-      const token = await issueAccessToken(ctx, deps.keys, { address, deviceId, jkt: proof.jkt });
-      return { deviceId, ...token };
+    },
+  );
+
+  app.post(
+    "/v1/enrollments/token",
+    {
+      schema: {
+        summary: "Enrol this device with an OpenID Connect token as the proof of the address (no challenge mail)",
+        body: TokenEnrollmentRequest,
+        response: { 200: EnrollmentAnswerResponse },
+      },
+      config: perIp(rateLimits.authPerIpPerMinute, MINUTE_MS),
+      preHandler: requireProof(ctx),
+    },
+    async (request) => {
+      const proof = proofOf(request);
+      const address = parseAddress(request.body.address);
+      checkDomain(address);
+      // Checked before anything is written: a refused token leaves no device row behind.
+      await oidc.verify(request.body.idToken, address);
+      const now = ctx.clock.now();
+      const nowText = now.toISOString();
+      const proofId = randomId();
+      const deviceId = await ctx.db.transaction().execute(async (trx) => {
+        await lockAccount(trx, address);
+        const id = await deviceRow(trx, proof, address, request.body.deviceName, nowText);
+        // Recorded as a challenge answered now, so that what asks for a fresh proof of the address
+        // (a first key-protection password, ADDRESS_PROOF_REQUIRED) takes this one too. No secret
+        // answers it (random hashes); no network, so it counts against no limit of challenge mails.
+        await trx
+          .insertInto("challenges")
+          .values({
+            challenge_id: proofId,
+            address,
+            device_id: id,
+            token_hash: randomBytes(32).toString("base64url"),
+            code_hash: randomBytes(32).toString("base64url"),
+            tries: 1,
+            created_at: nowText,
+            expires_at: nowText,
+            used_at: nowText,
+            network: null,
+          })
+          .execute();
+        return id;
+      });
+      // On a failure to make the key the token (while it lives) may be sent again to retry.
+      return activate(address, deviceId, proof.jkt, now, async () => undefined);
     },
   );
 }

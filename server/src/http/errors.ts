@@ -39,6 +39,11 @@ export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   CSR_INVALID: 400,
   DOMAIN_NOT_SERVED: 403,
   CONFLICT: 409,
+  PROOF_TOKEN_INVALID: 401,
+  PROOF_TOKEN_EXPIRED: 401,
+  PROOF_TOKEN_ISSUER: 403,
+  PROOF_TOKEN_ADDRESS: 403,
+  PROOF_ISSUER_UNAVAILABLE: 503,
 };
 
 /** The status `error` is answered with: the one it names (details.status), else its code's. */

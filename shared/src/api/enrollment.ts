@@ -32,6 +32,24 @@ export const EnrollmentAnswer = Type.Union([
 ]);
 export type EnrollmentAnswer = Static<typeof EnrollmentAnswer>;
 
+/**
+ * Enrolment with an OpenID Connect token as the proof of the address (docs/services.md, "Address
+ * proof by token"): no challenge mail, the token replaces the code.
+ */
+export const TokenEnrollmentRequest = Type.Object(
+  {
+    address: Type.String({ minLength: 3, maxLength: 254, description: "the address to enrol" }),
+    deviceName: Type.String({ minLength: 1, maxLength: 100, description: "shown in the device list" }),
+    idToken: Type.String({
+      minLength: 1,
+      maxLength: 16384,
+      description: "a JWT (ID or access token) of an issuer the api is configured for",
+    }),
+  },
+  { additionalProperties: false },
+);
+export type TokenEnrollmentRequest = Static<typeof TokenEnrollmentRequest>;
+
 export const EnrollmentAnswerResponse = Type.Object({
   deviceId: DeviceId,
   accessToken: Type.String({ description: "Authorization: MailSeal <accessToken>" }),

@@ -36,6 +36,11 @@ export const API_ERROR_CODES = [
   "CSR_INVALID",
   "DOMAIN_NOT_SERVED",
   "CONFLICT",
+  "PROOF_TOKEN_INVALID",
+  "PROOF_TOKEN_EXPIRED",
+  "PROOF_TOKEN_ISSUER",
+  "PROOF_TOKEN_ADDRESS",
+  "PROOF_ISSUER_UNAVAILABLE",
 ] as const satisfies readonly ErrorCode[];
 
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

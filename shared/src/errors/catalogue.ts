@@ -295,6 +295,32 @@ export const ERROR_CATALOGUE = {
     words: "Something changed at the mailseal service at the same time. Try again.",
     meaning: "A concurrent change won; the request can be retried.",
   },
+  PROOF_TOKEN_INVALID: {
+    words:
+      "Your organisation's sign-in could not confirm this address for mailseal. Confirm it with the code mailed to you instead.",
+    meaning:
+      "An OpenID Connect token given as proof of an address does not verify: signature, audience, not-before, form.",
+  },
+  PROOF_TOKEN_EXPIRED: {
+    words: "Your organisation's sign-in has expired. Try again, or confirm the address with the code mailed to you.",
+    meaning: "An OpenID Connect token given as proof of an address is past its exp.",
+  },
+  PROOF_TOKEN_ISSUER: {
+    words:
+      "The mailseal service does not take your organisation's sign-in as a confirmation. Confirm this address with the code mailed to you.",
+    meaning: "An OpenID Connect token given as proof of an address comes from an issuer the api is not configured for.",
+  },
+  PROOF_TOKEN_ADDRESS: {
+    words:
+      "Your organisation's sign-in is for another address (or has not confirmed this one). Confirm this address with the code mailed to you.",
+    meaning:
+      "An OpenID Connect token's email (if not email_verified false) or preferred_username is not the address asked for.",
+  },
+  PROOF_ISSUER_UNAVAILABLE: {
+    words:
+      "Your organisation's sign-in service cannot be reached by mailseal right now. Try again in a moment, or confirm this address with the code mailed to you.",
+    meaning: "The api could not fetch an issuer's discovery document or JWKS to check an OpenID Connect token.",
+  },
 
   // The client flows (shared/src/mailflow): what the device itself finds missing or wrong.
   NO_ACCOUNT: {

@@ -33,7 +33,13 @@ export {
   type DiscoverOptions,
 } from "./discovery.js";
 export { openAccount, pickAccount, type Host, type OpenAccount } from "./account.js";
-export { proveAddress, provision, type ChallengeMailbox, type ProvisionOptions } from "./provision.js";
+export {
+  proveAddress,
+  provision,
+  type AddressTokenSource,
+  type ChallengeMailbox,
+  type ProvisionOptions,
+} from "./provision.js";
 export { mergeKeys, refreshKeys, releaseKey, wrapUnprotected, type RefreshOptions } from "./keys.js";
 export { uploadShares } from "./shares.js";
 export { acceptCrl, CRL_MAX_AGE_MS, crlCheckWith, crlDue, keptCrl, refreshCrl, type CrlCheck } from "./crl.js";

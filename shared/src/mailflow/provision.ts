@@ -2,7 +2,7 @@
 // enrollment whose challenge mail (after RFC 8823) proves control of the mailbox, the keys, and a
 // signing certificate. Every step saves the state, so an interrupted provisioning resumes where it
 // stopped (the same challenge while it lives, the keys already released, ...).
-import { hasCode, MailsealError } from "../errors/index.js";
+import { hasCode, isMailsealError, MailsealError } from "../errors/index.js";
 import { discoverService } from "./discovery.js";
 import { refreshKeys } from "./keys.js";
 import type { Host } from "./account.js";
@@ -27,11 +27,40 @@ export interface ChallengeMailbox {
   consumed?(challengeId: string): Promise<void>;
 }
 
+/**
+ * Where a device gets an OpenID Connect token that proves the address (docs/services.md, "Address
+ * proof by token"): Outlook's nested app authentication. Tried first when given; the mailbox or the
+ * typed code when it has none or the api refuses it.
+ */
+export interface AddressTokenSource {
+  /**
+   * A token (ID or access token) for `address`, or undefined when this host cannot get one (no
+   * nested app authentication, the organisation did not allow it, the person closed the sign-in).
+   */
+  token(address: string): Promise<string | undefined>;
+  /**
+   * Told why the token route did not set the device up (the api's refusal, a token that could not
+   * be had), just before the flow falls back to the challenge mail: a host shows it in plain words.
+   */
+  refused?(error: MailsealError): void;
+}
+
+/** The api's answers to a token that mean "prove the address another way". */
+const TOKEN_REFUSED = [
+  "PROOF_TOKEN_INVALID",
+  "PROOF_TOKEN_EXPIRED",
+  "PROOF_TOKEN_ISSUER",
+  "PROOF_TOKEN_ADDRESS",
+  "PROOF_ISSUER_UNAVAILABLE",
+] as const;
+
 export interface ProvisionOptions {
   address: string;
   deviceName: string;
   /** The configured service (its base URL), used unless the domain publishes its own. */
   server: string;
+  /** The proof by token, tried first: then no challenge is asked for at all. */
+  tokenSource?: AddressTokenSource;
   mailbox?: ChallengeMailbox;
   /** The typed short code, when there is no mailbox: asked after the challenge was sent. */
   code?: () => Promise<string | undefined>;
@@ -76,6 +105,34 @@ async function answerChallenge(
     );
   }
   return (await client.answerEnrollment(enrollment.challengeId, { code: code.trim() })).deviceId;
+}
+
+/** The device id from the proof by token, or undefined (told to `source.refused`) to fall back. */
+async function enrolWithToken(
+  client: ServiceClient,
+  state: DeviceState,
+  source: AddressTokenSource,
+): Promise<string | undefined> {
+  let token: string | undefined;
+  try {
+    token = await source.token(state.address);
+  } catch (error) {
+    // Getting a token is the host's business (a sign-in library); its failure only means "no token".
+    source.refused?.(
+      isMailsealError(error)
+        ? error
+        : new MailsealError("PROOF_TOKEN_INVALID", `no sign-in token could be had: ${String(error)}`, { cause: error }),
+    );
+    return undefined;
+  }
+  if (token === undefined) return undefined;
+  try {
+    return (await client.enrollWithToken(state.address, state.deviceName, token)).deviceId;
+  } catch (error) {
+    if (!hasCode(error, ...TOKEN_REFUSED)) throw error;
+    source.refused?.(error);
+    return undefined;
+  }
 }
 
 /**
@@ -128,6 +185,16 @@ export async function provision(host: Host, options: ProvisionOptions): Promise<
     deviceKey,
     ...(state.deviceId === undefined ? {} : { deviceId: state.deviceId }),
   });
+  const liveChallenge =
+    state.enrollment !== undefined && Date.parse(state.enrollment.expiresAt) > host.clock.now().getTime();
+  if (state.deviceId === undefined && options.tokenSource !== undefined && !liveChallenge) {
+    // The token first (no mail, no typing); a challenge still live (its mail sent) is answered instead.
+    const deviceId = await enrolWithToken(client, state, options.tokenSource);
+    if (deviceId !== undefined) {
+      state = { ...state, deviceId };
+      await host.store.save(state);
+    }
+  }
   if (state.deviceId === undefined) {
     // A saved challenge is reused while it lives: its mail may be on its way or already typed.
     let resumed = state.enrollment !== undefined && Date.parse(state.enrollment.expiresAt) > host.clock.now().getTime();

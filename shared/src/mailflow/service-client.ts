@@ -19,6 +19,7 @@ import {
   SessionResponse,
   type EnrollmentAnswer,
   type EnrollmentRequest,
+  type TokenEnrollmentRequest,
   type SessionRequest,
 } from "../api/enrollment.js";
 import { apiErrorFromResponse } from "../api/errors.js";
@@ -176,6 +177,18 @@ export class ServiceClient {
   async answerEnrollment(challengeId: string, answer: EnrollmentAnswer): Promise<EnrollmentAnswerResponse> {
     const path = `/v1/enrollments/${encodeURIComponent(challengeId)}/answer`;
     const answered = await this.#json(EnrollmentAnswerResponse, "POST", path, { body: answer });
+    this.#deviceId = answered.deviceId;
+    this.#token = { accessToken: answered.accessToken, expiresAt: answered.expiresAt };
+    return answered;
+  }
+
+  /**
+   * POST /v1/enrollments/token: enrols with an OpenID Connect token as the proof of the address
+   * (no challenge mail); keeps the access token like an answered challenge.
+   */
+  async enrollWithToken(address: string, deviceName: string, idToken: string): Promise<EnrollmentAnswerResponse> {
+    const request: TokenEnrollmentRequest = { address, deviceName, idToken };
+    const answered = await this.#json(EnrollmentAnswerResponse, "POST", "/v1/enrollments/token", { body: request });
     this.#deviceId = answered.deviceId;
     this.#token = { accessToken: answered.accessToken, expiresAt: answered.expiresAt };
     return answered;

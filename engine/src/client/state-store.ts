@@ -1,17 +1,20 @@
-// StateStore over IndexedDB (docs/services.md, "Client flows": an add-in keeps its state there).
-// IndexedDB, not storage.local: it stores CryptoKey objects as they are (structured clone), so the
-// device key stays non-extractable, and each put is one transaction (a crash keeps the old or the new
-// state whole). The database belongs to the extension's origin.
+// StateStore over IndexedDB (docs/services.md, "Client flows": an add-in keeps its state there), the
+// one implementation of both add-ins (Thunderbird's background page, Outlook's task pane): plain
+// browser code, so it lives with the engine's browser client (shared never touches a browser API).
+// IndexedDB, not storage.local or localStorage: it stores CryptoKey objects as they are (structured
+// clone), so the device key stays non-extractable, and each put is one transaction (a crash keeps the
+// old or the new state whole). The database belongs to the add-in's origin.
 //
 // A state holds the PKCS#8 of the whole key history and the signing key's private JWK; since database
 // version 2 it is stored sealed (issue 12, finding 7): AES-256-GCM under a key generated once in this
-// profile as a non-extractable CryptoKey and kept in the same database. What this buys: no private
-// key in clear in the database (nothing to find by reading or searching its files), and no script
-// can export the key, only use it in this origin. What it does not: Gecko keeps a stored CryptoKey's
-// bytes in the profile's IndexedDB files like any structured clone, so someone with a full copy of
-// the profile who decodes them can open the states; code running as the add-in can decrypt; and the
-// encryption keys are in Thunderbird's NSS database too (README, "Reading"), protected there only
-// by Thunderbird's primary password when the user set one.
+// profile (browser origin) as a non-extractable CryptoKey and kept in the same database. What this
+// buys: no private key in clear in the database (nothing to find by reading or searching its files),
+// and no script can export the key, only use it in this origin. What it does not: the browser engine
+// (Gecko, Chromium's WebView2, WebKit) keeps a stored CryptoKey's bytes in the origin's IndexedDB
+// files like any structured clone, so someone with a full copy of the profile who decodes them can
+// open the states; code running as the add-in can decrypt; and in Thunderbird the encryption keys are
+// in its NSS database too (addin-thunderbird README, "Reading"), protected there only by
+// Thunderbird's primary password when the user set one.
 //
 // Why AES-GCM and not AES-KW (RFC 3394): WebCrypto's AES-KW wraps only CryptoKeys, so each PKCS#8
 // would first have to be imported as a key of a known algorithm (the history may hold RSA or EC keys,

@@ -1,0 +1,275 @@
+// The setup in the read pane (src/setup/) in headless Chromium (playwright-core with Debian's
+// chromium) against the Office.js host DOUBLE (test/office-double.ts, not Outlook), the real
+// mailseal services (`mailseal server` as a process) and a real OpenID provider on loopback
+// (oidc-provider, test/support/oidc-provider.ts) that the api is configured to trust:
+// - by token: a TOKEN SOURCE DOUBLE (test/browser/setup-page-entry.ts) in place of nested app
+//   authentication gets a real token from that provider; the pane sets the address up without a
+//   challenge mail, then opens a message encrypted to the new certificate;
+// - by the typed code (read.html as built, no nested app authentication): the code read from the
+//   server's outgoing mail, a wrong one first;
+// - a refused token (another person's): plain words, and the code offered.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { plainWords } from "@mailseal/engine/view";
+import { parseChallengeMail } from "@mailseal/shared";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleForBrowser, serveFolders } from "../../core-wasm/test/browser/chromium.js";
+import { startIdentityProvider, type TestIdentityProvider } from "../../test/support/oidc-provider.js";
+import { NO_SECRET_STORE, scratch, startServer, type RunningServer } from "../../test/services/e2e-support.js";
+import { buildPages } from "../scripts/build.js";
+import { SETUP_WORDS } from "../src/setup/words.js";
+import type { DoubleItem, DoubleOptions } from "./office-double.js";
+import { keepScreenshot } from "./screenshot.js";
+
+Object.assign(process.env, NO_SECRET_STORE);
+
+const OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js";
+const AUDIENCE = "api://mailseal-outlook-test";
+const DOCS = join(import.meta.dirname, "../docs");
+const out = mkdtempSync(join(tmpdir(), "mailseal-outlook-setup-"));
+const tmp = scratch("outlook-setup");
+const data = join(tmp.dir, "server");
+let idp: TestIdentityProvider;
+let services: RunningServer | undefined;
+let server: Server;
+let origin: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  idp = await startIdentityProvider({ alice: { preferred_username: "alice@example.test" } });
+  services = await startServer(data, { args: ["--oidc-issuer", `${idp.issuer} audience=${AUDIENCE}`] });
+  await buildPages(out);
+  writeFileSync(join(out, "config.json"), JSON.stringify({ service: services.api }));
+  await bundleForBrowser(
+    {
+      "office-double": join(import.meta.dirname, "browser/office-double-entry.ts"),
+      "setup-page": join(import.meta.dirname, "browser/setup-page-entry.ts"),
+    },
+    out,
+  );
+  // read.html as built, its script replaced by the test page's (the pane with the token source double).
+  const read = readFileSync(join(out, "read.html"), "utf8");
+  const test = read.replace(
+    /<script type="module"[^>]*src="\.\/assets\/read-[^"]+\.js"><\/script>/,
+    '<script type="module" src="./setup-page.js"></script>',
+  );
+  expect(test).not.toBe(read);
+  writeFileSync(join(out, "setup-test.html"), test);
+  ({ server, origin } = await serveFolders({ "/": out }));
+  browser = await chromium.launch({
+    executablePath: process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-features=IsolateSandboxedIframes",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-sync",
+    ],
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+  await services?.stop();
+  await idp?.close();
+  tmp.remove();
+  rmSync(out, { recursive: true, force: true });
+});
+
+/**
+ * A pane (`page`: read.html, or setup-test.html with the token source double whose token comes from
+ * the provider for `tokenOf`) on the double, for the mailbox of `address`.
+ */
+async function openPane(
+  page: "read.html" | "setup-test.html",
+  address: string,
+  options: DoubleOptions = {},
+  tokenOf?: string,
+): Promise<{ page: Page; log: string[] }> {
+  const tab = await browser.newPage({ viewport: { width: 520, height: 640 } });
+  const log: string[] = [];
+  tab.on("console", (m) => log.push(`${m.type()}: ${m.text()}`));
+  tab.on("pageerror", (e) => log.push(`pageerror: ${e.message}`));
+  await tab.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) =>
+    route.request().url() === OFFICE_JS
+      ? route.fulfill({ contentType: "text/javascript", body: readFileSync(join(out, "office-double.js")) })
+      : route.abort(),
+  );
+  if (tokenOf !== undefined) {
+    await tab.exposeFunction("__tokenFromTestProvider", () => idp.token(tokenOf, AUDIENCE));
+  }
+  await tab.addInitScript(
+    (o) => {
+      (globalThis as unknown as { __officeDoubleOptions: unknown }).__officeDoubleOptions = o;
+    },
+    { emailAddress: address, ...options },
+  );
+  await tab.goto(`${origin}/${page}`);
+  await tab.waitForSelector("#setup-start", { state: "visible", timeout: 30_000 });
+  return { page: tab, log };
+}
+
+function setupState(page: Page, state: string, timeout = 60_000): Promise<unknown> {
+  return page.waitForFunction((s) => document.getElementById("setup")!.dataset.state === s, state, { timeout });
+}
+
+function status(page: Page): Promise<string> {
+  return page.evaluate(() => document.getElementById("setup-status")!.textContent!);
+}
+
+/**
+ * The challenge mails the server sent to `address`, oldest first, with the code their text shows:
+ * its outbox read as a client reads mail (parseChallengeMail); the notices of key releases skipped.
+ */
+async function challengesTo(address: string): Promise<{ id: string; code: string }[]> {
+  const outbox = join(data, "outbox");
+  const found: { id: string; code: string }[] = [];
+  for (const name of readdirSync(outbox).sort()) {
+    const bytes = readFileSync(join(outbox, name));
+    const text = bytes.toString("utf8");
+    if (!text.includes(`\r\nTo: ${address}\r\n`) && !text.startsWith(`To: ${address}\r\n`)) continue;
+    const marker = await parseChallengeMail(new Uint8Array(bytes));
+    const code = /^ {4}([0-9A-Z]{5}-[0-9A-Z]{5})\r?$/m.exec(text)?.[1];
+    if (marker !== undefined && code !== undefined) found.push({ id: marker.id, code });
+  }
+  return found;
+}
+
+/** A message to `address` encrypted by openssl to the certificate CerDB serves for it now. */
+async function encryptedTo(address: string): Promise<DoubleItem> {
+  const response = await fetch(`${services!.api}/v1/certs/${encodeURIComponent(address)}`);
+  expect(response.status).toBe(200);
+  const { certificate } = (await response.json()) as { certificate: string };
+  const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(certificate, "base64url").toString("base64")}\n-----END CERTIFICATE-----\n`;
+  writeFileSync(join(tmp.dir, "cert.pem"), pem);
+  const inner = ["Content-Type: text/plain; charset=utf-8", "", "The plan is ready.", ""].join("\r\n");
+  writeFileSync(join(tmp.dir, "inner.txt"), inner);
+  const smime = execFileSync("openssl", [
+    "cms",
+    "-encrypt",
+    "-in",
+    join(tmp.dir, "inner.txt"),
+    "-aes-256-cbc",
+    join(tmp.dir, "cert.pem"),
+  ]);
+  const header = [
+    "From: Carol <carol@example.test>",
+    `To: ${address}`,
+    "Subject: Plan",
+    "Date: Fri, 04 Dec 2026 10:00:00 +0000",
+    "",
+  ].join("\r\n");
+  return {
+    itemId: "item-plan",
+    itemClass: "IPM.Note.SMIME",
+    subject: "Plan",
+    eml: Buffer.concat([Buffer.from(header), smime]).toString("base64"),
+  };
+}
+
+describe("the setup in the pane, on an Office.js host double, against the real services", () => {
+  it("sets the mailbox's address up with the organisation's token (no mail, no typing), then reads mail to it", async () => {
+    const { page, log } = await openPane("setup-test.html", "alice@example.test", {}, "alice");
+    try {
+      expect(await page.textContent("#setup-title")).toBe(SETUP_WORDS.title("alice@example.test"));
+      expect(await page.textContent("#setup-start")).toBe(SETUP_WORDS.start);
+      await page.waitForTimeout(300);
+      keepScreenshot(await page.screenshot({ fullPage: true }), join(DOCS, "setup-offered.png"));
+
+      await page.click("#setup-start");
+      await setupState(page, "done");
+      expect(await status(page), log.join("\n")).toBe(SETUP_WORDS.done("alice@example.test"));
+      expect(await page.isVisible("#setup-code")).toBe(false);
+      expect(await challengesTo("alice@example.test")).toEqual([]);
+
+      // The device key in the store is a non-extractable WebCrypto key; the state is sealed.
+      const stored = await page.evaluate(async () => {
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const req = indexedDB.open("mailseal");
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => reject(req.error);
+        });
+        const get = (store: string, key: string) =>
+          new Promise<unknown>((resolve) => {
+            const req = db.transaction(store).objectStore(store).get(key);
+            req.onsuccess = () => resolve(req.result);
+          });
+        const keyPair = (await get("deviceKeys", "alice@example.test")) as CryptoKeyPair;
+        const state = (await get("states", "alice@example.test")) as { sealed: string };
+        return { extractable: keyPair.privateKey.extractable, type: keyPair.privateKey.type, sealed: state.sealed };
+      });
+      expect(stored).toEqual({ extractable: false, type: "private", sealed: "AES-256-GCM" });
+
+      // A message encrypted to the certificate the setup got: the pane opens it.
+      const item = await encryptedTo("alice@example.test");
+      await page.evaluate(
+        (i) => (globalThis as unknown as { __officeDouble: { select(i: unknown): void } }).__officeDouble.select(i),
+        item,
+      );
+      await page.waitForFunction(() => document.body.dataset.shown === "item-plan", undefined, { timeout: 60_000 });
+      expect(await page.textContent("#headline"), log.join("\n")).toBe(
+        "Encrypted, but not signed: anyone could have sent it, whatever its From line says.",
+      );
+      const frame = page.frames().find((f) => f !== page.mainFrame())!;
+      expect(await frame.evaluate(() => document.body.innerText)).toContain("The plan is ready.");
+      await page.waitForTimeout(500);
+      keepScreenshot(await page.screenshot({ fullPage: true }), join(DOCS, "setup-done.png"));
+      expect(log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("sets the address up with the typed code where there is no sign-in token, a wrong code first", async () => {
+    const { page, log } = await openPane("read.html", "bob@example.test");
+    try {
+      await page.click("#setup-start");
+      await setupState(page, "code");
+      expect(await page.textContent("#setup-code-label")).toBe(SETUP_WORDS.codeLabel("bob@example.test"));
+      const [mail] = await challengesTo("bob@example.test");
+      expect(mail).toBeDefined();
+
+      await page.fill("#setup-code-input", "AAAAA-AAAAA");
+      await page.click("#setup-code button");
+      await page.waitForFunction(() => document.getElementById("setup-status")!.dataset.level === "error");
+      expect(await status(page)).toContain(plainWords("CHALLENGE_INVALID"));
+      expect(await page.isVisible("#setup-code")).toBe(true);
+
+      await page.fill("#setup-code-input", mail!.code.toLowerCase());
+      await page.click("#setup-code button");
+      await setupState(page, "done");
+      expect(await status(page), log.join("\n")).toBe(SETUP_WORDS.done("bob@example.test"));
+      // The same challenge took the second try: no second mail.
+      expect(await challengesTo("bob@example.test")).toHaveLength(1);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("says in plain words that the token was refused, and offers the code", async () => {
+    // Alice's token in Carol's mailbox: the api refuses it (PROOF_TOKEN_ADDRESS).
+    const { page } = await openPane("setup-test.html", "carol@example.test", {}, "alice");
+    try {
+      await page.click("#setup-start");
+      await setupState(page, "code");
+      expect(await status(page)).toBe(plainWords("PROOF_TOKEN_ADDRESS"));
+      expect(await status(page)).not.toMatch(/[A-Z]{3,}_[A-Z]+/);
+      await page.waitForTimeout(300);
+      keepScreenshot(await page.screenshot({ fullPage: true }), join(DOCS, "setup-code.png"));
+
+      const [mail] = await challengesTo("carol@example.test");
+      await page.fill("#setup-code-input", mail!.code);
+      await page.click("#setup-code button");
+      await setupState(page, "done");
+    } finally {
+      await page.close();
+    }
+  });
+});
