@@ -154,3 +154,59 @@ describe("RFC 4134 EnvelopedData samples", () => {
     expect(result.stderr).toMatch(/^error UNSUPPORTED_ALGORITHM:/);
   });
 });
+
+describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
+  const bob = ["--key", key("rfc9216-bob.decrypt.p8.pem"), "--cert", key("rfc9216-bob.encrypt.crt")];
+  /** A DER ContentInfo as the application/pkcs7-mime message a mail client would receive. */
+  const asMessage = (der: Buffer): Buffer =>
+    Buffer.from(
+      "Content-Type: application/pkcs7-mime; smime-type=authEnveloped-data; name=smime.p7m\r\n" +
+        "Content-Transfer-Encoding: base64\r\n\r\n" +
+        der.toString("base64").replace(/(.{76})/g, "$1\r\n") +
+        "\r\n",
+    );
+  const sample = readFileSync(key("cryptosys-authEnvelopedForBobChaCha20Poly1305.p7m"));
+
+  it("authEnvelopedForBobChaCha20Poly1305 (RFC 8103, RSA-OAEP-SHA256 key transport) decrypts", async () => {
+    const result = await mailseal(["decrypt", ...bob], asMessage(sample));
+    expect(result.stderr).toBe("");
+    expect(result.stdout.toString("utf8")).toBe("This is some sample content.");
+    // Its mac (the last 16 bytes) changed: refused, nothing written.
+    const altered = Buffer.from(sample);
+    altered[altered.length - 1]! ^= 1;
+    const refused = await mailseal(["decrypt", ...bob], asMessage(altered));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^error AUTH_TAG_MISMATCH:/);
+    expect(refused.stdout.length).toBe(0);
+  });
+
+  it("mailseal writes ChaCha20-Poly1305 AuthEnvelopedData and reads it back; OpenSSL 3.0 here cannot", async () => {
+    const plain = Buffer.from("From: a@example.org\r\nTo: bob@example.com\r\nSubject: x\r\n\r\nChaCha to Bob.\r\n");
+    const sealed = await mailseal(
+      ["encrypt", "--recipient", key("rfc9216-bob.encrypt.crt"), "--cipher", "chacha20-poly1305"],
+      plain,
+    );
+    expect(sealed.stderr).toBe("");
+    expect(sealed.stdout.toString()).toMatch(/smime-type=authEnveloped-data/);
+    const opened = await mailseal(["decrypt", ...bob], sealed.stdout);
+    expect(opened.stdout.toString()).toContain("ChaCha to Bob.");
+    // The structure as openssl prints it: id-alg-AEADChaCha20Poly1305 with a 12-byte nonce.
+    const body = sealed.stdout.toString().split("\r\n\r\n").slice(1).join("");
+    const printed = spawnSync("openssl", ["cms", "-cmsout", "-print", "-inform", "DER"], {
+      input: Buffer.from(body, "base64"),
+    });
+    expect(printed.stdout.toString()).toMatch(
+      /contentEncryptionAlgorithm: \n\s+algorithm: .*1\.2\.840\.113549\.1\.9\.16\.3\.18/,
+    );
+    // OpenSSL 3.0 (Debian 12) parses it but has no ChaCha20-Poly1305 for CMS: no peer here can decrypt it.
+    const openssl = spawnSync(
+      "openssl",
+      [
+        ...["cms", "-decrypt", "-inform", "DER", "-recip", key("rfc9216-bob.encrypt.crt")],
+        ...["-inkey", key("rfc9216-bob.decrypt.p8.pem")],
+      ],
+      { input: Buffer.from(body, "base64") },
+    );
+    expect(openssl.status).not.toBe(0);
+  });
+});

@@ -11,7 +11,14 @@ import { recipientCertificate } from "../keys.js";
 import { oneOf, parseOptions } from "../options.js";
 import { withInputOutput } from "../run-io.js";
 
-export const CIPHERS = ["aes-256-cbc", "aes-192-cbc", "aes-128-cbc", "aes-256-gcm", "aes-128-gcm"] as const;
+export const CIPHERS = [
+  "aes-256-cbc",
+  "aes-192-cbc",
+  "aes-128-cbc",
+  "aes-256-gcm",
+  "aes-128-gcm",
+  "chacha20-poly1305",
+] as const;
 export const KEY_TRANSPORTS = ["rsa-pkcs1", "rsa-oaep", "rsa-oaep-sha256"] as const;
 
 const NO_LABEL = new Uint8Array(0);

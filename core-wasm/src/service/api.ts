@@ -17,16 +17,18 @@ export type CipherName =
   | "aes-192-gcm"
   | "aes-256-gcm"
   /** Triple-DES (three 8-byte keys, 24 bytes) in CBC mode: for reading old S/MIME (RFC 3370 5.1). Always WASM. */
-  | "des-ede3-cbc";
+  | "des-ede3-cbc"
+  /** ChaCha20-Poly1305 (RFC 8439 2.8; RFC 8103): 32-byte key, 12-byte nonce as `iv`, 16-byte tag. Always WASM. */
+  | "chacha20-poly1305";
 
 export interface CipherParams {
   cipher: CipherName;
   key: Uint8Array;
   /** AES-CBC: 16 bytes. des-ede3-cbc: 8 bytes. CTR: the 16-byte initial counter block. GCM: any non-empty length (12 is usual). */
   iv: Uint8Array;
-  /** GCM only: additional authenticated data. */
+  /** GCM and ChaCha20-Poly1305: additional authenticated data. */
   aad?: Uint8Array;
-  /** GCM only: 12..16 bytes, default 16. */
+  /** GCM: 12..16 bytes, default 16. ChaCha20-Poly1305: 16 only. */
   tagLength?: number;
 }
 

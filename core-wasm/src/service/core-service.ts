@@ -12,6 +12,7 @@ import {
   aesKeyWrap,
   aesKeyWrapPad,
 } from "../aes/index.js";
+import { ChaCha20Poly1305Decryptor, ChaCha20Poly1305Encryptor } from "../chacha/index.js";
 import { TripleDesCbcDecryptor, TripleDesCbcEncryptor } from "../des/index.js";
 import { Base64Decoder, Base64Encoder, type Base64EncoderOptions } from "../base64/index.js";
 import { CryptoError } from "../errors.js";
@@ -67,11 +68,12 @@ const acrossWorker: Marshal = {
   bytes: (value) => transfer(value, [value.buffer]),
 };
 
-type Mode = "cbc" | "ctr" | "gcm";
+/** "aead": ChaCha20-Poly1305 (RFC 8439 2.8), a stream cipher with its own MAC. */
+type Mode = "cbc" | "ctr" | "gcm" | "aead";
 
 /** What a cipher name stands for. */
 interface CipherSpec {
-  family: "aes" | "des-ede3";
+  family: "aes" | "des-ede3" | "chacha20";
   mode: Mode;
   /** Key length in bytes. */
   keyLength: number;
@@ -113,6 +115,16 @@ export class CoreService {
     const { mode } = spec;
     const { key, iv } = params;
     const m = this.marshal;
+    if (mode === "aead") {
+      // No WebCrypto engine offers ChaCha20-Poly1305: always the core.
+      const aead = new ChaCha20Poly1305Encryptor(this.core, key, iv);
+      aead.aad(params.aad ?? new Uint8Array(0));
+      return m.object({
+        update: async (data: Uint8Array) => m.bytes(aead.update(data)),
+        final: async () => ({ data: new Uint8Array(0), tag: aead.final() }),
+        dispose: () => aead.dispose(),
+      });
+    }
     if (mode === "gcm") {
       const aad = params.aad ?? new Uint8Array(0);
       const tagLength = params.tagLength ?? 16;
@@ -148,6 +160,19 @@ export class CoreService {
     const { mode } = spec;
     const { key, iv } = params;
     const m = this.marshal;
+    if (mode === "aead") {
+      const aead = new ChaCha20Poly1305Decryptor(this.core, key, iv);
+      aead.aad(params.aad ?? new Uint8Array(0));
+      return m.object({
+        update: async (data: Uint8Array) => m.bytes(aead.update(data)),
+        final: async (tag?: Uint8Array) => {
+          if (tag === undefined) throw new CryptoError("INVALID_ARGUMENT", `${params.cipher}: final needs the tag`);
+          aead.final(tag);
+          return new Uint8Array(0);
+        },
+        dispose: () => aead.dispose(),
+      });
+    }
     if (mode === "gcm") {
       const aad = params.aad ?? new Uint8Array(0);
       const tagLength = params.tagLength ?? 16;
@@ -326,9 +351,10 @@ function subtle(): SubtleCrypto {
   return globalThis.crypto.subtle;
 }
 
-/** The one parser of cipher names: `aes-{128,192,256}-{cbc,ctr,gcm}` and `des-ede3-cbc`. */
+/** The one parser of cipher names: `aes-{128,192,256}-{cbc,ctr,gcm}`, `des-ede3-cbc`, `chacha20-poly1305`. */
 function parseCipher(cipher: string): CipherSpec {
   if (cipher === "des-ede3-cbc") return { family: "des-ede3", mode: "cbc", keyLength: 24 };
+  if (cipher === "chacha20-poly1305") return { family: "chacha20", mode: "aead", keyLength: 32 };
   const match = /^aes-(128|192|256)-(cbc|ctr|gcm)$/.exec(cipher);
   if (!match) throw new CryptoError("UNSUPPORTED_ALGORITHM", `unknown cipher ${JSON.stringify(cipher)}`);
   return { family: "aes", mode: match[2] as Mode, keyLength: Number(match[1]) / 8 };
@@ -341,8 +367,11 @@ function checkCipherParams(params: CipherParams): CipherSpec {
   if (params.key.length !== keyLength) {
     throw new CryptoError("INVALID_KEY", `${params.cipher}: key must be ${keyLength} bytes, got ${params.key.length}`);
   }
-  if (mode !== "gcm" && (params.aad !== undefined || params.tagLength !== undefined)) {
-    throw new CryptoError("INVALID_ARGUMENT", `${params.cipher}: aad and tagLength apply to GCM only`);
+  if (mode !== "gcm" && mode !== "aead" && (params.aad !== undefined || params.tagLength !== undefined)) {
+    throw new CryptoError("INVALID_ARGUMENT", `${params.cipher}: aad and tagLength apply to AEAD ciphers only`);
+  }
+  if (mode === "aead" && params.tagLength !== undefined && params.tagLength !== 16) {
+    throw new CryptoError("INVALID_ARGUMENT", `${params.cipher}: the tag is 16 bytes (RFC 8439 2.8)`);
   }
   return spec;
 }

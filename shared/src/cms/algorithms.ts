@@ -1,5 +1,5 @@
 // Algorithm identifiers of CMS as S/MIME uses them, mapped to what the crypto core runs:
-// content encryption (RFC 3565 AES-CBC, RFC 5084 AES-GCM, RFC 3370 5.1 3DES), key transport
+// content encryption (RFC 3565 AES-CBC, RFC 5084 AES-GCM, RFC 8103 ChaCha20-Poly1305, RFC 3370 5.1 3DES), key transport
 // (RFC 3370 4.2.1 RSAES-PKCS1-v1_5, RFC 3560 RSAES-OAEP), digests (RFC 5754, RFC 3370 2.1).
 import type { CipherName, HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
@@ -13,6 +13,7 @@ import {
   ID_AES192_GCM,
   ID_AES256_CBC,
   ID_AES256_GCM,
+  ID_ALG_AEAD_CHACHA20_POLY1305,
   ID_MGF1,
   ID_P_SPECIFIED,
   ID_RSAES_OAEP,
@@ -30,7 +31,8 @@ export interface ContentCipher {
   keyLength: number;
   /** IV / block length for CBC (RFC 3565 4.1, RFC 3370 5.1). */
   blockLength: number;
-  mode: "cbc" | "gcm";
+  /** "gcm" and "chacha20-poly1305" are authenticated: AuthEnvelopedData only (RFC 5083). */
+  mode: "cbc" | "gcm" | "chacha20-poly1305";
   /** Read old mail only: never chosen for new messages. */
   decryptOnly?: true;
 }
@@ -42,9 +44,22 @@ const contentCiphers: ContentCipher[] = [
   { name: "aes-128-gcm", oid: ID_AES128_GCM, keyLength: 16, blockLength: 16, mode: "gcm" },
   { name: "aes-192-gcm", oid: ID_AES192_GCM, keyLength: 24, blockLength: 16, mode: "gcm" },
   { name: "aes-256-gcm", oid: ID_AES256_GCM, keyLength: 32, blockLength: 16, mode: "gcm" },
+  // RFC 8103: a stream cipher (block length 1), its parameters the 12-byte nonce.
+  {
+    name: "chacha20-poly1305",
+    oid: ID_ALG_AEAD_CHACHA20_POLY1305,
+    keyLength: 32,
+    blockLength: 1,
+    mode: "chacha20-poly1305",
+  },
   // RFC 3370 5.1; old mail only (RFC 8551 2.7 no longer lists it for sending).
   { name: "des-ede3-cbc", oid: DES_EDE3_CBC, keyLength: 24, blockLength: 8, mode: "cbc", decryptOnly: true },
 ];
+
+/** Whether the cipher authenticates (AuthEnvelopedData, RFC 5083) rather than only encrypts (EnvelopedData). */
+export function isAuthenticated(cipher: ContentCipher): boolean {
+  return cipher.mode !== "cbc";
+}
 
 export function contentCipherFromOid(oid: string): ContentCipher {
   const cipher = contentCiphers.find((c) => c.oid === oid);

@@ -10,7 +10,13 @@ import { decodeCaptured } from "../asn1/capture.js";
 import { contextTag, OCTET_STRING, SEQUENCE, SET, UniversalTag } from "../asn1/tag.js";
 import { MailsealError } from "../errors/index.js";
 import { batches, oneAhead } from "../mime/chunks.js";
-import { algorithmIdentifier, contentCipherFromOid, type ContentCipher, type KeyTransport } from "./algorithms.js";
+import {
+  algorithmIdentifier,
+  contentCipherFromOid,
+  isAuthenticated,
+  type ContentCipher,
+  type KeyTransport,
+} from "./algorithms.js";
 import type { KeyWrapCore } from "./key-agreement.js";
 import {
   keyAgreeRecipientInfos,
@@ -64,6 +70,27 @@ function gcmParameters(params: unknown): { nonce: Uint8Array; tagLength: number 
     throw new MailsealError("UNSUPPORTED_ALGORITHM", `AES-GCM with a ${tagLength}-byte tag is not supported (12..16)`);
   }
   return { nonce: new Uint8Array(nonce.valueBlock.valueHexView), tagLength };
+}
+
+/** AEADChaCha20Poly1305Nonce (RFC 8103 3): an OCTET STRING of 12 bytes. */
+function chachaNonce(params: unknown): Uint8Array {
+  if (!(params instanceof asn1js.OctetString) || params.valueBlock.valueHexView.length !== 12) {
+    throw new MailsealError(
+      "MALFORMED_CMS",
+      "chacha20-poly1305 parameters: the nonce must be a 12-byte OCTET STRING (RFC 8103 3)",
+    );
+  }
+  return new Uint8Array(params.valueBlock.valueHexView);
+}
+
+/** The IV or nonce, and the tag length, from a content-encryption algorithm's parameters. */
+function contentParameters(params: unknown, cipher: ContentCipher): { iv: Uint8Array; tagLength?: number } {
+  if (cipher.mode === "gcm") {
+    const { nonce, tagLength } = gcmParameters(params);
+    return { iv: nonce, tagLength };
+  }
+  if (cipher.mode === "chacha20-poly1305") return { iv: chachaNonce(params) };
+  return { iv: cbcIv(params, cipher) };
 }
 
 function cbcIv(params: unknown, cipher: ContentCipher): Uint8Array {
@@ -124,20 +151,19 @@ export async function decryptEnvelope(
     // A schema mismatch (parameters where the OID should be, ...) is MALFORMED_CMS, not pkijs's own error.
     const contentAlgorithm = algorithmIdentifier("contentEncryptionAlgorithm", algorithm);
     const cipher = contentCipherFromOid(contentAlgorithm.algorithmId);
-    if (authenticated !== (cipher.mode === "gcm")) {
+    if (authenticated !== isAuthenticated(cipher)) {
       throw new MailsealError(
         "MALFORMED_CMS",
         `${what} cannot use ${cipher.name} (RFC 5083: authenticated encryption only there)`,
       );
     }
-    const gcm = cipher.mode === "gcm" ? gcmParameters(contentAlgorithm.algorithmParams) : undefined;
-    const iv = gcm?.nonce ?? cbcIv(contentAlgorithm.algorithmParams, cipher);
+    const { iv, tagLength } = contentParameters(contentAlgorithm.algorithmParams, cipher);
     const cek = await recoverContentKey(recipientInfos, keys, cipher.keyLength, core);
     decryptor = await core.createDecryptor({
       cipher: cipher.name,
       key: cek,
       iv,
-      ...(gcm === undefined ? {} : { tagLength: gcm.tagLength }),
+      ...(tagLength === undefined ? {} : { tagLength }),
     });
     cek.fill(0);
     if (await cursor.nextIs(contextTag(0))) {
@@ -180,7 +206,7 @@ export async function decryptEnvelope(
       if (code === "INVALID_ARGUMENT")
         throw new MailsealError(
           "MALFORMED_CMS",
-          `the mac does not have the ${gcm?.tagLength}-byte length its parameters give`,
+          `the mac does not have the ${tagLength ?? 16}-byte length its algorithm gives`,
         );
       throw error;
     });
@@ -227,8 +253,10 @@ export async function* encryptEnvelope(
   const random = options.random ?? ((length: number) => globalThis.crypto.getRandomValues(new Uint8Array(length)));
   const { cipher } = options;
   const gcm = cipher.mode === "gcm";
+  const authenticated = isAuthenticated(cipher);
   const cek = random(cipher.keyLength);
-  const iv = random(gcm ? 12 : 16);
+  // GCM and ChaCha20-Poly1305: a 96-bit nonce (RFC 5084 3.2, RFC 8103 3); CBC: one block.
+  const iv = random(authenticated ? 12 : cipher.blockLength);
   const recipientInfos = [];
   const agreeing: Certificate[] = [];
   for (const recipient of options.recipients) {
@@ -244,15 +272,16 @@ export async function* encryptEnvelope(
   });
   cek.fill(0);
   try {
-    // RFC 5084 3.2: GCMParameters with the 12-byte nonce and the ICV length; RFC 3565 4.1: the CBC IV.
+    // RFC 5084 3.2: GCMParameters with the 12-byte nonce and the ICV length; RFC 8103 3: the nonce
+    // alone; RFC 3565 4.1: the CBC IV.
     const params = gcm
       ? new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: iv }), new asn1js.Integer({ value: 16 })] })
       : new asn1js.OctetString({ valueHex: iv });
-    const type = gcm ? ID_CT_AUTH_ENVELOPED_DATA : ID_ENVELOPED_DATA;
+    const type = authenticated ? ID_CT_AUTH_ENVELOPED_DATA : ID_ENVELOPED_DATA;
     // RFC 5652 6.1: version 0 when every RecipientInfo is version 0 (KeyTransRecipientInfo with
     // issuerAndSerialNumber) and there is no originatorInfo or unprotectedAttrs; a KeyAgreeRecipientInfo
     // (version 3) makes it 2. RFC 5083 2.1: AuthEnvelopedData is always version 0.
-    const version = !gcm && agreeing.length > 0 ? 2 : 0;
+    const version = !authenticated && agreeing.length > 0 ? 2 : 0;
     yield encodeHeader(SEQUENCE, true, undefined);
     yield encodeAsn1(new asn1js.ObjectIdentifier({ value: type }));
     yield encodeHeader(contextTag(0), true, undefined);
@@ -270,7 +299,7 @@ export async function* encryptEnvelope(
     yield* content.write(data);
     yield* content.end();
     yield END_OF_CONTENTS; // EncryptedContentInfo
-    if (gcm) yield encodeAsn1(new asn1js.OctetString({ valueHex: tag! }));
+    if (authenticated) yield encodeAsn1(new asn1js.OctetString({ valueHex: tag! }));
     yield END_OF_CONTENTS; // (Auth)EnvelopedData
     yield END_OF_CONTENTS; // [0]
     yield END_OF_CONTENTS; // ContentInfo

@@ -45,6 +45,8 @@ export const ID_AES256_CBC = "2.16.840.1.101.3.4.1.42";
 export const ID_AES128_GCM = "2.16.840.1.101.3.4.1.6";
 export const ID_AES192_GCM = "2.16.840.1.101.3.4.1.26";
 export const ID_AES256_GCM = "2.16.840.1.101.3.4.1.46";
+/** id-alg-AEADChaCha20Poly1305, RFC 8103 4. */
+export const ID_ALG_AEAD_CHACHA20_POLY1305 = "1.2.840.113549.1.9.16.3.18";
 export const DES_EDE3_CBC = "1.2.840.113549.3.7";
 
 // Key wrap: id-aes*-wrap (RFC 3565 2.3.2).

@@ -4,7 +4,7 @@
 // streams: the body is never held whole.
 import type { ByteSource } from "../asn1/ber-cursor.js";
 import { MailsealError } from "../errors/index.js";
-import type { ContentCipher } from "../cms/algorithms.js";
+import { isAuthenticated, type ContentCipher } from "../cms/algorithms.js";
 import {
   decryptEnvelope,
   encryptEnvelope,
@@ -49,7 +49,7 @@ export async function* encryptMessage(
     { cipher: options.cipher, recipients: options.recipients },
     core,
   );
-  const smimeType = options.cipher.mode === "gcm" ? "authEnveloped-data" : "enveloped-data";
+  const smimeType = isAuthenticated(options.cipher) ? "authEnveloped-data" : "enveloped-data";
   yield* assembleMessage(outer, pkcs7MimeEntity(core, smimeType, cms));
 }
 
