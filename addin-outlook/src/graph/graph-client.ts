@@ -178,7 +178,13 @@ export class GraphClient {
       );
     }
     if (mime.length <= SMALL_MIME_LIMIT) {
-      await this.sendMime(base64Of(mime));
+      // Blind copies: a Bcc field, which Exchange delivers to and takes out of what the others get
+      // (RFC 5322 3.6.3); the sealed message itself never names them.
+      const bcc = envelope.bcc.length === 0 ? new Uint8Array(0) : latin1(`Bcc: ${envelope.bcc.join(",\r\n ")}\r\n`);
+      const whole = new Uint8Array(bcc.length + mime.length);
+      whole.set(bcc);
+      whole.set(mime, bcc.length);
+      await this.sendMime(base64Of(whole));
       return "sendMail";
     }
     await this.sendLarge(mime, envelope);
