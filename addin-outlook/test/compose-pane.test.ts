@@ -15,6 +15,11 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleForBrowser, serveFolders } from "../../core-wasm/test/browser/chromium.js";
+import { splitMultipartSigned, toDer } from "../../test/interop/peers/forms.js";
+import { GpgsmHome } from "../../test/interop/peers/gpgsm.js";
+import { NssDb } from "../../test/interop/peers/nss.js";
+import type { CaFiles, Identity } from "../../test/interop/peers/pki.js";
+import { releaseAll } from "../../test/interop/peers/run.js";
 import { pem, plainMessage, ServerSuite } from "../../test/services/e2e-support.js";
 import { buildPages } from "../scripts/build.js";
 import { COMPOSE_WORDS } from "../src/compose/words.js";
@@ -60,6 +65,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  releaseAll();
   await browser?.close();
   server?.close();
   await graph?.stop();
@@ -179,8 +185,83 @@ function opensslReads(name: string, message: Buffer): string {
   return verified;
 }
 
+function sha1(certPath: string, colons: boolean): string {
+  const hex = execFileSync("openssl", ["x509", "-in", certPath, "-noout", "-fingerprint", "-sha1"], {
+    encoding: "latin1",
+  })
+    .trim()
+    .split("=")[1]!;
+  return colons ? hex : hex.replaceAll(":", "");
+}
+
+/**
+ * Bob's current key and the service's root as the interop peers take them (test/interop/peers/):
+ * PEM files, both PKCS#12 forms (with the issuing CA), fingerprints.
+ */
+function bobForPeers(): { root: CaFiles; bob: Identity } {
+  const key = bob.keys.find((k) => k.status === "current")!;
+  const certPem = pem("CERTIFICATE", Buffer.from(key.certificate, "base64url"));
+  const rootPem = pem("CERTIFICATE", Buffer.from(bob.root!, "base64url"));
+  const rootPath = file("peer-root.crt", rootPem);
+  const root: CaFiles = { certPath: rootPath, keyPath: "", certPem: rootPem, sha1Fingerprint: sha1(rootPath, true) };
+  // The issuing CA signed Bob's encryption certificate as it signed his signing one.
+  const chain = file(
+    "peer-chain.crt",
+    bob.signing!.chain.map((c) => pem("CERTIFICATE", Buffer.from(c, "base64url"))).join(""),
+  );
+  const certPath = file("peer-bob.crt", certPem);
+  const keyPath = file("peer-bob.key", pem("PRIVATE KEY", Buffer.from(key.pkcs8!, "base64url")));
+  const password = "outlook-compose";
+  const p12 = (name: string, legacy: string[]) => {
+    const path = join(suite.tmp.dir, name);
+    const args = ["pkcs12", "-export", "-in", certPath, "-inkey", keyPath, "-certfile", chain, "-name", "bob"];
+    execFileSync("openssl", [...args, "-passout", `pass:${password}`, ...legacy, "-out", path]);
+    return path;
+  };
+  const identity = {
+    name: "bob",
+    email: BOB,
+    keyType: "rsa2048",
+    certPath,
+    keyPath,
+    p12Path: p12("peer-bob.p12", []),
+    p12LegacyPath: p12("peer-bob-legacy.p12", [
+      "-certpbe",
+      "PBE-SHA1-3DES",
+      "-keypbe",
+      "PBE-SHA1-3DES",
+      "-macalg",
+      "sha1",
+    ]),
+    p12Password: password,
+    certPem,
+    issuer: root,
+    serialHex: "",
+    skiHex: "",
+    sha1Fingerprint: sha1(certPath, false),
+  } satisfies Identity;
+  return { root, bob: identity };
+}
+
+/** NSS's cmsutil and gpgsm, with Bob's key, decrypt `message`; each checks Alice's signature to the service's root. */
+async function peersRead(message: Buffer): Promise<{ nss: string; gpgsm: string }> {
+  const { root, bob: identity } = bobForPeers();
+  const der = toDer(message);
+  const nss = await NssDb.create([root]);
+  await nss.importIdentity(identity);
+  const nssInner = splitMultipartSigned(await nss.decrypt(der));
+  const nssVerified = await nss.verify(nssInner.signature, nssInner.content);
+  expect(nssVerified.signers.map((s) => s.status)).toEqual(["GoodSignature"]);
+  const gpgsm = await GpgsmHome.create([root]);
+  await gpgsm.importIdentity(identity);
+  const gpgsmInner = splitMultipartSigned(await gpgsm.decrypt(der, identity));
+  const gpgsmVerified = await gpgsm.verify(gpgsmInner.signature, gpgsmInner.content);
+  expect(gpgsmVerified.status.some((l) => l.includes("GOODSIG"))).toBe(true);
+  return { nss: nssInner.content.toString("latin1"), gpgsm: gpgsmInner.content.toString("latin1") };
+}
+
 describe("the Send securely pane in headless Chromium, on the Office and Graph doubles, with the real services", () => {
-  it("finds Bob's certificate, seals in the engine's worker, sends through Graph, discards the draft; openssl reads Bob's copy", async () => {
+  it("finds Bob's certificate, seals in the engine's worker, sends through Graph, discards the draft; openssl, cmsutil and gpgsm read Bob's copy", async () => {
     const report = Buffer.from("Quarterly figures\n".repeat(100));
     const item = draft("d1", {
       subject: "Quarterly plan",
@@ -240,6 +321,9 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       const verified = opensslReads("d1", message);
       expect(verified).toContain("The <b>plan</b> is attached.");
       expect(verified).toContain(report.toString("base64").slice(0, 60));
+      const peers = await peersRead(message);
+      expect(peers.nss).toContain("The <b>plan</b> is attached.");
+      expect(peers.gpgsm).toContain("The <b>plan</b> is attached.");
       // The sent copy: in Alice's Sent Items, encrypted to her own key too.
       expect((await graph.mailbox(ALICE, "Sent Items")).at(-1)!.equals(message)).toBe(true);
       expect(log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
