@@ -167,6 +167,25 @@ describe("the Graph client on the Graph double (real Dovecot behind it)", () => 
     }
   });
 
+  it("a blind copy reaches its recipient through sendMail; the others' copies do not name it", async () => {
+    const sealed = encryptedToBob("blind", "Blind", "Content-Type: text/plain\r\n\r\nblind\r\n");
+    const aliceInbox = (await graph.mailbox(ALICE.address)).length;
+    await client().sendSealed(sealed, { subject: "Blind", to: [BOB.address], cc: [], bcc: [ALICE.address] });
+    expect((await graph.mailbox(BOB.address)).at(-1)).toEqual(sealed);
+    expect(await graph.mailbox(ALICE.address)).toHaveLength(aliceInbox + 1);
+    expect((await graph.mailbox(ALICE.address)).at(-1)).toEqual(sealed);
+  });
+
+  it("a message above the service's limit is MESSAGE_TOO_LARGE before anything is sent", async () => {
+    const sealed = encryptedToBob("huge", "Huge", "Content-Type: text/plain\r\n\r\nhuge\r\n");
+    const before = graph.requests.length;
+    const error = await client({ messageLimit: sealed.length - 1 })
+      .sendSealed(sealed, { subject: "Huge", to: [BOB.address], cc: [], bcc: [] })
+      .catch((e: unknown) => e);
+    expect(hasCode(error, "MESSAGE_TOO_LARGE")).toBe(true);
+    expect(graph.requests.length).toBe(before);
+  });
+
   it("a refused token is MAIL_SERVICE_DENIED; a failure half way deletes the draft and sends nothing", async () => {
     const denied = await client({ token: () => Promise.resolve("stolen") })
       .sendMime("AAAA")

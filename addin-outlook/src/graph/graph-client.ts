@@ -42,6 +42,8 @@ export interface GraphClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** One request's time limit (default 60 s). */
   timeoutMs?: number;
+  /** The largest message sent (default MESSAGE_LIMIT, what Graph takes). */
+  messageLimit?: number;
 }
 
 /** The header fields of a draft that carries a sealed message as its smime.p7m. */
@@ -171,10 +173,11 @@ export class GraphClient {
    * path it took comes back, for the pane and the tests.
    */
   async sendSealed(mime: Uint8Array, envelope: DraftEnvelope): Promise<"sendMail" | "uploadSession"> {
-    if (mime.length > MESSAGE_LIMIT) {
+    const limit = this.#options.messageLimit ?? MESSAGE_LIMIT;
+    if (mime.length > limit) {
       throw new MailsealError(
         "MESSAGE_TOO_LARGE",
-        `the sealed message is ${mime.length} bytes; the mail service takes at most ${MESSAGE_LIMIT}`,
+        `the sealed message is ${mime.length} bytes; the mail service takes at most ${limit}`,
       );
     }
     if (mime.length <= SMALL_MIME_LIMIT) {
