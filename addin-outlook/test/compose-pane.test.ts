@@ -296,6 +296,11 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
         recipients: [`yes Bob <${BOB}>`],
         headline: COMPOSE_WORDS.readyEncrypted,
       });
+      // The defaults are saved with the item, so Outlook's own Send is stopped by the send gate.
+      const saved = await page.evaluate(() =>
+        (globalThis as unknown as { __officeDouble: OfficeDouble }).__officeDouble.saved.get("d1"),
+      );
+      expect(saved).toEqual({ mailsealEncrypt: true, mailsealSign: true });
       await page.waitForTimeout(300);
       keepScreenshot(await page.screenshot({ fullPage: true }), README_SCREENSHOT);
 

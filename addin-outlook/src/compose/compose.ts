@@ -309,6 +309,13 @@ async function prepare(): Promise<void> {
       sign: typeof sign === "boolean" ? sign : true,
       recipients: recipients.length,
     };
+    // The defaults shown are saved with the item: Outlook's own Send (the send gate reads these
+    // properties) must not send plaintext a person saw marked "Encrypt" here.
+    if (typeof encrypt !== "boolean" || typeof sign !== "boolean") {
+      properties.set(PROPERTY.encrypt, pane.encrypt);
+      properties.set(PROPERTY.sign, pane.sign);
+      await saveProperties(properties).catch(() => undefined);
+    }
     renderMessage(composed, missing);
     $("choice").hidden = false;
     setState("ready");
