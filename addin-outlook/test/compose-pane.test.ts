@@ -8,26 +8,22 @@
 // getAsFileAsync fails.
 import { plainWordsOf, type DeviceState } from "@mailseal/shared";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import type { Server } from "node:http";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleForBrowser, serveFolders } from "../../core-wasm/test/browser/chromium.js";
 import { splitMultipartSigned, toDer } from "../../test/interop/peers/forms.js";
 import { GpgsmHome } from "../../test/interop/peers/gpgsm.js";
 import { NssDb } from "../../test/interop/peers/nss.js";
 import type { CaFiles, Identity } from "../../test/interop/peers/pki.js";
 import { releaseAll } from "../../test/interop/peers/run.js";
 import { pem, plainMessage, ServerSuite } from "../../test/services/e2e-support.js";
-import { buildPages } from "../scripts/build.js";
 import { COMPOSE_WORDS } from "../src/compose/words.js";
 import { startGraphDouble, type GraphDouble } from "./graph-double.js";
 import type { DoubleCompose, DoubleItem, DoubleOptions, OfficeDouble } from "./office-double.js";
+import { startPaneBrowser, type PaneBrowser } from "./pane-browser.js";
 import { keepScreenshot } from "./screenshot.js";
 
-const OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js";
 const README_SCREENSHOT = join(import.meta.dirname, "../docs/compose-pane.png");
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
@@ -35,11 +31,8 @@ const CAROL = "carol@example.test";
 const TOKENS: Record<string, string> = { [ALICE]: "token-alice", [BOB]: "token-bob", [CAROL]: "token-carol" };
 
 const suite = new ServerSuite("outlook-compose");
-const out = mkdtempSync(join(tmpdir(), "mailseal-outlook-compose-"));
 let graph: GraphDouble;
-let server: Server;
-let origin: string;
-let browser: Browser;
+let panes: PaneBrowser;
 let alice: DeviceState;
 let bob: DeviceState;
 
@@ -54,52 +47,23 @@ beforeAll(async () => {
   alice = stateOf("alice-outlook", ALICE);
   bob = stateOf("bob-outlook", BOB);
   graph = await startGraphDouble([ALICE, BOB, CAROL].map((address) => ({ address, token: TOKENS[address]! })));
-  await buildPages(out);
-  await bundleForBrowser({ "office-double": join(import.meta.dirname, "browser/office-double-entry.ts") }, out);
-  ({ server, origin } = await serveFolders({ "/": out }));
-  browser = await chromium.launch({
-    executablePath: process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-  });
+  panes = await startPaneBrowser();
 }, 240_000);
 
 afterAll(async () => {
   releaseAll();
-  await browser?.close();
-  server?.close();
+  await panes?.close();
   await graph?.stop();
-  rmSync(out, { recursive: true, force: true });
 });
 
 /** A pane (compose.html or read.html) on the Office double, with accounts and Graph access given as the page would. */
-async function openPane(
+function openPane(
   page: "compose" | "read",
   options: DoubleOptions,
   accounts: DeviceState[],
   user: string,
 ): Promise<{ page: Page; log: string[] }> {
-  const tab = await browser.newPage({ viewport: { width: 360, height: 200 } });
-  const log: string[] = [];
-  tab.on("console", (m) => log.push(`${m.type()}: ${m.text()}`));
-  tab.on("pageerror", (e) => log.push(`pageerror: ${e.message}`));
-  // Nothing leaves the machine: office.js is the double, any other outside request fails.
-  await tab.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) =>
-    route.request().url() === OFFICE_JS
-      ? route.fulfill({ contentType: "text/javascript", body: readFileSync(join(out, "office-double.js")) })
-      : route.abort(),
-  );
-  await tab.addInitScript(
-    ([o, a, g]) => {
-      const scope = globalThis as unknown as Record<string, unknown>;
-      scope.__officeDoubleOptions = o;
-      scope.mailsealAccounts = a;
-      scope.mailsealGraph = g;
-    },
-    [options, accounts, { base: graph.base, token: TOKENS[user]! }] as const,
-  );
-  await tab.goto(`${origin}/${page}.html`);
-  return { page: tab, log };
+  return panes.open(page, options, accounts, { base: graph.base, token: TOKENS[user]! });
 }
 
 const recipient = (address: string, displayName: string) => ({ emailAddress: address, displayName });
@@ -502,9 +466,10 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
   });
 
   it("the compose page holds no WebAssembly: the core runs only in the engine's worker", () => {
-    const page = readFileSync(join(out, "compose.html"), "utf8");
+    const page = readFileSync(join(panes.out, "compose.html"), "utf8");
     const scripts = [...page.matchAll(/(?:src|href)="\.\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
     expect(scripts.length).toBeGreaterThan(0);
-    for (const script of scripts) expect(readFileSync(join(out, script), "utf8")).not.toMatch(/WebAssembly|AGFzbQ/);
+    for (const script of scripts)
+      expect(readFileSync(join(panes.out, script), "utf8")).not.toMatch(/WebAssembly|AGFzbQ/);
   });
 });

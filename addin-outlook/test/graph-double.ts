@@ -17,6 +17,13 @@ export interface GraphUser {
   address: string;
   /** The bearer token that is this user's (any other is refused with 401). */
   token: string;
+  /** The IMAP password, when the Dovecot is given (its users made by another harness). */
+  password?: string;
+}
+
+export interface GraphDoubleOptions {
+  /** A Dovecot already running with these users (the Thunderbird suite's): used, not stopped. */
+  dovecot?: TestDovecot;
 }
 
 /** One recorded request. */
@@ -182,8 +189,13 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startGraphDouble(users: readonly GraphUser[]): Promise<GraphDouble> {
-  const dovecot = await startDovecot(users.map((u) => ({ name: userOf(u.address), password: PASSWORD })));
+export async function startGraphDouble(
+  users: readonly GraphUser[],
+  options: GraphDoubleOptions = {},
+): Promise<GraphDouble> {
+  const dovecot =
+    options.dovecot ?? (await startDovecot(users.map((u) => ({ name: userOf(u.address), password: PASSWORD }))));
+  const passwords = new Map(users.map((u) => [u.address.toLowerCase(), u.password ?? PASSWORD]));
   const requests: GraphRequest[] = [];
   const failures: GraphFailure[] = [];
   const deliveries: Delivery[] = [];
@@ -193,7 +205,11 @@ export async function startGraphDouble(users: readonly GraphUser[]): Promise<Gra
   const known = new Set(users.map((u) => u.address.toLowerCase()));
 
   async function withImap<T>(address: string, work: (imap: ImapSession) => Promise<T>): Promise<T> {
-    const imap = await ImapSession.open(dovecot.port, userOf(address), PASSWORD);
+    const imap = await ImapSession.open(
+      dovecot.port,
+      userOf(address),
+      passwords.get(address.toLowerCase()) ?? PASSWORD,
+    );
     try {
       return await work(imap);
     } finally {
@@ -481,7 +497,7 @@ export async function startGraphDouble(users: readonly GraphUser[]): Promise<Gra
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await dovecot.stop();
+      if (options.dovecot === undefined) await dovecot.stop();
     },
   };
 }
