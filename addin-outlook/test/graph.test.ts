@@ -135,6 +135,48 @@ describe("the Graph client on the Graph double (real Dovecot behind it)", () => 
     expect((await graph.mailbox(ALICE.address, "Sent Items")).at(-1)!.equals(stored)).toBe(true);
   });
 
+  it("a signed-only message takes the draft path as IPM.Note.SMIME.MultipartSigned; what arrives verifies", async () => {
+    writeFileSync(ca.path("signed.txt"), "Content-Type: text/plain\r\n\r\nsigned only\r\n");
+    ca.openssl(
+      "cms",
+      "-sign",
+      "-in",
+      ca.path("signed.txt"),
+      "-signer",
+      ca.path("bobk.pem"),
+      "-inkey",
+      ca.path("bobk.key"),
+      "-crlfeol",
+      "-out",
+      ca.path("signed.eml"),
+    );
+    const smime = readFileSync(ca.path("signed.eml"), "latin1").replace(/\r?\n/g, "\r\n");
+    const sealed = Buffer.from(`From: ${ALICE.address}\r\nTo: ${BOB.address}\r\nSubject: Signed\r\n${smime}`, "latin1");
+    const before = graph.requests.length;
+    await client().sendLarge(sealed, { subject: "Signed", to: [BOB.address], cc: [], bcc: [] });
+    expect(graph.requests.slice(before).map((r) => r.route)).toEqual([
+      "POST /me/messages",
+      "POST createUploadSession",
+      "PUT upload",
+      "POST send",
+    ]);
+    const stored = (await graph.mailbox(BOB.address)).at(-1)!;
+    expect(stored.toString("latin1")).toMatch(/^Content-Type: multipart\/signed;/m);
+    writeFileSync(ca.path("signed.stored.eml"), stored);
+    const out = ca.path("signed.verified");
+    ca.openssl(
+      "cms",
+      "-verify",
+      "-in",
+      ca.path("signed.stored.eml"),
+      // The signature over the entity as it arrived; the chain is not what this test is about.
+      "-noverify",
+      "-out",
+      out,
+    );
+    expect(readFileSync(out, "latin1")).toContain("signed only");
+  });
+
   it("waits out a 429 with Retry-After and sends; gives up after the bounded retries with MAIL_SERVICE_BUSY", async () => {
     const sealed = encryptedToBob("throttled", "Throttled", "Content-Type: text/plain\r\n\r\nthrottled\r\n");
     graph.failures.push({ route: "POST /me/sendMail", status: 429, retryAfter: "2", times: 1 });
