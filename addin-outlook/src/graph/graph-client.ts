@@ -119,6 +119,8 @@ function recipients(addresses: readonly string[]): { emailAddress: { address: st
  * whole signed entity with its Content-Type; and the message class that goes with it.
  */
 export function smimeAttachment(mime: Uint8Array): { content: Uint8Array; contentType: string; messageClass: string } {
+  // One character per byte (windows-1252 is what "latin1" decodes as: single-byte, so the indices
+  // below are byte offsets); the bodies are taken as bytes, never re-encoded.
   const text = new TextDecoder("latin1").decode(mime);
   const end = text.search(/\r?\n\r?\n/);
   if (end < 0) throw new MailsealError("MALFORMED_MIME", "the sealed message has no body");
@@ -131,9 +133,12 @@ export function smimeAttachment(mime: Uint8Array): { content: Uint8Array; conten
   }
   if (/^multipart\/signed/i.test(contentType)) {
     // The signed entity as MIME: its Content-Type field, then the body as sealed.
-    const entity = `Content-Type: ${contentType}\r\n\r\n${text.slice(bodyStart)}`;
+    const field = latin1(`Content-Type: ${contentType}\r\n\r\n`);
+    const entity = new Uint8Array(field.length + mime.length - bodyStart);
+    entity.set(field);
+    entity.set(mime.subarray(bodyStart), field.length);
     return {
-      content: latin1(entity),
+      content: entity,
       contentType: "multipart/signed",
       messageClass: "IPM.Note.SMIME.MultipartSigned",
     };
