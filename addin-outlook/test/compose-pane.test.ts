@@ -386,6 +386,68 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
     }
   });
 
+  it("an attachment Outlook does not hand over, or a link to a cloud file: plain words, nothing sent, the draft kept", async () => {
+    const failing = {
+      id: "f",
+      name: "budget.xlsx",
+      attachmentType: "file" as const,
+      size: 10,
+      isInline: false,
+      content: { format: "base64" as const, content: "" },
+      failContent: true,
+    };
+    const { page } = await openPane(
+      "compose",
+      {
+        item: draft("d6", { to: [recipient(BOB, "Bob")], attachments: [failing] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      ALICE,
+    );
+    try {
+      expect(await settled(page, ["ready", "failed"])).toBe("ready");
+      const before = graph.requests.length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"])).toBe("failed");
+      expect((await paneView(page)).headline).toBe(
+        `${COMPOSE_WORDS.notSent} ${COMPOSE_WORDS.itemFailed("the attachment budget.xlsx")}`,
+      );
+      expect(graph.requests.length).toBe(before);
+      expect(await closedDrafts(page)).toEqual([]);
+    } finally {
+      await page.close();
+    }
+    const cloud = {
+      ...failing,
+      id: "c",
+      name: "plan.docx",
+      attachmentType: "cloud" as const,
+      failContent: false,
+      content: { format: "url" as const, content: "https://files.example/plan.docx" },
+    };
+    const second = await openPane(
+      "compose",
+      {
+        item: draft("d7", { to: [recipient(BOB, "Bob")], attachments: [cloud] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      ALICE,
+    );
+    try {
+      expect(await settled(second.page, ["ready", "failed"])).toBe("ready");
+      await second.page.click("#send");
+      expect(await settled(second.page, ["sent", "failed"])).toBe("failed");
+      const view = await paneView(second.page);
+      expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${COMPOSE_WORDS.linkAttachment("plan.docx")}`);
+      expect(view.details).toBe("plan.docx is a link to a file, not the file itself");
+      expect(await closedDrafts(second.page)).toEqual([]);
+    } finally {
+      await second.page.close();
+    }
+  });
+
   it("a recipient without a certificate: Encrypt is off by default, the pane says why, the message goes signed", async () => {
     const { page } = await openPane(
       "compose",

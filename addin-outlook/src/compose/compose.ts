@@ -25,7 +25,7 @@ import { PROPERTY } from "../commands/send-gate.js";
 import { graphAccess } from "../graph/access.js";
 import { GraphClient } from "../graph/graph-client.js";
 import { loadAccounts } from "../read/accounts.js";
-import { attachmentData, ItemReadError, readItem, type ComposeItem } from "./item.js";
+import { attachmentData, ItemReadError, LinkAttachmentError, readItem, type ComposeItem } from "./item.js";
 import { COMPOSE_WORDS } from "./words.js";
 
 type Level = "ok" | "neutral" | "warning" | "error";
@@ -134,6 +134,8 @@ function saveProperties(properties: Office.CustomProperties): Promise<void> {
 /** What a person reads for a failure: the pane's own words for Outlook's, the catalogue's for the rest. */
 function failureWords(error: unknown): { headline: string; details: string } {
   if (error instanceof ItemReadError) return { headline: COMPOSE_WORDS.itemFailed(error.what), details: error.message };
+  if (error instanceof LinkAttachmentError)
+    return { headline: COMPOSE_WORDS.linkAttachment(error.attachment), details: error.message };
   const code = errorCode(error);
   const words = plainWords(code);
   const message = error instanceof Error ? error.message : String(error);

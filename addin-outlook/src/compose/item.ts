@@ -30,6 +30,13 @@ export class ItemReadError extends Error {
   }
 }
 
+/** An attachment that is a link (a cloud file): no bytes to put inside an encrypted message. */
+export class LinkAttachmentError extends Error {
+  constructor(readonly attachment: string) {
+    super(`${attachment} is a link to a file, not the file itself`);
+  }
+}
+
 function call<T>(what: string, start: (callback: Office.Callback<T>) => void): Promise<T> {
   return new Promise((resolve, reject) => {
     try {
@@ -124,11 +131,10 @@ export async function attachmentData(
     } else if (content.format === "eml") {
       const name = /\.eml$/i.test(attachment.name) ? attachment.name : `${attachment.name}.eml`;
       out.push({ name, type: "message/rfc822", data: new TextEncoder().encode(content.content) });
+    } else if (content.format === "url") {
+      throw new LinkAttachmentError(attachment.name);
     } else {
-      throw new ItemReadError(
-        `the attachment ${attachment.name}`,
-        `${attachment.name} is a ${content.format === "url" ? "link to a file" : content.format}, not the file itself`,
-      );
+      throw new ItemReadError(`the attachment ${attachment.name}`, `${attachment.name} came as ${content.format}`);
     }
   }
   return out;

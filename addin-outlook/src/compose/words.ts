@@ -26,4 +26,6 @@ export const COMPOSE_WORDS = {
   encryptOffMissing: (missing: readonly string[]) =>
     `Encrypt is off because ${list(missing)} ${missing.length === 1 ? "has" : "have"} no mailseal certificate yet. The message is signed, so they can check it came from you.`,
   itemFailed: (what: string) => `Outlook did not hand over ${what}, so nothing was sent. Try again.`,
+  linkAttachment: (name: string) =>
+    `${name} is attached as a link to a file in the cloud, which cannot go inside an encrypted message. Attach the file itself instead.`,
 } as const;
