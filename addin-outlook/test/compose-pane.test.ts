@@ -448,6 +448,32 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
     }
   });
 
+  it("a directory that cannot be reached: the pane says so, Encrypt stays off and nothing is saved with the item", async () => {
+    // Alice's account with its service somewhere nothing answers (port 9, discard, is closed here).
+    const unreachable: DeviceState = { ...alice, service: { ...alice.service, api: "http://127.0.0.1:9" } };
+    const { page } = await openPane(
+      "compose",
+      {
+        item: draft("d8", { to: [recipient(BOB, "Bob")] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [unreachable],
+      ALICE,
+    );
+    try {
+      expect(await settled(page, ["ready", "failed"])).toBe("ready");
+      const view = await paneView(page);
+      expect(view).toMatchObject({ level: "warning", encrypt: false, recipients: [`unknown Bob <${BOB}>`] });
+      expect(view.headline).toBe(`${COMPOSE_WORDS.lookupFailed} ${plainWordsOf("SERVICE_UNAVAILABLE")}`);
+      const saved = await page.evaluate(() =>
+        (globalThis as unknown as { __officeDouble: OfficeDouble }).__officeDouble.saved.get("d8"),
+      );
+      expect(saved).toBeUndefined();
+    } finally {
+      await page.close();
+    }
+  });
+
   it("a recipient without a certificate: Encrypt is off by default, the pane says why, the message goes signed", async () => {
     const { page } = await openPane(
       "compose",

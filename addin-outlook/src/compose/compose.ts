@@ -312,8 +312,9 @@ async function prepare(): Promise<void> {
       recipients: recipients.length,
     };
     // The defaults shown are saved with the item: Outlook's own Send (the send gate reads these
-    // properties) must not send plaintext a person saw marked "Encrypt" here.
-    if (typeof encrypt !== "boolean" || typeof sign !== "boolean") {
+    // properties) must not send plaintext a person saw marked "Encrypt" here. Not when the directory
+    // could not be asked: "off" then means "unknown", and is no choice to keep.
+    if (missing !== undefined && (typeof encrypt !== "boolean" || typeof sign !== "boolean")) {
       properties.set(PROPERTY.encrypt, pane.encrypt);
       properties.set(PROPERTY.sign, pane.sign);
       await saveProperties(properties).catch(() => undefined);
