@@ -5,7 +5,7 @@ set -euo pipefail
 
 # package -> why the tests need it
 packages=(
-  chromium       # browser suites: the core in a real Web Worker (core-wasm/test/browser.test.ts), the Thunderbird add-in's state store, the Outlook read pane
+  chromium       # browser suites: the core in a real Web Worker (core-wasm/test/browser.test.ts), the Thunderbird add-in's state store, the Outlook panes
   openssl        # interop and key fixtures: `openssl cms`, the test PKI (test/interop/peers)
   libnss3-tools  # interop: NSS `cmsutil`, `certutil`, `pk12util` (the CMS library Thunderbird uses)
   gpgsm          # interop: GnuPG's S/MIME tool

@@ -24,6 +24,33 @@ declare namespace Office {
     persistent?: boolean;
   }
 
+  interface EmailAddressDetails {
+    emailAddress: string;
+    displayName: string;
+  }
+
+  /** A recipient field of an item being written (to, cc, bcc: Mailbox 1.1). */
+  interface Recipients {
+    getAsync(callback: Callback<EmailAddressDetails[]>): void;
+  }
+
+  /** An attachment of an item being written (getAttachmentsAsync, Mailbox 1.8). */
+  interface AttachmentDetailsCompose {
+    id: string;
+    name: string;
+    /** "file", "item" (an attached message) or "cloud" (a link). */
+    attachmentType: "file" | "item" | "cloud";
+    size: number;
+    isInline: boolean;
+    contentType?: string;
+  }
+
+  /** getAttachmentContentAsync's value (Mailbox 1.8): base64 for a file, eml text for an item, a URL for a link. */
+  interface AttachmentContent {
+    format: "base64" | "eml" | "url" | "iCalendar";
+    content: string;
+  }
+
   interface MessageItem {
     /** IPM.Note, IPM.Note.SMIME (an encrypted message), IPM.Note.SMIME.MultipartSigned. */
     itemClass?: string;
@@ -35,6 +62,21 @@ declare namespace Office {
     };
     /** Mailbox 1.14 (read mode): the whole message as RFC 5322, base64. */
     getAsFileAsync?(callback: Callback<string>): void;
+
+    // Compose mode (the "Send securely" pane).
+    to?: Recipients;
+    cc?: Recipients;
+    bcc?: Recipients;
+    /** Compose mode: the subject as getAsync (read mode has the string). */
+    body?: { getAsync(coercionType: "html" | "text", callback: Callback<string>): void };
+    getAttachmentsAsync?(callback: Callback<AttachmentDetailsCompose[]>): void;
+    getAttachmentContentAsync?(id: string, callback: Callback<AttachmentContent>): void;
+    /** Mailbox 1.8: the item's internet headers by name (a reply's In-Reply-To and References where the host has them). */
+    internetHeaders?: { getAsync(names: string[], callback: Callback<Record<string, string>>): void };
+    /** Mailbox 1.14 compose: closes the form; discardItem drops the draft without asking. */
+    closeAsync?(options: { discardItem: boolean }, callback?: Callback<void>): void;
+    /** Mailbox 1.3: closes the form. */
+    close?(): void;
   }
 
   /** What event.completed takes in an OnMessageSend handler (Mailbox 1.12 Smart Alerts). */
@@ -57,6 +99,10 @@ declare namespace Office {
       /** The mailbox's owner (Mailbox 1.1): the address the setup pane offers to set up. */
       userProfile?: { emailAddress: string; displayName?: string };
       item: MessageItem | null | undefined;
+      /** An EWS item id as the REST id Microsoft Graph takes (Mailbox 1.3). */
+      convertToRestId?(itemId: string, restVersion: "v2.0"): string;
+      /** Whose mailbox this is (the sender of what is written here). */
+      userProfile?: { emailAddress: string; displayName: string };
       addHandlerAsync?(eventType: "olkItemSelectedChanged", handler: () => void, callback?: Callback<void>): void;
     };
     roamingSettings?: { get(name: string): unknown };

@@ -1,10 +1,38 @@
 // A DOUBLE of the Office.js host, not Outlook: the subset of Office.context.mailbox the add-in uses
 // (src/office.d.ts), with the failure modes a real mailbox has: failed async results, a thrown call,
 // an item missing, Mailbox 1.14's getAsFileAsync absent, S/MIME item classes (IPM.Note.SMIME), and
-// the selection changing under a pinned pane (ItemChanged). Nothing here runs real Outlook.
+// the selection changing under a pinned pane (ItemChanged), an S/MIME item whose getAsFileAsync fails
+// because its attachment ids are missing (as desktop Outlook's can), and compose mode (the message
+// being written: recipients, HTML body, attachments, a reply's header fields, closing the form).
+// Nothing here runs real Outlook.
 // Used in a node:vm context (the event bundle) and, bundled, in headless Chromium (the read pane).
 
 export type Failure = "failed" | "throws";
+
+/** An attachment of the message being written, with what getAttachmentContentAsync gives for it. */
+export interface DoubleAttachment {
+  id: string;
+  name: string;
+  attachmentType: "file" | "item" | "cloud";
+  contentType?: string;
+  size: number;
+  isInline: boolean;
+  content: { format: "base64" | "eml" | "url"; content: string };
+  failContent?: boolean;
+}
+
+/** Compose mode: the message being written. */
+export interface DoubleCompose {
+  to: { emailAddress: string; displayName: string }[];
+  cc: { emailAddress: string; displayName: string }[];
+  bcc: { emailAddress: string; displayName: string }[];
+  html: string;
+  attachments: DoubleAttachment[];
+  /** What internetHeaders.getAsync gives (a reply's In-Reply-To and References). */
+  internetHeaders?: Record<string, string>;
+  failBody?: boolean;
+  failRecipients?: boolean;
+}
 
 export interface DoubleItem {
   itemId: string;
@@ -16,6 +44,12 @@ export interface DoubleItem {
   failLoadCustomProperties?: Failure;
   failSaveCustomProperties?: boolean;
   failGetAsFile?: Failure;
+  /**
+   * An S/MIME item as desktop Outlook may hold it: its attachment ids are missing, so getAsFileAsync
+   * fails (the add-in then reads the message through Graph's $value).
+   */
+  missingAttachmentIds?: boolean;
+  compose?: DoubleCompose;
 }
 
 export interface DoubleOptions {
@@ -23,8 +57,10 @@ export interface DoubleOptions {
   roamingSettings?: Record<string, unknown>;
   /** Mailbox below 1.14: item.getAsFileAsync does not exist. */
   noGetAsFile?: boolean;
-  /** userProfile.emailAddress: whose mailbox this is. */
+  /** userProfile.emailAddress: whose mailbox this is (or the whole userProfile, below). */
   emailAddress?: string;
+  /** Whose mailbox this is (Office.context.mailbox.userProfile); wins over emailAddress. */
+  userProfile?: { emailAddress: string; displayName: string };
   /** The requirement sets (name -> version) the double says it supports, beside Mailbox. */
   requirementSets?: Record<string, string>;
 }
@@ -39,6 +75,8 @@ export interface OfficeDouble {
   select(item: DoubleItem | null): void;
   /** The custom properties saved for an item id. */
   saved: Map<string, Record<string, unknown>>;
+  /** Each compose form the add-in closed: the item id and whether the draft was discarded. */
+  closed: { itemId: string; discard: boolean }[];
 }
 
 const ERROR = { name: "GenericError", message: "The operation failed (Office double).", code: 9000 };
@@ -47,6 +85,7 @@ export function createOfficeDouble(options: DoubleOptions): OfficeDouble {
   const handlers = new Map<string, (event: { completed(options?: unknown): void }) => void>();
   const notifications: { key: string; type: string; message: string }[] = [];
   const saved = new Map<string, Record<string, unknown>>();
+  const closed: { itemId: string; discard: boolean }[] = [];
   const selectionHandlers: (() => void)[] = [];
   const ok = <T>(value: T) => ({ status: "succeeded", value });
   const failed = () => ({ status: "failed", value: undefined, error: ERROR });
@@ -83,16 +122,80 @@ export function createOfficeDouble(options: DoubleOptions): OfficeDouble {
         },
       },
     };
-    if (!options.noGetAsFile)
+    if (!options.noGetAsFile && state.compose === undefined)
       api.getAsFileAsync = (callback: (r: unknown) => void) => {
         if (state.failGetAsFile === "throws") throw new Error("getAsFileAsync threw (Office double)");
+        if (state.missingAttachmentIds)
+          return later(() =>
+            callback({
+              status: "failed",
+              value: undefined,
+              error: {
+                name: "InternalServerError",
+                message: "The attachment ids of this item are missing.",
+                code: 9017,
+              },
+            }),
+          );
         later(() => callback(state.failGetAsFile === "failed" || state.eml === undefined ? failed() : ok(state.eml)));
       };
+    if (state.compose !== undefined) Object.assign(api, composeApi(state, state.compose));
     return api;
   }
 
+  function composeApi(state: DoubleItem, compose: DoubleCompose): Record<string, unknown> {
+    const recipients = (list: DoubleCompose["to"]) => ({
+      getAsync: (callback: (r: unknown) => void) =>
+        later(() => callback(compose.failRecipients ? failed() : ok(list.map((r) => ({ ...r }))))),
+    });
+    return {
+      subject: { getAsync: (callback: (r: unknown) => void) => later(() => callback(ok(state.subject))) },
+      to: recipients(compose.to),
+      cc: recipients(compose.cc),
+      bcc: recipients(compose.bcc),
+      body: {
+        getAsync(coercion: string, callback: (r: unknown) => void) {
+          later(() => callback(compose.failBody || coercion !== "html" ? failed() : ok(compose.html)));
+        },
+      },
+      getAttachmentsAsync(callback: (r: unknown) => void) {
+        later(() =>
+          callback(
+            ok(
+              compose.attachments.map((a) => ({
+                id: a.id,
+                name: a.name,
+                attachmentType: a.attachmentType,
+                size: a.size,
+                isInline: a.isInline,
+                ...(a.contentType === undefined ? {} : { contentType: a.contentType }),
+              })),
+            ),
+          ),
+        );
+      },
+      getAttachmentContentAsync(id: string, callback: (r: unknown) => void) {
+        const attachment = compose.attachments.find((a) => a.id === id);
+        later(() => callback(attachment === undefined || attachment.failContent ? failed() : ok(attachment.content)));
+      },
+      internetHeaders: {
+        getAsync(names: string[], callback: (r: unknown) => void) {
+          const headers = compose.internetHeaders ?? {};
+          later(() => callback(ok(Object.fromEntries(names.filter((n) => n in headers).map((n) => [n, headers[n]])))));
+        },
+      },
+      closeAsync(closeOptions: { discardItem?: boolean }, callback?: (r: unknown) => void) {
+        closed.push({ itemId: state.itemId, discard: closeOptions.discardItem === true });
+        if (callback) later(() => callback(ok(undefined)));
+      },
+    };
+  }
+
   const mailbox: Record<string, unknown> = {
-    ...(options.emailAddress === undefined ? {} : { userProfile: { emailAddress: options.emailAddress } }),
+    userProfile:
+      options.userProfile ?? (options.emailAddress === undefined ? undefined : { emailAddress: options.emailAddress }),
+    /** REST ids (Graph's): the double's item ids are already those. */
+    convertToRestId: (itemId: string) => itemId,
     item: options.item ? itemApi(options.item) : options.item,
     addHandlerAsync(type: string, handler: () => void, callback?: (r: unknown) => void) {
       if (type === "olkItemSelectedChanged") selectionHandlers.push(handler);
@@ -131,6 +234,7 @@ export function createOfficeDouble(options: DoubleOptions): OfficeDouble {
     handlers,
     notifications,
     saved,
+    closed,
     select(item) {
       mailbox.item = item ? itemApi(item) : null;
       for (const handler of selectionHandlers) later(handler);

@@ -35,6 +35,9 @@ export interface ComposedMessage {
   /** `<id@domain>`. */
   messageId: string;
   date: EpochMs;
+  /** A reply's In-Reply-To and References: msg-ids (RFC 5322 3.6.4); anything else is left out. */
+  inReplyTo?: string;
+  references?: string;
 }
 
 /** What sealMessage takes: a whole RFC 5322 message, or the parts of one to write first. */

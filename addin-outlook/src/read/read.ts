@@ -15,6 +15,8 @@ import {
   type RenderModel,
 } from "@mailseal/engine/view";
 import type { AddressTokenSource, ChallengeMailbox } from "@mailseal/shared";
+import { graphAccess } from "../graph/access.js";
+import { GraphClient } from "../graph/graph-client.js";
 import { loadSetupConfig, type SetupConfig } from "../setup/config.js";
 import { SETUP_WORDS } from "../setup/words.js";
 import { accountStore, loadAccounts } from "./accounts.js";
@@ -122,13 +124,34 @@ function base64Bytes(base64: string): Uint8Array {
   return bytes;
 }
 
-function rawMessage(item: Office.MessageItem): Promise<Uint8Array> {
+function fileOf(item: Office.MessageItem): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     item.getAsFileAsync!((result) => {
       if (result.status === "succeeded" && typeof result.value === "string") resolve(base64Bytes(result.value));
       else reject(new Error(result.error?.message ?? "getAsFileAsync failed"));
     });
   });
+}
+
+/**
+ * The message as RFC 5322: getAsFileAsync, and for an S/MIME item whose getAsFileAsync fails (on
+ * desktop Outlook the attachment ids of such items may be missing) the same bytes from Microsoft
+ * Graph, GET /me/messages/{id}/$value.
+ */
+async function rawMessage(item: Office.MessageItem): Promise<Uint8Array> {
+  try {
+    return await fileOf(item);
+  } catch (error) {
+    const smime = item.itemClass?.startsWith("IPM.Note.SMIME") === true;
+    if (!smime || item.itemId === undefined) throw error;
+    const id = Office.context.mailbox.convertToRestId?.(item.itemId, "v2.0") ?? item.itemId;
+    try {
+      return await new GraphClient(graphAccess()).messageMime(id);
+    } catch (fallback) {
+      const why = (e: unknown) => (e instanceof Error ? e.message : String(e));
+      throw new Error(`${why(error)}; Microsoft Graph: ${why(fallback)}`);
+    }
+  }
 }
 
 async function engineFor(): Promise<BrowserEngineWorker["engine"]> {

@@ -24,6 +24,23 @@ export interface OutgoingMessage {
   /** `<id@domain>`. */
   messageId: string;
   date: Date;
+  /** A reply's In-Reply-To and References (RFC 5322 3.6.4): msg-ids, written only when they are that. */
+  inReplyTo?: string;
+  references?: string;
+}
+
+/** One or more msg-ids `<left@right>` separated by white space, nothing else (no line break can slip in). */
+const MSG_IDS = /^<[\x21-\x3b\x3d\x3f-\x7e]+>(?:[ \t]+<[\x21-\x3b\x3d\x3f-\x7e]+>)*$/;
+
+function threadFields(message: OutgoingMessage): string[] {
+  const fields: string[] = [];
+  const inReplyTo = message.inReplyTo?.trim();
+  const references = message.references?.trim().replace(/\s+/g, " ");
+  if (inReplyTo !== undefined && MSG_IDS.test(inReplyTo)) fields.push(`In-Reply-To: ${inReplyTo}`);
+  // Folded between msg-ids (RFC 5322 2.2.3), so a long thread keeps lines under 998 characters.
+  if (references !== undefined && MSG_IDS.test(references))
+    fields.push(`References: ${references.split(" ").join("\r\n ")}`);
+  return fields;
 }
 
 const encoder = new TextEncoder();
@@ -114,6 +131,7 @@ export async function* writeMessage(core: Base64Core, message: OutgoingMessage):
     `Subject: ${encodeWords(message.subject)}`,
     `Date: ${dateTime(message.date)}`,
     `Message-ID: ${message.messageId}`,
+    ...threadFields(message),
     "MIME-Version: 1.0",
   ];
   if (message.attachments.length === 0) {

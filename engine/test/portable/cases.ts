@@ -85,6 +85,8 @@ export const engineCases: EngineCase[] = [
               ],
               messageId: "<1@example.test>",
               date: time(),
+              inReplyTo: "<0@example.test>",
+              references: "<first@example.test>\n <0@example.test>",
             },
           },
           {
@@ -98,6 +100,9 @@ export const engineCases: EngineCase[] = [
       contains(latin1(sealed), "smime-type=authEnveloped-data", "the sealed message's type");
       // The subject, not ASCII, as an RFC 2047 encoded word in the outer header.
       contains(latin1(sealed), /^Subject: =\?UTF-8\?/m, "the outer Subject");
+      // A reply's threading fields, outside (RFC 5322 3.6.4), References folded between its ids.
+      contains(latin1(sealed), /^In-Reply-To: <0@example\.test>\r\n/m, "the outer In-Reply-To");
+      contains(latin1(sealed), /^References: <first@example\.test>\r\n <0@example\.test>\r\n/m, "the outer References");
       // The engine opens it again with Bob's accounts: decrypted, signed by Alice.
       await engine.setAccounts([bob]);
       const opened = await engine.openMessage(sealed.slice(), { time: time() });

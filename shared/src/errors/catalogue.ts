@@ -477,6 +477,23 @@ export const ERROR_CATALOGUE = {
     words: "Opening this message took too long. Open it again to retry.",
     meaning: "Reading one message did not finish within the add-in's time limit (reader/time-limit.ts).",
   },
+  MAIL_SERVICE_BUSY: {
+    words: "Your mail service is busy and did not take the message. Nothing was sent; try again in a few minutes.",
+    meaning: "Microsoft Graph answered 429 or 503 (throttling) again after the add-in waited its Retry-After.",
+  },
+  MAIL_SERVICE_DENIED: {
+    words:
+      "Your mail service did not let mailseal send or read mail for you. Nothing was sent; sign in to Outlook again, or ask your administrator to allow mailseal.",
+    meaning: "Microsoft Graph answered 401 or 403: the token is missing, expired, or lacks Mail.Send / Mail.ReadWrite.",
+  },
+  MAIL_SERVICE_FAILED: {
+    words: "Your mail service could not be reached or refused the message. Nothing was sent; try again in a moment.",
+    meaning: "A Microsoft Graph request failed otherwise (network, 4xx, 5xx other than 503): details.status.",
+  },
+  MESSAGE_TOO_LARGE: {
+    words: "This message is too large to send. Remove or shrink an attachment and try again.",
+    meaning: "The sealed message exceeds what the mail service takes (Graph: 150 MB per message).",
+  },
 } as const satisfies Readonly<Record<string, CatalogueEntry>>;
 
 /** Every stable code: the keys of the catalogue. */

@@ -1,0 +1,563 @@
+// The "Send securely" pane (src/compose/) in headless Chromium against the Office.js host DOUBLE
+// (test/office-double.ts: not Outlook) and the Graph DOUBLE (test/graph-double.ts: not Graph), with
+// the real mailseal services (`mailseal server`, accounts set up by the `mailseal` command) and a real
+// Dovecot behind the Graph double. Alice writes to Bob: the pane finds Bob's certificate in CerDB,
+// the engine in its worker seals the message, Graph receives it, Bob's mailbox holds it, and
+// openssl, NSS's cmsutil and gpgsm read it. Then the large path, throttling, a failing Graph, a
+// recipient without a certificate, and the read pane's $value fallback for an S/MIME item whose
+// getAsFileAsync fails.
+import { plainWordsOf, type DeviceState } from "@mailseal/shared";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { splitMultipartSigned, toDer } from "../../test/interop/peers/forms.js";
+import { GpgsmHome } from "../../test/interop/peers/gpgsm.js";
+import { NssDb } from "../../test/interop/peers/nss.js";
+import type { CaFiles, Identity } from "../../test/interop/peers/pki.js";
+import { releaseAll } from "../../test/interop/peers/run.js";
+import { pem, plainMessage, ServerSuite } from "../../test/services/e2e-support.js";
+import { COMPOSE_WORDS } from "../src/compose/words.js";
+import { startGraphDouble, type GraphDouble } from "./graph-double.js";
+import type { DoubleCompose, DoubleItem, DoubleOptions, OfficeDouble } from "./office-double.js";
+import { startPaneBrowser, type PaneBrowser } from "./pane-browser.js";
+import { keepScreenshot } from "./screenshot.js";
+
+const README_SCREENSHOT = join(import.meta.dirname, "../docs/compose-pane.png");
+const ALICE = "alice@example.test";
+const BOB = "bob@example.test";
+const CAROL = "carol@example.test";
+const TOKENS: Record<string, string> = { [ALICE]: "token-alice", [BOB]: "token-bob", [CAROL]: "token-carol" };
+
+const suite = new ServerSuite("outlook-compose");
+let graph: GraphDouble;
+let panes: PaneBrowser;
+let alice: DeviceState;
+let bob: DeviceState;
+
+function stateOf(device: string, address: string): DeviceState {
+  const file = join(suite.devices.home(device), "accounts", `${encodeURIComponent(address)}.json`);
+  return JSON.parse(readFileSync(file, "utf8")) as DeviceState;
+}
+
+beforeAll(async () => {
+  await suite.devices.provision(ALICE, "alice-outlook");
+  await suite.devices.provision(BOB, "bob-outlook");
+  alice = stateOf("alice-outlook", ALICE);
+  bob = stateOf("bob-outlook", BOB);
+  graph = await startGraphDouble([ALICE, BOB, CAROL].map((address) => ({ address, token: TOKENS[address]! })));
+  panes = await startPaneBrowser();
+}, 240_000);
+
+afterAll(async () => {
+  releaseAll();
+  await panes?.close();
+  await graph?.stop();
+});
+
+/** A pane (compose.html or read.html) on the Office double, with accounts and Graph access given as the page would. */
+function openPane(
+  page: "compose" | "read",
+  options: DoubleOptions,
+  accounts: DeviceState[],
+  user: string,
+): Promise<{ page: Page; log: string[] }> {
+  return panes.open(page, options, accounts, { base: graph.base, token: TOKENS[user]! });
+}
+
+const recipient = (address: string, displayName: string) => ({ emailAddress: address, displayName });
+
+function draft(id: string, compose: Partial<DoubleCompose> & { subject?: string }): DoubleItem {
+  const { subject = `Plan ${id}`, ...fields } = compose;
+  return {
+    itemId: id,
+    itemClass: "IPM.Note",
+    subject,
+    compose: { to: [], cc: [], bcc: [], html: "<p>Hello</p>", attachments: [], ...fields },
+  };
+}
+
+async function settled(page: Page, states: string[]): Promise<string> {
+  await page.waitForFunction((s) => s.includes(document.body.dataset.state ?? ""), states, { timeout: 120_000 });
+  return page.evaluate(() => document.body.dataset.state!);
+}
+
+async function paneView(page: Page) {
+  return page.evaluate(() => ({
+    level: document.getElementById("status")!.dataset.level,
+    headline: document.getElementById("headline")!.textContent,
+    details: document.getElementById("details-text")!.textContent,
+    encrypt: (document.getElementById("encrypt") as HTMLInputElement).checked,
+    sign: (document.getElementById("sign") as HTMLInputElement).checked,
+    why: document.getElementById("why")!.hidden ? "" : document.getElementById("why")!.textContent,
+    send: !(document.getElementById("send") as HTMLButtonElement).disabled,
+    recipients: Array.from(document.querySelectorAll("#recipients li")).map(
+      (li) => `${(li as HTMLElement).dataset.certificate} ${li.querySelector(".who")!.textContent}`,
+    ),
+  }));
+}
+
+function closedDrafts(page: Page): Promise<OfficeDouble["closed"]> {
+  return page.evaluate(() => (globalThis as unknown as { __officeDouble: OfficeDouble }).__officeDouble.closed);
+}
+
+const file = (name: string, data: string | Buffer) => {
+  const path = join(suite.tmp.dir, name);
+  writeFileSync(path, data);
+  return path;
+};
+
+/** openssl: decrypts with Bob's key from his home, then verifies Alice's signature to the service's root. */
+function opensslReads(name: string, message: Buffer): string {
+  const key = bob.keys.find((k) => k.status === "current")!;
+  const inner = execFileSync(
+    "openssl",
+    [
+      "cms",
+      "-decrypt",
+      "-in",
+      file(`${name}.eml`, message),
+      "-inkey",
+      file("bob.key", pem("PRIVATE KEY", Buffer.from(key.pkcs8!, "base64url"))),
+      "-recip",
+      file("bob.crt", pem("CERTIFICATE", Buffer.from(key.certificate, "base64url"))),
+    ],
+    { encoding: "latin1", maxBuffer: 64 << 20 },
+  );
+  expect(inner).toMatch(/^Content-Type: multipart\/signed;/m);
+  const signer = join(suite.tmp.dir, `${name}.signer.crt`);
+  const verified = execFileSync(
+    "openssl",
+    [
+      "cms",
+      "-verify",
+      "-in",
+      file(`${name}.inner.eml`, inner),
+      "-CAfile",
+      file("root.crt", pem("CERTIFICATE", Buffer.from(bob.root!, "base64url"))),
+      "-purpose",
+      "smimesign",
+      "-signer",
+      signer,
+    ],
+    { encoding: "latin1", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 },
+  );
+  expect(
+    execFileSync("openssl", ["x509", "-in", signer, "-noout", "-ext", "subjectAltName"], { encoding: "latin1" }),
+  ).toContain(`email:${ALICE}`);
+  return verified;
+}
+
+function sha1(certPath: string, colons: boolean): string {
+  const hex = execFileSync("openssl", ["x509", "-in", certPath, "-noout", "-fingerprint", "-sha1"], {
+    encoding: "latin1",
+  })
+    .trim()
+    .split("=")[1]!;
+  return colons ? hex : hex.replaceAll(":", "");
+}
+
+/**
+ * Bob's current key and the service's root as the interop peers take them (test/interop/peers/):
+ * PEM files, both PKCS#12 forms (with the issuing CA), fingerprints.
+ */
+function bobForPeers(): { root: CaFiles; bob: Identity } {
+  const key = bob.keys.find((k) => k.status === "current")!;
+  const certPem = pem("CERTIFICATE", Buffer.from(key.certificate, "base64url"));
+  const rootPem = pem("CERTIFICATE", Buffer.from(bob.root!, "base64url"));
+  const rootPath = file("peer-root.crt", rootPem);
+  const root: CaFiles = { certPath: rootPath, keyPath: "", certPem: rootPem, sha1Fingerprint: sha1(rootPath, true) };
+  // The issuing CA signed Bob's encryption certificate as it signed his signing one.
+  const chain = file(
+    "peer-chain.crt",
+    bob.signing!.chain.map((c) => pem("CERTIFICATE", Buffer.from(c, "base64url"))).join(""),
+  );
+  const certPath = file("peer-bob.crt", certPem);
+  const keyPath = file("peer-bob.key", pem("PRIVATE KEY", Buffer.from(key.pkcs8!, "base64url")));
+  const password = "outlook-compose";
+  const p12 = (name: string, legacy: string[]) => {
+    const path = join(suite.tmp.dir, name);
+    const args = ["pkcs12", "-export", "-in", certPath, "-inkey", keyPath, "-certfile", chain, "-name", "bob"];
+    execFileSync("openssl", [...args, "-passout", `pass:${password}`, ...legacy, "-out", path]);
+    return path;
+  };
+  const identity = {
+    name: "bob",
+    email: BOB,
+    keyType: "rsa2048",
+    certPath,
+    keyPath,
+    p12Path: p12("peer-bob.p12", []),
+    p12LegacyPath: p12("peer-bob-legacy.p12", [
+      "-certpbe",
+      "PBE-SHA1-3DES",
+      "-keypbe",
+      "PBE-SHA1-3DES",
+      "-macalg",
+      "sha1",
+    ]),
+    p12Password: password,
+    certPem,
+    issuer: root,
+    serialHex: "",
+    skiHex: "",
+    sha1Fingerprint: sha1(certPath, false),
+  } satisfies Identity;
+  return { root, bob: identity };
+}
+
+/** NSS's cmsutil and gpgsm, with Bob's key, decrypt `message`; each checks Alice's signature to the service's root. */
+async function peersRead(message: Buffer): Promise<{ nss: string; gpgsm: string }> {
+  const { root, bob: identity } = bobForPeers();
+  const der = toDer(message);
+  const nss = await NssDb.create([root]);
+  await nss.importIdentity(identity);
+  const nssInner = splitMultipartSigned(await nss.decrypt(der));
+  const nssVerified = await nss.verify(nssInner.signature, nssInner.content);
+  expect(nssVerified.signers.map((s) => s.status)).toEqual(["GoodSignature"]);
+  const gpgsm = await GpgsmHome.create([root]);
+  await gpgsm.importIdentity(identity);
+  const gpgsmInner = splitMultipartSigned(await gpgsm.decrypt(der, identity));
+  const gpgsmVerified = await gpgsm.verify(gpgsmInner.signature, gpgsmInner.content);
+  expect(gpgsmVerified.status.some((l) => l.includes("GOODSIG"))).toBe(true);
+  return { nss: nssInner.content.toString("latin1"), gpgsm: gpgsmInner.content.toString("latin1") };
+}
+
+describe("the Send securely pane in headless Chromium, on the Office and Graph doubles, with the real services", () => {
+  it("finds Bob's certificate, seals in the engine's worker, sends through Graph, discards the draft; openssl, cmsutil and gpgsm read Bob's copy", async () => {
+    const report = Buffer.from("Quarterly figures\n".repeat(100));
+    const item = draft("d1", {
+      subject: "Quarterly plan",
+      to: [recipient(BOB, "Bob")],
+      html: "<p>The <b>plan</b> is attached.</p>",
+      attachments: [
+        {
+          id: "a1",
+          name: "figures.txt",
+          attachmentType: "file",
+          contentType: "text/plain",
+          size: report.length,
+          isInline: false,
+          content: { format: "base64", content: report.toString("base64") },
+        },
+      ],
+      internetHeaders: { "In-Reply-To": "<earlier@example.test>", References: "<earlier@example.test>" },
+    });
+    const { page, log } = await openPane(
+      "compose",
+      { item, userProfile: { emailAddress: ALICE, displayName: "Alice" } },
+      [alice],
+      ALICE,
+    );
+    try {
+      expect(await settled(page, ["ready", "failed"]), log.join("\n")).toBe("ready");
+      expect(await paneView(page)).toMatchObject({
+        encrypt: true,
+        sign: true,
+        send: true,
+        why: "",
+        recipients: [`yes Bob <${BOB}>`],
+        headline: COMPOSE_WORDS.readyEncrypted,
+      });
+      // The defaults are saved with the item, so Outlook's own Send is stopped by the send gate.
+      const saved = await page.evaluate(() =>
+        (globalThis as unknown as { __officeDouble: OfficeDouble }).__officeDouble.saved.get("d1"),
+      );
+      expect(saved).toEqual({ mailsealEncrypt: true, mailsealSign: true });
+      await page.waitForTimeout(300);
+      keepScreenshot(await page.screenshot({ fullPage: true }), README_SCREENSHOT);
+
+      const before = graph.requests.length;
+      const inbox = (await graph.mailbox(BOB)).length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"]), JSON.stringify(await paneView(page))).toBe("sent");
+      expect(await paneView(page)).toMatchObject({ level: "ok", headline: COMPOSE_WORDS.sentEncrypted });
+      expect(await page.evaluate(() => document.body.dataset.path)).toBe("sendMail");
+      expect(await closedDrafts(page)).toEqual([{ itemId: "d1", discard: true }]);
+      expect(graph.requests.slice(before).map((r) => `${r.route} ${r.user} ${r.status}`)).toEqual([
+        `POST /me/sendMail ${ALICE} 202`,
+      ]);
+
+      const delivered = (await graph.mailbox(BOB)).slice(inbox);
+      expect(delivered).toHaveLength(1);
+      const message = delivered[0]!;
+      const header = message.toString("latin1").split("\r\n\r\n")[0]!;
+      expect(header).toMatch(/^Content-Type: application\/pkcs7-mime; smime-type=enveloped-data/m);
+      expect(header).toMatch(/^In-Reply-To: <earlier@example\.test>$/m);
+      expect(header).toMatch(/^Subject: Quarterly plan$/m);
+      expect(message.toString("latin1")).not.toContain("Quarterly figures");
+      const verified = opensslReads("d1", message);
+      expect(verified).toContain("The <b>plan</b> is attached.");
+      expect(verified).toContain(report.toString("base64").slice(0, 60));
+      const peers = await peersRead(message);
+      expect(peers.nss).toContain("The <b>plan</b> is attached.");
+      expect(peers.gpgsm).toContain("The <b>plan</b> is attached.");
+      // The sent copy: in Alice's Sent Items, encrypted to her own key too.
+      expect((await graph.mailbox(ALICE, "Sent Items")).at(-1)!.equals(message)).toBe(true);
+      expect(log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("a 5 MiB attachment goes up through an upload session; Bob's copy decrypts", async () => {
+    const big = Buffer.alloc(5 * 1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 9)) & 0xff;
+    const item = draft("d2", {
+      to: [recipient(BOB, "Bob")],
+      attachments: [
+        {
+          id: "big",
+          name: "scan.bin",
+          attachmentType: "file",
+          contentType: "application/octet-stream",
+          size: big.length,
+          isInline: false,
+          content: { format: "base64", content: big.toString("base64") },
+        },
+      ],
+    });
+    const { page } = await openPane(
+      "compose",
+      { item, userProfile: { emailAddress: ALICE, displayName: "Alice" } },
+      [alice],
+      ALICE,
+    );
+    try {
+      expect(await settled(page, ["ready", "failed"])).toBe("ready");
+      const before = graph.requests.length;
+      const inbox = (await graph.mailbox(BOB)).length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"]), JSON.stringify(await paneView(page))).toBe("sent");
+      expect(await page.evaluate(() => document.body.dataset.path)).toBe("uploadSession");
+      const routes = graph.requests.slice(before).map((r) => r.route);
+      expect(routes[0]).toBe("POST /me/messages");
+      expect(routes.filter((r) => r === "PUT upload").length).toBeGreaterThan(2);
+      expect(routes.at(-1)).toBe("POST send");
+      const delivered = (await graph.mailbox(BOB)).slice(inbox);
+      expect(delivered).toHaveLength(1);
+      const verified = opensslReads("d2", delivered[0]!);
+      expect(verified).toContain(big.toString("base64").slice(0, 76));
+      expect(await closedDrafts(page)).toEqual([{ itemId: "d2", discard: true }]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("waits out a 429 and sends; a failing Graph leaves the draft, sends nothing and says so", async () => {
+    const { page } = await openPane(
+      "compose",
+      {
+        item: draft("d3", { to: [recipient(BOB, "Bob")] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      ALICE,
+    );
+    try {
+      expect(await settled(page, ["ready", "failed"])).toBe("ready");
+      graph.failures.push({ route: "POST /me/sendMail", status: 500, times: Infinity });
+      const inbox = (await graph.mailbox(BOB)).length;
+      let before = graph.requests.length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"])).toBe("failed");
+      const view = await paneView(page);
+      expect(view.level).toBe("error");
+      expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${plainWordsOf("MAIL_SERVICE_FAILED")}`);
+      expect(view.details).toMatch(/^MAIL_SERVICE_FAILED: POST \/me\/sendMail: 500/);
+      expect(view.send).toBe(true);
+      expect(graph.requests.slice(before).map((r) => r.status)).toEqual([500]);
+      expect(await graph.mailbox(BOB)).toHaveLength(inbox);
+      expect(await closedDrafts(page)).toEqual([]);
+
+      // Throttled once, then taken: sent after the Retry-After.
+      graph.failures.splice(0);
+      graph.failures.push({ route: "POST /me/sendMail", status: 429, retryAfter: "1", times: 1 });
+      before = graph.requests.length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"]), JSON.stringify(await paneView(page))).toBe("sent");
+      expect(graph.requests.slice(before).map((r) => r.status)).toEqual([429, 202]);
+      expect(await graph.mailbox(BOB)).toHaveLength(inbox + 1);
+      expect(await closedDrafts(page)).toEqual([{ itemId: "d3", discard: true }]);
+    } finally {
+      graph.failures.splice(0);
+      await page.close();
+    }
+  });
+
+  it("an attachment Outlook does not hand over, or a link to a cloud file: plain words, nothing sent, the draft kept", async () => {
+    const failing = {
+      id: "f",
+      name: "budget.xlsx",
+      attachmentType: "file" as const,
+      size: 10,
+      isInline: false,
+      content: { format: "base64" as const, content: "" },
+      failContent: true,
+    };
+    const { page } = await openPane(
+      "compose",
+      {
+        item: draft("d6", { to: [recipient(BOB, "Bob")], attachments: [failing] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      ALICE,
+    );
+    try {
+      expect(await settled(page, ["ready", "failed"])).toBe("ready");
+      const before = graph.requests.length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"])).toBe("failed");
+      expect((await paneView(page)).headline).toBe(
+        `${COMPOSE_WORDS.notSent} ${COMPOSE_WORDS.itemFailed("the attachment budget.xlsx")}`,
+      );
+      expect(graph.requests.length).toBe(before);
+      expect(await closedDrafts(page)).toEqual([]);
+    } finally {
+      await page.close();
+    }
+    const cloud = {
+      ...failing,
+      id: "c",
+      name: "plan.docx",
+      attachmentType: "cloud" as const,
+      failContent: false,
+      content: { format: "url" as const, content: "https://files.example/plan.docx" },
+    };
+    const second = await openPane(
+      "compose",
+      {
+        item: draft("d7", { to: [recipient(BOB, "Bob")], attachments: [cloud] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      ALICE,
+    );
+    try {
+      expect(await settled(second.page, ["ready", "failed"])).toBe("ready");
+      await second.page.click("#send");
+      expect(await settled(second.page, ["sent", "failed"])).toBe("failed");
+      const view = await paneView(second.page);
+      expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${COMPOSE_WORDS.linkAttachment("plan.docx")}`);
+      expect(view.details).toBe("plan.docx is a link to a file, not the file itself");
+      expect(await closedDrafts(second.page)).toEqual([]);
+    } finally {
+      await second.page.close();
+    }
+  });
+
+  it("a directory that cannot be reached: the pane says so, Encrypt stays off and nothing is saved with the item", async () => {
+    // Alice's account with its service somewhere nothing answers (port 9, discard, is closed here).
+    const unreachable: DeviceState = { ...alice, service: { ...alice.service, api: "http://127.0.0.1:9" } };
+    const { page } = await openPane(
+      "compose",
+      {
+        item: draft("d8", { to: [recipient(BOB, "Bob")] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [unreachable],
+      ALICE,
+    );
+    try {
+      expect(await settled(page, ["ready", "failed"])).toBe("ready");
+      const view = await paneView(page);
+      expect(view).toMatchObject({ level: "warning", encrypt: false, recipients: [`unknown Bob <${BOB}>`] });
+      expect(view.headline).toBe(`${COMPOSE_WORDS.lookupFailed} ${plainWordsOf("SERVICE_UNAVAILABLE")}`);
+      const saved = await page.evaluate(() =>
+        (globalThis as unknown as { __officeDouble: OfficeDouble }).__officeDouble.saved.get("d8"),
+      );
+      expect(saved).toBeUndefined();
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("a recipient without a certificate: Encrypt is off by default, the pane says why, the message goes signed", async () => {
+    const { page } = await openPane(
+      "compose",
+      {
+        item: draft("d4", { to: [recipient(BOB, "Bob"), recipient(CAROL, "Carol")] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      ALICE,
+    );
+    try {
+      expect(await settled(page, ["ready", "failed"])).toBe("ready");
+      expect(await paneView(page)).toMatchObject({
+        encrypt: false,
+        sign: true,
+        send: true,
+        why: COMPOSE_WORDS.encryptOffMissing([CAROL]),
+        recipients: [`yes Bob <${BOB}>`, `no Carol <${CAROL}>`],
+      });
+      // Turning Encrypt on cannot send: Carol has no certificate.
+      await page.click("#encrypt");
+      expect(await paneView(page)).toMatchObject({
+        encrypt: true,
+        send: false,
+        why: COMPOSE_WORDS.encryptBlocked([CAROL]),
+      });
+      await page.click("#encrypt");
+      const inbox = (await graph.mailbox(CAROL)).length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"]), JSON.stringify(await paneView(page))).toBe("sent");
+      expect(await paneView(page)).toMatchObject({ headline: COMPOSE_WORDS.sentSigned });
+      const signed = (await graph.mailbox(CAROL)).slice(inbox);
+      expect(signed).toHaveLength(1);
+      expect(signed[0]!.toString("latin1")).toMatch(/^Content-Type: multipart\/signed;/m);
+      const verified = execFileSync(
+        "openssl",
+        [
+          "cms",
+          "-verify",
+          "-in",
+          file("d4.eml", signed[0]!),
+          "-CAfile",
+          file("root.crt", pem("CERTIFICATE", Buffer.from(bob.root!, "base64url"))),
+        ],
+        { encoding: "latin1", stdio: ["ignore", "pipe", "pipe"] },
+      );
+      expect(verified).toContain("Hello");
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("the read pane reads an S/MIME item through Graph's $value when getAsFileAsync fails (attachment ids missing)", async () => {
+    // Sealed by Alice's `mailseal send`, and in Bob's mailbox as mail arriving.
+    const sealed = await suite.devices.send(
+      "alice-outlook",
+      [BOB],
+      plainMessage(`Alice <${ALICE}>`, `Bob <${BOB}>`, "Plan d5", "Read through Graph."),
+    );
+    const id = await graph.deliver(BOB, Buffer.from(sealed, "latin1"));
+    const before = graph.requests.length;
+    const { page, log } = await openPane(
+      "read",
+      { item: { itemId: id, itemClass: "IPM.Note.SMIME", subject: "Plan d5", missingAttachmentIds: true } },
+      [bob],
+      BOB,
+    );
+    try {
+      await page.waitForFunction((i) => document.body.dataset.shown === i, id, { timeout: 60_000 });
+      const headline = await page.evaluate(() => document.getElementById("headline")!.textContent);
+      expect(headline, log.join("\n")).toBe(`Encrypted, and signed by ${ALICE}.`);
+      expect(graph.requests.slice(before).map((r) => `${r.route} ${r.user} ${r.status}`)).toEqual([
+        `GET /me/messages/{id}/$value ${BOB} 200`,
+      ]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("the compose page holds no WebAssembly: the core runs only in the engine's worker", () => {
+    const page = readFileSync(join(panes.out, "compose.html"), "utf8");
+    const scripts = [...page.matchAll(/(?:src|href)="\.\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts)
+      expect(readFileSync(join(panes.out, script), "utf8")).not.toMatch(/WebAssembly|AGFzbQ/);
+  });
+});

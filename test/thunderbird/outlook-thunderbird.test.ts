@@ -1,0 +1,241 @@
+// Across clients (issue 13): alice in the Outlook add-in's Send securely pane (headless Chromium on
+// the Office.js host DOUBLE and the Microsoft Graph DOUBLE: no real Outlook or Graph runs here) sends
+// bob a signed and encrypted message with 2 MiB attached; bob's real headless Thunderbird, with the
+// mailseal add-in, shows it decrypted and signed by alice; bob answers from Thunderbird; alice's read
+// pane shows the answer decrypted and signed by bob. One real Dovecot holds both mailboxes: the
+// Graph double delivers into it (IMAP APPEND), Thunderbird reads it over IMAP, and the test SMTP
+// server delivers bob's mail and the challenge mails into it. Alice is set up by shared's provision()
+// with the add-in's Graph challenge mailbox finding her challenge mail through the Graph double; bob by
+// the Thunderbird add-in's own setup.
+import { provision, systemClock, type DeviceState, type StateStore } from "@mailseal/shared";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GraphChallengeMailbox } from "../../addin-outlook/src/graph/challenge-mailbox.js";
+import { GraphClient } from "../../addin-outlook/src/graph/graph-client.js";
+import { startGraphDouble, type GraphDouble } from "../../addin-outlook/test/graph-double.js";
+import type { OfficeDouble } from "../../addin-outlook/test/office-double.js";
+import { startPaneBrowser, type PaneBrowser } from "../../addin-outlook/test/pane-browser.js";
+import { ensureBundle } from "../../cli/test/support.js";
+import { releaseAll } from "../interop/peers/run.js";
+import { startSmtp, type TestSmtp } from "../support/smtp.js";
+import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
+import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
+import { killAll } from "./harness/processes.js";
+import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+
+if (!thunderbirdInstalled() && process.getuid?.() === 0) {
+  execFileSync("bash", [join(import.meta.dirname, "../../scripts/ensure-system-deps.sh")], { stdio: "inherit" });
+}
+const installed = thunderbirdInstalled();
+if (!installed)
+  console.warn("\n!!! SKIPPING the Outlook-to-Thunderbird suite: Thunderbird or Dovecot is not installed !!!\n");
+
+const ALICE = "alice@example.test";
+const BOB = "bob@example.test";
+const PASSWORDS = { alice: "alice-imap-password", bob: "bob-imap-password" };
+const ALICE_TOKEN = "token-alice";
+const ATTACHMENT = 2 * 1024 * 1024;
+
+/** A StateStore in memory: alice's device as a page's account store would keep it. */
+function memoryStore(): StateStore {
+  const states = new Map<string, DeviceState>();
+  const keys = new Map<string, CryptoKeyPair>();
+  return {
+    keepsCryptoKeys: true,
+    list: async () => [...states.keys()],
+    load: async (address) => structuredClone(states.get(address)),
+    save: async (state) => void states.set(state.address, structuredClone(state)),
+    loadDeviceKey: async (address) => keys.get(address),
+    saveDeviceKey: async (address, key) => void keys.set(address, key),
+  };
+}
+
+describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and back", () => {
+  let data: string;
+  let dovecot: TestDovecot;
+  let smtp: TestSmtp;
+  let server: MailsealServer | undefined;
+  let graph: GraphDouble;
+  let panes: PaneBrowser;
+  let bob: TestThunderbird | undefined;
+  let alice: DeviceState;
+  const subject = `outlook to thunderbird ${crypto.randomUUID().slice(0, 8)}`;
+  const marker = `Quarterly plan ${crypto.randomUUID()}`;
+
+  beforeAll(async () => {
+    ensureBundle();
+    data = mkdtempSync(join(tmpdir(), "mailseal-outlook-tb-"));
+    dovecot = await startDovecot([
+      { name: "alice", password: PASSWORDS.alice },
+      { name: "bob", password: PASSWORDS.bob },
+    ]);
+    smtp = await startSmtp({ maildirs: dovecot.maildirs });
+    server = await startMailsealServer(join(data, "server"), smtp.url);
+    graph = await startGraphDouble(
+      [
+        { address: ALICE, token: ALICE_TOKEN, password: PASSWORDS.alice },
+        { address: BOB, token: "token-bob", password: PASSWORDS.bob },
+      ],
+      { dovecot },
+    );
+    bob = await startThunderbird({
+      address: BOB,
+      fullName: "Bob Example",
+      user: "bob",
+      password: PASSWORDS.bob,
+      imapPort: dovecot.port,
+      smtpPort: Number(new URL(smtp.url).port),
+      prefs: { "extensions.mailseal.service": server.api },
+    });
+    panes = await startPaneBrowser();
+  }, 240_000);
+
+  afterAll(async () => {
+    try {
+      if (process.env.MAILSEAL_TB_DEBUG) console.log(bob?.output());
+      await bob?.quit();
+      await panes?.close();
+      await graph?.stop();
+      await stopMailsealServer(server);
+      await smtp?.stop();
+      await dovecot?.stop();
+    } finally {
+      killAll();
+      releaseAll();
+      if (data !== undefined) rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("sets alice up through her mailbox over Graph, and bob in Thunderbird", async () => {
+    const mailbox = new GraphChallengeMailbox(
+      new GraphClient({ base: graph.base, token: () => Promise.resolve(ALICE_TOKEN) }),
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    const host = {
+      fetch: (input: string, init: RequestInit) => fetch(input, init),
+      clock: systemClock(0),
+      store: memoryStore(),
+    };
+    const [state] = await Promise.all([
+      provision(host, { address: ALICE, deviceName: "alice-outlook", server: server!.api, mailbox }),
+      bob!.channel.command("testSetUp", { address: BOB }, 120_000),
+    ]);
+    alice = state;
+    expect(alice.signing).toBeDefined();
+    expect(alice.keys.filter((k) => k.status === "current" && k.pkcs8 !== undefined)).toHaveLength(1);
+    // The used challenge mail went to Deleted Items (the mailbox's consumed()).
+    expect(
+      (await graph.mailbox(ALICE, "Deleted Items")).some((m) => m.toString("latin1").includes("Mailseal-Challenge")),
+    ).toBe(true);
+  }, 180_000);
+
+  it("alice sends from the pane with 2 MiB attached; bob's Thunderbird shows it decrypted and signed by alice", async () => {
+    const bytes = Buffer.alloc(ATTACHMENT);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 11)) & 0xff;
+    const { page, log } = await panes.open(
+      "compose",
+      {
+        item: {
+          itemId: "draft-1",
+          itemClass: "IPM.Note",
+          subject,
+          compose: {
+            to: [{ emailAddress: BOB, displayName: "Bob Example" }],
+            cc: [],
+            bcc: [],
+            html: `<p>Hello Bob,</p><p>${marker}</p>`,
+            attachments: [
+              {
+                id: "plan",
+                name: "plan.bin",
+                attachmentType: "file",
+                contentType: "application/octet-stream",
+                size: bytes.length,
+                isInline: false,
+                content: { format: "base64", content: bytes.toString("base64") },
+              },
+            ],
+          },
+        },
+        userProfile: { emailAddress: ALICE, displayName: "Alice Example" },
+      },
+      [alice],
+      { base: graph.base, token: ALICE_TOKEN },
+    );
+    try {
+      const state = (s: string[]) =>
+        page.waitForFunction((want) => want.includes(document.body.dataset.state ?? ""), s, { timeout: 120_000 });
+      await state(["ready", "failed"]);
+      expect(await page.evaluate(() => document.body.dataset.state), log.join("\n")).toBe("ready");
+      expect(await page.isChecked("#encrypt")).toBe(true);
+      await page.click("#send");
+      await state(["sent", "failed"]);
+      const headline = await page.evaluate(() => document.getElementById("headline")!.textContent);
+      expect(await page.evaluate(() => document.body.dataset.state), headline ?? "").toBe("sent");
+      // 2 MiB attached, base64 twice over: above sendMail's 3 MiB, so the upload session took it.
+      expect(await page.evaluate(() => document.body.dataset.path)).toBe("uploadSession");
+      expect(
+        await page.evaluate(() => (globalThis as unknown as { __officeDouble: OfficeDouble }).__officeDouble.closed),
+      ).toEqual([{ itemId: "draft-1", discard: true }]);
+    } finally {
+      await page.close();
+    }
+
+    const { messageId } = await bob!.channel.command<{ messageId: number }>(
+      "testOpenMessage",
+      { address: BOB, subject },
+      90_000,
+    );
+    const shown = await bob!.channel.event((e) => e.type === "displayed" && e.messageId === messageId, 90_000);
+    expect(shown.banner).toBe("encrypted");
+    expect(shown.bannerLevel).toBe("ok");
+    expect(String(shown.bannerText)).toContain(`signed by ${ALICE}`);
+    expect(String(shown.text)).toContain(marker);
+    expect(shown.attachments).toEqual([expect.stringMatching(/^plan\.bin \(2\.\d MB\)$/)]);
+  }, 300_000);
+
+  it("bob answers from Thunderbird; alice's read pane shows it decrypted and signed by bob", async () => {
+    const answer = `Thanks, Alice ${crypto.randomUUID()}`;
+    const inbox = (await graph.mailbox(ALICE)).length;
+    const result = await bob!.channel.command<{ security: { sign: boolean; encrypt: boolean } }>(
+      "testComposeAndSend",
+      { from: BOB, to: ALICE, subject: `Re: ${subject}`, body: `${answer}\n` },
+      120_000,
+    );
+    expect(result.security).toMatchObject({ sign: true, encrypt: true });
+    let received: Buffer | undefined;
+    for (let i = 0; i < 100 && received === undefined; i++) {
+      received = (await graph.mailbox(ALICE)).slice(inbox).find((m) => m.toString("latin1").includes(`Re: ${subject}`));
+      if (received === undefined) await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(received).toBeDefined();
+    const { page, log } = await panes.open(
+      "read",
+      {
+        item: {
+          itemId: "answer",
+          itemClass: "IPM.Note.SMIME",
+          subject: `Re: ${subject}`,
+          eml: received!.toString("base64"),
+        },
+      },
+      [alice],
+      { base: graph.base, token: ALICE_TOKEN },
+      { width: 520, height: 640 },
+    );
+    try {
+      await page.waitForFunction(() => document.body.dataset.shown === "answer", undefined, { timeout: 60_000 });
+      const headline = await page.evaluate(() => document.getElementById("headline")!.textContent);
+      expect(headline, log.join("\n")).toBe(`Encrypted, and signed by ${BOB}.`);
+      // The sanitized content's frame (srcdoc): read once it has loaded.
+      await expect
+        .poll(() => page.frameLocator("#content").locator("body").innerText(), { timeout: 30_000 })
+        .toContain(answer);
+    } finally {
+      await page.close();
+    }
+  }, 240_000);
+});
