@@ -17,6 +17,10 @@ packages=(
   zip            # packs the Thunderbird add-in into its .xpi (addin-thunderbird/scripts/build.mjs; it falls back to node:zlib)
   thunderbird    # the add-in's end-to-end suite drives a real headless Thunderbird (test/thunderbird)
   dovecot-imapd  # ... which reads its mail over IMAP from a throwaway Dovecot (test/thunderbird/harness/dovecot.ts)
+  xvfb           # the add-in's visual run: Thunderbird draws real windows on a virtual X display (test/thunderbird/visual.test.ts)
+  matchbox-window-manager # ... a window manager there (without one Thunderbird leaves a second window unpainted)
+  x11-apps       # ... `xwd` reads the screen
+  netpbm         # ... `xwdtopnm | pnmtopng` turns it into the PNG screenshots
   libsecret-tools # `secret-tool`: the command keeps its home's key in the Secret Service (test/services/secret-store-e2e.test.ts)
   gnome-keyring  # ... a real Secret Service for that test (gnome-keyring-daemon --unlock --components=secrets)
   dbus           # ... on a throwaway session bus (dbus-run-session)

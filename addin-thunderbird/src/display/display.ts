@@ -193,8 +193,20 @@ function start(): void {
     rendered = true;
     const report = render(answer.model, send);
     document.body.dataset.mailsealChecked = "rendered";
-    // Test flavour only: what was rendered goes back for the harness to check.
-    if (MAILSEAL_TEST_FLAVOUR) send({ kind: "report", report: { ...report, hiddenUntilChecked } });
+    // Test flavour only: what was rendered goes back for the harness to check, with the banner's
+    // colour as laid out (the visual run asserts what a person sees, not only the model).
+    if (MAILSEAL_TEST_FLAVOUR) {
+      const shown = document.getElementById("mailseal-banner");
+      send({
+        kind: "report",
+        report: {
+          ...report,
+          hiddenUntilChecked,
+          bannerColour: shown === null ? "" : getComputedStyle(shown).backgroundColor,
+          bannerLevelAttribute: shown?.dataset.level ?? "",
+        },
+      });
+    }
   });
   port.onDisconnect.addListener(() => {
     if (answered) return;

@@ -27,6 +27,7 @@ declare global {
     interface Tab {
       id?: number;
       type?: string;
+      windowId?: number;
     }
     interface MailIdentity {
       id: string;
@@ -182,7 +183,19 @@ declare global {
       testClockOffset(): Promise<number>;
       testSetClockOffset(offsetMs: number): Promise<void>;
       testAddLogin(origin: string, username: string, password: string): Promise<void>;
+      testComposeToolbar(windowId: number): Promise<ComposeToolbar>;
       testQuit(): Promise<void>;
     };
+    interface ToolbarButton {
+      width: number;
+      label: string;
+      labelCut: boolean;
+      visible: boolean;
+    }
+    interface ComposeToolbar {
+      toolbarWidth: number;
+      send: ToolbarButton | null;
+      mailseal: ToolbarButton | null;
+    }
   }
 }

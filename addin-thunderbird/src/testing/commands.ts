@@ -42,6 +42,36 @@ async function shownBeforeSend(tabId: number): Promise<{ title: string; badge: s
   }
 }
 
+/**
+ * A compose window from `from` to `to` with `subject` and `body` (plain text, or HTML when `html` is
+ * set), and attachments of a repeated byte pattern: `attachmentName`/`attachmentSize`, or several
+ * as `attachments: [{name, size}]`.
+ */
+async function composeWindow(c: HarnessCommand): Promise<messenger.Tab> {
+  const account = await accountOf(field(c, "from"));
+  const identity = account.identities.find((i) => i.email.toLowerCase() === field(c, "from").toLowerCase())!;
+  const html = typeof c.html === "string" ? c.html : undefined;
+  const tab = await messenger.compose.beginNew(null, {
+    identityId: identity.id,
+    to: [field(c, "to")],
+    subject: field(c, "subject"),
+    ...(html === undefined
+      ? { plainTextBody: field(c, "body"), isPlainText: true }
+      : { body: html, isPlainText: false }),
+  });
+  const attachments = Array.isArray(c.attachments)
+    ? (c.attachments as { name: string; size: number }[])
+    : Number(c.attachmentSize ?? 0) > 0
+      ? [{ name: field(c, "attachmentName"), size: Number(c.attachmentSize) }]
+      : [];
+  for (const { name, size } of attachments) {
+    const bytes = new Uint8Array(size);
+    for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 10)) & 0xff;
+    await messenger.compose.addAttachment(tab.id!, { file: new File([bytes], name) });
+  }
+  return tab;
+}
+
 export interface TestTargets {
   display: { click(messageId: number, selector: string): boolean };
   ui: { page(message: unknown): boolean };
@@ -97,21 +127,7 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
      * Thunderbird's own send, so sendMessage rejects; the answer is what the add-in's send came to.
      */
     testComposeAndSend: async (c) => {
-      const account = await accountOf(field(c, "from"));
-      const identity = account.identities.find((i) => i.email.toLowerCase() === field(c, "from").toLowerCase())!;
-      const tab = await messenger.compose.beginNew(null, {
-        identityId: identity.id,
-        to: [field(c, "to")],
-        subject: field(c, "subject"),
-        plainTextBody: field(c, "body"),
-        isPlainText: true,
-      });
-      const size = Number(c.attachmentSize ?? 0);
-      if (size > 0) {
-        const bytes = new Uint8Array(size);
-        for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 10)) & 0xff;
-        await messenger.compose.addAttachment(tab.id!, { file: new File([bytes], field(c, "attachmentName")) });
-      }
+      const tab = await composeWindow(c);
       // What the compose action shows by itself before Send (no click): the add-in watches new
       // compose windows. Waited for, never asked for: a test that asked would hide a missing watch.
       const shown = await shownBeforeSend(tab.id!);
@@ -135,6 +151,16 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       } finally {
         clearInterval(ticker);
       }
+    },
+    /**
+     * Opens a compose window as testComposeAndSend does, without sending: answers what the compose
+     * action shows by itself and the compose toolbar as laid out (the visual run's screenshots).
+     */
+    testCompose: async (c) => {
+      const tab = await composeWindow(c);
+      const shown = await shownBeforeSend(tab.id!);
+      const toolbar = await messenger.mailsealTest.testComposeToolbar(tab.windowId!);
+      return { tabId: tab.id, shown, toolbar };
     },
     /** Fetches the inbox of the address until Thunderbird manages (the first sync also discovers folders). */
     testSyncInbox: async (c) => {

@@ -80,6 +80,10 @@ export interface DisplayReport {
   bannerDetails: string;
   /** ok, neutral, warning or error (bannerView's level). */
   bannerLevel: string;
+  /** The banner's background colour as computed in the pane (the colour a person sees), when reported. */
+  bannerColour?: string;
+  /** The banner element's data-level attribute, as the DOM holds it (the style keyed on it). */
+  bannerLevelAttribute?: string;
   text: string;
   /** The distinct element names inside the rendered content, sorted (what the sanitizer let through). */
   elements: string[];
