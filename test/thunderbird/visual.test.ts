@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ensureBundle } from "../../cli/test/support.js";
 import { opensslEncrypt } from "../interop/peers/openssl.js";
 import type { Identity } from "../interop/peers/pki.js";
@@ -97,12 +97,29 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
   }
 
   async function open(tb: TestThunderbird, subject: string) {
-    const { messageId } = await tb.channel.command<{ messageId: number }>(
+    const { messageId, tabId } = await tb.channel.command<{ messageId: number; tabId: number }>(
       "testOpenMessage",
       { address: BOB, subject },
       60_000,
     );
-    return tb.channel.event((e) => e.type === "displayed" && e.messageId === messageId, 60_000);
+    const shown = await tb.channel.event((e) => e.type === "displayed" && e.messageId === messageId, 60_000);
+    return Object.assign(shown, { tabId });
+  }
+
+  type Pane = { cryptoBox: boolean; encryptedIcon: boolean; signedIcon: boolean; attachmentBar: boolean };
+  /** Thunderbird's own S/MIME header button and attachment bar for the tab's message, once `match` holds. */
+  async function pane(tb: TestThunderbird, tabId: number, match: Partial<Pane>): Promise<Pane> {
+    let last: Pane | undefined;
+    await vi
+      .waitFor(
+        async () => {
+          last = await tb.channel.command<Pane>("testMessagePane", { tabId });
+          expect(last).toMatchObject(match);
+        },
+        { timeout: 5000, interval: 200 },
+      )
+      .catch(() => undefined);
+    return last!;
   }
 
   /** Bob's current certificate and key (his add-in's key history) as the openssl helpers take them. */
@@ -250,6 +267,12 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
     expect(shown.attachmentsHeading).toBe("2 attachments");
     expect(shown.attachments).toEqual(["figures.csv (3 KB)", "report.pdf (410 KB)"]);
     expect(shown.elements).toEqual(expect.arrayContaining(["table", "td", "th"]));
+    // One verdict and one attachment list (issue 14, findings 8 and 9): Thunderbird decrypts this
+    // CBC mail too, and its own S/MIME button (lock, seal) and attachment bar step aside.
+    expect(await pane(bob!, Number(shown.tabId), { cryptoBox: false, attachmentBar: false })).toMatchObject({
+      cryptoBox: false,
+      attachmentBar: false,
+    });
   }, 240_000);
 
   it("an encrypted message nobody signed: the grey banner saying anyone could have sent it", async () => {
@@ -302,6 +325,28 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
     expect(shown.bannerColour).toBe(BANNER_COLOUR.error);
     expect(shown.bannerHeadline).toMatch(/^This message may have been changed on the way\. /);
     expect(shown.bannerDetails).toContain("BAD_SIGNATURE");
+    // Thunderbird's own S/MIME button (its lock with a check) is not there beside the red banner.
+    expect(await pane(bob!, Number(shown.tabId), { cryptoBox: false, attachmentBar: false })).toMatchObject({
+      cryptoBox: false,
+      attachmentBar: false,
+    });
     expect(readFileSync(join(ARTIFACTS, "08-tampered.png")).subarray(1, 4).toString()).toBe("PNG");
+  }, 120_000);
+  it("a plain message (not encrypted) is left to Thunderbird: its own attachment bar stays", async () => {
+    const subject = "Menu for Friday";
+    const message =
+      header(ALICE, BOB, subject) +
+      'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' +
+      "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSoup, then cake.\r\n" +
+      '--b\r\nContent-Type: text/plain; name="menu.txt"\r\nContent-Disposition: attachment; filename="menu.txt"\r\n\r\n' +
+      "soup\r\ncake\r\n--b--\r\n";
+    await send(Buffer.from(message));
+    const { tabId } = await bob!.channel.command<{ messageId: number; tabId: number }>(
+      "testOpenMessage",
+      { address: BOB, subject },
+      60_000,
+    );
+    expect(await pane(bob!, tabId, { attachmentBar: true })).toMatchObject({ cryptoBox: false, attachmentBar: true });
+    await shot("bob", "09-plain.png");
   }, 120_000);
 });

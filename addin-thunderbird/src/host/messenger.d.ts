@@ -173,6 +173,7 @@ declare global {
       setIdentityCertificates(identityId: string, signingCert: string, encryptionCert: string): Promise<void>;
       updateInbox(accountId: string): Promise<void>;
       configuredService(): Promise<string>;
+      showsOwnVerdict(tabId: number, judged: boolean): Promise<boolean>;
     };
     /**
      * The test flavour's Experiment (src/testing/experiment/schema.json): absent from the release
@@ -184,6 +185,9 @@ declare global {
       testSetClockOffset(offsetMs: number): Promise<void>;
       testAddLogin(origin: string, username: string, password: string): Promise<void>;
       testComposeToolbar(windowId: number): Promise<ComposeToolbar>;
+      testMessagePane(
+        tabId: number,
+      ): Promise<{ cryptoBox: boolean; encryptedIcon: boolean; signedIcon: boolean; attachmentBar: boolean }>;
       testQuit(): Promise<void>;
     };
     interface ToolbarButton {

@@ -162,6 +162,8 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       const toolbar = await messenger.mailsealTest.testComposeToolbar(tab.windowId!);
       return { tabId: tab.id, shown, toolbar };
     },
+    /** Thunderbird's own S/MIME header button and attachment bar for the message shown in a tab. */
+    testMessagePane: async (c) => messenger.mailsealTest.testMessagePane(Number(c.tabId)),
     /** Fetches the inbox of the address until Thunderbird manages (the first sync also discovers folders). */
     testSyncInbox: async (c) => {
       const account = await accountOf(field(c, "address"));
@@ -192,14 +194,18 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
         if (message !== undefined) {
           // Right after a fetch Thunderbird may re-add a header under a new id (the old one is then
           // invalid, or its open never finishes): query again and open the current one.
+          let tabId: number | undefined;
           last = await Promise.race([
             messenger.messageDisplay.open({ messageId: message.id, location: "tab" }).then(
-              () => "opened",
+              (tab) => {
+                tabId = tab.id;
+                return "opened";
+              },
               (error: unknown) => `open failed: ${String(error)}`,
             ),
             new Promise<string>((resolve) => setTimeout(() => resolve(`open(${message.id}) did not finish`), 4000)),
           ]);
-          if (last === "opened") return { messageId: message.id };
+          if (last === "opened") return { messageId: message.id, tabId };
         }
         await new Promise((resolve) => setTimeout(resolve, 300));
       }

@@ -78,6 +78,26 @@ var mailsealTest = class extends ExtensionCommon.ExtensionAPI {
               mailseal: measure(window.document.querySelector('[id$="-composeAction-toolbarbutton"]')),
             };
           }),
+        // What Thunderbird's own message header and attachment bar show for the tab's message: its
+        // S/MIME button (the lock and seal icons) and attachment bar, each whether laid out at all.
+        testMessagePane: (tabId) =>
+          logged("testMessagePane", async () => {
+            requireTestProfile("testMessagePane");
+            const native = context.extension.tabManager.get(tabId).nativeTab;
+            const content = native.chromeBrowser?.contentWindow;
+            const win = content?.messageBrowser ? content.messageBrowser.contentWindow : content;
+            const shown = (id) => {
+              const element = win.document.getElementById(id);
+              if (!element || element.hidden || element.collapsed) return false;
+              return win.getComputedStyle(element).display !== "none";
+            };
+            return {
+              cryptoBox: shown("cryptoBox"),
+              encryptedIcon: shown("encryptedHdrIcon"),
+              signedIcon: shown("signedHdrIcon"),
+              attachmentBar: shown("attachmentView"),
+            };
+          }),
         testQuit: () =>
           logged("testQuit", async () => {
             requireTestProfile("testQuit");
