@@ -242,7 +242,7 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
     const html =
       "<p>Hello Bob,</p><p>here are the <b>figures</b> we spoke about:</p>" +
       '<table border="1" cellpadding="4" cellspacing="0"><tr><th align="left">Quarter</th>' +
-      '<th align="right">Orders</th></tr><tr><td>Q1</td><td align="right">1,204</td></tr>' +
+      '<th align="right">Orders</th></tr><tr><td>Q1</td><td align="right" style="color: #0d652d; position: fixed; top: 0">1,204</td></tr>' +
       '<tr><td>Q2</td><td align="right">1,388</td></tr></table><p>Alice</p>';
     await alice!.channel.command(
       "testComposeAndSend",
@@ -267,6 +267,13 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
     expect(shown.attachmentsHeading).toBe("2 attachments");
     expect(shown.attachments).toEqual(["figures.csv (3 KB)", "report.pdf (410 KB)"]);
     expect(shown.elements).toEqual(expect.arrayContaining(["table", "td", "th"]));
+    // The table keeps its border and alignment, a cell its vetted colour, not its position (finding 9).
+    expect(shown.attributes).toEqual(
+      expect.arrayContaining(['table border="1"', 'table cellpadding="4"', 'td align="right"', 'th align="left"']),
+    );
+    expect((shown.attributes as string[]).filter((a) => a.startsWith("td style="))).toEqual([
+      'td style="color: #0d652d"',
+    ]);
     // One verdict and one attachment list (issue 14, findings 8 and 9): Thunderbird decrypts this
     // CBC mail too, and its own S/MIME button (lock, seal) and attachment bar step aside.
     expect(await pane(bob!, Number(shown.tabId), { cryptoBox: false, attachmentBar: false })).toMatchObject({

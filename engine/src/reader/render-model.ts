@@ -87,6 +87,8 @@ export interface DisplayReport {
   text: string;
   /** The distinct element names inside the rendered content, sorted (what the sanitizer let through). */
   elements: string[];
+  /** The distinct attributes inside the rendered content as `tag name="value"`, sorted, when reported. */
+  attributes?: string[];
   /** Whether the message stayed hidden until the verdict (nothing unchecked was on screen before). */
   hiddenUntilChecked?: boolean;
   /** The heading above the attachment list ("2 attachments"), "" when there is none. */
