@@ -208,7 +208,7 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
     timings.bobReady = Date.now() - started;
     type Button = { width: number; label: string; labelCut: boolean; visible: boolean };
     type Composed = {
-      shown: { title: string; badge: string };
+      shown: { title: string; badge: string; label: string; badgeColour: number[] };
       toolbar: { toolbarWidth: number; send: Button | null; mailseal: Button | null };
     };
     for (const [to, file] of [
@@ -228,12 +228,18 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
       expect(mailseal, JSON.stringify(composed.toolbar)).toMatchObject({ visible: true, labelCut: false });
       expect(send!.width).toBeGreaterThanOrEqual(50);
       expect(mailseal!.width).toBeLessThan(composed.toolbar.toolbarWidth / 6);
+      // The state in a word on the button, as laid out, and a badge coloured as the banner's levels
+      // (green, amber): never the red of an error for a message that goes out fine.
       if (to === BOB) {
         expect(composed.shown.badge).toBe("🔒");
         expect(composed.shown.title).toMatch(/^mailseal: signed and encrypted\./);
+        expect(mailseal!.label).toBe("Encrypted");
+        expect(composed.shown.badgeColour.slice(0, 3)).toEqual([0x18, 0x80, 0x38]);
       } else {
         expect(composed.shown.badge).toBe("✎");
         expect(composed.shown.title).toContain(CAROL);
+        expect(mailseal!.label).toBe("Not encrypted");
+        expect(composed.shown.badgeColour.slice(0, 3)).toEqual([0xb0, 0x60, 0x00]);
       }
     }
   }, 240_000);

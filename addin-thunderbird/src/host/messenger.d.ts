@@ -149,6 +149,11 @@ declare global {
       setBadgeText(details: { tabId?: number; text: string }): Promise<void>;
       getTitle(details: { tabId?: number }): Promise<string>;
       getBadgeText(details: { tabId?: number }): Promise<string>;
+      /** null: back to the manifest's default_label. */
+      setLabel(details: { tabId?: number; label: string | null }): Promise<void>;
+      getLabel(details: { tabId?: number }): Promise<string>;
+      setBadgeBackgroundColor(details: { tabId?: number; color: string | null }): Promise<void>;
+      getBadgeBackgroundColor(details: { tabId?: number }): Promise<[number, number, number, number]>;
       onClicked: Event<(tab: Tab) => void>;
     };
     const accounts: {

@@ -29,15 +29,19 @@ async function findInInbox(accountId: string, subject: string): Promise<messenge
   }
 }
 
-/** The compose action's tooltip and badge once the add-in has set them (at most 20 s). */
-async function shownBeforeSend(tabId: number): Promise<{ title: string; badge: string }> {
+/** The compose action's tooltip, label and badge once the add-in has set them (at most 20 s). */
+async function shownBeforeSend(
+  tabId: number,
+): Promise<{ title: string; badge: string; label: string; badgeColour: number[] }> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const [title, badge] = await Promise.all([
+    const [title, badge, label, badgeColour] = await Promise.all([
       messenger.composeAction.getTitle({ tabId }),
       messenger.composeAction.getBadgeText({ tabId }),
+      messenger.composeAction.getLabel({ tabId }),
+      messenger.composeAction.getBadgeBackgroundColor({ tabId }),
     ]);
-    if (badge !== "" || Date.now() > deadline) return { title, badge };
+    if (badge !== "" || Date.now() > deadline) return { title, badge, label, badgeColour };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
