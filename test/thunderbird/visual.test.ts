@@ -338,6 +338,8 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
     expect(shown.bannerColour).toBe(BANNER_COLOUR.error);
     expect(shown.bannerHeadline).toMatch(/^This message may have been changed on the way\. /);
     expect(shown.bannerDetails).toContain("BAD_SIGNATURE");
+    // The signature part (smime.p7s) is no attachment for a person, even when it did not verify.
+    expect(shown.attachments).toEqual(["figures.csv (3 KB)", "report.pdf (410 KB)"]);
     // Thunderbird's own S/MIME button (its lock with a check) is not there beside the red banner.
     expect(await pane(bob!, Number(shown.tabId), { cryptoBox: false, attachmentBar: false })).toMatchObject({
       cryptoBox: false,
