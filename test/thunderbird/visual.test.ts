@@ -185,6 +185,8 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
     );
     expect(before.identities).toEqual([expect.objectContaining({ address: ALICE, state: "offered" })]);
     await shot("alice", "02-setup-page-before.png");
+    // Thunderbird calls it an add-on; Outlook, an add-in (issue 14, finding 9).
+    expect(before.text).not.toMatch(/add-in/i);
 
     await alice.channel.command("testPage", {
       selector: `.identity[data-address="${ALICE}"] button[data-action="setUp"]`,
@@ -199,6 +201,21 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
     );
     expect(after.identities).toEqual([expect.objectContaining({ address: ALICE, state: "ready", errorCode: null })]);
     await shot("alice", "03-setup-page-after.png");
+    // No machine words where a person reads: no certificate serial in hex, no store names or key ids.
+    const machine = /\b[0-9A-F]{12,}\b|share-[ab]|\(key /;
+    expect(after.text).not.toMatch(machine);
+    expect(after.text).not.toMatch(/add-in/i);
+    await alice.channel.command("testPage", {
+      selector: `.identity[data-address="${ALICE}"] button[data-action="audit"]`,
+    });
+    const audited = await alice.channel.event(
+      (e) => e.type === "page" && /both key stores|one key store/.test(String(e.text)),
+      20_000,
+    );
+    await shot("alice", "03b-key-releases.png");
+    expect(audited.text).toMatch(/When\s+Device\s+Recorded by/);
+    expect(audited.text).toMatch(/Thunderbird \(.*\)\s+both key stores/);
+    expect(audited.text).not.toMatch(machine);
   }, 180_000);
 
   it("the compose window: Send keeps its room beside our button, with and without the recipient's certificate", async () => {

@@ -104,13 +104,14 @@ async function showSecurity(tabId: number, security: ComposeSecurity | undefined
     tabId,
     label: security === undefined ? null : security.encrypt ? ENCRYPTED_LABEL : NOT_ENCRYPTED_LABEL,
   });
-  await messenger.composeAction.setBadgeText({
-    tabId,
-    text: security === undefined ? "" : security.encrypt ? "🔒" : "✎",
-  });
+  // The colour before the text: a badge never shows in the previous state's colour.
   await messenger.composeAction.setBadgeBackgroundColor({
     tabId,
     color: security === undefined ? null : security.encrypt ? BADGE_ENCRYPTED : BADGE_NOT_ENCRYPTED,
+  });
+  await messenger.composeAction.setBadgeText({
+    tabId,
+    text: security === undefined ? "" : security.encrypt ? "🔒" : "✎",
   });
 }
 
@@ -290,9 +291,9 @@ export function wireCompose(store: StateStore): void {
       console.error("mailseal: sending failed", error);
       const reason = error instanceof Error ? error.message : String(error);
       await messenger.composeAction.setTitle({ tabId, title: `mailseal: not sent: ${reason}` }).catch(() => {});
-      await messenger.composeAction.setBadgeText({ tabId, text: "!" }).catch(() => {});
       await messenger.composeAction.setLabel({ tabId, label: "Not sent" }).catch(() => {});
       await messenger.composeAction.setBadgeBackgroundColor({ tabId, color: "#d93025" }).catch(() => {});
+      await messenger.composeAction.setBadgeText({ tabId, text: "!" }).catch(() => {});
     }
     return { cancel: true };
   });
