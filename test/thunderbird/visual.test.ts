@@ -308,7 +308,10 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
   it("an encrypted message nobody signed: the grey banner saying anyone could have sent it", async () => {
     const bobId = await bobIdentity();
     const entity = Buffer.from(
-      "Content-Type: text/plain; charset=utf-8\r\n\r\nHi Bob,\r\nthe door code changed to 4711.\r\n",
+      'Content-Type: multipart/mixed; boundary="m"\r\n\r\n' +
+        "--m\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHi Bob,\r\nthe door code changed to 4711.\r\n" +
+        '--m\r\nContent-Type: text/plain; name="floor-plan.txt"\r\nContent-Disposition: attachment; filename="floor-plan.txt"\r\n\r\n' +
+        "door, hall, stairs\r\n--m--\r\n",
     );
     const smime = await opensslEncrypt(entity, [bobId], {
       cipher: "aes-256-gcm",
@@ -325,6 +328,14 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
     expect(shown.bannerColour).toBe(BANNER_COLOUR.neutral);
     expect(shown.bannerHeadline).toContain("anyone could have sent it");
     expect(shown.text).toContain("4711");
+    expect(shown.attachments).toEqual(["floor-plan.txt (18 bytes)"]);
+    // GCM mail, which Thunderbird cannot read: the paperclip in the message list comes from our
+    // reading (issue 14, finding 9), once the message was opened.
+    await vi.waitFor(
+      async () =>
+        expect(await bob!.channel.command("testHasAttachmentFlag", { messageId: shown.messageId })).toBe(true),
+      { timeout: 5000, interval: 200 },
+    );
   }, 120_000);
 
   it("a tampered message (CBC, which Thunderbird also decrypts): the red banner over it", async () => {

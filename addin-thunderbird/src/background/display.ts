@@ -160,6 +160,12 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
       messenger.mailseal
         .showsOwnVerdict(tabId, answer.kind === "render")
         .catch((error: unknown) => console.warn("mailseal: Thunderbird's own verdict", error));
+      // The paperclip in the message list for attachments only our reading found (GCM mail).
+      if (answer.kind === "render" && answer.model.attachments.length > 0) {
+        messenger.mailseal
+          .markHasAttachments(message.id)
+          .catch((error: unknown) => console.warn("mailseal: marking attachments", error));
+      }
       port.onMessage.addListener((value) => {
         const request = value as DisplayRequest;
         if (request.kind === "report") return onRendered?.(message.id, request.report);

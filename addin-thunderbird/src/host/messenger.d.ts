@@ -179,6 +179,7 @@ declare global {
       updateInbox(accountId: string): Promise<void>;
       configuredService(): Promise<string>;
       showsOwnVerdict(tabId: number, judged: boolean): Promise<boolean>;
+      markHasAttachments(messageId: number): Promise<boolean>;
     };
     /**
      * The test flavour's Experiment (src/testing/experiment/schema.json): absent from the release
@@ -190,6 +191,7 @@ declare global {
       testSetClockOffset(offsetMs: number): Promise<void>;
       testAddLogin(origin: string, username: string, password: string): Promise<void>;
       testComposeToolbar(windowId: number): Promise<ComposeToolbar>;
+      testHasAttachmentFlag(messageId: number): Promise<boolean>;
       testMessagePane(
         tabId: number,
       ): Promise<{ cryptoBox: boolean; encryptedIcon: boolean; signedIcon: boolean; attachmentBar: boolean }>;

@@ -166,6 +166,8 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       const toolbar = await messenger.mailsealTest.testComposeToolbar(tab.windowId!);
       return { tabId: tab.id, shown, toolbar };
     },
+    /** Whether the message list shows the message with a paperclip. */
+    testHasAttachmentFlag: async (c) => messenger.mailsealTest.testHasAttachmentFlag(Number(c.messageId)),
     /** Thunderbird's own S/MIME header button and attachment bar for the message shown in a tab. */
     testMessagePane: async (c) => messenger.mailsealTest.testMessagePane(Number(c.tabId)),
     /** Fetches the inbox of the address until Thunderbird manages (the first sync also discovers folders). */

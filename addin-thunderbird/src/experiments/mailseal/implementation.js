@@ -233,6 +233,17 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
               { once: true },
             );
           }),
+        // The message list's paperclip (the header's Attachment flag): Thunderbird sets it from the
+        // attachments it saw itself, and in GCM mail, which it cannot decrypt, it sees none. The
+        // add-on sets it once its own reading found attachments, as Thunderbird's message header
+        // view does for the mail it reads (msgHdrView.js, markHasAttachments).
+        markHasAttachments: (messageId) =>
+          logged("markHasAttachments", async () => {
+            const hdr = context.extension.messageManager.get(messageId);
+            if (!hdr || hdr.flags & Ci.nsMsgMessageFlags.Attachment) return false;
+            hdr.markHasAttachments(true);
+            return true;
+          }),
         showsOwnVerdict: (tabId, judged) =>
           logged("showsOwnVerdict", async () => {
             const win = aboutMessageWindow(context, tabId);

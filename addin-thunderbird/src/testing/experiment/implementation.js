@@ -80,6 +80,13 @@ var mailsealTest = class extends ExtensionCommon.ExtensionAPI {
           }),
         // What Thunderbird's own message header and attachment bar show for the tab's message: its
         // S/MIME button (the lock and seal icons) and attachment bar, each whether laid out at all.
+        // Whether the message list shows the message with a paperclip (its header's Attachment flag).
+        testHasAttachmentFlag: (messageId) =>
+          logged("testHasAttachmentFlag", async () => {
+            requireTestProfile("testHasAttachmentFlag");
+            const hdr = context.extension.messageManager.get(messageId);
+            return Boolean(hdr && hdr.flags & Ci.nsMsgMessageFlags.Attachment);
+          }),
         testMessagePane: (tabId) =>
           logged("testMessagePane", async () => {
             requireTestProfile("testMessagePane");
