@@ -19,6 +19,10 @@ packages=(
   thunderbird    # the add-in's end-to-end suite drives a real headless Thunderbird (test/thunderbird)
   dovecot-imapd  # ... which reads its mail over IMAP from a throwaway Dovecot (test/thunderbird/harness/dovecot.ts)
   ldap-utils     # the LDAP door of CerDB driven by OpenLDAP's own clients: ldapsearch, ldapadd, ldapdelete (server/test/ldap.test.ts)
+  xvfb           # the add-in's visual run: Thunderbird draws real windows on a virtual X display (test/thunderbird/visual.test.ts)
+  matchbox-window-manager # ... a window manager there (without one Thunderbird leaves a second window unpainted)
+  x11-apps       # ... `xwd` reads the screen
+  netpbm         # ... `xwdtopnm | pnmtopng` turns it into the PNG screenshots
   libsecret-tools # `secret-tool`: the command keeps its home's key in the Secret Service (test/services/secret-store-e2e.test.ts)
   gnome-keyring  # ... a real Secret Service for that test (gnome-keyring-daemon --unlock --components=secrets)
   dbus           # ... on a throwaway session bus (dbus-run-session)

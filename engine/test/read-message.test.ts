@@ -185,6 +185,29 @@ describe("inline images of the render model", () => {
   });
 });
 
+describe("renderEntity of multipart/signed (RFC 1847 2.1)", () => {
+  it("lists the signed content's attachments, not the signature part (smime.p7s)", async () => {
+    const entity =
+      'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="s"\r\n\r\n' +
+      '--s\r\nContent-Type: multipart/mixed; boundary="m"\r\n\r\n' +
+      "--m\r\nContent-Type: text/plain\r\n\r\nthe figures\r\n" +
+      '--m\r\nContent-Type: text/csv; name="figures.csv"\r\nContent-Disposition: attachment; filename="figures.csv"\r\n\r\nQ1,1204\r\n' +
+      "--m--\r\n\r\n" +
+      '--s\r\nContent-Type: application/pkcs7-signature; name="smime.p7s"\r\n' +
+      'Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="smime.p7s"\r\n\r\nMIIB\r\n' +
+      "--s--\r\n";
+    const model = await renderEntity(core, [Buffer.from(entity)], {
+      kind: "encrypted",
+      cipher: "aes-256-cbc",
+      detail: "x",
+      signature: { state: "invalid", code: "BAD_SIGNATURE" },
+    });
+    expect(model.body).toEqual({ kind: "text", text: "the figures" });
+    expect(model.attachments).toEqual([{ name: "figures.csv", contentType: "text/csv", size: 7 }]);
+    expect(model.attachmentData).toHaveLength(1);
+  });
+});
+
 describe("decodeQuotedPrintable (RFC 2045 6.7)", () => {
   const decode = (s: string): string => new TextDecoder().decode(decodeQuotedPrintable(new TextEncoder().encode(s)));
   it.each([

@@ -1,9 +1,10 @@
-// The sanitizer's image rule (src/display/sanitize.ts) in Node: an <img> is kept only when its src is a
+// The sanitizer's rules (src/display/sanitize.ts) in Node: an <img> is kept only when its src is a
 // cid: URL (RFC 2392 2) naming an image part of this message; then it shows that part's data: URL.
+// Table layout attributes and inline style declarations are kept only in vetted forms.
 // The DOM walk itself runs in Thunderbird (test/thunderbird/end-to-end.test.ts) and in the Outlook read
 // pane in headless Chromium (addin-outlook/test/read-pane.test.ts).
 import { describe, expect, it } from "vitest";
-import { inlineImageUrl, keptImageAttribute } from "../src/view.js";
+import { inlineImageUrl, keptAttribute, keptImageAttribute, vetStyle } from "../src/view.js";
 
 const PNG = "data:image/png;base64,iVBORw0KGgo=";
 const images = new Map([
@@ -60,5 +61,94 @@ describe("keptImageAttribute", () => {
     for (const name of ["src", "srcset", "style", "onerror", "onload", "usemap", "longdesc", "loading"]) {
       expect(keptImageAttribute(name, "1"), name).toBe(false);
     }
+  });
+});
+
+describe("keptAttribute (issue 14, finding 9: tables keep their borders and alignment)", () => {
+  it.each([
+    ["border", "1"],
+    ["cellpadding", "4"],
+    ["cellspacing", "0"],
+    ["colspan", "2"],
+    ["rowspan", "3"],
+    ["width", "600"],
+    ["width", "100%"],
+    ["height", "20"],
+    ["align", "right"],
+    ["align", "CENTER"],
+    ["valign", "top"],
+    ["bgcolor", "#f0f0f0"],
+    ["bgcolor", "silver"],
+  ])("keeps %s=%s", (name, value) => {
+    expect(keptAttribute(name, value)).toBe(value);
+  });
+
+  it("keeps text attributes as they are and trims layout values", () => {
+    expect(keptAttribute("title", " a title ")).toBe(" a title ");
+    expect(keptAttribute("ALIGN", " left ")).toBe("left");
+  });
+
+  it.each([
+    ["border", "-1"],
+    ["border", "1px"],
+    ["width", "expression(alert(1))"],
+    ["width", "12345"],
+    ["colspan", "1000"],
+    ["align", "absmiddle"],
+    ["valign", "javascript:1"],
+    ["bgcolor", "url(https://tracker.example/x)"],
+    ["background", "https://tracker.example/x.png"],
+    ["onclick", "alert(1)"],
+    ["style", "color: red"],
+    ["class", "x"],
+    ["id", "mailseal-banner"],
+  ])("drops %s=%s", (name, value) => {
+    expect(keptAttribute(name, value)).toBeUndefined();
+  });
+});
+
+describe("vetStyle", () => {
+  it("keeps declarations of the vetted properties in plain forms", () => {
+    expect(
+      vetStyle(
+        "border: 1px solid #ccc; border-collapse: collapse; text-align: right; padding: 4px 8px; " +
+          "background-color: rgb(240, 240, 240); color: navy; font-weight: bold; font-family: Arial, 'Helvetica Neue', sans-serif",
+      ),
+    ).toBe(
+      "border: 1px solid #ccc; border-collapse: collapse; text-align: right; padding: 4px 8px; " +
+        "background-color: rgb(240, 240, 240); color: navy; font-weight: bold; font-family: Arial, 'Helvetica Neue', sans-serif",
+    );
+    expect(vetStyle("WIDTH: 50%;vertical-align:top;")).toBe("width: 50%; vertical-align: top");
+  });
+
+  it.each([
+    ["url() in a shorthand", "background: url(https://tracker.example/p.gif)"],
+    ["url() as a colour", "color: url(https://tracker.example/p.gif)"],
+    ["background-image", "background-image: url(cid:x)"],
+    ["an expression()", "width: expression(alert(1))"],
+    ["a CSS escape spelling url", "color: \\75 rl(x)"],
+    ["a comment", "color: red/**/"],
+    ["!important", "color: red !important"],
+    ["position", "position: absolute"],
+    ["position: fixed", "position: fixed; top: 0"],
+    ["display", "display: none"],
+    ["float", "float: left"],
+    ["z-index", "z-index: 1000"],
+    ["a negative margin", "margin-top: -200px"],
+    ["a negative margin in a shorthand", "margin: 0 0 -50px 0"],
+    ["transform", "transform: translateY(-100px)"],
+    ["a function other than rgb()", "color: var(--x)"],
+    ["calc()", "width: calc(100% + 10px)"],
+    ["a behaviour (IE)", "behavior: url(x.htc)"],
+    ["markup in a value", "font-family: </style><script>"],
+    ["an unknown property", "content: 'x'"],
+  ])("drops %s", (_what, style) => {
+    expect(vetStyle(style)).toBe("");
+  });
+
+  it("keeps the good declarations beside a dropped one", () => {
+    expect(vetStyle("position: absolute; color: red; background: url(x); text-align: center")).toBe(
+      "color: red; text-align: center",
+    );
   });
 });

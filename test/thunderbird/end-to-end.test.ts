@@ -24,6 +24,7 @@ import { releaseAll } from "../interop/peers/run.js";
 import { startSmtp, type ReceivedMail, type TestSmtp } from "../support/smtp.js";
 import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
 import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
+import { header, pem } from "./harness/messages.js";
 import { killAll } from "./harness/processes.js";
 import {
   startThunderbird,
@@ -54,28 +55,11 @@ const ROTATION_OFFSET_MS = (3 * 365 - 29) * 24 * 60 * 60 * 1000;
 const ATTACHMENT_SIZE = 10 * 1024 * 1024;
 const timings: Record<string, number | string> = {};
 
-function pem(label: string, der: Buffer): string {
-  const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
-}
-
 /** The attachment's bytes as the add-in's testComposeAndSend makes them. */
 function attachmentBytes(size: number): Buffer {
   const bytes = Buffer.alloc(size);
   for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 10)) & 0xff;
   return bytes;
-}
-
-/** RFC 5322 header fields of a test message, CRLF. */
-function header(from: string, to: string, subject: string): string {
-  return [
-    `From: Alice <${from}>`,
-    `To: Bob <${to}>`,
-    `Subject: ${subject}`,
-    `Date: ${new Date().toUTCString().replace("GMT", "+0000")}`,
-    `Message-ID: <${crypto.randomUUID()}@example.test>`,
-    "",
-  ].join("\r\n");
 }
 
 /** A DER AuthEnvelopedData as an S/MIME message (RFC 8551 3.4): base64 in lines of 76. */
@@ -131,6 +115,7 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     progress: string;
     errorCode: string | null;
     certificate: string | null;
+    certificateTooltip: string | null;
     devices: string[];
     buttons: string[];
   }
@@ -246,8 +231,10 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     const x509 = new X509Certificate(Buffer.from(aliceKey!.certificate, "base64url"));
     const day = (s: string) => new Date(s).toISOString().slice(0, 10);
     expect(aliceShown.certificate).toContain(`valid ${day(x509.validFrom)} to ${day(x509.validTo)}`);
-    expect(aliceShown.certificate!.toLowerCase().replace(/serial 0*/, "serial ")).toContain(
-      `serial ${x509.serialNumber.toLowerCase().replace(/^0*/, "")}`,
+    // The serial is for an administrator: in the line's tooltip, not in its text (issue 14, finding 9).
+    expect(aliceShown.certificate).not.toMatch(/serial/i);
+    expect(aliceShown.certificateTooltip!.toLowerCase().replace(/number 0*/, "number ")).toBe(
+      `serial number ${x509.serialNumber.toLowerCase().replace(/^0*/, "")}`,
     );
     expect(aliceShown.buttons).toEqual(expect.arrayContaining(["Turn on"]));
     expect(b.keys).toBe(1);

@@ -98,11 +98,30 @@ async function showSecurity(tabId: number, security: ComposeSecurity | undefined
         ? `mailseal: signed and encrypted. ${OWN_TOGGLE_NOTE}`
         : `mailseal: signed only${security.missing.length > 0 ? ` (no certificate for ${security.missing.join(", ")})` : ""}. ${OWN_TOGGLE_NOTE}`;
   await messenger.composeAction.setTitle({ tabId, title });
+  // The state in a word on the button, which a person reads at a glance (issue 14: a badge alone was
+  // a small red mark in both states). Short words: Send keeps its room (the visual run measures it).
+  await messenger.composeAction.setLabel({
+    tabId,
+    label: security === undefined ? null : security.encrypt ? ENCRYPTED_LABEL : NOT_ENCRYPTED_LABEL,
+  });
+  // The colour before the text: a badge never shows in the previous state's colour.
+  await messenger.composeAction.setBadgeBackgroundColor({
+    tabId,
+    color: security === undefined ? null : security.encrypt ? BADGE_ENCRYPTED : BADGE_NOT_ENCRYPTED,
+  });
   await messenger.composeAction.setBadgeText({
     tabId,
     text: security === undefined ? "" : security.encrypt ? "🔒" : "✎",
   });
 }
+
+/** The compose button's label for a message that will go out signed and encrypted. */
+export const ENCRYPTED_LABEL = "Encrypted";
+/** ... and for one that will go out signed only (a recipient has no certificate). */
+export const NOT_ENCRYPTED_LABEL = "Not encrypted";
+/** Badge colours: green as the reading banner's "ok", amber as its warning; never the red of an error. */
+const BADGE_ENCRYPTED = "#188038";
+const BADGE_NOT_ENCRYPTED = "#b06000";
 
 /** Decides and shows the security of the compose window `tabId`; undefined when its identity is not set up. */
 export async function secureCompose(store: StateStore, tabId: number): Promise<ComposeSecurity | undefined> {
@@ -272,6 +291,8 @@ export function wireCompose(store: StateStore): void {
       console.error("mailseal: sending failed", error);
       const reason = error instanceof Error ? error.message : String(error);
       await messenger.composeAction.setTitle({ tabId, title: `mailseal: not sent: ${reason}` }).catch(() => {});
+      await messenger.composeAction.setLabel({ tabId, label: "Not sent" }).catch(() => {});
+      await messenger.composeAction.setBadgeBackgroundColor({ tabId, color: "#d93025" }).catch(() => {});
       await messenger.composeAction.setBadgeText({ tabId, text: "!" }).catch(() => {});
     }
     return { cancel: true };

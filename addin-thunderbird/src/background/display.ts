@@ -155,6 +155,17 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
       ports.set(message.id, port);
       port.onDisconnect.addListener(() => ports.get(message.id) === port && ports.delete(message.id));
       const answer = await answerFor(message.id);
+      // Ours: Thunderbird's own S/MIME header button and attachment bar step aside for the banner
+      // and the attachment list (issue 14, findings 8 and 9); anything else keeps them.
+      messenger.mailseal
+        .showsOwnVerdict(tabId, answer.kind === "render")
+        .catch((error: unknown) => console.warn("mailseal: Thunderbird's own verdict", error));
+      // The paperclip in the message list for attachments only our reading found (GCM mail).
+      if (answer.kind === "render" && answer.model.attachments.length > 0) {
+        messenger.mailseal
+          .markHasAttachments(message.id)
+          .catch((error: unknown) => console.warn("mailseal: marking attachments", error));
+      }
       port.onMessage.addListener((value) => {
         const request = value as DisplayRequest;
         if (request.kind === "report") return onRendered?.(message.id, request.report);

@@ -123,6 +123,13 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
   const replaced = MAILSEAL_TEST_FLAVOUR ? replacedText(doc.body) : "";
   doc.body.replaceChildren(root);
   const elements = [...new Set(Array.from(content.querySelectorAll("*"), (e) => e.localName))].sort();
+  const attributes = [
+    ...new Set(
+      Array.from(content.querySelectorAll("*"), (e) =>
+        Array.from(e.attributes, (a) => `${e.localName} ${a.name}="${a.value}"`),
+      ).flat(),
+    ),
+  ].sort();
   return {
     banner: model.banner.kind,
     bannerText: banner.textContent,
@@ -131,6 +138,7 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
     bannerLevel: view.level,
     text: content.innerText || content.textContent || "",
     elements,
+    attributes,
     attachmentsHeading: root.querySelector("#mailseal-attachments-heading")?.textContent ?? "",
     attachments: Array.from(
       root.querySelectorAll("#mailseal-attachments .mailseal-attachment"),
@@ -193,8 +201,20 @@ function start(): void {
     rendered = true;
     const report = render(answer.model, send);
     document.body.dataset.mailsealChecked = "rendered";
-    // Test flavour only: what was rendered goes back for the harness to check.
-    if (MAILSEAL_TEST_FLAVOUR) send({ kind: "report", report: { ...report, hiddenUntilChecked } });
+    // Test flavour only: what was rendered goes back for the harness to check, with the banner's
+    // colour as laid out (the visual run asserts what a person sees, not only the model).
+    if (MAILSEAL_TEST_FLAVOUR) {
+      const shown = document.getElementById("mailseal-banner");
+      send({
+        kind: "report",
+        report: {
+          ...report,
+          hiddenUntilChecked,
+          bannerColour: shown === null ? "" : getComputedStyle(shown).backgroundColor,
+          bannerLevelAttribute: shown?.dataset.level ?? "",
+        },
+      });
+    }
   });
   port.onDisconnect.addListener(() => {
     if (answered) return;

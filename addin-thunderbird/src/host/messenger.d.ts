@@ -27,6 +27,7 @@ declare global {
     interface Tab {
       id?: number;
       type?: string;
+      windowId?: number;
     }
     interface MailIdentity {
       id: string;
@@ -148,6 +149,11 @@ declare global {
       setBadgeText(details: { tabId?: number; text: string }): Promise<void>;
       getTitle(details: { tabId?: number }): Promise<string>;
       getBadgeText(details: { tabId?: number }): Promise<string>;
+      /** null: back to the manifest's default_label. */
+      setLabel(details: { tabId?: number; label: string | null }): Promise<void>;
+      getLabel(details: { tabId?: number }): Promise<string>;
+      setBadgeBackgroundColor(details: { tabId?: number; color: string | null }): Promise<void>;
+      getBadgeBackgroundColor(details: { tabId?: number }): Promise<[number, number, number, number]>;
       onClicked: Event<(tab: Tab) => void>;
     };
     const accounts: {
@@ -172,6 +178,8 @@ declare global {
       setIdentityCertificates(identityId: string, signingCert: string, encryptionCert: string): Promise<void>;
       updateInbox(accountId: string): Promise<void>;
       configuredService(): Promise<string>;
+      showsOwnVerdict(tabId: number, judged: boolean): Promise<boolean>;
+      markHasAttachments(messageId: number): Promise<boolean>;
     };
     /**
      * The test flavour's Experiment (src/testing/experiment/schema.json): absent from the release
@@ -182,7 +190,23 @@ declare global {
       testClockOffset(): Promise<number>;
       testSetClockOffset(offsetMs: number): Promise<void>;
       testAddLogin(origin: string, username: string, password: string): Promise<void>;
+      testComposeToolbar(windowId: number): Promise<ComposeToolbar>;
+      testHasAttachmentFlag(messageId: number): Promise<boolean>;
+      testMessagePane(
+        tabId: number,
+      ): Promise<{ cryptoBox: boolean; encryptedIcon: boolean; signedIcon: boolean; attachmentBar: boolean }>;
       testQuit(): Promise<void>;
     };
+    interface ToolbarButton {
+      width: number;
+      label: string;
+      labelCut: boolean;
+      visible: boolean;
+    }
+    interface ComposeToolbar {
+      toolbarWidth: number;
+      send: ToolbarButton | null;
+      mailseal: ToolbarButton | null;
+    }
   }
 }

@@ -42,12 +42,13 @@ function ask<T>(request: UiRequest): Promise<T> {
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  props: { text?: string; className?: string } = {},
+  props: { text?: string; className?: string; title?: string } = {},
   ...children: (Node | string)[]
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (props.text !== undefined) node.textContent = props.text;
   if (props.className !== undefined) node.className = props.className;
+  if (props.title !== undefined) node.title = props.title;
   node.append(...children);
   return node;
 }
@@ -118,8 +119,10 @@ function certificates(details: IdentityDetails): HTMLElement {
     section.append(
       el(
         "p",
-        { className: "current-certificate" },
-        `Encryption certificate: valid ${day(current.notBefore)} to ${day(current.notAfter)} (serial ${current.serialHex})` +
+        // The serial is for an administrator comparing with the service's records: in the tooltip,
+        // not in the line a person reads (issue 14, finding 9).
+        { className: "current-certificate", title: `Serial number ${current.serialHex}` },
+        `Encryption certificate: valid ${day(current.notBefore)} to ${day(current.notAfter)}` +
           (current.protection === "opaque"
             ? ", protected by your password"
             : current.protection === "pending-wrap"
@@ -141,7 +144,10 @@ function certificates(details: IdentityDetails): HTMLElement {
     list.hidden = true;
     for (const c of history) {
       list.append(
-        el("li", { text: `retired: valid ${day(c.notBefore)} to ${day(c.notAfter)} (serial ${c.serialHex})` }),
+        el("li", {
+          text: `Earlier certificate: valid ${day(c.notBefore)} to ${day(c.notAfter)}`,
+          title: `Serial number ${c.serialHex}`,
+        }),
       );
     }
     const toggle = button(`Show earlier certificates (${history.length})`, "history", () => {
@@ -193,18 +199,30 @@ function audit(offer: OfferedIdentity, line: HTMLElement): HTMLElement {
   const show = button("Show when my keys were released, and to which device", "audit", () => {
     ask<AuditEntry[]>({ op: "audit", address: offer.address }).then(
       (entries) => {
+        // One row per release (a release takes one share from each key store, and each store
+        // records its own, with its own ticket: docs/services.md, GET /v1/audit), in the words of a
+        // person: when, to which device, and whether both stores recorded it. Store names and key
+        // ids are for an administrator: in the row's tooltip (issue 14, finding 9).
+        const releases = new Map<string, AuditEntry[]>();
+        for (const e of entries) {
+          const key = `${e.keyId} ${e.deviceId} ${e.at.slice(0, 16)}`;
+          releases.set(key, [...(releases.get(key) ?? []), e]);
+        }
         table.replaceChildren(
-          el("tr", {}, el("th", { text: "When" }), el("th", { text: "Device" }), el("th", { text: "Store" })),
-          ...entries.map((e) =>
-            el(
+          el("tr", {}, el("th", { text: "When" }), el("th", { text: "Device" }), el("th", { text: "Recorded by" })),
+          ...Array.from(releases.values(), (recorded) => {
+            const first = recorded[0]!;
+            const stores = new Set(recorded.map((e) => e.store));
+            return el(
               "tr",
-              {},
-              el("td", { text: e.at.replace("T", " ").slice(0, 19) }),
-              el("td", { text: e.deviceName ?? e.deviceId }),
-              el("td", { text: `${e.store} (key ${e.keyId.slice(0, 8)}…)` }),
-            ),
-          ),
+              { title: `key ${first.keyId}, ${[...stores].join(" and ")}` },
+              el("td", { text: first.at.replace("T", " ").slice(0, 16) }),
+              el("td", { text: first.deviceName ?? "a device this service no longer knows" }),
+              el("td", { text: stores.size > 1 ? "both key stores" : "one key store only" }),
+            );
+          }),
         );
+        report();
       },
       (error: UiError) => showError(line, error),
     );
@@ -304,6 +322,8 @@ async function setUp(
 function snapshot(): unknown {
   return {
     type: "page",
+    // Everything the page says, as a person reads it (the visual run checks its words).
+    text: document.body.innerText,
     identities: Array.from(document.querySelectorAll<HTMLElement>(".identity"), (box) => ({
       address: box.dataset.address,
       state: box.dataset.state,
@@ -311,6 +331,7 @@ function snapshot(): unknown {
       progress: box.querySelector(".progress")?.textContent ?? "",
       errorCode: box.querySelector<HTMLElement>(".progress")?.dataset.code ?? null,
       certificate: box.querySelector(".current-certificate")?.textContent ?? null,
+      certificateTooltip: box.querySelector<HTMLElement>(".current-certificate")?.title ?? null,
       devices: Array.from(box.querySelectorAll(".device"), (d) => d.textContent ?? ""),
       buttons: Array.from(box.querySelectorAll("button"), (b) => b.textContent ?? ""),
     })),

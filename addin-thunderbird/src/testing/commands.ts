@@ -29,17 +29,51 @@ async function findInInbox(accountId: string, subject: string): Promise<messenge
   }
 }
 
-/** The compose action's tooltip and badge once the add-in has set them (at most 20 s). */
-async function shownBeforeSend(tabId: number): Promise<{ title: string; badge: string }> {
+/** The compose action's tooltip, label and badge once the add-in has set them (at most 20 s). */
+async function shownBeforeSend(
+  tabId: number,
+): Promise<{ title: string; badge: string; label: string; badgeColour: number[] }> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const [title, badge] = await Promise.all([
+    const [title, badge, label, badgeColour] = await Promise.all([
       messenger.composeAction.getTitle({ tabId }),
       messenger.composeAction.getBadgeText({ tabId }),
+      messenger.composeAction.getLabel({ tabId }),
+      messenger.composeAction.getBadgeBackgroundColor({ tabId }),
     ]);
-    if (badge !== "" || Date.now() > deadline) return { title, badge };
+    if (badge !== "" || Date.now() > deadline) return { title, badge, label, badgeColour };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * A compose window from `from` to `to` with `subject` and `body` (plain text, or HTML when `html` is
+ * set), and attachments of a repeated byte pattern: `attachmentName`/`attachmentSize`, or several
+ * as `attachments: [{name, size}]`.
+ */
+async function composeWindow(c: HarnessCommand): Promise<messenger.Tab> {
+  const account = await accountOf(field(c, "from"));
+  const identity = account.identities.find((i) => i.email.toLowerCase() === field(c, "from").toLowerCase())!;
+  const html = typeof c.html === "string" ? c.html : undefined;
+  const tab = await messenger.compose.beginNew(null, {
+    identityId: identity.id,
+    to: [field(c, "to")],
+    subject: field(c, "subject"),
+    ...(html === undefined
+      ? { plainTextBody: field(c, "body"), isPlainText: true }
+      : { body: html, isPlainText: false }),
+  });
+  const attachments = Array.isArray(c.attachments)
+    ? (c.attachments as { name: string; size: number }[])
+    : Number(c.attachmentSize ?? 0) > 0
+      ? [{ name: field(c, "attachmentName"), size: Number(c.attachmentSize) }]
+      : [];
+  for (const { name, size } of attachments) {
+    const bytes = new Uint8Array(size);
+    for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 10)) & 0xff;
+    await messenger.compose.addAttachment(tab.id!, { file: new File([bytes], name) });
+  }
+  return tab;
 }
 
 export interface TestTargets {
@@ -97,21 +131,7 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
      * Thunderbird's own send, so sendMessage rejects; the answer is what the add-in's send came to.
      */
     testComposeAndSend: async (c) => {
-      const account = await accountOf(field(c, "from"));
-      const identity = account.identities.find((i) => i.email.toLowerCase() === field(c, "from").toLowerCase())!;
-      const tab = await messenger.compose.beginNew(null, {
-        identityId: identity.id,
-        to: [field(c, "to")],
-        subject: field(c, "subject"),
-        plainTextBody: field(c, "body"),
-        isPlainText: true,
-      });
-      const size = Number(c.attachmentSize ?? 0);
-      if (size > 0) {
-        const bytes = new Uint8Array(size);
-        for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 10)) & 0xff;
-        await messenger.compose.addAttachment(tab.id!, { file: new File([bytes], field(c, "attachmentName")) });
-      }
+      const tab = await composeWindow(c);
       // What the compose action shows by itself before Send (no click): the add-in watches new
       // compose windows. Waited for, never asked for: a test that asked would hide a missing watch.
       const shown = await shownBeforeSend(tab.id!);
@@ -136,6 +156,20 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
         clearInterval(ticker);
       }
     },
+    /**
+     * Opens a compose window as testComposeAndSend does, without sending: answers what the compose
+     * action shows by itself and the compose toolbar as laid out (the visual run's screenshots).
+     */
+    testCompose: async (c) => {
+      const tab = await composeWindow(c);
+      const shown = await shownBeforeSend(tab.id!);
+      const toolbar = await messenger.mailsealTest.testComposeToolbar(tab.windowId!);
+      return { tabId: tab.id, shown, toolbar };
+    },
+    /** Whether the message list shows the message with a paperclip. */
+    testHasAttachmentFlag: async (c) => messenger.mailsealTest.testHasAttachmentFlag(Number(c.messageId)),
+    /** Thunderbird's own S/MIME header button and attachment bar for the message shown in a tab. */
+    testMessagePane: async (c) => messenger.mailsealTest.testMessagePane(Number(c.tabId)),
     /** Fetches the inbox of the address until Thunderbird manages (the first sync also discovers folders). */
     testSyncInbox: async (c) => {
       const account = await accountOf(field(c, "address"));
@@ -166,14 +200,18 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
         if (message !== undefined) {
           // Right after a fetch Thunderbird may re-add a header under a new id (the old one is then
           // invalid, or its open never finishes): query again and open the current one.
+          let tabId: number | undefined;
           last = await Promise.race([
             messenger.messageDisplay.open({ messageId: message.id, location: "tab" }).then(
-              () => "opened",
+              (tab) => {
+                tabId = tab.id;
+                return "opened";
+              },
               (error: unknown) => `open failed: ${String(error)}`,
             ),
             new Promise<string>((resolve) => setTimeout(() => resolve(`open(${message.id}) did not finish`), 4000)),
           ]);
-          if (last === "opened") return { messageId: message.id };
+          if (last === "opened") return { messageId: message.id, tabId };
         }
         await new Promise((resolve) => setTimeout(resolve, 300));
       }

@@ -139,8 +139,17 @@ async function walk(
   const disposition = contentDispositionOf(fields);
   const name = disposition?.parameters.get("filename") ?? type.parameters.get("name");
   if (type.type === "multipart" && depth < MAX_DEPTH) {
+    // multipart/signed (RFC 1847 2.1): the first part is the content, the second the signature
+    // (smime.p7s), control information for the reader and not an attachment for a person (a
+    // signature that did not verify leaves the whole multipart/signed to render).
+    const signed = type.subtype === "signed";
+    let index = 0;
     for await (const part of multipartParts(body, boundaryOf(type))) {
       const { fields: partFields, body: partBody } = await readHeader(part);
+      if (signed && index++ > 0) {
+        for await (const chunk of partBody) void chunk;
+        continue;
+      }
       await walk(core, partFields, partBody, depth + 1, into);
     }
     return;

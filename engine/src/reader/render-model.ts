@@ -80,9 +80,15 @@ export interface DisplayReport {
   bannerDetails: string;
   /** ok, neutral, warning or error (bannerView's level). */
   bannerLevel: string;
+  /** The banner's background colour as computed in the pane (the colour a person sees), when reported. */
+  bannerColour?: string;
+  /** The banner element's data-level attribute, as the DOM holds it (the style keyed on it). */
+  bannerLevelAttribute?: string;
   text: string;
   /** The distinct element names inside the rendered content, sorted (what the sanitizer let through). */
   elements: string[];
+  /** The distinct attributes inside the rendered content as `tag name="value"`, sorted, when reported. */
+  attributes?: string[];
   /** Whether the message stayed hidden until the verdict (nothing unchecked was on screen before). */
   hiddenUntilChecked?: boolean;
   /** The heading above the attachment list ("2 attachments"), "" when there is none. */

@@ -25,6 +25,11 @@ export interface ThunderbirdAccount {
   smtpPort: number;
   /** Further prefs of the profile (e.g. extensions.mailseal.service). */
   prefs?: Record<string, string | number | boolean>;
+  /**
+   * The visual run: Thunderbird draws real windows on this X display (harness/xvfb.ts) instead of
+   * running headless, so the test can take screenshots of what a person sees.
+   */
+  display?: string;
 }
 
 export interface TestThunderbird {
@@ -108,15 +113,18 @@ export async function startThunderbird(account: ThunderbirdAccount): Promise<Tes
   const channel = await startChannel();
   writeFileSync(join(profile, "user.js"), userJs(account, channel.url));
 
-  const env = {
+  const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: home,
     TMPDIR: scratch,
-    MOZ_HEADLESS: "1",
     MOZ_CRASHREPORTER_DISABLE: "1",
     MOZ_DISABLE_AUTO_SAFE_MODE: "1",
+    ...(account.display === undefined ? { MOZ_HEADLESS: "1" } : { DISPLAY: account.display }),
   };
-  const tb: Started = start(THUNDERBIRD_BINARY, ["--headless", "--no-remote", "--profile", profile], { env });
+  const args = ["--no-remote", "--profile", profile];
+  const tb: Started = start(THUNDERBIRD_BINARY, account.display === undefined ? ["--headless", ...args] : args, {
+    env,
+  });
   const cleanup = async (): Promise<void> => {
     await stop(tb);
     await channel.close();

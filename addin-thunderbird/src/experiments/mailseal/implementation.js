@@ -47,6 +47,35 @@ async function saveToSent(identity, file) {
   });
 }
 
+/**
+ * The about:message window that shows a tab's message: the message pane of a 3-pane mail tab, a
+ * message tab, or a message window. Null when the tab shows no message.
+ */
+function aboutMessageWindow(context, tabId) {
+  const native = context.extension.tabManager.get(tabId).nativeTab;
+  const content = native.chromeBrowser?.contentWindow;
+  if (content?.messageBrowser) return content.messageBrowser.contentWindow;
+  if (content?.document?.documentURI?.startsWith("about:message")) return content;
+  return native.messageBrowser?.contentWindow ?? null;
+}
+
+/**
+ * While about:message shows a message mailseal judged (its root has data-mailseal-verdict),
+ * Thunderbird's own S/MIME header button (#cryptoBox: its lock and seal icons) and its attachment
+ * bar are not shown: the add-on's banner and attachment list in the message say the same things
+ * from the add-on's own reading, and a second verdict that can disagree (Thunderbird decrypts CBC
+ * mail itself and judges its signature with its own trust) is what issue 14 (finding 8) saw.
+ * Thunderbird toggles those elements' `hidden`/`collapsed` itself on each message, so the rule is a
+ * style sheet keyed on our attribute, which it never touches.
+ */
+const OWN_VERDICT_SHEET =
+  "data:text/css," +
+  encodeURIComponent(
+    ":root[data-mailseal-verdict] #cryptoBox, :root[data-mailseal-verdict] #attachmentView," +
+      " :root[data-mailseal-verdict] #attachment-splitter { display: none !important; }",
+  );
+const sheetLoaded = new WeakSet();
+
 async function logged(name, fn) {
   try {
     return await fn();
@@ -203,6 +232,29 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
               },
               { once: true },
             );
+          }),
+        // The message list's paperclip (the header's Attachment flag): Thunderbird sets it from the
+        // attachments it saw itself, and in GCM mail, which it cannot decrypt, it sees none. The
+        // add-on sets it once its own reading found attachments, as Thunderbird's message header
+        // view does for the mail it reads (msgHdrView.js, markHasAttachments).
+        markHasAttachments: (messageId) =>
+          logged("markHasAttachments", async () => {
+            const hdr = context.extension.messageManager.get(messageId);
+            if (!hdr || hdr.flags & Ci.nsMsgMessageFlags.Attachment) return false;
+            hdr.markHasAttachments(true);
+            return true;
+          }),
+        showsOwnVerdict: (tabId, judged) =>
+          logged("showsOwnVerdict", async () => {
+            const win = aboutMessageWindow(context, tabId);
+            if (!win) return false;
+            if (!sheetLoaded.has(win)) {
+              win.windowUtils.loadSheetUsingURIString(OWN_VERDICT_SHEET, win.windowUtils.AUTHOR_SHEET);
+              sheetLoaded.add(win);
+            }
+            if (judged) win.document.documentElement.setAttribute("data-mailseal-verdict", "");
+            else win.document.documentElement.removeAttribute("data-mailseal-verdict");
+            return true;
           }),
         configuredService: () =>
           logged("configuredService", async () => Services.prefs.getStringPref(SERVICE_PREF, "")),

@@ -29,7 +29,7 @@ async function logged(name, fn) {
 // Thunderbird looks the API class up by this global name (experiment_apis.mailsealTest).
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 var mailsealTest = class extends ExtensionCommon.ExtensionAPI {
-  getAPI() {
+  getAPI(context) {
     return {
       mailsealTest: {
         testChannel: () => logged("testChannel", async () => testChannelUrl()),
@@ -49,6 +49,61 @@ var mailsealTest = class extends ExtensionCommon.ExtensionAPI {
             const login = Cc["@mozilla.org/login-manager/loginInfo;1"].createInstance(Ci.nsILoginInfo);
             login.init(origin, null, origin, username, password, "", "");
             await Services.logins.addLoginAsync(login);
+          }),
+        // The compose window's toolbar as laid out: the Send button and the add-on's compose action
+        // button (their widths, and whether a label is cut short), for the visual run's check that
+        // the add-on's button does not squeeze Send.
+        testComposeToolbar: (windowId) =>
+          logged("testComposeToolbar", async () => {
+            requireTestProfile("testComposeToolbar");
+            const window = context.extension.windowManager.get(windowId, context).window;
+            // Measured once the window has painted (two frames), as a person would see it.
+            await new Promise((resolve) => window.requestAnimationFrame(() => window.requestAnimationFrame(resolve)));
+            const measure = (button) => {
+              if (button === null) return null;
+              const label = button.querySelector(".toolbarbutton-text");
+              const rect = button.getBoundingClientRect();
+              return {
+                width: Math.round(rect.width),
+                label: button.label ?? button.getAttribute("label") ?? "",
+                // A label wider than its box is cut (crop="end" shows an ellipsis).
+                labelCut: label !== null && label.scrollWidth > label.clientWidth + 1,
+                visible: rect.width > 0 && !button.hidden,
+              };
+            };
+            const toolbar = window.document.getElementById("composeToolbar2");
+            return {
+              toolbarWidth: Math.round(toolbar?.getBoundingClientRect().width ?? 0),
+              send: measure(window.document.getElementById("button-send")),
+              mailseal: measure(window.document.querySelector('[id$="-composeAction-toolbarbutton"]')),
+            };
+          }),
+        // What Thunderbird's own message header and attachment bar show for the tab's message: its
+        // S/MIME button (the lock and seal icons) and attachment bar, each whether laid out at all.
+        // Whether the message list shows the message with a paperclip (its header's Attachment flag).
+        testHasAttachmentFlag: (messageId) =>
+          logged("testHasAttachmentFlag", async () => {
+            requireTestProfile("testHasAttachmentFlag");
+            const hdr = context.extension.messageManager.get(messageId);
+            return Boolean(hdr && hdr.flags & Ci.nsMsgMessageFlags.Attachment);
+          }),
+        testMessagePane: (tabId) =>
+          logged("testMessagePane", async () => {
+            requireTestProfile("testMessagePane");
+            const native = context.extension.tabManager.get(tabId).nativeTab;
+            const content = native.chromeBrowser?.contentWindow;
+            const win = content?.messageBrowser ? content.messageBrowser.contentWindow : content;
+            const shown = (id) => {
+              const element = win.document.getElementById(id);
+              if (!element || element.hidden || element.collapsed) return false;
+              return win.getComputedStyle(element).display !== "none";
+            };
+            return {
+              cryptoBox: shown("cryptoBox"),
+              encryptedIcon: shown("encryptedHdrIcon"),
+              signedIcon: shown("signedHdrIcon"),
+              attachmentBar: shown("attachmentView"),
+            };
           }),
         testQuit: () =>
           logged("testQuit", async () => {
