@@ -4,4 +4,5 @@ export * from "./hash";
 export * from "./base64";
 export * from "./aes";
 export * from "./des";
+export * from "./rc2";
 export * from "./rsa";

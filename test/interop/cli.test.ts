@@ -71,6 +71,9 @@ describe("openssl encrypts whole S/MIME messages, mailseal decrypts", () => {
     ["aes-128-cbc, CRLF", "aes-128-cbc", true],
     ["aes-256-gcm, CRLF", "aes-256-gcm", true],
     ["des-ede3-cbc, LF", "des-ede3-cbc", false],
+    ["rc2-40 (Outlook Express's default), LF", "rc2-40", false],
+    ["rc2-64, CRLF", "rc2-64", true],
+    ["rc2-128, LF", "rc2-128", false],
   ])("%s", async (_name, cipher, crlf) => {
     const smime = await opensslEncrypt(entity, [world.pki.alice, world.pki.bob], { cipher, form: "smime", crlf });
     const whole = Buffer.concat([Buffer.from(crlf ? OUTER : OUTER.replaceAll("\r\n", "\n")), smime]);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal } from "../../cli/test/support.js";
 import { sampleEntity } from "./peers/fixture.js";
+import { opensslEncrypt } from "./peers/openssl.js";
 import { testPki, type TestPki } from "./peers/pki.js";
 import { releaseAll, tempDir } from "./peers/run.js";
 
@@ -87,6 +88,29 @@ describe("hostile input to mailseal decrypt and verify", () => {
     expect(at).toBeGreaterThan(0);
     der[at] = 0x02;
     expect(await refused(wrap(der))).toBe("MALFORMED_CMS");
+  });
+
+  it("RC2 (old mail) with a wrong rc2ParameterVersion: UNSUPPORTED_ALGORITHM; with a 7-byte IV: MALFORMED_CMS", async () => {
+    const der = Buffer.from(await opensslEncrypt(sampleEntity(100), [pki.bob], { cipher: "rc2-64" }));
+    // RC2CBCParameter (RFC 3370 5.2): SEQUENCE { INTEGER 120 (64 effective bits), OCTET STRING (8) }.
+    const params = Buffer.from("300d020178", "hex");
+    const at = der.indexOf(params);
+    expect(at).toBeGreaterThan(0);
+    const version = Buffer.from(der);
+    version[at + 4] = 121; // no RFC 2268 table entry S/MIME ever used
+    expect(await refused(wrap(version))).toBe("UNSUPPORTED_ALGORITHM");
+    // The same 15 bytes re-cut: INTEGER 120 in two bytes (BER), then a 7-byte IV.
+    const shortIv = Buffer.from(der);
+    Buffer.from("300d02020078", "hex").copy(shortIv, at);
+    shortIv[at + 6] = 0x04;
+    shortIv[at + 7] = 0x07;
+    expect(await refused(wrap(shortIv))).toBe("MALFORMED_CMS");
+  });
+
+  it("RC2 ciphertext with a damaged last block: DECRYPTION_FAILED", async () => {
+    const der = Buffer.from(await opensslEncrypt(sampleEntity(100), [pki.bob], { cipher: "rc2-40" }));
+    der[der.length - 1]! ^= 0x5a; // openssl writes DER: the last byte is the last ciphertext byte
+    expect(await refused(wrap(der))).toBe("DECRYPTION_FAILED");
   });
 
   it("a bad CBC padding: DECRYPTION_FAILED", async () => {

@@ -17,17 +17,24 @@ export type CipherName =
   | "aes-192-gcm"
   | "aes-256-gcm"
   /** Triple-DES (three 8-byte keys, 24 bytes) in CBC mode: for reading old S/MIME (RFC 3370 5.1). Always WASM. */
-  | "des-ede3-cbc";
+  | "des-ede3-cbc"
+  /**
+   * RC2 (RFC 2268) in CBC mode, 1..128-byte key, with `effectiveKeyBits`: for reading old S/MIME
+   * (RFC 3370 5.2) and PKCS #12 (RFC 7292 C). Decryption only (createEncryptor refuses it). Always WASM.
+   */
+  | "rc2-cbc";
 
 export interface CipherParams {
   cipher: CipherName;
   key: Uint8Array;
-  /** AES-CBC: 16 bytes. des-ede3-cbc: 8 bytes. CTR: the 16-byte initial counter block. GCM: any non-empty length (12 is usual). */
+  /** AES-CBC: 16 bytes. des-ede3-cbc, rc2-cbc: 8 bytes. CTR: the 16-byte initial counter block. GCM: any non-empty length (12 is usual). */
   iv: Uint8Array;
   /** GCM only: additional authenticated data. */
   aad?: Uint8Array;
   /** GCM only: 12..16 bytes, default 16. */
   tagLength?: number;
+  /** rc2-cbc only: RFC 2268's effective key length in bits, 1..1024; default 8 x the key length. */
+  effectiveKeyBits?: number;
 }
 
 /** Which implementation carries bulk AES. Streaming hashes, GHASH, base64 and RSA are always WASM. */

@@ -10,7 +10,13 @@ import { decodeCaptured } from "../asn1/capture.js";
 import { contextTag, OCTET_STRING, SEQUENCE, SET, UniversalTag } from "../asn1/tag.js";
 import { MailsealError } from "../errors/index.js";
 import { batches, oneAhead } from "../mime/chunks.js";
-import { algorithmIdentifier, contentCipherFromOid, type ContentCipher, type KeyTransport } from "./algorithms.js";
+import {
+  algorithmIdentifier,
+  contentCipherFromOid,
+  rc2CbcParameters,
+  type ContentCipher,
+  type KeyTransport,
+} from "./algorithms.js";
 import type { KeyWrapCore } from "./key-agreement.js";
 import {
   keyAgreeRecipientInfos,
@@ -131,13 +137,15 @@ export async function decryptEnvelope(
       );
     }
     const gcm = cipher.mode === "gcm" ? gcmParameters(contentAlgorithm.algorithmParams) : undefined;
-    const iv = gcm?.nonce ?? cbcIv(contentAlgorithm.algorithmParams, cipher);
-    const cek = await recoverContentKey(recipientInfos, keys, cipher.keyLength, core);
+    const rc2 = cipher.name === "rc2-cbc" ? rc2CbcParameters(contentAlgorithm.algorithmParams) : undefined;
+    const iv = gcm?.nonce ?? rc2?.iv ?? cbcIv(contentAlgorithm.algorithmParams, cipher);
+    const cek = await recoverContentKey(recipientInfos, keys, rc2?.keyLength ?? cipher.keyLength, core);
     decryptor = await core.createDecryptor({
       cipher: cipher.name,
       key: cek,
       iv,
       ...(gcm === undefined ? {} : { tagLength: gcm.tagLength }),
+      ...(rc2 === undefined ? {} : { effectiveKeyBits: rc2.effectiveKeyBits }),
     });
     cek.fill(0);
     if (await cursor.nextIs(contextTag(0))) {

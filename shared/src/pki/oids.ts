@@ -38,7 +38,8 @@ export const ID_SHA256 = "2.16.840.1.101.3.4.2.1";
 export const ID_SHA384 = "2.16.840.1.101.3.4.2.2";
 export const ID_SHA512 = "2.16.840.1.101.3.4.2.3";
 
-// Content encryption: id-aes*-CBC (RFC 3565 4.1), id-aes*-GCM (RFC 5084 3.2), des-ede3-cbc (RFC 3370 5.1).
+// Content encryption: id-aes*-CBC (RFC 3565 4.1), id-aes*-GCM (RFC 5084 3.2), des-ede3-cbc (RFC 3370 5.1),
+// rc2-cbc (RFC 3370 5.2).
 export const ID_AES128_CBC = "2.16.840.1.101.3.4.1.2";
 export const ID_AES192_CBC = "2.16.840.1.101.3.4.1.22";
 export const ID_AES256_CBC = "2.16.840.1.101.3.4.1.42";
@@ -46,6 +47,7 @@ export const ID_AES128_GCM = "2.16.840.1.101.3.4.1.6";
 export const ID_AES192_GCM = "2.16.840.1.101.3.4.1.26";
 export const ID_AES256_GCM = "2.16.840.1.101.3.4.1.46";
 export const DES_EDE3_CBC = "1.2.840.113549.3.7";
+export const RC2_CBC = "1.2.840.113549.3.2";
 
 // Key wrap: id-aes*-wrap (RFC 3565 2.3.2).
 export const ID_AES128_WRAP = "2.16.840.1.101.3.4.1.5";
@@ -80,7 +82,7 @@ export const PKCS_9_AT_SMIME_CAPABILITIES = "1.2.840.113549.1.9.15";
 export const ID_AA_ENCRYP_KEY_PREF = "1.2.840.113549.1.9.16.2.11";
 
 // Password-based encryption: id-PBES2, id-PBKDF2 (RFC 8018 A.4, A.2), id-hmacWithSHA* (RFC 8018
-// B.1.1, B.1.2), pbeWithSHAAnd3-KeyTripleDES-CBC (RFC 7292 Appendix C).
+// B.1.1, B.1.2), the PKCS #12 PBE schemes (RFC 7292 Appendix C).
 export const ID_PBES2 = "1.2.840.113549.1.5.13";
 export const ID_PBKDF2 = "1.2.840.113549.1.5.12";
 export const ID_HMAC_WITH_SHA1 = "1.2.840.113549.2.7";
@@ -89,6 +91,9 @@ export const ID_HMAC_WITH_SHA256 = "1.2.840.113549.2.9";
 export const ID_HMAC_WITH_SHA384 = "1.2.840.113549.2.10";
 export const ID_HMAC_WITH_SHA512 = "1.2.840.113549.2.11";
 export const PBE_WITH_SHA_AND_3_KEY_TRIPLE_DES_CBC = "1.2.840.113549.1.12.1.3";
+export const PBE_WITH_SHA_AND_2_KEY_TRIPLE_DES_CBC = "1.2.840.113549.1.12.1.4";
+export const PBE_WITH_SHA_AND_128_BIT_RC2_CBC = "1.2.840.113549.1.12.1.5";
+export const PBE_WITH_SHA_AND_40_BIT_RC2_CBC = "1.2.840.113549.1.12.1.6";
 
 // PKCS #12 bags (RFC 7292 4.2, 4.2.3) and their attributes: pkcs-9-at-friendlyName and
 // pkcs-9-at-localKeyId (RFC 2985 5.5.1, 5.5.2).
