@@ -6,3 +6,4 @@ export * from "./aes";
 export * from "./des";
 export * from "./rc2";
 export * from "./rsa";
+export * from "./dsa";

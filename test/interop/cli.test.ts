@@ -124,6 +124,53 @@ describe("sign and verify with the peers", () => {
   });
 });
 
+describe("DSA signatures of old mail (RFC 3370 3.1): openssl signs with a DSA key, mailseal verify", () => {
+  it.each(["sha256", "sha1"] as const)(
+    "clear-signed and opaque, %s: verified; one content byte changed: BAD_SIGNATURE, no output",
+    async (digest) => {
+      const dsa = await world.pki.identity("alice", "dsa2048");
+      for (const mode of ["detached", "opaque"] as const) {
+        const smime = await opensslSign(entity, dsa, { mode, form: "smime", crlf: true, digest });
+        const whole = Buffer.concat([Buffer.from(OUTER), smime]);
+        const result = await mailseal(["verify", "--ca", world.pki.ca.certPath], whole);
+        expect(result.stderr).toContain("verified: signed by alice");
+        expect(result.status).toBe(0);
+        expect(result.stdout).toEqual(entity);
+        // "line 10:" is in the signed entity (clear: as text; opaque: inside the base64 DER, so the
+        // change is made there and the message re-encoded).
+        const altered =
+          mode === "detached"
+            ? Buffer.from(whole.toString("latin1").replace("line 10:", "line 11:"), "latin1")
+            : alterOpaque(whole);
+        const tampered = await mailseal(["verify", "--ca", world.pki.ca.certPath], altered);
+        expect(tampered.status).toBe(1);
+        expect(tampered.stdout).toHaveLength(0);
+        expect(tampered.stderr).toMatch(/^error BAD_SIGNATURE: /);
+      }
+    },
+  );
+
+  it("mailseal does not sign with a DSA key", async () => {
+    const dsa = await world.pki.identity("alice", "dsa2048");
+    const result = await mailseal(["sign", ...keyArgs(dsa)], message);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toHaveLength(0);
+    expect(result.stderr).toMatch(/^error (INVALID_KEY|UNSUPPORTED_ALGORITHM): /);
+  });
+});
+
+/** An opaque S/MIME message with one byte of its signed content changed inside the DER. */
+function alterOpaque(message: Buffer): Buffer {
+  const text = message.toString("latin1");
+  const split = text.indexOf("\r\n\r\n", text.indexOf("application/pkcs7-mime"));
+  const der = Buffer.from(text.slice(split + 4), "base64");
+  const at = der.indexOf("line 10:");
+  expect(at).toBeGreaterThan(0);
+  der[at + 5] = "2".charCodeAt(0);
+  const body = (der.toString("base64").match(/.{1,64}/g) ?? []).join("\r\n");
+  return Buffer.from(`${text.slice(0, split + 4)}${body}\r\n`, "latin1");
+}
+
 /** Peak RSS of `node args` in KiB, from /usr/bin/time's %M, and the wall time in seconds. */
 function measured(args: string[]): Promise<{ peakKiB: number; seconds: number; stderr: string }> {
   return new Promise((resolve, reject) => {

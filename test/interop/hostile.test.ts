@@ -1,12 +1,14 @@
 // Hostile and broken input through the mailseal command: each case ends with exit 1, its stable
 // `error CODE`, no output file, and quickly (the limits keep time and memory bounded).
 import { randomBytes } from "node:crypto";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal } from "../../cli/test/support.js";
 import { sampleEntity } from "./peers/fixture.js";
-import { opensslEncrypt } from "./peers/openssl.js";
+import { opensslEncrypt, opensslSign } from "./peers/openssl.js";
 import { testPki, type TestPki } from "./peers/pki.js";
 import { releaseAll, tempDir } from "./peers/run.js";
 
@@ -26,6 +28,47 @@ function wrap(der: Uint8Array): Buffer {
     `${OUTER}MIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n` +
       `Content-Transfer-Encoding: base64\r\n\r\n${body}\r\n`,
   );
+}
+
+/** An opaque SignedData as application/pkcs7-mime. */
+function wrapSigned(der: Uint8Array): Buffer {
+  return Buffer.from(
+    wrap(der).toString("latin1").replace("smime-type=enveloped-data", "smime-type=signed-data"),
+    "latin1",
+  );
+}
+
+function signedDataOf(der: Uint8Array): pkijs.SignedData {
+  const info = new pkijs.ContentInfo({ schema: asn1js.fromBER(new Uint8Array(der)).result });
+  return new pkijs.SignedData({ schema: info.content });
+}
+
+/** r and s (hex, without the DER sign byte) of the one SignerInfo's Dss-Sig-Value. */
+function dsaSignatureOf(der: Uint8Array): { r: string; s: string } {
+  const value = signedDataOf(der).signerInfos[0]!.signature.valueBlock.valueHexView;
+  const [r, s] = (asn1js.fromBER(new Uint8Array(value)).result as asn1js.Sequence).valueBlock.value as asn1js.Integer[];
+  const hex = (i: asn1js.Integer) =>
+    Buffer.from(i.valueBlock.valueHexView)
+      .toString("hex")
+      .replace(/^(00)+/, "");
+  return { r: hex(r!), s: hex(s!) };
+}
+
+/** The same SignedData with the SignerInfo's signature replaced. */
+function withDsaSignature(der: Uint8Array, signature: Uint8Array): Uint8Array {
+  const signed = signedDataOf(der);
+  signed.signerInfos[0]!.signature = new asn1js.OctetString({ valueHex: signature });
+  const info = new pkijs.ContentInfo({ contentType: "1.2.840.113549.1.7.2", content: signed.toSchema(true) });
+  return new Uint8Array(info.toSchema().toBER());
+}
+
+/** q of a DSA certificate (hex), from openssl's text form. */
+async function readCertificateKeyQ(certPem: string): Promise<string> {
+  const { execFileSync } = await import("node:child_process");
+  const text = execFileSync("openssl", ["x509", "-noout", "-text"], { input: certPem }).toString("utf8");
+  const block = /\n\s*Q:\s*\n([\s0-9a-f:]+?)\n\s*G:/.exec(text);
+  if (block === null) throw new Error("no Q in the DSA certificate");
+  return block[1]!.replace(/[\s:]/g, "");
 }
 
 /** The DER inside an application/pkcs7-mime message. */
@@ -111,6 +154,34 @@ describe("hostile input to mailseal decrypt and verify", () => {
     const der = Buffer.from(await opensslEncrypt(sampleEntity(100), [pki.bob], { cipher: "rc2-40" }));
     der[der.length - 1]! ^= 0x5a; // openssl writes DER: the last byte is the last ciphertext byte
     expect(await refused(wrap(der))).toBe("DECRYPTION_FAILED");
+  });
+
+  it("DSA signatures with r or s out of range (0, q, q + r) or not DER: BAD_SIGNATURE, no output", async () => {
+    const dsa = await pki.identity("alice", "dsa2048");
+    const der = await opensslSign(sampleEntity(50), dsa, { mode: "opaque", form: "der" });
+    const q = (await readCertificateKeyQ(dsa.certPem)).replace(/^0+/, "");
+    const ourCase = (r: string, s: string): string => {
+      const int = (hex: string) =>
+        new asn1js.Integer({ valueHex: Buffer.from(hex.length % 2 ? `0${hex}` : hex, "hex") });
+      return Buffer.from(new asn1js.Sequence({ value: [int(r), int(s)] }).toBER()).toString("hex");
+    };
+    const { r, s } = dsaSignatureOf(der);
+    const plus = (a: string, b: string) => (BigInt(`0x${a}`) + BigInt(`0x${b}`)).toString(16);
+    for (const signature of [
+      ourCase("00", s),
+      ourCase(r, "00"),
+      ourCase(`00${q}`, s), // r = q: FIPS 186-4 4.7 step 1 rejects r >= q
+      ourCase(r, `00${q}`),
+      ourCase(`00${plus(r, q)}`, s), // r + q: the same value mod q, out of range
+      `${ourCase(r, s)}00`, // a byte after the DER
+    ]) {
+      const input = wrapSigned(withDsaSignature(der, Buffer.from(signature, "hex")));
+      expect(await refused(input, "verify")).toBe("BAD_SIGNATURE");
+    }
+    // Re-encoded the same way with its own signature it verifies: the cases above fail for their change only.
+    const own = new Uint8Array(signedDataOf(der).signerInfos[0]!.signature.valueBlock.valueHexView);
+    const fine = await mailseal(["verify", "--ca", pki.ca.certPath], wrapSigned(withDsaSignature(der, own)));
+    expect(fine.status, fine.stderr).toBe(0);
   });
 
   it("a bad CBC padding: DECRYPTION_FAILED", async () => {

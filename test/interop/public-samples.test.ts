@@ -160,3 +160,13 @@ describe("RFC 4134 EnvelopedData samples", () => {
     expect(p12.stdout).toEqual(content);
   });
 });
+
+describe("RFC 4134 SignedData samples with DSA (4.8 clear-signed, 4.9 opaque)", () => {
+  const carlDss = join(import.meta.dirname, "..", "..", "shared", "test", "pki", "fixtures", "CarlDSSSelf.cer");
+  it.each(["4.8", "4.9"])("%s: AliceDSS's DSA/SHA-1 signature verifies under CarlDSS", async (name) => {
+    const result = await mailseal(["verify", "--ca", carlDss], message(`rfc4134/${name}.eml`));
+    expect(result.stderr).toContain("verified: signed by");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toEqual(readFileSync(join(MESSAGES, `rfc4134/${name}.out`)));
+  });
+});

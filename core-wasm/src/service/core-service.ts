@@ -13,6 +13,7 @@ import {
   aesKeyWrapPad,
 } from "../aes/index.js";
 import { TripleDesCbcDecryptor, TripleDesCbcEncryptor } from "../des/index.js";
+import { dsaVerify, type DsaPublicKey } from "../dsa/index.js";
 import { Rc2CbcDecryptor } from "../rc2/index.js";
 import { Base64Decoder, Base64Encoder, type Base64EncoderOptions } from "../base64/index.js";
 import { CryptoError } from "../errors.js";
@@ -311,6 +312,15 @@ export class CoreService {
     signature: Uint8Array,
   ): Promise<boolean> {
     return pkcs1v15Verify(this.core, key, hash, digest, signature);
+  }
+
+  /**
+   * DSA verification (FIPS 186-4 4.7) of a DER Dss-Sig-Value over a digest; false for any mismatch or
+   * a signature that is not strict DER, INVALID_KEY for a key the core cannot use. There is no DSA
+   * signing: mailseal only reads DSA signatures of old mail (RFC 3370 3.1).
+   */
+  async dsaVerify(key: DsaPublicKey, digest: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    return dsaVerify(this.core, key, digest, signature);
   }
 
   /** RSASSA-PSS verification over a digest; false for any mismatch. */

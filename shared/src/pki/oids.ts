@@ -14,6 +14,8 @@ export const ID_MGF1 = "1.2.840.113549.1.1.8";
 export const ID_P_SPECIFIED = "1.2.840.113549.1.1.9";
 /** id-RSASSA-PSS, RFC 8017 A.2.3. */
 export const ID_RSASSA_PSS = "1.2.840.113549.1.1.10";
+/** id-dsa, RFC 3279 2.3.2 (old mail only: mailseal verifies DSA signatures, never makes them). */
+export const ID_DSA = "1.2.840.10040.4.1";
 /** id-ecPublicKey, RFC 5480 2.1.1. */
 export const ID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
 /** Named curves, RFC 5480 2.1.1.1. */
@@ -28,6 +30,13 @@ export const SHA256_WITH_RSA_ENCRYPTION = "1.2.840.113549.1.1.11";
 export const SHA384_WITH_RSA_ENCRYPTION = "1.2.840.113549.1.1.12";
 export const SHA512_WITH_RSA_ENCRYPTION = "1.2.840.113549.1.1.13";
 export const ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2";
+// DSA: id-dsa-with-sha1 (RFC 3279 2.2.2, RFC 3370 3.1), id-dsa-with-sha224/256 (RFC 5758 3.1) and
+// -sha384/512 (NIST's registry, the same arc; what OpenSSL writes for DSA with SHA-384/512).
+export const ID_DSA_WITH_SHA1 = "1.2.840.10040.4.3";
+export const ID_DSA_WITH_SHA224 = "2.16.840.1.101.3.4.3.1";
+export const ID_DSA_WITH_SHA256 = "2.16.840.1.101.3.4.3.2";
+export const ID_DSA_WITH_SHA384 = "2.16.840.1.101.3.4.3.3";
+export const ID_DSA_WITH_SHA512 = "2.16.840.1.101.3.4.3.4";
 export const ECDSA_WITH_SHA384 = "1.2.840.10045.4.3.3";
 export const ECDSA_WITH_SHA512 = "1.2.840.10045.4.3.4";
 
