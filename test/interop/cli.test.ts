@@ -12,7 +12,7 @@ import { peers, sampleEntity, type Peers } from "./peers/fixture.js";
 import { toDer, splitMultipartSigned } from "./peers/forms.js";
 import { opensslDecrypt, opensslEncrypt, opensslSign, opensslVerify, type ContentCipher } from "./peers/openssl.js";
 import { P12_PASSWORD, type Identity } from "./peers/pki.js";
-import { releaseAll, tempDir } from "./peers/run.js";
+import { releaseAll, run, tempDir } from "./peers/run.js";
 
 let world: Peers;
 const OUTER =
@@ -81,6 +81,18 @@ describe("openssl encrypts whole S/MIME messages, mailseal decrypts", () => {
     expect(await ok(["decrypt", "--p12", world.pki.alice.p12Path, "--pass-file", p12PasswordFile], whole)).toEqual(
       entity,
     );
+  });
+
+  it("rc2-40 mail with bob's key from an OpenSSL 1.x-style PKCS#12 (-legacy: RC2-40 certificates, 3DES key)", async () => {
+    const p12 = join(tempDir("p12-rc2"), "bob-rc2-40.p12");
+    await run("openssl", [
+      ...["pkcs12", "-export", "-legacy", "-certpbe", "PBE-SHA1-RC2-40", "-keypbe", "PBE-SHA1-3DES"],
+      ...["-in", world.pki.bob.certPath, "-inkey", world.pki.bob.keyPath, "-certfile", world.pki.ca.certPath],
+      ...["-passout", `pass:${P12_PASSWORD}`, "-out", p12],
+    ]);
+    const smime = await opensslEncrypt(entity, [world.pki.bob], { cipher: "rc2-40", form: "smime" });
+    const whole = Buffer.concat([Buffer.from(OUTER.replaceAll("\r\n", "\n")), smime]);
+    expect(await ok(["decrypt", "--p12", p12, "--pass-file", p12PasswordFile], whole)).toEqual(entity);
   });
 
   it("RSA-OAEP SHA-256 to an RSA-4096 key, from the PKCS#12 file and from the legacy 3DES one", async () => {
