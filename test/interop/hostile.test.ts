@@ -3,14 +3,14 @@
 import { randomBytes } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal } from "../../cli/test/support.js";
 import { sampleEntity } from "./peers/fixture.js";
 import { opensslEncrypt, opensslSign } from "./peers/openssl.js";
 import { testPki, type TestPki } from "./peers/pki.js";
-import { releaseAll, tempDir } from "./peers/run.js";
+import { releaseAll, run, tempDir } from "./peers/run.js";
 
 let pki: TestPki;
 let dir: string;
@@ -148,6 +148,49 @@ describe("hostile input to mailseal decrypt and verify", () => {
     shortIv[at + 6] = 0x04;
     shortIv[at + 7] = 0x07;
     expect(await refused(wrap(shortIv))).toBe("MALFORMED_CMS");
+  });
+
+  it("a legacy PKCS#12 (RC2-40 certificates, no MAC) with iteration count 0 or a damaged bag: INVALID_KEY or WRONG_PASSWORD, no output", async () => {
+    const p12 = join(dir, "legacy-nomac.p12");
+    await run("openssl", [
+      ...["pkcs12", "-export", "-legacy", "-nomac", "-certpbe", "PBE-SHA1-RC2-40", "-keypbe", "PBE-SHA1-3DES"],
+      ...["-in", pki.bob.certPath, "-inkey", pki.bob.keyPath, "-passout", "pass:hostile", "-out", p12],
+    ]);
+    const der = readFileSync(p12);
+    // pbeWithSHAAnd40BitRC2-CBC (RFC 7292 C) and its pkcs-12PbeParams: salt (8 bytes), iterations (2048).
+    const params = Buffer.from("060a2a864886f70d010c0106300e0408", "hex");
+    const at = der.indexOf(params);
+    expect(at).toBeGreaterThan(0);
+    const iterations = at + params.length + 8;
+    expect(der.subarray(iterations, iterations + 4).toString("hex")).toBe("02020800");
+    const zero = Buffer.from(der);
+    zero.writeUInt16BE(0, iterations + 2);
+    // The encrypted SafeContents follow as [0] IMPLICIT OCTET STRING: garbling its last byte breaks
+    // the padding of the last RC2 block (a wrong password looks the same); one in the middle garbles
+    // the SafeContents themselves.
+    const content = iterations + 4;
+    expect(der[content]).toBe(0x80);
+    const lengthBytes = der[content + 1]! & 0x7f;
+    const length = der.readUIntBE(content + 2, lengthBytes);
+    const damaged = Buffer.from(der);
+    damaged[content + 2 + lengthBytes + length - 1]! ^= 0x5a;
+    const garbled = Buffer.from(der);
+    garbled[content + 2 + lengthBytes + Math.floor(length / 2)]! ^= 0x5a;
+    for (const [file, code] of [
+      [zero, "INVALID_KEY"],
+      [damaged, "WRONG_PASSWORD"], // PASSWORD_WRONG, as the offline commands spell it (cli-error.ts)
+      [garbled, "INVALID_KEY"],
+    ] as const) {
+      const path = join(dir, `hostile-${Math.random().toString(36).slice(2)}.p12`);
+      writeFileSync(path, file);
+      const out = `${path}.eml`;
+      const result = await mailseal(["decrypt", "--p12", path, "--out", out], message, {
+        MAILSEAL_PASSWORD: "hostile",
+      });
+      expect(result.status, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`^error ${code}: `));
+      expect(existsSync(out)).toBe(false);
+    }
   });
 
   it("RC2 ciphertext with a damaged last block: DECRYPTION_FAILED", async () => {
