@@ -5,4 +5,6 @@ export * from "./base64";
 export * from "./aes";
 export * from "./des";
 export * from "./chacha";
+export * from "./rc2";
 export * from "./rsa";
+export * from "./dsa";

@@ -12,7 +12,7 @@ import { peers, sampleEntity, type Peers } from "./peers/fixture.js";
 import { toDer, splitMultipartSigned } from "./peers/forms.js";
 import { opensslDecrypt, opensslEncrypt, opensslSign, opensslVerify, type ContentCipher } from "./peers/openssl.js";
 import { P12_PASSWORD, type Identity } from "./peers/pki.js";
-import { releaseAll, tempDir } from "./peers/run.js";
+import { releaseAll, run, tempDir } from "./peers/run.js";
 
 let world: Peers;
 const OUTER =
@@ -71,6 +71,9 @@ describe("openssl encrypts whole S/MIME messages, mailseal decrypts", () => {
     ["aes-128-cbc, CRLF", "aes-128-cbc", true],
     ["aes-256-gcm, CRLF", "aes-256-gcm", true],
     ["des-ede3-cbc, LF", "des-ede3-cbc", false],
+    ["rc2-40 (Outlook Express's default), LF", "rc2-40", false],
+    ["rc2-64, CRLF", "rc2-64", true],
+    ["rc2-128, LF", "rc2-128", false],
   ])("%s", async (_name, cipher, crlf) => {
     const smime = await opensslEncrypt(entity, [world.pki.alice, world.pki.bob], { cipher, form: "smime", crlf });
     const whole = Buffer.concat([Buffer.from(crlf ? OUTER : OUTER.replaceAll("\r\n", "\n")), smime]);
@@ -78,6 +81,18 @@ describe("openssl encrypts whole S/MIME messages, mailseal decrypts", () => {
     expect(await ok(["decrypt", "--p12", world.pki.alice.p12Path, "--pass-file", p12PasswordFile], whole)).toEqual(
       entity,
     );
+  });
+
+  it("rc2-40 mail with bob's key from an OpenSSL 1.x-style PKCS#12 (-legacy: RC2-40 certificates, 3DES key)", async () => {
+    const p12 = join(tempDir("p12-rc2"), "bob-rc2-40.p12");
+    await run("openssl", [
+      ...["pkcs12", "-export", "-legacy", "-certpbe", "PBE-SHA1-RC2-40", "-keypbe", "PBE-SHA1-3DES"],
+      ...["-in", world.pki.bob.certPath, "-inkey", world.pki.bob.keyPath, "-certfile", world.pki.ca.certPath],
+      ...["-passout", `pass:${P12_PASSWORD}`, "-out", p12],
+    ]);
+    const smime = await opensslEncrypt(entity, [world.pki.bob], { cipher: "rc2-40", form: "smime" });
+    const whole = Buffer.concat([Buffer.from(OUTER.replaceAll("\r\n", "\n")), smime]);
+    expect(await ok(["decrypt", "--p12", p12, "--pass-file", p12PasswordFile], whole)).toEqual(entity);
   });
 
   it("RSA-OAEP SHA-256 to an RSA-4096 key, from the PKCS#12 file and from the legacy 3DES one", async () => {
@@ -120,6 +135,53 @@ describe("sign and verify with the peers", () => {
     }
   });
 });
+
+describe("DSA signatures of old mail (RFC 3370 3.1): openssl signs with a DSA key, mailseal verify", () => {
+  it.each(["sha256", "sha1"] as const)(
+    "clear-signed and opaque, %s: verified; one content byte changed: BAD_SIGNATURE, no output",
+    async (digest) => {
+      const dsa = await world.pki.identity("alice", "dsa2048");
+      for (const mode of ["detached", "opaque"] as const) {
+        const smime = await opensslSign(entity, dsa, { mode, form: "smime", crlf: true, digest });
+        const whole = Buffer.concat([Buffer.from(OUTER), smime]);
+        const result = await mailseal(["verify", "--ca", world.pki.ca.certPath], whole);
+        expect(result.stderr).toContain("verified: signed by alice");
+        expect(result.status).toBe(0);
+        expect(result.stdout).toEqual(entity);
+        // "line 10:" is in the signed entity (clear: as text; opaque: inside the base64 DER, so the
+        // change is made there and the message re-encoded).
+        const altered =
+          mode === "detached"
+            ? Buffer.from(whole.toString("latin1").replace("line 10:", "line 11:"), "latin1")
+            : alterOpaque(whole);
+        const tampered = await mailseal(["verify", "--ca", world.pki.ca.certPath], altered);
+        expect(tampered.status).toBe(1);
+        expect(tampered.stdout).toHaveLength(0);
+        expect(tampered.stderr).toMatch(/^error BAD_SIGNATURE: /);
+      }
+    },
+  );
+
+  it("mailseal does not sign with a DSA key", async () => {
+    const dsa = await world.pki.identity("alice", "dsa2048");
+    const result = await mailseal(["sign", ...keyArgs(dsa)], message);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toHaveLength(0);
+    expect(result.stderr).toMatch(/^error (INVALID_KEY|UNSUPPORTED_ALGORITHM): /);
+  });
+});
+
+/** An opaque S/MIME message with one byte of its signed content changed inside the DER. */
+function alterOpaque(message: Buffer): Buffer {
+  const text = message.toString("latin1");
+  const split = text.indexOf("\r\n\r\n", text.indexOf("application/pkcs7-mime"));
+  const der = Buffer.from(text.slice(split + 4), "base64");
+  const at = der.indexOf("line 10:");
+  expect(at).toBeGreaterThan(0);
+  der[at + 5] = "2".charCodeAt(0);
+  const body = (der.toString("base64").match(/.{1,64}/g) ?? []).join("\r\n");
+  return Buffer.from(`${text.slice(0, split + 4)}${body}\r\n`, "latin1");
+}
 
 /** Peak RSS of `node args` in KiB, from /usr/bin/time's %M, and the wall time in seconds. */
 function measured(args: string[]): Promise<{ peakKiB: number; seconds: number; stderr: string }> {

@@ -61,6 +61,9 @@ describe("peers encrypt, mailseal decrypts", () => {
     ["aes-256-gcm, RSA-OAEP SHA-256", "aes-256-gcm", { keyTransport: "rsa-oaep-sha256" }],
     ["aes-256-cbc, RSA-OAEP SHA-512", "aes-256-cbc", { keyTransport: "rsa-oaep-sha512" }],
     ["des-ede3-cbc (old mail)", "des-ede3-cbc", {}],
+    ["rc2-40 (old mail, rc2ParameterVersion 160)", "rc2-40", {}],
+    ["rc2-64 (old mail, rc2ParameterVersion 120)", "rc2-64", {}],
+    ["rc2-128 (old mail, rc2ParameterVersion 58), BER streamed", "rc2-128", { indefinite: true }],
   ];
   it.each(opensslCases)("openssl cms: %s", async (_name, cipher, options) => {
     const cms = await opensslEncrypt(content, [world.pki.alice, world.pki.bob], { ...options, cipher });

@@ -1,13 +1,16 @@
 // Hostile and broken input through the mailseal command: each case ends with exit 1, its stable
 // `error CODE`, no output file, and quickly (the limits keep time and memory bounded).
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal } from "../../cli/test/support.js";
 import { sampleEntity } from "./peers/fixture.js";
+import { opensslEncrypt, opensslSign } from "./peers/openssl.js";
 import { testPki, type TestPki } from "./peers/pki.js";
-import { releaseAll, tempDir } from "./peers/run.js";
+import { releaseAll, run, tempDir } from "./peers/run.js";
 
 let pki: TestPki;
 let dir: string;
@@ -25,6 +28,47 @@ function wrap(der: Uint8Array): Buffer {
     `${OUTER}MIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n` +
       `Content-Transfer-Encoding: base64\r\n\r\n${body}\r\n`,
   );
+}
+
+/** An opaque SignedData as application/pkcs7-mime. */
+function wrapSigned(der: Uint8Array): Buffer {
+  return Buffer.from(
+    wrap(der).toString("latin1").replace("smime-type=enveloped-data", "smime-type=signed-data"),
+    "latin1",
+  );
+}
+
+function signedDataOf(der: Uint8Array): pkijs.SignedData {
+  const info = new pkijs.ContentInfo({ schema: asn1js.fromBER(new Uint8Array(der)).result });
+  return new pkijs.SignedData({ schema: info.content });
+}
+
+/** r and s (hex, without the DER sign byte) of the one SignerInfo's Dss-Sig-Value. */
+function dsaSignatureOf(der: Uint8Array): { r: string; s: string } {
+  const value = signedDataOf(der).signerInfos[0]!.signature.valueBlock.valueHexView;
+  const [r, s] = (asn1js.fromBER(new Uint8Array(value)).result as asn1js.Sequence).valueBlock.value as asn1js.Integer[];
+  const hex = (i: asn1js.Integer) =>
+    Buffer.from(i.valueBlock.valueHexView)
+      .toString("hex")
+      .replace(/^(00)+/, "");
+  return { r: hex(r!), s: hex(s!) };
+}
+
+/** The same SignedData with the SignerInfo's signature replaced. */
+function withDsaSignature(der: Uint8Array, signature: Uint8Array): Uint8Array {
+  const signed = signedDataOf(der);
+  signed.signerInfos[0]!.signature = new asn1js.OctetString({ valueHex: signature });
+  const info = new pkijs.ContentInfo({ contentType: "1.2.840.113549.1.7.2", content: signed.toSchema(true) });
+  return new Uint8Array(info.toSchema().toBER());
+}
+
+/** q of a DSA certificate (hex), from openssl's text form. */
+async function readCertificateKeyQ(certPem: string): Promise<string> {
+  const { execFileSync } = await import("node:child_process");
+  const text = execFileSync("openssl", ["x509", "-noout", "-text"], { input: certPem }).toString("utf8");
+  const block = /\n\s*Q:\s*\n([\s0-9a-f:]+?)\n\s*G:/.exec(text);
+  if (block === null) throw new Error("no Q in the DSA certificate");
+  return block[1]!.replace(/[\s:]/g, "");
 }
 
 /** The DER inside an application/pkcs7-mime message. */
@@ -87,6 +131,100 @@ describe("hostile input to mailseal decrypt and verify", () => {
     expect(at).toBeGreaterThan(0);
     der[at] = 0x02;
     expect(await refused(wrap(der))).toBe("MALFORMED_CMS");
+  });
+
+  it("RC2 (old mail) with a wrong rc2ParameterVersion: UNSUPPORTED_ALGORITHM; with a 7-byte IV: MALFORMED_CMS", async () => {
+    const der = Buffer.from(await opensslEncrypt(sampleEntity(100), [pki.bob], { cipher: "rc2-64" }));
+    // RC2CBCParameter (RFC 3370 5.2): SEQUENCE { INTEGER 120 (64 effective bits), OCTET STRING (8) }.
+    const params = Buffer.from("300d020178", "hex");
+    const at = der.indexOf(params);
+    expect(at).toBeGreaterThan(0);
+    const version = Buffer.from(der);
+    version[at + 4] = 121; // no RFC 2268 table entry S/MIME ever used
+    expect(await refused(wrap(version))).toBe("UNSUPPORTED_ALGORITHM");
+    // The same 15 bytes re-cut: INTEGER 120 in two bytes (BER), then a 7-byte IV.
+    const shortIv = Buffer.from(der);
+    Buffer.from("300d02020078", "hex").copy(shortIv, at);
+    shortIv[at + 6] = 0x04;
+    shortIv[at + 7] = 0x07;
+    expect(await refused(wrap(shortIv))).toBe("MALFORMED_CMS");
+  });
+
+  it("a legacy PKCS#12 (RC2-40 certificates, no MAC) with iteration count 0 or a damaged bag: INVALID_KEY or WRONG_PASSWORD, no output", async () => {
+    const p12 = join(dir, "legacy-nomac.p12");
+    await run("openssl", [
+      ...["pkcs12", "-export", "-legacy", "-nomac", "-certpbe", "PBE-SHA1-RC2-40", "-keypbe", "PBE-SHA1-3DES"],
+      ...["-in", pki.bob.certPath, "-inkey", pki.bob.keyPath, "-passout", "pass:hostile", "-out", p12],
+    ]);
+    const der = readFileSync(p12);
+    // pbeWithSHAAnd40BitRC2-CBC (RFC 7292 C) and its pkcs-12PbeParams: salt (8 bytes), iterations (2048).
+    const params = Buffer.from("060a2a864886f70d010c0106300e0408", "hex");
+    const at = der.indexOf(params);
+    expect(at).toBeGreaterThan(0);
+    const iterations = at + params.length + 8;
+    expect(der.subarray(iterations, iterations + 4).toString("hex")).toBe("02020800");
+    const zero = Buffer.from(der);
+    zero.writeUInt16BE(0, iterations + 2);
+    // The encrypted SafeContents follow as [0] IMPLICIT OCTET STRING: garbling its last byte breaks
+    // the padding of the last RC2 block (a wrong password looks the same); one in the middle garbles
+    // the SafeContents themselves.
+    const content = iterations + 4;
+    expect(der[content]).toBe(0x80);
+    const lengthBytes = der[content + 1]! & 0x7f;
+    const length = der.readUIntBE(content + 2, lengthBytes);
+    const damaged = Buffer.from(der);
+    damaged[content + 2 + lengthBytes + length - 1]! ^= 0x5a;
+    const garbled = Buffer.from(der);
+    garbled[content + 2 + lengthBytes + Math.floor(length / 2)]! ^= 0x5a;
+    for (const [file, code] of [
+      [zero, "INVALID_KEY"],
+      [damaged, "WRONG_PASSWORD"], // PASSWORD_WRONG, as the offline commands spell it (cli-error.ts)
+      [garbled, "INVALID_KEY"],
+    ] as const) {
+      const path = join(dir, `hostile-${Math.random().toString(36).slice(2)}.p12`);
+      writeFileSync(path, file);
+      const out = `${path}.eml`;
+      const result = await mailseal(["decrypt", "--p12", path, "--out", out], message, {
+        MAILSEAL_PASSWORD: "hostile",
+      });
+      expect(result.status, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`^error ${code}: `));
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it("RC2 ciphertext with a damaged last block: DECRYPTION_FAILED", async () => {
+    const der = Buffer.from(await opensslEncrypt(sampleEntity(100), [pki.bob], { cipher: "rc2-40" }));
+    der[der.length - 1]! ^= 0x5a; // openssl writes DER: the last byte is the last ciphertext byte
+    expect(await refused(wrap(der))).toBe("DECRYPTION_FAILED");
+  });
+
+  it("DSA signatures with r or s out of range (0, q, q + r) or not DER: BAD_SIGNATURE, no output", async () => {
+    const dsa = await pki.identity("alice", "dsa2048");
+    const der = await opensslSign(sampleEntity(50), dsa, { mode: "opaque", form: "der" });
+    const q = (await readCertificateKeyQ(dsa.certPem)).replace(/^0+/, "");
+    const ourCase = (r: string, s: string): string => {
+      const int = (hex: string) =>
+        new asn1js.Integer({ valueHex: Buffer.from(hex.length % 2 ? `0${hex}` : hex, "hex") });
+      return Buffer.from(new asn1js.Sequence({ value: [int(r), int(s)] }).toBER()).toString("hex");
+    };
+    const { r, s } = dsaSignatureOf(der);
+    const plus = (a: string, b: string) => (BigInt(`0x${a}`) + BigInt(`0x${b}`)).toString(16);
+    for (const signature of [
+      ourCase("00", s),
+      ourCase(r, "00"),
+      ourCase(`00${q}`, s), // r = q: FIPS 186-4 4.7 step 1 rejects r >= q
+      ourCase(r, `00${q}`),
+      ourCase(`00${plus(r, q)}`, s), // r + q: the same value mod q, out of range
+      `${ourCase(r, s)}00`, // a byte after the DER
+    ]) {
+      const input = wrapSigned(withDsaSignature(der, Buffer.from(signature, "hex")));
+      expect(await refused(input, "verify")).toBe("BAD_SIGNATURE");
+    }
+    // Re-encoded the same way with its own signature it verifies: the cases above fail for their change only.
+    const own = new Uint8Array(signedDataOf(der).signerInfos[0]!.signature.valueBlock.valueHexView);
+    const fine = await mailseal(["verify", "--ca", pki.ca.certPath], wrapSigned(withDsaSignature(der, own)));
+    expect(fine.status, fine.stderr).toBe(0);
   });
 
   it("a bad CBC padding: DECRYPTION_FAILED", async () => {

@@ -145,13 +145,29 @@ describe("RFC 4134 EnvelopedData samples", () => {
     expect(p12.stdout).toEqual(content);
   });
 
-  it("5.2 (RC2, a cipher nobody should send) is refused with UNSUPPORTED_ALGORITHM", async () => {
-    const result = await mailseal(
+  it("5.2 (RC2 with 40 effective key bits, rc2ParameterVersion 160; RSA and RC2-wrap recipients) decrypts to ExContent", async () => {
+    const content = readFileSync(key("rfc4134-ExContent.bin"));
+    const pem = await mailseal(
       ["decrypt", "--key", key("rfc4134-BobPrivRSAEncrypt.pem"), "--cert", key("rfc4134-BobRSASignByCarl.pem")],
       message("rfc4134/5.2.eml"),
     );
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^error UNSUPPORTED_ALGORITHM:/);
+    expect(pem.stderr).toBe("");
+    expect(pem.status).toBe(0);
+    expect(pem.stdout).toEqual(content);
+    const p12 = await mailseal(["decrypt", "--p12", key("rfc4134-BobRSA.p12")], message("rfc4134/5.2.eml"), {
+      MAILSEAL_PASSWORD: "test",
+    });
+    expect(p12.stdout).toEqual(content);
+  });
+});
+
+describe("RFC 4134 SignedData samples with DSA (4.8 clear-signed, 4.9 opaque)", () => {
+  const carlDss = join(import.meta.dirname, "..", "..", "shared", "test", "pki", "fixtures", "CarlDSSSelf.cer");
+  it.each(["4.8", "4.9"])("%s: AliceDSS's DSA/SHA-1 signature verifies under CarlDSS", async (name) => {
+    const result = await mailseal(["verify", "--ca", carlDss], message(`rfc4134/${name}.eml`));
+    expect(result.stderr).toContain("verified: signed by");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toEqual(readFileSync(join(MESSAGES, `rfc4134/${name}.out`)));
   });
 });
 

@@ -1,9 +1,10 @@
 // The one typed interface of the crypto core, the same in every host. Hosts reach it in a worker
 // (Web Worker or worker_threads) through comlink, or in process; every method is async either way.
+import type { DsaPublicKey } from "../dsa/index.js";
 import type { HashAlgorithm } from "../hash/index.js";
 import type { OaepOptions, PssOptions, RsaPrivateKey, RsaPublicKey } from "../rsa/index.js";
 
-export type { HashAlgorithm, OaepOptions, PssOptions, RsaPrivateKey, RsaPublicKey };
+export type { DsaPublicKey, HashAlgorithm, OaepOptions, PssOptions, RsaPrivateKey, RsaPublicKey };
 
 /** Symmetric ciphers of the core. Names as in OpenSSL and `mailseal encrypt --cipher`. */
 export type CipherName =
@@ -19,17 +20,24 @@ export type CipherName =
   /** Triple-DES (three 8-byte keys, 24 bytes) in CBC mode: for reading old S/MIME (RFC 3370 5.1). Always WASM. */
   | "des-ede3-cbc"
   /** ChaCha20-Poly1305 (RFC 8439 2.8; RFC 8103): 32-byte key, 12-byte nonce as `iv`, 16-byte tag. Always WASM. */
-  | "chacha20-poly1305";
+  | "chacha20-poly1305"
+  /**
+   * RC2 (RFC 2268) in CBC mode, 1..128-byte key, with `effectiveKeyBits`: for reading old S/MIME
+   * (RFC 3370 5.2) and PKCS #12 (RFC 7292 C). Decryption only (createEncryptor refuses it). Always WASM.
+   */
+  | "rc2-cbc";
 
 export interface CipherParams {
   cipher: CipherName;
   key: Uint8Array;
-  /** AES-CBC: 16 bytes. des-ede3-cbc: 8 bytes. CTR: the 16-byte initial counter block. GCM: any non-empty length (12 is usual). */
+  /** AES-CBC: 16 bytes. des-ede3-cbc, rc2-cbc: 8 bytes. CTR: the 16-byte initial counter block. GCM: any non-empty length (12 is usual). */
   iv: Uint8Array;
   /** GCM and ChaCha20-Poly1305: additional authenticated data. */
   aad?: Uint8Array;
   /** GCM: 12..16 bytes, default 16. ChaCha20-Poly1305: 16 only. */
   tagLength?: number;
+  /** rc2-cbc only: RFC 2268's effective key length in bits, 1..1024; default 8 x the key length. */
+  effectiveKeyBits?: number;
 }
 
 /** Which implementation carries bulk AES. Streaming hashes, GHASH, base64 and RSA are always WASM. */

@@ -14,6 +14,8 @@ import {
 } from "../aes/index.js";
 import { ChaCha20Poly1305Decryptor, ChaCha20Poly1305Encryptor } from "../chacha/index.js";
 import { TripleDesCbcDecryptor, TripleDesCbcEncryptor } from "../des/index.js";
+import { dsaVerify, type DsaPublicKey } from "../dsa/index.js";
+import { Rc2CbcDecryptor } from "../rc2/index.js";
 import { Base64Decoder, Base64Encoder, type Base64EncoderOptions } from "../base64/index.js";
 import { CryptoError } from "../errors.js";
 import { Hash, Hmac, type HashAlgorithm } from "../hash/index.js";
@@ -73,9 +75,9 @@ type Mode = "cbc" | "ctr" | "gcm" | "aead";
 
 /** What a cipher name stands for. */
 interface CipherSpec {
-  family: "aes" | "des-ede3" | "chacha20";
+  family: "aes" | "des-ede3" | "rc2" | "chacha20";
   mode: Mode;
-  /** Key length in bytes. */
+  /** Key length in bytes (RC2: any of 1..128, checked with the effective key bits). */
   keyLength: number;
 }
 
@@ -112,6 +114,9 @@ export class CoreService {
 
   async createEncryptor(params: CipherParams): Promise<EncryptStream> {
     const spec = checkCipherParams(params);
+    // RC2 is read from old mail and old PKCS #12 files, never written (RFC 8551 2.7 dropped it).
+    if (spec.family === "rc2")
+      throw new CryptoError("UNSUPPORTED_ALGORITHM", "rc2-cbc: decryption only, never written");
     const { mode } = spec;
     const { key, iv } = params;
     const m = this.marshal;
@@ -201,7 +206,7 @@ export class CoreService {
         dispose: () => gcm.dispose(),
       });
     }
-    const stream = await this.symmetricStream(spec, key, iv, "decrypt");
+    const stream = await this.symmetricStream(spec, key, iv, "decrypt", params.effectiveKeyBits);
     return m.object({
       update: async (data: Uint8Array) => m.bytes(await stream.update(data)),
       final: async (tag?: Uint8Array) => {
@@ -222,7 +227,10 @@ export class CoreService {
     key: Uint8Array,
     iv: Uint8Array,
     direction: "encrypt" | "decrypt",
+    effectiveKeyBits?: number,
   ): Promise<SymmetricStream & { final(): Uint8Array | Promise<Uint8Array> }> {
+    // WebCrypto has no RC2 either; createEncryptor refused it already.
+    if (family === "rc2") return new Rc2CbcDecryptor(this.core, key, effectiveKeyBits ?? key.length * 8, iv);
     // WebCrypto has no DES: Triple-DES always runs in the core.
     if (family === "des-ede3") {
       return direction === "encrypt"
@@ -331,6 +339,15 @@ export class CoreService {
     return pkcs1v15Verify(this.core, key, hash, digest, signature);
   }
 
+  /**
+   * DSA verification (FIPS 186-4 4.7) of a DER Dss-Sig-Value over a digest; false for any mismatch or
+   * a signature that is not strict DER, INVALID_KEY for a key the core cannot use. There is no DSA
+   * signing: mailseal only reads DSA signatures of old mail (RFC 3370 3.1).
+   */
+  async dsaVerify(key: DsaPublicKey, digest: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    return dsaVerify(this.core, key, digest, signature);
+  }
+
   /** RSASSA-PSS verification over a digest; false for any mismatch. */
   async rsaPssVerify(
     key: RsaPublicKey,
@@ -351,9 +368,13 @@ function subtle(): SubtleCrypto {
   return globalThis.crypto.subtle;
 }
 
-/** The one parser of cipher names: `aes-{128,192,256}-{cbc,ctr,gcm}`, `des-ede3-cbc`, `chacha20-poly1305`. */
+/**
+ * The one parser of cipher names: `aes-{128,192,256}-{cbc,ctr,gcm}`, `des-ede3-cbc`, `rc2-cbc` and
+ * `chacha20-poly1305`.
+ */
 function parseCipher(cipher: string): CipherSpec {
   if (cipher === "des-ede3-cbc") return { family: "des-ede3", mode: "cbc", keyLength: 24 };
+  if (cipher === "rc2-cbc") return { family: "rc2", mode: "cbc", keyLength: 0 };
   if (cipher === "chacha20-poly1305") return { family: "chacha20", mode: "aead", keyLength: 32 };
   const match = /^aes-(128|192|256)-(cbc|ctr|gcm)$/.exec(cipher);
   if (!match) throw new CryptoError("UNSUPPORTED_ALGORITHM", `unknown cipher ${JSON.stringify(cipher)}`);
@@ -364,7 +385,11 @@ function parseCipher(cipher: string): CipherSpec {
 function checkCipherParams(params: CipherParams): CipherSpec {
   const spec = parseCipher(params.cipher);
   const { mode, keyLength } = spec;
-  if (params.key.length !== keyLength) {
+  if (spec.family !== "rc2" && params.effectiveKeyBits !== undefined) {
+    throw new CryptoError("INVALID_ARGUMENT", `${params.cipher}: effectiveKeyBits applies to rc2-cbc only`);
+  }
+  // RC2 keys are 1..128 bytes; Rc2CbcDecryptor checks them with the effective key bits.
+  if (spec.family !== "rc2" && params.key.length !== keyLength) {
     throw new CryptoError("INVALID_KEY", `${params.cipher}: key must be ${keyLength} bytes, got ${params.key.length}`);
   }
   if (mode !== "gcm" && mode !== "aead" && (params.aad !== undefined || params.tagLength !== undefined)) {

@@ -341,6 +341,16 @@ function bufferOf(data: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(data);
 }
 
+/** The DSA sample of the portable cases (see the dsaVerify case). */
+const DSA_SAMPLE = {
+  p: "00fb7fcf543a3f7805389134b5c48c1ce7ac26c7b36b64f82dd82da226557a4514a3b0d0da83d3ec43c8ec64c0731982bacba2ead29012958d290891121c7d173a5e26507306228f196babf47737121b0ff61070f6c5885a04966305537a5877a60e9189c798dd35f2ab2c58fd2157046cc7806892fb75aee4f2a4feb1f663b5df",
+  q: "00b041d321a2f53ac1235c08e9ea160c52244c42bd",
+  g: "00c5093c54e8329f1494a404f67db763293ccec0ebd848cabea9017d38e9c9c9d903f9511a503c832dd722e5328921cc5554ce6c7a4d263f94208178e53c04e77bb534828d029c00edda6fda876c69486ccf52185739991ec71880f175f8a85bc7471a1174a9dff141346efc4a1b87c095ae677a3c978d306d2df3ce51569cdabf",
+  y: "00ab660137a7b382a9d99d9562fa0a587448a0e756e9ef7ce705655335bcafabcfc8fc552035f3324c35085a864997b848f536d75f5dfe689e77eb553b2b4a1c10208f9a5120bb2a97642b60e431b84cb87ba223234586f6a5a92a0c040cb02a9ea1ad95867ab8b450e0bbecceea220772d5fd23318ecdf469d119352055b7a868",
+  digest: "ebd985b463cf09c5a950d9f647a28f1199f19844",
+  signature: "302c02144d0ccf98ac3bcab9b8a55168c9ca5e6338ce6ca0021429885c4ee7bd21a8625d51bbacce6e5a1601b290",
+};
+
 export const portableCases: PortableCase[] = [
   ...ciphers.map((cipher, i) => cipherCase(cipher, 1000 + i)),
   ...digestCases,
@@ -408,6 +418,42 @@ export const portableCases: PortableCase[] = [
       for (const piece of split(concat(out), next)) plain.push(await d.update(piece));
       plain.push(await d.final());
       assertEqualBytes(concat(plain), data, "des-ede3-cbc round trip");
+    },
+  },
+  {
+    name: "rc2-cbc: OpenSSL's enc -rc2-40-cbc output decrypts in chunks; encrypting with RC2 is UNSUPPORTED_ALGORITHM",
+    async run(core) {
+      // WebCrypto has no RC2: the reference is `openssl enc -rc2-40-cbc -provider legacy -provider default
+      // -K 0102030405 -iv 0001020304050607` of the plaintext below (OpenSSL 3.0.19).
+      const key = hexBytes("0102030405");
+      const iv = hexBytes("0001020304050607");
+      const ciphertext = hexBytes("67dbb5a9624f140636d68dcc7994c8d198d5d80177792764e784a80acf28c1a5a17df05266558b3c");
+      const d = await core.createDecryptor({ cipher: "rc2-cbc", key, iv, effectiveKeyBits: 40 });
+      const plain = [await d.update(ciphertext.subarray(0, 13)), await d.update(ciphertext.subarray(13))];
+      plain.push(await d.final());
+      assertEqualBytes(concat(plain), new TextEncoder().encode("Old mail, RC2 with 40 effective bits."), "rc2-40-cbc");
+      await expectCode("RC2 encryptor", "UNSUPPORTED_ALGORITHM", () =>
+        core.createEncryptor({ cipher: "rc2-cbc", key, iv }),
+      );
+    },
+  },
+  {
+    name: "dsaVerify: a DSA signature verifies and a changed digest does not (across the worker boundary too)",
+    async run(core) {
+      // FIPS 186-4 sizes 1024/160, made once with OpenSSL 3.0.19 (genpkey -genparam pbits:1024 qbits:160,
+      // pkeyutl -sign of the SHA-1 digest below); WebCrypto has no DSA to make one here.
+      const key = {
+        p: hexBytes(DSA_SAMPLE.p),
+        q: hexBytes(DSA_SAMPLE.q),
+        g: hexBytes(DSA_SAMPLE.g),
+        y: hexBytes(DSA_SAMPLE.y),
+      };
+      const digest = hexBytes(DSA_SAMPLE.digest);
+      const signature = hexBytes(DSA_SAMPLE.signature);
+      if (!(await core.dsaVerify(key, digest, signature))) throw new Error("the DSA signature does not verify");
+      const other = Uint8Array.from(digest);
+      other[0]! ^= 1;
+      if (await core.dsaVerify(key, other, signature)) throw new Error("a changed digest verifies");
     },
   },
   {

@@ -1,5 +1,6 @@
 // Algorithm identifiers of CMS as S/MIME uses them, mapped to what the crypto core runs:
-// content encryption (RFC 3565 AES-CBC, RFC 5084 AES-GCM, RFC 8103 ChaCha20-Poly1305, RFC 3370 5.1 3DES), key transport
+// content encryption (RFC 3565 AES-CBC, RFC 5084 AES-GCM, RFC 8103 ChaCha20-Poly1305, RFC 3370 5.1
+// 3DES, 5.2 RC2), key transport
 // (RFC 3370 4.2.1 RSAES-PKCS1-v1_5, RFC 3560 RSAES-OAEP), digests (RFC 5754, RFC 3370 2.1).
 import type { CipherName, HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
@@ -22,12 +23,14 @@ import {
   ID_SHA256,
   ID_SHA384,
   ID_SHA512,
+  RC2_CBC,
   RSA_ENCRYPTION,
 } from "../pki/oids.js";
 
 export interface ContentCipher {
   name: CipherName;
   oid: string;
+  /** Bytes; 0 for RC2, whose key length its parameters give (rc2CbcParameters). */
   keyLength: number;
   /** IV / block length for CBC (RFC 3565 4.1, RFC 3370 5.1). */
   blockLength: number;
@@ -54,11 +57,60 @@ const contentCiphers: ContentCipher[] = [
   },
   // RFC 3370 5.1; old mail only (RFC 8551 2.7 no longer lists it for sending).
   { name: "des-ede3-cbc", oid: DES_EDE3_CBC, keyLength: 24, blockLength: 8, mode: "cbc", decryptOnly: true },
+  // RFC 3370 5.2; what Outlook Express and old Outlook sent by default. Old mail only.
+  { name: "rc2-cbc", oid: RC2_CBC, keyLength: 0, blockLength: 8, mode: "cbc", decryptOnly: true },
 ];
 
 /** Whether the cipher authenticates (AuthEnvelopedData, RFC 5083) rather than only encrypts (EnvelopedData). */
 export function isAuthenticated(cipher: ContentCipher): boolean {
   return cipher.mode !== "cbc";
+}
+
+/** What the parameters of rc2-cbc say: the IV, RFC 2268's effective key bits and the key length. */
+export interface Rc2Parameters {
+  iv: Uint8Array;
+  effectiveKeyBits: number;
+  /** Bytes of the content-encryption key: effective bits / 8, as OpenSSL and Windows make them. */
+  keyLength: number;
+}
+
+/**
+ * RC2CBCParameter (RFC 3370 5.2): SEQUENCE { rc2ParameterVersion INTEGER, iv OCTET STRING (8) },
+ * or the bare IV of RFC 2268 6 (effective key bits 32). The version encodes the effective key bits
+ * through RFC 2268 6's table for bits < 256 (40 -> 160, 64 -> 120, 128 -> 58, the sizes S/MIME
+ * senders used) and is the number of bits itself from 256 to 1024. The key is as long as the
+ * effective bits (OpenSSL sets the key length from the version the same way).
+ */
+export function rc2CbcParameters(params: unknown): Rc2Parameters {
+  let iv: unknown = params;
+  let effectiveKeyBits = 32;
+  if (params instanceof asn1js.Sequence) {
+    const [version, ivField, ...rest] = params.valueBlock.value;
+    if (!(version instanceof asn1js.Integer) || rest.length > 0)
+      throw new MailsealError("MALFORMED_CMS", "RC2CBCParameter: not { rc2ParameterVersion INTEGER, iv OCTET STRING }");
+    const value = version.valueBlock.valueDec;
+    const byVersion: Record<number, number> = { 160: 40, 120: 64, 58: 128 };
+    const bits = byVersion[value] ?? (value >= 256 && value <= 1024 ? value : undefined);
+    if (bits === undefined) {
+      throw new MailsealError(
+        "UNSUPPORTED_ALGORITHM",
+        `RC2 parameter version ${value} is not supported (160, 120, 58: 40, 64, 128 effective bits; or 256..1024)`,
+      );
+    }
+    effectiveKeyBits = bits;
+    iv = ivField;
+  }
+  if (!(iv instanceof asn1js.OctetString) || iv.valueBlock.valueHexView.length !== 8) {
+    throw new MailsealError(
+      "MALFORMED_CMS",
+      "rc2-cbc parameters: the IV must be an 8-byte OCTET STRING (RFC 3370 5.2)",
+    );
+  }
+  return {
+    iv: new Uint8Array(iv.valueBlock.valueHexView),
+    effectiveKeyBits,
+    keyLength: Math.ceil(effectiveKeyBits / 8),
+  };
 }
 
 export function contentCipherFromOid(oid: string): ContentCipher {

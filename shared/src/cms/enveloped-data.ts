@@ -14,6 +14,7 @@ import {
   algorithmIdentifier,
   contentCipherFromOid,
   isAuthenticated,
+  rc2CbcParameters,
   type ContentCipher,
   type KeyTransport,
 } from "./algorithms.js";
@@ -83,14 +84,24 @@ function chachaNonce(params: unknown): Uint8Array {
   return new Uint8Array(params.valueBlock.valueHexView);
 }
 
-/** The IV or nonce, and the tag length, from a content-encryption algorithm's parameters. */
-function contentParameters(params: unknown, cipher: ContentCipher): { iv: Uint8Array; tagLength?: number } {
+/**
+ * What a content-encryption algorithm's parameters say: the IV or nonce, the tag length (GCM), RC2's
+ * effective key bits, and the length of the content-encryption key (RC2's follows its parameters).
+ */
+function contentParameters(
+  params: unknown,
+  cipher: ContentCipher,
+): { iv: Uint8Array; tagLength?: number; effectiveKeyBits?: number; keyLength: number } {
   if (cipher.mode === "gcm") {
     const { nonce, tagLength } = gcmParameters(params);
-    return { iv: nonce, tagLength };
+    return { iv: nonce, tagLength, keyLength: cipher.keyLength };
   }
-  if (cipher.mode === "chacha20-poly1305") return { iv: chachaNonce(params) };
-  return { iv: cbcIv(params, cipher) };
+  if (cipher.mode === "chacha20-poly1305") return { iv: chachaNonce(params), keyLength: cipher.keyLength };
+  if (cipher.name === "rc2-cbc") {
+    const { iv, effectiveKeyBits, keyLength } = rc2CbcParameters(params);
+    return { iv, effectiveKeyBits, keyLength };
+  }
+  return { iv: cbcIv(params, cipher), keyLength: cipher.keyLength };
 }
 
 function cbcIv(params: unknown, cipher: ContentCipher): Uint8Array {
@@ -157,13 +168,14 @@ export async function decryptEnvelope(
         `${what} cannot use ${cipher.name} (RFC 5083: authenticated encryption only there)`,
       );
     }
-    const { iv, tagLength } = contentParameters(contentAlgorithm.algorithmParams, cipher);
-    const cek = await recoverContentKey(recipientInfos, keys, cipher.keyLength, core);
+    const { iv, tagLength, effectiveKeyBits, keyLength } = contentParameters(contentAlgorithm.algorithmParams, cipher);
+    const cek = await recoverContentKey(recipientInfos, keys, keyLength, core);
     decryptor = await core.createDecryptor({
       cipher: cipher.name,
       key: cek,
       iv,
       ...(tagLength === undefined ? {} : { tagLength }),
+      ...(effectiveKeyBits === undefined ? {} : { effectiveKeyBits }),
     });
     cek.fill(0);
     if (await cursor.nextIs(contextTag(0))) {

@@ -1,6 +1,6 @@
 // SignerInfo (RFC 5652 section 5.3): signing with the signed attributes S/MIME expects (RFC 8551
 // 2.5), and verifying a signer given the content digests computed while the content streamed.
-import type { HashAlgorithm } from "@mailseal/core-wasm";
+import { CryptoError, type HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
@@ -20,11 +20,12 @@ import {
   rsaPublicKeyOf,
   type Certificate,
 } from "../pki/certificate.js";
-import type { CertificateCrypto } from "../pki/signature.js";
+import { DSA_WITH, type CertificateCrypto } from "../pki/signature.js";
 import { issuerAndSerialNumber } from "./recipient-info.js";
 import {
   ID_AA_ENCRYP_KEY_PREF,
   ID_CONTENT_TYPE,
+  ID_DSA,
   ID_MESSAGE_DIGEST,
   ID_RSASSA_PSS,
   ID_SIGNING_TIME,
@@ -232,6 +233,34 @@ function single(attributes: pkijs.Attribute[], type: string): asn1js.AsnType | u
 }
 
 /**
+ * A DSA signer of old mail: RFC 3370 3.1 names id-dsa-with-sha1 (senders also wrote id-dsa itself),
+ * RFC 5754 3.1 the SHA-2 forms; the signature algorithm's hash must be the signer's digest algorithm.
+ * A key the core cannot use (sizes, g or y out of range) fails like a bad signature.
+ */
+async function verifyDsa(
+  core: VerifyCore,
+  key: Parameters<VerifyCore["dsaVerify"]>[0],
+  algorithm: string,
+  hash: HashAlgorithm,
+  digest: Uint8Array,
+  signature: Uint8Array,
+): Promise<void> {
+  if (algorithm !== ID_DSA && DSA_WITH[algorithm] !== hash) {
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", `signature algorithm ${algorithm} with ${hash} is not supported`);
+  }
+  let valid: boolean;
+  try {
+    valid = await core.dsaVerify(key, digest, signature);
+  } catch (error) {
+    if (error instanceof CryptoError && (error.code === "INVALID_KEY" || error.code === "INVALID_ARGUMENT")) {
+      throw new MailsealError("BAD_SIGNATURE", `the signer's DSA key is unusable (${error.message})`);
+    }
+    throw error;
+  }
+  if (!valid) throw new MailsealError("BAD_SIGNATURE", "the signature does not verify with the signer's certificate");
+}
+
+/**
  * Verifies one SignerInfo. `contentDigests` holds the digest of the content for each digest
  * algorithm of the SignedData (computed while it streamed). Returns the signer; throws BAD_SIGNATURE
  * (or MALFORMED_CMS) otherwise. Trust in the certificate is checked separately (chain validation).
@@ -273,8 +302,12 @@ export async function verifySignerInfo(
     signedDigest = await digestOf(core, hash, new Uint8Array(signerInfo.signedAttrs.encodedValue));
   }
   const signature = new Uint8Array(signerInfo.signature.valueBlock.valueHexView);
-  const key = rsaPublicKeyOf(certificate);
   const algorithm = signerInfo.signatureAlgorithm;
+  if (certificate.publicKey.kind === "dsa") {
+    await verifyDsa(core, certificate.publicKey.key, algorithm.algorithmId, hash, signedDigest, signature);
+    return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
+  }
+  const key = rsaPublicKeyOf(certificate);
   let valid: boolean;
   if (algorithm.algorithmId === ID_RSASSA_PSS) {
     const fields = taggedFields("RSASSA-PSS-params", algorithm.algorithmParams, 3);

@@ -1,7 +1,7 @@
 // X.509 certificates (RFC 5280) read for S/MIME (RFC 8550): what CMS needs to find recipients and
 // signers (issuer and serial number, subject key identifier, the public key) and what mail needs
 // (email addresses, validity, key usage, a name to show). Parsing only: trust is chain.ts's business.
-import type { RsaPublicKey } from "@mailseal/core-wasm";
+import type { DsaPublicKey, RsaPublicKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
@@ -17,6 +17,7 @@ import {
   ID_CE_KEY_USAGE,
   ID_CE_SUBJECT_ALT_NAME,
   ID_CE_SUBJECT_KEY_IDENTIFIER,
+  ID_DSA,
   ID_EC_PUBLIC_KEY,
   ID_EMAIL_ADDRESS,
   ID_ON_SMTP_UTF8_MAILBOX,
@@ -76,11 +77,13 @@ const CURVES: Record<string, EcCurve> = {
 /**
  * The subject's public key. RSA as the crypto core takes it (`pssOnly` when the key is an
  * id-RSASSA-PSS key, RFC 4055 1.2: usable for signatures, never for key transport); EC as its
- * SubjectPublicKeyInfo DER and curve, for WebCrypto (ECDSA, ECDH); anything else by algorithm OID.
+ * SubjectPublicKeyInfo DER and curve, for WebCrypto (ECDSA, ECDH); DSA (RFC 3279 2.3.2) with its
+ * domain parameters, to verify the signatures of old mail; anything else by algorithm OID.
  */
 export type CertificatePublicKey =
   | { readonly kind: "rsa"; readonly key: RsaPublicKey; readonly pssOnly: boolean; readonly spki: Uint8Array }
   | { readonly kind: "ec"; readonly curve: EcCurve; readonly spki: Uint8Array }
+  | { readonly kind: "dsa"; readonly key: DsaPublicKey; readonly spki: Uint8Array }
   | { readonly kind: "other"; readonly algorithm: string; readonly spki: Uint8Array };
 
 export interface AlgorithmIdentifier {
@@ -295,6 +298,20 @@ function readPublicKey(info: pkijs.PublicKeyInfo): CertificatePublicKey {
       pssOnly: algorithm === ID_RSASSA_PSS,
       spki,
     };
+  }
+  if (algorithm === ID_DSA) {
+    // Dss-Parms ::= SEQUENCE { p, q, g INTEGER }; DSAPublicKey ::= INTEGER (RFC 3279 2.3.2). Parameters
+    // inherited from the issuer (absent here) are not followed: such a key stays "other".
+    const params = info.algorithm.algorithmParams as unknown;
+    const pqg = params instanceof asn1js.Sequence ? params.valueBlock.value : [];
+    const parsed = readBer(keyBits);
+    if (pqg.length === 3 && pqg.every((v) => v instanceof asn1js.Integer)) {
+      if (parsed.offset !== keyBits.length || !(parsed.result instanceof asn1js.Integer))
+        throw new MailsealError("INVALID_KEY", "certificate: the DSA public key is malformed");
+      const [p, q, g] = (pqg as asn1js.Integer[]).map((v) => new Uint8Array(v.valueBlock.valueHexView));
+      const y = new Uint8Array(parsed.result.valueBlock.valueHexView);
+      return { kind: "dsa", key: { p: p!, q: q!, g: g!, y }, spki };
+    }
   }
   if (algorithm === ID_EC_PUBLIC_KEY) {
     // ECParameters: only namedCurve is allowed (RFC 5480 2.1.1).
@@ -529,11 +546,16 @@ export function hasEmailAddress(cert: Certificate, address: string): boolean {
 }
 
 /** The RSA key of a certificate for key transport or RSA signatures; UNSUPPORTED_ALGORITHM otherwise. */
+function keyDescription(key: CertificatePublicKey): string {
+  if (key.kind === "ec") return `EC ${key.curve}`;
+  return key.kind === "dsa" ? "DSA" : key.kind === "other" ? key.algorithm : "RSA";
+}
+
 export function rsaPublicKeyOf(cert: Certificate): RsaPublicKey {
   if (cert.publicKey.kind !== "rsa") {
     throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
-      `certificate "${cert.displayName}" holds a ${cert.publicKey.kind === "ec" ? `EC ${cert.publicKey.curve}` : cert.publicKey.algorithm} key, not RSA`,
+      `certificate "${cert.displayName}" holds a ${keyDescription(cert.publicKey)} key, not RSA`,
     );
   }
   return cert.publicKey.key;

@@ -14,6 +14,8 @@ export const ID_MGF1 = "1.2.840.113549.1.1.8";
 export const ID_P_SPECIFIED = "1.2.840.113549.1.1.9";
 /** id-RSASSA-PSS, RFC 8017 A.2.3. */
 export const ID_RSASSA_PSS = "1.2.840.113549.1.1.10";
+/** id-dsa, RFC 3279 2.3.2 (old mail only: mailseal verifies DSA signatures, never makes them). */
+export const ID_DSA = "1.2.840.10040.4.1";
 /** id-ecPublicKey, RFC 5480 2.1.1. */
 export const ID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
 /** Named curves, RFC 5480 2.1.1.1. */
@@ -28,6 +30,13 @@ export const SHA256_WITH_RSA_ENCRYPTION = "1.2.840.113549.1.1.11";
 export const SHA384_WITH_RSA_ENCRYPTION = "1.2.840.113549.1.1.12";
 export const SHA512_WITH_RSA_ENCRYPTION = "1.2.840.113549.1.1.13";
 export const ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2";
+// DSA: id-dsa-with-sha1 (RFC 3279 2.2.2, RFC 3370 3.1), id-dsa-with-sha224/256 (RFC 5758 3.1) and
+// -sha384/512 (NIST's registry, the same arc; what OpenSSL writes for DSA with SHA-384/512).
+export const ID_DSA_WITH_SHA1 = "1.2.840.10040.4.3";
+export const ID_DSA_WITH_SHA224 = "2.16.840.1.101.3.4.3.1";
+export const ID_DSA_WITH_SHA256 = "2.16.840.1.101.3.4.3.2";
+export const ID_DSA_WITH_SHA384 = "2.16.840.1.101.3.4.3.3";
+export const ID_DSA_WITH_SHA512 = "2.16.840.1.101.3.4.3.4";
 export const ECDSA_WITH_SHA384 = "1.2.840.10045.4.3.3";
 export const ECDSA_WITH_SHA512 = "1.2.840.10045.4.3.4";
 
@@ -38,7 +47,8 @@ export const ID_SHA256 = "2.16.840.1.101.3.4.2.1";
 export const ID_SHA384 = "2.16.840.1.101.3.4.2.2";
 export const ID_SHA512 = "2.16.840.1.101.3.4.2.3";
 
-// Content encryption: id-aes*-CBC (RFC 3565 4.1), id-aes*-GCM (RFC 5084 3.2), des-ede3-cbc (RFC 3370 5.1).
+// Content encryption: id-aes*-CBC (RFC 3565 4.1), id-aes*-GCM (RFC 5084 3.2), des-ede3-cbc (RFC 3370 5.1),
+// rc2-cbc (RFC 3370 5.2).
 export const ID_AES128_CBC = "2.16.840.1.101.3.4.1.2";
 export const ID_AES192_CBC = "2.16.840.1.101.3.4.1.22";
 export const ID_AES256_CBC = "2.16.840.1.101.3.4.1.42";
@@ -48,6 +58,7 @@ export const ID_AES256_GCM = "2.16.840.1.101.3.4.1.46";
 /** id-alg-AEADChaCha20Poly1305, RFC 8103 4. */
 export const ID_ALG_AEAD_CHACHA20_POLY1305 = "1.2.840.113549.1.9.16.3.18";
 export const DES_EDE3_CBC = "1.2.840.113549.3.7";
+export const RC2_CBC = "1.2.840.113549.3.2";
 
 // Key wrap: id-aes*-wrap (RFC 3565 2.3.2).
 export const ID_AES128_WRAP = "2.16.840.1.101.3.4.1.5";
@@ -82,7 +93,7 @@ export const PKCS_9_AT_SMIME_CAPABILITIES = "1.2.840.113549.1.9.15";
 export const ID_AA_ENCRYP_KEY_PREF = "1.2.840.113549.1.9.16.2.11";
 
 // Password-based encryption: id-PBES2, id-PBKDF2 (RFC 8018 A.4, A.2), id-hmacWithSHA* (RFC 8018
-// B.1.1, B.1.2), pbeWithSHAAnd3-KeyTripleDES-CBC (RFC 7292 Appendix C).
+// B.1.1, B.1.2), the PKCS #12 PBE schemes (RFC 7292 Appendix C).
 export const ID_PBES2 = "1.2.840.113549.1.5.13";
 export const ID_PBKDF2 = "1.2.840.113549.1.5.12";
 export const ID_HMAC_WITH_SHA1 = "1.2.840.113549.2.7";
@@ -91,6 +102,9 @@ export const ID_HMAC_WITH_SHA256 = "1.2.840.113549.2.9";
 export const ID_HMAC_WITH_SHA384 = "1.2.840.113549.2.10";
 export const ID_HMAC_WITH_SHA512 = "1.2.840.113549.2.11";
 export const PBE_WITH_SHA_AND_3_KEY_TRIPLE_DES_CBC = "1.2.840.113549.1.12.1.3";
+export const PBE_WITH_SHA_AND_2_KEY_TRIPLE_DES_CBC = "1.2.840.113549.1.12.1.4";
+export const PBE_WITH_SHA_AND_128_BIT_RC2_CBC = "1.2.840.113549.1.12.1.5";
+export const PBE_WITH_SHA_AND_40_BIT_RC2_CBC = "1.2.840.113549.1.12.1.6";
 
 // PKCS #12 bags (RFC 7292 4.2, 4.2.3) and their attributes: pkcs-9-at-friendlyName and
 // pkcs-9-at-localKeyId (RFC 2985 5.5.1, 5.5.2).

@@ -1,5 +1,6 @@
 // Reading a PKCS #12 file (RFC 7292): the RSA private key and the certificates, as OpenSSL 3, NSS
-// (pk12util) and GnuPG export them: PBES2/PBKDF2/AES-CBC bags and an HMAC integrity check.
+// (pk12util) and GnuPG export them: PBES2/PBKDF2/AES-CBC bags and an HMAC integrity check; and the
+// legacy PBE schemes of RFC 7292 Appendix C that OpenSSL 1.x and Windows wrote (3DES, RC2).
 import { concatBytes, type CipherParams, type DecryptStream, type RsaPrivateKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
@@ -20,7 +21,10 @@ import {
   ID_SHA384,
   ID_SHA512,
   KEY_BAG,
+  PBE_WITH_SHA_AND_128_BIT_RC2_CBC,
+  PBE_WITH_SHA_AND_2_KEY_TRIPLE_DES_CBC,
   PBE_WITH_SHA_AND_3_KEY_TRIPLE_DES_CBC,
+  PBE_WITH_SHA_AND_40_BIT_RC2_CBC,
   PKCS8_SHROUDED_KEY_BAG,
   PKCS_9_AT_FRIENDLY_NAME,
   PKCS_9_AT_LOCAL_KEY_ID,
@@ -35,7 +39,7 @@ export interface Pkcs12Contents {
   keyCertificate?: Uint8Array;
 }
 
-/** What reading legacy (3DES) files needs from the crypto core; WebCrypto has no 3DES. */
+/** What reading legacy (3DES, RC2) files needs from the crypto core; WebCrypto has neither. */
 export interface Pkcs12Core {
   createDecryptor(params: CipherParams): Promise<DecryptStream>;
 }
@@ -43,7 +47,7 @@ export interface Pkcs12Core {
 const SHA1_KDF = { name: "SHA-1", u: 20, v: 64 };
 
 /**
- * Iteration counts of the PKCS #12 KDF (RFC 7292 B.2), for the MAC key and the legacy 3DES bags. Each
+ * Iteration counts of the PKCS #12 KDF (RFC 7292 B.2), for the MAC key and the legacy 3DES/RC2 bags. Each
  * iteration is one awaited WebCrypto digest (about 10 us), and one file may need five derivations:
  * PBKDF2's bound (10 million, native) would let a hostile file spin for minutes. Producers use 1024
  * (Bouncy Castle), 2000 (Windows), 2048 (OpenSSL, macOS), 10000 (Java keytool).
@@ -142,6 +146,36 @@ async function checkMac(pfx: pkijs.PFX, authSafeContent: Uint8Array, password: s
   }
 }
 
+/**
+ * The PBE schemes of RFC 7292 Appendix C the core can run, with the key the PKCS #12 KDF derives (ID 1,
+ * SHA-1) and the cipher it feeds. 3-key 3DES is what Windows, NSS and OpenSSL 1.x wrote for keys;
+ * 40-bit RC2 what OpenSSL 1.x and Windows wrote for certificates (`openssl pkcs12 -legacy`).
+ * The 2-key 3DES key is K1 || K2 used as K1 || K2 || K1. RC4 (Appendix C's first two) is not
+ * supported: no producer of S/MIME keys is known to have used it.
+ */
+const LEGACY_PBES: Record<
+  string,
+  { name: string; keyLength: number; cipher: "des-ede3-cbc" | "rc2-cbc"; bits?: number }
+> = {
+  [PBE_WITH_SHA_AND_3_KEY_TRIPLE_DES_CBC]: {
+    name: "pbeWithSHAAnd3-KeyTripleDES-CBC",
+    keyLength: 24,
+    cipher: "des-ede3-cbc",
+  },
+  [PBE_WITH_SHA_AND_2_KEY_TRIPLE_DES_CBC]: {
+    name: "pbeWithSHAAnd2-KeyTripleDES-CBC",
+    keyLength: 16,
+    cipher: "des-ede3-cbc",
+  },
+  [PBE_WITH_SHA_AND_128_BIT_RC2_CBC]: {
+    name: "pbeWithSHAAnd128BitRC2-CBC",
+    keyLength: 16,
+    cipher: "rc2-cbc",
+    bits: 128,
+  },
+  [PBE_WITH_SHA_AND_40_BIT_RC2_CBC]: { name: "pbeWithSHAAnd40BitRC2-CBC", keyLength: 5, cipher: "rc2-cbc", bits: 40 },
+};
+
 /** Decrypts a shrouded key bag or an encrypted SafeContents under its password-based scheme. */
 async function passwordDecrypt(
   algorithm: pkijs.AlgorithmIdentifier,
@@ -149,13 +183,13 @@ async function passwordDecrypt(
   password: string,
   core: Pkcs12Core | undefined,
 ): Promise<Uint8Array> {
-  // pbeWithSHAAnd3-KeyTripleDES-CBC is what Windows, NSS and older OpenSSL export.
-  if (algorithm.algorithmId !== PBE_WITH_SHA_AND_3_KEY_TRIPLE_DES_CBC) return pbes2Decrypt(algorithm, data, password);
+  const scheme = LEGACY_PBES[algorithm.algorithmId];
+  if (scheme === undefined) return pbes2Decrypt(algorithm, data, password);
   // pkcs-12PbeParams ::= SEQUENCE { salt OCTET STRING, iterations INTEGER } (RFC 7292 C).
   const params = algorithm.algorithmParams as unknown;
   const [salt, iterations] = params instanceof asn1js.Sequence ? params.valueBlock.value : [];
   if (!(salt instanceof asn1js.OctetString) || !(iterations instanceof asn1js.Integer)) {
-    throw new MailsealError("INVALID_KEY", "PKCS#12: pbeWithSHAAnd3-KeyTripleDES-CBC parameters are malformed");
+    throw new MailsealError("INVALID_KEY", `PKCS#12: ${scheme.name} parameters are malformed`);
   }
   const count = iterations.valueBlock.valueDec;
   if (count < 1 || count > MAX_PKCS12_KDF_ITERATIONS)
@@ -163,12 +197,22 @@ async function passwordDecrypt(
       "INVALID_KEY",
       `PKCS#12 iteration count ${count} is outside 1..${MAX_PKCS12_KDF_ITERATIONS}`,
     );
-  if (core === undefined) throw new MailsealError("UNSUPPORTED_ALGORITHM", "PKCS#12 with 3DES needs the crypto core");
+  if (core === undefined)
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", `PKCS#12 with ${scheme.name} needs the crypto core`);
   const saltBytes = new Uint8Array(salt.valueBlock.valueHexView);
   const bmp = bmpPassword(password);
-  const key = await pkcs12Kdf(SHA1_KDF, 1, bmp, saltBytes, count, 24);
+  const derived = await pkcs12Kdf(SHA1_KDF, 1, bmp, saltBytes, count, scheme.keyLength);
+  const key =
+    scheme.keyLength === 16 && scheme.cipher === "des-ede3-cbc"
+      ? concatBytes([derived, derived.subarray(0, 8)])
+      : derived;
   const iv = await pkcs12Kdf(SHA1_KDF, 2, bmp, saltBytes, count, 8);
-  const decryptor = await core.createDecryptor({ cipher: "des-ede3-cbc", key, iv });
+  const decryptor = await core.createDecryptor({
+    cipher: scheme.cipher,
+    key,
+    iv,
+    ...(scheme.bits === undefined ? {} : { effectiveKeyBits: scheme.bits }),
+  });
   try {
     const head = await decryptor.update(data);
     const tail = await decryptor.final();
@@ -180,6 +224,7 @@ async function passwordDecrypt(
     throw new MailsealError("PASSWORD_WRONG", "the password does not decrypt the key (or the file is damaged)");
   } finally {
     key.fill(0);
+    derived.fill(0);
     decryptor.dispose();
   }
 }
@@ -217,7 +262,7 @@ function localKeyId(bag: pkijs.SafeBag): string | undefined {
 
 /**
  * Reads the key and certificates of a PKCS #12 file; PASSWORD_WRONG when the MAC or a bag does not
- * open. Files encrypted with 3DES (legacy exports) need `core`.
+ * open. Files encrypted with 3DES or RC2 (legacy exports) need `core`.
  */
 export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs12Core): Promise<Pkcs12Contents> {
   const pfx = parse("PFX", () => new pkijs.PFX({ schema: derOf("PFX", der) }));

@@ -1,6 +1,13 @@
 // Verifying the signature on a certificate with its issuer's public key: RSASSA-PKCS1-v1_5 and
-// RSASSA-PSS through the crypto core (RFC 8017, RFC 4055), ECDSA through WebCrypto (RFC 5758 3.2).
-import { CryptoError, type HashAlgorithm, type PssOptions, type RsaPublicKey } from "@mailseal/core-wasm";
+// RSASSA-PSS through the crypto core (RFC 8017, RFC 4055), ECDSA through WebCrypto (RFC 5758 3.2),
+// DSA through the crypto core (RFC 3279 2.2.2, RFC 5758 3.1; old certificates and mail only).
+import {
+  CryptoError,
+  type DsaPublicKey,
+  type HashAlgorithm,
+  type PssOptions,
+  type RsaPublicKey,
+} from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
@@ -10,6 +17,11 @@ import {
   ECDSA_WITH_SHA256,
   ECDSA_WITH_SHA384,
   ECDSA_WITH_SHA512,
+  ID_DSA_WITH_SHA1,
+  ID_DSA_WITH_SHA224,
+  ID_DSA_WITH_SHA256,
+  ID_DSA_WITH_SHA384,
+  ID_DSA_WITH_SHA512,
   ID_MGF1,
   ID_RSASSA_PSS,
   ID_SHA1,
@@ -39,6 +51,8 @@ export interface CertificateCrypto {
     signature: Uint8Array,
   ): Promise<boolean>;
   rsaPssVerify(key: RsaPublicKey, digest: Uint8Array, signature: Uint8Array, options: PssOptions): Promise<boolean>;
+  /** DSA verification of a DER Dss-Sig-Value over a digest (WebCrypto has no DSA). */
+  dsaVerify(key: DsaPublicKey, digest: Uint8Array, signature: Uint8Array): Promise<boolean>;
 }
 
 const RSA_PKCS1: Record<string, HashAlgorithm> = {
@@ -53,6 +67,15 @@ const ECDSA: Record<string, HashAlgorithm> = {
   [ECDSA_WITH_SHA256]: "SHA-256",
   [ECDSA_WITH_SHA384]: "SHA-384",
   [ECDSA_WITH_SHA512]: "SHA-512",
+};
+
+/** DSA signature algorithms and their hashes (RFC 3279 2.2.2, RFC 5758 3.1). */
+export const DSA_WITH: Record<string, HashAlgorithm> = {
+  [ID_DSA_WITH_SHA1]: "SHA-1",
+  [ID_DSA_WITH_SHA224]: "SHA-224",
+  [ID_DSA_WITH_SHA256]: "SHA-256",
+  [ID_DSA_WITH_SHA384]: "SHA-384",
+  [ID_DSA_WITH_SHA512]: "SHA-512",
 };
 
 const HASHES: Record<string, HashAlgorithm> = {
@@ -150,12 +173,12 @@ async function verifyEcdsa(
 }
 
 /** The core rejects keys it cannot use (size, even modulus) with CryptoError: that is a failed check. */
-async function coreVerdict(run: () => Promise<boolean>): Promise<SignatureCheck> {
+async function coreVerdict(run: () => Promise<boolean>, keyType = "RSA"): Promise<SignatureCheck> {
   try {
     return (await run()) ? { ok: true } : BAD;
   } catch (error) {
     if (error instanceof CryptoError && (error.code === "INVALID_KEY" || error.code === "INVALID_ARGUMENT")) {
-      return { ok: false, reason: `the issuer's RSA key is unusable (${error.message})` };
+      return { ok: false, reason: `the issuer's ${keyType} key is unusable (${error.message})` };
     }
     throw error;
   }
@@ -163,7 +186,8 @@ async function coreVerdict(run: () => Promise<boolean>): Promise<SignatureCheck>
 
 /**
  * Checks the signature of `cert` with `issuerKey`. Signature algorithms: sha1/224/256/384/512 with
- * RSA PKCS#1 v1.5, RSASSA-PSS with its parameters (RFC 4055 3.1), ECDSA with SHA-256/384/512.
+ * RSA PKCS#1 v1.5, RSASSA-PSS with its parameters (RFC 4055 3.1), ECDSA with SHA-256/384/512, DSA
+ * with SHA-1 and SHA-2 (old certificates: RFC 4134's CarlDSS signs with DSA and SHA-1).
  * An algorithm outside these is UNSUPPORTED_ALGORITHM; a signature that does not hold is `ok: false`.
  * Restrictions an id-RSASSA-PSS issuer key may carry in its own parameters (RFC 4055 3.3) are not
  * compared with the signature's parameters; such a key only ever verifies PSS signatures here.
@@ -193,5 +217,13 @@ export async function verifyCertificateSignature(
   }
   const ecdsaHash = ECDSA[algorithm];
   if (ecdsaHash !== undefined) return verifyEcdsa(cert, issuerKey, ecdsaHash);
+  const dsaHash = DSA_WITH[algorithm];
+  if (dsaHash !== undefined) {
+    if (issuerKey.kind !== "dsa") return { ok: false, reason: "a DSA signature but the issuer's key is not DSA" };
+    // RFC 3279 2.2.2: the parameters are absent.
+    if (parameters !== undefined) return { ok: false, reason: "DSA signature algorithm with parameters" };
+    const digest = await digestOf(crypto, dsaHash, cert.tbs);
+    return coreVerdict(() => crypto.dsaVerify(issuerKey.key, digest, cert.signature), "DSA");
+  }
   throw unsupported(cert, `signature algorithm ${algorithm} is not supported`);
 }

@@ -372,6 +372,7 @@ forEachCore(useCore, () => {
       const counting: VerifyCore = {
         rsaPkcs1v15Verify: (...args) => core.rsaPkcs1v15Verify(...args),
         rsaPssVerify: (...args) => core.rsaPssVerify(...args),
+        dsaVerify: (...args) => core.dsaVerify(...args),
         createHash: async (alg) => {
           const stream = await core.createHash(alg);
           open++;

@@ -429,7 +429,11 @@ describe("public S/MIME certificates (fixtures/SOURCES.md)", () => {
     expect(namesEqual(aliceRsa.issuer, carl.subject)).toBe(true);
     const aliceDss = readCertificates(fixture("AliceDSSSignByCarlNoInherit.cer"))[0]!;
     expect(aliceDss.emailAddresses).toEqual(["AliceDSS@example.com"]);
-    expect(aliceDss.publicKey).toMatchObject({ kind: "other", algorithm: "1.2.840.10040.4.1" });
+    // RFC 3279 2.3.2: DSA with its domain parameters in the certificate (1024-bit p, 160-bit q).
+    expect(aliceDss.publicKey.kind).toBe("dsa");
+    const dsaKey = aliceDss.publicKey.kind === "dsa" ? aliceDss.publicKey.key : undefined;
+    const bits = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString("hex")}`).toString(2).length;
+    expect([bits(dsaKey!.p), bits(dsaKey!.q)]).toEqual([1024, 160]);
     expect(aliceDss.serialHex).toBe("C8");
   });
 

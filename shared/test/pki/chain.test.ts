@@ -507,16 +507,13 @@ describe("public S/MIME certificates (fixtures/SOURCES.md)", () => {
     expect(expired.code).toBe("CERTIFICATE_EXPIRED");
   });
 
-  it("RFC 4134: a DSA-signed certificate is UNSUPPORTED_ALGORITHM", async () => {
-    const error = await failure(
-      validateCertificatePath(fixture("AliceDSSSignByCarlNoInherit.cer"), {
-        anchors: [fixture("CarlDSSSelf.cer")],
-        time: at("2020-01-01T00:00:00Z"),
-        usage: "signing",
-        crypto: core,
-      }),
-    );
-    expect(error.code).toBe("UNSUPPORTED_ALGORITHM");
+  it("RFC 4134: AliceDSS under CarlDSS (DSA with SHA-1 certificate signatures) validates; a flipped signature bit does not", async () => {
+    const alice = fixture("AliceDSSSignByCarlNoInherit.cer");
+    const carl = fixture("CarlDSSSelf.cer");
+    const options = { anchors: [carl], time: at("2020-01-01T00:00:00Z"), usage: "signing" as const, crypto: core };
+    expect(await validateCertificatePath(alice, options)).toEqual([alice, carl]);
+    const error = await failure(validateCertificatePath(flipSignature(alice), options));
+    expect(error.code).toBe("UNTRUSTED_CERTIFICATE");
   });
 
   it("Thunderbird/NSS: Alice under the RSA test CA, and Alice's EC certificate under the P-521 ECDSA CA", async () => {

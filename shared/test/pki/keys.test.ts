@@ -223,6 +223,29 @@ describe("readPkcs12", () => {
     await expectCode(readPkcs12(file("legacy.p12"), "sesame"), "UNSUPPORTED_ALGORITHM");
   });
 
+  // RFC 7292 Appendix C, as OpenSSL 1.x and Windows wrote them (OpenSSL 3: -legacy, RC2 in the legacy provider).
+  it.each([
+    ["PBE-SHA1-RC2-40", "PBE-SHA1-3DES", "pbeWithSHAAnd40BitRC2-CBC certificates, 3DES key (openssl pkcs12 -legacy)"],
+    ["PBE-SHA1-RC2-128", "PBE-SHA1-RC2-128", "pbeWithSHAAnd128BitRC2-CBC for both"],
+    ["PBE-SHA1-2DES", "PBE-SHA1-2DES", "pbeWithSHAAnd2-KeyTripleDES-CBC for both"],
+    ["PBE-SHA1-RC2-40", "PBE-SHA1-RC2-40", "pbeWithSHAAnd40BitRC2-CBC for both"],
+  ])("reads a legacy file: certificates %s, key %s (%s)", async (certPbe, keyPbe) => {
+    const out = path(`legacy-${certPbe}-${keyPbe}.p12`);
+    openssl(
+      ...["pkcs12", "-export", "-legacy", "-inkey", path("key.pem"), "-in", path("cert.pem")],
+      ...["-certfile", path("ca.pem"), "-passout", "pass:sésame", "-certpbe", certPbe, "-keypbe", keyPbe],
+      ...["-out", out],
+    );
+    const der = new Uint8Array(readFileSync(out));
+    const core = await CoreService.open();
+    const contents = await readPkcs12(der, "sésame", core);
+    expect(normalized(contents.privateKey)).toEqual(normalized(expected));
+    expect(contents.certificates).toHaveLength(2);
+    expect(contents.keyCertificate).toBeDefined();
+    await expectCode(readPkcs12(der, "sesame", core), "PASSWORD_WRONG");
+    await expectCode(readPkcs12(der, "sésame"), "UNSUPPORTED_ALGORITHM");
+  });
+
   it("says INVALID_KEY for something that is not PKCS#12", async () => {
     await expectCode(readPkcs12(file("key.der"), "x"), "INVALID_KEY");
   });

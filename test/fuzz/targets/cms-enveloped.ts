@@ -3,7 +3,7 @@
 import { contentCipherByName, readCertificates, readPrivateKey, type RecipientKey } from "@mailseal/shared/offline";
 import { decryptEnvelope, encryptEnvelope } from "../../../shared/src/cms/enveloped-data.js";
 import type { FuzzTarget } from "../engine.js";
-import { BER_TOKENS, chunked, derOfMessage, fixtureMessages, openCore, sample, theCore } from "./support.js";
+import { BER_TOKENS, chunked, derOfMessage, fixtureMessages, openCore, sample, samples, theCore } from "./support.js";
 
 /** Key and certificate of each recipient the samples are encrypted to. */
 const RECIPIENTS = [
@@ -42,7 +42,9 @@ const target: FuzzTarget = {
         ),
       );
     }
-    return [...messages.map(derOfMessage), ...made];
+    // RC2-CBC with 40, 64 and 128 effective bits (RFC 3370 5.2) as openssl cms writes it (seeds/SOURCES.md).
+    const rc2 = samples(root, "test/fuzz/seeds", (name) => name.startsWith("openssl-enveloped-rc2-"));
+    return [...messages.map(derOfMessage), ...made, ...rc2];
   },
   dictionary: BER_TOKENS,
   async setup(root) {

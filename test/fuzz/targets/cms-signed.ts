@@ -2,7 +2,7 @@
 // inside) and on the detached ones of multipart/signed, whose content is then missing.
 import { verifySignedData } from "@mailseal/shared/offline";
 import type { FuzzTarget } from "../engine.js";
-import { BER_TOKENS, chunked, derOfMessage, fixtureMessages, openCore, theCore } from "./support.js";
+import { BER_TOKENS, chunked, derOfMessage, fixtureMessages, openCore, sample, theCore } from "./support.js";
 
 /** The signature part's DER of a multipart/signed fixture. */
 function signaturePart(message: Uint8Array): Uint8Array | undefined {
@@ -20,6 +20,10 @@ const target: FuzzTarget = {
     ...fixtureMessages(root, (name) => name.includes("multipart") && !name.includes("env")).flatMap(
       (m) => signaturePart(m) ?? [],
     ),
+    // DSA signers: RFC 4134 4.8 (clear, SHA-1) and 4.9 (opaque), and openssl cms with DSA and SHA-256.
+    ...fixtureMessages(root, (name) => name === "4.8.eml").flatMap((m) => signaturePart(m) ?? []),
+    ...fixtureMessages(root, (name) => name === "4.9.eml").map(derOfMessage),
+    sample(root, "test/fuzz/seeds/openssl-signed-dsa-sha256.der"),
   ],
   dictionary: BER_TOKENS,
   setup: async () => void (await openCore()),

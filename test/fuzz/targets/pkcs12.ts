@@ -18,7 +18,12 @@ const target: FuzzTarget = {
       iterations: 1,
       macIterations: 1,
     });
-    return [sample(root, "test/interop/samples/rfc4134-BobRSA.p12"), written];
+    // And openssl pkcs12 -legacy: pbeWithSHAAnd40BitRC2-CBC certificates (RFC 7292 C), 3DES key.
+    return [
+      sample(root, "test/interop/samples/rfc4134-BobRSA.p12"),
+      written,
+      sample(root, "test/fuzz/seeds/openssl-legacy-rc2-40.p12"),
+    ];
   },
   dictionary: BER_TOKENS,
   setup: async () => void (await openCore()),

@@ -11,7 +11,7 @@ export interface Peers {
   readonly nss: NssDb;
   readonly gpgsm: GpgsmHome;
   /** bob with each non-default key type (alice stays unique per key type, so lookups by e-mail are exact). */
-  readonly bobs: Readonly<Record<Exclude<KeyType, "rsa2048">, Identity>>;
+  readonly bobs: Readonly<Record<Exclude<KeyType, "rsa2048" | "dsa2048">, Identity>>;
 }
 
 export async function peers(): Promise<Peers> {

@@ -6,9 +6,14 @@ import type { Identity } from "./pki.js";
 import { run, scratch } from "./run.js";
 
 export type CbcCipher = "aes-128-cbc" | "aes-192-cbc" | "aes-256-cbc" | "des-ede3-cbc";
+/**
+ * RC2-CBC with 40, 64 and 128 effective key bits (RFC 3370 5.2; rc2ParameterVersion 160, 120, 58), what
+ * Outlook Express and old Outlook sent. OpenSSL 3 has RC2 in its legacy provider only.
+ */
+export type Rc2Cipher = "rc2-40" | "rc2-64" | "rc2-128";
 /** GCM gives AuthEnvelopedData (RFC 5083/5084) in `openssl cms`. */
 export type GcmCipher = "aes-128-gcm" | "aes-192-gcm" | "aes-256-gcm";
-export type ContentCipher = CbcCipher | GcmCipher;
+export type ContentCipher = CbcCipher | GcmCipher | Rc2Cipher;
 /** RSA key transport: PKCS#1 v1.5 (RFC 5652 §6.2.1 / RFC 3370) or RSAES-OAEP with hash and MGF1 hash equal (RFC 8017, RFC 4055). */
 export type KeyTransport = "rsa-pkcs1" | "rsa-oaep-sha1" | "rsa-oaep-sha256" | "rsa-oaep-sha384" | "rsa-oaep-sha512";
 /** RecipientIdentifier choice (RFC 5652 §6.2.1). */
@@ -84,7 +89,9 @@ export async function opensslEncrypt(
   const input = file("in");
   const output = file("out");
   writeFileSync(input, content);
-  const args = ["cms", "-encrypt", "-binary", `-${options.cipher ?? "aes-256-cbc"}`, "-in", input, "-out", output];
+  const cipher = options.cipher ?? "aes-256-cbc";
+  const args = ["cms", "-encrypt", "-binary", `-${cipher}`, "-in", input, "-out", output];
+  if (cipher.startsWith("rc2-")) args.push("-provider", "legacy", "-provider", "default");
   args.push("-outform", INFORM[options.form ?? "der"]);
   if (options.indefinite === true) args.push("-stream");
   if (options.crlf === true) args.push("-crlfeol");

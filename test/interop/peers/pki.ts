@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { onRelease, run, tempDir } from "./run.js";
 
-export type KeyType = "rsa2048" | "rsa3072" | "rsa4096" | "ec-p256";
+/** dsa2048: DSA with 2048-bit p and 256-bit q, for the signatures of old mail (mailseal only verifies them). */
+export type KeyType = "rsa2048" | "rsa3072" | "rsa4096" | "ec-p256" | "dsa2048";
 
 export interface CaFiles {
   readonly certPath: string;
@@ -66,12 +67,18 @@ const KEYGEN: Record<KeyType, string[]> = {
   rsa3072: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"],
   rsa4096: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:4096"],
   "ec-p256": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+  // DSA keys come from domain parameters made first (genpkey -genparam), see makeIdentity.
+  dsa2048: ["-algorithm", "DSA", "-pkeyopt", "pbits:2048", "-pkeyopt", "qbits:256"],
 };
 
 // RSA keys transport content-encryption keys (keyEncipherment); EC keys agree on them (keyAgreement,
-// RFC 5753). keyUsage is critical as the S/MIME Baseline Requirements §7.1.2.3 recommend.
+// RFC 5753); DSA keys only sign. keyUsage is critical as the S/MIME Baseline Requirements §7.1.2.3 recommend.
 function extensions(keyType: KeyType, email: string): string {
-  const usage = keyType.startsWith("rsa") ? "digitalSignature,keyEncipherment" : "digitalSignature,keyAgreement";
+  const usage = keyType.startsWith("rsa")
+    ? "digitalSignature,keyEncipherment"
+    : keyType === "dsa2048"
+      ? "digitalSignature"
+      : "digitalSignature,keyAgreement";
   return [
     "[ee]",
     "basicConstraints = critical,CA:FALSE",
@@ -173,7 +180,13 @@ async function makeIdentity(
   const csrPath = `${base}.csr`;
   const serialHex = (serial++).toString(16).toUpperCase();
   writeFileSync(extPath, extensions(keyType, email));
-  await run("openssl", ["genpkey", ...KEYGEN[keyType], "-out", keyPath]);
+  if (keyType === "dsa2048") {
+    const paramsPath = `${base}.params`;
+    await run("openssl", ["genpkey", "-genparam", ...KEYGEN[keyType], "-out", paramsPath]);
+    await run("openssl", ["genpkey", "-paramfile", paramsPath, "-out", keyPath]);
+  } else {
+    await run("openssl", ["genpkey", ...KEYGEN[keyType], "-out", keyPath]);
+  }
   // NSS gives every certificate with the same subject the same nickname, so each identity other than the
   // plain alice and bob gets its own subject through serialNumber (allowed by S/MIME BR §7.1.4.2.2).
   const subject = `/CN=${email}/emailAddress=${email}${name === person(email) ? "" : `/serialNumber=${name}`}`;
