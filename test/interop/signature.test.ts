@@ -25,10 +25,10 @@ function certificateOf(identity: Identity): Certificate {
 }
 
 /** verifyMessage at now against the test root; resolves with the signed entity. */
-async function ourVerify(signed: Uint8Array): Promise<Buffer> {
+async function ourVerify(signed: Uint8Array, signer = "alice@example.org"): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   const verified = await verifyMessage([signed], { anchors: [anchor] }, core, (p) => void parts.push(p.slice()));
-  expect(verified.signer.emailAddresses).toContain("alice@example.org");
+  expect(verified.signer.emailAddresses).toContain(signer);
   return Buffer.concat(parts);
 }
 
@@ -101,6 +101,35 @@ describe("peers sign, mailseal verifies", () => {
         ? asOpaque(flipByte(toDer(signed), toDer(signed).indexOf("line 100")))
         : flipByte(signed, signed.indexOf("line 100"));
     await expect(ourVerify(altered)).rejects.toMatchObject({ code: "BAD_SIGNATURE" });
+  });
+
+  // ECDSA (RFC 5753 2.1.1): bob's P-256 key, ecdsa-with-SHA256 and ecdsa-with-SHA384.
+  it.each([
+    ["multipart/signed CRLF, ECDSA P-256 SHA-256", { form: "smime", crlf: true }],
+    [
+      "opaque application/pkcs7-mime, ECDSA P-256 SHA-384",
+      { form: "smime", mode: "opaque", crlf: true, digest: "sha384" },
+    ],
+  ] as [string, OpensslSignOptions][])("openssl cms: %s", async (_name, options) => {
+    const signed = await opensslSign(entity, world.bobs["ec-p256"], options);
+    expect(await ourVerify(signed, "bob@example.org")).toEqual(entity);
+    const altered =
+      options.mode === "opaque"
+        ? asOpaque(flipByte(toDer(signed), toDer(signed).indexOf("line 100")))
+        : flipByte(signed, signed.indexOf("line 100"));
+    await expect(ourVerify(altered, "bob@example.org")).rejects.toMatchObject({ code: "BAD_SIGNATURE" });
+  });
+
+  it("NSS cmsutil, ECDSA P-256 SHA-256: detached", async () => {
+    const detached = await world.nss.sign(entity, world.bobs["ec-p256"], {
+      detached: true,
+      hash: "SHA256",
+      signingTime: true,
+    });
+    expect(await ourVerify(asMultipartSigned(entity, detached, "sha-256"), "bob@example.org")).toEqual(entity);
+    await expect(
+      ourVerify(asMultipartSigned(flipByte(entity), detached, "sha-256"), "bob@example.org"),
+    ).rejects.toMatchObject({ code: "BAD_SIGNATURE" });
   });
 
   it.each([

@@ -20,7 +20,7 @@ import {
   rsaPublicKeyOf,
   type Certificate,
 } from "../pki/certificate.js";
-import { DSA_WITH, type CertificateCrypto } from "../pki/signature.js";
+import { DSA_WITH, ECDSA, verifyEcdsaSignature, type CertificateCrypto } from "../pki/signature.js";
 import { issuerAndSerialNumber } from "./recipient-info.js";
 import {
   ID_AA_ENCRYP_KEY_PREF,
@@ -305,6 +305,31 @@ export async function verifySignerInfo(
   const algorithm = signerInfo.signatureAlgorithm;
   if (certificate.publicKey.kind === "dsa") {
     await verifyDsa(core, certificate.publicKey.key, algorithm.algorithmId, hash, signedDigest, signature);
+    return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
+  }
+  if (certificate.publicKey.kind === "ec") {
+    // RFC 5753 2.1.1: ecdsa-with-SHA*, the same hash as the digest algorithm. WebCrypto takes the
+    // signed data, not a digest: the signed attributes are at hand, a streamed content is not.
+    if (ECDSA[algorithm.algorithmId] !== hash || algorithm.algorithmParams !== undefined) {
+      throw new MailsealError(
+        "UNSUPPORTED_ALGORITHM",
+        `signature algorithm ${algorithm.algorithmId} with ${hash} is not supported`,
+      );
+    }
+    if (signerInfo.signedAttrs === undefined) {
+      throw new MailsealError("UNSUPPORTED_ALGORITHM", "an ECDSA signature without signed attributes is not supported");
+    }
+    const check = await verifyEcdsaSignature(
+      certificate.publicKey,
+      hash,
+      new Uint8Array(signerInfo.signedAttrs.encodedValue),
+      signature,
+    );
+    if (!check.ok)
+      throw new MailsealError(
+        "BAD_SIGNATURE",
+        `the signature does not verify with the signer's certificate (${check.reason})`,
+      );
     return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
   }
   const key = rsaPublicKeyOf(certificate);

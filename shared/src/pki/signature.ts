@@ -63,7 +63,7 @@ const RSA_PKCS1: Record<string, HashAlgorithm> = {
   [SHA512_WITH_RSA_ENCRYPTION]: "SHA-512",
 };
 
-const ECDSA: Record<string, HashAlgorithm> = {
+export const ECDSA: Record<string, HashAlgorithm> = {
   [ECDSA_WITH_SHA256]: "SHA-256",
   [ECDSA_WITH_SHA384]: "SHA-384",
   [ECDSA_WITH_SHA512]: "SHA-512",
@@ -146,6 +146,36 @@ function ecdsaRawSignature(der: Uint8Array, fieldBytes: number): Uint8Array<Arra
   return out;
 }
 
+/**
+ * An ECDSA signature (DER Ecdsa-Sig-Value) over `data` with `hash`, by the EC key of a certificate,
+ * through WebCrypto (RFC 5758 3.2 for certificates, RFC 5753 2.1.1 for SignerInfos). WebCrypto
+ * hashes the data itself, so this takes the data, not a digest.
+ */
+export async function verifyEcdsaSignature(
+  publicKey: Extract<CertificatePublicKey, { kind: "ec" }>,
+  hash: HashAlgorithm,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<SignatureCheck> {
+  const raw = ecdsaRawSignature(signature, FIELD_BYTES[publicKey.curve]);
+  if (raw === undefined) return { ok: false, reason: "the ECDSA signature is malformed" };
+  const subtle = globalThis.crypto.subtle;
+  let key: CryptoKey;
+  try {
+    key = await subtle.importKey(
+      "spki",
+      new Uint8Array(publicKey.spki),
+      { name: "ECDSA", namedCurve: publicKey.curve },
+      false,
+      ["verify"],
+    );
+  } catch {
+    return { ok: false, reason: "the EC key is invalid" };
+  }
+  const ok = await subtle.verify({ name: "ECDSA", hash }, key, raw, new Uint8Array(data));
+  return ok ? { ok: true } : BAD;
+}
+
 async function verifyEcdsa(
   cert: SignedObject,
   issuerKey: CertificatePublicKey,
@@ -153,23 +183,7 @@ async function verifyEcdsa(
 ): Promise<SignatureCheck> {
   if (issuerKey.kind !== "ec") return { ok: false, reason: "an ECDSA signature but the issuer's key is not EC" };
   if (cert.signatureAlgorithm.parameters !== undefined) return { ok: false, reason: "ECDSA with parameters" };
-  const raw = ecdsaRawSignature(cert.signature, FIELD_BYTES[issuerKey.curve]);
-  if (raw === undefined) return { ok: false, reason: "the ECDSA signature is malformed" };
-  const subtle = globalThis.crypto.subtle;
-  let key: CryptoKey;
-  try {
-    key = await subtle.importKey(
-      "spki",
-      new Uint8Array(issuerKey.spki),
-      { name: "ECDSA", namedCurve: issuerKey.curve },
-      false,
-      ["verify"],
-    );
-  } catch {
-    return { ok: false, reason: "the issuer's EC key is invalid" };
-  }
-  const ok = await subtle.verify({ name: "ECDSA", hash }, key, raw, new Uint8Array(cert.tbs));
-  return ok ? { ok: true } : BAD;
+  return verifyEcdsaSignature(issuerKey, hash, cert.tbs, cert.signature);
 }
 
 /** The core rejects keys it cannot use (size, even modulus) with CryptoError: that is a failed check. */
