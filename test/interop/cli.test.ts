@@ -122,6 +122,19 @@ describe("sign and verify with the peers", () => {
     expect((await world.gpgsm.verify(signature!, content)).content).toEqual(entity);
   });
 
+  it("mailseal sign with an EC key (ECDSA, RFC 5753): openssl, cmsutil and gpgsm verify; --pss is refused", async () => {
+    const bob = world.bobs["ec-p256"];
+    const signed = await ok(["sign", ...keyArgs(bob)], message);
+    const verified = await opensslVerify(signed, "smime", { caFile: world.pki.ca.certPath, binary: false });
+    expect(verified.content).toEqual(entity);
+    const { content, signature } = splitMultipartSigned(signed);
+    expect((await world.nss.verify(signature, content)).content).toEqual(entity);
+    expect((await world.gpgsm.verify(signature, content)).content).toEqual(entity);
+    const pss = await mailseal(["sign", ...keyArgs(bob), "--pss"], message);
+    expect(pss.status).toBe(1);
+    expect(pss.stderr).toMatch(/^error USAGE: --pss is for RSA keys/);
+  });
+
   it("openssl signs a whole message (clear and opaque), mailseal verify", async () => {
     for (const mode of ["detached", "opaque"] as const) {
       const smime = await opensslSign(entity, world.pki.alice, { mode, form: "smime", crlf: true });

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { CoreService, type HashAlgorithm } from "@mailseal/core-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCertificates, type Certificate } from "../../shared/src/pki/certificate.js";
-import { readPrivateKey } from "../../shared/src/pki/private-key.js";
+import { readEcPrivateKey, readPrivateKey } from "../../shared/src/pki/private-key.js";
 import { signMessage, verifyMessage, type SignMessageOptions } from "../../shared/src/smime/signature.js";
 import { flipByte, peers, sampleEntity, type Peers } from "./peers/fixture.js";
 import { splitMultipartSigned, toDer } from "./peers/forms.js";
@@ -32,9 +32,14 @@ async function ourVerify(signed: Uint8Array, signer = "alice@example.org"): Prom
   return Buffer.concat(parts);
 }
 
-async function ourSign(options: Partial<SignMessageOptions> = {}): Promise<Buffer> {
-  const identity = world.pki.alice;
-  const key = await core.loadRsaPrivateKey(await readPrivateKey(new Uint8Array(readFileSync(identity.keyPath))));
+async function ourSign(
+  options: Partial<SignMessageOptions> = {},
+  signer: "alice" | "bob-ec" = "alice",
+): Promise<Buffer> {
+  const identity = signer === "alice" ? world.pki.alice : world.bobs["ec-p256"];
+  const file = new Uint8Array(readFileSync(identity.keyPath));
+  const key =
+    signer === "alice" ? await core.loadRsaPrivateKey(await readPrivateKey(file)) : await readEcPrivateKey(file);
   const parts: Uint8Array[] = [];
   for await (const part of signMessage([message], { key, certificate: certificateOf(identity), ...options }, core))
     parts.push(part);
@@ -167,15 +172,17 @@ describe("peers sign, mailseal verifies", () => {
 });
 
 describe("mailseal signs, peers verify", () => {
-  const variants: [string, Partial<SignMessageOptions>][] = [
-    ["PKCS#1 v1.5 SHA-256", {}],
-    ["PKCS#1 v1.5 SHA-512", { hash: "SHA-512" as HashAlgorithm }],
-    ["PSS SHA-256 (salt = digest)", { pss: true }],
+  const variants: [string, Partial<SignMessageOptions>, "alice" | "bob-ec"][] = [
+    ["PKCS#1 v1.5 SHA-256", {}, "alice"],
+    ["PKCS#1 v1.5 SHA-512", { hash: "SHA-512" as HashAlgorithm }, "alice"],
+    ["PSS SHA-256 (salt = digest)", { pss: true }, "alice"],
+    ["ECDSA P-256 SHA-256 (RFC 5753)", {}, "bob-ec"],
+    ["ECDSA P-256 SHA-384", { hash: "SHA-384" as HashAlgorithm }, "bob-ec"],
   ];
 
-  describe.each(variants)("%s", (_name, options) => {
+  describe.each(variants)("%s", (_name, options, signer) => {
     it("clear-signed: openssl, cmsutil, gpgsm verify; a changed content byte is rejected by all", async () => {
-      const signed = await ourSign(options);
+      const signed = await ourSign(options, signer);
       expect(signed.subarray(0, OUTER.length).toString()).toBe(OUTER);
       const caFile = world.pki.ca.certPath;
       expect((await opensslVerify(signed, "smime", { caFile, binary: false })).content).toEqual(entity);
@@ -192,7 +199,7 @@ describe("mailseal signs, peers verify", () => {
     });
 
     it("opaque: openssl, cmsutil, gpgsm verify and output the entity", async () => {
-      const signed = await ourSign({ ...options, opaque: true });
+      const signed = await ourSign({ ...options, opaque: true }, signer);
       const caFile = world.pki.ca.certPath;
       expect((await opensslVerify(signed, "smime", { caFile })).content).toEqual(entity);
       const der = toDer(signed);

@@ -1,7 +1,15 @@
 // mailseal sign: a whole message in, the same message signed out (multipart/signed, or opaque).
 import type { CoreService } from "@mailseal/core-wasm";
-import { readPrivateKey, signMessage, MailsealError, type Certificate } from "@mailseal/shared/offline";
-import { certificatesIn, certifiesKey, MAX_KEY_FILE_BYTES, readSmallFile } from "../keys.js";
+import {
+  hasCode,
+  MailsealError,
+  readEcPrivateKey,
+  readPrivateKey,
+  signMessage,
+  type Certificate,
+  type SigningKey,
+} from "@mailseal/shared/offline";
+import { certificatesIn, certifiesEcKey, certifiesKey, MAX_KEY_FILE_BYTES, readSmallFile } from "../keys.js";
 import { parseOptions, passwordOf, required } from "../options.js";
 import { withInputOutput } from "../run-io.js";
 
@@ -21,23 +29,39 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
   const keyPath = required("sign", values.key, "--key KEY.pem");
   const certPath = required("sign", values.cert, "--cert CERT.pem");
   const password = await passwordOf(values);
-  const key = await readPrivateKey(await readSmallFile(keyPath, MAX_KEY_FILE_BYTES, "key"), password);
+  const keyFile = await readSmallFile(keyPath, MAX_KEY_FILE_BYTES, "key");
+  // An RSA key (any supported form), else an EC key: ECDSA (RFC 5753 2.1.1).
+  const key = await readPrivateKey(keyFile, password)
+    .then((rsa) => ({ kind: "rsa" as const, rsa }))
+    .catch(async (error: unknown) => {
+      if (!hasCode(error, "UNSUPPORTED_ALGORITHM")) throw error;
+      return { kind: "ec" as const, ec: await readEcPrivateKey(keyFile, password) };
+    });
+  if (key.kind === "ec" && values.pss)
+    throw new MailsealError("USAGE", "--pss is for RSA keys; this key is EC (ECDSA)");
   // --cert may carry the chain too: the signer's certificate is the one of the key.
   const given = await certificatesIn(certPath, "certificate");
-  const certificate = given.find((c) => certifiesKey(c, key));
+  let certificate: Certificate | undefined;
+  for (const c of given) {
+    if (key.kind === "rsa" ? certifiesKey(c, key.rsa) : await certifiesEcKey(c, key.ec)) {
+      certificate = c;
+      break;
+    }
+  }
   if (certificate === undefined) {
     throw new MailsealError("INVALID_KEY", `no certificate in ${certPath} belongs to the key in ${keyPath}`);
   }
   const chain: Certificate[] = given.filter((c) => c !== certificate);
   for (const path of values.certfile ?? []) chain.push(...(await certificatesIn(path, "certificate file")));
-  const signingKey = await core.loadRsaPrivateKey(key);
+  const loaded = key.kind === "rsa" ? await core.loadRsaPrivateKey(key.rsa) : undefined;
+  const signingKey: SigningKey = key.kind === "rsa" ? loaded! : key.ec;
   try {
     const options = { key: signingKey, certificate, chain, pss: values.pss, opaque: values.opaque };
     await withInputOutput({ in: values.in, out: values.out, holdBack: false, mode: 0o666 }, async (input, output) => {
       for await (const chunk of signMessage(input.source, options, core)) await output.write(chunk);
     });
   } finally {
-    signingKey.dispose();
+    loaded?.dispose();
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 // SignerInfo (RFC 5652 section 5.3): signing with the signed attributes S/MIME expects (RFC 8551
 // 2.5), and verifying a signer given the content digests computed while the content streamed.
-import { CryptoError, type HashAlgorithm } from "@mailseal/core-wasm";
+import { concatBytes, CryptoError, type HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
@@ -21,6 +21,8 @@ import {
   type Certificate,
 } from "../pki/certificate.js";
 import { DSA_WITH, ECDSA, verifyEcdsaSignature, type CertificateCrypto } from "../pki/signature.js";
+import { encodeAsn1 } from "../asn1/ber-writer.js";
+import type { EcPrivateKey } from "../pki/private-key.js";
 import { issuerAndSerialNumber } from "./recipient-info.js";
 import {
   ID_AA_ENCRYP_KEY_PREF,
@@ -53,12 +55,34 @@ export type SignatureScheme = { scheme: "rsa-pkcs1" } | { scheme: "rsa-pss"; sal
 export type VerifyCore = CertificateCrypto;
 
 /** A signing key loaded in the core (see CoreService.loadRsaPrivateKey). */
-export interface SigningKey {
+/** An RSA private key of the crypto core: signs a digest. */
+export interface RsaSigningKey {
   pkcs1v15Sign(hash: HashAlgorithm, digest: Uint8Array): Promise<Uint8Array>;
   pssSign(
     digest: Uint8Array,
     options: { hash: HashAlgorithm; mgfHash?: HashAlgorithm; saltLength?: number },
   ): Promise<Uint8Array>;
+}
+
+/** RSA (the core), or EC (ECDSA through WebCrypto, RFC 5753 2.1.1; the signature scheme is then ECDSA). */
+export type SigningKey = RsaSigningKey | EcPrivateKey;
+
+function isEcKey(key: SigningKey): key is EcPrivateKey {
+  return "signingKey" in key;
+}
+
+/** r || s of fixed width (WebCrypto) as an Ecdsa-Sig-Value (RFC 5753 2.1.1, RFC 3279 2.2.3), DER. */
+function ecdsaSigValue(raw: Uint8Array): Uint8Array {
+  const half = raw.length / 2;
+  const integer = (bytes: Uint8Array) => {
+    let start = 0;
+    while (start < bytes.length - 1 && bytes[start] === 0) start++;
+    const trimmed = bytes.subarray(start);
+    // DER INTEGER is two's complement: a leading 1 bit needs a zero byte in front.
+    const value = (trimmed[0]! & 0x80) !== 0 ? concatBytes([Uint8Array.of(0), trimmed]) : trimmed;
+    return new asn1js.Integer({ valueHex: value });
+  };
+  return encodeAsn1(new asn1js.Sequence({ value: [integer(raw.subarray(0, half)), integer(raw.subarray(half))] }));
 }
 
 /** One entry of SMIMECapabilities (RFC 8551 2.5.2), in order of preference. */
@@ -154,21 +178,40 @@ export async function createSignerInfo(
   // DER SET OF: elements sorted by their encodings (X.690 11.6).
   attributes.sort((a, b) => compareBytes(new Uint8Array(a.toSchema().toBER()), new Uint8Array(b.toSchema().toBER())));
   const signedAttrs = new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes });
-  const toSign = await digestOf(core, options.hash, signedAttributesForSignature(signedAttrs));
-  const signature =
-    options.signature.scheme === "rsa-pkcs1"
-      ? await key.pkcs1v15Sign(options.hash, toSign)
-      : await key.pssSign(toSign, {
-          hash: options.hash,
-          mgfHash: options.hash,
-          saltLength: options.signature.saltLength,
-        });
+  const signed = signedAttributesForSignature(signedAttrs);
+  let signature: Uint8Array;
+  let algorithm: pkijs.AlgorithmIdentifier;
+  if (isEcKey(key)) {
+    // WebCrypto hashes what it signs: the DER of the signed attributes, not their digest.
+    const raw = await globalThis.crypto.subtle.sign(
+      { name: "ECDSA", hash: options.hash },
+      key.signingKey,
+      new Uint8Array(signed),
+    );
+    signature = ecdsaSigValue(new Uint8Array(raw));
+    // RFC 5758 3.2: ecdsa-with-SHA*, parameters absent.
+    const oid = Object.keys(ECDSA).find((id) => ECDSA[id] === options.hash);
+    if (oid === undefined)
+      throw new MailsealError("UNSUPPORTED_ALGORITHM", `ECDSA with ${options.hash} is not offered`);
+    algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: oid });
+  } else {
+    const toSign = await digestOf(core, options.hash, signed);
+    signature =
+      options.signature.scheme === "rsa-pkcs1"
+        ? await key.pkcs1v15Sign(options.hash, toSign)
+        : await key.pssSign(toSign, {
+            hash: options.hash,
+            mgfHash: options.hash,
+            saltLength: options.signature.saltLength,
+          });
+    algorithm = signatureAlgorithm(options.hash, options.signature);
+  }
   return new pkijs.SignerInfo({
     version: 1,
     sid: issuerAndSerialNumber(options.certificate),
     digestAlgorithm: digestAlgorithm(options.hash),
     signedAttrs,
-    signatureAlgorithm: signatureAlgorithm(options.hash, options.signature),
+    signatureAlgorithm: algorithm,
     signature: new asn1js.OctetString({ valueHex: signature }),
   });
 }

@@ -164,7 +164,10 @@ export async function readPrivateKey(data: Uint8Array, password?: string): Promi
 /** An EC private key in WebCrypto, for ECDH `deriveBits` only (not extractable). */
 export interface EcPrivateKey {
   readonly curve: EcCurve;
+  /** For ECDH (key agreement, RFC 5753 3.1): deriveBits. */
   readonly key: CryptoKey;
+  /** The same key for ECDSA (signatures, RFC 5753 2.1.1): sign. */
+  readonly signingKey: CryptoKey;
   /** The public point as JWK coordinates (RFC 7518 6.2.1), to match the key with its certificate. */
   readonly publicJwk: { readonly x: string; readonly y: string };
 }
@@ -199,7 +202,14 @@ async function importEcdh(pkcs8: Uint8Array, curve: EcCurve): Promise<EcPrivateK
     const readable = await subtle.importKey("pkcs8", new Uint8Array(pkcs8), algorithm, true, ["deriveBits"]);
     const { x, y } = await subtle.exportKey("jwk", readable);
     const key = await subtle.importKey("pkcs8", new Uint8Array(pkcs8), algorithm, false, ["deriveBits"]);
-    return { curve, key, publicJwk: { x: x!, y: y! } };
+    const signingKey = await subtle.importKey(
+      "pkcs8",
+      new Uint8Array(pkcs8),
+      { name: "ECDSA", namedCurve: curve },
+      false,
+      ["sign"],
+    );
+    return { curve, key, signingKey, publicJwk: { x: x!, y: y! } };
   } catch {
     throw new MailsealError("INVALID_KEY", `not a valid ${curve} private key`);
   }
