@@ -68,13 +68,14 @@ written to a temporary file renamed on success; standard output is held back unt
   sign: `Signs a whole RFC 5322 message: the outer header fields are kept, the MIME entity is signed
 (SHA-256, signingTime, SMIMECapabilities) as multipart/signed, readable without S/MIME.
 
-  --key KEY            RSA private key: PEM or DER, PKCS#8, PKCS#1 or encrypted PKCS#8 (with --pass-file)
+  --key KEY            RSA private key: PEM or DER, PKCS#8, PKCS#1 or encrypted PKCS#8 (with --pass-file);
+                       or an EC key (P-256/384/521, PKCS#8 or SEC 1), which signs with ECDSA
   --pass-file FILE     password of an encrypted key (the file without its final line break);
                        else MAILSEAL_PASSWORD
   --cert CERT          the signer's certificate (the file may carry the chain too)
   --certfile CHAIN     intermediate certificates to include (repeatable)
   --opaque             application/pkcs7-mime signed-data instead of multipart/signed
-  --pss                RSASSA-PSS (salt length = digest length) instead of PKCS#1 v1.5
+  --pss                RSASSA-PSS (salt length = digest length) instead of PKCS#1 v1.5 (RSA keys)
   --in FILE            the message (default: standard input)
   --out FILE           the signed message (default: standard output)`,
   verify: `Verifies a signed message (multipart/signed or application/pkcs7-mime signed-data), validates the
