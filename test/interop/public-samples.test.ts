@@ -196,6 +196,28 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     expect(refused.stdout.length).toBe(0);
   });
 
+  it("signedByCarlosEd25519 (RFC 8419, PureEdDSA over the signed attributes) verifies to RFC 9216's Ed25519 CA", async () => {
+    const signed = readFileSync(key("cryptosys-signedByCarlosEd25519.p7m"));
+    const asSigned = (der: Buffer): Buffer =>
+      Buffer.from(
+        "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n" +
+          "Content-Transfer-Encoding: base64\r\n\r\n" +
+          der.toString("base64").replace(/(.{76})/g, "$1\r\n") +
+          "\r\n",
+      );
+    const ca = ["--ca", key("rfc9216-ed25519-ca.pem")];
+    const result = await mailseal(["verify", ...ca], asSigned(signed));
+    expect(result.status).toBe(0);
+    expect(result.stdout.toString("utf8")).toBe("This is some sample content.");
+    expect(result.stderr).toContain("verified: signed by Carlos Turing <carlos@smime.example>");
+    // One byte of the signature (the last 64 bytes of the DER) changed.
+    const altered = Buffer.from(signed);
+    altered[altered.length - 10]! ^= 1;
+    const refused = await mailseal(["verify", ...ca], asSigned(altered));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^error BAD_SIGNATURE:/);
+  });
+
   it("mailseal writes ChaCha20-Poly1305 AuthEnvelopedData and reads it back; OpenSSL 3.0 here cannot", async () => {
     const plain = Buffer.from("From: a@example.org\r\nTo: bob@example.com\r\nSubject: x\r\n\r\nChaCha to Bob.\r\n");
     const sealed = await mailseal(

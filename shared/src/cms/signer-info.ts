@@ -20,7 +20,13 @@ import {
   rsaPublicKeyOf,
   type Certificate,
 } from "../pki/certificate.js";
-import { DSA_WITH, ECDSA, verifyEcdsaSignature, type CertificateCrypto } from "../pki/signature.js";
+import {
+  DSA_WITH,
+  ECDSA,
+  verifyEcdsaSignature,
+  verifyEd25519Signature,
+  type CertificateCrypto,
+} from "../pki/signature.js";
 import { encodeAsn1 } from "../asn1/ber-writer.js";
 import type { EcPrivateKey } from "../pki/private-key.js";
 import { issuerAndSerialNumber } from "./recipient-info.js";
@@ -28,6 +34,7 @@ import {
   ID_AA_ENCRYP_KEY_PREF,
   ID_CONTENT_TYPE,
   ID_DSA,
+  ID_ED25519,
   ID_MESSAGE_DIGEST,
   ID_RSASSA_PSS,
   ID_SIGNING_TIME,
@@ -348,6 +355,33 @@ export async function verifySignerInfo(
   const algorithm = signerInfo.signatureAlgorithm;
   if (certificate.publicKey.kind === "dsa") {
     await verifyDsa(core, certificate.publicKey.key, algorithm.algorithmId, hash, signedDigest, signature);
+    return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
+  }
+  if (certificate.publicKey.kind === "ed25519") {
+    // RFC 8419 3.1: id-Ed25519 without parameters, SHA-512 as the digest algorithm, and PureEdDSA
+    // over the DER of the signed attributes (or, without them, over the content, not at hand here).
+    if (algorithm.algorithmId !== ID_ED25519 || algorithm.algorithmParams !== undefined || hash !== "SHA-512") {
+      throw new MailsealError(
+        "UNSUPPORTED_ALGORITHM",
+        `signature algorithm ${algorithm.algorithmId} with ${hash} is not supported`,
+      );
+    }
+    if (signerInfo.signedAttrs === undefined) {
+      throw new MailsealError(
+        "UNSUPPORTED_ALGORITHM",
+        "an Ed25519 signature without signed attributes is not supported",
+      );
+    }
+    const check = await verifyEd25519Signature(
+      certificate.publicKey,
+      new Uint8Array(signerInfo.signedAttrs.encodedValue),
+      signature,
+    );
+    if (!check.ok)
+      throw new MailsealError(
+        "BAD_SIGNATURE",
+        `the signature does not verify with the signer's certificate (${check.reason})`,
+      );
     return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
   }
   if (certificate.publicKey.kind === "ec") {

@@ -19,6 +19,7 @@ import {
   ID_CE_SUBJECT_KEY_IDENTIFIER,
   ID_DSA,
   ID_EC_PUBLIC_KEY,
+  ID_ED25519,
   ID_EMAIL_ADDRESS,
   ID_ON_SMTP_UTF8_MAILBOX,
   ID_RSASSA_PSS,
@@ -84,6 +85,8 @@ export type CertificatePublicKey =
   | { readonly kind: "rsa"; readonly key: RsaPublicKey; readonly pssOnly: boolean; readonly spki: Uint8Array }
   | { readonly kind: "ec"; readonly curve: EcCurve; readonly spki: Uint8Array }
   | { readonly kind: "dsa"; readonly key: DsaPublicKey; readonly spki: Uint8Array }
+  /** RFC 8410: the algorithm identifier has no parameters. */
+  | { readonly kind: "ed25519"; readonly spki: Uint8Array }
   | { readonly kind: "other"; readonly algorithm: string; readonly spki: Uint8Array };
 
 export interface AlgorithmIdentifier {
@@ -319,6 +322,7 @@ function readPublicKey(info: pkijs.PublicKeyInfo): CertificatePublicKey {
     const curve = params instanceof asn1js.ObjectIdentifier ? CURVES[params.valueBlock.toString()] : undefined;
     if (curve !== undefined) return { kind: "ec", curve, spki };
   }
+  if (algorithm === ID_ED25519 && info.algorithm.algorithmParams === undefined) return { kind: "ed25519", spki };
   return { kind: "other", algorithm, spki };
 }
 
@@ -548,6 +552,7 @@ export function hasEmailAddress(cert: Certificate, address: string): boolean {
 /** The RSA key of a certificate for key transport or RSA signatures; UNSUPPORTED_ALGORITHM otherwise. */
 function keyDescription(key: CertificatePublicKey): string {
   if (key.kind === "ec") return `EC ${key.curve}`;
+  if (key.kind === "ed25519") return "Ed25519";
   return key.kind === "dsa" ? "DSA" : key.kind === "other" ? key.algorithm : "RSA";
 }
 

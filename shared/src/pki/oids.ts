@@ -22,6 +22,8 @@ export const ID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
 export const SECP256R1 = "1.2.840.10045.3.1.7";
 export const SECP384R1 = "1.3.132.0.34";
 export const SECP521R1 = "1.3.132.0.35";
+/** id-Ed25519, RFC 8410 3: the key (and, as signature algorithm, PureEdDSA with it, RFC 8419 2.3). */
+export const ID_ED25519 = "1.3.101.112";
 
 // Signature algorithms (RFC 8017 A.2.4, RFC 5758 3.2).
 export const SHA1_WITH_RSA_ENCRYPTION = "1.2.840.113549.1.1.5";

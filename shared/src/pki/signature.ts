@@ -18,6 +18,7 @@ import {
   ECDSA_WITH_SHA384,
   ECDSA_WITH_SHA512,
   ID_DSA_WITH_SHA1,
+  ID_ED25519,
   ID_DSA_WITH_SHA224,
   ID_DSA_WITH_SHA256,
   ID_DSA_WITH_SHA384,
@@ -176,6 +177,27 @@ export async function verifyEcdsaSignature(
   return ok ? { ok: true } : BAD;
 }
 
+/**
+ * A PureEdDSA Ed25519 signature (RFC 8032 5.1, 64 bytes) over `data` (RFC 8410 for certificates,
+ * RFC 8419 3.1 for SignerInfos: over the signed attributes), through WebCrypto.
+ */
+export async function verifyEd25519Signature(
+  publicKey: Extract<CertificatePublicKey, { kind: "ed25519" }>,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<SignatureCheck> {
+  if (signature.length !== 64) return { ok: false, reason: "an Ed25519 signature is 64 bytes" };
+  const subtle = globalThis.crypto.subtle;
+  let key: CryptoKey;
+  try {
+    key = await subtle.importKey("spki", new Uint8Array(publicKey.spki), { name: "Ed25519" }, false, ["verify"]);
+  } catch {
+    return { ok: false, reason: "the Ed25519 key is invalid, or this platform has no Ed25519" };
+  }
+  const ok = await subtle.verify({ name: "Ed25519" }, key, new Uint8Array(signature), new Uint8Array(data));
+  return ok ? { ok: true } : BAD;
+}
+
 async function verifyEcdsa(
   cert: SignedObject,
   issuerKey: CertificatePublicKey,
@@ -201,7 +223,8 @@ async function coreVerdict(run: () => Promise<boolean>, keyType = "RSA"): Promis
 /**
  * Checks the signature of `cert` with `issuerKey`. Signature algorithms: sha1/224/256/384/512 with
  * RSA PKCS#1 v1.5, RSASSA-PSS with its parameters (RFC 4055 3.1), ECDSA with SHA-256/384/512, DSA
- * with SHA-1 and SHA-2 (old certificates: RFC 4134's CarlDSS signs with DSA and SHA-1).
+ * with SHA-1 and SHA-2 (old certificates: RFC 4134's CarlDSS signs with DSA and SHA-1), Ed25519
+ * (RFC 8410).
  * An algorithm outside these is UNSUPPORTED_ALGORITHM; a signature that does not hold is `ok: false`.
  * Restrictions an id-RSASSA-PSS issuer key may carry in its own parameters (RFC 4055 3.3) are not
  * compared with the signature's parameters; such a key only ever verifies PSS signatures here.
@@ -231,6 +254,13 @@ export async function verifyCertificateSignature(
   }
   const ecdsaHash = ECDSA[algorithm];
   if (ecdsaHash !== undefined) return verifyEcdsa(cert, issuerKey, ecdsaHash);
+  if (algorithm === ID_ED25519) {
+    if (issuerKey.kind !== "ed25519")
+      return { ok: false, reason: "an Ed25519 signature but the issuer's key is not Ed25519" };
+    // RFC 8410 3: the parameters MUST be absent.
+    if (parameters !== undefined) return { ok: false, reason: "Ed25519 with parameters" };
+    return verifyEd25519Signature(issuerKey, cert.tbs, cert.signature);
+  }
   const dsaHash = DSA_WITH[algorithm];
   if (dsaHash !== undefined) {
     if (issuerKey.kind !== "dsa") return { ok: false, reason: "a DSA signature but the issuer's key is not DSA" };
