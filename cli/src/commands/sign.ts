@@ -7,7 +7,6 @@ import {
   readPrivateKey,
   signMessage,
   type Certificate,
-  type SigningKey,
 } from "@mailseal/shared/offline";
 import { certificatesIn, certifiesEcKey, certifiesKey, MAX_KEY_FILE_BYTES, readSmallFile } from "../keys.js";
 import { parseOptions, passwordOf, required } from "../options.js";
@@ -53,15 +52,15 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
   }
   const chain: Certificate[] = given.filter((c) => c !== certificate);
   for (const path of values.certfile ?? []) chain.push(...(await certificatesIn(path, "certificate file")));
-  const loaded = key.kind === "rsa" ? await core.loadRsaPrivateKey(key.rsa) : undefined;
-  const signingKey: SigningKey = key.kind === "rsa" ? loaded! : key.ec;
+  const signingKey = key.kind === "rsa" ? await core.loadRsaPrivateKey(key.rsa) : key.ec;
   try {
     const options = { key: signingKey, certificate, chain, pss: values.pss, opaque: values.opaque };
     await withInputOutput({ in: values.in, out: values.out, holdBack: false, mode: 0o666 }, async (input, output) => {
       for await (const chunk of signMessage(input.source, options, core)) await output.write(chunk);
     });
   } finally {
-    loaded?.dispose();
+    // The core's RSA key is wiped and freed; an EC key is a non-extractable WebCrypto key.
+    if ("dispose" in signingKey) signingKey.dispose();
   }
   return undefined;
 }

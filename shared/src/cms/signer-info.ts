@@ -357,10 +357,18 @@ export async function verifySignerInfo(
     await verifyDsa(core, certificate.publicKey.key, algorithm.algorithmId, hash, signedDigest, signature);
     return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
   }
-  if (certificate.publicKey.kind === "ed25519") {
-    // RFC 8419 3.1: id-Ed25519 without parameters, SHA-512 as the digest algorithm, and PureEdDSA
-    // over the DER of the signed attributes (or, without them, over the content, not at hand here).
-    if (algorithm.algorithmId !== ID_ED25519 || algorithm.algorithmParams !== undefined || hash !== "SHA-512") {
+  const publicKey = certificate.publicKey;
+  if (publicKey.kind === "ed25519" || publicKey.kind === "ec") {
+    // Through WebCrypto, which takes the signed data, not a digest: the signed attributes are at
+    // hand, a streamed content is not. RFC 8419 3.1: id-Ed25519 without parameters, SHA-512 as the
+    // digest algorithm, PureEdDSA over the attributes' DER. RFC 5753 2.1.1: ecdsa-with-SHA*, the
+    // same hash as the digest algorithm, without parameters.
+    const name = publicKey.kind === "ed25519" ? "Ed25519" : "ECDSA";
+    const named =
+      publicKey.kind === "ed25519"
+        ? algorithm.algorithmId === ID_ED25519 && hash === "SHA-512"
+        : ECDSA[algorithm.algorithmId] === hash;
+    if (!named || algorithm.algorithmParams !== undefined) {
       throw new MailsealError(
         "UNSUPPORTED_ALGORITHM",
         `signature algorithm ${algorithm.algorithmId} with ${hash} is not supported`,
@@ -369,44 +377,20 @@ export async function verifySignerInfo(
     if (signerInfo.signedAttrs === undefined) {
       throw new MailsealError(
         "UNSUPPORTED_ALGORITHM",
-        "an Ed25519 signature without signed attributes is not supported",
+        `an ${name} signature without signed attributes is not supported`,
       );
     }
-    const check = await verifyEd25519Signature(
-      certificate.publicKey,
-      new Uint8Array(signerInfo.signedAttrs.encodedValue),
-      signature,
-    );
-    if (!check.ok)
+    const signed = new Uint8Array(signerInfo.signedAttrs.encodedValue);
+    const check =
+      publicKey.kind === "ed25519"
+        ? await verifyEd25519Signature(publicKey, signed, signature)
+        : await verifyEcdsaSignature(publicKey, hash, signed, signature);
+    if (!check.ok) {
       throw new MailsealError(
         "BAD_SIGNATURE",
         `the signature does not verify with the signer's certificate (${check.reason})`,
       );
-    return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
-  }
-  if (certificate.publicKey.kind === "ec") {
-    // RFC 5753 2.1.1: ecdsa-with-SHA*, the same hash as the digest algorithm. WebCrypto takes the
-    // signed data, not a digest: the signed attributes are at hand, a streamed content is not.
-    if (ECDSA[algorithm.algorithmId] !== hash || algorithm.algorithmParams !== undefined) {
-      throw new MailsealError(
-        "UNSUPPORTED_ALGORITHM",
-        `signature algorithm ${algorithm.algorithmId} with ${hash} is not supported`,
-      );
     }
-    if (signerInfo.signedAttrs === undefined) {
-      throw new MailsealError("UNSUPPORTED_ALGORITHM", "an ECDSA signature without signed attributes is not supported");
-    }
-    const check = await verifyEcdsaSignature(
-      certificate.publicKey,
-      hash,
-      new Uint8Array(signerInfo.signedAttrs.encodedValue),
-      signature,
-    );
-    if (!check.ok)
-      throw new MailsealError(
-        "BAD_SIGNATURE",
-        `the signature does not verify with the signer's certificate (${check.reason})`,
-      );
     return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
   }
   const key = rsaPublicKeyOf(certificate);
