@@ -138,3 +138,75 @@ describe("rotation", () => {
     expect((await keyRows(kms, dave.address)).map((row) => row.status)).toEqual(["current"]);
   });
 });
+
+// Two api nodes run maintenance at once: a pass lists the expiring keys, then makes their successors
+// one by one, and by the time it reaches an address another node (here: a rotation asked for meanwhile)
+// may have replaced that key. The pass must see that before it makes a key: no second successor, no
+// pending row left for a moment, no key made and thrown away.
+describe("a rotation that another pass already did", () => {
+  let kms: KmsFixture;
+  let gate: Promise<void> | undefined;
+  let opened: (() => void) | undefined;
+  let reached: (() => void) | undefined;
+  const generated: string[] = [];
+
+  beforeAll(async () => {
+    kms = await startKms({
+      start: new Date("2026-01-10T08:00:00Z"),
+      observeHsm: (hsm) =>
+        new Proxy(hsm, {
+          get(target, name, receiver) {
+            if (name !== "generateExportableRsaKey") return Reflect.get(target, name, receiver) as unknown;
+            return async (options: { bits: number; label: string }) => {
+              generated.push(options.label);
+              const waiting = gate;
+              gate = undefined;
+              if (waiting !== undefined) {
+                reached?.();
+                await waiting;
+              }
+              return target.generateExportableRsaKey(options);
+            };
+          },
+        }),
+    });
+  });
+  afterAll(() => kms?.close());
+
+  it("skips a key that was replaced after the pass listed it", async () => {
+    const carol = await enrolDevice(kms, "carol@example.org");
+    const dave = await enrolDevice(kms, "dave@example.org");
+    await kms.keyManager().ensureCurrentKey(carol.address);
+    await kms.keyManager().ensureCurrentKey(dave.address);
+    const [first] = await keyRows(kms, carol.address);
+    kms.clock.set(new Date(new Date(first!.not_after!).getTime() - 29 * DAY));
+    generated.length = 0;
+
+    // The pass stops inside its first key making; the other address is rotated meanwhile.
+    const atGate = new Promise<void>((resolve) => (reached = resolve));
+    gate = new Promise<void>((resolve) => (opened = resolve));
+    const pass = kms.keyManager().maintain();
+    await atGate;
+    const held = await kms
+      .api()
+      .db.selectFrom("keys")
+      .select("address")
+      .where("status", "=", "pending")
+      .executeTakeFirstOrThrow();
+    const other = held.address === carol.address ? dave.address : carol.address;
+    const replaced = await kms.keyManager().rotateNow(other);
+    opened!();
+    const report = await pass;
+
+    expect(report.failed).toEqual([]);
+    expect(report.created).toHaveLength(1);
+    // One key made for the held address in the pass, one for the other by the rotation: not a third.
+    expect(generated).toHaveLength(2);
+    const rows = await keyRows(kms, other);
+    expect(rows.map((row) => row.status)).toEqual(["retired", "current"]);
+    expect(rows[1]!.key_id).toBe(replaced);
+    expect(await kms.api().db.selectFrom("keys").select("key_id").where("status", "=", "pending").execute()).toEqual(
+      [],
+    );
+  });
+});

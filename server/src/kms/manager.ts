@@ -126,7 +126,8 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
 
   /**
    * Makes a key for `address`; with `predecessor`, it replaces that current key. Returns the new key
-   * id, or undefined when another process is making the address's key right now.
+   * id, or undefined when another process is making the address's key right now or has made it (or
+   * replaced `predecessor`) since the caller looked.
    */
   async function provision(address: string, predecessor: string | undefined): Promise<string | undefined> {
     const keyId = encodeBase64url(randomBytes(16));
@@ -136,22 +137,49 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       // with a protection session. A password set while this key is pending marks it too
       // (api/protection.ts), and the release route asks the account anyway.
       const protection = (await accountProtected(db, address)) ? "pending-wrap" : "none";
-      await db
-        .insertInto("keys")
-        .values({
-          key_id: keyId,
-          address,
-          status: "pending",
-          bits: config.keyBits,
-          certificate: null,
-          not_before: null,
-          not_after: null,
-          protection,
-          commitment: "",
-          created_at: clock.now().toISOString(),
-          owner,
-        })
-        .execute();
+      const claimed = await db.transaction().execute(async (trx) => {
+        // The key to replace must still be current when the pending row goes in: another node's
+        // maintenance pass may have listed it as expiring and replaced it since. The no-op update
+        // takes the row's lock (PostgreSQL; SQLite runs one writer at a time), so a rotation that
+        // retires it either commits first (nothing updated here: nothing to do) or waits for this
+        // transaction and then meets its pending row in keys_one_pending.
+        if (predecessor !== undefined) {
+          const still = await trx
+            .updateTable("keys")
+            .set({ status: "current" })
+            .where("key_id", "=", predecessor)
+            .where("status", "=", "current")
+            .executeTakeFirst();
+          if (still.numUpdatedRows !== 1n) return false;
+        } else {
+          const current = await trx
+            .selectFrom("keys")
+            .select("key_id")
+            .where("address", "=", address)
+            .where("status", "=", "current")
+            .executeTakeFirst();
+          if (current !== undefined) return false;
+        }
+        await trx
+          .insertInto("keys")
+          .values({
+            key_id: keyId,
+            address,
+            status: "pending",
+            bits: config.keyBits,
+            certificate: null,
+            not_before: null,
+            not_after: null,
+            protection,
+            commitment: "",
+            created_at: clock.now().toISOString(),
+            owner,
+          })
+          .execute();
+        return true;
+      });
+      // Replaced (or made) meanwhile by another process: nothing left to do here.
+      if (!claimed) return undefined;
     } catch (error) {
       if (isUniqueViolation(error)) return undefined; // keys_one_pending: someone else is on it
       throw error;
@@ -185,12 +213,16 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       const certificate = await ca.issueEncryptionCertificate({ address, spki: generated.spki });
       await db.transaction().execute(async (trx) => {
         if (predecessor !== undefined) {
-          await trx
+          const retired = await trx
             .updateTable("keys")
             .set({ status: "retired" })
             .where("key_id", "=", predecessor)
             .where("status", "=", "current")
-            .execute();
+            .executeTakeFirst();
+          // Cannot happen while the claim above holds; if it did, this key must not become a second successor.
+          if (retired.numUpdatedRows !== 1n) {
+            throw new MailsealError("CONFLICT", `key ${predecessor} was replaced meanwhile`);
+          }
         }
         const made = await trx
           .updateTable("keys")
@@ -307,6 +339,8 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       }
       const keyId = await once(address, () => provision(address, current?.key_id));
       if (keyId === undefined) {
+        // Another process replaced the key meanwhile: the next attempt looks at its successor.
+        if ((await currentKey(address))?.key_id !== current?.key_id) continue;
         throw new MailsealError("CONFLICT", `the key of ${address} is being made elsewhere; the rotation is retried`);
       }
       made = true;
