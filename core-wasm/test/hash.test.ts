@@ -2,7 +2,7 @@ import { createHash, createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Hash, hash, Hmac, hmac, type HashAlgorithm, type HashExports } from "../src/hash/index.js";
+import { Hash, hash, Hmac, hmac, iteratedHash, type HashAlgorithm, type HashExports } from "../src/hash/index.js";
 import type { BaseExports } from "../src/wasm/instance.js";
 import { loadBuilds } from "./support/builds.js";
 import { handlers } from "./vectors/hash.js";
@@ -150,6 +150,25 @@ describe.each(builds)("hash, $name build", ({ core }) => {
       const key = data.subarray(0, 200);
       expect(hex(hmac(core, alg, key, data))).toBe(createHmac(nodeName(alg), key).update(data).digest("hex"));
     });
+
+    it("iterated: H applied 1..3000 times to random data matches node:crypto applied as often", () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 1, max: 3000 }), (data, count) => {
+          let expected = Buffer.from(data);
+          for (let i = 0; i < count; i++) expected = createHash(nodeName(alg)).update(expected).digest();
+          expect(hex(iteratedHash(core, alg, data, count))).toBe(expected.toString("hex"));
+        }),
+        { numRuns: 25 },
+      );
+    });
+  });
+
+  it("iterated: refuses a count that is not a positive integer, before touching the core", () => {
+    for (const count of [0, -1, 1.5, Number.NaN, 2 ** 53]) {
+      expect(() => iteratedHash(core, "SHA-1", new Uint8Array(4), count)).toThrow(
+        expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+      );
+    }
   });
 
   it.each(rfc4231Sha224.map((c, i) => [i, c] as const))("HMAC-SHA-224 RFC 4231 case %#", (_, c) => {

@@ -131,6 +131,44 @@ export class Hmac extends StreamingDigest {
   }
 }
 
+/**
+ * H^count(data): the hash applied `count` times, each round to the previous digest, as the PKCS #12
+ * KDF's step 6a needs (RFC 7292 B.2). One context, and every round after the first reads the digest
+ * where the last one wrote it: a 2048-round derivation is one call into the core, not 2048.
+ */
+export function iteratedHash(core: HashCore, alg: HashAlgorithm, data: Uint8Array, count: number): Uint8Array {
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new CryptoError("INVALID_ARGUMENT", `hash: iteration count ${count} is not a positive integer`);
+  }
+  const id = hashAlgId(alg);
+  const ctxSize = core.check(core.exports.hash_ctx_size(id), `${alg} context`);
+  const ctx = core.alloc(ctxSize);
+  const { inPtr, outPtr } = core;
+  let length = 0;
+  try {
+    core.check(core.exports.hash_init(ctx, id), `${alg} init`);
+    let offset = 0;
+    do {
+      const slice = data.subarray(offset, offset + IO_CHUNK);
+      core.write(inPtr, slice);
+      core.check(core.exports.hash_update(ctx, inPtr, slice.length), `${alg} update`);
+      offset += slice.length;
+    } while (offset < data.length);
+    length = core.check(core.exports.hash_final(ctx, outPtr), `${alg} digest`);
+    for (let round = 1; round < count; round++) {
+      // hash_update has taken the digest into the context's block before hash_final overwrites it.
+      core.check(core.exports.hash_init(ctx, id), `${alg} init`);
+      core.check(core.exports.hash_update(ctx, outPtr, length), `${alg} update`);
+      length = core.check(core.exports.hash_final(ctx, outPtr), `${alg} digest`);
+    }
+    return core.read(outPtr, length);
+  } finally {
+    core.bytes().fill(0, inPtr, inPtr + Math.min(data.length, IO_CHUNK));
+    core.bytes().fill(0, outPtr, outPtr + length);
+    core.free(ctx, ctxSize);
+  }
+}
+
 export function hash(core: HashCore, alg: HashAlgorithm, data: Uint8Array): Uint8Array {
   const h = new Hash(core, alg);
   try {

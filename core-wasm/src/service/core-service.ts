@@ -18,7 +18,7 @@ import { dsaVerify, type DsaPublicKey } from "../dsa/index.js";
 import { Rc2CbcDecryptor } from "../rc2/index.js";
 import { Base64Decoder, Base64Encoder, type Base64EncoderOptions } from "../base64/index.js";
 import { CryptoError } from "../errors.js";
-import { Hash, Hmac, type HashAlgorithm } from "../hash/index.js";
+import { Hash, Hmac, iteratedHash, type HashAlgorithm } from "../hash/index.js";
 import { baselineWasm, engineHasSimd, simdWasm } from "../wasm/builds.js";
 import type { CoreExports } from "../wasm/exports.js";
 import {
@@ -261,6 +261,11 @@ export class CoreService {
 
   async createHash(alg: HashAlgorithm): Promise<DigestStream> {
     return this.digestStream(new Hash(this.core, alg));
+  }
+
+  /** H^count(data), the hash applied `count` times (RFC 7292 B.2 step 6a), in one call. */
+  async iteratedDigest(alg: HashAlgorithm, data: Uint8Array, count: number): Promise<Uint8Array> {
+    return iteratedHash(this.core, alg, data, count);
   }
 
   async createHmac(alg: HashAlgorithm, key: Uint8Array): Promise<DigestStream> {

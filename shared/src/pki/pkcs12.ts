@@ -1,7 +1,13 @@
 // Reading a PKCS #12 file (RFC 7292): the RSA private key and the certificates, as OpenSSL 3, NSS
 // (pk12util) and GnuPG export them: PBES2/PBKDF2/AES-CBC bags and an HMAC integrity check; and the
 // legacy PBE schemes of RFC 7292 Appendix C that OpenSSL 1.x and Windows wrote (3DES, RC2).
-import { concatBytes, type CipherParams, type DecryptStream, type RsaPrivateKey } from "@mailseal/core-wasm";
+import {
+  concatBytes,
+  type CipherParams,
+  type DecryptStream,
+  type HashAlgorithm,
+  type RsaPrivateKey,
+} from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
@@ -39,23 +45,42 @@ export interface Pkcs12Contents {
   keyCertificate?: Uint8Array;
 }
 
-/** What reading legacy (3DES, RC2) files needs from the crypto core; WebCrypto has neither. */
+/**
+ * What reading needs from the crypto core: the PKCS #12 KDF's iterated hash (one call per derivation:
+ * WebCrypto would take one awaited digest per round, tens of microseconds each), and the legacy 3DES
+ * and RC2 ciphers, which WebCrypto lacks.
+ */
 export interface Pkcs12Core {
   createDecryptor(params: CipherParams): Promise<DecryptStream>;
+  iteratedDigest(alg: HashAlgorithm, data: Uint8Array, count: number): Promise<Uint8Array>;
 }
 
-const SHA1_KDF = { name: "SHA-1", u: 20, v: 64 };
+/** H^count(data) (RFC 7292 B.2 step 6a): the core's, or the writer's own through WebCrypto. */
+type IteratedDigest = Pkcs12Core["iteratedDigest"];
 
 /**
- * Iteration counts of the PKCS #12 KDF (RFC 7292 B.2), for the MAC key and the legacy 3DES/RC2 bags. Each
- * iteration is one awaited WebCrypto digest (about 10 us), and one file may need five derivations:
- * PBKDF2's bound (10 million, native) would let a hostile file spin for minutes. Producers use 1024
- * (Bouncy Castle), 2000 (Windows), 2048 (OpenSSL, macOS), 10000 (Java keytool).
+ * The writer's rounds: one awaited WebCrypto digest each. It derives only its own MAC key, with the
+ * iteration count it chose (2048 by default), and runs where no crypto core is at hand (the
+ * Thunderbird add-in's background page imports keys into NSS with it).
+ */
+const webCryptoIteratedDigest: IteratedDigest = async (alg, data, count) => {
+  let a = new Uint8Array(data);
+  for (let r = 0; r < count; r++) a = new Uint8Array(await subtle().digest(alg, a));
+  return a;
+};
+
+const SHA1_KDF = { name: "SHA-1", u: 20, v: 64 } as const;
+
+/**
+ * Iteration counts of the PKCS #12 KDF (RFC 7292 B.2), for the MAC key and the legacy 3DES/RC2 bags.
+ * One file may need five derivations: PBKDF2's bound (10 million, native) would let a hostile file
+ * spin for a minute even in the core. Producers use 1024 (Bouncy Castle), 2000 (Windows), 2048
+ * (OpenSSL, macOS), 10000 (Java keytool).
  */
 export const MAX_PKCS12_KDF_ITERATIONS = 100_000;
 
 /** Hashes of the MAC (RFC 7292 B.2: u = digest size, v = block size of the hash). */
-const macHashes: Record<string, { name: string; u: number; v: number }> = {
+const macHashes: Record<string, { name: HashAlgorithm; u: number; v: number }> = {
   [ID_SHA1]: { name: "SHA-1", u: 20, v: 64 },
   [ID_SHA256]: { name: "SHA-256", u: 32, v: 64 },
   [ID_SHA384]: { name: "SHA-384", u: 48, v: 128 },
@@ -79,7 +104,8 @@ function bmpPassword(password: string): Uint8Array {
 
 /** RFC 7292 appendix B.2: the PKCS #12 key derivation. ID 1 = key, 2 = IV, 3 = MAC key. */
 async function pkcs12Kdf(
-  hash: { name: string; u: number; v: number },
+  iterate: IteratedDigest,
+  hash: { name: HashAlgorithm; u: number; v: number },
   id: 1 | 2 | 3,
   password: Uint8Array,
   salt: Uint8Array,
@@ -101,8 +127,7 @@ async function pkcs12Kdf(
   const out = new Uint8Array(u * Math.ceil(length / u));
   for (let block = 0; block * u < length; block++) {
     // Step 6a: A = H^r(D || I).
-    let a = new Uint8Array([...d, ...i]);
-    for (let r = 0; r < iterations; r++) a = new Uint8Array(await subtle().digest(hash.name, a));
+    const a = await iterate(hash.name, new Uint8Array([...d, ...i]), iterations);
     out.set(a, block * u);
     // Step 6b-c: each v-byte block I_j of I becomes (I_j + B + 1) mod 2^(8v), B = A repeated to v bytes.
     const b = repeat(a, v);
@@ -118,7 +143,12 @@ async function pkcs12Kdf(
   return out.subarray(0, length);
 }
 
-async function checkMac(pfx: pkijs.PFX, authSafeContent: Uint8Array, password: string): Promise<void> {
+async function checkMac(
+  pfx: pkijs.PFX,
+  authSafeContent: Uint8Array,
+  password: string,
+  iterate: IteratedDigest,
+): Promise<void> {
   const macData = pfx.macData;
   if (macData === undefined) return; // integrity by public key, or none: nothing to check with a password
   const hash = macHashes[macData.mac.digestAlgorithm.algorithmId];
@@ -136,7 +166,7 @@ async function checkMac(pfx: pkijs.PFX, authSafeContent: Uint8Array, password: s
     );
   }
   const salt = new Uint8Array(macData.macSalt.valueBlock.valueHexView);
-  const key = await pkcs12Kdf(hash, 3, bmpPassword(password), salt, iterations, hash.u);
+  const key = await pkcs12Kdf(iterate, hash, 3, bmpPassword(password), salt, iterations, hash.u);
   const hmacKey = await subtle().importKey("raw", new Uint8Array(key), { name: "HMAC", hash: hash.name }, false, [
     "verify",
   ]);
@@ -181,7 +211,7 @@ async function passwordDecrypt(
   algorithm: pkijs.AlgorithmIdentifier,
   data: Uint8Array,
   password: string,
-  core: Pkcs12Core | undefined,
+  core: Pkcs12Core,
 ): Promise<Uint8Array> {
   const scheme = LEGACY_PBES[algorithm.algorithmId];
   if (scheme === undefined) return pbes2Decrypt(algorithm, data, password);
@@ -197,16 +227,15 @@ async function passwordDecrypt(
       "INVALID_KEY",
       `PKCS#12 iteration count ${count} is outside 1..${MAX_PKCS12_KDF_ITERATIONS}`,
     );
-  if (core === undefined)
-    throw new MailsealError("UNSUPPORTED_ALGORITHM", `PKCS#12 with ${scheme.name} needs the crypto core`);
   const saltBytes = new Uint8Array(salt.valueBlock.valueHexView);
   const bmp = bmpPassword(password);
-  const derived = await pkcs12Kdf(SHA1_KDF, 1, bmp, saltBytes, count, scheme.keyLength);
+  const iterate = core.iteratedDigest.bind(core);
+  const derived = await pkcs12Kdf(iterate, SHA1_KDF, 1, bmp, saltBytes, count, scheme.keyLength);
   const key =
     scheme.keyLength === 16 && scheme.cipher === "des-ede3-cbc"
       ? concatBytes([derived, derived.subarray(0, 8)])
       : derived;
-  const iv = await pkcs12Kdf(SHA1_KDF, 2, bmp, saltBytes, count, 8);
+  const iv = await pkcs12Kdf(iterate, SHA1_KDF, 2, bmp, saltBytes, count, 8);
   const decryptor = await core.createDecryptor({
     cipher: scheme.cipher,
     key,
@@ -262,9 +291,9 @@ function localKeyId(bag: pkijs.SafeBag): string | undefined {
 
 /**
  * Reads the key and certificates of a PKCS #12 file; PASSWORD_WRONG when the MAC or a bag does not
- * open. Files encrypted with 3DES or RC2 (legacy exports) need `core`.
+ * open. The KDF rounds and the legacy 3DES and RC2 ciphers run in `core`.
  */
-export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs12Core): Promise<Pkcs12Contents> {
+export async function readPkcs12(der: Uint8Array, password: string, core: Pkcs12Core): Promise<Pkcs12Contents> {
   const pfx = parse("PFX", () => new pkijs.PFX({ schema: derOf("PFX", der) }));
   if (pfx.authSafe.contentType !== ID_DATA) {
     throw new MailsealError(
@@ -273,7 +302,7 @@ export async function readPkcs12(der: Uint8Array, password: string, core?: Pkcs1
     );
   }
   const authSafeContent = octets(pfx.authSafe.content, "authSafe content");
-  await checkMac(pfx, authSafeContent, password);
+  await checkMac(pfx, authSafeContent, password, core.iteratedDigest.bind(core));
   const authSafe = parse(
     "AuthenticatedSafe",
     () => new pkijs.AuthenticatedSafe({ schema: derOf("AuthenticatedSafe", authSafeContent) }),
@@ -471,7 +500,15 @@ export async function writePkcs12(input: Pkcs12Input): Promise<Uint8Array> {
 
   const macSalt = random(16);
   const hash = macHashes[ID_SHA256]!;
-  const macKey = await pkcs12Kdf(hash, 3, bmpPassword(input.password), macSalt, macIterations, hash.u);
+  const macKey = await pkcs12Kdf(
+    webCryptoIteratedDigest,
+    hash,
+    3,
+    bmpPassword(input.password),
+    macSalt,
+    macIterations,
+    hash.u,
+  );
   const hmacKey = await subtle().importKey("raw", new Uint8Array(macKey), { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
   ]);

@@ -184,8 +184,12 @@ describe("readPrivateKey", () => {
 });
 
 describe("readPkcs12", () => {
+  let core: CoreService;
+  beforeAll(async () => {
+    core = await CoreService.open();
+  });
   it("reads the key, the certificates and which certificate is the key's (non-ASCII password)", async () => {
-    const contents = await readPkcs12(file("bundle.p12"), "sésame");
+    const contents = await readPkcs12(file("bundle.p12"), "sésame", core);
     expect(normalized(contents.privateKey)).toEqual(normalized(expected));
     const certDer = (name: string): string =>
       Buffer.from(execFileSync("openssl", ["x509", "-in", path(name), "-outform", "DER"])).toString("hex");
@@ -200,27 +204,27 @@ describe("readPkcs12", () => {
     pfx.macData!.iterations = MAX_PKCS12_KDF_ITERATIONS + 1;
     const hostile = new Uint8Array(pfx.toSchema().toBER());
     const started = performance.now();
-    await expect(readPkcs12(hostile, "sesame")).rejects.toMatchObject({ code: "INVALID_KEY" });
+    await expect(readPkcs12(hostile, "sesame", core)).rejects.toMatchObject({ code: "INVALID_KEY" });
     expect(performance.now() - started).toBeLessThan(500);
   });
 
   it("reads a file with an HMAC-SHA1 integrity check and AES-128 bags", async () => {
-    expect(normalized((await readPkcs12(file("sha1mac.p12"), "sesame")).privateKey)).toEqual(normalized(expected));
+    expect(normalized((await readPkcs12(file("sha1mac.p12"), "sesame", core)).privateKey)).toEqual(
+      normalized(expected),
+    );
   });
 
   it("says PASSWORD_WRONG for a wrong password and for an altered file", async () => {
-    await expectCode(readPkcs12(file("bundle.p12"), "sesame"), "PASSWORD_WRONG");
+    await expectCode(readPkcs12(file("bundle.p12"), "sesame", core), "PASSWORD_WRONG");
     const altered = file("bundle.p12");
     altered[altered.length - 40]! ^= 1; // inside the MAC
-    await expectCode(readPkcs12(altered, "sésame"), "PASSWORD_WRONG");
+    await expectCode(readPkcs12(altered, "sésame", core), "PASSWORD_WRONG");
   });
 
   it("reads a legacy file (pbeWithSHAAnd3-KeyTripleDES-CBC bags, as Windows and older tools export) with the core", async () => {
-    const core = await CoreService.open();
     const contents = await readPkcs12(file("legacy.p12"), "sesame", core);
     expect(normalized(contents.privateKey)).toEqual(normalized(expected));
     expect(contents.certificates).toHaveLength(1);
-    await expectCode(readPkcs12(file("legacy.p12"), "sesame"), "UNSUPPORTED_ALGORITHM");
   });
 
   // RFC 7292 Appendix C, as OpenSSL 1.x and Windows wrote them (OpenSSL 3: -legacy, RC2 in the legacy provider).
@@ -237,16 +241,14 @@ describe("readPkcs12", () => {
       ...["-out", out],
     );
     const der = new Uint8Array(readFileSync(out));
-    const core = await CoreService.open();
     const contents = await readPkcs12(der, "sésame", core);
     expect(normalized(contents.privateKey)).toEqual(normalized(expected));
     expect(contents.certificates).toHaveLength(2);
     expect(contents.keyCertificate).toBeDefined();
     await expectCode(readPkcs12(der, "sesame", core), "PASSWORD_WRONG");
-    await expectCode(readPkcs12(der, "sésame"), "UNSUPPORTED_ALGORITHM");
   });
 
   it("says INVALID_KEY for something that is not PKCS#12", async () => {
-    await expectCode(readPkcs12(file("key.der"), "x"), "INVALID_KEY");
+    await expectCode(readPkcs12(file("key.der"), "x", core), "INVALID_KEY");
   });
 });

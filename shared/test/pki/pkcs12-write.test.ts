@@ -5,6 +5,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CoreService } from "@mailseal/core-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPkcs12, writePkcs12 } from "../../src/pki/pkcs12.js";
 
@@ -73,15 +74,20 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("writePkcs12", () => {
+  // Read back through the core's KDF rounds: the writer's own (WebCrypto) rounds must agree with them.
+  let core: CoreService;
+  beforeAll(async () => {
+    core = await CoreService.open();
+  });
   it("is read back with the key, the certificate bound to it and the chain", async () => {
     const p12 = await writePkcs12({ pkcs8, certificate, chain: [ca], password: "sésame ✓" });
-    const contents = await readPkcs12(p12, "sésame ✓");
+    const contents = await readPkcs12(p12, "sésame ✓", core);
     expect(Buffer.from(contents.keyCertificate!)).toEqual(Buffer.from(certificate));
     expect(contents.certificates.map((c) => Buffer.from(c))).toEqual([Buffer.from(certificate), Buffer.from(ca)]);
     const modulus = createPrivateKey(readFileSync(path("user.key"))).export({ format: "jwk" }).n!;
     const n = contents.privateKey.n;
     expect(Buffer.from(n.subarray(n.findIndex((b) => b !== 0))).toString("base64url")).toBe(modulus);
-    await expect(readPkcs12(p12, "wrong")).rejects.toMatchObject({ code: "PASSWORD_WRONG" });
+    await expect(readPkcs12(p12, "wrong", core)).rejects.toMatchObject({ code: "PASSWORD_WRONG" });
   });
 
   it("opens in openssl pkcs12 (MAC and PBES2 checked), and openssl refuses a wrong password", async () => {
