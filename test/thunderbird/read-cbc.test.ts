@@ -31,6 +31,9 @@ if (!installed) console.warn("\n!!! SKIPPING the Thunderbird CBC suite: Thunderb
 
 const BOB = "bob@example.test";
 const ALICE = "alice@example.test";
+/** A third person, with enhanced protection on: the rotation's new key waits for her password. */
+const CAROL = "carol@example.test";
+const CAROL_PASSWORD = "carol's long protection password";
 /** As end-to-end.test.ts: three years less 29 days on, bob's encryption key is due (docs/services.md, "Rotation"). */
 const ROTATION_OFFSET_MS = (3 * 365 - 29) * 24 * 60 * 60 * 1000;
 const timings: Record<string, number> = {};
@@ -49,18 +52,21 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
   let serverPort: number;
   let bob: TestThunderbird | undefined;
   let bob2: TestThunderbird | undefined;
+  let carol: TestThunderbird | undefined;
+  /** Carol's signing certificate and CRL fetch time before the rotation. */
+  let carolBefore: { signingCertificate: string | null; crlFetchedAt: string | null };
   let firstKey: ExportedKey;
   /** The CBC message to bob's first key, opened again after the rotation. */
   const toRetired = { subject: "", text: "" };
   /** A CBC message to bob's first key sent just before the rotation. */
   const older = { subject: "", text: "" };
 
-  const profile = (api: string, prefs: Record<string, string> = {}) =>
+  const profile = (api: string, prefs: Record<string, string> = {}, who: "bob" | "carol" = "bob") =>
     startThunderbird({
-      address: BOB,
-      fullName: "Bob Example",
-      user: "bob",
-      password: "bob-imap-password",
+      address: who === "bob" ? BOB : CAROL,
+      fullName: who === "bob" ? "Bob Example" : "Carol Example",
+      user: who,
+      password: `${who}-imap-password`,
       imapPort: dovecot.port,
       smtpPort: Number(new URL(smtp.url).port),
       prefs: { "extensions.mailseal.service": api, ...prefs },
@@ -68,7 +74,7 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
 
   /** A key's certificate as the openssl helper takes a recipient (only certPath is used). */
   function recipient(key: ExportedKey): Identity {
-    const certPath = join(data, `${key.keyId}.crt`);
+    const certPath = join(data, `${crypto.randomUUID()}.crt`);
     const b64 = Buffer.from(key.certificate, "base64url").toString("base64");
     writeFileSync(
       certPath,
@@ -83,8 +89,9 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     keyTransport: KeyTransport,
     label: string,
     cipher: "aes-256-cbc" | "aes-256-gcm" = "aes-256-cbc",
+    to = BOB,
   ) {
-    const text = `Hello Bob, grüße ✓ (${label})\n${crypto.randomUUID()}`;
+    const text = `Hello, grüße ✓ (${label})\n${crypto.randomUUID()}`;
     const entity = Buffer.from(`Content-Type: text/plain; charset=utf-8\r\n\r\n${text.replace(/\n/g, "\r\n")}\r\n`);
     const smime = await opensslEncrypt(entity, [recipient(key)], {
       cipher,
@@ -99,7 +106,7 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     const subject = `${cipher === "aes-256-cbc" ? "cbc" : "gcm"} ${label} ${text.slice(-8)}`;
     const head = [
       `From: Alice <${ALICE}>`,
-      `To: Bob <${BOB}>`,
+      `To: <${to}>`,
       `Subject: ${subject}`,
       `Date: ${new Date().toUTCString().replace("GMT", "+0000")}`,
       `Message-ID: <${crypto.randomUUID()}@example.test>`,
@@ -108,17 +115,17 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     const before = smtp.received().length;
     await nodemailer
       .createTransport({ url: smtp.url })
-      .sendMail({ envelope: { from: ALICE, to: [BOB] }, raw: Buffer.concat([Buffer.from(head), smime]) });
+      .sendMail({ envelope: { from: ALICE, to: [to] }, raw: Buffer.concat([Buffer.from(head), smime]) });
     await smtp.waitFor(before + 1);
     return { subject, text };
   }
 
   /** Opens the message in a tab; resolves what the display script rendered, and how long it took. */
-  async function open(thunderbird: TestThunderbird, subject: string) {
+  async function open(thunderbird: TestThunderbird, subject: string, address = BOB) {
     const started = Date.now();
     const { messageId } = await thunderbird.channel.command<{ messageId: number }>(
       "testOpenMessage",
-      { address: BOB, subject },
+      { address, subject },
       40_000,
     );
     const shown = await thunderbird.channel.event((e) => e.type === "displayed" && e.messageId === messageId, 30_000);
@@ -140,12 +147,15 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
   beforeAll(async () => {
     ensureBundle();
     data = mkdtempSync(join(tmpdir(), "mailseal-tb-cbc-"));
-    dovecot = await startDovecot([{ name: "bob", password: "bob-imap-password" }]);
+    dovecot = await startDovecot([
+      { name: "bob", password: "bob-imap-password" },
+      { name: "carol", password: "carol-imap-password" },
+    ]);
     smtp = await startSmtp({ maildirs: dovecot.maildirs });
     // A fixed port: the restart for the rotation must keep the URLs bob's profile holds.
     serverPort = await freePortRun(4);
     server = await startMailsealServer(join(data, "server"), smtp.url, {}, serverPort);
-    bob = await profile(server.api);
+    [bob, carol] = await Promise.all([profile(server.api), profile(server.api, {}, "carol")]);
     const started = Date.now();
     await bob.channel.command("testSetUp", { address: BOB }, 120_000);
     timings.setUp = Date.now() - started;
@@ -156,8 +166,8 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
 
   afterAll(async () => {
     try {
-      if (process.env.MAILSEAL_TB_DEBUG) for (const tb of [bob, bob2]) console.log(tb?.output());
-      await Promise.all([bob?.quit(), bob2?.quit()]);
+      if (process.env.MAILSEAL_TB_DEBUG) for (const tb of [bob, bob2, carol]) console.log(tb?.output());
+      await Promise.all([bob?.quit(), bob2?.quit(), carol?.quit()]);
       await stopMailsealServer(server);
       await smtp?.stop();
       await dovecot?.stop();
@@ -189,6 +199,65 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     timings.openCbcOaep = ms;
     expectDecrypted(shown, mail.text);
   }, 90_000);
+
+  interface PageIdentity {
+    address: string;
+    state: string;
+    progress: string;
+    errorCode: string | null;
+    certificate: string | null;
+    waiting: string | null;
+    buttons: string[];
+  }
+
+  /** Page events of carol's seen so far: carolPage waits for a later one. */
+  let pageSeen = new Set<unknown>();
+
+  /** The next page event of carol's page (since the last one returned) whose carol card matches. */
+  async function carolPage(match: (card: PageIdentity) => boolean, timeoutMs = 60_000): Promise<PageIdentity> {
+    const event = await carol!.channel.event(
+      (e) =>
+        e.type === "page" &&
+        !pageSeen.has(e) &&
+        (e.identities as PageIdentity[]).some((i) => i.address === CAROL && match(i)),
+      timeoutMs,
+    );
+    pageSeen = new Set(carol!.channel.events());
+    return (event.identities as PageIdentity[]).find((i) => i.address === CAROL)!;
+  }
+
+  it("carol sets up on her page and turns enhanced protection on", async () => {
+    const started = Date.now();
+    // The page opens by itself on install (end-to-end.test.ts checks that): wait until it is connected.
+    for (;;) {
+      const open = await carol!.channel.command("testPage", {}).then(
+        () => true,
+        () => false,
+      );
+      if (open) break;
+      expect(Date.now() - started, "carol's page did not open").toBeLessThan(60_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await carolPage((i) => i.state === "offered");
+    await carol!.channel.command("testPage", {
+      selector: `.identity[data-address="${CAROL}"] button[data-action="setUp"]`,
+    });
+    const ready = await carolPage((i) => i.buttons.includes("Turn on") || i.errorCode !== null, 120_000);
+    expect(ready.errorCode).toBeNull();
+    await carol!.channel.command("testPage", {
+      selector: `.identity[data-address="${CAROL}"] button[data-action="protectOn"]`,
+      fill: {
+        [`.identity[data-address="${CAROL}"] input[name="password"]`]: CAROL_PASSWORD,
+        [`.identity[data-address="${CAROL}"] input[name="password-again"]`]: CAROL_PASSWORD,
+      },
+    });
+    const on = await carolPage((i) => i.buttons.includes("Turn off") || i.errorCode !== null, 60_000);
+    expect(on.errorCode, on.progress).toBeNull();
+    expect(on.certificate).toContain("protected by your password");
+    carolBefore = await carol!.channel.command("testAccountState", { address: CAROL });
+    expect(carolBefore.signingCertificate).not.toBeNull();
+    timings.carolSetUpAndProtect = Date.now() - started;
+  }, 180_000);
 
   it("after a three-year rotation, bob's existing profile refreshes its keys: GCM and CBC mail to the new key shows", async () => {
     Object.assign(older, await mailCbc(firstKey, "rsa-oaep-sha256", "retired"));
@@ -236,6 +305,58 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     expect(String(second.shown.replaced).replace(/\r\n/g, "\n").trim()).toBe(cbc.text);
     // A refresh with nothing new changes nothing.
     expect(await bob!.channel.command<boolean>("testRefreshKeys", {})).toBe(false);
+  }, 120_000);
+
+  it("after the rotation, carol's protected profile renews its signing certificate and CRL, tells her once, and brings the new key with her password", async () => {
+    // Time passes for carol's running profile too; the server rotated her key as well (above).
+    await carol!.channel.command("testSetClockOffset", { offsetMs: ROTATION_OFFSET_MS });
+    expect(await carol!.channel.command<ExportedKey[]>("testExportKeys", { address: CAROL })).toHaveLength(1);
+    // The background refresh (start-up, daily): the new key needs her password, but her signing
+    // certificate (expired by now) and the CRL do not wait for it.
+    expect(await carol!.channel.command<boolean>("testRefreshKeys", {})).toBe(true);
+    const after = await carol!.channel.command<typeof carolBefore>("testAccountState", { address: CAROL });
+    expect(after.signingCertificate).not.toBe(carolBefore.signingCertificate);
+    expect(after.crlFetchedAt).not.toBe(carolBefore.crlFetchedAt);
+    const keys = await carol!.channel.command<(ExportedKey & { pkcs8?: string })[]>("testExportKeys", {
+      address: CAROL,
+    });
+    expect(keys).toHaveLength(2);
+    const newKey = keys.find((k) => k.status === "current")!;
+    expect(newKey.pkcs8).toBeUndefined();
+    // She is told, once per waiting key: a second refresh does not tell her again.
+    const notified = () => carol!.channel.events().filter((e) => e.type === "notified");
+    const id = `mailseal-key-waits:${CAROL}`;
+    await carol!.channel.event((e) => e.type === "notified" && e.id === id, 10_000);
+    expect(notified()).toEqual([expect.objectContaining({ id })]);
+    expect(String(notified()[0]!.message)).toContain(`A new key for ${CAROL} waits for your password`);
+    await carol!.channel.command<boolean>("testRefreshKeys", {});
+    // Its event would have come with the refresh's answer: give it a second more.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(notified()).toHaveLength(1);
+
+    // Her click on the notification opens the page, which shows the waiting key and a password field.
+    await carol!.channel.command("testClickNotification", { notificationId: id });
+    const waiting = await carolPage((i) => i.waiting !== null);
+    expect(waiting.waiting).toBe(`A new key for ${CAROL} waits for your password`);
+    expect(waiting.buttons).toContain("Bring the key here");
+    const unlock = `.identity[data-address="${CAROL}"] button[data-action="unlock"]`;
+    const field = `.identity[data-address="${CAROL}"] input[name="unlock-password"]`;
+    // A wrong password: plain words, the key still waits.
+    await carol!.channel.command("testPage", { selector: unlock, fill: { [field]: "not her password" } });
+    const wrong = await carolPage((i) => i.errorCode !== null);
+    expect(wrong.errorCode).toBe("PASSWORD_WRONG");
+    expect(wrong.progress).toBe("That password is not right. Please try again. (PASSWORD_WRONG)");
+    // The right one brings the key here, and into NSS: CBC mail to it opens.
+    await carol!.channel.command("testPage", { selector: unlock, fill: { [field]: CAROL_PASSWORD } });
+    const done = await carolPage((i) => i.waiting === null && i.buttons.includes("Turn off"));
+    expect(done.errorCode).toBeNull();
+    const held = await carol!.channel.command<(ExportedKey & { pkcs8?: string })[]>("testExportKeys", {
+      address: CAROL,
+    });
+    expect(held.find((k) => k.keyId === newKey.keyId)?.pkcs8).toBeDefined();
+    const cbc = await mailCbc(newKey, "rsa-pkcs1", "carol new key", "aes-256-cbc", CAROL);
+    const { shown } = await open(carol!, cbc.subject, CAROL);
+    expectDecrypted(shown, cbc.text);
   }, 120_000);
 
   it("after a three-year rotation, a new device of bob shows CBC mail to the retired key", async () => {

@@ -78,7 +78,7 @@ async function composeWindow(c: HarnessCommand): Promise<messenger.Tab> {
 
 export interface TestTargets {
   display: { click(messageId: number, selector: string): boolean };
-  ui: { page(message: unknown): boolean };
+  ui: { page(message: unknown): boolean; notificationClicked(id: string): void };
   refresher: { refresh(): Promise<boolean> };
 }
 
@@ -92,7 +92,12 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
      */
     testPage: async (c) => {
       const selector = c.selector;
-      const sent = targets.ui.page(typeof selector === "string" ? { test: "click", selector } : { test: "report" });
+      const fill = typeof c.fill === "object" && c.fill !== null ? (c.fill as Record<string, string>) : undefined;
+      const sent = targets.ui.page(
+        typeof selector === "string"
+          ? { test: "click", selector, ...(fill === undefined ? {} : { fill }) }
+          : { test: "report" },
+      );
       if (!sent) throw new Error("the add-in's page is not open");
     },
     /** Presses a button in the decrypted view of a displayed message (e.g. an attachment's Save). */
@@ -105,6 +110,8 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
     testSetClockOffset: async (c) => messenger.mailsealTest.testSetClockOffset(Number(c.offsetMs)),
     /** Runs the key refresh now (as start-up and the daily alarm do); resolves whether anything was new. */
     testRefreshKeys: async () => targets.refresher.refresh(),
+    /** Stands for the person's click on the add-in's notification `notificationId`. */
+    testClickNotification: async (c) => targets.ui.notificationClicked(field(c, "notificationId")),
     testAddLogin: async (c) =>
       messenger.mailsealTest.testAddLogin(field(c, "origin"), field(c, "username"), field(c, "password")),
     /** What the add-in offers to set up (the identities and their state). */
@@ -123,6 +130,12 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       const state = await store.load(normalizeAccountAddress(field(c, "address")));
       if (state === undefined) throw new Error("no such account here");
       return state.keys.map(({ keyId, certificate, pkcs8, status }) => ({ keyId, certificate, pkcs8, status }));
+    },
+    /** The account's signing certificate and kept CRL (when fetched), to see a refresh renew them. */
+    testAccountState: async (c) => {
+      const state = await store.load(normalizeAccountAddress(field(c, "address")));
+      if (state === undefined) throw new Error("no such account here");
+      return { signingCertificate: state.signing?.certificate ?? null, crlFetchedAt: state.crl?.fetchedAt ?? null };
     },
     /**
      * Composes a message in a compose window (plain text, an attachment of `attachmentSize` bytes of
