@@ -154,6 +154,10 @@ declare global {
         (tab: Tab, details: ComposeDetails) => Promise<{ cancel?: boolean; details?: ComposeDetails }>
       >;
     };
+    /** The three-pane tab: a click on a message in the list changes its selection. */
+    const mailTabs: {
+      onSelectedMessagesChanged: Event<(tab: Tab, selected: MessageList) => void>;
+    };
     const tabs: {
       onCreated: Event<(tab: Tab) => void>;
       query(queryInfo: { type?: string }): Promise<Tab[]>;
@@ -193,6 +197,8 @@ declare global {
       updateInbox(accountId: string): Promise<void>;
       configuredService(): Promise<string>;
       showsOwnVerdict(tabId: number, judged: boolean): Promise<boolean>;
+      reloadMessage(tabId: number): Promise<boolean>;
+      shownMessageId(tabId: number): Promise<number>;
       markHasAttachments(messageId: number): Promise<boolean>;
     };
     /**

@@ -202,6 +202,7 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       const subject = field(c, "subject");
       const deadline = Date.now() + 25_000;
       let last = "not found";
+      let opens = 0;
       while (Date.now() < deadline) {
         // A busy folder (another update running) refuses an update, and on a loaded machine an update
         // of a new profile's inbox can stall: either way the next round tries again.
@@ -214,6 +215,7 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
           // Right after a fetch Thunderbird may re-add a header under a new id (the old one is then
           // invalid, or its open never finishes): query again and open the current one.
           let tabId: number | undefined;
+          opens++;
           last = await Promise.race([
             messenger.messageDisplay.open({ messageId: message.id, location: "tab" }).then(
               (tab) => {
@@ -224,7 +226,8 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
             ),
             new Promise<string>((resolve) => setTimeout(() => resolve(`open(${message.id}) did not finish`), 4000)),
           ]);
-          if (last === "opened") return { messageId: message.id, tabId };
+          // `opens`: how many tabs it took (1: the first tab showed it, as a person would see it).
+          if (last === "opened") return { messageId: message.id, tabId, opens };
         }
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
