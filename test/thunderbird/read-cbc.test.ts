@@ -9,7 +9,7 @@
 // enhanced protection on, has her key rotated too: her refresh renews what needs no password, tells
 // her once, and her page brings the new key with her password.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
@@ -24,6 +24,7 @@ import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./
 import { freePortRun } from "./harness/ports.js";
 import { killAll } from "./harness/processes.js";
 import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+import { startXvfb, xvfbInstalled, type TestDisplay } from "./harness/xvfb.js";
 
 if (!thunderbirdInstalled() && process.getuid?.() === 0) {
   execFileSync("bash", [join(import.meta.dirname, "../../scripts/ensure-system-deps.sh")], { stdio: "inherit" });
@@ -39,6 +40,9 @@ const CAROL_PASSWORD = "carol's long protection password";
 /** As end-to-end.test.ts: three years less 29 days on, bob's encryption key is due (docs/services.md, "Rotation"). */
 const ROTATION_OFFSET_MS = (3 * 365 - 29) * 24 * 60 * 60 * 1000;
 const timings: Record<string, number> = {};
+/** As visual.test.ts: the screenshot of carol's page goes here, and with MAILSEAL_UPDATE_SCREENSHOTS=1 into the docs. */
+const ARTIFACTS = join(import.meta.dirname, "artifacts/screenshots");
+const DOCS_SCREENSHOTS = join(import.meta.dirname, "../../addin-thunderbird/docs/screenshots");
 
 interface ExportedKey {
   keyId: string;
@@ -55,6 +59,8 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
   let bob: TestThunderbird | undefined;
   let bob2: TestThunderbird | undefined;
   let carol: TestThunderbird | undefined;
+  /** Carol's Thunderbird draws on a virtual X display when Xvfb is installed: her page is screenshot. */
+  let carolScreen: TestDisplay | undefined;
   /** Carol's signing certificate and CRL fetch time before the rotation. */
   let carolBefore: { signingCertificate: string | null; crlFetchedAt: string | null };
   let firstKey: ExportedKey;
@@ -63,8 +69,9 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
   /** A CBC message to bob's first key sent just before the rotation. */
   const older = { subject: "", text: "" };
 
-  const profile = (api: string, prefs: Record<string, string> = {}, who: "bob" | "carol" = "bob") =>
+  const profile = (api: string, prefs: Record<string, string> = {}, who: "bob" | "carol" = "bob", display?: string) =>
     startThunderbird({
+      ...(display === undefined ? {} : { display }),
       address: who === "bob" ? BOB : CAROL,
       fullName: who === "bob" ? "Bob Example" : "Carol Example",
       user: who,
@@ -157,7 +164,8 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     // A fixed port: the restart for the rotation must keep the URLs bob's profile holds.
     serverPort = await freePortRun(4);
     server = await startMailsealServer(join(data, "server"), smtp.url, {}, serverPort);
-    [bob, carol] = await Promise.all([profile(server.api), profile(server.api, {}, "carol")]);
+    if (xvfbInstalled()) carolScreen = await startXvfb();
+    [bob, carol] = await Promise.all([profile(server.api), profile(server.api, {}, "carol", carolScreen?.display)]);
     const started = Date.now();
     await bob.channel.command("testSetUp", { address: BOB }, 120_000);
     timings.setUp = Date.now() - started;
@@ -170,6 +178,7 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     try {
       if (process.env.MAILSEAL_TB_DEBUG) for (const tb of [bob, bob2, carol]) console.log(tb?.output());
       await Promise.all([bob?.quit(), bob2?.quit(), carol?.quit()]);
+      await carolScreen?.stop();
       await stopMailsealServer(server);
       await smtp?.stop();
       await dovecot?.stop();
@@ -347,6 +356,16 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     const waiting = await carolPage((i) => i.waiting !== null);
     expect(waiting.waiting).toBe(`A new key for ${CAROL} waits for your password`);
     expect(waiting.buttons).toContain("Bring the key here");
+    if (carolScreen !== undefined) {
+      // What she sees (README of the add-on, "What a person sees"); painting follows the layout.
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const path = join(ARTIFACTS, "10-key-waits-for-password.png");
+      await carolScreen.screenshot(path);
+      if (process.env.MAILSEAL_UPDATE_SCREENSHOTS === "1") {
+        mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
+        copyFileSync(path, join(DOCS_SCREENSHOTS, "10-key-waits-for-password.png"));
+      }
+    }
     const unlock = `.identity[data-address="${CAROL}"] button[data-action="unlock"]`;
     const field = `.identity[data-address="${CAROL}"] input[name="unlock-password"]`;
     // A wrong password: plain words, the key still waits.
