@@ -50,6 +50,8 @@ const USE: Record<string, RegExp> = {
   "compose.send": /messenger\.compose\.(sendMessage|onBeforeSend)/,
   downloads: /messenger\.downloads\.download\(/,
   alarms: /messenger\.alarms\.create\(/,
+  notifications: /messenger\.notifications\.create\(/,
+  storage: /messenger\.storage\.local\./,
 };
 
 const KNOWN_KEYS = new Set([

@@ -135,7 +135,11 @@ describe("createApp", () => {
     expect(preflight.headers["access-control-allow-origin"]).toBe("*");
     expect(String(preflight.headers["access-control-allow-methods"])).toContain("POST");
     const allowed = String(preflight.headers["access-control-allow-headers"]).split(/, */);
-    expect(allowed).toEqual(expect.arrayContaining(["authorization", "content-type", "mailseal-proof"]));
+    // The protection session header too: without it the add-in could not turn enhanced protection
+    // on or bring a protected key (the browser refuses the request after the preflight).
+    expect(allowed).toEqual(
+      expect.arrayContaining(["authorization", "content-type", "mailseal-proof", "mailseal-protection-session"]),
+    );
     const answer = await app.inject({
       method: "POST",
       url: "/v1/things",

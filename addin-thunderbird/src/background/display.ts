@@ -24,6 +24,12 @@ const DISPLAY_SCRIPT_ID = "mailseal-display";
 const HIDE_SCRIPT_ID = "mailseal-hide-until-checked";
 /** Answers kept for recently displayed messages (switching back and forth needs no new decryption). */
 const KEPT_ANSWERS = 8;
+/**
+ * How long after a tab shows a message the add-in looks whether Thunderbird reported it displayed;
+ * if not, it may be stuck on Thunderbird's own "cannot decrypt" page (see probeTab). Opening takes
+ * 0.25-0.45 s; looking early costs nothing (it is the same reading the display needs, read once).
+ */
+const DISPLAY_EXPECTED_WITHIN_MS = 500;
 
 export interface DisplayWiring {
   store: StateStore;
@@ -84,6 +90,10 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
 } {
   const answers = new Map<number, Promise<DisplayAnswer>>();
   const ports = new Map<number, messenger.Port>();
+  /** Messages whose reading needed a key refresh that brought something new (a key now in NSS). */
+  const refreshedFor = new Set<number>();
+  /** The message Thunderbird last reported displayed in each tab. */
+  const displayedIn = new Map<number, number>();
 
   async function readOnce(messageId: number): Promise<DisplayAnswer> {
     const engine = await engineWorker();
@@ -109,7 +119,9 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
       console.warn("mailseal: refreshing keys after NO_KEY", error);
       return false;
     });
-    return changed ? readOnce(messageId) : answer;
+    if (!changed) return answer;
+    refreshedFor.add(messageId);
+    return readOnce(messageId);
   }
 
   function answerFor(messageId: number): Promise<DisplayAnswer> {
@@ -138,10 +150,43 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
     return answer;
   }
 
-  messenger.messageDisplay.onMessagesDisplayed.addListener((_tab, displayed) => {
+  messenger.messageDisplay.onMessagesDisplayed.addListener((tab, displayed) => {
     // Several selected messages show a summary, not a message: nothing to decrypt then.
     const [message] = displayed.messages;
-    if (displayed.messages.length === 1 && message !== undefined) void answerFor(message.id);
+    if (displayed.messages.length === 1 && message !== undefined) {
+      if (tab.id !== undefined) displayedIn.set(tab.id, message.id);
+      void answerFor(message.id);
+    }
+  });
+
+  /**
+   * CBC mail to a key a rotation made since the last refresh: NSS lacks the key, so Thunderbird
+   * shows its own "cannot decrypt" page; that load never completes, onMessagesDisplayed never fires
+   * and no display script runs (README, "Reading"). The tab still names its message: when it was
+   * not reported displayed in time, the add-in reads it itself, which on NO_KEY runs the
+   * (rate-limited) key refresh; when that brought the key (now in NSS too), the tab shows the
+   * message again, and this time Thunderbird decrypts it and the display script shows ours.
+   */
+  async function probeTab(tabId: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, DISPLAY_EXPECTED_WITHIN_MS));
+    // Not messageDisplay.getDisplayedMessages: it waits for the load to complete, which this one never does.
+    const messageId = await messenger.mailseal.shownMessageId(tabId);
+    if (messageId < 0 || displayedIn.get(tabId) === messageId) return;
+    const answer = await answerFor(messageId);
+    if (answer.kind !== "render" || !refreshedFor.has(messageId) || ports.has(messageId)) return;
+    if (displayedIn.get(tabId) === messageId) return;
+    await messenger.mailseal.reloadMessage(tabId);
+  }
+  const probe = (tab: messenger.Tab): void => {
+    if (tab.id === undefined) return;
+    probeTab(tab.id).catch((error: unknown) => console.warn("mailseal: checking a message tab", error));
+  };
+  // A message opened in its own tab or window, and one chosen in the three-pane tab's list.
+  messenger.tabs.onCreated.addListener((tab) => {
+    if (tab.type === "messageDisplay") probe(tab);
+  });
+  messenger.mailTabs.onSelectedMessagesChanged.addListener((tab, selected) => {
+    if (selected.messages.length === 1) probe(tab);
   });
 
   messenger.runtime.onConnect.addListener((port) => {

@@ -4,6 +4,7 @@ import { IndexedDbStateStore } from "@mailseal/engine/browser";
 import { harnessHooks } from "../testing/hooks.js";
 import { wireCompose } from "./compose.js";
 import { wireDisplay } from "./display.js";
+import { notifyWaiting, type ShownNotification } from "./notify.js";
 import { keyRefresher, REFRESH_ALARM, REFRESH_PERIOD_MINUTES } from "./refresh.js";
 import { wireUi } from "./ui.js";
 
@@ -11,8 +12,16 @@ const store = new IndexedDbStateStore();
 // Registered at once, not after an await: an event page must add its listeners in its first turn,
 // or runtime.onInstalled (which opens the setup page) has fired unheard.
 let pageReporter: ((report: unknown) => void) | undefined;
+let notificationReporter: ((shown: ShownNotification) => void) | undefined;
 const ui = wireUi(store, (report) => pageReporter?.(report));
-const refresher = keyRefresher(store);
+// Keys that wait for the key-protection password: the person is told once per key (notify.ts).
+const refresher = keyRefresher(store, Date.now, async (address, keys) => {
+  const shown = await notifyWaiting(address, keys).catch((error: unknown) => {
+    console.warn(`mailseal: ${address}: telling of a key that waits for the password`, error);
+    return undefined;
+  });
+  if (shown !== undefined) notificationReporter?.(shown);
+});
 // The daily key refresh: the alarm wakes the event page, so its listener is added in the first turn too.
 messenger.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === REFRESH_ALARM) void refresher.refresh();
@@ -30,7 +39,10 @@ async function main(): Promise<void> {
     });
   }
   const display = wireDisplay({ store, refresher, ...harness?.display });
-  if (harness !== undefined) pageReporter = harness.onPage;
+  if (harness !== undefined) {
+    pageReporter = harness.onPage;
+    notificationReporter = harness.onNotified;
+  }
   wireCompose(store);
   await display.ready;
   if (MAILSEAL_TEST_FLAVOUR) harness?.start(store, { display, ui, refresher });

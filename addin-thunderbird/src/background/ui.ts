@@ -15,7 +15,8 @@ import { InboxChallengeMailbox } from "../host/challenge-mailbox.js";
 import { mailflowHost } from "../host/mailflow-host.js";
 import { errorCode, plainError } from "@mailseal/engine/view";
 import { UI_PORT, type CertificateView, type IdentityDetails, type UiAnswer, type UiRequest } from "../ui/protocol.js";
-import { refreshAccount } from "./refresh.js";
+import { WAITING_NOTIFICATION } from "./notify.js";
+import { keysWaitingForPassword, refreshAccount } from "./refresh.js";
 import { offeredIdentities, setUpIdentity } from "./setup.js";
 
 export const UI_PAGE = "options.html";
@@ -51,6 +52,7 @@ async function details(store: StateStore, address: string): Promise<IdentityDeta
     state: offer.state,
     certificates,
     protection: (state?.keys ?? []).some((k) => k.protection !== "none"),
+    waitingForPassword: state === undefined ? 0 : keysWaitingForPassword(state).length,
   };
   if (state?.signing !== undefined) {
     const signing = certificateFromWire(state.signing.certificate);
@@ -112,6 +114,12 @@ async function handle(store: StateStore, request: UiRequest, port: messenger.Por
       }
       return details(store, request.address);
     }
+    case "unlock":
+      // The same refresh as the background's, with the password: the waiting keys are released and
+      // unwrapped (a wrong password is PASSWORD_WRONG, in plain words on the page), keys a rotation
+      // left unwrapped are wrapped, and what is new goes into NSS, so CBC mail to it loads.
+      await refreshAccount(store, request.address, { password: request.password });
+      return details(store, request.address);
   }
 }
 
@@ -144,12 +152,27 @@ async function openOnInstall(connected: Promise<void>): Promise<void> {
   console.warn("mailseal: the setup page did not open on install; it is in the Add-ons Manager (Options)");
 }
 
-export function wireUi(store: StateStore, onPage?: (report: unknown) => void): { page(message: unknown): boolean } {
+export function wireUi(
+  store: StateStore,
+  onPage?: (report: unknown) => void,
+): {
+  page(message: unknown): boolean;
+  /** Test flavour only: stands for the person's click on a notification of the add-in. */
+  notificationClicked(id: string): void;
+} {
   let pageConnected: () => void = () => undefined;
   const connected = new Promise<void>((resolve) => (pageConnected = resolve));
   messenger.runtime.onInstalled.addListener(({ reason }) => {
     if (reason === "install") void openOnInstall(connected);
   });
+  // A notification that a key waits for the password (notify.ts) opens the page, where it is typed.
+  // A page open since before the refresh shows the state of then: it reads it again first.
+  const notificationClicked = (id: string): void => {
+    if (!id.startsWith(WAITING_NOTIFICATION)) return;
+    for (const port of pages) port.postMessage({ reload: true });
+    openUiPage().catch((error: unknown) => console.warn("mailseal: opening the page", error));
+  };
+  messenger.notifications.onClicked.addListener(notificationClicked);
   messenger.runtime.onConnect.addListener((port) => {
     if (port.name !== UI_PORT) return;
     // Only the add-in's own page: a display script also runs in an extension context.
@@ -179,6 +202,9 @@ export function wireUi(store: StateStore, onPage?: (report: unknown) => void): {
       if (!MAILSEAL_TEST_FLAVOUR) return false;
       for (const port of pages) port.postMessage(message);
       return pages.size > 0;
+    },
+    notificationClicked(id) {
+      if (MAILSEAL_TEST_FLAVOUR) notificationClicked(id);
     },
   };
 }

@@ -78,6 +78,20 @@ declare global {
       get(name: string): Promise<{ name: string } | undefined>;
       onAlarm: Event<(alarm: { name: string }) => void>;
     };
+    /** The toolkit's notifications API: a desktop notification; a click on it is onClicked. */
+    const notifications: {
+      create(id: string, options: { type: "basic"; title: string; message: string; iconUrl?: string }): Promise<string>;
+      clear(id: string): Promise<boolean>;
+      getAll(): Promise<Record<string, unknown>>;
+      onClicked: Event<(id: string) => void>;
+    };
+    /** The toolkit's storage API (the "storage" permission): small records kept with the add-on. */
+    const storage: {
+      local: {
+        get(key: string): Promise<Record<string, unknown>>;
+        set(items: Record<string, unknown>): Promise<void>;
+      };
+    };
     const runtime: {
       getURL(path: string): string;
       openOptionsPage(): Promise<void>;
@@ -140,6 +154,10 @@ declare global {
         (tab: Tab, details: ComposeDetails) => Promise<{ cancel?: boolean; details?: ComposeDetails }>
       >;
     };
+    /** The three-pane tab: a click on a message in the list changes its selection. */
+    const mailTabs: {
+      onSelectedMessagesChanged: Event<(tab: Tab, selected: MessageList) => void>;
+    };
     const tabs: {
       onCreated: Event<(tab: Tab) => void>;
       query(queryInfo: { type?: string }): Promise<Tab[]>;
@@ -179,6 +197,8 @@ declare global {
       updateInbox(accountId: string): Promise<void>;
       configuredService(): Promise<string>;
       showsOwnVerdict(tabId: number, judged: boolean): Promise<boolean>;
+      reloadMessage(tabId: number): Promise<boolean>;
+      shownMessageId(tabId: number): Promise<number>;
       markHasAttachments(messageId: number): Promise<boolean>;
     };
     /**

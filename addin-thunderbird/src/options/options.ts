@@ -104,6 +104,7 @@ function card(offer: OfferedIdentity, details?: IdentityDetails): HTMLElement {
     return box;
   }
   box.append(
+    ...(details.waitingForPassword > 0 ? [waitingKeys(offer, line)] : []),
     certificates(details),
     devices(offer, details, line),
     audit(offer, line),
@@ -126,7 +127,7 @@ function certificates(details: IdentityDetails): HTMLElement {
           (current.protection === "opaque"
             ? ", protected by your password"
             : current.protection === "pending-wrap"
-              ? ", to be protected by your password (enter it to bring this key here)"
+              ? ", to be protected by your password"
               : ""),
       ),
     );
@@ -156,6 +157,43 @@ function certificates(details: IdentityDetails): HTMLElement {
     });
     section.append(toggle, list);
   }
+  return section;
+}
+
+/**
+ * A key made by a rotation on a protected account waits for the password: the background cannot
+ * ask for it, so it is typed here, and the background brings the key to this computer (and into
+ * Thunderbird's certificate store) with it.
+ */
+function waitingKeys(offer: OfferedIdentity, line: HTMLElement): HTMLElement {
+  const section = el(
+    "section",
+    { className: "waiting" },
+    el("h3", { text: `A new key for ${offer.address} waits for your password` }),
+    el("p", {
+      text:
+        "mailseal made a new key for this address, protected by your enhanced protection password. Until you " +
+        "enter it here, mail encrypted to the new key cannot be opened on this computer.",
+    }),
+  );
+  const password = el("input");
+  password.type = "password";
+  password.name = "unlock-password";
+  password.autocomplete = "current-password";
+  const bring = (): void => {
+    if (password.value === "") return showError(line, new UiError("PASSWORD_REQUIRED", "Enter the password."));
+    line.classList.remove("error");
+    delete line.dataset.code;
+    line.textContent = "Bringing the new key to this computer…";
+    ask<IdentityDetails>({ op: "unlock", address: offer.address, password: password.value }).then(
+      (next) => replace(line.closest(".identity")!, card(offer, next)),
+      (error: UiError) => {
+        password.value = "";
+        showError(line, error);
+      },
+    );
+  };
+  section.append(el("label", {}, "Password ", password), button("Bring the key here", "unlock", bring));
   return section;
 }
 
@@ -331,6 +369,7 @@ function snapshot(): unknown {
       progress: box.querySelector(".progress")?.textContent ?? "",
       errorCode: box.querySelector<HTMLElement>(".progress")?.dataset.code ?? null,
       certificate: box.querySelector(".current-certificate")?.textContent ?? null,
+      waiting: box.querySelector(".waiting h3")?.textContent ?? null,
       certificateTooltip: box.querySelector<HTMLElement>(".current-certificate")?.title ?? null,
       devices: Array.from(box.querySelectorAll(".device"), (d) => d.textContent ?? ""),
       buttons: Array.from(box.querySelectorAll("button"), (b) => b.textContent ?? ""),
@@ -344,7 +383,18 @@ function report(): void {
 }
 
 port.onMessage.addListener((value) => {
-  const message = value as UiAnswer | UiProgress | { test: "report" } | { test: "click"; selector: string };
+  const message = value as
+    | UiAnswer
+    | UiProgress
+    | { reload: true }
+    | { test: "report" }
+    | { test: "click"; selector: string; fill?: Record<string, string> };
+  if ("reload" in message) {
+    // The background learned something the page may show stale (a key waiting for the password).
+    progressLines.clear();
+    start().catch((error: unknown) => console.warn("mailseal: reading the accounts again", error));
+    return;
+  }
   if ("progress" in message) {
     const line = progressLines.get(message.progress.address.toLowerCase());
     if (line !== undefined) {
@@ -356,7 +406,14 @@ port.onMessage.addListener((value) => {
   if ("test" in message) {
     // Test flavour only: the background forwards these only in test profiles (the harness's channel).
     if (!MAILSEAL_TEST_FLAVOUR) return;
-    if (message.test === "click") document.querySelector<HTMLElement>(message.selector)?.click();
+    if (message.test === "click") {
+      // Typing as a person does: the fields named by selector get their values, then the click.
+      for (const [selector, text] of Object.entries(message.fill ?? {})) {
+        const input = document.querySelector<HTMLInputElement>(selector);
+        if (input !== null) input.value = text;
+      }
+      document.querySelector<HTMLElement>(message.selector)?.click();
+    }
     report();
     return;
   }

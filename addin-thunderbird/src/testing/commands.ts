@@ -78,7 +78,7 @@ async function composeWindow(c: HarnessCommand): Promise<messenger.Tab> {
 
 export interface TestTargets {
   display: { click(messageId: number, selector: string): boolean };
-  ui: { page(message: unknown): boolean };
+  ui: { page(message: unknown): boolean; notificationClicked(id: string): void };
   refresher: { refresh(): Promise<boolean> };
 }
 
@@ -92,7 +92,12 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
      */
     testPage: async (c) => {
       const selector = c.selector;
-      const sent = targets.ui.page(typeof selector === "string" ? { test: "click", selector } : { test: "report" });
+      const fill = typeof c.fill === "object" && c.fill !== null ? (c.fill as Record<string, string>) : undefined;
+      const sent = targets.ui.page(
+        typeof selector === "string"
+          ? { test: "click", selector, ...(fill === undefined ? {} : { fill }) }
+          : { test: "report" },
+      );
       if (!sent) throw new Error("the add-in's page is not open");
     },
     /** Presses a button in the decrypted view of a displayed message (e.g. an attachment's Save). */
@@ -105,6 +110,8 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
     testSetClockOffset: async (c) => messenger.mailsealTest.testSetClockOffset(Number(c.offsetMs)),
     /** Runs the key refresh now (as start-up and the daily alarm do); resolves whether anything was new. */
     testRefreshKeys: async () => targets.refresher.refresh(),
+    /** Stands for the person's click on the add-in's notification `notificationId`. */
+    testClickNotification: async (c) => targets.ui.notificationClicked(field(c, "notificationId")),
     testAddLogin: async (c) =>
       messenger.mailsealTest.testAddLogin(field(c, "origin"), field(c, "username"), field(c, "password")),
     /** What the add-in offers to set up (the identities and their state). */
@@ -123,6 +130,12 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       const state = await store.load(normalizeAccountAddress(field(c, "address")));
       if (state === undefined) throw new Error("no such account here");
       return state.keys.map(({ keyId, certificate, pkcs8, status }) => ({ keyId, certificate, pkcs8, status }));
+    },
+    /** The account's signing certificate and kept CRL (when fetched), to see a refresh renew them. */
+    testAccountState: async (c) => {
+      const state = await store.load(normalizeAccountAddress(field(c, "address")));
+      if (state === undefined) throw new Error("no such account here");
+      return { signingCertificate: state.signing?.certificate ?? null, crlFetchedAt: state.crl?.fetchedAt ?? null };
     },
     /**
      * Composes a message in a compose window (plain text, an attachment of `attachmentSize` bytes of
@@ -189,6 +202,7 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       const subject = field(c, "subject");
       const deadline = Date.now() + 25_000;
       let last = "not found";
+      let opens = 0;
       while (Date.now() < deadline) {
         // A busy folder (another update running) refuses an update, and on a loaded machine an update
         // of a new profile's inbox can stall: either way the next round tries again.
@@ -201,6 +215,7 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
           // Right after a fetch Thunderbird may re-add a header under a new id (the old one is then
           // invalid, or its open never finishes): query again and open the current one.
           let tabId: number | undefined;
+          opens++;
           last = await Promise.race([
             messenger.messageDisplay.open({ messageId: message.id, location: "tab" }).then(
               (tab) => {
@@ -211,7 +226,8 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
             ),
             new Promise<string>((resolve) => setTimeout(() => resolve(`open(${message.id}) did not finish`), 4000)),
           ]);
-          if (last === "opened") return { messageId: message.id, tabId };
+          // `opens`: how many tabs it took (1: the first tab showed it, as a person would see it).
+          if (last === "opened") return { messageId: message.id, tabId, opens };
         }
         await new Promise((resolve) => setTimeout(resolve, 300));
       }

@@ -12,6 +12,8 @@ export interface HarnessHooks {
   display: Pick<DisplayWiring, "onRendered" | "onSaved">;
   /** Reports what the add-in's page shows (its DOM read back). */
   onPage(report: unknown): void;
+  /** Reports each notification the add-in showed. */
+  onNotified(notification: { id: string; title: string; message: string }): void;
   /** Says "ready" and runs the harness's commands. */
   start(store: StateStore, targets: TestTargets): void;
 }
@@ -26,6 +28,7 @@ export async function harnessHooks(): Promise<HarnessHooks | undefined> {
       onSaved: (messageId, saved) => harnessEvent(channel, { type: "saved", messageId, ...saved }),
     },
     onPage: (report) => harnessEvent(channel, { ...(report as object), type: "page" }),
+    onNotified: (notification) => harnessEvent(channel, { type: "notified", ...notification }),
     start: (store, targets) => {
       harnessEvent(channel, { type: "ready" });
       void runHarnessChannel(channel, testCommands(store, targets));

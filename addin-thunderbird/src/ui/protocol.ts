@@ -12,7 +12,9 @@ export type UiRequest =
   | { op: "setUp"; address: string; code?: string }
   | { op: "removeDevice"; address: string; deviceId: string }
   | { op: "audit"; address: string }
-  | { op: "protect"; address: string; on: boolean; password: string };
+  | { op: "protect"; address: string; on: boolean; password: string }
+  /** Brings the keys that wait for the key-protection password (a rotation on a protected account). */
+  | { op: "unlock"; address: string; password: string };
 
 export interface CertificateView {
   keyId: string;
@@ -32,6 +34,8 @@ export interface IdentityDetails {
   signing?: { notBefore: string; notAfter: string };
   /** Enhanced protection is on when any key is wrapped under the password (OPAQUE) or waits for it. */
   protection: boolean;
+  /** Keys of the account this device does not hold yet because they need the password. */
+  waitingForPassword: number;
   devices?: DeviceInfo[];
   /** Why the device list could not be read (plain words). */
   devicesError?: string;

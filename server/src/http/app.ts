@@ -4,7 +4,7 @@ import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { MailsealError, PROOF_HEADER } from "@mailseal/shared";
+import { MailsealError, PROOF_HEADER, PROTECTION_SESSION_HEADER } from "@mailseal/shared";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -76,7 +76,12 @@ export async function createApp(options: AppOptions): Promise<MailsealApp> {
       reply
         .status(204)
         .header("access-control-allow-methods", "GET, POST, PUT, DELETE")
-        .header("access-control-allow-headers", `authorization, content-type, ${PROOF_HEADER.toLowerCase()}`)
+        // Every request header a client sends: the protection session's too (enhanced protection
+        // from the add-in), else its preflight fails and the browser reports a network error.
+        .header(
+          "access-control-allow-headers",
+          ["authorization", "content-type", PROOF_HEADER, PROTECTION_SESSION_HEADER].join(", ").toLowerCase(),
+        )
         .header("access-control-max-age", "600");
       return reply.send();
     }

@@ -244,6 +244,19 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
             hdr.markHasAttachments(true);
             return true;
           }),
+        shownMessageId: (tabId) =>
+          logged("shownMessageId", async () => {
+            const message = aboutMessageWindow(context, tabId)?.gMessage;
+            if (!message) return -1;
+            return context.extension.messageManager.convert(message)?.id ?? -1;
+          }),
+        reloadMessage: (tabId) =>
+          logged("reloadMessage", async () => {
+            const win = aboutMessageWindow(context, tabId);
+            if (typeof win?.ReloadMessage !== "function") return false;
+            win.ReloadMessage();
+            return true;
+          }),
         showsOwnVerdict: (tabId, judged) =>
           logged("showsOwnVerdict", async () => {
             const win = aboutMessageWindow(context, tabId);
