@@ -336,4 +336,75 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     const other = await mailseal(["decrypt", ...dana], sealed.stdout);
     expect(other.stderr).toMatch(/^error NO_MATCHING_RECIPIENT:/);
   });
+  it("mailseal sign with Ed25519 (RFC 8419: SHA-512, PureEdDSA) under an Ed448 CA (RFC 8410) verifies; OpenSSL 3.0 does neither", async () => {
+    const dir = tempDir("eddsa");
+    const at = (name: string) => join(dir, name);
+    await run("openssl", ["genpkey", "-algorithm", "ed448", "-out", at("ca.key")]);
+    await run("openssl", [
+      ...["req", "-x509", "-new", "-key", at("ca.key"), "-subj", "/CN=Test Ed448 CA", "-days", "30"],
+      ...[
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+        "-out",
+        at("ca.pem"),
+      ],
+    ]);
+    await run("openssl", ["genpkey", "-algorithm", "ed25519", "-out", at("frank.key")]);
+    await run("openssl", ["req", "-new", "-key", at("frank.key"), "-subj", "/CN=Frank", "-out", at("frank.csr")]);
+    writeFileSync(
+      at("ext"),
+      "subjectAltName=email:frank@example.org\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n",
+    );
+    await run("openssl", [
+      ...["x509", "-req", "-in", at("frank.csr"), "-CA", at("ca.pem"), "-CAkey", at("ca.key")],
+      ...["-days", "30", "-extfile", at("ext"), "-out", at("frank.crt")],
+    ]);
+    const plain = Buffer.from("From: frank@example.org\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nBy Frank.\r\n");
+    for (const form of [[], ["--opaque"]]) {
+      const signed = await mailseal(["sign", "--key", at("frank.key"), "--cert", at("frank.crt"), ...form], plain);
+      expect(signed.stderr).toBe("");
+      const verified = await mailseal(["verify", "--ca", at("ca.pem")], signed.stdout);
+      expect(verified.stderr).toContain("verified: signed by Frank <frank@example.org>");
+      expect(verified.stdout.toString()).toContain("By Frank.");
+      // One content byte changed: in the text (clear-signed), inside the DER's eContent (opaque).
+      const der = bodyOf(signed.stdout);
+      der[der.indexOf("By Frank.") + 8]! ^= 1;
+      const altered =
+        form.length === 0
+          ? Buffer.from(signed.stdout.toString("latin1").replace("By Frank.", "By Frank!"), "latin1")
+          : Buffer.from(
+              "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n" +
+                `Content-Transfer-Encoding: base64\r\n\r\n${der.toString("base64")}\r\n`,
+            );
+      const refused = await mailseal(["verify", "--ca", at("ca.pem")], altered);
+      expect(refused.stderr).toMatch(/^error BAD_SIGNATURE:/);
+      expect(refused.stdout.length).toBe(0);
+    }
+    // The SignerInfo as openssl prints it: id-sha512 and id-Ed25519 (1.3.101.112), neither with parameters.
+    const opaque = await mailseal(["sign", "--opaque", "--key", at("frank.key"), "--cert", at("frank.crt")], plain);
+    const der = bodyOf(opaque.stdout);
+    const printed = opensslPrint(der);
+    expect(printed).toMatch(
+      /digestAlgorithm: \n\s+algorithm: sha512 \(2\.16\.840\.1\.101\.3\.4\.2\.3\)\n\s+parameter: <ABSENT>/,
+    );
+    expect(printed).toMatch(/signatureAlgorithm: \n\s+algorithm: ED25519 \(1\.3\.101\.112\)\n\s+parameter: <ABSENT>/);
+    // OpenSSL 3.0 (Debian 12) has no EdDSA in CMS: it verifies neither this nor CryptoSys's
+    // signedByCarlosEd25519, and cannot sign with an Ed25519 key.
+    const verify = spawnSync("openssl", ["cms", "-verify", "-inform", "DER", "-CAfile", at("ca.pem")], { input: der });
+    expect(verify.status).not.toBe(0);
+    const sign = spawnSync(
+      "openssl",
+      ["cms", "-sign", "-md", "sha512", "-signer", at("frank.crt"), "-inkey", at("frank.key")],
+      {
+        input: plain,
+      },
+    );
+    expect(sign.status).not.toBe(0);
+    expect(sign.stderr.toString()).toMatch(/invalid digest/);
+    // Ed448 in SignedData needs SHAKE256 as the digest algorithm (RFC 8419 3.1): not made.
+    const ed448 = await mailseal(["sign", "--key", at("ca.key"), "--cert", at("ca.pem")], plain);
+    expect(ed448.stderr).toMatch(/^error UNSUPPORTED_ALGORITHM:/);
+  });
 });
