@@ -340,6 +340,40 @@ describe("hostile input to mailseal decrypt and verify", () => {
     });
   });
 
+  it("an Ed25519 signature of 63 or 65 bytes (CryptoSys's signedByCarlosEd25519 changed): BAD_SIGNATURE, no output", async () => {
+    const samples = join(import.meta.dirname, "samples");
+    const signed = new Uint8Array(readFileSync(join(samples, "cryptosys-signedByCarlosEd25519.p7m")));
+    const signature = new Uint8Array(signedDataOf(signed).signerInfos[0]!.signature.valueBlock.valueHexView);
+    expect(signature).toHaveLength(64);
+    for (const wrong of [signature.subarray(0, 63), Uint8Array.of(...signature, 0)]) {
+      const out = join(dir, `ed25519-${wrong.length}.eml`);
+      const args = ["verify", "--ca", join(samples, "rfc9216-ed25519-ca.pem"), "--out", out];
+      const result = await mailseal(args, wrapSigned(withDsaSignature(signed, wrong)));
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^error BAD_SIGNATURE: .*an Ed25519 signature is 64 bytes/);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it("an X25519 or Ed25519 PKCS#8 key of 31 bytes (RFC 8410 7: 32), to decrypt or to sign: INVALID_KEY", async () => {
+    const samples = join(import.meta.dirname, "samples");
+    for (const [command, oid] of [
+      ["decrypt", "2b656e"],
+      ["sign", "2b6570"],
+    ] as const) {
+      // A well-formed PrivateKeyInfo whose CurvePrivateKey is one byte short.
+      const der = Buffer.from(`302d02010030050603${oid}0421041f${"11".repeat(31)}`, "hex");
+      const key = join(dir, `short-${command}.der`);
+      writeFileSync(key, der);
+      const out = join(dir, `short-${command}.eml`);
+      const cert = join(samples, "rfc9216-dana.encrypt.crt");
+      const result = await mailseal([command, "--key", key, "--cert", cert, "--out", out], message);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^error INVALID_KEY: not a valid (X25519|Ed25519) private key \(RFC 8410 7\)/);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
   it("a key file that is not a key: INVALID_KEY", async () => {
     const out = join(dir, "never.eml");
     const result = await mailseal(

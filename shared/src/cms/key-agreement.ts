@@ -215,7 +215,11 @@ export async function hkdf(
  * 6.1, 6.2). An all-zero X25519/X448 result (a public key of small order) MUST be refused (RFC 7748
  * 6.1); WebCrypto throws for it, and the check below keeps that true on a platform that would not.
  */
-async function sharedSecret(privateKey: CryptoKey, publicKey: CryptoKey, curve: AgreementCurve): Promise<Uint8Array> {
+export async function sharedSecret(
+  privateKey: CryptoKey,
+  publicKey: CryptoKey,
+  curve: AgreementCurve,
+): Promise<Uint8Array> {
   const { name } = agreementAlgorithm(curve);
   const bits = await globalThis.crypto.subtle.deriveBits({ name, public: publicKey }, privateKey, SECRET_BITS[curve]);
   const secret = new Uint8Array(bits);
@@ -287,15 +291,26 @@ async function xdhOriginatorKey(originator: pkijs.OriginatorPublicKey, curve: Xd
   }
   if (originator.algorithm.algorithmParams !== undefined)
     throw new MailsealError("MALFORMED_CMS", `the originator's ${curve} key has parameters (RFC 8410 3: absent)`);
-  const key = new Uint8Array(originator.publicKey.valueBlock.valueHexView);
-  if (key.length !== expected.length || originator.publicKey.valueBlock.unusedBits !== 0) {
+  if (originator.publicKey.valueBlock.unusedBits !== 0)
+    throw new MailsealError("MALFORMED_CMS", `the originator's ${curve} key is not a whole number of bytes`);
+  return importXdhPublicKey(curve, new Uint8Array(originator.publicKey.valueBlock.valueHexView));
+}
+
+/**
+ * An X25519/X448 public key (RFC 7748 5: 32 or 56 bytes, little-endian u) for deriveBits; another
+ * length is MALFORMED_CMS. Every u of that length is taken (RFC 7748 5: the top bit of an X25519 u
+ * is masked, non-canonical values are reduced); one of small order shows as an all-zero secret.
+ */
+export async function importXdhPublicKey(curve: XdhCurve, key: Uint8Array): Promise<CryptoKey> {
+  const expected = XDH_KEYS[curve];
+  if (key.length !== expected.length) {
     throw new MailsealError(
       "MALFORMED_CMS",
       `the originator's ${curve} key has ${key.length} bytes, expected ${expected.length}`,
     );
   }
   try {
-    return await globalThis.crypto.subtle.importKey("raw", key, { name: curve }, false, []);
+    return await globalThis.crypto.subtle.importKey("raw", new Uint8Array(key), { name: curve }, false, []);
   } catch {
     throw new MailsealError("UNSUPPORTED_ALGORITHM", `this platform has no ${curve}`);
   }

@@ -398,10 +398,18 @@ export async function readRfc8410PrivateKey(
       return fromEncryptedPkcs8(block.der, password, rfc8410PrivateKeyFromPkcs8);
     return rfc8410PrivateKeyFromPkcs8(block.der);
   }
+  let plainError: unknown;
   try {
     return await rfc8410PrivateKeyFromPkcs8(data);
   } catch (error) {
     if (!hasCode(error, "INVALID_KEY")) throw error;
+    plainError = error;
   }
-  return fromEncryptedPkcs8(data, password, rfc8410PrivateKeyFromPkcs8);
+  try {
+    return await fromEncryptedPkcs8(data, password, rfc8410PrivateKeyFromPkcs8);
+  } catch (error) {
+    // Not encrypted either: what the plain reader found wrong says more.
+    if (hasCode(error, "INVALID_KEY")) throw plainError;
+    throw error;
+  }
 }
