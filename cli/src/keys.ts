@@ -1,5 +1,6 @@
 // Certificates and private keys from files: PEM or DER certificates, RSA keys as PKCS#8, PKCS#1 or
-// encrypted PKCS#8 (--pass), and PKCS#12 (--p12 --pass).
+// encrypted PKCS#8 (--pass), EC keys, RFC 8410 keys (X25519, X448, Ed25519, Ed448) as PKCS#8, and
+// PKCS#12 (--p12 --pass).
 import { readFile, stat } from "node:fs/promises";
 import type { RsaPrivateKey } from "@mailseal/core-wasm";
 import {
@@ -13,8 +14,11 @@ import {
   type Pkcs12Core,
   readEcPrivateKey,
   readPrivateKey,
+  readRfc8410PrivateKey,
   type Certificate,
   type EcPrivateKey,
+  type EdPrivateKey,
+  type XdhPrivateKey,
 } from "@mailseal/shared/offline";
 
 /** Key and PKCS#12 files are small; anything larger is not one (the libraries check again). */
@@ -92,20 +96,47 @@ export async function certifiesEcKey(certificate: Certificate, key: EcPrivateKey
   return x === key.publicJwk.x && y === key.publicJwk.y;
 }
 
-/** A decryption key: RSA (key transport) or EC (key agreement, RFC 5753). */
-export type DecryptionKey = { kind: "rsa"; key: RsaPrivateKey } | { kind: "ec"; key: EcPrivateKey };
+/**
+ * Whether `certificate` carries the public key of the RFC 8410 `key`. Such a SubjectPublicKeyInfo
+ * (RFC 8410 4) is the algorithm without parameters and the key's bytes as the whole BIT STRING, so
+ * the key is its last bytes (the certificate reader checked the algorithm and the length).
+ */
+export function certifiesRfc8410Key(certificate: Certificate, key: XdhPrivateKey | EdPrivateKey): boolean {
+  const publicKey = certificate.publicKey;
+  const matches =
+    "edwards" in key
+      ? (publicKey.kind === "ed25519" && key.edwards === "Ed25519") ||
+        (publicKey.kind === "ed448" && key.edwards === "Ed448")
+      : publicKey.kind === "xdh" && publicKey.curve === key.curve;
+  if (!matches) return false;
+  const raw = publicKey.spki.subarray(publicKey.spki.length - key.publicKey.length);
+  return raw.length === key.publicKey.length && raw.every((b, i) => b === key.publicKey[i]);
+}
 
-/** An RSA key from any supported form, else an EC key (the reader says which it is not). */
+/** A decryption key: RSA (key transport), EC (key agreement, RFC 5753) or X25519/X448 (RFC 8418). */
+export type DecryptionKey =
+  { kind: "rsa"; key: RsaPrivateKey } | { kind: "ec"; key: EcPrivateKey } | { kind: "xdh"; key: XdhPrivateKey };
+
+/** An RSA key from any supported form, else an EC key, else an X25519/X448 key (each reader says which it is not). */
 async function readDecryptionKey(data: Uint8Array, password: string | undefined): Promise<DecryptionKey> {
   try {
     return { kind: "rsa", key: await readPrivateKey(data, password) };
   } catch (error) {
     if (!hasCode(error, "UNSUPPORTED_ALGORITHM")) throw error;
-    return { kind: "ec", key: await readEcPrivateKey(data, password) };
   }
+  try {
+    return { kind: "ec", key: await readEcPrivateKey(data, password) };
+  } catch (error) {
+    if (!hasCode(error, "UNSUPPORTED_ALGORITHM")) throw error;
+  }
+  const key = await readRfc8410PrivateKey(data, password);
+  if ("edwards" in key)
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", `an ${key.edwards} key signs; it cannot decrypt`);
+  return { kind: "xdh", key };
 }
 
 async function certifies(certificate: Certificate, key: DecryptionKey): Promise<boolean> {
+  if (key.kind === "xdh") return certifiesRfc8410Key(certificate, key.key);
   return key.kind === "rsa" ? certifiesKey(certificate, key.key) : certifiesEcKey(certificate, key.key);
 }
 

@@ -65,6 +65,10 @@ describe("the core in headless Chromium", () => {
       .filter((v) => v.failed > 0)
       .map((v) => `${v.file} [${v.build}]: ${v.notes.join("; ")}`);
     expect(failed).toEqual([]);
-    expect(results.vectors.every((v) => v.passed > 0)).toBe(true);
+    // A file may be skipped whole only where the browser's WebCrypto lacks its algorithm (Chromium
+    // has X25519 and Ed25519 but not X448 or Ed448: vectors/eddsa-xdh.ts).
+    const ran = (v: (typeof results.vectors)[number]) =>
+      v.passed > 0 || (v.skipped > 0 && v.notes.some((n) => n.startsWith("skipped: this platform has no")));
+    expect(results.vectors.filter((v) => !ran(v)).map((v) => v.file)).toEqual([]);
   });
 });

@@ -19,7 +19,14 @@ registerErrorClass("MailsealError", (code, message, details) =>
 
 export { decodePem, isPem, type PemBlock } from "./pki/pem.js";
 export { readPkcs12, writePkcs12, type Pkcs12Contents, type Pkcs12Core, type Pkcs12Input } from "./pki/pkcs12.js";
-export { readEcPrivateKey, readPrivateKey, type EcPrivateKey } from "./pki/private-key.js";
+export {
+  readEcPrivateKey,
+  readPrivateKey,
+  readRfc8410PrivateKey,
+  type EcPrivateKey,
+  type EdPrivateKey,
+  type XdhPrivateKey,
+} from "./pki/private-key.js";
 export {
   hasEmailAddress,
   matchesIssuerAndSerial,
@@ -36,6 +43,7 @@ export {
   type CertificatePublicKey,
   type EcCurve,
   type KeyUsage,
+  type XdhCurve,
 } from "./pki/certificate.js";
 export { formatName, namesEqual, parseName, type AttributeTypeAndValue, type Name } from "./pki/name.js";
 export { verifyCertificateSignature, type CertificateCrypto, type SignatureCheck } from "./pki/signature.js";

@@ -83,13 +83,18 @@ async function encrypted(cipher: string): Promise<Buffer> {
   return unwrap(result.stdout);
 }
 
-/** Runs `mailseal decrypt --out` (or verify) on `input`; checks exit 1, the code, and no output file. */
-async function refused(input: Uint8Array, command: "decrypt" | "verify" = "decrypt"): Promise<string> {
+/**
+ * Runs `mailseal decrypt --out` (or verify) on `input`; checks exit 1, the code, and no output file.
+ * `keyArgs` replaces Bob's --key and --cert.
+ */
+async function refused(
+  input: Uint8Array,
+  command: "decrypt" | "verify" = "decrypt",
+  keyArgs: readonly string[] = ["--key", pki.bob.keyPath, "--cert", pki.bob.certPath],
+): Promise<string> {
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}.eml`);
   const args =
-    command === "decrypt"
-      ? ["decrypt", "--key", pki.bob.keyPath, "--cert", pki.bob.certPath, "--out", out]
-      : ["verify", "--ca", pki.ca.certPath, "--out", out];
+    command === "decrypt" ? ["decrypt", ...keyArgs, "--out", out] : ["verify", "--ca", pki.ca.certPath, "--out", out];
   const started = performance.now();
   const result = await mailseal(args, input);
   const seconds = (performance.now() - started) / 1000;
@@ -283,6 +288,90 @@ describe("hostile input to mailseal decrypt and verify", () => {
     expect(signed.status).toBe(0);
     const altered = Buffer.from(signed.stdout.toString("latin1").replace("line 10:", "line 11:"), "latin1");
     expect(await refused(altered, "verify")).toBe("BAD_SIGNATURE");
+  });
+
+  describe("X25519 key agreement (RFC 8418): CryptoSys's message to Dana with its originator key changed", () => {
+    const samples = join(import.meta.dirname, "samples");
+    const dana = [
+      ...["--key", join(samples, "rfc9216-dana.decrypt.p8.pem")],
+      ...["--cert", join(samples, "rfc9216-dana.encrypt.crt")],
+    ];
+    const sample = readFileSync(join(samples, "cryptosys-authEnvelopedForDanaX25519HKDF.p7m"));
+    /** The originatorKey [1] of the sample's one KeyAgreeRecipientInfo, as asn1js decoded it (RFC 5652 6.2.2). */
+    const originatorKeyOf = (root: asn1js.AsnType): asn1js.Constructed => {
+      // ContentInfo > [0] > AuthEnvelopedData > recipientInfos SET > [1] kari > [0] originator > [1] originatorKey
+      const path = [1, 0, 1, 0, 1, 0];
+      return path.reduce((node, i) => (node as asn1js.Constructed).valueBlock.value[i]!, root) as asn1js.Constructed;
+    };
+    /** The sample with the originatorKey's publicKey replaced by `key`, re-encoded (every length follows). */
+    const withOriginatorKey = (key: Uint8Array): Uint8Array => {
+      const root = asn1js.fromBER(new Uint8Array(sample)).result;
+      originatorKeyOf(root).valueBlock.value[1] = new asn1js.BitString({ valueHex: key });
+      return new Uint8Array(root.toBER());
+    };
+    const asMessage = (der: Uint8Array): Buffer =>
+      Buffer.from(wrap(der).toString("latin1").replace("smime-type=enveloped-data", "smime-type=authEnveloped-data"));
+
+    it("the sample as rebuilt here still decrypts (the cases below change only the key)", async () => {
+      const root = asn1js.fromBER(new Uint8Array(sample)).result;
+      const bits = originatorKeyOf(root).valueBlock.value[1] as asn1js.BitString;
+      const result = await mailseal(["decrypt", ...dana], asMessage(withOriginatorKey(bits.valueBlock.valueHexView)));
+      expect(result.stderr).toBe("");
+      expect(result.stdout.toString()).toBe("This is some sample content.");
+    });
+
+    it("an all-zero key and u = 1 (small order: the shared secret is all zeros, RFC 7748 6.1): DECRYPTION_FAILED", async () => {
+      const one = new Uint8Array(32);
+      one[0] = 1;
+      for (const key of [new Uint8Array(32), one]) {
+        const out = join(dir, `x25519-${key[0]}.eml`);
+        const result = await mailseal(["decrypt", ...dana, "--out", out], asMessage(withOriginatorKey(key)));
+        expect(result.status).toBe(1);
+        expect(result.stderr).toMatch(/^error DECRYPTION_FAILED: .*all zeros.*RFC 7748 6\.1/);
+        expect(result.stdout).toHaveLength(0);
+        expect(existsSync(out)).toBe(false);
+      }
+    });
+
+    it("a truncated (31-byte) or overlong (33-byte) key: MALFORMED_CMS", async () => {
+      for (const length of [31, 33, 0]) {
+        expect(await refused(asMessage(withOriginatorKey(randomBytes(length))), "decrypt", dana)).toBe("MALFORMED_CMS");
+      }
+    });
+  });
+
+  it("an Ed25519 signature of 63 or 65 bytes (CryptoSys's signedByCarlosEd25519 changed): BAD_SIGNATURE, no output", async () => {
+    const samples = join(import.meta.dirname, "samples");
+    const signed = new Uint8Array(readFileSync(join(samples, "cryptosys-signedByCarlosEd25519.p7m")));
+    const signature = new Uint8Array(signedDataOf(signed).signerInfos[0]!.signature.valueBlock.valueHexView);
+    expect(signature).toHaveLength(64);
+    for (const wrong of [signature.subarray(0, 63), Uint8Array.of(...signature, 0)]) {
+      const out = join(dir, `ed25519-${wrong.length}.eml`);
+      const args = ["verify", "--ca", join(samples, "rfc9216-ed25519-ca.pem"), "--out", out];
+      const result = await mailseal(args, wrapSigned(withDsaSignature(signed, wrong)));
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^error BAD_SIGNATURE: .*an Ed25519 signature is 64 bytes/);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it("an X25519 or Ed25519 PKCS#8 key of 31 bytes (RFC 8410 7: 32), to decrypt or to sign: INVALID_KEY", async () => {
+    const samples = join(import.meta.dirname, "samples");
+    for (const [command, oid] of [
+      ["decrypt", "2b656e"],
+      ["sign", "2b6570"],
+    ] as const) {
+      // A well-formed PrivateKeyInfo whose CurvePrivateKey is one byte short.
+      const der = Buffer.from(`302d02010030050603${oid}0421041f${"11".repeat(31)}`, "hex");
+      const key = join(dir, `short-${command}.der`);
+      writeFileSync(key, der);
+      const out = join(dir, `short-${command}.eml`);
+      const cert = join(samples, "rfc9216-dana.encrypt.crt");
+      const result = await mailseal([command, "--key", key, "--cert", cert, "--out", out], message);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^error INVALID_KEY: not a valid (X25519|Ed25519) private key \(RFC 8410 7\)/);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 
   it("a key file that is not a key: INVALID_KEY", async () => {

@@ -2,10 +2,11 @@
 // command: every encrypted layer decrypts, every signed layer verifies (or fails with its code),
 // the way a reader meets them. Messages: shared/test/mime/fixtures; keys: ./samples (SOURCES.md).
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal } from "../../cli/test/support.js";
+import { releaseAll, run, tempDir } from "./peers/run.js";
 
 const MESSAGES = join(import.meta.dirname, "..", "..", "shared", "test", "mime", "fixtures");
 const KEYS = join(import.meta.dirname, "samples");
@@ -51,6 +52,7 @@ async function openAll(
 }
 
 beforeAll(() => ensureBundle());
+afterAll(() => releaseAll());
 
 describe("Thunderbird / NSS test mail (made by NSS cmsutil)", () => {
   const bob = ["--key", key("nss-Bob.key"), "--cert", key("nss-Bob.crt")];
@@ -246,5 +248,163 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
       { input: Buffer.from(body, "base64") },
     );
     expect(openssl.status).not.toBe(0);
+  });
+  const dana = ["--key", key("rfc9216-dana.decrypt.p8.pem"), "--cert", key("rfc9216-dana.encrypt.crt")];
+  /** The DER inside an application/pkcs7-mime message mailseal wrote. */
+  const bodyOf = (smime: Buffer): Buffer =>
+    Buffer.from(smime.toString("latin1").split("\r\n\r\n").slice(1).join(""), "base64");
+  const opensslPrint = (der: Buffer): string =>
+    spawnSync("openssl", ["cms", "-cmsout", "-print", "-inform", "DER"], { input: der }).stdout.toString();
+
+  it("authEnvelopedForDanaX25519HKDF (RFC 8418: X25519, HKDF-SHA-256, AES-256 wrap; AES-128-GCM) decrypts", async () => {
+    const sample = readFileSync(key("cryptosys-authEnvelopedForDanaX25519HKDF.p7m"));
+    const result = await mailseal(["decrypt", ...dana], asMessage(sample));
+    expect(result.stderr).toBe("");
+    expect(result.stdout.toString("utf8")).toBe("This is some sample content.");
+    // A changed byte of the sender's ephemeral X25519 key (DER offset 51..82): another shared secret,
+    // another KEK, the key unwrap's integrity check fails. Nothing is written.
+    const altered = Buffer.from(sample);
+    altered[60]! ^= 1;
+    const refused = await mailseal(["decrypt", ...dana], asMessage(altered));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^error DECRYPTION_FAILED:/);
+    expect(refused.stdout.length).toBe(0);
+  });
+
+  it("mailseal encrypts to Dana's X25519 certificate (RFC 8418) and reads it back; OpenSSL 3.0 here can do neither", async () => {
+    const plain = Buffer.from("From: a@example.org\r\nTo: dana@smime.example\r\nSubject: x\r\n\r\nTo Dana.\r\n");
+    const sealed = await mailseal(["encrypt", "--recipient", key("rfc9216-dana.encrypt.crt")], plain);
+    expect(sealed.stderr).toBe("");
+    const opened = await mailseal(["decrypt", ...dana], sealed.stdout);
+    expect(opened.stderr).toBe("");
+    expect(opened.stdout.toString()).toContain("To Dana.");
+    // As openssl prints it: originatorKey id-X25519 (1.3.101.110), dhSinglePass-stdDH-hkdf-sha256-scheme.
+    const printed = opensslPrint(bodyOf(sealed.stdout));
+    expect(printed).toMatch(/originatorKey: \n\s+algorithm: \n\s+algorithm: X25519 \(1\.3\.101\.110\)/);
+    expect(printed).toMatch(/keyEncryptionAlgorithm: \n\s+algorithm: .*1\.2\.840\.113549\.1\.9\.16\.3\.19/);
+    // OpenSSL 3.0 (Debian 12) has no X25519 key agreement for CMS, in either direction.
+    const decrypt = spawnSync(
+      "openssl",
+      ["cms", "-decrypt", "-recip", key("rfc9216-dana.encrypt.crt"), "-inkey", key("rfc9216-dana.decrypt.p8.pem")],
+      { input: sealed.stdout },
+    );
+    expect(decrypt.status).not.toBe(0);
+    const encrypt = spawnSync("openssl", ["cms", "-encrypt", "-aes256", key("rfc9216-dana.encrypt.crt")], {
+      input: plain,
+    });
+    expect(encrypt.status).not.toBe(0);
+    expect(encrypt.stderr.toString()).toMatch(/operation not supported for this keytype/);
+  });
+
+  it("mailseal encrypts to an X448 certificate (RFC 8410, made with openssl) and reads it back (HKDF-SHA-512)", async () => {
+    const dir = tempDir("x448");
+    const at = (name: string) => join(dir, name);
+    // An Ed25519 CA certifies an X448 key (-force_pubkey: an X448 key cannot sign its own request).
+    await run("openssl", ["genpkey", "-algorithm", "ed25519", "-out", at("ca.key")]);
+    await run("openssl", [
+      ...["req", "-x509", "-new", "-key", at("ca.key"), "-subj", "/CN=Test Ed25519 CA", "-days", "30"],
+      ...[
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+        "-out",
+        at("ca.pem"),
+      ],
+    ]);
+    await run("openssl", ["genpkey", "-algorithm", "X448", "-out", at("erin.key")]);
+    await run("openssl", ["pkey", "-in", at("erin.key"), "-pubout", "-out", at("erin.pub")]);
+    await run("openssl", ["req", "-new", "-key", at("ca.key"), "-subj", "/CN=Erin", "-out", at("erin.csr")]);
+    writeFileSync(
+      at("ext"),
+      "subjectAltName=email:erin@example.org\nkeyUsage=critical,keyAgreement\nextendedKeyUsage=emailProtection\n",
+    );
+    await run("openssl", [
+      ...["x509", "-req", "-in", at("erin.csr"), "-CA", at("ca.pem"), "-CAkey", at("ca.key")],
+      ...["-force_pubkey", at("erin.pub"), "-days", "30", "-extfile", at("ext"), "-out", at("erin.crt")],
+    ]);
+    const plain = Buffer.from("From: a@example.org\r\nTo: erin@example.org\r\nSubject: x\r\n\r\nTo Erin.\r\n");
+    const sealed = await mailseal(["encrypt", "--recipient", at("erin.crt")], plain);
+    expect(sealed.stderr).toBe("");
+    const printed = opensslPrint(bodyOf(sealed.stdout));
+    expect(printed).toMatch(/algorithm: X448 \(1\.3\.101\.111\)/);
+    expect(printed).toMatch(/keyEncryptionAlgorithm: \n\s+algorithm: .*1\.2\.840\.113549\.1\.9\.16\.3\.21/);
+    const opened = await mailseal(["decrypt", "--key", at("erin.key"), "--cert", at("erin.crt")], sealed.stdout);
+    expect(opened.stderr).toBe("");
+    expect(opened.stdout.toString()).toContain("To Erin.");
+    // Dana's X25519 key is not Erin's: no recipient.
+    const other = await mailseal(["decrypt", ...dana], sealed.stdout);
+    expect(other.stderr).toMatch(/^error NO_MATCHING_RECIPIENT:/);
+  });
+  it("mailseal sign with Ed25519 (RFC 8419: SHA-512, PureEdDSA) under an Ed448 CA (RFC 8410) verifies; OpenSSL 3.0 does neither", async () => {
+    const dir = tempDir("eddsa");
+    const at = (name: string) => join(dir, name);
+    await run("openssl", ["genpkey", "-algorithm", "ed448", "-out", at("ca.key")]);
+    await run("openssl", [
+      ...["req", "-x509", "-new", "-key", at("ca.key"), "-subj", "/CN=Test Ed448 CA", "-days", "30"],
+      ...[
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+        "-out",
+        at("ca.pem"),
+      ],
+    ]);
+    await run("openssl", ["genpkey", "-algorithm", "ed25519", "-out", at("frank.key")]);
+    await run("openssl", ["req", "-new", "-key", at("frank.key"), "-subj", "/CN=Frank", "-out", at("frank.csr")]);
+    writeFileSync(
+      at("ext"),
+      "subjectAltName=email:frank@example.org\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n",
+    );
+    await run("openssl", [
+      ...["x509", "-req", "-in", at("frank.csr"), "-CA", at("ca.pem"), "-CAkey", at("ca.key")],
+      ...["-days", "30", "-extfile", at("ext"), "-out", at("frank.crt")],
+    ]);
+    const plain = Buffer.from("From: frank@example.org\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nBy Frank.\r\n");
+    for (const form of [[], ["--opaque"]]) {
+      const signed = await mailseal(["sign", "--key", at("frank.key"), "--cert", at("frank.crt"), ...form], plain);
+      expect(signed.stderr).toBe("");
+      const verified = await mailseal(["verify", "--ca", at("ca.pem")], signed.stdout);
+      expect(verified.stderr).toContain("verified: signed by Frank <frank@example.org>");
+      expect(verified.stdout.toString()).toContain("By Frank.");
+      // One content byte changed: in the text (clear-signed), inside the DER's eContent (opaque).
+      const der = bodyOf(signed.stdout);
+      der[der.indexOf("By Frank.") + 8]! ^= 1;
+      const altered =
+        form.length === 0
+          ? Buffer.from(signed.stdout.toString("latin1").replace("By Frank.", "By Frank!"), "latin1")
+          : Buffer.from(
+              "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n" +
+                `Content-Transfer-Encoding: base64\r\n\r\n${der.toString("base64")}\r\n`,
+            );
+      const refused = await mailseal(["verify", "--ca", at("ca.pem")], altered);
+      expect(refused.stderr).toMatch(/^error BAD_SIGNATURE:/);
+      expect(refused.stdout.length).toBe(0);
+    }
+    // The SignerInfo as openssl prints it: id-sha512 and id-Ed25519 (1.3.101.112), neither with parameters.
+    const opaque = await mailseal(["sign", "--opaque", "--key", at("frank.key"), "--cert", at("frank.crt")], plain);
+    const der = bodyOf(opaque.stdout);
+    const printed = opensslPrint(der);
+    expect(printed).toMatch(
+      /digestAlgorithm: \n\s+algorithm: sha512 \(2\.16\.840\.1\.101\.3\.4\.2\.3\)\n\s+parameter: <ABSENT>/,
+    );
+    expect(printed).toMatch(/signatureAlgorithm: \n\s+algorithm: ED25519 \(1\.3\.101\.112\)\n\s+parameter: <ABSENT>/);
+    // OpenSSL 3.0 (Debian 12) has no EdDSA in CMS: it verifies neither this nor CryptoSys's
+    // signedByCarlosEd25519, and cannot sign with an Ed25519 key.
+    const verify = spawnSync("openssl", ["cms", "-verify", "-inform", "DER", "-CAfile", at("ca.pem")], { input: der });
+    expect(verify.status).not.toBe(0);
+    const sign = spawnSync(
+      "openssl",
+      ["cms", "-sign", "-md", "sha512", "-signer", at("frank.crt"), "-inkey", at("frank.key")],
+      {
+        input: plain,
+      },
+    );
+    expect(sign.status).not.toBe(0);
+    expect(sign.stderr.toString()).toMatch(/invalid digest/);
+    // Ed448 in SignedData needs SHAKE256 as the digest algorithm (RFC 8419 3.1): not made.
+    const ed448 = await mailseal(["sign", "--key", at("ca.key"), "--cert", at("ca.pem")], plain);
+    expect(ed448.stderr).toMatch(/^error UNSUPPORTED_ALGORITHM:/);
   });
 });

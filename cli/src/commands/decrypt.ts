@@ -33,9 +33,14 @@ export async function decryptCommand(args: string[], core: CoreService): Promise
       : await keyFromFiles(values.key!, values.cert, password);
   const privateKey = key.kind === "rsa" ? await core.loadRsaPrivateKey(key.key) : undefined;
   try {
-    // RSA keys live in the core (loaded once, wiped on dispose); EC keys are WebCrypto keys (RFC 5753).
+    // RSA keys live in the core (loaded once, wiped on dispose); EC (RFC 5753) and X25519/X448 keys
+    // (RFC 8418) are WebCrypto keys.
     const keys: RecipientKey[] = certificates.map((certificate) =>
-      key.kind === "rsa" ? { certificate, privateKey: privateKey! } : { kind: "ec", certificate, privateKey: key.key },
+      key.kind === "rsa"
+        ? { certificate, privateKey: privateKey! }
+        : key.kind === "ec"
+          ? { kind: "ec", certificate, privateKey: key.key }
+          : { kind: "xdh", certificate, privateKey: key.key },
     );
     await withInputOutput({ in: values.in, out: values.out, holdBack: true, mode: 0o600 }, async (input, output) => {
       await decryptMessage(input.source, keys, core, (chunk) => output.write(chunk));

@@ -5,10 +5,18 @@ import {
   MailsealError,
   readEcPrivateKey,
   readPrivateKey,
+  readRfc8410PrivateKey,
   signMessage,
   type Certificate,
 } from "@mailseal/shared/offline";
-import { certificatesIn, certifiesEcKey, certifiesKey, MAX_KEY_FILE_BYTES, readSmallFile } from "../keys.js";
+import {
+  certificatesIn,
+  certifiesEcKey,
+  certifiesKey,
+  certifiesRfc8410Key,
+  MAX_KEY_FILE_BYTES,
+  readSmallFile,
+} from "../keys.js";
 import { parseOptions, passwordOf, required } from "../options.js";
 import { withInputOutput } from "../run-io.js";
 
@@ -29,20 +37,36 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
   const certPath = required("sign", values.cert, "--cert CERT.pem");
   const password = await passwordOf(values);
   const keyFile = await readSmallFile(keyPath, MAX_KEY_FILE_BYTES, "key");
-  // An RSA key (any supported form), else an EC key: ECDSA (RFC 5753 2.1.1).
+  // An RSA key (any supported form), else an EC key: ECDSA (RFC 5753 2.1.1), else an Ed25519 key
+  // (RFC 8419).
   const key = await readPrivateKey(keyFile, password)
     .then((rsa) => ({ kind: "rsa" as const, rsa }))
     .catch(async (error: unknown) => {
       if (!hasCode(error, "UNSUPPORTED_ALGORITHM")) throw error;
       return { kind: "ec" as const, ec: await readEcPrivateKey(keyFile, password) };
+    })
+    .catch(async (error: unknown) => {
+      if (!hasCode(error, "UNSUPPORTED_ALGORITHM")) throw error;
+      const ed = await readRfc8410PrivateKey(keyFile, password);
+      if (!("edwards" in ed)) throw new MailsealError("UNSUPPORTED_ALGORITHM", `an ${ed.curve} key cannot sign`);
+      return { kind: "ed" as const, ed };
     });
-  if (key.kind === "ec" && values.pss)
-    throw new MailsealError("USAGE", "--pss is for RSA keys; this key is EC (ECDSA)");
+  if (key.kind !== "rsa" && values.pss)
+    throw new MailsealError(
+      "USAGE",
+      `--pss is for RSA keys; this key is ${key.kind === "ec" ? "EC (ECDSA)" : "EdDSA"}`,
+    );
   // --cert may carry the chain too: the signer's certificate is the one of the key.
   const given = await certificatesIn(certPath, "certificate");
   let certificate: Certificate | undefined;
   for (const c of given) {
-    if (key.kind === "rsa" ? certifiesKey(c, key.rsa) : await certifiesEcKey(c, key.ec)) {
+    const belongs =
+      key.kind === "rsa"
+        ? certifiesKey(c, key.rsa)
+        : key.kind === "ec"
+          ? await certifiesEcKey(c, key.ec)
+          : certifiesRfc8410Key(c, key.ed);
+    if (belongs) {
       certificate = c;
       break;
     }
@@ -52,14 +76,14 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
   }
   const chain: Certificate[] = given.filter((c) => c !== certificate);
   for (const path of values.certfile ?? []) chain.push(...(await certificatesIn(path, "certificate file")));
-  const signingKey = key.kind === "rsa" ? await core.loadRsaPrivateKey(key.rsa) : key.ec;
+  const signingKey = key.kind === "rsa" ? await core.loadRsaPrivateKey(key.rsa) : key.kind === "ec" ? key.ec : key.ed;
   try {
     const options = { key: signingKey, certificate, chain, pss: values.pss, opaque: values.opaque };
     await withInputOutput({ in: values.in, out: values.out, holdBack: false, mode: 0o666 }, async (input, output) => {
       for await (const chunk of signMessage(input.source, options, core)) await output.write(chunk);
     });
   } finally {
-    // The core's RSA key is wiped and freed; an EC key is a non-extractable WebCrypto key.
+    // The core's RSA key is wiped and freed; EC and Ed25519 keys are non-extractable WebCrypto keys.
     if ("dispose" in signingKey) signingKey.dispose();
   }
   return undefined;

@@ -238,8 +238,8 @@ export async function decryptEnvelope(
 export interface EnvelopeRecipient {
   certificate: Certificate;
   /**
-   * For an RSA certificate. A certificate with an EC key gets ECDH key agreement instead (RFC 5753:
-   * a KeyAgreeRecipientInfo per curve, see key-agreement.ts) and this is not used.
+   * For an RSA certificate. A certificate with an EC, X25519 or X448 key gets key agreement instead
+   * (RFC 5753, RFC 8418: a KeyAgreeRecipientInfo per curve, see key-agreement.ts) and this is not used.
    */
   transport: KeyTransport;
 }
@@ -272,7 +272,8 @@ export async function* encryptEnvelope(
   const recipientInfos = [];
   const agreeing: Certificate[] = [];
   for (const recipient of options.recipients) {
-    if (recipient.certificate.publicKey.kind === "ec") agreeing.push(recipient.certificate);
+    const { kind } = recipient.certificate.publicKey;
+    if (kind === "ec" || kind === "xdh") agreeing.push(recipient.certificate);
     else recipientInfos.push(await keyTransRecipientInfo(core, recipient.certificate, cek, recipient.transport));
   }
   if (agreeing.length > 0) recipientInfos.push(...(await keyAgreeRecipientInfos(core, agreeing, cek)));

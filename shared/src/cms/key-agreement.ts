@@ -3,13 +3,13 @@
 // ephemeral key, agrees a secret with each recipient's certificate key, derives a key-encryption key
 // (KEK) from it with the ANSI X9.63 KDF, and wraps the content-encryption key (CEK) with AES key wrap
 // (RFC 3394). ECDH and the KDF's hash run in WebCrypto (the crypto core has no elliptic curves); the
-// key wrap runs in the core, which has every AES key size on every host.
+// key wrap runs in the core, which has every AES key size on every host. X25519 and X448 (RFC 7748)
+// recipients get the same structure with HKDF as the KDF (RFC 8418 2).
 import type { HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
-import type { EcCurve } from "../pki/certificate.js";
-import type { EcPrivateKey } from "../pki/private-key.js";
+import type { EcCurve, XdhCurve } from "../pki/certificate.js";
 import { explicitTag } from "./algorithms.js";
 import {
   DH_SINGLE_PASS_COFACTOR_DH_SHA1KDF_SCHEME,
@@ -20,10 +20,15 @@ import {
   DH_SINGLE_PASS_STD_DH_SHA256KDF_SCHEME,
   DH_SINGLE_PASS_STD_DH_SHA384KDF_SCHEME,
   DH_SINGLE_PASS_STD_DH_SHA512KDF_SCHEME,
+  DH_SINGLE_PASS_STD_DH_HKDF_SHA256_SCHEME,
+  DH_SINGLE_PASS_STD_DH_HKDF_SHA384_SCHEME,
+  DH_SINGLE_PASS_STD_DH_HKDF_SHA512_SCHEME,
   ID_AES128_WRAP,
   ID_AES192_WRAP,
   ID_AES256_WRAP,
   ID_EC_PUBLIC_KEY,
+  ID_X25519,
+  ID_X448,
   SECP256R1,
   SECP384R1,
   SECP521R1,
@@ -36,20 +41,37 @@ export interface KeyWrapCore {
   unwrapKey(kek: Uint8Array, wrapped: Uint8Array): Promise<Uint8Array>;
 }
 
+/** The curves of key agreement: NIST curves (RFC 5753) and the Montgomery curves of RFC 7748 (RFC 8418). */
+export type AgreementCurve = EcCurve | XdhCurve;
+
+/** A recipient's private key for key agreement, in WebCrypto (EcPrivateKey or XdhPrivateKey). */
+export interface AgreementPrivateKey {
+  readonly curve: AgreementCurve;
+  readonly key: CryptoKey;
+}
+
+function isXdh(curve: AgreementCurve): curve is XdhCurve {
+  return curve === "X25519" || curve === "X448";
+}
+
 /**
- * The key agreement schemes of RFC 5753 7.1.4 this module runs, with the hash of their X9.63 KDF.
- * The cofactor variants give the same secret as the standard ones on P-256/384/521 (cofactor 1).
- * The SHA-224 ones are left out: WebCrypto has no SHA-224. MQV (not ephemeral-static) too.
+ * The key agreement schemes this module runs, with their KDF and its hash: those of RFC 5753 7.1.4
+ * with the X9.63 KDF, and those of RFC 8418 2 with HKDF (RFC 5869). The cofactor variants give the
+ * same secret as the standard ones on P-256/384/521 (cofactor 1). The SHA-224 ones are left out:
+ * WebCrypto has no SHA-224. MQV (not ephemeral-static) too.
  */
-const SCHEMES: readonly { oid: string; hash: HashAlgorithm }[] = [
-  { oid: DH_SINGLE_PASS_STD_DH_SHA1KDF_SCHEME, hash: "SHA-1" },
-  { oid: DH_SINGLE_PASS_STD_DH_SHA256KDF_SCHEME, hash: "SHA-256" },
-  { oid: DH_SINGLE_PASS_STD_DH_SHA384KDF_SCHEME, hash: "SHA-384" },
-  { oid: DH_SINGLE_PASS_STD_DH_SHA512KDF_SCHEME, hash: "SHA-512" },
-  { oid: DH_SINGLE_PASS_COFACTOR_DH_SHA1KDF_SCHEME, hash: "SHA-1" },
-  { oid: DH_SINGLE_PASS_COFACTOR_DH_SHA256KDF_SCHEME, hash: "SHA-256" },
-  { oid: DH_SINGLE_PASS_COFACTOR_DH_SHA384KDF_SCHEME, hash: "SHA-384" },
-  { oid: DH_SINGLE_PASS_COFACTOR_DH_SHA512KDF_SCHEME, hash: "SHA-512" },
+const SCHEMES: readonly { oid: string; hash: HashAlgorithm; kdf: "x963" | "hkdf" }[] = [
+  { oid: DH_SINGLE_PASS_STD_DH_SHA1KDF_SCHEME, hash: "SHA-1", kdf: "x963" },
+  { oid: DH_SINGLE_PASS_STD_DH_SHA256KDF_SCHEME, hash: "SHA-256", kdf: "x963" },
+  { oid: DH_SINGLE_PASS_STD_DH_SHA384KDF_SCHEME, hash: "SHA-384", kdf: "x963" },
+  { oid: DH_SINGLE_PASS_STD_DH_SHA512KDF_SCHEME, hash: "SHA-512", kdf: "x963" },
+  { oid: DH_SINGLE_PASS_COFACTOR_DH_SHA1KDF_SCHEME, hash: "SHA-1", kdf: "x963" },
+  { oid: DH_SINGLE_PASS_COFACTOR_DH_SHA256KDF_SCHEME, hash: "SHA-256", kdf: "x963" },
+  { oid: DH_SINGLE_PASS_COFACTOR_DH_SHA384KDF_SCHEME, hash: "SHA-384", kdf: "x963" },
+  { oid: DH_SINGLE_PASS_COFACTOR_DH_SHA512KDF_SCHEME, hash: "SHA-512", kdf: "x963" },
+  { oid: DH_SINGLE_PASS_STD_DH_HKDF_SHA256_SCHEME, hash: "SHA-256", kdf: "hkdf" },
+  { oid: DH_SINGLE_PASS_STD_DH_HKDF_SHA384_SCHEME, hash: "SHA-384", kdf: "hkdf" },
+  { oid: DH_SINGLE_PASS_STD_DH_HKDF_SHA512_SCHEME, hash: "SHA-512", kdf: "hkdf" },
 ];
 
 /** Key wrap algorithms (RFC 3565 2.3.2): id-aes128-wrap, id-aes192-wrap, id-aes256-wrap. */
@@ -59,18 +81,45 @@ const KEY_WRAPS: readonly { oid: string; kekLength: number }[] = [
   { oid: ID_AES256_WRAP, kekLength: 32 },
 ];
 
-/** What we send per curve: the KDF hash matched to the curve's strength (RFC 5753 8, RFC 8551 2.7), AES-256 wrap. */
-const SENDING: Record<EcCurve, { scheme: string; wrap: string }> = {
+/**
+ * What we send per curve: the KDF hash matched to the curve's strength (RFC 5753 8, RFC 8551 2.7;
+ * RFC 8418 2: HKDF-SHA-256 for X25519, HKDF-SHA-512 for X448), AES-256 wrap (the CEK's own size).
+ */
+const SENDING: Record<AgreementCurve, { scheme: string; wrap: string }> = {
   "P-256": { scheme: DH_SINGLE_PASS_STD_DH_SHA256KDF_SCHEME, wrap: ID_AES256_WRAP },
   "P-384": { scheme: DH_SINGLE_PASS_STD_DH_SHA384KDF_SCHEME, wrap: ID_AES256_WRAP },
   "P-521": { scheme: DH_SINGLE_PASS_STD_DH_SHA512KDF_SCHEME, wrap: ID_AES256_WRAP },
+  X25519: { scheme: DH_SINGLE_PASS_STD_DH_HKDF_SHA256_SCHEME, wrap: ID_AES256_WRAP },
+  X448: { scheme: DH_SINGLE_PASS_STD_DH_HKDF_SHA512_SCHEME, wrap: ID_AES256_WRAP },
 };
 
-/** Bits of the ECDH shared secret Z (the x-coordinate, SEC 1 3.3.1) per curve. */
-const SECRET_BITS: Record<EcCurve, number> = { "P-256": 256, "P-384": 384, "P-521": 528 };
+/**
+ * Bits of the shared secret Z per curve: the x-coordinate (SEC 1 3.3.1) on NIST curves, the whole
+ * X25519/X448 output (RFC 7748 6.1, 6.2).
+ */
+const SECRET_BITS: Record<AgreementCurve, number> = {
+  "P-256": 256,
+  "P-384": 384,
+  "P-521": 528,
+  X25519: 256,
+  X448: 448,
+};
+
+/** The originator key's algorithm and length for the Montgomery curves (RFC 8410 3, RFC 8418 2). */
+const XDH_KEYS: Record<XdhCurve, { oid: string; length: number }> = {
+  X25519: { oid: ID_X25519, length: 32 },
+  X448: { oid: ID_X448, length: 56 },
+};
+
+/** The WebCrypto algorithm of a curve's key agreement. */
+function agreementAlgorithm(curve: AgreementCurve): { name: string; namedCurve?: string } {
+  return isXdh(curve) ? { name: curve } : { name: "ECDH", namedCurve: curve };
+}
 
 export interface KeyAgreement {
   hash: HashAlgorithm;
+  /** X9.63 (RFC 5753) or HKDF (RFC 8418). */
+  kdf: "x963" | "hkdf";
   /** The key wrap AlgorithmIdentifier exactly as the sender wrote it (it enters the KDF as keyInfo). */
   wrap: pkijs.AlgorithmIdentifier;
   kekLength: number;
@@ -96,7 +145,7 @@ export function keyAgreementFromAlgorithm(algorithm: pkijs.AlgorithmIdentifier):
   if (known === undefined) {
     throw new MailsealError("UNSUPPORTED_ALGORITHM", `key wrap algorithm ${wrap.algorithmId} is not supported`);
   }
-  return { hash: scheme.hash, wrap, kekLength: known.kekLength };
+  return { hash: scheme.hash, kdf: scheme.kdf, wrap, kekLength: known.kekLength };
 }
 
 /**
@@ -141,19 +190,50 @@ export async function x963Kdf(
   return out;
 }
 
-/** ECDH (SEC 1 3.3.1): the x-coordinate of the shared point. */
-async function sharedSecret(privateKey: CryptoKey, publicKey: CryptoKey, curve: EcCurve): Promise<Uint8Array> {
-  const bits = await globalThis.crypto.subtle.deriveBits(
-    { name: "ECDH", public: publicKey },
-    privateKey,
-    SECRET_BITS[curve],
+/**
+ * HKDF (RFC 5869) as RFC 8418 2 uses it: no salt (a string of zeros, RFC 5869 2.2), IKM the shared
+ * secret, info the DER of ECC-CMS-SharedInfo, L the KEK length.
+ */
+export async function hkdf(
+  hash: HashAlgorithm,
+  secret: Uint8Array,
+  info: Uint8Array,
+  length: number,
+): Promise<Uint8Array> {
+  const subtle = globalThis.crypto.subtle;
+  const ikm = await subtle.importKey("raw", new Uint8Array(secret), "HKDF", false, ["deriveBits"]);
+  const bits = await subtle.deriveBits(
+    { name: "HKDF", hash, salt: new Uint8Array(0), info: new Uint8Array(info) },
+    ikm,
+    length * 8,
   );
   return new Uint8Array(bits);
 }
 
+/**
+ * The shared secret: ECDH (SEC 1 3.3.1), the x-coordinate of the shared point; X25519/X448 (RFC 7748
+ * 6.1, 6.2). An all-zero X25519/X448 result (a public key of small order) MUST be refused (RFC 7748
+ * 6.1); WebCrypto throws for it, and the check below keeps that true on a platform that would not.
+ */
+export async function sharedSecret(
+  privateKey: CryptoKey,
+  publicKey: CryptoKey,
+  curve: AgreementCurve,
+): Promise<Uint8Array> {
+  const { name } = agreementAlgorithm(curve);
+  const bits = await globalThis.crypto.subtle.deriveBits({ name, public: publicKey }, privateKey, SECRET_BITS[curve]);
+  const secret = new Uint8Array(bits);
+  if (isXdh(curve) && secret.every((b) => b === 0))
+    throw new MailsealError("DECRYPTION_FAILED", `${curve}: the shared secret is all zeros (RFC 7748 6.1)`);
+  return secret;
+}
+
 async function kek(agreement: KeyAgreement, secret: Uint8Array, ukm: Uint8Array | undefined): Promise<Uint8Array> {
   const sharedInfo = eccCmsSharedInfo(agreement.wrap, ukm, agreement.kekLength);
-  const key = await x963Kdf(agreement.hash, secret, sharedInfo, agreement.kekLength);
+  const key =
+    agreement.kdf === "hkdf"
+      ? await hkdf(agreement.hash, secret, sharedInfo, agreement.kekLength)
+      : await x963Kdf(agreement.hash, secret, sharedInfo, agreement.kekLength);
   secret.fill(0);
   return key;
 }
@@ -167,9 +247,10 @@ const CURVE_OIDS: Record<string, EcCurve> = {
 /**
  * The sender's ephemeral public key: originator must be originatorKey (RFC 5753 3.1.1) with
  * id-ecPublicKey; its parameters are absent or NULL (the recipient's curve, as OpenSSL writes it) or
- * that same named curve.
+ * that same named curve. For X25519/X448 (RFC 8418 2): id-X25519 or id-X448, parameters absent, a
+ * 32- or 56-byte key.
  */
-async function originatorPublicKey(kari: pkijs.KeyAgreeRecipientInfo, curve: EcCurve): Promise<CryptoKey> {
+async function originatorPublicKey(kari: pkijs.KeyAgreeRecipientInfo, curve: AgreementCurve): Promise<CryptoKey> {
   if (kari.originator.variant !== 3) {
     throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
@@ -177,6 +258,7 @@ async function originatorPublicKey(kari: pkijs.KeyAgreeRecipientInfo, curve: EcC
     );
   }
   const originator = kari.originator.value as pkijs.OriginatorPublicKey;
+  if (isXdh(curve)) return xdhOriginatorKey(originator, curve);
   if (originator.algorithm.algorithmId !== ID_EC_PUBLIC_KEY) {
     throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
@@ -199,6 +281,41 @@ async function originatorPublicKey(kari: pkijs.KeyAgreeRecipientInfo, curve: EcC
   }
 }
 
+async function xdhOriginatorKey(originator: pkijs.OriginatorPublicKey, curve: XdhCurve): Promise<CryptoKey> {
+  const expected = XDH_KEYS[curve];
+  if (originator.algorithm.algorithmId !== expected.oid) {
+    throw new MailsealError(
+      "MALFORMED_CMS",
+      `originator key algorithm ${originator.algorithm.algorithmId} is not ${curve}, the recipient's curve`,
+    );
+  }
+  if (originator.algorithm.algorithmParams !== undefined)
+    throw new MailsealError("MALFORMED_CMS", `the originator's ${curve} key has parameters (RFC 8410 3: absent)`);
+  if (originator.publicKey.valueBlock.unusedBits !== 0)
+    throw new MailsealError("MALFORMED_CMS", `the originator's ${curve} key is not a whole number of bytes`);
+  return importXdhPublicKey(curve, new Uint8Array(originator.publicKey.valueBlock.valueHexView));
+}
+
+/**
+ * An X25519/X448 public key (RFC 7748 5: 32 or 56 bytes, little-endian u) for deriveBits; another
+ * length is MALFORMED_CMS. Every u of that length is taken (RFC 7748 5: the top bit of an X25519 u
+ * is masked, non-canonical values are reduced); one of small order shows as an all-zero secret.
+ */
+export async function importXdhPublicKey(curve: XdhCurve, key: Uint8Array): Promise<CryptoKey> {
+  const expected = XDH_KEYS[curve];
+  if (key.length !== expected.length) {
+    throw new MailsealError(
+      "MALFORMED_CMS",
+      `the originator's ${curve} key has ${key.length} bytes, expected ${expected.length}`,
+    );
+  }
+  try {
+    return await globalThis.crypto.subtle.importKey("raw", new Uint8Array(key), { name: curve }, false, []);
+  } catch {
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", `this platform has no ${curve}`);
+  }
+}
+
 /**
  * The CEK of one RecipientEncryptedKey of `kari` (the one addressed to `key`): ECDH with the
  * originator's ephemeral key, the X9.63 KDF, AES key unwrap. Every cryptographic failure is
@@ -207,7 +324,7 @@ async function originatorPublicKey(kari: pkijs.KeyAgreeRecipientInfo, curve: EcC
 export async function unwrapAgreedKey(
   kari: pkijs.KeyAgreeRecipientInfo,
   encryptedKey: Uint8Array,
-  key: EcPrivateKey,
+  key: AgreementPrivateKey,
   cekLength: number,
   core: KeyWrapCore,
 ): Promise<Uint8Array> {
@@ -219,7 +336,15 @@ export async function unwrapAgreedKey(
   let secret: Uint8Array;
   try {
     secret = await sharedSecret(key.key, publicKey, key.curve);
-  } catch {
+  } catch (error) {
+    // RFC 7748 6.1: an all-zero secret (WebCrypto throws for it) is refused, nothing is derived from it.
+    if (isXdh(key.curve)) {
+      throw new MailsealError(
+        "DECRYPTION_FAILED",
+        `no ${key.curve} shared secret with the originator's key: all zeros (a key of small order, RFC 7748 6.1)`,
+        { cause: error },
+      );
+    }
     throw failed();
   }
   const kekBytes = await kek(agreement, secret, ukm);
@@ -252,7 +377,7 @@ export interface AgreementRecipient {
  */
 export async function keyAgreeRecipientInfo(
   core: KeyWrapCore,
-  curve: EcCurve,
+  curve: AgreementCurve,
   recipients: readonly AgreementRecipient[],
   cek: Uint8Array,
 ): Promise<pkijs.RecipientInfo> {
@@ -265,27 +390,29 @@ export async function keyAgreeRecipientInfo(
       algorithmParams: new pkijs.AlgorithmIdentifier({ algorithmId: wrap }).toSchema(),
     }),
   );
-  const ephemeral = (await subtle.generateKey({ name: "ECDH", namedCurve: curve }, false, [
-    "deriveBits",
-  ])) as CryptoKeyPair;
+  const algorithm = agreementAlgorithm(curve);
+  let ephemeral: CryptoKeyPair;
+  try {
+    ephemeral = (await subtle.generateKey(algorithm, false, ["deriveBits"])) as CryptoKeyPair;
+  } catch {
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", `this platform has no ${curve}`);
+  }
   const encryptedKeys: pkijs.RecipientEncryptedKey[] = [];
   for (const recipient of recipients) {
     let publicKey: CryptoKey;
     try {
-      publicKey = await subtle.importKey(
-        "spki",
-        new Uint8Array(recipient.spki),
-        { name: "ECDH", namedCurve: curve },
-        false,
-        [],
-      );
+      publicKey = await subtle.importKey("spki", new Uint8Array(recipient.spki), algorithm, false, []);
     } catch {
       throw new MailsealError(
         "UNSUPPORTED_ALGORITHM",
         `the recipient's certificate does not hold a usable ${curve} key`,
       );
     }
-    const kekBytes = await kek(agreement, await sharedSecret(ephemeral.privateKey, publicKey, curve), undefined);
+    const secret = await sharedSecret(ephemeral.privateKey, publicKey, curve).catch(() => {
+      // A recipient key of small order (RFC 7748 6.1): nothing is sent to it.
+      throw new MailsealError("INVALID_KEY", `the recipient's ${curve} key gives no shared secret`);
+    });
+    const kekBytes = await kek(agreement, secret, undefined);
     const wrapped = await core.wrapKey(kekBytes, cek).finally(() => kekBytes.fill(0));
     encryptedKeys.push(
       new pkijs.RecipientEncryptedKey({
@@ -294,14 +421,18 @@ export async function keyAgreeRecipientInfo(
       }),
     );
   }
-  const point = new Uint8Array(await subtle.exportKey("raw", ephemeral.publicKey)); // uncompressed (SEC 1 2.3.3)
+  // Uncompressed (SEC 1 2.3.3) on NIST curves; the 32 or 56 bytes of RFC 7748 5 on X25519/X448.
+  const point = new Uint8Array(await subtle.exportKey("raw", ephemeral.publicKey));
   const value = new pkijs.KeyAgreeRecipientInfo({
     version: 3,
     originator: new pkijs.OriginatorIdentifierOrKey({
       variant: 3,
-      // RFC 5753 7.1.2 / RFC 5480 2.1.1: the curve is the recipient's; parameters left out as OpenSSL does.
+      // RFC 5753 7.1.2 / RFC 5480 2.1.1: the curve is the recipient's; parameters left out as OpenSSL
+      // does. RFC 8418 2: id-X25519 or id-X448, parameters absent.
       value: new pkijs.OriginatorPublicKey({
-        algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: ID_EC_PUBLIC_KEY }),
+        algorithm: new pkijs.AlgorithmIdentifier({
+          algorithmId: isXdh(curve) ? XDH_KEYS[curve].oid : ID_EC_PUBLIC_KEY,
+        }),
         publicKey: new asn1js.BitString({ valueHex: point }),
       }),
     }),

@@ -1,6 +1,7 @@
 // RecipientInfo (RFC 5652 section 6.2): how the content-encryption key (CEK) reaches each recipient
 // and how a recipient gets it back. KeyTransRecipientInfo (6.2.1) for RSA certificates here;
-// KeyAgreeRecipientInfo (6.2.2) for EC certificates in key-agreement.ts, chosen and matched here.
+// KeyAgreeRecipientInfo (6.2.2) for EC, X25519 and X448 certificates in key-agreement.ts, chosen and
+// matched here.
 import type { HashAlgorithm, RsaPublicKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
@@ -11,10 +12,15 @@ import {
   rsaPublicKeyOf,
   type Certificate,
 } from "../pki/certificate.js";
-import type { EcCurve } from "../pki/certificate.js";
-import type { EcPrivateKey } from "../pki/private-key.js";
+import type { EcPrivateKey, XdhPrivateKey } from "../pki/private-key.js";
 import { keyTransportAlgorithm, keyTransportFromAlgorithm, type KeyTransport } from "./algorithms.js";
-import { keyAgreeRecipientInfo, unwrapAgreedKey, type AgreementRecipient, type KeyWrapCore } from "./key-agreement.js";
+import {
+  keyAgreeRecipientInfo,
+  unwrapAgreedKey,
+  type AgreementCurve,
+  type AgreementRecipient,
+  type KeyWrapCore,
+} from "./key-agreement.js";
 
 /** The RSA operations this module needs from the crypto core (CoreService or its worker proxy). */
 export interface KeyTransportCore {
@@ -49,7 +55,14 @@ export interface EcRecipientKey {
   privateKey: EcPrivateKey;
 }
 
-export type RecipientKey = RsaRecipientKey | EcRecipientKey;
+/** An X25519 or X448 key of the reader (RFC 8418), in WebCrypto (see readRfc8410PrivateKey), with its certificate. */
+export interface XdhRecipientKey {
+  kind: "xdh";
+  certificate: Certificate;
+  privateKey: XdhPrivateKey;
+}
+
+export type RecipientKey = RsaRecipientKey | EcRecipientKey | XdhRecipientKey;
 
 /** RFC 5652 6.2.1: rid is issuerAndSerialNumber or subjectKeyIdentifier [0]. */
 function identifies(rid: pkijs.RecipientIdentifierType, certificate: Certificate): boolean {
@@ -94,8 +107,8 @@ export async function recoverContentKey(
   cekLength: number,
   core: KeyWrapCore,
 ): Promise<Uint8Array> {
-  const rsaKeys = keys.filter((k): k is RsaRecipientKey => k.kind !== "ec");
-  const ecKeys = keys.filter((k): k is EcRecipientKey => k.kind === "ec");
+  const rsaKeys = keys.filter((k): k is RsaRecipientKey => k.kind === undefined || k.kind === "rsa");
+  const ecKeys = keys.filter((k): k is EcRecipientKey | XdhRecipientKey => k.kind === "ec" || k.kind === "xdh");
   for (const info of recipientInfos) {
     if (info.variant === 2) {
       const kari = info.value as pkijs.KeyAgreeRecipientInfo;
@@ -164,19 +177,20 @@ export async function keyTransRecipientInfo(
 }
 
 /**
- * KeyAgreeRecipientInfos for recipients with EC certificates: one per curve, in the order the curves
- * first appear, each under its own ephemeral key; recipients named by issuerAndSerialNumber.
+ * KeyAgreeRecipientInfos for recipients with EC, X25519 or X448 certificates: one per curve, in the
+ * order the curves first appear, each under its own ephemeral key; recipients named by
+ * issuerAndSerialNumber.
  */
 export async function keyAgreeRecipientInfos(
   core: KeyWrapCore,
   certificates: readonly Certificate[],
   cek: Uint8Array,
 ): Promise<pkijs.RecipientInfo[]> {
-  const byCurve = new Map<EcCurve, AgreementRecipient[]>();
+  const byCurve = new Map<AgreementCurve, AgreementRecipient[]>();
   for (const certificate of certificates) {
     const key = certificate.publicKey;
-    if (key.kind !== "ec")
-      throw new MailsealError("UNSUPPORTED_ALGORITHM", `"${certificate.displayName}" has no EC key`);
+    if (key.kind !== "ec" && key.kind !== "xdh")
+      throw new MailsealError("UNSUPPORTED_ALGORITHM", `"${certificate.displayName}" has no key-agreement key`);
     const group = byCurve.get(key.curve) ?? [];
     group.push({ spki: key.spki, rid: issuerAndSerialNumber(certificate) });
     byCurve.set(key.curve, group);

@@ -24,11 +24,11 @@ import {
   DSA_WITH,
   ECDSA,
   verifyEcdsaSignature,
-  verifyEd25519Signature,
+  verifyEdDsaSignature,
   type CertificateCrypto,
 } from "../pki/signature.js";
 import { encodeAsn1 } from "../asn1/ber-writer.js";
-import type { EcPrivateKey } from "../pki/private-key.js";
+import type { EcPrivateKey, EdPrivateKey } from "../pki/private-key.js";
 import { issuerAndSerialNumber } from "./recipient-info.js";
 import {
   ID_AA_ENCRYP_KEY_PREF,
@@ -71,11 +71,18 @@ export interface RsaSigningKey {
   ): Promise<Uint8Array>;
 }
 
-/** RSA (the core), or EC (ECDSA through WebCrypto, RFC 5753 2.1.1; the signature scheme is then ECDSA). */
-export type SigningKey = RsaSigningKey | EcPrivateKey;
+/**
+ * RSA (the core), EC (ECDSA through WebCrypto, RFC 5753 2.1.1; the signature scheme is then ECDSA)
+ * or Ed25519 (PureEdDSA through WebCrypto, RFC 8419).
+ */
+export type SigningKey = RsaSigningKey | EcPrivateKey | EdPrivateKey;
 
 function isEcKey(key: SigningKey): key is EcPrivateKey {
-  return "signingKey" in key;
+  return "publicJwk" in key;
+}
+
+function isEdKey(key: SigningKey): key is EdPrivateKey {
+  return "edwards" in key;
 }
 
 /** r || s of fixed width (WebCrypto) as an Ecdsa-Sig-Value (RFC 5753 2.1.1, RFC 3279 2.2.3), DER. */
@@ -188,7 +195,21 @@ export async function createSignerInfo(
   const signed = signedAttributesForSignature(signedAttrs);
   let signature: Uint8Array;
   let algorithm: pkijs.AlgorithmIdentifier;
-  if (isEcKey(key)) {
+  if (isEdKey(key)) {
+    // RFC 8419 3.1: Ed25519 with SHA-512 as the digest algorithm (of the content, in messageDigest);
+    // PureEdDSA over the DER of the signed attributes; id-Ed25519 without parameters. Ed448 would
+    // need SHAKE256 as the digest algorithm, which mailseal does not have.
+    if (key.edwards !== "Ed25519" || options.hash !== "SHA-512") {
+      throw new MailsealError(
+        "UNSUPPORTED_ALGORITHM",
+        `${key.edwards} signatures with ${options.hash} are not made (RFC 8419 3.1: Ed25519 with SHA-512)`,
+      );
+    }
+    signature = new Uint8Array(
+      await globalThis.crypto.subtle.sign({ name: key.edwards }, key.signingKey, new Uint8Array(signed)),
+    );
+    algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: ID_ED25519 });
+  } else if (isEcKey(key)) {
     // WebCrypto hashes what it signs: the DER of the signed attributes, not their digest.
     const raw = await globalThis.crypto.subtle.sign(
       { name: "ECDSA", hash: options.hash },
@@ -383,7 +404,7 @@ export async function verifySignerInfo(
     const signed = new Uint8Array(signerInfo.signedAttrs.encodedValue);
     const check =
       publicKey.kind === "ed25519"
-        ? await verifyEd25519Signature(publicKey, signed, signature)
+        ? await verifyEdDsaSignature(publicKey, signed, signature)
         : await verifyEcdsaSignature(publicKey, hash, signed, signature);
     if (!check.ok) {
       throw new MailsealError(

@@ -20,6 +20,9 @@ import {
   ID_DSA,
   ID_EC_PUBLIC_KEY,
   ID_ED25519,
+  ID_ED448,
+  ID_X25519,
+  ID_X448,
   ID_EMAIL_ADDRESS,
   ID_ON_SMTP_UTF8_MAILBOX,
   ID_RSASSA_PSS,
@@ -69,6 +72,9 @@ export interface BasicConstraints {
 
 export type EcCurve = "P-256" | "P-384" | "P-521";
 
+/** The Montgomery curves of RFC 7748, for key agreement only (RFC 8410 3, RFC 8418). */
+export type XdhCurve = "X25519" | "X448";
+
 const CURVES: Record<string, EcCurve> = {
   [SECP256R1]: "P-256",
   [SECP384R1]: "P-384",
@@ -87,6 +93,9 @@ export type CertificatePublicKey =
   | { readonly kind: "dsa"; readonly key: DsaPublicKey; readonly spki: Uint8Array }
   /** RFC 8410: the algorithm identifier has no parameters. */
   | { readonly kind: "ed25519"; readonly spki: Uint8Array }
+  | { readonly kind: "ed448"; readonly spki: Uint8Array }
+  /** X25519 or X448 (RFC 8410 3, parameters absent), for key agreement with HKDF (RFC 8418). */
+  | { readonly kind: "xdh"; readonly curve: XdhCurve; readonly spki: Uint8Array }
   | { readonly kind: "other"; readonly algorithm: string; readonly spki: Uint8Array };
 
 export interface AlgorithmIdentifier {
@@ -322,7 +331,20 @@ function readPublicKey(info: pkijs.PublicKeyInfo): CertificatePublicKey {
     const curve = params instanceof asn1js.ObjectIdentifier ? CURVES[params.valueBlock.toString()] : undefined;
     if (curve !== undefined) return { kind: "ec", curve, spki };
   }
-  if (algorithm === ID_ED25519 && info.algorithm.algorithmParams === undefined) return { kind: "ed25519", spki };
+  // RFC 8410 3: for these four the parameters MUST be absent; the key is a bare string of fixed length.
+  if (info.algorithm.algorithmParams === undefined) {
+    const lengths: Record<string, number> = { [ID_ED25519]: 32, [ID_ED448]: 57, [ID_X25519]: 32, [ID_X448]: 56 };
+    const length = Object.hasOwn(lengths, algorithm) ? lengths[algorithm] : undefined;
+    if (length !== undefined && keyBits.length !== length)
+      throw new MailsealError(
+        "INVALID_KEY",
+        `certificate: an RFC 8410 public key of ${keyBits.length} bytes, expected ${length}`,
+      );
+    if (algorithm === ID_ED25519) return { kind: "ed25519", spki };
+    if (algorithm === ID_ED448) return { kind: "ed448", spki };
+    if (algorithm === ID_X25519) return { kind: "xdh", curve: "X25519", spki };
+    if (algorithm === ID_X448) return { kind: "xdh", curve: "X448", spki };
+  }
   return { kind: "other", algorithm, spki };
 }
 
@@ -553,6 +575,8 @@ export function hasEmailAddress(cert: Certificate, address: string): boolean {
 function keyDescription(key: CertificatePublicKey): string {
   if (key.kind === "ec") return `EC ${key.curve}`;
   if (key.kind === "ed25519") return "Ed25519";
+  if (key.kind === "ed448") return "Ed448";
+  if (key.kind === "xdh") return key.curve;
   return key.kind === "dsa" ? "DSA" : key.kind === "other" ? key.algorithm : "RSA";
 }
 

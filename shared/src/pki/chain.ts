@@ -194,7 +194,8 @@ function checkStructure(path: readonly Certificate[], usage: CertificateUsage): 
     const key = endEntity.publicKey;
     if (key.kind === "rsa" && key.pssOnly)
       throw untrusted(`certificate ${label(endEntity)} holds an RSASSA-PSS key, which cannot encrypt`);
-    const needed = key.kind === "ec" ? "keyAgreement" : "keyEncipherment";
+    // RFC 8410 5: an X25519/X448 certificate's keyUsage has keyAgreement, as an EC one's (RFC 5480 3).
+    const needed = key.kind === "ec" || key.kind === "xdh" ? "keyAgreement" : "keyEncipherment";
     if (ku !== undefined && !ku[needed])
       throw untrusted(`certificate ${label(endEntity)} is not for encryption (keyUsage lacks ${needed})`);
   }

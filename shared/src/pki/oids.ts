@@ -77,6 +77,16 @@ export const DH_SINGLE_PASS_COFACTOR_DH_SHA256KDF_SCHEME = "1.3.132.1.14.1";
 export const DH_SINGLE_PASS_COFACTOR_DH_SHA384KDF_SCHEME = "1.3.132.1.14.2";
 export const DH_SINGLE_PASS_COFACTOR_DH_SHA512KDF_SCHEME = "1.3.132.1.14.3";
 
+// RFC 8410 keys beside id-Ed25519: id-X25519, id-X448, id-Ed448 (RFC 8410 3; Ed448 as signature
+// algorithm, RFC 8419 2.3). Key agreement with them uses HKDF (RFC 8418 2): the
+// dhSinglePass-stdDH-hkdf-sha*-scheme OIDs.
+export const ID_X25519 = "1.3.101.110";
+export const ID_X448 = "1.3.101.111";
+export const ID_ED448 = "1.3.101.113";
+export const DH_SINGLE_PASS_STD_DH_HKDF_SHA256_SCHEME = "1.2.840.113549.1.9.16.3.19";
+export const DH_SINGLE_PASS_STD_DH_HKDF_SHA384_SCHEME = "1.2.840.113549.1.9.16.3.20";
+export const DH_SINGLE_PASS_STD_DH_HKDF_SHA512_SCHEME = "1.2.840.113549.1.9.16.3.21";
+
 // CMS content types: id-data (RFC 5652 4), id-signedData (5.1), id-envelopedData (6.1),
 // id-encryptedData (8), id-ct-authEnvelopedData (RFC 5083 1.1).
 export const ID_DATA = "1.2.840.113549.1.7.1";

@@ -6,11 +6,22 @@ import type { RsaPrivateKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
-import type { EcCurve } from "./certificate.js";
+import type { EcCurve, XdhCurve } from "./certificate.js";
+import { decodeBase64url } from "../protocol/base64url.js";
 import { pbes2Decrypt } from "./pbes2.js";
 import { decodePem, isPem, textOf } from "./pem.js";
 import { readBer } from "../asn1/capture.js";
-import { ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP256R1, SECP384R1, SECP521R1 } from "./oids.js";
+import {
+  ID_EC_PUBLIC_KEY,
+  ID_ED25519,
+  ID_ED448,
+  ID_X25519,
+  ID_X448,
+  RSA_ENCRYPTION,
+  SECP256R1,
+  SECP384R1,
+  SECP521R1,
+} from "./oids.js";
 
 /** A key file larger than this is not a key. */
 export const MAX_KEY_FILE_BYTES = 1024 * 1024;
@@ -294,4 +305,111 @@ export async function readEcPrivateKey(data: Uint8Array, password?: string): Pro
 /** EncryptedPrivateKeyInfo holding an EC key. */
 function ecPrivateKeyFromEncryptedPkcs8(der: Uint8Array, password: string | undefined): Promise<EcPrivateKey> {
   return fromEncryptedPkcs8(der, password, ecPrivateKeyFromPkcs8);
+}
+
+/** An X25519 or X448 private key in WebCrypto, for key agreement with HKDF (RFC 8418): deriveBits only. */
+export interface XdhPrivateKey {
+  readonly curve: XdhCurve;
+  readonly key: CryptoKey;
+  /** The public key (RFC 7748 5, little-endian u), to match the key with its certificate. */
+  readonly publicKey: Uint8Array;
+}
+
+/** An Ed25519 or Ed448 private key in WebCrypto, for PureEdDSA signatures (RFC 8032, RFC 8419): sign only. */
+export interface EdPrivateKey {
+  readonly edwards: "Ed25519" | "Ed448";
+  readonly signingKey: CryptoKey;
+  /** The public key (RFC 8032 5.1.5, 5.2.5), to match the key with its certificate. */
+  readonly publicKey: Uint8Array;
+}
+
+/** RFC 8410 7: the private key algorithms and the length of their CurvePrivateKey. */
+const RFC8410_KEYS: Record<string, { name: XdhCurve | "Ed25519" | "Ed448"; length: number }> = {
+  [ID_X25519]: { name: "X25519", length: 32 },
+  [ID_X448]: { name: "X448", length: 56 },
+  [ID_ED25519]: { name: "Ed25519", length: 32 },
+  [ID_ED448]: { name: "Ed448", length: 57 },
+};
+
+/**
+ * A PKCS #8 PrivateKeyInfo (RFC 8410 7: privateKey is the DER of CurvePrivateKey, an OCTET STRING)
+ * holding an X25519, X448, Ed25519 or Ed448 key, loaded into WebCrypto. Another algorithm is
+ * UNSUPPORTED_ALGORITHM (callers may try another reader), garbage or a key of the wrong length
+ * INVALID_KEY.
+ */
+export async function rfc8410PrivateKeyFromPkcs8(der: Uint8Array): Promise<XdhPrivateKey | EdPrivateKey> {
+  let info: pkijs.PrivateKeyInfo;
+  try {
+    info = new pkijs.PrivateKeyInfo({ schema: parseDer(der, "private key") });
+  } catch (error) {
+    if (hasCode(error, ...SMIME_ERROR_CODES)) throw error;
+    throw new MailsealError("INVALID_KEY", "not a PKCS#8 PrivateKeyInfo");
+  }
+  const oid = info.privateKeyAlgorithm.algorithmId;
+  const known = Object.hasOwn(RFC8410_KEYS, oid) ? RFC8410_KEYS[oid] : undefined;
+  if (known === undefined)
+    throw new MailsealError(
+      "UNSUPPORTED_ALGORITHM",
+      `private key algorithm ${oid} is not X25519, X448, Ed25519 or Ed448`,
+    );
+  const inner = readBer(info.privateKey.valueBlock.valueHexView);
+  const keyBytes = inner.result instanceof asn1js.OctetString ? inner.result.valueBlock.valueHexView : undefined;
+  if (info.privateKeyAlgorithm.algorithmParams !== undefined || keyBytes?.length !== known.length) {
+    throw new MailsealError("INVALID_KEY", `not a valid ${known.name} private key (RFC 8410 7)`);
+  }
+  const { name } = known;
+  const usages: KeyUsage[] = name === "X25519" || name === "X448" ? ["deriveBits"] : ["sign"];
+  let key: CryptoKey;
+  let publicKey: Uint8Array;
+  try {
+    const subtle = globalThis.crypto.subtle;
+    // Imported twice, as the EC keys: once to read the public key from its JWK (then dropped), once
+    // non-extractable for use.
+    const readable = await subtle.importKey("pkcs8", new Uint8Array(der), { name }, true, usages);
+    publicKey = decodeBase64url((await subtle.exportKey("jwk", readable)).x ?? "", "public key");
+    key = await subtle.importKey("pkcs8", new Uint8Array(der), { name }, false, usages);
+  } catch {
+    throw new MailsealError("INVALID_KEY", `not a valid ${name} private key, or this platform has no ${name}`);
+  }
+  if (name === "Ed25519" || name === "Ed448") return { edwards: name, signingKey: key, publicKey };
+  return { curve: name, key, publicKey };
+}
+
+/**
+ * Reads an RFC 8410 private key (X25519, X448, Ed25519, Ed448) from a PEM or DER file: PKCS #8
+ * ("PRIVATE KEY", what `openssl genpkey` writes) or encrypted PKCS #8 (needs `password`).
+ */
+export async function readRfc8410PrivateKey(
+  data: Uint8Array,
+  password?: string,
+): Promise<XdhPrivateKey | EdPrivateKey> {
+  if (data.length > MAX_KEY_FILE_BYTES)
+    throw new MailsealError("INPUT_TOO_LARGE", `a key file is at most ${MAX_KEY_FILE_BYTES} bytes`);
+  if (isPem(data)) {
+    const blocks = decodePem(textOf(data));
+    const block = blocks.find((b) => /^(ENCRYPTED )?PRIVATE KEY$/.test(b.label));
+    if (block === undefined) {
+      throw new MailsealError(
+        "INVALID_KEY",
+        `no PKCS#8 private key in the PEM file (found: ${blocks.map((b) => b.label).join(", ") || "nothing"})`,
+      );
+    }
+    if (block.label === "ENCRYPTED PRIVATE KEY")
+      return fromEncryptedPkcs8(block.der, password, rfc8410PrivateKeyFromPkcs8);
+    return rfc8410PrivateKeyFromPkcs8(block.der);
+  }
+  let plainError: unknown;
+  try {
+    return await rfc8410PrivateKeyFromPkcs8(data);
+  } catch (error) {
+    if (!hasCode(error, "INVALID_KEY")) throw error;
+    plainError = error;
+  }
+  try {
+    return await fromEncryptedPkcs8(data, password, rfc8410PrivateKeyFromPkcs8);
+  } catch (error) {
+    // Not encrypted either: what the plain reader found wrong says more.
+    if (hasCode(error, "INVALID_KEY")) throw plainError;
+    throw error;
+  }
 }

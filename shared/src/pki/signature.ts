@@ -19,6 +19,7 @@ import {
   ECDSA_WITH_SHA512,
   ID_DSA_WITH_SHA1,
   ID_ED25519,
+  ID_ED448,
   ID_DSA_WITH_SHA224,
   ID_DSA_WITH_SHA256,
   ID_DSA_WITH_SHA384,
@@ -178,23 +179,25 @@ export async function verifyEcdsaSignature(
 }
 
 /**
- * A PureEdDSA Ed25519 signature (RFC 8032 5.1, 64 bytes) over `data` (RFC 8410 for certificates,
- * RFC 8419 3.1 for SignerInfos: over the signed attributes), through WebCrypto.
+ * A PureEdDSA signature, Ed25519 (RFC 8032 5.1, 64 bytes) or Ed448 (5.2, 114 bytes, empty context),
+ * over `data` (RFC 8410 for certificates, RFC 8419 3.1 for SignerInfos: over the signed attributes),
+ * through WebCrypto.
  */
-export async function verifyEd25519Signature(
-  publicKey: Extract<CertificatePublicKey, { kind: "ed25519" }>,
+export async function verifyEdDsaSignature(
+  publicKey: Extract<CertificatePublicKey, { kind: "ed25519" | "ed448" }>,
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<SignatureCheck> {
-  if (signature.length !== 64) return { ok: false, reason: "an Ed25519 signature is 64 bytes" };
+  const [name, length] = publicKey.kind === "ed25519" ? ["Ed25519", 64] : ["Ed448", 114];
+  if (signature.length !== length) return { ok: false, reason: `an ${name} signature is ${length} bytes` };
   const subtle = globalThis.crypto.subtle;
   let key: CryptoKey;
   try {
-    key = await subtle.importKey("spki", new Uint8Array(publicKey.spki), { name: "Ed25519" }, false, ["verify"]);
+    key = await subtle.importKey("spki", new Uint8Array(publicKey.spki), { name }, false, ["verify"]);
   } catch {
-    return { ok: false, reason: "the Ed25519 key is invalid, or this platform has no Ed25519" };
+    return { ok: false, reason: `the ${name} key is invalid, or this platform has no ${name}` };
   }
-  const ok = await subtle.verify({ name: "Ed25519" }, key, new Uint8Array(signature), new Uint8Array(data));
+  const ok = await subtle.verify({ name }, key, new Uint8Array(signature), new Uint8Array(data));
   return ok ? { ok: true } : BAD;
 }
 
@@ -224,7 +227,7 @@ async function coreVerdict(run: () => Promise<boolean>, keyType = "RSA"): Promis
  * Checks the signature of `cert` with `issuerKey`. Signature algorithms: sha1/224/256/384/512 with
  * RSA PKCS#1 v1.5, RSASSA-PSS with its parameters (RFC 4055 3.1), ECDSA with SHA-256/384/512, DSA
  * with SHA-1 and SHA-2 (old certificates: RFC 4134's CarlDSS signs with DSA and SHA-1), Ed25519
- * (RFC 8410).
+ * and Ed448 (RFC 8410).
  * An algorithm outside these is UNSUPPORTED_ALGORITHM; a signature that does not hold is `ok: false`.
  * Restrictions an id-RSASSA-PSS issuer key may carry in its own parameters (RFC 4055 3.3) are not
  * compared with the signature's parameters; such a key only ever verifies PSS signatures here.
@@ -254,12 +257,13 @@ export async function verifyCertificateSignature(
   }
   const ecdsaHash = ECDSA[algorithm];
   if (ecdsaHash !== undefined) return verifyEcdsa(cert, issuerKey, ecdsaHash);
-  if (algorithm === ID_ED25519) {
-    if (issuerKey.kind !== "ed25519")
-      return { ok: false, reason: "an Ed25519 signature but the issuer's key is not Ed25519" };
+  if (algorithm === ID_ED25519 || algorithm === ID_ED448) {
+    const [name, kind] = algorithm === ID_ED25519 ? ["Ed25519", "ed25519"] : ["Ed448", "ed448"];
+    if ((issuerKey.kind !== "ed25519" && issuerKey.kind !== "ed448") || issuerKey.kind !== kind)
+      return { ok: false, reason: `an ${name} signature but the issuer's key is not ${name}` };
     // RFC 8410 3: the parameters MUST be absent.
-    if (parameters !== undefined) return { ok: false, reason: "Ed25519 with parameters" };
-    return verifyEd25519Signature(issuerKey, cert.tbs, cert.signature);
+    if (parameters !== undefined) return { ok: false, reason: `${name} with parameters` };
+    return verifyEdDsaSignature(issuerKey, cert.tbs, cert.signature);
   }
   const dsaHash = DSA_WITH[algorithm];
   if (dsaHash !== undefined) {

@@ -102,7 +102,7 @@ export const SMIME_CAPABILITIES: readonly Capability[] = [
 /**
  * Signs a message: the outer header fields stay, in order (the whole message is made CRLF first,
  * RFC 8551 3.1.1, so their line ends may change); the MIME entity (its Content-* fields and body) becomes the first part of a multipart/signed (micalg from the hash, RFC 8551 3.5.3) or the
- * eContent of an application/pkcs7-mime signed-data (`opaque`). The signature: SHA-256 (or `hash`),
+ * eContent of an application/pkcs7-mime signed-data (`opaque`). The signature: SHA-256 (or `hash`; SHA-512 with Ed25519),
  * RSA PKCS#1 v1.5 (or PSS), signed attributes contentType, signingTime, messageDigest,
  * SMIMECapabilities and, with an encryption certificate, SMIMEEncryptionKeyPreference; certificates:
  * the signer's, the chain, the encryption certificate. Output streams.
@@ -112,7 +112,8 @@ export async function* signMessage(
   options: SignMessageOptions,
   core: SmimeCore,
 ): AsyncGenerator<Uint8Array> {
-  const hash = options.hash ?? "SHA-256";
+  // RFC 8419 3.1: an Ed25519 signer's digest algorithm is SHA-512.
+  const hash = options.hash ?? ("edwards" in options.key ? "SHA-512" : "SHA-256");
   const signer: SignedDataSigner = {
     key: options.key,
     certificate: options.certificate,

@@ -1,6 +1,14 @@
 // CMS EnvelopedData and AuthEnvelopedData (RFC 5652 6, RFC 5083/5084) as `decrypt` reads them:
-// decryptEnvelope with three real recipients' keys, so inputs reach key transport and the content.
-import { contentCipherByName, readCertificates, readPrivateKey, type RecipientKey } from "@mailseal/shared/offline";
+// decryptEnvelope with three real recipients' RSA keys and RFC 9216 Dana's X25519 key, so inputs
+// reach key transport, key agreement with HKDF (RFC 8418) and the content.
+import {
+  contentCipherByName,
+  readCertificates,
+  readPrivateKey,
+  readRfc8410PrivateKey,
+  type RecipientKey,
+  type XdhPrivateKey,
+} from "@mailseal/shared/offline";
 import { decryptEnvelope, encryptEnvelope } from "../../../shared/src/cms/enveloped-data.js";
 import type { FuzzTarget } from "../engine.js";
 import { BER_TOKENS, chunked, derOfMessage, fixtureMessages, openCore, sample, samples, theCore } from "./support.js";
@@ -10,6 +18,12 @@ const RECIPIENTS = [
   ["test/interop/samples/pyca-rsa_key.pem", "test/interop/samples/pyca-rsa_ca.pem"],
   ["test/interop/samples/nss-Bob.key", "test/interop/samples/nss-Bob.crt"],
   ["test/interop/samples/rfc4134-BobPrivRSAEncrypt.pem", "test/interop/samples/rfc4134-BobRSASignByCarl.pem"],
+] as const;
+
+/** Dana's X25519 key and certificate (RFC 9216), of CryptoSys's RFC 8418 example. */
+const DANA = [
+  "test/interop/samples/rfc9216-dana.decrypt.p8.pem",
+  "test/interop/samples/rfc9216-dana.encrypt.crt",
 ] as const;
 
 let keys: RecipientKey[] = [];
@@ -44,7 +58,28 @@ const target: FuzzTarget = {
     }
     // RC2-CBC with 40, 64 and 128 effective bits (RFC 3370 5.2) as openssl cms writes it (seeds/SOURCES.md).
     const rc2 = samples(root, "test/fuzz/seeds", (name) => name.startsWith("openssl-enveloped-rc2-"));
-    return [...messages.map(derOfMessage), ...made, ...rc2];
+    // X25519 with HKDF (RFC 8418): CryptoSys's example to Dana and one written here to her certificate;
+    // ChaCha20-Poly1305 (RFC 8103): CryptoSys's example to Bob.
+    const dana = readCertificates(sample(root, DANA[1]))[0]!;
+    const content = new TextEncoder().encode("Content-Type: text/plain\r\n\r\nfuzz seed\r\n");
+    made.push(
+      await collect(
+        encryptEnvelope(
+          chunked(content),
+          {
+            cipher: contentCipherByName("aes-128-gcm"),
+            recipients: [{ certificate: dana, transport: { scheme: "rsa-pkcs1" } }],
+          },
+          theCore(),
+        ),
+      ),
+    );
+    const cryptosys = [
+      "cryptosys-authEnvelopedForDanaX25519HKDF.p7m",
+      "cryptosys-authEnvelopedForBobChaCha20Poly1305.p7m",
+    ];
+    const published = cryptosys.map((name) => sample(root, `test/interop/samples/${name}`));
+    return [...messages.map(derOfMessage), ...made, ...rc2, ...published];
   },
   dictionary: BER_TOKENS,
   async setup(root) {
@@ -54,6 +89,9 @@ const target: FuzzTarget = {
       const privateKey = await core.loadRsaPrivateKey(await readPrivateKey(sample(root, keyPath), undefined));
       for (const certificate of readCertificates(sample(root, certPath))) keys.push({ certificate, privateKey });
     }
+    const dana = (await readRfc8410PrivateKey(sample(root, DANA[0]))) as XdhPrivateKey;
+    for (const certificate of readCertificates(sample(root, DANA[1])))
+      keys.push({ kind: "xdh", certificate, privateKey: dana });
   },
   async run(data) {
     await decryptEnvelope(chunked(data), keys, theCore(), () => undefined);

@@ -24,6 +24,9 @@ const target: FuzzTarget = {
     ...fixtureMessages(root, (name) => name === "4.8.eml").flatMap((m) => signaturePart(m) ?? []),
     ...fixtureMessages(root, (name) => name === "4.9.eml").map(derOfMessage),
     sample(root, "test/fuzz/seeds/openssl-signed-dsa-sha256.der"),
+    // Ed25519 (RFC 8419): CryptoSys's example by Carlos and one written by mailseal sign (seeds/SOURCES.md).
+    sample(root, "test/interop/samples/cryptosys-signedByCarlosEd25519.p7m"),
+    sample(root, "test/fuzz/seeds/mailseal-signed-ed25519.der"),
   ],
   dictionary: BER_TOKENS,
   setup: async () => void (await openCore()),
