@@ -5,7 +5,9 @@
 // the engine in its worker seals the message, Graph receives it, Bob's mailbox holds it, and
 // openssl, NSS's cmsutil and gpgsm read it. Then the large path, throttling, a failing Graph, a
 // recipient without a certificate, and the read pane's $value fallback for an S/MIME item whose
-// getAsFileAsync fails.
+// getAsFileAsync fails. The panes get Graph tokens from a GRAPH TOKEN SOURCE DOUBLE given at their
+// page's entry (test/browser/*-page-entry.ts) in place of nested app authentication; the pages as
+// built, with no nested app authentication here, have no Graph access and say so.
 import { plainWordsOf, type DeviceState } from "@mailseal/shared";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -47,7 +49,7 @@ beforeAll(async () => {
   alice = stateOf("alice-outlook", ALICE);
   bob = stateOf("bob-outlook", BOB);
   graph = await startGraphDouble([ALICE, BOB, CAROL].map((address) => ({ address, token: TOKENS[address]! })));
-  panes = await startPaneBrowser();
+  panes = await startPaneBrowser(graph.base);
 }, 240_000);
 
 afterAll(async () => {
@@ -56,14 +58,18 @@ afterAll(async () => {
   await graph?.stop();
 });
 
-/** A pane (compose.html or read.html) on the Office double, with accounts and Graph access given as the page would. */
+/** A pane (compose or read) on the Office double, with accounts, its Graph tokens those of `user` (the token source double). */
 function openPane(
   page: "compose" | "read",
   options: DoubleOptions,
   accounts: DeviceState[],
   user: string,
 ): Promise<{ page: Page; log: string[] }> {
-  return panes.open(page, options, accounts, { base: graph.base, token: TOKENS[user]! });
+  return panes.open(page, options, accounts, TOKENS[user]!);
+}
+
+function scopesAsked(page: Page): Promise<string[]> {
+  return page.evaluate(() => (globalThis as unknown as { __graphScopesAsked: string[] }).__graphScopesAsked);
 }
 
 const recipient = (address: string, displayName: string) => ({ emailAddress: address, displayName });
@@ -275,9 +281,11 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       expect(await paneView(page)).toMatchObject({ level: "ok", headline: COMPOSE_WORDS.sentEncrypted });
       expect(await page.evaluate(() => document.body.dataset.path)).toBe("sendMail");
       expect(await closedDrafts(page)).toEqual([{ itemId: "d1", discard: true }]);
-      expect(graph.requests.slice(before).map((r) => `${r.route} ${r.user} ${r.status}`)).toEqual([
-        `POST /me/sendMail ${ALICE} 202`,
+      // The token asked for Mail.Send only, and Graph took it.
+      expect(graph.requests.slice(before).map((r) => `${r.route} ${r.user} [${r.scopes}] ${r.status}`)).toEqual([
+        `POST /me/sendMail ${ALICE} [Mail.Send] 202`,
       ]);
+      expect(await scopesAsked(page)).toEqual(["Mail.Send"]);
 
       const delivered = (await graph.mailbox(BOB)).slice(inbox);
       expect(delivered).toHaveLength(1);
@@ -335,6 +343,17 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       expect(routes[0]).toBe("POST /me/messages");
       expect(routes.filter((r) => r === "PUT upload").length).toBeGreaterThan(2);
       expect(routes.at(-1)).toBe("POST send");
+      // Mail.ReadWrite for the draft and its upload session, Mail.Send to send it.
+      expect(
+        graph.requests
+          .slice(before)
+          .filter((r) => r.route !== "PUT upload")
+          .map((r) => `${r.route} [${r.scopes}] ${r.status}`),
+      ).toEqual([
+        "POST /me/messages [Mail.ReadWrite] 201",
+        "POST createUploadSession [Mail.ReadWrite] 200",
+        "POST send [Mail.Send] 202",
+      ]);
       const delivered = (await graph.mailbox(BOB)).slice(inbox);
       expect(delivered).toHaveLength(1);
       const verified = opensslReads("d2", delivered[0]!);
@@ -545,9 +564,46 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       await page.waitForFunction((i) => document.body.dataset.shown === i, id, { timeout: 60_000 });
       const headline = await page.evaluate(() => document.getElementById("headline")!.textContent);
       expect(headline, log.join("\n")).toBe(`Encrypted, and signed by ${ALICE}.`);
-      expect(graph.requests.slice(before).map((r) => `${r.route} ${r.user} ${r.status}`)).toEqual([
-        `GET /me/messages/{id}/$value ${BOB} 200`,
+      expect(graph.requests.slice(before).map((r) => `${r.route} ${r.user} [${r.scopes}] ${r.status}`)).toEqual([
+        `GET /me/messages/{id}/$value ${BOB} [Mail.Read] 200`,
       ]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("compose.html as built, with no nested app authentication here: no Graph access, said in plain words, nothing sent, the draft kept; a page global gives none", async () => {
+    const { page, log } = await panes.open(
+      "compose",
+      {
+        item: draft("d9", { to: [recipient(BOB, "Bob")] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      undefined,
+      {
+        // What a host page could once hand the pane: product code no longer reads a global.
+        before: (tab) =>
+          tab.addInitScript((g) => void ((globalThis as unknown as { mailsealGraph: unknown }).mailsealGraph = g), {
+            base: graph.base,
+            token: TOKENS[ALICE]!,
+          }),
+      },
+    );
+    try {
+      expect(await settled(page, ["ready", "failed"]), log.join("\n")).toBe("ready");
+      const before = graph.requests.length;
+      const inbox = (await graph.mailbox(BOB)).length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"])).toBe("failed");
+      const view = await paneView(page);
+      expect(view.level).toBe("error");
+      expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${plainWordsOf("MAIL_SERVICE_DENIED")}`);
+      expect(view.details).toMatch(/^MAIL_SERVICE_DENIED: no access to the mailbox through Microsoft Graph/);
+      expect(view.send).toBe(true);
+      expect(graph.requests.length).toBe(before);
+      expect(await graph.mailbox(BOB)).toHaveLength(inbox);
+      expect(await closedDrafts(page)).toEqual([]);
     } finally {
       await page.close();
     }

@@ -90,7 +90,7 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
       smtpPort: Number(new URL(smtp.url).port),
       prefs: { "extensions.mailseal.service": server.api },
     });
-    panes = await startPaneBrowser();
+    panes = await startPaneBrowser(graph.base);
   }, 240_000);
 
   afterAll(async () => {
@@ -163,7 +163,7 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
         userProfile: { emailAddress: ALICE, displayName: "Alice Example" },
       },
       [alice],
-      { base: graph.base, token: ALICE_TOKEN },
+      ALICE_TOKEN,
     );
     try {
       const state = (s: string[]) =>
@@ -223,8 +223,8 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
         },
       },
       [alice],
-      { base: graph.base, token: ALICE_TOKEN },
-      { width: 520, height: 640 },
+      ALICE_TOKEN,
+      { viewport: { width: 520, height: 640 } },
     );
     try {
       await page.waitForFunction(() => document.body.dataset.shown === "answer", undefined, { timeout: 60_000 });

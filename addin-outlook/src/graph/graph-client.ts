@@ -2,7 +2,9 @@
 // S/MIME message the engine sealed), reading a message as MIME, and searching the mailbox. Outlook's
 // own Send cannot write application/pkcs7-mime (README "Compose"), so "Send securely" goes through
 // Graph. fetch-based; the access token comes from the TokenSource the page passes in (how the page
-// gets one, SSO or nested app authentication, is not this module's business).
+// gets one, nested app authentication in Outlook, is not this module's business), asked for the
+// delegated permissions each request needs and no more (least privilege: a deployment may grant
+// Mail.Send without Mail.ReadWrite, and then only the large path fails).
 //
 // Two ways to send (Graph's "send mail in MIME format"):
 // - POST /me/sendMail with Content-Type text/plain and the base64 MIME as the body: Graph takes at
@@ -18,7 +20,10 @@
 // MESSAGE_TOO_LARGE), nothing else.
 import { MailsealError } from "@mailseal/shared";
 
-export type TokenSource = () => Promise<string>;
+/** Graph's delegated mail permissions the add-in uses (Mail.ReadWrite includes Mail.Read). */
+export type GraphScope = "Mail.Send" | "Mail.ReadWrite" | "Mail.Read";
+/** An access token for Microsoft Graph that grants `scopes`. */
+export type TokenSource = (scopes: readonly GraphScope[]) => Promise<string>;
 export type GraphFetch = (input: string, init: RequestInit) => Promise<Response>;
 
 export const GRAPH_V1 = "https://graph.microsoft.com/v1.0";
@@ -68,11 +73,17 @@ interface Request {
   url: string;
   body?: BodyInit;
   contentType?: string;
-  /** Upload URLs are pre-authorised: Graph refuses them with an Authorization header. */
-  anonymous?: boolean;
+  /** The permissions the request needs; none: an upload URL, pre-authorised (Graph refuses it with an Authorization header). */
+  scopes: readonly GraphScope[];
   headers?: Record<string, string>;
   what: string;
 }
+
+// The permission each Graph request needs (Microsoft Graph's permissions of each API): sending takes
+// Mail.Send, a draft and its upload session Mail.ReadWrite, reading a message or searching Mail.Read.
+const SEND: readonly GraphScope[] = ["Mail.Send"];
+const READ_WRITE: readonly GraphScope[] = ["Mail.ReadWrite"];
+const READ: readonly GraphScope[] = ["Mail.Read"];
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -168,6 +179,7 @@ export class GraphClient {
       url: `${this.base}/me/sendMail`,
       body: base64,
       contentType: "text/plain",
+      scopes: SEND,
       what: "POST /me/sendMail",
     });
   }
@@ -215,6 +227,7 @@ export class GraphClient {
         // PidTagMessageClass (PT_UNICODE 0x001A).
         singleValueExtendedProperties: [{ id: "String 0x001A", value: attachment.messageClass }],
       }),
+      scopes: READ_WRITE,
       what: "POST /me/messages",
     })) as { id?: unknown };
     if (typeof draft.id !== "string" || draft.id === "") {
@@ -234,6 +247,7 @@ export class GraphClient {
             contentType: attachment.contentType,
           },
         }),
+        scopes: READ_WRITE,
         what: "POST createUploadSession",
       })) as { uploadUrl?: unknown };
       if (typeof session.uploadUrl !== "string") {
@@ -248,16 +262,24 @@ export class GraphClient {
           body: chunk as Uint8Array<ArrayBuffer>,
           contentType: "application/octet-stream",
           headers: { "content-range": `bytes ${start}-${start + chunk.length - 1}/${total}` },
-          anonymous: true,
+          scopes: [],
           what: "PUT upload session",
         });
       }
-      await this.#request({ method: "POST", url: `${this.base}/me/messages/${id}/send`, what: "POST send" });
+      await this.#request({
+        method: "POST",
+        url: `${this.base}/me/messages/${id}/send`,
+        scopes: SEND,
+        what: "POST send",
+      });
     } catch (error) {
       // Nothing was sent: the half-made draft would only confuse the user's Drafts folder.
-      await this.#request({ method: "DELETE", url: `${this.base}/me/messages/${id}`, what: "DELETE draft" }).catch(
-        () => undefined,
-      );
+      await this.#request({
+        method: "DELETE",
+        url: `${this.base}/me/messages/${id}`,
+        scopes: READ_WRITE,
+        what: "DELETE draft",
+      }).catch(() => undefined);
       throw error;
     }
   }
@@ -267,6 +289,7 @@ export class GraphClient {
     const response = await this.#request({
       method: "GET",
       url: `${this.base}/me/messages/${encodeURIComponent(id)}/$value`,
+      scopes: READ,
       what: "GET /me/messages/{id}/$value",
     });
     return new Uint8Array(await response.arrayBuffer());
@@ -282,6 +305,7 @@ export class GraphClient {
     const answer = (await this.#json({
       method: "GET",
       url: `${this.base}/me/mailFolders/inbox/messages?${query.toString()}`,
+      scopes: READ,
       what: "GET /me/mailFolders/inbox/messages",
     })) as { value?: unknown };
     if (!Array.isArray(answer.value)) throw new MailsealError("MAIL_SERVICE_FAILED", "the search answered no list");
@@ -295,6 +319,7 @@ export class GraphClient {
       url: `${this.base}/me/messages/${encodeURIComponent(id)}/move`,
       contentType: "application/json",
       body: JSON.stringify({ destinationId: "deleteditems" }),
+      scopes: READ_WRITE,
       what: "POST /me/messages/{id}/move",
     });
   }
@@ -315,10 +340,10 @@ export class GraphClient {
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { ...request.headers };
       if (request.contentType !== undefined) headers["content-type"] = request.contentType;
-      if (request.anonymous !== true) {
+      if (request.scopes.length > 0) {
         let token: string;
         try {
-          token = await this.#options.token();
+          token = await this.#options.token(request.scopes);
         } catch (error) {
           throw new MailsealError("MAIL_SERVICE_DENIED", `no access token for Microsoft Graph: ${String(error)}`, {
             cause: error,
