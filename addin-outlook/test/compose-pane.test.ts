@@ -309,7 +309,7 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
     }
   });
 
-  it("a 5 MiB attachment goes up through an upload session; Bob's copy decrypts", async () => {
+  it("a 5 MiB attachment of a reply goes up through an upload session; Bob's copy decrypts and keeps the thread", async () => {
     const big = Buffer.alloc(5 * 1024 * 1024);
     for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 9)) & 0xff;
     const item = draft("d2", {
@@ -325,6 +325,10 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
           content: { format: "base64", content: big.toString("base64") },
         },
       ],
+      internetHeaders: {
+        "In-Reply-To": "<question@example.test>",
+        References: "<start@example.test> <question@example.test>",
+      },
     });
     const { page } = await openPane(
       "compose",
@@ -356,6 +360,13 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       ]);
       const delivered = (await graph.mailbox(BOB)).slice(inbox);
       expect(delivered).toHaveLength(1);
+      // The reply's threading fields, as on the sendMail path (RFC 5322 3.6.4).
+      const header = delivered[0]!
+        .toString("latin1")
+        .split("\r\n\r\n")[0]!
+        .replace(/\r\n[ \t]+/g, " ");
+      expect(header).toMatch(/^In-Reply-To: <question@example\.test>$/m);
+      expect(header).toMatch(/^References: <start@example\.test> <question@example\.test>$/m);
       const verified = opensslReads("d2", delivered[0]!);
       expect(verified).toContain(big.toString("base64").slice(0, 76));
       expect(await closedDrafts(page)).toEqual([{ itemId: "d2", discard: true }]);

@@ -185,6 +185,10 @@ function smimeType(der: Buffer): string {
  */
 function mimeOfDraft(draft: Draft, from: string): Buffer {
   const list = (r?: { emailAddress: { address: string } }[]) => (r ?? []).map((x) => x.emailAddress.address);
+  // A reply's threading fields, from PidTagInReplyToId (0x1042) and PidTagInternetReferences (0x1039).
+  const property = (id: string) => draft.json.singleValueExtendedProperties?.find((p) => p.id === id)?.value;
+  const inReplyTo = property("String 0x1042");
+  const references = property("String 0x1039");
   const fields = [
     `From: <${from}>`,
     ...(list(draft.json.toRecipients).length > 0 ? [`To: ${list(draft.json.toRecipients).join(", ")}`] : []),
@@ -192,6 +196,8 @@ function mimeOfDraft(draft: Draft, from: string): Buffer {
     `Subject: ${encodedWords(draft.json.subject ?? "")}`,
     `Date: ${new Date().toUTCString().replace("GMT", "+0000")}`,
     `Message-ID: ${draft.json.internetMessageId ?? `<${randomBytes(8).toString("hex")}@graph-double.test>`}`,
+    ...(inReplyTo === undefined ? [] : [`In-Reply-To: ${inReplyTo}`]),
+    ...(references === undefined ? [] : [`References: ${references}`]),
     "MIME-Version: 1.0",
   ];
   const attachment = draft.attachment!;

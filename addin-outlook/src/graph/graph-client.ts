@@ -14,7 +14,11 @@
 //   property PidTagMessageClass, MAPI tag 0x001A, [MS-OXOSMIME] 2.1.3.1), the S/MIME content as its
 //   one attachment smime.p7m uploaded through an upload session (createUploadSession, then PUTs of
 //   byte ranges), then POST /me/messages/{id}/send. Exchange turns such an item into an
-//   application/pkcs7-mime (or multipart/signed) message with the draft's header fields.
+//   application/pkcs7-mime (or multipart/signed) message with the draft's header fields; a reply's
+//   In-Reply-To and References (RFC 5322 3.6.4), which the draft has no property for, go as the
+//   MAPI properties Exchange writes those fields from ([MS-OXPROPS] PidTagInReplyToId 0x1042 and
+//   PidTagInternetReferences 0x1039, both strings), taken from the sealed message's own header, the
+//   same values sendMail sends.
 // Throttling (429, 503 with Retry-After) is retried a bounded number of times; every failure is a
 // MailsealError with a stable code (MAIL_SERVICE_BUSY, MAIL_SERVICE_DENIED, MAIL_SERVICE_FAILED,
 // MESSAGE_TOO_LARGE), nothing else.
@@ -135,7 +139,7 @@ export function smimeAttachment(mime: Uint8Array): { content: Uint8Array; conten
   const text = new TextDecoder("latin1").decode(mime);
   const end = text.search(/\r?\n\r?\n/);
   if (end < 0) throw new MailsealError("MALFORMED_MIME", "the sealed message has no body");
-  const header = text.slice(0, end).replace(/\r?\n[ \t]+/g, " ");
+  const header = unfoldedHeader(text, end);
   const bodyStart = end + (/^\r?\n\r?\n/.exec(text.slice(end))?.[0].length ?? 2);
   const contentType = /^content-type:\s*([^\r\n]*)/im.exec(header)?.[1]?.trim() ?? "";
   if (/^application\/(x-)?pkcs7-mime/i.test(contentType)) {
@@ -155,6 +159,28 @@ export function smimeAttachment(mime: Uint8Array): { content: Uint8Array; conten
     };
   }
   throw new MailsealError("NOT_SMIME", `the sealed message is ${contentType || "not typed"}, not S/MIME`);
+}
+
+/** The header section of a message (one character per byte) up to `end`, unfolded (RFC 5322 2.2.3). */
+function unfoldedHeader(text: string, end: number): string {
+  return text.slice(0, end).replace(/\r?\n[ \t]+/g, " ");
+}
+
+/**
+ * A reply's In-Reply-To and References as the sealed message's outer header has them (the engine's
+ * message writer wrote them only when they are msg-ids), as the draft's MAPI properties.
+ */
+function threadProperties(mime: Uint8Array): { id: string; value: string }[] {
+  const text = new TextDecoder("latin1").decode(mime.subarray(0, 64 * 1024));
+  const end = text.search(/\r?\n\r?\n/);
+  const header = unfoldedHeader(text, end < 0 ? text.length : end);
+  const field = (name: string) => new RegExp(`^${name}:[ \\t]*([^\\r\\n]*)`, "im").exec(header)?.[1]?.trim();
+  const inReplyTo = field("In-Reply-To");
+  const references = field("References")?.replace(/\s+/g, " ");
+  return [
+    ...(inReplyTo === undefined || inReplyTo === "" ? [] : [{ id: "String 0x1042", value: inReplyTo }]),
+    ...(references === undefined || references === "" ? [] : [{ id: "String 0x1039", value: references }]),
+  ];
 }
 
 function latin1(text: string): Uint8Array {
@@ -224,8 +250,11 @@ export class GraphClient {
         ccRecipients: recipients(envelope.cc),
         bccRecipients: recipients(envelope.bcc),
         ...(envelope.messageId === undefined ? {} : { internetMessageId: envelope.messageId }),
-        // PidTagMessageClass (PT_UNICODE 0x001A).
-        singleValueExtendedProperties: [{ id: "String 0x001A", value: attachment.messageClass }],
+        // PidTagMessageClass (PT_UNICODE 0x001A), and a reply's threading fields.
+        singleValueExtendedProperties: [
+          { id: "String 0x001A", value: attachment.messageClass },
+          ...threadProperties(mime),
+        ],
       }),
       scopes: READ_WRITE,
       what: "POST /me/messages",
