@@ -20,6 +20,7 @@ import { NssDb } from "../../test/interop/peers/nss.js";
 import type { CaFiles, Identity } from "../../test/interop/peers/pki.js";
 import { releaseAll } from "../../test/interop/peers/run.js";
 import { pem, plainMessage, ServerSuite } from "../../test/services/e2e-support.js";
+import { sealPng } from "../manifest/icons.js";
 import { COMPOSE_WORDS } from "../src/compose/words.js";
 import { startGraphDouble, type GraphDouble } from "./graph-double.js";
 import type { DoubleCompose, DoubleItem, DoubleOptions, OfficeDouble } from "./office-double.js";
@@ -306,6 +307,99 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       expect(log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
     } finally {
       await page.close();
+    }
+  });
+
+  it("an HTML body with an inline image goes as multipart/related inside the sealed body; Bob's read pane shows the image in place", async () => {
+    const image = sealPng(40);
+    const cid = "image001.png@01DB4A2C.5E6F7080";
+    const item = draft("d10", {
+      subject: "With our seal",
+      to: [recipient(BOB, "Bob")],
+      html: `<p>Our seal:</p><img src="cid:${cid}" alt="seal"><p>Regards</p>`,
+      attachments: [
+        {
+          id: "img",
+          name: "image001.png",
+          attachmentType: "file",
+          contentType: "image/png",
+          size: image.length,
+          isInline: true,
+          contentId: cid,
+          content: { format: "base64", content: image.toString("base64") },
+        },
+        {
+          id: "notes",
+          name: "notes.txt",
+          attachmentType: "file",
+          contentType: "text/plain",
+          size: 6,
+          isInline: false,
+          content: { format: "base64", content: Buffer.from("notes\n").toString("base64") },
+        },
+      ],
+    });
+    const { page, log } = await openPane(
+      "compose",
+      { item, userProfile: { emailAddress: ALICE, displayName: "Alice" } },
+      [alice],
+      ALICE,
+    );
+    let delivered: Buffer;
+    try {
+      expect(await settled(page, ["ready", "failed"]), log.join("\n")).toBe("ready");
+      // The image is part of the body: only notes.txt is listed as attached.
+      expect(await page.locator("#attachments li").allInnerTexts()).toEqual(["notes.txt (6 B)"]);
+      const inbox = (await graph.mailbox(BOB)).length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"]), JSON.stringify(await paneView(page))).toBe("sent");
+      [delivered] = (await graph.mailbox(BOB)).slice(inbox) as [Buffer];
+      expect(delivered).toBeDefined();
+    } finally {
+      await page.close();
+    }
+    // Inside the encryption and the signature: the HTML and the image as one multipart/related
+    // (RFC 2387), the image with its Content-ID; the file after it in the multipart/mixed.
+    const inner = opensslReads("d10", delivered).replace(/\r\n/g, "\n");
+    expect(inner).toMatch(/^Content-Type: multipart\/mixed;/m);
+    expect(inner).toMatch(/^Content-Type: multipart\/related; type="text\/html";/m);
+    expect(inner).toContain(`Content-ID: <${cid}>\nContent-Disposition: inline; filename="image001.png"`);
+    expect(inner).toMatch(/Content-Disposition: attachment; filename="notes.txt"/);
+    expect(inner.indexOf("multipart/related")).toBeLessThan(inner.indexOf("notes.txt"));
+
+    // Bob's read pane: the image shown in place, only notes.txt in the attachment list.
+    const read = await panes.open(
+      "read",
+      {
+        item: {
+          itemId: "d10-read",
+          itemClass: "IPM.Note.SMIME",
+          subject: "With our seal",
+          eml: delivered.toString("base64"),
+        },
+      },
+      [bob],
+      TOKENS[BOB],
+      { viewport: { width: 520, height: 640 } },
+    );
+    try {
+      await read.page.waitForFunction(() => document.body.dataset.shown === "d10-read", undefined, { timeout: 60_000 });
+      expect(await read.page.textContent("#headline"), read.log.join("\n")).toBe(`Encrypted, and signed by ${ALICE}.`);
+      expect(await read.page.locator("#attachments li").allInnerTexts()).toEqual(["notes.txt (text/plain, 6 B)"]);
+      const images = read.page.frameLocator("#content").locator("img");
+      await expect
+        .poll(
+          () =>
+            images.evaluateAll((all) =>
+              all.map((i) => [(i as HTMLImageElement).src, (i as HTMLImageElement).naturalWidth]),
+            ),
+          {
+            timeout: 30_000,
+          },
+        )
+        .toEqual([[`data:image/png;base64,${image.toString("base64")}`, 40]]);
+    } finally {
+      await read.page.close();
     }
   });
 

@@ -218,15 +218,17 @@ function renderMessage(item: ComposeItem, missing: string[] | undefined): void {
     }
   }
   $("no-recipients").hidden = list.childElementCount > 0;
+  // Inline images are part of the body, not attachments a person added.
+  const files = item.attachments.filter((a) => !a.isInline);
   const attachments = $("attachments");
   attachments.replaceChildren(
-    ...item.attachments.map((a) => {
+    ...files.map((a) => {
       const li = document.createElement("li");
       li.textContent = `${a.name} (${formatSize(a.size)})`;
       return li;
     }),
   );
-  $("attachments-line").hidden = item.attachments.length === 0;
+  $("attachments-line").hidden = files.length === 0;
 }
 
 /** The toggles, why Encrypt is what it is, and whether "Send securely" can go. */
