@@ -50,7 +50,8 @@ beforeAll(async () => {
   alice = stateOf("alice-outlook", ALICE);
   bob = stateOf("bob-outlook", BOB);
   graph = await startGraphDouble([ALICE, BOB, CAROL].map((address) => ({ address, token: TOKENS[address]! })));
-  panes = await startPaneBrowser(graph.base);
+  // The service in config.json is only the setup's: the panes here have their accounts.
+  panes = await startPaneBrowser({ config: { service: "http://127.0.0.1:9", graph: graph.base } });
 }, 240_000);
 
 afterAll(async () => {

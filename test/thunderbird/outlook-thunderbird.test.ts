@@ -90,7 +90,7 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
       smtpPort: Number(new URL(smtp.url).port),
       prefs: { "extensions.mailseal.service": server.api },
     });
-    panes = await startPaneBrowser(graph.base);
+    panes = await startPaneBrowser({ config: { service: server.api, graph: graph.base } });
   }, 240_000);
 
   afterAll(async () => {
