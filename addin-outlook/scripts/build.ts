@@ -85,11 +85,21 @@ export async function buildPages(out: string): Promise<void> {
 export const DEFAULT_SERVICE = "http://127.0.0.1:7400";
 
 /**
- * config.json, the deployment's settings of the setup (src/setup/config.ts): the service, and the
- * add-in's client id at Entra ID for nested app authentication (none: setup by the challenge mail).
+ * config.json, the deployment's settings of the panes (src/setup/config.ts): the service, the
+ * add-in's client id at Entra ID for nested app authentication (none: setup by the challenge mail,
+ * and no Microsoft Graph access), and the Graph root when it is not the global one.
  */
-export function writeSetupConfig(out: string, service: string, clientId: string | undefined): void {
-  const config = { service, ...(clientId === undefined || clientId === "" ? {} : { naa: { clientId } }) };
+export function writeSetupConfig(
+  out: string,
+  service: string,
+  clientId: string | undefined,
+  graph: string | undefined = undefined,
+): void {
+  const config = {
+    service,
+    ...(clientId === undefined || clientId === "" ? {} : { naa: { clientId } }),
+    ...(graph === undefined || graph === "" ? {} : { graph }),
+  };
   writeFileSync(join(out, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
 }
 
@@ -102,6 +112,7 @@ export async function buildAddin(out: string, baseUrl: string): Promise<void> {
     out,
     process.env.MAILSEAL_OUTLOOK_SERVICE ?? DEFAULT_SERVICE,
     process.env.MAILSEAL_OUTLOOK_CLIENT_ID,
+    process.env.MAILSEAL_OUTLOOK_GRAPH,
   );
 }
 

@@ -43,6 +43,8 @@ declare namespace Office {
     size: number;
     isInline: boolean;
     contentType?: string;
+    /** An inline attachment's Content-ID, what the HTML body's cid: URL names (web, new Outlook; not everywhere). */
+    contentId?: string;
   }
 
   /** getAttachmentContentAsync's value (Mailbox 1.8): base64 for a file, eml text for an item, a URL for a link. */

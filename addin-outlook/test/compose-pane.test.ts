@@ -5,7 +5,9 @@
 // the engine in its worker seals the message, Graph receives it, Bob's mailbox holds it, and
 // openssl, NSS's cmsutil and gpgsm read it. Then the large path, throttling, a failing Graph, a
 // recipient without a certificate, and the read pane's $value fallback for an S/MIME item whose
-// getAsFileAsync fails.
+// getAsFileAsync fails. The panes get Graph tokens from a GRAPH TOKEN SOURCE DOUBLE given at their
+// page's entry (test/browser/*-page-entry.ts) in place of nested app authentication; the pages as
+// built, with no nested app authentication here, have no Graph access and say so.
 import { plainWordsOf, type DeviceState } from "@mailseal/shared";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -18,6 +20,7 @@ import { NssDb } from "../../test/interop/peers/nss.js";
 import type { CaFiles, Identity } from "../../test/interop/peers/pki.js";
 import { releaseAll } from "../../test/interop/peers/run.js";
 import { pem, plainMessage, ServerSuite } from "../../test/services/e2e-support.js";
+import { sealPng } from "../manifest/icons.js";
 import { COMPOSE_WORDS } from "../src/compose/words.js";
 import { startGraphDouble, type GraphDouble } from "./graph-double.js";
 import type { DoubleCompose, DoubleItem, DoubleOptions, OfficeDouble } from "./office-double.js";
@@ -47,7 +50,8 @@ beforeAll(async () => {
   alice = stateOf("alice-outlook", ALICE);
   bob = stateOf("bob-outlook", BOB);
   graph = await startGraphDouble([ALICE, BOB, CAROL].map((address) => ({ address, token: TOKENS[address]! })));
-  panes = await startPaneBrowser();
+  // The service in config.json is only the setup's: the panes here have their accounts.
+  panes = await startPaneBrowser({ config: { service: "http://127.0.0.1:9", graph: graph.base } });
 }, 240_000);
 
 afterAll(async () => {
@@ -56,14 +60,18 @@ afterAll(async () => {
   await graph?.stop();
 });
 
-/** A pane (compose.html or read.html) on the Office double, with accounts and Graph access given as the page would. */
+/** A pane (compose or read) on the Office double, with accounts, its Graph tokens those of `user` (the token source double). */
 function openPane(
   page: "compose" | "read",
   options: DoubleOptions,
   accounts: DeviceState[],
   user: string,
 ): Promise<{ page: Page; log: string[] }> {
-  return panes.open(page, options, accounts, { base: graph.base, token: TOKENS[user]! });
+  return panes.open(page, options, accounts, TOKENS[user]!);
+}
+
+function scopesAsked(page: Page): Promise<string[]> {
+  return page.evaluate(() => (globalThis as unknown as { __graphScopesAsked: string[] }).__graphScopesAsked);
 }
 
 const recipient = (address: string, displayName: string) => ({ emailAddress: address, displayName });
@@ -275,9 +283,11 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       expect(await paneView(page)).toMatchObject({ level: "ok", headline: COMPOSE_WORDS.sentEncrypted });
       expect(await page.evaluate(() => document.body.dataset.path)).toBe("sendMail");
       expect(await closedDrafts(page)).toEqual([{ itemId: "d1", discard: true }]);
-      expect(graph.requests.slice(before).map((r) => `${r.route} ${r.user} ${r.status}`)).toEqual([
-        `POST /me/sendMail ${ALICE} 202`,
+      // The token asked for Mail.Send only, and Graph took it.
+      expect(graph.requests.slice(before).map((r) => `${r.route} ${r.user} [${r.scopes}] ${r.status}`)).toEqual([
+        `POST /me/sendMail ${ALICE} [Mail.Send] 202`,
       ]);
+      expect(await scopesAsked(page)).toEqual(["Mail.Send"]);
 
       const delivered = (await graph.mailbox(BOB)).slice(inbox);
       expect(delivered).toHaveLength(1);
@@ -301,7 +311,100 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
     }
   });
 
-  it("a 5 MiB attachment goes up through an upload session; Bob's copy decrypts", async () => {
+  it("an HTML body with an inline image goes as multipart/related inside the sealed body; Bob's read pane shows the image in place", async () => {
+    const image = sealPng(40);
+    const cid = "image001.png@01DB4A2C.5E6F7080";
+    const item = draft("d10", {
+      subject: "With our seal",
+      to: [recipient(BOB, "Bob")],
+      html: `<p>Our seal:</p><img src="cid:${cid}" alt="seal"><p>Regards</p>`,
+      attachments: [
+        {
+          id: "img",
+          name: "image001.png",
+          attachmentType: "file",
+          contentType: "image/png",
+          size: image.length,
+          isInline: true,
+          contentId: cid,
+          content: { format: "base64", content: image.toString("base64") },
+        },
+        {
+          id: "notes",
+          name: "notes.txt",
+          attachmentType: "file",
+          contentType: "text/plain",
+          size: 6,
+          isInline: false,
+          content: { format: "base64", content: Buffer.from("notes\n").toString("base64") },
+        },
+      ],
+    });
+    const { page, log } = await openPane(
+      "compose",
+      { item, userProfile: { emailAddress: ALICE, displayName: "Alice" } },
+      [alice],
+      ALICE,
+    );
+    let delivered: Buffer;
+    try {
+      expect(await settled(page, ["ready", "failed"]), log.join("\n")).toBe("ready");
+      // The image is part of the body: only notes.txt is listed as attached.
+      expect(await page.locator("#attachments li").allInnerTexts()).toEqual(["notes.txt (6 B)"]);
+      const inbox = (await graph.mailbox(BOB)).length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"]), JSON.stringify(await paneView(page))).toBe("sent");
+      [delivered] = (await graph.mailbox(BOB)).slice(inbox) as [Buffer];
+      expect(delivered).toBeDefined();
+    } finally {
+      await page.close();
+    }
+    // Inside the encryption and the signature: the HTML and the image as one multipart/related
+    // (RFC 2387), the image with its Content-ID; the file after it in the multipart/mixed.
+    const inner = opensslReads("d10", delivered).replace(/\r\n/g, "\n");
+    expect(inner).toMatch(/^Content-Type: multipart\/mixed;/m);
+    expect(inner).toMatch(/^Content-Type: multipart\/related; type="text\/html";/m);
+    expect(inner).toContain(`Content-ID: <${cid}>\nContent-Disposition: inline; filename="image001.png"`);
+    expect(inner).toMatch(/Content-Disposition: attachment; filename="notes.txt"/);
+    expect(inner.indexOf("multipart/related")).toBeLessThan(inner.indexOf("notes.txt"));
+
+    // Bob's read pane: the image shown in place, only notes.txt in the attachment list.
+    const read = await panes.open(
+      "read",
+      {
+        item: {
+          itemId: "d10-read",
+          itemClass: "IPM.Note.SMIME",
+          subject: "With our seal",
+          eml: delivered.toString("base64"),
+        },
+      },
+      [bob],
+      TOKENS[BOB],
+      { viewport: { width: 520, height: 640 } },
+    );
+    try {
+      await read.page.waitForFunction(() => document.body.dataset.shown === "d10-read", undefined, { timeout: 60_000 });
+      expect(await read.page.textContent("#headline"), read.log.join("\n")).toBe(`Encrypted, and signed by ${ALICE}.`);
+      expect(await read.page.locator("#attachments li").allInnerTexts()).toEqual(["notes.txt (text/plain, 6 B)"]);
+      const images = read.page.frameLocator("#content").locator("img");
+      await expect
+        .poll(
+          () =>
+            images.evaluateAll((all) =>
+              all.map((i) => [(i as HTMLImageElement).src, (i as HTMLImageElement).naturalWidth]),
+            ),
+          {
+            timeout: 30_000,
+          },
+        )
+        .toEqual([[`data:image/png;base64,${image.toString("base64")}`, 40]]);
+    } finally {
+      await read.page.close();
+    }
+  });
+
+  it("a 5 MiB attachment of a reply goes up through an upload session; Bob's copy decrypts and keeps the thread", async () => {
     const big = Buffer.alloc(5 * 1024 * 1024);
     for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 9)) & 0xff;
     const item = draft("d2", {
@@ -317,6 +420,10 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
           content: { format: "base64", content: big.toString("base64") },
         },
       ],
+      internetHeaders: {
+        "In-Reply-To": "<question@example.test>",
+        References: "<start@example.test> <question@example.test>",
+      },
     });
     const { page } = await openPane(
       "compose",
@@ -335,8 +442,26 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       expect(routes[0]).toBe("POST /me/messages");
       expect(routes.filter((r) => r === "PUT upload").length).toBeGreaterThan(2);
       expect(routes.at(-1)).toBe("POST send");
+      // Mail.ReadWrite for the draft and its upload session, Mail.Send to send it.
+      expect(
+        graph.requests
+          .slice(before)
+          .filter((r) => r.route !== "PUT upload")
+          .map((r) => `${r.route} [${r.scopes}] ${r.status}`),
+      ).toEqual([
+        "POST /me/messages [Mail.ReadWrite] 201",
+        "POST createUploadSession [Mail.ReadWrite] 200",
+        "POST send [Mail.Send] 202",
+      ]);
       const delivered = (await graph.mailbox(BOB)).slice(inbox);
       expect(delivered).toHaveLength(1);
+      // The reply's threading fields, as on the sendMail path (RFC 5322 3.6.4).
+      const header = delivered[0]!
+        .toString("latin1")
+        .split("\r\n\r\n")[0]!
+        .replace(/\r\n[ \t]+/g, " ");
+      expect(header).toMatch(/^In-Reply-To: <question@example\.test>$/m);
+      expect(header).toMatch(/^References: <start@example\.test> <question@example\.test>$/m);
       const verified = opensslReads("d2", delivered[0]!);
       expect(verified).toContain(big.toString("base64").slice(0, 76));
       expect(await closedDrafts(page)).toEqual([{ itemId: "d2", discard: true }]);
@@ -545,9 +670,46 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       await page.waitForFunction((i) => document.body.dataset.shown === i, id, { timeout: 60_000 });
       const headline = await page.evaluate(() => document.getElementById("headline")!.textContent);
       expect(headline, log.join("\n")).toBe(`Encrypted, and signed by ${ALICE}.`);
-      expect(graph.requests.slice(before).map((r) => `${r.route} ${r.user} ${r.status}`)).toEqual([
-        `GET /me/messages/{id}/$value ${BOB} 200`,
+      expect(graph.requests.slice(before).map((r) => `${r.route} ${r.user} [${r.scopes}] ${r.status}`)).toEqual([
+        `GET /me/messages/{id}/$value ${BOB} [Mail.Read] 200`,
       ]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("compose.html as built, with no nested app authentication here: no Graph access, said in plain words, nothing sent, the draft kept; a page global gives none", async () => {
+    const { page, log } = await panes.open(
+      "compose",
+      {
+        item: draft("d9", { to: [recipient(BOB, "Bob")] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      undefined,
+      {
+        // What a host page could once hand the pane: product code no longer reads a global.
+        before: (tab) =>
+          tab.addInitScript((g) => void ((globalThis as unknown as { mailsealGraph: unknown }).mailsealGraph = g), {
+            base: graph.base,
+            token: TOKENS[ALICE]!,
+          }),
+      },
+    );
+    try {
+      expect(await settled(page, ["ready", "failed"]), log.join("\n")).toBe("ready");
+      const before = graph.requests.length;
+      const inbox = (await graph.mailbox(BOB)).length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"])).toBe("failed");
+      const view = await paneView(page);
+      expect(view.level).toBe("error");
+      expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${plainWordsOf("MAIL_SERVICE_DENIED")}`);
+      expect(view.details).toMatch(/^MAIL_SERVICE_DENIED: no access to the mailbox through Microsoft Graph/);
+      expect(view.send).toBe(true);
+      expect(graph.requests.length).toBe(before);
+      expect(await graph.mailbox(BOB)).toHaveLength(inbox);
+      expect(await closedDrafts(page)).toEqual([]);
     } finally {
       await page.close();
     }

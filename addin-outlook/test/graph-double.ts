@@ -1,6 +1,7 @@
 // A DOUBLE of Microsoft Graph, not Graph: real Graph (and Exchange behind it) cannot run here. A
 // loopback HTTP server with exactly the routes the add-in's Graph client uses (src/graph/), which
-// records every request, checks the bearer token, has failure modes (429 with Retry-After, 5xx,
+// records every request, checks the bearer token and the delegated permission each route needs (a
+// token of test/graph-token.ts that lacks it is refused with 403, as Graph does), has failure modes (429 with Retry-After, 5xx,
 // 401, per route and for a number of requests), answers CORS as a page in Chromium needs, and keeps
 // no mail of its own: what sendMail receives (or the draft + upload session + send path builds) is
 // delivered by IMAP APPEND into the recipients' INBOX of a REAL Dovecot (the Thunderbird suite's
@@ -10,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startDovecot, type TestDovecot } from "../../test/thunderbird/harness/dovecot.js";
+import { parseScopedToken } from "./graph-token.js";
 import { ImapSession, isoOfInternalDate } from "./imap.js";
 
 export interface GraphUser {
@@ -35,6 +37,8 @@ export interface GraphRequest {
   url: string;
   /** The token's user, "none", or "unknown". */
   user: string;
+  /** The permissions the token granted, space-separated ("*": a token that grants all). */
+  scopes: string;
   contentType: string;
   contentRange?: string;
   size: number;
@@ -88,6 +92,27 @@ export interface GraphDouble {
 const PASSWORD = "graph-double";
 const SENT = "Sent Items";
 const DELETED = "Deleted Items";
+
+/**
+ * The delegated permission each route needs (Microsoft Graph's permissions reference): sending takes
+ * Mail.Send; a draft, its upload session, deleting or moving a message Mail.ReadWrite; reading or
+ * searching Mail.Read, which Mail.ReadWrite includes.
+ */
+const NEEDS: Record<string, string> = {
+  "POST /me/sendMail": "Mail.Send",
+  "POST /me/messages": "Mail.ReadWrite",
+  "POST createUploadSession": "Mail.ReadWrite",
+  "POST send": "Mail.Send",
+  "DELETE /me/messages/{id}": "Mail.ReadWrite",
+  "POST /me/messages/{id}/move": "Mail.ReadWrite",
+  "GET /me/messages/{id}/$value": "Mail.Read",
+  "GET /me/mailFolders/inbox/messages": "Mail.Read",
+};
+
+function grants(scopes: string[] | undefined, needed: string | undefined): boolean {
+  if (scopes === undefined || needed === undefined) return true;
+  return scopes.includes(needed) || (needed === "Mail.Read" && scopes.includes("Mail.ReadWrite"));
+}
 
 function userOf(address: string): string {
   return address.slice(0, address.indexOf("@")).toLowerCase();
@@ -160,6 +185,10 @@ function smimeType(der: Buffer): string {
  */
 function mimeOfDraft(draft: Draft, from: string): Buffer {
   const list = (r?: { emailAddress: { address: string } }[]) => (r ?? []).map((x) => x.emailAddress.address);
+  // A reply's threading fields, from PidTagInReplyToId (0x1042) and PidTagInternetReferences (0x1039).
+  const property = (id: string) => draft.json.singleValueExtendedProperties?.find((p) => p.id === id)?.value;
+  const inReplyTo = property("String 0x1042");
+  const references = property("String 0x1039");
   const fields = [
     `From: <${from}>`,
     ...(list(draft.json.toRecipients).length > 0 ? [`To: ${list(draft.json.toRecipients).join(", ")}`] : []),
@@ -167,6 +196,8 @@ function mimeOfDraft(draft: Draft, from: string): Buffer {
     `Subject: ${encodedWords(draft.json.subject ?? "")}`,
     `Date: ${new Date().toUTCString().replace("GMT", "+0000")}`,
     `Message-ID: ${draft.json.internetMessageId ?? `<${randomBytes(8).toString("hex")}@graph-double.test>`}`,
+    ...(inReplyTo === undefined ? [] : [`In-Reply-To: ${inReplyTo}`]),
+    ...(references === undefined ? [] : [`References: ${references}`]),
     "MIME-Version: 1.0",
   ];
   const attachment = draft.attachment!;
@@ -424,12 +455,14 @@ export async function startGraphDouble(
       }
       const body = await readBody(request);
       const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
-      const user = bearer === undefined ? undefined : byToken.get(bearer);
+      const scoped = bearer === undefined ? undefined : parseScopedToken(bearer);
+      const user = scoped === undefined ? undefined : byToken.get(scoped.token);
       const record: GraphRequest = {
         method: request.method ?? "",
         route: "",
         url: request.url ?? "",
         user: bearer === undefined ? "none" : (user ?? "unknown"),
+        scopes: scoped?.scopes?.join(" ") ?? (bearer === undefined ? "" : "*"),
         contentType: String(request.headers["content-type"] ?? ""),
         ...(request.headers["content-range"] === undefined
           ? {}
@@ -455,6 +488,12 @@ export async function startGraphDouble(
       const name = (route: string) => {
         record.route = route;
         if (route === "POST /me/sendMail") record.body = body.toString("latin1");
+        if (user !== undefined && !grants(scoped?.scopes, NEEDS[route])) {
+          send(403, {
+            error: { code: "ErrorAccessDenied", message: `Access is denied: ${route} needs ${NEEDS[route]}.` },
+          });
+          throw new Failed();
+        }
         const failure = failures.find((f) => f.route === route && f.times > 0);
         if (failure !== undefined) {
           failure.times -= 1;

@@ -11,6 +11,7 @@ import { TestCa } from "../../shared/test/pki/test-ca.js";
 import { GraphChallengeMailbox } from "../src/graph/challenge-mailbox.js";
 import { GraphClient, SMALL_MIME_LIMIT, UPLOAD_CHUNK, type GraphClientOptions } from "../src/graph/graph-client.js";
 import { startGraphDouble, type GraphDouble } from "./graph-double.js";
+import { scopedToken } from "./graph-token.js";
 
 const ca = new TestCa();
 let graph: GraphDouble;
@@ -251,6 +252,56 @@ describe("the Graph client on the Graph double (real Dovecot behind it)", () => 
       "DELETE /me/messages/{id} 204",
     ]);
     expect(await graph.mailbox(BOB.address)).toHaveLength(count);
+  });
+
+  it("asks for the permission each request needs; a token without Mail.ReadWrite sends small, not large (MAIL_SERVICE_DENIED)", async () => {
+    const asked: string[] = [];
+    /** Tokens granting what was asked of `granted` only, as Entra ID gives what the tenant consented to. */
+    const granting = (granted: readonly string[]) =>
+      client({
+        token: (wanted) => {
+          asked.push(wanted.join(" "));
+          return Promise.resolve(
+            scopedToken(
+              ALICE.token,
+              granted.filter((s) => (wanted as string[]).includes(s)),
+            ),
+          );
+        },
+      });
+    const sealed = encryptedToBob("scopes", "Scopes", "Content-Type: text/plain\r\n\r\nscopes\r\n");
+    const envelope = { subject: "Scopes", to: [BOB.address], cc: [], bcc: [] };
+    const count = (await graph.mailbox(BOB.address)).length;
+    let before = graph.requests.length;
+    await granting(["Mail.Send", "Mail.ReadWrite"]).sendLarge(sealed, envelope);
+    expect(graph.requests.slice(before).map((r) => `${r.route} [${r.scopes}] ${r.status}`)).toEqual([
+      "POST /me/messages [Mail.ReadWrite] 201",
+      "POST createUploadSession [Mail.ReadWrite] 200",
+      "PUT upload [] 201",
+      "POST send [Mail.Send] 202",
+    ]);
+    expect(asked).toEqual(["Mail.ReadWrite", "Mail.ReadWrite", "Mail.Send"]);
+    expect(await graph.mailbox(BOB.address)).toHaveLength(count + 1);
+
+    // A deployment that granted only Mail.Send: sendMail goes, the draft of the large path is refused.
+    asked.splice(0);
+    before = graph.requests.length;
+    expect(await granting(["Mail.Send"]).sendSealed(sealed, envelope)).toBe("sendMail");
+    const refused = await granting(["Mail.Send"])
+      .sendLarge(sealed, envelope)
+      .catch((e: unknown) => e);
+    expect(hasCode(refused, "MAIL_SERVICE_DENIED")).toBe(true);
+    expect(graph.requests.slice(before).map((r) => `${r.route} [${r.scopes}] ${r.status}`)).toEqual([
+      "POST /me/sendMail [Mail.Send] 202",
+      "POST /me/messages [] 403",
+    ]);
+    expect(asked).toEqual(["Mail.Send", "Mail.ReadWrite"]);
+    expect(await graph.mailbox(BOB.address)).toHaveLength(count + 2);
+
+    // Reading asks for Mail.Read only.
+    asked.splice(0);
+    await granting(["Mail.Read"]).messageMime(await graph.deliver(ALICE.address, sealed));
+    expect(asked).toEqual(["Mail.Read"]);
   });
 
   it("reads a stored message as MIME ($value), and finds and consumes a challenge mail", async () => {

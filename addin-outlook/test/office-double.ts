@@ -17,6 +17,8 @@ export interface DoubleAttachment {
   contentType?: string;
   size: number;
   isInline: boolean;
+  /** An inline attachment's Content-ID (what the HTML body's cid: URL names). */
+  contentId?: string;
   content: { format: "base64" | "eml" | "url"; content: string };
   failContent?: boolean;
 }
@@ -169,6 +171,7 @@ export function createOfficeDouble(options: DoubleOptions): OfficeDouble {
                 size: a.size,
                 isInline: a.isInline,
                 ...(a.contentType === undefined ? {} : { contentType: a.contentType }),
+                ...(a.contentId === undefined ? {} : { contentId: a.contentId }),
               })),
             ),
           ),

@@ -7,31 +7,24 @@
 import { MailEngine } from "@mailseal/engine";
 import { bannerView, plainWords } from "@mailseal/engine/view";
 import { decodeBase64url, type DeviceState } from "@mailseal/shared";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import type { Server } from "node:http";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleForBrowser, serveFolders } from "../../core-wasm/test/browser/chromium.js";
 import { makeAccount, makeCaHierarchy } from "../../shared/test/mailflow/accounts.js";
 import { TestCa } from "../../shared/test/pki/test-ca.js";
 import { sealPng } from "../manifest/icons.js";
-import { buildPages } from "../scripts/build.js";
 import { keepScreenshot } from "./screenshot.js";
 import { PANE_WORDS } from "../src/read/words.js";
 import type { DoubleItem, DoubleOptions } from "./office-double.js";
+import { startPaneBrowser, type PaneBrowser } from "./pane-browser.js";
 
-const OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js";
 /** Where the screenshot the README shows is written (test/screenshot.ts). */
 const README_SCREENSHOT = join(import.meta.dirname, "../docs/read-pane.png");
 
 const ca = new TestCa();
-const out = mkdtempSync(join(tmpdir(), "mailseal-outlook-pane-"));
 let bob: DeviceState;
-let server: Server;
-let origin: string;
-let browser: Browser;
+let panes: PaneBrowser;
 const image = sealPng(48);
 const attachment = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) % 256));
 
@@ -151,78 +144,23 @@ beforeAll(async () => {
       eml: await sealedByAlice(alice),
     },
   };
-  await buildPages(out);
-  await bundleForBrowser(
-    {
-      "office-double": join(import.meta.dirname, "browser/office-double-entry.ts"),
-      "put-accounts": join(import.meta.dirname, "browser/put-accounts-entry.ts"),
-    },
-    out,
-  );
   // No service answers here: the setup is only offered (test/setup-pane.test.ts runs it).
-  writeFileSync(join(out, "config.json"), JSON.stringify({ service: "http://127.0.0.1:9" }));
-  writeFileSync(
-    join(out, "put-accounts.html"),
-    '<!doctype html><meta charset="utf-8"><script type="module" src="/put-accounts.js"></script>',
-  );
-  ({ server, origin } = await serveFolders({ "/": out }));
-  browser = await chromium.launch({
-    executablePath: process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium",
-    headless: true,
-    // Chromium puts sandboxed frames in a process of their own, and headless screenshots leave such
-    // frames blank: kept in the page's process, the frame is the same sandbox (an opaque origin, no
-    // scripts), and the screenshot shows what it renders.
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-features=IsolateSandboxedIframes",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-sync",
-    ],
-  });
+  panes = await startPaneBrowser({ config: { service: "http://127.0.0.1:9" } });
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  server?.close();
+  await panes?.close();
   ca.dispose();
-  rmSync(out, { recursive: true, force: true });
 });
 
 /**
- * A pane on the double with `options` for Bob's mailbox, `accounts` put into the add-in's store
+ * read.html on the double with `options` for Bob's mailbox, `accounts` put into the add-in's store
  * first (by a page of the same origin, as the setup saves them).
  */
-async function openPane(
-  options: DoubleOptions,
-  accounts: DeviceState[] | undefined,
-): Promise<{ page: Page; log: string[] }> {
-  const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 520, height: 640 } });
-  if (accounts !== undefined) {
-    await page.addInitScript((a) => {
-      (globalThis as unknown as { __accountsToStore: unknown }).__accountsToStore = a;
-    }, accounts);
-    await page.goto(`${origin}/put-accounts.html`);
-    await page.waitForFunction(() => document.body.dataset.stored !== undefined, undefined, { timeout: 30_000 });
-  }
-  const log: string[] = [];
-  page.on("console", (m) => log.push(`${m.type()}: ${m.text()}`));
-  page.on("pageerror", (e) => log.push(`pageerror: ${e.message}`));
-  // Nothing leaves the machine: office.js is the double, any other outside request fails.
-  await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) =>
-    route.request().url() === OFFICE_JS
-      ? route.fulfill({ contentType: "text/javascript", body: readFileSync(join(out, "office-double.js")) })
-      : route.abort(),
-  );
-  await page.addInitScript(
-    (o) => {
-      (globalThis as unknown as { __officeDoubleOptions: unknown }).__officeDoubleOptions = o;
-    },
-    { emailAddress: "bob@example.test", ...options },
-  );
-  await page.goto(`${origin}/read.html`);
-  return { page, log };
+function openPane(options: DoubleOptions, accounts: DeviceState[] | undefined): Promise<{ page: Page; log: string[] }> {
+  return panes.open("read", { emailAddress: "bob@example.test", ...options }, accounts ?? [], undefined, {
+    viewport: { width: 520, height: 640 },
+  });
 }
 
 async function shown(
@@ -362,6 +300,7 @@ describe("the read pane in headless Chromium, on an Office.js host double", () =
   });
 
   it("the pages hold no WebAssembly: the core runs only in the engine's worker", () => {
+    const out = panes.out;
     const pages = readFileSync(join(out, "read.html"), "utf8");
     const script = /src="\.\/(assets\/read-[^"]+\.js)"/.exec(pages)?.[1];
     expect(script).toBeDefined();

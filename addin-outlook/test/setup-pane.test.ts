@@ -9,83 +9,45 @@
 //   server's outgoing mail, a wrong one first;
 // - a refused token (another person's): plain words, and the code offered.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import type { Server } from "node:http";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { plainWords } from "@mailseal/engine/view";
 import { parseChallengeMail } from "@mailseal/shared";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleForBrowser, serveFolders } from "../../core-wasm/test/browser/chromium.js";
 import { startIdentityProvider, type TestIdentityProvider } from "../../test/support/oidc-provider.js";
 import { NO_SECRET_STORE, scratch, startServer, type RunningServer } from "../../test/services/e2e-support.js";
-import { buildPages } from "../scripts/build.js";
 import { SETUP_WORDS } from "../src/setup/words.js";
 import type { DoubleItem, DoubleOptions } from "./office-double.js";
+import { startPaneBrowser, type PaneBrowser } from "./pane-browser.js";
 import { keepScreenshot } from "./screenshot.js";
 
 Object.assign(process.env, NO_SECRET_STORE);
 
-const OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js";
 const AUDIENCE = "api://mailseal-outlook-test";
 const DOCS = join(import.meta.dirname, "../docs");
-const out = mkdtempSync(join(tmpdir(), "mailseal-outlook-setup-"));
 const tmp = scratch("outlook-setup");
 const data = join(tmp.dir, "server");
 let idp: TestIdentityProvider;
 let services: RunningServer | undefined;
-let server: Server;
-let origin: string;
-let browser: Browser;
+let panes: PaneBrowser;
 
 beforeAll(async () => {
   idp = await startIdentityProvider({ alice: { preferred_username: "alice@example.test" } });
   services = await startServer(data, { args: ["--oidc-issuer", `${idp.issuer} audience=${AUDIENCE}`] });
-  await buildPages(out);
-  writeFileSync(join(out, "config.json"), JSON.stringify({ service: services.api }));
-  await bundleForBrowser(
-    {
-      "office-double": join(import.meta.dirname, "browser/office-double-entry.ts"),
-      "setup-page": join(import.meta.dirname, "browser/setup-page-entry.ts"),
-    },
-    out,
-  );
-  // read.html as built, its script replaced by the test page's (the pane with the token source double).
-  const read = readFileSync(join(out, "read.html"), "utf8");
-  const test = read.replace(
-    /<script type="module"[^>]*src="\.\/assets\/read-[^"]+\.js"><\/script>/,
-    '<script type="module" src="./setup-page.js"></script>',
-  );
-  expect(test).not.toBe(read);
-  writeFileSync(join(out, "setup-test.html"), test);
-  ({ server, origin } = await serveFolders({ "/": out }));
-  browser = await chromium.launch({
-    executablePath: process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-features=IsolateSandboxedIframes",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-sync",
-    ],
-  });
+  panes = await startPaneBrowser({ config: { service: services.api } });
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  server?.close();
+  await panes?.close();
   await services?.stop();
   await idp?.close();
   tmp.remove();
-  rmSync(out, { recursive: true, force: true });
 });
 
 /**
- * A pane (`page`: read.html, or setup-test.html with the token source double whose token comes from
- * the provider for `tokenOf`) on the double, for the mailbox of `address`.
+ * A pane (`page`: read.html as built, or setup-test.html with the token source double whose token
+ * comes from the provider for `tokenOf`) on the double, for the mailbox of `address`.
  */
 async function openPane(
   page: "read.html" | "setup-test.html",
@@ -93,27 +55,21 @@ async function openPane(
   options: DoubleOptions = {},
   tokenOf?: string,
 ): Promise<{ page: Page; log: string[] }> {
-  const tab = await browser.newPage({ viewport: { width: 520, height: 640 } });
-  const log: string[] = [];
-  tab.on("console", (m) => log.push(`${m.type()}: ${m.text()}`));
-  tab.on("pageerror", (e) => log.push(`pageerror: ${e.message}`));
-  await tab.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) =>
-    route.request().url() === OFFICE_JS
-      ? route.fulfill({ contentType: "text/javascript", body: readFileSync(join(out, "office-double.js")) })
-      : route.abort(),
-  );
-  if (tokenOf !== undefined) {
-    await tab.exposeFunction("__tokenFromTestProvider", () => idp.token(tokenOf, AUDIENCE));
-  }
-  await tab.addInitScript(
-    (o) => {
-      (globalThis as unknown as { __officeDoubleOptions: unknown }).__officeDoubleOptions = o;
-    },
+  const opened = await panes.open(
+    page === "read.html" ? "read" : "setup",
     { emailAddress: address, ...options },
+    [],
+    undefined,
+    {
+      viewport: { width: 520, height: 640 },
+      before: (tab) =>
+        tokenOf === undefined
+          ? Promise.resolve()
+          : tab.exposeFunction("__tokenFromTestProvider", () => idp.token(tokenOf, AUDIENCE)),
+    },
   );
-  await tab.goto(`${origin}/${page}`);
-  await tab.waitForSelector("#setup-start", { state: "visible", timeout: 30_000 });
-  return { page: tab, log };
+  await opened.page.waitForSelector("#setup-start", { state: "visible", timeout: 30_000 });
+  return opened;
 }
 
 function setupState(page: Page, state: string, timeout = 60_000): Promise<unknown> {

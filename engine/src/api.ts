@@ -31,7 +31,11 @@ export interface ComposedMessage {
   replyTo: string[];
   subject: string;
   body: { type: "text/plain" | "text/html"; text: string };
-  attachments: { name: string; type: string; data: Blob | Uint8Array }[];
+  /**
+   * `contentId`: an image the HTML body shows in place (`cid:`, RFC 2392), written inline in a
+   * multipart/related (RFC 2387) with that Content-ID (no angle brackets).
+   */
+  attachments: { name: string; type: string; data: Blob | Uint8Array; contentId?: string }[];
   /** `<id@domain>`. */
   messageId: string;
   date: EpochMs;

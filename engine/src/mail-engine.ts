@@ -119,7 +119,12 @@ export class MailEngine implements Engine {
     return writeMessage(this.#core, {
       ...composed,
       date: clockAt(composed.date).now(),
-      attachments: composed.attachments.map((a) => ({ name: a.name, type: a.type, data: chunksOf(a.data) })),
+      attachments: composed.attachments.map((a) => ({
+        name: a.name,
+        type: a.type,
+        data: chunksOf(a.data),
+        ...(a.contentId === undefined ? {} : { contentId: a.contentId }),
+      })),
     });
   }
 

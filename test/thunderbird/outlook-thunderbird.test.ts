@@ -1,7 +1,8 @@
 // Across clients (issue 13): alice in the Outlook add-in's Send securely pane (headless Chromium on
 // the Office.js host DOUBLE and the Microsoft Graph DOUBLE: no real Outlook or Graph runs here) sends
-// bob a signed and encrypted message with 2 MiB attached; bob's real headless Thunderbird, with the
-// mailseal add-in, shows it decrypted and signed by alice; bob answers from Thunderbird; alice's read
+// bob a signed and encrypted message with 2 MiB attached and an inline image in its HTML body; bob's
+// real headless Thunderbird, with the mailseal add-in, shows it decrypted and signed by alice, the
+// image in place; bob answers from Thunderbird; alice's read
 // pane shows the answer decrypted and signed by bob. One real Dovecot holds both mailboxes: the
 // Graph double delivers into it (IMAP APPEND), Thunderbird reads it over IMAP, and the test SMTP
 // server delivers bob's mail and the challenge mails into it. Alice is set up by shared's provision()
@@ -13,6 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sealPng } from "../../addin-outlook/manifest/icons.js";
 import { GraphChallengeMailbox } from "../../addin-outlook/src/graph/challenge-mailbox.js";
 import { GraphClient } from "../../addin-outlook/src/graph/graph-client.js";
 import { startGraphDouble, type GraphDouble } from "../../addin-outlook/test/graph-double.js";
@@ -90,7 +92,7 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
       smtpPort: Number(new URL(smtp.url).port),
       prefs: { "extensions.mailseal.service": server.api },
     });
-    panes = await startPaneBrowser();
+    panes = await startPaneBrowser({ config: { service: server.api, graph: graph.base } });
   }, 240_000);
 
   afterAll(async () => {
@@ -132,9 +134,10 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
     ).toBe(true);
   }, 180_000);
 
-  it("alice sends from the pane with 2 MiB attached; bob's Thunderbird shows it decrypted and signed by alice", async () => {
+  it("alice sends from the pane with 2 MiB attached and an inline image; bob's Thunderbird shows it decrypted, signed by alice, the image in place", async () => {
     const bytes = Buffer.alloc(ATTACHMENT);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 11)) & 0xff;
+    const image = sealPng(32);
     const { page, log } = await panes.open(
       "compose",
       {
@@ -146,8 +149,18 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
             to: [{ emailAddress: BOB, displayName: "Bob Example" }],
             cc: [],
             bcc: [],
-            html: `<p>Hello Bob,</p><p>${marker}</p>`,
+            html: `<p>Hello Bob,</p><p>${marker}</p><img src="cid:seal@outlook.test" alt="seal">`,
             attachments: [
+              {
+                id: "seal",
+                name: "seal.png",
+                attachmentType: "file",
+                contentType: "image/png",
+                size: image.length,
+                isInline: true,
+                contentId: "seal@outlook.test",
+                content: { format: "base64", content: image.toString("base64") },
+              },
               {
                 id: "plan",
                 name: "plan.bin",
@@ -163,7 +176,7 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
         userProfile: { emailAddress: ALICE, displayName: "Alice Example" },
       },
       [alice],
-      { base: graph.base, token: ALICE_TOKEN },
+      ALICE_TOKEN,
     );
     try {
       const state = (s: string[]) =>
@@ -195,6 +208,8 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
     expect(String(shown.bannerText)).toContain(`signed by ${ALICE}`);
     expect(String(shown.text)).toContain(marker);
     expect(shown.attachments).toEqual([expect.stringMatching(/^plan\.bin \(2\.\d MB\)$/)]);
+    // The inline image (multipart/related, RFC 2387) shown in place, not listed as attached.
+    expect(shown.images).toEqual([`data:image/png;base64,${image.toString("base64")}`]);
   }, 300_000);
 
   it("bob answers from Thunderbird; alice's read pane shows it decrypted and signed by bob", async () => {
@@ -223,8 +238,8 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
         },
       },
       [alice],
-      { base: graph.base, token: ALICE_TOKEN },
-      { width: 520, height: 640 },
+      ALICE_TOKEN,
+      { viewport: { width: 520, height: 640 } },
     );
     try {
       await page.waitForFunction(() => document.body.dataset.shown === "answer", undefined, { timeout: 60_000 });

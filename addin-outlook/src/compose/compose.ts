@@ -5,7 +5,8 @@
 // a certificate, Sign always). "Send securely" has the engine (in its Web Worker, as the read pane)
 // write, sign and encrypt the message, sends it through Microsoft Graph (which keeps the sent copy in
 // Sent Items), and then discards the draft. Any failure: plain words in the pane, nothing sent, the
-// draft kept.
+// draft kept. Graph's root is the deployment's (config.json), its tokens come from the page's token
+// source (startComposePane's seams: nested app authentication in Outlook, compose/main.ts).
 import { enginePathCheck, type ComposedMessage } from "@mailseal/engine";
 import { startBrowserEngine, type BrowserEngineWorker } from "@mailseal/engine/browser";
 import { errorCode, plainError, plainWords } from "@mailseal/engine/view";
@@ -22,9 +23,9 @@ import {
   type DeviceState,
 } from "@mailseal/shared";
 import { PROPERTY } from "../commands/send-gate.js";
-import { graphAccess } from "../graph/access.js";
-import { GraphClient } from "../graph/graph-client.js";
+import { graphClient, type GraphTokens } from "../graph/access.js";
 import { loadAccounts } from "../read/accounts.js";
+import { loadSetupConfig } from "../setup/config.js";
 import { attachmentData, ItemReadError, LinkAttachmentError, readItem, type ComposeItem } from "./item.js";
 import { COMPOSE_WORDS } from "./words.js";
 
@@ -48,6 +49,13 @@ const cache = new DirectoryCache(clock);
 let engine: Promise<BrowserEngineWorker> | undefined;
 let lookupKey: Promise<CryptoKeyPair> | undefined;
 let pane: Pane | undefined;
+let paneSeams: ComposeSeams = {};
+
+/** What the page gives the pane. */
+export interface ComposeSeams {
+  /** Microsoft Graph access (nested app authentication in Outlook), if any. */
+  graphTokens?: GraphTokens;
+}
 
 function $(id: string): HTMLElement {
   return document.getElementById(id)!;
@@ -210,15 +218,17 @@ function renderMessage(item: ComposeItem, missing: string[] | undefined): void {
     }
   }
   $("no-recipients").hidden = list.childElementCount > 0;
+  // Inline images are part of the body, not attachments a person added.
+  const files = item.attachments.filter((a) => !a.isInline);
   const attachments = $("attachments");
   attachments.replaceChildren(
-    ...item.attachments.map((a) => {
+    ...files.map((a) => {
       const li = document.createElement("li");
       li.textContent = `${a.name} (${formatSize(a.size)})`;
       return li;
     }),
   );
-  $("attachments-line").hidden = item.attachments.length === 0;
+  $("attachments-line").hidden = files.length === 0;
 }
 
 /** The toggles, why Encrypt is what it is, and whether "Send securely" can go. */
@@ -358,6 +368,9 @@ async function sendSecurely(): Promise<void> {
   setState("sending");
   say("neutral", COMPOSE_WORDS.sending);
   try {
+    // No Graph access, no sealing: the pane says so before any work.
+    const config = await loadSetupConfig();
+    const graph = graphClient(config, paneSeams.graphTokens?.(config, state.sender.address));
     // Read again: the message may have changed since the pane opened.
     const composed = await readItem(state.item);
     const recipients = addressesOf(composed);
@@ -391,7 +404,6 @@ async function sendSecurely(): Promise<void> {
       ...(composed.inReplyTo === undefined ? {} : { inReplyTo: composed.inReplyTo }),
       ...(composed.references === undefined ? {} : { references: composed.references }),
     };
-    const graph = new GraphClient(graphAccess());
     await worker.setAccounts([state.account]);
     const sealed = await bytesOf(
       await worker.sealMessage(
@@ -427,9 +439,11 @@ async function sendSecurely(): Promise<void> {
   }
 }
 
-void Office.onReady(() => {
+/** Starts the pane (once Office is ready) with what its page gives it. */
+export function startComposePane(seams: ComposeSeams = {}): void {
+  paneSeams = seams;
   $("encrypt").addEventListener("change", () => void toggled("encrypt"));
   $("sign").addEventListener("change", () => void toggled("sign"));
   $("send").addEventListener("click", () => void sendSecurely());
   void prepare();
-});
+}

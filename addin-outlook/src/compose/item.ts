@@ -109,7 +109,10 @@ function base64Bytes(base64: string): Uint8Array {
 
 /**
  * The attachments' bytes for the message writer: a file as it is, an attached message as
- * message/rfc822; a link (a cloud attachment) cannot go inside an encrypted message.
+ * message/rfc822; a link (a cloud attachment) cannot go inside an encrypted message. An inline file
+ * (an image in the HTML body) keeps its Content-ID, so the writer puts it in the body's
+ * multipart/related where the body's cid: URL finds it; where Outlook gives no contentId, its name
+ * (what an inline attachment added by name is referred to by).
  */
 export async function attachmentData(
   item: Office.MessageItem,
@@ -123,10 +126,12 @@ export async function attachmentData(
       item.getAttachmentContentAsync!(attachment.id, done),
     );
     if (content.format === "base64") {
+      const contentId = attachment.isInline ? (attachment.contentId ?? attachment.name) : undefined;
       out.push({
         name: attachment.name,
         type: attachment.contentType ?? "application/octet-stream",
         data: base64Bytes(content.content),
+        ...(contentId === undefined || contentId === "" ? {} : { contentId }),
       });
     } else if (content.format === "eml") {
       const name = /\.eml$/i.test(attachment.name) ? attachment.name : `${attachment.name}.eml`;

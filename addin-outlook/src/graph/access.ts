@@ -1,28 +1,24 @@
-// Where the panes' Microsoft Graph access comes from (sending from the compose pane, the read
-// pane's $value fallback). Signing in to Microsoft 365 for a Graph token (nested app authentication)
-// belongs with setting an address up in Outlook, a later step of issue 13; until then the panes take
-// what their host page puts in `globalThis.mailsealGraph` before a pane's script runs (the tests do:
-// the Graph double's root and a token), and with nothing there they say they cannot reach the
-// mailbox (MAIL_SERVICE_DENIED).
+// Where the panes' Microsoft Graph access comes from (sending from the compose pane, the read pane's
+// $value fallback, the setup's challenge mail): the Graph root the deployment names (config.json
+// `graph`, GRAPH_V1 by default) and the access tokens the page's token source gives. In Outlook that
+// source is nested app authentication (src/setup/naa.ts, naaGraphTokens), which exists only where
+// the host supports NestedAppAuth 1.1 and config.json names the add-in's client id; the tests give
+// a token source double at the page's entry instead (test/browser/*-page-entry.ts). Without a
+// source the panes say in plain words that they cannot reach the mailbox (MAIL_SERVICE_DENIED).
 import { MailsealError } from "@mailseal/shared";
-import { GRAPH_V1, type TokenSource } from "./graph-client.js";
+import type { SetupConfig } from "../setup/config.js";
+import { GraphClient, type TokenSource } from "./graph-client.js";
 
-export interface GraphAccess {
-  base: string;
-  token: TokenSource;
-}
+/** How a page gets Graph tokens for a deployment and the mailbox's address; undefined where it has none. */
+export type GraphTokens = (config: SetupConfig, address: string) => TokenSource | undefined;
 
-export function graphAccess(): GraphAccess {
-  const given = (globalThis as { mailsealGraph?: { base?: unknown; token?: unknown } }).mailsealGraph;
-  const token = given?.token;
-  if (typeof token !== "string" && typeof token !== "function") {
+/** A Graph client of the deployment's root with the page's tokens; MAIL_SERVICE_DENIED without tokens. */
+export function graphClient(config: SetupConfig, tokens: TokenSource | undefined): GraphClient {
+  if (tokens === undefined) {
     throw new MailsealError(
       "MAIL_SERVICE_DENIED",
-      "no Microsoft Graph token: this Outlook is not signed in for mailseal",
+      "no access to the mailbox through Microsoft Graph: this Outlook offers no nested app authentication, or the add-in's config.json names no client id",
     );
   }
-  return {
-    base: typeof given?.base === "string" ? given.base : GRAPH_V1,
-    token: typeof token === "function" ? (token as TokenSource) : () => Promise.resolve(token),
-  };
+  return new GraphClient({ base: config.graph, token: tokens });
 }

@@ -2,7 +2,9 @@
 // S/MIME message the engine sealed), reading a message as MIME, and searching the mailbox. Outlook's
 // own Send cannot write application/pkcs7-mime (README "Compose"), so "Send securely" goes through
 // Graph. fetch-based; the access token comes from the TokenSource the page passes in (how the page
-// gets one, SSO or nested app authentication, is not this module's business).
+// gets one, nested app authentication in Outlook, is not this module's business), asked for the
+// delegated permissions each request needs and no more (least privilege: a deployment may grant
+// Mail.Send without Mail.ReadWrite, and then only the large path fails).
 //
 // Two ways to send (Graph's "send mail in MIME format"):
 // - POST /me/sendMail with Content-Type text/plain and the base64 MIME as the body: Graph takes at
@@ -12,13 +14,20 @@
 //   property PidTagMessageClass, MAPI tag 0x001A, [MS-OXOSMIME] 2.1.3.1), the S/MIME content as its
 //   one attachment smime.p7m uploaded through an upload session (createUploadSession, then PUTs of
 //   byte ranges), then POST /me/messages/{id}/send. Exchange turns such an item into an
-//   application/pkcs7-mime (or multipart/signed) message with the draft's header fields.
+//   application/pkcs7-mime (or multipart/signed) message with the draft's header fields; a reply's
+//   In-Reply-To and References (RFC 5322 3.6.4), which the draft has no property for, go as the
+//   MAPI properties Exchange writes those fields from ([MS-OXPROPS] PidTagInReplyToId 0x1042 and
+//   PidTagInternetReferences 0x1039, both strings), taken from the sealed message's own header, the
+//   same values sendMail sends.
 // Throttling (429, 503 with Retry-After) is retried a bounded number of times; every failure is a
 // MailsealError with a stable code (MAIL_SERVICE_BUSY, MAIL_SERVICE_DENIED, MAIL_SERVICE_FAILED,
 // MESSAGE_TOO_LARGE), nothing else.
 import { MailsealError } from "@mailseal/shared";
 
-export type TokenSource = () => Promise<string>;
+/** Graph's delegated mail permissions the add-in uses (Mail.ReadWrite includes Mail.Read). */
+export type GraphScope = "Mail.Send" | "Mail.ReadWrite" | "Mail.Read";
+/** An access token for Microsoft Graph that grants `scopes`. */
+export type TokenSource = (scopes: readonly GraphScope[]) => Promise<string>;
 export type GraphFetch = (input: string, init: RequestInit) => Promise<Response>;
 
 export const GRAPH_V1 = "https://graph.microsoft.com/v1.0";
@@ -68,11 +77,17 @@ interface Request {
   url: string;
   body?: BodyInit;
   contentType?: string;
-  /** Upload URLs are pre-authorised: Graph refuses them with an Authorization header. */
-  anonymous?: boolean;
+  /** The permissions the request needs; none: an upload URL, pre-authorised (Graph refuses it with an Authorization header). */
+  scopes: readonly GraphScope[];
   headers?: Record<string, string>;
   what: string;
 }
+
+// The permission each Graph request needs (Microsoft Graph's permissions of each API): sending takes
+// Mail.Send, a draft and its upload session Mail.ReadWrite, reading a message or searching Mail.Read.
+const SEND: readonly GraphScope[] = ["Mail.Send"];
+const READ_WRITE: readonly GraphScope[] = ["Mail.ReadWrite"];
+const READ: readonly GraphScope[] = ["Mail.Read"];
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -124,7 +139,7 @@ export function smimeAttachment(mime: Uint8Array): { content: Uint8Array; conten
   const text = new TextDecoder("latin1").decode(mime);
   const end = text.search(/\r?\n\r?\n/);
   if (end < 0) throw new MailsealError("MALFORMED_MIME", "the sealed message has no body");
-  const header = text.slice(0, end).replace(/\r?\n[ \t]+/g, " ");
+  const header = unfoldedHeader(text, end);
   const bodyStart = end + (/^\r?\n\r?\n/.exec(text.slice(end))?.[0].length ?? 2);
   const contentType = /^content-type:\s*([^\r\n]*)/im.exec(header)?.[1]?.trim() ?? "";
   if (/^application\/(x-)?pkcs7-mime/i.test(contentType)) {
@@ -144,6 +159,28 @@ export function smimeAttachment(mime: Uint8Array): { content: Uint8Array; conten
     };
   }
   throw new MailsealError("NOT_SMIME", `the sealed message is ${contentType || "not typed"}, not S/MIME`);
+}
+
+/** The header section of a message (one character per byte) up to `end`, unfolded (RFC 5322 2.2.3). */
+function unfoldedHeader(text: string, end: number): string {
+  return text.slice(0, end).replace(/\r?\n[ \t]+/g, " ");
+}
+
+/**
+ * A reply's In-Reply-To and References as the sealed message's outer header has them (the engine's
+ * message writer wrote them only when they are msg-ids), as the draft's MAPI properties.
+ */
+function threadProperties(mime: Uint8Array): { id: string; value: string }[] {
+  const text = new TextDecoder("latin1").decode(mime.subarray(0, 64 * 1024));
+  const end = text.search(/\r?\n\r?\n/);
+  const header = unfoldedHeader(text, end < 0 ? text.length : end);
+  const field = (name: string) => new RegExp(`^${name}:[ \\t]*([^\\r\\n]*)`, "im").exec(header)?.[1]?.trim();
+  const inReplyTo = field("In-Reply-To");
+  const references = field("References")?.replace(/\s+/g, " ");
+  return [
+    ...(inReplyTo === undefined || inReplyTo === "" ? [] : [{ id: "String 0x1042", value: inReplyTo }]),
+    ...(references === undefined || references === "" ? [] : [{ id: "String 0x1039", value: references }]),
+  ];
 }
 
 function latin1(text: string): Uint8Array {
@@ -168,6 +205,7 @@ export class GraphClient {
       url: `${this.base}/me/sendMail`,
       body: base64,
       contentType: "text/plain",
+      scopes: SEND,
       what: "POST /me/sendMail",
     });
   }
@@ -212,9 +250,13 @@ export class GraphClient {
         ccRecipients: recipients(envelope.cc),
         bccRecipients: recipients(envelope.bcc),
         ...(envelope.messageId === undefined ? {} : { internetMessageId: envelope.messageId }),
-        // PidTagMessageClass (PT_UNICODE 0x001A).
-        singleValueExtendedProperties: [{ id: "String 0x001A", value: attachment.messageClass }],
+        // PidTagMessageClass (PT_UNICODE 0x001A), and a reply's threading fields.
+        singleValueExtendedProperties: [
+          { id: "String 0x001A", value: attachment.messageClass },
+          ...threadProperties(mime),
+        ],
       }),
+      scopes: READ_WRITE,
       what: "POST /me/messages",
     })) as { id?: unknown };
     if (typeof draft.id !== "string" || draft.id === "") {
@@ -234,6 +276,7 @@ export class GraphClient {
             contentType: attachment.contentType,
           },
         }),
+        scopes: READ_WRITE,
         what: "POST createUploadSession",
       })) as { uploadUrl?: unknown };
       if (typeof session.uploadUrl !== "string") {
@@ -248,16 +291,24 @@ export class GraphClient {
           body: chunk as Uint8Array<ArrayBuffer>,
           contentType: "application/octet-stream",
           headers: { "content-range": `bytes ${start}-${start + chunk.length - 1}/${total}` },
-          anonymous: true,
+          scopes: [],
           what: "PUT upload session",
         });
       }
-      await this.#request({ method: "POST", url: `${this.base}/me/messages/${id}/send`, what: "POST send" });
+      await this.#request({
+        method: "POST",
+        url: `${this.base}/me/messages/${id}/send`,
+        scopes: SEND,
+        what: "POST send",
+      });
     } catch (error) {
       // Nothing was sent: the half-made draft would only confuse the user's Drafts folder.
-      await this.#request({ method: "DELETE", url: `${this.base}/me/messages/${id}`, what: "DELETE draft" }).catch(
-        () => undefined,
-      );
+      await this.#request({
+        method: "DELETE",
+        url: `${this.base}/me/messages/${id}`,
+        scopes: READ_WRITE,
+        what: "DELETE draft",
+      }).catch(() => undefined);
       throw error;
     }
   }
@@ -267,6 +318,7 @@ export class GraphClient {
     const response = await this.#request({
       method: "GET",
       url: `${this.base}/me/messages/${encodeURIComponent(id)}/$value`,
+      scopes: READ,
       what: "GET /me/messages/{id}/$value",
     });
     return new Uint8Array(await response.arrayBuffer());
@@ -282,6 +334,7 @@ export class GraphClient {
     const answer = (await this.#json({
       method: "GET",
       url: `${this.base}/me/mailFolders/inbox/messages?${query.toString()}`,
+      scopes: READ,
       what: "GET /me/mailFolders/inbox/messages",
     })) as { value?: unknown };
     if (!Array.isArray(answer.value)) throw new MailsealError("MAIL_SERVICE_FAILED", "the search answered no list");
@@ -295,6 +348,7 @@ export class GraphClient {
       url: `${this.base}/me/messages/${encodeURIComponent(id)}/move`,
       contentType: "application/json",
       body: JSON.stringify({ destinationId: "deleteditems" }),
+      scopes: READ_WRITE,
       what: "POST /me/messages/{id}/move",
     });
   }
@@ -315,10 +369,10 @@ export class GraphClient {
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { ...request.headers };
       if (request.contentType !== undefined) headers["content-type"] = request.contentType;
-      if (request.anonymous !== true) {
+      if (request.scopes.length > 0) {
         let token: string;
         try {
-          token = await this.#options.token();
+          token = await this.#options.token(request.scopes);
         } catch (error) {
           throw new MailsealError("MAIL_SERVICE_DENIED", `no access token for Microsoft Graph: ${String(error)}`, {
             cause: error,

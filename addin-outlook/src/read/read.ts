@@ -15,14 +15,17 @@ import {
   type RenderModel,
 } from "@mailseal/engine/view";
 import type { AddressTokenSource, ChallengeMailbox } from "@mailseal/shared";
-import { graphAccess } from "../graph/access.js";
-import { GraphClient } from "../graph/graph-client.js";
+import { graphClient, type GraphTokens } from "../graph/access.js";
+import { GraphChallengeMailbox } from "../graph/challenge-mailbox.js";
+import type { GraphClient } from "../graph/graph-client.js";
 import { loadSetupConfig, type SetupConfig } from "../setup/config.js";
 import { SETUP_WORDS } from "../setup/words.js";
 import { accountStore, loadAccounts } from "./accounts.js";
 import { PANE_WORDS } from "./words.js";
 
 let engine: Promise<BrowserEngineWorker> | undefined;
+let config: Promise<SetupConfig> | undefined;
+let paneSeams: PaneSeams = {};
 let generation = 0;
 const blobUrls: string[] = [];
 
@@ -146,12 +149,30 @@ async function rawMessage(item: Office.MessageItem): Promise<Uint8Array> {
     if (!smime || item.itemId === undefined) throw error;
     const id = Office.context.mailbox.convertToRestId?.(item.itemId, "v2.0") ?? item.itemId;
     try {
-      return await new GraphClient(graphAccess()).messageMime(id);
+      return await (await paneGraph()).messageMime(id);
     } catch (fallback) {
       const why = (e: unknown) => (e instanceof Error ? e.message : String(e));
       throw new Error(`${why(error)}; Microsoft Graph: ${why(fallback)}`);
     }
   }
+}
+
+/** The deployment's config.json, read once (again after a failure). */
+function paneConfig(): Promise<SetupConfig> {
+  config ??= loadSetupConfig().catch((error: unknown) => {
+    config = undefined;
+    throw error;
+  });
+  return config;
+}
+
+/** Microsoft Graph for the mailbox's user, with the page's token source; MAIL_SERVICE_DENIED without one. */
+async function paneGraph(): Promise<GraphClient> {
+  const settings = await paneConfig();
+  return graphClient(
+    settings,
+    paneSeams.graphTokens?.(settings, Office.context.mailbox.userProfile?.emailAddress ?? ""),
+  );
 }
 
 async function engineFor(): Promise<BrowserEngineWorker["engine"]> {
@@ -204,12 +225,15 @@ export async function showSelected(): Promise<void> {
   }
 }
 
-/** What the page gives the setup: how it gets a sign-in token, where it finds the challenge mail. */
+/** What the page gives the pane: how it gets a sign-in token and Microsoft Graph tokens. */
 export interface PaneSeams {
-  /** The token source for this deployment (nested app authentication in Outlook), if any. */
+  /** The proof of the address for this deployment (nested app authentication in Outlook), if any. */
   tokenSource?: (config: SetupConfig) => AddressTokenSource | undefined;
-  /** The challenge mail found in the inbox without typing (Microsoft Graph), if the page has it. */
-  mailbox?: ChallengeMailbox;
+  /**
+   * Microsoft Graph access (nested app authentication in Outlook), if any: the $value fallback, and
+   * the challenge mail found in the inbox without typing.
+   */
+  graphTokens?: GraphTokens;
 }
 
 /**
@@ -226,26 +250,32 @@ async function offerSetup(seams: PaneSeams): Promise<void> {
   }
   const accounts = await loadAccounts();
   if (accounts.some((account) => account.address.toLowerCase() === address.toLowerCase())) return;
-  let config: SetupConfig;
+  let settings: SetupConfig;
   try {
-    config = await loadSetupConfig();
+    settings = await paneConfig();
   } catch (error) {
     section.hidden = false;
     $("setup-title").textContent = SETUP_WORDS.title(address);
     $("setup-status").textContent = plainError(error);
     return;
   }
-  const tokenSource = seams.tokenSource?.(config);
+  const tokenSource = seams.tokenSource?.(settings);
+  let mailbox: ChallengeMailbox | undefined;
+  try {
+    mailbox = new GraphChallengeMailbox(graphClient(settings, seams.graphTokens?.(settings, address)));
+  } catch {
+    // No Graph access: the code is typed instead.
+  }
   // Loaded only when needed: the setup runs shared's client flows in the page (key release, the
   // signing key and its CSR, OPAQUE with its WebAssembly), which a pane set up never needs.
   const { showSetup } = await import("../setup/setup-pane.js");
   showSetup(
     address,
     {
-      config,
+      config: settings,
       store: accountStore(),
       ...(tokenSource === undefined ? {} : { tokenSource }),
-      ...(seams.mailbox === undefined ? {} : { mailbox: seams.mailbox }),
+      ...(mailbox === undefined ? {} : { mailbox }),
     },
     () => void showSelected(),
   );
@@ -253,6 +283,7 @@ async function offerSetup(seams: PaneSeams): Promise<void> {
 
 /** Starts the pane once Office is ready: follows the selection, and offers the setup when needed. */
 export function startReadPane(seams: PaneSeams = {}): void {
+  paneSeams = seams;
   // ItemChanged (Mailbox 1.5): a pinned pane stays open while the selection moves.
   Office.context.mailbox.addHandlerAsync?.("olkItemSelectedChanged", () => void showSelected());
   void offerSetup(seams).catch((error: unknown) => {

@@ -1,8 +1,9 @@
-// The deployment's settings of the setup, in `config.json` beside the pages: whoever hosts the
-// add-in writes it (scripts/build.ts writes one from MAILSEAL_OUTLOOK_SERVICE and
-// MAILSEAL_OUTLOOK_CLIENT_ID). A file on the add-in's own origin, not Office's roaming settings:
+// The deployment's settings of the panes, in `config.json` beside the pages: whoever hosts the
+// add-in writes it (scripts/build.ts writes one from MAILSEAL_OUTLOOK_SERVICE,
+// MAILSEAL_OUTLOOK_CLIENT_ID and MAILSEAL_OUTLOOK_GRAPH). A file on the add-in's own origin, not Office's roaming settings:
 // those are each user's, and the service and the sign-in are the organisation's choice.
 import { MailsealError } from "@mailseal/shared";
+import { GRAPH_V1 } from "../graph/graph-client.js";
 
 export interface SetupConfig {
   /** The mailseal service used unless the address's domain publishes its own (discoverService). */
@@ -10,9 +11,12 @@ export interface SetupConfig {
   /**
    * Nested app authentication: the add-in's application (client) id at Entra ID; its ID token is
    * the proof of the address the api is configured for (--oidc-issuer ... audience=<clientId>).
-   * Absent: no token is tried, the challenge mail proves the address.
+   * Absent: no token is tried, the challenge mail proves the address, and the panes have no access
+   * to Microsoft Graph (no "Send securely", no $value fallback, no challenge mail found by itself).
    */
   naa?: { clientId: string; authority?: string };
+  /** The Microsoft Graph root (a national cloud's, ...): `graph` in config.json, GRAPH_V1 when absent. */
+  graph: string;
 }
 
 export async function loadSetupConfig(base: string | URL = document.baseURI): Promise<SetupConfig> {
@@ -28,9 +32,13 @@ export async function loadSetupConfig(base: string | URL = document.baseURI): Pr
   if (typeof config?.service !== "string") {
     throw new MailsealError("BAD_RESPONSE", "the add-in's config.json names no service");
   }
+  if (config.graph !== undefined && (typeof config.graph !== "string" || !/^https?:\/\//.test(config.graph))) {
+    throw new MailsealError("BAD_RESPONSE", "the add-in's config.json names no usable Graph root");
+  }
   const naa = config.naa;
   return {
     service: config.service,
+    graph: config.graph ?? GRAPH_V1,
     ...(typeof naa?.clientId === "string" && naa.clientId !== ""
       ? {
           naa: {

@@ -1,4 +1,4 @@
-// The Office host DOUBLE served to the read pane in place of office.js (test/read-pane.test.ts):
+// The Office host DOUBLE served to the panes in place of office.js (test/pane-browser.ts):
 // built from the options the test put in the page before it loaded.
 import { createOfficeDouble, type DoubleOptions } from "../office-double.js";
 

@@ -1,4 +1,4 @@
-// A test page (test/read-pane.test.ts): puts the device states the test gives into the add-in's
+// A test page (test/pane-browser.ts): puts the device states the test gives into the add-in's
 // store (IndexedDbStateStore, as the setup saves them) before the read pane opens in the same origin.
 import { IndexedDbStateStore } from "@mailseal/engine/browser";
 import type { DeviceState } from "@mailseal/shared";

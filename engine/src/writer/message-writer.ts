@@ -2,7 +2,9 @@
 // the add-in signs and encrypts itself (addin-thunderbird/README.md, "Sending"). Header fields are
 // ASCII (non-ASCII phrases and subjects as RFC 2047 encoded words); the text is base64 when it is
 // not short-lined ASCII; attachments are base64 through the crypto core (its worker), streamed, so a
-// large attachment is never one string on the background's thread.
+// large attachment is never one string on the background's thread. An HTML body with inline images
+// (attachments with a Content-ID its cid: URLs name, RFC 2392) is a multipart/related (RFC 2387)
+// of the HTML and those images; the other attachments follow it in a multipart/mixed.
 import { encodeBase64, type Base64Core } from "@mailseal/shared";
 
 export interface OutgoingAttachment {
@@ -10,6 +12,12 @@ export interface OutgoingAttachment {
   /** Media type; application/octet-stream when Thunderbird knows none. */
   type: string;
   data: AsyncIterable<Uint8Array>;
+  /**
+   * An image an HTML body shows in place (`<img src="cid:...">`): its Content-ID without the angle
+   * brackets. Written inline in the body's multipart/related; ignored for a text/plain body or when
+   * it is no usable id (then an ordinary attachment).
+   */
+  contentId?: string;
 }
 
 export interface OutgoingMessage {
@@ -42,6 +50,9 @@ function threadFields(message: OutgoingMessage): string[] {
     fields.push(`References: ${references.split(" ").join("\r\n ")}`);
   return fields;
 }
+
+/** A Content-ID's inside (RFC 2045 7, RFC 2392): printable ASCII without angle brackets or space. */
+const CONTENT_ID = /^[\x21-\x3b\x3d\x3f-\x7e]{1,250}$/;
 
 const encoder = new TextEncoder();
 const ASCII_PRINTABLE = /^[\x20-\x7e]*$/;
@@ -121,6 +132,42 @@ async function* textPart(core: Base64Core, body: OutgoingMessage["body"]): Async
   else yield* encodeBase64(core, once(encoder.encode(text)));
 }
 
+/** One attachment as a body part, base64 through the core; inline with its Content-ID when it has one. */
+async function* attachmentPart(
+  core: Base64Core,
+  separator: string,
+  attachment: OutgoingAttachment,
+  contentId: string | undefined,
+): AsyncGenerator<Uint8Array> {
+  yield encoder.encode(
+    `\r\n--${separator}\r\n` +
+      `Content-Type: ${mediaType(attachment.type)}\r\n` +
+      (contentId === undefined ? "" : `Content-ID: <${contentId}>\r\n`) +
+      `Content-Disposition: ${contentId === undefined ? "attachment" : "inline"}; ${filenameParameter(attachment.name)}\r\n` +
+      "Content-Transfer-Encoding: base64\r\n\r\n",
+  );
+  yield* encodeBase64(core, attachment.data);
+}
+
+/**
+ * The body: the text part, or for HTML with inline images a multipart/related (RFC 2387 3.1: `type`
+ * names the root, the HTML, which comes first) of the HTML and the images, each with its Content-ID.
+ */
+async function* bodyPart(
+  core: Base64Core,
+  body: OutgoingMessage["body"],
+  inline: readonly OutgoingAttachment[],
+): AsyncGenerator<Uint8Array> {
+  if (inline.length === 0) return yield* textPart(core, body);
+  const separator = boundary();
+  yield encoder.encode(
+    `Content-Type: multipart/related; type="text/html"; boundary="${separator}"\r\n\r\n--${separator}\r\n`,
+  );
+  yield* textPart(core, body);
+  for (const image of inline) yield* attachmentPart(core, separator, image, image.contentId);
+  yield encoder.encode(`\r\n--${separator}--\r\n`);
+}
+
 /** The whole message; attachments streamed, each base64 through the core. */
 export async function* writeMessage(core: Base64Core, message: OutgoingMessage): AsyncGenerator<Uint8Array> {
   const fields = [
@@ -134,9 +181,13 @@ export async function* writeMessage(core: Base64Core, message: OutgoingMessage):
     ...threadFields(message),
     "MIME-Version: 1.0",
   ];
-  if (message.attachments.length === 0) {
+  const isInline = (a: OutgoingAttachment) =>
+    message.body.type === "text/html" && a.contentId !== undefined && CONTENT_ID.test(a.contentId);
+  const inline = message.attachments.filter(isInline);
+  const files = message.attachments.filter((a) => !isInline(a));
+  if (files.length === 0) {
     yield encoder.encode(`${fields.join("\r\n")}\r\n`);
-    yield* textPart(core, message.body);
+    yield* bodyPart(core, message.body, inline);
     return;
   }
   const separator = boundary();
@@ -144,15 +195,7 @@ export async function* writeMessage(core: Base64Core, message: OutgoingMessage):
     `${fields.join("\r\n")}\r\nContent-Type: multipart/mixed; boundary="${separator}"\r\n\r\n` +
       `This is a multi-part message in MIME format.\r\n--${separator}\r\n`,
   );
-  yield* textPart(core, message.body);
-  for (const attachment of message.attachments) {
-    yield encoder.encode(
-      `\r\n--${separator}\r\n` +
-        `Content-Type: ${mediaType(attachment.type)}\r\n` +
-        `Content-Disposition: attachment; ${filenameParameter(attachment.name)}\r\n` +
-        "Content-Transfer-Encoding: base64\r\n\r\n",
-    );
-    yield* encodeBase64(core, attachment.data);
-  }
+  yield* bodyPart(core, message.body, inline);
+  for (const attachment of files) yield* attachmentPart(core, separator, attachment, undefined);
   yield encoder.encode(`\r\n--${separator}--\r\n`);
 }

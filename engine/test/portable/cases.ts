@@ -120,6 +120,63 @@ export const engineCases: EngineCase[] = [
     },
   },
   {
+    name: "writes an HTML body with inline images as multipart/related (RFC 2387); the recipient's render shows them in place",
+    async run(engine, { alice, bob }) {
+      await engine.setAccounts([alice]);
+      const image = new Uint8Array(300).map((_, i) => (i * 13) & 0xff);
+      const sealed = await bytesOf(
+        await engine.sealMessage(
+          {
+            composed: {
+              from: "Alice <alice@example.test>",
+              to: ["bob@example.test"],
+              cc: [],
+              replyTo: [],
+              subject: "Seal",
+              body: { type: "text/html", text: '<p>Our seal:</p><img src="cid:image001.png@01DB0000.00000000">' },
+              attachments: [
+                { name: "seal.png", type: "image/png", data: image, contentId: "image001.png@01DB0000.00000000" },
+                { name: "a.bin", type: "application/octet-stream", data: new Uint8Array(500).fill(3) },
+                // Not a usable Content-ID: an ordinary attachment.
+                { name: "odd.png", type: "image/png", data: image, contentId: "with space" },
+              ],
+              messageId: "<2@example.test>",
+              date: time(),
+            },
+          },
+          {
+            signer: "alice@example.test",
+            ownCertificate: der(alice, 0),
+            encryptTo: { certificates: [current(bob)], cipher: "aes-256-gcm" },
+            time: time(),
+          },
+        ),
+      );
+      await engine.setAccounts([bob]);
+      const opened = latin1((await engine.openMessage(sealed.slice(), { time: time() })).message);
+      contains(opened, /^Content-Type: multipart\/mixed;/m, "the whole: the body, then the attachments");
+      contains(opened, /^Content-Type: multipart\/related; type="text\/html";/m, "the body with its images");
+      contains(
+        opened,
+        /^Content-ID: <image001\.png@01DB0000\.00000000>\r\nContent-Disposition: inline;/m,
+        "the image part",
+      );
+      const model = await engine.renderMessage(sealed, { time: time() });
+      matchObject(model?.banner, { kind: "encrypted", signature: { state: "valid" } }, "the banner");
+      equal(model?.body.kind, "html", "the body's kind");
+      equal(
+        model?.inlineImages,
+        [{ contentId: "image001.png@01DB0000.00000000", contentType: "image/png", data: image }],
+        "the inline images",
+      );
+      equal(
+        model?.attachments.map((a) => a.name),
+        ["a.bin", "odd.png"],
+        "the attachments listed",
+      );
+    },
+  },
+  {
     name: "loads only the key a message names, once: a history of keys costs what one does",
     async run(engine, { alice, bob, toOld7, toOld3 }) {
       await engine.setAccounts([]); // wipes what earlier cases loaded

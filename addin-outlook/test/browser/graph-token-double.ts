@@ -1,0 +1,16 @@
+// A GRAPH TOKEN SOURCE DOUBLE, in place of nested app authentication (src/setup/naa.ts
+// naaGraphTokens, which only real Outlook can run): gives the Graph double's token of the test's
+// user (put in the page by the test before the page's script ran), granting the scopes asked for
+// (test/graph-token.ts), and records each ask in __graphScopesAsked for the test to check.
+import type { GraphTokens } from "../../src/graph/access.js";
+import { scopedToken } from "../graph-token.js";
+
+const scope = globalThis as unknown as { __graphTokenOfTestUser: string; __graphScopesAsked: string[] };
+
+export function graphTokenSourceDouble(): GraphTokens {
+  scope.__graphScopesAsked = [];
+  return () => (scopes) => {
+    scope.__graphScopesAsked.push(scopes.join(" "));
+    return Promise.resolve(scopedToken(scope.__graphTokenOfTestUser, scopes));
+  };
+}
