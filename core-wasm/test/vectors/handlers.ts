@@ -3,7 +3,8 @@ import { handlers as aes } from "./aes.js";
 import { handlers as chacha } from "./chacha.js";
 import { handlers as dsa } from "./dsa.js";
 import { handlers as hash } from "./hash.js";
+import { handlers as pq } from "./pq.js";
 import { handlers as rsa } from "./rsa.js";
 import type { VectorFileHandler } from "./types.js";
 
-export const vectorHandlers: readonly VectorFileHandler[] = [...aes, ...chacha, ...hash, ...rsa, ...dsa];
+export const vectorHandlers: readonly VectorFileHandler[] = [...aes, ...chacha, ...hash, ...rsa, ...dsa, ...pq];
