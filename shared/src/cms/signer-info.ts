@@ -20,10 +20,12 @@ import {
   rsaPublicKeyOf,
   type Certificate,
 } from "../pki/certificate.js";
+import { mlDsaByOid, mlDsaSign, pqPublicKeyOf, type MlDsaPrivateKey } from "../pki/pq.js";
 import {
   DSA_WITH,
   ECDSA,
   verifyEcdsaSignature,
+  verifyMlDsaSignature,
   verifyEd25519Signature,
   type CertificateCrypto,
 } from "../pki/signature.js";
@@ -71,8 +73,15 @@ export interface RsaSigningKey {
   ): Promise<Uint8Array>;
 }
 
-/** RSA (the core), or EC (ECDSA through WebCrypto, RFC 5753 2.1.1; the signature scheme is then ECDSA). */
-export type SigningKey = RsaSigningKey | EcPrivateKey;
+/**
+ * RSA (the core), EC (ECDSA through WebCrypto, RFC 5753 2.1.1; the signature scheme is then ECDSA),
+ * or ML-DSA (pq.ts, RFC 9882; the scheme is then ML-DSA, the hash SHA-512).
+ */
+export type SigningKey = RsaSigningKey | EcPrivateKey | MlDsaPrivateKey;
+
+function isMlDsaKey(key: SigningKey): key is MlDsaPrivateKey {
+  return "kind" in key && key.kind === "ml-dsa";
+}
 
 function isEcKey(key: SigningKey): key is EcPrivateKey {
   return "signingKey" in key;
@@ -188,7 +197,12 @@ export async function createSignerInfo(
   const signed = signedAttributesForSignature(signedAttrs);
   let signature: Uint8Array;
   let algorithm: pkijs.AlgorithmIdentifier;
-  if (isEcKey(key)) {
+  if (isMlDsaKey(key)) {
+    // RFC 9882 3.3: pure ML-DSA, empty context, over the DER of the signed attributes; the
+    // signature algorithm id-ml-dsa-* without parameters.
+    signature = mlDsaSign(key, signed);
+    algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: key.parameters.oid });
+  } else if (isEcKey(key)) {
     // WebCrypto hashes what it signs: the DER of the signed attributes, not their digest.
     const raw = await globalThis.crypto.subtle.sign(
       { name: "ECDSA", hash: options.hash },
@@ -311,6 +325,37 @@ async function verifyDsa(
 }
 
 /**
+ * An ML-DSA signer (RFC 9882 3.3): id-ml-dsa-* of the certificate's parameter set without
+ * parameters, a SHA-2 digest of at least 256 bits, pure ML-DSA over the signed attributes (without
+ * them the signature covers the content itself, which streamed past: not supported, as for Ed25519).
+ */
+function verifyMlDsaSigner(
+  signerInfo: pkijs.SignerInfo,
+  publicKey: Certificate["publicKey"],
+  hash: HashAlgorithm,
+  signature: Uint8Array,
+): void {
+  const algorithm = signerInfo.signatureAlgorithm;
+  const named = mlDsaByOid(algorithm.algorithmId) !== undefined;
+  if (!named || algorithm.algorithmParams !== undefined || hash === "SHA-1" || hash === "SHA-224") {
+    throw new MailsealError(
+      "UNSUPPORTED_ALGORITHM",
+      `signature algorithm ${algorithm.algorithmId} with ${hash} is not supported`,
+    );
+  }
+  if (signerInfo.signedAttrs === undefined)
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", "an ML-DSA signature without signed attributes is not supported");
+  const signed = new Uint8Array(signerInfo.signedAttrs.encodedValue);
+  const check = verifyMlDsaSignature(publicKey, algorithm.algorithmId, signed, signature);
+  if (!check.ok) {
+    throw new MailsealError(
+      "BAD_SIGNATURE",
+      `the signature does not verify with the signer's certificate (${check.reason})`,
+    );
+  }
+}
+
+/**
  * Verifies one SignerInfo. `contentDigests` holds the digest of the content for each digest
  * algorithm of the SignedData (computed while it streamed). Returns the signer; throws BAD_SIGNATURE
  * (or MALFORMED_CMS) otherwise. Trust in the certificate is checked separately (chain validation).
@@ -391,6 +436,10 @@ export async function verifySignerInfo(
         `the signature does not verify with the signer's certificate (${check.reason})`,
       );
     }
+    return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
+  }
+  if (pqPublicKeyOf(publicKey)?.kind === "ml-dsa") {
+    verifyMlDsaSigner(signerInfo, publicKey, hash, signature);
     return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
   }
   const key = rsaPublicKeyOf(certificate);
