@@ -2,6 +2,7 @@
 // decryptEnvelope with three real recipients' keys, so inputs reach key transport and the content.
 import { contentCipherByName, readCertificates, readPrivateKey, type RecipientKey } from "@mailseal/shared/offline";
 import { decryptEnvelope, encryptEnvelope } from "../../../shared/src/cms/enveloped-data.js";
+import { readPqPrivateKey, type MlKemPrivateKey } from "../../../shared/src/pki/pq.js";
 import type { FuzzTarget } from "../engine.js";
 import { BER_TOKENS, chunked, derOfMessage, fixtureMessages, openCore, sample, samples, theCore } from "./support.js";
 
@@ -10,6 +11,12 @@ const RECIPIENTS = [
   ["test/interop/samples/pyca-rsa_key.pem", "test/interop/samples/pyca-rsa_ca.pem"],
   ["test/interop/samples/nss-Bob.key", "test/interop/samples/nss-Bob.crt"],
   ["test/interop/samples/rfc4134-BobPrivRSAEncrypt.pem", "test/interop/samples/rfc4134-BobRSASignByCarl.pem"],
+] as const;
+
+/** The recipient of the published ML-KEM-512 example (a KEMRecipientInfo, RFC 9629). */
+const KEM_RECIPIENT = [
+  "shared/test/cms/fixtures/pq-cms/cms-kyber/ML-KEM-512-seed.priv",
+  "shared/test/cms/fixtures/pq-cms/cms-kyber/ML-KEM-512.pem",
 ] as const;
 
 let keys: RecipientKey[] = [];
@@ -44,7 +51,9 @@ const target: FuzzTarget = {
     }
     // RC2-CBC with 40, 64 and 128 effective bits (RFC 3370 5.2) as openssl cms writes it (seeds/SOURCES.md).
     const rc2 = samples(root, "test/fuzz/seeds", (name) => name.startsWith("openssl-enveloped-rc2-"));
-    return [...messages.map(derOfMessage), ...made, ...rc2];
+    // KEMRecipientInfo with ML-KEM-512: the published LAMPS example (seeds/SOURCES.md).
+    const kem = sample(root, "test/fuzz/seeds/lamps-ml-kem-512-enveloped.der");
+    return [...messages.map(derOfMessage), ...made, ...rc2, kem];
   },
   dictionary: BER_TOKENS,
   async setup(root) {
@@ -54,6 +63,9 @@ const target: FuzzTarget = {
       const privateKey = await core.loadRsaPrivateKey(await readPrivateKey(sample(root, keyPath), undefined));
       for (const certificate of readCertificates(sample(root, certPath))) keys.push({ certificate, privateKey });
     }
+    const kemKey = readPqPrivateKey(sample(root, KEM_RECIPIENT[0])) as MlKemPrivateKey;
+    for (const certificate of readCertificates(sample(root, KEM_RECIPIENT[1])))
+      keys.push({ kind: "ml-kem", certificate, privateKey: kemKey });
   },
   async run(data) {
     await decryptEnvelope(chunked(data), keys, theCore(), () => undefined);

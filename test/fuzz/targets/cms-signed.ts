@@ -1,6 +1,6 @@
 // CMS SignedData (RFC 5652 5) as `verify` reads it: verifySignedData on opaque signatures (eContent
 // inside) and on the detached ones of multipart/signed, whose content is then missing.
-import { verifySignedData } from "@mailseal/shared/offline";
+import { readCertificates, verifySignedData, type Certificate } from "@mailseal/shared/offline";
 import type { FuzzTarget } from "../engine.js";
 import { BER_TOKENS, chunked, derOfMessage, fixtureMessages, openCore, sample, theCore } from "./support.js";
 
@@ -14,6 +14,8 @@ function signaturePart(message: Uint8Array): Uint8Array | undefined {
   return new Uint8Array(Buffer.from(body, "base64"));
 }
 
+let certificates: Certificate[] = [];
+
 const target: FuzzTarget = {
   seeds: (root) => [
     ...fixtureMessages(root, (name) => name.includes("opaque") && !name.includes(".env.")).map(derOfMessage),
@@ -24,11 +26,19 @@ const target: FuzzTarget = {
     ...fixtureMessages(root, (name) => name === "4.8.eml").flatMap((m) => signaturePart(m) ?? []),
     ...fixtureMessages(root, (name) => name === "4.9.eml").map(derOfMessage),
     sample(root, "test/fuzz/seeds/openssl-signed-dsa-sha256.der"),
+    // ML-DSA-44/65/87 signers (RFC 9882): the published LAMPS examples (seeds/SOURCES.md).
+    ...["44", "65", "87"].map((level) => sample(root, `test/fuzz/seeds/lamps-ml-dsa-${level}-signed.der`)),
   ],
   dictionary: BER_TOKENS,
-  setup: async () => void (await openCore()),
+  async setup(root) {
+    await openCore();
+    // The ML-DSA examples carry no certificates: their signers' are given, as a reader's store would.
+    certificates = ["44", "65", "87"].flatMap((level) =>
+      readCertificates(sample(root, `shared/test/cms/fixtures/pq-cms/ml-dsa-certificates/ML-DSA-${level}.crt`)),
+    );
+  },
   async run(data) {
-    await verifySignedData(chunked(data), theCore(), { write: () => undefined });
+    await verifySignedData(chunked(data), theCore(), { write: () => undefined, certificates });
   },
 };
 export default target;
