@@ -13,8 +13,12 @@ import {
   type Pkcs12Core,
   readEcPrivateKey,
   readPrivateKey,
+  pqPublicKeyOf,
+  readPqPrivateKey,
   type Certificate,
   type EcPrivateKey,
+  type MlDsaPrivateKey,
+  type MlKemPrivateKey,
 } from "@mailseal/shared/offline";
 
 /** Key and PKCS#12 files are small; anything larger is not one (the libraries check again). */
@@ -92,11 +96,36 @@ export async function certifiesEcKey(certificate: Certificate, key: EcPrivateKey
   return x === key.publicJwk.x && y === key.publicJwk.y;
 }
 
-/** A decryption key: RSA (key transport) or EC (key agreement, RFC 5753). */
-export type DecryptionKey = { kind: "rsa"; key: RsaPrivateKey } | { kind: "ec"; key: EcPrivateKey };
+/**
+ * An ML-KEM or ML-DSA key (PKCS #8, RFC 9935 6 / RFC 9881 6, unencrypted), or undefined when the file
+ * holds another kind of key (the RSA and EC readers then take it).
+ */
+export function readPqKey(data: Uint8Array): MlKemPrivateKey | MlDsaPrivateKey | undefined {
+  try {
+    return readPqPrivateKey(data);
+  } catch (error) {
+    if (hasCode(error, "UNSUPPORTED_ALGORITHM", "INVALID_KEY")) return undefined;
+    throw error;
+  }
+}
 
-/** An RSA key from any supported form, else an EC key (the reader says which it is not). */
+/** Whether `certificate` carries the public half of the post-quantum `key` (the same raw key). */
+export function certifiesPqKey(certificate: Certificate, key: MlKemPrivateKey | MlDsaPrivateKey): boolean {
+  const publicKey = pqPublicKeyOf(certificate.publicKey);
+  if (publicKey === undefined || publicKey.parameters !== key.parameters) return false;
+  const own = key.kind === "ml-kem" ? key.encapsulationKey : key.publicKey;
+  return publicKey.key.length === own.length && publicKey.key.every((byte, i) => byte === own[i]);
+}
+
+/** A decryption key: RSA (key transport), EC (key agreement, RFC 5753) or ML-KEM (KEMRecipientInfo, RFC 9629). */
+export type DecryptionKey =
+  { kind: "rsa"; key: RsaPrivateKey } | { kind: "ec"; key: EcPrivateKey } | { kind: "ml-kem"; key: MlKemPrivateKey };
+
+/** An ML-KEM key, else an RSA key from any supported form, else an EC key (the reader says which it is not). */
 async function readDecryptionKey(data: Uint8Array, password: string | undefined): Promise<DecryptionKey> {
+  const pq = readPqKey(data);
+  if (pq?.kind === "ml-kem") return { kind: "ml-kem", key: pq };
+  if (pq !== undefined) throw new MailsealError("INVALID_KEY", `an ${pq.parameters.name} key signs; it cannot decrypt`);
   try {
     return { kind: "rsa", key: await readPrivateKey(data, password) };
   } catch (error) {
@@ -106,6 +135,7 @@ async function readDecryptionKey(data: Uint8Array, password: string | undefined)
 }
 
 async function certifies(certificate: Certificate, key: DecryptionKey): Promise<boolean> {
+  if (key.kind === "ml-kem") return certifiesPqKey(certificate, key.key);
   return key.kind === "rsa" ? certifiesKey(certificate, key.key) : certifiesEcKey(certificate, key.key);
 }
 

@@ -20,6 +20,7 @@ registerErrorClass("MailsealError", (code, message, details) =>
 export { decodePem, isPem, type PemBlock } from "./pki/pem.js";
 export { readPkcs12, writePkcs12, type Pkcs12Contents, type Pkcs12Core, type Pkcs12Input } from "./pki/pkcs12.js";
 export { readEcPrivateKey, readPrivateKey, type EcPrivateKey } from "./pki/private-key.js";
+export { pqPublicKeyOf, readPqPrivateKey, type MlDsaPrivateKey, type MlKemPrivateKey } from "./pki/pq.js";
 export {
   hasEmailAddress,
   matchesIssuerAndSerial,

@@ -35,7 +35,11 @@ export async function decryptCommand(args: string[], core: CoreService): Promise
   try {
     // RSA keys live in the core (loaded once, wiped on dispose); EC keys are WebCrypto keys (RFC 5753).
     const keys: RecipientKey[] = certificates.map((certificate) =>
-      key.kind === "rsa" ? { certificate, privateKey: privateKey! } : { kind: "ec", certificate, privateKey: key.key },
+      key.kind === "rsa"
+        ? { certificate, privateKey: privateKey! }
+        : key.kind === "ec"
+          ? { kind: "ec", certificate, privateKey: key.key }
+          : { kind: "ml-kem", certificate, privateKey: key.key },
     );
     await withInputOutput({ in: values.in, out: values.out, holdBack: true, mode: 0o600 }, async (input, output) => {
       await decryptMessage(input.source, keys, core, (chunk) => output.write(chunk));
