@@ -96,19 +96,6 @@ export async function certifiesEcKey(certificate: Certificate, key: EcPrivateKey
   return x === key.publicJwk.x && y === key.publicJwk.y;
 }
 
-/**
- * An ML-KEM or ML-DSA key (PKCS #8, RFC 9935 6 / RFC 9881 6, unencrypted), or undefined when the file
- * holds another kind of key (the RSA and EC readers then take it).
- */
-export function readPqKey(data: Uint8Array): MlKemPrivateKey | MlDsaPrivateKey | undefined {
-  try {
-    return readPqPrivateKey(data);
-  } catch (error) {
-    if (hasCode(error, "UNSUPPORTED_ALGORITHM", "INVALID_KEY")) return undefined;
-    throw error;
-  }
-}
-
 /** Whether `certificate` carries the public half of the post-quantum `key` (the same raw key). */
 export function certifiesPqKey(certificate: Certificate, key: MlKemPrivateKey | MlDsaPrivateKey): boolean {
   const publicKey = pqPublicKeyOf(certificate.publicKey);
@@ -123,7 +110,7 @@ export type DecryptionKey =
 
 /** An ML-KEM key, else an RSA key from any supported form, else an EC key (the reader says which it is not). */
 async function readDecryptionKey(data: Uint8Array, password: string | undefined): Promise<DecryptionKey> {
-  const pq = readPqKey(data);
+  const pq = readPqPrivateKey(data);
   if (pq?.kind === "ml-kem") return { kind: "ml-kem", key: pq };
   if (pq !== undefined) throw new MailsealError("INVALID_KEY", `an ${pq.parameters.name} key signs; it cannot decrypt`);
   try {

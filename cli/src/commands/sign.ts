@@ -4,6 +4,7 @@ import {
   hasCode,
   MailsealError,
   readEcPrivateKey,
+  readPqPrivateKey,
   readPrivateKey,
   signMessage,
   type Certificate,
@@ -14,7 +15,6 @@ import {
   certifiesKey,
   certifiesPqKey,
   MAX_KEY_FILE_BYTES,
-  readPqKey,
   readSmallFile,
 } from "../keys.js";
 import { parseOptions, passwordOf, required } from "../options.js";
@@ -39,7 +39,7 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
   const keyFile = await readSmallFile(keyPath, MAX_KEY_FILE_BYTES, "key");
   // An ML-DSA key (RFC 9882: SHA-512, pure ML-DSA over the signed attributes), else an RSA key (any
   // supported form), else an EC key: ECDSA (RFC 5753 2.1.1).
-  const pq = readPqKey(keyFile);
+  const pq = readPqPrivateKey(keyFile);
   if (pq !== undefined) {
     if (pq.kind !== "ml-dsa") throw new MailsealError("INVALID_KEY", `an ${pq.parameters.name} key cannot sign`);
     if (values.pss) throw new MailsealError("USAGE", `--pss is for RSA keys; this key is ${pq.parameters.name}`);

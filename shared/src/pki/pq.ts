@@ -350,12 +350,26 @@ export function pqPrivateKeyFromPkcs8(der: Uint8Array): MlKemPrivateKey | MlDsaP
   }
 }
 
-/** A post-quantum private key from a PEM ("PRIVATE KEY") or DER PKCS #8 file. */
-export function readPqPrivateKey(data: Uint8Array): MlKemPrivateKey | MlDsaPrivateKey {
-  if (!isPem(data)) return pqPrivateKeyFromPkcs8(data);
-  const block = decodePem(textOf(data)).find((b) => b.label === "PRIVATE KEY");
-  if (block === undefined) throw new MailsealError("INVALID_KEY", "no PRIVATE KEY block in the PEM file");
-  return pqPrivateKeyFromPkcs8(block.der);
+/**
+ * A post-quantum private key from a PEM ("PRIVATE KEY") or DER PKCS #8 file; undefined when the file
+ * is not a PrivateKeyInfo of ML-KEM or ML-DSA (another reader may take it: RSA, EC, encrypted). One of
+ * ML-KEM or ML-DSA that is broken (a seed or expanded key of the wrong size) is INVALID_KEY.
+ */
+export function readPqPrivateKey(data: Uint8Array): MlKemPrivateKey | MlDsaPrivateKey | undefined {
+  let der = data;
+  if (isPem(data)) {
+    const block = decodePem(textOf(data)).find((b) => b.label === "PRIVATE KEY");
+    if (block === undefined) return undefined;
+    der = block.der;
+  }
+  let oid: string;
+  try {
+    oid = new pkijs.PrivateKeyInfo({ schema: readBer(der).result }).privateKeyAlgorithm.algorithmId;
+  } catch {
+    return undefined;
+  }
+  if (mlKemByOid(oid) === undefined && mlDsaByOid(oid) === undefined) return undefined;
+  return pqPrivateKeyFromPkcs8(der);
 }
 
 /** PrivateKeyInfo (RFC 5208 5) of a post-quantum key in the seed form (RFC 9935 6, RFC 9881 6), DER. */
