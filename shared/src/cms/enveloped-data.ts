@@ -241,7 +241,8 @@ export interface EnvelopeRecipient {
   certificate: Certificate;
   /**
    * For an RSA certificate. A certificate with an EC key gets ECDH key agreement instead (RFC 5753:
-   * a KeyAgreeRecipientInfo per curve, see key-agreement.ts) and this is not used.
+   * a KeyAgreeRecipientInfo per curve, see key-agreement.ts), one with an ML-KEM key a
+   * KEMRecipientInfo (RFC 9629, kem-recipient-info.ts), and this is not used.
    */
   transport: KeyTransport;
 }
