@@ -3,6 +3,7 @@
 // messages to ML-KEM-512/768/1024 certificates round-trip through our reader, alone and beside an
 // RSA recipient (the hybrid form); bad input gets stable codes. No peer here speaks ML-KEM
 // (Debian's OpenSSL is 3.0): the example is the independent check.
+import { createCipheriv, hkdfSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as asn1js from "asn1js";
@@ -17,6 +18,7 @@ import { decodePem } from "../../src/pki/pem.js";
 import {
   generateMlKemKey,
   mlKemByName,
+  mlKemEncapsulate,
   pqPrivateKeyFromPkcs8,
   pqPublicKeyOf,
   readPqPrivateKey,
@@ -81,6 +83,12 @@ function mlKemCertificate(name: MlKemName): { certificate: Certificate; key: Kem
   template.serialNumber = new asn1js.Integer({ value: 1000 + parameters.encapsulationKeyLength });
   const certificate = readCertificates(new Uint8Array(template.toSchema(true).toBER()))[0]!;
   return { certificate, key: { kind: "ml-kem", certificate, privateKey } };
+}
+
+/** issuerAndSerialNumber of a certificate, as the test builds it (RFC 5652 10.2.4). */
+function issuerAndSerial(certificate: Certificate): asn1js.Sequence {
+  const parsed = pkijs.Certificate.fromBER(new Uint8Array(certificate.der));
+  return new asn1js.Sequence({ value: [parsed.issuer.toSchema(), parsed.serialNumber] });
 }
 
 /** A copy of `der` with `from` (found once) replaced by `to`. */
@@ -185,6 +193,62 @@ forEachCore(
       writeFileSync(path, der);
       const out = openssl("cms", "-decrypt", "-binary", "-inform", "DER", "-in", path, "-inkey", rsa.keyPath);
       expect(Buffer.from(out)).toEqual(Buffer.from(plaintext));
+    });
+
+    it("reads a KEMRecipientInfo with a ukm, HKDF-SHA384 and AES-256 wrap, the KEK and wrap made here by node:crypto", async () => {
+      const { certificate, key } = mlKemCertificate("ML-KEM-768");
+      const cek = new Uint8Array(32).fill(0x42);
+      let calls = 0;
+      // encryptEnvelope draws the CEK first, then the IV.
+      const random = (length: number) => (calls++ === 0 ? cek.slice() : new Uint8Array(length).fill(7));
+      const parts: Uint8Array[] = [];
+      const recipients = [{ certificate, transport: { scheme: "rsa-pkcs1" } as const }];
+      const cipher = contentCipherByName("aes-256-cbc");
+      for await (const part of encryptEnvelope([plaintext], { cipher, recipients, random }, core)) parts.push(part);
+      const message = asn1js.fromBER(new Uint8Array(Buffer.concat(parts))).result as asn1js.Sequence;
+      // Rebuild the KEMRecipientInfo by hand (RFC 9629 3), with node:crypto's HKDF and AES key wrap.
+      const { ciphertext, sharedSecret } = mlKemEncapsulate(mlKemByName("ML-KEM-768"), key.privateKey.encapsulationKey);
+      const ukm = Buffer.from("user keying material");
+      const wrapDer = Buffer.from("300b060960864801650304012d", "hex"); // id-aes256-wrap, parameters absent
+      const otherInfo = Buffer.concat([
+        Buffer.from([0x30, wrapDer.length + 3 + 2 + 2 + ukm.length]),
+        wrapDer,
+        Buffer.from("020120", "hex"), // kekLength 32
+        Buffer.from([0xa0, ukm.length + 2, 0x04, ukm.length]),
+        ukm,
+      ]);
+      const kek = Buffer.from(hkdfSync("sha384", sharedSecret, Buffer.alloc(0), otherInfo, 32));
+      const wrapper = createCipheriv("id-aes256-wrap", kek, Buffer.from("a6a6a6a6a6a6a6a6", "hex"));
+      const encryptedKey = Buffer.concat([wrapper.update(cek), wrapper.final()]);
+      const kemri = new asn1js.Sequence({
+        value: [
+          new asn1js.Integer({ value: 0 }),
+          issuerAndSerial(certificate),
+          new pkijs.AlgorithmIdentifier({ algorithmId: mlKemByName("ML-KEM-768").oid }).toSchema(),
+          new asn1js.OctetString({ valueHex: ciphertext }),
+          new pkijs.AlgorithmIdentifier({ algorithmId: "1.2.840.113549.1.9.16.3.29" }).toSchema(),
+          new asn1js.Integer({ value: 32 }),
+          new asn1js.Constructed({
+            idBlock: { tagClass: 3, tagNumber: 0 },
+            value: [new asn1js.OctetString({ valueHex: ukm })],
+          }),
+          asn1js.fromBER(new Uint8Array(wrapDer)).result,
+          new asn1js.OctetString({ valueHex: encryptedKey }),
+        ],
+      });
+      const enveloped = (message.valueBlock.value[1] as asn1js.Constructed).valueBlock.value[0] as asn1js.Sequence;
+      (enveloped.valueBlock.value[1] as asn1js.Set).valueBlock.value[0] = new asn1js.Constructed({
+        idBlock: { tagClass: 3, tagNumber: 4 },
+        value: [new asn1js.ObjectIdentifier({ value: "1.2.840.113549.1.9.16.13.3" }), kemri],
+      });
+      const der = new Uint8Array(message.toBER());
+      const info = readKemRecipientInfo((recipientInfos(der)[0]!.value as pkijs.OtherRecipientInfo).oriValue);
+      expect([info.kdf, info.kekLength, Buffer.from(info.ukm!).toString()]).toEqual([
+        "SHA-384",
+        32,
+        "user keying material",
+      ]);
+      expect(Buffer.from(await decrypt(der, [key]))).toEqual(Buffer.from(plaintext));
     });
 
     it("another ML-KEM key of the same size: NO_KEY when its certificate is not named, DECRYPTION_FAILED when it is", async () => {
