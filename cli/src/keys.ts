@@ -14,10 +14,14 @@ import {
   type Pkcs12Core,
   readEcPrivateKey,
   readPrivateKey,
+  pqPublicKeyOf,
+  readPqPrivateKey,
   readRfc8410PrivateKey,
   type Certificate,
   type EcPrivateKey,
   type EdPrivateKey,
+  type MlDsaPrivateKey,
+  type MlKemPrivateKey,
   type XdhPrivateKey,
 } from "@mailseal/shared/offline";
 
@@ -113,12 +117,29 @@ export function certifiesRfc8410Key(certificate: Certificate, key: XdhPrivateKey
   return raw.length === key.publicKey.length && raw.every((b, i) => b === key.publicKey[i]);
 }
 
-/** A decryption key: RSA (key transport), EC (key agreement, RFC 5753) or X25519/X448 (RFC 8418). */
-export type DecryptionKey =
-  { kind: "rsa"; key: RsaPrivateKey } | { kind: "ec"; key: EcPrivateKey } | { kind: "xdh"; key: XdhPrivateKey };
+/** Whether `certificate` carries the public half of the post-quantum `key` (the same raw key). */
+export function certifiesPqKey(certificate: Certificate, key: MlKemPrivateKey | MlDsaPrivateKey): boolean {
+  const publicKey = pqPublicKeyOf(certificate.publicKey);
+  if (publicKey === undefined || publicKey.parameters !== key.parameters) return false;
+  const own = key.kind === "ml-kem" ? key.encapsulationKey : key.publicKey;
+  return publicKey.key.length === own.length && publicKey.key.every((byte, i) => byte === own[i]);
+}
 
-/** An RSA key from any supported form, else an EC key, else an X25519/X448 key (each reader says which it is not). */
+/**
+ * A decryption key: RSA (key transport), EC (key agreement, RFC 5753), X25519/X448 (RFC 8418) or
+ * ML-KEM (KEMRecipientInfo, RFC 9629).
+ */
+export type DecryptionKey =
+  | { kind: "rsa"; key: RsaPrivateKey }
+  | { kind: "ec"; key: EcPrivateKey }
+  | { kind: "xdh"; key: XdhPrivateKey }
+  | { kind: "ml-kem"; key: MlKemPrivateKey };
+
+/** An ML-KEM key, else an RSA key from any supported form, else an EC key, else an X25519/X448 key (each reader says which it is not). */
 async function readDecryptionKey(data: Uint8Array, password: string | undefined): Promise<DecryptionKey> {
+  const pq = readPqPrivateKey(data);
+  if (pq?.kind === "ml-kem") return { kind: "ml-kem", key: pq };
+  if (pq !== undefined) throw new MailsealError("INVALID_KEY", `an ${pq.parameters.name} key signs; it cannot decrypt`);
   try {
     return { kind: "rsa", key: await readPrivateKey(data, password) };
   } catch (error) {
@@ -137,6 +158,7 @@ async function readDecryptionKey(data: Uint8Array, password: string | undefined)
 
 async function certifies(certificate: Certificate, key: DecryptionKey): Promise<boolean> {
   if (key.kind === "xdh") return certifiesRfc8410Key(certificate, key.key);
+  if (key.kind === "ml-kem") return certifiesPqKey(certificate, key.key);
   return key.kind === "rsa" ? certifiesKey(certificate, key.key) : certifiesEcKey(certificate, key.key);
 }
 

@@ -19,7 +19,7 @@ export type CommandName = (typeof COMMANDS)[number];
 
 export const FORMS: Record<CommandName, string> = {
   encrypt:
-    "mailseal encrypt --recipient CERT.pem [--recipient CERT.pem ...] [--cipher aes-256-cbc|aes-192-cbc|aes-128-cbc|aes-256-gcm|aes-128-gcm] [--key-transport rsa-pkcs1|rsa-oaep|rsa-oaep-sha256] [--in FILE] [--out FILE]",
+    "mailseal encrypt --recipient CERT.pem [--recipient CERT.pem ...] [--pq MLKEM-CERT.pem ...] [--cipher aes-256-cbc|aes-192-cbc|aes-128-cbc|aes-256-gcm|aes-128-gcm] [--key-transport rsa-pkcs1|rsa-oaep|rsa-oaep-sha256] [--in FILE] [--out FILE]",
   decrypt: "mailseal decrypt (--key KEY.pem [--cert CERT.pem] | --p12 FILE --pass-file FILE) [--in FILE] [--out FILE]",
   sign: "mailseal sign --key KEY.pem [--pass-file FILE] --cert CERT.pem [--certfile CHAIN.pem] [--opaque] [--pss] [--in FILE] [--out FILE]",
   verify: "mailseal verify --ca CA.pem [--certfile CERTS.pem] [--time EPOCH_SECONDS] [--in FILE] [--out FILE]",
@@ -45,7 +45,10 @@ const DETAILS: Record<CommandName, string> = {
 kept, the MIME entity becomes application/pkcs7-mime (S/MIME 4.0, RFC 8551).
 
   --recipient CERT     a recipient's certificate, PEM or DER (repeat for each recipient; a file
-                       may carry the chain, its one end-entity certificate is used)
+                       may carry the chain, its one end-entity certificate is used); an ML-KEM
+                       certificate gets a KEMRecipientInfo (RFC 9629)
+  --pq CERT            a recipient's ML-KEM certificate beside their --recipient one (hybrid:
+                       post-quantum readers use it, every other reader the classic one)
   --cipher NAME        aes-256-cbc (default: what every client reads), aes-192-cbc, aes-128-cbc,
                        aes-256-gcm, aes-128-gcm (AuthEnvelopedData: Thunderbird and gpgsm cannot read it)
   --key-transport NAME rsa-pkcs1 (default), rsa-oaep (SHA-1), rsa-oaep-sha256
@@ -54,7 +57,8 @@ kept, the MIME entity becomes application/pkcs7-mime (S/MIME 4.0, RFC 8551).
   decrypt: `Decrypts an S/MIME message (application/pkcs7-mime, x-pkcs7-mime or an octet-stream smime.p7m)
 and writes the inner MIME entity exactly as it was encrypted.
 
-  --key KEY            RSA private key: PEM or DER, PKCS#8, PKCS#1 or encrypted PKCS#8 (with --pass-file)
+  --key KEY            RSA private key: PEM or DER, PKCS#8, PKCS#1 or encrypted PKCS#8 (with --pass-file);
+                       or an EC key; or an ML-KEM key (PKCS#8, RFC 9935: seed, expanded or both)
   --cert CERT          the key's certificate(s); without it they are read from the key file.
                        The message's recipient is found by certificate (issuer and serial number)
   --p12 FILE           PKCS#12 file with the key and its certificate (with --pass-file)
@@ -69,7 +73,8 @@ written to a temporary file renamed on success; standard output is held back unt
 (SHA-256, signingTime, SMIMECapabilities) as multipart/signed, readable without S/MIME.
 
   --key KEY            RSA private key: PEM or DER, PKCS#8, PKCS#1 or encrypted PKCS#8 (with --pass-file);
-                       or an EC key (P-256/384/521, PKCS#8 or SEC 1), which signs with ECDSA
+                       or an EC key (P-256/384/521, PKCS#8 or SEC 1), which signs with ECDSA;
+                       or an ML-DSA-44/65/87 key (PKCS#8, RFC 9881), which signs with ML-DSA and SHA-512
   --pass-file FILE     password of an encrypted key (the file without its final line break);
                        else MAILSEAL_PASSWORD
   --cert CERT          the signer's certificate (the file may carry the chain too)

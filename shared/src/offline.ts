@@ -27,6 +27,7 @@ export {
   type EdPrivateKey,
   type XdhPrivateKey,
 } from "./pki/private-key.js";
+export { pqPublicKeyOf, readPqPrivateKey, type MlDsaPrivateKey, type MlKemPrivateKey } from "./pki/pq.js";
 export {
   hasEmailAddress,
   matchesIssuerAndSerial,

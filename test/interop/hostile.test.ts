@@ -386,3 +386,102 @@ describe("hostile input to mailseal decrypt and verify", () => {
     expect(readFileSync(pki.bob.certPath).length).toBeGreaterThan(0);
   });
 });
+
+describe("hostile post-quantum input (issue 15): stable codes, no output", () => {
+  const fixtures = join(import.meta.dirname, "..", "..", "shared", "test", "cms", "fixtures", "pq-cms");
+  const kyber = (name: string) => join(fixtures, "cms-kyber", name);
+  const dsa = (name: string) => join(fixtures, "ml-dsa-certificates", name);
+  const pemDer = (file: string) =>
+    Buffer.from(
+      readFileSync(file, "utf8")
+        .replace(/-----[^-]+-----/g, "")
+        .replace(/\s+/g, ""),
+      "base64",
+    );
+
+  /** Runs `mailseal ARGS --out FILE` on `input`: exit 1, no output file, no stack trace; returns the code. */
+  async function refusedWith(args: string[], input: Uint8Array): Promise<string> {
+    const out = join(dir, `out-${Math.random().toString(36).slice(2)}.eml`);
+    const result = await mailseal([...args, "--out", out], input);
+    expect(result.status, result.stderr).toBe(1);
+    expect(result.stdout).toHaveLength(0);
+    expect(existsSync(out), "no output file after a failure").toBe(false);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    return /^error (\w+): /.exec(result.stderr)?.[1] ?? result.stderr;
+  }
+
+  /** The published ML-KEM-512 example with its KEMRecipientInfo's kemct replaced, as application/pkcs7-mime. */
+  function exampleWithKemct(change: (kemct: Uint8Array) => Uint8Array): Buffer {
+    const info = asn1js.fromBER(new Uint8Array(pemDer(kyber("ML-KEM-512.cms")))).result as asn1js.Sequence;
+    const auth = (info.valueBlock.value[1] as asn1js.Constructed).valueBlock.value[0] as asn1js.Sequence;
+    const ori = (auth.valueBlock.value[1] as asn1js.Set).valueBlock.value[0] as asn1js.Constructed;
+    const kemri = ori.valueBlock.value[1] as asn1js.Sequence;
+    const kemct = new Uint8Array((kemri.valueBlock.value[3] as asn1js.OctetString).valueBlock.valueHexView);
+    kemri.valueBlock.value[3] = new asn1js.OctetString({ valueHex: change(kemct) });
+    const der = new Uint8Array(info.toBER());
+    return Buffer.from(
+      wrap(der).toString("latin1").replace("smime-type=enveloped-data", "smime-type=authEnveloped-data"),
+      "latin1",
+    );
+  }
+
+  const kemKey = ["decrypt", "--key", kyber("ML-KEM-512-seed.priv"), "--cert", kyber("ML-KEM-512.pem")];
+
+  it("a KEM ciphertext truncated by 1 or 400 bytes, or 1 byte too long: MALFORMED_CMS", async () => {
+    for (const change of [
+      (c: Uint8Array) => c.subarray(0, c.length - 1),
+      (c: Uint8Array) => c.subarray(0, c.length - 400),
+      (c: Uint8Array) => Uint8Array.from([...c, 0]),
+    ]) {
+      expect(await refusedWith(kemKey, exampleWithKemct(change))).toBe("MALFORMED_CMS");
+    }
+    // Unchanged, the same re-encoding decrypts: the cases fail for their change only.
+    const fine = await mailseal(
+      kemKey,
+      exampleWithKemct((c) => c),
+    );
+    expect(fine.status, fine.stderr).toBe(0);
+  });
+
+  it("an altered KEM ciphertext of the right size: DECRYPTION_FAILED (implicit rejection, then the key unwrap)", async () => {
+    const flipped = exampleWithKemct((c) => Uint8Array.from(c, (byte, i) => (i === 100 ? byte ^ 1 : byte)));
+    expect(await refusedWith(kemKey, flipped)).toBe("DECRYPTION_FAILED");
+  });
+
+  it("an ML-KEM key whose seed is 63 bytes, or an expanded key 1 byte short: INVALID_KEY", async () => {
+    const seedKey = pemDer(kyber("ML-KEM-512-seed.priv"));
+    const info = asn1js.fromBER(new Uint8Array(seedKey)).result as asn1js.Sequence;
+    const short63 = new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: new Uint8Array(63) });
+    info.valueBlock.value[2] = new asn1js.OctetString({ valueHex: short63.toBER() });
+    writeFileSync(join(dir, "short-seed.der"), new Uint8Array(info.toBER()));
+    const expanded = asn1js.fromBER(new Uint8Array(pemDer(kyber("ML-KEM-512-expanded.priv"))))
+      .result as asn1js.Sequence;
+    const inner = asn1js.fromBER(
+      new Uint8Array((expanded.valueBlock.value[2] as asn1js.OctetString).valueBlock.valueHexView),
+    ).result as asn1js.OctetString;
+    const cut = new asn1js.OctetString({ valueHex: new Uint8Array(inner.valueBlock.valueHexView).subarray(1) });
+    expanded.valueBlock.value[2] = new asn1js.OctetString({ valueHex: cut.toBER() });
+    writeFileSync(join(dir, "short-expanded.der"), new Uint8Array(expanded.toBER()));
+    const message = exampleWithKemct((c) => c);
+    for (const key of ["short-seed.der", "short-expanded.der"]) {
+      const args = ["decrypt", "--key", join(dir, key), "--cert", kyber("ML-KEM-512.pem")];
+      expect(await refusedWith(args, message)).toBe("INVALID_KEY");
+    }
+  });
+
+  it("ML-DSA signatures one byte short, one byte long or empty: BAD_SIGNATURE", async () => {
+    const signed = await mailseal(
+      ["sign", "--opaque", "--key", dsa("ML-DSA-44-seed.priv"), "--cert", dsa("ML-DSA-44.crt")],
+      message,
+    );
+    expect(signed.status, signed.stderr).toBe(0);
+    const der = unwrap(signed.stdout);
+    const own = new Uint8Array(signedDataOf(der).signerInfos[0]!.signature.valueBlock.valueHexView);
+    const verify = ["verify", "--ca", dsa("ML-DSA-44.crt")];
+    for (const signature of [own.subarray(0, own.length - 1), Uint8Array.from([...own, 0]), new Uint8Array(0)]) {
+      expect(await refusedWith(verify, wrapSigned(withDsaSignature(der, signature)))).toBe("BAD_SIGNATURE");
+    }
+    const fine = await mailseal(verify, wrapSigned(withDsaSignature(der, own)));
+    expect(fine.status, fine.stderr).toBe(0);
+  });
+});

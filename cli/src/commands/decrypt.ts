@@ -40,7 +40,9 @@ export async function decryptCommand(args: string[], core: CoreService): Promise
         ? { certificate, privateKey: privateKey! }
         : key.kind === "ec"
           ? { kind: "ec", certificate, privateKey: key.key }
-          : { kind: "xdh", certificate, privateKey: key.key },
+          : key.kind === "xdh"
+            ? { kind: "xdh", certificate, privateKey: key.key }
+            : { kind: "ml-kem", certificate, privateKey: key.key },
     );
     await withInputOutput({ in: values.in, out: values.out, holdBack: true, mode: 0o600 }, async (input, output) => {
       await decryptMessage(input.source, keys, core, (chunk) => output.write(chunk));

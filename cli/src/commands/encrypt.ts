@@ -6,6 +6,7 @@ import {
   type EnvelopeRecipient,
   type KeyTransport,
   MailsealError,
+  pqPublicKeyOf,
 } from "@mailseal/shared/offline";
 import { recipientCertificate } from "../keys.js";
 import { oneOf, parseOptions } from "../options.js";
@@ -33,6 +34,7 @@ const TRANSPORT: Record<(typeof KEY_TRANSPORTS)[number], KeyTransport> = {
 export async function encryptCommand(args: string[], core: CoreService): Promise<string | undefined> {
   const values = parseOptions("encrypt", args, {
     recipient: { type: "string", multiple: true },
+    pq: { type: "string", multiple: true },
     cipher: { type: "string", default: "aes-256-cbc" },
     "key-transport": { type: "string", default: "rsa-pkcs1" },
     in: { type: "string" },
@@ -40,11 +42,21 @@ export async function encryptCommand(args: string[], core: CoreService): Promise
   });
   if (values.help === true) return "encrypt";
   const recipientPaths = values.recipient ?? [];
-  if (recipientPaths.length === 0) throw new MailsealError("USAGE", "encrypt needs at least one --recipient CERT.pem");
+  if (recipientPaths.length === 0 && (values.pq ?? []).length === 0)
+    throw new MailsealError("USAGE", "encrypt needs at least one --recipient CERT.pem");
   const cipher = contentCipherByName(oneOf(values.cipher, CIPHERS, "--cipher"));
   const transport = TRANSPORT[oneOf(values["key-transport"], KEY_TRANSPORTS, "--key-transport")];
   const recipients: EnvelopeRecipient[] = [];
   for (const path of recipientPaths) recipients.push({ certificate: await recipientCertificate(path), transport });
+  // --pq: a recipient's ML-KEM certificate beside their classic one (hybrid): a KEMRecipientInfo
+  // (RFC 9629) next to the KeyTransRecipientInfo, so post-quantum readers use the first and every
+  // other reader the second.
+  for (const path of values.pq ?? []) {
+    const certificate = await recipientCertificate(path);
+    if (pqPublicKeyOf(certificate.publicKey)?.kind !== "ml-kem")
+      throw new MailsealError("USAGE", `--pq ${path}: not an ML-KEM certificate (RFC 9935)`);
+    recipients.push({ certificate, transport });
+  }
   await withInputOutput({ in: values.in, out: values.out, holdBack: false, mode: 0o666 }, async (input, output) => {
     for await (const chunk of encryptMessage(input.source, { recipients, cipher }, core)) await output.write(chunk);
   });

@@ -4,6 +4,7 @@ import {
   hasCode,
   MailsealError,
   readEcPrivateKey,
+  readPqPrivateKey,
   readPrivateKey,
   readRfc8410PrivateKey,
   signMessage,
@@ -13,6 +14,7 @@ import {
   certificatesIn,
   certifiesEcKey,
   certifiesKey,
+  certifiesPqKey,
   certifiesRfc8410Key,
   MAX_KEY_FILE_BYTES,
   readSmallFile,
@@ -37,8 +39,24 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
   const certPath = required("sign", values.cert, "--cert CERT.pem");
   const password = await passwordOf(values);
   const keyFile = await readSmallFile(keyPath, MAX_KEY_FILE_BYTES, "key");
-  // An RSA key (any supported form), else an EC key: ECDSA (RFC 5753 2.1.1), else an Ed25519 key
-  // (RFC 8419).
+  // An ML-DSA key (RFC 9882: SHA-512, pure ML-DSA over the signed attributes), else an RSA key (any
+  // supported form), else an EC key: ECDSA (RFC 5753 2.1.1), else an Ed25519 key (RFC 8419).
+  const pq = readPqPrivateKey(keyFile);
+  if (pq !== undefined) {
+    if (pq.kind !== "ml-dsa") throw new MailsealError("INVALID_KEY", `an ${pq.parameters.name} key cannot sign`);
+    if (values.pss) throw new MailsealError("USAGE", `--pss is for RSA keys; this key is ${pq.parameters.name}`);
+    const given = await certificatesIn(certPath, "certificate");
+    const certificate = given.find((c) => certifiesPqKey(c, pq));
+    if (certificate === undefined)
+      throw new MailsealError("INVALID_KEY", `no certificate in ${certPath} belongs to the key in ${keyPath}`);
+    const chain: Certificate[] = given.filter((c) => c !== certificate);
+    for (const path of values.certfile ?? []) chain.push(...(await certificatesIn(path, "certificate file")));
+    const options = { key: pq, certificate, chain, hash: "SHA-512" as const, opaque: values.opaque };
+    await withInputOutput({ in: values.in, out: values.out, holdBack: false, mode: 0o666 }, async (input, output) => {
+      for await (const chunk of signMessage(input.source, options, core)) await output.write(chunk);
+    });
+    return undefined;
+  }
   const key = await readPrivateKey(keyFile, password)
     .then((rsa) => ({ kind: "rsa" as const, rsa }))
     .catch(async (error: unknown) => {

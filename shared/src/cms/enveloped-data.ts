@@ -19,8 +19,10 @@ import {
   type KeyTransport,
 } from "./algorithms.js";
 import type { KeyWrapCore } from "./key-agreement.js";
+import { isKemCertificate, kemRecipientInfo } from "./kem-recipient-info.js";
 import {
   keyAgreeRecipientInfos,
+  issuerAndSerialNumber,
   keyTransRecipientInfo,
   recoverContentKey,
   type KeyTransportCore,
@@ -239,7 +241,8 @@ export interface EnvelopeRecipient {
   certificate: Certificate;
   /**
    * For an RSA certificate. A certificate with an EC, X25519 or X448 key gets key agreement instead
-   * (RFC 5753, RFC 8418: a KeyAgreeRecipientInfo per curve, see key-agreement.ts) and this is not used.
+   * (RFC 5753, RFC 8418: a KeyAgreeRecipientInfo per curve, see key-agreement.ts), one with an ML-KEM
+   * key a KEMRecipientInfo (RFC 9629, kem-recipient-info.ts), and this is not used.
    */
   transport: KeyTransport;
 }
@@ -269,14 +272,20 @@ export async function* encryptEnvelope(
   const cek = random(cipher.keyLength);
   // GCM and ChaCha20-Poly1305: a 96-bit nonce (RFC 5084 3.2, RFC 8103 3); CBC: one block.
   const iv = random(authenticated ? 12 : cipher.blockLength);
-  const recipientInfos = [];
+  const recipientInfos: asn1js.AsnType[] = [];
   const agreeing: Certificate[] = [];
+  let kem = false;
   for (const recipient of options.recipients) {
-    const { kind } = recipient.certificate.publicKey;
-    if (kind === "ec" || kind === "xdh") agreeing.push(recipient.certificate);
-    else recipientInfos.push(await keyTransRecipientInfo(core, recipient.certificate, cek, recipient.transport));
+    const { certificate } = recipient;
+    const { kind } = certificate.publicKey;
+    if (kind === "ec" || kind === "xdh") agreeing.push(certificate);
+    else if (isKemCertificate(certificate)) {
+      kem = true;
+      recipientInfos.push(await kemRecipientInfo(core, certificate, issuerAndSerialNumber(certificate), cek));
+    } else recipientInfos.push((await keyTransRecipientInfo(core, certificate, cek, recipient.transport)).toSchema());
   }
-  if (agreeing.length > 0) recipientInfos.push(...(await keyAgreeRecipientInfos(core, agreeing, cek)));
+  if (agreeing.length > 0)
+    recipientInfos.push(...(await keyAgreeRecipientInfos(core, agreeing, cek)).map((r) => r.toSchema()));
   const encryptor = await core.createEncryptor({
     cipher: cipher.name,
     key: cek,
@@ -293,14 +302,15 @@ export async function* encryptEnvelope(
     const type = authenticated ? ID_CT_AUTH_ENVELOPED_DATA : ID_ENVELOPED_DATA;
     // RFC 5652 6.1: version 0 when every RecipientInfo is version 0 (KeyTransRecipientInfo with
     // issuerAndSerialNumber) and there is no originatorInfo or unprotectedAttrs; a KeyAgreeRecipientInfo
-    // (version 3) makes it 2. RFC 5083 2.1: AuthEnvelopedData is always version 0.
-    const version = !authenticated && agreeing.length > 0 ? 2 : 0;
+    // (version 3) makes it 2, an OtherRecipientInfo (the KEMRecipientInfo of RFC 9629) 3. RFC 5083
+    // 2.1: AuthEnvelopedData is always version 0.
+    const version = authenticated ? 0 : kem ? 3 : agreeing.length > 0 ? 2 : 0;
     yield encodeHeader(SEQUENCE, true, undefined);
     yield encodeAsn1(new asn1js.ObjectIdentifier({ value: type }));
     yield encodeHeader(contextTag(0), true, undefined);
     yield encodeHeader(SEQUENCE, true, undefined);
     yield encodeAsn1(new asn1js.Integer({ value: version }));
-    yield encodeAsn1(new asn1js.Set({ value: recipientInfos.map((r) => r.toSchema()) }));
+    yield encodeAsn1(new asn1js.Set({ value: recipientInfos }));
     yield encodeHeader(SEQUENCE, true, undefined);
     yield encodeAsn1(new asn1js.ObjectIdentifier({ value: ID_DATA }));
     yield encodeAsn1(new pkijs.AlgorithmIdentifier({ algorithmId: cipher.oid, algorithmParams: params }).toSchema());

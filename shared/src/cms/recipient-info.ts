@@ -1,7 +1,8 @@
 // RecipientInfo (RFC 5652 section 6.2): how the content-encryption key (CEK) reaches each recipient
 // and how a recipient gets it back. KeyTransRecipientInfo (6.2.1) for RSA certificates here;
-// KeyAgreeRecipientInfo (6.2.2) for EC, X25519 and X448 certificates in key-agreement.ts, chosen and
-// matched here.
+// KeyAgreeRecipientInfo (6.2.2) for EC, X25519 and X448 certificates in key-agreement.ts,
+// KEMRecipientInfo (RFC 9629, an OtherRecipientInfo) for ML-KEM certificates in kem-recipient-info.ts,
+// chosen and matched here.
 import type { HashAlgorithm, RsaPublicKey } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
@@ -21,6 +22,8 @@ import {
   type AgreementRecipient,
   type KeyWrapCore,
 } from "./key-agreement.js";
+import { readKemRecipientInfo, unwrapKemRecipient, type KemRecipientKey } from "./kem-recipient-info.js";
+import { ID_ORI_KEM } from "../pki/oids.js";
 
 /** The RSA operations this module needs from the crypto core (CoreService or its worker proxy). */
 export interface KeyTransportCore {
@@ -62,10 +65,10 @@ export interface XdhRecipientKey {
   privateKey: XdhPrivateKey;
 }
 
-export type RecipientKey = RsaRecipientKey | EcRecipientKey | XdhRecipientKey;
+export type RecipientKey = RsaRecipientKey | EcRecipientKey | XdhRecipientKey | KemRecipientKey;
 
 /** RFC 5652 6.2.1: rid is issuerAndSerialNumber or subjectKeyIdentifier [0]. */
-function identifies(rid: pkijs.RecipientIdentifierType, certificate: Certificate): boolean {
+export function identifies(rid: pkijs.RecipientIdentifierType, certificate: Certificate): boolean {
   if (rid instanceof pkijs.IssuerAndSerialNumber) {
     return matchesIssuerAndSerial(
       certificate,
@@ -109,7 +112,21 @@ export async function recoverContentKey(
 ): Promise<Uint8Array> {
   const rsaKeys = keys.filter((k): k is RsaRecipientKey => k.kind === undefined || k.kind === "rsa");
   const ecKeys = keys.filter((k): k is EcRecipientKey | XdhRecipientKey => k.kind === "ec" || k.kind === "xdh");
+  const kemKeys = keys.filter((k): k is KemRecipientKey => k.kind === "ml-kem");
   for (const info of recipientInfos) {
+    if (info.variant === 5) {
+      // OtherRecipientInfo: KEMRecipientInfo (RFC 9629) is the one mailseal reads; read only when
+      // the reader has an ML-KEM key, so a recipient for someone else never stops the others.
+      const ori = info.value as pkijs.OtherRecipientInfo;
+      if (ori.oriType !== ID_ORI_KEM || kemKeys.length === 0) continue;
+      const kem = readKemRecipientInfo(ori.oriValue);
+      const { rid } = kem;
+      const key = kemKeys.find((k) =>
+        rid instanceof Uint8Array ? matchesSubjectKeyIdentifier(k.certificate, rid) : identifies(rid, k.certificate),
+      );
+      if (key === undefined) continue;
+      return unwrapKemRecipient(kem, key, cekLength, core);
+    }
     if (info.variant === 2) {
       const kari = info.value as pkijs.KeyAgreeRecipientInfo;
       for (const encrypted of kari.recipientEncryptedKeys.encryptedKeys) {

@@ -20,11 +20,13 @@ import {
   rsaPublicKeyOf,
   type Certificate,
 } from "../pki/certificate.js";
+import { mlDsaByOid, mlDsaSign, pqPublicKeyOf, type MlDsaPrivateKey } from "../pki/pq.js";
 import {
   DSA_WITH,
   ECDSA,
   verifyEcdsaSignature,
   verifyEdDsaSignature,
+  verifyMlDsaSignature,
   type CertificateCrypto,
 } from "../pki/signature.js";
 import { encodeAsn1 } from "../asn1/ber-writer.js";
@@ -72,10 +74,15 @@ export interface RsaSigningKey {
 }
 
 /**
- * RSA (the core), EC (ECDSA through WebCrypto, RFC 5753 2.1.1; the signature scheme is then ECDSA)
- * or Ed25519 (PureEdDSA through WebCrypto, RFC 8419).
+ * RSA (the core), EC (ECDSA through WebCrypto, RFC 5753 2.1.1; the signature scheme is then ECDSA),
+ * Ed25519 (PureEdDSA through WebCrypto, RFC 8419) or ML-DSA (pq.ts, RFC 9882; the scheme is then
+ * ML-DSA, the hash SHA-512).
  */
-export type SigningKey = RsaSigningKey | EcPrivateKey | EdPrivateKey;
+export type SigningKey = RsaSigningKey | EcPrivateKey | EdPrivateKey | MlDsaPrivateKey;
+
+function isMlDsaKey(key: SigningKey): key is MlDsaPrivateKey {
+  return "kind" in key && key.kind === "ml-dsa";
+}
 
 function isEcKey(key: SigningKey): key is EcPrivateKey {
   return "publicJwk" in key;
@@ -195,7 +202,12 @@ export async function createSignerInfo(
   const signed = signedAttributesForSignature(signedAttrs);
   let signature: Uint8Array;
   let algorithm: pkijs.AlgorithmIdentifier;
-  if (isEdKey(key)) {
+  if (isMlDsaKey(key)) {
+    // RFC 9882 3.3: pure ML-DSA, empty context, over the DER of the signed attributes; the
+    // signature algorithm id-ml-dsa-* without parameters.
+    signature = mlDsaSign(key, signed);
+    algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: key.parameters.oid });
+  } else if (isEdKey(key)) {
     // RFC 8419 3.1: Ed25519 with SHA-512 as the digest algorithm (of the content, in messageDigest);
     // PureEdDSA over the DER of the signed attributes; id-Ed25519 without parameters. Ed448 would
     // need SHAKE256 as the digest algorithm, which mailseal does not have.
@@ -332,6 +344,37 @@ async function verifyDsa(
 }
 
 /**
+ * An ML-DSA signer (RFC 9882 3.3): id-ml-dsa-* of the certificate's parameter set without
+ * parameters, a SHA-2 digest of at least 256 bits, pure ML-DSA over the signed attributes (without
+ * them the signature covers the content itself, which streamed past: not supported, as for Ed25519).
+ */
+function verifyMlDsaSigner(
+  signerInfo: pkijs.SignerInfo,
+  publicKey: Certificate["publicKey"],
+  hash: HashAlgorithm,
+  signature: Uint8Array,
+): void {
+  const algorithm = signerInfo.signatureAlgorithm;
+  const named = mlDsaByOid(algorithm.algorithmId) !== undefined;
+  if (!named || algorithm.algorithmParams !== undefined || hash === "SHA-1" || hash === "SHA-224") {
+    throw new MailsealError(
+      "UNSUPPORTED_ALGORITHM",
+      `signature algorithm ${algorithm.algorithmId} with ${hash} is not supported`,
+    );
+  }
+  if (signerInfo.signedAttrs === undefined)
+    throw new MailsealError("UNSUPPORTED_ALGORITHM", "an ML-DSA signature without signed attributes is not supported");
+  const signed = new Uint8Array(signerInfo.signedAttrs.encodedValue);
+  const check = verifyMlDsaSignature(publicKey, algorithm.algorithmId, signed, signature);
+  if (!check.ok) {
+    throw new MailsealError(
+      "BAD_SIGNATURE",
+      `the signature does not verify with the signer's certificate (${check.reason})`,
+    );
+  }
+}
+
+/**
  * Verifies one SignerInfo. `contentDigests` holds the digest of the content for each digest
  * algorithm of the SignedData (computed while it streamed). Returns the signer; throws BAD_SIGNATURE
  * (or MALFORMED_CMS) otherwise. Trust in the certificate is checked separately (chain validation).
@@ -412,6 +455,10 @@ export async function verifySignerInfo(
         `the signature does not verify with the signer's certificate (${check.reason})`,
       );
     }
+    return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
+  }
+  if (pqPublicKeyOf(publicKey)?.kind === "ml-dsa") {
+    verifyMlDsaSigner(signerInfo, publicKey, hash, signature);
     return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
   }
   const key = rsaPublicKeyOf(certificate);

@@ -25,6 +25,20 @@ export const SECP521R1 = "1.3.132.0.35";
 /** id-Ed25519, RFC 8410 3: the key (and, as signature algorithm, PureEdDSA with it, RFC 8419 2.3). */
 export const ID_ED25519 = "1.3.101.112";
 
+// Post-quantum (NIST's arc 2.16.840.1.101.3.4): ML-KEM (FIPS 203) keys, RFC 9935 3 and RFC 9936 (ML-KEM in
+// CMS); ML-DSA (FIPS 204) keys and signatures, RFC 9881 2 and RFC 9882 (ML-DSA in CMS). The KEM
+// recipient (RFC 9629 3: id-ori-kem) and the HKDF algorithms of CMS (RFC 8619 2).
+export const ID_ALG_ML_KEM_512 = "2.16.840.1.101.3.4.4.1";
+export const ID_ALG_ML_KEM_768 = "2.16.840.1.101.3.4.4.2";
+export const ID_ALG_ML_KEM_1024 = "2.16.840.1.101.3.4.4.3";
+export const ID_ML_DSA_44 = "2.16.840.1.101.3.4.3.17";
+export const ID_ML_DSA_65 = "2.16.840.1.101.3.4.3.18";
+export const ID_ML_DSA_87 = "2.16.840.1.101.3.4.3.19";
+export const ID_ORI_KEM = "1.2.840.113549.1.9.16.13.3";
+export const ID_ALG_HKDF_WITH_SHA256 = "1.2.840.113549.1.9.16.3.28";
+export const ID_ALG_HKDF_WITH_SHA384 = "1.2.840.113549.1.9.16.3.29";
+export const ID_ALG_HKDF_WITH_SHA512 = "1.2.840.113549.1.9.16.3.30";
+
 // Signature algorithms (RFC 8017 A.2.4, RFC 5758 3.2).
 export const SHA1_WITH_RSA_ENCRYPTION = "1.2.840.113549.1.1.5";
 export const SHA224_WITH_RSA_ENCRYPTION = "1.2.840.113549.1.1.14";

@@ -1,6 +1,7 @@
 // Verifying the signature on a certificate with its issuer's public key: RSASSA-PKCS1-v1_5 and
 // RSASSA-PSS through the crypto core (RFC 8017, RFC 4055), ECDSA through WebCrypto (RFC 5758 3.2),
-// DSA through the crypto core (RFC 3279 2.2.2, RFC 5758 3.1; old certificates and mail only).
+// DSA through the crypto core (RFC 3279 2.2.2, RFC 5758 3.1; old certificates and mail only), ML-DSA
+// (RFC 9881) through pq.ts.
 import {
   CryptoError,
   type DsaPublicKey,
@@ -13,6 +14,7 @@ import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
 import type { Certificate, CertificatePublicKey, EcCurve } from "./certificate.js";
 import { readBer } from "../asn1/capture.js";
+import { mlDsaByOid, mlDsaVerify, pqPublicKeyOf } from "./pq.js";
 import {
   ECDSA_WITH_SHA256,
   ECDSA_WITH_SHA384,
@@ -201,6 +203,37 @@ export async function verifyEdDsaSignature(
   return ok ? { ok: true } : BAD;
 }
 
+/**
+ * A pure ML-DSA signature (FIPS 204 5.3, empty context) over `data` by `publicKey`, the signature
+ * algorithm `oid` (RFC 9881 2 for certificates, RFC 9882 3.3 for SignerInfos: over the signed
+ * attributes). The key must be ML-DSA of the same parameter set; a signature of another length
+ * than the set's fails with its own reason.
+ */
+export function verifyMlDsaSignature(
+  publicKey: CertificatePublicKey,
+  oid: string,
+  data: Uint8Array,
+  signature: Uint8Array,
+): SignatureCheck {
+  const parameters = mlDsaByOid(oid);
+  const key = pqPublicKeyOf(publicKey);
+  if (parameters === undefined || key?.kind !== "ml-dsa" || key.parameters !== parameters) {
+    return {
+      ok: false,
+      reason: `an ${parameters?.name ?? oid} signature but the key is not ${parameters?.name ?? oid}`,
+    };
+  }
+  const failure = mlDsaVerify(parameters, key.key, data, signature);
+  if (failure === null) return { ok: true };
+  if (failure === "signature-length") {
+    return {
+      ok: false,
+      reason: `an ${parameters.name} signature is ${parameters.signatureLength} bytes, this one ${signature.length}`,
+    };
+  }
+  return BAD;
+}
+
 async function verifyEcdsa(
   cert: SignedObject,
   issuerKey: CertificatePublicKey,
@@ -227,7 +260,7 @@ async function coreVerdict(run: () => Promise<boolean>, keyType = "RSA"): Promis
  * Checks the signature of `cert` with `issuerKey`. Signature algorithms: sha1/224/256/384/512 with
  * RSA PKCS#1 v1.5, RSASSA-PSS with its parameters (RFC 4055 3.1), ECDSA with SHA-256/384/512, DSA
  * with SHA-1 and SHA-2 (old certificates: RFC 4134's CarlDSS signs with DSA and SHA-1), Ed25519
- * and Ed448 (RFC 8410).
+ * and Ed448 (RFC 8410), ML-DSA-44/65/87 (RFC 9881).
  * An algorithm outside these is UNSUPPORTED_ALGORITHM; a signature that does not hold is `ok: false`.
  * Restrictions an id-RSASSA-PSS issuer key may carry in its own parameters (RFC 4055 3.3) are not
  * compared with the signature's parameters; such a key only ever verifies PSS signatures here.
@@ -264,6 +297,11 @@ export async function verifyCertificateSignature(
     // RFC 8410 3: the parameters MUST be absent.
     if (parameters !== undefined) return { ok: false, reason: `${name} with parameters` };
     return verifyEdDsaSignature(issuerKey, cert.tbs, cert.signature);
+  }
+  if (mlDsaByOid(algorithm) !== undefined) {
+    // RFC 9881 2: the parameters MUST be absent.
+    if (parameters !== undefined) return { ok: false, reason: "ML-DSA with parameters" };
+    return verifyMlDsaSignature(issuerKey, algorithm, cert.tbs, cert.signature);
   }
   const dsaHash = DSA_WITH[algorithm];
   if (dsaHash !== undefined) {

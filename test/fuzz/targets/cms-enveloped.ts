@@ -1,11 +1,14 @@
 // CMS EnvelopedData and AuthEnvelopedData (RFC 5652 6, RFC 5083/5084) as `decrypt` reads them:
-// decryptEnvelope with three real recipients' RSA keys and RFC 9216 Dana's X25519 key, so inputs
-// reach key transport, key agreement with HKDF (RFC 8418) and the content.
+// decryptEnvelope with three real recipients' RSA keys, RFC 9216 Dana's X25519 key and the LAMPS
+// example's ML-KEM-512 key, so inputs reach key transport, key agreement with HKDF (RFC 8418), KEM
+// recipients (RFC 9629) and the content.
 import {
   contentCipherByName,
   readCertificates,
+  readPqPrivateKey,
   readPrivateKey,
   readRfc8410PrivateKey,
+  type MlKemPrivateKey,
   type RecipientKey,
   type XdhPrivateKey,
 } from "@mailseal/shared/offline";
@@ -24,6 +27,11 @@ const RECIPIENTS = [
 const DANA = [
   "test/interop/samples/rfc9216-dana.decrypt.p8.pem",
   "test/interop/samples/rfc9216-dana.encrypt.crt",
+] as const;
+/** The recipient of the published ML-KEM-512 example (a KEMRecipientInfo, RFC 9629). */
+const KEM_RECIPIENT = [
+  "shared/test/cms/fixtures/pq-cms/cms-kyber/ML-KEM-512-seed.priv",
+  "shared/test/cms/fixtures/pq-cms/cms-kyber/ML-KEM-512.pem",
 ] as const;
 
 let keys: RecipientKey[] = [];
@@ -79,7 +87,9 @@ const target: FuzzTarget = {
       "cryptosys-authEnvelopedForBobChaCha20Poly1305.p7m",
     ];
     const published = cryptosys.map((name) => sample(root, `test/interop/samples/${name}`));
-    return [...messages.map(derOfMessage), ...made, ...rc2, ...published];
+    // KEMRecipientInfo with ML-KEM-512: the published LAMPS example (seeds/SOURCES.md).
+    const kem = sample(root, "test/fuzz/seeds/lamps-ml-kem-512-enveloped.der");
+    return [...messages.map(derOfMessage), ...made, ...rc2, ...published, kem];
   },
   dictionary: BER_TOKENS,
   async setup(root) {
@@ -92,6 +102,9 @@ const target: FuzzTarget = {
     const dana = (await readRfc8410PrivateKey(sample(root, DANA[0]))) as XdhPrivateKey;
     for (const certificate of readCertificates(sample(root, DANA[1])))
       keys.push({ kind: "xdh", certificate, privateKey: dana });
+    const kemKey = readPqPrivateKey(sample(root, KEM_RECIPIENT[0])) as MlKemPrivateKey;
+    for (const certificate of readCertificates(sample(root, KEM_RECIPIENT[1])))
+      keys.push({ kind: "ml-kem", certificate, privateKey: kemKey });
   },
   async run(data) {
     await decryptEnvelope(chunked(data), keys, theCore(), () => undefined);

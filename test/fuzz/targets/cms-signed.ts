@@ -1,6 +1,6 @@
 // CMS SignedData (RFC 5652 5) as `verify` reads it: verifySignedData on opaque signatures (eContent
 // inside) and on the detached ones of multipart/signed, whose content is then missing.
-import { verifySignedData } from "@mailseal/shared/offline";
+import { readCertificates, verifySignedData, type Certificate } from "@mailseal/shared/offline";
 import type { FuzzTarget } from "../engine.js";
 import { BER_TOKENS, chunked, derOfMessage, fixtureMessages, openCore, sample, theCore } from "./support.js";
 
@@ -13,6 +13,8 @@ function signaturePart(message: Uint8Array): Uint8Array | undefined {
   const body = part.slice(part.search(/\r?\n\r?\n/)).split(/\r?\n--/)[0]!;
   return new Uint8Array(Buffer.from(body, "base64"));
 }
+
+let certificates: Certificate[] = [];
 
 const target: FuzzTarget = {
   seeds: (root) => [
@@ -27,11 +29,19 @@ const target: FuzzTarget = {
     // Ed25519 (RFC 8419): CryptoSys's example by Carlos and one written by mailseal sign (seeds/SOURCES.md).
     sample(root, "test/interop/samples/cryptosys-signedByCarlosEd25519.p7m"),
     sample(root, "test/fuzz/seeds/mailseal-signed-ed25519.der"),
+    // ML-DSA-44/65/87 signers (RFC 9882): the published LAMPS examples (seeds/SOURCES.md).
+    ...["44", "65", "87"].map((level) => sample(root, `test/fuzz/seeds/lamps-ml-dsa-${level}-signed.der`)),
   ],
   dictionary: BER_TOKENS,
-  setup: async () => void (await openCore()),
+  async setup(root) {
+    await openCore();
+    // The ML-DSA examples carry no certificates: their signers' are given, as a reader's store would.
+    certificates = ["44", "65", "87"].flatMap((level) =>
+      readCertificates(sample(root, `shared/test/cms/fixtures/pq-cms/ml-dsa-certificates/ML-DSA-${level}.crt`)),
+    );
+  },
   async run(data) {
-    await verifySignedData(chunked(data), theCore(), { write: () => undefined });
+    await verifySignedData(chunked(data), theCore(), { write: () => undefined, certificates });
   },
 };
 export default target;
