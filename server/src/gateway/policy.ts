@@ -19,7 +19,7 @@ export function policySubject(subject: string): string {
   const text = subject.trim();
   const at = text.lastIndexOf("@");
   const domain = at < 0 ? text : text.slice(at + 1);
-  if (domain === "" || at === 0 || /[\s@]/.test(domain) || /\s/.test(text)) {
+  if (domain === "" || at === 0 || text.indexOf("@") !== at || /\s/.test(text)) {
     throw new MailsealError("USAGE", `${JSON.stringify(subject)} is neither a domain nor an address`);
   }
   return at < 0 ? domain.toLowerCase() : `${text.slice(0, at)}@${domain.toLowerCase()}`;
