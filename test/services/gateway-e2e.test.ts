@@ -210,6 +210,23 @@ describe("the organisation gateway behind Postfix", () => {
     expect(mail).not.toMatch(/application\/pkcs7-mime/i);
   });
 
+  it("signs only when a recipient has no certificate and the policy is possible (the default)", async () => {
+    const body = `Carol has no mailseal.${CRLF}`;
+    await submit(
+      "alice@org.test",
+      ["carol@example.test"],
+      plainMessage("alice@org.test", "carol@example.test", "hi", body),
+    );
+    const mail = await delivered("carol", 1);
+    expect(mail.toString("latin1")).not.toMatch(/enveloped-data/i);
+    const file = join(tmp.dir, "signed-only.eml");
+    writeFileSync(file, mail);
+    const content = await run("openssl", ["cms", "-verify", "-CAfile", await caFile(), "-in", file], {
+      encoding: "latin1",
+    });
+    expect(content.stdout).toContain("Carol has no mailseal.");
+  });
+
   it("bounces mail to a recipient without a certificate when the policy is always", async () => {
     await policy("org.test", "always");
     try {
@@ -222,7 +239,7 @@ describe("the organisation gateway behind Postfix", () => {
       const bounce = (await delivered("alice", 2)).toString("latin1");
       expect(bounce).toMatch(/Undelivered Mail Returned to Sender/);
       expect(bounce).toMatch(/550 5\.7\.1 policy for\s+alice@org\.test is to always\s+encrypt/);
-      expect(mailbox("carol")).toEqual([]);
+      expect(mailbox("carol")).toHaveLength(1);
     } finally {
       await policy("org.test", "default");
     }
