@@ -1,7 +1,7 @@
 // A throwaway Postfix (Debian `postfix`, run as root here) in a temp folder: its own
 // config_directory, queue_directory and data_directory, listening on loopback ports only, logging to
 // a file (no syslog in a container). Three smtpd listeners:
-//   - `submit`: takes mail and queues it with the content filter `mailseal:[127.0.0.1]:FILTER` (the
+//   - `submit`: takes mail and queues it with the content filter `smime-gateway:[127.0.0.1]:FILTER` (the
 //     organisation gateway), the after-queue filter of https://www.postfix.org/FILTER_README.html;
 //   - `reinject`: where the filter hands mail back, no filter there;
 //   - `plain`: no filter at all (Postfix alone, for comparisons).
@@ -68,13 +68,13 @@ function masterCf(dir: string, options: PostfixOptions): string {
   const { submit, reinject, plain } = options.ports;
   return `# test postfix in ${dir}: no chroot (the queue is not laid out for one)
 127.0.0.1:${submit} inet n - n - - smtpd
-  -o content_filter=mailseal:[127.0.0.1]:${options.filterPort}
+  -o content_filter=smime-gateway:[127.0.0.1]:${options.filterPort}
 127.0.0.1:${reinject} inet n - n - - smtpd
   -o content_filter=
   -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters
   -o smtpd_authorized_xforward_hosts=127.0.0.0/8
 127.0.0.1:${plain} inet n - n - - smtpd
-mailseal  unix  -       -       n       -       4       smtp
+smime-gateway unix -   -       n       -       4       smtp
   -o smtp_send_xforward_command=yes
   -o disable_mime_output_conversion=yes
 dovecot   unix  -       n       n       -       -       pipe
