@@ -212,11 +212,11 @@ export class Gateway {
   async #onData(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
     const from = session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address;
     const to = session.envelope.rcptTo.map((r) => r.address);
-    this.#options.log(`gateway: receiving a message from <${from}> to ${to.length} recipient(s)`);
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     if (stream.sizeExceeded) throw reply(552, "5.3.4 message too big for the gateway");
     const message = Buffer.concat(chunks);
+    this.#options.log(`gateway: processing ${message.length} bytes from <${from}> to ${to.length} recipient(s)`);
     const deliveries = await this.#process(message, from, to);
     for (const delivery of deliveries) await this.#reinject(from, delivery.to, delivery.message);
     const summary = deliveries.map((d) => `${d.what} to ${d.to.length}`).join(", ");
