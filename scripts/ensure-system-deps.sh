@@ -18,6 +18,7 @@ packages=(
   zip            # packs the Thunderbird add-in into its .xpi (addin-thunderbird/scripts/build.mjs; it falls back to node:zlib)
   thunderbird    # the add-in's end-to-end suite drives a real headless Thunderbird (test/thunderbird)
   dovecot-imapd  # ... which reads its mail over IMAP from a throwaway Dovecot (test/thunderbird/harness/dovecot.ts)
+  postfix        # the organisation gateway behind a real Postfix started by the tests on loopback ports (test/services/gateway-e2e.test.ts)
   ldap-utils     # the LDAP door of CerDB driven by OpenLDAP's own clients: ldapsearch, ldapadd, ldapdelete (server/test/ldap.test.ts)
   xvfb           # the add-in's visual run: Thunderbird draws real windows on a virtual X display (test/thunderbird/visual.test.ts)
   matchbox-window-manager # ... a window manager there (without one Thunderbird leaves a second window unpainted)
@@ -46,5 +47,8 @@ fi
 
 echo "Installing system packages for the tests: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Postfix installed as "No configuration": no /etc/postfix/main.cf, so no system Postfix starts on
+# port 25; the gateway's tests run their own instance with its own config and queue folders.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

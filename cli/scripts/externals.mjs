@@ -8,6 +8,7 @@ export const BUNDLE_EXTERNALS = [
   "pg-native",
   "pkcs11js",
   "nodemailer",
+  "smtp-server",
   "fastify",
   "@fastify/*",
   "pino",

@@ -23,6 +23,7 @@ const RUN: Required<Commands> = {
   devices: async () => (await import("./commands/devices.js")).devicesCommand,
   keys: async () => (await import("./commands/keys.js")).keysCommand,
   audit: async () => (await import("./commands/audit.js")).auditCommand,
+  gateway: async () => (await import("./commands/gateway.js")).gatewayCommand,
 };
 
 await runCommandLine(RUN, async (args) => {

@@ -13,6 +13,7 @@ export const COMMANDS = [
   "devices",
   "keys",
   "audit",
+  "gateway",
   "server",
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -32,6 +33,8 @@ export const FORMS: Record<CommandName, string> = {
   devices: "mailseal devices [--remove ID] [--home DIR]",
   keys: "mailseal keys rotate [--home DIR]",
   audit: "mailseal audit [--home DIR]",
+  gateway:
+    "mailseal gateway --db URL --listen HOST:PORT --reinject HOST:PORT [--home DIR] [--max-size BYTES] | mailseal gateway policy [DOMAIN|ADDRESS never|possible|always|default] --db URL",
   server: SERVER_FORM,
 };
 
@@ -153,6 +156,21 @@ share, to which device.
 
 ${ACCOUNT}
 ${HOME}`,
+  gateway: `The organisation gateway: an SMTP content filter behind Postfix (README, "The organisation
+gateway"). Mail from an account of the home is signed with that account's signing key and encrypted
+when every recipient has a certificate (the policy decides); S/MIME to an account is decrypted and
+delivered with an X-Mailseal header saying what was checked; anything else goes back unchanged.
+Each account is set up as for any device: mailseal account add ADDRESS --home DIR --name gateway.
+
+  --db URL             the api's database (sqlite:FILE or postgres://...): the policies
+  --listen HOST:PORT   where Postfix's content_filter hands mail over
+  --reinject HOST:PORT Postfix's smtpd that takes the processed mail back (no content filter there)
+  --max-size BYTES     largest message taken (default 10240000, Postfix's default limit)
+${HOME}
+
+policy: lists the policies, or sets one for a domain or an address (the address's wins):
+never (sign only), possible (encrypt when every recipient has a certificate; the default),
+always (refuse with 550 when one has none), default (remove the row).`,
   server: SERVER_DETAILS,
 };
 

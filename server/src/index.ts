@@ -60,3 +60,13 @@ export {
 } from "./kms/index.js";
 export { registerShareRoutes, ticketKeyFromApi, ticketKeyFromJwk, type ShareRouteDeps } from "./share/index.js";
 export { registerKeyRoutes, type KeyRouteDeps } from "./api/keys.js";
+export {
+  DEFAULT_ENCRYPT_POLICY,
+  ENCRYPT_POLICIES,
+  encryptPolicyFor,
+  isEncryptPolicy,
+  listEncryptPolicies,
+  policySubject,
+  setEncryptPolicy,
+  type EncryptPolicy,
+} from "./gateway/policy.js";

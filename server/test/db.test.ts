@@ -20,6 +20,7 @@ const API_TABLES = [
   "challenges",
   "crls",
   "devices",
+  "gateway_policies",
   "keys",
   "opaque_logins",
   "protection_sessions",

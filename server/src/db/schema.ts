@@ -158,6 +158,13 @@ export interface SettingsTable {
   value: string;
 }
 
+/** The gateway's encryption policy of a domain (`org.example`) or an address (`alice@org.example`). */
+export interface GatewayPoliciesTable {
+  subject: string;
+  encrypt: "never" | "possible" | "always";
+  updated_at: IsoTime;
+}
+
 export interface ApiSchema {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -172,6 +179,7 @@ export interface ApiSchema {
   protection_sessions: ProtectionSessionsTable;
   settings: SettingsTable;
   crls: CrlsTable;
+  gateway_policies: GatewayPoliciesTable;
 }
 
 export interface SharesTable {

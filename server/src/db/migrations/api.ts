@@ -211,4 +211,17 @@ export const apiMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0008-api-gateway-policies": {
+    // The organisation gateway's encryption policy (docs/services.md, "Organisation gateway"): one row
+    // per domain or address, "never" | "possible" | "always"; an address's row overrides its domain's,
+    // no row at all means "possible".
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("gateway_policies")
+        .addColumn("subject", "text", (c) => c.primaryKey())
+        .addColumn("encrypt", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -1,0 +1,340 @@
+// The organisation gateway (docs/services.md, "Organisation gateway"): an SMTP server (the
+// `smtp-server` package) that Postfix hands every message to as its after-queue content filter, and
+// that hands each message back to Postfix's second smtpd once it is signed and encrypted (outgoing,
+// from an account of the gateway's home) or decrypted (incoming S/MIME to such an account).
+//
+// The gateway is a device of each user who opts in: `mailseal account add ADDRESS --home GATEWAY_HOME`
+// enrols it through the same flow as any device (listed in the user's devices, its releases in the
+// user's audit); its signing key is that device's own.
+//
+// Mail is never lost: Postfix keeps a message queued until the gateway answers 250, and the gateway
+// answers 250 only once the re-injection was accepted; what it cannot process goes back unchanged
+// (incoming) or is deferred with a 4xx (outgoing: the service unreachable), and a policy of "always"
+// without certificates is refused with a 5xx, so Postfix bounces it to the sender.
+import type { CoreService } from "@mailseal/core-wasm";
+import { chunksOf, enginePathCheck, MailEngine } from "@mailseal/engine";
+import type { EncryptPolicy } from "@mailseal/server";
+import {
+  API_ERROR_CODES,
+  detectSmime,
+  DirectoryCache,
+  hasCode,
+  MAILFLOW_ERROR_CODES,
+  MailsealError,
+  openAccount,
+  prepareSend,
+  readHeader,
+  refreshKeys,
+  renewSigningCertificate,
+  senderOf,
+  type DeviceState,
+  type Host,
+  type ReadStatus,
+  type ServiceClient,
+} from "@mailseal/shared";
+import SMTPConnection from "nodemailer/lib/smtp-connection/index.js";
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
+
+/** The header the gateway puts on a message it decrypted, saying what it checked. */
+export const GATEWAY_HEADER = "X-Mailseal";
+
+/** How long the keys and signing certificates of the accounts are used before they are refreshed. */
+const REFRESH_MS = 15 * 60_000;
+
+export interface GatewayOptions {
+  host: Host & { store: { list(): Promise<string[]> } };
+  core: CoreService;
+  /** Where the gateway listens (Postfix's content_filter names it). */
+  listen: { host: string; port: number };
+  /** Postfix's smtpd that takes processed mail back (without the content filter). */
+  reinject: { host: string; port: number };
+  /** The encryption policy for mail from an address (the database's gateway_policies). */
+  policy(address: string): Promise<EncryptPolicy>;
+  /** Largest message taken, in bytes (Postfix's message_size_limit or less). */
+  maxBytes: number;
+  log(line: string): void;
+}
+
+interface Account {
+  state: DeviceState;
+  client: ServiceClient;
+  refreshed: number;
+}
+
+/** An SMTP reply that is not 250: smtp-server sends `responseCode` and the message. */
+function reply(code: number, message: string): Error & { responseCode: number } {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+async function* oneChunk(message: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield message;
+}
+
+/** Whether a header says S/MIME already (enveloped, signed-data or multipart/signed). */
+async function smimeKind(message: Uint8Array): Promise<"encrypted" | "signed" | "plain"> {
+  const { fields } = await readHeader(oneChunk(message));
+  try {
+    const kind = detectSmime(fields);
+    if (kind.kind === "multipart-signed") return "signed";
+    return kind.smimeType === "signed-data" ? "signed" : "encrypted";
+  } catch (error) {
+    if (hasCode(error, "NOT_SMIME")) return "plain";
+    throw error;
+  }
+}
+
+/** What the gateway checked, for the X-Mailseal header: one line, no controls. */
+export function checkedLine(status: ReadStatus): string {
+  const parts = [status.encrypted ? `decrypted (${status.cipher ?? "?"})` : "not encrypted"];
+  const signature = status.signature;
+  if (signature.state === "none") parts.push("not signed");
+  else if (signature.state === "invalid") parts.push(`signature invalid (${signature.code})`);
+  else if (signature.state === "revoked") parts.push(`signature by ${signature.signer} revoked (${signature.code})`);
+  else {
+    parts.push(`signature valid from ${signature.signer}`);
+    if (!signature.fromMatches) parts.push("signer is not the From address");
+  }
+  // A header field is one line (RFC 5322 2.2): a control character from a certificate becomes a space.
+  return Array.from(parts.join("; "), (c) => (c.charCodeAt(0) < 0x20 || c === "\x7f" ? " " : c)).join("");
+}
+
+/**
+ * The decrypted message with the gateway's header first. Any X-Mailseal field inside the message is
+ * dropped, so that no sender can write what the gateway is taken to have checked.
+ */
+export function withCheckedHeader(message: Uint8Array, line: string): Buffer {
+  const text = Buffer.from(message);
+  let end = text.indexOf("\r\n\r\n");
+  let newline = "\r\n";
+  if (end < 0 || (text.indexOf("\n\n") >= 0 && text.indexOf("\n\n") < end)) {
+    end = text.indexOf("\n\n");
+    newline = "\n";
+  }
+  const header = end < 0 ? text.toString("latin1") : text.subarray(0, end).toString("latin1");
+  const body = end < 0 ? Buffer.alloc(0) : text.subarray(end);
+  // Unfolded field by field (RFC 5322 2.2.3): a field's continuation lines go with it.
+  const fields = header.split(newline).reduce<string[]>((all, l) => {
+    if (/^[ \t]/.test(l) && all.length > 0) all[all.length - 1] += newline + l;
+    else all.push(l);
+    return all;
+  }, []);
+  const kept = fields.filter((f) => !new RegExp(`^${GATEWAY_HEADER}\\s*:`, "i").test(f));
+  return Buffer.concat([Buffer.from(`${GATEWAY_HEADER}: ${line}${newline}${kept.join(newline)}`, "latin1"), body]);
+}
+
+export class Gateway {
+  readonly #options: GatewayOptions;
+  readonly #engine: MailEngine;
+  readonly #accounts = new Map<string, Account>();
+  #server: SMTPServer | undefined;
+
+  constructor(options: GatewayOptions) {
+    this.#options = options;
+    this.#engine = MailEngine.over(options.core);
+  }
+
+  /** The accounts of the home (the users who opted in), their keys brought up to date. */
+  async loadAccounts(): Promise<string[]> {
+    const { host } = this.#options;
+    for (const address of await host.store.list()) {
+      const opened = await openAccount(host, address).catch((error: unknown) => {
+        if (hasCode(error, "NOT_PROVISIONED")) return undefined;
+        throw error;
+      });
+      if (opened === undefined) {
+        this.#options.log(`gateway: ${address}: setup not finished, skipped`);
+        continue;
+      }
+      this.#accounts.set(address.toLowerCase(), { ...opened, refreshed: 0 });
+      await this.#refresh(this.#accounts.get(address.toLowerCase())!);
+    }
+    await this.#engine.setAccounts([...this.#accounts.values()].map((a) => a.state));
+    return [...this.#accounts.values()].map((a) => a.state.address);
+  }
+
+  /** New keys (a rotation) and a signing certificate renewed when due; offline, the held ones serve. */
+  async #refresh(account: Account): Promise<void> {
+    const { host } = this.#options;
+    try {
+      const refreshed = await refreshKeys(account.client, host.store as Host["store"], account.state, {});
+      account.state = await renewSigningCertificate(account.client, host.store as Host["store"], refreshed, host.clock);
+      account.refreshed = Date.now();
+    } catch (error) {
+      if (!hasCode(error, ...MAILFLOW_ERROR_CODES, ...API_ERROR_CODES)) throw error;
+      this.#options.log(`gateway: ${account.state.address}: keys not refreshed (${error.code}: ${error.message})`);
+    }
+  }
+
+  async #fresh(account: Account): Promise<void> {
+    if (Date.now() - account.refreshed < REFRESH_MS) return;
+    await this.#refresh(account);
+    await this.#engine.setAccounts([...this.#accounts.values()].map((a) => a.state));
+  }
+
+  #account(address: string): Account | undefined {
+    return this.#accounts.get(address.toLowerCase());
+  }
+
+  /** Listens; resolves with the port once it does. */
+  async listen(): Promise<number> {
+    const server = new SMTPServer({
+      name: "mailseal-gateway",
+      banner: "mailseal gateway",
+      // Postfix talks to it on loopback as its content filter: no TLS, no authentication.
+      disabledCommands: ["AUTH", "STARTTLS"],
+      authOptional: true,
+      hideSTARTTLS: true,
+      size: this.#options.maxBytes,
+      logger: false,
+      onData: (stream, session, callback) => {
+        this.#onData(stream, session).then(
+          (answer) => callback(null, answer),
+          (error: unknown) => callback(error as Error),
+        );
+      },
+    });
+    server.on("error", (error) => this.#options.log(`gateway: ${error.message}`));
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      server.server.once("error", reject);
+      server.listen(this.#options.listen.port, this.#options.listen.host, () => {
+        const address = server.server.address();
+        resolve(typeof address === "object" && address !== null ? address.port : this.#options.listen.port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.#engine.close();
+    return new Promise((resolve) => (this.#server === undefined ? resolve() : this.#server.close(() => resolve())));
+  }
+
+  async #onData(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
+    const from = session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address;
+    const to = session.envelope.rcptTo.map((r) => r.address);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    if (stream.sizeExceeded) throw reply(552, "5.3.4 message too big for the gateway");
+    const message = Buffer.concat(chunks);
+    this.#options.log(`gateway: processing ${message.length} bytes from <${from}> to ${to.length} recipient(s)`);
+    const deliveries = await this.#process(message, from, to);
+    for (const delivery of deliveries) await this.#reinject(from, delivery.to, delivery.message);
+    const summary = deliveries.map((d) => `${d.what} to ${d.to.length}`).join(", ");
+    this.#options.log(`gateway: delivered <${from}>: ${summary}`);
+    return `2.0.0 ${summary}`;
+  }
+
+  /** What goes back to Postfix, to which recipients. */
+  async #process(
+    message: Buffer,
+    from: string,
+    to: readonly string[],
+  ): Promise<{ what: string; to: string[]; message: Buffer }[]> {
+    const unchanged = (what: string) => [{ what, to: [...to], message }];
+    let kind: "encrypted" | "signed" | "plain";
+    let sender: string | undefined;
+    try {
+      kind = await smimeKind(message);
+      sender = (await senderOf([message]).catch(() => undefined))?.address;
+    } catch (error) {
+      // A header the MIME layer cannot read: not the gateway's to fix, the recipient's client may.
+      this.#options.log(`gateway: passed through unchanged (${(error as Error).message})`);
+      return unchanged("unchanged");
+    }
+    const account = sender === undefined ? undefined : this.#account(sender);
+    if (account !== undefined && kind === "plain") {
+      return [{ what: "sealed", to: [...to], message: await this.#seal(account, message, to) }];
+    }
+    if (kind !== "encrypted") return unchanged("unchanged");
+    const ours = to.filter((r) => this.#account(r) !== undefined);
+    if (ours.length === 0) return unchanged("unchanged");
+    let opened;
+    try {
+      for (const r of ours) await this.#fresh(this.#account(r)!);
+      opened = await this.#engine.openMessage(message, { time: this.#options.host.clock.now().getTime() });
+    } catch (error) {
+      // Not for a key the gateway holds, damaged, or a cipher it does not read: the mail still goes,
+      // as it came, to a client that may open it.
+      const code = error instanceof MailsealError ? error.code : "INTERNAL";
+      this.#options.log(`gateway: not decrypted, passed through unchanged (${code}: ${(error as Error).message})`);
+      return unchanged("unchanged");
+    }
+    const decrypted = withCheckedHeader(opened.message, checkedLine(opened.status));
+    const others = to.filter((r) => this.#account(r) === undefined);
+    return [
+      { what: "decrypted", to: ours, message: decrypted },
+      ...(others.length === 0 ? [] : [{ what: "unchanged", to: others, message }]),
+    ];
+  }
+
+  /** Signed with the account's (the gateway device's) signing key; encrypted as the policy says. */
+  async #seal(account: Account, message: Buffer, to: readonly string[]): Promise<Buffer> {
+    const { host } = this.#options;
+    let policy: EncryptPolicy;
+    try {
+      await this.#fresh(account);
+      policy = await this.#options.policy(account.state.address);
+    } catch (error) {
+      throw reply(451, `4.3.0 gateway: ${(error as Error).message}`);
+    }
+    const base = {
+      client: account.client,
+      cache: new DirectoryCache(host.clock),
+      clock: host.clock,
+      state: account.state,
+      recipients: [...to],
+    };
+    let recipe;
+    try {
+      recipe = await prepareSend({ ...base, encrypt: policy !== "never" }, enginePathCheck(this.#engine));
+    } catch (error) {
+      if (hasCode(error, "NO_CERTIFICATE") && policy === "possible") {
+        recipe = await prepareSend({ ...base, encrypt: false }, enginePathCheck(this.#engine)).catch((e: unknown) => {
+          throw reply(451, `4.3.0 gateway: ${(e as Error).message}`);
+        });
+      } else if (hasCode(error, "NO_CERTIFICATE")) {
+        // RFC 3463 5.7.1: delivery not authorised; the policy says this mail never leaves in the clear.
+        throw reply(550, `5.7.1 policy for ${account.state.address} is to always encrypt: ${error.message}`);
+      } else {
+        // The service or directory cannot be asked now: Postfix keeps the mail and tries again.
+        throw reply(451, `4.3.0 gateway: ${(error as Error).message}`);
+      }
+    }
+    const sealed = await this.#engine.sealMessage(message, {
+      signer: account.state.address,
+      ownCertificate: recipe.own.der,
+      ...(recipe.encryptTo === undefined
+        ? {}
+        : {
+            encryptTo: {
+              certificates: recipe.encryptTo.certificates.map((c) => c.der),
+              cipher: recipe.encryptTo.cipher.name,
+            },
+          }),
+      time: host.clock.now().getTime(),
+    });
+    const out: Uint8Array[] = [];
+    for await (const chunk of chunksOf(sealed)) out.push(chunk);
+    return Buffer.concat(out);
+  }
+
+  /** Hands a message back to Postfix; resolves once Postfix answered 250, else a 4xx for the client. */
+  async #reinject(from: string, to: readonly string[], message: Buffer): Promise<void> {
+    const { host, port } = this.#options.reinject;
+    const connection = new SMTPConnection({ host, port, secure: false, ignoreTLS: true, name: "mailseal-gateway" });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        connection.once("error", reject);
+        connection.connect(() => resolve());
+      });
+      const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
+        connection.send({ from, to: [...to] }, message, (error, sent) => (error ? reject(error) : resolve(sent))),
+      );
+      if (info.rejected.length > 0) throw new Error(`re-injection refused ${info.rejected.join(", ")}`);
+    } catch (error) {
+      throw reply(451, `4.4.2 gateway could not hand the message back: ${(error as Error).message}`);
+    } finally {
+      connection.quit();
+    }
+  }
+}

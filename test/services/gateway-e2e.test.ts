@@ -1,0 +1,284 @@
+// The organisation gateway (issue 16) behind a real Postfix, with a real Dovecot as final delivery and
+// the real services: a plain SMTP client sends through Postfix -> `mailseal gateway` (content filter)
+// -> Postfix -> Dovecot. Alice (org.test) has opted in: the gateway's home is one of her devices.
+// Bob (example.test) has mailseal on his laptop; Carol has nothing.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import SMTPConnection from "nodemailer/lib/smtp-connection/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN } from "../../cli/test/support.js";
+import { startDovecot, type TestDovecot } from "../thunderbird/harness/dovecot.js";
+import { freePort } from "../thunderbird/harness/ports.js";
+import { startPostfix, type TestPostfix } from "../support/postfix.js";
+import { NO_SECRET_STORE, ServerSuite } from "./e2e-support.js";
+
+const run = promisify(execFile);
+const suite = new ServerSuite("gateway");
+const { tmp, devices } = suite;
+
+let dovecot: TestDovecot;
+let postfix: TestPostfix;
+let gateway: RunningGateway;
+let gatewayPort: number;
+
+interface RunningGateway {
+  child: ChildProcess;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+function database(): string {
+  return `sqlite:${join(suite.data, "api", "api.sqlite")}`;
+}
+
+/** `mailseal gateway` as a child process; resolves once it listens. */
+function startGateway(): Promise<RunningGateway> {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      "gateway",
+      "--home",
+      devices.home("gateway"),
+      "--db",
+      database(),
+      "--listen",
+      `127.0.0.1:${gatewayPort}`,
+      "--reinject",
+      `127.0.0.1:${postfix.ports.reinject}`,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...NO_SECRET_STORE } },
+  );
+  let out = "";
+  let err = "";
+  const exited = new Promise<number | null>((done) => child.once("exit", (status) => done(status)));
+  child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes("accounts:")) resolve({ child, stderr: () => err, exited });
+    });
+    void exited.then((status) => reject(new Error(`gateway exited ${status}: ${err}`)));
+  });
+}
+
+async function policy(subject: string, value: string): Promise<void> {
+  const { stdout } = await run(process.execPath, [BIN, "gateway", "policy", subject, value, "--db", database()]);
+  expect(stdout).toBe(`${subject} ${value}\n`);
+}
+
+/** A plain SMTP client (no mailseal anywhere) sends `message` to Postfix's submission listener. */
+async function submit(from: string, to: readonly string[], message: string | Buffer): Promise<void> {
+  const connection = new SMTPConnection({ host: "127.0.0.1", port: postfix.ports.submit, ignoreTLS: true });
+  await new Promise<void>((resolve, reject) => {
+    connection.once("error", reject);
+    connection.connect(() => resolve());
+  });
+  const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
+    connection.send({ from, to: [...to] }, message, (error, sent) => (error ? reject(error) : resolve(sent))),
+  );
+  connection.quit();
+  expect(info.accepted).toEqual([...to]);
+}
+
+function mailbox(user: string): string[] {
+  const dir = join(dovecot.maildirs, user, "new");
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}
+
+/** Waits for the `count`th message in the user's INBOX and gives its bytes. */
+async function delivered(user: string, count: number, timeoutMs = 30_000): Promise<Buffer> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const files = mailbox(user);
+    if (files.length >= count) return readFileSync(join(dovecot.maildirs, user, "new", files[count - 1]!));
+    if (Date.now() > deadline) {
+      throw new Error(`no message ${count} for ${user}: ${postfix.log().slice(-4000)}\ngateway: ${gateway.stderr()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Bob's current private key as PEM, from his laptop's state (what his mail client would hold). */
+async function bobKey(): Promise<string> {
+  const state = devices.state("bob-laptop", "bob@example.test");
+  const key = state.keys.find((k) => k.status === "current" && k.pkcs8 !== undefined)!;
+  const der = join(tmp.dir, "bob-key.der");
+  writeFileSync(der, Buffer.from(key.pkcs8!, "base64url"));
+  const pem = join(tmp.dir, "bob-key.pem");
+  await run("openssl", ["pkey", "-inform", "DER", "-in", der, "-out", pem]);
+  return pem;
+}
+
+/** The service's root and issuing CA as one PEM file (what an organisation deploys). */
+async function caFile(): Promise<string> {
+  const ca = (await (await fetch(`${suite.server.api}/v1/ca/certificates`)).json()) as Record<string, string>;
+  let pem = "";
+  for (const name of ["root", "issuing"]) {
+    const der = join(tmp.dir, `${name}.der`);
+    writeFileSync(der, Buffer.from(ca[name]!, "base64url"));
+    pem += (await run("openssl", ["x509", "-inform", "DER", "-in", der])).stdout;
+  }
+  const file = join(tmp.dir, "ca.pem");
+  writeFileSync(file, pem);
+  return file;
+}
+
+/** openssl cms: decrypts the delivered mail with Bob's key, then verifies the signature; the content. */
+async function openAsBob(mail: Buffer): Promise<Buffer> {
+  const sealed = join(tmp.dir, `sealed-${Date.now()}.eml`);
+  writeFileSync(sealed, mail);
+  const signed = `${sealed}.signed`;
+  await run("openssl", ["cms", "-decrypt", "-inkey", await bobKey(), "-in", sealed, "-out", signed]);
+  const content = `${sealed}.content`;
+  await run("openssl", ["cms", "-verify", "-CAfile", await caFile(), "-in", signed, "-out", content]);
+  return readFileSync(content);
+}
+
+beforeAll(async () => {
+  await devices.provision("alice@org.test", "gateway");
+  await devices.provision("bob@example.test", "bob-laptop");
+  dovecot = await startDovecot(["alice", "bob", "carol"].map((name) => ({ name, password: "secret" })));
+  gatewayPort = await freePort();
+  postfix = await startPostfix({
+    filterPort: gatewayPort,
+    ports: { submit: await freePort(), reinject: await freePort(), plain: await freePort() },
+    domains: ["org.test", "example.test"],
+    dovecotConfig: join(dovecot.dir, "dovecot.conf"),
+  });
+  gateway = await startGateway();
+}, 90_000);
+
+afterAll(async () => {
+  gateway?.child.kill("SIGKILL");
+  await postfix?.stop();
+  await dovecot?.stop();
+});
+
+const CRLF = "\r\n";
+
+function plainMessage(from: string, to: string, subject: string, body: string): string {
+  return (
+    [
+      `From: ${from}`,
+      `To: ${to}`,
+      `Subject: ${subject}`,
+      "MIME-Version: 1.0",
+      "Content-Type: text/plain; charset=utf-8",
+    ].join(CRLF) +
+    CRLF +
+    CRLF +
+    body
+  );
+}
+
+describe("the organisation gateway behind Postfix", () => {
+  it("lists the gateway among Alice's devices: it enrolled as any device does", async () => {
+    const result = await devices.run("gateway", ["devices"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout.toString()).toMatch(/active .* gateway {2}\(this device\)\n$/);
+  });
+
+  it("signs and encrypts Alice's mail to Bob: openssl cms decrypts it with Bob's key and verifies it", async () => {
+    const body = `Hello Bob,${CRLF}sent from a client with nothing installed.${CRLF}`;
+    await submit(
+      "alice@org.test",
+      ["bob@example.test"],
+      plainMessage("alice@org.test", "bob@example.test", "hi", body),
+    );
+    const mail = await delivered("bob", 1);
+    expect(mail.toString("latin1")).toMatch(/Content-Type: application\/pkcs7-mime/i);
+    expect(mail.toString("latin1")).not.toContain("sent from a client with nothing installed");
+    const content = await openAsBob(mail);
+    expect(content.toString("latin1")).toContain(body);
+  });
+
+  it("decrypts Bob's S/MIME to Alice and delivers it with a header saying what was checked", async () => {
+    const secret = `The meeting moved to Thursday.${CRLF}`;
+    const sealed = await devices.send(
+      "bob-laptop",
+      ["alice@org.test"],
+      plainMessage("bob@example.test", "alice@org.test", "moved", secret),
+    );
+    expect(sealed).not.toContain("The meeting moved");
+    await submit("bob@example.test", ["alice@org.test"], sealed);
+    const mail = (await delivered("alice", 1)).toString("latin1");
+    expect(mail).toMatch(/^X-Mailseal: decrypted \(aes-256-(cbc|gcm)\); signature valid from bob@example\.test\r?$/m);
+    expect(mail).toContain("The meeting moved to Thursday.");
+    expect(mail).not.toMatch(/application\/pkcs7-mime/i);
+  });
+
+  it("signs only when a recipient has no certificate and the policy is possible (the default)", async () => {
+    const body = `Carol has no mailseal.${CRLF}`;
+    await submit(
+      "alice@org.test",
+      ["carol@example.test"],
+      plainMessage("alice@org.test", "carol@example.test", "hi", body),
+    );
+    const mail = await delivered("carol", 1);
+    expect(mail.toString("latin1")).not.toMatch(/enveloped-data/i);
+    const file = join(tmp.dir, "signed-only.eml");
+    writeFileSync(file, mail);
+    const content = await run("openssl", ["cms", "-verify", "-CAfile", await caFile(), "-in", file], {
+      encoding: "latin1",
+    });
+    expect(content.stdout).toContain("Carol has no mailseal.");
+  });
+
+  it("bounces mail to a recipient without a certificate when the policy is always", async () => {
+    await policy("org.test", "always");
+    try {
+      await submit(
+        "alice@org.test",
+        ["carol@example.test"],
+        plainMessage("alice@org.test", "carol@example.test", "clear?", "never in the clear\r\n"),
+      );
+      // Postfix took it (after-queue), the gateway refused it with 550: Alice gets the bounce, Carol nothing.
+      const bounce = (await delivered("alice", 2)).toString("latin1");
+      expect(bounce).toMatch(/Undelivered Mail Returned to Sender/);
+      expect(bounce).toMatch(/550 5\.7\.1 policy for\s+alice@org\.test is to always\s+encrypt/);
+      expect(mailbox("carol")).toHaveLength(1);
+    } finally {
+      await policy("org.test", "default");
+    }
+  });
+
+  it("keeps a message queued in Postfix when the gateway is killed mid-message, and delivers it after the restart", async () => {
+    // 2 MiB of text: signing and encrypting it takes the gateway long enough to be killed in the middle.
+    const line = "0123456789abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ .,;:!?\r\n";
+    const body = line.repeat(Math.ceil((2 * 1024 * 1024) / line.length));
+    const before = mailbox("bob").length;
+    const killed = new Promise<void>((resolve) => {
+      const watch = setInterval(() => {
+        // The whole message has arrived (Postfix waits for the answer to its end of data) and is
+        // being signed and encrypted: a gateway that answered 250 now would lose it here.
+        if (/processing \d+ bytes from <alice@org\.test>/.test(gateway.stderr())) {
+          clearInterval(watch);
+          gateway.child.kill("SIGKILL");
+          resolve();
+        }
+      }, 1);
+    });
+    await submit(
+      "alice@org.test",
+      ["bob@example.test"],
+      plainMessage("alice@org.test", "bob@example.test", "big", body),
+    );
+    await killed;
+    await gateway.exited;
+    // Not delivered, not lost: Postfix holds it.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(mailbox("bob").length).toBe(before);
+    expect(await postfix.queue()).toMatch(/alice@org\.test/);
+
+    gateway = await startGateway();
+    await postfix.flush();
+    const mail = await delivered("bob", before + 1, 60_000);
+    const content = await openAsBob(mail);
+    const text = content.toString("latin1");
+    expect(text.slice(text.indexOf("\r\n\r\n") + 4)).toBe(body);
+    expect(await postfix.queue()).toMatch(/Mail queue is empty/);
+  }, 120_000);
+});
