@@ -8,7 +8,7 @@
 // the banner's words, level and colour as laid out per kind of message, the compose toolbar's Send
 // button not squeezed by ours.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
@@ -138,7 +138,9 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
 
   beforeAll(async () => {
     ensureBundle();
-    rmSync(ARTIFACTS, { recursive: true, force: true });
+    // Last run's pictures go; the folder and its tracked .gitkeep stay.
+    mkdirSync(ARTIFACTS, { recursive: true });
+    for (const name of readdirSync(ARTIFACTS)) if (name.endsWith(".png")) rmSync(join(ARTIFACTS, name));
     data = mkdtempSync(join(tmpdir(), "mailseal-tb-visual-"));
     dovecot = await startDovecot([
       { name: "alice", password: "alice-imap-password" },
