@@ -20,7 +20,7 @@ import {
   recipientCertificates,
   type StateStore,
 } from "@mailseal/shared";
-import { chunksOf, enginePathCheck, plainError, type ComposedMessage } from "@mailseal/engine";
+import { chunksOf, enginePathCheck, plainError, sealOptionsOf, type ComposedMessage } from "@mailseal/engine";
 import { engineWorker } from "../host/engine.js";
 import { mailflowHost } from "../host/mailflow-host.js";
 
@@ -222,22 +222,7 @@ async function sendSecured(
   const options = { client, cache, clock: host.clock, state, recipients, encrypt: security.encrypt };
   const recipe = await prepareSend(options, enginePathCheck(engine));
   await engine.setAccounts([state]);
-  const secured = await engine.sealMessage(
-    { composed },
-    {
-      signer: state.address,
-      ownCertificate: recipe.own.der,
-      ...(recipe.encryptTo === undefined
-        ? {}
-        : {
-            encryptTo: {
-              certificates: recipe.encryptTo.certificates.map((c) => c.der),
-              cipher: recipe.encryptTo.cipher.name,
-            },
-          }),
-      time: date,
-    },
-  );
+  const secured = await engine.sealMessage({ composed }, sealOptionsOf(recipe, state.address, date));
   const path = await messenger.mailseal.beginOutgoing();
   try {
     let size = 0;

@@ -1,7 +1,7 @@
 // mailseal send --to ADDRESS ...: an RFC 5322 message from one of this device's accounts in, signed
 // with the device's signing key and encrypted to every recipient and to the sender out.
 import type { CoreService } from "@mailseal/core-wasm";
-import { chunksOf, enginePathCheck, MailEngine, streamOf } from "@mailseal/engine";
+import { chunksOf, enginePathCheck, MailEngine, sealOptionsOf, streamOf } from "@mailseal/engine";
 import {
   DirectoryCache,
   openAccount,
@@ -37,19 +37,10 @@ export async function sendCommand(args: string[], core: CoreService): Promise<st
     try {
       const recipe = await prepareSend(options, enginePathCheck(engine));
       await engine.setAccounts([state]);
-      const sealed = await engine.sealMessage(streamOf(message), {
-        signer: state.address,
-        ownCertificate: recipe.own.der,
-        ...(recipe.encryptTo === undefined
-          ? {}
-          : {
-              encryptTo: {
-                certificates: recipe.encryptTo.certificates.map((c) => c.der),
-                cipher: recipe.encryptTo.cipher.name,
-              },
-            }),
-        time: host.clock.now().getTime(),
-      });
+      const sealed = await engine.sealMessage(
+        streamOf(message),
+        sealOptionsOf(recipe, state.address, host.clock.now().getTime()),
+      );
       for await (const chunk of chunksOf(sealed)) await output.write(chunk);
     } finally {
       engine.close();

@@ -12,7 +12,7 @@
 // (incoming) or is deferred with a 4xx (outgoing: the service unreachable), and a policy of "always"
 // without certificates is refused with a 5xx, so Postfix bounces it to the sender.
 import type { CoreService } from "@mailseal/core-wasm";
-import { chunksOf, enginePathCheck, MailEngine } from "@mailseal/engine";
+import { chunksOf, enginePathCheck, MailEngine, sealOptionsOf } from "@mailseal/engine";
 import type { EncryptPolicy } from "@mailseal/server";
 import {
   API_ERROR_CODES,
@@ -300,19 +300,10 @@ export class Gateway {
         throw reply(451, `4.3.0 gateway: ${(error as Error).message}`);
       }
     }
-    const sealed = await this.#engine.sealMessage(message, {
-      signer: account.state.address,
-      ownCertificate: recipe.own.der,
-      ...(recipe.encryptTo === undefined
-        ? {}
-        : {
-            encryptTo: {
-              certificates: recipe.encryptTo.certificates.map((c) => c.der),
-              cipher: recipe.encryptTo.cipher.name,
-            },
-          }),
-      time: host.clock.now().getTime(),
-    });
+    const sealed = await this.#engine.sealMessage(
+      message,
+      sealOptionsOf(recipe, account.state.address, host.clock.now().getTime()),
+    );
     const out: Uint8Array[] = [];
     for await (const chunk of chunksOf(sealed)) out.push(chunk);
     return Buffer.concat(out);
