@@ -34,19 +34,29 @@ function parseDer(der: Uint8Array, what: string): asn1js.AsnType {
   return parsed.result;
 }
 
+/**
+ * `make` builds a pkijs structure from DER (parseDer and a pkijs schema check); a structure that is
+ * not the one expected is INVALID_KEY "not a `what`", a code of our own passes through.
+ */
+function readStructure<T>(make: () => T, what: string): T {
+  try {
+    return make();
+  } catch (error) {
+    if (hasCode(error, ...SMIME_ERROR_CODES)) throw error;
+    throw new MailsealError("INVALID_KEY", `not a ${what}`);
+  }
+}
+
 function integerBytes(value: asn1js.Integer): Uint8Array {
   return new Uint8Array(value.valueBlock.valueHexView);
 }
 
 /** RSAPrivateKey (RFC 8017 A.1.2) to the components the crypto core loads. */
 export function rsaPrivateKeyFromPkcs1(der: Uint8Array): RsaPrivateKey {
-  let key: pkijs.RSAPrivateKey;
-  try {
-    key = new pkijs.RSAPrivateKey({ schema: parseDer(der, "RSA private key") });
-  } catch (error) {
-    if (hasCode(error, ...SMIME_ERROR_CODES)) throw error;
-    throw new MailsealError("INVALID_KEY", "not a PKCS#1 RSAPrivateKey");
-  }
+  const key = readStructure(
+    () => new pkijs.RSAPrivateKey({ schema: parseDer(der, "RSA private key") }),
+    "PKCS#1 RSAPrivateKey",
+  );
   if (key.otherPrimeInfos !== undefined) {
     throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
@@ -70,13 +80,10 @@ export function rsaPrivateKeyFromPkcs1(der: Uint8Array): RsaPrivateKey {
  * algorithm is UNSUPPORTED_ALGORITHM (callers may try another reader), garbage INVALID_KEY.
  */
 function privateKeyInfo(der: Uint8Array, algorithm: string, name: string): pkijs.PrivateKeyInfo {
-  let info: pkijs.PrivateKeyInfo;
-  try {
-    info = new pkijs.PrivateKeyInfo({ schema: parseDer(der, "private key") });
-  } catch (error) {
-    if (hasCode(error, ...SMIME_ERROR_CODES)) throw error;
-    throw new MailsealError("INVALID_KEY", "not a PKCS#8 PrivateKeyInfo");
-  }
+  const info = readStructure(
+    () => new pkijs.PrivateKeyInfo({ schema: parseDer(der, "private key") }),
+    "PKCS#8 PrivateKeyInfo",
+  );
   if (info.privateKeyAlgorithm.algorithmId !== algorithm) {
     throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",
@@ -102,14 +109,11 @@ async function fromEncryptedPkcs8<T>(
   password: string | undefined,
   read: (pkcs8: Uint8Array) => T | Promise<T>,
 ): Promise<T> {
-  let encrypted: pkijs.PKCS8ShroudedKeyBag;
-  try {
-    // PKCS8ShroudedKeyBag is exactly EncryptedPrivateKeyInfo (RFC 7292 4.2.2).
-    encrypted = new pkijs.PKCS8ShroudedKeyBag({ schema: parseDer(der, "encrypted private key") });
-  } catch (error) {
-    if (hasCode(error, ...SMIME_ERROR_CODES)) throw error;
-    throw new MailsealError("INVALID_KEY", "not a PKCS#8 EncryptedPrivateKeyInfo");
-  }
+  // PKCS8ShroudedKeyBag is exactly EncryptedPrivateKeyInfo (RFC 7292 4.2.2).
+  const encrypted = readStructure(
+    () => new pkijs.PKCS8ShroudedKeyBag({ schema: parseDer(der, "encrypted private key") }),
+    "PKCS#8 EncryptedPrivateKeyInfo",
+  );
   if (password === undefined)
     throw new MailsealError("PASSWORD_WRONG", "the private key is encrypted: a password is needed");
   const plain = await pbes2Decrypt(
@@ -338,13 +342,10 @@ const RFC8410_KEYS: Record<string, { name: XdhCurve | "Ed25519" | "Ed448"; lengt
  * INVALID_KEY.
  */
 export async function rfc8410PrivateKeyFromPkcs8(der: Uint8Array): Promise<XdhPrivateKey | EdPrivateKey> {
-  let info: pkijs.PrivateKeyInfo;
-  try {
-    info = new pkijs.PrivateKeyInfo({ schema: parseDer(der, "private key") });
-  } catch (error) {
-    if (hasCode(error, ...SMIME_ERROR_CODES)) throw error;
-    throw new MailsealError("INVALID_KEY", "not a PKCS#8 PrivateKeyInfo");
-  }
+  const info = readStructure(
+    () => new pkijs.PrivateKeyInfo({ schema: parseDer(der, "private key") }),
+    "PKCS#8 PrivateKeyInfo",
+  );
   const oid = info.privateKeyAlgorithm.algorithmId;
   const known = Object.hasOwn(RFC8410_KEYS, oid) ? RFC8410_KEYS[oid] : undefined;
   if (known === undefined)
