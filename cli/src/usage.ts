@@ -77,7 +77,9 @@ written to a temporary file renamed on success; standard output is held back unt
 
   --key KEY            RSA private key: PEM or DER, PKCS#8, PKCS#1 or encrypted PKCS#8 (with --pass-file);
                        or an EC key (P-256/384/521, PKCS#8 or SEC 1), which signs with ECDSA;
-                       or an ML-DSA-44/65/87 key (PKCS#8, RFC 9881), which signs with ML-DSA and SHA-512
+                       or an ML-DSA-44/65/87 key (PKCS#8, RFC 9881), which signs with ML-DSA and SHA-512;
+                       or an Ed25519 or Ed448 key (PKCS#8, RFC 8410), which signs with EdDSA and SHA-512
+                       or SHAKE256 (RFC 8419)
   --pass-file FILE     password of an encrypted key (the file without its final line break);
                        else MAILSEAL_PASSWORD
   --cert CERT          the signer's certificate (the file may carry the chain too)

@@ -1,6 +1,6 @@
 // Hostile and broken input through the mailseal command: each case ends with exit 1, its stable
 // `error CODE`, no output file, and quickly (the limits keep time and memory bounded).
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, sign } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -384,6 +384,110 @@ describe("hostile input to mailseal decrypt and verify", () => {
     expect(result.stderr).toMatch(/^error INVALID_KEY: /);
     expect(existsSync(out)).toBe(false);
     expect(readFileSync(pki.bob.certPath).length).toBeGreaterThan(0);
+  });
+});
+
+describe("hostile Ed448 SignedData (RFC 8419, issue 15): stable codes, no output", () => {
+  // An Ed448 CA and signer made with openssl; mailseal signs the message opaque (id-shake256-len 512).
+  let ed448: { ca: string; key: string; signed: Uint8Array; content: Buffer };
+  beforeAll(async () => {
+    const at = (name: string) => join(dir, `ed448-${name}`);
+    await run("openssl", ["genpkey", "-algorithm", "ed448", "-out", at("ca.key")]);
+    await run("openssl", [
+      ...["req", "-x509", "-new", "-key", at("ca.key"), "-subj", "/CN=Hostile Ed448 CA", "-days", "30"],
+      ...["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"],
+      ...["-out", at("ca.pem")],
+    ]);
+    await run("openssl", ["genpkey", "-algorithm", "ed448", "-out", at("gina.key")]);
+    await run("openssl", ["req", "-new", "-key", at("gina.key"), "-subj", "/CN=Gina", "-out", at("gina.csr")]);
+    writeFileSync(at("ext"), "subjectAltName=email:gina@example.org\nkeyUsage=critical,digitalSignature\n");
+    await run("openssl", [
+      ...["x509", "-req", "-in", at("gina.csr"), "-CA", at("ca.pem"), "-CAkey", at("ca.key"), "-days", "30"],
+      ...["-extfile", at("ext"), "-out", at("gina.crt")],
+    ]);
+    const signed = await mailseal(["sign", "--opaque", "--key", at("gina.key"), "--cert", at("gina.crt")], message);
+    expect(signed.stderr).toBe("");
+    const verified = await mailseal(["verify", "--ca", at("ca.pem")], signed.stdout);
+    expect(verified.status).toBe(0);
+    ed448 = {
+      ca: at("ca.pem"),
+      key: readFileSync(at("gina.key"), "utf8"),
+      signed: unwrap(signed.stdout),
+      content: verified.stdout,
+    };
+  }, 60_000);
+
+  /** `mailseal verify` to the Ed448 CA: the exit status, the code (or "" when verified), no output on failure. */
+  async function verifyEd448(der: Uint8Array): Promise<{ code: string; stderr: string }> {
+    const out = join(dir, `ed448-${Math.random().toString(36).slice(2)}.eml`);
+    const result = await mailseal(["verify", "--ca", ed448.ca, "--out", out], wrapSigned(der));
+    if (result.status === 0) return { code: "", stderr: result.stderr };
+    expect(result.status).toBe(1);
+    expect(existsSync(out), "no output file after a failure").toBe(false);
+    return { code: /^error (\w+): /.exec(result.stderr)?.[1] ?? result.stderr, stderr: result.stderr };
+  }
+
+  /**
+   * The signed message again with another digest algorithm (in digestAlgorithms and the SignerInfo),
+   * the messageDigest attribute made with `digest` over the content, and the attributes signed anew
+   * with Gina's key: a genuine Ed448 signature, so only the digest rule can refuse it.
+   */
+  function withDigest(algorithm: pkijs.AlgorithmIdentifier, digest: (content: Buffer) => Buffer): Uint8Array {
+    const signed = signedDataOf(ed448.signed);
+    const signer = signed.signerInfos[0]!;
+    signed.digestAlgorithms = [algorithm];
+    signer.digestAlgorithm = algorithm;
+    const attributes = signer.signedAttrs!.attributes;
+    attributes.find((a) => a.type === "1.2.840.113549.1.9.4")!.values = [
+      new asn1js.OctetString({ valueHex: digest(ed448.content) }),
+    ];
+    const toSign = new asn1js.Set({ value: attributes.map((a) => a.toSchema()) }).toBER();
+    signer.signature = new asn1js.OctetString({ valueHex: sign(null, Buffer.from(toSign), ed448.key) });
+    const info = new pkijs.ContentInfo({ contentType: "1.2.840.113549.1.7.2", content: signed.toSchema(true) });
+    return new Uint8Array(info.toSchema().toBER());
+  }
+  const shake256 = (content: Buffer) => createHash("shake256", { outputLength: 64 }).update(content).digest();
+  const oid = (id: string, params?: asn1js.AsnType) =>
+    new pkijs.AlgorithmIdentifier({ algorithmId: id, ...(params === undefined ? {} : { algorithmParams: params }) });
+  const SHAKE256_LEN = "2.16.840.1.101.3.4.2.18";
+
+  it("re-signed with the same digest, the message still verifies (the cases below change only that)", async () => {
+    expect((await verifyEd448(withDigest(oid(SHAKE256_LEN, new asn1js.Integer({ value: 512 })), shake256))).code).toBe(
+      "",
+    );
+  });
+
+  it("an Ed448 signature of 113 or 115 bytes: BAD_SIGNATURE", async () => {
+    const signature = new Uint8Array(signedDataOf(ed448.signed).signerInfos[0]!.signature.valueBlock.valueHexView);
+    expect(signature).toHaveLength(114);
+    for (const wrong of [signature.subarray(0, 113), Uint8Array.of(...signature, 0)]) {
+      const { code, stderr } = await verifyEd448(withDsaSignature(ed448.signed, wrong));
+      expect(code).toBe("BAD_SIGNATURE");
+      expect(stderr).toMatch(/an Ed448 signature is 114 bytes/);
+    }
+  });
+
+  it("SHA-512 as the digest algorithm, where RFC 8419 3.1 demands SHAKE256: UNSUPPORTED_ALGORITHM", async () => {
+    const sha512 = (content: Buffer) => createHash("sha512").update(content).digest();
+    const { code, stderr } = await verifyEd448(withDigest(oid("2.16.840.1.101.3.4.2.3"), sha512));
+    expect(code).toBe("UNSUPPORTED_ALGORITHM");
+    expect(stderr).toMatch(/signature algorithm 1\.3\.101\.113 with SHA-512 is not supported/);
+  });
+
+  it("id-shake256-len with 256 bits, or without its length: UNSUPPORTED_ALGORITHM; with an OCTET STRING as length: MALFORMED_CMS", async () => {
+    const short = (content: Buffer) => createHash("shake256", { outputLength: 32 }).update(content).digest();
+    const bits256 = await verifyEd448(withDigest(oid(SHAKE256_LEN, new asn1js.Integer({ value: 256 })), short));
+    expect(bits256.code).toBe("UNSUPPORTED_ALGORITHM");
+    expect(bits256.stderr).toMatch(/id-shake256-len with an output length other than 512 bits/);
+    expect((await verifyEd448(withDigest(oid(SHAKE256_LEN), shake256))).code).toBe("UNSUPPORTED_ALGORITHM");
+    const octets = oid(SHAKE256_LEN, new asn1js.OctetString({ valueHex: Uint8Array.of(2, 0) }));
+    expect((await verifyEd448(withDigest(octets, shake256))).code).toBe("MALFORMED_CMS");
+  });
+
+  it("id-shake256 without parameters (RFC 8702 3.1: 512 bits in CMS) verifies; with NULL parameters: UNSUPPORTED_ALGORITHM", async () => {
+    expect((await verifyEd448(withDigest(oid("2.16.840.1.101.3.4.2.12"), shake256))).code).toBe("");
+    const withNull = await verifyEd448(withDigest(oid("2.16.840.1.101.3.4.2.12", new asn1js.Null()), shake256));
+    expect(withNull.code).toBe("UNSUPPORTED_ALGORITHM");
   });
 });
 

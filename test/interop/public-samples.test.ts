@@ -256,6 +256,43 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
   const opensslPrint = (der: Buffer): string =>
     spawnSync("openssl", ["cms", "-cmsout", "-print", "-inform", "DER"], { input: der }).stdout.toString();
 
+  /**
+   * With openssl, in `dir`: a self-signed CA of `ca` keys (ca.key, ca.pem) and, when `leaf` is given,
+   * a certificate it issues for that person (NAME.key, NAME.crt; the e-mail address name@example.org).
+   * A key that cannot sign its own request (X25519, X448) is certified through -force_pubkey.
+   */
+  async function opensslCa(
+    dir: string,
+    ca: "ed25519" | "ed448",
+    leaf?: { name: string; algorithm: string; keyUsage: string },
+  ): Promise<void> {
+    const at = (name: string) => join(dir, name);
+    await run("openssl", ["genpkey", "-algorithm", ca, "-out", at("ca.key")]);
+    await run("openssl", [
+      ...["req", "-x509", "-new", "-key", at("ca.key"), "-subj", `/CN=Test ${ca} CA`, "-days", "30"],
+      ...["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"],
+      ...["-out", at("ca.pem")],
+    ]);
+    if (leaf === undefined) return;
+    const name = leaf.name.toLowerCase();
+    const agreesOnly = /^x(25519|448)$/i.test(leaf.algorithm);
+    await run("openssl", ["genpkey", "-algorithm", leaf.algorithm, "-out", at(`${name}.key`)]);
+    await run("openssl", [
+      ...["req", "-new", "-key", at(agreesOnly ? "ca.key" : `${name}.key`), "-subj", `/CN=${leaf.name}`],
+      ...["-out", at(`${name}.csr`)],
+    ]);
+    writeFileSync(
+      at(`${name}.ext`),
+      `subjectAltName=email:${name}@example.org\nkeyUsage=critical,${leaf.keyUsage}\nextendedKeyUsage=emailProtection\n`,
+    );
+    if (agreesOnly) await run("openssl", ["pkey", "-in", at(`${name}.key`), "-pubout", "-out", at(`${name}.pub`)]);
+    await run("openssl", [
+      ...["x509", "-req", "-in", at(`${name}.csr`), "-CA", at("ca.pem"), "-CAkey", at("ca.key"), "-days", "30"],
+      ...(agreesOnly ? ["-force_pubkey", at(`${name}.pub`)] : []),
+      ...["-extfile", at(`${name}.ext`), "-out", at(`${name}.crt`)],
+    ]);
+  }
+
   it("authEnvelopedForDanaX25519HKDF (RFC 8418: X25519, HKDF-SHA-256, AES-256 wrap; AES-128-GCM) decrypts", async () => {
     const sample = readFileSync(key("cryptosys-authEnvelopedForDanaX25519HKDF.p7m"));
     const result = await mailseal(["decrypt", ...dana], asMessage(sample));
@@ -299,30 +336,8 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
   it("mailseal encrypts to an X448 certificate (RFC 8410, made with openssl) and reads it back (HKDF-SHA-512)", async () => {
     const dir = tempDir("x448");
     const at = (name: string) => join(dir, name);
-    // An Ed25519 CA certifies an X448 key (-force_pubkey: an X448 key cannot sign its own request).
-    await run("openssl", ["genpkey", "-algorithm", "ed25519", "-out", at("ca.key")]);
-    await run("openssl", [
-      ...["req", "-x509", "-new", "-key", at("ca.key"), "-subj", "/CN=Test Ed25519 CA", "-days", "30"],
-      ...[
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign",
-        "-out",
-        at("ca.pem"),
-      ],
-    ]);
-    await run("openssl", ["genpkey", "-algorithm", "X448", "-out", at("erin.key")]);
-    await run("openssl", ["pkey", "-in", at("erin.key"), "-pubout", "-out", at("erin.pub")]);
-    await run("openssl", ["req", "-new", "-key", at("ca.key"), "-subj", "/CN=Erin", "-out", at("erin.csr")]);
-    writeFileSync(
-      at("ext"),
-      "subjectAltName=email:erin@example.org\nkeyUsage=critical,keyAgreement\nextendedKeyUsage=emailProtection\n",
-    );
-    await run("openssl", [
-      ...["x509", "-req", "-in", at("erin.csr"), "-CA", at("ca.pem"), "-CAkey", at("ca.key")],
-      ...["-force_pubkey", at("erin.pub"), "-days", "30", "-extfile", at("ext"), "-out", at("erin.crt")],
-    ]);
+    // An Ed25519 CA certifies an X448 key.
+    await opensslCa(dir, "ed25519", { name: "Erin", algorithm: "X448", keyUsage: "keyAgreement" });
     const plain = Buffer.from("From: a@example.org\r\nTo: erin@example.org\r\nSubject: x\r\n\r\nTo Erin.\r\n");
     const sealed = await mailseal(["encrypt", "--recipient", at("erin.crt")], plain);
     expect(sealed.stderr).toBe("");
@@ -336,55 +351,54 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     const other = await mailseal(["decrypt", ...dana], sealed.stdout);
     expect(other.stderr).toMatch(/^error NO_MATCHING_RECIPIENT:/);
   });
-  it("mailseal sign with Ed25519 (RFC 8419: SHA-512, PureEdDSA) under an Ed448 CA (RFC 8410) verifies; OpenSSL 3.0 does neither", async () => {
-    const dir = tempDir("eddsa");
-    const at = (name: string) => join(dir, name);
-    await run("openssl", ["genpkey", "-algorithm", "ed448", "-out", at("ca.key")]);
-    await run("openssl", [
-      ...["req", "-x509", "-new", "-key", at("ca.key"), "-subj", "/CN=Test Ed448 CA", "-days", "30"],
-      ...[
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign",
-        "-out",
-        at("ca.pem"),
-      ],
-    ]);
-    await run("openssl", ["genpkey", "-algorithm", "ed25519", "-out", at("frank.key")]);
-    await run("openssl", ["req", "-new", "-key", at("frank.key"), "-subj", "/CN=Frank", "-out", at("frank.csr")]);
-    writeFileSync(
-      at("ext"),
-      "subjectAltName=email:frank@example.org\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n",
+  /** A DER SignedData as the application/pkcs7-mime signed-data message it came in. */
+  const signedDataMessage = (der: Buffer): Buffer =>
+    Buffer.from(
+      "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n" +
+        `Content-Transfer-Encoding: base64\r\n\r\n${der.toString("base64")}\r\n`,
     );
-    await run("openssl", [
-      ...["x509", "-req", "-in", at("frank.csr"), "-CA", at("ca.pem"), "-CAkey", at("ca.key")],
-      ...["-days", "30", "-extfile", at("ext"), "-out", at("frank.crt")],
-    ]);
-    const plain = Buffer.from("From: frank@example.org\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nBy Frank.\r\n");
+
+  /**
+   * `mailseal sign` with the key and certificate, clear-signed and opaque; `mailseal verify` to the CA
+   * in `dir`; one content byte changed (in the text, clear-signed; inside the DER's eContent, opaque):
+   * BAD_SIGNATURE and no output. Returns the DER of the opaque one.
+   */
+  async function signsAndVerifies(dir: string, name: string): Promise<Buffer> {
+    const at = (file: string) => join(dir, file);
+    const lower = name.toLowerCase();
+    const plain = Buffer.from(
+      `From: ${lower}@example.org\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nBy ${name}.\r\n`,
+    );
+    let opaque = Buffer.alloc(0);
     for (const form of [[], ["--opaque"]]) {
-      const signed = await mailseal(["sign", "--key", at("frank.key"), "--cert", at("frank.crt"), ...form], plain);
+      const signed = await mailseal(
+        ["sign", "--key", at(`${lower}.key`), "--cert", at(`${lower}.crt`), ...form],
+        plain,
+      );
       expect(signed.stderr).toBe("");
       const verified = await mailseal(["verify", "--ca", at("ca.pem")], signed.stdout);
-      expect(verified.stderr).toContain("verified: signed by Frank <frank@example.org>");
-      expect(verified.stdout.toString()).toContain("By Frank.");
-      // One content byte changed: in the text (clear-signed), inside the DER's eContent (opaque).
+      expect(verified.stderr).toContain(`verified: signed by ${name} <${lower}@example.org>`);
+      expect(verified.stdout.toString()).toContain(`By ${name}.`);
       const der = bodyOf(signed.stdout);
-      der[der.indexOf("By Frank.") + 8]! ^= 1;
+      if (form.length > 0) opaque = Buffer.from(der);
+      der[der.indexOf(`By ${name}.`) + name.length + 3]! ^= 1;
       const altered =
         form.length === 0
-          ? Buffer.from(signed.stdout.toString("latin1").replace("By Frank.", "By Frank!"), "latin1")
-          : Buffer.from(
-              "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n" +
-                `Content-Transfer-Encoding: base64\r\n\r\n${der.toString("base64")}\r\n`,
-            );
+          ? Buffer.from(signed.stdout.toString("latin1").replace(`By ${name}.`, `By ${name}!`), "latin1")
+          : signedDataMessage(der);
       const refused = await mailseal(["verify", "--ca", at("ca.pem")], altered);
       expect(refused.stderr).toMatch(/^error BAD_SIGNATURE:/);
       expect(refused.stdout.length).toBe(0);
     }
+    return opaque;
+  }
+
+  it("mailseal sign with Ed25519 (RFC 8419: SHA-512, PureEdDSA) under an Ed448 CA (RFC 8410) verifies; OpenSSL 3.0 does neither", async () => {
+    const dir = tempDir("eddsa");
+    const at = (name: string) => join(dir, name);
+    await opensslCa(dir, "ed448", { name: "Frank", algorithm: "ed25519", keyUsage: "digitalSignature" });
+    const der = await signsAndVerifies(dir, "Frank");
     // The SignerInfo as openssl prints it: id-sha512 and id-Ed25519 (1.3.101.112), neither with parameters.
-    const opaque = await mailseal(["sign", "--opaque", "--key", at("frank.key"), "--cert", at("frank.crt")], plain);
-    const der = bodyOf(opaque.stdout);
     const printed = opensslPrint(der);
     expect(printed).toMatch(
       /digestAlgorithm: \n\s+algorithm: sha512 \(2\.16\.840\.1\.101\.3\.4\.2\.3\)\n\s+parameter: <ABSENT>/,
@@ -397,14 +411,59 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     const sign = spawnSync(
       "openssl",
       ["cms", "-sign", "-md", "sha512", "-signer", at("frank.crt"), "-inkey", at("frank.key")],
-      {
-        input: plain,
-      },
+      { input: "x" },
     );
     expect(sign.status).not.toBe(0);
     expect(sign.stderr.toString()).toMatch(/invalid digest/);
-    // Ed448 in SignedData needs SHAKE256 as the digest algorithm (RFC 8419 3.1): not made.
-    const ed448 = await mailseal(["sign", "--key", at("ca.key"), "--cert", at("ca.pem")], plain);
-    expect(ed448.stderr).toMatch(/^error UNSUPPORTED_ALGORITHM:/);
+  });
+
+  it("mailseal sign with Ed448 (RFC 8419: id-shake256-len 512, PureEdDSA) verifies; OpenSSL's SHAKE256 and Ed448 confirm the digest and the signature, its cms does neither", async () => {
+    const dir = tempDir("ed448");
+    const at = (name: string) => join(dir, name);
+    await opensslCa(dir, "ed448", { name: "Gina", algorithm: "ed448", keyUsage: "digitalSignature" });
+    const der = await signsAndVerifies(dir, "Gina");
+    // RFC 8419 3.1: the digest algorithm id-shake256-len with ShakeOutputLen 512 (present), the
+    // signature algorithm id-Ed448 without parameters; openssl knows the first only by number.
+    const printed = opensslPrint(der);
+    expect(printed).toMatch(
+      /digestAlgorithm: \n\s+algorithm: undefined \(2\.16\.840\.1\.101\.3\.4\.2\.18\)\n\s+parameter: INTEGER:512\n/,
+    );
+    expect(printed).toMatch(/signatureAlgorithm: \n\s+algorithm: ED448 \(1\.3\.101\.113\)\n\s+parameter: <ABSENT>/);
+    // OpenSSL's primitives check what its cms cannot, on the DER as openssl asn1parse cuts it: the
+    // signed attributes (SignerInfo's [0], depth 5, signed as a SET, RFC 5652 5.4) verify under the
+    // signer's Ed448 key with pkeyutl; their messageDigest is SHAKE256 of the content, 64 bytes.
+    const lines = spawnSync("openssl", ["asn1parse", "-inform", "DER"], { input: der }).stdout.toString().split("\n");
+    const attrs = /^\s*(\d+):d=5\s+hl=(\d+)\s+l=\s*(\d+)\s+cons: cont \[ 0 \]/m.exec(lines.join("\n"))!;
+    const [offset, header, length] = [Number(attrs[1]), Number(attrs[2]), Number(attrs[3])];
+    const signedAttrs = Buffer.from(der.subarray(offset, offset + header + length));
+    signedAttrs[0] = 0x31;
+    const signatureLine = lines.filter((line) => /d=5 .*prim: OCTET STRING/.test(line)).at(-1)!;
+    const signature = Buffer.from(/\[HEX DUMP\]:([0-9A-F]+)/.exec(signatureLine)![1]!, "hex");
+    expect(signature.length).toBe(114);
+    writeFileSync(at("attrs.der"), signedAttrs);
+    writeFileSync(at("signature.bin"), signature);
+    await run("openssl", ["x509", "-in", at("gina.crt"), "-pubkey", "-noout", "-out", at("gina.pub")]);
+    const pkeyutl = ["pkeyutl", "-verify", "-pubin", "-inkey", at("gina.pub"), "-rawin", "-in", at("attrs.der")];
+    const checked = spawnSync("openssl", [...pkeyutl, "-sigfile", at("signature.bin")]);
+    expect(checked.stdout.toString()).toMatch(/Signature Verified Successfully/);
+    signature[0]! ^= 1;
+    writeFileSync(at("signature.bin"), signature);
+    expect(spawnSync("openssl", [...pkeyutl, "-sigfile", at("signature.bin")]).status).not.toBe(0);
+    const content = await mailseal(["verify", "--ca", at("ca.pem")], signedDataMessage(der));
+    const shake = spawnSync("openssl", ["dgst", "-shake256", "-xoflen", "64", "-binary"], { input: content.stdout });
+    expect(shake.stdout.length).toBe(64);
+    expect(signedAttrs.includes(Buffer.concat([Buffer.from([0x04, 0x40]), shake.stdout]))).toBe(true);
+    // OpenSSL 3.0 (Debian 12) has no id-shake256-len, nor EdDSA in CMS: its cms verifies no Ed448
+    // SignedData (unknown digest algorithm), and signs none: without -md it has no default digest for
+    // Ed448, with -md shake256 (or any) its EdDSA refuses a digest.
+    const verify = spawnSync("openssl", ["cms", "-verify", "-inform", "DER", "-CAfile", at("ca.pem")], { input: der });
+    expect(verify.status).not.toBe(0);
+    expect(verify.stderr.toString()).toMatch(/unknown digest algorithm/);
+    const signer = ["-signer", at("gina.crt"), "-inkey", at("gina.key")];
+    const unsigned = spawnSync("openssl", ["cms", "-sign", ...signer], { input: "x" });
+    expect(unsigned.stderr.toString()).toMatch(/no default digest/);
+    const shakeSign = spawnSync("openssl", ["cms", "-sign", "-md", "shake256", ...signer], { input: "x" });
+    expect(shakeSign.status).not.toBe(0);
+    expect(shakeSign.stderr.toString()).toMatch(/invalid digest/);
   });
 });

@@ -40,7 +40,7 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
   const password = await passwordOf(values);
   const keyFile = await readSmallFile(keyPath, MAX_KEY_FILE_BYTES, "key");
   // An ML-DSA key (RFC 9882: SHA-512, pure ML-DSA over the signed attributes), else an RSA key (any
-  // supported form), else an EC key: ECDSA (RFC 5753 2.1.1), else an Ed25519 key (RFC 8419).
+  // supported form), else an EC key: ECDSA (RFC 5753 2.1.1), else an Ed25519 or Ed448 key (RFC 8419).
   const pq = readPqPrivateKey(keyFile);
   if (pq !== undefined) {
     if (pq.kind !== "ml-dsa") throw new MailsealError("INVALID_KEY", `an ${pq.parameters.name} key cannot sign`);
@@ -101,7 +101,7 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
       for await (const chunk of signMessage(input.source, options, core)) await output.write(chunk);
     });
   } finally {
-    // The core's RSA key is wiped and freed; EC and Ed25519 keys are non-extractable WebCrypto keys.
+    // The core's RSA key is wiped and freed; EC and EdDSA keys are non-extractable WebCrypto keys.
     if ("dispose" in signingKey) signingKey.dispose();
   }
   return undefined;

@@ -1,8 +1,21 @@
-// Host binding of the hash area: streaming SHA-1/SHA-2 (FIPS 180-4) and HMAC (RFC 2104).
+// Host binding of the hash area: streaming SHA-1/SHA-2 (FIPS 180-4), SHA-3 and SHAKE256 (FIPS 202),
+// and HMAC (RFC 2104).
 import { CryptoError } from "../errors.js";
 import { IO_CHUNK, type BaseExports, type WasmCore } from "../wasm/instance.js";
 
+/** The hashes HMAC, RSA, the PKCS #12 KDF and the key-agreement KDFs take. */
 export type HashAlgorithm = "SHA-1" | "SHA-224" | "SHA-256" | "SHA-384" | "SHA-512";
+
+/**
+ * Everything createHash streams: the hashes above and FIPS 202's SHA-3 family. SHAKE256 gives 64
+ * bytes (512 bits, the length CMS uses: RFC 8702 3.1, RFC 8419 3.1) unless `outputLength` says otherwise.
+ */
+export type DigestAlgorithm = HashAlgorithm | "SHA3-256" | "SHA3-384" | "SHA3-512" | "SHAKE256";
+
+export interface DigestOptions {
+  /** SHAKE256 only: output bytes, 1..65536; default 64. */
+  outputLength?: number;
+}
 
 /** Exports of assembly/hash/index.ts. Every function returns a byte count or a negative Status. */
 export interface HashExports {
@@ -11,6 +24,7 @@ export interface HashExports {
   hash_init(ctx: number, alg: number): number;
   hash_update(ctx: number, data: number, len: number): number;
   hash_final(ctx: number, out: number): number;
+  hash_final_xof(ctx: number, out: number, len: number): number;
   hmac_ctx_size(alg: number): number;
   hmac_init(ctx: number, alg: number, key: number, keyLen: number): number;
   hmac_update(ctx: number, data: number, len: number): number;
@@ -28,6 +42,13 @@ const algIds: Record<HashAlgorithm, number> = {
   "SHA-224": 5,
 };
 
+const sha3Ids: Record<Exclude<DigestAlgorithm, HashAlgorithm>, number> = {
+  "SHA3-256": 6,
+  "SHA3-384": 7,
+  "SHA3-512": 8,
+  SHAKE256: 9,
+};
+
 /** The core's identifier for `alg`; throws for names outside HashAlgorithm (callers may pass untyped input). */
 export function hashAlgId(alg: HashAlgorithm): number {
   const id = Object.hasOwn(algIds, alg) ? algIds[alg] : undefined;
@@ -38,6 +59,17 @@ export function hashAlgId(alg: HashAlgorithm): number {
     );
   }
   return id;
+}
+
+/** The core's identifier for any DigestAlgorithm (streaming hashes only: HMAC and RSA take hashAlgId's). */
+function digestAlgId(alg: DigestAlgorithm): number {
+  const id = Object.hasOwn(sha3Ids, alg) ? sha3Ids[alg as keyof typeof sha3Ids] : undefined;
+  if (id !== undefined) return id;
+  if (Object.hasOwn(algIds, alg)) return hashAlgId(alg as HashAlgorithm);
+  throw new CryptoError(
+    "UNSUPPORTED_ALGORITHM",
+    `hash: unknown algorithm ${JSON.stringify(alg)}, expected SHA-1, SHA-224, SHA-256, SHA-384, SHA-512, SHA3-256, SHA3-384, SHA3-512 or SHAKE256`,
+  );
 }
 
 /** Shared life cycle of Hash and Hmac: one context block, fed in IO_CHUNK slices, freed by dispose. */
@@ -92,11 +124,24 @@ abstract class StreamingDigest {
   }
 }
 
-/** Streaming SHA-1 / SHA-224 / SHA-256 / SHA-384 / SHA-512. */
+/** Streaming SHA-1 / SHA-224 / SHA-256 / SHA-384 / SHA-512 / SHA3-256 / SHA3-384 / SHA3-512 / SHAKE256. */
 export class Hash extends StreamingDigest {
-  constructor(core: HashCore, alg: HashAlgorithm) {
-    const id = hashAlgId(alg);
+  private readonly outputLength: number | undefined;
+
+  constructor(core: HashCore, alg: DigestAlgorithm, options: DigestOptions = {}) {
+    const id = digestAlgId(alg);
+    const { outputLength } = options;
+    if (outputLength !== undefined) {
+      if (alg !== "SHAKE256") {
+        throw new CryptoError("INVALID_ARGUMENT", `${alg}: outputLength is for SHAKE256 only (a fixed-length hash)`);
+      }
+      // The output is read from the core's output buffer in one piece.
+      if (!Number.isSafeInteger(outputLength) || outputLength < 1 || outputLength > IO_CHUNK) {
+        throw new CryptoError("INVALID_ARGUMENT", `SHAKE256: outputLength ${outputLength} is not 1..${IO_CHUNK}`);
+      }
+    }
     super(core, alg, core.exports.hash_ctx_size(id));
+    this.outputLength = outputLength;
     core.check(core.exports.hash_init(this.context("init"), id), `${alg} init`);
   }
 
@@ -105,7 +150,9 @@ export class Hash extends StreamingDigest {
   }
 
   protected finalExport(ctx: number, out: number): number {
-    return this.core.exports.hash_final(ctx, out);
+    return this.outputLength === undefined
+      ? this.core.exports.hash_final(ctx, out)
+      : this.core.exports.hash_final_xof(ctx, out, this.outputLength);
   }
 }
 
@@ -169,8 +216,8 @@ export function iteratedHash(core: HashCore, alg: HashAlgorithm, data: Uint8Arra
   }
 }
 
-export function hash(core: HashCore, alg: HashAlgorithm, data: Uint8Array): Uint8Array {
-  const h = new Hash(core, alg);
+export function hash(core: HashCore, alg: DigestAlgorithm, data: Uint8Array, options?: DigestOptions): Uint8Array {
+  const h = new Hash(core, alg, options);
   try {
     return h.update(data).digest();
   } finally {

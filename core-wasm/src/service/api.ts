@@ -1,10 +1,10 @@
 // The one typed interface of the crypto core, the same in every host. Hosts reach it in a worker
 // (Web Worker or worker_threads) through comlink, or in process; every method is async either way.
 import type { DsaPublicKey } from "../dsa/index.js";
-import type { HashAlgorithm } from "../hash/index.js";
+import type { DigestAlgorithm, DigestOptions, HashAlgorithm } from "../hash/index.js";
 import type { OaepOptions, PssOptions, RsaPrivateKey, RsaPublicKey } from "../rsa/index.js";
 
-export type { DsaPublicKey, HashAlgorithm, OaepOptions, PssOptions, RsaPrivateKey, RsaPublicKey };
+export type { DigestAlgorithm, DigestOptions, DsaPublicKey, HashAlgorithm, OaepOptions, PssOptions, RsaPrivateKey, RsaPublicKey };
 
 /** Symmetric ciphers of the core. Names as in OpenSSL and `mailseal encrypt --cipher`. */
 export type CipherName =

@@ -18,7 +18,7 @@ import { dsaVerify, type DsaPublicKey } from "../dsa/index.js";
 import { Rc2CbcDecryptor } from "../rc2/index.js";
 import { Base64Decoder, Base64Encoder, type Base64EncoderOptions } from "../base64/index.js";
 import { CryptoError } from "../errors.js";
-import { Hash, Hmac, iteratedHash, type HashAlgorithm } from "../hash/index.js";
+import { Hash, Hmac, iteratedHash, type DigestAlgorithm, type DigestOptions, type HashAlgorithm } from "../hash/index.js";
 import { baselineWasm, engineHasSimd, simdWasm } from "../wasm/builds.js";
 import type { CoreExports } from "../wasm/exports.js";
 import {
@@ -259,8 +259,9 @@ export class CoreService {
 
   // --- hashes and MACs ------------------------------------------------------------------------
 
-  async createHash(alg: HashAlgorithm): Promise<DigestStream> {
-    return this.digestStream(new Hash(this.core, alg));
+  /** SHA-1, SHA-2, SHA-3; SHAKE256 with 64 bytes of output unless `options.outputLength`. */
+  async createHash(alg: DigestAlgorithm, options?: DigestOptions): Promise<DigestStream> {
+    return this.digestStream(new Hash(this.core, alg, options));
   }
 
   /** H^count(data), the hash applied `count` times (RFC 7292 B.2 step 6a), in one call. */

@@ -1,7 +1,8 @@
 // Algorithm identifiers of CMS as S/MIME uses them, mapped to what the crypto core runs:
 // content encryption (RFC 3565 AES-CBC, RFC 5084 AES-GCM, RFC 8103 ChaCha20-Poly1305, RFC 3370 5.1
 // 3DES, 5.2 RC2), key transport
-// (RFC 3370 4.2.1 RSAES-PKCS1-v1_5, RFC 3560 RSAES-OAEP), digests (RFC 5754, RFC 3370 2.1).
+// (RFC 3370 4.2.1 RSAES-PKCS1-v1_5, RFC 3560 RSAES-OAEP), digests (RFC 5754, RFC 3370 2.1; SHAKE256
+// for Ed448, RFC 8419 3.1).
 import type { CipherName, HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
@@ -23,6 +24,8 @@ import {
   ID_SHA256,
   ID_SHA384,
   ID_SHA512,
+  ID_SHAKE256,
+  ID_SHAKE256_LEN,
   RC2_CBC,
   RSA_ENCRYPTION,
 } from "../pki/oids.js";
@@ -146,6 +149,67 @@ export function hashFromOid(oid: string): HashAlgorithm {
 /** AlgorithmIdentifier of a digest; parameters absent, as RFC 5754 section 2 prefers. */
 export function digestAlgorithm(hash: HashAlgorithm): pkijs.AlgorithmIdentifier {
   return new pkijs.AlgorithmIdentifier({ algorithmId: digests.find((d) => d.hash === hash)!.oid });
+}
+
+/**
+ * The digests a SignedData computes over its content (digestAlgorithms, a SignerInfo's
+ * digestAlgorithm): SHA-1 and SHA-2, and SHAKE256 with 512 bits of output, the one Ed448 signers use
+ * (RFC 8419 3.1). The core's createHash gives SHAKE256 those 64 bytes.
+ */
+export type ContentDigest = HashAlgorithm | "SHAKE256";
+
+/** SHA-1/SHA-2, the hashes every signature scheme but EdDSA and ML-DSA takes; not SHAKE256. */
+export function isHashAlgorithm(digest: ContentDigest): digest is HashAlgorithm {
+  return digest !== "SHAKE256";
+}
+
+/** RFC 8419 3.1: id-shake256-len's ShakeOutputLen for Ed448, in bits. */
+const SHAKE256_BITS = 512;
+
+/**
+ * The content digest an AlgorithmIdentifier names. SHAKE256 only with 512 bits of output: as
+ * id-shake256-len with ShakeOutputLen 512, which RFC 8419 3.1 names for Ed448 (the parameter MUST be
+ * present and 512), or as id-shake256 without parameters, whose output in CMS is 512 bits (RFC 8702
+ * 3.1): both are the same function. Another length is a digest not implemented
+ * (UNSUPPORTED_ALGORITHM), a parameter that is no INTEGER MALFORMED_CMS. SHA-1/SHA-2 as hashFromOid.
+ */
+export function contentDigestOf(algorithm: pkijs.AlgorithmIdentifier): ContentDigest {
+  const params = algorithm.algorithmParams as asn1js.AsnType | undefined;
+  if (algorithm.algorithmId === ID_SHAKE256_LEN) {
+    if (params !== undefined && !(params instanceof asn1js.Integer))
+      throw new MailsealError("MALFORMED_CMS", "id-shake256-len: ShakeOutputLen is not an INTEGER (RFC 8419 3.1)");
+    // DER's INTEGER 512 is 02 02 02 00; any other content is another length (or a non-minimal encoding).
+    const value = params === undefined ? undefined : new Uint8Array(params.valueBlock.valueHexView);
+    if (value === undefined || value.length !== 2 || value[0] !== SHAKE256_BITS >> 8 || value[1] !== 0) {
+      const length = value === undefined ? "no output length" : "an output length other than 512 bits";
+      throw new MailsealError(
+        "UNSUPPORTED_ALGORITHM",
+        `digest algorithm id-shake256-len with ${length} is not supported (RFC 8419 3.1)`,
+      );
+    }
+    return "SHAKE256";
+  }
+  if (algorithm.algorithmId === ID_SHAKE256) {
+    if (params !== undefined)
+      throw new MailsealError(
+        "UNSUPPORTED_ALGORITHM",
+        "id-shake256 with parameters is not supported (RFC 8702 3.1: absent)",
+      );
+    return "SHAKE256";
+  }
+  return hashFromOid(algorithm.algorithmId);
+}
+
+/**
+ * AlgorithmIdentifier of a content digest: SHAKE256 as id-shake256-len with ShakeOutputLen 512, the
+ * form RFC 8419 3.1 names for Ed448; the others as digestAlgorithm.
+ */
+export function contentDigestAlgorithm(digest: ContentDigest): pkijs.AlgorithmIdentifier {
+  if (isHashAlgorithm(digest)) return digestAlgorithm(digest);
+  return new pkijs.AlgorithmIdentifier({
+    algorithmId: ID_SHAKE256_LEN,
+    algorithmParams: new asn1js.Integer({ value: SHAKE256_BITS }),
+  });
 }
 
 /** How the content-encryption key travels to a recipient with an RSA key. */

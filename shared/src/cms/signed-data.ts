@@ -1,7 +1,7 @@
 // Streaming SignedData (RFC 5652 section 5): the content streams through one hash per digest
 // algorithm while it passes to the caller; the small structures around it (digestAlgorithms,
 // certificates, signerInfos) are captured with caps and handed to pkijs and signer-info.ts.
-import { concatBytes, type HashAlgorithm } from "@mailseal/core-wasm";
+import { concatBytes } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { BerCursor, type ByteSource } from "../asn1/ber-cursor.js";
@@ -10,7 +10,7 @@ import { decodeCaptured } from "../asn1/capture.js";
 import { contextTag, SEQUENCE, SET, UniversalTag, type Tag } from "../asn1/tag.js";
 import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
 import { MAX_CERTIFICATE_BYTES, parseCertificate, type Certificate } from "../pki/certificate.js";
-import { digestAlgorithm, hashFromOid } from "./algorithms.js";
+import { contentDigestAlgorithm, contentDigestOf, type ContentDigest } from "./algorithms.js";
 import { batches } from "../mime/chunks.js";
 import {
   createSignerInfo,
@@ -52,10 +52,10 @@ interface HashStream {
 export class ContentDigests {
   private finished = false;
 
-  private constructor(private readonly streams: ReadonlyMap<HashAlgorithm, HashStream>) {}
+  private constructor(private readonly streams: ReadonlyMap<ContentDigest, HashStream>) {}
 
-  static async open(core: Pick<VerifyCore, "createHash">, hashes: Iterable<HashAlgorithm>): Promise<ContentDigests> {
-    const streams = new Map<HashAlgorithm, HashStream>();
+  static async open(core: Pick<VerifyCore, "createHash">, hashes: Iterable<ContentDigest>): Promise<ContentDigests> {
+    const streams = new Map<ContentDigest, HashStream>();
     const digests = new ContentDigests(streams);
     try {
       for (const hash of hashes) if (!streams.has(hash)) streams.set(hash, await core.createHash(hash));
@@ -71,9 +71,9 @@ export class ContentDigests {
   }
 
   /** The digests; the streams are freed. */
-  async digests(): Promise<Map<HashAlgorithm, Uint8Array>> {
+  async digests(): Promise<Map<ContentDigest, Uint8Array>> {
     this.finished = true;
-    const out = new Map<HashAlgorithm, Uint8Array>();
+    const out = new Map<ContentDigest, Uint8Array>();
     for (const [hash, stream] of this.streams) out.set(hash, await stream.digest());
     return out;
   }
@@ -92,11 +92,11 @@ export class ContentDigests {
  */
 export async function digesting(
   source: ByteSource,
-  hashes: Iterable<HashAlgorithm>,
+  hashes: Iterable<ContentDigest>,
   core: Pick<VerifyCore, "createHash">,
 ): Promise<{
   content: AsyncGenerator<Uint8Array, void, undefined>;
-  digests(): Promise<Map<HashAlgorithm, Uint8Array>>;
+  digests(): Promise<Map<ContentDigest, Uint8Array>>;
 }> {
   const digests = await ContentDigests.open(core, hashes);
   let done = false;
@@ -131,7 +131,7 @@ export interface VerifySignedDataOptions {
    * SignedData's digest algorithms, or the digests the caller computed while the content passed
    * (multipart/signed puts the content before the signature).
    */
-  detachedContent?: ByteSource | ReadonlyMap<HashAlgorithm, Uint8Array>;
+  detachedContent?: ByteSource | ReadonlyMap<ContentDigest, Uint8Array>;
   /** Certificates to look for the signer among, besides the SignedData's own. */
   certificates?: readonly Certificate[];
 }
@@ -157,8 +157,8 @@ async function readOid(cursor: BerCursor, what: string): Promise<string> {
 }
 
 /** The digest algorithms we implement among those listed; unknown ones matter only if a signer uses them. */
-function readDigestAlgorithms(set: asn1js.AsnType): Set<HashAlgorithm> {
-  const hashes = new Set<HashAlgorithm>();
+function readDigestAlgorithms(set: asn1js.AsnType): Set<ContentDigest> {
+  const hashes = new Set<ContentDigest>();
   for (const schema of (set as asn1js.Set).valueBlock.value) {
     let algorithm: pkijs.AlgorithmIdentifier;
     try {
@@ -167,9 +167,10 @@ function readDigestAlgorithms(set: asn1js.AsnType): Set<HashAlgorithm> {
       throw new MailsealError("MALFORMED_CMS", "digestAlgorithms: an entry is not an AlgorithmIdentifier");
     }
     try {
-      hashes.add(hashFromOid(algorithm.algorithmId));
+      hashes.add(contentDigestOf(algorithm));
     } catch {
-      // An algorithm we do not implement (MD5, SHA-3, ...): a signer using it fails on its own.
+      // An algorithm we do not implement (MD5, SHA-3, SHAKE256 of another length, ...): a signer
+      // using it fails on its own.
     }
   }
   return hashes;
@@ -264,7 +265,7 @@ export async function verifySignedData(
     await cursor.enter(SEQUENCE, "EncapsulatedContentInfo");
     const contentType = await readOid(cursor, "eContentType");
     const detached = !(await cursor.nextIs(contextTag(0, true)));
-    let digests: ReadonlyMap<HashAlgorithm, Uint8Array>;
+    let digests: ReadonlyMap<ContentDigest, Uint8Array>;
     if (!detached) {
       if (options.detachedContent !== undefined) {
         throw new MailsealError("MALFORMED_CMS", "the SignedData carries its content, yet detached content was given");
@@ -329,8 +330,8 @@ export async function verifySignedData(
  * Digests computed before the SignedData was read (multipart/signed: with the hashes micalg named)
  * may lack the signer's algorithm; the content is gone by then, so say so plainly.
  */
-function precomputedDigestFor(signerInfo: pkijs.SignerInfo, digests: ReadonlyMap<HashAlgorithm, Uint8Array>): void {
-  const hash = hashFromOid(signerInfo.digestAlgorithm.algorithmId);
+function precomputedDigestFor(signerInfo: pkijs.SignerInfo, digests: ReadonlyMap<ContentDigest, Uint8Array>): void {
+  const hash = contentDigestOf(signerInfo.digestAlgorithm);
   if (!digests.has(hash)) {
     throw new MailsealError(
       "BAD_SIGNATURE",
@@ -351,7 +352,7 @@ export interface SignedDataSigner {
   chain?: readonly Certificate[];
   /** The sender's encryption certificate: included and named in SMIMEEncryptionKeyPreference. */
   encryptionCertificate?: Certificate;
-  hash: HashAlgorithm;
+  hash: ContentDigest;
   signature: SignatureScheme;
   signingTime: Date;
   /** SMIMECapabilities, in order of preference. */
@@ -382,10 +383,10 @@ function certificateSet(signer: SignedDataSigner): Uint8Array {
 }
 
 /** The fields of SignedData before encapContentInfo: version 1 (RFC 5652 5.1: id-data, v1 SignerInfos). */
-function signedDataHead(hash: HashAlgorithm): Uint8Array[] {
+function signedDataHead(hash: ContentDigest): Uint8Array[] {
   return [
     encodeAsn1(new asn1js.Integer({ value: 1 })),
-    encodeAsn1(new asn1js.Set({ value: [digestAlgorithm(hash).toSchema()] })),
+    encodeAsn1(new asn1js.Set({ value: [contentDigestAlgorithm(hash).toSchema()] })),
   ];
 }
 

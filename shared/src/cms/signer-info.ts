@@ -6,12 +6,16 @@ import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
 import {
   algorithmIdentifier,
+  contentDigestAlgorithm,
+  contentDigestOf,
   digestAlgorithm,
   explicitTag,
   hashFromOid,
+  isHashAlgorithm,
   mgf1Algorithm,
   mgf1Hash,
   taggedFields,
+  type ContentDigest,
 } from "./algorithms.js";
 import {
   matchesIssuerAndSerial,
@@ -37,6 +41,7 @@ import {
   ID_CONTENT_TYPE,
   ID_DSA,
   ID_ED25519,
+  ID_ED448,
   ID_MESSAGE_DIGEST,
   ID_RSASSA_PSS,
   ID_SIGNING_TIME,
@@ -75,8 +80,8 @@ export interface RsaSigningKey {
 
 /**
  * RSA (the core), EC (ECDSA through WebCrypto, RFC 5753 2.1.1; the signature scheme is then ECDSA),
- * Ed25519 (PureEdDSA through WebCrypto, RFC 8419) or ML-DSA (pq.ts, RFC 9882; the scheme is then
- * ML-DSA, the hash SHA-512).
+ * Ed25519 or Ed448 (PureEdDSA through WebCrypto, RFC 8419; the hash SHA-512 or SHAKE256) or ML-DSA
+ * (pq.ts, RFC 9882; the scheme is then ML-DSA, the hash SHA-512).
  */
 export type SigningKey = RsaSigningKey | EcPrivateKey | EdPrivateKey | MlDsaPrivateKey;
 
@@ -113,7 +118,8 @@ export interface Capability {
 }
 
 export interface SignerOptions {
-  hash: HashAlgorithm;
+  /** The digest of the content (and, but for EdDSA and ML-DSA, of the signed attributes). */
+  hash: ContentDigest;
   signature: SignatureScheme;
   /** The signer's (device signing) certificate: sid is its issuerAndSerialNumber. */
   certificate: Certificate;
@@ -142,10 +148,19 @@ function signedAttributesForSignature(attributes: pkijs.SignedAndUnsignedAttribu
   return new Uint8Array(new asn1js.Set({ value: attributes.attributes.map((a) => a.toSchema()) }).toBER());
 }
 
-async function digestOf(core: VerifyCore, hash: HashAlgorithm, data: Uint8Array): Promise<Uint8Array> {
+async function digestOf(core: VerifyCore, hash: ContentDigest, data: Uint8Array): Promise<Uint8Array> {
   const stream = await core.createHash(hash);
   await stream.update(data);
   return stream.digest();
+}
+
+/**
+ * The hash of an RSA, ECDSA, DSA or ML-DSA signature: SHA-1/SHA-2. SHAKE256 is Ed448's digest (RFC
+ * 8419 3.1); with another scheme it is not supported.
+ */
+function schemeHash(hash: ContentDigest, what: string): HashAlgorithm {
+  if (!isHashAlgorithm(hash)) throw new MailsealError("UNSUPPORTED_ALGORITHM", `${what} with ${hash} is not supported`);
+  return hash;
 }
 
 function signatureAlgorithm(hash: HashAlgorithm, scheme: SignatureScheme): pkijs.AlgorithmIdentifier {
@@ -205,51 +220,46 @@ export async function createSignerInfo(
   if (isMlDsaKey(key)) {
     // RFC 9882 3.3: pure ML-DSA, empty context, over the DER of the signed attributes; the
     // signature algorithm id-ml-dsa-* without parameters.
+    schemeHash(options.hash, "ML-DSA signatures");
     signature = mlDsaSign(key, signed);
     algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: key.parameters.oid });
   } else if (isEdKey(key)) {
-    // RFC 8419 3.1: Ed25519 with SHA-512 as the digest algorithm (of the content, in messageDigest);
-    // PureEdDSA over the DER of the signed attributes; id-Ed25519 without parameters. Ed448 would
-    // need SHAKE256 as the digest algorithm, which mailseal does not have.
-    if (key.edwards !== "Ed25519" || options.hash !== "SHA-512") {
+    // RFC 8419 3.1: the digest algorithm (of the content, in messageDigest) is SHA-512 for Ed25519,
+    // SHAKE256 with 512 bits of output for Ed448; PureEdDSA over the DER of the signed attributes
+    // without context; id-Ed25519 or id-Ed448 without parameters (2.3).
+    const digest = key.edwards === "Ed25519" ? "SHA-512" : "SHAKE256";
+    if (options.hash !== digest) {
       throw new MailsealError(
         "UNSUPPORTED_ALGORITHM",
-        `${key.edwards} signatures with ${options.hash} are not made (RFC 8419 3.1: Ed25519 with SHA-512)`,
+        `${key.edwards} signatures with ${options.hash} are not made (RFC 8419 3.1: ${key.edwards} with ${digest})`,
       );
     }
     signature = new Uint8Array(
       await globalThis.crypto.subtle.sign({ name: key.edwards }, key.signingKey, new Uint8Array(signed)),
     );
-    algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: ID_ED25519 });
+    algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: key.edwards === "Ed25519" ? ID_ED25519 : ID_ED448 });
   } else if (isEcKey(key)) {
+    const hash = schemeHash(options.hash, "ECDSA signatures");
     // WebCrypto hashes what it signs: the DER of the signed attributes, not their digest.
-    const raw = await globalThis.crypto.subtle.sign(
-      { name: "ECDSA", hash: options.hash },
-      key.signingKey,
-      new Uint8Array(signed),
-    );
+    const raw = await globalThis.crypto.subtle.sign({ name: "ECDSA", hash }, key.signingKey, new Uint8Array(signed));
     signature = ecdsaSigValue(new Uint8Array(raw));
     // RFC 5758 3.2: ecdsa-with-SHA*, parameters absent.
-    const oid = Object.keys(ECDSA).find((id) => ECDSA[id] === options.hash);
-    if (oid === undefined)
-      throw new MailsealError("UNSUPPORTED_ALGORITHM", `ECDSA with ${options.hash} is not offered`);
+    const oid = Object.keys(ECDSA).find((id) => ECDSA[id] === hash);
+    if (oid === undefined) throw new MailsealError("UNSUPPORTED_ALGORITHM", `ECDSA with ${hash} is not offered`);
     algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: oid });
   } else {
-    const toSign = await digestOf(core, options.hash, signed);
+    const hash = schemeHash(options.hash, "RSA signatures");
+    const toSign = await digestOf(core, hash, signed);
     signature =
       options.signature.scheme === "rsa-pkcs1"
-        ? await key.pkcs1v15Sign(options.hash, toSign)
-        : await key.pssSign(toSign, {
-            hash: options.hash,
-            mgfHash: options.hash,
-            saltLength: options.signature.saltLength,
-          });
-    algorithm = signatureAlgorithm(options.hash, options.signature);
+        ? await key.pkcs1v15Sign(hash, toSign)
+        : await key.pssSign(toSign, { hash, mgfHash: hash, saltLength: options.signature.saltLength });
+    algorithm = signatureAlgorithm(hash, options.signature);
   }
   return new pkijs.SignerInfo({
     version: 1,
     sid: issuerAndSerialNumber(options.certificate),
-    digestAlgorithm: digestAlgorithm(options.hash),
+    digestAlgorithm: contentDigestAlgorithm(options.hash),
     signedAttrs,
     signatureAlgorithm: algorithm,
     signature: new asn1js.OctetString({ valueHex: signature }),
@@ -267,7 +277,7 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 export interface VerifiedSigner {
   certificate: Certificate;
-  hash: HashAlgorithm;
+  hash: ContentDigest;
   signingTime?: Date;
 }
 
@@ -351,7 +361,7 @@ async function verifyDsa(
 function verifyMlDsaSigner(
   signerInfo: pkijs.SignerInfo,
   publicKey: Certificate["publicKey"],
-  hash: HashAlgorithm,
+  hash: ContentDigest,
   signature: Uint8Array,
 ): void {
   const algorithm = signerInfo.signatureAlgorithm;
@@ -382,11 +392,11 @@ function verifyMlDsaSigner(
 export async function verifySignerInfo(
   core: VerifyCore,
   signerInfo: pkijs.SignerInfo,
-  contentDigests: ReadonlyMap<HashAlgorithm, Uint8Array>,
+  contentDigests: ReadonlyMap<ContentDigest, Uint8Array>,
   eContentType: string,
   certificates: readonly Certificate[],
 ): Promise<VerifiedSigner> {
-  const hash = hashFromOid(signerInfo.digestAlgorithm.algorithmId);
+  const hash = contentDigestOf(signerInfo.digestAlgorithm);
   const contentDigest = contentDigests.get(hash);
   if (contentDigest === undefined)
     throw new MailsealError(
@@ -418,20 +428,25 @@ export async function verifySignerInfo(
   const signature = new Uint8Array(signerInfo.signature.valueBlock.valueHexView);
   const algorithm = signerInfo.signatureAlgorithm;
   if (certificate.publicKey.kind === "dsa") {
-    await verifyDsa(core, certificate.publicKey.key, algorithm.algorithmId, hash, signedDigest, signature);
+    const dsaHash = schemeHash(hash, `signature algorithm ${algorithm.algorithmId}`);
+    await verifyDsa(core, certificate.publicKey.key, algorithm.algorithmId, dsaHash, signedDigest, signature);
     return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
   }
   const publicKey = certificate.publicKey;
-  if (publicKey.kind === "ed25519" || publicKey.kind === "ec") {
+  if (publicKey.kind === "ed25519" || publicKey.kind === "ed448" || publicKey.kind === "ec") {
     // Through WebCrypto, which takes the signed data, not a digest: the signed attributes are at
-    // hand, a streamed content is not. RFC 8419 3.1: id-Ed25519 without parameters, SHA-512 as the
-    // digest algorithm, PureEdDSA over the attributes' DER. RFC 5753 2.1.1: ecdsa-with-SHA*, the
-    // same hash as the digest algorithm, without parameters.
-    const name = publicKey.kind === "ed25519" ? "Ed25519" : "ECDSA";
+    // hand, a streamed content is not. RFC 8419 3.1: id-Ed25519 with SHA-512, id-Ed448 with SHAKE256
+    // (512-bit output) as the digest algorithm, the signature algorithm without parameters (2.3),
+    // PureEdDSA over the attributes' DER. A signer that names another digest (Ed448 with SHA-512,
+    // say) is not RFC 8419's: refused, as the RFC's MUST leaves no other. RFC 5753 2.1.1:
+    // ecdsa-with-SHA*, the same hash as the digest algorithm, without parameters.
+    const name = publicKey.kind === "ed25519" ? "Ed25519" : publicKey.kind === "ed448" ? "Ed448" : "ECDSA";
     const named =
       publicKey.kind === "ed25519"
         ? algorithm.algorithmId === ID_ED25519 && hash === "SHA-512"
-        : ECDSA[algorithm.algorithmId] === hash;
+        : publicKey.kind === "ed448"
+          ? algorithm.algorithmId === ID_ED448 && hash === "SHAKE256"
+          : ECDSA[algorithm.algorithmId] === hash;
     if (!named || algorithm.algorithmParams !== undefined) {
       throw new MailsealError(
         "UNSUPPORTED_ALGORITHM",
@@ -446,9 +461,9 @@ export async function verifySignerInfo(
     }
     const signed = new Uint8Array(signerInfo.signedAttrs.encodedValue);
     const check =
-      publicKey.kind === "ed25519"
-        ? await verifyEdDsaSignature(publicKey, signed, signature)
-        : await verifyEcdsaSignature(publicKey, hash, signed, signature);
+      publicKey.kind === "ec"
+        ? await verifyEcdsaSignature(publicKey, schemeHash(hash, "ECDSA signatures"), signed, signature)
+        : await verifyEdDsaSignature(publicKey, signed, signature);
     if (!check.ok) {
       throw new MailsealError(
         "BAD_SIGNATURE",
@@ -462,6 +477,7 @@ export async function verifySignerInfo(
     return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
   }
   const key = rsaPublicKeyOf(certificate);
+  const rsaHash = schemeHash(hash, `signature algorithm ${algorithm.algorithmId}`);
   let valid: boolean;
   if (algorithm.algorithmId === ID_RSASSA_PSS) {
     const fields = taggedFields("RSASSA-PSS-params", algorithm.algorithmParams, 3);
@@ -471,9 +487,9 @@ export async function verifySignerInfo(
     const saltLength = fields[2] instanceof asn1js.Integer ? fields[2].valueBlock.valueDec : 20;
     if (pssHash !== hash)
       throw new MailsealError("BAD_SIGNATURE", "the PSS hash differs from the signer's digest algorithm");
-    valid = await core.rsaPssVerify(key, signedDigest, signature, { hash, mgfHash, saltLength });
+    valid = await core.rsaPssVerify(key, signedDigest, signature, { hash: rsaHash, mgfHash, saltLength });
   } else if (algorithm.algorithmId === RSA_ENCRYPTION || rsaWithHash[algorithm.algorithmId] === hash) {
-    valid = await core.rsaPkcs1v15Verify(key, hash, signedDigest, signature);
+    valid = await core.rsaPkcs1v15Verify(key, rsaHash, signedDigest, signature);
   } else {
     throw new MailsealError(
       "UNSUPPORTED_ALGORITHM",

@@ -25,10 +25,14 @@ export function pkcs7MimeEntity(
 }
 
 /** Hash algorithms of the core, as `micalg` names them (RFC 8551 3.5.3.2; sha-224 RFC 5754 too). */
-export type MicalgHash = "SHA-1" | "SHA-224" | "SHA-256" | "SHA-384" | "SHA-512";
+export type MicalgHash = "SHA-1" | "SHA-224" | "SHA-256" | "SHA-384" | "SHA-512" | "SHAKE256";
 
+/**
+ * RFC 8551 3.5.3.2's table ends with "any other: defined separately in algorithm profile or
+ * `unknown` if not defined": no profile names SHAKE256 (Ed448's digest, RFC 8419 3.1), so `unknown`.
+ */
 export function micalgOf(hash: MicalgHash): string {
-  return hash.toLowerCase();
+  return hash === "SHAKE256" ? "unknown" : hash.toLowerCase();
 }
 
 export interface MultipartSignedOptions {

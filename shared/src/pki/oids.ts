@@ -62,6 +62,10 @@ export const ID_SHA224 = "2.16.840.1.101.3.4.2.4";
 export const ID_SHA256 = "2.16.840.1.101.3.4.2.1";
 export const ID_SHA384 = "2.16.840.1.101.3.4.2.2";
 export const ID_SHA512 = "2.16.840.1.101.3.4.2.3";
+/** id-shake256 (RFC 8702 2): SHAKE256, whose output in CMS is 512 bits (RFC 8702 3.1); parameters absent. */
+export const ID_SHAKE256 = "2.16.840.1.101.3.4.2.12";
+/** id-shake256-len (RFC 8419 3.1): SHAKE256 with its output length in bits (ShakeOutputLen) as parameter. */
+export const ID_SHAKE256_LEN = "2.16.840.1.101.3.4.2.18";
 
 // Content encryption: id-aes*-CBC (RFC 3565 4.1), id-aes*-GCM (RFC 5084 3.2), des-ede3-cbc (RFC 3370 5.1),
 // rc2-cbc (RFC 3370 5.2).

@@ -42,7 +42,8 @@ import {
 
 /** What certificate signatures need from the crypto core (CoreService, in process or through a worker). */
 export interface CertificateCrypto {
-  createHash(alg: HashAlgorithm): Promise<{
+  /** SHA-1/SHA-2; SHAKE256 (64 bytes of output) for Ed448 SignedData's content digest (RFC 8419 3.1). */
+  createHash(alg: HashAlgorithm | "SHAKE256"): Promise<{
     update(data: Uint8Array): Promise<void>;
     digest(): Promise<Uint8Array>;
     /** Frees a stream left unfinished (ContentDigests does when the content breaks off). */

@@ -4,7 +4,7 @@
 import type { HashAlgorithm } from "@mailseal/core-wasm";
 import type * as asn1js from "asn1js";
 import type { ByteSource } from "../asn1/ber-cursor.js";
-import { contentCipherByName, keyTransportAlgorithm } from "../cms/algorithms.js";
+import { contentCipherByName, isHashAlgorithm, keyTransportAlgorithm, type ContentDigest } from "../cms/algorithms.js";
 import {
   detachedSignedData,
   digesting,
@@ -36,8 +36,8 @@ export interface SignMessageOptions {
   chain?: readonly Certificate[];
   /** The sender's encryption certificate: included, and named in SMIMEEncryptionKeyPreference. */
   encryptionCertificate?: Certificate;
-  /** Default SHA-256. */
-  hash?: HashAlgorithm;
+  /** Default SHA-256; SHA-512 with an Ed25519 key, SHAKE256 with an Ed448 key (RFC 8419 3.1). */
+  hash?: ContentDigest;
   /** RSASSA-PSS with salt length = digest length (the one form gpgsm 2.2 verifies); default PKCS#1 v1.5. */
   pss?: boolean;
   /** application/pkcs7-mime signed-data instead of multipart/signed. */
@@ -102,7 +102,8 @@ export const SMIME_CAPABILITIES: readonly Capability[] = [
 /**
  * Signs a message: the outer header fields stay, in order (the whole message is made CRLF first,
  * RFC 8551 3.1.1, so their line ends may change); the MIME entity (its Content-* fields and body) becomes the first part of a multipart/signed (micalg from the hash, RFC 8551 3.5.3) or the
- * eContent of an application/pkcs7-mime signed-data (`opaque`). The signature: SHA-256 (or `hash`; SHA-512 with Ed25519),
+ * eContent of an application/pkcs7-mime signed-data (`opaque`). The signature: SHA-256 (or `hash`; SHA-512 with Ed25519,
+ * SHAKE256 with Ed448, whose micalg is then `unknown`),
  * RSA PKCS#1 v1.5 (or PSS), signed attributes contentType, signingTime, messageDigest,
  * SMIMECapabilities and, with an encryption certificate, SMIMEEncryptionKeyPreference; certificates:
  * the signer's, the chain, the encryption certificate. Output streams.
@@ -112,13 +113,16 @@ export async function* signMessage(
   options: SignMessageOptions,
   core: SmimeCore,
 ): AsyncGenerator<Uint8Array> {
-  // RFC 8419 3.1: an Ed25519 signer's digest algorithm is SHA-512.
-  const hash = options.hash ?? ("edwards" in options.key ? "SHA-512" : "SHA-256");
+  // RFC 8419 3.1: an Ed25519 signer's digest algorithm is SHA-512, an Ed448 signer's SHAKE256.
+  const edwards = "edwards" in options.key ? options.key.edwards : undefined;
+  const hash = options.hash ?? (edwards === "Ed25519" ? "SHA-512" : edwards === "Ed448" ? "SHAKE256" : "SHA-256");
+  // PSS is RSA's, whose hashes are SHA-1/SHA-2 (createSignerInfo refuses SHAKE256 with it).
+  const saltLength = isHashAlgorithm(hash) ? DIGEST_LENGTH[hash] : 0;
   const signer: SignedDataSigner = {
     key: options.key,
     certificate: options.certificate,
     hash,
-    signature: options.pss === true ? { scheme: "rsa-pss", saltLength: DIGEST_LENGTH[hash] } : { scheme: "rsa-pkcs1" },
+    signature: options.pss === true ? { scheme: "rsa-pss", saltLength } : { scheme: "rsa-pkcs1" },
     signingTime: options.signingTime ?? new Date(),
     capabilities: SMIME_CAPABILITIES,
     ...(options.chain === undefined ? {} : { chain: options.chain }),
@@ -148,7 +152,8 @@ function micalgHashes(micalg: readonly string[]): HashAlgorithm[] {
   return micalg.map((name) => known[name.replace("-", "")]).filter((hash) => hash !== undefined);
 }
 
-const ALL_HASHES: readonly HashAlgorithm[] = ["SHA-1", "SHA-224", "SHA-256", "SHA-384", "SHA-512"];
+// SHAKE256 too: Ed448 signers name it (RFC 8419 3.1) with micalg `unknown` (RFC 8551 3.5.3.2).
+const ALL_HASHES: readonly ContentDigest[] = ["SHA-1", "SHA-224", "SHA-256", "SHA-384", "SHA-512", "SHAKE256"];
 
 /**
  * Verifies a signed message, multipart/signed or application/pkcs7-mime signed-data (x- types
@@ -173,7 +178,7 @@ export async function verifyMessage(
   if (kind.kind === "multipart-signed") {
     // Stored mail may have bare LF; the signature is over the CRLF form (RFC 8551 3.1.1).
     const signed = await openMultipartSigned(core, canonicalizeLineEnds(entity.body), kind.boundary);
-    const named = micalgHashes(kind.micalg);
+    const named: readonly ContentDigest[] = micalgHashes(kind.micalg);
     const hashed = await digesting(signed.content, named.length > 0 ? named : ALL_HASHES, core);
     for await (const chunk of hashed.content) await write(chunk);
     const { der } = await signed.signature();

@@ -1,9 +1,12 @@
 // RC2CBCParameter (RFC 3370 5.2, RFC 2268 6): the version -> effective key bits mapping, the bare
 // IV form, and the refusals. Whole RC2 messages (RFC 4134 5.2, OpenSSL's -rc2-40/-64/-128) are in
-// test/interop.
+// test/interop. The content digests of SignedData, SHAKE256 for Ed448 (RFC 8419 3.1) among them;
+// whole Ed448 messages are in test/interop (public-samples, hostile).
 import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
 import { describe, expect, it } from "vitest";
-import { rc2CbcParameters } from "../../src/cms/algorithms.js";
+import { contentDigestAlgorithm, contentDigestOf, rc2CbcParameters } from "../../src/cms/algorithms.js";
+import { micalgOf } from "../../src/mime/rfc8551-writer.js";
 
 const iv = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
 const params = (version: number, ivBytes: Uint8Array = iv) =>
@@ -47,5 +50,46 @@ describe("rc2CbcParameters", () => {
     ]) {
       expect(() => rc2CbcParameters(bad)).toThrow(expect.objectContaining({ code: "MALFORMED_CMS" }));
     }
+  });
+});
+
+describe("content digests (SignedData)", () => {
+  const hex = (bytes: ArrayBuffer) => Buffer.from(bytes).toString("hex");
+  const identifier = (der: string) =>
+    new pkijs.AlgorithmIdentifier({ schema: asn1js.fromBER(Buffer.from(der, "hex")).result });
+  // hashAlgs (2.16.840.1.101.3.4.2) 18 and 12, DER.
+  const SHAKE256_LEN = "0609608648016503040212";
+  const SHAKE256 = "060960864801650304020c";
+
+  it("SHAKE256 is written as id-shake256-len with ShakeOutputLen 512, INTEGER 02 02 02 00 (RFC 8419 3.1)", () => {
+    expect(hex(contentDigestAlgorithm("SHAKE256").toSchema().toBER())).toBe(`300f${SHAKE256_LEN}02020200`);
+    expect(hex(contentDigestAlgorithm("SHA-512").toSchema().toBER())).toBe("300b0609608648016503040203");
+    expect(micalgOf("SHAKE256")).toBe("unknown");
+    expect(micalgOf("SHA-512")).toBe("sha-512");
+  });
+
+  it("reads id-shake256-len 512 and id-shake256 without parameters (RFC 8702 3.1) as SHAKE256, SHA-2 as before", () => {
+    expect(contentDigestOf(identifier(`300f${SHAKE256_LEN}02020200`))).toBe("SHAKE256");
+    expect(contentDigestOf(identifier(`300b${SHAKE256}`))).toBe("SHAKE256");
+    expect(contentDigestOf(identifier("300b0609608648016503040203"))).toBe("SHA-512");
+    expect(contentDigestOf(identifier("300d06096086480165030402030500"))).toBe("SHA-512");
+  });
+
+  it("another SHAKE256 length, none, a non-minimal 512 or parameters on id-shake256: UNSUPPORTED_ALGORITHM; a length that is no INTEGER: MALFORMED_CMS", () => {
+    for (const der of [
+      `300f${SHAKE256_LEN}02020100`, // 256 bits
+      `3010${SHAKE256_LEN}0203000200`, // 512, not DER
+      `300e${SHAKE256_LEN}020140`, // 64 (bytes, not bits)
+      `300b${SHAKE256_LEN}`, // no length
+      `300d${SHAKE256}0500`, // id-shake256 with NULL
+      "300b0609608648016503040208", // SHA3-256: not a SignedData digest here
+    ]) {
+      expect(() => contentDigestOf(identifier(der)), der).toThrow(
+        expect.objectContaining({ code: "UNSUPPORTED_ALGORITHM" }),
+      );
+    }
+    expect(() => contentDigestOf(identifier(`300f${SHAKE256_LEN}04020200`))).toThrow(
+      expect.objectContaining({ code: "MALFORMED_CMS" }),
+    );
   });
 });

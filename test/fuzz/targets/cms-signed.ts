@@ -26,9 +26,11 @@ const target: FuzzTarget = {
     ...fixtureMessages(root, (name) => name === "4.8.eml").flatMap((m) => signaturePart(m) ?? []),
     ...fixtureMessages(root, (name) => name === "4.9.eml").map(derOfMessage),
     sample(root, "test/fuzz/seeds/openssl-signed-dsa-sha256.der"),
-    // Ed25519 (RFC 8419): CryptoSys's example by Carlos and one written by mailseal sign (seeds/SOURCES.md).
+    // Ed25519 (RFC 8419): CryptoSys's example by Carlos and one written by mailseal sign; Ed448 (id-shake256-len
+    // 512 as the digest algorithm) written by mailseal sign (seeds/SOURCES.md).
     sample(root, "test/interop/samples/cryptosys-signedByCarlosEd25519.p7m"),
     sample(root, "test/fuzz/seeds/mailseal-signed-ed25519.der"),
+    sample(root, "test/fuzz/seeds/mailseal-signed-ed448.der"),
     // ML-DSA-44/65/87 signers (RFC 9882): the published LAMPS examples (seeds/SOURCES.md).
     ...["44", "65", "87"].map((level) => sample(root, `test/fuzz/seeds/lamps-ml-dsa-${level}-signed.der`)),
   ],
