@@ -91,11 +91,14 @@ function names(rid: pkijs.IssuerAndSerialNumber, der: Uint8Array): boolean {
 
 /** The "ldap search" lines of the server's log (server/src/ldap/server.ts). */
 function ldapSearches(server: MailsealServer): { addresses: string[]; found: number }[] {
-  return server
-    .log()
-    .split("\n")
-    .filter((line) => line.includes('"ldap search"'))
-    .map((line) => JSON.parse(line) as { addresses: string[]; found: number });
+  return (
+    server
+      .log()
+      .split("\n")
+      // Whole JSON lines only (log() keeps the tail: its first line may be cut).
+      .filter((line) => line.startsWith("{") && line.includes('"msg":"ldap search"'))
+      .map((line) => JSON.parse(line) as { addresses: string[]; found: number })
+  );
 }
 
 describe.skipIf(!installed)("a Thunderbird without mailseal finds a mailseal user in the LDAP door", () => {

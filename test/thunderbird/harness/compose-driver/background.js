@@ -18,7 +18,7 @@ async function identityOf(address) {
 }
 
 const handlers = {
-  // A compose window from `from` to `to`, plain text: its tab id and what compose shows of encryption.
+  // A compose window from `from` to `to`, plain text: its tab id.
   async compose({ from, to, subject, body }) {
     const identity = await identityOf(from);
     const tab = await messenger.compose.beginNew({
