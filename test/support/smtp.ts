@@ -14,6 +14,8 @@ export interface ReceivedMail {
 
 export interface TestSmtp {
   url: string;
+  /** The folder holding each mail as N.eml: an outbox `mailseal account add --outbox` can watch. */
+  dir: string;
   /** The mails received so far, in order. */
   received(): ReceivedMail[];
   /** Waits until `count` mails have arrived (or throws after `timeoutMs`). */
@@ -56,6 +58,7 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<TestSmtp> {
   };
   return {
     url: `smtp://127.0.0.1:${port}`,
+    dir,
     received,
     async waitFor(count, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;

@@ -247,6 +247,8 @@ export function createLdapDoor(options: LdapDoorOptions): LdapDoor {
           }
         });
         const entries = valid.length === 0 ? [] : await options.directory.entries(valid);
+        // As the api's request log shows each GET /v1/certs/{address}: who was looked up, and whether found.
+        options.logger.info({ addresses: asked, found: entries.length }, "ldap search");
         for (const entry of entries) consider(dnOf(entry.address), personEntry(entry), request.filter);
       }
     }

@@ -6,13 +6,18 @@ import { BIN } from "../../../cli/test/support.js";
 
 export interface MailsealServer {
   api: string;
+  /** The LDAP door (ldap://127.0.0.1:PORT), which the default roles run beside the three. */
+  ldap: string;
   child: ChildProcess;
+  /** What the server logged so far (JSON lines on standard error, the last 200 KiB). */
+  log(): string;
 }
 
 /**
- * Starts `mailseal server` mailing through `smtpUrl`; resolves once all three roles listen. With
+ * Starts `mailseal server` mailing through `smtpUrl`; resolves once all three roles and the LDAP
+ * door listen. With
  * `port` (see freePortRun) the roles listen on port, + 1, + 2, so a restart keeps the URLs that
- * devices set up before it hold; 0: free ports.
+ * devices set up before it hold (the LDAP door on + 3); 0: free ports.
  */
 export function startMailsealServer(
   data: string,
@@ -45,9 +50,13 @@ export function startMailsealServer(
       out += chunk.toString("utf8");
       const lines = out.split("\n").filter((l) => l !== "");
       const apiLine = lines.find((l) => l.startsWith("api "));
-      if (lines.length >= 3 && apiLine !== undefined) resolve({ api: apiLine.slice(4).trim(), child });
+      // The LDAP door listens last.
+      const ldapLine = lines.find((l) => l.startsWith("ldap "));
+      if (apiLine !== undefined && ldapLine !== undefined) {
+        resolve({ api: apiLine.slice(4).trim(), ldap: ldapLine.slice(5).trim(), child, log: () => err });
+      }
     });
-    child.stderr!.on("data", (chunk: Buffer) => (err = (err + chunk.toString("utf8")).slice(-20_000)));
+    child.stderr!.on("data", (chunk: Buffer) => (err = (err + chunk.toString("utf8")).slice(-200_000)));
     child.once("exit", (status) => reject(new Error(`mailseal server exited with ${status}: ${err}`)));
   });
 }

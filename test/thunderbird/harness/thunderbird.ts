@@ -48,7 +48,7 @@ function pref(name: string, value: string | number | boolean): string {
   return `user_pref(${JSON.stringify(name)}, ${JSON.stringify(value)});\n`;
 }
 
-function userJs(account: ThunderbirdAccount, channelUrl: string): string {
+export function userJs(account: ThunderbirdAccount, channelUrl?: string): string {
   const prefs: Record<string, string | number | boolean> = {
     "mail.accountmanager.accounts": "account1,account2",
     "mail.accountmanager.defaultaccount": "account1",
@@ -84,8 +84,9 @@ function userJs(account: ThunderbirdAccount, channelUrl: string): string {
     "mail.smtpserver.smtp1.port": account.smtpPort,
     "mail.smtpserver.smtp1.authMethod": 1,
     "mail.smtpserver.smtp1.try_ssl": 0,
-    // The add-in's test channel (addin-thunderbird/src/testing/): only test profiles set it.
-    "extensions.mailseal.test.channel": channelUrl,
+    // The add-in's test channel (addin-thunderbird/src/testing/): only test profiles set it (not
+    // the profiles with no mailseal add-on, plain-thunderbird.ts).
+    ...(channelUrl === undefined ? {} : { "extensions.mailseal.test.channel": channelUrl }),
     ...account.prefs,
   };
   const base = readFileSync(join(import.meta.dirname, "user.js.base"), "utf8");
