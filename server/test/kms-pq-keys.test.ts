@@ -191,4 +191,19 @@ describe("post-quantum keys: rotation with the stores apart", () => {
     for (const key of listed.kemKeys as Json[])
       expect(kemMatches(await releaseKey(alice, api, key), key.certificate)).toBe(true);
   });
+
+  it("on a protected account makes both keys pending-wrap: neither is released without a protection session", async () => {
+    await kms.api().db.updateTable("accounts").set({ protection: "opaque" }).execute();
+    kms.clock.advance(60_000);
+    await kms.keyManager().rotateNow(alice.address);
+    const made = (await keyRows(kms, alice.address)).filter((row) => row.status === "current");
+    expect(made.map((row) => [row.algorithm, row.protection]).sort()).toEqual([
+      ["ml-kem-768", "pending-wrap"],
+      ["rsa", "pending-wrap"],
+    ]);
+    const kem = made.find((row) => row.algorithm !== "rsa")!;
+    await expect(releaseKey(alice, api, { keyId: kem.key_id, commitment: kem.commitment })).rejects.toThrow(
+      /PROTECTION_REQUIRED/,
+    );
+  });
 });

@@ -62,6 +62,29 @@ describe("the post-quantum hybrid between two mailseal accounts", () => {
     expect(text).toMatch(/X509v3 Key Usage: critical\s+Key Encipherment\n/);
     expect(text).toContain(`email:${BOB}`);
 
+    // The LDAP door serves classic clients: Bob's RSA encryption certificate and his signing
+    // certificate, never the ML-KEM one (docs/services.md, "CerDB over LDAP").
+    const ldif = execFileSync(
+      "ldapsearch",
+      [
+        "-x",
+        "-LLL",
+        "-o",
+        "ldif-wrap=no",
+        "-H",
+        suite.server.ldap!,
+        "-b",
+        "o=mailseal",
+        `(mail=${BOB})`,
+        "userCertificate;binary",
+      ],
+      { encoding: "latin1" },
+    );
+    const served = [...ldif.matchAll(/^userCertificate;binary:: (\S+)$/gm)].map((m) => Buffer.from(m[1]!, "base64"));
+    expect(served).toHaveLength(2);
+    expect(served[0]!.toString("base64url")).toBe(entry.certificate);
+    expect(served.some((der) => der.toString("base64url") === entry.kemCertificate)).toBe(false);
+
     // Alice sends to Bob: an RSA and an ML-KEM recipient for him, an RSA one for her own copy.
     const sent = await devices.send(
       "alice-laptop",
