@@ -122,6 +122,27 @@ describe("post-quantum keys", () => {
     expect(await keyRows(kms, alice.address)).toHaveLength(3);
   });
 
+  it("a device removal replaces both keys at once; the removed device releases neither", async () => {
+    kms.clock.advance(60_000);
+    const phone = await enrolDevice(kms, alice.address, "phone");
+    const before = (await keyRows(kms, alice.address)).filter((row) => row.status === "current");
+    const removed = await alice.fetch(`${api}/v1/devices/${phone.deviceId}`, { method: "DELETE" });
+    expect(removed.status).toBe(204);
+    const rows = await keyRows(kms, alice.address);
+    for (const row of before) expect(rows.find((r) => r.key_id === row.key_id)!.status).toBe("retired");
+    const now = rows.filter((row) => row.status === "current");
+    expect(now.map((row) => row.algorithm).sort()).toEqual(["ml-kem-768", "rsa"]);
+    expect(now.find((row) => row.algorithm !== "rsa")!.pair_key_id).toBe(
+      now.find((r) => r.algorithm === "rsa")!.key_id,
+    );
+    const kem = now.find((row) => row.algorithm !== "rsa")!;
+    await expect(releaseKey(phone, api, { keyId: kem.key_id, commitment: kem.commitment })).rejects.toThrow(
+      /DEVICE_NOT_ACTIVE/,
+    );
+    const entry = (await alice.fetch(`${api}/v1/certs/${alice.address}`, { auth: false })).body;
+    expect(entry.kemCertificate).toBe(kem.certificate);
+  });
+
   it("opts out: the next generation has no ML-KEM key, CerDB publishes none", async () => {
     kms.clock.advance(60_000);
     const answer = await alice.fetch(`${api}/v1/keys/pq`, { method: "PUT", body: { enabled: false } });
