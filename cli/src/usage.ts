@@ -26,12 +26,12 @@ export const FORMS: Record<CommandName, string> = {
   verify: "mailseal verify --ca CA.pem [--certfile CERTS.pem] [--time EPOCH_SECONDS] [--in FILE] [--out FILE]",
   account:
     "mailseal account add ADDRESS --server URL [--home DIR] [--outbox DIR | --code CODE] [--password-file FILE] [--name NAME]",
-  send: "mailseal send --to ADDRESS [--to ADDRESS ...] [--home DIR] [--in FILE] [--out FILE]",
+  send: "mailseal send --to ADDRESS [--to ADDRESS ...] [--no-pq] [--home DIR] [--in FILE] [--out FILE]",
   read: "mailseal read [--home DIR] [--in FILE] [--out FILE] [--password-file FILE]",
   protect:
     "mailseal protect (--password-file FILE [--outbox DIR | --code CODE] | --remove [--password-file FILE]) [--home DIR]",
   devices: "mailseal devices [--remove ID] [--home DIR]",
-  keys: "mailseal keys rotate [--home DIR]",
+  keys: "mailseal keys (rotate | pq on | pq off) [--home DIR]",
   audit: "mailseal audit [--home DIR]",
   gateway:
     "mailseal gateway --db URL --listen HOST:PORT --reinject HOST:PORT [--home DIR] [--max-size BYTES] | mailseal gateway policy [DOMAIN|ADDRESS never|possible|always|default] --db URL",
@@ -116,6 +116,8 @@ ${HOME}
 key and encrypts it to every recipient and to the sender (certificates from the service).
 
   --to ADDRESS         a recipient (repeat for each); one without a certificate is NO_CERTIFICATE
+  --no-pq              RSA recipients only; by default a recipient (and the sender) whose directory
+                       entry has an ML-KEM certificate also gets an ML-KEM recipient (the hybrid)
 ${HOME}
   --in FILE            the message (default: standard input)
   --out FILE           the S/MIME message (default: standard output)`,
@@ -150,6 +152,12 @@ ${HOME}`,
   keys: `rotate: replaces the account's encryption key now (when a key may have got out). The new key
 becomes current and is brought to this device; the old one stays in the history, so old mail stays
 readable on every active device. The owner is told by mail.
+
+pq on: post-quantum keys for the account (issue 15): the service makes an ML-KEM-768 key and
+certificate beside the RSA one, now (a new key generation, as rotate) and at every rotation; the
+directory publishes both, and senders add an ML-KEM recipient beside the RSA one, which mail clients
+without ML-KEM skip. Both keys are brought to this device. pq off: back to RSA only (the ML-KEM keys
+stay in the history for old mail).
 
 ${ACCOUNT}
 ${HOME}`,

@@ -27,6 +27,7 @@ export function ensureBundle(): void {
   const sources = Math.max(
     newest(join(cli, "src")),
     newest(join(root, "shared", "src")),
+    newest(join(root, "engine", "src")),
     newest(join(root, "server", "src")),
     newest(join(root, "core-wasm", "src")),
     newest(wasm),

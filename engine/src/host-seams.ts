@@ -21,8 +21,30 @@ export function engineCrlCheck(engine: Pick<Engine, "acceptCrl">): CrlCheck {
   return (state, der, now) => engine.acceptCrl(state, der, now.getTime());
 }
 
-/** The engine's SealOptions for what prepareSend found: the certificates as DER, the cipher by name. */
-export function sealOptionsOf(recipe: SealRecipe, signer: string, time: EpochMs): SealOptions {
+/** How a host wants a message sealed beyond the recipe. */
+export interface SealChoices {
+  /**
+   * The post-quantum hybrid (issue 15), on unless false: every recipient (and the sender) whose
+   * directory entry has an ML-KEM certificate gets a KEMRecipientInfo (RFC 9629) beside its RSA
+   * KeyTransRecipientInfo, so a post-quantum reader decapsulates and every other reader (which
+   * skips the `ori`) still decrypts with RSA. On by default: the recipient opted in by having the
+   * certificate, and no reader is locked out by it.
+   */
+  pq?: boolean;
+}
+
+/**
+ * The engine's SealOptions for what prepareSend found: the certificates as DER, the cipher by name,
+ * and the hybrid's ML-KEM certificates (SealChoices.pq). The one place where send, the gateway and
+ * the Thunderbird add-in turn a recipe into seal options, so each gets the same choice.
+ */
+export function sealOptionsOf(
+  recipe: SealRecipe,
+  signer: string,
+  time: EpochMs,
+  choices: SealChoices = {},
+): SealOptions {
+  const kem = choices.pq === false ? [] : (recipe.encryptTo?.kemCertificates ?? []);
   return {
     signer,
     ownCertificate: recipe.own.der,
@@ -30,7 +52,9 @@ export function sealOptionsOf(recipe: SealRecipe, signer: string, time: EpochMs)
       ? {}
       : {
           encryptTo: {
-            certificates: recipe.encryptTo.certificates.map((c) => c.der),
+            // An ML-KEM certificate among the certificates becomes a KEMRecipientInfo (shared's
+            // envelope writer picks the RecipientInfo by the certificate's key).
+            certificates: [...recipe.encryptTo.certificates, ...kem].map((c) => c.der),
             cipher: recipe.encryptTo.cipher.name,
           },
         }),

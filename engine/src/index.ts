@@ -4,7 +4,7 @@
 export type * from "./api.js";
 export { MailEngine } from "./mail-engine.js";
 export { RemoteEngine } from "./client/remote.js";
-export { enginePathCheck, engineCrlCheck, sealOptionsOf } from "./host-seams.js";
+export { enginePathCheck, engineCrlCheck, sealOptionsOf, type SealChoices } from "./host-seams.js";
 export { chunksOf, streamOf } from "./source.js";
 export * from "./reader/render-model.js";
 export { looksEncrypted, MAX_INLINE_IMAGE, MAX_INLINE_TEXT } from "./reader/read-message.js";

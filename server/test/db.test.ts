@@ -244,6 +244,59 @@ describe("SQLite", () => {
     }
   });
 
+  it("migrates a database of the release before post-quantum keys (0009): every key rsa, no account opted in", async () => {
+    const file = join(dir, "before-pq.sqlite");
+    const older = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
+    const before = Object.fromEntries(Object.entries(apiMigrations).filter(([name]) => name < "0009"));
+    const migrated = await new Migrator({
+      db: older,
+      provider: { getMigrations: () => Promise.resolve(before) },
+    }).migrateToLatest();
+    expect(migrated.error).toBeUndefined();
+    await (older as Kysely<ApiSchema>)
+      .insertInto("accounts")
+      .values({ address: "old@example.org", verified_at: now, protection: "none", opaque_record: null })
+      .execute();
+    const key = { address: "old@example.org", bits: 2048, protection: "none" as const, commitment: "AAAA" };
+    const row = (key_id: string, status: "current" | "retired") => ({
+      ...key,
+      key_id,
+      status,
+      certificate: "AAAA",
+      not_before: now,
+      not_after: now,
+      created_at: now,
+      owner: null,
+      hsm_handle: null,
+    });
+    await (older as Kysely<ApiSchema>)
+      .insertInto("keys")
+      .values([row("old-1", "retired"), row("old-2", "current")])
+      .execute();
+    await older.destroy();
+    const api = await openDatabase(`sqlite:${file}`, "api");
+    try {
+      expect(await api.db.selectFrom("accounts").select(["address", "pq_since"]).execute()).toEqual([
+        { address: "old@example.org", pq_since: null },
+      ]);
+      expect(
+        await api.db.selectFrom("keys").select(["key_id", "algorithm", "pair_key_id"]).orderBy("key_id").execute(),
+      ).toEqual([
+        { key_id: "old-1", algorithm: "rsa", pair_key_id: null },
+        { key_id: "old-2", algorithm: "rsa", pair_key_id: null },
+      ]);
+      // The one-current guard now holds per algorithm: an ML-KEM key may be current beside the RSA
+      // one, a second current RSA key may not.
+      await api.db
+        .insertInto("keys")
+        .values({ ...row("kem-1", "current"), algorithm: "ml-kem-768", pair_key_id: "old-2" })
+        .execute();
+      await expect(api.db.insertInto("keys").values(row("old-3", "current")).execute()).rejects.toThrow(/UNIQUE/);
+    } finally {
+      await api.close();
+    }
+  });
+
   it("keeps the files to the server's user: 0600 files (-wal, -shm too) in a 0700 folder", async () => {
     const folder = join(dir, "private", "db");
     const url = `sqlite:${join(folder, "api.sqlite")}`;

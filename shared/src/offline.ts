@@ -27,7 +27,19 @@ export {
   type EdPrivateKey,
   type XdhPrivateKey,
 } from "./pki/private-key.js";
-export { pqPublicKeyOf, readPqPrivateKey, type MlDsaPrivateKey, type MlKemPrivateKey } from "./pki/pq.js";
+export {
+  mlKemByName,
+  mlKemByOid,
+  mlKemKeyFromSeed,
+  ML_KEM_SEED_LENGTH,
+  pqPrivateKeyFromPkcs8,
+  pqPrivateKeyInfo,
+  pqPublicKeyOf,
+  pqSubjectPublicKeyInfo,
+  readPqPrivateKey,
+  type MlDsaPrivateKey,
+  type MlKemPrivateKey,
+} from "./pki/pq.js";
 export {
   hasEmailAddress,
   matchesIssuerAndSerial,

@@ -65,7 +65,7 @@ export async function readCommand(args: string[], core: CoreService): Promise<st
     } catch (error) {
       // Offline, the keys this device holds still read the mail they were made for, and so they do when
       // only a key made since (a rotation on a protected account) waits for the password.
-      const holdsKeys = state.keys.some((k) => k.pkcs8 !== undefined);
+      const holdsKeys = [...state.keys, ...(state.kemKeys ?? [])].some((k) => k.pkcs8 !== undefined);
       const goOn = hasCode(error, "SERVICE_UNAVAILABLE") || (hasCode(error, "PASSWORD_REQUIRED") && holdsKeys);
       if (!goOn) throw error;
       process.stderr.write(`mailseal: ${address}: keys not refreshed (${error.message})\n`);

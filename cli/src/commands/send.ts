@@ -1,5 +1,6 @@
 // mailseal send --to ADDRESS ...: an RFC 5322 message from one of this device's accounts in, signed
-// with the device's signing key and encrypted to every recipient and to the sender out.
+// with the device's signing key and encrypted to every recipient and to the sender out; a recipient
+// (or sender) with an ML-KEM certificate in the directory also gets an ML-KEM recipient (issue 15).
 import type { CoreService } from "@mailseal/core-wasm";
 import { chunksOf, enginePathCheck, MailEngine, sealOptionsOf, streamOf } from "@mailseal/engine";
 import {
@@ -20,6 +21,7 @@ export async function sendCommand(args: string[], core: CoreService): Promise<st
     home: { type: "string" },
     in: { type: "string" },
     out: { type: "string" },
+    "no-pq": { type: "boolean" },
   });
   if (values.help === true) return "send";
   const recipients = values.to ?? [];
@@ -39,7 +41,8 @@ export async function sendCommand(args: string[], core: CoreService): Promise<st
       await engine.setAccounts([state]);
       const sealed = await engine.sealMessage(
         streamOf(message),
-        sealOptionsOf(recipe, state.address, host.clock.now().getTime()),
+        // The hybrid (issue 15) whenever the directory has a recipient's ML-KEM certificate; --no-pq: RSA only.
+        sealOptionsOf(recipe, state.address, host.clock.now().getTime(), { pq: values["no-pq"] !== true }),
       );
       for await (const chunk of chunksOf(sealed)) await output.write(chunk);
     } finally {

@@ -89,6 +89,9 @@ export function createCertLookup(
           .selectFrom("keys")
           .innerJoin("accounts", "accounts.address", "keys.address")
           .select([
+            "keys.key_id",
+            "keys.algorithm",
+            "keys.pair_key_id",
             "keys.address",
             "keys.certificate",
             "keys.not_before",
@@ -101,25 +104,42 @@ export function createCertLookup(
           .where("keys.certificate", "is not", null)
           .where("accounts.verified_at", "is not", null)
           .execute();
-        const found = new Map<string, { certificate: string; notBefore: string; rank: number }>();
+        const found = new Map<string, { keyId: string; certificate: string; notBefore: string; rank: number }>();
         const nowMs = ctx.clock.now().getTime();
         const nowText = new Date(nowMs).toISOString();
         const soon = new Date(nowMs + ctx.config.rotationLeadDays * DAY_MS).toISOString();
+        // ML-KEM certificates by the RSA key of their generation (issue 15): an address publishes
+        // the one paired with the RSA key it publishes, so the two always belong together.
+        const kemByPair = new Map<string, string>();
         for (const row of rows) {
+          if (row.algorithm !== "rsa" && row.pair_key_id !== null) kemByPair.set(row.pair_key_id, row.certificate!);
+        }
+        for (const row of rows) {
+          if (row.algorithm !== "rsa") continue;
           const rank = publishRank(row, nowText, soon);
           if (rank === 0) continue;
           // The best rank wins; among equals (two current keys during a rotation), the newer.
           const seen = found.get(row.address);
           const notBefore = row.not_before ?? "";
           if (seen === undefined || rank > seen.rank || (rank === seen.rank && notBefore > seen.notBefore)) {
-            found.set(row.address, { certificate: row.certificate!, notBefore, rank });
+            found.set(row.address, { keyId: row.key_id, certificate: row.certificate!, notBefore, rank });
           }
         }
         if (cache.size + missing.length > CERT_CACHE_MAX) cache.clear();
         for (const address of missing) {
           const hit = found.get(address);
+          const kemCertificate = hit === undefined ? undefined : kemByPair.get(hit.keyId);
           cache.set(address, {
-            entry: hit === undefined ? undefined : { address, certificate: hit.certificate, chain, capabilities },
+            entry:
+              hit === undefined
+                ? undefined
+                : {
+                    address,
+                    certificate: hit.certificate,
+                    chain,
+                    capabilities,
+                    ...(kemCertificate === undefined ? {} : { kemCertificate }),
+                  },
             until: now + CERT_CACHE_TTL_MS,
           });
         }

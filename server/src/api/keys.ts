@@ -105,17 +105,29 @@ export async function registerKeyRoutes(app: MailsealApp, ctx: ApiContext, deps:
         .orderBy("not_before")
         .orderBy("key_id")
         .execute();
+      const account = await ctx.db
+        .selectFrom("accounts")
+        .select("pq_since")
+        .where("address", "=", address)
+        .executeTakeFirst();
+      const info = (row: (typeof rows)[number]) => ({
+        keyId: row.key_id,
+        // Current and retired rows always carry their certificate (set in the same update as the status).
+        certificate: row.certificate ?? "",
+        status: row.status === "current" ? ("current" as const) : ("retired" as const),
+        notBefore: row.not_before ?? "",
+        notAfter: row.not_after ?? "",
+        protection: row.protection,
+        commitment: row.commitment,
+      });
+      // RSA keys in `keys` as before; ML-KEM keys (issue 15) apart, so that a client that knows only
+      // RSA keys never tries to release or use one.
       return {
-        keys: rows.map((row) => ({
-          keyId: row.key_id,
-          // Current and retired rows always carry their certificate (set in the same update as the status).
-          certificate: row.certificate ?? "",
-          status: row.status === "current" ? ("current" as const) : ("retired" as const),
-          notBefore: row.not_before ?? "",
-          notAfter: row.not_after ?? "",
-          protection: row.protection,
-          commitment: row.commitment,
-        })),
+        keys: rows.filter((row) => row.algorithm === "rsa").map(info),
+        kemKeys: rows
+          .filter((row) => row.algorithm === "ml-kem-768")
+          .map((row) => ({ ...info(row), algorithm: "ml-kem-768" as const, pairKeyId: row.pair_key_id ?? "" })),
+        pq: account?.pq_since != null,
       };
     },
   );

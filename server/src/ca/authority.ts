@@ -30,7 +30,7 @@ import {
   type CaProfile,
   type CertificateKind,
 } from "./profiles.js";
-import { checkSubscriberKey } from "./public-key.js";
+import { checkKemSubscriberKey, checkSubscriberKey } from "./public-key.js";
 
 export type { CaProfile, RevocationReason };
 
@@ -400,6 +400,17 @@ export class CertificateAuthority {
     const address = normalizeAddress(input.address);
     const { spki } = checkSubscriberKey(input.spki);
     return this.#issue("encryption", address, spki, input.notBefore ?? this.#options.clock.now(), undefined);
+  }
+
+  /**
+   * An ML-KEM encryption certificate (issue 15; RFC 9935 5: keyUsage keyEncipherment only, as the
+   * RSA encryption certificate's), signed with the issuing CA's usual signature algorithm, for the
+   * post-quantum key the kms made beside the address's RSA key.
+   */
+  async issueKemEncryptionCertificate(input: { address: string; spki: Uint8Array }): Promise<IssuedCertificate> {
+    const address = normalizeAddress(input.address);
+    const { spki } = checkKemSubscriberKey(input.spki);
+    return this.#issue("encryption", address, spki, this.#options.clock.now(), undefined);
   }
 
   /**

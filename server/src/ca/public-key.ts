@@ -1,6 +1,9 @@
-// The subscriber keys the CA certifies: RSA only, 2048 to 8192 bits, a multiple of 8, odd exponent
-// of at least 3 (S/MIME BR 6.1.5, 6.1.6).
+// The subscriber keys the CA certifies: RSA, 2048 to 8192 bits, a multiple of 8, odd exponent
+// of at least 3 (S/MIME BR 6.1.5, 6.1.6); and ML-KEM for the encryption certificates of issue 15.
 import { createPublicKey, type KeyObject } from "node:crypto";
+import { mlKemByOid, pqPublicKeyOf, pqSubjectPublicKeyInfo } from "@mailseal/shared/offline";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
 import { MailsealError } from "./errors.js";
 
 export const MIN_RSA_BITS = 2048;
@@ -32,4 +35,32 @@ export function checkSubscriberKey(spki: Uint8Array): { key: KeyObject; spki: Ui
   if (exponent < 3n || exponent % 2n === 0n)
     throw new MailsealError("CA_WEAK_KEY", `RSA public exponent ${exponent} is not odd and at least 3`);
   return { key, spki: new Uint8Array(key.export({ type: "spki", format: "der" })) };
+}
+
+/**
+ * Checks an ML-KEM SubjectPublicKeyInfo (RFC 9935 4: id-alg-ml-kem-*, parameters absent, the raw
+ * encapsulation key of the parameter set's size) for an ML-KEM encryption certificate (issue 15);
+ * returns its DER re-encoded. node:crypto of the Node versions served reads no ML-KEM key, so the
+ * check is shared's (pq.ts).
+ */
+export function checkKemSubscriberKey(spki: Uint8Array): { spki: Uint8Array } {
+  let info: pkijs.PublicKeyInfo;
+  try {
+    info = new pkijs.PublicKeyInfo({ schema: asn1js.fromBER(spki).result });
+  } catch (error) {
+    throw new MailsealError("CA_BAD_PUBLIC_KEY", "the public key is not a valid SubjectPublicKeyInfo", {
+      cause: error,
+    });
+  }
+  const algorithm = info.algorithm.algorithmId;
+  if (mlKemByOid(algorithm) === undefined)
+    throw new MailsealError("CA_UNSUPPORTED_KEY", `an ML-KEM certificate needs an ML-KEM key, not ${algorithm}`);
+  let key;
+  try {
+    key = pqPublicKeyOf({ kind: "other", algorithm, spki });
+  } catch (error) {
+    throw new MailsealError("CA_BAD_PUBLIC_KEY", "the ML-KEM public key is malformed", { cause: error });
+  }
+  if (key?.kind !== "ml-kem") throw new MailsealError("CA_BAD_PUBLIC_KEY", "the ML-KEM public key is malformed");
+  return { spki: pqSubjectPublicKeyInfo(algorithm, key.key) };
 }

@@ -18,6 +18,11 @@ export interface AccountsTable {
    * be replaced (the key manager does it at once, maintenance retries); cleared once it is.
    */
   rotation_due: ColumnType<IsoTime | null, IsoTime | null | undefined, IsoTime | null>;
+  /**
+   * Set when the account opted into post-quantum keys (issue 15): from then on each key generation
+   * is an RSA key and an ML-KEM-768 key, made and rotated together; null: RSA only.
+   */
+  pq_since: ColumnType<IsoTime | null, IsoTime | null | undefined, IsoTime | null>;
 }
 
 export interface DevicesTable {
@@ -71,7 +76,13 @@ export interface KeysTable {
   owner: string | null;
   /** While pending: the HSM handle of the generated pair, until it is destroyed after the split. */
   hsm_handle: string | null;
+  /** "rsa" (every key before issue 15), or "ml-kem-768": the post-quantum key of a generation. */
+  algorithm: ColumnType<KeyAlgorithm, KeyAlgorithm | undefined, KeyAlgorithm>;
+  /** Of an ML-KEM key: the RSA key of its generation (made, made current and retired with it). */
+  pair_key_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
+
+export type KeyAlgorithm = "rsa" | "ml-kem-768";
 
 export interface CertificatesTable {
   /** Serial number as lower-case hex. */

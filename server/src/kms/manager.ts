@@ -8,6 +8,11 @@ import {
   MailsealError,
   encodeBase64url,
   keyCommitment,
+  mlKemByName,
+  mlKemKeyFromSeed,
+  ML_KEM_SEED_LENGTH,
+  pqPrivateKeyInfo,
+  pqSubjectPublicKeyInfo,
   seal,
   shareAad,
   splitSecret,
@@ -91,6 +96,30 @@ export async function markRotationDue(db: Kysely<ApiSchema>, address: string, at
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The post-quantum key of an opted-in account's generation (issue 15): ML-KEM-768, RFC 9936's default. */
+export const PQ_KEY_ALGORITHM = "ml-kem-768" as const;
+const PQ_PARAMETERS = mlKemByName("ML-KEM-768");
+
+/**
+ * Makes an ML-KEM-768 key in this process (no HSM backend here makes ML-KEM: soft HSM and the
+ * PKCS#11 tokens in use have no lattice mechanism) from 64 fresh random bytes, as the PKCS#8 of
+ * RFC 9935 6 in the seed form, and its SubjectPublicKeyInfo. Like the RSA key, it exists whole only
+ * in these buffers until the split; the caller zeroes the PKCS#8.
+ */
+function generateKemKey(): { spki: Uint8Array; pkcs8: Uint8Array } {
+  const seed = new Uint8Array(randomBytes(ML_KEM_SEED_LENGTH));
+  try {
+    const key = mlKemKeyFromSeed(PQ_PARAMETERS, seed);
+    key.decapsulationKey.fill(0);
+    return {
+      spki: pqSubjectPublicKeyInfo(PQ_PARAMETERS.oid, key.encapsulationKey),
+      pkcs8: pqPrivateKeyInfo(PQ_PARAMETERS.oid, seed),
+    };
+  } finally {
+    seed.fill(0);
+  }
+}
+
 export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   const { db, hsm, ca, clock, stores, config, logger, mailer } = deps;
   const leadMs = (config.rotationLeadDays ?? DEFAULT_ROTATION_LEAD_DAYS) * DAY_MS;
@@ -109,10 +138,40 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       .selectFrom("keys")
       .select(["key_id", "not_after"])
       .where("address", "=", address)
+      .where("algorithm", "=", "rsa")
       .where("status", "=", "current")
       .executeTakeFirst();
 
+  /** Splits `pkcs8`, seals each share to its store's ingest key and stores both; zeroes the shares. */
+  async function storeShares(address: string, keyId: string, pkcs8: Uint8Array): Promise<void> {
+    const commitment = await keyCommitment(pkcs8);
+    await db.updateTable("keys").set({ commitment }).where("key_id", "=", keyId).execute();
+    const shares = splitSecret(pkcs8);
+    try {
+      // Both calls settle before anything else happens: a rollback's DELETE must not overtake a PUT
+      // still on its way to the other store, which would leave that share behind.
+      await settleAll(
+        STORES.map(async ([store, index]) => {
+          const sealed = await seal(await stores.ingestKey(store), shares[index], shareAad(address, keyId, index));
+          await stores.putShare(store, keyId, index, address, sealed);
+        }),
+      );
+    } finally {
+      shares[0].fill(0);
+      shares[1].fill(0);
+    }
+  }
+
   async function rollback(keyId: string): Promise<void> {
+    // The ML-KEM key of the same generation (issue 15) goes first, the same way: a generation is
+    // rolled back whole, never left with one of its two keys.
+    const companions = await db
+      .selectFrom("keys")
+      .select("key_id")
+      .where("pair_key_id", "=", keyId)
+      .where("status", "=", "pending")
+      .execute();
+    for (const companion of companions) await rollback(companion.key_id);
     // Keys no longer stay in the HSM between generation and the split (nothing to clean up after a
     // crash), but a pending row of an earlier version may still name the token object it left: destroy it.
     const row = await db.selectFrom("keys").select("hsm_handle").where("key_id", "=", keyId).executeTakeFirst();
@@ -131,12 +190,22 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
    */
   async function provision(address: string, predecessor: string | undefined): Promise<string | undefined> {
     const keyId = encodeBase64url(randomBytes(16));
+    // An opted-in account's generation is two keys (issue 15): the RSA one, named by keyId and by
+    // which everything else goes (rotation, the claim, maintenance), and its ML-KEM companion, made,
+    // made current and retired in the same steps and transactions, so never one without the other.
+    let kemKeyId: string | undefined;
     try {
       // On a protected account the new key's shares hold the PKCS#8 until a device with the
       // password wraps them (the server never has the export key): "pending-wrap", released only
       // with a protection session. A password set while this key is pending marks it too
       // (api/protection.ts), and the release route asks the account anyway.
       const protection = (await accountProtected(db, address)) ? "pending-wrap" : "none";
+      const account = await db
+        .selectFrom("accounts")
+        .select("pq_since")
+        .where("address", "=", address)
+        .executeTakeFirst();
+      if (account?.pq_since != null) kemKeyId = encodeBase64url(randomBytes(16));
       const claimed = await db.transaction().execute(async (trx) => {
         // The key to replace must still be current when the pending row goes in: another node's
         // maintenance pass may have listed it as expiring and replaced it since. The no-op update
@@ -156,6 +225,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
             .selectFrom("keys")
             .select("key_id")
             .where("address", "=", address)
+            .where("algorithm", "=", "rsa")
             .where("status", "=", "current")
             .executeTakeFirst();
           if (current !== undefined) return false;
@@ -176,6 +246,26 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
             owner,
           })
           .execute();
+        if (kemKeyId !== undefined) {
+          await trx
+            .insertInto("keys")
+            .values({
+              key_id: kemKeyId,
+              address,
+              status: "pending",
+              bits: 0,
+              certificate: null,
+              not_before: null,
+              not_after: null,
+              protection,
+              commitment: "",
+              created_at: clock.now().toISOString(),
+              owner,
+              algorithm: PQ_KEY_ALGORITHM,
+              pair_key_id: keyId,
+            })
+            .execute();
+        }
         return true;
       });
       // Replaced (or made) meanwhile by another process: nothing left to do here.
@@ -185,32 +275,30 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       throw error;
     }
     working.add(keyId);
+    if (kemKeyId !== undefined) working.add(kemKeyId);
     try {
       // Made and exported in one HSM call that keeps nothing (hsm/backend.ts): from here the key exists
       // only in this buffer, and after the split only as the two shares.
       const generated = await hsm.generateExportableRsaKey({ bits: config.keyBits, label: `mailseal-enc-${keyId}` });
       const pkcs8 = generated.pkcs8;
       try {
-        const commitment = await keyCommitment(pkcs8);
-        await db.updateTable("keys").set({ commitment }).where("key_id", "=", keyId).execute();
-        const shares = splitSecret(pkcs8);
-        try {
-          // Both calls settle before anything else happens: a rollback's DELETE must not overtake a PUT
-          // still on its way to the other store, which would leave that share behind.
-          await settleAll(
-            STORES.map(async ([store, index]) => {
-              const sealed = await seal(await stores.ingestKey(store), shares[index], shareAad(address, keyId, index));
-              await stores.putShare(store, keyId, index, address, sealed);
-            }),
-          );
-        } finally {
-          shares[0].fill(0);
-          shares[1].fill(0);
-        }
+        await storeShares(address, keyId, pkcs8);
       } finally {
         pkcs8.fill(0);
       }
+      let kemSpki: Uint8Array | undefined;
+      if (kemKeyId !== undefined) {
+        const kem = generateKemKey();
+        try {
+          await storeShares(address, kemKeyId, kem.pkcs8);
+        } finally {
+          kem.pkcs8.fill(0);
+        }
+        kemSpki = kem.spki;
+      }
       const certificate = await ca.issueEncryptionCertificate({ address, spki: generated.spki });
+      const kemCertificate =
+        kemSpki === undefined ? undefined : await ca.issueKemEncryptionCertificate({ address, spki: kemSpki });
       await db.transaction().execute(async (trx) => {
         if (predecessor !== undefined) {
           const retired = await trx
@@ -238,8 +326,37 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
           .executeTakeFirst();
         // Another node rolled the row back as stale while this one was slow: the shares are gone too.
         if (made.numUpdatedRows !== 1n) throw new MailsealError("CONFLICT", `key ${keyId} was rolled back meanwhile`);
+        // The ML-KEM keys go with their generation: whatever ML-KEM key was current is retired in
+        // this transaction (also when the new generation has none: the account opted out), and the
+        // new one, if any, becomes current with its RSA key.
+        await trx
+          .updateTable("keys")
+          .set({ status: "retired" })
+          .where("address", "=", address)
+          .where("algorithm", "=", PQ_KEY_ALGORITHM)
+          .where("status", "=", "current")
+          .execute();
+        if (kemKeyId !== undefined && kemCertificate !== undefined) {
+          const kemMade = await trx
+            .updateTable("keys")
+            .set({
+              status: "current",
+              certificate: encodeBase64url(kemCertificate.der),
+              not_before: kemCertificate.notBefore.toISOString(),
+              not_after: kemCertificate.notAfter.toISOString(),
+              owner: null,
+            })
+            .where("key_id", "=", kemKeyId)
+            .where("status", "=", "pending")
+            .executeTakeFirst();
+          if (kemMade.numUpdatedRows !== 1n)
+            throw new MailsealError("CONFLICT", `key ${kemKeyId} was rolled back meanwhile`);
+        }
       });
-      logger.info({ keyId, address, predecessor, notAfter: certificate.notAfter.toISOString() }, "key made current");
+      logger.info(
+        { keyId, kemKeyId, address, predecessor, notAfter: certificate.notAfter.toISOString() },
+        "key made current",
+      );
       return keyId;
     } catch (error) {
       logger.warn({ keyId, address, err: error }, "making a key failed; rolling it back");
@@ -253,6 +370,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       throw error;
     } finally {
       working.delete(keyId);
+      if (kemKeyId !== undefined) working.delete(kemKeyId);
     }
   }
 
@@ -289,6 +407,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
         .selectFrom("keys")
         .select(["key_id", "created_at", "owner"])
         .where("address", "=", address)
+        .where("algorithm", "=", "rsa")
         .where("status", "=", "pending")
         .executeTakeFirst();
       if (blocking !== undefined && reclaimable(blocking, clock.now())) {
@@ -324,6 +443,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
         .selectFrom("keys")
         .select(["key_id", "created_at"])
         .where("address", "=", address)
+        .where("algorithm", "=", "rsa")
         .where("status", "=", "current")
         .executeTakeFirst();
       const due = account?.rotation_due ?? null;
@@ -376,10 +496,14 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
     const now = clock.now();
     const pending = await db
       .selectFrom("keys")
-      .select(["key_id", "address", "created_at", "owner"])
+      .select(["key_id", "address", "created_at", "owner", "pair_key_id"])
       .where("status", "=", "pending")
       .execute();
+    const pendingIds = new Set(pending.map((row) => row.key_id));
     for (const row of pending) {
+      // An ML-KEM key whose RSA key is pending too goes with it (rollback); one left alone, by a
+      // crash between the two deletions, goes by itself.
+      if (row.pair_key_id !== null && pendingIds.has(row.pair_key_id)) continue;
       if (!reclaimable(row, now)) continue;
       try {
         await rollback(row.key_id);
@@ -432,6 +556,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
     const expiring = await db
       .selectFrom("keys")
       .select(["key_id", "address"])
+      .where("algorithm", "=", "rsa")
       .where("status", "=", "current")
       .where("not_after", "<=", leadEnd)
       .execute();
@@ -448,6 +573,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
             selectFrom("keys")
               .select("key_id")
               .whereRef("keys.address", "=", "accounts.address")
+              .where("keys.algorithm", "=", "rsa")
               .where("keys.status", "=", "current"),
           ),
         ),

@@ -46,6 +46,10 @@ export function createCertificateDirectory(
         .where("not_after", ">", now)
         .orderBy("not_before", "desc")
         .execute();
+      // The ML-KEM certificate of an opted-in address (entry.kemCertificate, issue 15) is not served
+      // here: a client that reads userCertificate;binary picks an encryption certificate by its
+      // keyUsage (keyEncipherment, which the ML-KEM one carries too) and validity, and could pick one
+      // it cannot encrypt to; and no client on this door writes a KEMRecipientInfo anyway.
       return found.map((entry) => ({
         address: entry.address,
         certificates: [

@@ -27,6 +27,13 @@ export const CertificateEntry = Type.Object({
   certificate: Type.String({ description: "DER, base64url" }),
   chain: Type.Array(Type.String(), { description: "issuing CA then root, DER, base64url" }),
   capabilities: Type.Array(Type.String()),
+  kemCertificate: Type.Optional(
+    Type.String({
+      description:
+        "DER, base64url: the ML-KEM encryption certificate (RFC 9935) of the same key generation as `certificate`, " +
+        "present when the address opted into post-quantum keys (issue 15); same chain",
+    }),
+  ),
 });
 export type CertificateEntry = Static<typeof CertificateEntry>;
 

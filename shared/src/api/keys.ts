@@ -26,8 +26,38 @@ export const KeyInfo = Type.Object({
 });
 export type KeyInfo = Static<typeof KeyInfo>;
 
-export const KeysResponse = Type.Object({ keys: Type.Array(KeyInfo) }, { description: "Oldest first" });
+/**
+ * A post-quantum key of the account (issue 15): an ML-KEM-768 key with its ML-KEM certificate (RFC
+ * 9935), made, made current and retired together with the RSA key of its generation (`pairKeyId`),
+ * released like any key. Listed apart from `keys` so that clients that know only RSA keys never
+ * meet one.
+ */
+export const KemKeyInfo = Type.Object({
+  ...KeyInfo.properties,
+  algorithm: Type.Literal("ml-kem-768"),
+  pairKeyId: KeyId,
+});
+export type KemKeyInfo = Static<typeof KemKeyInfo>;
+
+export const KeysResponse = Type.Object(
+  {
+    keys: Type.Array(KeyInfo),
+    kemKeys: Type.Optional(Type.Array(KemKeyInfo, { description: "ML-KEM keys (issue 15), oldest first" })),
+    pq: Type.Optional(Type.Boolean({ description: "whether the account opted into post-quantum keys" })),
+  },
+  { description: "Oldest first" },
+);
 export type KeysResponse = Static<typeof KeysResponse>;
+
+/** PUT /v1/keys/pq: opt into (or out of) post-quantum keys; the key generation is replaced at once. */
+export const PqKeysRequest = Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false });
+export type PqKeysRequest = Static<typeof PqKeysRequest>;
+
+export const PqKeysResponse = Type.Object(
+  { keyId: KeyId, kemKeyId: Type.Optional(KeyId) },
+  { description: "The current RSA key and, when opted in, its ML-KEM companion" },
+);
+export type PqKeysResponse = Static<typeof PqKeysResponse>;
 
 export const RotateKeyResponse = Type.Object(
   { keyId: KeyId },

@@ -113,7 +113,14 @@ export async function recoverContentKey(
   const rsaKeys = keys.filter((k): k is RsaRecipientKey => k.kind === undefined || k.kind === "rsa");
   const ecKeys = keys.filter((k): k is EcRecipientKey | XdhRecipientKey => k.kind === "ec" || k.kind === "xdh");
   const kemKeys = keys.filter((k): k is KemRecipientKey => k.kind === "ml-kem");
-  for (const info of recipientInfos) {
+  // A KEMRecipientInfo for one of the reader's ML-KEM keys is taken before any other recipient of
+  // the reader: in the hybrid (an RSA and an ML-KEM recipient for one person, issue 15) a reader
+  // holding both keys goes through the post-quantum one, wherever the writer put it.
+  const ordered = [
+    ...recipientInfos.filter((info) => info.variant === 5),
+    ...recipientInfos.filter((info) => info.variant !== 5),
+  ];
+  for (const info of ordered) {
     if (info.variant === 5) {
       // OtherRecipientInfo: KEMRecipientInfo (RFC 9629) is the one mailseal reads; read only when
       // the reader has an ML-KEM key, so a recipient for someone else never stops the others.

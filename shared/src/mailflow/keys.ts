@@ -6,6 +6,7 @@
 // certificate.
 import { rsaPublicKeyOf } from "../pki/certificate.js";
 import { rsaPrivateKeyFromPkcs8 } from "../pki/private-key.js";
+import { pqPrivateKeyFromPkcs8, pqPublicKeyOf } from "../pki/pq.js";
 import { decodeBase64url, encodeBase64url } from "../protocol/base64url.js";
 import { exportPublicJwk, type P256PublicJwk } from "../protocol/jwk.js";
 import { decodeJws } from "../protocol/jws.js";
@@ -66,7 +67,35 @@ function sameInteger(a: Uint8Array, b: Uint8Array): boolean {
  * certificate's.
  */
 export function checkKeyMatchesCertificate(pkcs8: Uint8Array, certificate: string, keyId: string): void {
-  const certified = rsaPublicKeyOf(certificateFromWire(certificate, `key ${keyId} certificate`));
+  const parsed = certificateFromWire(certificate, `key ${keyId} certificate`);
+  // An ML-KEM key (issue 15): the encapsulation key its seed makes must be the certificate's.
+  const kem = pqPublicKeyOf(parsed.publicKey);
+  if (kem !== undefined) {
+    let held;
+    try {
+      held = pqPrivateKeyFromPkcs8(pkcs8);
+    } catch (error) {
+      throw new MailsealError("KEY_CERT_MISMATCH", `the released key ${keyId} is not an ML-KEM private key`, {
+        cause: error,
+      });
+    }
+    const same =
+      held.kind === "ml-kem" &&
+      kem.kind === "ml-kem" &&
+      held.parameters === kem.parameters &&
+      held.encapsulationKey.length === kem.key.length &&
+      held.encapsulationKey.every((byte, i) => byte === kem.key[i]);
+    if (held.kind === "ml-kem") held.decapsulationKey.fill(0);
+    else held.secretKey.fill(0);
+    if (!same) {
+      throw new MailsealError(
+        "KEY_CERT_MISMATCH",
+        `the released key ${keyId} is not the key of its certificate: nothing was stored`,
+      );
+    }
+    return;
+  }
+  const certified = rsaPublicKeyOf(parsed);
   let held;
   try {
     held = rsaPrivateKeyFromPkcs8(pkcs8);
@@ -169,15 +198,26 @@ export async function refreshKeys(
   state: DeviceState,
   options: RefreshOptions = {},
 ): Promise<DeviceState> {
-  const listed = await client.listKeys();
+  const list = await client.keyList();
+  const listed = list.keys;
   listed.forEach((key, i) => certificateFromWire(key.certificate, `GET /v1/keys keys[${i}].certificate`));
-  let current: DeviceState = { ...state, keys: mergeKeys(state.keys, listed) };
+  // The ML-KEM keys (issue 15) go through the same release, check and wrap as the RSA ones, into
+  // their own list of the state. A service before issue 15 lists none.
+  const listedKem = list.kemKeys ?? [];
+  listedKem.forEach((key, i) => certificateFromWire(key.certificate, `GET /v1/keys kemKeys[${i}].certificate`));
+  const kemKeys = mergeKeys(state.kemKeys ?? [], listedKem);
+  let current: DeviceState = {
+    ...state,
+    keys: mergeKeys(state.keys, listed),
+    ...(kemKeys.length === 0 && state.kemKeys === undefined ? {} : { kemKeys }),
+  };
   let login = options.login;
-  const missing = current.keys.filter((k) => k.pkcs8 === undefined);
+  const every = (s: DeviceState) => [...s.keys, ...(s.kemKeys ?? [])];
+  const missing = every(current).filter((k) => k.pkcs8 === undefined);
   // Any key other than "none" means the account is protected, and then every release needs a session.
   const protectedMissing = missing.some((k) => k.protection !== "none");
-  const accountProtected = current.keys.some((k) => k.protection !== "none");
-  const waitingToWrap = accountProtected && current.keys.some((k) => k.protection !== "opaque");
+  const accountProtected = every(current).some((k) => k.protection !== "none");
+  const waitingToWrap = accountProtected && every(current).some((k) => k.protection !== "opaque");
   if (login === undefined && (protectedMissing || waitingToWrap) && options.unlock !== undefined) {
     login = await options.unlock(protectedMissing);
   }
@@ -190,16 +230,23 @@ export async function refreshKeys(
   }
   for (const key of missing) {
     const pkcs8 = await releaseKey(client, state.address, key, login);
-    current = {
-      ...current,
-      keys: current.keys.map((k) => (k.keyId === key.keyId ? { ...k, pkcs8: encodeBase64url(pkcs8) } : k)),
-    };
+    current = withKey(current, key.keyId, { pkcs8: encodeBase64url(pkcs8) });
     pkcs8.fill(0);
     await store.save(current);
   }
   if (login !== undefined && accountProtected) current = await wrapUnprotected(client, store, current, login);
   await store.save(current);
   return current;
+}
+
+/** The state with the fields of key `keyId` (in `keys` or `kemKeys`) changed. */
+function withKey(state: DeviceState, keyId: string, change: Partial<StoredKey>): DeviceState {
+  const update = (keys: StoredKey[]) => keys.map((k) => (k.keyId === keyId ? { ...k, ...change } : k));
+  return {
+    ...state,
+    keys: update(state.keys),
+    ...(state.kemKeys === undefined ? {} : { kemKeys: update(state.kemKeys) }),
+  };
 }
 
 /** Wraps every held key not wrapped yet under the export key and uploads its new shares. */
@@ -210,16 +257,13 @@ export async function wrapUnprotected(
   login: ProtectionLogin,
 ): Promise<DeviceState> {
   let current = state;
-  for (const key of state.keys) {
+  for (const key of [...state.keys, ...(state.kemKeys ?? [])]) {
     if (key.protection === "opaque" || key.pkcs8 === undefined) continue;
     const pkcs8 = decodeBase64url(key.pkcs8, "pkcs8");
     const blob = await protectKey(pkcs8, login.exportKey, state.address, key.keyId);
     pkcs8.fill(0);
     const commitment = await uploadShares(client, state.address, key.keyId, blob, "opaque", login.session);
-    current = {
-      ...current,
-      keys: current.keys.map((k) => (k.keyId === key.keyId ? { ...k, protection: "opaque", commitment } : k)),
-    };
+    current = withKey(current, key.keyId, { protection: "opaque", commitment });
     await store.save(current);
   }
   return current;

@@ -2,6 +2,7 @@
 // is matched by issuer and serial number, RFC 5652 6.2.1), then verify an inner signature against
 // the service's root (RFC 8551 3.5, RFC 8550 4.2). The result is the message the sender wrote,
 // outer header fields and inner entity, and a status the host shows.
+import { pqPrivateKeyFromPkcs8 } from "../pki/pq.js";
 import type { ByteSource } from "../asn1/ber-cursor.js";
 import type { Clock } from "../clock.js";
 import { hasCode, MailsealError, SMIME_ERROR_CODES } from "../errors/index.js";
@@ -120,6 +121,13 @@ async function loadKeys(
       );
       loaded.push(privateKey);
       keys.push({ certificate: certificateFromWire(key.certificate, "key certificate"), privateKey });
+    }
+    // The ML-KEM keys (issue 15), for the KEMRecipientInfo of a hybrid message (RFC 9629).
+    for (const key of accounts.flatMap((a) => a.kemKeys ?? [])) {
+      if (key.pkcs8 === undefined) continue;
+      const privateKey = pqPrivateKeyFromPkcs8(decodeBase64url(key.pkcs8, "pkcs8"));
+      if (privateKey.kind !== "ml-kem") continue;
+      keys.push({ kind: "ml-kem", certificate: certificateFromWire(key.certificate, "key certificate"), privateKey });
     }
   } catch (error) {
     for (const key of loaded) key.dispose();

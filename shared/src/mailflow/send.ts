@@ -28,17 +28,23 @@ export const NEGATIVE_TTL_MS = 10 * 60 * 1000;
 export const LOOKUP_BATCH = 100;
 
 /** A directory entry (CertificateEntry) with its certificates parsed. */
-export interface DirectoryEntry extends Omit<CertificateEntry, "certificate" | "chain"> {
+export interface DirectoryEntry extends Omit<CertificateEntry, "certificate" | "chain" | "kemCertificate"> {
   certificate: Certificate;
   chain: Certificate[];
+  /** The ML-KEM certificate of the same key generation (issue 15), when the address has one. */
+  kemCertificate?: Certificate;
 }
 
 /** The entry with its certificates parsed: BAD_RESPONSE naming the field for one that is not a certificate. */
 function parseEntry(entry: CertificateEntry, what: string): DirectoryEntry {
+  const { kemCertificate, ...rest } = entry;
   return {
-    ...entry,
+    ...rest,
     certificate: certificateFromWire(entry.certificate, `${what}.certificate`),
     chain: entry.chain.map((der, i) => certificateFromWire(der, `${what}.chain[${i}]`)),
+    ...(kemCertificate === undefined
+      ? {}
+      : { kemCertificate: certificateFromWire(kemCertificate, `${what}.kemCertificate`) }),
   };
 }
 
@@ -155,12 +161,13 @@ export function pathCheckWith(crypto: CertificateCrypto): PathCheck {
 export async function recipientCertificates(
   options: SendOptions,
   check: PathCheck,
-): Promise<{ entries: DirectoryEntry[] }> {
+): Promise<{ entries: DirectoryEntry[]; kemCertificates: Certificate[] }> {
   const state = requireProvisioned(options.state);
   const root = certificateFromWire(state.root, "root certificate");
   const addresses = options.recipients.map(normalizeAccountAddress);
   const found = await options.cache.lookup(options.client, addresses);
   const entries: DirectoryEntry[] = [];
+  const kemCertificates: Certificate[] = [];
   const missing: string[] = [];
   const reasons: string[] = [];
   for (const address of new Set(addresses)) {
@@ -183,6 +190,24 @@ export async function recipientCertificates(
       continue;
     }
     entries.push(entry);
+    // The recipient's ML-KEM certificate (issue 15), checked as its RSA one and for its address. One
+    // that does not pass is left out, not an error: the RSA recipient still reaches the person.
+    const kem = entry.kemCertificate;
+    if (kem !== undefined && hasEmailAddress(kem, address)) {
+      const usable = await check(kem, {
+        anchors: [root],
+        intermediates: entry.chain,
+        usage: "encryption",
+        time: options.clock.now(),
+      }).then(
+        () => true,
+        (error: unknown) => {
+          if (!hasCode(error, ...SMIME_ERROR_CODES)) throw error;
+          return false;
+        },
+      );
+      if (usable) kemCertificates.push(kem);
+    }
   }
   if (missing.length > 0) {
     throw new MailsealError(
@@ -192,7 +217,7 @@ export async function recipientCertificates(
       { details: { addresses: missing } },
     );
   }
-  return { entries };
+  return { entries, kemCertificates };
 }
 
 /**
@@ -230,8 +255,13 @@ export async function senderOf(message: ByteSource): Promise<{ address: string; 
 export interface SealRecipe {
   /** The sender's current encryption certificate (SMIMEEncryptionKeyPreference; a recipient of its own copy). */
   own: Certificate;
-  /** Encrypt to these (and `own`); undefined signs only. */
-  encryptTo?: { certificates: readonly Certificate[]; cipher: ContentCipher };
+  /**
+   * Encrypt to these (and `own`); undefined signs only. `kemCertificates`: the ML-KEM certificates
+   * (issue 15) of the recipients that have one, and the sender's own, each the companion of an RSA
+   * certificate here: the engine's sealOptionsOf adds them as KEMRecipientInfos beside the RSA
+   * ones (the hybrid), unless the host turns that off.
+   */
+  encryptTo?: { certificates: readonly Certificate[]; cipher: ContentCipher; kemCertificates?: readonly Certificate[] };
 }
 
 /**
@@ -241,14 +271,22 @@ export interface SealRecipe {
  */
 export async function prepareSend(options: SendOptions, check: PathCheck): Promise<SealRecipe> {
   requireProvisioned(options.state);
-  const own = await ownCurrentCertificate(options);
+  const list = await options.client.keyList();
+  const own = currentCertificate({ ...options.state, keys: mergeKeys(options.state.keys, list.keys) });
   if (options.encrypt === false) return { own };
-  const { entries } = await recipientCertificates(options, check);
+  const { entries, kemCertificates } = await recipientCertificates(options, check);
+  // The sender's own ML-KEM certificate (issue 15): its copy gets the hybrid too when it opted in.
+  const ownKem = (list.kemKeys ?? []).filter((k) => k.status === "current").at(-1);
+  const kem = [
+    ...kemCertificates,
+    ...(ownKem === undefined ? [] : [certificateFromWire(ownKem.certificate, "own ML-KEM certificate")]),
+  ];
   return {
     own,
     encryptTo: {
       certificates: entries.map((e) => e.certificate),
       cipher: chooseCipher(entries.map((e) => e.capabilities)),
+      ...(kem.length === 0 ? {} : { kemCertificates: kem }),
     },
   };
 }

@@ -26,10 +26,12 @@ import { apiErrorFromResponse } from "../api/errors.js";
 import { hasCode, MailsealError } from "../errors/index.js";
 import {
   KeysResponse,
+  PqKeysResponse,
   PROTECTION_SESSION_HEADER,
   ReleaseResponse,
   RotateKeyResponse,
   type KeyInfo,
+  type PqKeysRequest,
   type PutSharesRequest,
   type ReleaseRequest,
   type ReleaseTicket,
@@ -208,7 +210,21 @@ export class ServiceClient {
 
   /** GET /v1/keys: every encryption key of the account, current and retired, oldest first. */
   async listKeys(): Promise<KeyInfo[]> {
-    return (await this.#json(KeysResponse, "GET", "/v1/keys", { auth: "token" })).keys;
+    return (await this.keyList()).keys;
+  }
+
+  /**
+   * GET /v1/keys whole: the RSA keys, and the ML-KEM keys (`kemKeys`, issue 15) and the opt-in
+   * (`pq`) that a service before issue 15 does not send.
+   */
+  async keyList(): Promise<KeysResponse> {
+    return this.#json(KeysResponse, "GET", "/v1/keys", { auth: "token" });
+  }
+
+  /** PUT /v1/keys/pq: opt into (or out of) post-quantum keys; the key generation is replaced now. */
+  async setPqKeys(enabled: boolean): Promise<PqKeysResponse> {
+    const request: PqKeysRequest = { enabled };
+    return this.#json(PqKeysResponse, "PUT", "/v1/keys/pq", { auth: "token", body: request });
   }
 
   /** POST /v1/keys/rotate: a new current key now; the one before is retired. */

@@ -54,6 +54,12 @@ export interface DeviceState {
   /** Roots pinned before a rollover: still anchors for mail signed under them. */
   formerRoots?: string[];
   keys: StoredKey[];
+  /**
+   * The account's ML-KEM keys (issue 15), listed by GET /v1/keys apart from the RSA ones, each with
+   * its ML-KEM certificate and, once released here, its PKCS#8 (RFC 9935 6). Absent before the
+   * account opted in, and in states of earlier versions.
+   */
+  kemKeys?: StoredKey[];
   /** The issuing CA's CRL as last fetched and checked (mailflow/crl.ts), applied to signatures. */
   crl?: CachedCrl;
 }
@@ -107,15 +113,15 @@ function invalid(why: string): never {
   throw new MailsealError("STATE_INVALID", `the saved account state is not valid: ${why}`);
 }
 
-function checkKey(value: unknown, index: number): StoredKey {
-  if (!isObject(value)) invalid(`keys[${index}] is not an object`);
+function checkKey(value: unknown, index: number, list = "keys"): StoredKey {
+  if (!isObject(value)) invalid(`${list}[${index}] is not an object`);
   const { keyId, certificate, status, protection, commitment, pkcs8 } = value;
-  if (!isString(keyId) || !isString(certificate) || !isString(commitment)) invalid(`keys[${index}] lacks a field`);
-  if (status !== "current" && status !== "retired") invalid(`keys[${index}].status`);
+  if (!isString(keyId) || !isString(certificate) || !isString(commitment)) invalid(`${list}[${index}] lacks a field`);
+  if (status !== "current" && status !== "retired") invalid(`${list}[${index}].status`);
   if (protection !== "none" && protection !== "opaque" && protection !== "pending-wrap") {
-    invalid(`keys[${index}].protection`);
+    invalid(`${list}[${index}].protection`);
   }
-  if (pkcs8 !== undefined && !isString(pkcs8)) invalid(`keys[${index}].pkcs8`);
+  if (pkcs8 !== undefined && !isString(pkcs8)) invalid(`${list}[${index}].pkcs8`);
   return { keyId, certificate, status, protection, commitment, ...(pkcs8 === undefined ? {} : { pkcs8 }) };
 }
 
@@ -123,7 +129,7 @@ function checkKey(value: unknown, index: number): StoredKey {
 export function checkState(value: unknown): DeviceState {
   if (!isObject(value)) invalid("not an object");
   if (value.version !== STATE_VERSION) invalid(`version ${String(value.version)}, this code reads ${STATE_VERSION}`);
-  const { address, deviceName, service, deviceId, enrollment, signing, root, formerRoots, keys, crl } = value;
+  const { address, deviceName, service, deviceId, enrollment, signing, root, formerRoots, keys, kemKeys, crl } = value;
   if (!isString(address) || !isString(deviceName)) invalid("address or deviceName missing");
   if (!isObject(service) || !isString(service.api) || !isObject(service.shareStores)) invalid("service");
   const stores = service.shareStores;
@@ -147,6 +153,7 @@ export function checkState(value: unknown): DeviceState {
   if (formerRoots !== undefined && (!Array.isArray(formerRoots) || !formerRoots.every(isString)))
     invalid("formerRoots");
   if (!Array.isArray(keys)) invalid("keys");
+  if (kemKeys !== undefined && !Array.isArray(kemKeys)) invalid("kemKeys");
   if (
     crl !== undefined &&
     (!isObject(crl) || !isString(crl.der) || !isString(crl.nextUpdate) || !isString(crl.fetchedAt))
@@ -164,7 +171,8 @@ export function checkState(value: unknown): DeviceState {
     ...(signing === undefined ? {} : { signing: signing as unknown as SigningState }),
     ...(root === undefined ? {} : { root }),
     ...(formerRoots === undefined ? {} : { formerRoots: formerRoots as string[] }),
-    keys: keys.map(checkKey),
+    keys: keys.map((key, index) => checkKey(key, index)),
+    ...(kemKeys === undefined ? {} : { kemKeys: kemKeys.map((key, index) => checkKey(key, index, "kemKeys")) }),
     ...(crl === undefined
       ? {}
       : { crl: { der: crl.der as string, nextUpdate: crl.nextUpdate as string, fetchedAt: crl.fetchedAt as string } }),

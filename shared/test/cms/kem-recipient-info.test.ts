@@ -195,6 +195,21 @@ forEachCore(
       expect(Buffer.from(out)).toEqual(Buffer.from(plaintext));
     });
 
+    it("hybrid: a reader with both keys goes through the ML-KEM recipient (the RSA one, damaged here, is not used)", async () => {
+      const { certificate, key } = mlKemCertificate("ML-KEM-768");
+      const der = await encrypt([rsa.certificate, certificate], "aes-256-cbc");
+      // The RSA recipient comes first; its encryptedKey is flipped, so RSA would give a wrong CEK
+      // (implicit rejection) and the content would not decrypt.
+      const info = pkijs.ContentInfo.fromBER(new Uint8Array(der));
+      const ktri = recipientInfos(der)[0]!.value as pkijs.KeyTransRecipientInfo;
+      const encryptedKey = new Uint8Array(ktri.encryptedKey.valueBlock.valueHexView);
+      const flipped = encryptedKey.map((byte, i) => (i === encryptedKey.length - 1 ? byte ^ 1 : byte));
+      const damaged = replaced(new Uint8Array(info.toSchema().toBER()), encryptedKey, flipped);
+      const rsaKey = { certificate: rsa.certificate, privateKey: rsa.privateKey };
+      await expect(decrypt(damaged, [rsaKey])).rejects.toMatchObject({ code: "DECRYPTION_FAILED" });
+      expect(Buffer.from(await decrypt(damaged, [rsaKey, key]))).toEqual(Buffer.from(plaintext));
+    });
+
     it("reads a KEMRecipientInfo with a ukm, HKDF-SHA384 and AES-256 wrap, the KEK and wrap made here by node:crypto", async () => {
       const { certificate, key } = mlKemCertificate("ML-KEM-768");
       const cek = new Uint8Array(32).fill(0x42);

@@ -4,10 +4,16 @@
 // combine to what its commitment names; what varies is whether that is the key of the certificate.
 // Keys and certificates are made by openssl.
 import { execFileSync } from "node:child_process";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
 import {
+  decodeBase64url,
   encodeBase64url,
   keyCommitment,
   MailsealError,
+  mlKemByName,
+  mlKemKeyFromSeed,
+  pqPrivateKeyInfo,
   protectKey,
   refreshKeys,
   releaseAad,
@@ -47,6 +53,29 @@ const certified = keyWithCertificate("certified");
 const other = keyWithCertificate("other");
 
 /**
+ * An ML-KEM-768 key (PKCS#8, seed form) and a certificate for it: OpenSSL 3.0 makes no ML-KEM
+ * certificate, so the RSA certificate's SubjectPublicKeyInfo is replaced by the ML-KEM key's
+ * (the signature is not checked on this path).
+ */
+function kemKeyWithCertificate(fill: number): { pkcs8: Uint8Array; certificate: string } {
+  const parameters = mlKemByName("ML-KEM-768");
+  const seed = new Uint8Array(64).fill(fill);
+  const key = mlKemKeyFromSeed(parameters, seed);
+  const template = pkijs.Certificate.fromBER(decodeBase64url(certified.certificate));
+  template.subjectPublicKeyInfo = new pkijs.PublicKeyInfo({
+    algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: parameters.oid }),
+    subjectPublicKey: new asn1js.BitString({ valueHex: key.encapsulationKey }),
+  });
+  return {
+    pkcs8: pqPrivateKeyInfo(parameters.oid, seed),
+    certificate: encodeBase64url(new Uint8Array(template.toSchema(true).toBER())),
+  };
+}
+
+const kemCertified = kemKeyWithCertificate(1);
+const kemOther = kemKeyWithCertificate(2);
+
+/**
  * A stub of the api and both stores: lists one key with `certificate`, and releases `blob` split
  * into two shares whose commitment it lists, so the shares always match the commitment.
  */
@@ -54,6 +83,8 @@ async function services(options: {
   certificate: string;
   blob: Uint8Array;
   protection: "none" | "opaque";
+  /** List the key as an ML-KEM key (kemKeys, issue 15) rather than an RSA one. */
+  kem?: boolean;
 }): Promise<ServiceClient> {
   const keyId = "k1";
   const commitment = await keyCommitment(options.blob);
@@ -70,7 +101,11 @@ async function services(options: {
   };
   const epks = new Map<string, PublicJwk>();
   const stub = {
-    listKeys: async () => [listed],
+    listKeys: async () => (options.kem === true ? [] : [listed]),
+    keyList: async () =>
+      options.kem === true
+        ? { keys: [], kemKeys: [{ ...listed, algorithm: "ml-kem-768", pairKeyId: "k0" }], pq: true }
+        : { keys: [listed] },
     async releaseKey(id: string, ephemeralKey: PublicJwk): Promise<ReleaseTicket[]> {
       expect(id).toBe(keyId);
       return Promise.all(
@@ -169,5 +204,30 @@ describe("key release against a test double of the services' answers", () => {
     });
     const refused = await refreshKeys(client, memoryStore(), state).catch((error: unknown) => error);
     expect((refused as MailsealError).code).toBe("KEY_CERT_MISMATCH");
+  });
+
+  it("keeps a released ML-KEM key that is its certificate's, in the state's kemKeys (issue 15)", async () => {
+    const store = memoryStore();
+    const client = await services({
+      certificate: kemCertified.certificate,
+      blob: kemCertified.pkcs8,
+      protection: "none",
+      kem: true,
+    });
+    const refreshed = await refreshKeys(client, store, state);
+    expect(refreshed.keys).toEqual([]);
+    expect(refreshed.kemKeys?.map((key) => [key.keyId, key.pkcs8])).toEqual([
+      ["k1", encodeBase64url(kemCertified.pkcs8)],
+    ]);
+  });
+
+  it("refuses an ML-KEM key that is not its certificate's, or no ML-KEM key at all (KEY_CERT_MISMATCH)", async () => {
+    for (const blob of [kemOther.pkcs8, certified.pkcs8]) {
+      const store = memoryStore();
+      const client = await services({ certificate: kemCertified.certificate, blob, protection: "none", kem: true });
+      const refused = await refreshKeys(client, store, state).catch((error: unknown) => error);
+      expect((refused as MailsealError).code).toBe("KEY_CERT_MISMATCH");
+      expect(store.saved.every((saved) => (saved.kemKeys ?? []).every((key) => key.pkcs8 === undefined))).toBe(true);
+    }
   });
 });

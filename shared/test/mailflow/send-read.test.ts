@@ -49,8 +49,19 @@ function account(name: string, address: string): Promise<DeviceState> {
  */
 function directory(entries: CertificateEntry[]): ServiceClient & { calls: string[][] } {
   const calls: string[][] = [];
+  const listKeys = async () =>
+    alice.keys.map(({ keyId, certificate, status, protection, commitment }) => ({
+      keyId,
+      certificate,
+      status,
+      protection,
+      commitment,
+      notBefore: "",
+      notAfter: "",
+    }));
   return {
     calls,
+    keyList: async () => ({ keys: await listKeys() }),
     listKeys: async () =>
       alice.keys.map(({ keyId, certificate, status, protection, commitment }) => ({
         keyId,

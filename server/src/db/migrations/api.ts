@@ -224,4 +224,36 @@ export const apiMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0009-api-pq-keys": {
+    // Issue 15, the post-quantum hybrid (docs/services.md, "Post-quantum keys"): an account may opt in
+    // (accounts.pq_since), and then each key generation is an RSA key and an ML-KEM-768 key made and
+    // rotated together. keys.algorithm tells them apart ("rsa" for every existing row), an ML-KEM row
+    // names the RSA key of its generation (pair_key_id). The one-pending and one-current guards now
+    // hold per algorithm, so a generation's two rows can be pending, then current, together.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("accounts").addColumn("pq_since", "text").execute();
+      await db.schema
+        .alterTable("keys")
+        .addColumn("algorithm", "text", (c) => c.notNull().defaultTo("rsa"))
+        .execute();
+      await db.schema.alterTable("keys").addColumn("pair_key_id", "text").execute();
+      await db.schema.dropIndex("keys_one_pending").execute();
+      await db.schema.dropIndex("keys_one_current").execute();
+      await db.schema
+        .createIndex("keys_one_pending")
+        .on("keys")
+        .columns(["address", "algorithm"])
+        .unique()
+        .where(sql.ref("status"), "=", "pending")
+        .execute();
+      await db.schema
+        .createIndex("keys_one_current")
+        .on("keys")
+        .columns(["address", "algorithm"])
+        .unique()
+        .where(sql.ref("status"), "=", "current")
+        .execute();
+      await db.schema.createIndex("keys_pair").on("keys").column("pair_key_id").execute();
+    },
+  },
 };
