@@ -15,12 +15,16 @@ import { addinSource, DEFAULT_BASE_URL } from "../manifest/source.js";
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** commands.js: one IIFE, ES2016 (what the JavaScript-only runtime is promised to run). */
-export async function buildCommands(out: string): Promise<void> {
+/**
+ * commands.js: one IIFE, ES2016 (what the JavaScript-only runtime is promised to run), with the URL
+ * of config.json under `baseUrl` written in (the send handler reads the service from it).
+ */
+export async function buildCommands(out: string, baseUrl: string = DEFAULT_BASE_URL): Promise<void> {
   await build({
     configFile: false,
     root: pkg,
     logLevel: "warn",
+    define: { __MAILSEAL_CONFIG_URL__: JSON.stringify(`${baseUrl.replace(/\/+$/, "")}/config.json`) },
     build: {
       outDir: out,
       emptyOutDir: false,
@@ -106,7 +110,7 @@ export function writeSetupConfig(
 export async function buildAddin(out: string, baseUrl: string): Promise<void> {
   mkdirSync(out, { recursive: true });
   await buildPages(out);
-  await buildCommands(out);
+  await buildCommands(out, baseUrl);
   emitManifests(addinSource(baseUrl), out);
   writeSetupConfig(
     out,
