@@ -91,18 +91,21 @@ export const DEFAULT_SERVICE = "http://127.0.0.1:7400";
 /**
  * config.json, the deployment's settings of the panes (src/setup/config.ts): the service, the
  * add-in's client id at Entra ID for nested app authentication (none: setup by the challenge mail,
- * and no Microsoft Graph access), and the Graph root when it is not the global one.
+ * and no Microsoft Graph access), the Graph root when it is not the global one, and whether the
+ * organisation requires every message to be encrypted (the send gate's policy).
  */
 export function writeSetupConfig(
   out: string,
   service: string,
   clientId: string | undefined,
   graph: string | undefined = undefined,
+  requireEncryption = false,
 ): void {
   const config = {
     service,
     ...(clientId === undefined || clientId === "" ? {} : { naa: { clientId } }),
     ...(graph === undefined || graph === "" ? {} : { graph }),
+    ...(requireEncryption ? { requireEncryption: true } : {}),
   };
   writeFileSync(join(out, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
 }
@@ -117,6 +120,7 @@ export async function buildAddin(out: string, baseUrl: string): Promise<void> {
     process.env.MAILSEAL_OUTLOOK_SERVICE ?? DEFAULT_SERVICE,
     process.env.MAILSEAL_OUTLOOK_CLIENT_ID,
     process.env.MAILSEAL_OUTLOOK_GRAPH,
+    process.env.MAILSEAL_OUTLOOK_REQUIRE_ENCRYPTION === "1",
   );
 }
 

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import vm from "node:vm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildCommands } from "../scripts/build.js";
-import { PROPERTY, REQUIRE_ENCRYPTION_SETTING, SEND_WORDS, TOGGLE_WORDS } from "../src/commands/send-gate.js";
+import { PROPERTY, SEND_WORDS, TOGGLE_WORDS } from "../src/commands/send-gate.js";
 import { createOfficeDouble, type DoubleItem, type DoubleOptions, type OfficeDouble } from "./office-double.js";
 
 /**
@@ -238,17 +238,36 @@ describe("commands.js, the event bundle", () => {
     } finally {
       cerdb.lookupStatus = 200;
     }
+    // Without fetch not even config.json (the policy) can be read.
     const noFetch = load({ item: writing(["bob@example.org"]) }, { noFetch: true });
-    expect(await run(noFetch, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.lookupFailed));
+    expect(await run(noFetch, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.unknown));
     // Recipients Outlook does not hand over: blocked too.
     const unreadable = writing(["bob@example.org"]);
     unreadable.compose!.failRecipients = true;
     expect(await run(load({ item: unreadable }), "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.unknown));
   });
 
-  it("encryption required by the deployment's roaming setting: blocked even with Encrypt off", async () => {
-    const double = load({ item: draft(), roamingSettings: { [REQUIRE_ENCRYPTION_SETTING]: true } });
-    expect(await run(double, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.required));
+  it("encryption required by the deployment's config.json: blocked even with Encrypt off; a config.json it cannot read blocks too", async () => {
+    cerdb.config = { requireEncryption: true };
+    try {
+      const off = load({
+        item: writing(["dave@elsewhere.example"], { customProperties: { [PROPERTY.encrypt]: false } }),
+      });
+      expect(await run(off, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.required));
+      const unset = load({ item: writing(["dave@elsewhere.example"]) });
+      expect(await run(unset, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.required));
+      cerdb.config = { requireEncryption: "yes" };
+      const unreadable = load({
+        item: writing(["dave@elsewhere.example"], { customProperties: { [PROPERTY.encrypt]: false } }),
+      });
+      expect(await run(unreadable, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.unknown));
+    } finally {
+      cerdb.config = {};
+    }
+    const notRequired = load({
+      item: writing(["dave@elsewhere.example"], { customProperties: { [PROPERTY.encrypt]: false } }),
+    });
+    expect(await run(notRequired, "onMessageSendHandler")).toEqual({ allowEvent: true });
   });
 
   it("Sign on: blocked (Outlook's Send cannot sign), with Take Action", async () => {

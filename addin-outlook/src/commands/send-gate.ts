@@ -10,6 +10,11 @@
 // up itself (one batched POST /v1/certs/lookup, which is anonymous, cached as shared's
 // DirectoryCache does), at the service the deployment's config.json names.
 //
+// "Policy requires encryption" is the organisation's: `requireEncryption` in the add-in's deployed
+// config.json, which whoever hosts the add-in writes (MAILSEAL_OUTLOOK_REQUIRE_ENCRYPTION at build
+// time), not a per-user setting. The gateway's per-domain policy (server/src/gateway/policy.ts) is
+// not read here: no route serves it, and this runtime has no device key or token to ask one with.
+//
 // It runs where Outlook runs event handlers: in classic Outlook on Windows a JavaScript-only runtime
 // (one file, no imports, no DOM; WebAssembly, Workers and WebCrypto not promised; Microsoft's
 // "Runtimes in Office Add-ins" promises it full CORS, and fetch or XMLHttpRequest for external data),
@@ -20,9 +25,6 @@ import { addinSource } from "../../manifest/source.js";
 
 /** Custom properties of the item being written (loadCustomPropertiesAsync): the toggles' state. */
 export const PROPERTY = { encrypt: "mailsealEncrypt", sign: "mailsealSign" } as const;
-
-/** The roaming setting an administrator's deployment sets when every message must be encrypted. */
-export const REQUIRE_ENCRYPTION_SETTING = "mailsealRequireEncryption";
 
 /** The Take Action command: the compose button that opens the "Send securely" pane (manifest/source.ts). */
 export const SEND_SECURELY_COMMAND = addinSource().compose.sendSecurely.id;
@@ -104,31 +106,45 @@ function requestJson(method: "GET" | "POST", url: string, body: unknown, done: D
   );
 }
 
-/** What the gate takes from the deployment: its config.json (src/setup/config.ts) and the service's api. */
-interface GateConfig {
-  /** The api of the service config.json names (its /.well-known/mailseal.json). */
-  api: string;
+/**
+ * What the gate takes from the deployment's config.json (src/setup/config.ts): the service, and
+ * whether the organisation requires every message to be encrypted (`requireEncryption`).
+ */
+interface Deployment {
+  service: string;
+  requireEncryption: boolean;
 }
 
-let config: { value: GateConfig; until: number } | undefined;
+let deployment: { value: Deployment; until: number } | undefined;
+let serviceApi: { service: string; api: string; until: number } | undefined;
 const directory = new Map<string, { found: boolean; until: number }>();
 
 function joinUrl(base: string, path: string): string {
   return base.replace(/\/+$/, "") + path;
 }
 
-function gateConfig(configUrl: string, done: Done<GateConfig>): void {
-  if (config !== undefined && config.until > Date.now()) return done(undefined, config.value);
+function deploymentOf(configUrl: string, done: Done<Deployment>): void {
+  if (deployment !== undefined && deployment.until > Date.now()) return done(undefined, deployment.value);
   requestJson("GET", configUrl, undefined, (error, file) => {
     if (error !== undefined || file === undefined) return done(error ?? new Error("config.json"));
     if (typeof file.service !== "string") return done(new Error("config.json names no service"));
-    requestJson("GET", joinUrl(file.service, "/.well-known/mailseal.json"), undefined, (failed, known) => {
-      if (failed !== undefined || known === undefined) return done(failed ?? new Error("well-known"));
-      if (typeof known.api !== "string") return done(new Error("the service names no api"));
-      const value: GateConfig = { api: known.api };
-      config = { value, until: Date.now() + CONFIG_TTL_MS };
-      done(undefined, value);
-    });
+    if (file.requireEncryption !== undefined && typeof file.requireEncryption !== "boolean")
+      return done(new Error("config.json's requireEncryption is not true or false"));
+    const value: Deployment = { service: file.service, requireEncryption: file.requireEncryption === true };
+    deployment = { value, until: Date.now() + CONFIG_TTL_MS };
+    done(undefined, value);
+  });
+}
+
+/** The api of the service (its /.well-known/mailseal.json). */
+function apiOf(service: string, done: Done<string>): void {
+  if (serviceApi !== undefined && serviceApi.service === service && serviceApi.until > Date.now())
+    return done(undefined, serviceApi.api);
+  requestJson("GET", joinUrl(service, "/.well-known/mailseal.json"), undefined, (error, known) => {
+    if (error !== undefined || known === undefined) return done(error ?? new Error("well-known"));
+    if (typeof known.api !== "string") return done(new Error("the service names no api"));
+    serviceApi = { service, api: known.api, until: Date.now() + CONFIG_TTL_MS };
+    done(undefined, known.api);
   });
 }
 
@@ -208,11 +224,6 @@ function stop(event: Office.AddinCommandEvent, words: string): void {
   });
 }
 
-function requiredByPolicy(): boolean {
-  const settings = Office.context.roamingSettings;
-  return settings !== undefined && settings.get(REQUIRE_ENCRYPTION_SETTING) === true;
-}
-
 /**
  * Encrypt unset: on when every recipient has a certificate (the pane's default). Stops the send when
  * it is on; lets it go when a recipient has none (then Sign decides, unset meaning off here: a
@@ -221,7 +232,7 @@ function requiredByPolicy(): boolean {
 function decideDefault(
   event: Office.AddinCommandEvent,
   item: Office.MessageItem,
-  configUrl: string,
+  service: string,
   sign: boolean,
 ): void {
   const unknown = () => stop(event, SEND_WORDS.lookupFailed);
@@ -229,9 +240,9 @@ function decideDefault(
     if (error !== undefined || addresses === undefined) return stop(event, SEND_WORDS.unknown);
     // Outlook itself refuses a message without recipients; nothing to encrypt to.
     if (addresses.length === 0) return sign ? stop(event, SEND_WORDS.sign) : event.completed({ allowEvent: true });
-    gateConfig(configUrl, (failed, found) => {
-      if (failed !== undefined || found === undefined) return unknown();
-      everyoneHasCertificate(found.api, addresses, (lookupFailed, all) => {
+    apiOf(service, (failed, api) => {
+      if (failed !== undefined || api === undefined) return unknown();
+      everyoneHasCertificate(api, addresses, (lookupFailed, all) => {
         try {
           if (lookupFailed !== undefined || all === undefined) return unknown();
           if (all) return stop(event, SEND_WORDS.encryptDefault);
@@ -262,10 +273,18 @@ export function createSendHandler(configUrl: string): (event: Office.AddinComman
           const encrypt = properties.get(PROPERTY.encrypt);
           const sign = properties.get(PROPERTY.sign) === true;
           if (encrypt === true) return stop(event, SEND_WORDS.encrypt);
-          if (requiredByPolicy()) return stop(event, SEND_WORDS.required);
-          if (encrypt !== false) return decideDefault(event, item, configUrl, sign);
-          if (sign) return stop(event, SEND_WORDS.sign);
-          event.completed({ allowEvent: true });
+          // The organisation's policy: without it the gate cannot tell, and does not send.
+          deploymentOf(configUrl, (error, found) => {
+            try {
+              if (error !== undefined || found === undefined) return stop(event, SEND_WORDS.unknown);
+              if (found.requireEncryption) return stop(event, SEND_WORDS.required);
+              if (encrypt !== false) return decideDefault(event, item, found.service, sign);
+              if (sign) return stop(event, SEND_WORDS.sign);
+              event.completed({ allowEvent: true });
+            } catch {
+              stop(event, SEND_WORDS.unknown);
+            }
+          });
         } catch {
           stop(event, SEND_WORDS.unknown);
         }
