@@ -511,6 +511,55 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
     }
   });
 
+  it("throttling that never clears (MAIL_SERVICE_BUSY after the bounded waits) and a message Graph finds too large (MESSAGE_TOO_LARGE): plain words, nothing sent, the draft kept", async () => {
+    const { page } = await openPane(
+      "compose",
+      {
+        item: draft("d11", { to: [recipient(BOB, "Bob")] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      ALICE,
+    );
+    try {
+      expect(await settled(page, ["ready", "failed"])).toBe("ready");
+      const inbox = (await graph.mailbox(BOB)).length;
+      const sent = (await graph.mailbox(ALICE, "Sent Items")).length;
+      // 429 with Retry-After on every try: waited out three times (a second each), then given up.
+      graph.failures.push({ route: "POST /me/sendMail", status: 429, retryAfter: "1", times: Infinity });
+      let before = graph.requests.length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"])).toBe("failed");
+      let view = await paneView(page);
+      expect(view.level).toBe("error");
+      expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${plainWordsOf("MAIL_SERVICE_BUSY")}`);
+      expect(view.details).toMatch(/^MAIL_SERVICE_BUSY: POST \/me\/sendMail: 429 after 4 tries/);
+      expect(view.send).toBe(true);
+      expect(graph.requests.slice(before).map((r) => r.status)).toEqual([429, 429, 429, 429]);
+      expect(await graph.mailbox(BOB)).toHaveLength(inbox);
+      expect(await closedDrafts(page)).toEqual([]);
+
+      // Graph refuses the message as too large (413): said as such, not tried again.
+      graph.failures.splice(0);
+      graph.failures.push({ route: "POST /me/sendMail", status: 413, times: Infinity });
+      before = graph.requests.length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"])).toBe("failed");
+      view = await paneView(page);
+      expect(view.level).toBe("error");
+      expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${plainWordsOf("MESSAGE_TOO_LARGE")}`);
+      expect(view.details).toMatch(/^MESSAGE_TOO_LARGE: POST \/me\/sendMail: 413/);
+      expect(view.send).toBe(true);
+      expect(graph.requests.slice(before).map((r) => r.status)).toEqual([413]);
+      expect(await graph.mailbox(BOB)).toHaveLength(inbox);
+      expect(await graph.mailbox(ALICE, "Sent Items")).toHaveLength(sent);
+      expect(await closedDrafts(page)).toEqual([]);
+    } finally {
+      graph.failures.splice(0);
+      await page.close();
+    }
+  });
+
   it("an attachment Outlook does not hand over, or a link to a cloud file: plain words, nothing sent, the draft kept", async () => {
     const failing = {
       id: "f",
