@@ -591,6 +591,70 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
     }
   });
 
+  it("the organisation requires encryption (config.json requireEncryption): Encrypt on and fixed even where the item says off, saved so; a recipient without a certificate blocks the send", async () => {
+    // This deployment's config.json, served to these pages only.
+    const required = (tab: Page) =>
+      tab.route(/\/config\.json$/, (route) =>
+        route.fulfill({
+          contentType: "application/json",
+          body: JSON.stringify({ service: "http://127.0.0.1:9", graph: graph.base, requireEncryption: true }),
+        }),
+      );
+    const encryptBox = (page: Page) =>
+      page.evaluate(() => {
+        const box = document.getElementById("encrypt") as HTMLInputElement;
+        return { checked: box.checked, disabled: box.disabled };
+      });
+    const saved = (page: Page, id: string) =>
+      page.evaluate((i) => (globalThis as unknown as { __officeDouble: OfficeDouble }).__officeDouble.saved.get(i), id);
+    // Someone turned Encrypt off with the ribbon button: the policy wins.
+    const first = await panes.open(
+      "compose",
+      {
+        item: { ...draft("d12", { to: [recipient(BOB, "Bob")] }), customProperties: { mailsealEncrypt: false } },
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      TOKENS[ALICE],
+      { before: required },
+    );
+    try {
+      expect(await settled(first.page, ["ready", "failed"]), first.log.join("\n")).toBe("ready");
+      expect(await paneView(first.page)).toMatchObject({
+        encrypt: true,
+        send: true,
+        why: COMPOSE_WORDS.required,
+        headline: COMPOSE_WORDS.readyEncrypted,
+      });
+      expect(await encryptBox(first.page)).toEqual({ checked: true, disabled: true });
+      expect(await saved(first.page, "d12")).toMatchObject({ mailsealEncrypt: true });
+    } finally {
+      await first.page.close();
+    }
+    // Carol has no certificate: the message cannot go encrypted, and may not go otherwise.
+    const second = await panes.open(
+      "compose",
+      {
+        item: draft("d13", { to: [recipient(BOB, "Bob"), recipient(CAROL, "Carol")] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      TOKENS[ALICE],
+      { before: required },
+    );
+    try {
+      expect(await settled(second.page, ["ready", "failed"]), second.log.join("\n")).toBe("ready");
+      expect(await paneView(second.page)).toMatchObject({
+        encrypt: true,
+        send: false,
+        why: COMPOSE_WORDS.requiredBlocked([CAROL]),
+      });
+      expect(await encryptBox(second.page)).toEqual({ checked: true, disabled: true });
+    } finally {
+      await second.page.close();
+    }
+  });
+
   it("the read pane reads an S/MIME item through Graph's $value when getAsFileAsync fails (attachment ids missing)", async () => {
     // Sealed by Alice's `mailseal send`, and in Bob's mailbox as mail arriving.
     const sealed = await suite.devices.send(
