@@ -30,6 +30,8 @@ interface DirectoryDouble {
   lookupStatus: number;
   /** What config.json holds beside the service. */
   config: Record<string, unknown>;
+  /** The api the well-known file names, when not the double itself. */
+  api: string | undefined;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ async function startDirectoryDouble(): Promise<DirectoryDouble> {
     requests: [] as DirectoryDouble["requests"],
     lookupStatus: 200,
     config: {} as Record<string, unknown>,
+    api: undefined as string | undefined,
   };
   let url = "";
   const server: Server = createServer((request, response) => {
@@ -53,7 +56,12 @@ async function startDirectoryDouble(): Promise<DirectoryDouble> {
       };
       if (path === "/config.json") return json(200, { service: url, ...state.config });
       if (path === "/.well-known/mailseal.json")
-        return json(200, { version: 1, api: url, shareStores: { "share-a": url, "share-b": url }, domains: [] });
+        return json(200, {
+          version: 1,
+          api: state.api ?? url,
+          shareStores: { "share-a": url, "share-b": url },
+          domains: [],
+        });
       if (path === "/v1/certs/lookup" && request.method === "POST") {
         if (state.lookupStatus !== 200)
           return json(state.lookupStatus, { error: { code: "INTERNAL", message: "down" } });
@@ -87,6 +95,12 @@ async function startDirectoryDouble(): Promise<DirectoryDouble> {
     },
     set config(value: Record<string, unknown>) {
       state.config = value;
+    },
+    get api() {
+      return state.api;
+    },
+    set api(value: string | undefined) {
+      state.api = value;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -237,6 +251,16 @@ describe("commands.js, the event bundle", () => {
       expect(await run(failing, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.lookupFailed));
     } finally {
       cerdb.lookupStatus = 200;
+    }
+    // An api named over plain http to another machine: the addresses are not sent there.
+    cerdb.api = "http://cerdb.example.test";
+    try {
+      const before = cerdb.requests.length;
+      const insecure = load({ item: writing(["bob@example.org"]) });
+      expect(await run(insecure, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.lookupFailed));
+      expect(cerdb.requests.slice(before).map((r) => r.path)).toEqual(["/config.json", "/.well-known/mailseal.json"]);
+    } finally {
+      cerdb.api = undefined;
     }
     // Without fetch not even config.json (the policy) can be read.
     const noFetch = load({ item: writing(["bob@example.org"]) }, { noFetch: true });

@@ -75,14 +75,20 @@ interface Json {
 /** A JSON request with fetch, bounded in time where the runtime has setTimeout. */
 function requestJson(method: "GET" | "POST", url: string, body: unknown, done: Done<Json>): void {
   if (typeof fetch !== "function") return done(new Error("this runtime has no fetch"));
+  // The recipients' addresses go only over https, or plain http to this machine (as shared's
+  // requireSecureUrl allows every URL of the service).
+  if (!/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/)/i.test(url))
+    return done(new Error(`${url} is neither https nor this machine`));
   let finished = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const finish: Done<Json> = (error, value) => {
     if (finished) return;
     finished = true;
+    if (timer !== undefined) clearTimeout(timer);
     done(error, value);
   };
   if (typeof setTimeout === "function")
-    setTimeout(() => finish(new Error(`${url} did not answer in time`)), REQUEST_TIMEOUT_MS);
+    timer = setTimeout(() => finish(new Error(`${url} did not answer in time`)), REQUEST_TIMEOUT_MS);
   const init: RequestInit =
     body === undefined
       ? { method, headers: { accept: "application/json" }, cache: "no-cache" }
@@ -150,15 +156,9 @@ function apiOf(service: string, done: Done<string>): void {
 
 /** An address as the directory keys it: the domain in lower case (the local part is the domain's own). */
 function addressKey(address: string): string {
-  const at = address.lastIndexOf("@");
-  return at < 0
-    ? address.trim()
-    : address.slice(0, at).trim() +
-        "@" +
-        address
-          .slice(at + 1)
-          .trim()
-          .toLowerCase();
+  const text = address.trim();
+  const at = text.lastIndexOf("@");
+  return at < 0 ? text : `${text.slice(0, at)}@${text.slice(at + 1).toLowerCase()}`;
 }
 
 /** Whether every address has a certificate in the directory, asking only for those not cached. */
