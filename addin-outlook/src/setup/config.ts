@@ -1,7 +1,8 @@
-// The deployment's settings of the panes, in `config.json` beside the pages: whoever hosts the
-// add-in writes it (scripts/build.ts writes one from MAILSEAL_OUTLOOK_SERVICE,
-// MAILSEAL_OUTLOOK_CLIENT_ID, MAILSEAL_OUTLOOK_GRAPH and MAILSEAL_OUTLOOK_REQUIRE_ENCRYPTION). A file on the add-in's own origin, not Office's roaming settings:
-// those are each user's, and the service and the sign-in are the organisation's choice.
+// The deployment's settings of the panes (and of the send handler, src/commands/send-gate.ts), in
+// `config.json` beside the pages: whoever hosts the add-in writes it (scripts/build.ts writes one
+// from MAILSEAL_OUTLOOK_SERVICE, MAILSEAL_OUTLOOK_CLIENT_ID, MAILSEAL_OUTLOOK_GRAPH and
+// MAILSEAL_OUTLOOK_REQUIRE_ENCRYPTION). A file on the add-in's own origin, not Office's roaming
+// settings: those are each user's, and the service, the sign-in and the policy are the organisation's.
 import { MailsealError } from "@mailseal/shared";
 import { GRAPH_V1 } from "../graph/graph-client.js";
 
