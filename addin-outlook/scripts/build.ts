@@ -15,12 +15,16 @@ import { addinSource, DEFAULT_BASE_URL } from "../manifest/source.js";
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** commands.js: one IIFE, ES2016 (what the JavaScript-only runtime is promised to run). */
-export async function buildCommands(out: string): Promise<void> {
+/**
+ * commands.js: one IIFE, ES2016 (what the JavaScript-only runtime is promised to run), with the URL
+ * of config.json under `baseUrl` written in (the send handler reads the service from it).
+ */
+export async function buildCommands(out: string, baseUrl: string = DEFAULT_BASE_URL): Promise<void> {
   await build({
     configFile: false,
     root: pkg,
     logLevel: "warn",
+    define: { __MAILSEAL_CONFIG_URL__: JSON.stringify(`${baseUrl.replace(/\/+$/, "")}/config.json`) },
     build: {
       outDir: out,
       emptyOutDir: false,
@@ -87,18 +91,21 @@ export const DEFAULT_SERVICE = "http://127.0.0.1:7400";
 /**
  * config.json, the deployment's settings of the panes (src/setup/config.ts): the service, the
  * add-in's client id at Entra ID for nested app authentication (none: setup by the challenge mail,
- * and no Microsoft Graph access), and the Graph root when it is not the global one.
+ * and no Microsoft Graph access), the Graph root when it is not the global one, and whether the
+ * organisation requires every message to be encrypted (the send gate's policy).
  */
 export function writeSetupConfig(
   out: string,
   service: string,
   clientId: string | undefined,
   graph: string | undefined = undefined,
+  requireEncryption = false,
 ): void {
   const config = {
     service,
     ...(clientId === undefined || clientId === "" ? {} : { naa: { clientId } }),
     ...(graph === undefined || graph === "" ? {} : { graph }),
+    ...(requireEncryption ? { requireEncryption: true } : {}),
   };
   writeFileSync(join(out, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
 }
@@ -106,13 +113,14 @@ export function writeSetupConfig(
 export async function buildAddin(out: string, baseUrl: string): Promise<void> {
   mkdirSync(out, { recursive: true });
   await buildPages(out);
-  await buildCommands(out);
+  await buildCommands(out, baseUrl);
   emitManifests(addinSource(baseUrl), out);
   writeSetupConfig(
     out,
     process.env.MAILSEAL_OUTLOOK_SERVICE ?? DEFAULT_SERVICE,
     process.env.MAILSEAL_OUTLOOK_CLIENT_ID,
     process.env.MAILSEAL_OUTLOOK_GRAPH,
+    process.env.MAILSEAL_OUTLOOK_REQUIRE_ENCRYPTION === "1",
   );
 }
 

@@ -107,7 +107,6 @@ declare namespace Office {
       userProfile?: { emailAddress: string; displayName: string };
       addHandlerAsync?(eventType: "olkItemSelectedChanged", handler: () => void, callback?: Callback<void>): void;
     };
-    roamingSettings?: { get(name: string): unknown };
     /** Which requirement sets the host supports (NestedAppAuth 1.1: the setup's sign-in token). */
     requirements?: { isSetSupported(name: string, minVersion?: string): boolean };
   };

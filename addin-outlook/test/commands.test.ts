@@ -2,29 +2,131 @@
 // or export, no WebAssembly; loaded in a node:vm context that has the Office host DOUBLE
 // (test/office-double.ts) and nothing else: no window, document, Worker, WebAssembly or crypto.
 // Checks the options the send handler gives event.completed, and the toggles' custom properties.
+// Where Encrypt is unset the handler asks the directory itself: here a CerDB DOUBLE on loopback (not
+// the mailseal server) serving the add-in's config.json, the service's well-known file and
+// POST /v1/certs/lookup, reached with the fetch the context is given (Node's own).
 import { Linter } from "eslint";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import vm from "node:vm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildCommands } from "../scripts/build.js";
-import { PROPERTY, REQUIRE_ENCRYPTION_SETTING, SEND_WORDS, TOGGLE_WORDS } from "../src/commands/send-gate.js";
+import { PROPERTY, SEND_WORDS, TOGGLE_WORDS } from "../src/commands/send-gate.js";
 import { createOfficeDouble, type DoubleItem, type DoubleOptions, type OfficeDouble } from "./office-double.js";
+
+/**
+ * A DOUBLE of the add-in's host and of CerDB, not the mailseal server: config.json names it as the
+ * service, its well-known file names it as the api, and its lookup answers for `certified` only.
+ */
+interface DirectoryDouble {
+  url: string;
+  certified: Set<string>;
+  /** Each request's method, path and body. */
+  requests: { method: string; path: string; body: string }[];
+  /** The status the lookup answers with (200 unless a failure is asked for). */
+  lookupStatus: number;
+  /** What config.json holds beside the service. */
+  config: Record<string, unknown>;
+  /** The api the well-known file names, when not the double itself. */
+  api: string | undefined;
+  close(): Promise<void>;
+}
+
+async function startDirectoryDouble(): Promise<DirectoryDouble> {
+  const state = {
+    certified: new Set<string>(),
+    requests: [] as DirectoryDouble["requests"],
+    lookupStatus: 200,
+    config: {} as Record<string, unknown>,
+    api: undefined as string | undefined,
+  };
+  let url = "";
+  const server: Server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    request.on("end", () => {
+      const path = request.url ?? "";
+      state.requests.push({ method: request.method ?? "", path, body });
+      const json = (status: number, value: unknown) => {
+        response.writeHead(status, { "content-type": "application/json" });
+        response.end(JSON.stringify(value));
+      };
+      if (path === "/config.json") return json(200, { service: url, ...state.config });
+      if (path === "/.well-known/mailseal.json")
+        return json(200, {
+          version: 1,
+          api: state.api ?? url,
+          shareStores: { "share-a": url, "share-b": url },
+          domains: [],
+        });
+      if (path === "/v1/certs/lookup" && request.method === "POST") {
+        if (state.lookupStatus !== 200)
+          return json(state.lookupStatus, { error: { code: "INTERNAL", message: "down" } });
+        const { addresses } = JSON.parse(body) as { addresses: string[] };
+        const certificates = addresses
+          .filter((a) => state.certified.has(a.toLowerCase()))
+          .map((address) => ({ address, certificate: "AA", chain: [], capabilities: [] }));
+        return json(200, { certificates });
+      }
+      json(404, { error: { code: "NOT_FOUND", message: "no such route" } });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    get certified() {
+      return state.certified;
+    },
+    get requests() {
+      return state.requests;
+    },
+    get lookupStatus() {
+      return state.lookupStatus;
+    },
+    set lookupStatus(value: number) {
+      state.lookupStatus = value;
+    },
+    get config() {
+      return state.config;
+    },
+    set config(value: Record<string, unknown>) {
+      state.config = value;
+    },
+    get api() {
+      return state.api;
+    },
+    set api(value: string | undefined) {
+      state.api = value;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 let dir: string;
 let bundle: string;
+let cerdb: DirectoryDouble;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "mailseal-outlook-commands-"));
-  await buildCommands(dir);
+  cerdb = await startDirectoryDouble();
+  await buildCommands(dir, cerdb.url);
   bundle = readFileSync(join(dir, "commands.js"), "utf8");
 }, 120_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await cerdb?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-/** Runs the bundle in a fresh context that holds only the double (and the language's own globals). */
-function load(options: DoubleOptions): OfficeDouble {
+/**
+ * Runs the bundle in a fresh context that holds only the double (and the language's own globals),
+ * with `fetch` (Node's) unless `noFetch`: the JavaScript-only runtime's way to external data.
+ */
+function load(options: DoubleOptions, { noFetch = false } = {}): OfficeDouble {
   const double = createOfficeDouble(options);
-  const context = vm.createContext({ Office: double.Office });
+  const context = vm.createContext(noFetch ? { Office: double.Office } : { Office: double.Office, fetch });
   // A vm context has the language's globals, WebAssembly among them: the runtime promises none.
   vm.runInContext("delete globalThis.WebAssembly; delete globalThis.SharedArrayBuffer;", context);
   const absent = vm.runInContext(
@@ -51,12 +153,29 @@ const draft = (extra: Partial<DoubleItem> = {}): DoubleItem => ({
   ...extra,
 });
 
+/** A message being written to `to` (To only). */
+const writing = (to: string[], extra: Partial<DoubleItem> = {}): DoubleItem =>
+  draft({
+    compose: {
+      to: to.map((emailAddress) => ({ emailAddress, displayName: "" })),
+      cc: [],
+      bcc: [],
+      html: "<p>Hello</p>",
+      attachments: [],
+    },
+    ...extra,
+  });
+
+const lookups = () => cerdb.requests.filter((r) => r.path === "/v1/certs/lookup");
+
 const blocked = (words: string) => ({
   allowEvent: false,
   errorMessage: words,
   cancelLabel: "Send securely",
   commandId: "msgComposeSendSecurely",
 });
+
+beforeEach(() => cerdb.certified.clear());
 
 describe("commands.js, the event bundle", () => {
   it("is one ES2016 script: no import, export or dynamic import, no WebAssembly, no Worker", () => {
@@ -90,19 +209,93 @@ describe("commands.js, the event bundle", () => {
     expect(await run(double, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.encrypt));
   });
 
-  it("Encrypt off and not required: allowed", async () => {
-    expect(await run(load({ item: draft() }), "onMessageSendHandler")).toEqual({ allowEvent: true });
-    const off = load({ item: draft({ customProperties: { [PROPERTY.encrypt]: false } }) });
+  it("Encrypt off and not required: allowed, without asking the directory", async () => {
+    const before = lookups().length;
+    const off = load({ item: writing(["bob@example.org"], { customProperties: { [PROPERTY.encrypt]: false } }) });
+    cerdb.certified.add("bob@example.org");
     expect(await run(off, "onMessageSendHandler")).toEqual({ allowEvent: true });
+    expect(lookups().length).toBe(before);
   });
 
-  it("encryption required by the deployment's roaming setting: blocked even with Encrypt off", async () => {
-    const double = load({ item: draft(), roamingSettings: { [REQUIRE_ENCRYPTION_SETTING]: true } });
-    expect(await run(double, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.required));
+  it("Encrypt unset and every recipient has a certificate in CerDB: blocked with Take Action (one batched lookup, cached)", async () => {
+    cerdb.certified.add("bob@example.org");
+    cerdb.certified.add("carol@example.org");
+    const before = lookups().length;
+    const double = load({ item: writing(["bob@example.org", "Carol@EXAMPLE.org"]) });
+    expect(await run(double, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.encryptDefault));
+    expect(lookups().length).toBe(before + 1);
+    expect(JSON.parse(lookups().at(-1)!.body)).toEqual({ addresses: ["bob@example.org", "Carol@example.org"] });
+    // The same runtime sends again: the answer is cached, the directory not asked.
+    expect(await run(double, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.encryptDefault));
+    expect(lookups().length).toBe(before + 1);
+    // Nothing is written to the item: the pane still decides with its own checks.
+    expect(double.saved.has("draft-1")).toBe(false);
+  });
+
+  it("Encrypt unset and a recipient without a certificate: allowed (Encrypt's default is off)", async () => {
+    cerdb.certified.add("bob@example.org");
+    const double = load({ item: writing(["bob@example.org", "dave@elsewhere.example"]) });
+    expect(await run(double, "onMessageSendHandler")).toEqual({ allowEvent: true });
+    // With Sign on, the same message is stopped for the signature.
+    const signed = load({
+      item: writing(["bob@example.org", "dave@elsewhere.example"], { customProperties: { [PROPERTY.sign]: true } }),
+    });
+    expect(await run(signed, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.sign));
+  });
+
+  it("Encrypt unset and the directory cannot be asked (it fails, or the runtime has no fetch): blocked, never sent plain", async () => {
+    cerdb.certified.add("bob@example.org");
+    cerdb.lookupStatus = 503;
+    try {
+      const failing = load({ item: writing(["bob@example.org"]) });
+      expect(await run(failing, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.lookupFailed));
+    } finally {
+      cerdb.lookupStatus = 200;
+    }
+    // An api named over plain http to another machine: the addresses are not sent there.
+    cerdb.api = "http://cerdb.example.test";
+    try {
+      const before = cerdb.requests.length;
+      const insecure = load({ item: writing(["bob@example.org"]) });
+      expect(await run(insecure, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.lookupFailed));
+      expect(cerdb.requests.slice(before).map((r) => r.path)).toEqual(["/config.json", "/.well-known/mailseal.json"]);
+    } finally {
+      cerdb.api = undefined;
+    }
+    // Without fetch not even config.json (the policy) can be read.
+    const noFetch = load({ item: writing(["bob@example.org"]) }, { noFetch: true });
+    expect(await run(noFetch, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.unknown));
+    // Recipients Outlook does not hand over: blocked too.
+    const unreadable = writing(["bob@example.org"]);
+    unreadable.compose!.failRecipients = true;
+    expect(await run(load({ item: unreadable }), "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.unknown));
+  });
+
+  it("encryption required by the deployment's config.json: blocked even with Encrypt off; a config.json it cannot read blocks too", async () => {
+    cerdb.config = { requireEncryption: true };
+    try {
+      const off = load({
+        item: writing(["dave@elsewhere.example"], { customProperties: { [PROPERTY.encrypt]: false } }),
+      });
+      expect(await run(off, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.required));
+      const unset = load({ item: writing(["dave@elsewhere.example"]) });
+      expect(await run(unset, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.required));
+      cerdb.config = { requireEncryption: "yes" };
+      const unreadable = load({
+        item: writing(["dave@elsewhere.example"], { customProperties: { [PROPERTY.encrypt]: false } }),
+      });
+      expect(await run(unreadable, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.unknown));
+    } finally {
+      cerdb.config = {};
+    }
+    const notRequired = load({
+      item: writing(["dave@elsewhere.example"], { customProperties: { [PROPERTY.encrypt]: false } }),
+    });
+    expect(await run(notRequired, "onMessageSendHandler")).toEqual({ allowEvent: true });
   });
 
   it("Sign on: blocked (Outlook's Send cannot sign), with Take Action", async () => {
-    const double = load({ item: draft({ customProperties: { [PROPERTY.sign]: true } }) });
+    const double = load({ item: writing(["dave@elsewhere.example"], { customProperties: { [PROPERTY.sign]: true } }) });
     expect(await run(double, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.sign));
   });
 
@@ -119,7 +312,7 @@ describe("commands.js, the event bundle", () => {
   });
 
   it("Encrypt toggles the item's custom property and says so; the next send is blocked", async () => {
-    const double = load({ item: draft() });
+    const double = load({ item: writing(["dave@elsewhere.example"]) });
     await run(double, "toggleEncrypt");
     expect(double.saved.get("draft-1")).toEqual({ [PROPERTY.encrypt]: true });
     expect(double.notifications.at(-1)).toMatchObject({

@@ -14,10 +14,6 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { splitMultipartSigned, toDer } from "../../test/interop/peers/forms.js";
-import { GpgsmHome } from "../../test/interop/peers/gpgsm.js";
-import { NssDb } from "../../test/interop/peers/nss.js";
-import type { CaFiles, Identity } from "../../test/interop/peers/pki.js";
 import { releaseAll } from "../../test/interop/peers/run.js";
 import { pem, plainMessage, ServerSuite } from "../../test/services/e2e-support.js";
 import { sealPng } from "../manifest/icons.js";
@@ -25,6 +21,12 @@ import { COMPOSE_WORDS } from "../src/compose/words.js";
 import { startGraphDouble, type GraphDouble } from "./graph-double.js";
 import type { DoubleCompose, DoubleItem, DoubleOptions, OfficeDouble } from "./office-double.js";
 import { startPaneBrowser, type PaneBrowser } from "./pane-browser.js";
+import {
+  opensslReads as readWithOpenssl,
+  peersRead as readWithPeers,
+  readerOf,
+  type PeerReader,
+} from "./peer-readers.js";
 import { keepScreenshot } from "./screenshot.js";
 
 const README_SCREENSHOT = join(import.meta.dirname, "../docs/compose-pane.png");
@@ -116,121 +118,10 @@ const file = (name: string, data: string | Buffer) => {
   return path;
 };
 
-/** openssl: decrypts with Bob's key from his home, then verifies Alice's signature to the service's root. */
-function opensslReads(name: string, message: Buffer): string {
-  const key = bob.keys.find((k) => k.status === "current")!;
-  const inner = execFileSync(
-    "openssl",
-    [
-      "cms",
-      "-decrypt",
-      "-in",
-      file(`${name}.eml`, message),
-      "-inkey",
-      file("bob.key", pem("PRIVATE KEY", Buffer.from(key.pkcs8!, "base64url"))),
-      "-recip",
-      file("bob.crt", pem("CERTIFICATE", Buffer.from(key.certificate, "base64url"))),
-    ],
-    { encoding: "latin1", maxBuffer: 64 << 20 },
-  );
-  expect(inner).toMatch(/^Content-Type: multipart\/signed;/m);
-  const signer = join(suite.tmp.dir, `${name}.signer.crt`);
-  const verified = execFileSync(
-    "openssl",
-    [
-      "cms",
-      "-verify",
-      "-in",
-      file(`${name}.inner.eml`, inner),
-      "-CAfile",
-      file("root.crt", pem("CERTIFICATE", Buffer.from(bob.root!, "base64url"))),
-      "-purpose",
-      "smimesign",
-      "-signer",
-      signer,
-    ],
-    { encoding: "latin1", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 },
-  );
-  expect(
-    execFileSync("openssl", ["x509", "-in", signer, "-noout", "-ext", "subjectAltName"], { encoding: "latin1" }),
-  ).toContain(`email:${ALICE}`);
-  return verified;
-}
-
-function sha1(certPath: string, colons: boolean): string {
-  const hex = execFileSync("openssl", ["x509", "-in", certPath, "-noout", "-fingerprint", "-sha1"], {
-    encoding: "latin1",
-  })
-    .trim()
-    .split("=")[1]!;
-  return colons ? hex : hex.replaceAll(":", "");
-}
-
-/**
- * Bob's current key and the service's root as the interop peers take them (test/interop/peers/):
- * PEM files, both PKCS#12 forms (with the issuing CA), fingerprints.
- */
-function bobForPeers(): { root: CaFiles; bob: Identity } {
-  const key = bob.keys.find((k) => k.status === "current")!;
-  const certPem = pem("CERTIFICATE", Buffer.from(key.certificate, "base64url"));
-  const rootPem = pem("CERTIFICATE", Buffer.from(bob.root!, "base64url"));
-  const rootPath = file("peer-root.crt", rootPem);
-  const root: CaFiles = { certPath: rootPath, keyPath: "", certPem: rootPem, sha1Fingerprint: sha1(rootPath, true) };
-  // The issuing CA signed Bob's encryption certificate as it signed his signing one.
-  const chain = file(
-    "peer-chain.crt",
-    bob.signing!.chain.map((c) => pem("CERTIFICATE", Buffer.from(c, "base64url"))).join(""),
-  );
-  const certPath = file("peer-bob.crt", certPem);
-  const keyPath = file("peer-bob.key", pem("PRIVATE KEY", Buffer.from(key.pkcs8!, "base64url")));
-  const password = "outlook-compose";
-  const p12 = (name: string, legacy: string[]) => {
-    const path = join(suite.tmp.dir, name);
-    const args = ["pkcs12", "-export", "-in", certPath, "-inkey", keyPath, "-certfile", chain, "-name", "bob"];
-    execFileSync("openssl", [...args, "-passout", `pass:${password}`, ...legacy, "-out", path]);
-    return path;
-  };
-  const identity = {
-    name: "bob",
-    email: BOB,
-    keyType: "rsa2048",
-    certPath,
-    keyPath,
-    p12Path: p12("peer-bob.p12", []),
-    p12LegacyPath: p12("peer-bob-legacy.p12", [
-      "-certpbe",
-      "PBE-SHA1-3DES",
-      "-keypbe",
-      "PBE-SHA1-3DES",
-      "-macalg",
-      "sha1",
-    ]),
-    p12Password: password,
-    certPem,
-    issuer: root,
-    serialHex: "",
-    skiHex: "",
-    sha1Fingerprint: sha1(certPath, false),
-  } satisfies Identity;
-  return { root, bob: identity };
-}
-
-/** NSS's cmsutil and gpgsm, with Bob's key, decrypt `message`; each checks Alice's signature to the service's root. */
-async function peersRead(message: Buffer): Promise<{ nss: string; gpgsm: string }> {
-  const { root, bob: identity } = bobForPeers();
-  const der = toDer(message);
-  const nss = await NssDb.create([root]);
-  await nss.importIdentity(identity);
-  const nssInner = splitMultipartSigned(await nss.decrypt(der));
-  const nssVerified = await nss.verify(nssInner.signature, nssInner.content);
-  expect(nssVerified.signers.map((s) => s.status)).toEqual(["GoodSignature"]);
-  const gpgsm = await GpgsmHome.create([root]);
-  await gpgsm.importIdentity(identity);
-  const gpgsmInner = splitMultipartSigned(await gpgsm.decrypt(der, identity));
-  const gpgsmVerified = await gpgsm.verify(gpgsmInner.signature, gpgsmInner.content);
-  expect(gpgsmVerified.status.some((l) => l.includes("GOODSIG"))).toBe(true);
-  return { nss: nssInner.content.toString("latin1"), gpgsm: gpgsmInner.content.toString("latin1") };
-}
+/** openssl, cmsutil and gpgsm read as Bob (his key from his home), Alice the signer. */
+const asBob = (): PeerReader => readerOf(bob, suite.tmp.dir, ALICE);
+const opensslReads = (name: string, message: Buffer) => readWithOpenssl(asBob(), name, message);
+const peersRead = (message: Buffer) => readWithPeers(asBob(), message);
 
 describe("the Send securely pane in headless Chromium, on the Office and Graph doubles, with the real services", () => {
   it("finds Bob's certificate, seals in the engine's worker, sends through Graph, discards the draft; openssl, cmsutil and gpgsm read Bob's copy", async () => {
@@ -511,6 +402,55 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
     }
   });
 
+  it("throttling that never clears (MAIL_SERVICE_BUSY after the bounded waits) and a message Graph finds too large (MESSAGE_TOO_LARGE): plain words, nothing sent, the draft kept", async () => {
+    const { page } = await openPane(
+      "compose",
+      {
+        item: draft("d11", { to: [recipient(BOB, "Bob")] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      ALICE,
+    );
+    try {
+      expect(await settled(page, ["ready", "failed"])).toBe("ready");
+      const inbox = (await graph.mailbox(BOB)).length;
+      const sent = (await graph.mailbox(ALICE, "Sent Items")).length;
+      // 429 with Retry-After on every try: waited out three times (a second each), then given up.
+      graph.failures.push({ route: "POST /me/sendMail", status: 429, retryAfter: "1", times: Infinity });
+      let before = graph.requests.length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"])).toBe("failed");
+      let view = await paneView(page);
+      expect(view.level).toBe("error");
+      expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${plainWordsOf("MAIL_SERVICE_BUSY")}`);
+      expect(view.details).toMatch(/^MAIL_SERVICE_BUSY: POST \/me\/sendMail: 429 after 4 tries/);
+      expect(view.send).toBe(true);
+      expect(graph.requests.slice(before).map((r) => r.status)).toEqual([429, 429, 429, 429]);
+      expect(await graph.mailbox(BOB)).toHaveLength(inbox);
+      expect(await closedDrafts(page)).toEqual([]);
+
+      // Graph refuses the message as too large (413): said as such, not tried again.
+      graph.failures.splice(0);
+      graph.failures.push({ route: "POST /me/sendMail", status: 413, times: Infinity });
+      before = graph.requests.length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"])).toBe("failed");
+      view = await paneView(page);
+      expect(view.level).toBe("error");
+      expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${plainWordsOf("MESSAGE_TOO_LARGE")}`);
+      expect(view.details).toMatch(/^MESSAGE_TOO_LARGE: POST \/me\/sendMail: 413/);
+      expect(view.send).toBe(true);
+      expect(graph.requests.slice(before).map((r) => r.status)).toEqual([413]);
+      expect(await graph.mailbox(BOB)).toHaveLength(inbox);
+      expect(await graph.mailbox(ALICE, "Sent Items")).toHaveLength(sent);
+      expect(await closedDrafts(page)).toEqual([]);
+    } finally {
+      graph.failures.splice(0);
+      await page.close();
+    }
+  });
+
   it("an attachment Outlook does not hand over, or a link to a cloud file: plain words, nothing sent, the draft kept", async () => {
     const failing = {
       id: "f",
@@ -648,6 +588,70 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       expect(verified).toContain("Hello");
     } finally {
       await page.close();
+    }
+  });
+
+  it("the organisation requires encryption (config.json requireEncryption): Encrypt on and fixed even where the item says off, saved so; a recipient without a certificate blocks the send", async () => {
+    // This deployment's config.json, served to these pages only.
+    const required = (tab: Page) =>
+      tab.route(/\/config\.json$/, (route) =>
+        route.fulfill({
+          contentType: "application/json",
+          body: JSON.stringify({ service: "http://127.0.0.1:9", graph: graph.base, requireEncryption: true }),
+        }),
+      );
+    const encryptBox = (page: Page) =>
+      page.evaluate(() => {
+        const box = document.getElementById("encrypt") as HTMLInputElement;
+        return { checked: box.checked, disabled: box.disabled };
+      });
+    const saved = (page: Page, id: string) =>
+      page.evaluate((i) => (globalThis as unknown as { __officeDouble: OfficeDouble }).__officeDouble.saved.get(i), id);
+    // Someone turned Encrypt off with the ribbon button: the policy wins.
+    const first = await panes.open(
+      "compose",
+      {
+        item: { ...draft("d12", { to: [recipient(BOB, "Bob")] }), customProperties: { mailsealEncrypt: false } },
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      TOKENS[ALICE],
+      { before: required },
+    );
+    try {
+      expect(await settled(first.page, ["ready", "failed"]), first.log.join("\n")).toBe("ready");
+      expect(await paneView(first.page)).toMatchObject({
+        encrypt: true,
+        send: true,
+        why: COMPOSE_WORDS.required,
+        headline: COMPOSE_WORDS.readyEncrypted,
+      });
+      expect(await encryptBox(first.page)).toEqual({ checked: true, disabled: true });
+      expect(await saved(first.page, "d12")).toMatchObject({ mailsealEncrypt: true });
+    } finally {
+      await first.page.close();
+    }
+    // Carol has no certificate: the message cannot go encrypted, and may not go otherwise.
+    const second = await panes.open(
+      "compose",
+      {
+        item: draft("d13", { to: [recipient(BOB, "Bob"), recipient(CAROL, "Carol")] }),
+        userProfile: { emailAddress: ALICE, displayName: "Alice" },
+      },
+      [alice],
+      TOKENS[ALICE],
+      { before: required },
+    );
+    try {
+      expect(await settled(second.page, ["ready", "failed"]), second.log.join("\n")).toBe("ready");
+      expect(await paneView(second.page)).toMatchObject({
+        encrypt: true,
+        send: false,
+        why: COMPOSE_WORDS.requiredBlocked([CAROL]),
+      });
+      expect(await encryptBox(second.page)).toEqual({ checked: true, disabled: true });
+    } finally {
+      await second.page.close();
     }
   });
 

@@ -56,7 +56,6 @@ export interface DoubleItem {
 
 export interface DoubleOptions {
   item?: DoubleItem | null;
-  roamingSettings?: Record<string, unknown>;
   /** Mailbox below 1.14: item.getAsFileAsync does not exist. */
   noGetAsFile?: boolean;
   /** userProfile.emailAddress: whose mailbox this is (or the whole userProfile, below). */
@@ -205,11 +204,9 @@ export function createOfficeDouble(options: DoubleOptions): OfficeDouble {
       if (callback) later(() => callback(ok(undefined)));
     },
   };
-  const roaming = options.roamingSettings ?? {};
   const Office = {
     context: {
       mailbox,
-      roamingSettings: { get: (name: string) => roaming[name] },
       requirements: {
         isSetSupported: (name: string, minVersion = "1.1") => {
           const sets: Record<string, string> = { Mailbox: "1.14", ...options.requirementSets };

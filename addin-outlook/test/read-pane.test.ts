@@ -63,8 +63,11 @@ function inner(): string {
   ].join("\r\n");
 }
 
-/** openssl cms -encrypt (AES-256-CBC) of the inner entity to `cert`, with the outer header fields. */
-function encryptedTo(cert: string, name: string, subject: string): string {
+/**
+ * openssl cms -encrypt (AES-256-CBC) of the inner entity to `cert`, with the outer header fields;
+ * `keyOptions` for the RecipientInfo (RSA-OAEP: `-keyopt rsa_padding_mode:oaep ...`).
+ */
+function encryptedTo(cert: string, name: string, subject: string, keyOptions: string[] = []): string {
   writeFileSync(ca.path(`${name}.txt`), inner());
   ca.openssl(
     "cms",
@@ -74,7 +77,10 @@ function encryptedTo(cert: string, name: string, subject: string): string {
     "-aes-256-cbc",
     "-out",
     ca.path(`${name}.eml`),
+    // -keyopt applies to the -recip before it.
+    "-recip",
     ca.path(`${cert}.pem`),
+    ...keyOptions,
   );
   const smime = readFileSync(ca.path(`${name}.eml`));
   return Buffer.concat([Buffer.from([...HEADER, `Subject: ${subject}`, ""].join("\r\n")), smime]).toString("base64");
@@ -84,7 +90,7 @@ const plain = Buffer.from(
   [...HEADER, "Subject: Lunch", "MIME-Version: 1.0", "Content-Type: text/plain", "", "Noon?", ""].join("\r\n"),
 ).toString("base64");
 
-let items: Record<"secret" | "plain" | "failing" | "notForBob" | "signed", DoubleItem>;
+let items: Record<"secret" | "plain" | "failing" | "notForBob" | "signed" | "oldKey" | "oaep", DoubleItem>;
 
 /** A message Alice's engine (in this thread) signs and encrypts to Bob, as mailseal sends it. */
 async function sealedByAlice(alice: DeviceState): Promise<string> {
@@ -120,7 +126,8 @@ async function sealedByAlice(alice: DeviceState): Promise<string> {
 
 beforeAll(async () => {
   makeCaHierarchy(ca);
-  bob = await makeAccount(ca, "bob", "bob@example.test");
+  // Bob's account has one retired key (bob-old1) in its history beside the current one (bob-enc).
+  bob = await makeAccount(ca, "bob", "bob@example.test", 1);
   const alice = await makeAccount(ca, "alice", "alice@example.test");
   items = {
     secret: {
@@ -142,6 +149,28 @@ beforeAll(async () => {
       itemClass: "IPM.Note.SMIME",
       subject: "Signed plan",
       eml: await sealedByAlice(alice),
+    },
+    // Mail from before Bob's key was replaced: encrypted to the retired key only.
+    oldKey: {
+      itemId: "item-old-key",
+      itemClass: "IPM.Note.SMIME",
+      subject: "Old plan",
+      eml: encryptedTo("bob-old1", "m3", "Old plan"),
+    },
+    // RSAES-OAEP (RFC 8017 7.1; in CMS RFC 3560) with SHA-256 and MGF1-SHA-256, as mailseal's
+    // certificates announce ("rsaes-oaep"), to Bob's current key.
+    oaep: {
+      itemId: "item-oaep",
+      itemClass: "IPM.Note.SMIME",
+      subject: "OAEP plan",
+      eml: encryptedTo("bob-enc", "m4", "OAEP plan", [
+        "-keyopt",
+        "rsa_padding_mode:oaep",
+        "-keyopt",
+        "rsa_oaep_md:sha256",
+        "-keyopt",
+        "rsa_mgf1_md:sha256",
+      ]),
     },
   };
   // No service answers here: the setup is only offered (test/setup-pane.test.ts runs it).
@@ -262,6 +291,41 @@ describe("the read pane in headless Chromium, on an Office.js host double", () =
 
       await select(page, null);
       expect(await shown(page, "")).toMatchObject({ headline: PANE_WORDS.noItem });
+      expect(log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("opens mail encrypted to a retired key of the account's history, and mail whose key is wrapped with RSA-OAEP", async () => {
+    expect(bob.keys.map((k) => k.status)).toEqual(["retired", "current"]);
+    // What openssl wrote for the second: its RecipientInfo's algorithm is rsaesOaep (RFC 4055).
+    writeFileSync(ca.path("m4.check.eml"), Buffer.from(items.oaep.eml!, "base64"));
+    expect(ca.openssl("cms", "-cmsout", "-print", "-in", ca.path("m4.check.eml"))).toContain("rsaesOaep");
+
+    const { page, log } = await openPane({ item: items.oldKey }, [bob]);
+    try {
+      for (const [item, id] of [
+        [items.oldKey, "item-old-key"],
+        [items.oaep, "item-oaep"],
+      ] as const) {
+        if (id !== "item-old-key") await select(page, item);
+        const view = await shown(page, id);
+        expect(view, `${id}\n${log.join("\n")}`).toEqual({
+          ...bannerView({
+            kind: "encrypted",
+            cipher: "aes-256-cbc",
+            detail: "Encrypted (aes-256-cbc); not signed",
+            signature: { state: "none" },
+          }),
+          frame: true,
+        });
+        const frame = page.frames().find((f) => f !== page.mainFrame())!;
+        await expect
+          .poll(() => frame.evaluate(() => document.body.innerText), { timeout: 30_000 })
+          .toContain("Quarterly plan");
+        expect(await page.locator("#attachments li").allInnerTexts()).toEqual(["plan.pdf (application/pdf, 2.9 KiB)"]);
+      }
       expect(log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
     } finally {
       await page.close();

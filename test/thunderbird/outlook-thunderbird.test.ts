@@ -2,7 +2,8 @@
 // the Office.js host DOUBLE and the Microsoft Graph DOUBLE: no real Outlook or Graph runs here) sends
 // bob a signed and encrypted message with 2 MiB attached and an inline image in its HTML body; bob's
 // real headless Thunderbird, with the mailseal add-in, shows it decrypted and signed by alice, the
-// image in place; bob answers from Thunderbird; alice's read
+// image in place, and openssl cms, NSS's cmsutil and gpgsm read the message Graph received; bob
+// replies to it from Thunderbird (In-Reply-To and References name alice's message); alice's read
 // pane shows the answer decrypted and signed by bob. One real Dovecot holds both mailboxes: the
 // Graph double delivers into it (IMAP APPEND), Thunderbird reads it over IMAP, and the test SMTP
 // server delivers bob's mail and the challenge mails into it. Alice is set up by shared's provision()
@@ -20,6 +21,7 @@ import { GraphClient } from "../../addin-outlook/src/graph/graph-client.js";
 import { startGraphDouble, type GraphDouble } from "../../addin-outlook/test/graph-double.js";
 import type { OfficeDouble } from "../../addin-outlook/test/office-double.js";
 import { startPaneBrowser, type PaneBrowser } from "../../addin-outlook/test/pane-browser.js";
+import { opensslReads, peersRead, type PeerReader } from "../../addin-outlook/test/peer-readers.js";
 import { ensureBundle } from "../../cli/test/support.js";
 import { releaseAll } from "../interop/peers/run.js";
 import { startSmtp, type TestSmtp } from "../support/smtp.js";
@@ -64,6 +66,8 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
   let panes: PaneBrowser;
   let bob: TestThunderbird | undefined;
   let alice: DeviceState;
+  /** Alice's message as bob's Thunderbird shows it (its id there), and its Message-ID. */
+  let sent: { messageId: number; header: string } | undefined;
   const subject = `outlook to thunderbird ${crypto.randomUUID().slice(0, 8)}`;
   const marker = `Quarterly plan ${crypto.randomUUID()}`;
 
@@ -138,6 +142,7 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
     const bytes = Buffer.alloc(ATTACHMENT);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 11)) & 0xff;
     const image = sealPng(32);
+    const inbox = (await graph.mailbox(BOB)).length;
     const { page, log } = await panes.open(
       "compose",
       {
@@ -210,14 +215,50 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
     expect(shown.attachments).toEqual([expect.stringMatching(/^plan\.bin \(2\.\d MB\)$/)]);
     // The inline image (multipart/related, RFC 2387) shown in place, not listed as attached.
     expect(shown.images).toEqual([`data:image/png;base64,${image.toString("base64")}`]);
+
+    // What Graph received (and delivered to bob) is standard S/MIME: openssl, cmsutil and gpgsm each
+    // decrypt it with bob's key (as his Thunderbird keeps it) and verify alice's signature to the
+    // service's root (bob's and alice's, one service). As bob, its first recipient: gpgsm fails
+    // (exit 2) when a RecipientInfo before the one it holds the key for names a certificate it does
+    // not know, which with alice's key (her own copy, the second RecipientInfo) it did.
+    const delivered = (await graph.mailbox(BOB)).slice(inbox);
+    expect(delivered).toHaveLength(1);
+    const message = delivered[0]!;
+    expect(message.length).toBeGreaterThan(ATTACHMENT);
+    const header = message.toString("latin1").split("\r\n\r\n")[0]!;
+    sent = { messageId, header };
+    const [bobKey] = await bob!.channel.command<{ certificate: string; pkcs8: string; status: string }[]>(
+      "testExportKeys",
+      { address: BOB },
+    );
+    expect(bobKey?.status).toBe("current");
+    const reader: PeerReader = {
+      dir: data,
+      address: BOB,
+      key: { certificate: bobKey!.certificate, pkcs8: bobKey!.pkcs8 },
+      root: alice.root!,
+      chain: alice.signing!.chain,
+      signer: ALICE,
+    };
+    const attached = bytes.toString("base64").slice(0, 76);
+    const verified = opensslReads(reader, "outlook-2mib", message);
+    expect(verified).toContain(marker);
+    expect(verified).toContain(attached);
+    const peers = await peersRead(reader, message);
+    for (const inner of [peers.nss, peers.gpgsm]) {
+      expect(inner).toContain(marker);
+      expect(inner).toContain(attached);
+    }
   }, 300_000);
 
-  it("bob answers from Thunderbird; alice's read pane shows it decrypted and signed by bob", async () => {
+  it("bob replies from Thunderbird, in alice's thread; alice's read pane shows it decrypted and signed by bob", async () => {
+    expect(sent).toBeDefined();
     const answer = `Thanks, Alice ${crypto.randomUUID()}`;
     const inbox = (await graph.mailbox(ALICE)).length;
+    // Thunderbird's own reply to alice's message (recipient and subject its own), sent by the add-in.
     const result = await bob!.channel.command<{ security: { sign: boolean; encrypt: boolean } }>(
       "testComposeAndSend",
-      { from: BOB, to: ALICE, subject: `Re: ${subject}`, body: `${answer}\n` },
+      { replyTo: sent!.messageId, body: `${answer}\n` },
       120_000,
     );
     expect(result.security).toMatchObject({ sign: true, encrypt: true });
@@ -227,6 +268,16 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
       if (received === undefined) await new Promise((resolve) => setTimeout(resolve, 300));
     }
     expect(received).toBeDefined();
+    // The thread, as alice's mailbox holds it (RFC 5322 3.6.4): In-Reply-To names alice's message,
+    // References ends with it.
+    const parentId = /^Message-ID: *(<[^>]+>)/im.exec(sent!.header)?.[1];
+    expect(parentId, sent!.header).toBeDefined();
+    const replyHeader = received!
+      .toString("latin1")
+      .split("\r\n\r\n")[0]!
+      .replace(/\r\n[ \t]+/g, " ");
+    expect(/^In-Reply-To: *(.*)$/im.exec(replyHeader)?.[1]?.trim(), replyHeader).toBe(parentId);
+    expect(/^References: *(.*)$/im.exec(replyHeader)?.[1]?.trim().split(/\s+/).at(-1), replyHeader).toBe(parentId);
     const { page, log } = await panes.open(
       "read",
       {

@@ -40,6 +40,8 @@ interface Pane {
   missing: string[] | undefined;
   encrypt: boolean;
   sign: boolean;
+  /** The organisation requires every message to be encrypted (config.json `requireEncryption`). */
+  required: boolean;
   /** How many recipients the message had when the pane opened. */
   recipients: number;
 }
@@ -236,6 +238,8 @@ function renderChoice(state: Pane): void {
   const encrypt = $("encrypt") as HTMLInputElement;
   const sign = $("sign") as HTMLInputElement;
   encrypt.checked = state.encrypt;
+  // The organisation's policy: Encrypt stays on.
+  encrypt.disabled = state.required;
   // The engine signs every message it encrypts: the recipient learns who sent it.
   sign.checked = state.sign || state.encrypt;
   sign.disabled = state.encrypt;
@@ -247,9 +251,10 @@ function renderChoice(state: Pane): void {
   let blocked = false;
   if (state.missing === undefined) reason = COMPOSE_WORDS.lookupFailed;
   else if (state.encrypt && missing.length > 0) {
-    reason = COMPOSE_WORDS.encryptBlocked(missing);
+    reason = state.required ? COMPOSE_WORDS.requiredBlocked(missing) : COMPOSE_WORDS.encryptBlocked(missing);
     blocked = true;
   } else if (!state.encrypt && missing.length > 0) reason = COMPOSE_WORDS.encryptOffMissing(missing);
+  else if (state.required) reason = COMPOSE_WORDS.required;
   if (!state.encrypt && !state.sign) {
     reason = COMPOSE_WORDS.nothingToDo;
     blocked = true;
@@ -271,6 +276,10 @@ function headlineFor(state: Pane): string {
 async function toggled(name: "encrypt" | "sign"): Promise<void> {
   if (pane === undefined) return;
   const box = $(name) as HTMLInputElement;
+  if (name === "encrypt" && pane.required) {
+    box.checked = true;
+    return;
+  }
   pane[name] = box.checked;
   renderChoice(pane);
   pane.properties.set(PROPERTY[name], box.checked);
@@ -299,7 +308,11 @@ async function prepare(): Promise<void> {
       say("error", plainWords("NO_ACCOUNT")!, `NO_ACCOUNT: ${address || "no mailbox address"}`);
       return setState("failed");
     }
-    const [composed, properties] = await Promise.all([readItem(item), customProperties(item)]);
+    const [composed, properties, config] = await Promise.all([
+      readItem(item),
+      customProperties(item),
+      loadSetupConfig(),
+    ]);
     let missing: string[] | undefined;
     let lookupError: unknown;
     try {
@@ -317,14 +330,17 @@ async function prepare(): Promise<void> {
       sender: { address, name: profile?.displayName ?? "" },
       properties,
       missing,
-      encrypt: typeof encrypt === "boolean" ? encrypt : allHave,
+      encrypt: config.requireEncryption || (typeof encrypt === "boolean" ? encrypt : allHave),
       sign: typeof sign === "boolean" ? sign : true,
+      required: config.requireEncryption,
       recipients: recipients.length,
     };
     // The defaults shown are saved with the item: Outlook's own Send (the send gate reads these
     // properties) must not send plaintext a person saw marked "Encrypt" here. Not when the directory
-    // could not be asked: "off" then means "unknown", and is no choice to keep.
-    if (missing !== undefined && (typeof encrypt !== "boolean" || typeof sign !== "boolean")) {
+    // could not be asked: "off" then means "unknown", and is no choice to keep. Where the
+    // organisation requires encryption, Encrypt is saved on whatever the item held.
+    const unset = typeof encrypt !== "boolean" || typeof sign !== "boolean";
+    if ((missing !== undefined && unset) || (pane.required && encrypt !== true)) {
       properties.set(PROPERTY.encrypt, pane.encrypt);
       properties.set(PROPERTY.sign, pane.sign);
       await saveProperties(properties).catch(() => undefined);
@@ -371,6 +387,8 @@ async function sendSecurely(): Promise<void> {
     // No Graph access, no sealing: the pane says so before any work.
     const config = await loadSetupConfig();
     const graph = graphClient(config, paneSeams.graphTokens?.(config, state.sender.address));
+    // The policy as config.json says it now (it may have changed since the pane opened).
+    const encrypt = state.encrypt || config.requireEncryption;
     // Read again: the message may have changed since the pane opened.
     const composed = await readItem(state.item);
     const recipients = addressesOf(composed);
@@ -378,7 +396,7 @@ async function sendSecurely(): Promise<void> {
     const worker = await engineFor();
     const own = currentCertificate(state.account);
     let encryptTo: { certificates: Uint8Array[]; cipher: "aes-256-cbc" | "aes-256-gcm" } | undefined;
-    if (state.encrypt) {
+    if (encrypt) {
       const { entries } = await recipientCertificates(
         { client: await directoryClient(state.account), cache, clock, state: state.account, recipients },
         enginePathCheck(worker),
@@ -424,7 +442,7 @@ async function sendSecurely(): Promise<void> {
       messageId,
     });
     document.body.dataset.path = path;
-    say("ok", state.encrypt ? COMPOSE_WORDS.sentEncrypted : COMPOSE_WORDS.sentSigned);
+    say("ok", encrypt ? COMPOSE_WORDS.sentEncrypted : COMPOSE_WORDS.sentSigned);
     setState("sent");
     discardDraft(state.item);
   } catch (error) {

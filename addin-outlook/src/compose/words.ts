@@ -25,6 +25,9 @@ export const COMPOSE_WORDS = {
     `Encrypt is on, but ${list(missing)} ${missing.length === 1 ? "has" : "have"} no mailseal certificate yet, so the message cannot be encrypted to them. Remove them, or turn Encrypt off to send it signed only.`,
   encryptOffMissing: (missing: readonly string[]) =>
     `Encrypt is off because ${list(missing)} ${missing.length === 1 ? "has" : "have"} no mailseal certificate yet. The message is signed, so they can check it came from you.`,
+  required: "Your organisation requires mail to be encrypted, so Encrypt stays on.",
+  requiredBlocked: (missing: readonly string[]) =>
+    `Your organisation requires mail to be encrypted, but ${list(missing)} ${missing.length === 1 ? "has" : "have"} no mailseal certificate yet, so the message cannot be encrypted to them. Remove them to send it.`,
   itemFailed: (what: string) => `Outlook did not hand over ${what}, so nothing was sent. Try again.`,
   linkAttachment: (name: string) =>
     `${name} is attached as a link to a file in the cloud, which cannot go inside an encrypted message. Attach the file itself instead.`,

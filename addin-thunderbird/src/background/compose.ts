@@ -181,6 +181,36 @@ function newMessageId(address: string): string {
   return `<${globalThis.crypto.randomUUID()}@${address.slice(address.lastIndexOf("@") + 1)}>`;
 }
 
+/** The msg-ids (RFC 5322 3.6.4) of a header field's value, in order. */
+function msgIds(value: string | undefined): string[] {
+  return value === undefined ? [] : [...value.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]);
+}
+
+/**
+ * A reply's In-Reply-To and References (RFC 5322 3.6.4): the parent's Message-ID, after the
+ * parent's References (or, without them, its one In-Reply-To). Thunderbird would write them when
+ * it sends, but the add-in writes the message itself, so it takes them from the message replied
+ * to. None when that message cannot be read (the reply then starts a new thread, as before).
+ */
+async function threadOf(details: messenger.ComposeDetails): Promise<Pick<ComposedMessage, "inReplyTo" | "references">> {
+  if (details.type !== "reply" || typeof details.relatedMessageId !== "number") return {};
+  const id = details.relatedMessageId;
+  // The parent's Message-ID from Thunderbird's message database (without angle brackets there).
+  const parentId = (await messenger.messages.get(id).catch(() => undefined))?.headerMessageId;
+  const [parent] = msgIds(parentId === undefined || parentId === "" ? undefined : `<${parentId}>`);
+  if (parent === undefined) return {};
+  // Its References or In-Reply-To, from its header; without them the thread starts at the parent.
+  // (getFull reads the whole message, a large one from the server: bounded, the thread is not worth a hang.)
+  const full = await Promise.race([
+    messenger.messages.getFull(id).catch(() => undefined),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000)),
+  ]);
+  const headers = full?.headers;
+  const earlier = msgIds(headers?.references?.[0]);
+  const before = earlier.length > 0 ? earlier : msgIds(headers?.["in-reply-to"]?.[0]).slice(0, 1);
+  return { inReplyTo: parent, references: [...before.filter((m) => m !== parent), parent].join(" ") };
+}
+
 /** Makes, secures and sends the message of compose window `tabId` from a mailseal identity. */
 async function sendSecured(
   store: StateStore,
@@ -218,6 +248,7 @@ async function sendSecured(
     attachments,
     messageId,
     date,
+    ...(await threadOf(details)),
   };
   const options = { client, cache, clock: host.clock, state, recipients, encrypt: security.encrypt };
   const recipe = await prepareSend(options, enginePathCheck(engine));

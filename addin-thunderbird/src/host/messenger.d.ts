@@ -100,6 +100,7 @@ declare global {
       connect(info: { name: string }): Port;
     };
     const messages: {
+      get(messageId: number): Promise<MessageHeader>;
       getRaw(messageId: number, options?: { data_format?: "File" | "BinaryString" }): Promise<File>;
       getFull(messageId: number): Promise<{ contentType?: string; headers?: Record<string, string[]> }>;
       query(info: {
@@ -134,9 +135,18 @@ declare global {
       from?: string;
       replyTo?: string | string[];
       selectedEncryptionTechnology?: { name: "S/MIME"; signMessage?: boolean; encryptBody?: boolean };
+      /** Read-only: what the window writes ("reply" for a reply, Thunderbird 95). */
+      type?: "new" | "redirect" | "reply" | "forward" | "draft" | "template";
+      /** Read-only: the message replied to, forwarded, or edited (Thunderbird 95); null otherwise. */
+      relatedMessageId?: number | null;
     }
     const compose: {
       beginNew(messageId?: number | null, details?: ComposeDetails): Promise<Tab>;
+      beginReply(
+        messageId: number,
+        replyType?: "replyToSender" | "replyToList" | "replyToAll",
+        details?: ComposeDetails,
+      ): Promise<Tab>;
       getComposeDetails(tabId: number): Promise<ComposeDetails>;
       setComposeDetails(tabId: number, details: ComposeDetails): Promise<void>;
       addAttachment(tabId: number, attachment: { file: File; name?: string }): Promise<unknown>;

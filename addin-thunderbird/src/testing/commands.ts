@@ -49,19 +49,21 @@ async function shownBeforeSend(
 /**
  * A compose window from `from` to `to` with `subject` and `body` (plain text, or HTML when `html` is
  * set), and attachments of a repeated byte pattern: `attachmentName`/`attachmentSize`, or several
- * as `attachments: [{name, size}]`.
+ * as `attachments: [{name, size}]`. With `replyTo` (a message id), Thunderbird's own reply to that
+ * message's sender instead (its recipient and subject Thunderbird's), with `body`.
  */
 async function composeWindow(c: HarnessCommand): Promise<messenger.Tab> {
+  const html = typeof c.html === "string" ? c.html : undefined;
+  const body =
+    html === undefined ? { plainTextBody: field(c, "body"), isPlainText: true } : { body: html, isPlainText: false };
+  if (typeof c.replyTo === "number") return messenger.compose.beginReply(c.replyTo, "replyToSender", body);
   const account = await accountOf(field(c, "from"));
   const identity = account.identities.find((i) => i.email.toLowerCase() === field(c, "from").toLowerCase())!;
-  const html = typeof c.html === "string" ? c.html : undefined;
   const tab = await messenger.compose.beginNew(null, {
     identityId: identity.id,
     to: [field(c, "to")],
     subject: field(c, "subject"),
-    ...(html === undefined
-      ? { plainTextBody: field(c, "body"), isPlainText: true }
-      : { body: html, isPlainText: false }),
+    ...body,
   });
   const attachments = Array.isArray(c.attachments)
     ? (c.attachments as { name: string; size: number }[])
