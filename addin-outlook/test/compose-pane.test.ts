@@ -15,7 +15,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { releaseAll } from "../../test/interop/peers/run.js";
-import { pem, plainMessage, ServerSuite } from "../../test/services/e2e-support.js";
+import { pem, plainMessage, recipientKinds, ServerSuite } from "../../test/services/e2e-support.js";
 import { sealPng } from "../manifest/icons.js";
 import { COMPOSE_WORDS } from "../src/compose/words.js";
 import { startGraphDouble, type GraphDouble } from "./graph-double.js";
@@ -197,6 +197,41 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       // The sent copy: in Alice's Sent Items, encrypted to her own key too.
       expect((await graph.mailbox(ALICE, "Sent Items")).at(-1)!.equals(message)).toBe(true);
       expect(log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("a recipient who opted into post-quantum: the pane seals the hybrid (an RSA and an ML-KEM recipient for him), and his device reads it", async () => {
+    const DAVE = "dave@example.test";
+    await suite.devices.provision(DAVE, "dave-laptop");
+    const optIn = await suite.devices.run("dave-laptop", ["keys", "pq", "on"]);
+    expect(optIn.status, optIn.stderr.toString()).toBe(0);
+    const item = draft("pq1", {
+      subject: "Hybrid",
+      to: [recipient(DAVE, "Dave")],
+      html: "<p>Sealed for later, too.</p>",
+    });
+    const { page, log } = await openPane(
+      "compose",
+      { item, userProfile: { emailAddress: ALICE, displayName: "Alice" } },
+      [alice],
+      ALICE,
+    );
+    try {
+      expect(await settled(page, ["ready", "failed"]), log.join("\n")).toBe("ready");
+      const sentBefore = (await graph.mailbox(ALICE, "Sent Items")).length;
+      await page.click("#send");
+      expect(await settled(page, ["sent", "failed"]), JSON.stringify(await paneView(page))).toBe("sent");
+      // The sent copy is the message Graph sent (the first test checks that they are the same bytes).
+      const sentItems = await graph.mailbox(ALICE, "Sent Items");
+      expect(sentItems).toHaveLength(sentBefore + 1);
+      const message = sentItems.at(-1);
+      // Dave: an RSA and an ML-KEM recipient; Alice's own copy: RSA (she did not opt in).
+      expect(recipientKinds(message!.toString("latin1"))).toEqual([1, 1, 5]);
+      const read = await suite.devices.read("dave-laptop", message!.toString("latin1"));
+      expect(read.stderr.toString()).toBe(`mailseal: encrypted (aes-256-cbc); signed by ${ALICE}\n`);
+      expect(read.stdout.toString()).toContain("Sealed for later, too.");
     } finally {
       await page.close();
     }

@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as pkijs from "pkijs";
 import { afterAll, beforeAll, expect } from "vitest";
 import { BIN, ensureBundle, mailseal, type Result } from "../../cli/test/support.js";
 
@@ -260,6 +261,13 @@ export function plainMessage(from: string, to: string, subject: string, body: st
     body,
     "",
   ].join("\r\n");
+}
+
+/** The RecipientInfo CHOICE of each recipient of an S/MIME enveloped message (RFC 5652 6.2: 1 ktri, 5 ori), sorted. */
+export function recipientKinds(message: string): number[] {
+  const body = message.slice(message.indexOf("\r\n\r\n") + 4).replace(/\s+/g, "");
+  const info = pkijs.ContentInfo.fromBER(new Uint8Array(Buffer.from(body, "base64")));
+  return new pkijs.EnvelopedData({ schema: info.content }).recipientInfos.map((r) => r.variant).sort();
 }
 
 export function pem(label: string, der: Buffer): string {

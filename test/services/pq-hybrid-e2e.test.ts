@@ -7,23 +7,15 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import * as pkijs from "pkijs";
 import { describe, expect, it } from "vitest";
 import { mailseal } from "../../cli/test/support.js";
-import { NO_SECRET_STORE, pem, plainMessage, ServerSuite } from "./e2e-support.js";
+import { NO_SECRET_STORE, pem, plainMessage, recipientKinds, ServerSuite } from "./e2e-support.js";
 
 const suite = new ServerSuite("pq");
 const { tmp, devices } = suite;
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
 const ML_KEM_768 = "2.16.840.1.101.3.4.4.2";
-
-/** The RecipientInfo CHOICE of each recipient of an S/MIME enveloped message: 1 ktri, 5 ori. */
-function recipientKinds(message: string): number[] {
-  const body = message.slice(message.indexOf("\r\n\r\n") + 4).replace(/\s+/g, "");
-  const info = pkijs.ContentInfo.fromBER(new Uint8Array(Buffer.from(body, "base64")));
-  return new pkijs.EnvelopedData({ schema: info.content }).recipientInfos.map((r) => r.variant).sort();
-}
 
 function file(name: string, text: string | Buffer): string {
   writeFileSync(join(tmp.dir, name), text);

@@ -7,20 +7,21 @@
 // Sent Items), and then discards the draft. Any failure: plain words in the pane, nothing sent, the
 // draft kept. Graph's root is the deployment's (config.json), its tokens come from the page's token
 // source (startComposePane's seams: nested app authentication in Outlook, compose/main.ts).
-import { enginePathCheck, type ComposedMessage } from "@mailseal/engine";
+import { enginePathCheck, sealOptionsOf, type ComposedMessage } from "@mailseal/engine";
 import { startBrowserEngine, type BrowserEngineWorker } from "@mailseal/engine/browser";
 import { errorCode, plainError, plainWords } from "@mailseal/engine/view";
 import {
   DirectoryCache,
   MailsealError,
   ServiceClient,
-  chooseCipher,
   currentCertificate,
+  encryptionRecipe,
   hasCode,
   normalizeAccountAddress,
   recipientCertificates,
   systemClock,
   type DeviceState,
+  type SealRecipe,
 } from "@mailseal/shared";
 import { PROPERTY } from "../commands/send-gate.js";
 import { graphClient, type GraphTokens } from "../graph/access.js";
@@ -394,18 +395,22 @@ async function sendSecurely(): Promise<void> {
     const recipients = addressesOf(composed);
     if (recipients.length === 0) throw new MailsealError("NO_CERTIFICATE", "the message has no recipients");
     const worker = await engineFor();
-    const own = currentCertificate(state.account);
-    let encryptTo: { certificates: Uint8Array[]; cipher: "aes-256-cbc" | "aes-256-gcm" } | undefined;
-    if (encrypt) {
-      const { entries } = await recipientCertificates(
-        { client: await directoryClient(state.account), cache, clock, state: state.account, recipients },
-        enginePathCheck(worker),
-      );
-      encryptTo = {
-        certificates: entries.map((e) => e.certificate.der),
-        cipher: chooseCipher(entries.map((e) => e.capabilities)).name as "aes-256-cbc" | "aes-256-gcm",
-      };
-    }
+    // The recipe as prepareSend makes it, from this device's state (the pane has no device-signed
+    // key list): the recipients' certificates and, where published, their ML-KEM ones (the hybrid).
+    const recipe: SealRecipe = {
+      own: currentCertificate(state.account),
+      ...(encrypt
+        ? {
+            encryptTo: encryptionRecipe(
+              await recipientCertificates(
+                { client: await directoryClient(state.account), cache, clock, state: state.account, recipients },
+                enginePathCheck(worker),
+              ),
+              state.account.kemKeys,
+            ),
+          }
+        : {}),
+    };
     const date = clock.now().getTime();
     const domain = state.sender.address.slice(state.sender.address.lastIndexOf("@") + 1);
     const messageId = `<${globalThis.crypto.randomUUID()}@${domain}>`;
@@ -424,15 +429,7 @@ async function sendSecurely(): Promise<void> {
     };
     await worker.setAccounts([state.account]);
     const sealed = await bytesOf(
-      await worker.sealMessage(
-        { composed: message },
-        {
-          signer: state.account.address,
-          ownCertificate: own.der,
-          ...(encryptTo === undefined ? {} : { encryptTo }),
-          time: date,
-        },
-      ),
+      await worker.sealMessage({ composed: message }, sealOptionsOf(recipe, state.account.address, date)),
     );
     const path = await graph.sendSealed(sealed, {
       subject: composed.subject,

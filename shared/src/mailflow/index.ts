@@ -67,6 +67,7 @@ export {
   fromAddress,
   pathCheckWith,
   prepareSend,
+  encryptionRecipe,
   recipientCertificates,
   sealMessage,
   sealWithKey,

@@ -274,20 +274,27 @@ export async function prepareSend(options: SendOptions, check: PathCheck): Promi
   const list = await options.client.keyList();
   const own = currentCertificate({ ...options.state, keys: mergeKeys(options.state.keys, list.keys) });
   if (options.encrypt === false) return { own };
-  const { entries, kemCertificates } = await recipientCertificates(options, check);
-  // The sender's own ML-KEM certificate (issue 15): its copy gets the hybrid too when it opted in.
-  const ownKem = (list.kemKeys ?? []).filter((k) => k.status === "current").at(-1);
+  return { own, encryptTo: encryptionRecipe(await recipientCertificates(options, check), list.kemKeys) };
+}
+
+/**
+ * A recipe's `encryptTo` for the recipients `recipientCertificates` found: their certificates, the
+ * cipher they all read, and the ML-KEM companions (issue 15), the sender's own current one from
+ * `ownKemKeys` included, so that its copy gets the hybrid too when the account opted in.
+ */
+export function encryptionRecipe(
+  found: { entries: readonly DirectoryEntry[]; kemCertificates: readonly Certificate[] },
+  ownKemKeys: readonly { status: string; certificate: string }[] | undefined,
+): NonNullable<SealRecipe["encryptTo"]> {
+  const ownKem = (ownKemKeys ?? []).filter((k) => k.status === "current").at(-1);
   const kem = [
-    ...kemCertificates,
+    ...found.kemCertificates,
     ...(ownKem === undefined ? [] : [certificateFromWire(ownKem.certificate, "own ML-KEM certificate")]),
   ];
   return {
-    own,
-    encryptTo: {
-      certificates: entries.map((e) => e.certificate),
-      cipher: chooseCipher(entries.map((e) => e.capabilities)),
-      ...(kem.length === 0 ? {} : { kemCertificates: kem }),
-    },
+    certificates: found.entries.map((e) => e.certificate),
+    cipher: chooseCipher(found.entries.map((e) => e.capabilities)),
+    ...(kem.length === 0 ? {} : { kemCertificates: kem }),
   };
 }
 
