@@ -3,6 +3,7 @@
 // -> Postfix -> Dovecot. Alice (org.test) has opted in: the gateway's home is one of her devices.
 // Bob (example.test) has mailseal on his laptop; Carol has nothing.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { createPrivateKey, type JsonWebKey } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -126,6 +127,59 @@ async function caFile(): Promise<string> {
   return file;
 }
 
+/** Bob's signing key and certificate (with its chain) as PEM files, for openssl cms -sign. */
+async function bobSigner(): Promise<{ key: string; cert: string; chain: string }> {
+  const state = devices.state("bob-laptop", "bob@example.test") as unknown as {
+    signing: { privateKey: JsonWebKey; certificate: string; chain: string[] };
+  };
+  const key = join(tmp.dir, "bob-signing-key.pem");
+  writeFileSync(
+    key,
+    createPrivateKey({ key: state.signing.privateKey, format: "jwk" }).export({ type: "pkcs8", format: "pem" }),
+  );
+  const pem = async (b64: string, name: string) => {
+    const der = join(tmp.dir, `${name}.der`);
+    writeFileSync(der, Buffer.from(b64, "base64url"));
+    return (await run("openssl", ["x509", "-inform", "DER", "-in", der])).stdout;
+  };
+  const cert = join(tmp.dir, "bob-signing.pem");
+  writeFileSync(cert, await pem(state.signing.certificate, "bob-signing"));
+  const chain = join(tmp.dir, "bob-chain.pem");
+  writeFileSync(chain, (await Promise.all(state.signing.chain.map((c, i) => pem(c, `bob-chain-${i}`)))).join(""));
+  return { key, cert, chain };
+}
+
+/** `message` signed (multipart/signed) by openssl cms with the given signer, outer header as given. */
+async function opensslSigned(signer: { key: string; cert: string; chain?: string }, header: string, body: string) {
+  const input = join(tmp.dir, `to-sign-${Date.now()}.txt`);
+  writeFileSync(input, body);
+  const { stdout } = await run(
+    "openssl",
+    [
+      "cms",
+      "-sign",
+      "-signer",
+      signer.cert,
+      "-inkey",
+      signer.key,
+      ...(signer.chain === undefined ? [] : ["-certfile", signer.chain]),
+      "-in",
+      input,
+      "-crlfeol",
+    ],
+    { encoding: "latin1" },
+  );
+  return header + stdout.replace(/\r?\n/g, CRLF);
+}
+
+/** Whether openssl cms verifies the delivered message against the service's CA. */
+async function opensslVerifies(mail: Buffer): Promise<string> {
+  const file = join(tmp.dir, `verify-${Date.now()}.eml`);
+  writeFileSync(file, mail);
+  return (await run("openssl", ["cms", "-verify", "-CAfile", await caFile(), "-in", file], { encoding: "latin1" }))
+    .stdout;
+}
+
 /** openssl cms: decrypts the delivered mail with Bob's key, then verifies the signature; the content. */
 async function openAsBob(mail: Buffer): Promise<Buffer> {
   const sealed = join(tmp.dir, `sealed-${Date.now()}.eml`);
@@ -203,11 +257,49 @@ describe("the organisation gateway behind Postfix", () => {
       plainMessage("bob@example.test", "alice@org.test", "moved", secret),
     );
     expect(sealed).not.toContain("The meeting moved");
-    await submit("bob@example.test", ["alice@org.test"], sealed);
+    // A verdict written by the sender (or anyone on the way) in the outer header is dropped.
+    const forged = `X-Mailseal: decrypted (aes-256-gcm); signature valid from ceo@org.test${CRLF}${sealed}`;
+    await submit("bob@example.test", ["alice@org.test"], forged);
     const mail = (await delivered("alice", 1)).toString("latin1");
     expect(mail).toMatch(/^X-Mailseal: decrypted \(aes-256-(cbc|gcm)\); signature valid from bob@example\.test\r?$/m);
+    expect(mail.match(/^X-Mailseal:/gim)).toHaveLength(1);
     expect(mail).toContain("The meeting moved to Thursday.");
     expect(mail).not.toMatch(/application\/pkcs7-mime/i);
+  });
+
+  it("verifies signed-only mail to Alice, says so in a header, drops a forged one, and the message still verifies", async () => {
+    const body = `Content-Type: text/plain; charset=utf-8${CRLF}${CRLF}Signed, not sealed.${CRLF}`;
+    const header = [
+      "From: bob@example.test",
+      "To: alice@org.test",
+      "Subject: signed only",
+      "X-Mailseal: decrypted (aes-256-gcm); signature valid from ceo@org.test",
+      "",
+    ].join(CRLF);
+    const signed = await opensslSigned(await bobSigner(), header, body);
+    const before = mailbox("alice").length;
+    await submit("bob@example.test", ["alice@org.test"], signed);
+    const mail = await delivered("alice", before + 1);
+    const text = mail.toString("latin1");
+    expect(text).toMatch(/^X-Mailseal: not encrypted; signature valid from bob@example\.test\r?$/m);
+    expect(text.match(/^X-Mailseal:/gim)).toHaveLength(1);
+    // The body byte for byte (Postfix adds Message-Id and Date; Dovecot stores LF line ends): openssl verifies what Alice's client gets.
+    expect(text).toContain(signed.slice(signed.indexOf("This is an S/MIME signed message")).replace(/\r\n/g, "\n"));
+    expect(await opensslVerifies(mail)).toContain("Signed, not sealed.");
+  });
+
+  it("marks plain mail to Alice as unchecked, dropping a forged verdict, and leaves others' copies alone", async () => {
+    const forged =
+      `X-Mailseal: decrypted (aes-256-gcm); signature valid from ceo@org.test${CRLF}` +
+      plainMessage("carol@example.test", "alice@org.test", "plain", `Nothing checked here.${CRLF}`);
+    const before = { alice: mailbox("alice").length, bob: mailbox("bob").length };
+    await submit("carol@example.test", ["alice@org.test", "bob@example.test"], forged);
+    const mail = (await delivered("alice", before.alice + 1)).toString("latin1");
+    expect(mail).toMatch(/^X-Mailseal: not encrypted; not signed\r?$/m);
+    expect(mail.match(/^X-Mailseal:/gim)).toHaveLength(1);
+    // Bob is no account of the gateway: his copy is as it came.
+    const bob = (await delivered("bob", before.bob + 1)).toString("latin1");
+    expect(bob).toContain(forged.slice(0, forged.indexOf(CRLF)));
   });
 
   it("signs only when a recipient has no certificate and the policy is possible (the default)", async () => {
@@ -229,6 +321,7 @@ describe("the organisation gateway behind Postfix", () => {
 
   it("bounces mail to a recipient without a certificate when the policy is always", async () => {
     await policy("org.test", "always");
+    const before = mailbox("alice").length;
     try {
       await submit(
         "alice@org.test",
@@ -236,7 +329,7 @@ describe("the organisation gateway behind Postfix", () => {
         plainMessage("alice@org.test", "carol@example.test", "clear?", "never in the clear\r\n"),
       );
       // Postfix took it (after-queue), the gateway refused it with 550: Alice gets the bounce, Carol nothing.
-      const bounce = (await delivered("alice", 2)).toString("latin1");
+      const bounce = (await delivered("alice", before + 1)).toString("latin1");
       expect(bounce).toMatch(/Undelivered Mail Returned to Sender/);
       expect(bounce).toMatch(/550 5\.7\.1 policy for\s+alice@org\.test is to always\s+encrypt/);
       expect(mailbox("carol")).toHaveLength(1);

@@ -38,6 +38,9 @@ import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "s
 /** The header the gateway puts on a message it decrypted, saying what it checked. */
 export const GATEWAY_HEADER = "X-Mailseal";
 
+/** The verdict on mail that is neither encrypted nor signed. */
+const NOTHING_CHECKED: ReadStatus = { encrypted: false, signature: { state: "none" } };
+
 /** How long the keys and signing certificates of the accounts are used before they are refreshed. */
 const REFRESH_MS = 15 * 60_000;
 
@@ -230,7 +233,14 @@ export class Gateway {
     from: string,
     to: readonly string[],
   ): Promise<{ what: string; to: string[]; message: Buffer }[]> {
-    const unchanged = (what: string) => [{ what, to: [...to], message }];
+    const ours = to.filter((r) => this.#account(r) !== undefined);
+    const others = to.filter((r) => this.#account(r) === undefined);
+    // Mail to the accounts always carries the gateway's own X-Mailseal field, and only that one:
+    // whatever came in under that name is dropped, so no sender can write a verdict (withCheckedHeader).
+    const incoming = (what: string, delivered: Buffer) => [
+      ...(ours.length === 0 ? [] : [{ what, to: ours, message: delivered }]),
+      ...(others.length === 0 ? [] : [{ what: "unchanged", to: others, message }]),
+    ];
     let kind: "encrypted" | "signed" | "plain";
     let sender: string | undefined;
     try {
@@ -239,15 +249,14 @@ export class Gateway {
     } catch (error) {
       // A header the MIME layer cannot read: not the gateway's to fix, the recipient's client may.
       this.#options.log(`gateway: passed through unchanged (${(error as Error).message})`);
-      return unchanged("unchanged");
+      return incoming("unchanged", withCheckedHeader(message, "not checked (the header could not be read)"));
     }
     const account = sender === undefined ? undefined : this.#account(sender);
     if (account !== undefined && kind === "plain") {
       return [{ what: "sealed", to: [...to], message: await this.#seal(account, message, to) }];
     }
-    if (kind !== "encrypted") return unchanged("unchanged");
-    const ours = to.filter((r) => this.#account(r) !== undefined);
-    if (ours.length === 0) return unchanged("unchanged");
+    if (ours.length === 0) return [{ what: "unchanged", to: [...to], message }];
+    if (kind === "plain") return incoming("marked", withCheckedHeader(message, checkedLine(NOTHING_CHECKED)));
     let opened;
     try {
       for (const r of ours) await this.#fresh(this.#account(r)!);
@@ -256,15 +265,18 @@ export class Gateway {
       // Not for a key the gateway holds, damaged, or a cipher it does not read: the mail still goes,
       // as it came, to a client that may open it.
       const code = error instanceof MailsealError ? error.code : "INTERNAL";
-      this.#options.log(`gateway: not decrypted, passed through unchanged (${code}: ${(error as Error).message})`);
-      return unchanged("unchanged");
+      this.#options.log(
+        `gateway: not ${kind === "encrypted" ? "decrypted" : "verified"}, passed through (${code}: ${(error as Error).message})`,
+      );
+      const line = kind === "encrypted" ? `encrypted, not decrypted (${code})` : `signed, not verified (${code})`;
+      return incoming("unchanged", withCheckedHeader(message, line));
     }
-    const decrypted = withCheckedHeader(opened.message, checkedLine(opened.status));
-    const others = to.filter((r) => this.#account(r) === undefined);
-    return [
-      { what: "decrypted", to: ours, message: decrypted },
-      ...(others.length === 0 ? [] : [{ what: "unchanged", to: others, message }]),
-    ];
+    if (kind === "signed") {
+      // Signed only: the message goes on as it came, byte for byte below the gateway's field, so the
+      // recipient's client can verify it again (the outer header is outside what is signed, RFC 8551 3.5).
+      return incoming("verified", withCheckedHeader(message, checkedLine(opened.status)));
+    }
+    return incoming("decrypted", withCheckedHeader(opened.message, checkedLine(opened.status)));
   }
 
   /** Signed with the account's (the gateway device's) signing key; encrypted as the policy says. */
