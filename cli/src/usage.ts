@@ -34,7 +34,7 @@ export const FORMS: Record<CommandName, string> = {
   keys: "mailseal keys rotate [--home DIR]",
   audit: "mailseal audit [--home DIR]",
   gateway:
-    "mailseal gateway --db URL --listen HOST:PORT --reinject HOST:PORT [--home DIR] [--max-size BYTES] | mailseal gateway policy [DOMAIN|ADDRESS never|possible|always|default] --db URL",
+    "mailseal gateway --db URL --listen HOST:PORT --reinject HOST:PORT [--home DIR] [--max-size BYTES] [--trust-anchors FILE] | mailseal gateway policy [DOMAIN|ADDRESS never|possible|always|default] --db URL",
   server: SERVER_FORM,
 };
 
@@ -166,6 +166,8 @@ Each account is set up as for any device: mailseal account add ADDRESS --home DI
   --listen HOST:PORT   where Postfix's content_filter hands mail over
   --reinject HOST:PORT Postfix's smtpd that takes the processed mail back (no content filter there)
   --max-size BYTES     largest message taken (default 10240000, Postfix's default limit)
+  --trust-anchors FILE PEM CAs besides the service's root: signatures of incoming mail are
+                       trusted, and the senders' certificates learned for encryption, to these
 ${HOME}
 
 policy: lists the policies, or sets one for a domain or an address (the address's wins):

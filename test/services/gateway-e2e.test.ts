@@ -3,7 +3,7 @@
 // -> Postfix -> Dovecot. Alice (org.test) has opted in: the gateway's home is one of her devices.
 // Bob (example.test) has mailseal on his laptop; Carol has nothing.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { createPrivateKey, type JsonWebKey } from "node:crypto";
+import { createPrivateKey, X509Certificate, type JsonWebKey } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -23,6 +23,130 @@ let dovecot: TestDovecot;
 let postfix: TestPostfix;
 let gateway: RunningGateway;
 let gatewayPort: number;
+let partner: PartnerCa;
+
+/**
+ * A partner organisation's own CA (openssl, not mailseal), which the gateway is told to trust
+ * (--trust-anchors), with Dave's certificate (signing and encryption, emailProtection); and Eve's
+ * self-signed certificate, which nothing trusts.
+ */
+interface PartnerCa {
+  caCert: string;
+  dave: { key: string; cert: string };
+  eve: { key: string; cert: string };
+}
+
+async function partnerCa(): Promise<PartnerCa> {
+  const dir = join(tmp.dir, "partner");
+  await run("mkdir", ["-p", dir]);
+  const file = (name: string) => join(dir, name);
+  const ca = { key: file("ca.key"), cert: file("ca.pem") };
+  await run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    ca.key,
+    "-out",
+    ca.cert,
+    "-days",
+    "30",
+    "-subj",
+    "/O=Partner/CN=Partner Mail CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
+  const userExt = (address: string) =>
+    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n` +
+    `extendedKeyUsage=emailProtection\nsubjectAltName=email:${address}\n`;
+  const user = async (name: string, address: string, issuer?: { key: string; cert: string }) => {
+    const key = file(`${name}.key`);
+    const cert = file(`${name}.pem`);
+    const ext = file(`${name}.ext`);
+    writeFileSync(ext, userExt(address));
+    if (issuer === undefined) {
+      await run("openssl", [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "30",
+        "-subj",
+        `/CN=${name}`,
+        "-extensions",
+        "v3_user",
+        "-config",
+        await userConfig(ext),
+      ]);
+    } else {
+      const csr = file(`${name}.csr`);
+      await run("openssl", [
+        "req",
+        "-new",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        csr,
+        "-subj",
+        `/CN=${name}`,
+      ]);
+      await run("openssl", [
+        "x509",
+        "-req",
+        "-in",
+        csr,
+        "-CA",
+        issuer.cert,
+        "-CAkey",
+        issuer.key,
+        "-set_serial",
+        `0x${Date.now().toString(16)}`,
+        "-days",
+        "30",
+        "-out",
+        cert,
+        "-extfile",
+        ext,
+      ]);
+    }
+    return { key, cert };
+  };
+  const userConfig = async (ext: string) => {
+    const config = `${ext}.cnf`;
+    writeFileSync(config, `[req]\ndistinguished_name=dn\n[dn]\n[v3_user]\n${readFileSync(ext, "utf8")}`);
+    return config;
+  };
+  return {
+    caCert: ca.cert,
+    dave: await user("dave", "dave@example.test", ca),
+    eve: await user("eve", "eve@example.test"),
+  };
+}
+
+/** Whether the delivered mail is enveloped, and if so whether `key` (PEM) decrypts it (openssl cms). */
+async function decryptsWith(mail: Buffer, key: string, cert: string): Promise<boolean> {
+  const file = join(tmp.dir, `enveloped-${Date.now()}.eml`);
+  writeFileSync(file, mail);
+  try {
+    await run("openssl", ["cms", "-decrypt", "-inkey", key, "-recip", cert, "-in", file, "-out", `${file}.out`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 interface RunningGateway {
   child: ChildProcess;
@@ -49,6 +173,8 @@ function startGateway(): Promise<RunningGateway> {
       `127.0.0.1:${gatewayPort}`,
       "--reinject",
       `127.0.0.1:${postfix.ports.reinject}`,
+      "--trust-anchors",
+      partner.caCert,
     ],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...NO_SECRET_STORE } },
   );
@@ -86,7 +212,18 @@ async function submit(from: string, to: readonly string[], message: string | Buf
 
 function mailbox(user: string): string[] {
   const dir = join(dovecot.maildirs, user, "new");
-  return existsSync(dir) ? readdirSync(dir).sort() : [];
+  // Maildir names are SECONDS.M<MICROSECONDS>P<PID>...: in arrival order by those two numbers (the
+  // microseconds are not zero-padded, so a text sort misorders two messages of the same second).
+  const order = (name: string) => {
+    const match = /^(\d+)\.M(\d+)/.exec(name);
+    return match === null ? [0, 0] : [Number(match[1]), Number(match[2])];
+  };
+  const files = existsSync(dir) ? readdirSync(dir) : [];
+  return files.sort((a, b) => {
+    const [as, am] = order(a);
+    const [bs, bm] = order(b);
+    return as! - bs! || am! - bm!;
+  });
 }
 
 /** Waits for the `count`th message in the user's INBOX and gives its bytes. */
@@ -194,7 +331,8 @@ async function openAsBob(mail: Buffer): Promise<Buffer> {
 beforeAll(async () => {
   await devices.provision("alice@org.test", "gateway");
   await devices.provision("bob@example.test", "bob-laptop");
-  dovecot = await startDovecot(["alice", "bob", "carol"].map((name) => ({ name, password: "secret" })));
+  partner = await partnerCa();
+  dovecot = await startDovecot(["alice", "bob", "carol", "dave", "eve"].map((name) => ({ name, password: "secret" })));
   gatewayPort = await freePort();
   postfix = await startPostfix({
     filterPort: gatewayPort,
@@ -300,6 +438,64 @@ describe("the organisation gateway behind Postfix", () => {
     // Bob is no account of the gateway: his copy is as it came.
     const bob = (await delivered("bob", before.bob + 1)).toString("latin1");
     expect(bob).toContain(forged.slice(0, forged.indexOf(CRLF)));
+  });
+
+  it("learns the encryption certificate of a signer a trusted CA certified, and encrypts to it after", async () => {
+    const before = { dave: mailbox("dave").length, alice: mailbox("alice").length };
+    // Nothing known of Dave yet: the default policy signs only.
+    await submit(
+      "alice@org.test",
+      ["dave@example.test"],
+      plainMessage("alice@org.test", "dave@example.test", "first", `Do we know you?${CRLF}`),
+    );
+    const first = await delivered("dave", before.dave + 1);
+    expect(first.toString("latin1")).not.toMatch(/enveloped-data/i);
+    // Dave signs with his organisation's CA (which the gateway trusts) and writes to Alice.
+    const header = ["From: dave@example.test", "To: alice@org.test", "Subject: my certificate", ""].join(CRLF);
+    const signed = await opensslSigned(
+      partner.dave,
+      header,
+      `Content-Type: text/plain${CRLF}${CRLF}Hello Alice.${CRLF}`,
+    );
+    await submit("dave@example.test", ["alice@org.test"], signed);
+    const verified = (await delivered("alice", before.alice + 1)).toString("latin1");
+    expect(verified).toMatch(/^X-Mailseal: not encrypted; signature valid from dave@example\.test\r?$/m);
+    expect(gateway.stderr()).toMatch(/remembered the certificate [0-9A-F]+ of dave@example\.test/);
+    // Now Alice's mail to Dave is encrypted to that certificate: his own key opens it.
+    await submit(
+      "alice@org.test",
+      ["dave@example.test"],
+      plainMessage("alice@org.test", "dave@example.test", "second", `Now sealed.${CRLF}`),
+    );
+    const second = await delivered("dave", before.dave + 2);
+    expect(second.toString("latin1")).toMatch(/enveloped-data/i);
+    expect(await decryptsWith(second, partner.dave.key, partner.dave.cert)).toBe(true);
+  });
+
+  it("learns nothing from a self-signed certificate no anchor vouches for", async () => {
+    const before = { eve: mailbox("eve").length, alice: mailbox("alice").length };
+    const header = ["From: eve@example.test", "To: alice@org.test", "Subject: trust me", ""].join(CRLF);
+    const signed = await opensslSigned(partner.eve, header, `Content-Type: text/plain${CRLF}${CRLF}Trust me.${CRLF}`);
+    await submit("eve@example.test", ["alice@org.test"], signed);
+    const verdict = (await delivered("alice", before.alice + 1)).toString("latin1");
+    expect(verdict).toMatch(/^X-Mailseal: not encrypted; signature invalid \(UNTRUSTED_CERTIFICATE\)\r?$/m);
+    expect(gateway.stderr()).not.toMatch(/of eve@example\.test/);
+    await submit(
+      "alice@org.test",
+      ["eve@example.test"],
+      plainMessage("alice@org.test", "eve@example.test", "reply", `Not to you.${CRLF}`),
+    );
+    const reply = await delivered("eve", before.eve + 1);
+    expect(reply.toString("latin1")).not.toMatch(/enveloped-data/i);
+  });
+
+  it("remembers, from mailseal mail, the encryption certificate its SMIMEEncryptionKeyPreference names", () => {
+    // Bob's mail to Alice (decrypted above) is signed with his signing certificate, which is not
+    // for encryption; the preference names his encryption certificate: that one is remembered.
+    const state = devices.state("bob-laptop", "bob@example.test");
+    const current = state.keys.find((k) => k.status === "current")!;
+    const serial = new X509Certificate(Buffer.from(current.certificate, "base64url")).serialNumber;
+    expect(gateway.stderr()).toContain(`remembered the certificate ${serial} of bob@example.test`);
   });
 
   it("signs only when a recipient has no certificate and the policy is possible (the default)", async () => {

@@ -5,13 +5,16 @@ import {
   ENCRYPT_POLICIES,
   encryptPolicyFor,
   isEncryptPolicy,
+  learnedCertificates,
   listEncryptPolicies,
   openDatabase,
+  rememberCertificate,
   setEncryptPolicy,
 } from "@mailseal/server";
 import { MailsealError } from "@mailseal/shared";
 import { Gateway } from "../gateway/gateway.js";
 import { commandHost } from "../home/host.js";
+import { certificatesIn } from "../keys.js";
 import { parseCommandLine, required } from "../options.js";
 
 /** Postfix's default message_size_limit (10,240,000 bytes): a message Postfix takes, the gateway takes. */
@@ -32,6 +35,7 @@ export async function gatewayCommand(args: string[], core: CoreService): Promise
     listen: { type: "string" },
     reinject: { type: "string" },
     "max-size": { type: "string" },
+    "trust-anchors": { type: "string" },
   });
   if (values.help === true) return "gateway";
   const url = required("gateway", values.db, "--db URL (the api's database: sqlite:FILE or postgres://...)");
@@ -49,6 +53,10 @@ export async function gatewayCommand(args: string[], core: CoreService): Promise
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
     throw new MailsealError("USAGE", `--max-size needs a number of bytes, not ${values["max-size"]}`);
   }
+  // The CAs of other organisations whose signed mail is trusted and whose certificates, learned from
+  // it, are encrypted to; the service's own root always is.
+  const trustAnchors =
+    values["trust-anchors"] === undefined ? [] : await certificatesIn(values["trust-anchors"], "trust anchors");
   const host = commandHost(values.home);
   const gateway = new Gateway({
     host,
@@ -57,6 +65,11 @@ export async function gatewayCommand(args: string[], core: CoreService): Promise
     reinject: hostPort("--reinject", required("gateway", values.reinject, "--reinject HOST:PORT")),
     policy: (address) => encryptPolicyFor(database.db, address),
     maxBytes,
+    trustAnchors,
+    learned: {
+      remember: (certificate) => rememberCertificate(database.db, certificate, new Date()),
+      lookup: (addresses) => learnedCertificates(database.db, addresses),
+    },
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const accounts = await gateway.loadAccounts();

@@ -13,12 +13,15 @@
 // without certificates is refused with a 5xx, so Postfix bounces it to the sender.
 import type { CoreService } from "@mailseal/core-wasm";
 import { chunksOf, enginePathCheck, MailEngine, sealOptionsOf } from "@mailseal/engine";
-import type { EncryptPolicy } from "@mailseal/server";
+import type { EncryptPolicy, LearnedCertificate } from "@mailseal/server";
 import {
   API_ERROR_CODES,
   detectSmime,
   DirectoryCache,
   hasCode,
+  hasEmailAddress,
+  keptCrl,
+  parseCertificate,
   MAILFLOW_ERROR_CODES,
   MailsealError,
   openAccount,
@@ -27,7 +30,10 @@ import {
   refreshKeys,
   renewSigningCertificate,
   senderOf,
+  type Certificate,
+  type CertificateSource,
   type DeviceState,
+  type DirectoryEntry,
   type Host,
   type ReadStatus,
   type ServiceClient,
@@ -55,6 +61,16 @@ export interface GatewayOptions {
   policy(address: string): Promise<EncryptPolicy>;
   /** Largest message taken, in bytes (Postfix's message_size_limit or less). */
   maxBytes: number;
+  /**
+   * Trust anchors besides the service's root (`--trust-anchors`): the CAs whose certificates the
+   * gateway accepts for signatures of incoming mail and, learned from such mail, for encryption.
+   */
+  trustAnchors: readonly Certificate[];
+  /** The learned certificates (gateway_certificates in the api's database). */
+  learned: {
+    remember(certificate: LearnedCertificate): Promise<void>;
+    lookup(addresses: readonly string[]): Promise<Map<string, LearnedCertificate>>;
+  };
   log(line: string): void;
 }
 
@@ -260,7 +276,10 @@ export class Gateway {
     let opened;
     try {
       for (const r of ours) await this.#fresh(this.#account(r)!);
-      opened = await this.#engine.openMessage(message, { time: this.#options.host.clock.now().getTime() });
+      opened = await this.#engine.openMessage(message, {
+        time: this.#options.host.clock.now().getTime(),
+        anchors: this.#options.trustAnchors.map((c) => c.der),
+      });
     } catch (error) {
       // Not for a key the gateway holds, damaged, or a cipher it does not read: the mail still goes,
       // as it came, to a client that may open it.
@@ -271,12 +290,100 @@ export class Gateway {
       const line = kind === "encrypted" ? `encrypted, not decrypted (${code})` : `signed, not verified (${code})`;
       return incoming("unchanged", withCheckedHeader(message, line));
     }
+    if (sender !== undefined) await this.#learn(sender, opened.status);
     if (kind === "signed") {
       // Signed only: the message goes on as it came, byte for byte below the gateway's field, so the
       // recipient's client can verify it again (the outer header is outside what is signed, RFC 8551 3.5).
       return incoming("verified", withCheckedHeader(message, checkedLine(opened.status)));
     }
     return incoming("decrypted", withCheckedHeader(opened.message, checkedLine(opened.status)));
+  }
+
+  /** The service's roots (of every account) and the configured trust anchors. */
+  #anchors(): Certificate[] {
+    const roots = [...this.#accounts.values()].flatMap((a) => [
+      ...(a.state.root === undefined ? [] : [a.state.root]),
+      ...(a.state.formerRoots ?? []),
+    ]);
+    return [
+      ...[...new Set(roots)].map((root) => parseCertificate(Buffer.from(root, "base64url"))),
+      ...this.#options.trustAnchors,
+    ];
+  }
+
+  /**
+   * Remembers the encryption certificate of the sender of a message whose signature verified to a
+   * trusted root, by the sender's own certificate for the From address: the one its
+   * SMIMEEncryptionKeyPreference names (RFC 8551 2.5.3), else the signer's own, else another the
+   * message carries for that address; the first that passes a path check for encryption now
+   * (trusted root, validity, key usage, the account's CRL) and names the address. A failure here
+   * costs only the learning: the message is delivered all the same.
+   */
+  async #learn(sender: string, status: ReadStatus): Promise<void> {
+    const signature = status.signature;
+    if (signature.state !== "valid" || !signature.fromMatches || signature.expiredSince === true) return;
+    const found = signature.certificates;
+    if (found === undefined) return;
+    try {
+      const carried = found.carried.map((der) => parseCertificate(der));
+      const candidates = [
+        ...(found.encryption === undefined ? [] : [parseCertificate(found.encryption)]),
+        parseCertificate(found.signer),
+        ...carried,
+      ];
+      const crls = [...this.#accounts.values()].flatMap((a) => keptCrl(a.state) ?? []);
+      const anchors = this.#anchors();
+      const time = this.#options.host.clock.now();
+      for (const candidate of candidates) {
+        if (!hasEmailAddress(candidate, sender)) continue;
+        try {
+          await enginePathCheck(this.#engine)(candidate, {
+            anchors,
+            intermediates: carried,
+            usage: "encryption",
+            time,
+            crls,
+          });
+        } catch (error) {
+          if (error instanceof MailsealError) continue;
+          throw error;
+        }
+        await this.#options.learned.remember({
+          address: sender,
+          certificate: candidate.der,
+          chain: carried.filter((c) => c !== candidate).map((c) => c.der),
+          capabilities: found.capabilities ?? [],
+          notBefore: candidate.notBefore,
+          notAfter: candidate.notAfter,
+        });
+        this.#options.log(`gateway: remembered the certificate ${candidate.serialHex} of ${sender}`);
+        return;
+      }
+    } catch (error) {
+      this.#options.log(`gateway: ${sender}: certificate not remembered (${(error as Error).message})`);
+    }
+  }
+
+  /** Recipients' certificates besides CerDB: those learned from their signed mail. */
+  #others(): CertificateSource {
+    return {
+      anchors: this.#options.trustAnchors,
+      lookup: async (addresses) => {
+        const learned = await this.#options.learned.lookup(addresses);
+        const found = new Map<string, DirectoryEntry[]>();
+        for (const [address, entry] of learned) {
+          found.set(address, [
+            {
+              address,
+              certificate: parseCertificate(entry.certificate),
+              chain: entry.chain.map((der) => parseCertificate(der)),
+              capabilities: entry.capabilities,
+            },
+          ]);
+        }
+        return found;
+      },
+    };
   }
 
   /** Signed with the account's (the gateway device's) signing key; encrypted as the policy says. */
@@ -295,12 +402,14 @@ export class Gateway {
       clock: host.clock,
       state: account.state,
       recipients: [...to],
+      others: this.#others(),
     };
     let recipe;
     try {
       recipe = await prepareSend({ ...base, encrypt: policy !== "never" }, enginePathCheck(this.#engine));
     } catch (error) {
       if (hasCode(error, "NO_CERTIFICATE") && policy === "possible") {
+        this.#options.log(`gateway: signed only (${error.message})`);
         recipe = await prepareSend({ ...base, encrypt: false }, enginePathCheck(this.#engine)).catch((e: unknown) => {
           throw reply(451, `4.3.0 gateway: ${(e as Error).message}`);
         });

@@ -72,6 +72,7 @@ export {
   sealWithKey,
   sendMessage,
   senderOf,
+  type CertificateSource,
   type DirectoryEntry,
   type PathCheck,
   type SealRecipe,
