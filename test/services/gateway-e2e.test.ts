@@ -24,6 +24,8 @@ let postfix: TestPostfix;
 let gateway: RunningGateway;
 let gatewayPort: number;
 let partner: PartnerCa;
+/** The re-injection listener's recipient access table (a line refuses a recipient for now). */
+const reinjectAccess = join(tmp.dir, "reinject-access");
 
 /**
  * A partner organisation's own CA (openssl, not mailseal), which the gateway is told to trust
@@ -33,6 +35,7 @@ let partner: PartnerCa;
 interface PartnerCa {
   caCert: string;
   dave: { key: string; cert: string };
+  frank: { key: string; cert: string };
   eve: { key: string; cert: string };
 }
 
@@ -132,8 +135,31 @@ async function partnerCa(): Promise<PartnerCa> {
   return {
     caCert: ca.cert,
     dave: await user("dave", "dave@example.test", ca),
+    frank: await user("frank", "frank@example.test", ca),
     eve: await user("eve", "eve@example.test"),
   };
+}
+
+/** The issuer serial numbers of the RecipientInfos of an enveloped message (openssl cms -cmsout -print). */
+async function recipientSerials(mail: Buffer): Promise<string[]> {
+  const file = join(tmp.dir, `ri-${Date.now()}.eml`);
+  writeFileSync(file, mail);
+  const { stdout } = await run("openssl", ["cms", "-cmsout", "-print", "-in", file], { maxBuffer: 64 * 1024 * 1024 });
+  const infos = stdout.slice(stdout.indexOf("recipientInfos:"), stdout.indexOf("encryptedContentInfo:"));
+  // openssl prints a serial number in decimal, or in hex after 0x when it is large.
+  return [...infos.matchAll(/serialNumber: (0x[0-9A-Fa-f]+|\d+)/g)].map((m) =>
+    BigInt(m[1]!).toString(16).toUpperCase(),
+  );
+}
+
+/** The serial number of a PEM certificate file, as openssl prints it. */
+async function serialOf(cert: string): Promise<string> {
+  const { stdout } = await run("openssl", ["x509", "-in", cert, "-noout", "-serial"]);
+  return stdout
+    .trim()
+    .replace(/^serial=/, "")
+    .replace(/^0+/, "")
+    .toUpperCase();
 }
 
 /** Whether the delivered mail is enveloped, and if so whether `key` (PEM) decrypts it (openssl cms). */
@@ -332,13 +358,17 @@ beforeAll(async () => {
   await devices.provision("alice@org.test", "gateway");
   await devices.provision("bob@example.test", "bob-laptop");
   partner = await partnerCa();
-  dovecot = await startDovecot(["alice", "bob", "carol", "dave", "eve"].map((name) => ({ name, password: "secret" })));
+  writeFileSync(reinjectAccess, "");
+  dovecot = await startDovecot(
+    ["alice", "bob", "carol", "dave", "eve", "frank"].map((name) => ({ name, password: "secret" })),
+  );
   gatewayPort = await freePort();
   postfix = await startPostfix({
     filterPort: gatewayPort,
     ports: { submit: await freePort(), reinject: await freePort(), plain: await freePort() },
     domains: ["org.test", "example.test"],
     dovecotConfig: join(dovecot.dir, "dovecot.conf"),
+    reinjectAccess,
   });
   gateway = await startGateway();
 }, 90_000);
@@ -497,6 +527,70 @@ describe("the organisation gateway behind Postfix", () => {
     const serial = new X509Certificate(Buffer.from(current.certificate, "base64url")).serialNumber;
     expect(gateway.stderr()).toContain(`remembered the certificate ${serial} of bob@example.test`);
   });
+
+  it("encrypts one copy for To and Cc and one per Bcc recipient; a failed copy is retried alone, none twice", async () => {
+    // Frank (the partner's) becomes known to the gateway by his signed mail.
+    const before = {
+      alice: mailbox("alice").length,
+      bob: mailbox("bob").length,
+      dave: mailbox("dave").length,
+      frank: mailbox("frank").length,
+    };
+    const header = ["From: frank@example.test", "To: alice@org.test", "Subject: hello", ""].join(CRLF);
+    await submit(
+      "frank@example.test",
+      ["alice@org.test"],
+      await opensslSigned(partner.frank, header, `Content-Type: text/plain${CRLF}${CRLF}Hi.${CRLF}`),
+    );
+    await delivered("alice", before.alice + 1);
+    // The re-injection refuses Frank's copy for now (451): Postfix keeps the message and retries.
+    writeFileSync(reinjectAccess, "frank@example.test 451 4.7.1 not now\n");
+    await postfix.reload();
+    const message = [
+      "From: alice@org.test",
+      "To: Bob <bob@example.test>",
+      'Cc: "dave@example.test, really" <dave@example.test>',
+      "Subject: three ways",
+      "MIME-Version: 1.0",
+      "Content-Type: text/plain",
+      "",
+      "Frank is in Bcc.",
+      "",
+    ].join(CRLF);
+    await submit("alice@org.test", ["bob@example.test", "dave@example.test", "frank@example.test"], message);
+    const toBob = await delivered("bob", before.bob + 1);
+    const toDave = await delivered("dave", before.dave + 1);
+    // Bob and Dave got one copy, the same: it names Bob's, Dave's and Alice's own certificates only.
+    const bobSerial = new X509Certificate(
+      Buffer.from(
+        devices.state("bob-laptop", "bob@example.test").keys.find((k) => k.status === "current")!.certificate,
+        "base64url",
+      ),
+    ).serialNumber.replace(/^0+/, "");
+    const serials = await recipientSerials(toBob);
+    expect(serials).toHaveLength(3);
+    expect(serials).toContain(bobSerial);
+    expect(serials).toContain(await serialOf(partner.dave.cert));
+    expect(serials).not.toContain(await serialOf(partner.frank.cert));
+    expect(await decryptsWith(toBob, partner.frank.key, partner.frank.cert)).toBe(false);
+    expect(await recipientSerials(toDave)).toEqual(serials);
+    expect(mailbox("frank")).toHaveLength(before.frank);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await postfix.queue()).toMatch(/frank@example\.test/);
+    // Frank's copy is let through: the retry hands back only his copy.
+    writeFileSync(reinjectAccess, "");
+    await postfix.reload();
+    await postfix.flush();
+    const toFrank = await delivered("frank", before.frank + 1);
+    const frankSerials = await recipientSerials(toFrank);
+    expect(frankSerials).toHaveLength(2);
+    expect(frankSerials).toContain(await serialOf(partner.frank.cert));
+    expect(await decryptsWith(toFrank, partner.frank.key, partner.frank.cert)).toBe(true);
+    expect(gateway.stderr()).toMatch(/the copy to bob@example\.test, dave@example\.test went back before, not again/);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(mailbox("bob")).toHaveLength(before.bob + 1);
+    expect(mailbox("dave")).toHaveLength(before.dave + 1);
+  }, 60_000);
 
   it("signs only when a recipient has no certificate and the policy is possible (the default)", async () => {
     const body = `Carol has no mailseal.${CRLF}`;

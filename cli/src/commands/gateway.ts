@@ -13,7 +13,8 @@ import {
 } from "@mailseal/server";
 import { MailsealError } from "@mailseal/shared";
 import { Gateway } from "../gateway/gateway.js";
-import { commandHost } from "../home/host.js";
+import { join } from "node:path";
+import { commandHost, homeFolder } from "../home/host.js";
 import { certificatesIn } from "../keys.js";
 import { parseCommandLine, required } from "../options.js";
 
@@ -66,6 +67,7 @@ export async function gatewayCommand(args: string[], core: CoreService): Promise
     policy: (address) => encryptPolicyFor(database.db, address),
     maxBytes,
     trustAnchors,
+    journal: join(homeFolder(values.home), "gateway-journal"),
     learned: {
       remember: (certificate) => rememberCertificate(database.db, certificate, new Date()),
       lookup: (addresses) => learnedCertificates(database.db, addresses),

@@ -38,6 +38,7 @@ import {
   type ReadStatus,
   type ServiceClient,
 } from "@mailseal/shared";
+import { copyId, DeliveryJournal } from "./journal.js";
 import SMTPConnection from "nodemailer/lib/smtp-connection/index.js";
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 
@@ -71,6 +72,8 @@ export interface GatewayOptions {
     remember(certificate: LearnedCertificate): Promise<void>;
     lookup(addresses: readonly string[]): Promise<Map<string, LearnedCertificate>>;
   };
+  /** Where the record of copies handed back is kept (journal.ts): a folder of the gateway's home. */
+  journal: string;
   log(line: string): void;
 }
 
@@ -100,6 +103,21 @@ async function smimeKind(message: Uint8Array): Promise<"encrypted" | "signed" | 
     if (hasCode(error, "NOT_SMIME")) return "plain";
     throw error;
   }
+}
+
+/**
+ * The addresses the To and Cc fields name (RFC 5322 3.6.3), lower-cased: every addr-spec in them once
+ * quoted strings and comments, where a display name may hold an "@", are dropped.
+ */
+async function namedRecipients(message: Uint8Array): Promise<Set<string>> {
+  const { fields } = await readHeader(oneChunk(message));
+  const named = new Set<string>();
+  for (const field of fields) {
+    if (field.lowerName !== "to" && field.lowerName !== "cc") continue;
+    const plain = field.value.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\((?:[^()\\]|\\.)*\)/g, " ");
+    for (const match of plain.matchAll(/[^\s<>,;:"()]+@[^\s<>,;:"()]+/g)) named.add(match[0].toLowerCase());
+  }
+  return named;
 }
 
 /** What the gateway checked, for the X-Mailseal header: one line, no controls. */
@@ -145,11 +163,13 @@ export class Gateway {
   readonly #options: GatewayOptions;
   readonly #engine: MailEngine;
   readonly #accounts = new Map<string, Account>();
+  readonly #journal: DeliveryJournal;
   #server: SMTPServer | undefined;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#engine = MailEngine.over(options.core);
+    this.#journal = new DeliveryJournal(options.journal);
   }
 
   /** The accounts of the home (the users who opted in), their keys brought up to date. */
@@ -237,7 +257,21 @@ export class Gateway {
     const message = Buffer.concat(chunks);
     this.#options.log(`gateway: processing ${message.length} bytes from <${from}> to ${to.length} recipient(s)`);
     const deliveries = await this.#process(message, from, to);
-    for (const delivery of deliveries) await this.#reinject(from, delivery.to, delivery.message);
+    // Several copies go back one by one; a copy Postfix took is recorded before the next is sent,
+    // so that when a later one fails (451) and Postfix sends the message again, it is not sent twice.
+    const key = DeliveryJournal.key(from, to, message);
+    const done = await this.#journal.delivered(key);
+    for (const delivery of deliveries) {
+      const id = copyId(delivery.to);
+      if (done.has(id)) {
+        this.#options.log(`gateway: <${from}>: the copy to ${delivery.to.join(", ")} went back before, not again`);
+        continue;
+      }
+      await this.#reinject(from, delivery.to, delivery.message);
+      done.add(id);
+      await this.#journal.record(key, done);
+    }
+    void this.#journal.prune(Date.now()).catch(() => undefined);
     const summary = deliveries.map((d) => `${d.what} to ${d.to.length}`).join(", ");
     this.#options.log(`gateway: delivered <${from}>: ${summary}`);
     return `2.0.0 ${summary}`;
@@ -269,7 +303,18 @@ export class Gateway {
     }
     const account = sender === undefined ? undefined : this.#account(sender);
     if (account !== undefined && kind === "plain") {
-      return [{ what: "sealed", to: [...to], message: await this.#seal(account, message, to) }];
+      // One encrypted copy for the recipients the To and Cc fields name, and one for each other
+      // envelope recipient (Bcc): the RecipientInfos of a copy name the certificate of every recipient
+      // it is encrypted to (RFC 5652 6.2.1), so one copy for all would show the Bcc recipients to all.
+      const named = await namedRecipients(message);
+      const open = to.filter((r) => named.has(r.toLowerCase()));
+      const hidden = to.filter((r) => !named.has(r.toLowerCase()));
+      const copies = [...(open.length === 0 ? [] : [open]), ...hidden.map((r) => [r])];
+      const sealed = [];
+      for (const copy of copies) {
+        sealed.push({ what: "sealed", to: copy, message: await this.#seal(account, message, copy) });
+      }
+      return sealed;
     }
     if (ours.length === 0) return [{ what: "unchanged", to: [...to], message }];
     if (kind === "plain") return incoming("marked", withCheckedHeader(message, checkedLine(NOTHING_CHECKED)));
