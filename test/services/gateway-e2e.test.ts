@@ -222,9 +222,17 @@ async function policy(subject: string, value: string): Promise<void> {
   expect(stdout).toBe(`${subject} ${value}\n`);
 }
 
-/** A plain SMTP client (no mailseal anywhere) sends `message` to Postfix's submission listener. */
-async function submit(from: string, to: readonly string[], message: string | Buffer): Promise<void> {
-  const connection = new SMTPConnection({ host: "127.0.0.1", port: postfix.ports.submit, ignoreTLS: true });
+/**
+ * A plain SMTP client (no mailseal anywhere) sends `message` to Postfix's submission listener (the
+ * after-queue filter), or to `port` (the before-queue one).
+ */
+async function submit(
+  from: string,
+  to: readonly string[],
+  message: string | Buffer,
+  port = postfix.ports.submit,
+): Promise<void> {
+  const connection = new SMTPConnection({ host: "127.0.0.1", port, ignoreTLS: true });
   await new Promise<void>((resolve, reject) => {
     connection.once("error", reject);
     connection.connect(() => resolve());
@@ -365,7 +373,7 @@ beforeAll(async () => {
   gatewayPort = await freePort();
   postfix = await startPostfix({
     filterPort: gatewayPort,
-    ports: { submit: await freePort(), reinject: await freePort(), plain: await freePort() },
+    ports: { submit: await freePort(), reinject: await freePort(), plain: await freePort(), proxy: await freePort() },
     domains: ["org.test", "example.test"],
     dovecotConfig: join(dovecot.dir, "dovecot.conf"),
     reinjectAccess,
@@ -626,6 +634,39 @@ describe("the organisation gateway behind Postfix", () => {
     } finally {
       await policy("org.test", "default");
     }
+  });
+
+  it("works as Postfix's before-queue filter (smtpd_proxy_filter): the client's 250 comes after the gateway's, a policy refusal is the client's 550", async () => {
+    const proxy = postfix.ports.proxy!;
+    const before = mailbox("bob").length;
+    const body = `Through the before-queue filter.${CRLF}`;
+    await submit(
+      "alice@org.test",
+      ["bob@example.test"],
+      plainMessage("alice@org.test", "bob@example.test", "proxy", body),
+      proxy,
+    );
+    const mail = await delivered("bob", before + 1);
+    expect(mail.toString("latin1")).toMatch(/enveloped-data/i);
+    expect((await openAsBob(mail)).toString("latin1")).toContain(body);
+    // "always" and a recipient without a certificate: the client itself is refused, nothing queued.
+    await policy("org.test", "always");
+    try {
+      const refused = await submit(
+        "alice@org.test",
+        ["carol@example.test"],
+        plainMessage("alice@org.test", "carol@example.test", "clear?", "never in the clear\r\n"),
+        proxy,
+      ).then(
+        () => undefined,
+        (error: unknown) => error as { responseCode?: number; response?: string },
+      );
+      expect(refused?.responseCode).toBe(550);
+      expect(refused?.response).toMatch(/5\.7\.1 policy for alice@org\.test is to always encrypt/);
+    } finally {
+      await policy("org.test", "default");
+    }
+    expect(await postfix.queue()).toMatch(/Mail queue is empty/);
   });
 
   it("keeps a message queued in Postfix when the gateway is killed mid-message, and delivers it after the restart", async () => {
