@@ -13,6 +13,9 @@ import { BIN } from "../../cli/test/support.js";
 import { startDovecot, type TestDovecot } from "../thunderbird/harness/dovecot.js";
 import { freePort } from "../thunderbird/harness/ports.js";
 import { startPostfix, type TestPostfix } from "../support/postfix.js";
+import { pino } from "pino";
+import { NetworkBudget } from "../../server/src/api/deps.js";
+import { createLdapDoor, type LdapDoor } from "../../server/src/ldap/server.js";
 import { NO_SECRET_STORE, ServerSuite } from "./e2e-support.js";
 
 const run = promisify(execFile);
@@ -24,6 +27,8 @@ let postfix: TestPostfix;
 let gateway: RunningGateway;
 let gatewayPort: number;
 let partner: PartnerCa;
+let ldap: LdapDoor;
+let ldapPort: number;
 /** The re-injection listener's recipient access table (a line refuses a recipient for now). */
 const reinjectAccess = join(tmp.dir, "reinject-access");
 
@@ -36,6 +41,7 @@ interface PartnerCa {
   caCert: string;
   dave: { key: string; cert: string };
   frank: { key: string; cert: string };
+  grace: { key: string; cert: string };
   eve: { key: string; cert: string };
 }
 
@@ -136,6 +142,7 @@ async function partnerCa(): Promise<PartnerCa> {
     caCert: ca.cert,
     dave: await user("dave", "dave@example.test", ca),
     frank: await user("frank", "frank@example.test", ca),
+    grace: await user("grace", "grace@example.test", ca),
     eve: await user("eve", "eve@example.test"),
   };
 }
@@ -201,6 +208,8 @@ function startGateway(): Promise<RunningGateway> {
       `127.0.0.1:${postfix.ports.reinject}`,
       "--trust-anchors",
       partner.caCert,
+      "--ldap",
+      `ldap://127.0.0.1:${ldapPort}/o=partner`,
     ],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...NO_SECRET_STORE } },
   );
@@ -366,9 +375,28 @@ beforeAll(async () => {
   await devices.provision("alice@org.test", "gateway");
   await devices.provision("bob@example.test", "bob-laptop");
   partner = await partnerCa();
+  // The partner's directory: the project's LDAP door over certificates mailseal did not issue. Grace's
+  // is hers; for Mallory it gives Dave's, which does not name Mallory.
+  const der = (cert: string) => new X509Certificate(readFileSync(cert)).raw;
+  ldap = createLdapDoor({
+    directory: {
+      entries: async (addresses) =>
+        addresses.flatMap((address) =>
+          address === "grace@example.test"
+            ? [{ address, certificates: [der(partner.grace.cert)] }]
+            : address === "mallory@example.test"
+              ? [{ address, certificates: [der(partner.dave.cert)] }]
+              : [],
+        ),
+    },
+    baseDn: "o=partner",
+    budget: new NetworkBudget(1000, 60_000, () => Date.now()),
+    logger: pino({ level: "silent" }),
+  });
+  ldapPort = await ldap.listen(0, "127.0.0.1");
   writeFileSync(reinjectAccess, "");
   dovecot = await startDovecot(
-    ["alice", "bob", "carol", "dave", "eve", "frank"].map((name) => ({ name, password: "secret" })),
+    ["alice", "bob", "carol", "dave", "eve", "frank", "grace", "mallory"].map((name) => ({ name, password: "secret" })),
   );
   gatewayPort = await freePort();
   postfix = await startPostfix({
@@ -385,6 +413,7 @@ afterAll(async () => {
   gateway?.child.kill("SIGKILL");
   await postfix?.stop();
   await dovecot?.stop();
+  await ldap?.close();
 });
 
 const CRLF = "\r\n";
@@ -534,6 +563,26 @@ describe("the organisation gateway behind Postfix", () => {
     const current = state.keys.find((k) => k.status === "current")!;
     const serial = new X509Certificate(Buffer.from(current.certificate, "base64url")).serialNumber;
     expect(gateway.stderr()).toContain(`remembered the certificate ${serial} of bob@example.test`);
+  });
+
+  it("encrypts to a certificate the organisation's LDAP directory holds, after checking it like any other", async () => {
+    const before = { grace: mailbox("grace").length, mallory: mailbox("mallory").length };
+    await submit(
+      "alice@org.test",
+      ["grace@example.test"],
+      plainMessage("alice@org.test", "grace@example.test", "from LDAP", `Found you in the directory.${CRLF}`),
+    );
+    const toGrace = await delivered("grace", before.grace + 1);
+    expect(toGrace.toString("latin1")).toMatch(/enveloped-data/i);
+    expect(await decryptsWith(toGrace, partner.grace.key, partner.grace.cert)).toBe(true);
+    // The directory's certificate for Mallory names Dave: not used, the mail leaves signed only.
+    await submit(
+      "alice@org.test",
+      ["mallory@example.test"],
+      plainMessage("alice@org.test", "mallory@example.test", "from LDAP", `Not to Dave's key.${CRLF}`),
+    );
+    const toMallory = await delivered("mallory", before.mallory + 1);
+    expect(toMallory.toString("latin1")).not.toMatch(/enveloped-data/i);
   });
 
   it("encrypts one copy for To and Cc and one per Bcc recipient; a failed copy is retried alone, none twice", async () => {

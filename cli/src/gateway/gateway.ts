@@ -72,6 +72,8 @@ export interface GatewayOptions {
     remember(certificate: LearnedCertificate): Promise<void>;
     lookup(addresses: readonly string[]): Promise<Map<string, LearnedCertificate>>;
   };
+  /** The organisation's LDAP directory (`--ldap`), asked for recipients neither CerDB nor the learned know. */
+  ldap?: (address: string) => Promise<Uint8Array[]>;
   /** Where the record of copies handed back is kept (journal.ts): a folder of the gateway's home. */
   journal: string;
   log(line: string): void;
@@ -425,6 +427,24 @@ export class Gateway {
               capabilities: entry.capabilities,
             },
           ]);
+        }
+        const ldap = this.#options.ldap;
+        if (ldap === undefined) return found;
+        for (const address of addresses.filter((a) => !found.has(a))) {
+          // Every value the directory holds is offered; each is checked (prepareSend) before use, the
+          // others serving as intermediates. Values that are no certificate are skipped.
+          const certificates = (await ldap(address)).flatMap((der) => {
+            try {
+              return [parseCertificate(der)];
+            } catch {
+              return [];
+            }
+          });
+          if (certificates.length === 0) continue;
+          found.set(
+            address,
+            certificates.map((certificate) => ({ address, certificate, chain: certificates, capabilities: [] })),
+          );
         }
         return found;
       },
