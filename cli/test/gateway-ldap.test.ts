@@ -2,11 +2,20 @@
 // code ldapsearch is tested with), holding a certificate mailseal did not issue; and against a
 // listener that never answers (the timeout) or that is not there.
 import { createServer, type Server } from "node:net";
-import { pino } from "pino";
+import type { FastifyBaseLogger } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetworkBudget } from "../../server/src/api/deps.js";
 import { createLdapDoor, type LdapDoor } from "../../server/src/ldap/server.js";
 import { ldapCertificates, parseLdapUrl } from "../src/gateway/ldap.js";
+
+/** The LDAP door logs nothing here (as in the server tests). */
+const SILENT = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  debug: () => undefined,
+  child: () => SILENT,
+} as unknown as FastifyBaseLogger;
 
 // Any bytes serve: the client returns the values as the directory holds them, unchecked.
 const CERTIFICATE = Uint8Array.from({ length: 700 }, (_, i) => (i * 7) % 256);
@@ -25,7 +34,7 @@ beforeAll(async () => {
     },
     baseDn: "o=partner",
     budget: new NetworkBudget(1000, 60_000, () => Date.now()),
-    logger: pino({ level: "silent" }),
+    logger: SILENT,
   });
   port = await door.listen(0, "127.0.0.1");
   silent = createServer(() => undefined);

@@ -13,10 +13,19 @@ import { BIN } from "../../cli/test/support.js";
 import { startDovecot, type TestDovecot } from "../thunderbird/harness/dovecot.js";
 import { freePort } from "../thunderbird/harness/ports.js";
 import { startPostfix, type TestPostfix } from "../support/postfix.js";
-import { pino } from "pino";
+import type { FastifyBaseLogger } from "fastify";
 import { NetworkBudget } from "../../server/src/api/deps.js";
 import { createLdapDoor, type LdapDoor } from "../../server/src/ldap/server.js";
 import { NO_SECRET_STORE, ServerSuite } from "./e2e-support.js";
+
+/** The LDAP door logs nothing here (as in the server tests). */
+const SILENT = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  debug: () => undefined,
+  child: () => SILENT,
+} as unknown as FastifyBaseLogger;
 
 const run = promisify(execFile);
 const suite = new ServerSuite("gateway");
@@ -391,7 +400,7 @@ beforeAll(async () => {
     },
     baseDn: "o=partner",
     budget: new NetworkBudget(1000, 60_000, () => Date.now()),
-    logger: pino({ level: "silent" }),
+    logger: SILENT,
   });
   ldapPort = await ldap.listen(0, "127.0.0.1");
   writeFileSync(reinjectAccess, "");
