@@ -34,7 +34,7 @@ export const FORMS: Record<CommandName, string> = {
   keys: "mailseal keys (rotate | pq on | pq off) [--home DIR]",
   audit: "mailseal audit [--home DIR]",
   gateway:
-    "mailseal gateway --db URL --listen HOST:PORT --reinject HOST:PORT [--home DIR] [--max-size BYTES] | mailseal gateway policy [DOMAIN|ADDRESS never|possible|always|default] --db URL",
+    "mailseal gateway --db URL --listen HOST:PORT --reinject HOST:PORT [--home DIR] [--max-size BYTES] [--trust-anchors FILE] [--ldap ldap://HOST[:PORT]/BASE [--ldap-timeout SECONDS]] | mailseal gateway policy [DOMAIN|ADDRESS never|possible|always|default] --db URL",
   server: SERVER_FORM,
 };
 
@@ -176,6 +176,11 @@ Each account is set up as for any device: mailseal account add ADDRESS --home DI
   --listen HOST:PORT   where Postfix's content_filter hands mail over
   --reinject HOST:PORT Postfix's smtpd that takes the processed mail back (no content filter there)
   --max-size BYTES     largest message taken (default 10240000, Postfix's default limit)
+  --trust-anchors FILE PEM CAs besides the service's root: signatures of incoming mail are
+                       trusted, and the senders' certificates learned for encryption, to these
+  --ldap URL           a directory asked (mail=ADDRESS) for userCertificate;binary of recipients
+                       CerDB and the learned certificates lack; each is checked before use
+  --ldap-timeout SECONDS  how long one search may take (default 5; then the mail waits, 451)
 ${HOME}
 
 policy: lists the policies, or sets one for a domain or an address (the address's wins):

@@ -50,6 +50,8 @@ export type SealInput = MessageSource | { composed: ComposedMessage };
 export interface OpenOptions {
   /** The time signatures and paths are judged at: the host's clock (its offset to the service's). */
   time: EpochMs;
+  /** DER of trust anchors besides the accounts' service roots (the gateway's `--trust-anchors`). */
+  anchors?: Uint8Array[];
 }
 
 export interface OpenedMessage {

@@ -69,7 +69,12 @@ export class MailEngine implements Engine {
     const written: Uint8Array[] = [];
     const status = await readMessage(
       chunksOf(message),
-      { accounts: this.#accounts, clock: clockAt(options.time), keys: this.#keys.recipientKeys() },
+      {
+        accounts: this.#accounts,
+        clock: clockAt(options.time),
+        keys: this.#keys.recipientKeys(),
+        ...(options.anchors === undefined ? {} : { anchors: options.anchors.map((der) => parseCertificate(der)) }),
+      },
       this.#core,
       (chunk) => void written.push(chunk.slice()),
     );

@@ -70,3 +70,4 @@ export {
   setEncryptPolicy,
   type EncryptPolicy,
 } from "./gateway/policy.js";
+export { learnedCertificates, rememberCertificate, type LearnedCertificate } from "./gateway/certificates.js";

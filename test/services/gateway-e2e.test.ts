@@ -3,6 +3,7 @@
 // -> Postfix -> Dovecot. Alice (org.test) has opted in: the gateway's home is one of her devices.
 // Bob (example.test) has mailseal on his laptop; Carol has nothing.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { createPrivateKey, X509Certificate, type JsonWebKey } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -12,7 +13,19 @@ import { BIN } from "../../cli/test/support.js";
 import { startDovecot, type TestDovecot } from "../thunderbird/harness/dovecot.js";
 import { freePort } from "../thunderbird/harness/ports.js";
 import { startPostfix, type TestPostfix } from "../support/postfix.js";
+import type { FastifyBaseLogger } from "fastify";
+import { NetworkBudget } from "../../server/src/api/deps.js";
+import { createLdapDoor, type LdapDoor } from "../../server/src/ldap/server.js";
 import { NO_SECRET_STORE, ServerSuite } from "./e2e-support.js";
+
+/** The LDAP door logs nothing here (as in the server tests). */
+const SILENT = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  debug: () => undefined,
+  child: () => SILENT,
+} as unknown as FastifyBaseLogger;
 
 const run = promisify(execFile);
 const suite = new ServerSuite("gateway");
@@ -22,6 +35,160 @@ let dovecot: TestDovecot;
 let postfix: TestPostfix;
 let gateway: RunningGateway;
 let gatewayPort: number;
+let partner: PartnerCa;
+let ldap: LdapDoor;
+let ldapPort: number;
+/** The re-injection listener's recipient access table (a line refuses a recipient for now). */
+const reinjectAccess = join(tmp.dir, "reinject-access");
+
+/**
+ * A partner organisation's own CA (openssl, not mailseal), which the gateway is told to trust
+ * (--trust-anchors), with Dave's certificate (signing and encryption, emailProtection); and Eve's
+ * self-signed certificate, which nothing trusts.
+ */
+interface PartnerCa {
+  caCert: string;
+  dave: { key: string; cert: string };
+  frank: { key: string; cert: string };
+  grace: { key: string; cert: string };
+  eve: { key: string; cert: string };
+}
+
+async function partnerCa(): Promise<PartnerCa> {
+  const dir = join(tmp.dir, "partner");
+  await run("mkdir", ["-p", dir]);
+  const file = (name: string) => join(dir, name);
+  const ca = { key: file("ca.key"), cert: file("ca.pem") };
+  await run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    ca.key,
+    "-out",
+    ca.cert,
+    "-days",
+    "30",
+    "-subj",
+    "/O=Partner/CN=Partner Mail CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
+  const userExt = (address: string) =>
+    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n` +
+    `extendedKeyUsage=emailProtection\nsubjectAltName=email:${address}\n`;
+  const user = async (name: string, address: string, issuer?: { key: string; cert: string }) => {
+    const key = file(`${name}.key`);
+    const cert = file(`${name}.pem`);
+    const ext = file(`${name}.ext`);
+    writeFileSync(ext, userExt(address));
+    if (issuer === undefined) {
+      await run("openssl", [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "30",
+        "-subj",
+        `/CN=${name}`,
+        "-extensions",
+        "v3_user",
+        "-config",
+        await userConfig(ext),
+      ]);
+    } else {
+      const csr = file(`${name}.csr`);
+      await run("openssl", [
+        "req",
+        "-new",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        csr,
+        "-subj",
+        `/CN=${name}`,
+      ]);
+      await run("openssl", [
+        "x509",
+        "-req",
+        "-in",
+        csr,
+        "-CA",
+        issuer.cert,
+        "-CAkey",
+        issuer.key,
+        "-set_serial",
+        `0x${Date.now().toString(16)}`,
+        "-days",
+        "30",
+        "-out",
+        cert,
+        "-extfile",
+        ext,
+      ]);
+    }
+    return { key, cert };
+  };
+  const userConfig = async (ext: string) => {
+    const config = `${ext}.cnf`;
+    writeFileSync(config, `[req]\ndistinguished_name=dn\n[dn]\n[v3_user]\n${readFileSync(ext, "utf8")}`);
+    return config;
+  };
+  return {
+    caCert: ca.cert,
+    dave: await user("dave", "dave@example.test", ca),
+    frank: await user("frank", "frank@example.test", ca),
+    grace: await user("grace", "grace@example.test", ca),
+    eve: await user("eve", "eve@example.test"),
+  };
+}
+
+/** The issuer serial numbers of the RecipientInfos of an enveloped message (openssl cms -cmsout -print). */
+async function recipientSerials(mail: Buffer): Promise<string[]> {
+  const file = join(tmp.dir, `ri-${Date.now()}.eml`);
+  writeFileSync(file, mail);
+  const { stdout } = await run("openssl", ["cms", "-cmsout", "-print", "-in", file], { maxBuffer: 64 * 1024 * 1024 });
+  const infos = stdout.slice(stdout.indexOf("recipientInfos:"), stdout.indexOf("encryptedContentInfo:"));
+  // openssl prints a serial number in decimal, or in hex after 0x when it is large.
+  return [...infos.matchAll(/serialNumber: (0x[0-9A-Fa-f]+|\d+)/g)].map((m) =>
+    BigInt(m[1]!).toString(16).toUpperCase(),
+  );
+}
+
+/** The serial number of a PEM certificate file, as openssl prints it. */
+async function serialOf(cert: string): Promise<string> {
+  const { stdout } = await run("openssl", ["x509", "-in", cert, "-noout", "-serial"]);
+  return stdout
+    .trim()
+    .replace(/^serial=/, "")
+    .replace(/^0+/, "")
+    .toUpperCase();
+}
+
+/** Whether the delivered mail is enveloped, and if so whether `key` (PEM) decrypts it (openssl cms). */
+async function decryptsWith(mail: Buffer, key: string, cert: string): Promise<boolean> {
+  const file = join(tmp.dir, `enveloped-${Date.now()}.eml`);
+  writeFileSync(file, mail);
+  try {
+    await run("openssl", ["cms", "-decrypt", "-inkey", key, "-recip", cert, "-in", file, "-out", `${file}.out`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 interface RunningGateway {
   child: ChildProcess;
@@ -48,6 +215,10 @@ function startGateway(): Promise<RunningGateway> {
       `127.0.0.1:${gatewayPort}`,
       "--reinject",
       `127.0.0.1:${postfix.ports.reinject}`,
+      "--trust-anchors",
+      partner.caCert,
+      "--ldap",
+      `ldap://127.0.0.1:${ldapPort}/o=partner`,
     ],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...NO_SECRET_STORE } },
   );
@@ -69,9 +240,17 @@ async function policy(subject: string, value: string): Promise<void> {
   expect(stdout).toBe(`${subject} ${value}\n`);
 }
 
-/** A plain SMTP client (no mailseal anywhere) sends `message` to Postfix's submission listener. */
-async function submit(from: string, to: readonly string[], message: string | Buffer): Promise<void> {
-  const connection = new SMTPConnection({ host: "127.0.0.1", port: postfix.ports.submit, ignoreTLS: true });
+/**
+ * A plain SMTP client (no mailseal anywhere) sends `message` to Postfix's submission listener (the
+ * after-queue filter), or to `port` (the before-queue one).
+ */
+async function submit(
+  from: string,
+  to: readonly string[],
+  message: string | Buffer,
+  port = postfix.ports.submit,
+): Promise<void> {
+  const connection = new SMTPConnection({ host: "127.0.0.1", port, ignoreTLS: true });
   await new Promise<void>((resolve, reject) => {
     connection.once("error", reject);
     connection.connect(() => resolve());
@@ -85,7 +264,18 @@ async function submit(from: string, to: readonly string[], message: string | Buf
 
 function mailbox(user: string): string[] {
   const dir = join(dovecot.maildirs, user, "new");
-  return existsSync(dir) ? readdirSync(dir).sort() : [];
+  // Maildir names are SECONDS.M<MICROSECONDS>P<PID>...: in arrival order by those two numbers (the
+  // microseconds are not zero-padded, so a text sort misorders two messages of the same second).
+  const order = (name: string) => {
+    const match = /^(\d+)\.M(\d+)/.exec(name);
+    return match === null ? [0, 0] : [Number(match[1]), Number(match[2])];
+  };
+  const files = existsSync(dir) ? readdirSync(dir) : [];
+  return files.sort((a, b) => {
+    const [as, am] = order(a);
+    const [bs, bm] = order(b);
+    return as! - bs! || am! - bm!;
+  });
 }
 
 /** Waits for the `count`th message in the user's INBOX and gives its bytes. */
@@ -126,6 +316,59 @@ async function caFile(): Promise<string> {
   return file;
 }
 
+/** Bob's signing key and certificate (with its chain) as PEM files, for openssl cms -sign. */
+async function bobSigner(): Promise<{ key: string; cert: string; chain: string }> {
+  const state = devices.state("bob-laptop", "bob@example.test") as unknown as {
+    signing: { privateKey: JsonWebKey; certificate: string; chain: string[] };
+  };
+  const key = join(tmp.dir, "bob-signing-key.pem");
+  writeFileSync(
+    key,
+    createPrivateKey({ key: state.signing.privateKey, format: "jwk" }).export({ type: "pkcs8", format: "pem" }),
+  );
+  const pem = async (b64: string, name: string) => {
+    const der = join(tmp.dir, `${name}.der`);
+    writeFileSync(der, Buffer.from(b64, "base64url"));
+    return (await run("openssl", ["x509", "-inform", "DER", "-in", der])).stdout;
+  };
+  const cert = join(tmp.dir, "bob-signing.pem");
+  writeFileSync(cert, await pem(state.signing.certificate, "bob-signing"));
+  const chain = join(tmp.dir, "bob-chain.pem");
+  writeFileSync(chain, (await Promise.all(state.signing.chain.map((c, i) => pem(c, `bob-chain-${i}`)))).join(""));
+  return { key, cert, chain };
+}
+
+/** `message` signed (multipart/signed) by openssl cms with the given signer, outer header as given. */
+async function opensslSigned(signer: { key: string; cert: string; chain?: string }, header: string, body: string) {
+  const input = join(tmp.dir, `to-sign-${Date.now()}.txt`);
+  writeFileSync(input, body);
+  const { stdout } = await run(
+    "openssl",
+    [
+      "cms",
+      "-sign",
+      "-signer",
+      signer.cert,
+      "-inkey",
+      signer.key,
+      ...(signer.chain === undefined ? [] : ["-certfile", signer.chain]),
+      "-in",
+      input,
+      "-crlfeol",
+    ],
+    { encoding: "latin1" },
+  );
+  return header + stdout.replace(/\r?\n/g, CRLF);
+}
+
+/** Whether openssl cms verifies the delivered message against the service's CA. */
+async function opensslVerifies(mail: Buffer): Promise<string> {
+  const file = join(tmp.dir, `verify-${Date.now()}.eml`);
+  writeFileSync(file, mail);
+  return (await run("openssl", ["cms", "-verify", "-CAfile", await caFile(), "-in", file], { encoding: "latin1" }))
+    .stdout;
+}
+
 /** openssl cms: decrypts the delivered mail with Bob's key, then verifies the signature; the content. */
 async function openAsBob(mail: Buffer): Promise<Buffer> {
   const sealed = join(tmp.dir, `sealed-${Date.now()}.eml`);
@@ -140,13 +383,37 @@ async function openAsBob(mail: Buffer): Promise<Buffer> {
 beforeAll(async () => {
   await devices.provision("alice@org.test", "gateway");
   await devices.provision("bob@example.test", "bob-laptop");
-  dovecot = await startDovecot(["alice", "bob", "carol"].map((name) => ({ name, password: "secret" })));
+  partner = await partnerCa();
+  // The partner's directory: the project's LDAP door over certificates mailseal did not issue. Grace's
+  // is hers; for Mallory it gives Dave's, which does not name Mallory.
+  const der = (cert: string) => new X509Certificate(readFileSync(cert)).raw;
+  ldap = createLdapDoor({
+    directory: {
+      entries: async (addresses) =>
+        addresses.flatMap((address) =>
+          address === "grace@example.test"
+            ? [{ address, certificates: [der(partner.grace.cert)] }]
+            : address === "mallory@example.test"
+              ? [{ address, certificates: [der(partner.dave.cert)] }]
+              : [],
+        ),
+    },
+    baseDn: "o=partner",
+    budget: new NetworkBudget(1000, 60_000, () => Date.now()),
+    logger: SILENT,
+  });
+  ldapPort = await ldap.listen(0, "127.0.0.1");
+  writeFileSync(reinjectAccess, "");
+  dovecot = await startDovecot(
+    ["alice", "bob", "carol", "dave", "eve", "frank", "grace", "mallory"].map((name) => ({ name, password: "secret" })),
+  );
   gatewayPort = await freePort();
   postfix = await startPostfix({
     filterPort: gatewayPort,
-    ports: { submit: await freePort(), reinject: await freePort(), plain: await freePort() },
+    ports: { submit: await freePort(), reinject: await freePort(), plain: await freePort(), proxy: await freePort() },
     domains: ["org.test", "example.test"],
     dovecotConfig: join(dovecot.dir, "dovecot.conf"),
+    reinjectAccess,
   });
   gateway = await startGateway();
 }, 90_000);
@@ -155,6 +422,7 @@ afterAll(async () => {
   gateway?.child.kill("SIGKILL");
   await postfix?.stop();
   await dovecot?.stop();
+  await ldap?.close();
 });
 
 const CRLF = "\r\n";
@@ -203,12 +471,192 @@ describe("the organisation gateway behind Postfix", () => {
       plainMessage("bob@example.test", "alice@org.test", "moved", secret),
     );
     expect(sealed).not.toContain("The meeting moved");
-    await submit("bob@example.test", ["alice@org.test"], sealed);
+    // A verdict written by the sender (or anyone on the way) in the outer header is dropped.
+    const forged = `X-Mailseal: decrypted (aes-256-gcm); signature valid from ceo@org.test${CRLF}${sealed}`;
+    await submit("bob@example.test", ["alice@org.test"], forged);
     const mail = (await delivered("alice", 1)).toString("latin1");
     expect(mail).toMatch(/^X-Mailseal: decrypted \(aes-256-(cbc|gcm)\); signature valid from bob@example\.test\r?$/m);
+    expect(mail.match(/^X-Mailseal:/gim)).toHaveLength(1);
     expect(mail).toContain("The meeting moved to Thursday.");
     expect(mail).not.toMatch(/application\/pkcs7-mime/i);
   });
+
+  it("verifies signed-only mail to Alice, says so in a header, drops a forged one, and the message still verifies", async () => {
+    const body = `Content-Type: text/plain; charset=utf-8${CRLF}${CRLF}Signed, not sealed.${CRLF}`;
+    const header = [
+      "From: bob@example.test",
+      "To: alice@org.test",
+      "Subject: signed only",
+      "X-Mailseal: decrypted (aes-256-gcm); signature valid from ceo@org.test",
+      "",
+    ].join(CRLF);
+    const signed = await opensslSigned(await bobSigner(), header, body);
+    const before = mailbox("alice").length;
+    await submit("bob@example.test", ["alice@org.test"], signed);
+    const mail = await delivered("alice", before + 1);
+    const text = mail.toString("latin1");
+    expect(text).toMatch(/^X-Mailseal: not encrypted; signature valid from bob@example\.test\r?$/m);
+    expect(text.match(/^X-Mailseal:/gim)).toHaveLength(1);
+    // The body byte for byte (Postfix adds Message-Id and Date; Dovecot stores LF line ends): openssl verifies what Alice's client gets.
+    expect(text).toContain(signed.slice(signed.indexOf("This is an S/MIME signed message")).replace(/\r\n/g, "\n"));
+    expect(await opensslVerifies(mail)).toContain("Signed, not sealed.");
+  });
+
+  it("marks plain mail to Alice as unchecked, dropping a forged verdict, and leaves others' copies alone", async () => {
+    const forged =
+      `X-Mailseal: decrypted (aes-256-gcm); signature valid from ceo@org.test${CRLF}` +
+      plainMessage("carol@example.test", "alice@org.test", "plain", `Nothing checked here.${CRLF}`);
+    const before = { alice: mailbox("alice").length, bob: mailbox("bob").length };
+    await submit("carol@example.test", ["alice@org.test", "bob@example.test"], forged);
+    const mail = (await delivered("alice", before.alice + 1)).toString("latin1");
+    expect(mail).toMatch(/^X-Mailseal: not encrypted; not signed\r?$/m);
+    expect(mail.match(/^X-Mailseal:/gim)).toHaveLength(1);
+    // Bob is no account of the gateway: his copy is as it came.
+    const bob = (await delivered("bob", before.bob + 1)).toString("latin1");
+    expect(bob).toContain(forged.slice(0, forged.indexOf(CRLF)));
+  });
+
+  it("learns the encryption certificate of a signer a trusted CA certified, and encrypts to it after", async () => {
+    const before = { dave: mailbox("dave").length, alice: mailbox("alice").length };
+    // Nothing known of Dave yet: the default policy signs only.
+    await submit(
+      "alice@org.test",
+      ["dave@example.test"],
+      plainMessage("alice@org.test", "dave@example.test", "first", `Do we know you?${CRLF}`),
+    );
+    const first = await delivered("dave", before.dave + 1);
+    expect(first.toString("latin1")).not.toMatch(/enveloped-data/i);
+    // Dave signs with his organisation's CA (which the gateway trusts) and writes to Alice.
+    const header = ["From: dave@example.test", "To: alice@org.test", "Subject: my certificate", ""].join(CRLF);
+    const signed = await opensslSigned(
+      partner.dave,
+      header,
+      `Content-Type: text/plain${CRLF}${CRLF}Hello Alice.${CRLF}`,
+    );
+    await submit("dave@example.test", ["alice@org.test"], signed);
+    const verified = (await delivered("alice", before.alice + 1)).toString("latin1");
+    expect(verified).toMatch(/^X-Mailseal: not encrypted; signature valid from dave@example\.test\r?$/m);
+    expect(gateway.stderr()).toMatch(/remembered the certificate [0-9A-F]+ of dave@example\.test/);
+    // Now Alice's mail to Dave is encrypted to that certificate: his own key opens it.
+    await submit(
+      "alice@org.test",
+      ["dave@example.test"],
+      plainMessage("alice@org.test", "dave@example.test", "second", `Now sealed.${CRLF}`),
+    );
+    const second = await delivered("dave", before.dave + 2);
+    expect(second.toString("latin1")).toMatch(/enveloped-data/i);
+    expect(await decryptsWith(second, partner.dave.key, partner.dave.cert)).toBe(true);
+  });
+
+  it("learns nothing from a self-signed certificate no anchor vouches for", async () => {
+    const before = { eve: mailbox("eve").length, alice: mailbox("alice").length };
+    const header = ["From: eve@example.test", "To: alice@org.test", "Subject: trust me", ""].join(CRLF);
+    const signed = await opensslSigned(partner.eve, header, `Content-Type: text/plain${CRLF}${CRLF}Trust me.${CRLF}`);
+    await submit("eve@example.test", ["alice@org.test"], signed);
+    const verdict = (await delivered("alice", before.alice + 1)).toString("latin1");
+    expect(verdict).toMatch(/^X-Mailseal: not encrypted; signature invalid \(UNTRUSTED_CERTIFICATE\)\r?$/m);
+    expect(gateway.stderr()).not.toMatch(/of eve@example\.test/);
+    await submit(
+      "alice@org.test",
+      ["eve@example.test"],
+      plainMessage("alice@org.test", "eve@example.test", "reply", `Not to you.${CRLF}`),
+    );
+    const reply = await delivered("eve", before.eve + 1);
+    expect(reply.toString("latin1")).not.toMatch(/enveloped-data/i);
+  });
+
+  it("remembers, from mailseal mail, the encryption certificate its SMIMEEncryptionKeyPreference names", () => {
+    // Bob's mail to Alice (decrypted above) is signed with his signing certificate, which is not
+    // for encryption; the preference names his encryption certificate: that one is remembered.
+    const state = devices.state("bob-laptop", "bob@example.test");
+    const current = state.keys.find((k) => k.status === "current")!;
+    const serial = new X509Certificate(Buffer.from(current.certificate, "base64url")).serialNumber;
+    expect(gateway.stderr()).toContain(`remembered the certificate ${serial} of bob@example.test`);
+  });
+
+  it("encrypts to a certificate the organisation's LDAP directory holds, after checking it like any other", async () => {
+    const before = { grace: mailbox("grace").length, mallory: mailbox("mallory").length };
+    await submit(
+      "alice@org.test",
+      ["grace@example.test"],
+      plainMessage("alice@org.test", "grace@example.test", "from LDAP", `Found you in the directory.${CRLF}`),
+    );
+    const toGrace = await delivered("grace", before.grace + 1);
+    expect(toGrace.toString("latin1")).toMatch(/enveloped-data/i);
+    expect(await decryptsWith(toGrace, partner.grace.key, partner.grace.cert)).toBe(true);
+    // The directory's certificate for Mallory names Dave: not used, the mail leaves signed only.
+    await submit(
+      "alice@org.test",
+      ["mallory@example.test"],
+      plainMessage("alice@org.test", "mallory@example.test", "from LDAP", `Not to Dave's key.${CRLF}`),
+    );
+    const toMallory = await delivered("mallory", before.mallory + 1);
+    expect(toMallory.toString("latin1")).not.toMatch(/enveloped-data/i);
+  });
+
+  it("encrypts one copy for To and Cc and one per Bcc recipient; a failed copy is retried alone, none twice", async () => {
+    // Frank (the partner's) becomes known to the gateway by his signed mail.
+    const before = {
+      alice: mailbox("alice").length,
+      bob: mailbox("bob").length,
+      dave: mailbox("dave").length,
+      frank: mailbox("frank").length,
+    };
+    const header = ["From: frank@example.test", "To: alice@org.test", "Subject: hello", ""].join(CRLF);
+    await submit(
+      "frank@example.test",
+      ["alice@org.test"],
+      await opensslSigned(partner.frank, header, `Content-Type: text/plain${CRLF}${CRLF}Hi.${CRLF}`),
+    );
+    await delivered("alice", before.alice + 1);
+    // The re-injection refuses Frank's copy for now (451): Postfix keeps the message and retries.
+    writeFileSync(reinjectAccess, "frank@example.test 451 4.7.1 not now\n");
+    await postfix.reload();
+    const message = [
+      "From: alice@org.test",
+      "To: Bob <bob@example.test>",
+      'Cc: "dave@example.test, really" <dave@example.test>',
+      "Subject: three ways",
+      "MIME-Version: 1.0",
+      "Content-Type: text/plain",
+      "",
+      "Frank is in Bcc.",
+      "",
+    ].join(CRLF);
+    await submit("alice@org.test", ["bob@example.test", "dave@example.test", "frank@example.test"], message);
+    const toBob = await delivered("bob", before.bob + 1);
+    const toDave = await delivered("dave", before.dave + 1);
+    // Bob and Dave got one copy, the same: it names Bob's, Dave's and Alice's own certificates only.
+    const bobSerial = new X509Certificate(
+      Buffer.from(
+        devices.state("bob-laptop", "bob@example.test").keys.find((k) => k.status === "current")!.certificate,
+        "base64url",
+      ),
+    ).serialNumber.replace(/^0+/, "");
+    const serials = await recipientSerials(toBob);
+    expect(serials).toHaveLength(3);
+    expect(serials).toContain(bobSerial);
+    expect(serials).toContain(await serialOf(partner.dave.cert));
+    expect(serials).not.toContain(await serialOf(partner.frank.cert));
+    expect(await decryptsWith(toBob, partner.frank.key, partner.frank.cert)).toBe(false);
+    expect(await recipientSerials(toDave)).toEqual(serials);
+    expect(mailbox("frank")).toHaveLength(before.frank);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await postfix.queue()).toMatch(/frank@example\.test/);
+    // Frank's copy is let through: the retry hands back only his copy.
+    writeFileSync(reinjectAccess, "");
+    await postfix.reload();
+    await postfix.flush();
+    const toFrank = await delivered("frank", before.frank + 1);
+    const frankSerials = await recipientSerials(toFrank);
+    expect(frankSerials).toHaveLength(2);
+    expect(frankSerials).toContain(await serialOf(partner.frank.cert));
+    expect(await decryptsWith(toFrank, partner.frank.key, partner.frank.cert)).toBe(true);
+    expect(gateway.stderr()).toMatch(/the copy to bob@example\.test, dave@example\.test went back before, not again/);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(mailbox("bob")).toHaveLength(before.bob + 1);
+    expect(mailbox("dave")).toHaveLength(before.dave + 1);
+  }, 60_000);
 
   it("signs only when a recipient has no certificate and the policy is possible (the default)", async () => {
     const body = `Carol has no mailseal.${CRLF}`;
@@ -229,6 +677,7 @@ describe("the organisation gateway behind Postfix", () => {
 
   it("bounces mail to a recipient without a certificate when the policy is always", async () => {
     await policy("org.test", "always");
+    const before = mailbox("alice").length;
     try {
       await submit(
         "alice@org.test",
@@ -236,13 +685,46 @@ describe("the organisation gateway behind Postfix", () => {
         plainMessage("alice@org.test", "carol@example.test", "clear?", "never in the clear\r\n"),
       );
       // Postfix took it (after-queue), the gateway refused it with 550: Alice gets the bounce, Carol nothing.
-      const bounce = (await delivered("alice", 2)).toString("latin1");
+      const bounce = (await delivered("alice", before + 1)).toString("latin1");
       expect(bounce).toMatch(/Undelivered Mail Returned to Sender/);
       expect(bounce).toMatch(/550 5\.7\.1 policy for\s+alice@org\.test is to always\s+encrypt/);
       expect(mailbox("carol")).toHaveLength(1);
     } finally {
       await policy("org.test", "default");
     }
+  });
+
+  it("works as Postfix's before-queue filter (smtpd_proxy_filter): the client's 250 comes after the gateway's, a policy refusal is the client's 550", async () => {
+    const proxy = postfix.ports.proxy!;
+    const before = mailbox("bob").length;
+    const body = `Through the before-queue filter.${CRLF}`;
+    await submit(
+      "alice@org.test",
+      ["bob@example.test"],
+      plainMessage("alice@org.test", "bob@example.test", "proxy", body),
+      proxy,
+    );
+    const mail = await delivered("bob", before + 1);
+    expect(mail.toString("latin1")).toMatch(/enveloped-data/i);
+    expect((await openAsBob(mail)).toString("latin1")).toContain(body);
+    // "always" and a recipient without a certificate: the client itself is refused, nothing queued.
+    await policy("org.test", "always");
+    try {
+      const refused = await submit(
+        "alice@org.test",
+        ["carol@example.test"],
+        plainMessage("alice@org.test", "carol@example.test", "clear?", "never in the clear\r\n"),
+        proxy,
+      ).then(
+        () => undefined,
+        (error: unknown) => error as { responseCode?: number; response?: string },
+      );
+      expect(refused?.responseCode).toBe(550);
+      expect(refused?.response).toMatch(/5\.7\.1 policy for alice@org\.test is to always encrypt/);
+    } finally {
+      await policy("org.test", "default");
+    }
+    expect(await postfix.queue()).toMatch(/Mail queue is empty/);
   });
 
   it("keeps a message queued in Postfix when the gateway is killed mid-message, and delivers it after the restart", async () => {

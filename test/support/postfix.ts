@@ -19,11 +19,21 @@ const run = promisify(execFile);
 export interface PostfixOptions {
   /** The gateway's port, for the content filter. */
   filterPort: number;
-  ports: { submit: number; reinject: number; plain: number };
+  /**
+   * `proxy`, when given: a listener with the gateway as its before-queue filter (smtpd_proxy_filter,
+   * https://www.postfix.org/SMTPD_PROXY_README.html), which answers the client only once the
+   * gateway answered (after it handed the processed message back to `reinject`).
+   */
+  ports: { submit: number; reinject: number; plain: number; proxy?: number };
   /** Domains delivered to Dovecot (the local part is the Dovecot user). */
   domains: readonly string[];
   /** The test Dovecot's config file, for its LDA. */
   dovecotConfig: string;
+  /**
+   * A texthash access table the re-injection listener checks recipients against (`ADDRESS 451 ...`
+   * refuses one for now); edit it, then reload().
+   */
+  reinjectAccess?: string;
 }
 
 export interface TestPostfix {
@@ -33,6 +43,8 @@ export interface TestPostfix {
   queue(): Promise<string>;
   /** `postqueue -f`: deliver the deferred mail now. */
   flush(): Promise<void>;
+  /** `postfix reload`: its daemons read their configuration and tables again. */
+  reload(): Promise<void>;
   log(): string;
   stop(): Promise<void>;
 }
@@ -72,9 +84,9 @@ function masterCf(dir: string, options: PostfixOptions): string {
 127.0.0.1:${reinject} inet n - n - - smtpd
   -o content_filter=
   -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters
-  -o smtpd_authorized_xforward_hosts=127.0.0.0/8
+${options.reinjectAccess === undefined ? "" : `  -o smtpd_recipient_restrictions=check_recipient_access,texthash:${options.reinjectAccess},permit_mynetworks,reject\n`}  -o smtpd_authorized_xforward_hosts=127.0.0.0/8
 127.0.0.1:${plain} inet n - n - - smtpd
-smime-gateway unix -   -       n       -       4       smtp
+${options.ports.proxy === undefined ? "" : `127.0.0.1:${options.ports.proxy} inet n - n - - smtpd\n  -o smtpd_proxy_filter=127.0.0.1:${options.filterPort}\n  -o content_filter=\n`}smime-gateway unix -   -       n       -       4       smtp
   -o smtp_send_xforward_command=yes
   -o disable_mime_output_conversion=yes
 dovecot   unix  -       n       n       -       -       pipe
@@ -155,6 +167,9 @@ export async function startPostfix(options: PostfixOptions): Promise<TestPostfix
     },
     async flush() {
       await run("/usr/sbin/postqueue", ["-c", etc, "-f"]);
+    },
+    async reload() {
+      await postfix("reload");
     },
     log,
     async stop() {

@@ -5,17 +5,25 @@ import {
   ENCRYPT_POLICIES,
   encryptPolicyFor,
   isEncryptPolicy,
+  learnedCertificates,
   listEncryptPolicies,
   openDatabase,
+  rememberCertificate,
   setEncryptPolicy,
 } from "@mailseal/server";
 import { MailsealError } from "@mailseal/shared";
 import { Gateway } from "../gateway/gateway.js";
-import { commandHost } from "../home/host.js";
+import { join } from "node:path";
+import { commandHost, homeFolder } from "../home/host.js";
+import { certificatesIn } from "../keys.js";
+import { ldapCertificates, parseLdapUrl } from "../gateway/ldap.js";
 import { parseCommandLine, required } from "../options.js";
 
 /** Postfix's default message_size_limit (10,240,000 bytes): a message Postfix takes, the gateway takes. */
 const DEFAULT_MAX_BYTES = 10_240_000;
+
+/** How long one LDAP search may take before the message waits (451) and is tried again. */
+const DEFAULT_LDAP_TIMEOUT_MS = 5_000;
 
 /** HOST:PORT, the host an IPv4 or a name (the gateway and Postfix talk over loopback). */
 function hostPort(option: string, value: string): { host: string; port: number } {
@@ -32,6 +40,9 @@ export async function gatewayCommand(args: string[], core: CoreService): Promise
     listen: { type: "string" },
     reinject: { type: "string" },
     "max-size": { type: "string" },
+    "trust-anchors": { type: "string" },
+    ldap: { type: "string" },
+    "ldap-timeout": { type: "string" },
   });
   if (values.help === true) return "gateway";
   const url = required("gateway", values.db, "--db URL (the api's database: sqlite:FILE or postgres://...)");
@@ -49,6 +60,16 @@ export async function gatewayCommand(args: string[], core: CoreService): Promise
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
     throw new MailsealError("USAGE", `--max-size needs a number of bytes, not ${values["max-size"]}`);
   }
+  // The CAs of other organisations whose signed mail is trusted and whose certificates, learned from
+  // it, are encrypted to; the service's own root always is.
+  const trustAnchors =
+    values["trust-anchors"] === undefined ? [] : await certificatesIn(values["trust-anchors"], "trust anchors");
+  const ldapAt = values.ldap === undefined ? undefined : parseLdapUrl(values.ldap);
+  const ldapTimeout =
+    values["ldap-timeout"] === undefined ? DEFAULT_LDAP_TIMEOUT_MS : Number(values["ldap-timeout"]) * 1000;
+  if (!Number.isFinite(ldapTimeout) || ldapTimeout <= 0) {
+    throw new MailsealError("USAGE", `--ldap-timeout needs seconds, not ${values["ldap-timeout"]}`);
+  }
   const host = commandHost(values.home);
   const gateway = new Gateway({
     host,
@@ -57,6 +78,13 @@ export async function gatewayCommand(args: string[], core: CoreService): Promise
     reinject: hostPort("--reinject", required("gateway", values.reinject, "--reinject HOST:PORT")),
     policy: (address) => encryptPolicyFor(database.db, address),
     maxBytes,
+    trustAnchors,
+    ...(ldapAt === undefined ? {} : { ldap: (address: string) => ldapCertificates(ldapAt, address, ldapTimeout) }),
+    journal: join(homeFolder(values.home), "gateway-journal"),
+    learned: {
+      remember: (certificate) => rememberCertificate(database.db, certificate, new Date()),
+      lookup: (addresses) => learnedCertificates(database.db, addresses),
+    },
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const accounts = await gateway.loadAccounts();

@@ -13,12 +13,15 @@
 // without certificates is refused with a 5xx, so Postfix bounces it to the sender.
 import type { CoreService } from "@mailseal/core-wasm";
 import { chunksOf, enginePathCheck, MailEngine, sealOptionsOf } from "@mailseal/engine";
-import type { EncryptPolicy } from "@mailseal/server";
+import type { EncryptPolicy, LearnedCertificate } from "@mailseal/server";
 import {
   API_ERROR_CODES,
   detectSmime,
   DirectoryCache,
   hasCode,
+  hasEmailAddress,
+  keptCrl,
+  parseCertificate,
   MAILFLOW_ERROR_CODES,
   MailsealError,
   openAccount,
@@ -27,16 +30,23 @@ import {
   refreshKeys,
   renewSigningCertificate,
   senderOf,
+  type Certificate,
+  type CertificateSource,
   type DeviceState,
+  type DirectoryEntry,
   type Host,
   type ReadStatus,
   type ServiceClient,
 } from "@mailseal/shared";
+import { copyId, DeliveryJournal } from "./journal.js";
 import SMTPConnection from "nodemailer/lib/smtp-connection/index.js";
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 
 /** The header the gateway puts on a message it decrypted, saying what it checked. */
 export const GATEWAY_HEADER = "X-Mailseal";
+
+/** The verdict on mail that is neither encrypted nor signed. */
+const NOTHING_CHECKED: ReadStatus = { encrypted: false, signature: { state: "none" } };
 
 /** How long the keys and signing certificates of the accounts are used before they are refreshed. */
 const REFRESH_MS = 15 * 60_000;
@@ -52,6 +62,20 @@ export interface GatewayOptions {
   policy(address: string): Promise<EncryptPolicy>;
   /** Largest message taken, in bytes (Postfix's message_size_limit or less). */
   maxBytes: number;
+  /**
+   * Trust anchors besides the service's root (`--trust-anchors`): the CAs whose certificates the
+   * gateway accepts for signatures of incoming mail and, learned from such mail, for encryption.
+   */
+  trustAnchors: readonly Certificate[];
+  /** The learned certificates (gateway_certificates in the api's database). */
+  learned: {
+    remember(certificate: LearnedCertificate): Promise<void>;
+    lookup(addresses: readonly string[]): Promise<Map<string, LearnedCertificate>>;
+  };
+  /** The organisation's LDAP directory (`--ldap`), asked for recipients neither CerDB nor the learned know. */
+  ldap?: (address: string) => Promise<Uint8Array[]>;
+  /** Where the record of copies handed back is kept (journal.ts): a folder of the gateway's home. */
+  journal: string;
   log(line: string): void;
 }
 
@@ -81,6 +105,21 @@ async function smimeKind(message: Uint8Array): Promise<"encrypted" | "signed" | 
     if (hasCode(error, "NOT_SMIME")) return "plain";
     throw error;
   }
+}
+
+/**
+ * The addresses the To and Cc fields name (RFC 5322 3.6.3), lower-cased: every addr-spec in them once
+ * quoted strings and comments, where a display name may hold an "@", are dropped.
+ */
+async function namedRecipients(message: Uint8Array): Promise<Set<string>> {
+  const { fields } = await readHeader(oneChunk(message));
+  const named = new Set<string>();
+  for (const field of fields) {
+    if (field.lowerName !== "to" && field.lowerName !== "cc") continue;
+    const plain = field.value.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\((?:[^()\\]|\\.)*\)/g, " ");
+    for (const match of plain.matchAll(/[^\s<>,;:"()]+@[^\s<>,;:"()]+/g)) named.add(match[0].toLowerCase());
+  }
+  return named;
 }
 
 /** What the gateway checked, for the X-Mailseal header: one line, no controls. */
@@ -126,11 +165,13 @@ export class Gateway {
   readonly #options: GatewayOptions;
   readonly #engine: MailEngine;
   readonly #accounts = new Map<string, Account>();
+  readonly #journal: DeliveryJournal;
   #server: SMTPServer | undefined;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#engine = MailEngine.over(options.core);
+    this.#journal = new DeliveryJournal(options.journal);
   }
 
   /** The accounts of the home (the users who opted in), their keys brought up to date. */
@@ -218,7 +259,23 @@ export class Gateway {
     const message = Buffer.concat(chunks);
     this.#options.log(`gateway: processing ${message.length} bytes from <${from}> to ${to.length} recipient(s)`);
     const deliveries = await this.#process(message, from, to);
-    for (const delivery of deliveries) await this.#reinject(from, delivery.to, delivery.message);
+    // Several copies go back one by one; a copy Postfix took is recorded before the next is sent,
+    // so that when a later one fails (451) and Postfix sends the message again, it is not sent twice.
+    // One copy needs no record (it is the whole message: its failure leaves nothing delivered), and
+    // skipping it spares a file and an fsync per message.
+    const key = deliveries.length > 1 ? DeliveryJournal.key(from, to, message) : undefined;
+    const done = key === undefined ? new Set<string>() : await this.#journal.delivered(key);
+    for (const delivery of deliveries) {
+      const id = copyId(delivery.to);
+      if (done.has(id)) {
+        this.#options.log(`gateway: <${from}>: the copy to ${delivery.to.join(", ")} went back before, not again`);
+        continue;
+      }
+      await this.#reinject(from, delivery.to, delivery.message);
+      done.add(id);
+      if (key !== undefined) await this.#journal.record(key, done);
+    }
+    if (key !== undefined) void this.#journal.prune(Date.now()).catch(() => undefined);
     const summary = deliveries.map((d) => `${d.what} to ${d.to.length}`).join(", ");
     this.#options.log(`gateway: delivered <${from}>: ${summary}`);
     return `2.0.0 ${summary}`;
@@ -230,7 +287,14 @@ export class Gateway {
     from: string,
     to: readonly string[],
   ): Promise<{ what: string; to: string[]; message: Buffer }[]> {
-    const unchanged = (what: string) => [{ what, to: [...to], message }];
+    const ours = to.filter((r) => this.#account(r) !== undefined);
+    const others = to.filter((r) => this.#account(r) === undefined);
+    // Mail to the accounts always carries the gateway's own X-Mailseal field, and only that one:
+    // whatever came in under that name is dropped, so no sender can write a verdict (withCheckedHeader).
+    const incoming = (what: string, delivered: Buffer) => [
+      ...(ours.length === 0 ? [] : [{ what, to: ours, message: delivered }]),
+      ...(others.length === 0 ? [] : [{ what: "unchanged", to: others, message }]),
+    ];
     let kind: "encrypted" | "signed" | "plain";
     let sender: string | undefined;
     try {
@@ -239,32 +303,154 @@ export class Gateway {
     } catch (error) {
       // A header the MIME layer cannot read: not the gateway's to fix, the recipient's client may.
       this.#options.log(`gateway: passed through unchanged (${(error as Error).message})`);
-      return unchanged("unchanged");
+      return incoming("unchanged", withCheckedHeader(message, "not checked (the header could not be read)"));
     }
     const account = sender === undefined ? undefined : this.#account(sender);
     if (account !== undefined && kind === "plain") {
-      return [{ what: "sealed", to: [...to], message: await this.#seal(account, message, to) }];
+      // One encrypted copy for the recipients the To and Cc fields name, and one for each other
+      // envelope recipient (Bcc): the RecipientInfos of a copy name the certificate of every recipient
+      // it is encrypted to (RFC 5652 6.2.1), so one copy for all would show the Bcc recipients to all.
+      const named = await namedRecipients(message);
+      const open = to.filter((r) => named.has(r.toLowerCase()));
+      const hidden = to.filter((r) => !named.has(r.toLowerCase()));
+      const copies = [...(open.length === 0 ? [] : [open]), ...hidden.map((r) => [r])];
+      const sealed = [];
+      for (const copy of copies) {
+        sealed.push({ what: "sealed", to: copy, message: await this.#seal(account, message, copy) });
+      }
+      return sealed;
     }
-    if (kind !== "encrypted") return unchanged("unchanged");
-    const ours = to.filter((r) => this.#account(r) !== undefined);
-    if (ours.length === 0) return unchanged("unchanged");
+    if (ours.length === 0) return [{ what: "unchanged", to: [...to], message }];
+    if (kind === "plain") return incoming("marked", withCheckedHeader(message, checkedLine(NOTHING_CHECKED)));
     let opened;
     try {
       for (const r of ours) await this.#fresh(this.#account(r)!);
-      opened = await this.#engine.openMessage(message, { time: this.#options.host.clock.now().getTime() });
+      opened = await this.#engine.openMessage(message, {
+        time: this.#options.host.clock.now().getTime(),
+        anchors: this.#options.trustAnchors.map((c) => c.der),
+      });
     } catch (error) {
       // Not for a key the gateway holds, damaged, or a cipher it does not read: the mail still goes,
       // as it came, to a client that may open it.
       const code = error instanceof MailsealError ? error.code : "INTERNAL";
-      this.#options.log(`gateway: not decrypted, passed through unchanged (${code}: ${(error as Error).message})`);
-      return unchanged("unchanged");
+      this.#options.log(
+        `gateway: not ${kind === "encrypted" ? "decrypted" : "verified"}, passed through (${code}: ${(error as Error).message})`,
+      );
+      const line = kind === "encrypted" ? `encrypted, not decrypted (${code})` : `signed, not verified (${code})`;
+      return incoming("unchanged", withCheckedHeader(message, line));
     }
-    const decrypted = withCheckedHeader(opened.message, checkedLine(opened.status));
-    const others = to.filter((r) => this.#account(r) === undefined);
+    if (sender !== undefined) await this.#learn(sender, opened.status);
+    if (kind === "signed") {
+      // Signed only: the message goes on as it came, byte for byte below the gateway's field, so the
+      // recipient's client can verify it again (the outer header is outside what is signed, RFC 8551 3.5).
+      return incoming("verified", withCheckedHeader(message, checkedLine(opened.status)));
+    }
+    return incoming("decrypted", withCheckedHeader(opened.message, checkedLine(opened.status)));
+  }
+
+  /** The service's roots (of every account) and the configured trust anchors. */
+  #anchors(): Certificate[] {
+    const roots = [...this.#accounts.values()].flatMap((a) => [
+      ...(a.state.root === undefined ? [] : [a.state.root]),
+      ...(a.state.formerRoots ?? []),
+    ]);
     return [
-      { what: "decrypted", to: ours, message: decrypted },
-      ...(others.length === 0 ? [] : [{ what: "unchanged", to: others, message }]),
+      ...[...new Set(roots)].map((root) => parseCertificate(Buffer.from(root, "base64url"))),
+      ...this.#options.trustAnchors,
     ];
+  }
+
+  /**
+   * Remembers the encryption certificate of the sender of a message whose signature verified to a
+   * trusted root, by the sender's own certificate for the From address: the one its
+   * SMIMEEncryptionKeyPreference names (RFC 8551 2.5.3), else the signer's own, else another the
+   * message carries for that address; the first that passes a path check for encryption now
+   * (trusted root, validity, key usage, the account's CRL) and names the address. A failure here
+   * costs only the learning: the message is delivered all the same.
+   */
+  async #learn(sender: string, status: ReadStatus): Promise<void> {
+    const signature = status.signature;
+    if (signature.state !== "valid" || !signature.fromMatches || signature.expiredSince === true) return;
+    const found = signature.certificates;
+    if (found === undefined) return;
+    try {
+      const carried = found.carried.map((der) => parseCertificate(der));
+      const candidates = [
+        ...(found.encryption === undefined ? [] : [parseCertificate(found.encryption)]),
+        parseCertificate(found.signer),
+        ...carried,
+      ];
+      const crls = [...this.#accounts.values()].flatMap((a) => keptCrl(a.state) ?? []);
+      const anchors = this.#anchors();
+      const time = this.#options.host.clock.now();
+      for (const candidate of candidates) {
+        if (!hasEmailAddress(candidate, sender)) continue;
+        try {
+          await enginePathCheck(this.#engine)(candidate, {
+            anchors,
+            intermediates: carried,
+            usage: "encryption",
+            time,
+            crls,
+          });
+        } catch (error) {
+          if (error instanceof MailsealError) continue;
+          throw error;
+        }
+        await this.#options.learned.remember({
+          address: sender,
+          certificate: candidate.der,
+          chain: carried.filter((c) => c !== candidate).map((c) => c.der),
+          capabilities: found.capabilities ?? [],
+          notBefore: candidate.notBefore,
+          notAfter: candidate.notAfter,
+        });
+        this.#options.log(`gateway: remembered the certificate ${candidate.serialHex} of ${sender}`);
+        return;
+      }
+    } catch (error) {
+      this.#options.log(`gateway: ${sender}: certificate not remembered (${(error as Error).message})`);
+    }
+  }
+
+  /** Recipients' certificates besides CerDB: those learned from their signed mail. */
+  #others(): CertificateSource {
+    return {
+      anchors: this.#options.trustAnchors,
+      lookup: async (addresses) => {
+        const learned = await this.#options.learned.lookup(addresses);
+        const found = new Map<string, DirectoryEntry[]>();
+        for (const [address, entry] of learned) {
+          found.set(address, [
+            {
+              address,
+              certificate: parseCertificate(entry.certificate),
+              chain: entry.chain.map((der) => parseCertificate(der)),
+              capabilities: entry.capabilities,
+            },
+          ]);
+        }
+        const ldap = this.#options.ldap;
+        if (ldap === undefined) return found;
+        for (const address of addresses.filter((a) => !found.has(a))) {
+          // Every value the directory holds is offered; each is checked (prepareSend) before use, the
+          // others serving as intermediates. Values that are no certificate are skipped.
+          const certificates = (await ldap(address)).flatMap((der) => {
+            try {
+              return [parseCertificate(der)];
+            } catch {
+              return [];
+            }
+          });
+          if (certificates.length === 0) continue;
+          found.set(
+            address,
+            certificates.map((certificate) => ({ address, certificate, chain: certificates, capabilities: [] })),
+          );
+        }
+        return found;
+      },
+    };
   }
 
   /** Signed with the account's (the gateway device's) signing key; encrypted as the policy says. */
@@ -283,12 +469,14 @@ export class Gateway {
       clock: host.clock,
       state: account.state,
       recipients: [...to],
+      others: this.#others(),
     };
     let recipe;
     try {
       recipe = await prepareSend({ ...base, encrypt: policy !== "never" }, enginePathCheck(this.#engine));
     } catch (error) {
       if (hasCode(error, "NO_CERTIFICATE") && policy === "possible") {
+        this.#options.log(`gateway: signed only (${error.message})`);
         recipe = await prepareSend({ ...base, encrypt: false }, enginePathCheck(this.#engine)).catch((e: unknown) => {
           throw reply(451, `4.3.0 gateway: ${(e as Error).message}`);
         });

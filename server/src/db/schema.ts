@@ -176,6 +176,21 @@ export interface GatewayPoliciesTable {
   updated_at: IsoTime;
 }
 
+/** A certificate the gateway learned from a verified signed message of `address` (newest wins). */
+export interface GatewayCertificatesTable {
+  /** The address as learned, its domain lower-cased. */
+  address: string;
+  /** base64url DER of the certificate to encrypt to. */
+  certificate: string;
+  /** JSON array of base64url DER: the certificates the message carried (its path's intermediates). */
+  chain: string;
+  /** JSON array of the signed SMIMECapabilities OIDs. */
+  capabilities: string;
+  not_before: IsoTime;
+  not_after: IsoTime;
+  learned_at: IsoTime;
+}
+
 export interface ApiSchema {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -191,6 +206,7 @@ export interface ApiSchema {
   settings: SettingsTable;
   crls: CrlsTable;
   gateway_policies: GatewayPoliciesTable;
+  gateway_certificates: GatewayCertificatesTable;
 }
 
 export interface SharesTable {

@@ -279,6 +279,44 @@ export interface VerifiedSigner {
   certificate: Certificate;
   hash: ContentDigest;
   signingTime?: Date;
+  /**
+   * The certificate the signer asks to be encrypted to, as SMIMEEncryptionKeyPreference names it
+   * (RFC 8551 2.5.3): by issuer and serial number, or by subject key identifier.
+   */
+  encryptionKeyPreference?: { issuer: Uint8Array; serial: Uint8Array } | { keyId: Uint8Array };
+  /** The OIDs of the signed SMIMECapabilities (RFC 8551 2.5.2), in the signer's order of preference. */
+  capabilities?: string[];
+}
+
+/**
+ * SMIMEEncryptionKeyPreference ::= CHOICE { issuerAndSerialNumber [0], receipentKeyId [1],
+ * subjectAltKeyIdentifier [2] } (RFC 8551 2.5.3). The [1] choice names a key agreement key, which
+ * nothing here uses: it and anything unreadable are left out, as the attribute is only a preference.
+ */
+function encryptionKeyPreference(value: asn1js.AsnType | undefined): VerifiedSigner["encryptionKeyPreference"] {
+  if (!(value instanceof asn1js.Constructed) || value.idBlock.tagClass !== 3) return undefined;
+  const inner = value.valueBlock.value;
+  if (value.idBlock.tagNumber === 0 && inner.length === 2 && inner[1] instanceof asn1js.Integer) {
+    return {
+      issuer: new Uint8Array(inner[0]!.toBER()),
+      serial: new Uint8Array(inner[1].valueBlock.valueHexView),
+    };
+  }
+  if (value.idBlock.tagNumber === 2 && inner.length === 1 && inner[0] instanceof asn1js.OctetString) {
+    return { keyId: new Uint8Array(inner[0].valueBlock.valueHexView) };
+  }
+  return undefined;
+}
+
+/** SMIMECapabilities ::= SEQUENCE OF SEQUENCE { capabilityID OID, parameters ANY OPTIONAL }: the OIDs. */
+function capabilityOids(value: asn1js.AsnType | undefined): string[] | undefined {
+  if (!(value instanceof asn1js.Sequence)) return undefined;
+  const oids: string[] = [];
+  for (const capability of value.valueBlock.value) {
+    const id = capability instanceof asn1js.Sequence ? capability.valueBlock.value[0] : undefined;
+    if (id instanceof asn1js.ObjectIdentifier) oids.push(id.valueBlock.toString());
+  }
+  return oids;
 }
 
 function signerCertificate(signerInfo: pkijs.SignerInfo, certificates: readonly Certificate[]): Certificate {
@@ -406,6 +444,7 @@ export async function verifySignerInfo(
   const certificate = signerCertificate(signerInfo, certificates);
   let signedDigest = contentDigest;
   let signingTime: Date | undefined;
+  let preferences: Pick<VerifiedSigner, "encryptionKeyPreference" | "capabilities"> = {};
   if (signerInfo.signedAttrs !== undefined) {
     const attributes = signerInfo.signedAttrs.attributes;
     // RFC 5652 5.3: with signed attributes, content-type and message-digest are required.
@@ -422,6 +461,14 @@ export async function verifySignerInfo(
     }
     const time = single(attributes, ID_SIGNING_TIME);
     if (time instanceof asn1js.UTCTime || time instanceof asn1js.GeneralizedTime) signingTime = time.toDate();
+    // Preferences only: a malformed one is ignored rather than failing a signature that verifies.
+    const first = (type: string) => attributes.find((a) => a.type === type)?.values?.[0] as asn1js.AsnType | undefined;
+    const preference = encryptionKeyPreference(first(ID_AA_ENCRYP_KEY_PREF));
+    const capabilities = capabilityOids(first(PKCS_9_AT_SMIME_CAPABILITIES));
+    preferences = {
+      ...(preference === undefined ? {} : { encryptionKeyPreference: preference }),
+      ...(capabilities === undefined ? {} : { capabilities }),
+    };
     // Verify over the attributes exactly as received, re-tagged as SET OF (RFC 5652 5.4).
     signedDigest = await digestOf(core, hash, new Uint8Array(signerInfo.signedAttrs.encodedValue));
   }
@@ -430,7 +477,7 @@ export async function verifySignerInfo(
   if (certificate.publicKey.kind === "dsa") {
     const dsaHash = schemeHash(hash, `signature algorithm ${algorithm.algorithmId}`);
     await verifyDsa(core, certificate.publicKey.key, algorithm.algorithmId, dsaHash, signedDigest, signature);
-    return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
+    return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }), ...preferences };
   }
   const publicKey = certificate.publicKey;
   if (publicKey.kind === "ed25519" || publicKey.kind === "ed448" || publicKey.kind === "ec") {
@@ -470,11 +517,11 @@ export async function verifySignerInfo(
         `the signature does not verify with the signer's certificate (${check.reason})`,
       );
     }
-    return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
+    return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }), ...preferences };
   }
   if (pqPublicKeyOf(publicKey)?.kind === "ml-dsa") {
     verifyMlDsaSigner(signerInfo, publicKey, hash, signature);
-    return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
+    return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }), ...preferences };
   }
   const key = rsaPublicKeyOf(certificate);
   const rsaHash = schemeHash(hash, `signature algorithm ${algorithm.algorithmId}`);
@@ -497,5 +544,5 @@ export async function verifySignerInfo(
     );
   }
   if (!valid) throw new MailsealError("BAD_SIGNATURE", "the signature does not verify with the signer's certificate");
-  return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }) };
+  return { certificate, hash, ...(signingTime === undefined ? {} : { signingTime }), ...preferences };
 }

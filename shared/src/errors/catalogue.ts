@@ -352,6 +352,12 @@ export const ERROR_CATALOGUE = {
     words: "The mailseal service cannot be reached right now. Check your connection and try again in a moment.",
     meaning: "The api could not be reached (network failure, DNS, refused connection, timeout).",
   },
+  DIRECTORY_UNAVAILABLE: {
+    words:
+      "The organisation's certificate directory (LDAP) cannot be reached right now. The mail waits and is tried again.",
+    meaning:
+      "The gateway's --ldap directory did not answer a certificate search (refused, timeout, a malformed or failed answer).",
+  },
   BAD_RESPONSE: {
     words: "The mailseal service answered something unexpected. Try again later or ask your administrator.",
     meaning: "A server answered 2xx with a body that is not what the API defines.",

@@ -73,6 +73,7 @@ export {
   sealWithKey,
   sendMessage,
   senderOf,
+  type CertificateSource,
   type DirectoryEntry,
   type PathCheck,
   type SealRecipe,

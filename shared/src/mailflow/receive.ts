@@ -19,6 +19,7 @@ import { verifyMessage, type VerifyMessageOptions } from "../smime/signature.js"
 import type { LoadedRsaKey, MailflowCore } from "./core.js";
 import { fromAddress } from "./send.js";
 import { certificateFromWire, type DeviceState } from "./state.js";
+import type { Certificate } from "../pki/certificate.js";
 import { keptCrl } from "./crl.js";
 
 export type SignatureStatus =
@@ -33,6 +34,12 @@ export type SignatureStatus =
        * (which is the signer's claim), not now.
        */
       expiredSince?: boolean;
+      /**
+       * DER of the signer's certificate, of the certificate its SMIMEEncryptionKeyPreference names
+       * (RFC 8551 2.5.3) and of every certificate the message carries, with the signed
+       * SMIMECapabilities OIDs: what a host that remembers senders' certificates (the gateway) needs.
+       */
+      certificates?: { signer: Uint8Array; encryption?: Uint8Array; carried: Uint8Array[]; capabilities?: string[] };
     }
   | {
       /**
@@ -98,6 +105,8 @@ export interface ReadOptions {
   /** The accounts of this device: the keys of all of them are tried, their service roots trusted. */
   accounts: readonly DeviceState[];
   clock: Clock;
+  /** Trust anchors besides the accounts' service roots (the gateway's, for mail of other CAs). */
+  anchors?: readonly Certificate[];
   /**
    * The keys to try, when the host keeps them loaded (the engine: loaded on first use, by the key
    * the RecipientInfo names, and kept). Without it every key of the accounts is loaded for this
@@ -199,7 +208,10 @@ export async function readMessage(
         ...(a.root === undefined ? [] : [a.root]),
         ...(a.formerRoots ?? []),
       ]);
-      const anchors = [...new Set(roots)].map((root) => certificateFromWire(root, "root certificate"));
+      const anchors = [
+        ...[...new Set(roots)].map((root) => certificateFromWire(root, "root certificate")),
+        ...(options.anchors ?? []),
+      ];
       const now = options.clock.now();
       const crls = options.accounts.flatMap((a) => keptCrl(a) ?? []);
       const verify = (time: NonNullable<VerifyMessageOptions["time"]>) => {
@@ -250,6 +262,14 @@ export async function readMessage(
                 fromMatches,
                 ...(verified.signingTime === undefined ? {} : { signingTime: verified.signingTime }),
                 ...(expiredSince ? { expiredSince } : {}),
+                certificates: {
+                  signer: verified.signer.der,
+                  ...(verified.encryptionCertificate === undefined
+                    ? {}
+                    : { encryption: verified.encryptionCertificate.der }),
+                  carried: verified.certificates.map((c) => c.der),
+                  ...(verified.capabilities === undefined ? {} : { capabilities: verified.capabilities }),
+                },
               },
       };
       outer = [...outer, ...verified.outer];

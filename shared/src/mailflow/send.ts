@@ -20,6 +20,7 @@ import type { CertificateEntry } from "../api/certs.js";
 import type { ServiceClient } from "./service-client.js";
 import { certificateFromWire, normalizeAccountAddress, requireProvisioned, type DeviceState } from "./state.js";
 import { mergeKeys } from "./keys.js";
+import { keptCrl } from "./crl.js";
 
 /** A found certificate is kept an hour, an address without one ten minutes (it may enroll meanwhile). */
 export const POSITIVE_TTL_MS = 60 * 60 * 1000;
@@ -109,6 +110,18 @@ export function chooseCipher(capabilities: readonly (readonly string[])[]): Cont
   return capabilities.every((list) => listsCipher(list, gcm)) ? gcm : contentCipherByName("aes-256-cbc");
 }
 
+/**
+ * Where certificates come from besides the service's directory (the gateway: certificates learned
+ * from signed mail, an organisation's LDAP). Asked only for addresses the directory has no usable
+ * certificate for; what it gives is checked as the directory's is (path to one of `anchors` or the
+ * service's root, encryption usage, validity now, the account's CRL, the address).
+ */
+export interface CertificateSource {
+  lookup(addresses: readonly string[]): Promise<Map<string, DirectoryEntry[]>>;
+  /** Trust anchors for its certificates, besides the service's root. */
+  anchors: readonly Certificate[];
+}
+
 export interface SendOptions {
   client: ServiceClient;
   cache: DirectoryCache;
@@ -118,6 +131,8 @@ export interface SendOptions {
   recipients: readonly string[];
   /** Default true; false signs only (then recipients without a certificate are no error). */
   encrypt?: boolean;
+  /** Certificates of recipients the directory does not know. */
+  others?: CertificateSource;
 }
 
 /** The sender's current encryption certificate (the newest current key). */
@@ -207,6 +222,33 @@ export async function recipientCertificates(
         },
       );
       if (usable) kemCertificates.push(kem);
+    }
+  }
+  if (missing.length > 0 && options.others !== undefined) {
+    const others = options.others;
+    const offered = await others.lookup(missing);
+    const crl = keptCrl(state);
+    for (const address of [...missing]) {
+      // The first of the source's certificates that passes, in the source's order (newest first).
+      for (const entry of offered.get(address) ?? []) {
+        if (!hasEmailAddress(entry.certificate, address)) continue;
+        try {
+          await check(entry.certificate, {
+            anchors: [root, ...others.anchors],
+            intermediates: entry.chain,
+            usage: "encryption",
+            time: options.clock.now(),
+            ...(crl === undefined ? {} : { crls: [crl] }),
+          });
+        } catch (error) {
+          if (!hasCode(error, ...SMIME_ERROR_CODES)) throw error;
+          reasons.push(`${address} (other source): ${error.code}`);
+          continue;
+        }
+        entries.push(entry);
+        missing.splice(missing.indexOf(address), 1);
+        break;
+      }
     }
   }
   if (missing.length > 0) {

@@ -25,7 +25,7 @@ import { detectSmime } from "../mime/rfc8551-detect.js";
 import { multipartSignedEntity, pkcs7MimeEntity } from "../mime/rfc8551-writer.js";
 import { validateCertificatePath } from "../pki/chain.js";
 import type { Crl } from "../pki/crl.js";
-import type { Certificate } from "../pki/certificate.js";
+import { matchesIssuerAndSerial, matchesSubjectKeyIdentifier, type Certificate } from "../pki/certificate.js";
 import type { SmimeCore } from "./core.js";
 import { ID_DATA, ID_RSAES_OAEP } from "../pki/oids.js";
 
@@ -68,6 +68,16 @@ export interface VerifiedMessage {
   signingTime?: Date;
   /** The validated path, signer first, trust anchor last. */
   path: Certificate[];
+  /**
+   * The certificate the signer's SMIMEEncryptionKeyPreference names (RFC 8551 2.5.3), when the
+   * message or the caller has it. Not validated: the signer's preference, for a caller that will
+   * check it for encryption before using it.
+   */
+  encryptionCertificate?: Certificate;
+  /** The signer's SMIMECapabilities OIDs (RFC 8551 2.5.2), when signed. */
+  capabilities?: string[];
+  /** Every certificate the message and the caller supplied (intermediates for such a check). */
+  certificates: Certificate[];
 }
 
 const DIGEST_LENGTH: Record<HashAlgorithm, number> = {
@@ -216,11 +226,23 @@ export async function verifyMessage(
           ? {}
           : { time: typeof options.time === "function" ? options.time(signer.signingTime) : options.time }),
       });
+      const preference = signer.encryptionKeyPreference;
+      const encryptionCertificate =
+        preference === undefined
+          ? undefined
+          : intermediates.find((c) =>
+              "keyId" in preference
+                ? matchesSubjectKeyIdentifier(c, preference.keyId)
+                : matchesIssuerAndSerial(c, preference.issuer, preference.serial),
+            );
       return {
         outer: [...outer],
         signer: signer.certificate,
         path,
         ...(signer.signingTime === undefined ? {} : { signingTime: signer.signingTime }),
+        ...(encryptionCertificate === undefined ? {} : { encryptionCertificate }),
+        ...(signer.capabilities === undefined ? {} : { capabilities: signer.capabilities }),
+        certificates: intermediates,
       };
     } catch (error) {
       if (!hasCode(error, ...SMIME_ERROR_CODES)) throw error;

@@ -17,6 +17,8 @@ import {
   NEGATIVE_TTL_MS,
   POSITIVE_TTL_MS,
   readMessage,
+  pathCheckWith,
+  recipientCertificates,
   CRL_MAX_AGE_MS,
   refreshCrl,
   crlCheckWith,
@@ -28,7 +30,7 @@ import {
   type StateStore,
 } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TestCa } from "../pki/test-ca.js";
+import { EXT, TestCa } from "../pki/test-ca.js";
 import { makeAccount, makeCaHierarchy, opensslCrl as makeCrl } from "./accounts.js";
 
 const ca = new TestCa();
@@ -373,5 +375,68 @@ describe("choices", () => {
     });
     const { address } = await senderOf([new TextEncoder().encode("From: A <a@EXAMPLE.Test>\r\n\r\nbody")]);
     expect(address).toBe("a@example.test");
+  });
+});
+
+describe("certificates from other sources (the gateway's learned ones)", () => {
+  /** A partner CA's root and Dave's certificate from it (valid `days`), as a source offers them. */
+  function partner(days: number, name: string, issuer = "partner-root", issuerKey = ca.path("partner-root.key")) {
+    const der = ca.issue(name, ca.key(name, "rsa"), issuer, issuerKey, {
+      subject: "/CN=Dave",
+      ext: EXT.endEntity("dave@partner.test"),
+      days,
+      serial: Math.floor(Math.random() * 2 ** 48)
+        .toString(16)
+        .padStart(12, "0"),
+    });
+    const chain = issuer === "issuing" ? [parseCertificate(ca.der("issuing"))] : [];
+    return { address: "dave@partner.test", certificate: parseCertificate(der), chain, capabilities: [] };
+  }
+  // openssl's certificates start when made: a clock of their own, set after they are.
+  const now = manualClock(new Date());
+  const options = (state: DeviceState, entries: ReturnType<typeof partner>[], anchors: Uint8Array[]) => ({
+    client: directory([]),
+    cache: new DirectoryCache(now),
+    clock: now,
+    state,
+    recipients: ["dave@partner.test"],
+    others: {
+      anchors: anchors.map((der) => parseCertificate(der)),
+      lookup: async (addresses: readonly string[]) =>
+        new Map(addresses.filter((a) => a === "dave@partner.test").map((a) => [a, entries])),
+    },
+  });
+
+  it("uses one the directory lacks only when it chains to a given anchor, is valid now and not revoked", async () => {
+    const rootKey = ca.key("partner-root", "rsa");
+    const root = ca.selfSigned("partner-root", rootKey, { subject: "/CN=Partner Root", ext: EXT.root, days: 3650 });
+    const check = pathCheckWith(core);
+    const dave = partner(30, "dave-good");
+    const revoked = partner(30, "dave-revoked", "issuing", ca.path("issuing.key"));
+    now.set(new Date(Date.now() + 1000));
+    const { entries } = await recipientCertificates(options(alice, [dave], [root]), check);
+    expect(entries.map((e) => e.certificate.serialHex)).toEqual([dave.certificate.serialHex]);
+    // No anchor for the partner's CA: not used.
+    await expect(recipientCertificates(options(alice, [dave], []), check)).rejects.toMatchObject({
+      code: "NO_CERTIFICATE",
+      message: expect.stringContaining("dave@partner.test (other source): UNTRUSTED_CERTIFICATE"),
+    });
+    // Expired by the clock's time: not used.
+    const later = manualClock(new Date(now.now().getTime() + 40 * 86_400_000));
+    await expect(
+      recipientCertificates({ ...options(alice, [dave], [root]), clock: later }, check),
+    ).rejects.toMatchObject({ code: "NO_CERTIFICATE", message: expect.stringContaining("CERTIFICATE_EXPIRED") });
+    // Issued by the service's CA and listed on the CRL the account holds: not used.
+    const crl = opensslCrl(revoked.certificate.serialHex, new Date(now.now().getTime() - 60_000), "keyCompromise");
+    const withCrl: DeviceState = {
+      ...alice,
+      crl: { der: encodeBase64url(crl), nextUpdate: "2100-01-01T00:00:00.000Z", fetchedAt: now.now().toISOString() },
+    };
+    await expect(recipientCertificates(options(withCrl, [revoked], []), check)).rejects.toMatchObject({
+      code: "NO_CERTIFICATE",
+      message: expect.stringContaining("CERT_REVOKED"),
+    });
+    // The same certificate without the CRL passes: the CRL is what refused it.
+    expect((await recipientCertificates(options(alice, [revoked], []), check)).entries).toHaveLength(1);
   });
 });

@@ -256,4 +256,20 @@ export const apiMigrations: Record<string, Migration> = {
       await db.schema.createIndex("keys_pair").on("keys").column("pair_key_id").execute();
     },
   },
+  "0010-api-gateway-certificates": {
+    // Certificates the organisation gateway learned from verified signed mail (docs/services.md,
+    // "Organisation gateway"): one row per address, the newest valid one; nothing else changes.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("gateway_certificates")
+        .addColumn("address", "text", (c) => c.primaryKey())
+        .addColumn("certificate", "text", (c) => c.notNull())
+        .addColumn("chain", "text", (c) => c.notNull())
+        .addColumn("capabilities", "text", (c) => c.notNull())
+        .addColumn("not_before", "text", (c) => c.notNull())
+        .addColumn("not_after", "text", (c) => c.notNull())
+        .addColumn("learned_at", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
 };
