@@ -20,6 +20,7 @@ const API_TABLES = [
   "challenges",
   "crls",
   "devices",
+  "gateway_certificates",
   "gateway_policies",
   "keys",
   "opaque_logins",
