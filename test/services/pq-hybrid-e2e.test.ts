@@ -4,8 +4,8 @@
 // RSA and an ML-KEM recipient for him; Bob reads it; a message carrying only his ML-KEM recipient
 // opens on his device (so the device holds and uses the ML-KEM key); and openssl with his RSA key
 // alone still opens Alice's message (an old client).
-import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { mailseal } from "../../cli/test/support.js";
@@ -15,7 +15,23 @@ const suite = new ServerSuite("pq");
 const { tmp, devices } = suite;
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
+const CAROL = "carol@example.test";
 const ML_KEM_768 = "2.16.840.1.101.3.4.4.2";
+
+/** What NSS's cmsutil says decoding `message` with an empty database: the NSS error code. */
+function nssDecodes(message: string): string {
+  const db = join(tmp.dir, "nss-empty");
+  if (!existsSync(db)) {
+    mkdirSync(db);
+    execFileSync("certutil", ["-N", "-d", `sql:${db}`, "--empty-password"]);
+  }
+  const der = file(
+    "nss.der",
+    Buffer.from(message.slice(message.indexOf("\r\n\r\n") + 4).replace(/\s+/g, ""), "base64"),
+  );
+  const run = spawnSync("cmsutil", ["-D", "-d", `sql:${db}`, "-i", der, "-o", "/dev/null"], { encoding: "latin1" });
+  return /SEC_ERROR_[A-Z_]+/.exec(run.stderr)?.[0] ?? `exit ${run.status}`;
+}
 
 function file(name: string, text: string | Buffer): string {
   writeFileSync(join(tmp.dir, name), text);
@@ -113,6 +129,22 @@ describe("the post-quantum hybrid between two mailseal accounts", () => {
       { encoding: "latin1" },
     );
     expect(inner).toContain("The hybrid arrived.");
+    // NSS (Thunderbird's own S/MIME) cannot decode an EnvelopedData with an OtherRecipientInfo at
+    // all: cmsutil, even without any key, fails on the DER, where a classic message decodes and
+    // then finds no key of its own. Hence the rule below.
+    expect(nssDecodes(sent)).toBe("SEC_ERROR_BAD_DER");
+
+    // Carol did not opt in: a message to Bob and Carol holds no ML-KEM recipient at all (Carol may
+    // read with Thunderbird), and NSS decodes it.
+    await devices.provision(CAROL, "carol-laptop");
+    const both = await devices.send(
+      "alice-laptop",
+      [BOB, CAROL],
+      plainMessage(`Alice <${ALICE}>`, `Bob <${BOB}>, Carol <${CAROL}>`, "both", "To a mixed audience."),
+    );
+    expect(recipientKinds(both)).toEqual([1, 1, 1]);
+    expect(nssDecodes(both)).toBe("SEC_ERROR_NOT_A_RECIPIENT");
+    expect((await devices.read("bob-laptop", both)).stdout.toString()).toContain("To a mixed audience.");
 
     // --no-pq: RSA recipients only.
     const input = file("classic.eml", plainMessage(`Alice <${ALICE}>`, `Bob <${BOB}>`, "classic", "RSA only."));

@@ -323,16 +323,25 @@ export async function prepareSend(options: SendOptions, check: PathCheck): Promi
  * A recipe's `encryptTo` for the recipients `recipientCertificates` found: their certificates, the
  * cipher they all read, and the ML-KEM companions (issue 15), the sender's own current one from
  * `ownKemKeys` included, so that its copy gets the hybrid too when the account opted in.
+ *
+ * The ML-KEM companions go in only when EVERY recipient has one. A KEMRecipientInfo is an
+ * OtherRecipientInfo (RFC 5652 6.2.5, `ori` [4]), and NSS (Thunderbird's own S/MIME, `cmsutil`)
+ * cannot decode an EnvelopedData that holds one at all (SEC_ERROR_BAD_DER), so one recipient's
+ * opt-in would lock a co-recipient who reads with Thunderbird out of the whole message. Every
+ * recipient with an ML-KEM certificate opted in at mailseal, whose readers decode it.
  */
 export function encryptionRecipe(
   found: { entries: readonly DirectoryEntry[]; kemCertificates: readonly Certificate[] },
   ownKemKeys: readonly { status: string; certificate: string }[] | undefined,
 ): NonNullable<SealRecipe["encryptTo"]> {
+  const everyRecipient = found.entries.length > 0 && found.kemCertificates.length === found.entries.length;
   const ownKem = (ownKemKeys ?? []).filter((k) => k.status === "current").at(-1);
-  const kem = [
-    ...found.kemCertificates,
-    ...(ownKem === undefined ? [] : [certificateFromWire(ownKem.certificate, "own ML-KEM certificate")]),
-  ];
+  const kem = everyRecipient
+    ? [
+        ...found.kemCertificates,
+        ...(ownKem === undefined ? [] : [certificateFromWire(ownKem.certificate, "own ML-KEM certificate")]),
+      ]
+    : [];
   return {
     certificates: found.entries.map((e) => e.certificate),
     cipher: chooseCipher(found.entries.map((e) => e.capabilities)),
