@@ -19,10 +19,10 @@ const SOURCE_FILE = /\.(ts|mts|mjs|js|cjs|sh|py|json)$/;
  * status codes, quoted as those programs print them, and the placeholder of the error body's form.
  */
 const FOREIGN_NAMES: Record<string, string> = {
-  SEC_ERROR_BAD_DER: "NSS (cmsutil), test/interop/README.md",
   SEC_ERROR_INVALID_ALGORITHM: "NSS (cmsutil), test/interop/README.md",
   SEC_ERROR_UNRECOGNIZED_OID: "NSS (cmsutil), test/interop/README.md",
   SEC_ERROR_UNSUPPORTED_KEYALG: "NSS (cmsutil), test/interop/README.md",
+  NS_ERROR_ILLEGAL_VALUE: "Thunderbird's S/MIME encoder in its send log, test/thunderbird/README.md",
   TRUST_UNDEFINED: "a gpgsm status line, test/interop/README.md",
   GLIBC_2: "glibc's symbol version in a loader error, test/fuzz/README.md",
   UV_THREADPOOL_SIZE: "libuv's environment variable, bench/README.md",
