@@ -161,6 +161,7 @@ declare global {
     const tabs: {
       onCreated: Event<(tab: Tab) => void>;
       query(queryInfo: { type?: string }): Promise<Tab[]>;
+      update(tabId: number, properties: { active?: boolean }): Promise<Tab>;
     };
     const composeAction: {
       setTitle(details: { tabId?: number; title: string }): Promise<void>;
@@ -198,6 +199,9 @@ declare global {
       configuredService(): Promise<string>;
       showsOwnVerdict(tabId: number, judged: boolean): Promise<boolean>;
       reloadMessage(tabId: number): Promise<boolean>;
+      showKeyWaiting(tabId: number, headline: string, text: string, button: string): Promise<boolean>;
+      keyWaitingClicked(tabId: number): Promise<boolean>;
+      clearKeyWaiting(tabId: number): Promise<boolean>;
       shownMessageId(tabId: number): Promise<number>;
       markHasAttachments(messageId: number): Promise<boolean>;
     };
@@ -212,9 +216,15 @@ declare global {
       testAddLogin(origin: string, username: string, password: string): Promise<void>;
       testComposeToolbar(windowId: number): Promise<ComposeToolbar>;
       testHasAttachmentFlag(messageId: number): Promise<boolean>;
-      testMessagePane(
-        tabId: number,
-      ): Promise<{ cryptoBox: boolean; encryptedIcon: boolean; signedIcon: boolean; attachmentBar: boolean }>;
+      testMessagePane(tabId: number): Promise<{
+        cryptoBox: boolean;
+        encryptedIcon: boolean;
+        signedIcon: boolean;
+        attachmentBar: boolean;
+        keyWaiting: { text: string; button: string; colour: string } | null;
+        messagePaneLaidOut: boolean;
+      }>;
+      testClickKeyWaiting(tabId: number): Promise<boolean>;
       testQuit(): Promise<void>;
     };
     interface ToolbarButton {

@@ -181,6 +181,12 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
     },
     /** Whether the message list shows the message with a paperclip. */
     testHasAttachmentFlag: async (c) => messenger.mailsealTest.testHasAttachmentFlag(Number(c.messageId)),
+    /** Stands for the person's click on the button of the key-waiting banner in a tab's message pane. */
+    testClickKeyWaiting: async (c) => {
+      if (!(await messenger.mailsealTest.testClickKeyWaiting(Number(c.tabId)))) {
+        throw new Error(`tab ${String(c.tabId)} shows no key-waiting banner`);
+      }
+    },
     /** Thunderbird's own S/MIME header button and attachment bar for the message shown in a tab. */
     testMessagePane: async (c) => messenger.mailsealTest.testMessagePane(Number(c.tabId)),
     /** Fetches the inbox of the address until Thunderbird manages (the first sync also discovers folders). */
@@ -228,6 +234,9 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
           ]);
           // `opens`: how many tabs it took (1: the first tab showed it, as a person would see it).
           if (last === "opened") return { messageId: message.id, tabId, opens };
+          // `once`: a message expected never to finish loading (Thunderbird's "cannot decrypt" page,
+          // then the add-in's banner): one tab, and no second try.
+          if (c.once === true) return { messageId: message.id, opens };
         }
         await new Promise((resolve) => setTimeout(resolve, 300));
       }

@@ -76,6 +76,32 @@ const OWN_VERDICT_SHEET =
   );
 const sheetLoaded = new WeakSet();
 
+/**
+ * CBC mail to a key that waits for the key-protection password (a rotation on a protected account):
+ * NSS lacks the key, so Thunderbird shows its own "cannot decrypt" page, where no display script
+ * runs. The add-on's banner then takes that page's place in about:message (its chrome document,
+ * which the Experiment reaches): the words and the unlock action, the message pane under it out of
+ * the layout while the banner shows (keyed on an attribute of the root, as OWN_VERDICT_SHEET).
+ */
+const KEY_WAITING_ID = "mailseal-key-waiting";
+const KEY_WAITING_SHEET =
+  "data:text/css," +
+  encodeURIComponent(":root[data-mailseal-key-waiting] #messagepane { visibility: collapse !important; }");
+const XHTML = "http://www.w3.org/1999/xhtml";
+/** The banner's style: the display script's "warning" level (src/display/display.ts, BANNER_STYLE). */
+const KEY_WAITING_STYLE =
+  "background:#fef7e0;border:1px solid #f9ab00;color:#7a4f01;padding:6px 10px;margin:10px;font:menu";
+const keyWaitingSheetLoaded = new WeakSet();
+/** about:message window -> what resolves the pending keyWaitingClicked (true: clicked, false: gone). */
+const keyWaitingClick = new WeakMap();
+
+function removeKeyWaiting(win) {
+  win.document.getElementById(KEY_WAITING_ID)?.remove();
+  win.document.documentElement.removeAttribute("data-mailseal-key-waiting");
+  keyWaitingClick.get(win)?.(false);
+  keyWaitingClick.delete(win);
+}
+
 async function logged(name, fn) {
   try {
     return await fn();
@@ -255,6 +281,53 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
             const win = aboutMessageWindow(context, tabId);
             if (typeof win?.ReloadMessage !== "function") return false;
             win.ReloadMessage();
+            return true;
+          }),
+        showKeyWaiting: (tabId, headline, text, button) =>
+          logged("showKeyWaiting", async () => {
+            const win = aboutMessageWindow(context, tabId);
+            const pane = win?.document.getElementById("messagepane");
+            if (!pane) return false;
+            removeKeyWaiting(win);
+            if (!keyWaitingSheetLoaded.has(win)) {
+              win.windowUtils.loadSheetUsingURIString(KEY_WAITING_SHEET, win.windowUtils.AUTHOR_SHEET);
+              keyWaitingSheetLoaded.add(win);
+            }
+            const doc = win.document;
+            const box = doc.createElementNS(XHTML, "div");
+            box.id = KEY_WAITING_ID;
+            box.setAttribute("role", "status");
+            box.setAttribute("data-level", "warning");
+            box.setAttribute("style", KEY_WAITING_STYLE);
+            const title = doc.createElementNS(XHTML, "div");
+            title.setAttribute("style", "font-weight:bold;margin-bottom:4px");
+            title.textContent = headline;
+            const body = doc.createElementNS(XHTML, "div");
+            body.textContent = text;
+            const action = doc.createElementNS(XHTML, "button");
+            action.setAttribute("style", "margin-top:6px");
+            action.textContent = button;
+            action.addEventListener("click", () => {
+              keyWaitingClick.get(win)?.(true);
+              keyWaitingClick.delete(win);
+            });
+            box.append(title, body, action);
+            pane.before(box);
+            doc.documentElement.setAttribute("data-mailseal-key-waiting", "");
+            return true;
+          }),
+        keyWaitingClicked: (tabId) =>
+          logged("keyWaitingClicked", async () => {
+            const win = aboutMessageWindow(context, tabId);
+            if (!win?.document.getElementById(KEY_WAITING_ID)) return false;
+            keyWaitingClick.get(win)?.(false);
+            return new Promise((resolve) => keyWaitingClick.set(win, resolve));
+          }),
+        clearKeyWaiting: (tabId) =>
+          logged("clearKeyWaiting", async () => {
+            const win = aboutMessageWindow(context, tabId);
+            if (!win) return false;
+            removeKeyWaiting(win);
             return true;
           }),
         showsOwnVerdict: (tabId, judged) =>

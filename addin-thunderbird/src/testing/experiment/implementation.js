@@ -98,12 +98,36 @@ var mailsealTest = class extends ExtensionCommon.ExtensionAPI {
               if (!element || element.hidden || element.collapsed) return false;
               return win.getComputedStyle(element).display !== "none";
             };
+            // The add-on's banner for a key that waits for the password, and whether the message
+            // pane under it (Thunderbird's "cannot decrypt" page) still takes space.
+            const banner = win.document.getElementById("mailseal-key-waiting");
+            const pane = win.document.getElementById("messagepane");
+            const rect = banner?.getBoundingClientRect();
             return {
               cryptoBox: shown("cryptoBox"),
               encryptedIcon: shown("encryptedHdrIcon"),
               signedIcon: shown("signedHdrIcon"),
               attachmentBar: shown("attachmentView"),
+              keyWaiting:
+                banner && rect.width > 0 && rect.height > 0
+                  ? {
+                      text: banner.textContent,
+                      button: banner.querySelector("button")?.textContent ?? "",
+                      colour: win.getComputedStyle(banner).backgroundColor,
+                    }
+                  : null,
+              messagePaneLaidOut: Boolean(pane && win.getComputedStyle(pane).visibility === "visible"),
             };
+          }),
+        testClickKeyWaiting: (tabId) =>
+          logged("testClickKeyWaiting", async () => {
+            requireTestProfile("testClickKeyWaiting");
+            const native = context.extension.tabManager.get(tabId).nativeTab;
+            const content = native.chromeBrowser?.contentWindow;
+            const win = content?.messageBrowser ? content.messageBrowser.contentWindow : content;
+            const button = win?.document.querySelector("#mailseal-key-waiting button");
+            button?.click();
+            return Boolean(button);
           }),
         testQuit: () =>
           logged("testQuit", async () => {
