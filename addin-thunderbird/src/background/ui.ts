@@ -190,6 +190,13 @@ export function wireUi(
     if (port.sender?.url?.startsWith(messenger.runtime.getURL(UI_PAGE)) !== true) return port.disconnect();
     pages.add(port);
     pageConnected();
+    // The page's tab shows no moz-extension:// address (issue 14): the title names it.
+    const tabId = port.sender?.tab?.id;
+    if (tabId !== undefined) {
+      messenger.mailseal
+        .hidePageAddressBar(tabId)
+        .catch((error: unknown) => console.warn("mailseal: the page's address bar", error));
+    }
     port.onDisconnect.addListener(() => pages.delete(port));
     port.onMessage.addListener((value) => {
       const message = value as { id: number; request?: UiRequest; report?: unknown };

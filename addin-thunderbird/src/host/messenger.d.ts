@@ -199,6 +199,7 @@ declare global {
       configuredService(): Promise<string>;
       showsOwnVerdict(tabId: number, judged: boolean): Promise<boolean>;
       reloadMessage(tabId: number): Promise<boolean>;
+      hidePageAddressBar(tabId: number): Promise<boolean>;
       showKeyWaiting(tabId: number, headline: string, text: string, button: string): Promise<boolean>;
       keyWaitingClicked(tabId: number): Promise<boolean>;
       clearKeyWaiting(tabId: number): Promise<boolean>;
@@ -225,6 +226,7 @@ declare global {
         messagePaneLaidOut: boolean;
       }>;
       testClickKeyWaiting(tabId: number): Promise<boolean>;
+      testPageTab(): Promise<{ title: string; icon: string; addressBarLaidOut: boolean } | null>;
       testQuit(): Promise<void>;
     };
     interface ToolbarButton {

@@ -181,6 +181,8 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
     },
     /** Whether the message list shows the message with a paperclip. */
     testHasAttachmentFlag: async (c) => messenger.mailsealTest.testHasAttachmentFlag(Number(c.messageId)),
+    /** The tab of the add-in's page as a person sees it: title, icon, whether its address bar shows. */
+    testPageTab: async () => messenger.mailsealTest.testPageTab(),
     /** Stands for the person's click on the button of the key-waiting banner in a tab's message pane. */
     testClickKeyWaiting: async (c) => {
       if (!(await messenger.mailsealTest.testClickKeyWaiting(Number(c.tabId)))) {

@@ -342,6 +342,19 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
             else win.document.documentElement.removeAttribute("data-mailseal-verdict");
             return true;
           }),
+        // The add-on's page opens in a content tab, whose toolbar shows the page's address (its
+        // moz-extension:// URL, meaningless to a person; Thunderbird shows that toolbar for any page
+        // that is not about:, specialTabs.js onLocationChange). Thunderbird's own pages (about:addons,
+        // its settings) show none: neither does ours, which is the add-on's own and has no links away.
+        hidePageAddressBar: (tabId) =>
+          logged("hidePageAddressBar", async () => {
+            const tab = context.extension.tabManager.get(tabId).nativeTab;
+            const url = tab?.browser?.currentURI?.spec ?? "";
+            // Only a tab showing this add-on's own page.
+            if (!tab?.root || !url.startsWith(context.extension.baseURL)) return false;
+            tab.root.setAttribute("tabtoolbar", "false");
+            return true;
+          }),
         configuredService: () =>
           logged("configuredService", async () => Services.prefs.getStringPref(SERVICE_PREF, "")),
       },

@@ -119,6 +119,27 @@ var mailsealTest = class extends ExtensionCommon.ExtensionAPI {
               messagePaneLaidOut: Boolean(pane && win.getComputedStyle(pane).visibility === "visible"),
             };
           }),
+        // The content tab of the add-on's page as a person sees it: its label, its icon, and
+        // whether the address toolbar (with the moz-extension:// URL) is laid out.
+        testPageTab: () =>
+          logged("testPageTab", async () => {
+            requireTestProfile("testPageTab");
+            const page = `${context.extension.baseURL}options.html`;
+            for (const window of Services.wm.getEnumerator("mail:3pane")) {
+              const tabmail = window.document.getElementById("tabmail");
+              for (const tab of tabmail?.tabInfo ?? []) {
+                if (!(tab.browser?.currentURI?.spec ?? "").startsWith(page)) continue;
+                const toolbox = tab.root?.querySelector(".contentTabToolbox");
+                const rect = toolbox?.getBoundingClientRect();
+                return {
+                  title: tab.title ?? "",
+                  icon: tab.favIconUrl ?? "",
+                  addressBarLaidOut: Boolean(rect && rect.height > 0 && rect.width > 0),
+                };
+              }
+            }
+            return null;
+          }),
         testClickKeyWaiting: (tabId) =>
           logged("testClickKeyWaiting", async () => {
             requireTestProfile("testClickKeyWaiting");
