@@ -6,6 +6,7 @@
 import { hasCode, type StateStore, type DeviceState } from "@mailseal/shared";
 import {
   DISPLAY_PORT,
+  errorCode,
   plainError,
   READ_TIME_LIMIT_MS,
   withinTimeLimit,
@@ -17,6 +18,7 @@ import {
 import { engineWorker } from "../host/engine.js";
 import { addinClock } from "../host/mailflow-host.js";
 import { rawMessageFile } from "../host/raw-message.js";
+import { openAttachment } from "./open-attachment.js";
 import { keysWaitingForPassword, type KeyRefresher } from "./refresh.js";
 
 const DISPLAY_SCRIPT_ID = "mailseal-display";
@@ -39,6 +41,8 @@ export interface DisplayWiring {
   onRendered?: (messageId: number, report: DisplayReport) => void;
   /** Called when an attachment was saved from the view (the test harness reads the file). */
   onSaved?: (messageId: number, saved: { index: number; path: string }) => void;
+  /** Called when Open of an attachment was answered: how it opened, or the error code (the test harness). */
+  onOpened?: (messageId: number, opened: { index: number; how?: string; code?: string }) => void;
   /** Opens the add-in's page, where the key-protection password is typed (the key-waiting banner's button). */
   askPassword?: () => void;
   /** Called when a tab shows the banner of a key that waits for the password (the test harness listens here). */
@@ -98,7 +102,15 @@ export async function saveDownload(bytes: Uint8Array, name: string, contentType:
  */
 const MISSING_KEY_CODE = "NO_KEY";
 
-export function wireDisplay({ store, refresher, onRendered, onSaved, askPassword, onKeyWaiting }: DisplayWiring): {
+export function wireDisplay({
+  store,
+  refresher,
+  onRendered,
+  onSaved,
+  onOpened,
+  askPassword,
+  onKeyWaiting,
+}: DisplayWiring): {
   ready: Promise<void>;
   /** Keys that waited for the password arrived (the page's unlock): the messages they stopped open now. */
   keysArrived(): Promise<void>;
@@ -286,11 +298,25 @@ export function wireDisplay({ store, refresher, onRendered, onSaved, askPassword
       port.onMessage.addListener((value) => {
         const request = value as DisplayRequest;
         if (request.kind === "report") return onRendered?.(message.id, request.report);
-        if (request.kind !== "save" || answer.kind !== "render") return;
+        if ((request.kind !== "save" && request.kind !== "open") || answer.kind !== "render") return;
         const attachment = answer.model.attachments[request.index];
         const bytes = answer.model.attachmentData?.[request.index];
         if (attachment === undefined || bytes === undefined) return;
         const reply = (notice: DisplayNotice): void => port.postMessage(notice);
+        if (request.kind === "open") {
+          openAttachment(bytes, attachment.name, attachment.contentType).then(
+            (how) => {
+              reply({ kind: "opened", index: request.index, ok: true, how });
+              onOpened?.(message.id, { index: request.index, how });
+            },
+            (error: unknown) => {
+              console.warn("mailseal: opening an attachment", error);
+              reply({ kind: "opened", index: request.index, ok: false, message: plainError(error) });
+              onOpened?.(message.id, { index: request.index, code: errorCode(error) });
+            },
+          );
+          return;
+        }
         saveDownload(bytes, attachment.name, attachment.contentType).then(
           (path) => {
             reply({ kind: "saved", index: request.index, ok: true, filename: path });

@@ -205,6 +205,8 @@ declare global {
       clearKeyWaiting(tabId: number): Promise<boolean>;
       shownMessageId(tabId: number): Promise<number>;
       markHasAttachments(messageId: number): Promise<boolean>;
+      /** "launched", "asked" (Thunderbird's "open with" dialog) or "program" (executable here: not opened). */
+      openAttachment(name: string, contentType: string, bytes: ArrayBuffer): Promise<string>;
     };
     /**
      * The test flavour's Experiment (src/testing/experiment/schema.json): absent from the release
@@ -226,6 +228,7 @@ declare global {
         messagePaneLaidOut: boolean;
       }>;
       testClickKeyWaiting(tabId: number): Promise<boolean>;
+      testSetOpenHandler(contentType: string, extension: string, executable: string): Promise<void>;
       testPageTab(): Promise<{ title: string; icon: string; addressBarLaidOut: boolean } | null>;
       testQuit(): Promise<void>;
     };

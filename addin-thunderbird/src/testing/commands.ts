@@ -183,6 +183,9 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
     testHasAttachmentFlag: async (c) => messenger.mailsealTest.testHasAttachmentFlag(Number(c.messageId)),
     /** The tab of the add-in's page as a person sees it: title, icon, whether its address bar shows. */
     testPageTab: async () => messenger.mailsealTest.testPageTab(),
+    /** Sets the application that opens a media type (as in Thunderbird's settings): the test's opener. */
+    testSetOpenHandler: async (c) =>
+      messenger.mailsealTest.testSetOpenHandler(field(c, "contentType"), field(c, "extension"), field(c, "executable")),
     /** Stands for the person's click on the button of the key-waiting banner in a tab's message pane. */
     testClickKeyWaiting: async (c) => {
       if (!(await messenger.mailsealTest.testClickKeyWaiting(Number(c.tabId)))) {

@@ -342,6 +342,91 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
             else win.document.documentElement.removeAttribute("data-mailseal-verdict");
             return true;
           }),
+        // "Open" for a decrypted attachment (README, "Reading"): as Thunderbird opens its own
+        // (AttachmentInfo.sys.mjs): a private file, the type's application, else its dialog asks.
+        // The add-in refused programs by name and type already; the platform's own test of the
+        // written file (nsIFile.isExecutable: on Windows by extension, elsewhere .desktop and the
+        // like) refuses what it knows besides.
+        openAttachment: (name, contentType, bytes) =>
+          logged("openAttachment", async () => {
+            const { DownloadPaths } = ChromeUtils.importESModule("resource://gre/modules/DownloadPaths.sys.mjs");
+            const safeName = DownloadPaths.sanitize(name) || "attachment";
+            const dot = safeName.lastIndexOf(".");
+            const extension = dot >= 0 ? safeName.slice(dot + 1).toLowerCase() : "";
+            // A folder of this process only the user can enter; the file only the user can read.
+            const file = Services.dirsvc.get("TmpD", Ci.nsIFile);
+            file.append(`mailseal-open-${Services.appinfo.processID}`);
+            await IOUtils.makeDirectory(file.path, { permissions: 0o700 });
+            await IOUtils.setPermissions(file.path, 0o700);
+            file.append(safeName);
+            file.createUnique(Ci.nsIFile.NORMAL_FILE_TYPE, 0o600);
+            Cc["@mozilla.org/uriloader/external-helper-app-service;1"]
+              .getService(Ci.nsPIExternalAppLauncher)
+              .deleteTemporaryFileOnExit(file);
+            const data = new Uint8Array(bytes);
+            await IOUtils.write(file.path, data);
+            // Read-only, as Thunderbird does: edits in the application would be lost with the file.
+            await IOUtils.setPermissions(file.path, 0o400);
+            if (file.isExecutable()) {
+              await IOUtils.remove(file.path);
+              return "program";
+            }
+            const mime = Cc["@mozilla.org/mime;1"].getService(Ci.nsIMIMEService);
+            let info;
+            try {
+              info = mime.getFromTypeAndExtension(contentType, extension);
+            } catch {
+              info = mime.getFromTypeAndExtension("application/octet-stream", "");
+            }
+            const handlers = Cc["@mozilla.org/uriloader/handler-service;1"].getService(Ci.nsIHandlerService);
+            const known = handlers.exists(info);
+            if (
+              known &&
+              !info.alwaysAskBeforeHandling &&
+              (info.preferredAction === Ci.nsIHandlerInfo.useHelperApp ||
+                info.preferredAction === Ci.nsIHandlerInfo.useSystemDefault)
+            ) {
+              info.launchWithFile(file);
+              return "launched";
+            }
+            // No application chosen for the type: Thunderbird's own "open with" dialog asks.
+            if (!known) {
+              info.alwaysAskBeforeHandling = true;
+              info.preferredAction = Ci.nsIHandlerInfo.alwaysAsk;
+            }
+            const win = Services.wm.getMostRecentWindow("mail:3pane");
+            const dialog = Cc["@mozilla.org/helperapplauncherdialog;1"].createInstance(Ci.nsIHelperAppLauncherDialog);
+            dialog.show(
+              {
+                QueryInterface: ChromeUtils.generateQI(["nsIHelperAppLauncher"]),
+                MIMEInfo: info,
+                source: Services.io.newFileURI(file),
+                suggestedFileName: safeName,
+                cancel() {},
+                promptForSaveDestination() {
+                  dialog.promptForSaveToFileAsync(this, win, safeName, `.${extension}`, false);
+                },
+                launchLocalFile() {
+                  info.launchWithFile(file);
+                },
+                async setDownloadToLaunch() {
+                  info.launchWithFile(file);
+                },
+                async saveDestinationAvailable(destination) {
+                  if (destination) await IOUtils.write(destination.path, data);
+                },
+                setWebProgressListener() {},
+                targetFile: null,
+                targetFileIsExecutable: null,
+                timeDownloadStarted: null,
+                contentLength: data.byteLength,
+                browsingContextId: win?.browsingContext?.id ?? 0,
+              },
+              win,
+              null,
+            );
+            return "asked";
+          }),
         // The add-on's page opens in a content tab, whose toolbar shows the page's address (its
         // moz-extension:// URL, meaningless to a person; Thunderbird shows that toolbar for any page
         // that is not about:, specialTabs.js onLocationChange). Thunderbird's own pages (about:addons,

@@ -140,6 +140,22 @@ var mailsealTest = class extends ExtensionCommon.ExtensionAPI {
             }
             return null;
           }),
+        // Stands for the person's choice of an application for a media type (Thunderbird's settings,
+        // "Files & Attachments"): the test's own opener, which records the file it was handed.
+        testSetOpenHandler: (contentType, extension, executable) =>
+          logged("testSetOpenHandler", async () => {
+            requireTestProfile("testSetOpenHandler");
+            const mime = Cc["@mozilla.org/mime;1"].getService(Ci.nsIMIMEService);
+            const info = mime.getFromTypeAndExtension(contentType, extension);
+            const app = Cc["@mozilla.org/uriloader/local-handler-app;1"].createInstance(Ci.nsILocalHandlerApp);
+            app.name = "test opener";
+            app.executable = Cc["@mozilla.org/file/local;1"].createInstance(Ci.nsIFile);
+            app.executable.initWithPath(executable);
+            info.preferredApplicationHandler = app;
+            info.preferredAction = Ci.nsIHandlerInfo.useHelperApp;
+            info.alwaysAskBeforeHandling = false;
+            Cc["@mozilla.org/uriloader/handler-service;1"].getService(Ci.nsIHandlerService).store(info);
+          }),
         testClickKeyWaiting: (tabId) =>
           logged("testClickKeyWaiting", async () => {
             requireTestProfile("testClickKeyWaiting");
