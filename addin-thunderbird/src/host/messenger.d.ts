@@ -205,6 +205,8 @@ declare global {
       clearKeyWaiting(tabId: number): Promise<boolean>;
       shownMessageId(tabId: number): Promise<number>;
       markHasAttachments(messageId: number): Promise<boolean>;
+      composeSendMode(tabId: number): Promise<"now" | "later">;
+      queueOutgoing(path: string, identityId: string, bcc: string[]): Promise<string>;
       /** "launched", "asked" (Thunderbird's "open with" dialog) or "program" (executable here: not opened). */
       openAttachment(name: string, contentType: string, bytes: ArrayBuffer): Promise<string>;
     };
@@ -228,6 +230,7 @@ declare global {
         messagePaneLaidOut: boolean;
       }>;
       testClickKeyWaiting(tabId: number): Promise<boolean>;
+      testSendUnsent(): Promise<void>;
       testSetOpenHandler(contentType: string, extension: string, executable: string): Promise<void>;
       testPageTab(): Promise<{ title: string; icon: string; addressBarLaidOut: boolean } | null>;
       testQuit(): Promise<void>;

@@ -179,6 +179,22 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       const toolbar = await messenger.mailsealTest.testComposeToolbar(tab.windowId!);
       return { tabId: tab.id, shown, toolbar };
     },
+    /** Presses Send Later; answers what it came to (rejected: the add-in took it) and the add-in's outcome. */
+    testSendLater: async (c) => {
+      const tab = await composeWindow(c);
+      if (typeof c.bcc === "string") {
+        await messenger.compose.setComposeDetails(tab.id!, { bcc: [c.bcc] });
+      }
+      const shown = await shownBeforeSend(tab.id!);
+      const result = await messenger.compose.sendMessage(tab.id!, { mode: "sendLater" }).then(
+        () => "Thunderbird queued it itself",
+        (error: unknown) => String(error),
+      );
+      const outcome = await sendOutcome(tab.id!)?.catch((error: unknown) => ({ failed: String(error) }));
+      return { shown, result, outcome: outcome ?? null };
+    },
+    /** Sends the messages waiting in the Outbox now (File > Send Unsent Messages). */
+    testSendUnsent: async () => messenger.mailsealTest.testSendUnsent(),
     /** Whether the message list shows the message with a paperclip. */
     testHasAttachmentFlag: async (c) => messenger.mailsealTest.testHasAttachmentFlag(Number(c.messageId)),
     /** The tab of the add-in's page as a person sees it: title, icon, whether its address bar shows. */

@@ -13,6 +13,25 @@ function mailServices() {
   return ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs").MailServices;
 }
 
+/**
+ * What each compose window's current send is (Send or Send Later): its "compose-prepare-message-start"
+ * event says it (detail.msgType) just before onBeforeSend runs, which itself is not told.
+ */
+const sendModes = new WeakMap();
+let watchingSendModes = false;
+
+function watchSendModes() {
+  if (watchingSendModes) return;
+  watchingSendModes = true;
+  const { ExtensionSupport } = ChromeUtils.importESModule("resource:///modules/ExtensionSupport.sys.mjs");
+  ExtensionSupport.registerWindowListener("mailseal-send-modes", {
+    chromeURLs: ["chrome://messenger/content/messengercompose/messengercompose.xhtml"],
+    onLoadWindow(win) {
+      win.addEventListener("compose-prepare-message-start", (event) => sendModes.set(win, event.detail?.msgType));
+    },
+  });
+}
+
 /** Outgoing messages being written: path -> nsIFile (private temp files, removed after sending). */
 const outgoing = new Map();
 
@@ -115,6 +134,7 @@ async function logged(name, fn) {
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 var mailseal = class extends ExtensionCommon.ExtensionAPI {
   getAPI(context) {
+    watchSendModes();
     return {
       mailseal: {
         // Trust for e-mail only (NSS trust "SSL,S/MIME,code signing"): the service's root vouches
@@ -243,6 +263,60 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
               );
             });
             return saveToSent(identity, file);
+          }),
+        // Send Later (README, "Sending"): the finished message goes into the Outbox ("Unsent
+        // Messages"), as Thunderbird queues its own, with the headers its send-later reads and
+        // removes before sending (X-Identity-Key, FCC, Bcc: the caller wrote them first); File >
+        // Send Unsent Messages sends it then as it is.
+        composeSendMode: (tabId) =>
+          logged("composeSendMode", async () => {
+            const win = context.extension.tabManager.get(tabId).nativeTab;
+            return sendModes.get(win) === Ci.nsIMsgCompDeliverMode.Later ? "later" : "now";
+          }),
+        queueOutgoing: (path, identityId, bcc) =>
+          logged("queueOutgoing", async () => {
+            const file = outgoing.get(path);
+            if (!file) throw new Error("no such outgoing message");
+            const identity = mailServices().accounts.getIdentity(identityId);
+            if (!identity) throw new Error(`no identity ${identityId}`);
+            // The headers Thunderbird's send-later reads (which identity and server, where the sent
+            // copy goes, the Bcc recipients) and removes before it sends the rest as it is.
+            const fcc = identity.doFcc && identity.fccFolderURI ? identity.fccFolderURI : "nocopy://";
+            const head = [`X-Identity-Key: ${identity.key}`, `FCC: ${fcc}`];
+            if (bcc.length > 0) head.push(`Bcc: ${bcc.join(", ").replace(/[\r\n]+/g, " ")}`);
+            const body = await IOUtils.read(file.path);
+            await IOUtils.writeUTF8(file.path, `${head.join("\r\n")}\r\n`);
+            await IOUtils.write(file.path, body, { mode: "append" });
+            const outbox = Cc["@mozilla.org/messengercompose/sendlater;1"]
+              .getService(Ci.nsIMsgSendLater)
+              .getUnsentMessagesFolder(identity);
+            if (!outbox) throw new Error("no Outbox folder");
+            await new Promise((resolve, reject) => {
+              const listener = {
+                QueryInterface: ChromeUtils.generateQI(["nsIMsgCopyServiceListener"]),
+                onStartCopy() {},
+                onProgress() {},
+                setMessageKey() {},
+                getMessageId() {
+                  return "";
+                },
+                onStopCopy(status) {
+                  if (Components.isSuccessCode(status)) resolve();
+                  else reject(new Error(`queueing the message failed (0x${(status >>> 0).toString(16)})`));
+                },
+              };
+              mailServices().copy.copyFileMessage(
+                file,
+                outbox,
+                null,
+                false,
+                Ci.nsMsgMessageFlags.Queued,
+                "",
+                listener,
+                null,
+              );
+            });
+            return "queued";
           }),
         closeComposeAfterCancel: (tabId) =>
           logged("closeComposeAfterCancel", async () => {

@@ -156,6 +156,31 @@ var mailsealTest = class extends ExtensionCommon.ExtensionAPI {
             info.alwaysAskBeforeHandling = false;
             Cc["@mozilla.org/uriloader/handler-service;1"].getService(Ci.nsIHandlerService).store(info);
           }),
+        // File > Send Unsent Messages: the Outbox's messages go out now.
+        testSendUnsent: () =>
+          logged("testSendUnsent", async () => {
+            requireTestProfile("testSendUnsent");
+            const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+            const sendLater = Cc["@mozilla.org/messengercompose/sendlater;1"].getService(Ci.nsIMsgSendLater);
+            const identity = MailServices.accounts.defaultAccount.defaultIdentity;
+            await new Promise((resolve, reject) => {
+              const listener = {
+                QueryInterface: ChromeUtils.generateQI(["nsIMsgSendLaterListener"]),
+                onStartSending() {},
+                onMessageStartSending() {},
+                onMessageSendProgress() {},
+                onMessageSendError() {},
+                onStopSending(status, errorMsg, totalTried, successful) {
+                  sendLater.removeListener(listener);
+                  if (Components.isSuccessCode(status)) resolve(successful);
+                  else
+                    reject(new Error(`sending unsent messages failed (0x${(status >>> 0).toString(16)}): ${errorMsg}`));
+                },
+              };
+              sendLater.addListener(listener);
+              sendLater.sendUnsentMessages(identity);
+            });
+          }),
         testClickKeyWaiting: (tabId) =>
           logged("testClickKeyWaiting", async () => {
             requireTestProfile("testClickKeyWaiting");
