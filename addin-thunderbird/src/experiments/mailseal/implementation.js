@@ -18,13 +18,14 @@ function mailServices() {
  * event says it (detail.msgType) just before onBeforeSend runs, which itself is not told.
  */
 const sendModes = new WeakMap();
+const SEND_MODES_LISTENER = "mailseal-send-modes";
 let watchingSendModes = false;
 
 function watchSendModes() {
   if (watchingSendModes) return;
   watchingSendModes = true;
   const { ExtensionSupport } = ChromeUtils.importESModule("resource:///modules/ExtensionSupport.sys.mjs");
-  ExtensionSupport.registerWindowListener("mailseal-send-modes", {
+  ExtensionSupport.registerWindowListener(SEND_MODES_LISTENER, {
     chromeURLs: ["chrome://messenger/content/messengercompose/messengercompose.xhtml"],
     onLoadWindow(win) {
       win.addEventListener("compose-prepare-message-start", (event) => sendModes.set(win, event.detail?.msgType));
@@ -133,6 +134,14 @@ async function logged(name, fn) {
 // Thunderbird looks the API class up by this global name (experiment_apis.mailseal in manifest.json).
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 var mailseal = class extends ExtensionCommon.ExtensionAPI {
+  // An update or a disable loads this script anew: the next one registers its own window listener.
+  onShutdown() {
+    if (!watchingSendModes) return;
+    const { ExtensionSupport } = ChromeUtils.importESModule("resource:///modules/ExtensionSupport.sys.mjs");
+    ExtensionSupport.unregisterWindowListener(SEND_MODES_LISTENER);
+    watchingSendModes = false;
+  }
+
   getAPI(context) {
     watchSendModes();
     return {
