@@ -11,7 +11,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { X509Certificate } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import nodemailer from "nodemailer";
@@ -462,6 +462,93 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     expect(shown.bannerHeadline).toContain("anyone could have sent it");
     expect(shown.text).toContain(marker);
     expect(shown.text).toContain("Hello Bob, grüße ✓");
+  }, 120_000);
+
+  it("Open hands decrypted PDF and text attachments to the application set for their type (a test opener substituted for the application), read-only in a private folder; programs are not opened", async () => {
+    // The test's opener, set for text/plain and application/pdf as a person sets an application in
+    // Thunderbird's settings: it records the file it is handed, its mode and its folder's mode.
+    const opened = join(data, "opened");
+    mkdirSync(opened, { recursive: true });
+    const opener = join(data, "opener.sh");
+    writeFileSync(
+      opener,
+      `#!/bin/sh\nout="${opened}/$(basename "$1")"\ncp "$1" "$out.bytes"\n` +
+        `stat -c %a "$1" > "$out.mode"\nstat -c %a "$(dirname "$1")" > "$out.dirmode"\n`,
+      { mode: 0o755 },
+    );
+    for (const [contentType, extension] of [
+      ["text/plain", "txt"],
+      ["application/pdf", "pdf"],
+      // A handler for programs too: were one handed over, the opener would record it.
+      ["application/x-msdownload", "exe"],
+    ]) {
+      await bob.channel.command("testSetOpenHandler", { contentType, extension, executable: opener });
+    }
+    const text = Buffer.from(`notes for bob ✓ ${crypto.randomUUID()}\n`);
+    const pdf = Buffer.concat([
+      Buffer.from("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"),
+      Buffer.from(crypto.getRandomValues(new Uint8Array(3000))),
+    ]);
+    const program = Buffer.from("MZ\x90\x00 not really a program");
+    const part = (type: string, name: string, bytes: Buffer) =>
+      `--b1\r\nContent-Type: ${type}; name="${name}"\r\nContent-Disposition: attachment; filename="${name}"\r\n` +
+      `Content-Transfer-Encoding: base64\r\n\r\n${bytes.toString("base64").replace(/.{76}/g, "$&\r\n")}\r\n`;
+    const entity = Buffer.from(
+      `Content-Type: multipart/mixed; boundary="b1"\r\n\r\n` +
+        `--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThree attachments.\r\n` +
+        part("text/plain", "notes.txt", text) +
+        part("application/pdf", "report.pdf", pdf) +
+        part("application/x-msdownload", "setup.exe", program) +
+        // A script that says it is text: its name gives it away, and a handler for text/plain is set.
+        part("text/plain", "fix.sh", Buffer.from("#!/bin/sh\necho hello\n")) +
+        "--b1--\r\n",
+    );
+    const smime = await opensslEncrypt(entity, [bobCurrent()], {
+      cipher: "aes-256-gcm",
+      keyTransport: "rsa-oaep-sha256",
+      form: "smime",
+      crlf: true,
+    });
+    const subject = `attachments to open ${crypto.randomUUID().slice(0, 8)}`;
+    await send(Buffer.concat([Buffer.from(header(ALICE, BOB, subject)), smime]));
+    const shown = await open(bob, subject);
+    expect(shown.attachments).toEqual([
+      expect.stringMatching(/^notes\.txt /),
+      expect.stringMatching(/^report\.pdf /),
+      expect.stringMatching(/^setup\.exe /),
+      expect.stringMatching(/^fix\.sh /),
+    ]);
+    const press = async (index: number) => {
+      await bob.channel.command("testClickInDisplay", {
+        messageId: shown.messageId,
+        selector: `.mailseal-open[data-index="${index}"]`,
+      });
+      return bob.channel.event(
+        (e) => e.type === "opened" && e.messageId === shown.messageId && e.index === index,
+        30_000,
+      );
+    };
+    for (const [index, name, bytes] of [
+      [0, "notes.txt", text],
+      [1, "report.pdf", pdf],
+    ] as const) {
+      expect(await press(index)).toEqual(expect.objectContaining({ how: "launched" }));
+      const recorded = join(opened, `${name}.bytes`);
+      await vi.waitFor(() => expect(readFileSync(`${join(opened, name)}.dirmode`, "utf8").trim()).toBe("700"), {
+        timeout: 10_000,
+      });
+      expect(readFileSync(recorded).equals(bytes), name).toBe(true);
+      // Read-only for the user alone, in a folder only the user can enter (as Thunderbird's own).
+      expect(readFileSync(`${join(opened, name)}.mode`, "utf8").trim()).toBe("400");
+    }
+    // Programs: refused in plain words, never handed to any application.
+    for (const index of [2, 3]) {
+      expect(await press(index)).toEqual(expect.objectContaining({ code: "ATTACHMENT_IS_PROGRAM" }));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(readdirSync(opened).sort()).toEqual(
+      ["notes.txt", "report.pdf"].flatMap((n) => [`${n}.bytes`, `${n}.dirmode`, `${n}.mode`]).sort(),
+    );
   }, 120_000);
 
   it("shows the failure banner and no plaintext for a tampered message (GCM tag check)", async () => {

@@ -324,7 +324,7 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     expect(await bob!.channel.command<boolean>("testRefreshKeys", {})).toBe(false);
   }, 120_000);
 
-  it("after the rotation, carol's protected profile renews its signing certificate and CRL, tells her once, and brings the new key with her password", async () => {
+  it("after the rotation, carol's protected profile renews its signing certificate and CRL, tells her once; CBC mail to the waiting key shows our banner with the unlock action, and opens once her password brought the key", async () => {
     // Time passes for carol's running profile too; the server rotated her key as well (above).
     await carol!.channel.command("testSetClockOffset", { offsetMs: ROTATION_OFFSET_MS });
     expect(await carol!.channel.command<ExportedKey[]>("testExportKeys", { address: CAROL })).toHaveLength(1);
@@ -373,7 +373,41 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     const wrong = await carolPage((i) => i.errorCode !== null);
     expect(wrong.errorCode).toBe("PASSWORD_WRONG");
     expect(wrong.progress).toBe("That password is not right. Please try again. (PASSWORD_WRONG)");
-    // The right one brings the key here, and into NSS: CBC mail to it opens.
+
+    // CBC mail to the key that waits, opened before the password is given: NSS lacks the key, so
+    // Thunderbird shows its own "cannot decrypt" page; the add-in's banner takes its place, saying the
+    // key waits for the password, with the unlock action (issue 14, finding 10).
+    const cbc = await mailCbc(newKey, "rsa-pkcs1", "carol new key", "aes-256-cbc", CAROL);
+    const { messageId } = await carol!.channel.command<{ messageId: number }>(
+      "testOpenMessage",
+      { address: CAROL, subject: cbc.subject, once: true },
+      40_000,
+    );
+    const banner = await carol!.channel.event((e) => e.type === "keyWaiting" && e.messageId === messageId, 30_000);
+    expect(banner.headline).toBe(`A new key for ${CAROL} waits for your password`);
+    const tabId = Number(banner.tabId);
+    // As laid out in the message pane: the banner and its button; Thunderbird's page out of the layout.
+    const pane = await carol!.channel.command<{
+      keyWaiting: { text: string; button: string; colour: string } | null;
+      messagePaneLaidOut: boolean;
+    }>("testMessagePane", { tabId });
+    expect(pane.keyWaiting?.text).toContain(`A new key for ${CAROL} waits for your password`);
+    expect(pane.keyWaiting?.button).toBe("Enter the password");
+    expect(pane.keyWaiting?.colour).toBe("rgb(254, 247, 224)");
+    expect(pane.messagePaneLaidOut).toBe(false);
+    if (carolScreen !== undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const path = join(ARTIFACTS, "11-message-waits-for-password.png");
+      await carolScreen.screenshot(path);
+      if (process.env.MAILSEAL_UPDATE_SCREENSHOTS === "1") {
+        copyFileSync(path, join(DOCS_SCREENSHOTS, "11-message-waits-for-password.png"));
+      }
+    }
+    // Her click on the banner's button brings the page with the password field.
+    await carol!.channel.command("testClickKeyWaiting", { tabId });
+    await carolPage((i) => i.waiting !== null);
+
+    // The right password brings the key here, and into NSS: the message opens in its tab.
     await carol!.channel.command("testPage", { selector: unlock, fill: { [field]: CAROL_PASSWORD } });
     const done = await carolPage((i) => i.waiting === null && i.buttons.includes("Turn off"));
     expect(done.errorCode).toBeNull();
@@ -381,10 +415,18 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
       address: CAROL,
     });
     expect(held.find((k) => k.keyId === newKey.keyId)?.pkcs8).toBeDefined();
-    const cbc = await mailCbc(newKey, "rsa-pkcs1", "carol new key", "aes-256-cbc", CAROL);
-    const { shown } = await open(carol!, cbc.subject, CAROL);
+    const shown = await carol!.channel.event((e) => e.type === "displayed" && e.messageId === messageId, 30_000);
     expectDecrypted(shown, cbc.text);
-  }, 120_000);
+    const paneAfter = await carol!.channel.command<{ keyWaiting: unknown; messagePaneLaidOut: boolean }>(
+      "testMessagePane",
+      { tabId },
+    );
+    expect(paneAfter.keyWaiting).toBeNull();
+    expect(paneAfter.messagePaneLaidOut).toBe(true);
+    // Another CBC message to the new key opens at once.
+    const next = await mailCbc(newKey, "rsa-pkcs1", "carol new key again", "aes-256-cbc", CAROL);
+    expectDecrypted((await open(carol!, next.subject, CAROL)).shown, next.text);
+  }, 180_000);
 
   it("after a three-year rotation, a new device of bob shows CBC mail to the retired key", async () => {
     await bob!.quit();

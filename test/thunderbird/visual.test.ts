@@ -187,6 +187,15 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
     );
     expect(before.identities).toEqual([expect.objectContaining({ address: ALICE, state: "offered" })]);
     await shot("alice", "02-setup-page-before.png");
+    // The page's tab is named by its title, not by a moz-extension:// address (issue 14): Thunderbird's
+    // content tab shows an address bar for any page but about:, and ours hides it.
+    const tab = await alice.channel.command<{ title: string; icon: string; addressBarLaidOut: boolean } | null>(
+      "testPageTab",
+    );
+    expect(tab).toEqual({ title: "mailseal: setup and status", icon: expect.any(String), addressBarLaidOut: false });
+    // The tab's icon is the add-on's (Thunderbird keeps it as a data: URL of the SVG).
+    const icon = readFileSync(join(import.meta.dirname, "../../addin-thunderbird/src/icons/mailseal.svg"));
+    expect(tab!.icon).toBe(`data:image/svg+xml;base64,${icon.toString("base64")}`);
     // Thunderbird calls it an add-on; Outlook, an add-in (issue 14, finding 9).
     expect(before.text).not.toMatch(/add-in/i);
 

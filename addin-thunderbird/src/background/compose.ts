@@ -222,6 +222,37 @@ async function sendSecured(
   if (recipients.length === 0) throw new MailsealError("NO_CERTIFICATE", "the message has no recipients");
   const security = await decide(store, sender.address, recipients);
   await showSecurity(tabId, security);
+  const messageId = newMessageId(sender.address);
+  // Send Later queues the same signed and encrypted message Send would send (issue 14).
+  const later = (await messenger.mailseal.composeSendMode(tabId)) === "later";
+  const sealed = await sealCompose(store, tabId, details, sender, messageId, recipients, security.encrypt);
+  try {
+    if (later) {
+      await messenger.mailseal.queueOutgoing(sealed.path, sender.identity.id, listOf(details.bcc));
+      return { security, messageId, size: sealed.size, sentCopy: "queued" };
+    }
+    const envelope = [details.to, details.cc, details.bcc].flatMap(listOf);
+    const sentCopy = await messenger.mailseal.sendOutgoing(sealed.path, sender.identity.id, envelope, messageId);
+    return { security, messageId, size: sealed.size, sentCopy };
+  } finally {
+    await messenger.mailseal.discardOutgoing(sealed.path);
+  }
+}
+
+/**
+ * The message of compose window `tabId` as RFC 5322 + MIME, signed, and encrypted to `recipients`
+ * and the sender when `encrypt`, streamed into an outgoing file of the Experiment (beginOutgoing);
+ * the caller sends or queues it, and discards the file.
+ */
+async function sealCompose(
+  store: StateStore,
+  tabId: number,
+  details: messenger.ComposeDetails,
+  sender: { identity: messenger.MailIdentity; address: string },
+  messageId: string,
+  recipients: string[],
+  encrypt: boolean,
+): Promise<{ path: string; size: number }> {
   const host = await mailflowHost(store);
   cache ??= new DirectoryCache(host.clock);
   const { client, state } = await openAccount(host, sender.address);
@@ -232,7 +263,6 @@ async function sendSecured(
     const file = await messenger.compose.getAttachmentFile(attachment.id);
     attachments.push({ name: attachment.name, type: file.type, data: file });
   }
-  const messageId = newMessageId(sender.address);
   const name = sender.identity.name ?? "";
   const plain = details.isPlainText !== false;
   const date = host.clock.now().getTime();
@@ -250,7 +280,7 @@ async function sendSecured(
     date,
     ...(await threadOf(details)),
   };
-  const options = { client, cache, clock: host.clock, state, recipients, encrypt: security.encrypt };
+  const options = { client, cache, clock: host.clock, state, recipients, encrypt };
   const recipe = await prepareSend(options, enginePathCheck(engine));
   await engine.setAccounts([state]);
   const secured = await engine.sealMessage({ composed }, sealOptionsOf(recipe, state.address, date));
@@ -272,11 +302,10 @@ async function sendSecured(
       if (batched >= 1 << 20) await flush();
     }
     if (batched > 0) await flush();
-    const envelope = [details.to, details.cc, details.bcc].flatMap(listOf);
-    const sentCopy = await messenger.mailseal.sendOutgoing(path, sender.identity.id, envelope, messageId);
-    return { security, messageId, size, sentCopy };
-  } finally {
+    return { path, size };
+  } catch (error) {
     await messenger.mailseal.discardOutgoing(path);
+    throw error;
   }
 }
 

@@ -6,6 +6,7 @@
 import { hasCode, type StateStore, type DeviceState } from "@mailseal/shared";
 import {
   DISPLAY_PORT,
+  errorCode,
   plainError,
   READ_TIME_LIMIT_MS,
   withinTimeLimit,
@@ -17,7 +18,8 @@ import {
 import { engineWorker } from "../host/engine.js";
 import { addinClock } from "../host/mailflow-host.js";
 import { rawMessageFile } from "../host/raw-message.js";
-import type { KeyRefresher } from "./refresh.js";
+import { openAttachment } from "./open-attachment.js";
+import { keysWaitingForPassword, type KeyRefresher } from "./refresh.js";
 
 const DISPLAY_SCRIPT_ID = "mailseal-display";
 /** The style that keeps a message hidden until the display script has the verdict (issue 14, finding 8). */
@@ -39,6 +41,23 @@ export interface DisplayWiring {
   onRendered?: (messageId: number, report: DisplayReport) => void;
   /** Called when an attachment was saved from the view (the test harness reads the file). */
   onSaved?: (messageId: number, saved: { index: number; path: string }) => void;
+  /** Called when Open of an attachment was answered: how it opened, or the error code (the test harness). */
+  onOpened?: (messageId: number, opened: { index: number; how?: string; code?: string }) => void;
+  /** Opens the add-in's page, where the key-protection password is typed (the key-waiting banner's button). */
+  askPassword?: () => void;
+  /** Called when a tab shows the banner of a key that waits for the password (the test harness listens here). */
+  onKeyWaiting?: (messageId: number, shown: { tabId: number; headline: string; text: string }) => void;
+}
+
+/** The banner of CBC mail to a key that waits for the key-protection password (issue 14, finding 10). */
+export function keyWaitingWords(address: string): { headline: string; text: string; button: string } {
+  return {
+    headline: `A new key for ${address} waits for your password`,
+    text:
+      "This message cannot be opened on this computer until that key is here: it was most likely " +
+      "encrypted to it. Enter your key-protection password, and the message opens here.",
+    button: "Enter the password",
+  };
 }
 
 /**
@@ -83,8 +102,18 @@ export async function saveDownload(bytes: Uint8Array, name: string, contentType:
  */
 const MISSING_KEY_CODE = "NO_KEY";
 
-export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWiring): {
+export function wireDisplay({
+  store,
+  refresher,
+  onRendered,
+  onSaved,
+  onOpened,
+  askPassword,
+  onKeyWaiting,
+}: DisplayWiring): {
   ready: Promise<void>;
+  /** Keys that waited for the password arrived (the page's unlock): the messages they stopped open now. */
+  keysArrived(): Promise<void>;
   /** Test flavour only (a no-op in the release .xpi): presses a button in the view of a displayed message. */
   click(messageId: number, selector: string): boolean;
 } {
@@ -94,6 +123,12 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
   const refreshedFor = new Set<number>();
   /** The message Thunderbird last reported displayed in each tab. */
   const displayedIn = new Map<number, number>();
+  /** Messages that no key opens while an account has keys waiting for the password: message -> address. */
+  const waitingFor = new Map<number, string>();
+  /** Tabs showing the key-waiting banner: tab -> message. */
+  const waitingIn = new Map<number, number>();
+  /** The tab whose banner's button asked for the password: shown again once the key came. */
+  let askedFrom: number | undefined;
 
   async function readOnce(messageId: number): Promise<DisplayAnswer> {
     const engine = await engineWorker();
@@ -110,18 +145,34 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
     return model === undefined ? { kind: "pass" } : { kind: "render", model };
   }
 
+  const missingKey = (answer: DisplayAnswer): boolean =>
+    answer.kind === "render" && answer.model.banner.kind === "failed" && answer.model.banner.code === MISSING_KEY_CODE;
+
+  /** An account of this device with keys that wait for the key-protection password, if any. */
+  async function accountWaiting(): Promise<string | undefined> {
+    for (const address of await store.list()) {
+      const state = await store.load(address);
+      if (state !== undefined && keysWaitingForPassword(state).length > 0) return state.address;
+    }
+    return undefined;
+  }
+
   async function read(messageId: number): Promise<DisplayAnswer> {
-    const answer = await readOnce(messageId);
-    const failed = answer.kind === "render" && answer.model.banner.kind === "failed" ? answer.model.banner : undefined;
-    if (failed === undefined || failed.code !== MISSING_KEY_CODE || refresher === undefined) return answer;
+    let answer = await readOnce(messageId);
+    if (!missingKey(answer) || refresher === undefined) return answer;
     // Once: a refresh that brought nothing new leaves the NO_KEY banner as it is.
     const changed = await refresher.onNoKey().catch((error: unknown) => {
       console.warn("mailseal: refreshing keys after NO_KEY", error);
       return false;
     });
-    if (!changed) return answer;
-    refreshedFor.add(messageId);
-    return readOnce(messageId);
+    if (changed) {
+      refreshedFor.add(messageId);
+      answer = await readOnce(messageId);
+    }
+    // Still no key while one waits for the password: most likely this message's (probeTab says so).
+    const waiting = missingKey(answer) ? await accountWaiting() : undefined;
+    if (waiting !== undefined) waitingFor.set(messageId, waiting);
+    return answer;
   }
 
   function answerFor(messageId: number): Promise<DisplayAnswer> {
@@ -153,11 +204,35 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
   messenger.messageDisplay.onMessagesDisplayed.addListener((tab, displayed) => {
     // Several selected messages show a summary, not a message: nothing to decrypt then.
     const [message] = displayed.messages;
+    if (tab.id !== undefined && waitingIn.has(tab.id)) void clearKeyWaiting(tab.id);
     if (displayed.messages.length === 1 && message !== undefined) {
       if (tab.id !== undefined) displayedIn.set(tab.id, message.id);
       void answerFor(message.id);
     }
   });
+
+  async function clearKeyWaiting(tabId: number): Promise<void> {
+    waitingIn.delete(tabId);
+    await messenger.mailseal
+      .clearKeyWaiting(tabId)
+      .catch((error: unknown) => console.warn("mailseal: removing the key-waiting banner", error));
+  }
+
+  /**
+   * CBC mail that no key opens while a key of this device waits for the key-protection password:
+   * Thunderbird's "cannot decrypt" page gives way to the add-in's banner, whose button opens the page
+   * where the password is typed; once the key came (keysArrived), the message is shown again.
+   */
+  async function showKeyWaiting(tabId: number, messageId: number, address: string): Promise<void> {
+    const words = keyWaitingWords(address);
+    if (!(await messenger.mailseal.showKeyWaiting(tabId, words.headline, words.text, words.button))) return;
+    waitingIn.set(tabId, messageId);
+    onKeyWaiting?.(messageId, { tabId, headline: words.headline, text: words.text });
+    while (await messenger.mailseal.keyWaitingClicked(tabId)) {
+      askedFrom = tabId;
+      askPassword?.();
+    }
+  }
 
   /**
    * CBC mail to a key a rotation made since the last refresh: NSS lacks the key, so Thunderbird
@@ -171,10 +246,19 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
     await new Promise((resolve) => setTimeout(resolve, DISPLAY_EXPECTED_WITHIN_MS));
     // Not messageDisplay.getDisplayedMessages: it waits for the load to complete, which this one never does.
     const messageId = await messenger.mailseal.shownMessageId(tabId);
+    // Another message in a tab that showed the key-waiting banner: the banner goes.
+    if (waitingIn.has(tabId) && waitingIn.get(tabId) !== messageId) await clearKeyWaiting(tabId);
     if (messageId < 0 || displayedIn.get(tabId) === messageId) return;
     const answer = await answerFor(messageId);
-    if (answer.kind !== "render" || !refreshedFor.has(messageId) || ports.has(messageId)) return;
-    if (displayedIn.get(tabId) === messageId) return;
+    if (answer.kind !== "render" || ports.has(messageId) || displayedIn.get(tabId) === messageId) return;
+    const waiting = waitingFor.get(messageId);
+    if (waiting !== undefined && !waitingIn.has(tabId)) {
+      // Still on Thunderbird's page for this message (not another one chosen meanwhile).
+      if ((await messenger.mailseal.shownMessageId(tabId)) === messageId)
+        await showKeyWaiting(tabId, messageId, waiting);
+      return;
+    }
+    if (!refreshedFor.has(messageId)) return;
     await messenger.mailseal.reloadMessage(tabId);
   }
   const probe = (tab: messenger.Tab): void => {
@@ -214,11 +298,25 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
       port.onMessage.addListener((value) => {
         const request = value as DisplayRequest;
         if (request.kind === "report") return onRendered?.(message.id, request.report);
-        if (request.kind !== "save" || answer.kind !== "render") return;
+        if ((request.kind !== "save" && request.kind !== "open") || answer.kind !== "render") return;
         const attachment = answer.model.attachments[request.index];
         const bytes = answer.model.attachmentData?.[request.index];
         if (attachment === undefined || bytes === undefined) return;
         const reply = (notice: DisplayNotice): void => port.postMessage(notice);
+        if (request.kind === "open") {
+          openAttachment(bytes, attachment.name, attachment.contentType).then(
+            (how) => {
+              reply({ kind: "opened", index: request.index, ok: true, how });
+              onOpened?.(message.id, { index: request.index, how });
+            },
+            (error: unknown) => {
+              console.warn("mailseal: opening an attachment", error);
+              reply({ kind: "opened", index: request.index, ok: false, message: plainError(error) });
+              onOpened?.(message.id, { index: request.index, code: errorCode(error) });
+            },
+          );
+          return;
+        }
         saveDownload(bytes, attachment.name, attachment.contentType).then(
           (path) => {
             reply({ kind: "saved", index: request.index, ok: true, filename: path });
@@ -248,6 +346,21 @@ export function wireDisplay({ store, refresher, onRendered, onSaved }: DisplayWi
   })();
   return {
     ready,
+    async keysArrived() {
+      // Read again when shown again: the kept answers said NO_KEY.
+      for (const messageId of waitingFor.keys()) answers.delete(messageId);
+      waitingFor.clear();
+      const back = askedFrom;
+      askedFrom = undefined;
+      for (const tabId of [...waitingIn.keys()]) {
+        await clearKeyWaiting(tabId);
+        await messenger.mailseal
+          .reloadMessage(tabId)
+          .catch((error: unknown) => console.warn("mailseal: reload", error));
+        // The person asked from this message: it is what they want to see now, not the page.
+        if (tabId === back) await messenger.tabs.update(tabId, { active: true }).catch(() => undefined);
+      }
+    },
     click(messageId, selector) {
       if (!MAILSEAL_TEST_FLAVOUR) return false;
       const port = ports.get(messageId);

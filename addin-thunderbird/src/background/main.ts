@@ -13,7 +13,12 @@ const store = new IndexedDbStateStore();
 // or runtime.onInstalled (which opens the setup page) has fired unheard.
 let pageReporter: ((report: unknown) => void) | undefined;
 let notificationReporter: ((shown: ShownNotification) => void) | undefined;
-const ui = wireUi(store, (report) => pageReporter?.(report));
+let keysArrived: (() => void) | undefined;
+const ui = wireUi(
+  store,
+  (report) => pageReporter?.(report),
+  () => keysArrived?.(),
+);
 // Keys that wait for the key-protection password: the person is told once per key (notify.ts).
 const refresher = keyRefresher(store, Date.now, async (address, keys) => {
   const shown = await notifyWaiting(address, keys).catch((error: unknown) => {
@@ -38,7 +43,8 @@ async function main(): Promise<void> {
       periodInMinutes: REFRESH_PERIOD_MINUTES,
     });
   }
-  const display = wireDisplay({ store, refresher, ...harness?.display });
+  const display = wireDisplay({ store, refresher, askPassword: ui.askPassword, ...harness?.display });
+  keysArrived = () => void display.keysArrived();
   if (harness !== undefined) {
     pageReporter = harness.onPage;
     notificationReporter = harness.onNotified;

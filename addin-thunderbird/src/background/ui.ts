@@ -69,7 +69,12 @@ async function details(store: StateStore, address: string): Promise<IdentityDeta
   return result;
 }
 
-async function handle(store: StateStore, request: UiRequest, port: messenger.Port): Promise<unknown> {
+async function handle(
+  store: StateStore,
+  request: UiRequest,
+  port: messenger.Port,
+  onKeysArrived?: () => void,
+): Promise<unknown> {
   switch (request.op) {
     case "identities":
       return offeredIdentities(store);
@@ -118,7 +123,8 @@ async function handle(store: StateStore, request: UiRequest, port: messenger.Por
       // The same refresh as the background's, with the password: the waiting keys are released and
       // unwrapped (a wrong password is PASSWORD_WRONG, in plain words on the page), keys a rotation
       // left unwrapped are wrapped, and what is new goes into NSS, so CBC mail to it loads.
-      await refreshAccount(store, request.address, { password: request.password });
+      // Messages those keys stopped (the key-waiting banner) are then shown again.
+      if (await refreshAccount(store, request.address, { password: request.password })) onKeysArrived?.();
       return details(store, request.address);
   }
 }
@@ -155,7 +161,10 @@ async function openOnInstall(connected: Promise<void>): Promise<void> {
 export function wireUi(
   store: StateStore,
   onPage?: (report: unknown) => void,
+  onKeysArrived?: () => void,
 ): {
+  /** Opens the page where the key-protection password is typed (a notification's or a banner's click). */
+  askPassword(): void;
   page(message: unknown): boolean;
   /** Test flavour only: stands for the person's click on a notification of the add-in. */
   notificationClicked(id: string): void;
@@ -167,10 +176,12 @@ export function wireUi(
   });
   // A notification that a key waits for the password (notify.ts) opens the page, where it is typed.
   // A page open since before the refresh shows the state of then: it reads it again first.
-  const notificationClicked = (id: string): void => {
-    if (!id.startsWith(WAITING_NOTIFICATION)) return;
+  const askPassword = (): void => {
     for (const port of pages) port.postMessage({ reload: true });
     openUiPage().catch((error: unknown) => console.warn("mailseal: opening the page", error));
+  };
+  const notificationClicked = (id: string): void => {
+    if (id.startsWith(WAITING_NOTIFICATION)) askPassword();
   };
   messenger.notifications.onClicked.addListener(notificationClicked);
   messenger.runtime.onConnect.addListener((port) => {
@@ -179,13 +190,20 @@ export function wireUi(
     if (port.sender?.url?.startsWith(messenger.runtime.getURL(UI_PAGE)) !== true) return port.disconnect();
     pages.add(port);
     pageConnected();
+    // The page's tab shows no moz-extension:// address (issue 14): the title names it.
+    const tabId = port.sender?.tab?.id;
+    if (tabId !== undefined) {
+      messenger.mailseal
+        .hidePageAddressBar(tabId)
+        .catch((error: unknown) => console.warn("mailseal: the page's address bar", error));
+    }
     port.onDisconnect.addListener(() => pages.delete(port));
     port.onMessage.addListener((value) => {
       const message = value as { id: number; request?: UiRequest; report?: unknown };
       // Test flavour only: the page reports what it shows (the release page sends no reports).
       if (MAILSEAL_TEST_FLAVOUR && message.report !== undefined) return onPage?.(message.report);
       if (message.request === undefined) return;
-      handle(store, message.request, port).then(
+      handle(store, message.request, port, onKeysArrived).then(
         (result) => port.postMessage({ id: message.id, ok: true, value: result ?? null } satisfies UiAnswer),
         (error: unknown) =>
           port.postMessage({
@@ -198,6 +216,7 @@ export function wireUi(
     });
   });
   return {
+    askPassword,
     page(message) {
       if (!MAILSEAL_TEST_FLAVOUR) return false;
       for (const port of pages) port.postMessage(message);

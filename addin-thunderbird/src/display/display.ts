@@ -101,6 +101,17 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
       label.className = "mailseal-attachment";
       // The name and size a person recognises; the media type is for programs, not people.
       label.textContent = `${attachment.name} (${formatSize(attachment.size)})`;
+      // Open: in the application set for its type (Thunderbird asks when there is none; a
+      // program is never opened). Save: a download.
+      const open = doc.createElement("button");
+      open.type = "button";
+      open.className = "mailseal-open";
+      open.dataset.index = String(index);
+      open.textContent = "Open";
+      open.addEventListener("click", () => {
+        open.disabled = true;
+        send({ kind: "open", index });
+      });
       const save = doc.createElement("button");
       save.type = "button";
       save.className = "mailseal-save";
@@ -112,7 +123,7 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
       });
       const status = doc.createElement("span");
       status.className = "mailseal-save-status";
-      item.append(label, " ", save, " ", status);
+      item.append(label, " ", open, " ", save, " ", status);
       list.appendChild(item);
     });
     root.appendChild(list);
@@ -168,12 +179,16 @@ function notice(message: DisplayNotice): void {
     document.querySelector<HTMLElement>(message.selector)?.click();
     return;
   }
-  if (message.kind !== "saved") return;
-  const button = document.querySelector<HTMLButtonElement>(`.mailseal-save[data-index="${message.index}"]`);
+  if (message.kind !== "saved" && message.kind !== "opened") return;
+  const selector = message.kind === "saved" ? ".mailseal-save" : ".mailseal-open";
+  const button = document.querySelector<HTMLButtonElement>(`${selector}[data-index="${message.index}"]`);
   const status = button?.parentElement?.querySelector(".mailseal-save-status");
   if (button === null || button === undefined || status === null || status === undefined) return;
   button.disabled = false;
-  status.textContent = message.ok ? `Saved as ${baseName(message.filename)}` : `Not saved: ${message.message}`;
+  if (message.kind === "saved") {
+    status.textContent = message.ok ? `Saved as ${baseName(message.filename)}` : `Not saved: ${message.message}`;
+  } else if (!message.ok) status.textContent = `Not opened: ${message.message}`;
+  else status.textContent = message.how === "asked" ? "Choose how to open it in the window that opened." : "Opened.";
 }
 
 function start(): void {

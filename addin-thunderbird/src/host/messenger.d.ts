@@ -171,6 +171,7 @@ declare global {
     const tabs: {
       onCreated: Event<(tab: Tab) => void>;
       query(queryInfo: { type?: string }): Promise<Tab[]>;
+      update(tabId: number, properties: { active?: boolean }): Promise<Tab>;
     };
     const composeAction: {
       setTitle(details: { tabId?: number; title: string }): Promise<void>;
@@ -208,8 +209,16 @@ declare global {
       configuredService(): Promise<string>;
       showsOwnVerdict(tabId: number, judged: boolean): Promise<boolean>;
       reloadMessage(tabId: number): Promise<boolean>;
+      hidePageAddressBar(tabId: number): Promise<boolean>;
+      showKeyWaiting(tabId: number, headline: string, text: string, button: string): Promise<boolean>;
+      keyWaitingClicked(tabId: number): Promise<boolean>;
+      clearKeyWaiting(tabId: number): Promise<boolean>;
       shownMessageId(tabId: number): Promise<number>;
       markHasAttachments(messageId: number): Promise<boolean>;
+      composeSendMode(tabId: number): Promise<"now" | "later">;
+      queueOutgoing(path: string, identityId: string, bcc: string[]): Promise<string>;
+      /** "launched", "asked" (Thunderbird's "open with" dialog) or "program" (executable here: not opened). */
+      openAttachment(name: string, contentType: string, bytes: ArrayBuffer): Promise<string>;
     };
     /**
      * The test flavour's Experiment (src/testing/experiment/schema.json): absent from the release
@@ -222,9 +231,18 @@ declare global {
       testAddLogin(origin: string, username: string, password: string): Promise<void>;
       testComposeToolbar(windowId: number): Promise<ComposeToolbar>;
       testHasAttachmentFlag(messageId: number): Promise<boolean>;
-      testMessagePane(
-        tabId: number,
-      ): Promise<{ cryptoBox: boolean; encryptedIcon: boolean; signedIcon: boolean; attachmentBar: boolean }>;
+      testMessagePane(tabId: number): Promise<{
+        cryptoBox: boolean;
+        encryptedIcon: boolean;
+        signedIcon: boolean;
+        attachmentBar: boolean;
+        keyWaiting: { text: string; button: string; colour: string } | null;
+        messagePaneLaidOut: boolean;
+      }>;
+      testClickKeyWaiting(tabId: number): Promise<boolean>;
+      testSendUnsent(): Promise<void>;
+      testSetOpenHandler(contentType: string, extension: string, executable: string): Promise<void>;
+      testPageTab(): Promise<{ title: string; icon: string; addressBarLaidOut: boolean } | null>;
       testQuit(): Promise<void>;
     };
     interface ToolbarButton {

@@ -181,8 +181,35 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       const toolbar = await messenger.mailsealTest.testComposeToolbar(tab.windowId!);
       return { tabId: tab.id, shown, toolbar };
     },
+    /** Presses Send Later; answers what it came to (rejected: the add-in took it) and the add-in's outcome. */
+    testSendLater: async (c) => {
+      const tab = await composeWindow(c);
+      if (typeof c.bcc === "string") {
+        await messenger.compose.setComposeDetails(tab.id!, { bcc: [c.bcc] });
+      }
+      const shown = await shownBeforeSend(tab.id!);
+      const result = await messenger.compose.sendMessage(tab.id!, { mode: "sendLater" }).then(
+        () => "Thunderbird queued it itself",
+        (error: unknown) => String(error),
+      );
+      const outcome = await sendOutcome(tab.id!)?.catch((error: unknown) => ({ failed: String(error) }));
+      return { shown, result, outcome: outcome ?? null };
+    },
+    /** Sends the messages waiting in the Outbox now (File > Send Unsent Messages). */
+    testSendUnsent: async () => messenger.mailsealTest.testSendUnsent(),
     /** Whether the message list shows the message with a paperclip. */
     testHasAttachmentFlag: async (c) => messenger.mailsealTest.testHasAttachmentFlag(Number(c.messageId)),
+    /** The tab of the add-in's page as a person sees it: title, icon, whether its address bar shows. */
+    testPageTab: async () => messenger.mailsealTest.testPageTab(),
+    /** Sets the application that opens a media type (as in Thunderbird's settings): the test's opener. */
+    testSetOpenHandler: async (c) =>
+      messenger.mailsealTest.testSetOpenHandler(field(c, "contentType"), field(c, "extension"), field(c, "executable")),
+    /** Stands for the person's click on the button of the key-waiting banner in a tab's message pane. */
+    testClickKeyWaiting: async (c) => {
+      if (!(await messenger.mailsealTest.testClickKeyWaiting(Number(c.tabId)))) {
+        throw new Error(`tab ${String(c.tabId)} shows no key-waiting banner`);
+      }
+    },
     /** Thunderbird's own S/MIME header button and attachment bar for the message shown in a tab. */
     testMessagePane: async (c) => messenger.mailsealTest.testMessagePane(Number(c.tabId)),
     /** Fetches the inbox of the address until Thunderbird manages (the first sync also discovers folders). */
@@ -230,6 +257,9 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
           ]);
           // `opens`: how many tabs it took (1: the first tab showed it, as a person would see it).
           if (last === "opened") return { messageId: message.id, tabId, opens };
+          // `once`: a message expected never to finish loading (Thunderbird's "cannot decrypt" page,
+          // then the add-in's banner): one tab, and no second try.
+          if (c.once === true) return { messageId: message.id, opens };
         }
         await new Promise((resolve) => setTimeout(resolve, 300));
       }

@@ -9,7 +9,7 @@ import { harnessEvent, runHarnessChannel } from "./harness-channel.js";
 
 export interface HarnessHooks {
   /** Reports what each display script rendered and each saved attachment. */
-  display: Pick<DisplayWiring, "onRendered" | "onSaved">;
+  display: Pick<DisplayWiring, "onRendered" | "onSaved" | "onOpened" | "onKeyWaiting">;
   /** Reports what the add-in's page shows (its DOM read back). */
   onPage(report: unknown): void;
   /** Reports each notification the add-in showed. */
@@ -26,6 +26,8 @@ export async function harnessHooks(): Promise<HarnessHooks | undefined> {
     display: {
       onRendered: (messageId, report) => harnessEvent(channel, { type: "displayed", messageId, ...report }),
       onSaved: (messageId, saved) => harnessEvent(channel, { type: "saved", messageId, ...saved }),
+      onOpened: (messageId, opened) => harnessEvent(channel, { type: "opened", messageId, ...opened }),
+      onKeyWaiting: (messageId, shown) => harnessEvent(channel, { type: "keyWaiting", messageId, ...shown }),
     },
     onPage: (report) => harnessEvent(channel, { ...(report as object), type: "page" }),
     onNotified: (notification) => harnessEvent(channel, { type: "notified", ...notification }),

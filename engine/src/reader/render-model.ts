@@ -57,12 +57,18 @@ export interface RenderModel {
 /** What the display script asks the background over its port (after rendering). */
 export type DisplayRequest =
   /** Save attachment `index` (a download: Thunderbird's download folder, or its Save dialog). */
-  { kind: "save"; index: number } | { kind: "report"; report: DisplayReport };
+  | { kind: "save"; index: number }
+  /** Open attachment `index` in its application (Thunderbird: the Experiment's openAttachment). */
+  | { kind: "open"; index: number }
+  | { kind: "report"; report: DisplayReport };
 
 /** What the background tells the display script after the answer. */
 export type DisplayNotice =
   | { kind: "saved"; index: number; ok: true; filename: string }
   | { kind: "saved"; index: number; ok: false; message: string }
+  /** `asked`: the application is chosen in Thunderbird's "open with" dialog (no handler set for the type). */
+  | { kind: "opened"; index: number; ok: true; how: "launched" | "asked" }
+  | { kind: "opened"; index: number; ok: false; message: string }
   /** Test flavour only (test profiles): press a button of the rendered view as the user would. */
   | { kind: "testClick"; selector: string };
 

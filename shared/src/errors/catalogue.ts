@@ -479,6 +479,15 @@ export const ERROR_CATALOGUE = {
     words: "The two passwords are not the same. Type the same password twice.",
     meaning: "The password and its repetition differ (options page).",
   },
+  ATTACHMENT_IS_PROGRAM: {
+    words:
+      "This attachment is a program, which mailseal does not open: a program in a mail is a common way to attack a computer. Save it only if you expected it from this sender.",
+    meaning: "Open was asked for an attachment whose name or type is that of a program or script (the add-in refuses).",
+  },
+  ATTACHMENT_NOT_OPENED: {
+    words: "This attachment could not be opened. Save it and open it from there.",
+    meaning: "Writing a decrypted attachment to a private temporary file or handing it to its application failed.",
+  },
   TIMEOUT: {
     words: "Opening this message took too long. Open it again to retry.",
     meaning: "Reading one message did not finish within the add-in's time limit (reader/time-limit.ts).",

@@ -13,6 +13,26 @@ function mailServices() {
   return ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs").MailServices;
 }
 
+/**
+ * What each compose window's current send is (Send or Send Later): its "compose-prepare-message-start"
+ * event says it (detail.msgType) just before onBeforeSend runs, which itself is not told.
+ */
+const sendModes = new WeakMap();
+const SEND_MODES_LISTENER = "mailseal-send-modes";
+let watchingSendModes = false;
+
+function watchSendModes() {
+  if (watchingSendModes) return;
+  watchingSendModes = true;
+  const { ExtensionSupport } = ChromeUtils.importESModule("resource:///modules/ExtensionSupport.sys.mjs");
+  ExtensionSupport.registerWindowListener(SEND_MODES_LISTENER, {
+    chromeURLs: ["chrome://messenger/content/messengercompose/messengercompose.xhtml"],
+    onLoadWindow(win) {
+      win.addEventListener("compose-prepare-message-start", (event) => sendModes.set(win, event.detail?.msgType));
+    },
+  });
+}
+
 /** Outgoing messages being written: path -> nsIFile (private temp files, removed after sending). */
 const outgoing = new Map();
 
@@ -76,6 +96,32 @@ const OWN_VERDICT_SHEET =
   );
 const sheetLoaded = new WeakSet();
 
+/**
+ * CBC mail to a key that waits for the key-protection password (a rotation on a protected account):
+ * NSS lacks the key, so Thunderbird shows its own "cannot decrypt" page, where no display script
+ * runs. The add-on's banner then takes that page's place in about:message (its chrome document,
+ * which the Experiment reaches): the words and the unlock action, the message pane under it out of
+ * the layout while the banner shows (keyed on an attribute of the root, as OWN_VERDICT_SHEET).
+ */
+const KEY_WAITING_ID = "mailseal-key-waiting";
+const KEY_WAITING_SHEET =
+  "data:text/css," +
+  encodeURIComponent(":root[data-mailseal-key-waiting] #messagepane { visibility: collapse !important; }");
+const XHTML = "http://www.w3.org/1999/xhtml";
+/** The banner's style: the display script's "warning" level (src/display/display.ts, BANNER_STYLE). */
+const KEY_WAITING_STYLE =
+  "background:#fef7e0;border:1px solid #f9ab00;color:#7a4f01;padding:6px 10px;margin:10px;font:menu";
+const keyWaitingSheetLoaded = new WeakSet();
+/** about:message window -> what resolves the pending keyWaitingClicked (true: clicked, false: gone). */
+const keyWaitingClick = new WeakMap();
+
+function removeKeyWaiting(win) {
+  win.document.getElementById(KEY_WAITING_ID)?.remove();
+  win.document.documentElement.removeAttribute("data-mailseal-key-waiting");
+  keyWaitingClick.get(win)?.(false);
+  keyWaitingClick.delete(win);
+}
+
 async function logged(name, fn) {
   try {
     return await fn();
@@ -88,7 +134,16 @@ async function logged(name, fn) {
 // Thunderbird looks the API class up by this global name (experiment_apis.mailseal in manifest.json).
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 var mailseal = class extends ExtensionCommon.ExtensionAPI {
+  // An update or a disable loads this script anew: the next one registers its own window listener.
+  onShutdown() {
+    if (!watchingSendModes) return;
+    const { ExtensionSupport } = ChromeUtils.importESModule("resource:///modules/ExtensionSupport.sys.mjs");
+    ExtensionSupport.unregisterWindowListener(SEND_MODES_LISTENER);
+    watchingSendModes = false;
+  }
+
   getAPI(context) {
+    watchSendModes();
     return {
       mailseal: {
         // Trust for e-mail only (NSS trust "SSL,S/MIME,code signing"): the service's root vouches
@@ -218,6 +273,60 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
             });
             return saveToSent(identity, file);
           }),
+        // Send Later (README, "Sending"): the finished message goes into the Outbox ("Unsent
+        // Messages"), as Thunderbird queues its own, with the headers its send-later reads and
+        // removes before sending (X-Identity-Key, FCC, Bcc: the caller wrote them first); File >
+        // Send Unsent Messages sends it then as it is.
+        composeSendMode: (tabId) =>
+          logged("composeSendMode", async () => {
+            const win = context.extension.tabManager.get(tabId).nativeTab;
+            return sendModes.get(win) === Ci.nsIMsgCompDeliverMode.Later ? "later" : "now";
+          }),
+        queueOutgoing: (path, identityId, bcc) =>
+          logged("queueOutgoing", async () => {
+            const file = outgoing.get(path);
+            if (!file) throw new Error("no such outgoing message");
+            const identity = mailServices().accounts.getIdentity(identityId);
+            if (!identity) throw new Error(`no identity ${identityId}`);
+            // The headers Thunderbird's send-later reads (which identity and server, where the sent
+            // copy goes, the Bcc recipients) and removes before it sends the rest as it is.
+            const fcc = identity.doFcc && identity.fccFolderURI ? identity.fccFolderURI : "nocopy://";
+            const head = [`X-Identity-Key: ${identity.key}`, `FCC: ${fcc}`];
+            if (bcc.length > 0) head.push(`Bcc: ${bcc.join(", ").replace(/[\r\n]+/g, " ")}`);
+            const body = await IOUtils.read(file.path);
+            await IOUtils.writeUTF8(file.path, `${head.join("\r\n")}\r\n`);
+            await IOUtils.write(file.path, body, { mode: "append" });
+            const outbox = Cc["@mozilla.org/messengercompose/sendlater;1"]
+              .getService(Ci.nsIMsgSendLater)
+              .getUnsentMessagesFolder(identity);
+            if (!outbox) throw new Error("no Outbox folder");
+            await new Promise((resolve, reject) => {
+              const listener = {
+                QueryInterface: ChromeUtils.generateQI(["nsIMsgCopyServiceListener"]),
+                onStartCopy() {},
+                onProgress() {},
+                setMessageKey() {},
+                getMessageId() {
+                  return "";
+                },
+                onStopCopy(status) {
+                  if (Components.isSuccessCode(status)) resolve();
+                  else reject(new Error(`queueing the message failed (0x${(status >>> 0).toString(16)})`));
+                },
+              };
+              mailServices().copy.copyFileMessage(
+                file,
+                outbox,
+                null,
+                false,
+                Ci.nsMsgMessageFlags.Queued,
+                "",
+                listener,
+                null,
+              );
+            });
+            return "queued";
+          }),
         closeComposeAfterCancel: (tabId) =>
           logged("closeComposeAfterCancel", async () => {
             // The add-in cancels Thunderbird's own send in onBeforeSend after it sent the message
@@ -257,6 +366,53 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
             win.ReloadMessage();
             return true;
           }),
+        showKeyWaiting: (tabId, headline, text, button) =>
+          logged("showKeyWaiting", async () => {
+            const win = aboutMessageWindow(context, tabId);
+            const pane = win?.document.getElementById("messagepane");
+            if (!pane) return false;
+            removeKeyWaiting(win);
+            if (!keyWaitingSheetLoaded.has(win)) {
+              win.windowUtils.loadSheetUsingURIString(KEY_WAITING_SHEET, win.windowUtils.AUTHOR_SHEET);
+              keyWaitingSheetLoaded.add(win);
+            }
+            const doc = win.document;
+            const box = doc.createElementNS(XHTML, "div");
+            box.id = KEY_WAITING_ID;
+            box.setAttribute("role", "status");
+            box.setAttribute("data-level", "warning");
+            box.setAttribute("style", KEY_WAITING_STYLE);
+            const title = doc.createElementNS(XHTML, "div");
+            title.setAttribute("style", "font-weight:bold;margin-bottom:4px");
+            title.textContent = headline;
+            const body = doc.createElementNS(XHTML, "div");
+            body.textContent = text;
+            const action = doc.createElementNS(XHTML, "button");
+            action.setAttribute("style", "margin-top:6px");
+            action.textContent = button;
+            action.addEventListener("click", () => {
+              keyWaitingClick.get(win)?.(true);
+              keyWaitingClick.delete(win);
+            });
+            box.append(title, body, action);
+            pane.before(box);
+            doc.documentElement.setAttribute("data-mailseal-key-waiting", "");
+            return true;
+          }),
+        keyWaitingClicked: (tabId) =>
+          logged("keyWaitingClicked", async () => {
+            const win = aboutMessageWindow(context, tabId);
+            if (!win?.document.getElementById(KEY_WAITING_ID)) return false;
+            keyWaitingClick.get(win)?.(false);
+            return new Promise((resolve) => keyWaitingClick.set(win, resolve));
+          }),
+        clearKeyWaiting: (tabId) =>
+          logged("clearKeyWaiting", async () => {
+            const win = aboutMessageWindow(context, tabId);
+            if (!win) return false;
+            removeKeyWaiting(win);
+            return true;
+          }),
         showsOwnVerdict: (tabId, judged) =>
           logged("showsOwnVerdict", async () => {
             const win = aboutMessageWindow(context, tabId);
@@ -267,6 +423,104 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
             }
             if (judged) win.document.documentElement.setAttribute("data-mailseal-verdict", "");
             else win.document.documentElement.removeAttribute("data-mailseal-verdict");
+            return true;
+          }),
+        // "Open" for a decrypted attachment (README, "Reading"): as Thunderbird opens its own
+        // (AttachmentInfo.sys.mjs): a private file, the type's application, else its dialog asks.
+        // The add-in refused programs by name and type already; the platform's own test of the
+        // written file (nsIFile.isExecutable: on Windows by extension, elsewhere .desktop and the
+        // like) refuses what it knows besides.
+        openAttachment: (name, contentType, bytes) =>
+          logged("openAttachment", async () => {
+            const { DownloadPaths } = ChromeUtils.importESModule("resource://gre/modules/DownloadPaths.sys.mjs");
+            const safeName = DownloadPaths.sanitize(name) || "attachment";
+            const dot = safeName.lastIndexOf(".");
+            const extension = dot >= 0 ? safeName.slice(dot + 1).toLowerCase() : "";
+            // A folder of this process only the user can enter; the file only the user can read.
+            const file = Services.dirsvc.get("TmpD", Ci.nsIFile);
+            file.append(`mailseal-open-${Services.appinfo.processID}`);
+            await IOUtils.makeDirectory(file.path, { permissions: 0o700 });
+            await IOUtils.setPermissions(file.path, 0o700);
+            file.append(safeName);
+            file.createUnique(Ci.nsIFile.NORMAL_FILE_TYPE, 0o600);
+            Cc["@mozilla.org/uriloader/external-helper-app-service;1"]
+              .getService(Ci.nsPIExternalAppLauncher)
+              .deleteTemporaryFileOnExit(file);
+            const data = new Uint8Array(bytes);
+            await IOUtils.write(file.path, data);
+            // Read-only, as Thunderbird does: edits in the application would be lost with the file.
+            await IOUtils.setPermissions(file.path, 0o400);
+            if (file.isExecutable()) {
+              await IOUtils.remove(file.path);
+              return "program";
+            }
+            const mime = Cc["@mozilla.org/mime;1"].getService(Ci.nsIMIMEService);
+            let info;
+            try {
+              info = mime.getFromTypeAndExtension(contentType, extension);
+            } catch {
+              info = mime.getFromTypeAndExtension("application/octet-stream", "");
+            }
+            const handlers = Cc["@mozilla.org/uriloader/handler-service;1"].getService(Ci.nsIHandlerService);
+            const known = handlers.exists(info);
+            if (
+              known &&
+              !info.alwaysAskBeforeHandling &&
+              (info.preferredAction === Ci.nsIHandlerInfo.useHelperApp ||
+                info.preferredAction === Ci.nsIHandlerInfo.useSystemDefault)
+            ) {
+              info.launchWithFile(file);
+              return "launched";
+            }
+            // No application chosen for the type: Thunderbird's own "open with" dialog asks.
+            if (!known) {
+              info.alwaysAskBeforeHandling = true;
+              info.preferredAction = Ci.nsIHandlerInfo.alwaysAsk;
+            }
+            const win = Services.wm.getMostRecentWindow("mail:3pane");
+            const dialog = Cc["@mozilla.org/helperapplauncherdialog;1"].createInstance(Ci.nsIHelperAppLauncherDialog);
+            dialog.show(
+              {
+                QueryInterface: ChromeUtils.generateQI(["nsIHelperAppLauncher"]),
+                MIMEInfo: info,
+                source: Services.io.newFileURI(file),
+                suggestedFileName: safeName,
+                cancel() {},
+                promptForSaveDestination() {
+                  dialog.promptForSaveToFileAsync(this, win, safeName, `.${extension}`, false);
+                },
+                launchLocalFile() {
+                  info.launchWithFile(file);
+                },
+                async setDownloadToLaunch() {
+                  info.launchWithFile(file);
+                },
+                async saveDestinationAvailable(destination) {
+                  if (destination) await IOUtils.write(destination.path, data);
+                },
+                setWebProgressListener() {},
+                targetFile: null,
+                targetFileIsExecutable: null,
+                timeDownloadStarted: null,
+                contentLength: data.byteLength,
+                browsingContextId: win?.browsingContext?.id ?? 0,
+              },
+              win,
+              null,
+            );
+            return "asked";
+          }),
+        // The add-on's page opens in a content tab, whose toolbar shows the page's address (its
+        // moz-extension:// URL, meaningless to a person; Thunderbird shows that toolbar for any page
+        // that is not about:, specialTabs.js onLocationChange). Thunderbird's own pages (about:addons,
+        // its settings) show none: neither does ours, which is the add-on's own and has no links away.
+        hidePageAddressBar: (tabId) =>
+          logged("hidePageAddressBar", async () => {
+            const tab = context.extension.tabManager.get(tabId).nativeTab;
+            const url = tab?.browser?.currentURI?.spec ?? "";
+            // Only a tab showing this add-on's own page.
+            if (!tab?.root || !url.startsWith(context.extension.baseURL)) return false;
+            tab.root.setAttribute("tabtoolbar", "false");
             return true;
           }),
         configuredService: () =>

@@ -98,12 +98,98 @@ var mailsealTest = class extends ExtensionCommon.ExtensionAPI {
               if (!element || element.hidden || element.collapsed) return false;
               return win.getComputedStyle(element).display !== "none";
             };
+            // The add-on's banner for a key that waits for the password, and whether the message
+            // pane under it (Thunderbird's "cannot decrypt" page) still takes space.
+            const banner = win.document.getElementById("mailseal-key-waiting");
+            const pane = win.document.getElementById("messagepane");
+            const rect = banner?.getBoundingClientRect();
             return {
               cryptoBox: shown("cryptoBox"),
               encryptedIcon: shown("encryptedHdrIcon"),
               signedIcon: shown("signedHdrIcon"),
               attachmentBar: shown("attachmentView"),
+              keyWaiting:
+                banner && rect.width > 0 && rect.height > 0
+                  ? {
+                      text: banner.textContent,
+                      button: banner.querySelector("button")?.textContent ?? "",
+                      colour: win.getComputedStyle(banner).backgroundColor,
+                    }
+                  : null,
+              messagePaneLaidOut: Boolean(pane && win.getComputedStyle(pane).visibility === "visible"),
             };
+          }),
+        // The content tab of the add-on's page as a person sees it: its label, its icon, and
+        // whether the address toolbar (with the moz-extension:// URL) is laid out.
+        testPageTab: () =>
+          logged("testPageTab", async () => {
+            requireTestProfile("testPageTab");
+            const page = `${context.extension.baseURL}options.html`;
+            for (const window of Services.wm.getEnumerator("mail:3pane")) {
+              const tabmail = window.document.getElementById("tabmail");
+              for (const tab of tabmail?.tabInfo ?? []) {
+                if (!(tab.browser?.currentURI?.spec ?? "").startsWith(page)) continue;
+                const toolbox = tab.root?.querySelector(".contentTabToolbox");
+                const rect = toolbox?.getBoundingClientRect();
+                return {
+                  title: tab.title ?? "",
+                  icon: tab.favIconUrl ?? "",
+                  addressBarLaidOut: Boolean(rect && rect.height > 0 && rect.width > 0),
+                };
+              }
+            }
+            return null;
+          }),
+        // Stands for the person's choice of an application for a media type (Thunderbird's settings,
+        // "Files & Attachments"): the test's own opener, which records the file it was handed.
+        testSetOpenHandler: (contentType, extension, executable) =>
+          logged("testSetOpenHandler", async () => {
+            requireTestProfile("testSetOpenHandler");
+            const mime = Cc["@mozilla.org/mime;1"].getService(Ci.nsIMIMEService);
+            const info = mime.getFromTypeAndExtension(contentType, extension);
+            const app = Cc["@mozilla.org/uriloader/local-handler-app;1"].createInstance(Ci.nsILocalHandlerApp);
+            app.name = "test opener";
+            app.executable = Cc["@mozilla.org/file/local;1"].createInstance(Ci.nsIFile);
+            app.executable.initWithPath(executable);
+            info.preferredApplicationHandler = app;
+            info.preferredAction = Ci.nsIHandlerInfo.useHelperApp;
+            info.alwaysAskBeforeHandling = false;
+            Cc["@mozilla.org/uriloader/handler-service;1"].getService(Ci.nsIHandlerService).store(info);
+          }),
+        // File > Send Unsent Messages: the Outbox's messages go out now.
+        testSendUnsent: () =>
+          logged("testSendUnsent", async () => {
+            requireTestProfile("testSendUnsent");
+            const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+            const sendLater = Cc["@mozilla.org/messengercompose/sendlater;1"].getService(Ci.nsIMsgSendLater);
+            const identity = MailServices.accounts.defaultAccount.defaultIdentity;
+            await new Promise((resolve, reject) => {
+              const listener = {
+                QueryInterface: ChromeUtils.generateQI(["nsIMsgSendLaterListener"]),
+                onStartSending() {},
+                onMessageStartSending() {},
+                onMessageSendProgress() {},
+                onMessageSendError() {},
+                onStopSending(status, errorMsg, totalTried, successful) {
+                  sendLater.removeListener(listener);
+                  if (Components.isSuccessCode(status)) resolve(successful);
+                  else
+                    reject(new Error(`sending unsent messages failed (0x${(status >>> 0).toString(16)}): ${errorMsg}`));
+                },
+              };
+              sendLater.addListener(listener);
+              sendLater.sendUnsentMessages(identity);
+            });
+          }),
+        testClickKeyWaiting: (tabId) =>
+          logged("testClickKeyWaiting", async () => {
+            requireTestProfile("testClickKeyWaiting");
+            const native = context.extension.tabManager.get(tabId).nativeTab;
+            const content = native.chromeBrowser?.contentWindow;
+            const win = content?.messageBrowser ? content.messageBrowser.contentWindow : content;
+            const button = win?.document.querySelector("#mailseal-key-waiting button");
+            button?.click();
+            return Boolean(button);
           }),
         testQuit: () =>
           logged("testQuit", async () => {
