@@ -763,4 +763,24 @@ describe("the organisation gateway behind Postfix", () => {
     expect(text.slice(text.indexOf("\r\n\r\n") + 4)).toBe(body);
     expect(await postfix.queue()).toMatch(/Mail queue is empty/);
   }, 120_000);
+
+  it("delivers S/MIME to Alice that the gateway cannot decrypt unchanged, with a header saying so", async () => {
+    // Encrypted by openssl to Eve's certificate, not to any key of Alice's: the gateway holds no key for it.
+    const inner = join(tmp.dir, "not-for-alice.txt");
+    writeFileSync(inner, `Content-Type: text/plain${CRLF}${CRLF}Not for the gateway's keys.${CRLF}`);
+    const { stdout } = await run("openssl", ["cms", "-encrypt", "-aes-256-cbc", "-in", inner, partner.eve.cert], {
+      encoding: "latin1",
+    });
+    const header = ["From: eve@example.test", "To: alice@org.test", "Subject: sealed elsewhere", ""].join(CRLF);
+    const sealed = header + stdout.replace(/\r?\n/g, CRLF);
+    const before = mailbox("alice").length;
+    await submit("eve@example.test", ["alice@org.test"], sealed);
+    const text = (await delivered("alice", before + 1)).toString("latin1");
+    expect(text).toMatch(/^X-Mailseal: encrypted, not decrypted \(NO_KEY\)\r?$/m);
+    expect(text.match(/^X-Mailseal:/gim)).toHaveLength(1);
+    // The body byte for byte (Dovecot stores LF line ends): Eve's own key still opens what Alice got.
+    const body = (mail: string, newline: string) => mail.slice(mail.indexOf(newline + newline) + 2 * newline.length);
+    expect(body(text, "\n")).toBe(body(sealed, CRLF).replace(/\r\n/g, "\n"));
+    expect(await decryptsWith(Buffer.from(text, "latin1"), partner.eve.key, partner.eve.cert)).toBe(true);
+  });
 });
