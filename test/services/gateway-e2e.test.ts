@@ -783,4 +783,36 @@ describe("the organisation gateway behind Postfix", () => {
     expect(body(text, "\n")).toBe(body(sealed, CRLF).replace(/\r\n/g, "\n"));
     expect(await decryptsWith(Buffer.from(text, "latin1"), partner.eve.key, partner.eve.cert)).toBe(true);
   });
+
+  it("defers Alice's mail while the service cannot be reached, delivers nothing in clear, and seals it on the retry", async () => {
+    const before = mailbox("bob").length;
+    const body = `Sent while the service was down.${CRLF}`;
+    const logged = postfix.log().length;
+    await suite.stop();
+    try {
+      await submit(
+        "alice@org.test",
+        ["bob@example.test"],
+        plainMessage("alice@org.test", "bob@example.test", "down", body),
+      );
+      // The gateway answered 4xx: Postfix holds the message, Bob has nothing (neither clear nor signed only).
+      const deadline = Date.now() + 15_000;
+      while (!/4\.3\.0 gateway/.test(postfix.log().slice(logged)) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(postfix.log().slice(logged)).toMatch(
+        /status=deferred \(host 127\.0\.0\.1\[127\.0\.0\.1\] said: 451 4\.3\.0 gateway/,
+      );
+      expect(mailbox("bob")).toHaveLength(before);
+      expect(await postfix.queue()).toMatch(/bob@example\.test/);
+    } finally {
+      await suite.restart();
+    }
+    await postfix.flush();
+    const mail = await delivered("bob", before + 1);
+    expect(mail.toString("latin1")).toMatch(/enveloped-data/i);
+    expect(mail.toString("latin1")).not.toContain("Sent while the service was down.");
+    expect((await openAsBob(mail)).toString("latin1")).toContain(body);
+    expect(mailbox("bob")).toHaveLength(before + 1);
+  }, 60_000);
 });
