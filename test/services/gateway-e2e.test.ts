@@ -815,4 +815,25 @@ describe("the organisation gateway behind Postfix", () => {
     expect((await openAsBob(mail)).toString("latin1")).toContain(body);
     expect(mailbox("bob")).toHaveLength(before + 1);
   }, 60_000);
+
+  it("signs only, never encrypts, when the policy is never, though the recipient has a certificate", async () => {
+    for (const subject of ["alice@org.test", "org.test"]) {
+      await policy(subject, "never");
+      try {
+        const before = mailbox("bob").length;
+        const body = `Policy never for ${subject}.${CRLF}`;
+        await submit(
+          "alice@org.test",
+          ["bob@example.test"],
+          plainMessage("alice@org.test", "bob@example.test", "never", body),
+        );
+        const mail = await delivered("bob", before + 1);
+        expect(mail.toString("latin1")).not.toMatch(/enveloped-data/i);
+        // Signed by the gateway device's key: openssl verifies it against the service's CA.
+        expect(await opensslVerifies(mail)).toContain(`Policy never for ${subject}.`);
+      } finally {
+        await policy(subject, "default");
+      }
+    }
+  });
 });
