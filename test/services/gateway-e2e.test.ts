@@ -836,4 +836,24 @@ describe("the organisation gateway behind Postfix", () => {
       }
     }
   });
+
+  it("shows the gateway's key releases in Alice's audit, as her laptop reads it, named as the gateway", async () => {
+    await devices.provision("alice@org.test", "alice-laptop");
+    const gatewayId = devices.state("gateway", "alice@org.test").deviceId;
+    const keyId = devices.state("gateway", "alice@org.test").keys.find((k) => k.status === "current")!.keyId;
+    const audit = await devices.run("alice-laptop", ["audit"]);
+    expect(audit.stderr).toBe("");
+    expect(audit.status).toBe(0);
+    const releases = audit.stdout.toString().trim().split("\n");
+    for (const [store, index] of [
+      ["share-a", 0],
+      ["share-b", 1],
+    ]) {
+      expect(releases).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^\\S+  ${store}  key ${keyId}  share ${index}  device ${gatewayId} \\(gateway\\)$`),
+        ),
+      );
+    }
+  });
 });
