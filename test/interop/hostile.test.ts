@@ -548,6 +548,21 @@ describe("hostile Ed448 SignedData (RFC 8419, issue 15): stable codes, no output
     );
   });
 
+  it("without signed attributes (RFC 8419 3.1: PureEdDSA over the content) it verifies; signed over other content: BAD_SIGNATURE", async () => {
+    const withoutAttributes = (signedOver: Buffer): Uint8Array => {
+      const signed = signedDataOf(ed448.signed);
+      const signer = signed.signerInfos[0]!;
+      delete signer.signedAttrs;
+      signer.signature = new asn1js.OctetString({ valueHex: sign(null, signedOver, ed448.key) });
+      const info = new pkijs.ContentInfo({ contentType: "1.2.840.113549.1.7.2", content: signed.toSchema(true) });
+      return new Uint8Array(info.toSchema().toBER());
+    };
+    expect((await verifyEd448(withoutAttributes(ed448.content))).code).toBe("");
+    const other = Buffer.from(ed448.content);
+    other[other.length - 3]! ^= 1;
+    expect((await verifyEd448(withoutAttributes(other))).code).toBe("BAD_SIGNATURE");
+  });
+
   it("an Ed448 signature of 113 or 115 bytes: BAD_SIGNATURE", async () => {
     const signature = new Uint8Array(signedDataOf(ed448.signed).signerInfos[0]!.signature.valueBlock.valueHexView);
     expect(signature).toHaveLength(114);
