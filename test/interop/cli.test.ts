@@ -63,6 +63,20 @@ describe("mailseal encrypt, the peers decrypt", () => {
     expect(await opensslDecrypt(encrypted, world.bobs.rsa4096, "smime")).toEqual(entity);
     expect(await opensslDecrypt(encrypted, world.pki.alice, "smime")).toEqual(entity);
   });
+
+  it("chacha20-poly1305 (RFC 8103) with rsa-pkcs1: mailseal reads it back; no peer here does (openssl, cmsutil, gpgsm)", async () => {
+    const args = ["encrypt", "--recipient", world.pki.bob.certPath, "--cipher", "chacha20-poly1305"];
+    const encrypted = await ok([...args, "--key-transport", "rsa-pkcs1"], message);
+    expect((await ok(["decrypt", ...keyArgs(world.pki.bob)], encrypted)).toString("latin1")).toContain(
+      entity.toString("latin1"),
+    );
+    // The key transport is one every peer reads (above); the content cipher is what they lack.
+    await expect(opensslDecrypt(encrypted, world.pki.bob, "smime")).rejects.toThrow(/unknown cipher/);
+    await expect(world.nss.decrypt(toDer(encrypted))).rejects.toThrow(/SEC_ERROR_UNRECOGNIZED_OID/);
+    await expect(world.gpgsm.decrypt(toDer(encrypted), world.pki.bob)).rejects.toThrow(
+      /unsupported algorithm '1\.2\.840\.113549\.1\.9\.16\.3\.18'/,
+    );
+  });
 });
 
 describe("openssl encrypts whole S/MIME messages, mailseal decrypts", () => {

@@ -1,6 +1,6 @@
 // Hostile and broken input through the mailseal command: each case ends with exit 1, its stable
 // `error CODE`, no output file, and quickly (the limits keep time and memory bounded).
-import { createHash, randomBytes, sign } from "node:crypto";
+import { constants, createHash, publicEncrypt, randomBytes, sign, X509Certificate } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -340,6 +340,97 @@ describe("hostile input to mailseal decrypt and verify", () => {
     });
   });
 
+  describe("ChaCha20-Poly1305 (RFC 8103): CryptoSys's authEnvelopedForBobChaCha20Poly1305 changed", () => {
+    const samples = join(import.meta.dirname, "samples");
+    const bob = [
+      ...["--key", join(samples, "rfc9216-bob.decrypt.p8.pem")],
+      ...["--cert", join(samples, "rfc9216-bob.encrypt.crt")],
+    ];
+    const sample = readFileSync(join(samples, "cryptosys-authEnvelopedForBobChaCha20Poly1305.p7m"));
+    /**
+     * The sample re-encoded after `change` edited the AuthEnvelopedData's fields (RFC 5083 2.1:
+     * version, recipientInfos, authEncryptedContentInfo, mac; no originatorInfo, no authAttrs).
+     */
+    const edited = (change: (fields: asn1js.AsnType[]) => void): Buffer => {
+      const root = asn1js.fromBER(new Uint8Array(sample)).result as asn1js.Sequence;
+      const authEnvelopedData = (root.valueBlock.value[1] as asn1js.Constructed).valueBlock.value[0] as asn1js.Sequence;
+      change(authEnvelopedData.valueBlock.value);
+      const der = Buffer.from(root.toBER());
+      return Buffer.from(
+        wrap(der).toString("latin1").replace("smime-type=enveloped-data", "smime-type=authEnveloped-data"),
+        "latin1",
+      );
+    };
+    const children = (node: asn1js.AsnType): asn1js.AsnType[] => (node as asn1js.Constructed).valueBlock.value;
+    const withNonce = (nonce: Uint8Array) =>
+      edited((fields) => {
+        // authEncryptedContentInfo > contentEncryptionAlgorithm > parameters (AEADChaCha20Poly1305Nonce)
+        children(children(fields[2]!)[1]!)[1] = new asn1js.OctetString({ valueHex: nonce });
+      });
+    const withMac = (mac: (was: Uint8Array) => Uint8Array) =>
+      edited((fields) => {
+        fields[3] = new asn1js.OctetString({
+          valueHex: mac((fields[3] as asn1js.OctetString).valueBlock.valueHexView),
+        });
+      });
+    /** Bob's KeyTransRecipientInfo carrying `key` as the content-encryption key (RSA-OAEP, SHA-256 as the sample). */
+    const withContentKey = (key: Uint8Array) =>
+      edited((fields) => {
+        const bobKey = new X509Certificate(readFileSync(join(samples, "rfc9216-bob.encrypt.crt"))).publicKey;
+        const wrapped = publicEncrypt(
+          { key: bobKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+          key,
+        );
+        children(children(fields[1]!)[0]!)[3] = new asn1js.OctetString({ valueHex: wrapped });
+      });
+
+    it("the sample as rebuilt here still decrypts; another key of the right length (32 bytes) fails on the tag", async () => {
+      const result = await mailseal(
+        ["decrypt", ...bob],
+        edited(() => {}),
+      );
+      expect(result.stderr).toBe("");
+      expect(result.stdout.toString()).toBe("This is some sample content.");
+      expect(await refused(withContentKey(randomBytes(32)), "decrypt", bob)).toBe("AUTH_TAG_MISMATCH");
+    });
+
+    it("a nonce of 11 or 13 bytes (RFC 8103 3: 12): MALFORMED_CMS, no output", async () => {
+      for (const length of [11, 13, 0]) {
+        expect(await refused(withNonce(randomBytes(length)), "decrypt", bob)).toBe("MALFORMED_CMS");
+      }
+    });
+
+    it("a content-encryption key of 16, 31 or 33 bytes (RFC 8103 2: 256 bits): DECRYPTION_FAILED, no output", async () => {
+      for (const length of [16, 31, 33]) {
+        expect(await refused(withContentKey(randomBytes(length)), "decrypt", bob)).toBe("DECRYPTION_FAILED");
+      }
+    });
+
+    it("a tag of 15, 17 or 0 bytes (RFC 8103 2: 128 bits): MALFORMED_CMS, no output", async () => {
+      expect(
+        await refused(
+          withMac((mac) => mac.slice(0, 15)),
+          "decrypt",
+          bob,
+        ),
+      ).toBe("MALFORMED_CMS");
+      expect(
+        await refused(
+          withMac((mac) => Buffer.concat([mac, Buffer.from([0])])),
+          "decrypt",
+          bob,
+        ),
+      ).toBe("MALFORMED_CMS");
+      expect(
+        await refused(
+          withMac(() => new Uint8Array(0)),
+          "decrypt",
+          bob,
+        ),
+      ).toBe("MALFORMED_CMS");
+    });
+  });
+
   it("an Ed25519 signature of 63 or 65 bytes (CryptoSys's signedByCarlosEd25519 changed): BAD_SIGNATURE, no output", async () => {
     const samples = join(import.meta.dirname, "samples");
     const signed = new Uint8Array(readFileSync(join(samples, "cryptosys-signedByCarlosEd25519.p7m")));
@@ -455,6 +546,21 @@ describe("hostile Ed448 SignedData (RFC 8419, issue 15): stable codes, no output
     expect((await verifyEd448(withDigest(oid(SHAKE256_LEN, new asn1js.Integer({ value: 512 })), shake256))).code).toBe(
       "",
     );
+  });
+
+  it("without signed attributes (RFC 8419 3.1: PureEdDSA over the content) it verifies; signed over other content: BAD_SIGNATURE", async () => {
+    const withoutAttributes = (signedOver: Buffer): Uint8Array => {
+      const signed = signedDataOf(ed448.signed);
+      const signer = signed.signerInfos[0]!;
+      delete signer.signedAttrs;
+      signer.signature = new asn1js.OctetString({ valueHex: sign(null, signedOver, ed448.key) });
+      const info = new pkijs.ContentInfo({ contentType: "1.2.840.113549.1.7.2", content: signed.toSchema(true) });
+      return new Uint8Array(info.toSchema().toBER());
+    };
+    expect((await verifyEd448(withoutAttributes(ed448.content))).code).toBe("");
+    const other = Buffer.from(ed448.content);
+    other[other.length - 3]! ^= 1;
+    expect((await verifyEd448(withoutAttributes(other))).code).toBe("BAD_SIGNATURE");
   });
 
   it("an Ed448 signature of 113 or 115 bytes: BAD_SIGNATURE", async () => {

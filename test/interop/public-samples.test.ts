@@ -175,6 +175,7 @@ describe("RFC 4134 SignedData samples with DSA (4.8 clear-signed, 4.9 opaque)", 
 
 describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
   const bob = ["--key", key("rfc9216-bob.decrypt.p8.pem"), "--cert", key("rfc9216-bob.encrypt.crt")];
+  const dana = ["--key", key("rfc9216-dana.decrypt.p8.pem"), "--cert", key("rfc9216-dana.encrypt.crt")];
   /** A DER ContentInfo as the application/pkcs7-mime message a mail client would receive. */
   const asMessage = (der: Buffer): Buffer =>
     Buffer.from(
@@ -184,6 +185,16 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
         "\r\n",
     );
   const sample = readFileSync(key("cryptosys-authEnvelopedForBobChaCha20Poly1305.p7m"));
+  /** A DER SignedData as application/pkcs7-mime signed-data. */
+  const asSigned = (der: Buffer): Buffer =>
+    Buffer.from(
+      "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n" +
+        "Content-Transfer-Encoding: base64\r\n\r\n" +
+        der.toString("base64").replace(/(.{76})/g, "$1\r\n") +
+        "\r\n",
+    );
+  const edCa = ["--ca", key("rfc9216-ed25519-ca.pem")];
+  const certs = ["--certfile", key("rfc9216-carlos.crt"), "--certfile", key("rfc9216-alice.crt")];
 
   it("authEnvelopedForBobChaCha20Poly1305 (RFC 8103, RSA-OAEP-SHA256 key transport) decrypts", async () => {
     const result = await mailseal(["decrypt", ...bob], asMessage(sample));
@@ -200,13 +211,6 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
 
   it("signedByCarlosEd25519 (RFC 8419, PureEdDSA over the signed attributes) verifies to RFC 9216's Ed25519 CA", async () => {
     const signed = readFileSync(key("cryptosys-signedByCarlosEd25519.p7m"));
-    const asSigned = (der: Buffer): Buffer =>
-      Buffer.from(
-        "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n" +
-          "Content-Transfer-Encoding: base64\r\n\r\n" +
-          der.toString("base64").replace(/(.{76})/g, "$1\r\n") +
-          "\r\n",
-      );
     const ca = ["--ca", key("rfc9216-ed25519-ca.pem")];
     const result = await mailseal(["verify", ...ca], asSigned(signed));
     expect(result.status).toBe(0);
@@ -218,6 +222,54 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     const refused = await mailseal(["verify", ...ca], asSigned(altered));
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/^error BAD_SIGNATURE:/);
+  });
+
+  it("signedByAliceAndCarlosNoCerts (RFC 8419 without signed attributes, and RSA) verifies with the certificates given", async () => {
+    const signed = readFileSync(key("cryptosys-signedByAliceAndCarlosNoCerts.p7m"));
+    // No certificates inside: without them no signer is found.
+    const alone = await mailseal(["verify", ...edCa], asSigned(signed));
+    expect(alone.status).toBe(1);
+    expect(alone.stderr).toMatch(/^error UNTRUSTED_CERTIFICATE:/);
+    const result = await mailseal(["verify", ...edCa, ...certs], asSigned(signed));
+    expect(result.status).toBe(0);
+    expect(result.stdout.toString("utf8")).toBe("This is some sample content.");
+    expect(result.stderr).toContain("verified: signed by Carlos Turing <carlos@smime.example>");
+    // A changed content byte (eContent starts at DER offset 71): refused, nothing released.
+    const altered = Buffer.from(signed);
+    altered[80]! ^= 1;
+    const refused = await mailseal(["verify", ...edCa, ...certs], asSigned(altered));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^error BAD_SIGNATURE:/);
+    expect(refused.stdout.length).toBe(0);
+  });
+
+  it("signedByCarlosDetached (RFC 8419 without signed attributes) verifies as multipart/signed over its content", async () => {
+    const signature = readFileSync(key("cryptosys-signedByCarlosDetached.p7m"));
+    // The example signs the bare text: it is the first part's bytes, as multipart/signed carries them.
+    const multipart = (content: string): Buffer =>
+      Buffer.from(
+        'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-512; boundary=b\r\n\r\n' +
+          `--b\r\n${content}\r\n--b\r\n` +
+          "Content-Type: application/pkcs7-signature; name=smime.p7s\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+          signature.toString("base64").replace(/(.{76})/g, "$1\r\n") +
+          "\r\n--b--\r\n",
+      );
+    const result = await mailseal(["verify", ...edCa, ...certs], multipart("This is some sample content."));
+    expect(result.status).toBe(0);
+    expect(result.stdout.toString("utf8")).toBe("This is some sample content.");
+    expect(result.stderr).toContain("verified: signed by Carlos Turing <carlos@smime.example>");
+    const refused = await mailseal(["verify", ...edCa, ...certs], multipart("This is some sample content!"));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^error BAD_SIGNATURE:/);
+  });
+
+  it("encryptedForBobAndDana (AES-128-CBC; RSA-OAEP for Bob, X25519 with the X9.63 KDF of dhSinglePass-stdDH-sha256kdf-scheme and AES-128 wrap for Dana) opens for both", async () => {
+    const sample = readFileSync(key("cryptosys-encryptedForBobAndDana.p7m"));
+    for (const recipient of [bob, dana]) {
+      const result = await mailseal(["decrypt", ...recipient], asMessage(sample));
+      expect(result.stderr).toBe("");
+      expect(result.stdout.toString("utf8")).toBe("This is some sample content.");
+    }
   });
 
   it("mailseal writes ChaCha20-Poly1305 AuthEnvelopedData and reads it back; OpenSSL 3.0 here cannot", async () => {
@@ -249,7 +301,6 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     );
     expect(openssl.status).not.toBe(0);
   });
-  const dana = ["--key", key("rfc9216-dana.decrypt.p8.pem"), "--cert", key("rfc9216-dana.encrypt.crt")];
   /** The DER inside an application/pkcs7-mime message mailseal wrote. */
   const bodyOf = (smime: Buffer): Buffer =>
     Buffer.from(smime.toString("latin1").split("\r\n\r\n").slice(1).join(""), "base64");

@@ -17,6 +17,7 @@ import {
   verifySignerInfo,
   type Capability,
   type SignatureScheme,
+  type HeldContent,
   type SigningKey,
   type VerifiedSigner,
   type VerifyCore,
@@ -35,6 +36,12 @@ export const SIGNED_DATA_LIMITS = {
   signerInfos: 1024 * 1024,
   /** Signers verified: each costs a public-key operation. */
   signers: 16,
+  /**
+   * Content held whole for an Ed25519/Ed448 signer without signed attributes (PureEdDSA over the
+   * content, RFC 8419 3.1); past it such a signer fails with INPUT_TOO_LARGE. Held only when the
+   * digest algorithms name SHA-512 or SHAKE256, the ones RFC 8419 pairs with them.
+   */
+  heldContent: 4 * 1024 * 1024,
 } as const;
 
 const OBJECT_IDENTIFIER = { tagNumber: UniversalTag.OBJECT_IDENTIFIER };
@@ -46,6 +53,38 @@ interface HashStream {
   update(data: Uint8Array): Promise<void>;
   digest(): Promise<Uint8Array>;
   dispose?(): unknown;
+}
+
+/**
+ * Keeps a copy of the content as it streams, up to SIGNED_DATA_LIMITS.heldContent bytes, for a
+ * signature over the content itself (see HeldContent); past the limit the copy is dropped.
+ */
+export class ContentHolder implements HeldContent {
+  private chunks: Uint8Array[] | undefined = [];
+  private length = 0;
+
+  constructor(readonly limit: number = SIGNED_DATA_LIMITS.heldContent) {}
+
+  /** Whether the content need be held for a SignedData with these digest algorithms (RFC 8419 3.1). */
+  static wanted(hashes: Iterable<ContentDigest>): boolean {
+    for (const hash of hashes) if (hash === "SHA-512" || hash === "SHAKE256") return true;
+    return false;
+  }
+
+  add(chunk: Uint8Array): void {
+    if (this.chunks === undefined) return;
+    this.length += chunk.length;
+    if (this.length > this.limit) this.chunks = undefined;
+    // A copy: the producer may reuse its buffer.
+    else this.chunks.push(chunk.slice());
+  }
+
+  bytes(): Uint8Array | undefined {
+    if (this.chunks === undefined) return undefined;
+    // Joined once, when a signer reads it.
+    if (this.chunks.length > 1) this.chunks = [concatBytes(this.chunks)];
+    return this.chunks[0] ?? new Uint8Array(0);
+  }
 }
 
 /** One hash per algorithm over the same stream of content, run in the core. */
@@ -134,6 +173,11 @@ export interface VerifySignedDataOptions {
   detachedContent?: ByteSource | ReadonlyMap<ContentDigest, Uint8Array>;
   /** Certificates to look for the signer among, besides the SignedData's own. */
   certificates?: readonly Certificate[];
+  /**
+   * With digests as `detachedContent`: the content the caller held while it passed (see
+   * ContentHolder), for a signer whose signature covers the content itself.
+   */
+  heldContent?: HeldContent;
 }
 
 export interface VerifiedSignedData {
@@ -225,9 +269,11 @@ async function streamContent(
   content: AsyncIterable<Uint8Array>,
   digests: ContentDigests,
   write: ((chunk: Uint8Array) => Promise<void> | void) | undefined,
+  holder: ContentHolder | undefined,
 ): Promise<void> {
   for await (const batch of batches(content)) {
     await digests.update(batch);
+    holder?.add(batch);
     if (write !== undefined) await write(batch);
   }
 }
@@ -266,6 +312,7 @@ export async function verifySignedData(
     const contentType = await readOid(cursor, "eContentType");
     const detached = !(await cursor.nextIs(contextTag(0, true)));
     let digests: ReadonlyMap<ContentDigest, Uint8Array>;
+    const holder = ContentHolder.wanted(hashes) ? new ContentHolder() : undefined;
     if (!detached) {
       if (options.detachedContent !== undefined) {
         throw new MailsealError("MALFORMED_CMS", "the SignedData carries its content, yet detached content was given");
@@ -273,14 +320,14 @@ export async function verifySignedData(
       const hasher = (openedDigests = await ContentDigests.open(core, hashes));
       await cursor.enter(contextTag(0, true), "eContent");
       // eContent OCTET STRING, primitive or in segments of any size (BER, RFC 5652 5.2).
-      await streamContent(cursor.octetString(OCTET_STRING_TAG, "eContent"), hasher, options.write);
+      await streamContent(cursor.octetString(OCTET_STRING_TAG, "eContent"), hasher, options.write, holder);
       await cursor.leave("eContent");
       digests = await hasher.digests();
     } else if (options.detachedContent instanceof Map) {
       digests = options.detachedContent;
     } else if (options.detachedContent !== undefined) {
       const hasher = (openedDigests = await ContentDigests.open(core, hashes));
-      await streamContent(toAsync(options.detachedContent as ByteSource), hasher, options.write);
+      await streamContent(toAsync(options.detachedContent as ByteSource), hasher, options.write, holder);
       digests = await hasher.digests();
     } else {
       throw new MailsealError("MALFORMED_CMS", "the signature is detached (no eContent) and no content was given");
@@ -301,6 +348,7 @@ export async function verifySignedData(
       throw new MailsealError("BAD_SIGNATURE", "the SignedData has no signers (a certs-only message is not signed)");
     }
     const pool = [...certificates, ...(options.certificates ?? [])];
+    const content = options.detachedContent instanceof Map ? options.heldContent : holder;
     const result: VerifiedSignedData = {
       contentType,
       detached,
@@ -312,7 +360,10 @@ export async function verifySignedData(
     for (const [index, signerInfo] of signerInfos.entries()) {
       try {
         if (options.detachedContent instanceof Map) precomputedDigestFor(signerInfo, digests);
-        result.signers.push({ index, signer: await verifySignerInfo(core, signerInfo, digests, contentType, pool) });
+        result.signers.push({
+          index,
+          signer: await verifySignerInfo(core, signerInfo, digests, contentType, pool, content),
+        });
       } catch (error) {
         if (!hasCode(error, ...SMIME_ERROR_CODES)) throw error;
         result.failures.push({ index, error });
@@ -433,7 +484,7 @@ export async function signDetached(
 ): Promise<Uint8Array> {
   const hasher = await ContentDigests.open(core, [signer.hash]);
   try {
-    await streamContent(toAsync(content), hasher, undefined);
+    await streamContent(toAsync(content), hasher, undefined, undefined);
     return await detachedSignedData((await hasher.digests()).get(signer.hash)!, signer, core);
   } finally {
     hasher.dispose();

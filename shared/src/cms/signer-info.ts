@@ -394,7 +394,7 @@ async function verifyDsa(
 /**
  * An ML-DSA signer (RFC 9882 3.3): id-ml-dsa-* of the certificate's parameter set without
  * parameters, a SHA-2 digest of at least 256 bits, pure ML-DSA over the signed attributes (without
- * them the signature covers the content itself, which streamed past: not supported, as for Ed25519).
+ * them the signature covers the content itself, which streamed past: not supported).
  */
 function verifyMlDsaSigner(
   signerInfo: pkijs.SignerInfo,
@@ -423,9 +423,43 @@ function verifyMlDsaSigner(
 }
 
 /**
+ * The content itself, kept while it streamed, for the one signature that covers it rather than a
+ * digest: PureEdDSA without signed attributes (RFC 8419 3.1). `bytes()` is undefined when the
+ * content passed `limit` bytes and was dropped (ContentHolder in signed-data.ts).
+ */
+export interface HeldContent {
+  readonly limit: number;
+  bytes(): Uint8Array | undefined;
+}
+
+/**
+ * RFC 8419 3.1: without signed attributes an Ed25519/Ed448 signature is PureEdDSA over the content
+ * itself (not its digest), so the content must be at hand whole: held up to a limit while it
+ * streamed, refused past it with a stable code rather than buffered without bound.
+ */
+function pureEdDsaContent(name: string, content: HeldContent | undefined): Uint8Array {
+  if (content === undefined) {
+    throw new MailsealError(
+      "UNSUPPORTED_ALGORITHM",
+      `an ${name} signature without signed attributes covers the content, which was not kept`,
+    );
+  }
+  const bytes = content.bytes();
+  if (bytes === undefined) {
+    throw new MailsealError(
+      "INPUT_TOO_LARGE",
+      `an ${name} signature without signed attributes covers the whole content, held only up to ${content.limit} bytes`,
+    );
+  }
+  return bytes;
+}
+
+/**
  * Verifies one SignerInfo. `contentDigests` holds the digest of the content for each digest
- * algorithm of the SignedData (computed while it streamed). Returns the signer; throws BAD_SIGNATURE
- * (or MALFORMED_CMS) otherwise. Trust in the certificate is checked separately (chain validation).
+ * algorithm of the SignedData (computed while it streamed); `content` the content when it was held
+ * (an Ed25519/Ed448 signer without signed attributes needs it). Returns the signer; throws
+ * BAD_SIGNATURE (or MALFORMED_CMS) otherwise. Trust in the certificate is checked separately (chain
+ * validation).
  */
 export async function verifySignerInfo(
   core: VerifyCore,
@@ -433,6 +467,7 @@ export async function verifySignerInfo(
   contentDigests: ReadonlyMap<ContentDigest, Uint8Array>,
   eContentType: string,
   certificates: readonly Certificate[],
+  content?: HeldContent,
 ): Promise<VerifiedSigner> {
   const hash = contentDigestOf(signerInfo.digestAlgorithm);
   const contentDigest = contentDigests.get(hash);
@@ -482,7 +517,7 @@ export async function verifySignerInfo(
   const publicKey = certificate.publicKey;
   if (publicKey.kind === "ed25519" || publicKey.kind === "ed448" || publicKey.kind === "ec") {
     // Through WebCrypto, which takes the signed data, not a digest: the signed attributes are at
-    // hand, a streamed content is not. RFC 8419 3.1: id-Ed25519 with SHA-512, id-Ed448 with SHAKE256
+    // hand; a streamed content only as far as it was held (EdDSA; ECDSA is not done without them). RFC 8419 3.1: id-Ed25519 with SHA-512, id-Ed448 with SHAKE256
     // (512-bit output) as the digest algorithm, the signature algorithm without parameters (2.3),
     // PureEdDSA over the attributes' DER. A signer that names another digest (Ed448 with SHA-512,
     // say) is not RFC 8419's: refused, as the RFC's MUST leaves no other. RFC 5753 2.1.1:
@@ -500,13 +535,18 @@ export async function verifySignerInfo(
         `signature algorithm ${algorithm.algorithmId} with ${hash} is not supported`,
       );
     }
-    if (signerInfo.signedAttrs === undefined) {
+    const signed =
+      signerInfo.signedAttrs !== undefined
+        ? new Uint8Array(signerInfo.signedAttrs.encodedValue)
+        : publicKey.kind === "ec"
+          ? undefined
+          : pureEdDsaContent(name, content);
+    if (signed === undefined) {
       throw new MailsealError(
         "UNSUPPORTED_ALGORITHM",
         `an ${name} signature without signed attributes is not supported`,
       );
     }
-    const signed = new Uint8Array(signerInfo.signedAttrs.encodedValue);
     const check =
       publicKey.kind === "ec"
         ? await verifyEcdsaSignature(publicKey, schemeHash(hash, "ECDSA signatures"), signed, signature)

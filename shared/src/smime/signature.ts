@@ -6,6 +6,7 @@ import type * as asn1js from "asn1js";
 import type { ByteSource } from "../asn1/ber-cursor.js";
 import { contentCipherByName, isHashAlgorithm, keyTransportAlgorithm, type ContentDigest } from "../cms/algorithms.js";
 import {
+  ContentHolder,
   detachedSignedData,
   digesting,
   signOpaque,
@@ -189,11 +190,18 @@ export async function verifyMessage(
     // Stored mail may have bare LF; the signature is over the CRLF form (RFC 8551 3.1.1).
     const signed = await openMultipartSigned(core, canonicalizeLineEnds(entity.body), kind.boundary);
     const named: readonly ContentDigest[] = micalgHashes(kind.micalg);
-    const hashed = await digesting(signed.content, named.length > 0 ? named : ALL_HASHES, core);
-    for await (const chunk of hashed.content) await write(chunk);
+    const hashes = named.length > 0 ? named : ALL_HASHES;
+    const hashed = await digesting(signed.content, hashes, core);
+    // Kept (bounded) for an Ed25519/Ed448 signer without signed attributes (RFC 8419 3.1).
+    const holder = ContentHolder.wanted(hashes) ? new ContentHolder() : undefined;
+    for await (const chunk of hashed.content) {
+      holder?.add(chunk);
+      await write(chunk);
+    }
     const { der } = await signed.signature();
     verified = await verifySignedData([der], core, {
       detachedContent: await hashed.digests(),
+      ...(holder === undefined ? {} : { heldContent: holder }),
       ...(options.certificates === undefined ? {} : { certificates: options.certificates }),
     });
   } else {

@@ -1,8 +1,9 @@
 // Streaming SignedData against OpenSSL in both directions (opaque and detached, DER and BER), then
 // tampering, truncation, garbage and random chunking.
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createPrivateKey, randomBytes, sign as nodeSign } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import fc from "fast-check";
@@ -178,6 +179,63 @@ forEachCore(useCore, () => {
     it("detached without content, content given to an opaque one: MALFORMED_CMS", async () => {
       await smimeError(verify(opensslSign([])), "MALFORMED_CMS");
       await smimeError(verify(opensslSign(["-nodetach"]), { detachedContent: [message] }), "MALFORMED_CMS");
+    });
+  });
+
+  describe("Ed25519 without signed attributes (RFC 8419 3.1: PureEdDSA over the content), CryptoSys examples", () => {
+    // draft-ireland-examples-cms with RFC 9216's keys; provenance in test/interop/samples/SOURCES.md.
+    const samples = join(import.meta.dirname, "..", "..", "..", "test", "interop", "samples");
+    const sample = (name: string): Uint8Array => new Uint8Array(readFileSync(join(samples, name)));
+    const certificate = (name: string): Certificate => readCertificates(sample(name))[0]!;
+    const text = new TextEncoder().encode("This is some sample content.");
+
+    it("signedByAliceAndCarlosNoCerts: no certificates inside; given them, both signers verify (Ed25519 and RSA)", async () => {
+      const cms = sample("cryptosys-signedByAliceAndCarlosNoCerts.p7m");
+      await smimeError(verify(cms), "UNTRUSTED_CERTIFICATE");
+      const certificates = [certificate("rfc9216-alice.crt"), certificate("rfc9216-carlos.crt")];
+      const { result, content } = await verify(cms, { certificates });
+      expect(content).toEqual(text);
+      expect(result.failures).toEqual([]);
+      expect(result.signers.map((s) => s.signer.certificate.displayName)).toEqual(["Carlos Turing", "Alice Lovelace"]);
+      // A changed content byte: Carlos's signature (over the content) and Alice's (over its digest) fail.
+      const altered = cms.slice();
+      altered[75]! ^= 1; // eContent, "This is some sample content.", starts at DER offset 71
+      await smimeError(verify(altered, { certificates }), "BAD_SIGNATURE");
+    });
+
+    it("signedByCarlosDetached verifies over the content given; a changed content byte is BAD_SIGNATURE", async () => {
+      const cms = sample("cryptosys-signedByCarlosDetached.p7m");
+      const { result } = await verify(cms, { detachedContent: [text] });
+      expect(result.detached).toBe(true);
+      expect(result.signers[0]!.signer.certificate.displayName).toBe("Carlos Turing");
+      const altered = text.slice();
+      altered[0]! ^= 0x20;
+      await smimeError(verify(cms, { detachedContent: [altered] }), "BAD_SIGNATURE");
+      // Only digests of the content, not the content itself: cannot be checked.
+      const digests = await (await ContentDigests.open(core, ["SHA-512"])).digests();
+      await smimeError(verify(cms, { detachedContent: digests }), "UNSUPPORTED_ALGORITHM");
+    });
+
+    it(`content is held up to SIGNED_DATA_LIMITS.heldContent bytes; past it INPUT_TOO_LARGE`, async () => {
+      // Carlos's signature over a long content, put in place of the example's (its last 64 bytes).
+      const template = sample("cryptosys-signedByCarlosDetached.p7m");
+      const carlos = createPrivateKey(Buffer.from(sample("rfc9216-carlos.p8.pem")));
+      const signedOver = (content: Uint8Array): Uint8Array => {
+        const cms = template.slice();
+        cms.set(nodeSign(null, content, carlos), cms.length - 64);
+        return cms;
+      };
+      const limit = SIGNED_DATA_LIMITS.heldContent;
+      const atLimit = new Uint8Array(randomBytes(limit));
+      const cms = signedOver(atLimit);
+      const { result } = await verify(cms, { detachedContent: chunked(atLimit, [65_536, limit - 1]) });
+      expect(result.signers).toHaveLength(1);
+      const over = new Uint8Array(randomBytes(limit + 1));
+      const error = await smimeError(
+        verify(signedOver(over), { detachedContent: chunked(over, [65_536, limit]) }),
+        "INPUT_TOO_LARGE",
+      );
+      expect(error.message).toContain(`${limit} bytes`);
     });
   });
 
