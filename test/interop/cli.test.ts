@@ -8,7 +8,7 @@ import { closeSync, createReadStream, openSync, statSync, writeFileSync, writeSy
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal, BIN } from "../../cli/test/support.js";
-import { peers, sampleEntity, type Peers } from "./peers/fixture.js";
+import { flipByte, peers, sampleEntity, type Peers } from "./peers/fixture.js";
 import { toDer, splitMultipartSigned } from "./peers/forms.js";
 import { opensslDecrypt, opensslEncrypt, opensslSign, opensslVerify, type ContentCipher } from "./peers/openssl.js";
 import { P12_PASSWORD, type Identity } from "./peers/pki.js";
@@ -159,6 +159,50 @@ describe("sign and verify with the peers", () => {
       expect(result.status).toBe(0);
       expect(result.stdout).toEqual(entity);
       expect(result.stderr).toContain("verified: signed by alice");
+    }
+  });
+});
+
+// ECDSA beyond P-256 (RFC 5753 2.1.1; RFC 5480 4 pairs P-384 with SHA-384 and P-521 with SHA-512):
+// bob's P-384 and P-521 keys, both ways through the command, clear-signed and opaque.
+describe.each([
+  ["P-384", "ec-p384", "sha384", "sha-384"],
+  ["P-521", "ec-p521", "sha512", "sha-512"],
+] as const)("ECDSA %s", (_curve, keyType, digest, micalg) => {
+  it(`mailseal sign (${micalg} by default): openssl cms -verify; a changed content byte is rejected`, async () => {
+    const bob = await world.pki.identity("bob", keyType);
+    const caFile = world.pki.ca.certPath;
+    const clear = await ok(["sign", ...keyArgs(bob)], message);
+    expect(clear.toString("latin1")).toContain(`micalg=${micalg}`);
+    expect((await opensslVerify(clear, "smime", { caFile, binary: false })).content).toEqual(entity);
+    await expect(
+      opensslVerify(flipByte(clear, clear.indexOf("line 100")), "smime", { caFile, binary: false }),
+    ).rejects.toThrow();
+    const opaque = await ok(["sign", ...keyArgs(bob), "--opaque"], message);
+    expect((await opensslVerify(opaque, "smime", { caFile })).content).toEqual(entity);
+    await expect(opensslVerify(alterOpaque(opaque), "smime", { caFile })).rejects.toThrow();
+    // The digest algorithm of the SignerInfo is the curve's: openssl prints the SignedData.
+    const printed = await run("openssl", ["cms", "-cmsout", "-print", "-inform", "DER"], { stdin: toDer(opaque) });
+    expect(printed.stdout.toString("utf8")).toContain(`algorithm: ${digest} (`);
+  });
+
+  it(`openssl cms -sign -md ${digest}: mailseal verify, clear and opaque; a changed content byte: BAD_SIGNATURE`, async () => {
+    const bob = await world.pki.identity("bob", keyType);
+    for (const mode of ["detached", "opaque"] as const) {
+      const smime = await opensslSign(entity, bob, { mode, form: "smime", crlf: true, digest });
+      const whole = Buffer.concat([Buffer.from(OUTER), smime]);
+      const result = await mailseal(["verify", "--ca", world.pki.ca.certPath], whole);
+      expect(result.stderr).toContain("verified: signed by bob");
+      expect(result.status).toBe(0);
+      expect(result.stdout).toEqual(entity);
+      const altered =
+        mode === "detached"
+          ? Buffer.from(whole.toString("latin1").replace("line 10:", "line 11:"), "latin1")
+          : alterOpaque(whole);
+      const tampered = await mailseal(["verify", "--ca", world.pki.ca.certPath], altered);
+      expect(tampered.status).toBe(1);
+      expect(tampered.stdout).toHaveLength(0);
+      expect(tampered.stderr).toMatch(/^error BAD_SIGNATURE: /);
     }
   });
 });

@@ -695,3 +695,174 @@ describe("hostile post-quantum input (issue 15): stable codes, no output", () =>
     expect(fine.status, fine.stderr).toBe(0);
   });
 });
+
+describe("RFC 8410 keys of the wrong length (issue 15): X448 key files and originator keys, certificates' public keys", () => {
+  const samples = join(import.meta.dirname, "samples");
+  const at = (name: string) => join(dir, `rfc8410-${name}`);
+  /** The X448 message to Erin, as mailseal wrote it (EnvelopedData, DER). */
+  let toErin: Uint8Array;
+
+  /** With openssl: `name`'s `algorithm` key and its certificate from the CA `ca` (X25519/X448 through -force_pubkey). */
+  async function certify(ca: string, name: string, algorithm: string, keyUsage: string): Promise<void> {
+    const agreesOnly = algorithm.startsWith("X");
+    await run("openssl", ["genpkey", "-algorithm", algorithm, "-out", at(`${name}.key`)]);
+    const requester = agreesOnly ? at(`${ca}.key`) : at(`${name}.key`);
+    await run("openssl", ["req", "-new", "-key", requester, "-subj", `/CN=${name}`, "-out", at(`${name}.csr`)]);
+    writeFileSync(at(`${name}.ext`), `subjectAltName=email:${name}@example.org\nkeyUsage=critical,${keyUsage}\n`);
+    if (agreesOnly) await run("openssl", ["pkey", "-in", at(`${name}.key`), "-pubout", "-out", at(`${name}.pub`)]);
+    await run("openssl", [
+      ...["x509", "-req", "-in", at(`${name}.csr`), "-CA", at(`${ca}.pem`), "-CAkey", at(`${ca}.key`), "-days", "30"],
+      ...(agreesOnly ? ["-force_pubkey", at(`${name}.pub`)] : []),
+      ...["-extfile", at(`${name}.ext`), "-out", at(`${name}.crt`)],
+    ]);
+  }
+
+  beforeAll(async () => {
+    for (const ca of ["ed25519", "ed448"]) {
+      await run("openssl", ["genpkey", "-algorithm", ca, "-out", at(`${ca}.key`)]);
+      await run("openssl", [
+        ...["req", "-x509", "-new", "-key", at(`${ca}.key`), "-subj", `/CN=Hostile ${ca} CA`, "-days", "30"],
+        ...["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"],
+        ...["-out", at(`${ca}.pem`)],
+      ]);
+    }
+    await certify("ed25519", "erin", "X448", "keyAgreement");
+    await certify("ed25519", "xena", "X25519", "keyAgreement");
+    await certify("ed448", "gina", "ED448", "digitalSignature");
+    await certify("ed448", "carla", "ED25519", "digitalSignature");
+    const sealed = await mailseal(["encrypt", "--recipient", at("erin.crt")], message);
+    expect(sealed.stderr).toBe("");
+    toErin = unwrap(sealed.stdout);
+  }, 60_000);
+
+  /** A PrivateKeyInfo (RFC 8410 7) of `oid` (hex of the OID's content) whose CurvePrivateKey is `length` bytes. */
+  function pkcs8(oid: string, length: number): Buffer {
+    const tlv = (tag: number, body: Buffer) => Buffer.concat([Buffer.of(tag, body.length), body]);
+    const curvePrivateKey = tlv(0x04, Buffer.alloc(length, 0x11));
+    const algorithm = tlv(0x30, tlv(0x06, Buffer.from(oid, "hex")));
+    return tlv(0x30, Buffer.concat([Buffer.from("020100", "hex"), algorithm, tlv(0x04, curvePrivateKey)]));
+  }
+
+  /** A certificate (DER) with its subjectPublicKey replaced by `length` bytes (the signature no longer matches). */
+  function withPublicKeyLength(certificate: asn1js.AsnType, length: number): asn1js.AsnType {
+    const tbs = (certificate as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence;
+    // TBSCertificate: [0] version, serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo.
+    const spki = tbs.valueBlock.value[6] as asn1js.Sequence;
+    spki.valueBlock.value[1] = new asn1js.BitString({ valueHex: randomBytes(length) });
+    return certificate;
+  }
+  const pemToDer = (path: string): Uint8Array =>
+    new Uint8Array(Buffer.from(readFileSync(path, "latin1").replace(/-----[^-]+-----|\s/g, ""), "base64"));
+
+  it("an X448 PKCS#8 key of 55, 57 or 0 bytes (RFC 8410 7: 56), to decrypt: INVALID_KEY, no output", async () => {
+    for (const length of [55, 57, 0]) {
+      const key = at(`x448-${length}.der`);
+      writeFileSync(key, pkcs8("2b656f", length));
+      const out = at(`x448-key-${length}.eml`);
+      const result = await mailseal(["decrypt", "--key", key, "--cert", at("erin.crt"), "--out", out], wrap(toErin));
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^error INVALID_KEY: not a valid X448 private key \(RFC 8410 7\)/);
+      expect(result.stdout).toHaveLength(0);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  describe("the X448 originator key of a KeyAgreeRecipientInfo (RFC 8418 2)", () => {
+    const erin = () => ["--key", at("erin.key"), "--cert", at("erin.crt")];
+    /** The message with the originatorKey's publicKey replaced by `key` (or as it was), re-encoded. */
+    const withOriginatorKey = (key?: Uint8Array): Uint8Array => {
+      const root = asn1js.fromBER(new Uint8Array(toErin)).result;
+      // ContentInfo > [0] > EnvelopedData > recipientInfos SET > [1] kari > [0] originator > [1] originatorKey
+      const path = [1, 0, 1, 0, 1, 0];
+      const originatorKey = path.reduce(
+        (node, i) => (node as asn1js.Constructed).valueBlock.value[i]!,
+        root,
+      ) as asn1js.Constructed;
+      const bits = originatorKey.valueBlock.value[1] as asn1js.BitString;
+      expect(bits.valueBlock.valueHexView).toHaveLength(56);
+      if (key !== undefined) originatorKey.valueBlock.value[1] = new asn1js.BitString({ valueHex: key });
+      return new Uint8Array(root.toBER());
+    };
+
+    it("rebuilt unchanged, the message still decrypts (the case below changes only the key)", async () => {
+      const result = await mailseal(["decrypt", ...erin()], wrap(withOriginatorKey()));
+      expect(result.stderr).toBe("");
+      expect(result.stdout.toString("latin1")).toContain("line 299:");
+    });
+
+    it("a key of 55, 57 or 0 bytes (X448 keys are 56): MALFORMED_CMS", async () => {
+      for (const length of [55, 57, 0]) {
+        expect(await refused(wrap(withOriginatorKey(randomBytes(length))), "decrypt", erin())).toBe("MALFORMED_CMS");
+      }
+    });
+  });
+
+  it("an X25519 or X448 certificate whose public key has the wrong length, to encrypt to: INVALID_KEY, no output", async () => {
+    for (const [name, lengths] of [
+      ["xena", [31, 33]],
+      ["erin", [55, 57]],
+    ] as const) {
+      for (const length of lengths) {
+        const der = withPublicKeyLength(asn1js.fromBER(pemToDer(at(`${name}.crt`))).result, length).toBER();
+        const cert = at(`${name}-${length}.der`);
+        writeFileSync(cert, Buffer.from(der));
+        const out = at(`${name}-${length}.eml`);
+        const result = await mailseal(["encrypt", "--recipient", cert, "--out", out], message);
+        expect(result.status, result.stderr).toBe(1);
+        expect(result.stderr).toMatch(new RegExp(`^error INVALID_KEY: .*an RFC 8410 public key of ${length} bytes`));
+        expect(result.stdout).toHaveLength(0);
+        expect(existsSync(out)).toBe(false);
+      }
+    }
+  });
+
+  it("an Ed25519 or Ed448 certificate whose public key has the wrong length, to sign with: INVALID_KEY, no output", async () => {
+    for (const [name, lengths] of [
+      ["carla", [31, 33]],
+      ["gina", [56, 58]],
+    ] as const) {
+      for (const length of lengths) {
+        const der = withPublicKeyLength(asn1js.fromBER(pemToDer(at(`${name}.crt`))).result, length).toBER();
+        const cert = at(`${name}-${length}.der`);
+        writeFileSync(cert, Buffer.from(der));
+        const out = at(`${name}-${length}.eml`);
+        const result = await mailseal(["sign", "--key", at(`${name}.key`), "--cert", cert, "--out", out], message);
+        expect(result.status, result.stderr).toBe(1);
+        expect(result.stderr).toMatch(new RegExp(`^error INVALID_KEY: .*an RFC 8410 public key of ${length} bytes`));
+        expect(result.stdout).toHaveLength(0);
+        expect(existsSync(out)).toBe(false);
+      }
+    }
+  });
+
+  // A certificate in a SignedData that does not parse is skipped (signed-data.ts, readCertificateSet):
+  // the signer's certificate is then missing, whatever else the message holds.
+  it("an Ed25519 or Ed448 signer certificate whose public key has the wrong length, in a SignedData: UNTRUSTED_CERTIFICATE, no output", async () => {
+    const gina = await mailseal(["sign", "--opaque", "--key", at("gina.key"), "--cert", at("gina.crt")], message);
+    expect(gina.stderr).toBe("");
+    for (const [signed, ca, lengths] of [
+      [
+        readFileSync(join(samples, "cryptosys-signedByCarlosEd25519.p7m")),
+        join(samples, "rfc9216-ed25519-ca.pem"),
+        [31, 33],
+      ],
+      [unwrap(gina.stdout), at("ed448.pem"), [56, 58]],
+    ] as const) {
+      for (const length of lengths) {
+        const root = asn1js.fromBER(new Uint8Array(signed)).result;
+        // ContentInfo > [0] > SignedData > certificates [0] > the one certificate.
+        const certificates = ((root as asn1js.Sequence).valueBlock.value[1] as asn1js.Constructed).valueBlock
+          .value[0] as asn1js.Sequence;
+        const set = certificates.valueBlock.value[3] as asn1js.Constructed;
+        expect(set.valueBlock.value).toHaveLength(1);
+        withPublicKeyLength(set.valueBlock.value[0]!, length);
+        const out = at(`ed-${length}.eml`);
+        const result = await mailseal(["verify", "--ca", ca, "--out", out], wrapSigned(new Uint8Array(root.toBER())));
+        expect(result.status, result.stderr).toBe(1);
+        expect(result.stderr).toMatch(/^error UNTRUSTED_CERTIFICATE: the signer's certificate is not in the message/);
+        expect(result.stdout).toHaveLength(0);
+        expect(existsSync(out)).toBe(false);
+      }
+    }
+  });
+});

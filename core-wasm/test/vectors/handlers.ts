@@ -2,6 +2,7 @@
 import { handlers as aes } from "./aes.js";
 import { handlers as chacha } from "./chacha.js";
 import { handlers as dsa } from "./dsa.js";
+import { handlers as ecdsa } from "./ecdsa.js";
 import { handlers as eddsaXdh } from "./eddsa-xdh.js";
 import { handlers as hash } from "./hash.js";
 import { handlers as pq } from "./pq.js";
@@ -14,6 +15,7 @@ export const vectorHandlers: readonly VectorFileHandler[] = [
   ...hash,
   ...rsa,
   ...dsa,
+  ...ecdsa,
   ...eddsaXdh,
   ...pq,
 ];

@@ -1,6 +1,6 @@
 // SignerInfo (RFC 5652 section 5.3): signing with the signed attributes S/MIME expects (RFC 8551
 // 2.5), and verifying a signer given the content digests computed while the content streamed.
-import { concatBytes, CryptoError, type HashAlgorithm } from "@mailseal/core-wasm";
+import { CryptoError, type HashAlgorithm } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
@@ -28,12 +28,12 @@ import { mlDsaByOid, mlDsaSign, pqPublicKeyOf, type MlDsaPrivateKey } from "../p
 import {
   DSA_WITH,
   ECDSA,
+  ecdsaSigValue,
   verifyEcdsaSignature,
   verifyEdDsaSignature,
   verifyMlDsaSignature,
   type CertificateCrypto,
 } from "../pki/signature.js";
-import { encodeAsn1 } from "../asn1/ber-writer.js";
 import type { EcPrivateKey, EdPrivateKey } from "../pki/private-key.js";
 import { issuerAndSerialNumber } from "./recipient-info.js";
 import {
@@ -95,20 +95,6 @@ function isEcKey(key: SigningKey): key is EcPrivateKey {
 
 function isEdKey(key: SigningKey): key is EdPrivateKey {
   return "edwards" in key;
-}
-
-/** r || s of fixed width (WebCrypto) as an Ecdsa-Sig-Value (RFC 5753 2.1.1, RFC 3279 2.2.3), DER. */
-function ecdsaSigValue(raw: Uint8Array): Uint8Array {
-  const half = raw.length / 2;
-  const integer = (bytes: Uint8Array) => {
-    let start = 0;
-    while (start < bytes.length - 1 && bytes[start] === 0) start++;
-    const trimmed = bytes.subarray(start);
-    // DER INTEGER is two's complement: a leading 1 bit needs a zero byte in front.
-    const value = (trimmed[0]! & 0x80) !== 0 ? concatBytes([Uint8Array.of(0), trimmed]) : trimmed;
-    return new asn1js.Integer({ valueHex: value });
-  };
-  return encodeAsn1(new asn1js.Sequence({ value: [integer(raw.subarray(0, half)), integer(raw.subarray(half))] }));
 }
 
 /** One entry of SMIMECapabilities (RFC 8551 2.5.2), in order of preference. */

@@ -3,6 +3,7 @@
 // DSA through the crypto core (RFC 3279 2.2.2, RFC 5758 3.1; old certificates and mail only), ML-DSA
 // (RFC 9881) through pq.ts.
 import {
+  concatBytes,
   CryptoError,
   type DsaPublicKey,
   type HashAlgorithm,
@@ -14,6 +15,8 @@ import * as pkijs from "pkijs";
 import { MailsealError } from "../errors/index.js";
 import type { Certificate, CertificatePublicKey, EcCurve } from "./certificate.js";
 import { readBer } from "../asn1/capture.js";
+import { encodeAsn1 } from "../asn1/ber-writer.js";
+import { bytesEqual } from "./bytes.js";
 import { mlDsaByOid, mlDsaVerify, pqPublicKeyOf } from "./pq.js";
 import {
   ECDSA_WITH_SHA256,
@@ -133,6 +136,20 @@ function pssOptions(parameters: asn1js.AsnType | undefined): PssOptions | undefi
   return { hash, mgfHash, saltLength: params.saltLength };
 }
 
+/** r || s of fixed width (WebCrypto) as an Ecdsa-Sig-Value (RFC 5753 2.1.1, RFC 3279 2.2.3), DER. */
+export function ecdsaSigValue(raw: Uint8Array): Uint8Array {
+  const half = raw.length / 2;
+  const integer = (bytes: Uint8Array) => {
+    let start = 0;
+    while (start < bytes.length - 1 && bytes[start] === 0) start++;
+    const trimmed = bytes.subarray(start);
+    // DER INTEGER is two's complement: a leading 1 bit needs a zero byte in front.
+    const value = (trimmed[0]! & 0x80) !== 0 ? concatBytes([Uint8Array.of(0), trimmed]) : trimmed;
+    return new asn1js.Integer({ valueHex: value });
+  };
+  return encodeAsn1(new asn1js.Sequence({ value: [integer(raw.subarray(0, half)), integer(raw.subarray(half))] }));
+}
+
 /** Ecdsa-Sig-Value (RFC 5480 / RFC 3279 2.2.3) to WebCrypto's r || s of fixed width. */
 function ecdsaRawSignature(der: Uint8Array, fieldBytes: number): Uint8Array<ArrayBuffer> | undefined {
   const parsed = readBer(der);
@@ -148,7 +165,10 @@ function ecdsaRawSignature(der: Uint8Array, fieldBytes: number): Uint8Array<Arra
     if (bytes.length > fieldBytes) return undefined;
     out.set(bytes, (i + 1) * fieldBytes - bytes.length);
   }
-  return out;
+  // DER only (RFC 5753 2.1.1, X.690 10): a BER form of the same r and s (long-form or indefinite
+  // lengths, zero bytes before an integer, non-minimal tags) is another encoding of the signature, so
+  // refused, as Wycheproof's BerEncodedSignature and InvalidEncoding vectors ask.
+  return bytesEqual(ecdsaSigValue(out), der) ? out : undefined;
 }
 
 /**

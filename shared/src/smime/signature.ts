@@ -26,7 +26,12 @@ import { detectSmime } from "../mime/rfc8551-detect.js";
 import { multipartSignedEntity, pkcs7MimeEntity } from "../mime/rfc8551-writer.js";
 import { validateCertificatePath } from "../pki/chain.js";
 import type { Crl } from "../pki/crl.js";
-import { matchesIssuerAndSerial, matchesSubjectKeyIdentifier, type Certificate } from "../pki/certificate.js";
+import {
+  matchesIssuerAndSerial,
+  matchesSubjectKeyIdentifier,
+  type Certificate,
+  type EcCurve,
+} from "../pki/certificate.js";
 import type { SmimeCore } from "./core.js";
 import { ID_DATA, ID_RSAES_OAEP } from "../pki/oids.js";
 
@@ -37,7 +42,10 @@ export interface SignMessageOptions {
   chain?: readonly Certificate[];
   /** The sender's encryption certificate: included, and named in SMIMEEncryptionKeyPreference. */
   encryptionCertificate?: Certificate;
-  /** Default SHA-256; SHA-512 with an Ed25519 key, SHAKE256 with an Ed448 key (RFC 8419 3.1). */
+  /**
+   * Default SHA-256; with an ECDSA key the curve's (SHA-384 for P-384, SHA-512 for P-521, RFC 5480 4);
+   * SHA-512 with an Ed25519 key, SHAKE256 with an Ed448 key (RFC 8419 3.1).
+   */
   hash?: ContentDigest;
   /** RSASSA-PSS with salt length = digest length (the one form gpgsm 2.2 verifies); default PKCS#1 v1.5. */
   pss?: boolean;
@@ -110,10 +118,13 @@ export const SMIME_CAPABILITIES: readonly Capability[] = [
   },
 ];
 
+/** The hash RFC 5480 4 pairs with each curve, for ECDSA signers that name none. */
+const EC_CURVE_HASH: Record<EcCurve, HashAlgorithm> = { "P-256": "SHA-256", "P-384": "SHA-384", "P-521": "SHA-512" };
+
 /**
  * Signs a message: the outer header fields stay, in order (the whole message is made CRLF first,
  * RFC 8551 3.1.1, so their line ends may change); the MIME entity (its Content-* fields and body) becomes the first part of a multipart/signed (micalg from the hash, RFC 8551 3.5.3) or the
- * eContent of an application/pkcs7-mime signed-data (`opaque`). The signature: SHA-256 (or `hash`; SHA-512 with Ed25519,
+ * eContent of an application/pkcs7-mime signed-data (`opaque`). The signature: SHA-256 (or `hash`; the curve's with ECDSA; SHA-512 with Ed25519,
  * SHAKE256 with Ed448, whose micalg is then `unknown`),
  * RSA PKCS#1 v1.5 (or PSS), signed attributes contentType, signingTime, messageDigest,
  * SMIMECapabilities and, with an encryption certificate, SMIMEEncryptionKeyPreference; certificates:
@@ -126,7 +137,10 @@ export async function* signMessage(
 ): AsyncGenerator<Uint8Array> {
   // RFC 8419 3.1: an Ed25519 signer's digest algorithm is SHA-512, an Ed448 signer's SHAKE256.
   const edwards = "edwards" in options.key ? options.key.edwards : undefined;
-  const hash = options.hash ?? (edwards === "Ed25519" ? "SHA-512" : edwards === "Ed448" ? "SHAKE256" : "SHA-256");
+  // RFC 5480 4: an ECDSA key's hash matches its curve's strength (P-384 SHA-384, P-521 SHA-512).
+  const curveHash = "publicJwk" in options.key ? EC_CURVE_HASH[options.key.curve] : undefined;
+  const hash =
+    options.hash ?? curveHash ?? (edwards === "Ed25519" ? "SHA-512" : edwards === "Ed448" ? "SHAKE256" : "SHA-256");
   // PSS is RSA's, whose hashes are SHA-1/SHA-2 (createSignerInfo refuses SHAKE256 with it).
   const saltLength = isHashAlgorithm(hash) ? DIGEST_LENGTH[hash] : 0;
   const signer: SignedDataSigner = {

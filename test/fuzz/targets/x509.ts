@@ -7,7 +7,15 @@ import { BER_TOKENS, sample, samples } from "./support.js";
 const target: FuzzTarget = {
   seeds: (root) => [
     ...samples(root, "shared/test/pki/fixtures", (name) => name.endsWith(".cer")),
-    ...["shared/test/pki/fixtures", "test/interop/samples"].flatMap((folder) =>
+    // PEM certificates: the fixtures, the RFC 9216 samples, the LAMPS ML-DSA and ML-KEM examples, and
+    // the Ed448 and X448 ones of seeds/ (SOURCES.md there).
+    ...[
+      "shared/test/pki/fixtures",
+      "test/interop/samples",
+      "shared/test/cms/fixtures/pq-cms/cms-kyber",
+      "shared/test/cms/fixtures/pq-cms/ml-dsa-certificates",
+      "test/fuzz/seeds",
+    ].flatMap((folder) =>
       samples(root, folder, (name) => /\.(pem|crt)$/.test(name)).flatMap((pem) =>
         decodePem(new TextDecoder().decode(pem))
           .filter((block) => block.label === "CERTIFICATE")

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { onRelease, run, tempDir } from "./run.js";
 
 /** dsa2048: DSA with 2048-bit p and 256-bit q, for the signatures of old mail (mailseal only verifies them). */
-export type KeyType = "rsa2048" | "rsa3072" | "rsa4096" | "ec-p256" | "dsa2048";
+export type KeyType = "rsa2048" | "rsa3072" | "rsa4096" | "ec-p256" | "ec-p384" | "ec-p521" | "dsa2048";
 
 export interface CaFiles {
   readonly certPath: string;
@@ -67,6 +67,8 @@ const KEYGEN: Record<KeyType, string[]> = {
   rsa3072: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"],
   rsa4096: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:4096"],
   "ec-p256": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+  "ec-p384": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+  "ec-p521": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"],
   // DSA keys come from domain parameters made first (genpkey -genparam), see makeIdentity.
   dsa2048: ["-algorithm", "DSA", "-pkeyopt", "pbits:2048", "-pkeyopt", "qbits:256"],
 };
