@@ -11,7 +11,7 @@
 // - by the challenge mail in the inbox, with no sign-in token: the pane with the GRAPH TOKEN SOURCE
 //   DOUBLE (read-test.html) finds the mail the server sent, through the Microsoft Graph DOUBLE
 //   (test/graph-double.ts, not Graph) over a real Dovecot, answers it and moves it out of the inbox;
-//   a Graph token without Mail.Read: plain words, and the code offered.
+//   a Graph token without Mail.Read, and Graph failing: plain words, and the code offered.
 // The server mails through the test SMTP server, which keeps each mail and delivers it into the
 // Dovecot behind the Graph double for the addresses that have a mailbox there.
 import { execFileSync } from "node:child_process";
@@ -40,6 +40,7 @@ const data = join(tmp.dir, "server");
 const GRAPH_TOKENS: Record<string, string> = {
   "dave@example.test": "token-dave",
   "erin@example.test": "token-erin",
+  "frank@example.test": "token-frank",
 };
 let idp: TestIdentityProvider;
 let smtp: TestSmtp | undefined;
@@ -369,6 +370,27 @@ describe("the setup in the pane, on an Office.js host double, against the real s
         sealed: "AES-256-GCM",
       });
     } finally {
+      await page.close();
+    }
+  });
+
+  it("falls back to the typed code, in plain words, when Graph fails to search the inbox", async () => {
+    const address = "frank@example.test";
+    const failure = { route: "GET /me/mailFolders/inbox/messages", status: 500, times: 1 };
+    graph!.failures.push(failure);
+    const { page, log } = await openGraphPane(address);
+    try {
+      await page.click("#setup-start");
+      await setupState(page, "code");
+      expect(failure.times).toBe(0);
+      expect(await status(page), log.join("\n")).toBe(plainWords("MAIL_SERVICE_FAILED"));
+      const [mail] = await challengesTo(address);
+      await page.fill("#setup-code-input", mail!.code);
+      await page.click("#setup-code button");
+      await setupState(page, "done");
+      expect(await challengesTo(address)).toHaveLength(1);
+    } finally {
+      graph!.failures.splice(graph!.failures.indexOf(failure), 1);
       await page.close();
     }
   });
