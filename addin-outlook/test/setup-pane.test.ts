@@ -7,7 +7,13 @@
 //   challenge mail, then opens a message encrypted to the new certificate;
 // - by the typed code (read.html as built, no nested app authentication): the code read from the
 //   server's outgoing mail, a wrong one first;
-// - a refused token (another person's): plain words, and the code offered.
+// - a refused token (another person's): plain words, and the code offered;
+// - by the challenge mail in the inbox, with no sign-in token: the pane with the GRAPH TOKEN SOURCE
+//   DOUBLE (read-test.html) finds the mail the server sent, through the Microsoft Graph DOUBLE
+//   (test/graph-double.ts, not Graph) over a real Dovecot, answers it and moves it out of the inbox;
+//   a Graph token without Mail.Read, and Graph failing: plain words, and the code offered.
+// The server mails through the test SMTP server, which keeps each mail and delivers it into the
+// Dovecot behind the Graph double for the addresses that have a mailbox there.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,8 +22,10 @@ import { parseChallengeMail } from "@mailseal/shared";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startIdentityProvider, type TestIdentityProvider } from "../../test/support/oidc-provider.js";
+import { startSmtp, type TestSmtp } from "../../test/support/smtp.js";
 import { NO_SECRET_STORE, scratch, startServer, type RunningServer } from "../../test/services/e2e-support.js";
 import { SETUP_WORDS } from "../src/setup/words.js";
+import { startGraphDouble, type GraphDouble } from "./graph-double.js";
 import type { DoubleItem, DoubleOptions } from "./office-double.js";
 import { startPaneBrowser, type PaneBrowser } from "./pane-browser.js";
 import { keepScreenshot } from "./screenshot.js";
@@ -28,19 +36,40 @@ const AUDIENCE = "api://mailseal-outlook-test";
 const DOCS = join(import.meta.dirname, "../docs");
 const tmp = scratch("outlook-setup");
 const data = join(tmp.dir, "server");
+/** The mailboxes behind the Graph double (the setups through the inbox) and their Graph tokens. */
+const GRAPH_TOKENS: Record<string, string> = {
+  "dave@example.test": "token-dave",
+  "erin@example.test": "token-erin",
+  "frank@example.test": "token-frank",
+};
 let idp: TestIdentityProvider;
+let smtp: TestSmtp | undefined;
+let graph: GraphDouble | undefined;
 let services: RunningServer | undefined;
 let panes: PaneBrowser;
 
 beforeAll(async () => {
   idp = await startIdentityProvider({ alice: { preferred_username: "alice@example.test" } });
-  services = await startServer(data, { args: ["--oidc-issuer", `${idp.issuer} audience=${AUDIENCE}`] });
-  panes = await startPaneBrowser({ config: { service: services.api } });
+  graph = await startGraphDouble(Object.entries(GRAPH_TOKENS).map(([address, token]) => ({ address, token })));
+  smtp = await startSmtp({ maildirs: graph.dovecot.maildirs });
+  services = await startServer(data, {
+    args: [
+      "--oidc-issuer",
+      `${idp.issuer} audience=${AUDIENCE}`,
+      "--smtp",
+      smtp.url,
+      "--mail-from",
+      "mailseal@example.test",
+    ],
+  });
+  panes = await startPaneBrowser({ config: { service: services.api, graph: graph.base } });
 }, 240_000);
 
 afterAll(async () => {
   await panes?.close();
   await services?.stop();
+  await graph?.stop();
+  await smtp?.stop();
   await idp?.close();
   tmp.remove();
 });
@@ -82,20 +111,44 @@ function status(page: Page): Promise<string> {
 
 /**
  * The challenge mails the server sent to `address`, oldest first, with the code their text shows:
- * its outbox read as a client reads mail (parseChallengeMail); the notices of key releases skipped.
+ * what the SMTP server received, read as a client reads mail (parseChallengeMail); the notices of key
+ * releases skipped.
  */
 async function challengesTo(address: string): Promise<{ id: string; code: string }[]> {
-  const outbox = join(data, "outbox");
+  const received = smtp!.dir;
   const found: { id: string; code: string }[] = [];
-  for (const name of readdirSync(outbox).sort()) {
-    const bytes = readFileSync(join(outbox, name));
-    const text = bytes.toString("utf8");
+  // N.json is written once N.eml is kept and delivered.
+  const names = readdirSync(received)
+    .filter((name) => /^\d+\.json$/.test(name))
+    .map((name) => name.replace(/json$/, "eml"));
+  for (const name of names.sort((a, b) => parseInt(a, 10) - parseInt(b, 10))) {
+    // Python's smtpd hands DATA over with LF line ends: back to CRLF (RFC 5322 2.1).
+    const text = readFileSync(join(received, name), "utf8").replace(/\r?\n/g, "\r\n");
     if (!text.includes(`\r\nTo: ${address}\r\n`) && !text.startsWith(`To: ${address}\r\n`)) continue;
-    const marker = await parseChallengeMail(new Uint8Array(bytes));
+    const marker = await parseChallengeMail(new TextEncoder().encode(text));
     const code = /^ {4}([0-9A-Z]{5}-[0-9A-Z]{5})\r?$/m.exec(text)?.[1];
     if (marker !== undefined && code !== undefined) found.push({ id: marker.id, code });
   }
   return found;
+}
+
+/** What the add-in's IndexedDB holds for `address`: the device key's kind, and how the state is kept. */
+function storedAccount(page: Page, address: string): Promise<{ extractable: boolean; type: string; sealed: string }> {
+  return page.evaluate(async (a) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open("mailseal");
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const get = (store: string, key: string) =>
+      new Promise<unknown>((resolve) => {
+        const req = db.transaction(store).objectStore(store).get(key);
+        req.onsuccess = () => resolve(req.result);
+      });
+    const keyPair = (await get("deviceKeys", a)) as CryptoKeyPair;
+    const state = (await get("states", a)) as { sealed: string };
+    return { extractable: keyPair.privateKey.extractable, type: keyPair.privateKey.type, sealed: state.sealed };
+  }, address);
 }
 
 /** A message to `address` encrypted by openssl to the certificate CerDB serves for it now. */
@@ -146,21 +199,7 @@ describe("the setup in the pane, on an Office.js host double, against the real s
       expect(await challengesTo("alice@example.test")).toEqual([]);
 
       // The device key in the store is a non-extractable WebCrypto key; the state is sealed.
-      const stored = await page.evaluate(async () => {
-        const db = await new Promise<IDBDatabase>((resolve, reject) => {
-          const req = indexedDB.open("mailseal");
-          req.onsuccess = () => resolve(req.result);
-          req.onerror = () => reject(req.error);
-        });
-        const get = (store: string, key: string) =>
-          new Promise<unknown>((resolve) => {
-            const req = db.transaction(store).objectStore(store).get(key);
-            req.onsuccess = () => resolve(req.result);
-          });
-        const keyPair = (await get("deviceKeys", "alice@example.test")) as CryptoKeyPair;
-        const state = (await get("states", "alice@example.test")) as { sealed: string };
-        return { extractable: keyPair.privateKey.extractable, type: keyPair.privateKey.type, sealed: state.sealed };
-      });
+      const stored = await storedAccount(page, "alice@example.test");
       expect(stored).toEqual({ extractable: false, type: "private", sealed: "AES-256-GCM" });
 
       // A message encrypted to the certificate the setup got: the pane opens it.
@@ -225,6 +264,133 @@ describe("the setup in the pane, on an Office.js host double, against the real s
       await page.click("#setup-code button");
       await setupState(page, "done");
     } finally {
+      await page.close();
+    }
+  });
+
+  /**
+   * read-test.html for `address`: the read pane with the Graph token source double and no sign-in
+   * token; `granted` (when given) the only permissions its Graph tokens carry.
+   */
+  async function openGraphPane(address: string, granted?: string[]): Promise<{ page: Page; log: string[] }> {
+    const opened = await panes.open("read", { emailAddress: address }, [], GRAPH_TOKENS[address], {
+      viewport: { width: 520, height: 640 },
+      before: (tab) =>
+        granted === undefined
+          ? Promise.resolve()
+          : tab.addInitScript((g) => {
+              (globalThis as unknown as { __graphScopesGranted: string[] }).__graphScopesGranted = g;
+            }, granted),
+    });
+    await opened.page.waitForSelector("#setup-start", { state: "visible", timeout: 30_000 });
+    return opened;
+  }
+
+  it("sets the address up through the challenge mail it finds in the inbox over the Graph double (no sign-in token, no typing)", async () => {
+    const address = "dave@example.test";
+    const { page, log } = await openGraphPane(address);
+    try {
+      await page.click("#setup-start");
+      await setupState(page, "done");
+      expect(await status(page), log.join("\n")).toBe(SETUP_WORDS.done(address));
+      expect(await page.isVisible("#setup-code")).toBe(false);
+      expect(await storedAccount(page, address)).toEqual({
+        extractable: false,
+        type: "private",
+        sealed: "AES-256-GCM",
+      });
+
+      // One challenge mail, sent by the server into the Dovecot mailbox behind the Graph double, found
+      // there by the pane and then moved out of the inbox to Deleted Items.
+      const [mail] = await challengesTo(address);
+      expect(await challengesTo(address)).toHaveLength(1);
+      const ids = async (folder: string) =>
+        (await Promise.all((await graph!.mailbox(address, folder)).map(async (m) => (await parseChallengeMail(m))?.id)))
+          // The notice of the key release stays in the inbox: it is not a challenge.
+          .filter((id) => id !== undefined);
+      expect(await ids("INBOX")).toEqual([]);
+      expect(await ids("Deleted Items")).toEqual([mail!.id]);
+
+      // The pane read its inbox with Mail.Read and moved the mail with Mail.ReadWrite, as dave.
+      const asked = graph!.requests.filter((r) => r.user === address);
+      expect(asked.some((r) => r.route === "GET /me/mailFolders/inbox/messages" && r.status === 200)).toBe(true);
+      expect(asked.some((r) => r.route === "GET /me/messages/{id}/$value" && r.status === 200)).toBe(true);
+      expect(asked.find((r) => r.route === "POST /me/messages/{id}/move")).toMatchObject({
+        scopes: "Mail.ReadWrite",
+        status: 201,
+      });
+      expect(asked.filter((r) => r.route !== "POST /me/messages/{id}/move").map((r) => r.scopes)).toSatisfy(
+        (scopes: string[]) => scopes.every((s) => s === "Mail.Read"),
+      );
+
+      // The account works: a message encrypted to its new certificate opens.
+      const item = await encryptedTo(address);
+      await page.evaluate(
+        (i) => (globalThis as unknown as { __officeDouble: { select(i: unknown): void } }).__officeDouble.select(i),
+        item,
+      );
+      await page.waitForFunction(() => document.body.dataset.shown === "item-plan", undefined, { timeout: 60_000 });
+      // The frame's srcdoc may still be loading: asked again until it has rendered.
+      const shown = () =>
+        page
+          .frames()
+          .find((f) => f !== page.mainFrame())!
+          .evaluate(() => document.body.innerText)
+          .catch(() => "");
+      await expect.poll(shown, { timeout: 10_000 }).toContain("The plan is ready.");
+      expect(log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("falls back to the typed code, in plain words, when the Graph token does not grant Mail.Read", async () => {
+    const address = "erin@example.test";
+    const { page, log } = await openGraphPane(address, ["Mail.Send"]);
+    try {
+      await page.click("#setup-start");
+      await setupState(page, "code");
+      expect(await status(page), log.join("\n")).toBe(plainWords("MAIL_SERVICE_DENIED"));
+      expect(await status(page)).not.toMatch(/[A-Z]{3,}_[A-Z]+/);
+      expect(graph!.requests.filter((r) => r.user === address).map((r) => [r.route, r.status])).toContainEqual([
+        "GET /me/mailFolders/inbox/messages",
+        403,
+      ]);
+
+      const [mail] = await challengesTo(address);
+      await page.fill("#setup-code-input", mail!.code);
+      await page.click("#setup-code button");
+      await setupState(page, "done");
+      expect(await status(page)).toBe(SETUP_WORDS.done(address));
+      // The code answered the challenge the mail was sent for: no second mail.
+      expect(await challengesTo(address)).toHaveLength(1);
+      expect(await storedAccount(page, address)).toEqual({
+        extractable: false,
+        type: "private",
+        sealed: "AES-256-GCM",
+      });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("falls back to the typed code, in plain words, when Graph fails to search the inbox", async () => {
+    const address = "frank@example.test";
+    const failure = { route: "GET /me/mailFolders/inbox/messages", status: 500, times: 1 };
+    graph!.failures.push(failure);
+    const { page, log } = await openGraphPane(address);
+    try {
+      await page.click("#setup-start");
+      await setupState(page, "code");
+      expect(failure.times).toBe(0);
+      expect(await status(page), log.join("\n")).toBe(plainWords("MAIL_SERVICE_FAILED"));
+      const [mail] = await challengesTo(address);
+      await page.fill("#setup-code-input", mail!.code);
+      await page.click("#setup-code button");
+      await setupState(page, "done");
+      expect(await challengesTo(address)).toHaveLength(1);
+    } finally {
+      graph!.failures.splice(graph!.failures.indexOf(failure), 1);
       await page.close();
     }
   });

@@ -8,10 +8,12 @@
 //   2. the challenge mail found in the inbox (an optional ChallengeMailbox: the Graph search of
 //      src/graph/, when the host page gives one);
 //   3. else the code from that mail, typed into the field that then appears.
-// A refused token is said in plain words, and the code is offered.
+// A refused token, or an inbox that cannot be searched (a Graph token without Mail.Read, Graph
+// refusing or failing), is said in plain words, and the code is offered.
 import { plainError, plainWords } from "@mailseal/engine/view";
 import {
   hasCode,
+  isMailsealError,
   provision,
   systemClock,
   type AddressTokenSource,
@@ -91,6 +93,40 @@ export function showSetup(address: string, seams: SetupSeams, onDone: () => void
           },
         };
 
+  /**
+   * Why the inbox could not be searched (Graph refused the token, lacks Mail.Read, failed): the
+   * setup then takes the typed code of the same challenge instead, and does not ask the inbox again.
+   */
+  let mailboxFailure: unknown;
+  const mailbox: ChallengeMailbox | undefined =
+    seams.mailbox === undefined
+      ? undefined
+      : {
+          findChallenge: async (challengeId, api) => {
+            try {
+              return await seams.mailbox!.findChallenge(challengeId, api);
+            } catch (error) {
+              mailboxFailure = error;
+              return undefined;
+            }
+          },
+          consumed: (challengeId) => seams.mailbox!.consumed?.(challengeId) ?? Promise.resolve(),
+        };
+
+  function provisionOnce(): Promise<unknown> {
+    return provision(
+      { fetch: (input, init) => globalThis.fetch(input, init), clock: systemClock(), store: seams.store },
+      {
+        address,
+        deviceName: DEVICE_NAME,
+        server: seams.config.service,
+        ...(tokenSource === undefined ? {} : { tokenSource }),
+        ...(mailbox === undefined || mailboxFailure !== undefined ? {} : { mailbox }),
+        code: askCode,
+      },
+    );
+  }
+
   async function run(): Promise<void> {
     if (running) return;
     running = true;
@@ -98,17 +134,17 @@ export function showSetup(address: string, seams: SetupSeams, onDone: () => void
     section.dataset.state = "working";
     say(SETUP_WORDS.working);
     try {
-      await provision(
-        { fetch: (input, init) => globalThis.fetch(input, init), clock: systemClock(), store: seams.store },
-        {
-          address,
-          deviceName: DEVICE_NAME,
-          server: seams.config.service,
-          ...(tokenSource === undefined ? {} : { tokenSource }),
-          ...(seams.mailbox === undefined ? {} : { mailbox: seams.mailbox }),
-          code: askCode,
-        },
-      );
+      try {
+        await provisionOnce();
+      } catch (error) {
+        if (mailboxFailure === undefined || !hasCode(error, "CHALLENGE_NOT_FOUND")) throw error;
+        // The inbox could not be searched: said in plain words above the code field, and the code of
+        // the mail already sent is asked for (provision() resumes the saved challenge while it lives).
+        refusal = isMailsealError(mailboxFailure)
+          ? (plainWords(mailboxFailure.code) ?? plainError(mailboxFailure))
+          : plainError(mailboxFailure);
+        await provisionOnce();
+      }
       codeForm.hidden = true;
       section.dataset.state = "done";
       say(SETUP_WORDS.done(address), "ok");
