@@ -4,7 +4,16 @@ import type { DsaPublicKey } from "../dsa/index.js";
 import type { DigestAlgorithm, DigestOptions, HashAlgorithm } from "../hash/index.js";
 import type { OaepOptions, PssOptions, RsaPrivateKey, RsaPublicKey } from "../rsa/index.js";
 
-export type { DigestAlgorithm, DigestOptions, DsaPublicKey, HashAlgorithm, OaepOptions, PssOptions, RsaPrivateKey, RsaPublicKey };
+export type {
+  DigestAlgorithm,
+  DigestOptions,
+  DsaPublicKey,
+  HashAlgorithm,
+  OaepOptions,
+  PssOptions,
+  RsaPrivateKey,
+  RsaPublicKey,
+};
 
 /** Symmetric ciphers of the core. Names as in OpenSSL and `mailseal encrypt --cipher`. */
 export type CipherName =

@@ -18,7 +18,14 @@ import { dsaVerify, type DsaPublicKey } from "../dsa/index.js";
 import { Rc2CbcDecryptor } from "../rc2/index.js";
 import { Base64Decoder, Base64Encoder, type Base64EncoderOptions } from "../base64/index.js";
 import { CryptoError } from "../errors.js";
-import { Hash, Hmac, iteratedHash, type DigestAlgorithm, type DigestOptions, type HashAlgorithm } from "../hash/index.js";
+import {
+  Hash,
+  Hmac,
+  iteratedHash,
+  type DigestAlgorithm,
+  type DigestOptions,
+  type HashAlgorithm,
+} from "../hash/index.js";
 import { baselineWasm, engineHasSimd, simdWasm } from "../wasm/builds.js";
 import type { CoreExports } from "../wasm/exports.js";
 import {
