@@ -4,7 +4,8 @@
 // Checks the options the send handler gives event.completed, and the toggles' custom properties.
 // Where Encrypt is unset the handler asks the directory itself: here a CerDB DOUBLE on loopback (not
 // the mailseal server) serving the add-in's config.json, the service's well-known file and
-// POST /v1/certs/lookup, reached with the fetch the context is given (Node's own).
+// POST /v1/certs/lookup, reached with the fetch the context is given (Node's own). One describe asks
+// the REAL service instead: `mailseal server` (test/services/e2e-support.ts), bob provisioned on it.
 import { Linter } from "eslint";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -13,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import vm from "node:vm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ServerSuite } from "../../test/services/e2e-support.js";
 import { buildCommands } from "../scripts/build.js";
 import { PROPERTY, SEND_WORDS, TOGGLE_WORDS } from "../src/commands/send-gate.js";
 import { createOfficeDouble, type DoubleItem, type DoubleOptions, type OfficeDouble } from "./office-double.js";
@@ -338,5 +340,31 @@ describe("commands.js, the event bundle", () => {
       type: "errorMessage",
       message: TOGGLE_WORDS.failed,
     });
+  });
+});
+
+describe("commands.js asking the REAL mailseal server's CerDB (not the double)", () => {
+  const BOB = "bob@example.test";
+  // Started for this describe only: its beforeAll and afterAll are scoped here.
+  const suite = new ServerSuite("outlook-commands");
+  beforeAll(async () => {
+    await suite.devices.provision(BOB, "bob-outlook");
+  }, 240_000);
+
+  it("against the real service: to bob (certified) blocked with Take Action; to bob and an address without a certificate allowed", async () => {
+    // config.json is the add-in host's file (the double serves it); the service it names is the real
+    // server, whose well-known file names its api, and the lookup goes there.
+    cerdb.config = { service: suite.server.api };
+    try {
+      const before = lookups().length;
+      const toBob = load({ item: writing([BOB]) });
+      expect(await run(toBob, "onMessageSendHandler")).toEqual(blocked(SEND_WORDS.encryptDefault));
+      const mixed = load({ item: writing([BOB, "dave@elsewhere.example"]) });
+      expect(await run(mixed, "onMessageSendHandler")).toEqual({ allowEvent: true });
+      // The double's own lookup (which knows no one here) was never asked: the answers are the server's.
+      expect(lookups().length).toBe(before);
+    } finally {
+      cerdb.config = {};
+    }
   });
 });
