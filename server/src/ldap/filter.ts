@@ -8,7 +8,7 @@
 // sender learns only about the addresses it already knows, as with CerDB's HTTP lookup.
 import type * as asn1js from "asn1js";
 
-import { malformed as malformedMessage, octets, text } from "./values.js";
+import { children, malformed as malformedMessage, octets, text } from "./values.js";
 
 export type Filter =
   | { kind: "and"; filters: Filter[] }
@@ -25,11 +25,6 @@ export const MAX_FILTER_DEPTH = 10;
 
 function malformed(what: string) {
   return malformedMessage(`filter: ${what}`);
-}
-
-function parts(node: asn1js.AsnType, what: string): asn1js.AsnType[] {
-  if (!node.idBlock.isConstructed) throw malformed(`${what} is not constructed`);
-  return (node as asn1js.Constructed).valueBlock.value;
 }
 
 /** An AttributeDescription (RFC 4512 2.5): the type in lower case, without options such as ";binary". */
@@ -56,18 +51,18 @@ export function decodeFilter(node: asn1js.AsnType, depth = 0): Filter {
   switch (choice) {
     case 0:
     case 1: {
-      const filters = parts(node, choice === 0 ? "and" : "or").map((child) => decodeFilter(child, depth + 1));
+      const filters = children(node, choice === 0 ? "and" : "or").map((child) => decodeFilter(child, depth + 1));
       // RFC 4511 4.5.1.7: SET SIZE (1..MAX); RFC 4526's absolute true/false (empty and/or) is not offered.
       if (filters.length === 0) throw malformed("an empty and/or");
       return { kind: choice === 0 ? "and" : "or", filters };
     }
     case 2: {
-      const [inner] = parts(node, "not");
+      const [inner] = children(node, "not");
       if (inner === undefined) throw malformed("an empty not");
       return { kind: "not", filter: decodeFilter(inner, depth + 1) };
     }
     case 3: {
-      const [description, value] = parts(node, "equalityMatch");
+      const [description, value] = children(node, "equalityMatch");
       return {
         kind: "equality",
         attribute: attributeType(text(description, "attributeDesc")),
@@ -75,14 +70,14 @@ export function decodeFilter(node: asn1js.AsnType, depth = 0): Filter {
       };
     }
     case 4: {
-      const [description, list] = parts(node, "substrings");
+      const [description, list] = children(node, "substrings");
       if (list === undefined) throw malformed("substrings without substrings");
       const filter: Filter & { kind: "substrings" } = {
         kind: "substrings",
         attribute: attributeType(text(description, "type")),
         any: [],
       };
-      const items = parts(list, "substrings");
+      const items = children(list, "substrings");
       if (items.length === 0) throw malformed("no substrings");
       items.forEach((item, index) => {
         const value = text(item, "substring");

@@ -6,7 +6,7 @@ import { BerReader, encodeAsn1, LDAP_NOTICE_OF_DISCONNECTION, LDAP_START_TLS, re
 import * as asn1js from "asn1js";
 
 import { decodeFilter, type Filter } from "./filter.js";
-import { malformed, octets, text } from "./values.js";
+import { children, malformed, octets, text } from "./values.js";
 
 /** RFC 4511 4.1.9 resultCode values used here. */
 export const ResultCode = {
@@ -108,13 +108,6 @@ export function frameLength(buffered: Uint8Array): number | undefined {
 
 function isUniversal(node: asn1js.AsnType, tagNumber: number): boolean {
   return node.idBlock.tagClass === 1 && node.idBlock.tagNumber === tagNumber;
-}
-
-function children(node: asn1js.AsnType, what: string): asn1js.AsnType[] {
-  if (!(node instanceof asn1js.Constructed) && !(node instanceof asn1js.Sequence) && !(node instanceof asn1js.Set)) {
-    throw malformed(`${what} is not constructed`);
-  }
-  return (node as asn1js.Constructed).valueBlock.value;
 }
 
 /** A non-negative INTEGER or ENUMERATED of at most 31 bits (RFC 4511 4.1.1 maxInt). */

@@ -1,11 +1,22 @@
 // The primitive values of LDAP messages (RFC 4511 4.1): content octets and UTF-8 strings, and the
 // one error every malformed part of a message gets.
 import { MailsealError } from "@mailseal/shared";
-import type * as asn1js from "asn1js";
+import * as asn1js from "asn1js";
 
 /** A message that is not LDAP as RFC 4511 writes it: BAD_REQUEST (the connection is then closed). */
 export function malformed(what: string): MailsealError {
   return new MailsealError("BAD_REQUEST", `LDAP: ${what}`);
+}
+
+/**
+ * The elements inside a constructed element (SEQUENCE, SET, or a context-tagged one). asn1js marks
+ * other constructed encodings (a constructed OCTET STRING, INTEGER...) constructed too, with values
+ * of another shape: those are malformed here, never read as a list.
+ */
+export function children(node: asn1js.AsnType | undefined, what: string): asn1js.AsnType[] {
+  const value = node instanceof asn1js.Constructed ? node.valueBlock.value : undefined;
+  if (!Array.isArray(value)) throw malformed(`${what} is missing or not constructed`);
+  return value;
 }
 
 /** The content octets of a primitive element (OCTET STRING, or an implicitly tagged one). */
