@@ -42,8 +42,16 @@ export function codesIn(text: string): string[] {
 }
 
 /** Names in the documents that look like codes but are not: environment variables, PKCS #11 names,
- * the per-layer code lists. */
-const NOT_CODES = [/^MAILSEAL_[A-Z_]+$/, /^CK[AMRO]_[A-Z0-9_]+$/, /^STABLE_CODE$/, /^[A-Z]+_ERROR_CODES$/];
+ * the per-layer code lists, NSS's error names, Postfix's documents, constants named in the text. */
+const NOT_CODES = [
+  /^MAILSEAL_[A-Z_]+$/,
+  /^CK[AMRO]_[A-Z0-9_]+$/,
+  /^STABLE_CODE$/,
+  /^[A-Z]+_ERROR_CODES$/,
+  /^SEC_ERROR_[A-Z_]+$/,
+  /^[A-Z_]+_README$/,
+  /^SIGNED_DATA_LIMITS$/,
+];
 
 describe("error codes in the source", () => {
   it("the scan finds what it looks for, and would catch a code outside the catalogue", () => {
