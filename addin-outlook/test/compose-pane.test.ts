@@ -8,7 +8,7 @@
 // getAsFileAsync fails. The panes get Graph tokens from a GRAPH TOKEN SOURCE DOUBLE given at their
 // page's entry (test/browser/*-page-entry.ts) in place of nested app authentication; the pages as
 // built, with no nested app authentication here, have no Graph access and say so.
-import { plainWordsOf, type DeviceState } from "@mailseal/shared";
+import { plainWordsOf, type DeviceState, type ErrorCode } from "@mailseal/shared";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -122,6 +122,26 @@ const file = (name: string, data: string | Buffer) => {
 const asBob = (): PeerReader => readerOf(bob, suite.tmp.dir, ALICE);
 const opensslReads = (name: string, message: Buffer) => readWithOpenssl(asBob(), name, message);
 const peersRead = (message: Buffer) => readWithPeers(asBob(), message);
+
+/**
+ * Presses Send with Graph failing as set up: the pane says `code` in plain words (`details` after
+ * it), Graph saw `statuses`, Bob's mailbox did not change, the draft stays and Send can be pressed
+ * again.
+ */
+async function sendFails(page: Page, code: ErrorCode, details: RegExp, statuses: number[]): Promise<void> {
+  const inbox = (await graph.mailbox(BOB)).length;
+  const before = graph.requests.length;
+  await page.click("#send");
+  expect(await settled(page, ["sent", "failed"])).toBe("failed");
+  const view = await paneView(page);
+  expect(view.level).toBe("error");
+  expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${plainWordsOf(code)}`);
+  expect(view.details).toMatch(details);
+  expect(view.send).toBe(true);
+  expect(graph.requests.slice(before).map((r) => r.status)).toEqual(statuses);
+  expect(await graph.mailbox(BOB)).toHaveLength(inbox);
+  expect(await closedDrafts(page)).toEqual([]);
+}
 
 describe("the Send securely pane in headless Chromium, on the Office and Graph doubles, with the real services", () => {
   it("finds Bob's certificate, seals in the engine's worker, sends through Graph, discards the draft; openssl, cmsutil and gpgsm read Bob's copy", async () => {
@@ -410,22 +430,12 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       expect(await settled(page, ["ready", "failed"])).toBe("ready");
       graph.failures.push({ route: "POST /me/sendMail", status: 500, times: Infinity });
       const inbox = (await graph.mailbox(BOB)).length;
-      let before = graph.requests.length;
-      await page.click("#send");
-      expect(await settled(page, ["sent", "failed"])).toBe("failed");
-      const view = await paneView(page);
-      expect(view.level).toBe("error");
-      expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${plainWordsOf("MAIL_SERVICE_FAILED")}`);
-      expect(view.details).toMatch(/^MAIL_SERVICE_FAILED: POST \/me\/sendMail: 500/);
-      expect(view.send).toBe(true);
-      expect(graph.requests.slice(before).map((r) => r.status)).toEqual([500]);
-      expect(await graph.mailbox(BOB)).toHaveLength(inbox);
-      expect(await closedDrafts(page)).toEqual([]);
+      await sendFails(page, "MAIL_SERVICE_FAILED", /^MAIL_SERVICE_FAILED: POST \/me\/sendMail: 500/, [500]);
 
       // Throttled once, then taken: sent after the Retry-After.
       graph.failures.splice(0);
       graph.failures.push({ route: "POST /me/sendMail", status: 429, retryAfter: "1", times: 1 });
-      before = graph.requests.length;
+      const before = graph.requests.length;
       await page.click("#send");
       expect(await settled(page, ["sent", "failed"]), JSON.stringify(await paneView(page))).toBe("sent");
       expect(graph.requests.slice(before).map((r) => r.status)).toEqual([429, 202]);
@@ -449,37 +459,21 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
     );
     try {
       expect(await settled(page, ["ready", "failed"])).toBe("ready");
-      const inbox = (await graph.mailbox(BOB)).length;
       const sent = (await graph.mailbox(ALICE, "Sent Items")).length;
       // 429 with Retry-After on every try: waited out three times (a second each), then given up.
       graph.failures.push({ route: "POST /me/sendMail", status: 429, retryAfter: "1", times: Infinity });
-      let before = graph.requests.length;
-      await page.click("#send");
-      expect(await settled(page, ["sent", "failed"])).toBe("failed");
-      let view = await paneView(page);
-      expect(view.level).toBe("error");
-      expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${plainWordsOf("MAIL_SERVICE_BUSY")}`);
-      expect(view.details).toMatch(/^MAIL_SERVICE_BUSY: POST \/me\/sendMail: 429 after 4 tries/);
-      expect(view.send).toBe(true);
-      expect(graph.requests.slice(before).map((r) => r.status)).toEqual([429, 429, 429, 429]);
-      expect(await graph.mailbox(BOB)).toHaveLength(inbox);
-      expect(await closedDrafts(page)).toEqual([]);
+      await sendFails(
+        page,
+        "MAIL_SERVICE_BUSY",
+        /^MAIL_SERVICE_BUSY: POST \/me\/sendMail: 429 after 4 tries/,
+        [429, 429, 429, 429],
+      );
 
       // Graph refuses the message as too large (413): said as such, not tried again.
       graph.failures.splice(0);
       graph.failures.push({ route: "POST /me/sendMail", status: 413, times: Infinity });
-      before = graph.requests.length;
-      await page.click("#send");
-      expect(await settled(page, ["sent", "failed"])).toBe("failed");
-      view = await paneView(page);
-      expect(view.level).toBe("error");
-      expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${plainWordsOf("MESSAGE_TOO_LARGE")}`);
-      expect(view.details).toMatch(/^MESSAGE_TOO_LARGE: POST \/me\/sendMail: 413/);
-      expect(view.send).toBe(true);
-      expect(graph.requests.slice(before).map((r) => r.status)).toEqual([413]);
-      expect(await graph.mailbox(BOB)).toHaveLength(inbox);
+      await sendFails(page, "MESSAGE_TOO_LARGE", /^MESSAGE_TOO_LARGE: POST \/me\/sendMail: 413/, [413]);
       expect(await graph.mailbox(ALICE, "Sent Items")).toHaveLength(sent);
-      expect(await closedDrafts(page)).toEqual([]);
     } finally {
       graph.failures.splice(0);
       await page.close();
