@@ -28,7 +28,7 @@ const HIDE_SCRIPT_ID = "mailseal-hide-until-checked";
 const KEPT_ANSWERS = 8;
 /**
  * How long after a tab shows a message the add-in looks whether Thunderbird reported it displayed;
- * if not, it may be stuck on Thunderbird's own "cannot decrypt" page (see probeTab). Opening takes
+ * if not, it may be stuck on a load that never completes (see probeTab). Opening takes
  * 0.25-0.45 s; looking early costs nothing (it is the same reading the display needs, read once).
  */
 const DISPLAY_EXPECTED_WITHIN_MS = 500;
@@ -204,7 +204,9 @@ export function wireDisplay({
   messenger.messageDisplay.onMessagesDisplayed.addListener((tab, displayed) => {
     // Several selected messages show a summary, not a message: nothing to decrypt then.
     const [message] = displayed.messages;
-    if (tab.id !== undefined && waitingIn.has(tab.id)) void clearKeyWaiting(tab.id);
+    // Another message (or none) in a tab that showed the key-waiting banner: the banner goes.
+    if (tab.id !== undefined && waitingIn.has(tab.id) && waitingIn.get(tab.id) !== message?.id)
+      void clearKeyWaiting(tab.id);
     if (displayed.messages.length === 1 && message !== undefined) {
       if (tab.id !== undefined) displayedIn.set(tab.id, message.id);
       void answerFor(message.id);
@@ -235,9 +237,11 @@ export function wireDisplay({
   }
 
   /**
-   * CBC mail to a key a rotation made since the last refresh: NSS lacks the key, so Thunderbird
-   * shows its own "cannot decrypt" page; that load never completes, onMessagesDisplayed never fires
-   * and no display script runs (README, "Reading"). The tab still names its message: when it was
+   * A fallback for a tab whose message never finished loading. Thunderbird's own "cannot decrypt"
+   * page (mail NSS cannot decrypt: a key it lacks, a form it cannot decode) is what stopped such
+   * loads: that load never completes, onMessagesDisplayed never fires and no display script runs
+   * (README, "Reading"); the Experiment now keeps that page from loading (takeOverCannotDecrypt),
+   * so this is for a window where that failed. The tab still names its message: when it was
    * not reported displayed in time, the add-in reads it itself, which on NO_KEY runs the
    * (rate-limited) key refresh; when that brought the key (now in NSS too), the tab shows the
    * message again, and this time Thunderbird decrypts it and the display script shows ours.
@@ -284,6 +288,15 @@ export function wireDisplay({
       ports.set(message.id, port);
       port.onDisconnect.addListener(() => ports.get(message.id) === port && ports.delete(message.id));
       const answer = await answerFor(message.id);
+      // No key opens it while one waits for the password: the key-waiting banner over the message,
+      // which NO_KEY alone would not tell (Thunderbird's own failure no longer stops the load, see
+      // the Experiment's takeOverCannotDecrypt; probeTab covers a tab that never loads).
+      const waiting = missingKey(answer) ? waitingFor.get(message.id) : undefined;
+      if (waiting !== undefined && !waitingIn.has(tabId)) {
+        showKeyWaiting(tabId, message.id, waiting).catch((error: unknown) =>
+          console.warn("mailseal: showing the key-waiting banner", error),
+        );
+      }
       // Ours: Thunderbird's own S/MIME header button and attachment bar step aside for the banner
       // and the attachment list (issue 14, findings 8 and 9); anything else keeps them.
       messenger.mailseal

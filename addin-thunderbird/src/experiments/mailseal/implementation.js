@@ -96,6 +96,86 @@ const OWN_VERDICT_SHEET =
   );
 const sheetLoaded = new WeakSet();
 
+/** Marks an about:message window as showing a message the add-on judged (or not): OWN_VERDICT_SHEET. */
+function markOwnVerdict(win, judged) {
+  if (!sheetLoaded.has(win)) {
+    win.windowUtils.loadSheetUsingURIString(OWN_VERDICT_SHEET, win.windowUtils.AUTHOR_SHEET);
+    sheetLoaded.add(win);
+  }
+  if (judged) win.document.documentElement.setAttribute("data-mailseal-verdict", "");
+  else win.document.documentElement.removeAttribute("data-mailseal-verdict");
+}
+
+/**
+ * Mail Thunderbird's own S/MIME cannot decrypt: NSS finds no key, or cannot decode the
+ * EnvelopedData at all (one holding an OtherRecipientInfo, RFC 5652 6.2.5, such as the ML-KEM
+ * KEMRecipientInfo of RFC 9629 in the post-quantum hybrid: SEC_ERROR_BAD_DER). Thunderbird's
+ * S/MIME sink (msgHdrViewSMIMEOverlay.js, smimeSink.encryptionStatus) then hides the header and
+ * loads its own "cannot decrypt" page over the message; that load never completes, so the add-on's
+ * display script never runs there. The add-on reads such a message itself (its engine knows those
+ * forms, and says in plain words why when it cannot), so each about:message window's sink reports
+ * the failure as ENCRYPT_INCOMPLETE instead: Thunderbird keeps its bookkeeping of an encrypted
+ * message it did not decrypt (reply and forward treat it as encrypted) but loads no page of its own;
+ * the message load completes, and the display script (kept hidden until the verdict by
+ * hide-until-checked.css) shows the add-on's verdict and the message, as for GCM mail.
+ * Thunderbird's own header button, which would say "not decrypted", is hidden at once.
+ */
+const takenOver = new Map();
+const ABOUT_MESSAGE_LOADED = "chrome-document-loaded";
+
+function takeOverCannotDecrypt(win) {
+  const sink = win?.smimeSink;
+  if (!sink || takenOver.has(sink)) return;
+  const original = sink.encryptionStatus;
+  const { SUCCESS, ENCRYPT_INCOMPLETE } = Ci.nsICMSMessageErrors;
+  sink.encryptionStatus = function (nestingLevel, status, recipientCert, neckoURL, partNumber) {
+    if (status === SUCCESS || status === ENCRYPT_INCOMPLETE) {
+      return original.call(this, nestingLevel, status, recipientCert, neckoURL, partNumber);
+    }
+    try {
+      // Only the top-level status would load the page (the original ignores nested ones).
+      if (nestingLevel <= 1) markOwnVerdict(win, true);
+    } catch (error) {
+      console.error("mailseal experiment: hiding Thunderbird's own verdict failed:", error);
+    }
+    return original.call(this, nestingLevel, ENCRYPT_INCOMPLETE, recipientCert, neckoURL, partNumber);
+  };
+  takenOver.set(sink, original);
+  win.addEventListener("unload", () => takenOver.delete(sink), { once: true });
+}
+
+const aboutMessageLoaded = {
+  observe(document) {
+    if (document?.documentURI?.startsWith("about:message")) takeOverCannotDecrypt(document.defaultView);
+  },
+};
+let watchingAboutMessage = false;
+
+function watchAboutMessage() {
+  if (watchingAboutMessage) return;
+  watchingAboutMessage = true;
+  Services.obs.addObserver(aboutMessageLoaded, ABOUT_MESSAGE_LOADED);
+  // The windows already open: each about:message in any window (a 3-pane tab's message pane, a
+  // message tab, a message window).
+  for (const top of Services.wm.getEnumerator(null)) {
+    for (const shell of top.docShell?.getAllDocShellsInSubtree(
+      Ci.nsIDocShellTreeItem.typeAll,
+      Ci.nsIDocShell.ENUMERATE_FORWARDS,
+    ) ?? []) {
+      const win = shell.domWindow;
+      if (win?.document?.documentURI?.startsWith("about:message")) takeOverCannotDecrypt(win);
+    }
+  }
+}
+
+function releaseAboutMessage() {
+  if (!watchingAboutMessage) return;
+  watchingAboutMessage = false;
+  Services.obs.removeObserver(aboutMessageLoaded, ABOUT_MESSAGE_LOADED);
+  for (const [sink, original] of takenOver) sink.encryptionStatus = original;
+  takenOver.clear();
+}
+
 /**
  * CBC mail to a key that waits for the key-protection password (a rotation on a protected account):
  * NSS lacks the key, so Thunderbird shows its own "cannot decrypt" page, where no display script
@@ -136,6 +216,11 @@ async function logged(name, fn) {
 var mailseal = class extends ExtensionCommon.ExtensionAPI {
   // An update or a disable loads this script anew: the next one registers its own window listener.
   onShutdown() {
+    try {
+      releaseAboutMessage();
+    } catch (error) {
+      console.error("mailseal experiment: giving Thunderbird's S/MIME sink back failed:", error);
+    }
     if (!watchingSendModes) return;
     const { ExtensionSupport } = ChromeUtils.importESModule("resource:///modules/ExtensionSupport.sys.mjs");
     ExtensionSupport.unregisterWindowListener(SEND_MODES_LISTENER);
@@ -144,6 +229,11 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
 
   getAPI(context) {
     watchSendModes();
+    try {
+      watchAboutMessage();
+    } catch (error) {
+      console.error('mailseal experiment: taking over Thunderbird\'s "cannot decrypt" page failed:', error);
+    }
     return {
       mailseal: {
         // Trust for e-mail only (NSS trust "SSL,S/MIME,code signing"): the service's root vouches
@@ -417,12 +507,7 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
           logged("showsOwnVerdict", async () => {
             const win = aboutMessageWindow(context, tabId);
             if (!win) return false;
-            if (!sheetLoaded.has(win)) {
-              win.windowUtils.loadSheetUsingURIString(OWN_VERDICT_SHEET, win.windowUtils.AUTHOR_SHEET);
-              sheetLoaded.add(win);
-            }
-            if (judged) win.document.documentElement.setAttribute("data-mailseal-verdict", "");
-            else win.document.documentElement.removeAttribute("data-mailseal-verdict");
+            markOwnVerdict(win, judged);
             return true;
           }),
         // "Open" for a decrypted attachment (README, "Reading"): as Thunderbird opens its own
