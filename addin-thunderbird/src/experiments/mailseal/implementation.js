@@ -124,7 +124,8 @@ const takenOver = new Map();
 const ABOUT_MESSAGE_LOADED = "chrome-document-loaded";
 
 function takeOverCannotDecrypt(win) {
-  const sink = win?.smimeSink;
+  // smimeHeaderSink: the same object's name in earlier Thunderbird releases (only 153 is tested here).
+  const sink = win?.smimeSink ?? win?.smimeHeaderSink;
   if (!sink || takenOver.has(sink)) return;
   const original = sink.encryptionStatus;
   const { SUCCESS, ENCRYPT_INCOMPLETE } = Ci.nsICMSMessageErrors;
