@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleForBrowser, runPage, serveFolders } from "../../core-wasm/test/browser/chromium.js";
 import { TestCa } from "../../shared/test/pki/test-ca.js";
 import type { EngineBrowserResults } from "./browser/page.js";
-import { engineCases, fromJson, SEAL_COMPOSED, toJson } from "./portable/cases.js";
+import { fromJson, toJson } from "../../shared/test/portable/json.js";
+import { engineCases, SEAL_COMPOSED } from "./portable/cases.js";
 import { expectOpensslOpens, makeEngineFixtures } from "./portable/fixtures.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
