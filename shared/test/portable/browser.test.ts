@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleForBrowser, runPage, serveFolders } from "../../../core-wasm/test/browser/chromium.js";
+import { runBundledPage } from "../../../core-wasm/test/browser/chromium.js";
 import { releaseAll } from "../../../test/interop/peers/run.js";
 import { TestCa } from "../pki/test-ca.js";
 import { IN_WORKER, THROUGH_PROXY, type SmimeBrowserResults } from "./browser/run-cases.js";
@@ -29,22 +29,15 @@ beforeAll(async () => {
     throw new Error(`${coreBuild}/worker.browser.js is missing: npm run build -w @mailseal/core-wasm first`);
   }
   writeFileSync(join(outdir, "fixtures.json"), toJson(await makeSmimeFixtures(ca)));
-  await bundleForBrowser(
-    { page: join(here, "browser/page.ts"), "suite-worker": join(here, "browser/suite-worker.ts") },
+  const page = await runBundledPage<string>({
+    entryPoints: { page: join(here, "browser/page.ts"), "suite-worker": join(here, "browser/suite-worker.ts") },
+    page: "page",
     outdir,
-  );
-  writeFileSync(
-    join(outdir, "index.html"),
-    '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>',
-  );
-  const { server, origin } = await serveFolders({ "/core/": coreBuild, "/": outdir });
-  try {
-    let json: string;
-    ({ results: json, console: pageConsole } = await runPage<string>(`${origin}/index.html`, 120_000));
-    results = fromJson<SmimeBrowserResults>(json);
-  } finally {
-    server.close();
-  }
+    roots: { "/core/": coreBuild },
+    timeoutMs: 120_000,
+  });
+  results = fromJson<SmimeBrowserResults>(page.results);
+  pageConsole = page.console;
 }, 240_000);
 
 afterAll(() => {

@@ -13,6 +13,7 @@ import { readCertificates } from "../../src/pki/certificate.js";
 import { readPrivateKey } from "../../src/pki/private-key.js";
 import { decryptMessage, encryptMessage } from "../../src/smime/envelope.js";
 import { forEachCore, type TestCore } from "../core-hosts.js";
+import { pieces } from "../portable/smime-cases.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mailseal-smime-env-"));
 const path = (name: string): string => join(dir, name);
@@ -21,15 +22,6 @@ const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 let core: TestCore;
 let bob: RecipientKey;
 let carol: RecipientKey;
-
-/** The bytes cut into uneven chunks, as a file or socket would deliver them. */
-function* chunks(data: Uint8Array, sizes = [1, 7, 300, 65536]): Generator<Uint8Array> {
-  for (let offset = 0, i = 0; offset < data.length; i++) {
-    const size = sizes[i % sizes.length]!;
-    yield data.subarray(offset, offset + size);
-    offset += size;
-  }
-}
 
 async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = [];
@@ -42,12 +34,12 @@ async function encrypt(message: Uint8Array, cipher: "aes-256-cbc" | "aes-128-gcm
     certificate: k.certificate,
     transport: { scheme: "rsa-pkcs1" as const },
   }));
-  return collect(encryptMessage(chunks(message), { recipients, cipher: contentCipherByName(cipher) }, core));
+  return collect(encryptMessage(pieces(message), { recipients, cipher: contentCipherByName(cipher) }, core));
 }
 
 async function decrypt(message: Uint8Array, keys: RecipientKey[]): Promise<Buffer> {
   const parts: Uint8Array[] = [];
-  await decryptMessage(chunks(message), keys, core, (chunk) => void parts.push(chunk.slice()));
+  await decryptMessage(pieces(message), keys, core, (chunk) => void parts.push(chunk.slice()));
   return Buffer.concat(parts);
 }
 
