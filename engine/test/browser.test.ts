@@ -8,10 +8,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleForBrowser, runPage, serveFolders } from "../../core-wasm/test/browser/chromium.js";
+import { runBundledPage } from "../../core-wasm/test/browser/chromium.js";
 import { TestCa } from "../../shared/test/pki/test-ca.js";
 import type { EngineBrowserResults } from "./browser/page.js";
-import { engineCases, fromJson, SEAL_COMPOSED, toJson } from "./portable/cases.js";
+import { fromJson, toJson } from "../../shared/test/portable/json.js";
+import { engineCases, SEAL_COMPOSED } from "./portable/cases.js";
 import { expectOpensslOpens, makeEngineFixtures } from "./portable/fixtures.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,19 +25,15 @@ beforeAll(async () => {
   const bundle = join(here, "..", "build", "engine.browser.js");
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: npm run build -w @mailseal/engine first`);
   writeFileSync(join(outdir, "fixtures.json"), toJson(await makeEngineFixtures(ca)));
-  await bundleForBrowser({ page: join(here, "browser/page.ts") }, outdir);
-  writeFileSync(
-    join(outdir, "index.html"),
-    '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>',
-  );
-  const { server, origin } = await serveFolders({ "/engine/": join(here, "..", "build"), "/": outdir });
-  try {
-    let json: string;
-    ({ results: json, console: pageConsole } = await runPage<string>(`${origin}/index.html`, 60_000));
-    results = fromJson<EngineBrowserResults>(json);
-  } finally {
-    server.close();
-  }
+  const page = await runBundledPage<string>({
+    entryPoints: { page: join(here, "browser/page.ts") },
+    page: "page",
+    outdir,
+    roots: { "/engine/": join(here, "..", "build") },
+    timeoutMs: 60_000,
+  });
+  results = fromJson<EngineBrowserResults>(page.results);
+  pageConsole = page.console;
 }, 240_000);
 
 afterAll(() => {

@@ -2,7 +2,7 @@
 // returns what the page leaves in `window.__testResults`.
 import { build } from "esbuild";
 import { createServer, type Server } from "node:http";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -80,5 +80,29 @@ export async function runPage<T>(url: string, timeoutMs: number): Promise<{ resu
     return { results, console };
   } finally {
     await browser.close();
+  }
+}
+
+/**
+ * Bundles `entryPoints` into `outdir` with an index.html that loads the bundled `page` (an entry
+ * point's name), serves `outdir` at "/" beside `roots`, runs the page (runPage) and closes the server.
+ */
+export async function runBundledPage<T>(options: {
+  entryPoints: Record<string, string>;
+  page: string;
+  outdir: string;
+  roots: Record<string, string>;
+  timeoutMs: number;
+}): Promise<{ results: T; console: string[] }> {
+  await bundleForBrowser(options.entryPoints, options.outdir);
+  await writeFile(
+    join(options.outdir, "index.html"),
+    `<!doctype html><meta charset="utf-8"><script type="module" src="/${options.page}.js"></script>`,
+  );
+  const { server, origin } = await serveFolders({ ...options.roots, "/": options.outdir });
+  try {
+    return await runPage<T>(`${origin}/index.html`, options.timeoutMs);
+  } finally {
+    server.close();
   }
 }

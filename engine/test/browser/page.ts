@@ -2,7 +2,8 @@
 // module Web Worker with startBrowserEngine, as an add-in does, runs the portable cases on the
 // fixtures Node made, and leaves the outcome of each, with what a case sealed, in window.__testResults.
 import { startBrowserEngine } from "../../src/client/browser.js";
-import { engineCases, fromJson, toJson, type EngineFixtures } from "../portable/cases.js";
+import { fromJson, toJson } from "../../../shared/test/portable/json.js";
+import { engineCases, type EngineFixtures } from "../portable/cases.js";
 
 export interface EngineCaseResult {
   name: string;

@@ -3,9 +3,9 @@
 // accounts, messages openssl encrypted) are made in Node and handed over as data; a case that seals
 // returns what it sealed, and Node has openssl open it. No test-runner API here: a case throws on
 // failure.
-import { decodeBase64url, encodeBase64url, MailsealError, type DeviceState } from "@mailseal/shared";
+import { decodeBase64url, MailsealError, type DeviceState } from "@mailseal/shared";
 import type { Engine } from "../../src/api.js";
-import { contains, equal, latin1, matchObject, rejects } from "./checks.js";
+import { contains, equal, latin1, matchObject, rejects } from "../../../shared/test/portable/checks.js";
 
 /** What Node makes with openssl before the cases run. */
 export interface EngineFixtures {
@@ -262,16 +262,3 @@ export const engineCases: EngineCase[] = [
     },
   },
 ];
-
-/** Fixtures and results as JSON for the page: bytes as base64url (structured clone does not reach a page). */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) => (v instanceof Uint8Array ? { $bytes: encodeBase64url(v) } : v));
-}
-
-export function fromJson<T>(text: string): T {
-  return JSON.parse(text, (_, v: unknown) =>
-    typeof v === "object" && v !== null && typeof (v as { $bytes?: unknown }).$bytes === "string"
-      ? decodeBase64url((v as { $bytes: string }).$bytes)
-      : v,
-  ) as T;
-}

@@ -154,8 +154,8 @@ forEachCore(
       privateKey: exampleKey,
     };
 
-    it("decrypts the published example to plaintext.txt, through the published CEK", async () => {
-      expect(Buffer.from(await decrypt(example, [exampleRecipient]))).toEqual(Buffer.from(plaintext));
+    // That it decrypts to plaintext.txt is a portable case (../portable/smime-cases.ts).
+    it("the KEK derived from the published example unwraps the published CEK", async () => {
       const { kek } = await kemRecipientSecrets(
         readKemRecipientInfo((recipientInfos(example)[0]!.value as pkijs.OtherRecipientInfo).oriValue),
         exampleKey,

@@ -1,9 +1,14 @@
-// The assertions of the portable cases: no test runner in a browser page, so a failed check throws
-// an Error that says what was expected and what came.
+// The assertions of the portable cases (shared's S/MIME suite, the engine's cases): no test runner in a
+// browser page or Web Worker, so a failed check throws an Error that says what was expected and what came.
 
-/** Bytes as text, one character per byte (what openssl and the tests compare). */
+/**
+ * Bytes as text, one character per byte (what openssl and the tests compare). Not TextDecoder("latin1"):
+ * the WHATWG Encoding Standard makes that windows-1252, and Chromium maps 0x80..0x9F to other characters.
+ */
 export function latin1(bytes: Uint8Array): string {
-  return new TextDecoder("latin1").decode(bytes);
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) out += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return out;
 }
 
 function shown(value: unknown): string {
@@ -49,4 +54,18 @@ export async function rejects<E extends Error>(
     throw new Error(`${what}: expected code ${code}, got ${String((error as E & { code?: unknown }).code)}`);
   }
   return error;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `actual` holds exactly the bytes of `expected`. */
+export function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
+  if (actual.length === expected.length && actual.every((b, i) => b === expected[i])) return;
+  const at = actual.findIndex((b, i) => b !== expected[i]);
+  throw new Error(
+    `${what}: got ${actual.length} bytes, expected ${expected.length}; first difference at ${at}: ` +
+      `${hex(actual.subarray(Math.max(0, at), at + 16))} instead of ${hex(expected.subarray(Math.max(0, at), at + 16))}`,
+  );
 }
