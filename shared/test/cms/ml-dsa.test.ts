@@ -15,6 +15,7 @@ import { decodePem } from "../../src/pki/pem.js";
 import { readPqPrivateKey, type MlDsaPrivateKey } from "../../src/pki/pq.js";
 import { verifyCertificateSignature } from "../../src/pki/signature.js";
 import { forEachCore, type TestCore } from "../core-hosts.js";
+import { expectCode } from "./support.js";
 
 const fixtures = join(import.meta.dirname, "fixtures", "pq-cms");
 const text = (path: string) => readFileSync(join(fixtures, path), "utf8");
@@ -155,6 +156,46 @@ forEachCore(
         const detached = await detachedSignedData(digest, signer, core);
         const checked = await verifySignedData([detached], core, { detachedContent: [content] });
         expect(checked.signers).toHaveLength(1);
+      });
+
+      // A hostile certificate: the signer's own, in the SignedData, with its ML-DSA public key a byte
+      // short, a byte long or empty (FIPS 204 4 table 2: 1312 bytes for ML-DSA-44). Its key is read when
+      // the signature is checked: INVALID_KEY (the streamed content is unauthenticated until then; the
+      // command writes none, test/interop/hostile.test.ts).
+      it("an ML-DSA signer certificate whose public key has the wrong length is INVALID_KEY", async () => {
+        const key = readPqPrivateKey(
+          new Uint8Array(readFileSync(join(fixtures, "ml-dsa-certificates/ML-DSA-44-seed.priv"))),
+        ) as MlDsaPrivateKey;
+        const signer = {
+          key,
+          certificate: signers["44"]!,
+          hash: "SHA-512" as const,
+          signature: { scheme: "rsa-pkcs1" } as const,
+          signingTime: when,
+          capabilities: [],
+        };
+        const parts: Uint8Array[] = [];
+        for await (const part of signOpaque([new TextEncoder().encode("x\r\n")], signer, core)) parts.push(part);
+        const opaque = new Uint8Array(Buffer.concat(parts));
+        /** `opaque` with its one certificate's subjectPublicKey replaced by `length` bytes (or as it was). */
+        const withKeyLength = (length?: number): Uint8Array => {
+          const root = asn1js.fromBER(opaque).result as asn1js.Sequence;
+          // ContentInfo > [0] > SignedData > certificates [0] > the certificate > TBSCertificate > SPKI.
+          const inside = (node: asn1js.AsnType, i: number) => (node as asn1js.Constructed).valueBlock.value[i]!;
+          const certificates = inside(inside(inside(root, 1), 0), 3) as asn1js.Constructed;
+          expect(certificates.valueBlock.value).toHaveLength(1);
+          const spki = inside(inside(certificates.valueBlock.value[0]!, 0), 6) as asn1js.Sequence;
+          expect((spki.valueBlock.value[1] as asn1js.BitString).valueBlock.valueHexView).toHaveLength(1312);
+          if (length !== undefined) {
+            spki.valueBlock.value[1] = new asn1js.BitString({ valueHex: new Uint8Array(length).fill(7) });
+          }
+          return new Uint8Array(root.toBER());
+        };
+        // Rebuilt unchanged, it verifies: the cases below fail for their change only.
+        expect((await verifySignedData([withKeyLength()], core)).signers).toHaveLength(1);
+        for (const length of [1311, 1313, 0]) {
+          await expectCode(verifySignedData([withKeyLength(length)], core), "INVALID_KEY");
+        }
       });
     });
   },
