@@ -3,6 +3,7 @@
 // ML-KEM's example certificate chains to its ML-DSA-65 CA; our own ML-DSA SignedData round-trips;
 // a signature of the wrong length or an altered one is BAD_SIGNATURE. No peer here speaks ML-DSA
 // (Debian's OpenSSL is 3.0): the published examples are the independent check.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as asn1js from "asn1js";
@@ -12,10 +13,10 @@ import { detachedSignedData, signOpaque, verifySignedData } from "../../src/cms/
 import { readCertificates, type Certificate } from "../../src/pki/certificate.js";
 import { validateCertificatePath } from "../../src/pki/chain.js";
 import { decodePem } from "../../src/pki/pem.js";
-import { readPqPrivateKey, type MlDsaPrivateKey } from "../../src/pki/pq.js";
+import { mlDsaVerify, pqPublicKeyOf, readPqPrivateKey, type MlDsaPrivateKey } from "../../src/pki/pq.js";
 import { verifyCertificateSignature } from "../../src/pki/signature.js";
 import { forEachCore, type TestCore } from "../core-hosts.js";
-import { expectCode } from "./support.js";
+import { asn1parse, expectCode } from "./support.js";
 
 const fixtures = join(import.meta.dirname, "fixtures", "pq-cms");
 const text = (path: string) => readFileSync(join(fixtures, path), "utf8");
@@ -151,6 +152,42 @@ forEachCore(
           `2.16.840.1.101.3.4.3.${{ "44": 17, "65": 18, "87": 19 }[level]}`,
         );
         expect(info.signerInfos[0]!.signatureAlgorithm.algorithmParams).toBeUndefined();
+
+        // The structure against the documents, as OpenSSL's parser cuts it: id-sha512 as digest
+        // algorithm (RFC 9882 3.1) in SignedData and SignerInfo; id-ml-dsa-* without parameters
+        // (RFC 9882 3.2); a signature of FIPS 204's length (table 2: 2420, 3309, 4627 bytes); the
+        // messageDigest is `openssl dgst -sha512` of the content. The signature is then checked over
+        // the DER of the signed attributes as OpenSSL cut them, re-tagged as a SET (RFC 5652 5.4): with
+        // @noble/post-quantum's ML-DSA, mailseal's own (OpenSSL 3.0 has none), so that step is not independent.
+        const { lines, children } = asn1parse(opaque);
+        const [, explicit] = children(lines[0]!);
+        const [version, digestAlgorithms, , , signerInfos] = children(children(explicit!)[0]!);
+        expect(version!.value).toBe("01");
+        expect(children(digestAlgorithms!).flatMap((a) => children(a).map((l) => l.value))).toEqual(["sha512"]);
+        const [, , digestAlgorithm, signedAttrs, signatureAlgorithm, signature] = children(children(signerInfos!)[0]!);
+        expect(children(digestAlgorithm!).map((l) => l.value)).toEqual(["sha512"]);
+        expect(signedAttrs!.type).toBe("cont [ 0 ]");
+        const arc = { "44": 17, "65": 18, "87": 19 }[level];
+        expect(children(signatureAlgorithm!).map((l) => l.value)).toEqual([`2.16.840.1.101.3.4.3.${arc}`]);
+        expect([signature!.type, signature!.length]).toEqual([
+          "OCTET STRING",
+          { "44": 2420, "65": 3309, "87": 4627 }[level],
+        ]);
+        const messageDigest = children(signedAttrs!).find((a) => children(a)[0]!.value === "messageDigest")!;
+        const [digestValue] = children(children(messageDigest)[1]!);
+        const sha512 = execFileSync("openssl", ["dgst", "-sha512", "-binary"], { input: content });
+        expect(digestValue!.value).toBe(`[HEX DUMP]:${sha512.toString("hex").toUpperCase()}`);
+        const attributes = opaque.slice(
+          signedAttrs!.offset,
+          signedAttrs!.offset + signedAttrs!.headerLength + signedAttrs!.length!,
+        );
+        attributes[0] = 0x31;
+        const signatureBytes = Buffer.from(signature!.value.replace("[HEX DUMP]:", ""), "hex");
+        const publicKey = pqPublicKeyOf(signers[level]!.publicKey);
+        if (publicKey?.kind !== "ml-dsa") throw new Error("not an ML-DSA certificate");
+        expect(mlDsaVerify(publicKey.parameters, publicKey.key, attributes, signatureBytes)).toBeNull();
+        attributes[attributes.length - 1]! ^= 1;
+        expect(mlDsaVerify(publicKey.parameters, publicKey.key, attributes, signatureBytes)).not.toBeNull();
 
         const digest = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-512", content));
         const detached = await detachedSignedData(digest, signer, core);
