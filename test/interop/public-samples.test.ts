@@ -10,8 +10,8 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import {
   openChaChaAuthEnveloped,
-  openX448Enveloped,
-  sealX448Enveloped,
+  openXdhEnveloped,
+  sealXdhEnveloped,
   sharedInfoAes256Wrap,
 } from "./peers/independent.js";
 import { releaseAll, run, tempDir } from "./peers/run.js";
@@ -374,6 +374,44 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     ]);
   }
 
+  /**
+   * RFC 8418 against an independent implementation (node:crypto's X25519/X448, HKDF and AES key wrap,
+   * ECC-CMS-SharedInfo written out from RFC 5753 7.2; peers/independent.ts), both ways: `sealed`, what
+   * mailseal encrypted to the certificate, opens to the entity mailseal's reader gave (`opened`); with
+   * one byte of the KDF input changed (the KEK length in suppPubInfo) the KEK differs and the key
+   * unwrap's integrity check fails, so the reader depends on mailseal's KDF input being RFC 8418's.
+   * Then a message whose KeyAgreeRecipientInfo node:crypto made opens in `mailseal decrypt`; with the
+   * changed SharedInfo, mailseal's KEK is not the sender's: DECRYPTION_FAILED, nothing written.
+   */
+  async function xdhBothWays(sealed: Buffer, opened: Buffer, keyPath: string, certPath: string): Promise<void> {
+    const keyPem = readFileSync(keyPath, "utf8");
+    const independent = openXdhEnveloped(bodyOf(sealed), keyPem);
+    expect(independent.length).toBeGreaterThan(0);
+    expect(opened.toString("latin1").endsWith(independent.toString("latin1"))).toBe(true);
+    const changed = sharedInfoAes256Wrap();
+    changed[changed.length - 2]! ^= 1;
+    expect(() => openXdhEnveloped(bodyOf(sealed), keyPem, changed)).toThrow();
+
+    const certificate = pkijs.Certificate.fromBER(pemToDer(readFileSync(certPath, "latin1")));
+    const issuerAndSerial = new Uint8Array(
+      new asn1js.Sequence({ value: [certificate.issuer.toSchema(), certificate.serialNumber] }).toBER(),
+    );
+    const spki = new Uint8Array(certificate.subjectPublicKeyInfo.toSchema().toBER());
+    const entity = Buffer.from("Content-Type: text/plain\r\n\r\nFrom node:crypto.\r\n");
+    const recipient = ["--key", keyPath, "--cert", certPath];
+    const read = await mailseal(
+      ["decrypt", ...recipient],
+      envelopedMessage(sealXdhEnveloped(entity, spki, issuerAndSerial)),
+    );
+    expect(read.stderr).toBe("");
+    expect(read.stdout.toString("latin1")).toContain("From node:crypto.");
+    const skewed = sealXdhEnveloped(entity, spki, issuerAndSerial, changed);
+    const refused = await mailseal(["decrypt", ...recipient], envelopedMessage(skewed));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^error DECRYPTION_FAILED:/);
+    expect(refused.stdout.length).toBe(0);
+  }
+
   it("authEnvelopedForDanaX25519HKDF (RFC 8418: X25519, HKDF-SHA-256, AES-256 wrap; AES-128-GCM) decrypts", async () => {
     const sample = readFileSync(key("cryptosys-authEnvelopedForDanaX25519HKDF.p7m"));
     const result = await mailseal(["decrypt", ...dana], asMessage(sample));
@@ -389,13 +427,19 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     expect(refused.stdout.length).toBe(0);
   });
 
-  it("mailseal encrypts to Dana's X25519 certificate (RFC 8418) and reads it back; OpenSSL 3.0 here can do neither", async () => {
+  it("mailseal encrypts to Dana's X25519 certificate (RFC 8418), node:crypto reads it and writes to it; OpenSSL 3.0 here can do neither", async () => {
     const plain = Buffer.from("From: a@example.org\r\nTo: dana@smime.example\r\nSubject: x\r\n\r\nTo Dana.\r\n");
     const sealed = await mailseal(["encrypt", "--recipient", key("rfc9216-dana.encrypt.crt")], plain);
     expect(sealed.stderr).toBe("");
     const opened = await mailseal(["decrypt", ...dana], sealed.stdout);
     expect(opened.stderr).toBe("");
     expect(opened.stdout.toString()).toContain("To Dana.");
+    await xdhBothWays(
+      sealed.stdout,
+      opened.stdout,
+      key("rfc9216-dana.decrypt.p8.pem"),
+      key("rfc9216-dana.encrypt.crt"),
+    );
     // As openssl prints it: originatorKey id-X25519 (1.3.101.110), dhSinglePass-stdDH-hkdf-sha256-scheme.
     const printed = opensslPrint(bodyOf(sealed.stdout));
     expect(printed).toMatch(/originatorKey: \n\s+algorithm: \n\s+algorithm: X25519 \(1\.3\.101\.110\)/);
@@ -414,7 +458,7 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     expect(encrypt.stderr.toString()).toMatch(/operation not supported for this keytype/);
   });
 
-  it("mailseal encrypts to an X448 certificate (RFC 8410, made with openssl) and reads it back (HKDF-SHA-512)", async () => {
+  it("mailseal encrypts to an X448 certificate (RFC 8410, made with openssl) and reads it back (HKDF-SHA-512); node:crypto reads it and writes to it", async () => {
     const dir = tempDir("x448");
     const at = (name: string) => join(dir, name);
     // An Ed25519 CA certifies an X448 key.
@@ -432,37 +476,7 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     const other = await mailseal(["decrypt", ...dana], sealed.stdout);
     expect(other.stderr).toMatch(/^error NO_MATCHING_RECIPIENT:/);
 
-    // An independent reader (node:crypto's X448, HKDF-SHA-512 and AES key wrap, ECC-CMS-SharedInfo
-    // written out from RFC 5753 7.2; peers/independent.ts) opens what mailseal wrote, to the entity
-    // mailseal's own reader gives.
-    const erinKey = readFileSync(at("erin.key"), "utf8");
-    const independent = openX448Enveloped(bodyOf(sealed.stdout), erinKey);
-    expect(independent.toString("latin1")).toContain("To Erin.\r\n");
-    expect(opened.stdout.toString("latin1").endsWith(independent.toString("latin1"))).toBe(true);
-    // With one byte of the KDF input changed (the KEK length in suppPubInfo), the KEK differs and the
-    // key unwrap's integrity check fails: the reader above depends on mailseal's KDF input being RFC 8418's.
-    const changed = sharedInfoAes256Wrap();
-    changed[changed.length - 2]! ^= 1;
-    expect(() => openX448Enveloped(bodyOf(sealed.stdout), erinKey, changed)).toThrow(/unwrap|bad decrypt|unsupported/i);
-
-    // The other way: a message whose KeyAgreeRecipientInfo node:crypto made opens in mailseal; with the
-    // changed SharedInfo, mailseal's KEK is not the sender's: DECRYPTION_FAILED, nothing written.
-    const certificate = pkijs.Certificate.fromBER(pemToDer(readFileSync(at("erin.crt"), "latin1")));
-    const issuerAndSerial = new asn1js.Sequence({
-      value: [certificate.issuer.toSchema(), certificate.serialNumber],
-    }).toBER();
-    const spki = certificate.subjectPublicKeyInfo.toSchema().toBER();
-    const entity = Buffer.from("Content-Type: text/plain\r\n\r\nFrom node:crypto to Erin.\r\n");
-    const fromNode = sealX448Enveloped(entity, new Uint8Array(spki), new Uint8Array(issuerAndSerial));
-    const erin = ["--key", at("erin.key"), "--cert", at("erin.crt")];
-    const read = await mailseal(["decrypt", ...erin], envelopedMessage(fromNode));
-    expect(read.stderr).toBe("");
-    expect(read.stdout.toString("latin1")).toContain("From node:crypto to Erin.");
-    const skewed = sealX448Enveloped(entity, new Uint8Array(spki), new Uint8Array(issuerAndSerial), changed);
-    const refused = await mailseal(["decrypt", ...erin], envelopedMessage(skewed));
-    expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/^error DECRYPTION_FAILED:/);
-    expect(refused.stdout.length).toBe(0);
+    await xdhBothWays(sealed.stdout, opened.stdout, at("erin.key"), at("erin.crt"));
   });
   /** A DER SignedData as the application/pkcs7-mime signed-data message it came in. */
   const signedDataMessage = (der: Buffer): Buffer =>

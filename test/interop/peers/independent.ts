@@ -1,5 +1,5 @@
 // Readers and writers of the CMS forms no peer here speaks (OpenSSL 3.0, NSS and GnuPG lack them),
-// built from node:crypto and the RFC texts alone, never from mailseal's code: X448 key agreement with
+// built from node:crypto and the RFC texts alone, never from mailseal's code: X25519 and X448 key agreement with
 // HKDF (RFC 8418), ChaCha20-Poly1305 AuthEnvelopedData (RFC 8103). They check what mailseal writes,
 // and write what mailseal must read (issue 15: interop is the proof).
 import {
@@ -44,8 +44,8 @@ export const OID = {
   envelopedData: "1.2.840.113549.1.7.3",
   authEnvelopedData: "1.2.840.113549.1.9.16.1.23",
   data: "1.2.840.113549.1.7.1",
-  x448: "1.3.101.111",
-  /** RFC 8418 2: dhSinglePass-stdDH-hkdf-sha512-scheme. */
+  /** RFC 8418 2: dhSinglePass-stdDH-hkdf-sha256-scheme and -sha512-scheme. */
+  hkdfSha256Scheme: "1.2.840.113549.1.9.16.3.19",
   hkdfSha512Scheme: "1.2.840.113549.1.9.16.3.21",
   /** RFC 3565 / RFC 3394: id-aes256-wrap. */
   aes256Wrap: "2.16.840.1.101.3.4.1.45",
@@ -69,28 +69,51 @@ export function sharedInfoAes256Wrap(): Buffer {
   return Buffer.concat([Buffer.from([0x30, keyInfo.length + suppPubInfo.length]), keyInfo, suppPubInfo]);
 }
 
-/** SubjectPublicKeyInfo (RFC 8410 4) of a raw 56-byte X448 public key, for node:crypto. */
-function x448PublicKey(raw: Uint8Array): KeyObject {
-  if (raw.length !== 56) throw new Error(`an X448 key is 56 bytes, not ${raw.length}`);
-  const spki = Buffer.concat([Buffer.from("3042300506032b656f033900", "hex"), raw]);
-  return createPublicKey({ key: spki, format: "der", type: "spki" });
-}
-
 /**
- * The KEK of RFC 8418 2 with X448: Z = X448(private, public) (RFC 7748 6.2), then HKDF-SHA-512
- * (RFC 5869) with no salt, Z as IKM, the DER of ECC-CMS-SharedInfo as info, 32 bytes for AES-256 wrap.
+ * RFC 8418 2 for each curve: the originator key's OID (RFC 8410 3) and length (RFC 7748 5), the
+ * SubjectPublicKeyInfo header before the raw key (RFC 8410 4), the scheme a sender uses and its HKDF
+ * hash (HKDF-SHA-256 for X25519, HKDF-SHA-512 for X448).
  */
-function x448Kek(privateKey: KeyObject, publicKey: KeyObject, sharedInfo: Buffer): Buffer {
-  const z = diffieHellman({ privateKey, publicKey });
-  return Buffer.from(hkdfSync("sha512", z, Buffer.alloc(0), sharedInfo, 32));
+const CURVES = {
+  x25519: {
+    oid: "1.3.101.110",
+    length: 32,
+    spki: "302a300506032b656e032100",
+    scheme: OID.hkdfSha256Scheme,
+    hash: "sha256",
+  },
+  x448: {
+    oid: "1.3.101.111",
+    length: 56,
+    spki: "3042300506032b656f033900",
+    scheme: OID.hkdfSha512Scheme,
+    hash: "sha512",
+  },
+} as const;
+type Curve = keyof typeof CURVES;
+
+/** A raw X25519/X448 public key as a node:crypto key, through its SubjectPublicKeyInfo (RFC 8410 4). */
+function rawPublicKey(curve: Curve, raw: Uint8Array): KeyObject {
+  const { length, spki } = CURVES[curve];
+  if (raw.length !== length) throw new Error(`an ${curve} key is ${length} bytes, not ${raw.length}`);
+  return createPublicKey({ key: Buffer.concat([Buffer.from(spki, "hex"), raw]), format: "der", type: "spki" });
 }
 
 /**
- * Opens an EnvelopedData (RFC 5652 6) whose one recipient is an X448 KeyAgreeRecipientInfo with
- * dhSinglePass-stdDH-hkdf-sha512-scheme and AES-256 wrap (RFC 8418), content AES-256-CBC.
+ * The KEK of RFC 8418 2: Z = X25519 or X448 (private, public) (RFC 7748 6), then HKDF (RFC 5869)
+ * with the curve's hash, no salt, Z as IKM, the DER of ECC-CMS-SharedInfo as info, 32 bytes for AES-256 wrap.
+ */
+function xdhKek(curve: Curve, privateKey: KeyObject, publicKey: KeyObject, sharedInfo: Buffer): Buffer {
+  const z = diffieHellman({ privateKey, publicKey });
+  return Buffer.from(hkdfSync(CURVES[curve].hash, z, Buffer.alloc(0), sharedInfo, 32));
+}
+
+/**
+ * Opens an EnvelopedData (RFC 5652 6) whose one recipient is an X25519 or X448 KeyAgreeRecipientInfo
+ * with the curve's dhSinglePass-stdDH-hkdf scheme and AES-256 wrap (RFC 8418), content AES-256-CBC.
  * `sharedInfo` replaces the RFC's ECC-CMS-SharedInfo (to show a changed KDF input fails the unwrap).
  */
-export function openX448Enveloped(
+export function openXdhEnveloped(
   message: Uint8Array,
   privateKeyPem: string,
   sharedInfo = sharedInfoAes256Wrap(),
@@ -103,17 +126,19 @@ export function openX448Enveloped(
   // KeyAgreeRecipientInfo: version 3, originator [0] { originatorKey [1] { algorithm, publicKey } },
   // no ukm here, keyEncryptionAlgorithm, recipientEncryptedKeys (RFC 5652 6.2.2).
   const originatorKey = nodeAt(kari, 1, 0);
-  if (oidOf(nodeAt(originatorKey, 0, 0)) !== OID.x448) throw new Error("the originator key is not X448");
-  const ephemeral = x448PublicKey((nodeAt(originatorKey, 1) as asn1js.BitString).valueBlock.valueHexView);
+  const curveOid = oidOf(nodeAt(originatorKey, 0, 0));
+  const curve = (Object.keys(CURVES) as Curve[]).find((c) => CURVES[c].oid === curveOid);
+  if (curve === undefined) throw new Error(`the originator key is ${curveOid}, not X25519 or X448`);
+  const ephemeral = rawPublicKey(curve, (nodeAt(originatorKey, 1) as asn1js.BitString).valueBlock.valueHexView);
   const keyEncryption = nodeAt(kari, 2);
-  if (oidOf(nodeAt(keyEncryption, 0)) !== OID.hkdfSha512Scheme) throw new Error("not the hkdf-sha512 scheme");
+  if (oidOf(nodeAt(keyEncryption, 0)) !== CURVES[curve].scheme) throw new Error(`not the ${curve} hkdf scheme`);
   // RFC 8418 2 / RFC 5753 7.1: its parameters are the key wrap AlgorithmIdentifier; the same bytes
   // are keyInfo in ECC-CMS-SharedInfo.
   if (!der(nodeAt(keyEncryption, 1)).equals(sharedInfoAes256Wrap().subarray(2, 15))) {
     throw new Error("the key wrap is not id-aes256-wrap without parameters");
   }
   const encryptedKey = octets(nodeAt(kari, 3, 0, 1));
-  const kek = x448Kek(createPrivateKey(privateKeyPem), ephemeral, sharedInfo);
+  const kek = xdhKek(curve, createPrivateKey(privateKeyPem), ephemeral, sharedInfo);
   const unwrap = createDecipheriv("id-aes256-wrap", kek, WRAP_IV);
   const cek = Buffer.concat([unwrap.update(encryptedKey), unwrap.final()]);
   const content = nodeAt(enveloped, 2);
@@ -124,20 +149,25 @@ export function openX448Enveloped(
 }
 
 /**
- * Writes an EnvelopedData (RFC 5652 6, version 2) of `content` for the X448 key in `recipientSpki`,
- * named by issuer and serial number (`issuerAndSerial`, DER): a fresh ephemeral X448 key, the KEK of
- * RFC 8418 2 (HKDF-SHA-512 over `sharedInfo`), a random AES-256 CEK wrapped with it, AES-256-CBC content.
+ * Writes an EnvelopedData (RFC 5652 6, version 2) of `content` for the X25519 or X448 key in
+ * `recipientSpki`, named by issuer and serial number (`issuerAndSerial`, DER): a fresh ephemeral key
+ * of that curve, the KEK of RFC 8418 2 (HKDF over `sharedInfo`), a random AES-256 CEK wrapped with it,
+ * AES-256-CBC content.
  */
-export function sealX448Enveloped(
+export function sealXdhEnveloped(
   content: Uint8Array,
   recipientSpki: Uint8Array,
   issuerAndSerial: Uint8Array,
   sharedInfo = sharedInfoAes256Wrap(),
 ): Buffer {
-  const ephemeral = generateKeyPairSync("x448");
-  const ephemeralRaw = ephemeral.publicKey.export({ format: "der", type: "spki" }).subarray(12);
   const recipient = createPublicKey({ key: Buffer.from(recipientSpki), format: "der", type: "spki" });
-  const kek = x448Kek(ephemeral.privateKey, recipient, sharedInfo);
+  const curve = recipient.asymmetricKeyType;
+  if (curve !== "x25519" && curve !== "x448") throw new Error(`not an X25519 or X448 key: ${curve}`);
+  const ephemeral = curve === "x448" ? generateKeyPairSync("x448") : generateKeyPairSync("x25519");
+  const ephemeralRaw = ephemeral.publicKey
+    .export({ format: "der", type: "spki" })
+    .subarray(CURVES[curve].spki.length / 2);
+  const kek = xdhKek(curve, ephemeral.privateKey, recipient, sharedInfo);
   const cek = randomBytes(32);
   const wrap = createCipheriv("id-aes256-wrap", kek, WRAP_IV);
   const encryptedKey = Buffer.concat([wrap.update(cek), wrap.final()]);
@@ -149,11 +179,13 @@ export function sealX448Enveloped(
     new asn1js.Integer({ value: 3 }),
     contextTag(0, [
       contextTag(1, [
-        new asn1js.Sequence({ value: [oid(OID.x448)] }),
+        new asn1js.Sequence({ value: [oid(CURVES[curve].oid)] }),
         new asn1js.BitString({ valueHex: ephemeralRaw }),
       ]),
     ]),
-    new asn1js.Sequence({ value: [oid(OID.hkdfSha512Scheme), new asn1js.Sequence({ value: [oid(OID.aes256Wrap)] })] }),
+    new asn1js.Sequence({
+      value: [oid(CURVES[curve].scheme), new asn1js.Sequence({ value: [oid(OID.aes256Wrap)] })],
+    }),
     new asn1js.Sequence({
       value: [
         new asn1js.Sequence({
