@@ -2,7 +2,7 @@
 // `mailseal sign` write, openssl reads as S/MIME and NSS cmsutil and gpgsm read as DER; what openssl
 // writes as S/MIME, `mailseal decrypt` and `mailseal verify` read. And a 256 MiB round trip through
 // the command with its peak memory measured.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, createReadStream, openSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal, BIN } from "../../cli/test/support.js";
 import { flipByte, peers, sampleEntity, type Peers } from "./peers/fixture.js";
 import { toDer, splitMultipartSigned } from "./peers/forms.js";
+import { openChaChaAuthEnveloped } from "./peers/independent.js";
 import { opensslDecrypt, opensslEncrypt, opensslSign, opensslVerify, type ContentCipher } from "./peers/openssl.js";
 import { P12_PASSWORD, type Identity } from "./peers/pki.js";
 import { releaseAll, run, tempDir } from "./peers/run.js";
@@ -64,12 +65,17 @@ describe("mailseal encrypt, the peers decrypt", () => {
     expect(await opensslDecrypt(encrypted, world.pki.alice, "smime")).toEqual(entity);
   });
 
-  it("chacha20-poly1305 (RFC 8103) with rsa-pkcs1: mailseal reads it back; no peer here does (openssl, cmsutil, gpgsm)", async () => {
+  it("chacha20-poly1305 (RFC 8103) with rsa-pkcs1: mailseal and node:crypto read it; no peer here does (openssl, cmsutil, gpgsm)", async () => {
     const args = ["encrypt", "--recipient", world.pki.bob.certPath, "--cipher", "chacha20-poly1305"];
     const encrypted = await ok([...args, "--key-transport", "rsa-pkcs1"], message);
     expect((await ok(["decrypt", ...keyArgs(world.pki.bob)], encrypted)).toString("latin1")).toContain(
       entity.toString("latin1"),
     );
+    // An independent reader (openssl pkeyutl's RSA PKCS#1 v1.5 unwrap, node:crypto's ChaCha20-Poly1305,
+    // peers/independent.ts) gives the same entity.
+    const unwrapCek = (encryptedKey: Buffer): Buffer =>
+      execFileSync("openssl", ["pkeyutl", "-decrypt", "-inkey", world.pki.bob.keyPath], { input: encryptedKey });
+    expect(openChaChaAuthEnveloped(toDer(encrypted), unwrapCek)).toEqual(entity);
     // The key transport is one every peer reads (above); the content cipher is what they lack.
     await expect(opensslDecrypt(encrypted, world.pki.bob, "smime")).rejects.toThrow(/unknown cipher/);
     await expect(world.nss.decrypt(toDer(encrypted))).rejects.toThrow(/SEC_ERROR_UNRECOGNIZED_OID/);

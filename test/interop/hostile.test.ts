@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal } from "../../cli/test/support.js";
 import { sampleEntity } from "./peers/fixture.js";
+import { nodeAt } from "./peers/independent.js";
 import { opensslEncrypt, opensslSign } from "./peers/openssl.js";
 import { testPki, type TestPki } from "./peers/pki.js";
 import { releaseAll, run, tempDir } from "./peers/run.js";
@@ -693,6 +694,34 @@ describe("hostile post-quantum input (issue 15): stable codes, no output", () =>
     }
     const fine = await mailseal(verify, wrapSigned(withDsaSignature(der, own)));
     expect(fine.status, fine.stderr).toBe(0);
+  });
+  // Unlike an RFC 8410 key (refused by the certificate parser, so the signer's certificate is then
+  // missing), an ML-DSA key is read when the signature is checked (pqPublicKeyOf): its length is
+  // FIPS 204's for the parameter set (1312 bytes for ML-DSA-44) or the message is INVALID_KEY.
+  it("an ML-DSA signer certificate whose public key is a byte short, a byte long or empty, in a SignedData: INVALID_KEY, no output", async () => {
+    const signed = await mailseal(
+      ["sign", "--opaque", "--key", dsa("ML-DSA-44-seed.priv"), "--cert", dsa("ML-DSA-44.crt")],
+      message,
+    );
+    expect(signed.status, signed.stderr).toBe(0);
+    const verify = ["verify", "--ca", dsa("ML-DSA-44.crt")];
+    /** The message with its one certificate's subjectPublicKey replaced by `length` bytes (or as it was). */
+    const withKeyLength = (length?: number): Buffer => {
+      const root = asn1js.fromBER(new Uint8Array(unwrap(signed.stdout))).result;
+      // ContentInfo > [0] > SignedData > certificates [0] > the certificate > TBSCertificate > SPKI.
+      const certificates = nodeAt(root, 1, 0, 3) as asn1js.Constructed;
+      expect(certificates.valueBlock.value).toHaveLength(1);
+      const spki = nodeAt(certificates, 0, 0, 6) as asn1js.Sequence;
+      expect((spki.valueBlock.value[1] as asn1js.BitString).valueBlock.valueHexView).toHaveLength(1312);
+      if (length !== undefined) spki.valueBlock.value[1] = new asn1js.BitString({ valueHex: randomBytes(length) });
+      return wrapSigned(new Uint8Array(root.toBER()));
+    };
+    // Rebuilt unchanged, it verifies: the cases below fail for their change only.
+    const fine = await mailseal(verify, withKeyLength());
+    expect(fine.status, fine.stderr).toBe(0);
+    for (const length of [1311, 1313, 0]) {
+      expect(await refusedWith(verify, withKeyLength(length))).toBe("INVALID_KEY");
+    }
   });
 });
 

@@ -6,6 +6,14 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal } from "../../cli/test/support.js";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import {
+  openChaChaAuthEnveloped,
+  openXdhEnveloped,
+  sealXdhEnveloped,
+  sharedInfoAes256Wrap,
+} from "./peers/independent.js";
 import { releaseAll, run, tempDir } from "./peers/run.js";
 
 const MESSAGES = join(import.meta.dirname, "..", "..", "shared", "test", "mime", "fixtures");
@@ -272,7 +280,7 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     }
   });
 
-  it("mailseal writes ChaCha20-Poly1305 AuthEnvelopedData and reads it back; OpenSSL 3.0 here cannot", async () => {
+  it("mailseal writes ChaCha20-Poly1305 AuthEnvelopedData: node:crypto with openssl's RSA unwrap reads it, as mailseal does; OpenSSL 3.0's cms cannot", async () => {
     const plain = Buffer.from("From: a@example.org\r\nTo: bob@example.com\r\nSubject: x\r\n\r\nChaCha to Bob.\r\n");
     const sealed = await mailseal(
       ["encrypt", "--recipient", key("rfc9216-bob.encrypt.crt"), "--cipher", "chacha20-poly1305"],
@@ -290,6 +298,23 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     expect(printed.stdout.toString()).toMatch(
       /contentEncryptionAlgorithm: \n\s+algorithm: .*1\.2\.840\.113549\.1\.9\.16\.3\.18/,
     );
+    // An independent reader opens it: openssl pkeyutl unwraps the CEK with Bob's RSA key (PKCS#1 v1.5,
+    // rsaEncryption, as the message says), node:crypto's chacha20-poly1305 decrypts and checks the mac
+    // (peers/independent.ts); it gives the entity mailseal's reader gives. With the mac changed it refuses.
+    expect(printed.stdout.toString()).toMatch(/keyEncryptionAlgorithm: \n\s+algorithm: rsaEncryption/);
+    const unwrapCek = (encryptedKey: Buffer): Buffer => {
+      const pkeyutl = ["pkeyutl", "-decrypt", "-inkey", key("rfc9216-bob.decrypt.p8.pem")];
+      const result = spawnSync("openssl", pkeyutl, { input: encryptedKey });
+      expect(result.status, result.stderr.toString()).toBe(0);
+      return result.stdout;
+    };
+    const der = Buffer.from(body, "base64");
+    const independent = openChaChaAuthEnveloped(der, unwrapCek);
+    expect(independent.toString("latin1")).toContain("ChaCha to Bob.\r\n");
+    expect(opened.stdout.toString("latin1").endsWith(independent.toString("latin1"))).toBe(true);
+    const badMac = Buffer.from(der);
+    badMac[badMac.length - 10]! ^= 1; // in the mac: its 16 bytes come before the three end-of-contents
+    expect(() => openChaChaAuthEnveloped(badMac, unwrapCek)).toThrow(/authenticate/);
     // OpenSSL 3.0 (Debian 12) parses it but has no ChaCha20-Poly1305 for CMS: no peer here can decrypt it.
     const openssl = spawnSync(
       "openssl",
@@ -301,6 +326,11 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     );
     expect(openssl.status).not.toBe(0);
   });
+  /** A DER EnvelopedData as the application/pkcs7-mime enveloped-data message it would come in. */
+  const envelopedMessage = (der: Buffer): Buffer =>
+    Buffer.from(asMessage(der).toString("latin1").replace("authEnveloped-data", "enveloped-data"), "latin1");
+  const pemToDer = (pem: string): Uint8Array<ArrayBuffer> =>
+    Uint8Array.from(Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ""), "base64"));
   /** The DER inside an application/pkcs7-mime message mailseal wrote. */
   const bodyOf = (smime: Buffer): Buffer =>
     Buffer.from(smime.toString("latin1").split("\r\n\r\n").slice(1).join(""), "base64");
@@ -344,6 +374,44 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     ]);
   }
 
+  /**
+   * RFC 8418 against an independent implementation (node:crypto's X25519/X448, HKDF and AES key wrap,
+   * ECC-CMS-SharedInfo written out from RFC 5753 7.2; peers/independent.ts), both ways: `sealed`, what
+   * mailseal encrypted to the certificate, opens to the entity mailseal's reader gave (`opened`); with
+   * one byte of the KDF input changed (the KEK length in suppPubInfo) the KEK differs and the key
+   * unwrap's integrity check fails, so the reader depends on mailseal's KDF input being RFC 8418's.
+   * Then a message whose KeyAgreeRecipientInfo node:crypto made opens in `mailseal decrypt`; with the
+   * changed SharedInfo, mailseal's KEK is not the sender's: DECRYPTION_FAILED, nothing written.
+   */
+  async function xdhBothWays(sealed: Buffer, opened: Buffer, keyPath: string, certPath: string): Promise<void> {
+    const keyPem = readFileSync(keyPath, "utf8");
+    const independent = openXdhEnveloped(bodyOf(sealed), keyPem);
+    expect(independent.length).toBeGreaterThan(0);
+    expect(opened.toString("latin1").endsWith(independent.toString("latin1"))).toBe(true);
+    const changed = sharedInfoAes256Wrap();
+    changed[changed.length - 2]! ^= 1;
+    expect(() => openXdhEnveloped(bodyOf(sealed), keyPem, changed)).toThrow();
+
+    const certificate = pkijs.Certificate.fromBER(pemToDer(readFileSync(certPath, "latin1")));
+    const issuerAndSerial = new Uint8Array(
+      new asn1js.Sequence({ value: [certificate.issuer.toSchema(), certificate.serialNumber] }).toBER(),
+    );
+    const spki = new Uint8Array(certificate.subjectPublicKeyInfo.toSchema().toBER());
+    const entity = Buffer.from("Content-Type: text/plain\r\n\r\nFrom node:crypto.\r\n");
+    const recipient = ["--key", keyPath, "--cert", certPath];
+    const read = await mailseal(
+      ["decrypt", ...recipient],
+      envelopedMessage(sealXdhEnveloped(entity, spki, issuerAndSerial)),
+    );
+    expect(read.stderr).toBe("");
+    expect(read.stdout.toString("latin1")).toContain("From node:crypto.");
+    const skewed = sealXdhEnveloped(entity, spki, issuerAndSerial, changed);
+    const refused = await mailseal(["decrypt", ...recipient], envelopedMessage(skewed));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^error DECRYPTION_FAILED:/);
+    expect(refused.stdout.length).toBe(0);
+  }
+
   it("authEnvelopedForDanaX25519HKDF (RFC 8418: X25519, HKDF-SHA-256, AES-256 wrap; AES-128-GCM) decrypts", async () => {
     const sample = readFileSync(key("cryptosys-authEnvelopedForDanaX25519HKDF.p7m"));
     const result = await mailseal(["decrypt", ...dana], asMessage(sample));
@@ -359,13 +427,19 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     expect(refused.stdout.length).toBe(0);
   });
 
-  it("mailseal encrypts to Dana's X25519 certificate (RFC 8418) and reads it back; OpenSSL 3.0 here can do neither", async () => {
+  it("mailseal encrypts to Dana's X25519 certificate (RFC 8418), node:crypto reads it and writes to it; OpenSSL 3.0 here can do neither", async () => {
     const plain = Buffer.from("From: a@example.org\r\nTo: dana@smime.example\r\nSubject: x\r\n\r\nTo Dana.\r\n");
     const sealed = await mailseal(["encrypt", "--recipient", key("rfc9216-dana.encrypt.crt")], plain);
     expect(sealed.stderr).toBe("");
     const opened = await mailseal(["decrypt", ...dana], sealed.stdout);
     expect(opened.stderr).toBe("");
     expect(opened.stdout.toString()).toContain("To Dana.");
+    await xdhBothWays(
+      sealed.stdout,
+      opened.stdout,
+      key("rfc9216-dana.decrypt.p8.pem"),
+      key("rfc9216-dana.encrypt.crt"),
+    );
     // As openssl prints it: originatorKey id-X25519 (1.3.101.110), dhSinglePass-stdDH-hkdf-sha256-scheme.
     const printed = opensslPrint(bodyOf(sealed.stdout));
     expect(printed).toMatch(/originatorKey: \n\s+algorithm: \n\s+algorithm: X25519 \(1\.3\.101\.110\)/);
@@ -384,7 +458,7 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     expect(encrypt.stderr.toString()).toMatch(/operation not supported for this keytype/);
   });
 
-  it("mailseal encrypts to an X448 certificate (RFC 8410, made with openssl) and reads it back (HKDF-SHA-512)", async () => {
+  it("mailseal encrypts to an X448 certificate (RFC 8410, made with openssl) and reads it back (HKDF-SHA-512); node:crypto reads it and writes to it", async () => {
     const dir = tempDir("x448");
     const at = (name: string) => join(dir, name);
     // An Ed25519 CA certifies an X448 key.
@@ -401,6 +475,8 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     // Dana's X25519 key is not Erin's: no recipient.
     const other = await mailseal(["decrypt", ...dana], sealed.stdout);
     expect(other.stderr).toMatch(/^error NO_MATCHING_RECIPIENT:/);
+
+    await xdhBothWays(sealed.stdout, opened.stdout, at("erin.key"), at("erin.crt"));
   });
   /** A DER SignedData as the application/pkcs7-mime signed-data message it came in. */
   const signedDataMessage = (der: Buffer): Buffer =>
@@ -444,7 +520,46 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
     return opaque;
   }
 
-  it("mailseal sign with Ed25519 (RFC 8419: SHA-512, PureEdDSA) under an Ed448 CA (RFC 8410) verifies; OpenSSL 3.0 does neither", async () => {
+  /**
+   * OpenSSL's primitives check an EdDSA SignerInfo (RFC 8419) of `der` (an opaque SignedData signed by
+   * `name` of `dir`) where its cms cannot, on the DER as openssl asn1parse cuts it: the signed
+   * attributes (SignerInfo's [0], depth 5, signed as a SET, RFC 5652 5.4) verify under the signer's key
+   * with `pkeyutl -verify -rawin` (PureEdDSA), and not with one signature byte changed; their
+   * messageDigest is `openssl dgst DIGEST` of the content (64 bytes: SHA-512 for Ed25519, SHAKE256 of
+   * 512 bits for Ed448, RFC 8419 3.1).
+   */
+  async function opensslChecksEdDsa(
+    der: Buffer,
+    dir: string,
+    name: string,
+    signatureLength: number,
+    digest: string[],
+  ): Promise<void> {
+    const at = (file: string) => join(dir, file);
+    const lines = spawnSync("openssl", ["asn1parse", "-inform", "DER"], { input: der }).stdout.toString().split("\n");
+    const attrs = /^\s*(\d+):d=5\s+hl=(\d+)\s+l=\s*(\d+)\s+cons: cont \[ 0 \]/m.exec(lines.join("\n"))!;
+    const [offset, header, length] = [Number(attrs[1]), Number(attrs[2]), Number(attrs[3])];
+    const signedAttrs = Buffer.from(der.subarray(offset, offset + header + length));
+    signedAttrs[0] = 0x31;
+    const signatureLine = lines.filter((line) => /d=5 .*prim: OCTET STRING/.test(line)).at(-1)!;
+    const signature = Buffer.from(/\[HEX DUMP\]:([0-9A-F]+)/.exec(signatureLine)![1]!, "hex");
+    expect(signature.length).toBe(signatureLength);
+    writeFileSync(at("attrs.der"), signedAttrs);
+    writeFileSync(at("signature.bin"), signature);
+    await run("openssl", ["x509", "-in", at(`${name}.crt`), "-pubkey", "-noout", "-out", at(`${name}.pub`)]);
+    const pkeyutl = ["pkeyutl", "-verify", "-pubin", "-inkey", at(`${name}.pub`), "-rawin", "-in", at("attrs.der")];
+    const checked = spawnSync("openssl", [...pkeyutl, "-sigfile", at("signature.bin")]);
+    expect(checked.stdout.toString()).toMatch(/Signature Verified Successfully/);
+    signature[0]! ^= 1;
+    writeFileSync(at("signature.bin"), signature);
+    expect(spawnSync("openssl", [...pkeyutl, "-sigfile", at("signature.bin")]).status).not.toBe(0);
+    const content = await mailseal(["verify", "--ca", at("ca.pem")], signedDataMessage(der));
+    const hashed = spawnSync("openssl", ["dgst", ...digest, "-binary"], { input: content.stdout });
+    expect(hashed.stdout.length).toBe(64);
+    expect(signedAttrs.includes(Buffer.concat([Buffer.from([0x04, 0x40]), hashed.stdout]))).toBe(true);
+  }
+
+  it("mailseal sign with Ed25519 (RFC 8419: SHA-512, PureEdDSA) under an Ed448 CA (RFC 8410) verifies; OpenSSL's Ed25519 and SHA-512 confirm the signature and the digest, its cms does neither", async () => {
     const dir = tempDir("eddsa");
     const at = (name: string) => join(dir, name);
     await opensslCa(dir, "ed448", { name: "Frank", algorithm: "ed25519", keyUsage: "digitalSignature" });
@@ -455,6 +570,8 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
       /digestAlgorithm: \n\s+algorithm: sha512 \(2\.16\.840\.1\.101\.3\.4\.2\.3\)\n\s+parameter: <ABSENT>/,
     );
     expect(printed).toMatch(/signatureAlgorithm: \n\s+algorithm: ED25519 \(1\.3\.101\.112\)\n\s+parameter: <ABSENT>/);
+    // OpenSSL's primitives check what its cms cannot: the Ed25519 signature and the SHA-512 messageDigest.
+    await opensslChecksEdDsa(der, dir, "frank", 64, ["-sha512"]);
     // OpenSSL 3.0 (Debian 12) has no EdDSA in CMS: it verifies neither this nor CryptoSys's
     // signedByCarlosEd25519, and cannot sign with an Ed25519 key.
     const verify = spawnSync("openssl", ["cms", "-verify", "-inform", "DER", "-CAfile", at("ca.pem")], { input: der });
@@ -480,30 +597,8 @@ describe("draft-ireland-examples-cms (CryptoSys), RFC 9216's keys", () => {
       /digestAlgorithm: \n\s+algorithm: undefined \(2\.16\.840\.1\.101\.3\.4\.2\.18\)\n\s+parameter: INTEGER:512\n/,
     );
     expect(printed).toMatch(/signatureAlgorithm: \n\s+algorithm: ED448 \(1\.3\.101\.113\)\n\s+parameter: <ABSENT>/);
-    // OpenSSL's primitives check what its cms cannot, on the DER as openssl asn1parse cuts it: the
-    // signed attributes (SignerInfo's [0], depth 5, signed as a SET, RFC 5652 5.4) verify under the
-    // signer's Ed448 key with pkeyutl; their messageDigest is SHAKE256 of the content, 64 bytes.
-    const lines = spawnSync("openssl", ["asn1parse", "-inform", "DER"], { input: der }).stdout.toString().split("\n");
-    const attrs = /^\s*(\d+):d=5\s+hl=(\d+)\s+l=\s*(\d+)\s+cons: cont \[ 0 \]/m.exec(lines.join("\n"))!;
-    const [offset, header, length] = [Number(attrs[1]), Number(attrs[2]), Number(attrs[3])];
-    const signedAttrs = Buffer.from(der.subarray(offset, offset + header + length));
-    signedAttrs[0] = 0x31;
-    const signatureLine = lines.filter((line) => /d=5 .*prim: OCTET STRING/.test(line)).at(-1)!;
-    const signature = Buffer.from(/\[HEX DUMP\]:([0-9A-F]+)/.exec(signatureLine)![1]!, "hex");
-    expect(signature.length).toBe(114);
-    writeFileSync(at("attrs.der"), signedAttrs);
-    writeFileSync(at("signature.bin"), signature);
-    await run("openssl", ["x509", "-in", at("gina.crt"), "-pubkey", "-noout", "-out", at("gina.pub")]);
-    const pkeyutl = ["pkeyutl", "-verify", "-pubin", "-inkey", at("gina.pub"), "-rawin", "-in", at("attrs.der")];
-    const checked = spawnSync("openssl", [...pkeyutl, "-sigfile", at("signature.bin")]);
-    expect(checked.stdout.toString()).toMatch(/Signature Verified Successfully/);
-    signature[0]! ^= 1;
-    writeFileSync(at("signature.bin"), signature);
-    expect(spawnSync("openssl", [...pkeyutl, "-sigfile", at("signature.bin")]).status).not.toBe(0);
-    const content = await mailseal(["verify", "--ca", at("ca.pem")], signedDataMessage(der));
-    const shake = spawnSync("openssl", ["dgst", "-shake256", "-xoflen", "64", "-binary"], { input: content.stdout });
-    expect(shake.stdout.length).toBe(64);
-    expect(signedAttrs.includes(Buffer.concat([Buffer.from([0x04, 0x40]), shake.stdout]))).toBe(true);
+    // OpenSSL's primitives check what its cms cannot: the Ed448 signature and the SHAKE256 messageDigest.
+    await opensslChecksEdDsa(der, dir, "gina", 114, ["-shake256", "-xoflen", "64"]);
     // OpenSSL 3.0 (Debian 12) has no id-shake256-len, nor EdDSA in CMS: its cms verifies no Ed448
     // SignedData (unknown digest algorithm), and signs none: without -md it has no default digest for
     // Ed448, with -md shake256 (or any) its EdDSA refuses a digest.

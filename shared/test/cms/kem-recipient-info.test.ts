@@ -3,7 +3,7 @@
 // messages to ML-KEM-512/768/1024 certificates round-trip through our reader, alone and beside an
 // RSA recipient (the hybrid form); bad input gets stable codes. No peer here speaks ML-KEM
 // (Debian's OpenSSL is 3.0): the example is the independent check.
-import { createCipheriv, hkdfSync } from "node:crypto";
+import { createCipheriv, createDecipheriv, hkdfSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as asn1js from "asn1js";
@@ -18,6 +18,7 @@ import { decodePem } from "../../src/pki/pem.js";
 import {
   generateMlKemKey,
   mlKemByName,
+  mlKemDecapsulate,
   mlKemEncapsulate,
   pqPrivateKeyFromPkcs8,
   pqPublicKeyOf,
@@ -26,7 +27,7 @@ import {
   type MlKemPrivateKey,
 } from "../../src/pki/pq.js";
 import { forEachCore, type TestCore } from "../core-hosts.js";
-import { expectCode, identity, openssl, scratch, type TestIdentity } from "./support.js";
+import { asn1parse, expectCode, identity, openssl, scratch, type Asn1Line, type TestIdentity } from "./support.js";
 
 const fixtures = join(import.meta.dirname, "fixtures", "pq-cms", "cms-kyber");
 const read = (name: string) => new Uint8Array(readFileSync(join(fixtures, name)));
@@ -83,6 +84,14 @@ function mlKemCertificate(name: MlKemName): { certificate: Certificate; key: Kem
   template.serialNumber = new asn1js.Integer({ value: 1000 + parameters.encapsulationKeyLength });
   const certificate = readCertificates(new Uint8Array(template.toSchema(true).toBER()))[0]!;
   return { certificate, key: { kind: "ml-kem", certificate, privateKey } };
+}
+
+/** The content octets of an OBJECT IDENTIFIER (X.690 8.19) of the form 2.16.840.1.101.3.4.x.y. */
+function oidBytes(dotted: string): Buffer {
+  const arcs = dotted.split(".").map(Number);
+  expect(arcs.slice(0, 7)).toEqual([2, 16, 840, 1, 101, 3, 4]);
+  // 2.16 -> 0x60; 840 -> 0x86 0x48; 1; 101 -> 0x65; 3; 4; then the two small arcs.
+  return Buffer.from([0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, ...arcs.slice(7)]);
 }
 
 /** issuerAndSerialNumber of a certificate, as the test builds it (RFC 5652 10.2.4). */
@@ -177,6 +186,75 @@ forEachCore(
         expect(info.kdf).toBe("SHA-256");
         expect(info.kekLength).toBe(name === "ML-KEM-512" ? 16 : 32);
         expect(info.kemct.length).toBe(mlKemByName(name).ciphertextLength);
+      },
+    );
+
+    // What mailseal writes, checked against the documents rather than against its own reader: the
+    // fields as OpenSSL's parser cuts them (RFC 9629 3, RFC 9936 3, FIPS 203 table 3), then the KEK
+    // and CEK recomputed with node:crypto (HKDF-SHA256 over CMSORIforKEMOtherInfo written out from
+    // RFC 9629 5, AES key unwrap of RFC 3394, AES-256-CBC). The shared secret itself comes from
+    // decapsulation with @noble/post-quantum, mailseal's own ML-KEM: no other ML-KEM runs here
+    // (Node 20 and OpenSSL 3.0 have none), so that one step is not independent.
+    it.each([
+      ["ML-KEM-512", "1", 768, 16, "id-aes128-wrap", "2.16.840.1.101.3.4.1.5"],
+      ["ML-KEM-768", "2", 1088, 32, "id-aes256-wrap", "2.16.840.1.101.3.4.1.45"],
+      ["ML-KEM-1024", "3", 1568, 32, "id-aes256-wrap", "2.16.840.1.101.3.4.1.45"],
+    ] as const)(
+      "%s written by mailseal: OpenSSL's asn1parse shows RFC 9629's fields; node:crypto's HKDF and unwrap reach the content",
+      async (name, arc, kemctLength, kekLength, wrapName, wrapOid) => {
+        const { certificate, key } = mlKemCertificate(name);
+        const der = await encrypt([certificate], "aes-256-cbc");
+        const { lines, children } = asn1parse(der);
+        const oid = (line: Asn1Line | undefined) => line?.value;
+        const ori = lines.find((line) => line.type === "cont [ 4 ]")!;
+        const [oriType, kemri] = children(ori);
+        // RFC 9629 3: id-ori-kem, then KEMRecipientInfo.
+        expect(oid(oriType)).toBe("1.2.840.113549.1.9.16.13.3");
+        const [version, rid, kem, kemct, kdf, kek, wrap, encryptedKey, ...more] = children(kemri!);
+        expect(more).toEqual([]); // no ukm: kekLength is followed by wrap
+        expect([version!.type, version!.value]).toEqual(["INTEGER", "00"]); // RFC 9629 3: version 0
+        expect(rid!.type).toMatch(/^(SEQUENCE|cont \[ 0 \])$/); // issuerAndSerialNumber or [0] subjectKeyIdentifier
+        // RFC 9936 2: id-alg-ml-kem-*, parameters absent.
+        expect(children(kem!).map(oid)).toEqual([`2.16.840.1.101.3.4.4.${arc}`]);
+        // FIPS 203 table 3: the ciphertext is 768, 1088 or 1568 bytes.
+        expect([kemct!.type, kemct!.length]).toEqual(["OCTET STRING", kemctLength]);
+        // RFC 9936 3: id-alg-hkdf-with-sha256 (RFC 8619), parameters absent.
+        expect(children(kdf!).map(oid)).toEqual(["1.2.840.113549.1.9.16.3.28"]);
+        expect([kek!.type, parseInt(kek!.value, 16)]).toEqual(["INTEGER", kekLength]);
+        // RFC 9936 3: AES-128 wrap for ML-KEM-512, AES-256 wrap for 768 and 1024; parameters absent (RFC 3565 2.3.2).
+        expect(children(wrap!).map(oid)).toEqual([wrapName]);
+        expect(encryptedKey!.length).toBe(40); // a 32-byte CEK wrapped (RFC 3394: n + 1 blocks of 8)
+        const hexOf = (line: Asn1Line) => Buffer.from(/\[HEX DUMP\]:([0-9A-F]*)/.exec(line.value)![1]!, "hex");
+
+        const sharedSecret = mlKemDecapsulate(key.privateKey, hexOf(kemct!));
+        // RFC 9629 5: CMSORIforKEMOtherInfo ::= SEQUENCE { wrap KeyEncryptionAlgorithmIdentifier,
+        // kekLength INTEGER, ukm [0] EXPLICIT UserKeyingMaterial OPTIONAL }, DER.
+        const wrapDer = Buffer.concat([Buffer.from([0x30, 0x0b, 0x06, 0x09]), oidBytes(wrapOid)]);
+        const otherInfo = Buffer.concat([
+          Buffer.from([0x30, wrapDer.length + 3]),
+          wrapDer,
+          Buffer.from([0x02, 0x01, kekLength]),
+        ]);
+        const unwrap = (info: Buffer): Buffer => {
+          const kekBytes = Buffer.from(hkdfSync("sha256", sharedSecret, Buffer.alloc(0), info, kekLength));
+          const cipher = createDecipheriv(
+            `id-aes${kekLength * 8}-wrap`,
+            kekBytes,
+            Buffer.from("a6a6a6a6a6a6a6a6", "hex"),
+          );
+          return Buffer.concat([cipher.update(hexOf(encryptedKey!)), cipher.final()]);
+        };
+        const cek = unwrap(otherInfo);
+        const content = lines.find((line) => line.type === "OBJECT" && line.value === "aes-256-cbc")!;
+        const iv = hexOf(lines[lines.indexOf(content) + 1]!);
+        const chunks = children(lines.find((line) => line.type === "cont [ 0 ]" && line.offset > content.offset)!);
+        const decipher = createDecipheriv("aes-256-cbc", cek, iv);
+        const plain = Buffer.concat([...chunks.map((chunk) => decipher.update(hexOf(chunk))), decipher.final()]);
+        expect(plain).toEqual(Buffer.from(plaintext));
+        // One byte of the KDF input changed (kekLength): another KEK, the unwrap's integrity check fails.
+        const changed = Buffer.from(otherInfo);
+        changed[changed.length - 1]! ^= 1;
+        expect(() => unwrap(changed)).toThrow();
       },
     );
 

@@ -68,3 +68,54 @@ export async function expectCode(promise: Promise<unknown>, code: string): Promi
   expect(error, `expected ${code}`).toBeInstanceOf(MailsealError);
   expect((error as MailsealError).code).toBe(code);
 }
+
+/** One line of `openssl asn1parse`: where the element is, how deep, its type and value as OpenSSL prints them. */
+export interface Asn1Line {
+  offset: number;
+  depth: number;
+  headerLength: number;
+  /** Content length; undefined for an indefinite length. */
+  length: number | undefined;
+  constructed: boolean;
+  /** "SEQUENCE", "OBJECT", "OCTET STRING", "cont [ 0 ]", ... */
+  type: string;
+  /** What follows the colon: an OID's name or number, an INTEGER in hex, "[HEX DUMP]:..." */
+  value: string;
+}
+
+/**
+ * `der` as OpenSSL's own parser cuts it (`openssl asn1parse -inform DER`), an independent view of
+ * a structure mailseal wrote. `children` lists an element's direct children.
+ */
+export function asn1parse(der: Uint8Array): { lines: Asn1Line[]; children(of: Asn1Line): Asn1Line[] } {
+  const text = execFileSync("openssl", ["asn1parse", "-inform", "DER"], { input: der, maxBuffer: 1 << 28 }).toString();
+  const lines = text
+    .split("\n")
+    // A printable value with a line break in it continues on lines of its own: not elements.
+    .filter((line) => /^\s*\d+:d=/.test(line))
+    .map((line): Asn1Line => {
+      const match = /^\s*(\d+):d=(\d+)\s+hl=(\d+)\s+l=\s*(\d+|inf)\s+(prim|cons):\s+([^:]*?)\s*(?::([^\n]*))?$/.exec(
+        line,
+      );
+      if (match === null) throw new Error(`asn1parse line not understood: ${line}`);
+      // An OCTET STRING (or BIT STRING) prints as "OCTET STRING      [HEX DUMP]:0102...".
+      const dump = /^(.*?)\s+\[HEX DUMP\]$/.exec(match[6]!);
+      return {
+        offset: Number(match[1]),
+        depth: Number(match[2]),
+        headerLength: Number(match[3]),
+        length: match[4] === "inf" ? undefined : Number(match[4]),
+        constructed: match[5] === "cons",
+        type: dump === null ? match[6]! : dump[1]!,
+        value: dump === null ? (match[7] ?? "") : `[HEX DUMP]:${match[7] ?? ""}`,
+      };
+    });
+  const children = (of: Asn1Line): Asn1Line[] => {
+    const out: Asn1Line[] = [];
+    for (let i = lines.indexOf(of) + 1; i < lines.length && lines[i]!.depth > of.depth; i++) {
+      if (lines[i]!.depth === of.depth + 1 && lines[i]!.type !== "EOC") out.push(lines[i]!);
+    }
+    return out;
+  };
+  return { lines, children };
+}
