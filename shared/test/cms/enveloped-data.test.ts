@@ -7,7 +7,15 @@ import { MailsealError } from "../../src/errors/index.js";
 import { contentCipherByName, type KeyTransport } from "../../src/cms/algorithms.js";
 import { decryptEnvelope, encryptEnvelope } from "../../src/cms/enveloped-data.js";
 import { forEachCore, type TestCore } from "../core-hosts.js";
-import { expectCode, identity, openssl, opensslEnvelope, scratch, type TestIdentity } from "./support.js";
+import {
+  expectCode,
+  identity,
+  openssl,
+  opensslEnvelope,
+  opensslSignature,
+  scratch,
+  type TestIdentity,
+} from "./support.js";
 
 const files = scratch("env");
 const path = files.path;
@@ -146,21 +154,7 @@ forEachCore(useCore, () => {
 
     it("garbage and a signed message are refused with their codes", async () => {
       await expectCode(decrypt(new Uint8Array(randomBytes(1000)).fill(0x30, 0, 1)), "MALFORMED_CMS");
-      const signed = new Uint8Array(
-        openssl(
-          "cms",
-          "-sign",
-          "-binary",
-          "-outform",
-          "DER",
-          "-in",
-          path("message"),
-          "-signer",
-          bob.certPath,
-          "-inkey",
-          bob.keyPath,
-        ),
-      );
+      const signed = opensslSignature(path("message"), bob);
       await expectCode(decrypt(signed), "NOT_SMIME");
     });
   });

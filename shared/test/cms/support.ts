@@ -36,6 +36,23 @@ export function opensslEnvelope(input: string, certPath: string, options: readon
   );
 }
 
+/**
+ * OpenSSL's SignedData (DER) of the file `input` by `signer`: `openssl cms -sign -binary -outform
+ * DER -in input -signer certPath -inkey keyPath ...options` (detached unless `options` say -nodetach).
+ */
+export function opensslSignature(
+  input: string,
+  signer: { certPath: string; keyPath: string },
+  options: readonly string[] = [],
+): Uint8Array {
+  return new Uint8Array(
+    openssl(
+      ...["cms", "-sign", "-binary", "-outform", "DER", "-in", input],
+      ...["-signer", signer.certPath, "-inkey", signer.keyPath, ...options],
+    ),
+  );
+}
+
 export interface TestIdentity {
   keyPath: string;
   certPath: string;
