@@ -39,6 +39,21 @@ async function tablesOf(db: Kysely<unknown>): Promise<string[]> {
 
 const now = "2030-01-02T03:04:05.678Z";
 
+/**
+ * The api database in `file` as the releases before migration `version` left it (only the
+ * migrations before it applied): the rows of that time go in, then openDatabase migrates it on.
+ */
+async function apiDatabaseBefore(file: string, version: string): Promise<Kysely<ApiSchema>> {
+  const older = new Kysely<ApiSchema>({ dialect: new SqliteDialect({ database: new Database(file) }) });
+  const before = Object.fromEntries(Object.entries(apiMigrations).filter(([name]) => name < version));
+  const migrated = await new Migrator({
+    db: older,
+    provider: { getMigrations: () => Promise.resolve(before) },
+  }).migrateToLatest();
+  expect(migrated.error).toBeUndefined();
+  return older;
+}
+
 /** Writes an account and a key in a transaction that commits, then one that rolls back. */
 async function apiTransactions(db: Kysely<ApiSchema>): Promise<void> {
   await db.transaction().execute(async (trx) => {
@@ -170,15 +185,7 @@ describe("SQLite", () => {
   it("marks the plain keys of protected accounts pending-wrap when it migrates an older database (0005)", async () => {
     const url = `sqlite:${join(dir, "older.sqlite")}`;
     // The database as the releases before 0005 left it: a protected account whose rotated key says none.
-    const older = new Kysely<ApiSchema>({
-      dialect: new SqliteDialect({ database: new Database(join(dir, "older.sqlite")) }),
-    });
-    const before = Object.fromEntries(Object.entries(apiMigrations).filter(([name]) => name < "0005"));
-    const migrated = await new Migrator({
-      db: older,
-      provider: { getMigrations: () => Promise.resolve(before) },
-    }).migrateToLatest();
-    expect(migrated.error).toBeUndefined();
+    const older = await apiDatabaseBefore(join(dir, "older.sqlite"), "0005");
     const key = (key_id: string, address: string, protection: "none" | "opaque") => ({
       key_id,
       address,
@@ -222,14 +229,8 @@ describe("SQLite", () => {
 
   it("migrates a database of the release before rotation_due: existing accounts have nothing due", async () => {
     const file = join(dir, "before-rotation-due.sqlite");
-    const older = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
-    const before = Object.fromEntries(Object.entries(apiMigrations).filter(([name]) => name < "0007"));
-    const migrated = await new Migrator({
-      db: older,
-      provider: { getMigrations: () => Promise.resolve(before) },
-    }).migrateToLatest();
-    expect(migrated.error).toBeUndefined();
-    await (older as Kysely<ApiSchema>)
+    const older = await apiDatabaseBefore(file, "0007");
+    await older
       .insertInto("accounts")
       .values({ address: "old@example.org", verified_at: now, protection: "none", opaque_record: null })
       .execute();
@@ -247,14 +248,8 @@ describe("SQLite", () => {
 
   it("migrates a database of the release before post-quantum keys (0009): every key rsa, no account opted in", async () => {
     const file = join(dir, "before-pq.sqlite");
-    const older = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
-    const before = Object.fromEntries(Object.entries(apiMigrations).filter(([name]) => name < "0009"));
-    const migrated = await new Migrator({
-      db: older,
-      provider: { getMigrations: () => Promise.resolve(before) },
-    }).migrateToLatest();
-    expect(migrated.error).toBeUndefined();
-    await (older as Kysely<ApiSchema>)
+    const older = await apiDatabaseBefore(file, "0009");
+    await older
       .insertInto("accounts")
       .values({ address: "old@example.org", verified_at: now, protection: "none", opaque_record: null })
       .execute();
@@ -270,7 +265,7 @@ describe("SQLite", () => {
       owner: null,
       hsm_handle: null,
     });
-    await (older as Kysely<ApiSchema>)
+    await older
       .insertInto("keys")
       .values([row("old-1", "retired"), row("old-2", "current")])
       .execute();

@@ -380,14 +380,23 @@ describe.each(DATABASES)("a key made by a rotation on a protected account, on %s
     laptop = await enrolDevice(kms, "frank@example.org", "laptop");
     phone = await enrolDevice(kms, "frank@example.org", "phone");
     api = kms.urls().api;
-    await kms.keyManager().ensureCurrentKey(laptop.address);
-    expect((await register(laptop, api, "pw")).status).toBe(204);
-    const session = await login(laptop, api, "pw");
-    const [first] = (await laptop.fetch(`${api}/v1/keys`)).body.keys;
-    const pkcs8 = await releaseKey(laptop, api, first, { [PROTECTION_SESSION_HEADER]: session.session! });
-    expect((await wrapAndUpload(kms, laptop, first, pkcs8, session)).status).toBe(204);
+    await protectFirstKey(laptop);
   });
   afterAll(() => kms?.close());
+
+  /**
+   * Protection on for `device`'s account (password "pw"), its first key released with the password
+   * and uploaded wrapped by the device: an opaque key, which a rotation replaces by a pending-wrap one.
+   */
+  async function protectFirstKey(device: TestDevice): Promise<Json> {
+    await kms.keyManager().ensureCurrentKey(device.address);
+    expect((await register(device, api, "pw")).status).toBe(204);
+    const session = await login(device, api, "pw");
+    const [first] = (await device.fetch(`${api}/v1/keys`)).body.keys;
+    const pkcs8 = await releaseKey(device, api, first, { [PROTECTION_SESSION_HEADER]: session.session! });
+    expect((await wrapAndUpload(kms, device, first, pkcs8, session)).status).toBe(204);
+    return first;
+  }
 
   it("waits for a wrap: no device without the password gets it, CerDB keeps the wrapped key until then", async () => {
     const [first] = (await laptop.fetch(`${api}/v1/keys`)).body.keys;
@@ -432,12 +441,7 @@ describe.each(DATABASES)("a key made by a rotation on a protected account, on %s
 
   it("is published while waiting once no wrapped certificate is valid any more", async () => {
     const george = await enrolDevice(kms, "george@example.org");
-    await kms.keyManager().ensureCurrentKey(george.address);
-    expect((await register(george, api, "pw")).status).toBe(204);
-    const session = await login(george, api, "pw");
-    const [first] = (await george.fetch(`${api}/v1/keys`)).body.keys;
-    const pkcs8 = await releaseKey(george, api, first, { [PROTECTION_SESSION_HEADER]: session.session! });
-    expect((await wrapAndUpload(kms, george, first, pkcs8, session)).status).toBe(204);
+    const first = await protectFirstKey(george);
     kms.clock.set(new Date(new Date(first.notAfter).getTime() - 29 * DAY));
     expect((await kms.keyManager().maintain()).failed).toEqual([]);
     // Past the end of the wrapped certificate, nobody having wrapped the new key yet: better the
@@ -451,12 +455,7 @@ describe.each(DATABASES)("a key made by a rotation on a protected account, on %s
 
   it("never publishes again a wrapped key retired early (a device removal rotates at once)", async () => {
     const hana = await enrolDevice(kms, "hana@example.org");
-    await kms.keyManager().ensureCurrentKey(hana.address);
-    expect((await register(hana, api, "pw")).status).toBe(204);
-    const session = await login(hana, api, "pw");
-    const [first] = (await hana.fetch(`${api}/v1/keys`)).body.keys;
-    const pkcs8 = await releaseKey(hana, api, first, { [PROTECTION_SESSION_HEADER]: session.session! });
-    expect((await wrapAndUpload(kms, hana, first, pkcs8, session)).status).toBe(204);
+    const first = await protectFirstKey(hana);
     kms.clock.set(new Date(new Date(first.notAfter).getTime() - 29 * DAY));
     expect((await kms.keyManager().maintain()).failed).toEqual([]);
     // The rows as a rotation at a device removal leaves them: the old certificate had years left.

@@ -3,45 +3,26 @@
 // mailbox that fails at it does not fail the setup. shared's provision() in this process against
 // the real `mailseal server` process, the challenge found in its outbox by the CLI's OutboxMailbox.
 import { join } from "node:path";
-import { provision, systemClock } from "@mailseal/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { provision } from "@mailseal/shared";
+import { describe, expect, it } from "vitest";
 import { OutboxMailbox } from "../../cli/src/home/outbox-mailbox.js";
-import { FileStateStore } from "../../cli/src/home/state-store.js";
-import { NO_SECRET_STORE, scratch, startServer, type RunningServer } from "./e2e-support.js";
+import { NO_SECRET_STORE, provisionHost, ServerSuite } from "./e2e-support.js";
 
 // The homes stay plain files, whatever secret store this machine has (as for the CLI's commands).
 Object.assign(process.env, NO_SECRET_STORE);
 
-const tmp = scratch("consumed");
-const data = join(tmp.dir, "server");
-let server: RunningServer | undefined;
-
-beforeAll(async () => {
-  server = await startServer(data);
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-  tmp.remove();
-});
-
-function host(device: string) {
-  return {
-    fetch: (input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init),
-    clock: systemClock(),
-    store: new FileStateStore(join(tmp.dir, "homes", device)),
-  };
-}
+const suite = new ServerSuite("consumed");
+const { tmp, data } = suite;
 
 describe("ChallengeMailbox.consumed", () => {
   it("is called with the challenge once its answer was taken, and its failure does not fail the setup", async () => {
     const outbox = new OutboxMailbox(join(data, "outbox"), { timeoutMs: 20_000, intervalMs: 50 });
     const found: string[] = [];
     const consumed: string[] = [];
-    const state = await provision(host("laptop"), {
+    const state = await provision(provisionHost(tmp.dir, "laptop"), {
       address: "alice@example.test",
       deviceName: "laptop",
-      server: server!.api,
+      server: suite.server.api,
       mailbox: {
         findChallenge: async (id, api) => {
           found.push(id);
@@ -57,10 +38,10 @@ describe("ChallengeMailbox.consumed", () => {
     expect(consumed).toEqual(found);
 
     // A host whose tidying fails (a folder gone, a permission refused) still gets its device.
-    const failing = await provision(host("phone"), {
+    const failing = await provision(provisionHost(tmp.dir, "phone"), {
       address: "alice@example.test",
       deviceName: "phone",
-      server: server!.api,
+      server: suite.server.api,
       mailbox: {
         findChallenge: (id, api) => outbox.findChallenge(id, api),
         consumed: () => Promise.reject(new Error("the folder is gone")),

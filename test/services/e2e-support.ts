@@ -6,8 +6,10 @@ import { createServer } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { systemClock } from "@mailseal/shared";
 import * as pkijs from "pkijs";
 import { afterAll, beforeAll, expect } from "vitest";
+import { FileStateStore } from "../../cli/src/home/state-store.js";
 import { BIN, ensureBundle, mailseal, type Result } from "../../cli/test/support.js";
 
 /** Three years less 29 days: the first encryption certificate (3 years) is within its 30 days of renewal. */
@@ -175,6 +177,18 @@ export class ServerSuite {
     this.devices.env = { ...options.env };
     return this.#server;
   }
+}
+
+/**
+ * The host shared's provision() runs on for a device in this process whose home is `dir`/homes/`device`
+ * (as Devices.home): this process's fetch and clock, the home's state store, as the command keeps it.
+ */
+export function provisionHost(dir: string, device: string) {
+  return {
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init),
+    clock: systemClock(),
+    store: new FileStateStore(join(dir, "homes", device)),
+  };
 }
 
 /** The devices of a test: one home folder each under `dir`/homes. */

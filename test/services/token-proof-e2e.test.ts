@@ -6,12 +6,11 @@
 // the CLI's OutboxMailbox.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { provision, systemClock, type MailsealError } from "@mailseal/shared";
+import { provision, type MailsealError } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OutboxMailbox } from "../../cli/src/home/outbox-mailbox.js";
-import { FileStateStore } from "../../cli/src/home/state-store.js";
 import { startIdentityProvider, type TestIdentityProvider } from "../support/oidc-provider.js";
-import { NO_SECRET_STORE, scratch, startServer, type RunningServer } from "./e2e-support.js";
+import { NO_SECRET_STORE, provisionHost, scratch, startServer, type RunningServer } from "./e2e-support.js";
 
 Object.assign(process.env, NO_SECRET_STORE);
 
@@ -32,14 +31,6 @@ afterAll(async () => {
   tmp.remove();
 });
 
-function host(device: string) {
-  return {
-    fetch: (input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init),
-    clock: systemClock(),
-    store: new FileStateStore(join(tmp.dir, "homes", device)),
-  };
-}
-
 /** The challenge mails the server sent (its outbox also holds the notices of key releases). */
 function mails(): number {
   const outbox = join(data, "outbox");
@@ -55,7 +46,7 @@ function mails(): number {
 describe("provision with a token source", () => {
   it("sets the device up with the token alone: no challenge, keys and signing certificate", async () => {
     const asked: string[] = [];
-    const state = await provision(host("outlook"), {
+    const state = await provision(provisionHost(tmp.dir, "outlook"), {
       address: "alice@example.test",
       deviceName: "outlook",
       server: server!.api,
@@ -82,7 +73,7 @@ describe("provision with a token source", () => {
   it("falls back to the challenge mail when the api refuses the token, telling the source why", async () => {
     const refused: MailsealError[] = [];
     const outbox = new OutboxMailbox(join(data, "outbox"), { timeoutMs: 20_000, intervalMs: 50 });
-    const state = await provision(host("laptop"), {
+    const state = await provision(provisionHost(tmp.dir, "laptop"), {
       address: "bob@example.test",
       deviceName: "laptop",
       server: server!.api,
@@ -98,7 +89,7 @@ describe("provision with a token source", () => {
 
   it("tells the source and goes on to the challenge when getting a token fails (a sign-in library's error)", async () => {
     const refused: MailsealError[] = [];
-    const failed = await provision(host("tablet"), {
+    const failed = await provision(provisionHost(tmp.dir, "tablet"), {
       address: "bob@example.test",
       deviceName: "tablet",
       server: server!.api,
@@ -114,7 +105,7 @@ describe("provision with a token source", () => {
   }, 60_000);
 
   it("goes to the typed code when the source has no token", async () => {
-    const state = await provision(host("desk"), {
+    const state = await provision(provisionHost(tmp.dir, "desk"), {
       address: "bob@example.test",
       deviceName: "desk",
       server: server!.api,

@@ -11,8 +11,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { X509Certificate } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -20,18 +19,12 @@ import { ensureBundle } from "../../cli/test/support.js";
 import { flipByte } from "../interop/peers/fixture.js";
 import { opensslEncrypt } from "../interop/peers/openssl.js";
 import type { Identity } from "../interop/peers/pki.js";
-import { releaseAll } from "../interop/peers/run.js";
-import { startSmtp, type ReceivedMail, type TestSmtp } from "../support/smtp.js";
-import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
+import type { ReceivedMail, TestSmtp } from "../support/smtp.js";
+import type { TestDovecot } from "./harness/dovecot.js";
 import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
 import { header, pem } from "./harness/messages.js";
-import { killAll } from "./harness/processes.js";
-import {
-  startThunderbird,
-  THUNDERBIRD_BINARY,
-  thunderbirdInstalled,
-  type TestThunderbird,
-} from "./harness/thunderbird.js";
+import { startProfile, startServices, stopSuite } from "./harness/suite.js";
+import { THUNDERBIRD_BINARY, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
 
 // As root the suite installs what it needs (as `npm test` does first); it skips only where it cannot.
 if (!thunderbirdInstalled() && process.getuid?.() === 0) {
@@ -91,15 +84,8 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
     // Saved attachments go to this folder without a dialog (as with "Save files to" in the settings).
     const downloads = join(data, `downloads-${name}`);
     mkdirSync(downloads, { recursive: true });
-    return startThunderbird({
-      address,
-      fullName: name === "alice" ? "Alice Example" : "Bob Example",
-      user: name,
-      password: `${name}-imap-password`,
-      imapPort: dovecot.port,
-      smtpPort: Number(new URL(smtp.url).port),
+    return startProfile({ dovecot, smtp }, name, address, api, {
       prefs: {
-        "extensions.mailseal.service": api,
         "browser.download.folderList": 2,
         "browser.download.dir": downloads,
         "browser.download.useDownloadDir": true,
@@ -154,30 +140,17 @@ describe.skipIf(!installed)("Thunderbird with the mailseal services, end to end"
 
   beforeAll(async () => {
     ensureBundle();
-    data = mkdtempSync(join(tmpdir(), "mailseal-tb-e2e-"));
-    dovecot = await startDovecot([
-      { name: "alice", password: "alice-imap-password" },
-      { name: "bob", password: "bob-imap-password" },
-    ]);
-    smtp = await startSmtp({ maildirs: dovecot.maildirs });
-    server = await startMailsealServer(join(data, "server"), smtp.url);
+    ({ data, dovecot, smtp, server } = await startServices("tb-e2e", ["alice", "bob"]));
     [alice, bob] = await Promise.all([profile("alice", ALICE, server.api), profile("bob", BOB, server.api)]);
   }, 180_000);
 
-  afterAll(async () => {
-    try {
-      if (process.env.MAILSEAL_TB_DEBUG) for (const tb of [alice, bob, bob2]) console.log(tb?.output());
-      await Promise.all([alice?.quit(), bob?.quit(), bob2?.quit()]);
-      await stopMailsealServer(server);
-      await smtp?.stop();
-      await dovecot?.stop();
-    } finally {
-      killAll();
-      releaseAll();
-      if (data !== undefined) rmSync(data, { recursive: true, force: true });
-      console.log("timings (ms):", JSON.stringify(timings));
-    }
-  }, 60_000);
+  afterAll(
+    () =>
+      stopSuite({ thunderbirds: [alice, bob, bob2], server, smtp, dovecot, data }).finally(() =>
+        console.log("timings (ms):", JSON.stringify(timings)),
+      ),
+    60_000,
+  );
 
   it("sets up both identities with no typed input: alice by the Set up button of the page opened on install", async () => {
     const offers = await alice.channel.command<{ address: string; state: string }[]>("testOffers");

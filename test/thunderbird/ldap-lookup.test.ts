@@ -8,8 +8,7 @@
 // deploy the mailseal root (trusted for e-mail only) and issuing CA to its clients, as for any
 // internal CA (docs/services.md, "CerDB over LDAP", Trust).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
@@ -17,11 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal } from "../../cli/test/support.js";
 import { matchesIssuerAndSerial, parseCertificate } from "../../shared/src/pki/certificate.js";
 import { NO_SECRET_STORE } from "../services/e2e-support.js";
-import { startSmtp, type TestSmtp } from "../support/smtp.js";
-import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
-import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
+import type { TestSmtp } from "../support/smtp.js";
+import type { TestDovecot } from "./harness/dovecot.js";
+import type { MailsealServer } from "./harness/mailseal-server.js";
 import { startPlainThunderbird, type PlainThunderbird } from "./harness/plain-thunderbird.js";
-import { killAll } from "./harness/processes.js";
+import { imapPassword, startServices, stopSuite } from "./harness/suite.js";
 import { thunderbirdInstalled } from "./harness/thunderbird.js";
 
 if (!thunderbirdInstalled() && process.getuid?.() === 0) {
@@ -35,7 +34,7 @@ const BOB = "bob@example.test";
 const DAVE = "dave@example.test";
 /** Nobody the directory knows. */
 const CAROL = "carol@example.test";
-const PASSWORDS = { bob: "bob-imap-password", dave: "dave-imap-password" };
+const PASSWORDS = { bob: imapPassword("bob"), dave: imapPassword("dave") };
 /** The nickname of dave's own certificate and key in his NSS database. */
 const DAVE_NICKNAME = "dave";
 
@@ -114,13 +113,7 @@ describe.skipIf(!installed)("a Thunderbird without mailseal finds a mailseal use
 
   beforeAll(async () => {
     ensureBundle();
-    scratch = mkdtempSync(join(tmpdir(), "mailseal-ldap-tb-"));
-    dovecot = await startDovecot([
-      { name: "bob", password: PASSWORDS.bob },
-      { name: "dave", password: PASSWORDS.dave },
-    ]);
-    smtp = await startSmtp({ maildirs: dovecot.maildirs });
-    server = await startMailsealServer(join(scratch, "server"), smtp.url);
+    ({ data: scratch, dovecot, smtp, server } = await startServices("ldap-tb", ["bob", "dave"]));
 
     // bob is a mailseal user: his command set up through the services, answering the challenge mail
     // the server sent through SMTP (kept in the receiver's folder, read as an outbox).
@@ -222,18 +215,7 @@ describe.skipIf(!installed)("a Thunderbird without mailseal finds a mailseal use
     );
   }, 240_000);
 
-  afterAll(async () => {
-    try {
-      if (process.env.MAILSEAL_TB_DEBUG) console.log(dave?.output());
-      await dave?.quit();
-      await stopMailsealServer(server);
-      await smtp?.stop();
-      await dovecot?.stop();
-    } finally {
-      killAll();
-      if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
-    }
-  }, 60_000);
+  afterAll(() => stopSuite({ thunderbirds: [dave], server, smtp, dovecot, data: scratch }), 60_000);
 
   /**
    * The certificates in dave's NSS database whose nickname starts with `address` (NSS names an

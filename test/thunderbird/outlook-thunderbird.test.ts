@@ -11,8 +11,6 @@
 // the Thunderbird add-in's own setup.
 import { provision, systemClock, type DeviceState, type StateStore } from "@mailseal/shared";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sealPng } from "../../addin-outlook/manifest/icons.js";
@@ -23,12 +21,11 @@ import type { OfficeDouble } from "../../addin-outlook/test/office-double.js";
 import { startPaneBrowser, type PaneBrowser } from "../../addin-outlook/test/pane-browser.js";
 import { opensslReads, peersRead, type PeerReader } from "../../addin-outlook/test/peer-readers.js";
 import { ensureBundle } from "../../cli/test/support.js";
-import { releaseAll } from "../interop/peers/run.js";
-import { startSmtp, type TestSmtp } from "../support/smtp.js";
-import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
-import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
-import { killAll } from "./harness/processes.js";
-import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+import type { TestSmtp } from "../support/smtp.js";
+import type { TestDovecot } from "./harness/dovecot.js";
+import type { MailsealServer } from "./harness/mailseal-server.js";
+import { imapPassword, startProfile, startServices, stopSuite } from "./harness/suite.js";
+import { thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
 
 if (!thunderbirdInstalled() && process.getuid?.() === 0) {
   execFileSync("bash", [join(import.meta.dirname, "../../scripts/ensure-system-deps.sh")], { stdio: "inherit" });
@@ -39,7 +36,7 @@ if (!installed)
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
-const PASSWORDS = { alice: "alice-imap-password", bob: "bob-imap-password" };
+const PASSWORDS = { alice: imapPassword("alice"), bob: imapPassword("bob") };
 const ALICE_TOKEN = "token-alice";
 const ATTACHMENT = 2 * 1024 * 1024;
 
@@ -73,13 +70,7 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
 
   beforeAll(async () => {
     ensureBundle();
-    data = mkdtempSync(join(tmpdir(), "mailseal-outlook-tb-"));
-    dovecot = await startDovecot([
-      { name: "alice", password: PASSWORDS.alice },
-      { name: "bob", password: PASSWORDS.bob },
-    ]);
-    smtp = await startSmtp({ maildirs: dovecot.maildirs });
-    server = await startMailsealServer(join(data, "server"), smtp.url);
+    ({ data, dovecot, smtp, server } = await startServices("outlook-tb", ["alice", "bob"]));
     graph = await startGraphDouble(
       [
         { address: ALICE, token: ALICE_TOKEN, password: PASSWORDS.alice },
@@ -87,33 +78,25 @@ describe.skipIf(!installed)("Outlook (the Send securely pane) to Thunderbird and
       ],
       { dovecot },
     );
-    bob = await startThunderbird({
-      address: BOB,
-      fullName: "Bob Example",
-      user: "bob",
-      password: PASSWORDS.bob,
-      imapPort: dovecot.port,
-      smtpPort: Number(new URL(smtp.url).port),
-      prefs: { "extensions.mailseal.service": server.api },
-    });
+    bob = await startProfile({ dovecot, smtp }, "bob", BOB, server.api);
     panes = await startPaneBrowser({ config: { service: server.api, graph: graph.base } });
   }, 240_000);
 
-  afterAll(async () => {
-    try {
-      if (process.env.MAILSEAL_TB_DEBUG) console.log(bob?.output());
-      await bob?.quit();
-      await panes?.close();
-      await graph?.stop();
-      await stopMailsealServer(server);
-      await smtp?.stop();
-      await dovecot?.stop();
-    } finally {
-      killAll();
-      releaseAll();
-      if (data !== undefined) rmSync(data, { recursive: true, force: true });
-    }
-  }, 60_000);
+  afterAll(
+    () =>
+      stopSuite({
+        thunderbirds: [bob],
+        others: async () => {
+          await panes?.close();
+          await graph?.stop();
+        },
+        server,
+        smtp,
+        dovecot,
+        data,
+      }),
+    60_000,
+  );
 
   it("sets alice up through her mailbox over Graph, and bob in Thunderbird", async () => {
     const mailbox = new GraphChallengeMailbox(

@@ -9,21 +9,19 @@
 // enhanced protection on, has her key rotated too: her refresh renews what needs no password, tells
 // her once, and her page brings the new key with her password.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle } from "../../cli/test/support.js";
 import { opensslEncrypt, type KeyTransport } from "../interop/peers/openssl.js";
 import type { Identity } from "../interop/peers/pki.js";
-import { releaseAll } from "../interop/peers/run.js";
-import { startSmtp, type TestSmtp } from "../support/smtp.js";
-import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
+import type { TestSmtp } from "../support/smtp.js";
+import type { TestDovecot } from "./harness/dovecot.js";
 import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
 import { freePortRun } from "./harness/ports.js";
-import { killAll } from "./harness/processes.js";
-import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+import { startProfile, startServices, stopSuite } from "./harness/suite.js";
+import { thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
 import { startXvfb, xvfbInstalled, type TestDisplay } from "./harness/xvfb.js";
 
 if (!thunderbirdInstalled() && process.getuid?.() === 0) {
@@ -70,15 +68,9 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
   const older = { subject: "", text: "" };
 
   const profile = (api: string, prefs: Record<string, string> = {}, who: "bob" | "carol" = "bob", display?: string) =>
-    startThunderbird({
+    startProfile({ dovecot, smtp }, who, who === "bob" ? BOB : CAROL, api, {
+      prefs,
       ...(display === undefined ? {} : { display }),
-      address: who === "bob" ? BOB : CAROL,
-      fullName: who === "bob" ? "Bob Example" : "Carol Example",
-      user: who,
-      password: `${who}-imap-password`,
-      imapPort: dovecot.port,
-      smtpPort: Number(new URL(smtp.url).port),
-      prefs: { "extensions.mailseal.service": api, ...prefs },
     });
 
   /** A key's certificate as the openssl helper takes a recipient (only certPath is used). */
@@ -155,15 +147,9 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
 
   beforeAll(async () => {
     ensureBundle();
-    data = mkdtempSync(join(tmpdir(), "mailseal-tb-cbc-"));
-    dovecot = await startDovecot([
-      { name: "bob", password: "bob-imap-password" },
-      { name: "carol", password: "carol-imap-password" },
-    ]);
-    smtp = await startSmtp({ maildirs: dovecot.maildirs });
     // A fixed port: the restart for the rotation must keep the URLs bob's profile holds.
     serverPort = await freePortRun(4);
-    server = await startMailsealServer(join(data, "server"), smtp.url, {}, serverPort);
+    ({ data, dovecot, smtp, server } = await startServices("tb-cbc", ["bob", "carol"], serverPort));
     if (xvfbInstalled()) carolScreen = await startXvfb();
     [bob, carol] = await Promise.all([profile(server.api), profile(server.api, {}, "carol", carolScreen?.display)]);
     const started = Date.now();
@@ -174,21 +160,18 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     firstKey = keys[0]!;
   }, 180_000);
 
-  afterAll(async () => {
-    try {
-      if (process.env.MAILSEAL_TB_DEBUG) for (const tb of [bob, bob2, carol]) console.log(tb?.output());
-      await Promise.all([bob?.quit(), bob2?.quit(), carol?.quit()]);
-      await carolScreen?.stop();
-      await stopMailsealServer(server);
-      await smtp?.stop();
-      await dovecot?.stop();
-    } finally {
-      killAll();
-      releaseAll();
-      if (data !== undefined) rmSync(data, { recursive: true, force: true });
-      console.log("timings (ms):", JSON.stringify(timings));
-    }
-  }, 60_000);
+  afterAll(
+    () =>
+      stopSuite({
+        thunderbirds: [bob, bob2, carol],
+        others: async () => carolScreen?.stop(),
+        server,
+        smtp,
+        dovecot,
+        data,
+      }).finally(() => console.log("timings (ms):", JSON.stringify(timings))),
+    60_000,
+  );
 
   it("shows AES-256-CBC + RSA PKCS#1 v1.5 mail (the key also in NSS) decrypted, with our banner", async () => {
     const mail = await mailCbc(firstKey, "rsa-pkcs1", "pkcs1");

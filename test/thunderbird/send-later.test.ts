@@ -2,18 +2,15 @@
 // the real services, writes to herself (she has a certificate, so the message is encrypted). Send Later must queue the same signed and encrypted message Send would send (before, the
 // add-in sent it at once), which goes out when the Outbox is sent.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle } from "../../cli/test/support.js";
-import { releaseAll } from "../interop/peers/run.js";
-import { startSmtp, type TestSmtp } from "../support/smtp.js";
-import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
-import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
-import { pem } from "./harness/messages.js";
-import { killAll } from "./harness/processes.js";
-import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+import type { TestSmtp } from "../support/smtp.js";
+import type { TestDovecot } from "./harness/dovecot.js";
+import type { MailsealServer } from "./harness/mailseal-server.js";
+import { currentKeyFiles, startProfile, startServices, stopSuite } from "./harness/suite.js";
+import { thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
 
 if (!thunderbirdInstalled() && process.getuid?.() === 0) {
   execFileSync("bash", [join(import.meta.dirname, "../../scripts/ensure-system-deps.sh")], { stdio: "inherit" });
@@ -33,51 +30,12 @@ describe.skipIf(!installed)("Thunderbird: Send Later of a mailseal message", () 
 
   beforeAll(async () => {
     ensureBundle();
-    data = mkdtempSync(join(tmpdir(), "mailseal-tb-drafts-"));
-    dovecot = await startDovecot([{ name: "alice", password: "alice-imap-password" }]);
-    smtp = await startSmtp({ maildirs: dovecot.maildirs });
-    server = await startMailsealServer(join(data, "server"), smtp.url);
-    alice = await startThunderbird({
-      address: ALICE,
-      fullName: "Alice Example",
-      user: "alice",
-      password: "alice-imap-password",
-      imapPort: dovecot.port,
-      smtpPort: Number(new URL(smtp.url).port),
-      prefs: {
-        "extensions.mailseal.service": server.api,
-      },
-    });
+    ({ data, dovecot, smtp, server } = await startServices("tb-drafts", ["alice"]));
+    alice = await startProfile({ dovecot, smtp }, "alice", ALICE, server.api);
     await alice.channel.command("testSetUp", { address: ALICE }, 120_000);
   }, 180_000);
 
-  afterAll(async () => {
-    try {
-      if (process.env.MAILSEAL_TB_DEBUG) console.log(alice?.output());
-      await alice?.quit();
-      await stopMailsealServer(server);
-      await smtp?.stop();
-      await dovecot?.stop();
-    } finally {
-      killAll();
-      releaseAll();
-      if (data !== undefined) rmSync(data, { recursive: true, force: true });
-    }
-  }, 60_000);
-
-  /** Alice's current key and certificate as PEM files, for openssl. */
-  async function aliceKeyFiles(): Promise<{ key: string; cert: string }> {
-    const keys = await alice!.channel.command<{ certificate: string; pkcs8: string; status: string }[]>(
-      "testExportKeys",
-      { address: ALICE },
-    );
-    const current = keys.find((k) => k.status === "current")!;
-    const key = join(data, "alice.key");
-    const cert = join(data, "alice.crt");
-    writeFileSync(key, pem("PRIVATE KEY", Buffer.from(current.pkcs8, "base64url")));
-    writeFileSync(cert, pem("CERTIFICATE", Buffer.from(current.certificate, "base64url")));
-    return { key, cert };
-  }
+  afterAll(() => stopSuite({ thunderbirds: [alice], server, smtp, dovecot, data }), 60_000);
 
   it("Send Later queues the same signed and encrypted message Send would send, and it goes out with the Outbox", async () => {
     const marker = `later text ${crypto.randomUUID()}`;
@@ -110,7 +68,7 @@ describe.skipIf(!installed)("Thunderbird: Send Later of a mailseal message", () 
     expect(wire).not.toMatch(/^(Bcc|X-Identity-Key|FCC|X-Mozilla-[\w-]+):/im);
     expect(wire).not.toContain(marker);
     // Decrypted with alice's key and verified: the text, signed by alice.
-    const { key, cert } = await aliceKeyFiles();
+    const { keyPath: key, certPath: cert } = await currentKeyFiles(alice!, ALICE, data, "alice");
     const file = join(data, "later.eml");
     writeFileSync(file, mail.data);
     const inner = execFileSync("openssl", ["cms", "-decrypt", "-in", file, "-inkey", key, "-recip", cert]);

@@ -8,21 +8,19 @@
 // the banner's words, level and colour as laid out per kind of message, the compose toolbar's Send
 // button not squeezed by ours.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ensureBundle } from "../../cli/test/support.js";
 import { opensslEncrypt } from "../interop/peers/openssl.js";
 import type { Identity } from "../interop/peers/pki.js";
-import { releaseAll } from "../interop/peers/run.js";
-import { startSmtp, type TestSmtp } from "../support/smtp.js";
-import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
-import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
-import { header, pem } from "./harness/messages.js";
-import { killAll } from "./harness/processes.js";
-import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+import type { TestSmtp } from "../support/smtp.js";
+import type { TestDovecot } from "./harness/dovecot.js";
+import type { MailsealServer } from "./harness/mailseal-server.js";
+import { header } from "./harness/messages.js";
+import { currentKeyFiles, startProfile, startServices, stopSuite } from "./harness/suite.js";
+import { thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
 import { startXvfb, xvfbInstalled, type TestDisplay } from "./harness/xvfb.js";
 
 if ((!thunderbirdInstalled() || !xvfbInstalled()) && process.getuid?.() === 0) {
@@ -65,16 +63,7 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
     const screen = await startXvfb();
     displays.push(screen);
     screens[name] = screen;
-    return startThunderbird({
-      address,
-      fullName: name === "alice" ? "Alice Example" : "Bob Example",
-      user: name,
-      password: `${name}-imap-password`,
-      imapPort: dovecot.port,
-      smtpPort: Number(new URL(smtp.url).port),
-      display: screen.display,
-      prefs: { "extensions.mailseal.service": server!.api },
-    });
+    return startProfile({ dovecot, smtp }, name, address, server!.api, { display: screen.display });
   };
 
   /** The screen of `name`'s Thunderbird as a PNG artefact (and into the docs when asked), after a paint. */
@@ -124,15 +113,7 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
 
   /** Bob's current certificate and key (his add-in's key history) as the openssl helpers take them. */
   async function bobIdentity(): Promise<Identity & { keyPath: string }> {
-    const keys = await bob!.channel.command<{ certificate: string; pkcs8: string; status: string }[]>(
-      "testExportKeys",
-      { address: BOB },
-    );
-    const current = keys.find((k) => k.status === "current")!;
-    const certPath = join(data, "bob.crt");
-    const keyPath = join(data, "bob.key");
-    writeFileSync(certPath, pem("CERTIFICATE", Buffer.from(current.certificate, "base64url")));
-    writeFileSync(keyPath, pem("PRIVATE KEY", Buffer.from(current.pkcs8, "base64url")));
+    const { certPath, keyPath } = await currentKeyFiles(bob!, BOB, data, "bob");
     return { name: "bob", email: BOB, keyType: "rsa3072", certPath, keyPath } as Identity & { keyPath: string };
   }
 
@@ -141,30 +122,21 @@ describe.skipIf(!installed)("Thunderbird as a person sees it: the visual run und
     // Last run's pictures go; the folder and its tracked .gitkeep stay.
     mkdirSync(ARTIFACTS, { recursive: true });
     for (const name of readdirSync(ARTIFACTS)) if (name.endsWith(".png")) rmSync(join(ARTIFACTS, name));
-    data = mkdtempSync(join(tmpdir(), "mailseal-tb-visual-"));
-    dovecot = await startDovecot([
-      { name: "alice", password: "alice-imap-password" },
-      { name: "bob", password: "bob-imap-password" },
-    ]);
-    smtp = await startSmtp({ maildirs: dovecot.maildirs });
-    server = await startMailsealServer(join(data, "server"), smtp.url);
+    ({ data, dovecot, smtp, server } = await startServices("tb-visual", ["alice", "bob"]));
   }, 120_000);
 
-  afterAll(async () => {
-    try {
-      if (process.env.MAILSEAL_TB_DEBUG) for (const tb of [alice, bob]) console.log(tb?.output());
-      await Promise.all([alice?.quit(), bob?.quit()]);
-      await Promise.all(displays.map((d) => d.stop()));
-      await stopMailsealServer(server);
-      await smtp?.stop();
-      await dovecot?.stop();
-    } finally {
-      killAll();
-      releaseAll();
-      if (data !== undefined) rmSync(data, { recursive: true, force: true });
-      console.log("visual run timings (ms):", JSON.stringify(timings));
-    }
-  }, 60_000);
+  afterAll(
+    () =>
+      stopSuite({
+        thunderbirds: [alice, bob],
+        others: () => Promise.all(displays.map((d) => d.stop())),
+        server,
+        smtp,
+        dovecot,
+        data,
+      }).finally(() => console.log("visual run timings (ms):", JSON.stringify(timings))),
+    60_000,
+  );
 
   it("first start: the setup page opens by itself and offers the identity; Set up makes it ready", async () => {
     const started = Date.now();

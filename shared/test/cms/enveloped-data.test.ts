@@ -7,7 +7,15 @@ import { MailsealError } from "../../src/errors/index.js";
 import { contentCipherByName, type KeyTransport } from "../../src/cms/algorithms.js";
 import { decryptEnvelope, encryptEnvelope } from "../../src/cms/enveloped-data.js";
 import { forEachCore, type TestCore } from "../core-hosts.js";
-import { expectCode, identity, openssl, scratch, type TestIdentity } from "./support.js";
+import {
+  expectCode,
+  identity,
+  openssl,
+  opensslEnvelope,
+  opensslSignature,
+  scratch,
+  type TestIdentity,
+} from "./support.js";
 
 const files = scratch("env");
 const path = files.path;
@@ -72,39 +80,13 @@ forEachCore(useCore, () => {
         ["-aes-256-gcm", "-keyopt", "rsa_padding_mode:oaep", "-keyopt", "rsa_oaep_md:sha256"],
       ],
     ])("%s", async (_name, options) => {
-      const der = new Uint8Array(
-        openssl(
-          "cms",
-          "-encrypt",
-          "-binary",
-          "-outform",
-          "DER",
-          "-in",
-          path("message"),
-          "-recip",
-          bob.certPath,
-          ...options,
-        ),
-      );
+      const der = opensslEnvelope(path("message"), bob.certPath, options);
       expect(Buffer.from(await decrypt(der))).toEqual(Buffer.from(message));
     });
 
     it("an empty message", async () => {
       writeFileSync(path("empty"), "");
-      const der = new Uint8Array(
-        openssl(
-          "cms",
-          "-encrypt",
-          "-binary",
-          "-aes256",
-          "-outform",
-          "DER",
-          "-in",
-          path("empty"),
-          "-recip",
-          bob.certPath,
-        ),
-      );
+      const der = opensslEnvelope(path("empty"), bob.certPath);
       expect(await decrypt(der)).toHaveLength(0);
     });
   });
@@ -151,39 +133,13 @@ forEachCore(useCore, () => {
     });
 
     it("a damaged last CBC block gives DECRYPTION_FAILED", async () => {
-      const der = new Uint8Array(
-        openssl(
-          "cms",
-          "-encrypt",
-          "-binary",
-          "-aes256",
-          "-outform",
-          "DER",
-          "-in",
-          path("message"),
-          "-recip",
-          bob.certPath,
-        ),
-      );
+      const der = opensslEnvelope(path("message"), bob.certPath);
       der[der.length - 1]! ^= 0x5a; // the last ciphertext byte, so the padding
       await expectCode(decrypt(der), "DECRYPTION_FAILED");
     });
 
     it("a message for someone else gives NO_KEY", async () => {
-      const der = new Uint8Array(
-        openssl(
-          "cms",
-          "-encrypt",
-          "-binary",
-          "-aes256",
-          "-outform",
-          "DER",
-          "-in",
-          path("message"),
-          "-recip",
-          bob.certPath,
-        ),
-      );
+      const der = opensslEnvelope(path("message"), bob.certPath);
       await expectCode(decrypt(der, [carol]), "NO_KEY");
     });
 
@@ -198,21 +154,7 @@ forEachCore(useCore, () => {
 
     it("garbage and a signed message are refused with their codes", async () => {
       await expectCode(decrypt(new Uint8Array(randomBytes(1000)).fill(0x30, 0, 1)), "MALFORMED_CMS");
-      const signed = new Uint8Array(
-        openssl(
-          "cms",
-          "-sign",
-          "-binary",
-          "-outform",
-          "DER",
-          "-in",
-          path("message"),
-          "-signer",
-          bob.certPath,
-          "-inkey",
-          bob.keyPath,
-        ),
-      );
+      const signed = opensslSignature(path("message"), bob);
       await expectCode(decrypt(signed), "NOT_SMIME");
     });
   });

@@ -9,7 +9,7 @@ import { ID_DATA, ID_ENVELOPED_DATA } from "../../src/pki/oids.js";
 import { contentCipherByName, contentCipherFromOid, type KeyTransport } from "../../src/cms/algorithms.js";
 import { keyTransRecipientInfo, recoverContentKey, type RecipientKey } from "../../src/cms/recipient-info.js";
 import { forEachCore, type TestCore } from "../core-hosts.js";
-import { expectCode, identity, openssl, scratch, type TestIdentity } from "./support.js";
+import { expectCode, identity, openssl, opensslEnvelope, scratch, type TestIdentity } from "./support.js";
 
 const files = scratch("ri");
 const path = files.path;
@@ -66,53 +66,17 @@ forEachCore(useCore, () => {
         ["-keyopt", "rsa_padding_mode:oaep", "-keyopt", "rsa_oaep_md:sha256", "-keyopt", "rsa_oaep_label:0102030405"],
       ],
     ])("%s", async (_name, cipher, options) => {
-      const der = openssl(
-        "cms",
-        "-encrypt",
-        "-binary",
-        cipher,
-        "-outform",
-        "DER",
-        "-in",
-        path("message"),
-        "-recip",
-        bob.certPath,
-        ...options,
-      );
+      const der = opensslEnvelope(path("message"), bob.certPath, [cipher, ...options]);
       expect(Buffer.from(await open(der, [carol, bob]))).toEqual(message);
     });
 
     it("says NO_KEY when none of our keys is a recipient", async () => {
-      const der = openssl(
-        "cms",
-        "-encrypt",
-        "-binary",
-        "-aes256",
-        "-outform",
-        "DER",
-        "-in",
-        path("message"),
-        "-recip",
-        bob.certPath,
-      );
+      const der = opensslEnvelope(path("message"), bob.certPath);
       await expectCode(open(der, [carol]), "NO_KEY");
     });
 
     it("a damaged PKCS#1 v1.5 encryptedKey gives no error of its own: content decryption fails", async () => {
-      const der = new Uint8Array(
-        openssl(
-          "cms",
-          "-encrypt",
-          "-binary",
-          "-aes256",
-          "-outform",
-          "DER",
-          "-in",
-          path("message"),
-          "-recip",
-          bob.certPath,
-        ),
-      );
+      const der = opensslEnvelope(path("message"), bob.certPath);
       const enveloped = envelopedData(der);
       const keyTrans = enveloped.recipientInfos[0]!.value as pkijs.KeyTransRecipientInfo;
       const encryptedKey = new Uint8Array(keyTrans.encryptedKey.valueBlock.valueHexView);

@@ -29,6 +29,7 @@ import { SMIME_CAPABILITIES } from "../../src/smime/signature.js";
 import { chunked, collect, cutsArbitrary, smimeError } from "../mime/support.js";
 import { forEachCore, type TestCore } from "../core-hosts.js";
 import { EXT, TestCa } from "../pki/test-ca.js";
+import { opensslSignature } from "./support.js";
 
 const ca = new TestCa();
 const message = new Uint8Array(randomBytes(150_000));
@@ -58,9 +59,10 @@ async function verify(
 }
 
 function opensslSign(options: string[]): Uint8Array {
-  return openssl(
-    ...["cms", "-sign", "-binary", "-outform", "DER", "-in", ca.path("message")],
-    ...["-signer", ca.path("alice.pem"), "-inkey", ca.path("alice.key"), ...options],
+  return opensslSignature(
+    ca.path("message"),
+    { certPath: ca.path("alice.pem"), keyPath: ca.path("alice.key") },
+    options,
   );
 }
 

@@ -14,7 +14,7 @@ import {
   type SignatureScheme,
 } from "../../src/cms/signer-info.js";
 import { forEachCore, type TestCore } from "../core-hosts.js";
-import { expectCode, identity, openssl, scratch, type TestIdentity } from "./support.js";
+import { expectCode, identity, openssl, opensslSignature, scratch, type TestIdentity } from "./support.js";
 
 const files = scratch("si");
 const path = files.path;
@@ -74,22 +74,7 @@ forEachCore(useCore, () => {
       ["SHA-384 PSS, detached", ["-md", "sha384", "-keyopt", "rsa_padding_mode:pss"]],
       ["SHA-256, no signed attributes", ["-md", "sha256", "-noattr"]],
     ])("%s", async (_name, options) => {
-      const der = new Uint8Array(
-        openssl(
-          "cms",
-          "-sign",
-          "-binary",
-          "-outform",
-          "DER",
-          "-in",
-          path("message"),
-          "-signer",
-          alice.certPath,
-          "-inkey",
-          alice.keyPath,
-          ...options,
-        ),
-      );
+      const der = opensslSignature(path("message"), alice, options);
       const time = await verify(der, message);
       if (!options.includes("-noattr")) expect(Math.abs(time!.getTime() - Date.now())).toBeLessThan(120_000);
       const altered = message.slice();
@@ -98,21 +83,7 @@ forEachCore(useCore, () => {
     });
 
     it("a flipped bit in the signature gives BAD_SIGNATURE", async () => {
-      const der = new Uint8Array(
-        openssl(
-          "cms",
-          "-sign",
-          "-binary",
-          "-outform",
-          "DER",
-          "-in",
-          path("message"),
-          "-signer",
-          alice.certPath,
-          "-inkey",
-          alice.keyPath,
-        ),
-      );
+      const der = opensslSignature(path("message"), alice);
       const signed = signedData(der);
       const signerInfo = signed.signerInfos[0]!;
       const signature = new Uint8Array(signerInfo.signature.valueBlock.valueHexView);

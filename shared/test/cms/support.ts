@@ -25,6 +25,34 @@ export function openssl(...args: string[]): Buffer {
   return execFileSync("openssl", args, { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
 }
 
+/**
+ * OpenSSL's EnvelopedData (or AuthEnvelopedData) of the file `input` to the certificate `certPath`,
+ * DER: `openssl cms -encrypt -binary -outform DER -in input -recip certPath ...options` (a -keyopt
+ * in `options` applies to that recipient; AES-256-CBC unless `options` names a cipher).
+ */
+export function opensslEnvelope(input: string, certPath: string, options: readonly string[] = ["-aes256"]): Uint8Array {
+  return new Uint8Array(
+    openssl("cms", "-encrypt", "-binary", "-outform", "DER", "-in", input, "-recip", certPath, ...options),
+  );
+}
+
+/**
+ * OpenSSL's SignedData (DER) of the file `input` by `signer`: `openssl cms -sign -binary -outform
+ * DER -in input -signer certPath -inkey keyPath ...options` (detached unless `options` say -nodetach).
+ */
+export function opensslSignature(
+  input: string,
+  signer: { certPath: string; keyPath: string },
+  options: readonly string[] = [],
+): Uint8Array {
+  return new Uint8Array(
+    openssl(
+      ...["cms", "-sign", "-binary", "-outform", "DER", "-in", input],
+      ...["-signer", signer.certPath, "-inkey", signer.keyPath, ...options],
+    ),
+  );
+}
+
 export interface TestIdentity {
   keyPath: string;
   certPath: string;

@@ -64,16 +64,7 @@ function directory(entries: CertificateEntry[]): ServiceClient & { calls: string
   return {
     calls,
     keyList: async () => ({ keys: await listKeys() }),
-    listKeys: async () =>
-      alice.keys.map(({ keyId, certificate, status, protection, commitment }) => ({
-        keyId,
-        certificate,
-        status,
-        protection,
-        commitment,
-        notBefore: "",
-        notAfter: "",
-      })),
+    listKeys,
     lookupCertificates: async (addresses: readonly string[]) => {
       calls.push([...addresses]);
       return entries.filter((e) => addresses.includes(e.address));
