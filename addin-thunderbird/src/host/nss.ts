@@ -83,4 +83,5 @@ export async function installInNss(state: DeviceState, identityId: string): Prom
     toBase64(decodeBase64url(account.signing.certificate, "signing certificate")),
     toBase64(currentCertificate(account).der),
   );
+  await messenger.mailseal.encryptDrafts(identityId);
 }
