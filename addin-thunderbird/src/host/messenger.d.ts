@@ -250,9 +250,13 @@ declare global {
       testSaveDraft(tabId: number, autosave: boolean): Promise<void>;
       testOpenDraft(messageId: number): Promise<void>;
       testVerifyIdentityCertificates(identityId: string): Promise<unknown>;
-      testComposeEncryption(
-        tabId: number,
-      ): Promise<{ sendEncrypted: boolean; sendSigned: boolean; buttonChecked: boolean; draftId: string }>;
+      testComposeEncryption(tabId: number): Promise<{
+        sendEncrypted: boolean;
+        sendSigned: boolean;
+        buttonChecked: boolean;
+        reminder: boolean;
+        draftId: string;
+      }>;
       testSetOpenHandler(contentType: string, extension: string, executable: string): Promise<void>;
       testPageTab(): Promise<{ title: string; icon: string; addressBarLaidOut: boolean } | null>;
       testQuit(): Promise<void>;

@@ -47,14 +47,14 @@ function watchSendModes() {
  * only from the compose window's cache (cacheValidCertForEmail, which the window fills only while
  * its own encryption is on): a recipient missing there fails the save (MissingRecipientEncryptionCert).
  * So the add-in hands over, per compose window, the certificates it found for the recipients
- * (draftRecipientCertificates, imported into NSS without trust); a draft is encrypted when every
+ * (draftRecipientCertificates, held as temporary certificates); a draft is encrypted when every
  * recipient is among them, which is when the add-in encrypts the message itself, and Thunderbird
  * decrypts it again when the draft is opened for editing. gSendEncrypted is on for the draft's
  * write only: Thunderbird's Encrypt toggle and its recipient checks in the window stay off, the
  * add-on's compose button is the one signal of what Send does.
  */
 const draftIdentities = new Set();
-/** Compose window -> Map(lower-case address -> NSS dbKey of its certificate), from the add-in. */
+/** Compose window -> Map(lower-case address -> its certificate, an nsIX509Cert), from the add-in. */
 const draftCertificates = new WeakMap();
 
 function encryptDraft(win, msgType) {
@@ -73,7 +73,7 @@ function encryptDraft(win, msgType) {
   const recipients = win.getEncryptionCompatibleRecipients();
   // A recipient without a certificate: the message goes out signed only, and its draft as Thunderbird writes it.
   if (recipients.some((address) => !certificates.has(address))) return;
-  for (const address of recipients) secure.cacheValidCertForEmail(address, certificates.get(address));
+  for (const address of recipients) secure.cacheValidCertForEmail(address, certificates.get(address).dbKey);
   win.gSendEncrypted = true;
   // Dispatched when the draft is written or failed (GenericSendMessage), never before the fields were read.
   win.addEventListener("compose-prepare-message-completed", () => (win.gSendEncrypted = false), { once: true });
@@ -240,8 +240,11 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
             const db = certDb();
             const byAddress = new Map();
             for (const { address, der } of certificates) {
-              // A correspondent's certificate, without trust (as importPeerCertificate).
-              byAddress.set(address.toLowerCase(), db.addCertFromBase64(der, ",,").dbKey);
+              // Temporary certificates (NSS's in-memory store: found by their dbKey while held here),
+              // not imported: a correspondent's certificate in the database would bring up
+              // Thunderbird's "encryption is possible" notification in every later compose window
+              // to that address (measured), a second signal beside the add-on's button.
+              byAddress.set(address.toLowerCase(), db.constructX509FromBase64(der));
             }
             draftCertificates.set(win, byAddress);
           }),

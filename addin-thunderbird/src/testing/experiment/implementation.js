@@ -157,6 +157,8 @@ var mailsealTest = class extends ExtensionCommon.ExtensionAPI {
               sendEncrypted: Boolean(win.gSendEncrypted),
               sendSigned: Boolean(win.gSendSigned),
               buttonChecked: Boolean(button?.hasAttribute("checked")),
+              // Its notification "encryption is possible" with its Enable button.
+              reminder: Boolean(win.gComposeNotification?.getNotificationWithValue("enableNotification")),
               draftId: win.gMsgCompose?.compFields?.draftId ?? "",
             };
           }),
