@@ -219,7 +219,8 @@ declare global {
       clearKeyWaiting(tabId: number): Promise<boolean>;
       shownMessageId(tabId: number): Promise<number>;
       markHasAttachments(messageId: number): Promise<boolean>;
-      encryptDrafts(identityId: string): Promise<void>;
+      /** Whether the identity's drafts are now stored encrypted (its certificate passes Thunderbird's check). */
+      encryptDrafts(identityId: string): Promise<boolean>;
       draftRecipientCertificates(tabId: number, certificates: { address: string; der: string }[]): Promise<void>;
       composeSendMode(tabId: number): Promise<"now" | "later">;
       queueOutgoing(path: string, identityId: string, bcc: string[]): Promise<string>;

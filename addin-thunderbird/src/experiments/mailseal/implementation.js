@@ -69,6 +69,7 @@ function encryptDraft(win, msgType) {
   const secure = win.gMsgCompose?.compFields?.composeSecure;
   if (!secure) return;
   const certificates = draftCertificates.get(win) ?? new Map();
+  if (typeof win.getEncryptionCompatibleRecipients !== "function") return;
   // The recipients as the draft will name them (the address pills, as GenericSendMessage reads them).
   const recipients = win.getEncryptionCompatibleRecipients();
   // A recipient without a certificate: the message goes out signed only, and its draft as Thunderbird writes it.
@@ -252,7 +253,33 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
           logged("encryptDrafts", async () => {
             const identity = mailServices().accounts.getIdentity(identityId);
             if (!identity) throw new Error(`no identity ${identityId}`);
-            draftIdentities.add(identity.key);
+            // nsMsgComposeSecure verifies the identity's encryption certificate (mozilla::pkix, local
+            // checks only) before it encrypts a draft; one it refuses fails the save with an alert
+            // (NoSenderEncryptionCert) and clears the identity's encryption_cert_dbkey. So drafts are
+            // encrypted only while the certificate passes that check here (setup, key refresh, start);
+            // otherwise they stay as Thunderbird writes them and the reason goes to the console.
+            const db = certDb();
+            const cert = db.findCertByDBKey(identity.getCharAttribute("encryption_cert_dbkey"));
+            const code = !cert
+              ? "no encryption certificate"
+              : await new Promise((resolve) =>
+                  db.asyncVerifyCertAtTime(
+                    cert,
+                    Ci.nsIX509CertDB.verifyUsageEmailRecipient,
+                    Ci.nsIX509CertDB.FLAG_LOCAL_ONLY,
+                    "",
+                    Math.floor(Date.now() / 1000),
+                    [],
+                    { verifyCertFinished: (status) => resolve(status) },
+                  ),
+                );
+            if (code === 0) {
+              draftIdentities.add(identity.key);
+            } else {
+              draftIdentities.delete(identity.key);
+              console.warn(`mailseal experiment: drafts of ${identity.email} stay unencrypted:`, code);
+            }
+            return code === 0;
           }),
         updateInbox: (accountId) =>
           logged("updateInbox", async () => {
