@@ -152,7 +152,10 @@ export async function secureCompose(store: StateStore, tabId: number): Promise<C
   // draft encryption takes the recipients' certificates from the add-in.
   if (sender !== undefined) {
     const certificates = (found?.certificates ?? []).map(({ address, der }) => ({ address, der: toBase64(der) }));
-    await messenger.mailseal.draftRecipientCertificates(tabId, certificates);
+    // A failure here leaves drafts as Thunderbird writes them; the button still shows what Send does.
+    await messenger.mailseal
+      .draftRecipientCertificates(tabId, certificates)
+      .catch((error: unknown) => console.error("mailseal: certificates for the drafts", error));
   }
   await showSecurity(tabId, found?.security);
   return found?.security;
@@ -349,8 +352,8 @@ export function sendOutcome(tabId: number): Promise<SentMessage> | undefined {
  * better not sent than sent other than shown.
  */
 export function wireCompose(store: StateStore): void {
-  // Drafts of identities set up here are stored encrypted to the sender (README, "Drafts"); setup
-  // and the key refresh tell the Experiment of an identity as they put its keys into NSS.
+  // Drafts of identities set up here are stored encrypted (README, "Drafts"); setup and the key
+  // refresh tell the Experiment of an identity as they put its keys into NSS.
   void offeredIdentities(store)
     .then(async (offers) => {
       for (const offer of offers.filter((o) => o.state === "ready"))
