@@ -236,4 +236,21 @@ describe.skipIf(!installed)("Thunderbird: drafts of a mailseal message", () => {
     while (draftsOnServer(subject).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 300));
     expect(draftsOnServer(subject)).toEqual([]);
   }, 240_000);
+
+  it("a draft to a recipient without a certificate (the message goes out signed only) is saved as Thunderbird writes it", async () => {
+    const marker = `plain draft ${crypto.randomUUID()}`;
+    const subject = `plain draft ${marker.slice(-8)}`;
+    // Nobody the directory knows: encrypting the draft to him is impossible, and must not fail the save.
+    const saved = await alice!.channel.command<{ tabId: number; shown: { label: string }; encryption: Encryption }>(
+      "testSaveDraft",
+      { from: ALICE, to: "carol@example.test", subject, body: `Hello Carol,\n${marker}` },
+      60_000,
+    );
+    expect(saved.shown.label).toBe("Not encrypted");
+    expect(saved.encryption).toEqual(expect.objectContaining(QUIET));
+    const stored = await oneDraftOnServer(subject);
+    expect(stored).not.toMatch(/pkcs7-mime/i);
+    expect(stored).toContain(marker);
+    await alice!.channel.command("testCloseCompose", { tabId: saved.tabId });
+  }, 120_000);
 });
