@@ -23,6 +23,8 @@ import {
 import { chunksOf, enginePathCheck, plainError, sealOptionsOf, type ComposedMessage } from "@mailseal/engine";
 import { engineWorker } from "../host/engine.js";
 import { mailflowHost } from "../host/mailflow-host.js";
+import { toBase64 } from "../host/nss.js";
+import { offeredIdentities } from "./setup.js";
 
 export interface ComposeSecurity {
   sign: boolean;
@@ -70,17 +72,35 @@ async function mailsealIdentity(
 
 /** Signed always; encrypted when every recipient has a valid certificate in the directory. */
 async function decide(store: StateStore, address: string, recipients: string[]): Promise<ComposeSecurity> {
-  if (recipients.length === 0) return { sign: true, encrypt: false, missing: [] };
+  return (await lookUp(store, address, recipients)).security;
+}
+
+/** decide()'s answer, with the recipients' certificates (validated) when it encrypts. */
+async function lookUp(
+  store: StateStore,
+  address: string,
+  recipients: string[],
+): Promise<{ security: ComposeSecurity; certificates: { address: string; der: Uint8Array }[] }> {
+  if (recipients.length === 0) return { security: { sign: true, encrypt: false, missing: [] }, certificates: [] };
   const host = await mailflowHost(store);
   cache ??= new DirectoryCache(host.clock);
   const { client, state } = await openAccount(host, address);
   const engine = await engineWorker();
   try {
-    await recipientCertificates({ client, cache, clock: host.clock, state, recipients }, enginePathCheck(engine));
-    return { sign: true, encrypt: true, missing: [] };
+    const { entries } = await recipientCertificates(
+      { client, cache, clock: host.clock, state, recipients },
+      enginePathCheck(engine),
+    );
+    return {
+      security: { sign: true, encrypt: true, missing: [] },
+      certificates: entries.map((entry) => ({ address: entry.address, der: entry.certificate.der })),
+    };
   } catch (error) {
     if (!hasCode(error, "NO_CERTIFICATE")) throw error;
-    return { sign: true, encrypt: false, missing: [...(error.details?.addresses ?? [])] };
+    return {
+      security: { sign: true, encrypt: false, missing: [...(error.details?.addresses ?? [])] },
+      certificates: [],
+    };
   }
 }
 
@@ -127,9 +147,18 @@ const BADGE_NOT_ENCRYPTED = "#b06000";
 export async function secureCompose(store: StateStore, tabId: number): Promise<ComposeSecurity | undefined> {
   const details = await messenger.compose.getComposeDetails(tabId);
   const sender = await mailsealIdentity(store, details);
-  const security = sender === undefined ? undefined : await decide(store, sender.address, recipientsOf(details));
-  await showSecurity(tabId, security);
-  return security;
+  const found = sender === undefined ? undefined : await lookUp(store, sender.address, recipientsOf(details));
+  // Its drafts are stored encrypted when the message will be (README, "Drafts"): Thunderbird's own
+  // draft encryption takes the recipients' certificates from the add-in.
+  if (sender !== undefined) {
+    const certificates = (found?.certificates ?? []).map(({ address, der }) => ({ address, der: toBase64(der) }));
+    // A failure here leaves drafts as Thunderbird writes them; the button still shows what Send does.
+    await messenger.mailseal
+      .draftRecipientCertificates(tabId, certificates)
+      .catch((error: unknown) => console.error("mailseal: certificates for the drafts", error));
+  }
+  await showSecurity(tabId, found?.security);
+  return found?.security;
 }
 
 /** How often an open compose window's recipients are looked at: the compose API has no event for them. */
@@ -323,6 +352,14 @@ export function sendOutcome(tabId: number): Promise<SentMessage> | undefined {
  * better not sent than sent other than shown.
  */
 export function wireCompose(store: StateStore): void {
+  // Drafts of identities set up here are stored encrypted (README, "Drafts"); setup and the key
+  // refresh tell the Experiment of an identity as they put its keys into NSS.
+  void offeredIdentities(store)
+    .then(async (offers) => {
+      for (const offer of offers.filter((o) => o.state === "ready"))
+        await messenger.mailseal.encryptDrafts(offer.identityId);
+    })
+    .catch((error: unknown) => console.error("mailseal: drafts of set-up identities", error));
   messenger.compose.onBeforeSend.addListener(async (tab, details) => {
     const tabId = tab.id!;
     const sender = await mailsealIdentity(store, details);

@@ -171,7 +171,11 @@ declare global {
     const tabs: {
       onCreated: Event<(tab: Tab) => void>;
       query(queryInfo: { type?: string }): Promise<Tab[]>;
+      get(tabId: number): Promise<Tab>;
       update(tabId: number, properties: { active?: boolean }): Promise<Tab>;
+    };
+    const windows: {
+      remove(windowId: number): Promise<void>;
     };
     const composeAction: {
       setTitle(details: { tabId?: number; title: string }): Promise<void>;
@@ -215,6 +219,9 @@ declare global {
       clearKeyWaiting(tabId: number): Promise<boolean>;
       shownMessageId(tabId: number): Promise<number>;
       markHasAttachments(messageId: number): Promise<boolean>;
+      /** Whether the identity's drafts are now stored encrypted (its certificate passes Thunderbird's check). */
+      encryptDrafts(identityId: string): Promise<boolean>;
+      draftRecipientCertificates(tabId: number, certificates: { address: string; der: string }[]): Promise<void>;
       composeSendMode(tabId: number): Promise<"now" | "later">;
       queueOutgoing(path: string, identityId: string, bcc: string[]): Promise<string>;
       /** "launched", "asked" (Thunderbird's "open with" dialog) or "program" (executable here: not opened). */
@@ -241,6 +248,16 @@ declare global {
       }>;
       testClickKeyWaiting(tabId: number): Promise<boolean>;
       testSendUnsent(): Promise<void>;
+      testSaveDraft(tabId: number, autosave: boolean): Promise<void>;
+      testOpenDraft(messageId: number): Promise<void>;
+      testVerifyIdentityCertificates(identityId: string): Promise<unknown>;
+      testComposeEncryption(tabId: number): Promise<{
+        sendEncrypted: boolean;
+        sendSigned: boolean;
+        buttonChecked: boolean;
+        reminder: boolean;
+        draftId: string;
+      }>;
       testSetOpenHandler(contentType: string, extension: string, executable: string): Promise<void>;
       testPageTab(): Promise<{ title: string; icon: string; addressBarLaidOut: boolean } | null>;
       testQuit(): Promise<void>;

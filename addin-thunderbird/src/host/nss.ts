@@ -83,4 +83,8 @@ export async function installInNss(state: DeviceState, identityId: string): Prom
     toBase64(decodeBase64url(account.signing.certificate, "signing certificate")),
     toBase64(currentCertificate(account).der),
   );
+  // Its drafts stored encrypted from now on (README, "Drafts"); a failure here must not fail the setup.
+  await messenger.mailseal
+    .encryptDrafts(identityId)
+    .catch((error: unknown) => console.error("mailseal: encrypting the drafts of", identityId, error));
 }

@@ -78,6 +78,37 @@ async function composeWindow(c: HarnessCommand): Promise<messenger.Tab> {
   return tab;
 }
 
+/**
+ * Presses Send (compose.sendMessage) in compose window `tabId` after reading what the compose
+ * action shows: the add-in's onBeforeSend sends it signed and encrypted and cancels Thunderbird's own
+ * send, so sendMessage rejects; answers what the add-in's send came to.
+ */
+async function sendFromTab(tabId: number): Promise<Record<string, unknown>> {
+  // What the compose action shows by itself before Send (no click): the add-in watches new
+  // compose windows. Waited for, never asked for: a test that asked would hide a missing watch.
+  const shown = await shownBeforeSend(tabId);
+  // The background shares the parent process's main thread with Thunderbird's windows here
+  // (no remote extension process): its longest stall while sending is how long the UI froze.
+  let last = performance.now();
+  let longestStallMs = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longestStallMs = Math.max(longestStallMs, now - last - 20);
+    last = now;
+  }, 20);
+  const cancelled = await messenger.compose.sendMessage(tabId, { mode: "sendNow" }).then(
+    () => "Thunderbird sent it itself",
+    (error: unknown) => String(error),
+  );
+  const outcome = sendOutcome(tabId);
+  if (outcome === undefined) throw new Error(`the add-in did not take the message (${cancelled})`);
+  try {
+    return { shown, cancelled, ...(await outcome), longestStallMs: Math.round(longestStallMs) };
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
 export interface TestTargets {
   display: { click(messageId: number, selector: string): boolean };
   ui: { page(message: unknown): boolean; notificationClicked(id: string): void };
@@ -145,32 +176,81 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
      * (compose.sendMessage): the add-in's onBeforeSend sends it signed and encrypted and cancels
      * Thunderbird's own send, so sendMessage rejects; the answer is what the add-in's send came to.
      */
-    testComposeAndSend: async (c) => {
+    testComposeAndSend: async (c) => sendFromTab((await composeWindow(c)).id!),
+    /**
+     * Composes as testComposeAndSend does and saves it as a draft as the Save button does, leaving
+     * the window open: answers what the compose action showed and Thunderbird's own encryption
+     * state in the window after the save.
+     */
+    testSaveDraft: async (c) => {
       const tab = await composeWindow(c);
-      // What the compose action shows by itself before Send (no click): the add-in watches new
-      // compose windows. Waited for, never asked for: a test that asked would hide a missing watch.
       const shown = await shownBeforeSend(tab.id!);
-      // The background shares the parent process's main thread with Thunderbird's windows here
-      // (no remote extension process): its longest stall while sending is how long the UI froze.
-      let last = performance.now();
-      let longestStallMs = 0;
-      const ticker = setInterval(() => {
-        const now = performance.now();
-        longestStallMs = Math.max(longestStallMs, now - last - 20);
-        last = now;
-      }, 20);
-      const cancelled = await messenger.compose.sendMessage(tab.id!, { mode: "sendNow" }).then(
-        () => "Thunderbird sent it itself",
-        (error: unknown) => String(error),
-      );
-      const outcome = sendOutcome(tab.id!);
-      if (outcome === undefined) throw new Error(`the add-in did not take the message (${cancelled})`);
-      try {
-        return { shown, cancelled, ...(await outcome), longestStallMs: Math.round(longestStallMs) };
-      } finally {
-        clearInterval(ticker);
+      await messenger.mailsealTest.testSaveDraft(tab.id!, false);
+      const encryption = await messenger.mailsealTest.testComposeEncryption(tab.id!);
+      return { tabId: tab.id, shown, encryption };
+    },
+    /** Changes the text of compose window `tabId` and lets Thunderbird autosave it now. */
+    testAutoSave: async (c) => {
+      const tabId = Number(c.tabId);
+      await messenger.compose.setComposeDetails(tabId, { plainTextBody: field(c, "body") });
+      await messenger.mailsealTest.testSaveDraft(tabId, true);
+      return messenger.mailsealTest.testComposeEncryption(tabId);
+    },
+    /** Closes compose window `tabId` (its draft saved: nothing to ask). */
+    testCloseCompose: async (c) => {
+      const tab = await messenger.tabs.get(Number(c.tabId));
+      await messenger.windows.remove(tab.windowId!);
+    },
+    /** The message id of the draft with `subject` in the Drafts folder of the address's account. */
+    testFindDraft: async (c) => {
+      const account = await accountOf(field(c, "address"));
+      const subject = field(c, "subject");
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const page = await messenger.messages.query({ accountId: account.id, subject });
+        const drafts = page.messages.filter((m) => m.subject === subject && m.folder?.specialUse?.includes("drafts"));
+        if (drafts.length > 0) return drafts.map((m) => m.id);
+        if (Date.now() > deadline) throw new Error(`no draft "${subject}" in the Drafts folder of ${account.name}`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
       }
     },
+    /**
+     * Opens draft `messageId` for editing (as a double click in the Drafts folder) and answers what
+     * the compose window holds once loaded: recipients, subject, text, attachments, the compose
+     * action's choice and Thunderbird's own encryption state; the window stays open.
+     */
+    testEditDraft: async (c) => {
+      const before = new Set((await messenger.tabs.query({ type: "messageCompose" })).map((t) => t.id));
+      await messenger.mailsealTest.testOpenDraft(Number(c.messageId));
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const tab = (await messenger.tabs.query({ type: "messageCompose" })).find((t) => !before.has(t.id));
+        // The draft is parsed into the window after it opens: wait for its subject to arrive.
+        const details = tab === undefined ? undefined : await messenger.compose.getComposeDetails(tab.id!);
+        if (tab !== undefined && details !== undefined && (details.subject ?? "") !== "") {
+          // A little longer for the body, which the editor receives last.
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          const loaded = await messenger.compose.getComposeDetails(tab.id!);
+          const attachments = (await messenger.compose.listAttachments(tab.id!)).map(({ name, size }) => ({
+            name,
+            size,
+          }));
+          const shown = await shownBeforeSend(tab.id!);
+          const encryption = await messenger.mailsealTest.testComposeEncryption(tab.id!);
+          return { tabId: tab.id, details: loaded, attachments, shown, encryption };
+        }
+        if (Date.now() > deadline) throw new Error(`draft ${String(c.messageId)} did not open for editing`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    },
+    /** How Thunderbird's own verification judges the S/MIME certificates of the address's identity. */
+    testVerifyIdentityCertificates: async (c) => {
+      const account = await accountOf(field(c, "address"));
+      const identity = account.identities.find((i) => i.email.toLowerCase() === field(c, "address").toLowerCase())!;
+      return messenger.mailsealTest.testVerifyIdentityCertificates(identity.id);
+    },
+    /** Presses Send in the open compose window `tabId` (as testComposeAndSend does). */
+    testSendTab: async (c) => sendFromTab(Number(c.tabId)),
     /**
      * Opens a compose window as testComposeAndSend does, without sending: answers what the compose
      * action shows by itself and the compose toolbar as laid out (the visual run's screenshots).

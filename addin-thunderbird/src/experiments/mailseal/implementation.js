@@ -28,9 +28,56 @@ function watchSendModes() {
   ExtensionSupport.registerWindowListener(SEND_MODES_LISTENER, {
     chromeURLs: ["chrome://messenger/content/messengercompose/messengercompose.xhtml"],
     onLoadWindow(win) {
-      win.addEventListener("compose-prepare-message-start", (event) => sendModes.set(win, event.detail?.msgType));
+      win.addEventListener("compose-prepare-message-start", (event) => {
+        sendModes.set(win, event.detail?.msgType);
+        encryptDraft(win, event.detail?.msgType);
+      });
     },
   });
+}
+
+/**
+ * Drafts of mailseal messages are stored encrypted (addin-thunderbird/README.md, "Drafts"). The
+ * add-in sends such messages itself and leaves Thunderbird's own S/MIME toggle off, so Thunderbird
+ * would write their drafts in clear. Its own draft encryption is used instead: a draft is encrypted
+ * when the compose fields' requireEncryptMessage (gSendEncrypted, read at the start of
+ * CompleteGenericSendMessage) and the identity's autoEncryptDrafts are on (MimeMessage.sys.mjs,
+ * _getComposeSecure). nsMsgComposeSecure then encrypts it, unsigned, to the identity's encryption
+ * certificate (the mailseal one in NSS) and to every recipient, each of whose certificates it takes
+ * only from the compose window's cache (cacheValidCertForEmail, which the window fills only while
+ * its own encryption is on): a recipient missing there fails the save (MissingRecipientEncryptionCert).
+ * So the add-in hands over, per compose window, the certificates it found for the recipients
+ * (draftRecipientCertificates, held as temporary certificates); a draft is encrypted when every
+ * recipient is among them, which is when the add-in encrypts the message itself, and Thunderbird
+ * decrypts it again when the draft is opened for editing. gSendEncrypted is on for the draft's
+ * write only: Thunderbird's Encrypt toggle and its recipient checks in the window stay off, the
+ * add-on's compose button is the one signal of what Send does.
+ */
+const draftIdentities = new Set();
+/** Compose window -> Map(lower-case address -> its certificate, an nsIX509Cert), from the add-in. */
+const draftCertificates = new WeakMap();
+
+function encryptDraft(win, msgType) {
+  const drafts = [Ci.nsIMsgCompDeliverMode.SaveAsDraft, Ci.nsIMsgCompDeliverMode.AutoSaveAsDraft];
+  if (!drafts.includes(msgType)) return;
+  const identity = win.gCurrentIdentity;
+  if (!identity || !draftIdentities.has(identity.key)) return;
+  // The person's own choice of OpenPGP or of Thunderbird's Encrypt, and the account setting
+  // "store drafts encrypted" (on by default) turned off, are left as they are.
+  if (win.gSelectedTechnologyIsPGP || win.gSendEncrypted) return;
+  if (!identity.getBoolAttribute("autoEncryptDrafts")) return;
+  const secure = win.gMsgCompose?.compFields?.composeSecure;
+  if (!secure) return;
+  const certificates = draftCertificates.get(win) ?? new Map();
+  if (typeof win.getEncryptionCompatibleRecipients !== "function") return;
+  // The recipients as the draft will name them (the address pills, as GenericSendMessage reads them).
+  const recipients = win.getEncryptionCompatibleRecipients();
+  // A recipient without a certificate: the message goes out signed only, and its draft as Thunderbird writes it.
+  if (recipients.some((address) => !certificates.has(address))) return;
+  for (const address of recipients) secure.cacheValidCertForEmail(address, certificates.get(address).dbKey);
+  win.gSendEncrypted = true;
+  // Dispatched when the draft is written or failed (GenericSendMessage), never before the fields were read.
+  win.addEventListener("compose-prepare-message-completed", () => (win.gSendEncrypted = false), { once: true });
 }
 
 /** Outgoing messages being written: path -> nsIFile (private temp files, removed after sending). */
@@ -279,6 +326,52 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
               identity.setUnicharAttribute(`${use}_cert_name`, stored.displayName);
             }
           }),
+        draftRecipientCertificates: (tabId, certificates) =>
+          logged("draftRecipientCertificates", async () => {
+            const win = context.extension.tabManager.get(tabId).nativeTab;
+            const db = certDb();
+            const byAddress = new Map();
+            for (const { address, der } of certificates) {
+              // Temporary certificates (NSS's in-memory store: found by their dbKey while held here),
+              // not imported: a correspondent's certificate in the database would bring up
+              // Thunderbird's "encryption is possible" notification in every later compose window
+              // to that address (measured), a second signal beside the add-on's button.
+              byAddress.set(address.toLowerCase(), db.constructX509FromBase64(der));
+            }
+            draftCertificates.set(win, byAddress);
+          }),
+        encryptDrafts: (identityId) =>
+          logged("encryptDrafts", async () => {
+            const identity = mailServices().accounts.getIdentity(identityId);
+            if (!identity) throw new Error(`no identity ${identityId}`);
+            // nsMsgComposeSecure verifies the identity's encryption certificate (mozilla::pkix, local
+            // checks only) before it encrypts a draft; one it refuses fails the save with an alert
+            // (NoSenderEncryptionCert) and clears the identity's encryption_cert_dbkey. So drafts are
+            // encrypted only while the certificate passes that check here (setup, key refresh, start);
+            // otherwise they stay as Thunderbird writes them and the reason goes to the console.
+            const db = certDb();
+            const cert = db.findCertByDBKey(identity.getCharAttribute("encryption_cert_dbkey"));
+            const code = !cert
+              ? "no encryption certificate"
+              : await new Promise((resolve) =>
+                  db.asyncVerifyCertAtTime(
+                    cert,
+                    Ci.nsIX509CertDB.verifyUsageEmailRecipient,
+                    Ci.nsIX509CertDB.FLAG_LOCAL_ONLY,
+                    "",
+                    Math.floor(Date.now() / 1000),
+                    [],
+                    { verifyCertFinished: (status) => resolve(status) },
+                  ),
+                );
+            if (code === 0) {
+              draftIdentities.add(identity.key);
+            } else {
+              draftIdentities.delete(identity.key);
+              console.warn(`mailseal experiment: drafts of ${identity.email} stay unencrypted:`, code);
+            }
+            return code === 0;
+          }),
         updateInbox: (accountId) =>
           logged("updateInbox", async () => {
             const account = mailServices().accounts.getAccount(accountId);
@@ -423,6 +516,20 @@ var mailseal = class extends ExtensionCommon.ExtensionAPI {
             // The add-in cancels Thunderbird's own send in onBeforeSend after it sent the message
             // itself; the window closes once Thunderbird has finished with the cancelled send.
             const win = context.extension.tabManager.get(tabId).nativeTab;
+            // The window's draft (saved from it or opened from Drafts) goes once the message is
+            // sent or queued, as Thunderbird's own send removes it (nsMsgCompose's
+            // RemoveCurrentDraftMessage), which the cancelled send does not reach.
+            const draftId = win.gMsgCompose?.compFields?.draftId ?? "";
+            if (draftId !== "") {
+              try {
+                const hdr = mailServices().messageServiceFromURI(draftId).messageURIToMsgHdr(draftId);
+                if (hdr?.folder?.getFlag(Ci.nsMsgFolderFlags.Drafts))
+                  hdr.folder.deleteMessages([hdr], null, true, false, null, false);
+              } catch (error) {
+                // The message went out; a draft left behind is only clutter.
+                console.warn("mailseal experiment: removing the sent message's draft failed:", error);
+              }
+            }
             win.addEventListener(
               "compose-prepare-message-completed",
               () => {

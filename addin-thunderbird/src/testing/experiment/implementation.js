@@ -81,6 +81,87 @@ var mailsealTest = class extends ExtensionCommon.ExtensionAPI {
         // What Thunderbird's own message header and attachment bar show for the tab's message: its
         // S/MIME button (the lock and seal icons) and attachment bar, each whether laid out at all.
         // Whether the message list shows the message with a paperclip (its header's Attachment flag).
+        // Saves compose window `tabId` as a draft as its Save button does (SaveAsDraft), or as its
+        // autosave does when its timer fires and the message changed (AutoSave, MsgComposeCommands.js).
+        testSaveDraft: (tabId, autosave) =>
+          logged("testSaveDraft", async () => {
+            requireTestProfile("testSaveDraft");
+            const win = context.extension.tabManager.get(tabId).nativeTab;
+            if (autosave) await win.GenericSendMessage(Ci.nsIMsgCompDeliverMode.AutoSaveAsDraft);
+            else await win.SaveAsDraft();
+          }),
+        // Opens a draft for editing as a double click in the Drafts folder does (mailCommands.js,
+        // ComposeMessage with nsIMsgCompType.Draft), not as compose.beginNew, which edits it as new.
+        testOpenDraft: (messageId) =>
+          logged("testOpenDraft", async () => {
+            requireTestProfile("testOpenDraft");
+            const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+            const hdr = context.extension.messageManager.get(messageId);
+            if (!hdr) throw new Error(`no message ${messageId}`);
+            const msgWindow = Cc["@mozilla.org/messenger/msgwindow;1"].createInstance(Ci.nsIMsgWindow);
+            MailServices.compose.OpenComposeWindow(
+              null,
+              hdr,
+              hdr.folder.getUriForMsg(hdr),
+              Ci.nsIMsgCompType.Draft,
+              Ci.nsIMsgCompFormat.Default,
+              hdr.folder.server ? MailServices.accounts.getFirstIdentityForServer(hdr.folder.server) : null,
+              null,
+              msgWindow,
+            );
+          }),
+        // How Thunderbird's own certificate verification (mozilla::pkix, as nsMsgComposeSecure uses it
+        // before it encrypts a draft) judges the identity's S/MIME certificates: the error code per
+        // usage (0: valid) and the chain it built.
+        testVerifyIdentityCertificates: (identityId) =>
+          logged("testVerifyIdentityCertificates", async () => {
+            requireTestProfile("testVerifyIdentityCertificates");
+            const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+            const identity = MailServices.accounts.getIdentity(identityId);
+            const db = Cc["@mozilla.org/security/x509certdb;1"].getService(Ci.nsIX509CertDB);
+            const verify = (cert, usage) =>
+              new Promise((resolve) =>
+                db.asyncVerifyCertAtTime(
+                  cert,
+                  usage,
+                  Ci.nsIX509CertDB.FLAG_LOCAL_ONLY,
+                  "",
+                  Math.floor(Date.now() / 1000),
+                  [],
+                  {
+                    verifyCertFinished: (code, chain) =>
+                      resolve({ code, chain: (chain ?? []).map((c) => c.subjectName) }),
+                  },
+                ),
+              );
+            const out = {};
+            for (const use of ["signing", "encryption"]) {
+              const cert = db.findCertByDBKey(identity.getCharAttribute(`${use}_cert_dbkey`));
+              out[use] = cert
+                ? {
+                    signer: await verify(cert, Ci.nsIX509CertDB.verifyUsageEmailSigner),
+                    recipient: await verify(cert, Ci.nsIX509CertDB.verifyUsageEmailRecipient),
+                  }
+                : null;
+            }
+            return out;
+          }),
+        // Thunderbird's own encryption state in a compose window: its Encrypt toggle (gSendEncrypted,
+        // what its toolbar button and menu show) and whether it would encrypt a send itself.
+        testComposeEncryption: (tabId) =>
+          logged("testComposeEncryption", async () => {
+            requireTestProfile("testComposeEncryption");
+            const win = context.extension.tabManager.get(tabId).nativeTab;
+            const button = win.document.getElementById("button-encryption");
+            return {
+              sendEncrypted: Boolean(win.gSendEncrypted),
+              sendSigned: Boolean(win.gSendSigned),
+              buttonChecked: Boolean(button?.hasAttribute("checked")),
+              // Its notification "encryption is possible" with its Enable button.
+              reminder: Boolean(win.gComposeNotification?.getNotificationWithValue("enableNotification")),
+              draftId: win.gMsgCompose?.compFields?.draftId ?? "",
+            };
+          }),
         testHasAttachmentFlag: (messageId) =>
           logged("testHasAttachmentFlag", async () => {
             requireTestProfile("testHasAttachmentFlag");

@@ -1,0 +1,256 @@
+// Drafts of mailseal messages in a real headless Thunderbird (issue 14): alice, set up through the
+// real services, writes to bob, a mailseal user with a certificate. Her draft must lie on the IMAP
+// server encrypted (CMS EnvelopedData to her own key, no text in clear), saved and autosaved alike;
+// opened again for editing it must hold its whole text, recipients, subject and attachment, and
+// sent from there it must reach bob signed and encrypted as a fresh Send does.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBundle, mailseal } from "../../cli/test/support.js";
+import { releaseAll } from "../interop/peers/run.js";
+import { NO_SECRET_STORE } from "../services/e2e-support.js";
+import { startSmtp, type TestSmtp } from "../support/smtp.js";
+import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
+import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
+import { pem } from "./harness/messages.js";
+import { killAll } from "./harness/processes.js";
+import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+
+if (!thunderbirdInstalled() && process.getuid?.() === 0) {
+  execFileSync("bash", [join(import.meta.dirname, "../../scripts/ensure-system-deps.sh")], { stdio: "inherit" });
+}
+const installed = thunderbirdInstalled();
+if (!installed)
+  console.warn("\n!!! SKIPPING the Thunderbird drafts suite: Thunderbird or Dovecot is not installed !!!\n");
+
+const ALICE = "alice@example.test";
+const BOB = "bob@example.test";
+
+interface Encryption {
+  sendEncrypted: boolean;
+  buttonChecked: boolean;
+  reminder: boolean;
+}
+
+/**
+ * Thunderbird's own encryption UI in the window says nothing against the add-on's button: its
+ * Encrypt toggle off, and no "encryption is possible" notification (which the recipient's
+ * certificate in NSS would bring up in every later window to him).
+ */
+const QUIET = { sendEncrypted: false, buttonChecked: false, reminder: false };
+
+describe.skipIf(!installed)("Thunderbird: drafts of a mailseal message", () => {
+  let data: string;
+  let dovecot: TestDovecot;
+  let smtp: TestSmtp;
+  let server: MailsealServer | undefined;
+  let alice: TestThunderbird | undefined;
+  const bobHome = () => join(data, "bob-home");
+
+  beforeAll(async () => {
+    ensureBundle();
+    data = mkdtempSync(join(tmpdir(), "mailseal-tb-drafts-"));
+    dovecot = await startDovecot([
+      { name: "alice", password: "alice-imap-password" },
+      { name: "bob", password: "bob-imap-password" },
+    ]);
+    smtp = await startSmtp({ maildirs: dovecot.maildirs });
+    server = await startMailsealServer(join(data, "server"), smtp.url);
+    // bob: a mailseal user of the command (his challenge mail read from the SMTP receiver's folder).
+    const added = await mailseal(
+      ["account", "add", BOB, "--server", server.api, "--outbox", smtp.dir, "--name", "bob", "--home", bobHome()],
+      undefined,
+      NO_SECRET_STORE,
+    );
+    expect(added.status, added.stderr).toBe(0);
+    alice = await startThunderbird({
+      address: ALICE,
+      fullName: "Alice Example",
+      user: "alice",
+      password: "alice-imap-password",
+      imapPort: dovecot.port,
+      smtpPort: Number(new URL(smtp.url).port),
+      prefs: {
+        "extensions.mailseal.service": server.api,
+        // Drafts on the IMAP server (as an account set up by Thunderbird's wizard keeps them), not
+        // in Local Folders: the server is where a draft in clear would leave the device.
+        "mail.identity.id1.draft_folder": "imap://alice@127.0.0.1/Drafts",
+      },
+    });
+    await alice.channel.command("testSetUp", { address: ALICE }, 120_000);
+    // Thunderbird encrypts a draft only to certificates its own verification accepts: alice's, as
+    // setup put them into NSS with the service's root and issuing CA.
+    const verified = await alice.channel.command<
+      Record<string, { signer: { code: number }; recipient: { code: number } }>
+    >("testVerifyIdentityCertificates", { address: ALICE });
+    expect(verified.signing?.signer.code).toBe(0);
+    expect(verified.encryption?.recipient.code).toBe(0);
+  }, 180_000);
+
+  afterAll(async () => {
+    try {
+      if (process.env.MAILSEAL_TB_DEBUG) console.log(alice?.output());
+      await alice?.quit();
+      await stopMailsealServer(server);
+      await smtp?.stop();
+      await dovecot?.stop();
+    } finally {
+      killAll();
+      releaseAll();
+      if (data !== undefined) rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  /** Alice's current key and certificate as PEM files, for openssl. */
+  async function aliceKeyFiles(): Promise<{ key: string; cert: string }> {
+    const keys = await alice!.channel.command<{ certificate: string; pkcs8: string; status: string }[]>(
+      "testExportKeys",
+      { address: ALICE },
+    );
+    const current = keys.find((k) => k.status === "current")!;
+    const key = join(data, "alice.key");
+    const cert = join(data, "alice.crt");
+    writeFileSync(key, pem("PRIVATE KEY", Buffer.from(current.pkcs8, "base64url")));
+    writeFileSync(cert, pem("CERTIFICATE", Buffer.from(current.certificate, "base64url")));
+    return { key, cert };
+  }
+
+  /**
+   * The messages in alice's Drafts folder on the IMAP server (Dovecot's Maildir) with `subject`; one
+   * flagged deleted (Maildir flag T, RFC 3501 \Deleted: a draft Thunderbird replaced) is gone.
+   */
+  function draftsOnServer(subject: string): string[] {
+    const folder = join(dovecot.maildirs, "alice", ".Drafts");
+    return ["new", "cur"]
+      .map((sub) => join(folder, sub))
+      .filter((dir) => existsSync(dir))
+      .flatMap((dir) =>
+        readdirSync(dir)
+          .filter((name) => !/:2,[A-Z]*T/.test(name))
+          .map((name) => readFileSync(join(dir, name), "latin1")),
+      )
+      .filter((message) => message.includes(`Subject: ${subject}`));
+  }
+
+  /** The one draft with `subject` on the server, once it is there and is not `previous`. */
+  async function oneDraftOnServer(subject: string, previous?: string): Promise<string> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const drafts = draftsOnServer(subject);
+      if ((drafts.length === 1 && drafts[0] !== previous) || Date.now() > deadline) {
+        expect(drafts).toHaveLength(1);
+        expect(drafts[0]).not.toBe(previous);
+        return drafts[0]!;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+
+  /** A draft as stored: CMS EnvelopedData that openssl decrypts with alice's key, none of `texts` in clear. */
+  async function decryptDraft(draft: string, texts: string[]): Promise<string> {
+    for (const text of texts) expect(draft).not.toContain(text);
+    expect(draft).toMatch(/^Content-Type: application\/(x-)?pkcs7-mime;[^]*?smime-type="?enveloped-data/im);
+    const { key, cert } = await aliceKeyFiles();
+    const file = join(data, "draft.eml");
+    writeFileSync(file, draft, "latin1");
+    return execFileSync("openssl", ["cms", "-decrypt", "-in", file, "-inkey", key, "-recip", cert], {
+      encoding: "latin1",
+    });
+  }
+
+  it("a saved and an autosaved draft lie on the server encrypted to alice and reopen whole; sent from there, bob reads it", async () => {
+    const marker = `draft text ${crypto.randomUUID()}`;
+    const subject = `draft ${marker.slice(-8)}`;
+    const saved = await alice!.channel.command<{ tabId: number; shown: { label: string }; encryption: Encryption }>(
+      "testSaveDraft",
+      {
+        from: ALICE,
+        to: BOB,
+        subject,
+        body: `Hello Bob,\n${marker}`,
+        attachmentName: "notes.bin",
+        attachmentSize: 4096,
+      },
+      60_000,
+    );
+    expect(saved.shown.label).toBe("Encrypted");
+    // The add-on's button is the one signal.
+    expect(saved.encryption).toEqual(expect.objectContaining(QUIET));
+    const stored = await oneDraftOnServer(subject);
+    const first = await decryptDraft(stored, [marker, "notes.bin"]);
+    expect(first).toContain(marker);
+    expect(first).toContain("notes.bin");
+
+    // Autosave of the changed text replaces the draft, encrypted as well.
+    const autosaved = `autosaved text ${crypto.randomUUID()}`;
+    const afterAutosave = await alice!.channel.command<Encryption>(
+      "testAutoSave",
+      { tabId: saved.tabId, body: `Hello Bob,\n${marker}\n${autosaved}` },
+      60_000,
+    );
+    expect(afterAutosave).toEqual(expect.objectContaining(QUIET));
+    const second = await decryptDraft(await oneDraftOnServer(subject, stored), [marker, autosaved]);
+    expect(second).toContain(autosaved);
+
+    // Opened again for editing (as a double click in Drafts): text, recipients, subject, attachment;
+    // a new window, in which Thunderbird looks for bob's certificate itself.
+    await alice!.channel.command("testCloseCompose", { tabId: saved.tabId });
+    const [draftId] = await alice!.channel.command<number[]>("testFindDraft", { address: ALICE, subject }, 30_000);
+    const edited = await alice!.channel.command<{
+      tabId: number;
+      details: { to: string[]; subject: string; plainTextBody?: string; body?: string };
+      attachments: { name: string; size: number }[];
+      shown: { label: string };
+      encryption: Encryption;
+    }>("testEditDraft", { messageId: draftId }, 60_000);
+    expect(edited.details.subject).toBe(subject);
+    expect(edited.details.to.join(",")).toContain(BOB);
+    expect(edited.details.plainTextBody ?? edited.details.body).toContain(marker);
+    expect(edited.details.plainTextBody ?? edited.details.body).toContain(autosaved);
+    expect(edited.attachments).toEqual([expect.objectContaining({ name: "notes.bin", size: 4096 })]);
+    expect(edited.shown.label).toBe("Encrypted");
+    expect(edited.encryption).toEqual(expect.objectContaining(QUIET));
+
+    // Sent from there: signed and encrypted as a fresh Send, and bob's mailseal reads it.
+    const before = smtp.received().length;
+    const sent = await alice!.channel.command<{ security: { encrypt: boolean } }>(
+      "testSendTab",
+      { tabId: edited.tabId },
+      60_000,
+    );
+    expect(sent.security).toEqual(expect.objectContaining({ sign: true, encrypt: true }));
+    await smtp.waitFor(before + 1);
+    const mail = smtp.received()[before]!;
+    expect(mail.to).toEqual([BOB]);
+    const wire = mail.data.toString("latin1");
+    expect(wire).not.toContain(marker);
+    const read = await mailseal(["read", "--home", bobHome()], mail.data, NO_SECRET_STORE);
+    expect(read.status, read.stderr).toBe(0);
+    expect(read.stderr).toMatch(/signed by alice@example\.test/);
+    expect(read.stdout.toString()).toContain(marker);
+    expect(read.stdout.toString()).toContain(autosaved);
+    // Sent, the draft is gone from Drafts, as after Thunderbird's own send.
+    const gone = Date.now() + 15_000;
+    while (draftsOnServer(subject).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 300));
+    expect(draftsOnServer(subject)).toEqual([]);
+  }, 240_000);
+
+  it("a draft to a recipient without a certificate (the message goes out signed only) is saved as Thunderbird writes it", async () => {
+    const marker = `plain draft ${crypto.randomUUID()}`;
+    const subject = `plain draft ${marker.slice(-8)}`;
+    // Nobody the directory knows: encrypting the draft to him is impossible, and must not fail the save.
+    const saved = await alice!.channel.command<{ tabId: number; shown: { label: string }; encryption: Encryption }>(
+      "testSaveDraft",
+      { from: ALICE, to: "carol@example.test", subject, body: `Hello Carol,\n${marker}` },
+      60_000,
+    );
+    expect(saved.shown.label).toBe("Not encrypted");
+    expect(saved.encryption).toEqual(expect.objectContaining(QUIET));
+    const stored = await oneDraftOnServer(subject);
+    expect(stored).not.toMatch(/pkcs7-mime/i);
+    expect(stored).toContain(marker);
+    await alice!.channel.command("testCloseCompose", { tabId: saved.tabId });
+  }, 120_000);
+});
