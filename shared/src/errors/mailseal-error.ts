@@ -13,6 +13,8 @@ export interface ErrorDetails {
   /** CERT_REVOKED: when the certificate was revoked, and the CRL's reason code (RFC 5280 5.3.1). */
   readonly revokedAt?: Date;
   readonly reason?: number;
+  /** ITEM_NOT_READ: what Outlook did not hand over; ATTACHMENT_IS_LINK: the attachment's name. */
+  readonly part?: string;
 }
 
 export interface MailsealErrorOptions {
