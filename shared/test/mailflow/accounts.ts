@@ -15,18 +15,23 @@ import {
 import { expect } from "vitest";
 import { EXT, type TestCa } from "../pki/test-ca.js";
 
-/** A plain RFC 5322 message from Alice to Bob, with `body` as its text. */
-export function lunchMessage(body = "See you at noon."): string {
+/** A plain-text RFC 5322 message from `from` to `to` (the services' suites use it too). */
+export function plainMessage(from: string, to: string, subject: string, body: string): string {
   return [
-    "From: Alice <alice@example.test>",
-    "To: bob@example.test",
-    "Subject: lunch",
+    `From: ${from}`,
+    `To: ${to}`,
+    `Subject: ${subject}`,
     "MIME-Version: 1.0",
     "Content-Type: text/plain; charset=utf-8",
     "",
     body,
     "",
   ].join("\r\n");
+}
+
+/** A plain message from Alice to Bob, with `body` as its text. */
+export function lunchMessage(body = "See you at noon."): string {
+  return plainMessage("Alice <alice@example.test>", "bob@example.test", "lunch", body);
 }
 
 /** `keys` as GET /v1/keys lists them: without the private keys, and no validity (the flows do not read it). */
