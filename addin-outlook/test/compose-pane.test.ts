@@ -504,9 +504,12 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       const before = graph.requests.length;
       await page.click("#send");
       expect(await settled(page, ["sent", "failed"])).toBe("failed");
-      expect((await paneView(page)).headline).toBe(
+      const failed = await paneView(page);
+      expect(failed.headline).toBe(
         `${COMPOSE_WORDS.notSent} ${COMPOSE_WORDS.itemFailed("the attachment budget.xlsx")}`,
       );
+      // The catalogue's code behind the words, for support.
+      expect(failed.details).toMatch(/^ITEM_NOT_READ: the attachment budget\.xlsx: /);
       expect(graph.requests.length).toBe(before);
       expect(await closedDrafts(page)).toEqual([]);
     } finally {
@@ -535,7 +538,7 @@ describe("the Send securely pane in headless Chromium, on the Office and Graph d
       expect(await settled(second.page, ["sent", "failed"])).toBe("failed");
       const view = await paneView(second.page);
       expect(view.headline).toBe(`${COMPOSE_WORDS.notSent} ${COMPOSE_WORDS.linkAttachment("plan.docx")}`);
-      expect(view.details).toBe("plan.docx is a link to a file, not the file itself");
+      expect(view.details).toBe("ATTACHMENT_IS_LINK: plan.docx is a link to a file, not the file itself");
       expect(await closedDrafts(second.page)).toEqual([]);
     } finally {
       await second.page.close();

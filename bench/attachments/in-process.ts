@@ -323,24 +323,21 @@ export async function measureInProcess(
       engineCalls.chunks.push(sealed.chunks);
     }
     const median = (values: number[]): number => stats(values).median;
+    /** One path's result from its wall times (their CPU times kept beside them) and calls per message. */
+    const pathOf = (seal: number[], open: number[], sealCalls: number[], openCalls: number[]): PathResult => ({
+      seal: stats(seal),
+      open: stats(open),
+      sealCpu: stats(cpuOf(seal)),
+      openCpu: stats(cpuOf(open)),
+      callsPerSeal: median(sealCalls),
+      callsPerOpen: median(openCalls),
+    });
     return {
       bytes: message.length,
       rounds,
-      corePath: {
-        seal: stats(times.coreSeal),
-        open: stats(times.coreOpen),
-        sealCpu: stats(cpuOf(times.coreSeal)),
-        openCpu: stats(cpuOf(times.coreOpen)),
-        callsPerSeal: median(calls.coreSeal),
-        callsPerOpen: median(calls.coreOpen),
-      },
+      corePath: pathOf(times.coreSeal, times.coreOpen, calls.coreSeal, calls.coreOpen),
       engine: {
-        seal: stats(times.engineSeal),
-        open: stats(times.engineOpen),
-        sealCpu: stats(cpuOf(times.engineSeal)),
-        openCpu: stats(cpuOf(times.engineOpen)),
-        callsPerSeal: median(engineCalls.seal),
-        callsPerOpen: median(engineCalls.open),
+        ...pathOf(times.engineSeal, times.engineOpen, engineCalls.seal, engineCalls.open),
         sealedChunks: median(engineCalls.chunks),
       },
       keyHistory: {

@@ -2,8 +2,7 @@
 // (a MailsealError with a catalogue code: the command's own USAGE, IO and KEY_STORE, the libraries',
 // the services'; or the core's CryptoError), exit 2 for anything else, which is a bug. One table,
 // keyed by code, says how each code is printed.
-import { CryptoError } from "@mailseal/core-wasm";
-import { ERROR_CODES, isErrorCode, isMailsealError, type ErrorCode } from "@mailseal/shared/offline";
+import { codeOf, ERROR_CODES, type ErrorCode } from "@mailseal/shared/offline";
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
@@ -32,14 +31,6 @@ const BY_CODE: Readonly<Record<ErrorCode, Printed>> = {
   PASSWORD_WRONG: { status: EXIT_ERROR, offline: "WRONG_PASSWORD" },
 };
 
-/** A coded error: a MailsealError, or the core's CryptoError (also one rebuilt by a worker). */
-function codedError(error: unknown): (Error & { code: ErrorCode }) | undefined {
-  if (isMailsealError(error)) return error;
-  const coded = error instanceof CryptoError || (error instanceof Error && error.name === "CryptoError");
-  const { code } = (error ?? {}) as { code?: unknown };
-  return coded && isErrorCode(code) ? (error as Error & { code: ErrorCode }) : undefined;
-}
-
 /** A Node system error (ENOENT, EACCES, EPIPE, ...): the environment, not a bug. */
 function systemError(error: Error): error is Error & { code: string; syscall?: string } {
   const { code } = error as { code?: unknown };
@@ -48,11 +39,11 @@ function systemError(error: Error): error is Error & { code: string; syscall?: s
 
 /** The line printed for an error and the exit status; `command` is the command that ran. */
 export function describeError(error: unknown, debug: boolean, command?: string): { line: string; status: number } {
-  const coded = codedError(error);
+  const coded = codeOf(error);
   if (coded !== undefined) {
-    const printed = BY_CODE[coded.code];
-    const code = command !== undefined && OFFLINE_COMMANDS.has(command) ? (printed.offline ?? coded.code) : coded.code;
-    return { line: `error ${code}: ${coded.message}`, status: printed.status };
+    const printed = BY_CODE[coded];
+    const code = command !== undefined && OFFLINE_COMMANDS.has(command) ? (printed.offline ?? coded) : coded;
+    return { line: `error ${code}: ${(error as Error).message}`, status: printed.status };
   }
   if (error instanceof Error && systemError(error)) {
     return { line: `error IO: ${error.message}`, status: EXIT_ERROR };

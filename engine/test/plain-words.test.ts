@@ -148,6 +148,17 @@ describe("the message banner in plain words (bannerView)", () => {
         fromMatches: true,
       },
     });
+    // The banner (what crosses to the display) carries the times as ISO strings, never "valid".
+    expect(banner).toMatchObject({
+      kind: "encrypted",
+      signature: {
+        state: "revoked",
+        signer: "alice@example.org",
+        code: "CERT_REVOKED",
+        signingTime: "2026-05-01T10:00:00.000Z",
+        revokedAt: "2026-05-02T10:00:00.000Z",
+      },
+    });
     const view = bannerView(banner);
     expect(view.level).toBe("warning");
     expect(view.headline).toBe(

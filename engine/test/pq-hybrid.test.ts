@@ -27,23 +27,14 @@ import {
 } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enginePathCheck, MailEngine, sealOptionsOf } from "../src/index.js";
-import { makeAccount, makeCaHierarchy } from "../../shared/test/mailflow/accounts.js";
+import { listedKeys, lunchMessage, makeAccount, makeCaHierarchy } from "../../shared/test/mailflow/accounts.js";
 import { TestCa } from "../../shared/test/pki/test-ca.js";
 
 const ca = new TestCa();
 const clock = manualClock(new Date());
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
-const MESSAGE = [
-  `From: Alice <${ALICE}>`,
-  `To: ${BOB}`,
-  "Subject: lunch",
-  "MIME-Version: 1.0",
-  "Content-Type: text/plain; charset=utf-8",
-  "",
-  "See you at noon.",
-  "",
-].join("\r\n");
+const MESSAGE = lunchMessage();
 
 let alice: DeviceState;
 let bob: DeviceState;
@@ -99,19 +90,9 @@ function services(): ServiceClient {
     capabilities: ["aes-256-cbc"],
     kemCertificate: bob.kemKeys![0]!.certificate,
   };
-  const listed = (keys: StoredKey[]) =>
-    keys.map(({ keyId, certificate, status, protection, commitment }) => ({
-      keyId,
-      certificate,
-      status,
-      protection,
-      commitment,
-      notBefore: "",
-      notAfter: "",
-    }));
   const keyList: KeysResponse = {
-    keys: listed(alice.keys),
-    kemKeys: listed(alice.kemKeys!).map((key) => ({ ...key, algorithm: "ml-kem-768" as const, pairKeyId: "a" })),
+    keys: listedKeys(alice.keys),
+    kemKeys: listedKeys(alice.kemKeys!).map((key) => ({ ...key, algorithm: "ml-kem-768" as const, pairKeyId: "a" })),
     pq: true,
   };
   return {

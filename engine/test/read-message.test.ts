@@ -223,39 +223,7 @@ describe("decodeQuotedPrintable (RFC 2045 6.7)", () => {
 });
 
 describe("the banner of a revoked signer (readMessage's CRL statuses)", () => {
-  const signingTime = new Date("2026-05-01T10:00:00Z");
-  const revokedAt = new Date("2026-05-02T10:00:00Z");
-
-  it("says in plain words that the certificate was withdrawn after the claimed signing time, never valid", () => {
-    const banner = bannerOf({
-      encrypted: true,
-      cipher: "aes-256-cbc",
-      signature: {
-        state: "revoked",
-        code: "CERT_REVOKED",
-        signer: "alice@example.org",
-        signingTime,
-        revokedAt,
-        fromMatches: true,
-      },
-    });
-    expect(banner).toMatchObject({
-      kind: "encrypted",
-      signature: {
-        state: "revoked",
-        signer: "alice@example.org",
-        code: "CERT_REVOKED",
-        signingTime: "2026-05-01T10:00:00.000Z",
-        revokedAt: "2026-05-02T10:00:00.000Z",
-      },
-    });
-    // The words are bannerView's; the banner's detail is the status line, for support.
-    const view = bannerView(banner);
-    expect(view.level).toBe("warning");
-    expect(view.headline).toContain("that certificate has since been withdrawn (on 2 May 2026");
-    expect(view.headline).toContain("(on 1 May 2026)");
-    expect(view.headline).not.toMatch(/T10:00|CERT_REVOKED|aes-/);
-  });
+  // A signature made before the revocation: plain-words.test.ts, with its banner and its words.
 
   it("shows a signature made after the revocation as invalid, with the plain words of CERT_REVOKED", () => {
     const banner = bannerOf({

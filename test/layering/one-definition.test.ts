@@ -4,17 +4,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { SOURCE_FOLDERS } from "../support/source-folders.js";
 
 const root = new URL("../..", import.meta.url).pathname;
-const SOURCE_FOLDERS = [
-  "core-wasm/src",
-  "shared/src",
-  "engine/src",
-  "server/src",
-  "cli/src",
-  "addin-thunderbird/src",
-  "addin-outlook/src",
-];
 const OID_TABLE = "shared/src/pki/oids.ts";
 const BYTE_HELPERS = "core-wasm/src/bytes.ts";
 

@@ -263,19 +263,8 @@ export interface StateFile {
   keys: { keyId: string; certificate: string; status: string; protection: string; pkcs8?: string }[];
 }
 
-/** A plain-text message from `from` to `to`. */
-export function plainMessage(from: string, to: string, subject: string, body: string): string {
-  return [
-    `From: ${from}`,
-    `To: ${to}`,
-    `Subject: ${subject}`,
-    "MIME-Version: 1.0",
-    "Content-Type: text/plain; charset=utf-8",
-    "",
-    body,
-    "",
-  ].join("\r\n");
-}
+/** A plain-text message from `from` to `to`: the one the mailflow suites use. */
+export { plainMessage } from "../../shared/test/mailflow/accounts.js";
 
 /** The RecipientInfo CHOICE of each recipient of an S/MIME enveloped message (RFC 5652 6.2: 1 ktri, 5 ori), sorted. */
 export function recipientKinds(message: string): number[] {

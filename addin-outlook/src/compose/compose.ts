@@ -27,7 +27,7 @@ import { PROPERTY } from "../commands/send-gate.js";
 import { graphClient, type GraphTokens } from "../graph/access.js";
 import { loadAccounts } from "../read/accounts.js";
 import { loadSetupConfig } from "../setup/config.js";
-import { attachmentData, ItemReadError, LinkAttachmentError, readItem, type ComposeItem } from "./item.js";
+import { attachmentData, itemNotRead, readItem, type ComposeItem } from "./item.js";
 import { COMPOSE_WORDS } from "./words.js";
 
 type Level = "ok" | "neutral" | "warning" | "error";
@@ -126,10 +126,10 @@ function customProperties(item: Office.MessageItem): Promise<Office.CustomProper
       item.loadCustomPropertiesAsync((result) =>
         result.status === "succeeded"
           ? resolve(result.value)
-          : reject(new ItemReadError("the Encrypt and Sign settings", result.error?.message ?? "failed")),
+          : reject(itemNotRead("the Encrypt and Sign settings", result.error?.message ?? "failed")),
       );
     } catch (error) {
-      reject(new ItemReadError("the Encrypt and Sign settings", String(error)));
+      reject(itemNotRead("the Encrypt and Sign settings", String(error)));
     }
   });
 }
@@ -142,11 +142,17 @@ function saveProperties(properties: Office.CustomProperties): Promise<void> {
   );
 }
 
-/** What a person reads for a failure: the pane's own words for Outlook's, the catalogue's for the rest. */
+/**
+ * What a person reads for a failure: where Outlook did not hand over a part or handed over a link, the
+ * pane's own words naming that part; the catalogue's for the rest. The code stays in the details.
+ */
 function failureWords(error: unknown): { headline: string; details: string } {
-  if (error instanceof ItemReadError) return { headline: COMPOSE_WORDS.itemFailed(error.what), details: error.message };
-  if (error instanceof LinkAttachmentError)
-    return { headline: COMPOSE_WORDS.linkAttachment(error.attachment), details: error.message };
+  if (hasCode(error, "ITEM_NOT_READ", "ATTACHMENT_IS_LINK") && error.details?.part !== undefined) {
+    const { part } = error.details;
+    const headline =
+      error.code === "ITEM_NOT_READ" ? COMPOSE_WORDS.itemFailed(part) : COMPOSE_WORDS.linkAttachment(part);
+    return { headline, details: `${error.code}: ${error.message}` };
+  }
   const code = errorCode(error);
   const words = plainWords(code);
   const message = error instanceof Error ? error.message : String(error);

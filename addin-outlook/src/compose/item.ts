@@ -1,8 +1,10 @@
 // The message being written, read through Office.js (compose mode): subject, recipients, the HTML
 // body, the attachments with their content, and a reply's In-Reply-To and References where Outlook
 // hands them over (internetHeaders, Mailbox 1.8). Every Office call is one callback turned into a
-// promise; a failed result or a call that throws is an ItemReadError naming what could not be read.
+// promise; a failed result or a call that throws is ITEM_NOT_READ, its details naming what could not
+// be read.
 import type { ComposedMessage } from "@mailseal/engine";
+import { MailsealError } from "@mailseal/shared";
 
 export interface Recipient {
   address: string;
@@ -20,21 +22,9 @@ export interface ComposeItem {
   references?: string;
 }
 
-/** What Outlook did not hand over: `what` names it for the pane's words. */
-export class ItemReadError extends Error {
-  constructor(
-    readonly what: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** An attachment that is a link (a cloud file): no bytes to put inside an encrypted message. */
-export class LinkAttachmentError extends Error {
-  constructor(readonly attachment: string) {
-    super(`${attachment} is a link to a file, not the file itself`);
-  }
+/** What Outlook did not hand over: ITEM_NOT_READ, `part` naming it for the pane's words. */
+export function itemNotRead(part: string, message: string): MailsealError {
+  return new MailsealError("ITEM_NOT_READ", `${part}: ${message}`, { details: { part } });
 }
 
 function call<T>(what: string, start: (callback: Office.Callback<T>) => void): Promise<T> {
@@ -42,10 +32,10 @@ function call<T>(what: string, start: (callback: Office.Callback<T>) => void): P
     try {
       start((result) => {
         if (result.status === "succeeded") resolve(result.value);
-        else reject(new ItemReadError(what, result.error?.message ?? `${what} failed`));
+        else reject(itemNotRead(what, result.error?.message ?? "failed"));
       });
     } catch (error) {
-      reject(new ItemReadError(what, error instanceof Error ? error.message : String(error)));
+      reject(itemNotRead(what, error instanceof Error ? error.message : String(error)));
     }
   });
 }
@@ -121,7 +111,7 @@ export async function attachmentData(
   const out: ComposedMessage["attachments"] = [];
   for (const attachment of attachments) {
     if (item.getAttachmentContentAsync === undefined)
-      throw new ItemReadError(`the attachment ${attachment.name}`, "getAttachmentContentAsync is not available");
+      throw itemNotRead(`the attachment ${attachment.name}`, "getAttachmentContentAsync is not available");
     const content = await call<Office.AttachmentContent>(`the attachment ${attachment.name}`, (done) =>
       item.getAttachmentContentAsync!(attachment.id, done),
     );
@@ -137,9 +127,12 @@ export async function attachmentData(
       const name = /\.eml$/i.test(attachment.name) ? attachment.name : `${attachment.name}.eml`;
       out.push({ name, type: "message/rfc822", data: new TextEncoder().encode(content.content) });
     } else if (content.format === "url") {
-      throw new LinkAttachmentError(attachment.name);
+      // A link (a cloud file): no bytes to put inside an encrypted message.
+      throw new MailsealError("ATTACHMENT_IS_LINK", `${attachment.name} is a link to a file, not the file itself`, {
+        details: { part: attachment.name },
+      });
     } else {
-      throw new ItemReadError(`the attachment ${attachment.name}`, `${attachment.name} came as ${content.format}`);
+      throw itemNotRead(`the attachment ${attachment.name}`, `it came as ${content.format}`);
     }
   }
   return out;

@@ -54,7 +54,7 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
   banner.id = "mailseal-banner";
   banner.setAttribute("role", "status");
   banner.dataset.kind = model.banner.kind;
-  // Plain words first (ui/plain-words.ts); the code and the technical reason only behind "Details".
+  // Plain words first (engine/src/words/plain-words.ts); the code and the technical reason only behind "Details".
   const view = bannerView(model.banner);
   banner.dataset.level = view.level;
   banner.setAttribute("style", `${BANNER_STYLE[view.level]};padding:6px 10px;margin:0 0 10px;font:menu`);

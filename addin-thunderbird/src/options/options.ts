@@ -21,6 +21,13 @@ let nextId = 1;
 const waiting = new Map<number, (answer: UiAnswer) => void>();
 const progressLines = new Map<string, HTMLElement>();
 
+/**
+ * The page's copy of a failure: the background's answer (UiAnswer: the code and the engine's plain
+ * words for it, plainError) or one of the page's own checks (PASSWORD_REQUIRED, PASSWORD_MISMATCH).
+ * Not a MailsealError: its message is words for a person, made already, not a message for developers;
+ * its code is whatever the background's errorCode gave (a catalogue code, or ERROR for a failure
+ * without one); and it never leaves this page, which tells failures apart by that code.
+ */
 class UiError extends Error {
   constructor(
     readonly code: string,

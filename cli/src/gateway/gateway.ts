@@ -16,6 +16,7 @@ import { chunksOf, enginePathCheck, MailEngine, sealOptionsOf } from "@mailseal/
 import type { EncryptPolicy, LearnedCertificate } from "@mailseal/server";
 import {
   API_ERROR_CODES,
+  codeOf,
   detectSmime,
   DirectoryCache,
   hasCode,
@@ -23,7 +24,6 @@ import {
   keptCrl,
   parseCertificate,
   MAILFLOW_ERROR_CODES,
-  MailsealError,
   openAccount,
   prepareSend,
   readHeader,
@@ -135,6 +135,16 @@ export function checkedLine(status: ReadStatus): string {
   }
   // A header field is one line (RFC 5322 2.2): a control character from a certificate becomes a space.
   return Array.from(parts.join("; "), (c) => (c.charCodeAt(0) < 0x20 || c === "\x7f" ? " " : c)).join("");
+}
+
+/**
+ * What the X-Mailseal header says of a message the gateway could not open (encrypted) or verify
+ * (signed), naming the failure's catalogue code (a MailsealError's or the core's CryptoError's), or
+ * INTERNAL for anything else, which is a bug.
+ */
+export function notOpenedLine(kind: "encrypted" | "signed", error: unknown): { code: string; text: string } {
+  const code = codeOf(error) ?? "INTERNAL";
+  return { code, text: kind === "encrypted" ? `encrypted, not decrypted (${code})` : `signed, not verified (${code})` };
 }
 
 /**
@@ -332,12 +342,11 @@ export class Gateway {
     } catch (error) {
       // Not for a key the gateway holds, damaged, or a cipher it does not read: the mail still goes,
       // as it came, to a client that may open it.
-      const code = error instanceof MailsealError ? error.code : "INTERNAL";
+      const line = notOpenedLine(kind, error);
       this.#options.log(
-        `gateway: not ${kind === "encrypted" ? "decrypted" : "verified"}, passed through (${code}: ${(error as Error).message})`,
+        `gateway: not ${kind === "encrypted" ? "decrypted" : "verified"}, passed through (${line.code}: ${(error as Error).message})`,
       );
-      const line = kind === "encrypted" ? `encrypted, not decrypted (${code})` : `signed, not verified (${code})`;
-      return incoming("unchanged", withCheckedHeader(message, line));
+      return incoming("unchanged", withCheckedHeader(message, line.text));
     }
     if (sender !== undefined) await this.#learn(sender, opened.status);
     if (kind === "signed") {
@@ -394,7 +403,9 @@ export class Gateway {
             crls,
           });
         } catch (error) {
-          if (error instanceof MailsealError) continue;
+          // Any coded failure of the check (a MailsealError, or the core's CryptoError) rules this
+          // candidate out; anything else is a bug.
+          if (codeOf(error) !== undefined) continue;
           throw error;
         }
         await this.#options.learned.remember({

@@ -3,8 +3,8 @@
 // accounts, messages openssl encrypted) are made in Node and handed over as data; a case that seals
 // returns what it sealed, and Node has openssl open it. No test-runner API here: a case throws on
 // failure.
-import { decodeBase64url, MailsealError, type DeviceState } from "@mailseal/shared";
-import type { Engine } from "../../src/api.js";
+import { decodeBase64url, encodeBase64url, MailsealError, type DeviceState } from "@mailseal/shared";
+import type { ComposedMessage, Engine } from "../../src/api.js";
 import { contains, equal, latin1, matchObject, rejects } from "../../../shared/test/portable/checks.js";
 
 /** What Node makes with openssl before the cases run. */
@@ -63,40 +63,48 @@ async function loadedKeys(engine: Engine): Promise<number> {
   return (await engine.info()).loadedKeys;
 }
 
+/**
+ * What Alice composed (the parts besides its addresses) to Bob, written and sealed by the engine with
+ * her account: signed, and encrypted with AES-256-GCM to Bob's current key and her own.
+ */
+async function composedToBob(
+  engine: Engine,
+  alice: DeviceState,
+  bob: DeviceState,
+  parts: Omit<ComposedMessage, "from" | "to" | "cc" | "replyTo">,
+): Promise<Uint8Array> {
+  await engine.setAccounts([alice]);
+  const composed = { from: "Alice <alice@example.test>", to: ["bob@example.test"], cc: [], replyTo: [], ...parts };
+  return bytesOf(
+    await engine.sealMessage(
+      { composed },
+      {
+        signer: "alice@example.test",
+        ownCertificate: der(alice, 0),
+        encryptTo: { certificates: [current(bob)], cipher: "aes-256-gcm" },
+        time: time(),
+      },
+    ),
+  );
+}
+
 export const SEAL_COMPOSED = "seals a composed message with a Blob attachment, and opens it again as the recipient";
 
 export const engineCases: EngineCase[] = [
   {
     name: SEAL_COMPOSED,
     async run(engine, { alice, bob }, keep) {
-      await engine.setAccounts([alice]);
-      const sealed = await bytesOf(
-        await engine.sealMessage(
-          {
-            composed: {
-              from: "Alice <alice@example.test>",
-              to: ["bob@example.test"],
-              cc: [],
-              replyTo: [],
-              subject: "Grüße",
-              body: { type: "text/plain", text: BODY },
-              attachments: [
-                { name: "a.bin", type: "application/octet-stream", data: new Blob([new Uint8Array(70_000).fill(7)]) },
-              ],
-              messageId: "<1@example.test>",
-              date: time(),
-              inReplyTo: "<0@example.test>",
-              references: "<first@example.test>\n <0@example.test>",
-            },
-          },
-          {
-            signer: "alice@example.test",
-            ownCertificate: der(alice, 0),
-            encryptTo: { certificates: [current(bob)], cipher: "aes-256-gcm" },
-            time: time(),
-          },
-        ),
-      );
+      const sealed = await composedToBob(engine, alice, bob, {
+        subject: "Grüße",
+        body: { type: "text/plain", text: BODY },
+        attachments: [
+          { name: "a.bin", type: "application/octet-stream", data: new Blob([new Uint8Array(70_000).fill(7)]) },
+        ],
+        messageId: "<1@example.test>",
+        date: time(),
+        inReplyTo: "<0@example.test>",
+        references: "<first@example.test>\n <0@example.test>",
+      });
       contains(latin1(sealed), "smime-type=authEnveloped-data", "the sealed message's type");
       // The subject, not ASCII, as an RFC 2047 encoded word in the outer header.
       contains(latin1(sealed), /^Subject: =\?UTF-8\?/m, "the outer Subject");
@@ -122,36 +130,19 @@ export const engineCases: EngineCase[] = [
   {
     name: "writes an HTML body with inline images as multipart/related (RFC 2387); the recipient's render shows them in place",
     async run(engine, { alice, bob }) {
-      await engine.setAccounts([alice]);
       const image = new Uint8Array(300).map((_, i) => (i * 13) & 0xff);
-      const sealed = await bytesOf(
-        await engine.sealMessage(
-          {
-            composed: {
-              from: "Alice <alice@example.test>",
-              to: ["bob@example.test"],
-              cc: [],
-              replyTo: [],
-              subject: "Seal",
-              body: { type: "text/html", text: '<p>Our seal:</p><img src="cid:image001.png@01DB0000.00000000">' },
-              attachments: [
-                { name: "seal.png", type: "image/png", data: image, contentId: "image001.png@01DB0000.00000000" },
-                { name: "a.bin", type: "application/octet-stream", data: new Uint8Array(500).fill(3) },
-                // Not a usable Content-ID: an ordinary attachment.
-                { name: "odd.png", type: "image/png", data: image, contentId: "with space" },
-              ],
-              messageId: "<2@example.test>",
-              date: time(),
-            },
-          },
-          {
-            signer: "alice@example.test",
-            ownCertificate: der(alice, 0),
-            encryptTo: { certificates: [current(bob)], cipher: "aes-256-gcm" },
-            time: time(),
-          },
-        ),
-      );
+      const sealed = await composedToBob(engine, alice, bob, {
+        subject: "Seal",
+        body: { type: "text/html", text: '<p>Our seal:</p><img src="cid:image001.png@01DB0000.00000000">' },
+        attachments: [
+          { name: "seal.png", type: "image/png", data: image, contentId: "image001.png@01DB0000.00000000" },
+          { name: "a.bin", type: "application/octet-stream", data: new Uint8Array(500).fill(3) },
+          // Not a usable Content-ID: an ordinary attachment.
+          { name: "odd.png", type: "image/png", data: image, contentId: "with space" },
+        ],
+        messageId: "<2@example.test>",
+        date: time(),
+      });
       await engine.setAccounts([bob]);
       const opened = latin1((await engine.openMessage(sealed.slice(), { time: time() })).message);
       contains(opened, /^Content-Type: multipart\/mixed;/m, "the whole: the body, then the attachments");

@@ -4,24 +4,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { expect } from "vitest";
 import type { TestCa } from "../../../shared/test/pki/test-ca.js";
-import { makeAccount, makeCaHierarchy, opensslCrl } from "../../../shared/test/mailflow/accounts.js";
+import { lunchMessage, makeAccount, makeCaHierarchy, opensslCrl } from "../../../shared/test/mailflow/accounts.js";
 import { BODY, type EngineFixtures } from "./cases.js";
 
 /** Bob's retired keys before his current one. */
 const HISTORY = 19;
 
-const MESSAGE = new TextEncoder().encode(
-  [
-    "From: Alice <alice@example.test>",
-    "To: bob@example.test",
-    "Subject: lunch",
-    "MIME-Version: 1.0",
-    "Content-Type: text/plain; charset=utf-8",
-    "",
-    BODY,
-    "",
-  ].join("\r\n"),
-);
+const MESSAGE = new TextEncoder().encode(lunchMessage(BODY));
 
 function opensslEncryptTo(ca: TestCa, cert: string): Uint8Array {
   writeFileSync(ca.path("message.txt"), MESSAGE);

@@ -509,6 +509,16 @@ export const ERROR_CATALOGUE = {
     words: "This message is too large to send. Remove or shrink an attachment and try again.",
     meaning: "The sealed message exceeds what the mail service takes (Graph: 150 MB per message).",
   },
+  ITEM_NOT_READ: {
+    words: "Outlook did not hand over part of the message you are writing, so nothing was sent. Try again.",
+    meaning:
+      "An Office.js call for the message being written (recipients, body, attachments, the Encrypt and Sign settings) failed or gave a form mailseal cannot send: details.part names it.",
+  },
+  ATTACHMENT_IS_LINK: {
+    words:
+      "An attachment is a link to a file in the cloud, which cannot go inside an encrypted message. Attach the file itself instead.",
+    meaning: "Outlook handed over an attachment as a URL (a cloud file), not its bytes: details.part is its name.",
+  },
 } as const satisfies Readonly<Record<string, CatalogueEntry>>;
 
 /** Every stable code: the keys of the catalogue. */

@@ -1,6 +1,7 @@
 // The one error class of mailseal above the crypto core: a stable code from the catalogue, a message
 // for logs and developers, and optional structured details. Hosts map the code to words
 // (catalogue.ts) and behaviour; nothing discriminates by class any more, only by code (hasCode).
+import { CryptoError } from "@mailseal/core-wasm";
 import { isErrorCode, type ErrorCode } from "./catalogue.js";
 
 /** What some codes carry besides the message. Structured-cloneable, so it crosses worker ports. */
@@ -12,6 +13,8 @@ export interface ErrorDetails {
   /** CERT_REVOKED: when the certificate was revoked, and the CRL's reason code (RFC 5280 5.3.1). */
   readonly revokedAt?: Date;
   readonly reason?: number;
+  /** ITEM_NOT_READ: what Outlook did not hand over; ATTACHMENT_IS_LINK: the attachment's name. */
+  readonly part?: string;
 }
 
 export interface MailsealErrorOptions {
@@ -51,8 +54,15 @@ export function hasCode<C extends ErrorCode>(
   return isMailsealError(error) && (codes as readonly ErrorCode[]).includes(error.code);
 }
 
-/** The stable code of any coded error (a MailsealError or the core's CryptoError), else undefined. */
-export function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return error instanceof Error && typeof code === "string" ? code : undefined;
+/**
+ * The catalogue code of a coded error: a MailsealError, or the core's CryptoError (also one rebuilt
+ * by a worker or made by a second copy of the core's module, known by its name); else undefined. A
+ * code on any other error (Node's ENOENT, a library's TIMEOUT) is not one of ours. Hosts map errors
+ * to words and behaviour with this, never by class.
+ */
+export function codeOf(error: unknown): ErrorCode | undefined {
+  if (isMailsealError(error)) return error.code;
+  const core = error instanceof CryptoError || (error instanceof Error && error.name === "CryptoError");
+  const { code } = (error ?? {}) as { code?: unknown };
+  return core && isErrorCode(code) ? code : undefined;
 }

@@ -257,8 +257,8 @@ function checkValidity(path: readonly Certificate[], time: Date): void {
  *
  * Offline by design: no AIA fetching of missing intermediates and no fetching of CRLs or OCSP; the
  * CRLs the caller gives (`crls`) are applied. A missing intermediate must be in the pool. Name
- * constraints and certificate policies are not processed (a certificate marking those critical is
- * refused).
+ * constraints and the policy extensions are not processed (a certificate marking one critical is
+ * refused); certificate policies are accepted, none being required (UNDERSTOOD_CRITICAL).
  *
  * Errors: UNTRUSTED_CERTIFICATE (no path, bad signature, not a CA, wrong usage), CERT_REVOKED
  * (details.revokedAt: on a given CRL as revoked at the time), CERTIFICATE_EXPIRED (a

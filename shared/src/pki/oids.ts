@@ -123,11 +123,10 @@ export const PKCS_9_AT_SMIME_CAPABILITIES = "1.2.840.113549.1.9.15";
 export const ID_AA_ENCRYP_KEY_PREF = "1.2.840.113549.1.9.16.2.11";
 
 // Password-based encryption: id-PBES2, id-PBKDF2 (RFC 8018 A.4, A.2), id-hmacWithSHA* (RFC 8018
-// B.1.1, B.1.2), the PKCS #12 PBE schemes (RFC 7292 Appendix C).
+// B.1.1, B.1.2; not SHA-224, which WebCrypto lacks), the PKCS #12 PBE schemes (RFC 7292 Appendix C).
 export const ID_PBES2 = "1.2.840.113549.1.5.13";
 export const ID_PBKDF2 = "1.2.840.113549.1.5.12";
 export const ID_HMAC_WITH_SHA1 = "1.2.840.113549.2.7";
-export const ID_HMAC_WITH_SHA224 = "1.2.840.113549.2.8";
 export const ID_HMAC_WITH_SHA256 = "1.2.840.113549.2.9";
 export const ID_HMAC_WITH_SHA384 = "1.2.840.113549.2.10";
 export const ID_HMAC_WITH_SHA512 = "1.2.840.113549.2.11";
@@ -145,19 +144,16 @@ export const X509_CERTIFICATE = "1.2.840.113549.1.9.22.1";
 export const PKCS_9_AT_FRIENDLY_NAME = "1.2.840.113549.1.9.20";
 export const PKCS_9_AT_LOCAL_KEY_ID = "1.2.840.113549.1.9.21";
 
-// Certificate extensions (RFC 5280 4.2.1.1-4.2.1.14).
+// The certificate extensions read or accepted (RFC 5280 4.2.1); the others are not named here: path
+// validation refuses any it does not list as understood when it is critical (pki/chain.ts).
 export const ID_CE_AUTHORITY_KEY_IDENTIFIER = "2.5.29.35";
 export const ID_CE_SUBJECT_KEY_IDENTIFIER = "2.5.29.14";
 export const ID_CE_KEY_USAGE = "2.5.29.15";
 export const ID_CE_CERTIFICATE_POLICIES = "2.5.29.32";
-export const ID_CE_POLICY_MAPPINGS = "2.5.29.33";
 export const ID_CE_SUBJECT_ALT_NAME = "2.5.29.17";
 export const ID_CE_BASIC_CONSTRAINTS = "2.5.29.19";
-export const ID_CE_NAME_CONSTRAINTS = "2.5.29.30";
-export const ID_CE_POLICY_CONSTRAINTS = "2.5.29.36";
 export const ID_CE_EXT_KEY_USAGE = "2.5.29.37";
 export const ID_CE_CRL_DISTRIBUTION_POINTS = "2.5.29.31";
-export const ID_CE_INHIBIT_ANY_POLICY = "2.5.29.54";
 /** anyExtendedKeyUsage and id-kp-emailProtection, RFC 5280 4.2.1.12. */
 export const ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
 export const ID_KP_EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4";

@@ -64,6 +64,22 @@ describe("the error catalogue", () => {
     expect(codeOf(error)).toBe("AUTH_TAG_MISMATCH");
     expect(plainWordsOf(codeOf(error)!)).toBe(ERROR_CATALOGUE.AUTH_TAG_MISMATCH.words);
   });
+
+  it("codeOf gives the catalogue code of a MailsealError or a CryptoError, and nothing for other errors", () => {
+    expect(codeOf(new MailsealError("NOT_SMIME", "text/plain"))).toBe("NOT_SMIME");
+    expect(codeOf(Object.assign(new Error("copy"), { name: "MailsealError", code: "USAGE" }))).toBe("USAGE");
+    expect(codeOf(Object.assign(new Error("rebuilt"), { name: "CryptoError", code: "WORKER_FAILED" }))).toBe(
+      "WORKER_FAILED",
+    );
+    // A code on another error is not one of ours: Node's, a library's that happens to be spelt
+    // like a catalogue code, or a CryptoError's code the catalogue does not know.
+    expect(codeOf(Object.assign(new Error("no such file"), { code: "ENOENT" }))).toBeUndefined();
+    expect(codeOf(Object.assign(new Error("slow"), { code: "TIMEOUT" }))).toBeUndefined();
+    expect(codeOf(Object.assign(new Error("odd"), { name: "CryptoError", code: "NOPE" }))).toBeUndefined();
+    expect(codeOf({ code: "NOT_SMIME" })).toBeUndefined();
+    expect(codeOf(undefined)).toBeUndefined();
+    expect(codeOf(null)).toBeUndefined();
+  });
 });
 
 describe("discriminating by code", () => {

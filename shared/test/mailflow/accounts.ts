@@ -1,11 +1,51 @@
 // Test accounts for the client flows, made with openssl: a root and issuing CA, device states with
 // an openssl-made encryption key history and a device-made signing key certified from its CSR, and
-// CRLs as `openssl ca -gencrl` makes them. Used by the mailflow suites and the engine's.
+// CRLs as `openssl ca -gencrl` makes them; a state's keys as the service lists them, and the plain
+// message the suites seal and open. Used by the mailflow suites and the engine's.
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { encodeBase64url, newSigningKey, STATE_VERSION, type DeviceState, type StoredKey } from "@mailseal/shared";
+import {
+  encodeBase64url,
+  newSigningKey,
+  STATE_VERSION,
+  type DeviceState,
+  type KeyInfo,
+  type StoredKey,
+} from "@mailseal/shared";
 import { expect } from "vitest";
 import { EXT, type TestCa } from "../pki/test-ca.js";
+
+/** A plain-text RFC 5322 message from `from` to `to` (the services' suites use it too). */
+export function plainMessage(from: string, to: string, subject: string, body: string): string {
+  return [
+    `From: ${from}`,
+    `To: ${to}`,
+    `Subject: ${subject}`,
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    body,
+    "",
+  ].join("\r\n");
+}
+
+/** A plain message from Alice to Bob, with `body` as its text. */
+export function lunchMessage(body = "See you at noon."): string {
+  return plainMessage("Alice <alice@example.test>", "bob@example.test", "lunch", body);
+}
+
+/** `keys` as GET /v1/keys lists them: without the private keys, and no validity (the flows do not read it). */
+export function listedKeys(keys: readonly StoredKey[]): KeyInfo[] {
+  return keys.map(({ keyId, certificate, status, protection, commitment }) => ({
+    keyId,
+    certificate,
+    status,
+    protection,
+    commitment,
+    notBefore: "",
+    notAfter: "",
+  }));
+}
 
 /** A root ("root") and an issuing CA ("issuing") in `ca`. */
 export function makeCaHierarchy(ca: TestCa): void {

@@ -31,7 +31,7 @@ import {
 } from "@mailseal/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXT, TestCa } from "../pki/test-ca.js";
-import { makeAccount, makeCaHierarchy, opensslCrl as makeCrl } from "./accounts.js";
+import { listedKeys, lunchMessage, makeAccount, makeCaHierarchy, opensslCrl as makeCrl } from "./accounts.js";
 
 const ca = new TestCa();
 let core: CoreService;
@@ -51,20 +51,10 @@ function account(name: string, address: string): Promise<DeviceState> {
  */
 function directory(entries: CertificateEntry[]): ServiceClient & { calls: string[][] } {
   const calls: string[][] = [];
-  const listKeys = async () =>
-    alice.keys.map(({ keyId, certificate, status, protection, commitment }) => ({
-      keyId,
-      certificate,
-      status,
-      protection,
-      commitment,
-      notBefore: "",
-      notAfter: "",
-    }));
   return {
     calls,
-    keyList: async () => ({ keys: await listKeys() }),
-    listKeys,
+    keyList: async () => ({ keys: listedKeys(alice.keys) }),
+    listKeys: async () => listedKeys(alice.keys),
     lookupCertificates: async (addresses: readonly string[]) => {
       calls.push([...addresses]);
       return entries.filter((e) => addresses.includes(e.address));
@@ -84,16 +74,7 @@ function opensslCrl(serial: string, at: Date, reason: string, issuer?: string, i
   return makeCrl(ca, serial, at, reason, issuer, issuerKey);
 }
 
-const MESSAGE = [
-  "From: Alice <alice@example.test>",
-  "To: bob@example.test",
-  "Subject: lunch",
-  "MIME-Version: 1.0",
-  "Content-Type: text/plain; charset=utf-8",
-  "",
-  "See you at noon.",
-  "",
-].join("\r\n");
+const MESSAGE = lunchMessage();
 
 beforeAll(async () => {
   core = await CoreService.open();
