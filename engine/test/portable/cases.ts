@@ -3,7 +3,7 @@
 // accounts, messages openssl encrypted) are made in Node and handed over as data; a case that seals
 // returns what it sealed, and Node has openssl open it. No test-runner API here: a case throws on
 // failure.
-import { decodeBase64url, encodeBase64url, MailsealError, type DeviceState } from "@mailseal/shared";
+import { decodeBase64url, MailsealError, type DeviceState } from "@mailseal/shared";
 import type { ComposedMessage, Engine } from "../../src/api.js";
 import { contains, equal, latin1, matchObject, rejects } from "../../../shared/test/portable/checks.js";
 
