@@ -4,7 +4,7 @@
 // opened again for editing it must hold its whole text, recipients, subject and attachment, and
 // sent from there it must reach bob signed and encrypted as a fresh Send does.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal } from "../../cli/test/support.js";
@@ -14,11 +14,14 @@ import type { TestDovecot } from "./harness/dovecot.js";
 import type { MailsealServer } from "./harness/mailseal-server.js";
 import { currentKeyFiles, startProfile, startServices, stopSuite, thunderbirdSuiteCanRun } from "./harness/suite.js";
 import type { TestThunderbird } from "./harness/thunderbird.js";
+import { startXvfb, xvfbInstalled, type TestDisplay } from "./harness/xvfb.js";
 
 const installed = thunderbirdSuiteCanRun("the Thunderbird drafts suite");
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
+/** As visual.test.ts: screenshots go here (git-ignored), for a person to look at. */
+const ARTIFACTS = join(import.meta.dirname, "artifacts/screenshots");
 
 interface Encryption {
   sendEncrypted: boolean;
@@ -39,6 +42,8 @@ describe.skipIf(!installed)("Thunderbird: drafts of a mailseal message", () => {
   let smtp: TestSmtp;
   let server: MailsealServer | undefined;
   let alice: TestThunderbird | undefined;
+  /** alice's Thunderbird draws on a virtual X display when Xvfb is installed: the draft is screenshot. */
+  let screen: TestDisplay | undefined;
   const bobHome = () => join(data, "bob-home");
 
   beforeAll(async () => {
@@ -51,7 +56,9 @@ describe.skipIf(!installed)("Thunderbird: drafts of a mailseal message", () => {
       NO_SECRET_STORE,
     );
     expect(added.status, added.stderr).toBe(0);
+    if (xvfbInstalled()) screen = await startXvfb();
     alice = await startProfile({ dovecot, smtp }, "alice", ALICE, server.api, {
+      ...(screen === undefined ? {} : { display: screen.display }),
       // Drafts on the IMAP server (as an account set up by Thunderbird's wizard keeps them), not
       // in Local Folders: the server is where a draft in clear would leave the device.
       prefs: { "mail.identity.id1.draft_folder": "imap://alice@127.0.0.1/Drafts" },
@@ -66,7 +73,10 @@ describe.skipIf(!installed)("Thunderbird: drafts of a mailseal message", () => {
     expect(verified.encryption?.recipient.code).toBe(0);
   }, 180_000);
 
-  afterAll(() => stopSuite({ thunderbirds: [alice], server, smtp, dovecot, data }), 60_000);
+  afterAll(
+    () => stopSuite({ thunderbirds: [alice], others: async () => screen?.stop(), server, smtp, dovecot, data }),
+    60_000,
+  );
 
   /**
    * The messages in alice's Drafts folder on the IMAP server (Dovecot's Maildir) with `subject`; one
@@ -203,5 +213,40 @@ describe.skipIf(!installed)("Thunderbird: drafts of a mailseal message", () => {
     expect(stored).not.toMatch(/pkcs7-mime/i);
     expect(stored).toContain(marker);
     await alice!.channel.command("testCloseCompose", { tabId: saved.tabId });
+  }, 120_000);
+
+  it("an encrypted draft selected in Drafts shows whole, said to be a draft, not mail anyone could have sent", async () => {
+    const marker = `shown draft ${crypto.randomUUID()}`;
+    const subject = `shown draft ${marker.slice(-8)}`;
+    const saved = await alice!.channel.command<{ tabId: number }>(
+      "testSaveDraft",
+      { from: ALICE, to: BOB, subject, body: `Hello Bob,\n${marker}` },
+      60_000,
+    );
+    await decryptDraft(await oneDraftOnServer(subject), [marker]);
+    await alice!.channel.command("testCloseCompose", { tabId: saved.tabId });
+    // Selected in the list, as a click does: the message pane below it shows the draft.
+    const [draftId] = await alice!.channel.command<number[]>("testFindDraft", { address: ALICE, subject }, 30_000);
+    const { tabId } = await alice!.channel.command<{ tabId: number }>("testSelectMessage", { messageId: draftId });
+    const shown = await alice!.channel.event((e) => e.type === "displayed" && e.messageId === draftId, 30_000);
+    expect(shown.banner).toBe("encrypted");
+    expect(shown.bannerLevel).toBe("neutral");
+    // Before, "Encrypted, but not signed: anyone could have sent it, whatever its From line says.":
+    // a warning of an unknown sender over the person's own draft.
+    expect(shown.bannerHeadline).toBe(
+      "A draft, stored encrypted. Drafts are not signed; the message is signed when it is sent.",
+    );
+    expect(String(shown.bannerDetails)).toMatch(/^Encrypted \(aes-128-cbc\); not signed/);
+    expect(String(shown.text).replace(/\r\n/g, "\n").trim()).toBe(`Hello Bob,\n${marker}`);
+    // The add-on's banner is the one verdict: Thunderbird's own S/MIME header button is not laid out.
+    const pane = await alice!.channel.command<{ cryptoBox: boolean; messagePaneLaidOut: boolean }>("testMessagePane", {
+      tabId,
+    });
+    expect(pane).toMatchObject({ cryptoBox: false, messagePaneLaidOut: true });
+    if (screen !== undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await screen.screenshot(join(ARTIFACTS, "13-encrypted-draft.png"));
+    }
   }, 120_000);
 });
