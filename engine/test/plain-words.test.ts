@@ -232,6 +232,21 @@ describe("the message banner in plain words (bannerView)", () => {
       "neutral",
     );
   });
+
+  it("an encrypted, unsigned draft in the Drafts folder is said to be a draft, not mail anyone could have sent", () => {
+    const unsigned = bannerOf({ encrypted: true, cipher: "aes-128-cbc", signature: { state: "none" } });
+    const view = bannerView(unsigned, { draft: true });
+    expect(view.level).toBe("neutral");
+    expect(view.headline).toBe(
+      "A draft, stored encrypted. Drafts are not signed; the message is signed when it is sent.",
+    );
+    expectPlain(view.headline);
+    expect(view.details).toBe("Encrypted (aes-128-cbc); not signed");
+    // Only the unsigned case: a draft with a broken signature, or one that failed, says so as any mail.
+    const failed = bannerView({ kind: "failed", code: "NO_KEY", stage: "decrypt", detail: "no key" }, { draft: true });
+    expect(failed.level).toBe("error");
+    expect(bannerView(unsigned, { draft: false }).headline).toMatch(/anyone could have sent it/);
+  });
 });
 
 describe("the options page's status line (issue 14, finding 6)", () => {

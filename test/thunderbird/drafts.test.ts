@@ -4,29 +4,24 @@
 // opened again for editing it must hold its whole text, recipients, subject and attachment, and
 // sent from there it must reach bob signed and encrypted as a fresh Send does.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal } from "../../cli/test/support.js";
-import { releaseAll } from "../interop/peers/run.js";
 import { NO_SECRET_STORE } from "../services/e2e-support.js";
-import { startSmtp, type TestSmtp } from "../support/smtp.js";
-import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
-import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
-import { pem } from "./harness/messages.js";
-import { killAll } from "./harness/processes.js";
-import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+import type { TestSmtp } from "../support/smtp.js";
+import type { TestDovecot } from "./harness/dovecot.js";
+import type { MailsealServer } from "./harness/mailseal-server.js";
+import { currentKeyFiles, startProfile, startServices, stopSuite, thunderbirdSuiteCanRun } from "./harness/suite.js";
+import type { TestThunderbird } from "./harness/thunderbird.js";
+import { startXvfb, xvfbInstalled, type TestDisplay } from "./harness/xvfb.js";
 
-if (!thunderbirdInstalled() && process.getuid?.() === 0) {
-  execFileSync("bash", [join(import.meta.dirname, "../../scripts/ensure-system-deps.sh")], { stdio: "inherit" });
-}
-const installed = thunderbirdInstalled();
-if (!installed)
-  console.warn("\n!!! SKIPPING the Thunderbird drafts suite: Thunderbird or Dovecot is not installed !!!\n");
+const installed = thunderbirdSuiteCanRun("the Thunderbird drafts suite");
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
+/** As visual.test.ts: screenshots go here (git-ignored), for a person to look at. */
+const ARTIFACTS = join(import.meta.dirname, "artifacts/screenshots");
 
 interface Encryption {
   sendEncrypted: boolean;
@@ -47,17 +42,13 @@ describe.skipIf(!installed)("Thunderbird: drafts of a mailseal message", () => {
   let smtp: TestSmtp;
   let server: MailsealServer | undefined;
   let alice: TestThunderbird | undefined;
+  /** alice's Thunderbird draws on a virtual X display when Xvfb is installed: the draft is screenshot. */
+  let screen: TestDisplay | undefined;
   const bobHome = () => join(data, "bob-home");
 
   beforeAll(async () => {
     ensureBundle();
-    data = mkdtempSync(join(tmpdir(), "mailseal-tb-drafts-"));
-    dovecot = await startDovecot([
-      { name: "alice", password: "alice-imap-password" },
-      { name: "bob", password: "bob-imap-password" },
-    ]);
-    smtp = await startSmtp({ maildirs: dovecot.maildirs });
-    server = await startMailsealServer(join(data, "server"), smtp.url);
+    ({ data, dovecot, smtp, server } = await startServices("tb-drafts", ["alice", "bob"]));
     // bob: a mailseal user of the command (his challenge mail read from the SMTP receiver's folder).
     const added = await mailseal(
       ["account", "add", BOB, "--server", server.api, "--outbox", smtp.dir, "--name", "bob", "--home", bobHome()],
@@ -65,19 +56,12 @@ describe.skipIf(!installed)("Thunderbird: drafts of a mailseal message", () => {
       NO_SECRET_STORE,
     );
     expect(added.status, added.stderr).toBe(0);
-    alice = await startThunderbird({
-      address: ALICE,
-      fullName: "Alice Example",
-      user: "alice",
-      password: "alice-imap-password",
-      imapPort: dovecot.port,
-      smtpPort: Number(new URL(smtp.url).port),
-      prefs: {
-        "extensions.mailseal.service": server.api,
-        // Drafts on the IMAP server (as an account set up by Thunderbird's wizard keeps them), not
-        // in Local Folders: the server is where a draft in clear would leave the device.
-        "mail.identity.id1.draft_folder": "imap://alice@127.0.0.1/Drafts",
-      },
+    if (xvfbInstalled()) screen = await startXvfb();
+    alice = await startProfile({ dovecot, smtp }, "alice", ALICE, server.api, {
+      ...(screen === undefined ? {} : { display: screen.display }),
+      // Drafts on the IMAP server (as an account set up by Thunderbird's wizard keeps them), not
+      // in Local Folders: the server is where a draft in clear would leave the device.
+      prefs: { "mail.identity.id1.draft_folder": "imap://alice@127.0.0.1/Drafts" },
     });
     await alice.channel.command("testSetUp", { address: ALICE }, 120_000);
     // Thunderbird encrypts a draft only to certificates its own verification accepts: alice's, as
@@ -89,33 +73,10 @@ describe.skipIf(!installed)("Thunderbird: drafts of a mailseal message", () => {
     expect(verified.encryption?.recipient.code).toBe(0);
   }, 180_000);
 
-  afterAll(async () => {
-    try {
-      if (process.env.MAILSEAL_TB_DEBUG) console.log(alice?.output());
-      await alice?.quit();
-      await stopMailsealServer(server);
-      await smtp?.stop();
-      await dovecot?.stop();
-    } finally {
-      killAll();
-      releaseAll();
-      if (data !== undefined) rmSync(data, { recursive: true, force: true });
-    }
-  }, 60_000);
-
-  /** Alice's current key and certificate as PEM files, for openssl. */
-  async function aliceKeyFiles(): Promise<{ key: string; cert: string }> {
-    const keys = await alice!.channel.command<{ certificate: string; pkcs8: string; status: string }[]>(
-      "testExportKeys",
-      { address: ALICE },
-    );
-    const current = keys.find((k) => k.status === "current")!;
-    const key = join(data, "alice.key");
-    const cert = join(data, "alice.crt");
-    writeFileSync(key, pem("PRIVATE KEY", Buffer.from(current.pkcs8, "base64url")));
-    writeFileSync(cert, pem("CERTIFICATE", Buffer.from(current.certificate, "base64url")));
-    return { key, cert };
-  }
+  afterAll(
+    () => stopSuite({ thunderbirds: [alice], others: async () => screen?.stop(), server, smtp, dovecot, data }),
+    60_000,
+  );
 
   /**
    * The messages in alice's Drafts folder on the IMAP server (Dovecot's Maildir) with `subject`; one
@@ -152,10 +113,10 @@ describe.skipIf(!installed)("Thunderbird: drafts of a mailseal message", () => {
   async function decryptDraft(draft: string, texts: string[]): Promise<string> {
     for (const text of texts) expect(draft).not.toContain(text);
     expect(draft).toMatch(/^Content-Type: application\/(x-)?pkcs7-mime;[^]*?smime-type="?enveloped-data/im);
-    const { key, cert } = await aliceKeyFiles();
+    const { keyPath, certPath } = await currentKeyFiles(alice!, ALICE, data, "alice");
     const file = join(data, "draft.eml");
     writeFileSync(file, draft, "latin1");
-    return execFileSync("openssl", ["cms", "-decrypt", "-in", file, "-inkey", key, "-recip", cert], {
+    return execFileSync("openssl", ["cms", "-decrypt", "-in", file, "-inkey", keyPath, "-recip", certPath], {
       encoding: "latin1",
     });
   }
@@ -252,5 +213,40 @@ describe.skipIf(!installed)("Thunderbird: drafts of a mailseal message", () => {
     expect(stored).not.toMatch(/pkcs7-mime/i);
     expect(stored).toContain(marker);
     await alice!.channel.command("testCloseCompose", { tabId: saved.tabId });
+  }, 120_000);
+
+  it("an encrypted draft selected in Drafts shows whole, said to be a draft, not mail anyone could have sent", async () => {
+    const marker = `shown draft ${crypto.randomUUID()}`;
+    const subject = `shown draft ${marker.slice(-8)}`;
+    const saved = await alice!.channel.command<{ tabId: number }>(
+      "testSaveDraft",
+      { from: ALICE, to: BOB, subject, body: `Hello Bob,\n${marker}` },
+      60_000,
+    );
+    await decryptDraft(await oneDraftOnServer(subject), [marker]);
+    await alice!.channel.command("testCloseCompose", { tabId: saved.tabId });
+    // Selected in the list, as a click does: the message pane below it shows the draft.
+    const [draftId] = await alice!.channel.command<number[]>("testFindDraft", { address: ALICE, subject }, 30_000);
+    const { tabId } = await alice!.channel.command<{ tabId: number }>("testSelectMessage", { messageId: draftId });
+    const shown = await alice!.channel.event((e) => e.type === "displayed" && e.messageId === draftId, 30_000);
+    expect(shown.banner).toBe("encrypted");
+    expect(shown.bannerLevel).toBe("neutral");
+    // Before, "Encrypted, but not signed: anyone could have sent it, whatever its From line says.":
+    // a warning of an unknown sender over the person's own draft.
+    expect(shown.bannerHeadline).toBe(
+      "A draft, stored encrypted. Drafts are not signed; the message is signed when it is sent.",
+    );
+    expect(String(shown.bannerDetails)).toMatch(/^Encrypted \(aes-128-cbc\); not signed/);
+    expect(String(shown.text).replace(/\r\n/g, "\n").trim()).toBe(`Hello Bob,\n${marker}`);
+    // The add-on's banner is the one verdict: Thunderbird's own S/MIME header button is not laid out.
+    const pane = await alice!.channel.command<{ cryptoBox: boolean; messagePaneLaidOut: boolean }>("testMessagePane", {
+      tabId,
+    });
+    expect(pane).toMatchObject({ cryptoBox: false, messagePaneLaidOut: true });
+    if (screen !== undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await screen.screenshot(join(ARTIFACTS, "13-encrypted-draft.png"));
+    }
   }, 120_000);
 });

@@ -20,15 +20,9 @@ import type { TestSmtp } from "../support/smtp.js";
 import type { TestDovecot } from "./harness/dovecot.js";
 import type { MailsealServer } from "./harness/mailseal-server.js";
 import { startPlainThunderbird, type PlainThunderbird } from "./harness/plain-thunderbird.js";
-import { imapPassword, startServices, stopSuite } from "./harness/suite.js";
-import { thunderbirdInstalled } from "./harness/thunderbird.js";
+import { imapPassword, startServices, stopSuite, thunderbirdSuiteCanRun } from "./harness/suite.js";
 
-if (!thunderbirdInstalled() && process.getuid?.() === 0) {
-  execFileSync("bash", [join(import.meta.dirname, "../../scripts/ensure-system-deps.sh")], { stdio: "inherit" });
-}
-const installed = thunderbirdInstalled();
-if (!installed)
-  console.warn("\n!!! SKIPPING the Thunderbird LDAP lookup suite: Thunderbird or Dovecot is not installed !!!\n");
+const installed = thunderbirdSuiteCanRun("the Thunderbird LDAP lookup suite");
 
 const BOB = "bob@example.test";
 const DAVE = "dave@example.test";

@@ -10,8 +10,6 @@
 // with the add-in's Graph challenge mailbox finding her challenge mail through the Graph double; bob by
 // the Thunderbird add-in's own setup.
 import { provision, systemClock, type DeviceState, type StateStore } from "@mailseal/shared";
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sealPng } from "../../addin-outlook/manifest/icons.js";
 import { GraphChallengeMailbox } from "../../addin-outlook/src/graph/challenge-mailbox.js";
@@ -24,15 +22,10 @@ import { ensureBundle } from "../../cli/test/support.js";
 import type { TestSmtp } from "../support/smtp.js";
 import type { TestDovecot } from "./harness/dovecot.js";
 import type { MailsealServer } from "./harness/mailseal-server.js";
-import { imapPassword, startProfile, startServices, stopSuite } from "./harness/suite.js";
-import { thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+import { imapPassword, startProfile, startServices, stopSuite, thunderbirdSuiteCanRun } from "./harness/suite.js";
+import type { TestThunderbird } from "./harness/thunderbird.js";
 
-if (!thunderbirdInstalled() && process.getuid?.() === 0) {
-  execFileSync("bash", [join(import.meta.dirname, "../../scripts/ensure-system-deps.sh")], { stdio: "inherit" });
-}
-const installed = thunderbirdInstalled();
-if (!installed)
-  console.warn("\n!!! SKIPPING the Outlook-to-Thunderbird suite: Thunderbird or Dovecot is not installed !!!\n");
+const installed = thunderbirdSuiteCanRun("the Outlook-to-Thunderbird suite");
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";

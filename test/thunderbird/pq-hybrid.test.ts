@@ -4,31 +4,24 @@
 // that never completes, so no display script would run. The add-on reads such a message itself and
 // shows its verdict and the message in that tab, as for any mail it shows. alice and bob are
 // mailseal users who opted into post-quantum keys (`mailseal keys pq on`); bob reads in Thunderbird.
-import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, mailseal } from "../../cli/test/support.js";
 import { NO_SECRET_STORE, pem, recipientKinds } from "../services/e2e-support.js";
-import { startSmtp, type TestSmtp } from "../support/smtp.js";
-import { startDovecot, type TestDovecot } from "./harness/dovecot.js";
-import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
-import { killAll } from "./harness/processes.js";
-import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+import type { TestSmtp } from "../support/smtp.js";
+import type { TestDovecot } from "./harness/dovecot.js";
+import type { MailsealServer } from "./harness/mailseal-server.js";
+import { header } from "./harness/messages.js";
+import { startProfile, startServices, stopSuite, thunderbirdSuiteCanRun } from "./harness/suite.js";
+import type { TestThunderbird } from "./harness/thunderbird.js";
 import { startXvfb, xvfbInstalled, type TestDisplay } from "./harness/xvfb.js";
 
-if (!thunderbirdInstalled() && process.getuid?.() === 0) {
-  execFileSync("bash", [join(import.meta.dirname, "../../scripts/ensure-system-deps.sh")], { stdio: "inherit" });
-}
-const installed = thunderbirdInstalled();
-if (!installed)
-  console.warn("\n!!! SKIPPING the Thunderbird hybrid suite: Thunderbird or Dovecot is not installed !!!\n");
+const installed = thunderbirdSuiteCanRun("the Thunderbird hybrid suite");
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
-const BOB_IMAP_PASSWORD = "bob-imap-password";
 /** As visual.test.ts: screenshots go here, and with MAILSEAL_UPDATE_SCREENSHOTS=1 into the add-on's docs. */
 const ARTIFACTS = join(import.meta.dirname, "artifacts/screenshots");
 const DOCS_SCREENSHOTS = join(import.meta.dirname, "../../addin-thunderbird/docs/screenshots");
@@ -36,27 +29,25 @@ const DOCS_SCREENSHOTS = join(import.meta.dirname, "../../addin-thunderbird/docs
 /** A multipart/mixed message with a text and one attachment (what `mailseal send` then seals). */
 function messageWithAttachment(subject: string, text: string, attachment: string): string {
   const boundary = `b-${crypto.randomUUID()}`;
-  return [
-    `From: Alice <${ALICE}>`,
-    `To: Bob <${BOB}>`,
-    `Subject: ${subject}`,
-    `Date: ${new Date().toUTCString().replace("GMT", "+0000")}`,
-    `Message-ID: <${crypto.randomUUID()}@example.test>`,
-    "MIME-Version: 1.0",
-    `Content-Type: multipart/mixed; boundary="${boundary}"`,
-    "",
-    `--${boundary}`,
-    "Content-Type: text/plain; charset=utf-8",
-    "",
-    text,
-    `--${boundary}`,
-    'Content-Type: text/plain; charset=utf-8; name="plan.txt"',
-    'Content-Disposition: attachment; filename="plan.txt"',
-    "",
-    attachment,
-    `--${boundary}--`,
-    "",
-  ].join("\r\n");
+  return (
+    header(ALICE, BOB, subject) +
+    [
+      "MIME-Version: 1.0",
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+      "",
+      `--${boundary}`,
+      "Content-Type: text/plain; charset=utf-8",
+      "",
+      text,
+      `--${boundary}`,
+      'Content-Type: text/plain; charset=utf-8; name="plan.txt"',
+      'Content-Disposition: attachment; filename="plan.txt"',
+      "",
+      attachment,
+      `--${boundary}--`,
+      "",
+    ].join("\r\n")
+  );
 }
 
 describe.skipIf(!installed)("Thunderbird with the add-on shows post-quantum hybrid mail", () => {
@@ -137,10 +128,7 @@ describe.skipIf(!installed)("Thunderbird with the add-on shows post-quantum hybr
 
   beforeAll(async () => {
     ensureBundle();
-    scratch = mkdtempSync(join(tmpdir(), "mailseal-tb-pq-"));
-    dovecot = await startDovecot([{ name: "bob", password: BOB_IMAP_PASSWORD }]);
-    smtp = await startSmtp({ maildirs: dovecot.maildirs });
-    server = await startMailsealServer(join(scratch, "server"), smtp.url);
+    ({ data: scratch, dovecot, smtp, server } = await startServices("tb-pq", ["bob"]));
     // alice and bob set up their command first (the challenge mail read from the SMTP receiver's
     // folder, an outbox) and opt into post-quantum keys there: a new key generation, RSA and ML-KEM.
     for (const who of ["alice", "bob"]) {
@@ -162,32 +150,28 @@ describe.skipIf(!installed)("Thunderbird with the add-on shows post-quantum hybr
     }
     // bob's Thunderbird is set up after the opt-in: its key history holds his ML-KEM key too.
     if (xvfbInstalled()) screen = await startXvfb();
-    bob = await startThunderbird({
-      ...(screen === undefined ? {} : { display: screen.display }),
-      address: BOB,
-      fullName: "Bob Example",
-      user: "bob",
-      password: BOB_IMAP_PASSWORD,
-      imapPort: dovecot.port,
-      smtpPort: Number(new URL(smtp.url).port),
-      prefs: { "extensions.mailseal.service": server.api },
-    });
+    bob = await startProfile(
+      { dovecot, smtp },
+      "bob",
+      BOB,
+      server.api,
+      screen === undefined ? {} : { display: screen.display },
+    );
     await bob.channel.command("testSetUp", { address: BOB }, 120_000);
   }, 240_000);
 
-  afterAll(async () => {
-    try {
-      if (process.env.MAILSEAL_TB_DEBUG) console.log(bob?.output());
-      await bob?.quit();
-      await screen?.stop();
-      await stopMailsealServer(server);
-      await smtp?.stop();
-      await dovecot?.stop();
-    } finally {
-      killAll();
-      if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
-    }
-  }, 60_000);
+  afterAll(
+    () =>
+      stopSuite({
+        thunderbirds: [bob],
+        others: async () => screen?.stop(),
+        server,
+        smtp,
+        dovecot,
+        data: scratch,
+      }),
+    60_000,
+  );
 
   it("alice's `mailseal send` (RSA and ML-KEM recipients) opens in bob's tab: banner, signer, text, attachment", async () => {
     const marker = crypto.randomUUID();

@@ -8,7 +8,6 @@
 // add-in reads it (NO_KEY), refreshes its keys into NSS and reads it again, in the same tab. Carol, with
 // enhanced protection on, has her key rotated too: her refresh renews what needs no password, tells
 // her once, and her page brings the new key with her password.
-import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
@@ -20,15 +19,11 @@ import type { TestSmtp } from "../support/smtp.js";
 import type { TestDovecot } from "./harness/dovecot.js";
 import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
 import { freePortRun } from "./harness/ports.js";
-import { startProfile, startServices, stopSuite } from "./harness/suite.js";
-import { thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+import { startProfile, startServices, stopSuite, thunderbirdSuiteCanRun } from "./harness/suite.js";
+import type { TestThunderbird } from "./harness/thunderbird.js";
 import { startXvfb, xvfbInstalled, type TestDisplay } from "./harness/xvfb.js";
 
-if (!thunderbirdInstalled() && process.getuid?.() === 0) {
-  execFileSync("bash", [join(import.meta.dirname, "../../scripts/ensure-system-deps.sh")], { stdio: "inherit" });
-}
-const installed = thunderbirdInstalled();
-if (!installed) console.warn("\n!!! SKIPPING the Thunderbird CBC suite: Thunderbird or Dovecot is not installed !!!\n");
+const installed = thunderbirdSuiteCanRun("the Thunderbird CBC suite");
 
 const BOB = "bob@example.test";
 const ALICE = "alice@example.test";

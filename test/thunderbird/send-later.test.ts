@@ -9,15 +9,10 @@ import { ensureBundle } from "../../cli/test/support.js";
 import type { TestSmtp } from "../support/smtp.js";
 import type { TestDovecot } from "./harness/dovecot.js";
 import type { MailsealServer } from "./harness/mailseal-server.js";
-import { currentKeyFiles, startProfile, startServices, stopSuite } from "./harness/suite.js";
-import { thunderbirdInstalled, type TestThunderbird } from "./harness/thunderbird.js";
+import { currentKeyFiles, startProfile, startServices, stopSuite, thunderbirdSuiteCanRun } from "./harness/suite.js";
+import type { TestThunderbird } from "./harness/thunderbird.js";
 
-if (!thunderbirdInstalled() && process.getuid?.() === 0) {
-  execFileSync("bash", [join(import.meta.dirname, "../../scripts/ensure-system-deps.sh")], { stdio: "inherit" });
-}
-const installed = thunderbirdInstalled();
-if (!installed)
-  console.warn("\n!!! SKIPPING the Thunderbird Send Later suite: Thunderbird or Dovecot is not installed !!!\n");
+const installed = thunderbirdSuiteCanRun("the Thunderbird Send Later suite");
 
 const ALICE = "alice@example.test";
 

@@ -142,7 +142,12 @@ export function wireDisplay({
     const time = (await addinClock()).now().getTime();
     // The File crosses into the worker without copying its bytes; the engine reads it as it goes.
     const model = await engine.renderMessage(await rawMessageFile(messageId), { time });
-    return model === undefined ? { kind: "pass" } : { kind: "render", model };
+    if (model === undefined) return { kind: "pass" };
+    // A message in the Drafts folder is the person's draft (Thunderbird encrypts it without signing):
+    // the banner says so rather than warn of an unknown sender (bannerView's `draft`).
+    const folder = (await messenger.messages.get(messageId)).folder;
+    if (folder?.specialUse?.includes("drafts") === true) model.draft = true;
+    return { kind: "render", model };
   }
 
   const missingKey = (answer: DisplayAnswer): boolean =>

@@ -55,7 +55,7 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
   banner.setAttribute("role", "status");
   banner.dataset.kind = model.banner.kind;
   // Plain words first (engine/src/words/plain-words.ts); the code and the technical reason only behind "Details".
-  const view = bannerView(model.banner);
+  const view = bannerView(model.banner, { draft: model.draft === true });
   banner.dataset.level = view.level;
   banner.setAttribute("style", `${BANNER_STYLE[view.level]};padding:6px 10px;margin:0 0 10px;font:menu`);
   const headline = doc.createElement("span");

@@ -250,6 +250,7 @@ declare global {
       testSendUnsent(): Promise<void>;
       testSaveDraft(tabId: number, autosave: boolean): Promise<void>;
       testOpenDraft(messageId: number): Promise<void>;
+      testSelectMessage(messageId: number): Promise<number>;
       testVerifyIdentityCertificates(identityId: string): Promise<unknown>;
       testComposeEncryption(tabId: number): Promise<{
         sendEncrypted: boolean;

@@ -244,6 +244,10 @@ export function testCommands(store: StateStore, targets: TestTargets): HarnessHa
       }
     },
     /** How Thunderbird's own verification judges the S/MIME certificates of the address's identity. */
+    /** Selects message `messageId` in the mail tab's list, as a click does; answers `{ tabId }`. */
+    testSelectMessage: async (c) => ({
+      tabId: await messenger.mailsealTest.testSelectMessage(Number(c.messageId)),
+    }),
     testVerifyIdentityCertificates: async (c) => {
       const account = await accountOf(field(c, "address"));
       const identity = account.identities.find((i) => i.email.toLowerCase() === field(c, "address").toLowerCase())!;

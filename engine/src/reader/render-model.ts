@@ -52,6 +52,8 @@ export interface RenderModel {
   inlineImages?: InlineImage[];
   /** The decoded bytes of attachments[i], kept in the background only (never posted to the pane). */
   attachmentData?: Uint8Array[];
+  /** The message lies in the person's Drafts folder (set by the host, which knows the folder): bannerView's `draft`. */
+  draft?: boolean;
 }
 
 /** What the display script asks the background over its port (after rendering). */

@@ -71,8 +71,9 @@ const CHANGED_CODES: ReadonlySet<string> = new Set(["AUTH_TAG_MISMATCH", "BAD_SI
  * The banner of a read message in plain words: which headline, how alarming, and the detail for
  * support. "Could not be decrypted" only when decryption itself failed; decrypted content that is
  * not valid says so; a failed tag or signature check says the message may have been changed.
+ * `place.draft`: the message lies in the person's Drafts folder (the host knows its folder).
  */
-export function bannerView(banner: Banner): BannerView {
+export function bannerView(banner: Banner, place: { draft?: boolean } = {}): BannerView {
   if (banner.kind === "failed") {
     const why = plainWords(banner.code) ?? "Something went wrong while reading it, so it is not shown.";
     const title = CHANGED_CODES.has(banner.code)
@@ -120,6 +121,12 @@ export function bannerView(banner: Banner): BannerView {
       details: banner.detail,
     };
   }
+  // The person's own draft, kept encrypted by the mail client (Thunderbird encrypts a draft and does
+  // not sign it; addin-thunderbird/README.md, "Drafts"): saying anyone could have sent it would
+  // warn of a sender where there is none. The message is signed when it is sent.
+  if (place.draft === true) {
+    return { level: "neutral", headline: DRAFT_UNSIGNED, details: banner.detail };
+  }
   // Encryption alone proves nothing about the sender: anyone with the recipient's certificate can
   // encrypt to it (RFC 8551 2.4.3); only a signature names who wrote the message.
   return {
@@ -128,6 +135,9 @@ export function bannerView(banner: Banner): BannerView {
     details: banner.detail,
   };
 }
+
+/** An encrypted, unsigned message in the Drafts folder: a draft, not mail someone sent. */
+const DRAFT_UNSIGNED = "A draft, stored encrypted. Drafts are not signed; the message is signed when it is sent.";
 
 /** What an encrypted but unsigned message cannot say: who sent it. */
 const UNSIGNED = "anyone could have sent it, whatever its From line says.";

@@ -2,6 +2,7 @@
 // users, the test SMTP server delivering into its Maildirs, the real mailseal server mailing through
 // it), a profile of one of those users with the add-in, a profile's current key as PEM files for
 // openssl, and the teardown that leaves no process or folder behind even when a step of it fails.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,20 @@ import { startDovecot, type TestDovecot } from "./dovecot.js";
 import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./mailseal-server.js";
 import { pem } from "./messages.js";
 import { killAll } from "./processes.js";
-import { startThunderbird, type TestThunderbird } from "./thunderbird.js";
+import { startThunderbird, thunderbirdInstalled, type TestThunderbird } from "./thunderbird.js";
+
+/**
+ * Whether the suite can run: Thunderbird and Dovecot are installed (as root, by
+ * scripts/ensure-system-deps.sh when they are not). When not, says loudly that `suite` is skipped.
+ */
+export function thunderbirdSuiteCanRun(suite: string): boolean {
+  if (!thunderbirdInstalled() && process.getuid?.() === 0) {
+    execFileSync("bash", [join(import.meta.dirname, "../../../scripts/ensure-system-deps.sh")], { stdio: "inherit" });
+  }
+  const installed = thunderbirdInstalled();
+  if (!installed) console.warn(`\n!!! SKIPPING ${suite}: Thunderbird or Dovecot is not installed !!!\n`);
+  return installed;
+}
 
 /** A user's IMAP password on the suites' Dovecot. */
 export const imapPassword = (user: string): string => `${user}-imap-password`;

@@ -110,6 +110,21 @@ var mailsealTest = class extends ExtensionCommon.ExtensionAPI {
               msgWindow,
             );
           }),
+        // Selects a message in the first mail tab's list, as a click on it does (about3Pane.js
+        // selectMessage: its folder shown, the message in the message pane below the list);
+        // answers that tab's id.
+        testSelectMessage: (messageId) =>
+          logged("testSelectMessage", async () => {
+            requireTestProfile("testSelectMessage");
+            const hdr = context.extension.messageManager.get(messageId);
+            if (!hdr) throw new Error(`no message ${messageId}`);
+            const window = Services.wm.getMostRecentWindow("mail:3pane");
+            const tabmail = window.document.getElementById("tabmail");
+            const tab = tabmail.tabInfo.find((info) => info.mode.name === "mail3PaneTab");
+            tabmail.switchToTab(tab);
+            tab.chromeBrowser.contentWindow.selectMessage(hdr);
+            return context.extension.tabManager.getWrapper(tab).id;
+          }),
         // How Thunderbird's own certificate verification (mozilla::pkix, as nsMsgComposeSecure uses it
         // before it encrypts a draft) judges the identity's S/MIME certificates: the error code per
         // usage (0: valid) and the chain it built.
