@@ -51,7 +51,9 @@ export async function* decodeBody(
  */
 export async function* encodeBase64(core: Base64Core, data: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   let empty = true;
-  for await (const text of transcode(await core.createBase64Encoder({ lineLength: 76 }), batches(data), false)) {
+  // Consumed: transcode has handed each batch to the core before it asks for the next.
+  const input = batches(data, { consumed: true });
+  for await (const text of transcode(await core.createBase64Encoder({ lineLength: 76 }), input, false)) {
     empty = false;
     yield text;
   }
