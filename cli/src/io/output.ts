@@ -11,6 +11,7 @@ import { basename, dirname, join } from "node:path";
 import { WriteBehind } from "./write-behind.js";
 
 export interface Output {
+  /** Has copied or written `chunk` when it settles: the caller may reuse or free it then. */
   write(chunk: Uint8Array): Promise<void>;
   /** Makes the result visible: renames the file, or releases the spooled bytes. */
   commit(): Promise<void>;

@@ -24,6 +24,11 @@ import type { SmimeCore } from "./core.js";
 export interface EncryptMessageOptions {
   recipients: readonly EnvelopeRecipient[];
   cipher: ContentCipher;
+  /**
+   * The caller is done with each chunk yielded when it asks for the next one (it writes or copies
+   * it): the base64 text of the body is then freed at once (issue 11, bench/README.md).
+   */
+  consumed?: boolean;
 }
 
 export interface DecryptedMessage {
@@ -51,7 +56,7 @@ export async function* encryptMessage(
     core,
   );
   const smimeType = isAuthenticated(options.cipher) ? "authEnveloped-data" : "enveloped-data";
-  yield* assembleMessage(outer, pkcs7MimeEntity(core, smimeType, cms));
+  yield* assembleMessage(outer, pkcs7MimeEntity(core, smimeType, cms, { consumed: options.consumed === true }));
 }
 
 /**
