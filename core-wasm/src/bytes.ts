@@ -59,8 +59,9 @@ export function release(bytes: Uint8Array): boolean {
       transfer.call(buffer, 0);
       return true;
     }
-    // Node 20, older browsers: transferred to a port whose channel is closed, the message is
-    // dropped and the store with it (a transfer detaches the buffer synchronously).
+    // Node 20: transferred to a port whose channel is closed, the message is dropped and the store
+    // with it (a transfer detaches the buffer synchronously). Chromium detaches nothing posted to a
+    // closed port (the core's Chromium test); a browser without transfer() keeps the buffer then.
     if (typeof MessageChannel !== "function") return false;
     if (dropPort === undefined) {
       const channel = new MessageChannel();
