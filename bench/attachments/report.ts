@@ -28,7 +28,8 @@ export interface Results {
   /** Peak RSS of `node -e 0`: what any Node process costs before it does anything. */
   readonly bareNodeRssKiB: number;
   readonly cells: Cell[];
-  readonly inProcess: InProcessResult;
+  /** Absent when only some sizes or tools were measured (--sizes, --tools). */
+  readonly inProcess: InProcessResult | undefined;
 }
 
 const TOOLS: readonly Tool[] = ["mailseal", "openssl", "PKI.js", "OpenPGP.js", "node-forge"];
@@ -100,7 +101,7 @@ export function markdownTable(results: Results): string {
       }
     }
   }
-  lines.push("", ...inProcessLines(results.inProcess));
+  if (results.inProcess !== undefined) lines.push("", ...inProcessLines(results.inProcess));
   return `${lines.join("\n")}\n`;
 }
 

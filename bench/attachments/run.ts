@@ -5,7 +5,9 @@
 // profile the engine's worker, the summary in the results). Writes
 // <date>-<host>[-quick|-in-process].json, .md (and .svg but for --in-process) to DIR. --startup
 // instead measures only mailseal's start-up (a 4 KiB message, --runs N, default 21) and writes
-// <date>-<host>-startup.json. What is measured and the recorded numbers: bench/README.md.
+// <date>-<host>-startup.json. --sizes 128,1024 (MiB) and --tools mailseal,openssl measure only those
+// cells (and skip the in-process part), written as <date>-<host>-<sizes>-<tools>.json, .md, .svg.
+// What is measured and the recorded numbers: bench/README.md.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, hostname, loadavg, tmpdir } from "node:os";
@@ -31,6 +33,8 @@ const { values } = parseArgs({
     "in-process": { type: "boolean", default: false },
     rounds: { type: "string" },
     "cpu-prof": { type: "boolean", default: false },
+    sizes: { type: "string" },
+    tools: { type: "string" },
     out: { type: "string", default: join(here, "..", "results") },
   },
 });
@@ -40,7 +44,14 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a positiv
 const rounds = Number(values.rounds ?? (quick ? 5 : 50));
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error("--rounds takes a positive whole number");
 const inProcessOnly = values["in-process"];
-const sizes = quick ? [MiB, 16 * MiB] : [MiB, 16 * MiB, 128 * MiB, ...(values.large ? [1024 * MiB] : [])];
+const chosenSizes = values.sizes?.split(",").map((mib) => Number(mib) * MiB);
+if (chosenSizes?.some((size) => !Number.isInteger(size) || size < MiB))
+  throw new Error("--sizes takes whole MiB numbers, comma-separated: 128,1024");
+const sizes =
+  chosenSizes ?? (quick ? [MiB, 16 * MiB] : [MiB, 16 * MiB, 128 * MiB, ...(values.large ? [1024 * MiB] : [])]);
+const chosenTools = values.tools?.split(",");
+/** A subset of the matrix: no in-process part, and a file name of its own. */
+const partial = chosenSizes !== undefined || chosenTools !== undefined;
 const mailsealBin = resolve(here, "../../cli/bin/mailseal.mjs");
 
 const work = mkdtempSync(join(tmpdir(), "mailseal-bench-"));
@@ -115,7 +126,10 @@ try {
     console.error(`wrote ${base}.json, .md`);
   } else {
     const peers = await bundlePeers(work);
-    const roundTrips = pairs(pki, peers, mailsealBin);
+    const roundTrips = pairs(pki, peers, mailsealBin).filter(
+      (pair) => chosenTools === undefined || chosenTools.includes(pair.tool),
+    );
+    if (roundTrips.length === 0) throw new Error(`--tools: none of ${values.tools} is a tool measured here`);
 
     const bare = [];
     for (let i = 0; i < 3; i++) bare.push((await timePipe([{ argv: [process.execPath, "-e", "0"] }], work)).rssKiB);
@@ -164,7 +178,7 @@ try {
       rmSync(input.path);
     }
 
-    const inProcess = await measureSmall();
+    const inProcess = partial ? undefined : await measureSmall();
 
     const results: Results = {
       date,
@@ -180,7 +194,10 @@ try {
       inProcess,
     };
     mkdirSync(folder, { recursive: true });
-    const base = join(folder, `${date}-${hostname()}${quick ? "-quick" : ""}`);
+    const subset = partial
+      ? `-${sizes.map((size) => size / MiB).join("-")}MiB${chosenTools === undefined ? "" : `-${chosenTools.join("-")}`}`
+      : "";
+    const base = join(folder, `${date}-${hostname()}${quick ? "-quick" : ""}${subset}`);
     const withSummary = { ...results, summary: cells.map((cell) => ({ ...cell, runs: undefined, ...summary(cell) })) };
     writeFileSync(`${base}.json`, `${JSON.stringify(withSummary, null, 2)}\n`);
     writeFileSync(`${base}.md`, markdownTable(results));

@@ -29,3 +29,51 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function bufferSource(data: Uint8Array): Uint8Array<ArrayBuffer> {
   return data.buffer instanceof ArrayBuffer ? (data as Uint8Array<ArrayBuffer>) : new Uint8Array(data);
 }
+
+/** ES2024's ArrayBuffer.prototype.transfer, where the runtime has it (Chrome 114+, Node 21+). */
+type Transferable2024 = ArrayBuffer & { transfer?: (newLength?: number) => ArrayBuffer };
+
+let dropPort: MessagePort | undefined;
+
+/**
+ * Frees the backing store of `bytes` now, instead of at the next garbage collection: its buffer is
+ * detached (every view of it then reads as length 0). V8 frees an ArrayBuffer's memory only in a
+ * collection, and without forced ones those come from external-memory pressure: about 32 MiB of
+ * young ArrayBuffer memory per scavenge, 64 MiB more per full collection. With a fresh buffer per
+ * chunk (a read, a batch, WebCrypto's result) that set the command's peak RSS, not the chunk size
+ * (bench/README.md, "Forced garbage collection (issue 11)"; a bare WebCrypto loop peaked at 82-88
+ * MiB, 52 MiB when each result was detached like this).
+ *
+ * Only for a buffer the caller allocated itself (or was handed as its own, as every result of the
+ * core is) and that nothing uses any more: the view must span its whole ArrayBuffer, so a view into
+ * a larger buffer (a pooled Node Buffer, a slice of a read chunk, WebAssembly memory) is left alone,
+ * as are SharedArrayBuffers, empty and already detached buffers. Returns whether it was freed.
+ */
+export function release(bytes: Uint8Array): boolean {
+  const buffer = bytes.buffer;
+  if (!(buffer instanceof ArrayBuffer)) return false;
+  if (buffer.byteLength === 0 || bytes.byteOffset !== 0 || bytes.byteLength !== buffer.byteLength) return false;
+  try {
+    const transfer = (buffer as Transferable2024).transfer;
+    if (typeof transfer === "function") {
+      transfer.call(buffer, 0);
+      return true;
+    }
+    // Node 20: transferred to a port whose channel is closed, the message is dropped and the store
+    // with it (a transfer detaches the buffer synchronously). Chromium detaches nothing posted to a
+    // closed port (the core's Chromium test); a browser without transfer() keeps the buffer then.
+    if (typeof MessageChannel !== "function") return false;
+    if (dropPort === undefined) {
+      const channel = new MessageChannel();
+      channel.port2.close();
+      channel.port1.close();
+      dropPort = channel.port1;
+    }
+    dropPort.postMessage(null, [buffer]);
+    // A buffer the platform will not detach (WebAssembly memory in Node) is silently kept.
+    return buffer.byteLength === 0;
+  } catch {
+    // Not detachable (WebAssembly memory, a buffer a host pinned): it waits for a collection.
+    return false;
+  }
+}

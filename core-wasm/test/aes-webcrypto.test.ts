@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { CipherName, DecryptStream } from "../src/service/api.js";
 import { CoreService } from "../src/service/core-service.js";
+import { release } from "../src/bytes.js";
 import { concatBytes, fromHex, toHex } from "./support/bytes.js";
 
 interface Test {
@@ -148,5 +149,37 @@ describe.each(Object.entries(services))("%s agrees with node:crypto", (_name, se
       ),
       { numRuns: 100 },
     );
+  });
+
+  it("has taken an update's input when the call returns: freeing it then changes nothing", async () => {
+    // shared's batches() frees each batch (core-wasm's release) once the cipher's update was called.
+    const key = Uint8Array.from({ length: 32 }, (_, i) => i * 11);
+    const data = Uint8Array.from({ length: 9000 }, (_, i) => (i * 31) % 251);
+    const pieces = (bytes: Uint8Array): Uint8Array[] =>
+      [0, 1000, 5096, 8200].map((start, i, starts) => bytes.slice(start, starts[i + 1] ?? bytes.length));
+    const freedOnCall = async (stream: { update(data: Uint8Array): Promise<Uint8Array> }, piece: Uint8Array) => {
+      const pending = stream.update(piece);
+      expect(release(piece)).toBe(true);
+      return pending;
+    };
+    for (const cipher of ["aes-256-cbc", "aes-128-ctr", "aes-256-gcm"] as const) {
+      const iv = Uint8Array.from({ length: cipher.endsWith("gcm") ? 12 : 16 }, (_, i) => 200 - i);
+      const k = key.subarray(0, Number(cipher.slice(4, 7)) / 8);
+      const expected = nodeEncrypt(cipher, k, iv, data);
+      const e = await service.createEncryptor({ cipher, key: k, iv });
+      const out: Uint8Array[] = [];
+      for (const piece of pieces(data)) out.push(await freedOnCall(e, piece));
+      const { data: last, tag } = await e.final();
+      expect(toHex(concatBytes([...out, last, tag ?? new Uint8Array(0)])), cipher).toBe(expected);
+
+      const ciphertext = fromHex(expected);
+      const gcm = cipher.endsWith("gcm");
+      const d = await service.createDecryptor({ cipher, key: k, iv });
+      const plain: Uint8Array[] = [];
+      for (const piece of pieces(gcm ? ciphertext.subarray(0, ciphertext.length - 16) : ciphertext))
+        plain.push(await freedOnCall(d, piece));
+      plain.push(await d.final(gcm ? ciphertext.subarray(ciphertext.length - 16) : undefined));
+      expect(toHex(concatBytes(plain)), cipher).toBe(toHex(data));
+    }
   });
 });

@@ -1,6 +1,6 @@
-// The byte helpers every layer shares (src/bytes.ts): concatBytes and constantTimeEqual.
+// The byte helpers every layer shares (src/bytes.ts): concatBytes, constantTimeEqual and release.
 import { describe, expect, it } from "vitest";
-import { concatBytes, constantTimeEqual } from "../src/bytes.js";
+import { concatBytes, constantTimeEqual, release } from "../src/bytes.js";
 
 /** The same bytes, behind a Proxy that counts the element reads made through it. */
 function counted(bytes: Uint8Array): { view: Uint8Array; reads: () => number } {
@@ -55,5 +55,34 @@ describe("concatBytes", () => {
     expect(joined.buffer.byteLength).toBe(8);
     only[0] = 1;
     expect(joined[0]).toBe(9);
+  });
+});
+
+describe("release", () => {
+  it("frees a whole buffer's memory at once, without a collection, and detaches it", () => {
+    const mib = 1024 * 1024;
+    const bytes = new Uint8Array(64 * mib).fill(1);
+    const held = process.memoryUsage().arrayBuffers;
+    expect(release(bytes)).toBe(true);
+    // V8's count of live ArrayBuffer memory drops by the buffer now, not at a later collection.
+    expect(held - process.memoryUsage().arrayBuffers).toBeGreaterThanOrEqual(64 * mib);
+    expect(bytes.length).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(0);
+  });
+
+  it("leaves views into larger buffers, pooled Buffers, shared and WebAssembly memory, empty and detached buffers", () => {
+    const whole = Uint8Array.from([1, 2, 3, 4]);
+    const views = [whole.subarray(1), whole.subarray(0, 3)];
+    const pooled = Buffer.from([5, 6, 7]); // a view into Node's shared 8 KiB pool
+    const shared = new Uint8Array(new SharedArrayBuffer(8));
+    const wasm = new Uint8Array(new WebAssembly.Memory({ initial: 1 }).buffer);
+    const empty = new Uint8Array(0);
+    for (const bytes of [...views, pooled, shared, wasm, empty]) expect(release(bytes)).toBe(false);
+    expect([...whole]).toEqual([1, 2, 3, 4]);
+    expect([...pooled]).toEqual([5, 6, 7]);
+    expect(wasm.length).toBe(65536);
+    const once = new Uint8Array(16);
+    expect(release(once)).toBe(true);
+    expect(release(once)).toBe(false);
   });
 });

@@ -58,7 +58,9 @@ export async function encryptCommand(args: string[], core: CoreService): Promise
     recipients.push({ certificate, transport });
   }
   await withInputOutput({ in: values.in, out: values.out, holdBack: false, mode: 0o666 }, async (input, output) => {
-    for await (const chunk of encryptMessage(input.source, { recipients, cipher }, core)) await output.write(chunk);
+    // Consumed: every output has copied or written a chunk when its write settles.
+    const sealed = encryptMessage(input.source, { recipients, cipher, consumed: true }, core);
+    for await (const chunk of sealed) await output.write(chunk);
   });
   return undefined;
 }

@@ -7,7 +7,13 @@ import { open } from "node:fs/promises";
 import { processed } from "./memory.js";
 import { ProgressBar, type ProgressTerminal } from "./progress.js";
 
-/** Read size: large enough for few calls into the core, small enough to keep memory flat. */
+/**
+ * Read size: large enough for few calls into the core, small enough to keep memory flat. Every read
+ * gets a fresh buffer, not one of a reused ring: the pipeline may keep a chunk after asking for the
+ * next ones (shared's `batches` hands a whole chunk on uncopied, and the BER reader holds views of
+ * the chunks a structure spans, up to a 1 MiB RecipientInfos or attribute set), so a reused buffer
+ * could be overwritten under it. What that costs in memory is measured in bench/README.md.
+ */
 export const READ_CHUNK_BYTES = 256 * 1024;
 
 export interface Input {

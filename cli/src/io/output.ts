@@ -5,14 +5,13 @@
 import { MailsealError } from "@mailseal/shared/offline";
 import { randomBytes } from "node:crypto";
 import { open, rename, rm, mkdtemp, type FileHandle } from "node:fs/promises";
-import { createReadStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 
-import { processed } from "./memory.js";
 import { WriteBehind } from "./write-behind.js";
 
 export interface Output {
+  /** Has copied or written `chunk` when it settles: the caller may reuse or free it then. */
   write(chunk: Uint8Array): Promise<void>;
   /** Makes the result visible: renames the file, or releases the spooled bytes. */
   commit(): Promise<void>;
@@ -84,6 +83,27 @@ function writeStdout(chunk: Uint8Array): Promise<void> {
   });
 }
 
+/** Read size when the spool file is copied to standard output. */
+export const SPOOL_READ_BYTES = 256 * 1024;
+
+/**
+ * Copies the file at `path` to standard output through one buffer, reused for every read: each
+ * write is awaited before the next read overwrites it, so the copy makes no garbage per chunk.
+ */
+async function copyToStdout(path: string): Promise<void> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = new Uint8Array(SPOOL_READ_BYTES);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      await writeStdout(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Standard output, written as the bytes come (in large writes, see WriteBehind). */
 export function stdoutOutput(): Output {
   const behind = new WriteBehind(writeStdout);
@@ -132,10 +152,7 @@ export function spooledStdoutOutput(): Output {
           for (const part of memory) await writeStdout(part);
         } else {
           await spool.handle.close();
-          for await (const part of createReadStream(spool.path, { highWaterMark: 256 * 1024 })) {
-            processed((part as Uint8Array).length);
-            await writeStdout(part as Uint8Array);
-          }
+          await copyToStdout(spool.path);
         }
       } finally {
         await discard();

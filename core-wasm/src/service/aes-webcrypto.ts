@@ -7,7 +7,7 @@
 import { CryptoError } from "../errors.js";
 import { gcmCounterBlock0, gf128Multiply, type AesCore } from "../aes/index.js";
 import { lengthBlock } from "../aes/ghash.js";
-import { bufferSource, concatBytes, constantTimeEqual } from "../bytes.js";
+import { bufferSource, concatBytes, constantTimeEqual, release } from "../bytes.js";
 
 const BLOCK = 16;
 
@@ -31,6 +31,13 @@ class BlockBuffer {
     if (ready < 0) ready = 0;
     this.pending = all.slice(ready);
     return all.subarray(0, ready);
+  }
+  /**
+   * Frees what `take(data)` returned once its bytes have been used, if it was a join made here (of
+   * held-back bytes and `data`), not a view of the caller's `data`.
+   */
+  free(blocks: Uint8Array, data: Uint8Array): void {
+    if (blocks.buffer !== data.buffer) release(new Uint8Array(blocks.buffer));
   }
   rest(): Uint8Array {
     const rest = this.pending;
@@ -60,12 +67,15 @@ export class WebCryptoCbcEncryptor {
 
   async update(data: Uint8Array): Promise<Uint8Array> {
     const blocks = this.blocks.take(data, 0);
-    if (blocks.length === 0) return new Uint8Array(0);
+    // Read before the await: WebCrypto has copied the input when called, and the caller may free it
+    // then (shared's batches() does), which leaves `blocks` empty.
+    const length = blocks.length;
+    if (length === 0) return new Uint8Array(0);
     // WebCrypto always pads: the last output block is padding of a whole-block input; drop it.
     const out = new Uint8Array(
       await this.subtle.encrypt({ name: "AES-CBC", iv: bufferSource(this.iv) }, this.key, bufferSource(blocks)),
     );
-    const ciphertext = out.subarray(0, blocks.length);
+    const ciphertext = out.subarray(0, length);
     this.iv = lastBlock(ciphertext);
     return ciphertext;
   }
@@ -101,17 +111,20 @@ export class WebCryptoCbcDecryptor {
     // The last block is held back for final: it carries the padding.
     const blocks = this.blocks.take(data, BLOCK);
     if (blocks.length === 0) return new Uint8Array(0);
+    // Copied before the first await: like WebCrypto, an update has taken its input when it returns
+    // (shared's batches() may free the caller's buffer then).
+    const input = new Uint8Array(blocks.length + BLOCK);
+    input.set(blocks);
+    this.blocks.free(blocks, data);
     // WebCrypto checks padding on every call. Append a block that decrypts to a full padding block:
     // C* = E_K(P* xor C_last) with P* = 16 x 0x10 (first block of a CBC encryption with IV C_last).
-    const lastCiphertext = lastBlock(blocks);
+    const lastCiphertext = lastBlock(input.subarray(0, input.length - BLOCK));
     const suffix = new Uint8Array(
       await this.subtle.encrypt({ name: "AES-CBC", iv: bufferSource(lastCiphertext) }, this.key, this.fullPadding),
     ).subarray(0, BLOCK);
-    const plaintext = await this.subtle.decrypt(
-      { name: "AES-CBC", iv: bufferSource(this.iv) },
-      this.key,
-      bufferSource(concatBytes([blocks, suffix])),
-    );
+    input.set(suffix, input.length - BLOCK);
+    const plaintext = await this.subtle.decrypt({ name: "AES-CBC", iv: bufferSource(this.iv) }, this.key, input);
+    release(input); // WebCrypto copied it when called
     this.iv = lastCiphertext;
     return new Uint8Array(plaintext);
   }
@@ -170,8 +183,9 @@ export class WebCryptoCtr {
   private async run(data: Uint8Array): Promise<Uint8Array> {
     if (data.length === 0) return new Uint8Array(0);
     const params = { name: "AES-CTR", counter: bufferSource(this.counter), length: this.counterBits };
+    const blocks = Math.ceil(data.length / BLOCK); // before the await (see WebCryptoCbcEncryptor.update)
     const out = new Uint8Array(await this.subtle.encrypt(params, this.key, bufferSource(data)));
-    this.counter = addToCounter(this.counter, Math.ceil(data.length / BLOCK), this.counterBits);
+    this.counter = addToCounter(this.counter, blocks, this.counterBits);
     return out;
   }
 

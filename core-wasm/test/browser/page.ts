@@ -2,6 +2,7 @@
 // (build/worker.browser.js) for each build and AES path, and the Wycheproof handlers inside a second
 // Web Worker for each build. Leaves everything in window.__testResults.
 import { wrap } from "comlink";
+import { release } from "../../src/bytes.js";
 import { startBrowserCoreWorker } from "../../src/client/browser.js";
 import type { AesPath } from "../../src/service/api.js";
 import { portableCases } from "../portable/cases.js";
@@ -22,6 +23,8 @@ export interface BrowserResults {
   userAgent: string;
   cases: CaseResult[];
   vectors: VectorResult[];
+  /** release() here: with ArrayBuffer.prototype.transfer, and with it hidden (the MessagePort path). */
+  release?: { path: string; freed: boolean; length: number; viewLeft: boolean }[];
   fatal?: string;
 }
 
@@ -69,7 +72,27 @@ async function runVectors(): Promise<void> {
   }
 }
 
+/** Both of release()'s ways of detaching a buffer, and its refusal of a view into a larger one. */
+function checkRelease(): NonNullable<BrowserResults["release"]> {
+  const prototype = ArrayBuffer.prototype as { transfer?: unknown };
+  const transfer = prototype.transfer;
+  const out: NonNullable<BrowserResults["release"]> = [];
+  for (const path of ["transfer", "MessagePort"]) {
+    if (path === "MessagePort") delete prototype.transfer;
+    try {
+      const bytes = new Uint8Array(1 << 20).fill(1);
+      const view = new Uint8Array(64).subarray(8);
+      const freed = release(bytes);
+      out.push({ path, freed, length: bytes.length, viewLeft: !release(view) && view.length === 56 });
+    } finally {
+      if (path === "MessagePort") prototype.transfer = transfer;
+    }
+  }
+  return out;
+}
+
 try {
+  results.release = checkRelease();
   await runCases();
   await runVectors();
 } catch (error) {

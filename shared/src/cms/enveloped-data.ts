@@ -1,7 +1,7 @@
 // Streaming EnvelopedData (RFC 5652 section 6) and AuthEnvelopedData (RFC 5083) with AES-GCM
 // (RFC 5084): the small structures around the content go through pkijs, the content itself streams
 // through the crypto core chunk by chunk, so memory stays bounded whatever the message size.
-import type { CipherParams, DecryptStream, EncryptStream } from "@mailseal/core-wasm";
+import { release, type CipherParams, type DecryptStream, type EncryptStream } from "@mailseal/core-wasm";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { BerCursor, type ByteSource } from "../asn1/ber-cursor.js";
@@ -122,6 +122,8 @@ function cbcIv(params: unknown, cipher: ContentCipher): Uint8Array {
  * and checked: CBC padding, and for GCM the authentication tag, which comes after the content.
  * Until then the plaintext already written is NOT authentic: a caller must write it somewhere it
  * can discard (a temporary file renamed on success, or memory) and release it only on resolution.
+ * `write` must copy what it keeps: each chunk is freed (core-wasm's `release`) once its write has
+ * settled, so that the bulk plaintext does not wait for a garbage collection.
  */
 export async function decryptEnvelope(
   source: ByteSource,
@@ -184,10 +186,10 @@ export async function decryptEnvelope(
       // Producers cut the content into segments of any size (OpenSSL: 1 KiB); the core is fastest
       // with large updates, so segments are gathered into batches of bounded size.
       const stream = decryptor;
-      for await (const plaintext of oneAhead(batches(cursor.octetString(contextTag(0), "encryptedContent")), (batch) =>
-        stream.update(batch),
-      )) {
+      const content = batches(cursor.octetString(contextTag(0), "encryptedContent"), { consumed: true });
+      for await (const plaintext of oneAhead(content, (batch) => stream.update(batch))) {
         if (plaintext.length > 0) await write(plaintext);
+        release(plaintext); // the core's result is ours, and `write` has copied what it keeps
       }
     } // absent encryptedContent (detached, RFC 5652 6.1) decrypts to nothing but is still checked
     await cursor.leave("EncryptedContentInfo");
@@ -226,6 +228,7 @@ export async function decryptEnvelope(
     });
     decryptor = undefined;
     if (last.length > 0) await write(last);
+    release(last);
     await cursor.leave(what);
     await cursor.leave("ContentInfo content");
     await cursor.leave("ContentInfo");
@@ -252,6 +255,12 @@ export interface EncryptEnvelopeOptions {
   recipients: readonly EnvelopeRecipient[];
   /** Random bytes for the CEK and IV; defaults to crypto.getRandomValues. */
   random?: (length: number) => Uint8Array;
+  /**
+   * The consumer is done with each chunk yielded when it asks for the next one (it copies it or
+   * hands it to the core, as encodeBase64 does): each ciphertext of the core is then freed (core-wasm's
+   * `release`) once its segments have been taken, instead of at a garbage collection.
+   */
+  consumed?: boolean;
 }
 
 /**
@@ -315,8 +324,9 @@ export async function* encryptEnvelope(
     yield encodeAsn1(new asn1js.ObjectIdentifier({ value: ID_DATA }));
     yield encodeAsn1(new pkijs.AlgorithmIdentifier({ algorithmId: cipher.oid, algorithmParams: params }).toSchema());
     const content = new OctetStringWriter({ tag: contextTag(0) });
-    for await (const ciphertext of oneAhead(batches(source), (chunk) => encryptor.update(chunk))) {
+    for await (const ciphertext of oneAhead(batches(source, { consumed: true }), (chunk) => encryptor.update(chunk))) {
       yield* content.write(ciphertext);
+      if (options.consumed === true) release(ciphertext);
     }
     const { data, tag } = await encryptor.final();
     yield* content.write(data);

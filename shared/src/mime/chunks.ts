@@ -1,5 +1,6 @@
 // Regrouping and pipelining of byte streams on their way through the crypto core, for every layer
 // that streams bulk bytes (base64 transfer encoding, CMS content encryption and digests).
+import { release } from "@mailseal/core-wasm";
 import type { ByteSource } from "../asn1/ber-cursor.js";
 
 /** A byte source as an async iterable: the streaming layers read async ones, a ByteSource may be synchronous. */
@@ -14,8 +15,18 @@ export const BATCH_BYTES = 256 * 1024;
  * Regroups a byte stream into chunks of BATCH_BYTES (the last one shorter): small chunks are copied
  * once into a new batch, and a chunk that arrives while no batch is being filled and is at least
  * BATCH_BYTES long passes through whole, uncopied (so the source must not reuse its buffers).
+ *
+ * With `consumed`, a batch copied here is freed (core-wasm's `release`) when the consumer asks for
+ * the next one, for a consumer that is done with each batch by then: one that hands it to the core
+ * (a cipher, base64), which has taken its bytes when its call returns (WebCrypto copies its input
+ * when called, the WASM core into its memory, a worker's message is cloned when posted) and keeps
+ * none of them. Without it (a consumer that passes batches on) nothing is freed. Chunks passed
+ * through belong to the source and are never freed here.
  */
-export async function* batches(source: ByteSource): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* batches(
+  source: ByteSource,
+  { consumed = false }: { consumed?: boolean } = {},
+): AsyncGenerator<Uint8Array, void, undefined> {
   let batch: Uint8Array | undefined;
   let size = 0;
   for await (const chunk of source) {
@@ -31,12 +42,16 @@ export async function* batches(source: ByteSource): AsyncGenerator<Uint8Array, v
       at += n;
       if (size === BATCH_BYTES) {
         yield batch;
+        if (consumed) release(batch);
         batch = undefined;
         size = 0;
       }
     }
   }
-  if (size > 0) yield batch!.subarray(0, size);
+  if (size > 0) {
+    yield batch!.subarray(0, size);
+    if (consumed) release(batch!);
+  }
 }
 
 /**

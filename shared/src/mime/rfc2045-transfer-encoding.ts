@@ -1,5 +1,6 @@
 // Content-Transfer-Encoding of S/MIME bodies (RFC 2045 6, RFC 8551 3.1.2/3.1.3): base64 both ways,
 // through the crypto core's streaming coder, or the identity encodings.
+import { release } from "@mailseal/core-wasm";
 import { MailsealError } from "../errors/index.js";
 import { CRLF } from "./bytes.js";
 import { batches } from "./chunks.js";
@@ -47,13 +48,22 @@ export async function* decodeBody(
 /**
  * Base64 in MIME lines of 76 characters, each ending in CRLF (RFC 2045 6.8), through the core. The
  * input is regrouped into batches first: BER writes its segment headers as pieces of their own, and
- * with the core in a worker every piece would be a message round trip.
+ * with the core in a worker every piece would be a message round trip. With `consumed` (the caller
+ * is done with each chunk when it asks for the next, as the command's output is: it copies) each
+ * text of the core is freed then (core-wasm's `release`), not at a garbage collection.
  */
-export async function* encodeBase64(core: Base64Core, data: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+export async function* encodeBase64(
+  core: Base64Core,
+  data: AsyncIterable<Uint8Array>,
+  { consumed = false }: { consumed?: boolean } = {},
+): AsyncGenerator<Uint8Array> {
   let empty = true;
-  for await (const text of transcode(await core.createBase64Encoder({ lineLength: 76 }), batches(data), false)) {
+  // Consumed: transcode has handed each batch to the core before it asks for the next.
+  const input = batches(data, { consumed: true });
+  for await (const text of transcode(await core.createBase64Encoder({ lineLength: 76 }), input, false)) {
     empty = false;
     yield text;
+    if (consumed) release(text);
   }
   if (!empty) yield CRLF;
 }

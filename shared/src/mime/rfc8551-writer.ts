@@ -9,19 +9,21 @@ import type { SmimeType } from "./rfc8551-detect.js";
 
 /**
  * An application/pkcs7-mime entity (RFC 8551 3.2) with `name`/`filename` smime.p7m (smime.p7c for
- * certs-only, RFC 8551 3.2.1), as attachment, the CMS object in base64 lines of 76.
+ * certs-only, RFC 8551 3.2.1), as attachment, the CMS object in base64 lines of 76. `consumed`: see
+ * encodeBase64.
  */
 export function pkcs7MimeEntity(
   core: Base64Core,
   smimeType: Exclude<SmimeType, "compressed-data">,
   cms: AsyncIterable<Uint8Array>,
+  options: { consumed?: boolean } = {},
 ): MimeEntity {
   const fileName = smimeType === "certs-only" ? "smime.p7c" : "smime.p7m";
   const header =
     `Content-Type: application/pkcs7-mime; smime-type=${smimeType}; name=${fileName}\r\n` +
     `Content-Transfer-Encoding: base64\r\n` +
     `Content-Disposition: attachment; filename=${fileName}\r\n`;
-  return { fields: parseHeaderFields(ascii(header)), body: encodeBase64(core, cms) };
+  return { fields: parseHeaderFields(ascii(header)), body: encodeBase64(core, cms, options) };
 }
 
 /** Hash algorithms of the core, as `micalg` names them (RFC 8551 3.5.3.2; sha-224 RFC 5754 too). */

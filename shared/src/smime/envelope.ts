@@ -24,6 +24,11 @@ import type { SmimeCore } from "./core.js";
 export interface EncryptMessageOptions {
   recipients: readonly EnvelopeRecipient[];
   cipher: ContentCipher;
+  /**
+   * The caller is done with each chunk yielded when it asks for the next one (it writes or copies
+   * it): the base64 text of the body is then freed at once (issue 11, bench/README.md).
+   */
+  consumed?: boolean;
 }
 
 export interface DecryptedMessage {
@@ -44,13 +49,14 @@ export async function* encryptMessage(
   core: SmimeCore,
 ): AsyncGenerator<Uint8Array> {
   const { outer, entity } = await splitMessage(canonicalizeLineEnds(asAsync(message)));
+  // Consumed: the CMS goes straight into base64 (pkcs7MimeEntity), whose batches take each chunk.
   const cms = encryptEnvelope(
     serializeEntity(entity),
-    { cipher: options.cipher, recipients: options.recipients },
+    { cipher: options.cipher, recipients: options.recipients, consumed: true },
     core,
   );
   const smimeType = isAuthenticated(options.cipher) ? "authEnveloped-data" : "enveloped-data";
-  yield* assembleMessage(outer, pkcs7MimeEntity(core, smimeType, cms));
+  yield* assembleMessage(outer, pkcs7MimeEntity(core, smimeType, cms, { consumed: options.consumed === true }));
 }
 
 /**
@@ -59,7 +65,8 @@ export async function* encryptMessage(
  * passed to `write` exactly as it was encrypted. The promise resolves only after the CBC padding or
  * GCM tag check: until then what was written is provisional and must not be released (see
  * decryptEnvelope). `keys` may hold the reader's whole key history; the RecipientInfo is matched
- * by identifier. Plain mail and signed-only mail are NOT_SMIME.
+ * by identifier. Plain mail and signed-only mail are NOT_SMIME. `write` must copy what it keeps:
+ * each chunk is freed once its write has settled (decryptEnvelope).
  */
 export async function decryptMessage(
   message: ByteSource,

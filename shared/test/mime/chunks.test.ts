@@ -106,4 +106,22 @@ describe("batches", () => {
     expect(out.slice(1).map((batch) => batch.length)).toEqual([BATCH_BYTES, 8]);
     expect(Buffer.concat(out)).toEqual(Buffer.concat([large, new Uint8Array(3), large]));
   });
+
+  it("with consumed, frees each batch it copied when the next is asked for, never a chunk passed through", async () => {
+    const half = (n: number) => new Uint8Array(BATCH_BYTES / 2).fill(n);
+    const large = new Uint8Array(BATCH_BYTES).fill(7);
+    const pieces = () => [half(1), half(2), large, half(3)];
+    const seen: { batch: Uint8Array; bytes: Uint8Array }[] = [];
+    for await (const batch of batches(pieces(), { consumed: true })) {
+      seen.push({ batch, bytes: batch.slice() }); // consumed: copied before the next is asked for
+    }
+    expect(seen.map(({ bytes }) => bytes.length)).toEqual([BATCH_BYTES, BATCH_BYTES, BATCH_BYTES / 2]);
+    expect(Buffer.concat(seen.map(({ bytes }) => bytes))).toEqual(Buffer.concat(pieces()));
+    expect(seen[1]!.batch).toBe(large);
+    // The copies are detached (their memory freed at once); the chunk passed through is untouched.
+    expect(seen.map(({ batch }) => batch.length)).toEqual([0, BATCH_BYTES, 0]);
+    // Without it (a consumer that passes batches on) nothing is freed.
+    const kept = await collect(pieces());
+    expect(kept.map((batch) => batch.length)).toEqual([BATCH_BYTES, BATCH_BYTES, BATCH_BYTES / 2]);
+  });
 });

@@ -38,6 +38,26 @@ describe("decodeBody and encodeBase64 (RFC 2045 6)", () => {
     expect(await collect(encodeBase64(core, chunked(new Uint8Array(0))))).toEqual(new Uint8Array(0));
   });
 
+  it("with consumed, frees each text of the core once the next chunk is asked for (issue 11)", async () => {
+    const data = Uint8Array.from({ length: 700_000 }, (_, i) => (i * 7) % 256);
+    const taken: { chunk: Uint8Array; text: string }[] = [];
+    for await (const chunk of encodeBase64(core, chunked(data, [100_000, 300_000]), { consumed: true }))
+      taken.push({ chunk, text: latin1(chunk.slice()) });
+    expect(taken.map(({ text }) => text).join("")).toBe(
+      `${(
+        Buffer.from(data)
+          .toString("base64")
+          .match(/.{1,76}/g) ?? []
+      ).join("\r\n")}\r\n`,
+    );
+    // Every text but the final CRLF (a constant) is freed; without consumed, nothing is.
+    expect(taken.slice(0, -1).map(({ chunk }) => chunk.length)).toEqual(taken.slice(0, -1).map(() => 0));
+    expect(taken.at(-1)!.chunk.length).toBe(2);
+    const kept: Uint8Array[] = [];
+    for await (const chunk of encodeBase64(core, chunked(data, [100_000]))) kept.push(chunk);
+    expect(kept.every((chunk) => chunk.length > 0)).toBe(true);
+  });
+
   it("disposes the core's stream when the consumer stops early or the input fails", async () => {
     let disposed = 0;
     const stream: Base64Stream = {
