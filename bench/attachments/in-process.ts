@@ -199,7 +199,8 @@ export async function measureInProcess(
         [sealed],
         [{ certificate: bobCert, privateKey: bobKey }],
         core,
-        (chunk) => void signed.push(chunk),
+        // decryptMessage frees each plaintext chunk once write has settled: keep a copy.
+        (chunk) => void signed.push(chunk.slice()),
       );
       const out: Uint8Array[] = [];
       await verifyMessage(signed, { anchors: [caCert] }, core, (chunk) => void out.push(chunk));
