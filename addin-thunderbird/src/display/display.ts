@@ -103,24 +103,20 @@ function render(model: RenderModel, send: (request: DisplayRequest) => void): Di
       label.textContent = `${attachment.name} (${formatSize(attachment.size)})`;
       // Open: in the application set for its type (Thunderbird asks when there is none; a
       // program is never opened). Save: a download.
-      const open = doc.createElement("button");
-      open.type = "button";
-      open.className = "mailseal-open";
-      open.dataset.index = String(index);
-      open.textContent = "Open";
-      open.addEventListener("click", () => {
-        open.disabled = true;
-        send({ kind: "open", index });
-      });
-      const save = doc.createElement("button");
-      save.type = "button";
-      save.className = "mailseal-save";
-      save.dataset.index = String(index);
-      save.textContent = "Save";
-      save.addEventListener("click", () => {
-        save.disabled = true;
-        send({ kind: "save", index });
-      });
+      const button = (kind: "open" | "save", text: string): HTMLButtonElement => {
+        const element = doc.createElement("button");
+        element.type = "button";
+        element.className = `mailseal-${kind}`;
+        element.dataset.index = String(index);
+        element.textContent = text;
+        element.addEventListener("click", () => {
+          element.disabled = true;
+          send({ kind, index });
+        });
+        return element;
+      };
+      const open = button("open", "Open");
+      const save = button("save", "Save");
       const status = doc.createElement("span");
       status.className = "mailseal-save-status";
       item.append(label, " ", open, " ", save, " ", status);
