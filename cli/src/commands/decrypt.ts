@@ -45,7 +45,8 @@ export async function decryptCommand(args: string[], core: CoreService): Promise
             : { kind: "ml-kem", certificate, privateKey: key.key },
     );
     await withInputOutput({ in: values.in, out: values.out, holdBack: true, mode: 0o600 }, async (input, output) => {
-      await decryptMessage(input.source, keys, core, (chunk) => output.write(chunk));
+      // Handed over: the read chunks are the command's own, freed once decoded or read (issue 11).
+      await decryptMessage(input.source, keys, core, (chunk) => output.write(chunk), { handOver: true });
     });
   } finally {
     privateKey?.dispose();

@@ -58,8 +58,9 @@ export async function encryptCommand(args: string[], core: CoreService): Promise
     recipients.push({ certificate, transport });
   }
   await withInputOutput({ in: values.in, out: values.out, holdBack: false, mode: 0o666 }, async (input, output) => {
-    // Consumed: every output has copied or written a chunk when its write settles.
-    const sealed = encryptMessage(input.source, { recipients, cipher, consumed: true }, core);
+    // Consumed: every output has copied or written a chunk when its write settles. Handed over:
+    // the read chunks are the command's own, for the pipeline to free once taken (issue 11).
+    const sealed = encryptMessage(input.source, { recipients, cipher, consumed: true, handOver: true }, core);
     for await (const chunk of sealed) await output.write(chunk);
   });
   return undefined;

@@ -127,6 +127,9 @@ export class Base64Decoder extends Base64Stream {
   /** Characters consumed by earlier update() calls, to report errors at their offset in the whole input. */
   private consumed = 0;
 
+  /** Where update() gathers its output before copying it out, reused while the stream lives. */
+  private scratch = new Uint8Array(0);
+
   constructor(core: Base64Core) {
     super(core, "base64 decode", core.exports.b64_dec_ctx_size());
     core.check(core.exports.b64_dec_init(this.context("init")), "base64 decode init");
@@ -136,8 +139,13 @@ export class Base64Decoder extends Base64Stream {
     const ctx = this.context("update");
     const { core } = this;
     // At most 3 bytes per 4 characters, counting up to 3 characters carried from the previous update,
-    // plus the 1 or 2 bytes of a group completed by '=' padding.
-    const result = new Uint8Array(Math.floor((ascii.length + 3) / 4) * 3 + 2);
+    // plus the 1 or 2 bytes of a group completed by '=' padding. Line breaks make that an estimate,
+    // so the bytes are gathered in a scratch buffer reused across updates and returned as a copy of
+    // their exact length: a whole buffer of its own, which a consumer can free at once (release),
+    // rather than a view into a larger one that only a garbage collection frees (issue 11).
+    const bound = Math.floor((ascii.length + 3) / 4) * 3 + 2;
+    if (this.scratch.length < bound) this.scratch = new Uint8Array(bound);
+    const result = this.scratch;
     let length = 0;
     for (let offset = 0; offset < ascii.length; offset += IO_CHUNK) {
       const slice = ascii.subarray(offset, offset + IO_CHUNK);
@@ -148,7 +156,7 @@ export class Base64Decoder extends Base64Stream {
       length += written;
       this.consumed += slice.length;
     }
-    return result.subarray(0, length);
+    return result.slice(0, length);
   }
 
   /** Checks that the input was complete; returns no further bytes (kept for symmetry with the encoder). */

@@ -75,7 +75,10 @@ export class WebCryptoCbcEncryptor {
     const out = new Uint8Array(
       await this.subtle.encrypt({ name: "AES-CBC", iv: bufferSource(this.iv) }, this.key, bufferSource(blocks)),
     );
-    const ciphertext = out.subarray(0, length);
+    // Copied to its exact length and WebCrypto's result freed now: a whole buffer of its own, which
+    // the consumer can free at once (release), not a view that waits for a collection (issue 11).
+    const ciphertext = out.slice(0, length);
+    release(out);
     this.iv = lastBlock(ciphertext);
     return ciphertext;
   }

@@ -1,3 +1,4 @@
+import { release } from "../bytes.js";
 import { CryptoError } from "../errors.js";
 import { IO_CHUNK, type BaseExports, type WasmCore } from "./instance.js";
 
@@ -53,7 +54,13 @@ export class CoreContext<E extends BaseExports> {
       out.set(core.bytes().subarray(core.outPtr, core.outPtr + n), written);
       written += n;
     }
-    return out.subarray(0, written);
+    if (written === out.length) return out;
+    // A copy of the exact length, the larger buffer freed now: the result is then a whole buffer of
+    // its own, which its consumer can free at once (release) instead of leaving a view into a larger
+    // one to a garbage collection (issue 11).
+    const exact = out.slice(0, written);
+    release(out);
+    return exact;
   }
 
   /** Checks a status; on failure wipes and frees the context before throwing. */

@@ -1,12 +1,24 @@
 // Async pull cursor over a BER byte source, in the shape the CMS decoders are written in: enter a
 // SEQUENCE, test for an OPTIONAL [n] field, capture a small field whole for pkijs, stream the
 // content OCTET STRING, leave. Reads the source one chunk at a time, only as the consumer asks.
+import { release } from "@mailseal/core-wasm";
 import { MailsealError } from "../errors/index.js";
 import { BerReader, type BerEvent, type BerHeader, type BerReaderOptions, type BerStartEvent } from "./ber-reader.js";
 import { ElementCapture } from "./capture.js";
 import { describeTag, matchesTag, UniversalTag, type TagMatch } from "./tag.js";
 
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+export interface BerCursorOptions extends BerReaderOptions {
+  /**
+   * The source's chunks are the cursor's own (the core's decoded base64, or read chunks handed
+   * over): each is freed (core-wasm's `release`) once the reader has read past it and the consumer
+   * asks for more, instead of at a garbage collection (issue 11). Only for a consumer that keeps no
+   * view of a chunk by then: captured elements are copies, and the content the cursor streams is
+   * copied into batches or handed to the core before the next event is asked for.
+   */
+  ownsChunks?: boolean;
+}
 
 /**
  * The async counterpart of `BerReader`: it pulls chunks from `source` whenever the reader needs
@@ -18,9 +30,13 @@ export class BerCursor {
   private readonly source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
   private lookahead: BerEvent | undefined;
   private sourceDone = false;
+  private readonly ownsChunks: boolean;
+  /** Chunks pushed and not freed yet (with ownsChunks). */
+  private readonly held: Uint8Array[] = [];
 
-  constructor(source: ByteSource, options: BerReaderOptions = {}) {
+  constructor(source: ByteSource, { ownsChunks = false, ...options }: BerCursorOptions = {}) {
     this.reader = new BerReader(options);
+    this.ownsChunks = ownsChunks;
     this.source = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   }
 
@@ -132,12 +148,19 @@ export class BerCursor {
 
   private async pull(): Promise<void> {
     if (this.sourceDone) throw new Error("BerCursor read after close()");
+    // Read past: nothing of the chunks pushed so far is pending (a header split across chunks is
+    // carried as a copy), and the events made of them have been handed out before this pull.
+    if (this.ownsChunks && this.reader.pendingBytes === 0) {
+      for (const chunk of this.held) release(chunk);
+      this.held.length = 0;
+    }
     const result = await this.source.next();
     if (result.done) {
       this.sourceDone = true;
       this.reader.end();
     } else {
       this.reader.push(result.value);
+      if (this.ownsChunks) this.held.push(result.value);
     }
   }
 }

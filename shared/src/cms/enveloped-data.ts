@@ -123,15 +123,19 @@ function cbcIv(params: unknown, cipher: ContentCipher): Uint8Array {
  * Until then the plaintext already written is NOT authentic: a caller must write it somewhere it
  * can discard (a temporary file renamed on success, or memory) and release it only on resolution.
  * `write` must copy what it keeps: each chunk is freed (core-wasm's `release`) once its write has
- * settled, so that the bulk plaintext does not wait for a garbage collection.
+ * settled, so that the bulk plaintext does not wait for a garbage collection. With `ownsChunks`
+ * the source's chunks are handed over and freed once read (BerCursorOptions).
  */
 export async function decryptEnvelope(
   source: ByteSource,
   keys: readonly RecipientKey[],
   core: EnvelopeCore,
   write: (plaintext: Uint8Array) => Promise<void> | void,
+  { ownsChunks = false }: { ownsChunks?: boolean } = {},
 ): Promise<DecryptedEnvelope> {
-  const cursor = new BerCursor(source);
+  // ownsChunks: the source's chunks are ours to free once read (BerCursorOptions); the content's
+  // batches hand each segment to the decryptor before the cursor is asked for more.
+  const cursor = new BerCursor(source, { ownsChunks });
   let decryptor: DecryptStream | undefined;
   try {
     await cursor.enter(SEQUENCE, "ContentInfo");

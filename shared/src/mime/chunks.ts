@@ -8,6 +8,19 @@ export async function* asAsync(source: ByteSource): AsyncGenerator<Uint8Array, v
   yield* source;
 }
 
+/**
+ * Passes the chunks of `source` on and frees each one (core-wasm's `release`) when the consumer
+ * asks for the next: for a source whose chunks are handed over (the command's read chunks) to a
+ * pipeline that has copied or passed to the core everything of a chunk by then, and keeps no view
+ * of it. A chunk that is a view into a larger buffer is left to the garbage collector.
+ */
+export async function* handedOver(source: ByteSource): AsyncGenerator<Uint8Array, void, undefined> {
+  for await (const chunk of source) {
+    yield chunk;
+    release(chunk);
+  }
+}
+
 /** Bytes handed to the core per update: large enough to amortise a call, small enough to stream. */
 export const BATCH_BYTES = 256 * 1024;
 

@@ -3,7 +3,7 @@
 import { release } from "@mailseal/core-wasm";
 import { MailsealError } from "../errors/index.js";
 import { CRLF } from "./bytes.js";
-import { batches } from "./chunks.js";
+import { batches, handedOver } from "./chunks.js";
 
 /** A streaming coder of the core (core-wasm TextStream, in process or through a worker). */
 export interface Base64Stream {
@@ -22,11 +22,14 @@ export interface Base64Core {
  * Decodes a body by its Content-Transfer-Encoding: base64 through the core (whitespace skipped,
  * anything else MALFORMED_MIME with its offset); 7bit, 8bit and binary pass through. Quoted-printable
  * is not used for S/MIME objects (RFC 8551 3.1.2 asks for base64 on 7-bit paths): MALFORMED_MIME.
+ * With `handOver` the body's chunks are the decoder's to free once decoded; other encodings pass
+ * them on as they are.
  */
 export async function* decodeBody(
   core: Base64Core,
   transferEncoding: string,
   body: AsyncIterable<Uint8Array>,
+  { handOver = false }: { handOver?: boolean } = {},
 ): AsyncGenerator<Uint8Array> {
   switch (transferEncoding.toLowerCase()) {
     case "7bit":
@@ -35,7 +38,9 @@ export async function* decodeBody(
       yield* body;
       return;
     case "base64":
-      yield* transcode(await core.createBase64Decoder(), body, true);
+      // Handed over: the core's decoder has taken each chunk when its update returns, so the
+      // chunks are freed as they are read (handedOver).
+      yield* transcode(await core.createBase64Decoder(), handOver ? handedOver(body) : body, true);
       return;
     default:
       throw new MailsealError(

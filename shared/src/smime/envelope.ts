@@ -13,7 +13,7 @@ import {
 } from "../cms/enveloped-data.js";
 import type { RecipientKey } from "../cms/recipient-info.js";
 import { canonicalizeLineEnds } from "../mime/rfc8551-canonical.js";
-import { asAsync } from "../mime/chunks.js";
+import { asAsync, handedOver } from "../mime/chunks.js";
 import { decodeBody } from "../mime/rfc2045-transfer-encoding.js";
 import type { HeaderField } from "../mime/rfc5322-header.js";
 import { assembleMessage, serializeEntity, splitMessage } from "../mime/rfc5322-message.js";
@@ -29,6 +29,12 @@ export interface EncryptMessageOptions {
    * it): the base64 text of the body is then freed at once (issue 11, bench/README.md).
    */
   consumed?: boolean;
+  /**
+   * The message's chunks are handed over (the command's read chunks): each is freed once the
+   * pipeline has taken it (issue 11). The header is read into a copy, the body copied into batches
+   * or handed whole to the cipher, which takes its input when called, before the next chunk is read.
+   */
+  handOver?: boolean;
 }
 
 export interface DecryptedMessage {
@@ -48,7 +54,8 @@ export async function* encryptMessage(
   options: EncryptMessageOptions,
   core: SmimeCore,
 ): AsyncGenerator<Uint8Array> {
-  const { outer, entity } = await splitMessage(canonicalizeLineEnds(asAsync(message)));
+  const input = options.handOver === true ? handedOver(message) : asAsync(message);
+  const { outer, entity } = await splitMessage(canonicalizeLineEnds(input));
   // Consumed: the CMS goes straight into base64 (pkcs7MimeEntity), whose batches take each chunk.
   const cms = encryptEnvelope(
     serializeEntity(entity),
@@ -66,13 +73,16 @@ export async function* encryptMessage(
  * GCM tag check: until then what was written is provisional and must not be released (see
  * decryptEnvelope). `keys` may hold the reader's whole key history; the RecipientInfo is matched
  * by identifier. Plain mail and signed-only mail are NOT_SMIME. `write` must copy what it keeps:
- * each chunk is freed once its write has settled (decryptEnvelope).
+ * each chunk is freed once its write has settled (decryptEnvelope). With `handOver` the message's
+ * chunks are the pipeline's to free once taken (issue 11): the header is read into a copy, the body
+ * into the base64 decoder, or binary straight into the BER reader (BerCursorOptions).
  */
 export async function decryptMessage(
   message: ByteSource,
   keys: readonly RecipientKey[],
   core: SmimeCore,
   write: (chunk: Uint8Array) => Promise<void> | void,
+  { handOver = false }: { handOver?: boolean } = {},
 ): Promise<DecryptedMessage> {
   const { outer, entity } = await splitMessage(asAsync(message));
   const kind = detectSmime(entity.fields);
@@ -83,6 +93,15 @@ export async function decryptMessage(
     throw new MailsealError("NOT_SMIME", `the message is S/MIME ${kind.smimeType}, not encrypted`);
   }
   // Without smime-type (a bare .p7m) the ContentInfo's contentType decides, in decryptEnvelope.
-  const envelope = await decryptEnvelope(decodeBody(core, kind.transferEncoding, entity.body), keys, core, write);
+  // The decoded base64 is the core's, ours to free once read; binary content is the caller's own
+  // read chunks, ours only when handed over.
+  const base64 = kind.transferEncoding.toLowerCase() === "base64";
+  const envelope = await decryptEnvelope(
+    decodeBody(core, kind.transferEncoding, entity.body, { handOver }),
+    keys,
+    core,
+    write,
+    { ownsChunks: base64 || handOver },
+  );
   return { outer: [...outer], envelope };
 }

@@ -282,6 +282,34 @@ describe("BerCursor errors", () => {
     expect(await cursor.next()).toBeUndefined();
   });
 
+  it("with ownsChunks, frees each chunk once read past (issue 11); captures and streamed content stay intact", async () => {
+    // SEQUENCE { SEQUENCE { NULL }, OCTET STRING of 300 bytes }, in fresh 7-byte chunks: the
+    // captured field and the content cross chunk boundaries.
+    const content = Uint8Array.from({ length: 300 }, (_, i) => i % 251);
+    const algorithm = hex("30020500");
+    const octets = concat([encodeHeader(OCTET_STRING, false, content.length), content]);
+    const bytes = concat([encodeHeader(SEQUENCE, true, algorithm.length + octets.length), algorithm, octets]);
+    const chunks: Uint8Array[] = [];
+    for (let at = 0; at < bytes.length; at += 7) chunks.push(bytes.slice(at, at + 7));
+    const cursor = new BerCursor(chunks, { ownsChunks: true });
+    await cursor.enter(SEQUENCE, "ContentInfo");
+    const captured = await cursor.capture(SEQUENCE, "algorithm", 100);
+    const streamed: Uint8Array[] = [];
+    for await (const piece of cursor.octetString(OCTET_STRING, "content")) streamed.push(piece.slice());
+    expect(captured).toEqual(algorithm);
+    await cursor.leave("ContentInfo");
+    await cursor.finish();
+    expect(concat(streamed)).toEqual(content);
+    // Every chunk but the last (which the end of the source never asks past) was freed.
+    expect(chunks.slice(0, -1).every((chunk) => chunk.byteLength === 0)).toBe(true);
+    // Without ownsChunks the source's chunks are left alone.
+    const kept = [bytes.slice(0, 10), bytes.slice(10)];
+    const plain = new BerCursor(kept);
+    await plain.skip();
+    await plain.finish();
+    expect(kept.map((chunk) => chunk.byteLength)).toEqual([10, bytes.length - 10]);
+  });
+
   it("close releases the source", async () => {
     const { cursor, state } = cursorOver(hex("3080".repeat(100)), 2);
     await cursor.enter(SEQUENCE, "ContentInfo");

@@ -62,6 +62,12 @@ async function useCore(opened: TestCore): Promise<void> {
   carol = await key("carol");
 }
 
+/** The base64 body of an S/MIME message, its line ends dropped. */
+function sealed64(message: Buffer): string {
+  const text = message.toString("latin1");
+  return text.slice(text.indexOf("\r\n\r\n") + 4).replace(/\r\n/g, "");
+}
+
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 forEachCore(useCore, () => {
@@ -86,6 +92,51 @@ forEachCore(useCore, () => {
         ),
         { numRuns: 15 },
       );
+    });
+
+    it("with handOver, frees the message's chunks once taken, base64 or binary (issue 11); the round trip is unchanged", async () => {
+      const body = Uint8Array.from({ length: 200_000 }, (_, i) => 65 + (i % 26)); // no line ends to canonicalize
+      const header = text("Subject: x\r\nContent-Type: application/octet-stream\r\n\r\n");
+      const entity = Buffer.concat([text("Content-Type: application/octet-stream\r\n\r\n"), body]);
+      // Fresh chunks of the caller's own, as the command's reads are: the header in a chunk of its
+      // own, then the body in pieces of 4 KiB.
+      const handed = (bytes: Uint8Array): Uint8Array[] => {
+        const chunks = [header.slice()];
+        for (let at = 0; at < bytes.length; at += 4096) chunks.push(bytes.slice(at, at + 4096));
+        return chunks;
+      };
+      const recipients = [{ certificate: bob.certificate, transport: { scheme: "rsa-pkcs1" as const } }];
+      for (const cipher of ["aes-256-cbc", "aes-128-gcm"] as const) {
+        const plain = handed(body);
+        const options = { recipients, cipher: contentCipherByName(cipher), handOver: true };
+        const sealed = await collect(encryptMessage(plain, options, core));
+        expect(plain.every((chunk) => chunk.byteLength === 0)).toBe(true);
+
+        const sealedHeader = sealed.indexOf("\r\n\r\n") + 4;
+        const chunks = [new Uint8Array(sealed.subarray(0, sealedHeader))]; // copies, not views of the Buffer
+        for (let at = sealedHeader; at < sealed.length; at += 4096)
+          chunks.push(new Uint8Array(sealed.subarray(at, at + 4096)));
+        const parts: Uint8Array[] = [];
+        await decryptMessage(chunks, [bob], core, (chunk) => void parts.push(chunk.slice()), { handOver: true });
+        expect(Buffer.concat(parts)).toEqual(entity);
+        // The body's chunks were freed as the base64 decoder took them; the header's is the header reader's copy.
+        expect(chunks.slice(1).every((chunk) => chunk.byteLength === 0)).toBe(true);
+      }
+      // Binary (DER) content: the read chunks go to the BER reader, freed once read past.
+      const der = Buffer.from(
+        Buffer.from(sealed64(await encrypt(new Uint8Array([...header, ...body])))).toString("latin1"),
+        "base64",
+      );
+      const binary = [
+        text(
+          "Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: binary\r\n\r\n",
+        ),
+      ];
+      for (let at = 0; at < der.length; at += 4096) binary.push(new Uint8Array(der.subarray(at, at + 4096)));
+      const opened: Uint8Array[] = [];
+      await decryptMessage(binary, [bob], core, (chunk) => void opened.push(chunk.slice()), { handOver: true });
+      expect(Buffer.concat(opened)).toEqual(entity);
+      expect(binary.slice(1, -1).every((chunk) => chunk.byteLength === 0)).toBe(true);
     });
   });
 });
