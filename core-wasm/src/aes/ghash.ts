@@ -30,7 +30,7 @@ export class Ghash extends AesContext {
 
   update(data: Uint8Array): this {
     const ctx = this.ctx;
-    this.stream(data, (src, len) => this.core.exports.aes_ghash_update(ctx, src, len));
+    this.consume(data, (src, len) => this.core.exports.aes_ghash_update(ctx, src, len));
     return this;
   }
 

@@ -2,11 +2,12 @@
 // whole blocks of the caller's chunk, whatever its size, to WebCrypto in one call per operation.
 // Same results as the WASM path (differential-tested in test/aes-webcrypto.test.ts). WebCrypto's
 // AES-GCM is one-shot and cannot stream, so GCM is composed here from AES-CTR with a 32-bit counter
-// (NIST SP 800-38D, 6.5 GCTR uses inc32) and a GHASH whose bulk also runs in WebCrypto, segment by
-// segment, combined in the core (WebCryptoGhash below: GHASH is linear).
+// (NIST SP 800-38D, 6.5 GCTR uses inc32) and a GHASH: in the core when encrypting (CoreGhash), and
+// when decrypting one whose bulk also runs in WebCrypto, segment by segment, combined in the core
+// (WebCryptoGhash below: GHASH is linear).
 import { CryptoError } from "../errors.js";
 import { gcmCounterBlock0, gf128Multiply, type AesCore } from "../aes/index.js";
-import { lengthBlock } from "../aes/ghash.js";
+import { Ghash, lengthBlock } from "../aes/ghash.js";
 import { bufferSource, concatBytes, constantTimeEqual, release } from "../bytes.js";
 
 const BLOCK = 16;
@@ -224,7 +225,7 @@ const NOTHING = new Uint8Array(0);
  * over the segments in order (each zero-padded to whole blocks, as GCM pads A and C). E_K(J0') is
  * the tag of nothing at all (GHASH of the zero length block is 0); it never leaves this object.
  */
-class WebCryptoGhash {
+class WebCryptoGhash implements GcmGhash {
   private accumulator: Uint8Array = new Uint8Array(BLOCK);
   private readonly powers = new Map<number, Uint8Array>();
   private readonly blocks = new BlockBuffer();
@@ -318,9 +319,56 @@ function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** GHASH as the GCM composition below uses it, wherever it runs. */
+interface GcmGhash {
+  /** Absorbs `data`; the caller may free `data` once the returned promise has settled. */
+  update(data: Uint8Array): Promise<void>;
+  /** Zero-pads a pending partial block (after the AAD). */
+  pad(): Promise<void>;
+  /** GHASH(A || C || [len(A)]64 || [len(C)]64); wipes the key material. */
+  finish(aadLength: number, ciphertextLength: number): Promise<Uint8Array>;
+  dispose(): void;
+}
+
+/**
+ * GHASH in the core, on the calling thread. The encryptor uses it: WebCryptoGhash hands each
+ * ciphertext batch to WebCrypto as `additionalData`, which Node 20 copies into a buffer nothing can
+ * free before a garbage collection, and `mailseal encrypt` of a large message then outgrew its memory
+ * bound of bare Node + 64 MiB (+72 MiB; +47-59 with this). The decryptor keeps WebCryptoGhash: it
+ * stays within the bound (+61-63 MiB at 128 MiB and 1 GiB) and took about 35 % less CPU time than
+ * with this (bench/README.md, "Forced garbage collection (issue 11)").
+ */
+class CoreGhash implements GcmGhash {
+  private constructor(private readonly ghash: Ghash) {}
+
+  static create(_subtle: Subtle, core: AesCore, _key: Uint8Array, h: Uint8Array): Promise<CoreGhash> {
+    return Promise.resolve(new CoreGhash(new Ghash(core, h)));
+  }
+
+  update(data: Uint8Array): Promise<void> {
+    this.ghash.update(data);
+    return Promise.resolve();
+  }
+
+  pad(): Promise<void> {
+    this.ghash.padBlock();
+    return Promise.resolve();
+  }
+
+  finish(aadLength: number, ciphertextLength: number): Promise<Uint8Array> {
+    return Promise.resolve(this.ghash.finish(aadLength, ciphertextLength));
+  }
+
+  dispose(): void {
+    this.ghash.dispose();
+  }
+}
+
+type GhashFactory = (subtle: Subtle, core: AesCore, key: Uint8Array, h: Uint8Array) => Promise<GcmGhash>;
+
 interface GcmParts {
   ctr: WebCryptoCtr;
-  ghash: WebCryptoGhash;
+  ghash: GcmGhash;
   encryptedJ0: Uint8Array;
   aadLength: number;
 }
@@ -332,6 +380,7 @@ async function gcmSetup(
   iv: Uint8Array,
   aad: Uint8Array,
   tagLength: number,
+  createGhash: GhashFactory,
 ): Promise<GcmParts> {
   if (tagLength < 12 || tagLength > 16) {
     throw new CryptoError("INVALID_ARGUMENT", `AES-GCM: tag length must be 12..16 bytes, got ${tagLength}`);
@@ -342,7 +391,7 @@ async function gcmSetup(
   const j0 = gcmCounterBlock0(core, h, iv);
   const encryptedJ0 = await encryptBlock(subtle, key, j0);
   const ctr = await WebCryptoCtr.create(subtle, key, addToCounter(j0, 1, 32), 32);
-  const ghash = await WebCryptoGhash.create(subtle, core, key, h);
+  const ghash = await createGhash(subtle, core, key, h);
   h.fill(0);
   await ghash.update(aad);
   await ghash.pad();
@@ -379,7 +428,7 @@ abstract class WebCryptoGcm {
   }
 }
 
-/** AES-GCM encryption: WebCrypto AES-CTR for the payload, WebCryptoGhash for the tag. */
+/** AES-GCM encryption: WebCrypto AES-CTR for the payload, the core's GHASH (CoreGhash) for the tag. */
 export class WebCryptoGcmEncryptor extends WebCryptoGcm {
   static async create(
     subtle: Subtle,
@@ -389,23 +438,21 @@ export class WebCryptoGcmEncryptor extends WebCryptoGcm {
     aad: Uint8Array = new Uint8Array(0),
     tagLength = 16,
   ): Promise<WebCryptoGcmEncryptor> {
-    return new WebCryptoGcmEncryptor(await gcmSetup(subtle, core, key, iv, aad, tagLength), tagLength);
+    return new WebCryptoGcmEncryptor(
+      await gcmSetup(subtle, core, key, iv, aad, tagLength, CoreGhash.create),
+      tagLength,
+    );
   }
 
-  /** GHASH of the previous chunk, still running while the caller goes on (at most one behind). */
-  private hashing: Promise<void> = Promise.resolve();
-
+  /** The ciphertext is hashed before it is returned: the caller may free it at once (issue 11). */
   async update(data: Uint8Array): Promise<Uint8Array> {
     const ciphertext = await this.parts.ctr.update(data);
-    await this.hashing;
-    this.hashing = this.absorb(ciphertext);
-    this.hashing.catch(() => undefined); // reported by the next update or by final
+    await this.absorb(ciphertext);
     return ciphertext;
   }
 
   async final(): Promise<{ data: Uint8Array; tag: Uint8Array }> {
     const data = await this.parts.ctr.final();
-    await this.hashing;
     await this.absorb(data);
     return { data, tag: await this.tag() };
   }
@@ -424,7 +471,10 @@ export class WebCryptoGcmDecryptor extends WebCryptoGcm {
     aad: Uint8Array = new Uint8Array(0),
     tagLength = 16,
   ): Promise<WebCryptoGcmDecryptor> {
-    return new WebCryptoGcmDecryptor(await gcmSetup(subtle, core, key, iv, aad, tagLength), tagLength);
+    return new WebCryptoGcmDecryptor(
+      await gcmSetup(subtle, core, key, iv, aad, tagLength, WebCryptoGhash.create),
+      tagLength,
+    );
   }
 
   /** GHASH and CTR of the same ciphertext run side by side. */

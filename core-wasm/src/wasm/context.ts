@@ -63,6 +63,16 @@ export class CoreContext<E extends BaseExports> {
     return exact;
   }
 
+  /** Feeds `data` in IO_CHUNK slices to `step(src, len)`, for a context that writes no output (GHASH). */
+  protected consume(data: Uint8Array, step: (src: number, len: number) => number): void {
+    const core = this.core;
+    for (let offset = 0; offset < data.length; offset += IO_CHUNK) {
+      const slice = data.subarray(offset, offset + IO_CHUNK);
+      core.write(core.inPtr, slice);
+      core.check(step(core.inPtr, slice.length), this.algorithm);
+    }
+  }
+
   /** Checks a status; on failure wipes and frees the context before throwing. */
   protected checkOrDispose(status: number): number {
     try {
