@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, ensureBundle } from "./support.js";
 
@@ -81,6 +82,44 @@ describe("an offline command at start", () => {
       // undici is Node's fetch (the service client, or anything touching globalThis.fetch); node:readline
       // the prompt (Node's own fs/promises loads internal/readline/* for FileHandle.readLines).
       expect(run.builtins.filter((name) => /^NativeModule (internal\/deps\/undici|readline$)/.test(name))).toEqual([]);
+    }
+  });
+});
+
+describe("garbage collection", () => {
+  it("encrypt and decrypt of a 3 MiB message leave every collection to V8 (none forced through gc())", () => {
+    // V8 traces a collection asked for by gc() with the reason "testing"; its own carry "allocation
+    // failure", "external memory pressure", "task" and the like.
+    writeFileSync(
+      path("large.eml"),
+      "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: large\r\nMIME-Version: 1.0\r\n" +
+        "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+        `${randomBytes(3 << 20)
+          .toString("base64")
+          .replace(/.{76}/g, "$&\r\n")}\r\n`,
+    );
+    const traced = (args: string[]): string => {
+      const result = spawnSync(process.execPath, ["--trace-gc", BIN, ...args], { encoding: "utf8" });
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+      return result.stdout;
+    };
+    const encrypt = traced(
+      ["encrypt", "--recipient", path("bob.pem"), "--in", path("large.eml")].concat(["--out", path("large.p7m")]),
+    );
+    const decrypt = traced(
+      ["decrypt", "--key", path("bob.key"), "--cert", path("bob.pem")].concat([
+        "--in",
+        path("large.p7m"),
+        "--out",
+        path("large.opened"),
+      ]),
+    );
+    const original = readFileSync(path("large.eml"), "latin1");
+    expect(readFileSync(path("large.opened"), "latin1")).toBe(original.slice(original.indexOf("Content-Type")));
+    for (const trace of [encrypt, decrypt]) {
+      expect(trace).toMatch(/Scavenge|Mark-Compact/); // the trace is there
+      expect(trace.split("\n").filter((line) => /\btesting\b/.test(line))).toEqual([]);
     }
   });
 });

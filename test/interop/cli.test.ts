@@ -279,7 +279,7 @@ const RSS_BUDGET_KIB = 64 * 1024;
 const BIG_BYTES = 256 * 1024 * 1024;
 
 describe("a 256 MiB message through the command", () => {
-  it("encrypts and decrypts to the same bytes, peak RSS under 64 MiB above bare Node", async () => {
+  it("encrypts (CBC, GCM) and decrypts to the same bytes, peak RSS under 64 MiB above bare Node", async () => {
     const dir = tempDir("cli-big");
     const plain = join(dir, "big.eml");
     // Written in pieces, hashed on the way: the test itself never holds the message.
@@ -323,9 +323,40 @@ describe("a 256 MiB message through the command", () => {
       join(dir, "big.out"),
     ]);
     expect(await sha256Of(join(dir, "big.out"))).toBe(expected);
-    const report = `baseline ${baseline.peakKiB} KiB; encrypt ${encrypt.peakKiB} KiB ${encrypt.seconds} s; decrypt ${decrypt.peakKiB} KiB ${decrypt.seconds} s; input ${statSync(plain).size} bytes`;
+    // AES-GCM encryption computes GHASH in the core: through WebCrypto (its additional data) it
+    // peaked 8-11 MiB over this bound once the forced garbage collections were gone (issue 11).
+    // GCM decryption keeps WebCrypto's GHASH and peaks 1-3 MiB under the bound (bench/README.md):
+    // reported here, not bounded, so the measurement's noise cannot fail the suite.
+    const gcmEncrypt = await measured([
+      BIN,
+      "encrypt",
+      "--recipient",
+      world.pki.bob.certPath,
+      "--cipher",
+      "aes-256-gcm",
+      "--in",
+      plain,
+      "--out",
+      join(dir, "big-gcm.p7m"),
+    ]);
+    const gcmDecrypt = await measured([
+      BIN,
+      "decrypt",
+      ...keyArgs(world.pki.bob),
+      "--in",
+      join(dir, "big-gcm.p7m"),
+      "--out",
+      join(dir, "big-gcm.out"),
+    ]);
+    expect(await sha256Of(join(dir, "big-gcm.out"))).toBe(expected);
+    const report =
+      `baseline ${baseline.peakKiB} KiB; encrypt ${encrypt.peakKiB} KiB ${encrypt.seconds} s; ` +
+      `decrypt ${decrypt.peakKiB} KiB ${decrypt.seconds} s; encrypt GCM ${gcmEncrypt.peakKiB} KiB ` +
+      `${gcmEncrypt.seconds} s; decrypt GCM ${gcmDecrypt.peakKiB} KiB ${gcmDecrypt.seconds} s; ` +
+      `input ${statSync(plain).size} bytes`;
     console.log(`256 MiB round trip: ${report}`);
     expect(encrypt.peakKiB - baseline.peakKiB, report).toBeLessThan(RSS_BUDGET_KIB);
     expect(decrypt.peakKiB - baseline.peakKiB, report).toBeLessThan(RSS_BUDGET_KIB);
-  }, 180_000);
+    expect(gcmEncrypt.peakKiB - baseline.peakKiB, report).toBeLessThan(RSS_BUDGET_KIB);
+  }, 240_000);
 });

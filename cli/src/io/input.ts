@@ -4,7 +4,6 @@ import { MailsealError } from "@mailseal/shared/offline";
 import { fstatSync, type ReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 
-import { processed } from "./memory.js";
 import { ProgressBar, type ProgressTerminal } from "./progress.js";
 
 /**
@@ -26,7 +25,6 @@ export interface Input {
 async function* counted(stream: AsyncIterable<Uint8Array>, progress: ProgressBar): AsyncGenerator<Uint8Array> {
   for await (const chunk of stream) {
     progress.add(chunk.length);
-    processed(chunk.length);
     yield chunk;
   }
 }
