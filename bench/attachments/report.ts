@@ -74,7 +74,7 @@ function find(cells: readonly Cell[], tool: Tool, operation: string, size: numbe
   return cells.find((c) => c.tool === tool && c.operation === operation && c.size === size);
 }
 
-const round = (value: number): string => (value >= 100 ? value.toFixed(0) : value.toPrecision(2));
+const round = (value: number): string => (value >= 99.5 ? value.toFixed(0) : value.toPrecision(2));
 
 export function markdownTable(results: Results): string {
   const bare = results.bareNodeRssKiB / 1024;
