@@ -237,7 +237,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     writeAtomic(finding.file, finding.input);
     pending.findings.set(name, finding.input);
   };
-  const checkpoint = () => {
+  /** `ended`: the segment is over, its process no longer holds the state. */
+  const checkpoint = (ended = false) => {
     if (!save) return;
     writeState(
       home,
@@ -254,8 +255,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         segments: segment,
         corpus: corpusNames,
         findings: findings.map((f) => ({ kind: f.kind, detail: f.detail, file: basename(f.file!) })),
-        pid: process.pid,
-        ...(bootId() === undefined ? {} : { boot: bootId()! }),
+        ...(ended ? {} : { pid: process.pid }),
+        ...(ended || bootId() === undefined ? {} : { boot: bootId()! }),
         updated: new Date().toISOString(),
       },
       pending,
@@ -278,7 +279,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     finished: false,
   };
   let corpus: Uint8Array[] | undefined;
-  const file = await bundle(target);
+  // A new campaign that fails before its first execution (the build, the target's setup) did nothing
+  // to keep: it leaves no state behind to be resumed or dropped.
+  const abandon = () => {
+    if (save && resume === undefined) removeState(home, target);
+  };
+  const file = await bundle(target).catch((error: unknown) => {
+    abandon();
+    throw error;
+  });
   const fromState = stateFiles(home, target, "corpus", corpusNames);
   const workerData: EngineOptions = {
     root: ROOT,
@@ -316,7 +325,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
           void worker.terminate();
         }
       }, 250);
-      const checkpoints = setInterval(checkpoint, (options.checkpointSeconds ?? 300) * 1000);
+      const checkpoints = setInterval(() => checkpoint(), (options.checkpointSeconds ?? 300) * 1000);
       // Stopping ends the worker wherever it is: the corpus and the counts are on this side already.
       const stop = () => {
         if (!done) void worker.terminate();
@@ -374,8 +383,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       });
     });
   } catch (error) {
-    // The target's setup failed: a new campaign that did nothing leaves no state behind.
-    if (save && resume === undefined) removeState(home, target);
+    abandon();
     throw error;
   } finally {
     rmSync(file, { force: true });
@@ -391,7 +399,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   if (save) {
     if (corpus === undefined) {
       // Stopped, or a hang, memory or uncaught finding ended the worker: the state is what resumes it.
-      checkpoint();
+      checkpoint(true);
       result.state = stateDir(home, target);
     } else {
       for (const finding of findings) {

@@ -53,11 +53,11 @@ async function until<T>(what: string, check: () => T | undefined, seconds = 60):
   }
 }
 
-/** The counts a finished or stopped campaign prints. */
-function summary(stdout: string, word: "done" | "stopped"): { execs: number; segments: number } {
-  const match = new RegExp(`smime-detect ${word}: (\\d+) execs in [\\d.]+ s over (\\d+) segments?`).exec(stdout);
+/** The counts a finished campaign prints. */
+function summary(stdout: string): { execs: number; segments: number; findings: number } {
+  const match = /smime-detect done: (\d+) execs in [\d.]+ s over (\d+) segments? .* (\d+) findings/.exec(stdout);
   expect(match, stdout).not.toBeNull();
-  return { execs: Number(match![1]), segments: Number(match![2]) };
+  return { execs: Number(match![1]), segments: Number(match![2]), findings: Number(match![3]) };
 }
 
 function replayed(stdout: string): { inputs: number; fromState: number; features: number } {
@@ -66,7 +66,16 @@ function replayed(stdout: string): { inputs: number; fromState: number; features
   return { inputs: Number(match![1]), fromState: Number(match![2]), features: Number(match![3]) };
 }
 
-/** Well over what segment 1 does before the kill at its first checkpoint (0.05 s in, hundreds at most). */
+/** A checkpoint of segment `segment` with mutations and a corpus of its own. */
+function progressed(segment: number, after?: CampaignState): CampaignState | undefined {
+  const state = readState(home, "smime-detect");
+  if (state === undefined || state.segments !== segment) return undefined;
+  if (state.mutations <= (after?.mutations ?? 0) || state.corpus.length <= (after?.corpus.length ?? 0))
+    return undefined;
+  return state;
+}
+
+/** Well over what segments 1 and 2 do before they stop at a checkpoint (0.05 s in, hundreds at most). */
 const RUNS = 3000;
 
 describe("a campaign resumed", () => {
@@ -76,19 +85,22 @@ describe("a campaign resumed", () => {
     expect(stderr).toContain(`smime-detect: no campaign to resume (no state in ${stateDir(home, "smime-detect")})`);
   });
 
-  it("killed after a checkpoint, then stopped by SIGTERM, finishes over three segments", async () => {
+  it("killed after a checkpoint, then stopped, finishes with the executions and findings of every segment", async () => {
     // Segment 1: killed (no chance to save anything) once a checkpoint holds mutations and a corpus.
     const first = fuzz("smime-detect", "--runs", String(RUNS), "--seed", "7", "--checkpoint", "0.05");
-    const one = await until("checkpoint with a corpus", () => {
-      const state = readState(home, "smime-detect");
-      return state !== undefined && state.mutations > 0 && state.corpus.length > 0 ? state : undefined;
-    });
+    const one = await until("checkpoint of segment 1", () => progressed(1));
+    // The state is the running campaign's: neither --resume nor --fresh may take it over.
+    for (const take of [{ resume: true }, { fresh: true }]) {
+      expect(() => campaignStart("smime-detect", { home, ...take })).toThrow(
+        `the campaign of ${stateDir(home, "smime-detect")} runs already (process ${first.child.pid})`,
+      );
+    }
     first.child.kill("SIGKILL");
     expect((await first.exit).code).toBeNull();
     const killed = readState(home, "smime-detect")!;
     expect(killed.mutations, "segment 1 was killed before its goal").toBeLessThan(RUNS);
     expect(killed.execs).toBeGreaterThanOrEqual(one.execs);
-    expect(killed).toMatchObject({ seed: 7, runs: RUNS, segments: 1 });
+    expect(killed).toMatchObject({ seed: 7, runs: RUNS, segments: 1, findings: [] });
 
     // While it is unfinished: a new campaign refuses unless --fresh, --resume refuses other options.
     expect(() => campaignStart("smime-detect", { home, runs: 100 })).toThrow(
@@ -101,66 +113,52 @@ describe("a campaign resumed", () => {
     expect(() => campaignStart("smime-detect", { home, resume: true, fresh: true })).toThrow(/contradict/);
     expect(campaignStart("smime-detect", { home, resume: true, runs: RUNS, seed: 7 })).toEqual(killed);
 
-    // Segment 2: no periodic checkpoint; SIGTERM once the replay is over checkpoints and stops it.
-    const second = fuzz("smime-detect", "--resume", "--checkpoint", "3600");
-    await until("replay", () => (/replayed .* features\n/.test(second.stdout()) ? true : undefined));
-    const replay2 = replayed(second.stdout());
-    second.child.kill("SIGTERM");
-    const stopped = await second.exit;
-    expect(stopped.code, stopped.stderr).toBe(143);
-    expect(summary(stopped.stdout, "stopped").segments).toBe(2);
-    const two = readState(home, "smime-detect") as CampaignState;
-    expect(two.segments).toBe(2);
-    expect(replay2.fromState).toBe(killed.corpus.length);
-    expect(replay2.features, "the replay reaches what segment 1 reached").toBeGreaterThanOrEqual(killed.features);
-    expect(two.execs, "segment 2 counts on from segment 1's total").toBeGreaterThanOrEqual(
-      killed.execs + replay2.inputs,
-    );
-    expect(two.corpus.slice(0, killed.corpus.length)).toEqual(killed.corpus);
+    // Segment 2 (in this process, where a finding can be made): every execution over 0 ms is "slow",
+    // a finding saved at once; stopped (what SIGINT and SIGTERM do) once it has made progress.
+    const stop = new AbortController();
+    const watch = setInterval(() => {
+      if (progressed(2, killed) !== undefined) stop.abort();
+    }, 20);
+    const two = await runCampaign({
+      target: "smime-detect",
+      save: true,
+      home,
+      resume: true,
+      slowMs: 0,
+      checkpointSeconds: 0.05,
+      signal: stop.signal,
+    }).finally(() => clearInterval(watch));
+    expect(two).toMatchObject({ finished: false, segments: 2, state: stateDir(home, "smime-detect") });
+    expect(two.replayed!.fromState).toBe(killed.corpus.length);
+    expect(two.replayed!.features, "the replay reaches what segment 1 reached").toBeGreaterThanOrEqual(killed.features);
+    const stopped = readState(home, "smime-detect")!;
+    expect(stopped.segments).toBe(2);
+    expect(stopped.mutations).toBeLessThan(RUNS);
+    expect(stopped.execs, "segment 2 counts on from segment 1's total").toBe(two.execs);
+    expect(stopped.execs).toBeGreaterThan(killed.execs + two.replayed!.inputs);
+    expect(stopped.corpus.slice(0, killed.corpus.length)).toEqual(killed.corpus);
+    expect(two.findings.map((f) => f.kind)).toEqual(["slow"]);
+    const finding = two.findings[0]!.file!;
+    expect(existsSync(finding), "written into regressions/ at once").toBe(true);
+    expect(stopped.findings).toEqual([{ kind: "slow", detail: two.findings[0]!.detail, file: basename(finding) }]);
+    rmSync(finding);
 
     // Segment 3: to the goal.
     const third = await fuzz("smime-detect", "--resume").exit;
-    expect(third.code, third.stderr).toBe(0);
+    expect(third.code, "exit 1: the campaign has a finding").toBe(1);
     const replay3 = replayed(third.stdout);
-    expect(replay3.fromState).toBe(two.corpus.length);
-    expect(replay3.features).toBeGreaterThanOrEqual(two.features);
+    expect(replay3.fromState).toBe(stopped.corpus.length);
+    expect(replay3.features).toBeGreaterThanOrEqual(stopped.features);
     // Every execution of the three segments: those of 1 and 2 up to the state, then segment 3's
     // replay and the mutations left to the goal.
-    expect(summary(third.stdout, "done")).toEqual({
-      execs: two.execs + replay3.inputs + (RUNS - two.mutations),
+    expect(summary(third.stdout)).toEqual({
+      execs: stopped.execs + replay3.inputs + (RUNS - stopped.mutations),
       segments: 3,
+      findings: 1,
     });
+    expect(third.stdout).toContain(`slow: ${two.findings[0]!.detail}\n    saved as ${finding}`);
+    expect(existsSync(finding), "segment 2's finding written again at the end").toBe(true);
     expect(existsSync(stateDir(home, "smime-detect")), "the state is removed").toBe(false);
     expect(readdirSync(join(home, "corpus", "smime-detect")).length).toBeGreaterThan(0);
   }, 120_000);
-
-  it("keeps an earlier segment's findings and does not count them twice", async () => {
-    // Every execution over 0 ms is "slow": a real finding on the campaign's own path, at once.
-    const stop = new AbortController();
-    const one = await runCampaign({
-      target: "crl",
-      runs: 2000,
-      seed: 3,
-      slowMs: 0,
-      save: true,
-      home,
-      signal: stop.signal,
-      onReplayed: () => stop.abort(),
-    });
-    expect(one.finished).toBe(false);
-    expect(one.findings.map((f) => f.kind)).toEqual(["slow"]);
-    const file = one.findings[0]!.file!;
-    expect(existsSync(file), "written into regressions/ at once").toBe(true);
-    expect(readState(home, "crl")!.findings).toEqual([
-      { kind: "slow", detail: one.findings[0]!.detail, file: basename(file) },
-    ]);
-    rmSync(file);
-
-    const two = await runCampaign({ target: "crl", slowMs: 0, save: true, home, resume: true });
-    expect(two.finished).toBe(true);
-    expect(two.segments).toBe(2);
-    expect(two.findings.map((f) => f.file)).toEqual([file]);
-    expect(existsSync(file), "written again at the end").toBe(true);
-    expect(existsSync(stateDir(home, "crl"))).toBe(false);
-  }, 60_000);
 });

@@ -15,7 +15,7 @@ import {
   rmSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 export interface StateFinding {
   kind: "violation" | "slow" | "hang" | "memory" | "uncaught";
@@ -45,8 +45,8 @@ export interface CampaignState {
   /** Files of corpus/, in the order they were found (the order the replay keeps them in). */
   corpus: string[];
   findings: StateFinding[];
-  /** The process of the segment under way (or the last one) and the boot it ran in. */
-  pid: number;
+  /** The process of the segment under way and the boot it runs in (none once a segment ended). */
+  pid?: number;
   boot?: string;
   updated: string;
 }
@@ -93,7 +93,7 @@ export function bootId(): string | undefined {
 
 /** True when the process that wrote `state` still runs (another campaign is using the state). */
 export function stateInUse(state: CampaignState): boolean {
-  if (state.pid === process.pid) return false;
+  if (state.pid === undefined || state.pid === process.pid) return false;
   const boot = bootId();
   if (state.boot !== undefined && boot !== undefined && state.boot !== boot) return false;
   try {
@@ -104,9 +104,12 @@ export function stateInUse(state: CampaignState): boolean {
   }
 }
 
-/** Writes `data` to `path` through a synced temporary file renamed over it. */
+/**
+ * Writes `data` to `path` through a synced temporary file renamed over it. The temporary name starts
+ * with a dot: the engine reads no such file of a corpus or regressions folder.
+ */
 export function writeAtomic(path: string, data: Uint8Array | string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(temporary, "w");
   try {
     const bytes = typeof data === "string" ? Buffer.from(data) : data;
