@@ -280,9 +280,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   };
   let corpus: Uint8Array[] | undefined;
   // A new campaign that fails before its first execution (the build, the target's setup) did nothing
-  // to keep: it leaves no state behind to be resumed or dropped.
+  // to keep: it leaves no state behind to be resumed or dropped; a resumed one leaves its state free.
   const abandon = () => {
     if (save && resume === undefined) removeState(home, target);
+    else checkpoint(true);
   };
   const file = await bundle(target).catch((error: unknown) => {
     abandon();

@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { campaignStart, FUZZ_DIR, ROOT, runCampaign } from "./campaign.js";
-import { readState, stateDir, type CampaignState } from "./state.js";
+import { campaignStart, FUZZ_DIR, ROOT, runCampaign, type TargetName } from "./campaign.js";
+import { readState, stateDir, writeState, type CampaignState } from "./state.js";
 
 const home = mkdtempSync(join(tmpdir(), "mailseal-fuzz-resume-"));
 const children = new Set<ChildProcess>();
@@ -161,4 +161,20 @@ describe("a campaign resumed", () => {
     expect(existsSync(stateDir(home, "smime-detect")), "the state is removed").toBe(false);
     expect(readdirSync(join(home, "corpus", "smime-detect")).length).toBeGreaterThan(0);
   }, 120_000);
+
+  it("a campaign that fails to build leaves no state if new, and its state free if resumed", async () => {
+    const broken = "no-such-target" as TargetName; // no targets/no-such-target.ts to bundle
+    await expect(runCampaign({ target: broken, runs: 10, save: true, home })).rejects.toThrow(/Could not resolve/);
+    expect(existsSync(stateDir(home, broken))).toBe(false);
+
+    const state: CampaignState = {
+      ...{ version: 1, target: broken, seed: 5, runs: 10, execs: 4, mutations: 3, seconds: 1, features: 2 },
+      ...{ segments: 1, corpus: [], findings: [], updated: new Date().toISOString() },
+    };
+    writeState(home, state, { corpus: new Map(), findings: new Map() });
+    await expect(runCampaign({ target: broken, save: true, home, resume: true })).rejects.toThrow(/Could not resolve/);
+    const left = readState(home, broken)!;
+    expect(left).toMatchObject({ execs: 4, mutations: 3, segments: 2 });
+    expect(left.pid).toBeUndefined();
+  });
 });
