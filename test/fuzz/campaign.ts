@@ -2,7 +2,7 @@
 // whose execution counter stops moving is hung, one that runs out of its heap grew memory past the
 // bound, one that dies of an uncaught error broke the property; each case saves the input it was on.
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -11,6 +11,7 @@ import { SHARED_HEADER, SHARED_SLOTS, signature, type EngineMessage, type Engine
 import { coverageBanner, coveragePlugin } from "./instrument.js";
 import {
   bootId,
+  processAlive,
   readState,
   removeState,
   segmentSeed,
@@ -110,8 +111,18 @@ function contentName(input: Uint8Array): string {
   return createHash("sha1").update(input).digest("hex").slice(0, 16);
 }
 
+/** Removes the bundles of campaigns killed before they could (build/TARGET.PID.TIME.mjs of no live PID). */
+function removeDeadBundles(): void {
+  const dir = join(FUZZ_DIR, "build");
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    const pid = Number(/^[\w-]+\.(\d+)\.\d+\.mjs$/.exec(name)?.[1] ?? 0);
+    if (pid > 0 && !processAlive(pid)) rmSync(join(dir, name), { force: true });
+  }
+}
+
 /** The bundle of the engine and one target, the project's code instrumented. */
 async function bundle(target: TargetName): Promise<string> {
+  removeDeadBundles();
   const out = join(FUZZ_DIR, "build", `${target}.${process.pid}.${Date.now()}.mjs`);
   await build({
     stdin: {

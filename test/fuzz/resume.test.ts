@@ -97,6 +97,8 @@ describe("a campaign resumed", () => {
     }
     first.child.kill("SIGKILL");
     expect((await first.exit).code).toBeNull();
+    const left = () => readdirSync(join(FUZZ_DIR, "build")).filter((name) => name.includes(`.${first.child.pid}.`));
+    expect(left(), "the killed process's bundle is left").toHaveLength(1);
     const killed = readState(home, "smime-detect")!;
     expect(killed.mutations, "segment 1 was killed before its goal").toBeLessThan(RUNS);
     expect(killed.execs).toBeGreaterThanOrEqual(one.execs);
@@ -129,6 +131,7 @@ describe("a campaign resumed", () => {
       signal: stop.signal,
     }).finally(() => clearInterval(watch));
     expect(two).toMatchObject({ finished: false, segments: 2, state: stateDir(home, "smime-detect") });
+    expect(left(), "and removed by the next campaign").toEqual([]);
     expect(two.replayed!.fromState).toBe(killed.corpus.length);
     expect(two.replayed!.features, "the replay reaches what segment 1 reached").toBeGreaterThanOrEqual(killed.features);
     const stopped = readState(home, "smime-detect")!;

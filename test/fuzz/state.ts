@@ -96,8 +96,13 @@ export function stateInUse(state: CampaignState): boolean {
   if (state.pid === undefined || state.pid === process.pid) return false;
   const boot = bootId();
   if (state.boot !== undefined && boot !== undefined && state.boot !== boot) return false;
+  return processAlive(state.pid);
+}
+
+/** True when a process of this id runs (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
   try {
-    process.kill(state.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
