@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { campaignStart, FUZZ_DIR, ROOT, runCampaign, type TargetName } from "./campaign.js";
-import { readState, stateDir, writeState, type CampaignState } from "./state.js";
+import { readState, segmentSeed, stateDir, writeState, type CampaignState } from "./state.js";
 
 const home = mkdtempSync(join(tmpdir(), "mailseal-fuzz-resume-"));
 const children = new Set<ChildProcess>();
@@ -79,6 +79,17 @@ function progressed(segment: number, after?: CampaignState): CampaignState | und
 const RUNS = 3000;
 
 describe("a campaign resumed", () => {
+  it("runs each segment on its own seed, derived from the campaign's seed and the segment number", () => {
+    for (const seed of [0, 7, 12, 0xffffffff]) {
+      expect(segmentSeed(seed, 1), "the first segment runs on the seed itself").toBe(seed);
+      const seeds = Array.from({ length: 1000 }, (_, k) => segmentSeed(seed, k + 1));
+      expect(new Set(seeds).size).toBe(1000);
+      expect(seeds.every((s) => Number.isInteger(s) && s >= 0 && s <= 0xffffffff)).toBe(true);
+      expect(segmentSeed(seed, 2)).toBe(segmentSeed(seed, 2));
+    }
+    expect(segmentSeed(7, 2)).not.toBe(segmentSeed(8, 2));
+  });
+
   it("--resume without a state refuses", async () => {
     const { code, stderr } = await fuzz("smime-detect", "--resume").exit;
     expect(code).toBe(1);
