@@ -2,13 +2,26 @@
 // whose execution counter stops moving is hung, one that runs out of its heap grew memory past the
 // bound, one that dies of an uncaught error broke the property; each case saves the input it was on.
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { build } from "esbuild";
-import { SHARED_HEADER, type EngineMessage, type EngineOptions } from "./engine.js";
+import { SHARED_HEADER, SHARED_SLOTS, signature, type EngineMessage, type EngineOptions } from "./engine.js";
 import { coverageBanner, coveragePlugin } from "./instrument.js";
+import {
+  bootId,
+  processAlive,
+  readState,
+  removeState,
+  segmentSeed,
+  stateDir,
+  stateFiles,
+  stateInUse,
+  writeAtomic,
+  writeState,
+  type CampaignState,
+} from "./state.js";
 import { BUNDLE_EXTERNALS } from "../../cli/scripts/externals.mjs";
 
 export const FUZZ_DIR = dirname(fileURLToPath(import.meta.url));
@@ -41,9 +54,25 @@ export interface CampaignOptions {
   slowMs?: number;
   /** The worker's heap bound in MiB (default 512): growing past it is a finding. */
   heapMb?: number;
-  /** Write the minimised corpus back to corpus/TARGET and findings to regressions/TARGET. */
+  /**
+   * Write the minimised corpus back to corpus/TARGET and findings to regressions/TARGET, and keep the
+   * campaign's state in .campaigns/TARGET while it runs (state.ts), so that it can be resumed.
+   */
   save?: boolean;
+  /** The folder of corpus/, regressions/ and .campaigns/ (default: this one). */
+  home?: string;
+  /** With `save`: continue the campaign of the target's state (its goal and seed), see `campaignStart`. */
+  resume?: boolean;
+  /** With `save` and no `resume`: drop an unfinished campaign's state rather than refuse to start. */
+  fresh?: boolean;
+  /** With `save`: seconds between two checkpoints of the state (default 300). */
+  checkpointSeconds?: number;
+  /** Stops the campaign; with `save` its state is checkpointed first, to be resumed. */
+  signal?: AbortSignal;
+  /** Totals over all segments. */
   onStatus?: (status: Extract<EngineMessage, { type: "status" }>) => void;
+  /** The replay of the seeds, corpus, regressions and the state's corpus is over. */
+  onReplayed?: (replayed: Replayed) => void;
 }
 
 export interface Finding {
@@ -53,13 +82,28 @@ export interface Finding {
   file?: string;
 }
 
+export interface Replayed {
+  /** Inputs replayed, and how many of them came from the state of the campaign resumed. */
+  inputs: number;
+  fromState: number;
+  features: number;
+}
+
 export interface CampaignResult {
   target: TargetName;
+  /** Executions and wall seconds over all segments of the campaign. */
   execs: number;
   seconds: number;
   features: number;
   corpus: number;
+  /** Every finding of the campaign, those of earlier segments too. */
   findings: Finding[];
+  /** Segments the campaign took (1 unless resumed). */
+  segments: number;
+  /** The goal was reached. Otherwise (stopped, or a hang, memory or uncaught finding ended the worker) the state is kept, in `state`. */
+  finished: boolean;
+  state?: string;
+  replayed?: Replayed;
 }
 
 /** Names a file by its content, as libFuzzer does. */
@@ -67,8 +111,18 @@ function contentName(input: Uint8Array): string {
   return createHash("sha1").update(input).digest("hex").slice(0, 16);
 }
 
+/** Removes the bundles of campaigns killed before they could (build/TARGET.PID.TIME.mjs of no live PID). */
+function removeDeadBundles(): void {
+  const dir = join(FUZZ_DIR, "build");
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    const pid = Number(/^[\w-]+\.(\d+)\.\d+\.mjs$/.exec(name)?.[1] ?? 0);
+    if (pid > 0 && !processAlive(pid)) rmSync(join(dir, name), { force: true });
+  }
+}
+
 /** The bundle of the engine and one target, the project's code instrumented. */
 async function bundle(target: TargetName): Promise<string> {
+  removeDeadBundles();
   const out = join(FUZZ_DIR, "build", `${target}.${process.pid}.${Date.now()}.mjs`);
   await build({
     stdin: {
@@ -104,30 +158,163 @@ async function bundle(target: TargetName): Promise<string> {
   return out;
 }
 
+/** How a campaign's goal reads on the command line. */
+function goal(state: CampaignState): string {
+  return state.runs !== undefined ? `--runs ${state.runs}` : `--time ${state.time}`;
+}
+
+/**
+ * The state a saving campaign on `target` continues (`resume`), or undefined for a new one. Refuses,
+ * with the reason, to resume what is not there or with options that contradict the state, to drop an
+ * unfinished campaign unless `fresh`, and to touch a state whose campaign still runs.
+ */
+export function campaignStart(
+  target: TargetName,
+  options: {
+    [K in "home" | "resume" | "fresh" | "runs" | "seconds" | "seed"]?: CampaignOptions[K] | undefined;
+  },
+): CampaignState | undefined {
+  const dir = stateDir(options.home ?? FUZZ_DIR, target);
+  if (options.resume === true && options.fresh === true) throw new Error("--resume and --fresh contradict each other");
+  const state = readState(options.home ?? FUZZ_DIR, target);
+  if (state !== undefined && stateInUse(state)) {
+    throw new Error(`${target}: the campaign of ${dir} runs already (process ${state.pid})`);
+  }
+  if (options.resume !== true) {
+    if (state !== undefined && options.fresh !== true) {
+      throw new Error(
+        `${target} has an unfinished campaign (${goal(state)} --seed ${state.seed}: ${state.execs} executions in ` +
+          `${state.segments} segment${state.segments === 1 ? "" : "s"} so far, state in ${dir}): continue it with --resume, or drop it with --fresh`,
+      );
+    }
+    return undefined;
+  }
+  if (state === undefined) throw new Error(`${target}: no campaign to resume (no state in ${dir})`);
+  const contradicts = (given: string) =>
+    new Error(`${target}: ${given} contradicts the campaign resumed (${goal(state)} --seed ${state.seed})`);
+  if (options.runs !== undefined && options.runs !== state.runs) throw contradicts(`--runs ${options.runs}`);
+  if (options.seconds !== undefined && options.seconds !== state.time) throw contradicts(`--time ${options.seconds}`);
+  if (options.seed !== undefined && options.seed !== state.seed) throw contradicts(`--seed ${options.seed}`);
+  return state;
+}
+
 export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
   const { target } = options;
-  const file = await bundle(target);
+  const home = options.home ?? FUZZ_DIR;
+  const save = options.save === true;
+  const resume = save ? campaignStart(target, options) : undefined;
+  // A new campaign starts from an empty state folder (what a stop half-way through removing one left).
+  if (save && resume === undefined) removeState(home, target);
+  const segment = (resume?.segments ?? 0) + 1;
+  const seed = resume?.seed ?? options.seed ?? 1;
+  const runs = resume === undefined ? options.runs : resume.runs;
+  const seconds = resume === undefined ? options.seconds : resume.time;
+  const before = { execs: resume?.execs ?? 0, mutations: resume?.mutations ?? 0, seconds: resume?.seconds ?? 0 };
+  const started = performance.now();
   const shared = new SharedArrayBuffer(SHARED_HEADER + 1024 * 1024);
-  const counters = new Int32Array(shared, 0, 2);
+  const counters = new Int32Array(shared, 0, SHARED_SLOTS);
   const current = () => new Uint8Array(shared, SHARED_HEADER, Atomics.load(counters, 1)).slice();
+  const elapsed = () => before.seconds + (performance.now() - started) / 1000;
+
+  const findings: Finding[] = [];
+  const known = new Set<string>();
+  const pending = { corpus: new Map<string, Uint8Array>(), findings: new Map<string, Uint8Array>() };
+  const corpusNames = [...(resume?.corpus ?? [])];
+  const named = new Set(corpusNames);
+  // The features the corpus of the state reaches: from the engine's messages, so that they and the
+  // corpus list agree (the state's count until the replay has reached them again).
+  let features = resume?.features ?? 0;
+  const regressions = join(home, "regressions", target);
+  for (const finding of resume?.findings ?? []) {
+    const [file] = stateFiles(home, target, "findings", [finding.file]);
+    findings.push({
+      kind: finding.kind,
+      detail: finding.detail,
+      input: new Uint8Array(readFileSync(file!)),
+      file: join(regressions, finding.file),
+    });
+    known.add(`${finding.kind}:${signature(finding.detail)}`);
+  }
+  /** A new finding is kept (and saved at once into regressions/); one seen before is not. */
+  const found = (finding: Finding) => {
+    const key = `${finding.kind}:${signature(finding.detail)}`;
+    if (known.has(key)) return;
+    known.add(key);
+    findings.push(finding);
+    if (!save) return;
+    const name = `${finding.kind}-${contentName(finding.input)}`;
+    mkdirSync(regressions, { recursive: true });
+    finding.file = join(regressions, name);
+    writeAtomic(finding.file, finding.input);
+    pending.findings.set(name, finding.input);
+  };
+  /** `ended`: the segment is over, its process no longer holds the state. */
+  const checkpoint = (ended = false) => {
+    if (!save) return;
+    writeState(
+      home,
+      {
+        version: 1,
+        target,
+        seed,
+        ...(runs === undefined ? {} : { runs }),
+        ...(seconds === undefined ? {} : { time: seconds }),
+        execs: before.execs + Atomics.load(counters, 0),
+        mutations: before.mutations + Atomics.load(counters, 2),
+        seconds: elapsed(),
+        features,
+        segments: segment,
+        corpus: corpusNames,
+        findings: findings.map((f) => ({ kind: f.kind, detail: f.detail, file: basename(f.file!) })),
+        ...(ended ? {} : { pid: process.pid }),
+        ...(ended || bootId() === undefined ? {} : { boot: bootId()! }),
+        updated: new Date().toISOString(),
+      },
+      pending,
+    );
+    pending.corpus.clear();
+    pending.findings.clear();
+  };
+  // The state exists from the start: a second campaign on the target refuses, and a stop before the
+  // first interval still counts the segment (the next one gets a new seed).
+  checkpoint();
+
+  const result: CampaignResult = {
+    target,
+    execs: 0,
+    seconds: 0,
+    features: 0,
+    corpus: 0,
+    findings,
+    segments: segment,
+    finished: false,
+  };
+  let corpus: Uint8Array[] | undefined;
+  // A new campaign that fails before its first execution (the build, the target's setup) did nothing
+  // to keep: it leaves no state behind to be resumed or dropped; a resumed one leaves its state free.
+  const abandon = () => {
+    if (save && resume === undefined) removeState(home, target);
+    else checkpoint(true);
+  };
+  const file = await bundle(target).catch((error: unknown) => {
+    abandon();
+    throw error;
+  });
+  const fromState = stateFiles(home, target, "corpus", corpusNames);
   const workerData: EngineOptions = {
     root: ROOT,
-    inputs: [join(FUZZ_DIR, "corpus", target), join(FUZZ_DIR, "regressions", target)],
-    ...(options.runs === undefined ? {} : { runs: options.runs }),
-    ...(options.seconds === undefined ? {} : { seconds: options.seconds }),
-    seed: options.seed ?? 1,
+    inputs: [join(home, "corpus", target), regressions, ...fromState],
+    ...(runs === undefined ? {} : { runs: Math.max(0, runs - before.mutations) }),
+    ...(seconds === undefined ? {} : { seconds: Math.max(0, seconds - before.seconds) }),
+    seed: segmentSeed(seed, segment),
     slowMs: options.slowMs ?? 5000,
-    minimize: options.save === true,
+    minimize: save,
     shared,
   };
   const worker = new Worker(file, {
     workerData,
     resourceLimits: { maxOldGenerationSizeMb: options.heapMb ?? 512 },
   });
-  const findings: Finding[] = [];
-  const result: CampaignResult = { target, execs: 0, seconds: 0, features: 0, corpus: 0, findings };
-  let corpus: Uint8Array[] | undefined;
-  const started = performance.now();
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -146,20 +333,38 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
           lastChange = performance.now();
         } else if (performance.now() - lastChange > hangSeconds * 1000) {
           hung = true;
-          findings.push({ kind: "hang", detail: `no execution finished for ${hangSeconds} s`, input: current() });
+          found({ kind: "hang", detail: `no execution finished for ${hangSeconds} s`, input: current() });
           void worker.terminate();
         }
       }, 250);
+      const checkpoints = setInterval(() => checkpoint(), (options.checkpointSeconds ?? 300) * 1000);
+      // Stopping ends the worker wherever it is: the corpus and the counts are on this side already.
+      const stop = () => {
+        if (!done) void worker.terminate();
+      };
+      options.signal?.addEventListener("abort", stop);
+      if (options.signal?.aborted === true) stop();
       worker.on("message", (message: EngineMessage) => {
         if (message.type === "ready") {
           ready = true;
           lastChange = performance.now();
-        } else if (message.type === "status") options.onStatus?.(message);
-        else if (message.type === "finding") findings.push(message);
+        } else if (message.type === "status") {
+          options.onStatus?.({ ...message, execs: before.execs + message.execs, seconds: elapsed() });
+        } else if (message.type === "replayed") {
+          features = message.features;
+          result.replayed = { inputs: message.inputs, fromState: fromState.length, features: message.features };
+          options.onReplayed?.(result.replayed);
+        } else if (message.type === "input") {
+          features = message.features;
+          const name = contentName(message.input);
+          if (named.has(name)) return;
+          named.add(name);
+          corpusNames.push(name);
+          pending.corpus.set(name, message.input);
+        } else if (message.type === "finding") found(message);
         else {
-          result.execs = message.execs;
+          result.execs = before.execs + message.execs;
           result.features = message.features;
-          result.seconds = message.seconds;
           corpus = message.corpus;
           done = true;
           // A target that leaves a handle open (a listener) must not keep the worker alive.
@@ -170,11 +375,13 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         // Before the first execution it is the target's setup that failed, not an input.
         if (!ready) {
           clearInterval(watchdog);
+          clearInterval(checkpoints);
+          options.signal?.removeEventListener("abort", stop);
           reject(error);
           return;
         }
         const memory = error.code === "ERR_WORKER_OUT_OF_MEMORY";
-        findings.push({
+        found({
           kind: memory ? "memory" : "uncaught",
           detail: memory ? `heap over ${options.heapMb ?? 512} MiB` : `${error.name}: ${error.message}`,
           input: current(),
@@ -182,30 +389,41 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       });
       worker.on("exit", () => {
         clearInterval(watchdog);
+        clearInterval(checkpoints);
+        options.signal?.removeEventListener("abort", stop);
         resolve();
       });
     });
+  } catch (error) {
+    abandon();
+    throw error;
   } finally {
     rmSync(file, { force: true });
   }
+  result.seconds = elapsed();
   if (corpus === undefined) {
-    result.execs = Atomics.load(counters, 0);
-    result.seconds = (performance.now() - started) / 1000;
+    result.execs = before.execs + Atomics.load(counters, 0);
+    result.features = features;
   }
   result.corpus = corpus?.length ?? 0;
+  result.finished = corpus !== undefined;
 
-  if (options.save === true) {
-    const regressions = join(FUZZ_DIR, "regressions", target);
-    for (const finding of findings) {
-      mkdirSync(regressions, { recursive: true });
-      finding.file = join(regressions, `${finding.kind}-${contentName(finding.input)}`);
-      writeFileSync(finding.file, finding.input);
-    }
-    if (corpus !== undefined) {
-      const dir = join(FUZZ_DIR, "corpus", target);
+  if (save) {
+    if (corpus === undefined) {
+      // Stopped, or a hang, memory or uncaught finding ended the worker: the state is what resumes it.
+      checkpoint(true);
+      result.state = stateDir(home, target);
+    } else {
+      for (const finding of findings) {
+        mkdirSync(regressions, { recursive: true });
+        finding.file = join(regressions, `${finding.kind}-${contentName(finding.input)}`);
+        writeAtomic(finding.file, finding.input);
+      }
+      const dir = join(home, "corpus", target);
       mkdirSync(dir, { recursive: true });
       for (const name of readdirSync(dir)) rmSync(join(dir, name));
       for (const input of corpus) writeFileSync(join(dir, contentName(input)), input);
+      removeState(home, target);
     }
   }
   return result;

@@ -38,12 +38,21 @@ export interface EngineOptions {
   shared: SharedArrayBuffer;
 }
 
-/** Layout of the shared buffer: [0] executions, [1] length of the current input, then its bytes. */
-export const SHARED_HEADER = 8;
+/**
+ * Layout of the shared buffer: [0] executions, [1] length of the current input, [2] mutated executions,
+ * then the current input's bytes. The main thread reads the counts for its checkpoints, which must not
+ * wait on a worker that may be deep in one execution.
+ */
+export const SHARED_SLOTS = 3;
+export const SHARED_HEADER = 4 * SHARED_SLOTS;
 
 export type EngineMessage =
   | { type: "ready" }
   | { type: "status"; execs: number; features: number; corpus: number; seconds: number }
+  /** The given inputs are replayed: how many, and the coverage they reach. */
+  | { type: "replayed"; inputs: number; features: number; corpus: number }
+  /** A mutant kept for new coverage, and the features so far (the main thread's checkpoints keep both). */
+  | { type: "input"; input: Uint8Array; features: number }
   | { type: "finding"; kind: "violation" | "slow"; detail: string; input: Uint8Array }
   | { type: "done"; execs: number; features: number; corpus: Uint8Array[]; seconds: number };
 
@@ -53,6 +62,11 @@ const COUNTERS = "__mailsealFuzzCounters";
 const BUCKET = new Uint8Array(256).map((_, n) =>
   n === 0 ? 0 : n === 1 ? 1 : n === 2 ? 2 : n === 3 ? 4 : n < 8 ? 8 : n < 16 ? 16 : n < 32 ? 32 : n < 128 ? 64 : 128,
 );
+
+/** What tells two failures apart: numbers and offsets vary between inputs that hit the same bug. */
+export function signature(detail: string): string {
+  return detail.replace(/\d+/g, "N").slice(0, 160);
+}
 
 /** xorshift32: reproducible runs from a seed. */
 class Random {
@@ -232,7 +246,7 @@ export async function runEngine(target: FuzzTarget): Promise<void> {
   const counters = ((globalThis as Record<string, unknown>)[COUNTERS] ??= new Uint8Array(
     COVERAGE_MAP_SIZE,
   )) as Uint8Array;
-  const shared = new Int32Array(options.shared, 0, 2);
+  const shared = new Int32Array(options.shared, 0, SHARED_SLOTS);
   const current = new Uint8Array(options.shared, SHARED_HEADER);
   const maxLength = Math.min(target.maxLength ?? 64 * 1024, current.length);
   const random = new Random(options.seed);
@@ -261,10 +275,10 @@ export async function runEngine(target: FuzzTarget): Promise<void> {
     Atomics.add(shared, 0, 1);
     if (problem === undefined && took > options.slowMs) problem = `took ${Math.round(took)} ms`;
     if (problem !== undefined) {
-      // One report per kind of failure: numbers and offsets vary between inputs that hit the same bug.
-      const signature = problem.replace(/\d+/g, "N").slice(0, 160);
-      if (!reported.has(signature)) {
-        reported.add(signature);
+      // One report per kind of failure.
+      const seen = signature(problem);
+      if (!reported.has(seen)) {
+        reported.add(seen);
         port.postMessage({
           type: "finding",
           kind: took > options.slowMs ? "slow" : "violation",
@@ -301,6 +315,12 @@ export async function runEngine(target: FuzzTarget): Promise<void> {
     if ((await execute(cut)) || corpus.length === 0) corpus.push(cut);
   }
   if (corpus.length === 0) corpus.push(new Uint8Array(0));
+  port.postMessage({
+    type: "replayed",
+    inputs: given.length,
+    features: coverage.features,
+    corpus: corpus.length,
+  } satisfies EngineMessage);
 
   const deadline = options.seconds === undefined ? Infinity : started + options.seconds * 1000;
   for (let i = 0; options.runs === undefined || i < options.runs; i++) {
@@ -311,7 +331,11 @@ export async function runEngine(target: FuzzTarget): Promise<void> {
     const parent = corpus[random.below(corpus.length)]!;
     const other = corpus[random.below(corpus.length)]!;
     const mutant = mutator.mutate(parent, other);
-    if (await execute(mutant)) corpus.push(mutant);
+    if (await execute(mutant)) {
+      corpus.push(mutant);
+      port.postMessage({ type: "input", input: mutant.slice(), features: coverage.features } satisfies EngineMessage);
+    }
+    Atomics.store(shared, 2, i + 1);
   }
 
   let kept = corpus;
