@@ -14,7 +14,11 @@ const SHORT_RUNS = 300;
 describe("fuzzing regressions", () => {
   for (const name of TARGETS) {
     const dir = join(FUZZ_DIR, "regressions", name);
-    const files = existsSync(dir) ? readdirSync(dir).sort() : [];
+    const files = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((file) => !file.startsWith("."))
+          .sort()
+      : [];
     if (files.length === 0) continue;
     it(`${name}: each saved input fails with a stable code or parses`, async () => {
       const target = ((await import(`./targets/${name}.ts`)) as { default: FuzzTarget }).default;
