@@ -87,6 +87,8 @@ export class OctetStringWriter {
   private readonly reuseSegments: boolean;
   /** With reuseSegments: the segment handed out by the last write, free again at the next. */
   private handedOut: Uint8Array | undefined;
+  /** With reuseSegments: a segment the caller is done with, to fill when the current one is full. */
+  private spare: Uint8Array | undefined;
   private filled = 0;
   private started = false;
   private ended = false;
@@ -106,8 +108,10 @@ export class OctetStringWriter {
     if (this.ended) throw new Error("OctetStringWriter.write after end()");
     const out = this.begin();
     // Reused: the caller is done with the segment the last write handed out.
-    let spare = this.handedOut;
-    this.handedOut = undefined;
+    if (this.handedOut !== undefined) {
+      this.spare = this.handedOut;
+      this.handedOut = undefined;
+    }
     for (let at = 0; at < data.length;) {
       if (this.filled === 0 && data.length - at >= this.segmentLength) {
         out.push(this.segmentHeader, data.subarray(at, at + this.segmentLength));
@@ -121,8 +125,8 @@ export class OctetStringWriter {
       if (this.filled === this.segmentLength) {
         out.push(this.segment);
         if (this.reuseSegments) this.handedOut = this.segment; // free again at the next write
-        this.segment = spare ?? this.newSegment();
-        spare = undefined;
+        this.segment = this.spare ?? this.newSegment();
+        this.spare = undefined;
         this.filled = 0;
       }
     }

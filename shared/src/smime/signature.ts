@@ -252,8 +252,8 @@ export async function verifyMessage(
       throw new MailsealError("NOT_SMIME", `the message is S/MIME ${kind.smimeType}, not signed-data`);
     }
     // Handed over: the base64 decoder frees each read chunk once it has taken it, and the BER reader
-    // what it has read past of its source (the decoded base64, or binary read chunks): it may hold
-    // the end of a chunk across a pull (a header split between chunks), so no chunk is freed sooner.
+    // each chunk of its source it has read past (the decoded base64, or binary read chunks;
+    // BerCursorOptions): captures are copies, the content is batched or written first.
     verified = await verifySignedData(decodeBody(core, kind.transferEncoding, entity.body, { handOver }), core, {
       write,
       ownsChunks: handOver,
