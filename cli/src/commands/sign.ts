@@ -51,7 +51,16 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
       throw new MailsealError("INVALID_KEY", `no certificate in ${certPath} belongs to the key in ${keyPath}`);
     const chain: Certificate[] = given.filter((c) => c !== certificate);
     for (const path of values.certfile ?? []) chain.push(...(await certificatesIn(path, "certificate file")));
-    const options = { key: pq, certificate, chain, hash: "SHA-512" as const, opaque: values.opaque };
+    // Consumed and handed over (issue 11), as for the other keys below.
+    const options = {
+      key: pq,
+      certificate,
+      chain,
+      hash: "SHA-512" as const,
+      opaque: values.opaque,
+      consumed: true,
+      handOver: true,
+    };
     await withInputOutput({ in: values.in, out: values.out, holdBack: false, mode: 0o666 }, async (input, output) => {
       for await (const chunk of signMessage(input.source, options, core)) await output.write(chunk);
     });
@@ -96,7 +105,17 @@ export async function signCommand(args: string[], core: CoreService): Promise<st
   for (const path of values.certfile ?? []) chain.push(...(await certificatesIn(path, "certificate file")));
   const signingKey = key.kind === "rsa" ? await core.loadRsaPrivateKey(key.rsa) : key.kind === "ec" ? key.ec : key.ed;
   try {
-    const options = { key: signingKey, certificate, chain, pss: values.pss, opaque: values.opaque };
+    // Consumed: every output has copied or written a chunk when its write settles. Handed over:
+    // the read chunks are the command's own, for the pipeline to free once taken (issue 11).
+    const options = {
+      key: signingKey,
+      certificate,
+      chain,
+      pss: values.pss,
+      opaque: values.opaque,
+      consumed: true,
+      handOver: true,
+    };
     await withInputOutput({ in: values.in, out: values.out, holdBack: false, mode: 0o666 }, async (input, output) => {
       for await (const chunk of signMessage(input.source, options, core)) await output.write(chunk);
     });

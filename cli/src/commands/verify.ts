@@ -45,7 +45,9 @@ export async function verifyCommand(args: string[], core: CoreService): Promise<
   let verified: VerifiedMessage | undefined;
   await withInputOutput({ in: values.in, out: values.out, holdBack: true, mode: 0o600 }, async (input, output) => {
     const options = { anchors, certificates, ...(time === undefined ? {} : { time }) };
-    verified = await verifyMessage(input.source, options, core, (chunk) => output.write(chunk));
+    // Handed over: the read chunks are the command's own, freed once taken, and every output has
+    // copied or written a chunk when its write settles (issue 11).
+    verified = await verifyMessage(input.source, options, core, (chunk) => output.write(chunk), { handOver: true });
   });
   const { signer, signingTime } = verified!;
   process.stderr.write(`verified: signed by ${describeSigner(signer)}\n`);

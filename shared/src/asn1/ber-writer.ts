@@ -64,6 +64,12 @@ export interface OctetStringWriterOptions {
   readonly tag?: Tag;
   /** Content bytes in each primitive segment but the last. Default DEFAULT_SEGMENT_LENGTH. */
   readonly segmentLength?: number;
+  /**
+   * The caller is done with the pieces of one `write` when it makes the next call (it has copied
+   * them, or handed them to the core): a full segment of the writer's own is then filled again
+   * instead of being left to the garbage collector for a new one (issue 11).
+   */
+  readonly reuseSegments?: boolean;
 }
 
 /**
@@ -78,6 +84,11 @@ export class OctetStringWriter {
   private readonly segmentLength: number;
   private readonly segmentHeader: Uint8Array;
   private segment: Uint8Array;
+  private readonly reuseSegments: boolean;
+  /** With reuseSegments: the segment handed out by the last write, free again at the next. */
+  private handedOut: Uint8Array | undefined;
+  /** With reuseSegments: a segment the caller is done with, to fill when the current one is full. */
+  private spare: Uint8Array | undefined;
   private filled = 0;
   private started = false;
   private ended = false;
@@ -89,12 +100,18 @@ export class OctetStringWriter {
       throw new RangeError(`segment length ${this.segmentLength} invalid`);
     }
     this.segmentHeader = encodeHeader({ tagNumber: UniversalTag.OCTET_STRING }, false, this.segmentLength);
+    this.reuseSegments = options.reuseSegments === true;
     this.segment = this.newSegment();
   }
 
   write(data: Uint8Array): Uint8Array[] {
     if (this.ended) throw new Error("OctetStringWriter.write after end()");
     const out = this.begin();
+    // Reused: the caller is done with the segment the last write handed out.
+    if (this.handedOut !== undefined) {
+      this.spare = this.handedOut;
+      this.handedOut = undefined;
+    }
     for (let at = 0; at < data.length;) {
       if (this.filled === 0 && data.length - at >= this.segmentLength) {
         out.push(this.segmentHeader, data.subarray(at, at + this.segmentLength));
@@ -107,7 +124,9 @@ export class OctetStringWriter {
       at += n;
       if (this.filled === this.segmentLength) {
         out.push(this.segment);
-        this.segment = this.newSegment();
+        if (this.reuseSegments) this.handedOut = this.segment; // free again at the next write
+        this.segment = this.spare ?? this.newSegment();
+        this.spare = undefined;
         this.filled = 0;
       }
     }
@@ -138,7 +157,7 @@ export class OctetStringWriter {
     return [encodeHeader(this.tag, true, undefined)];
   }
 
-  /** Each full segment is handed out, so the next one is a new buffer the consumer does not hold. */
+  /** Each full segment is handed out, so the next one is a new buffer the consumer does not hold (unless reused). */
   private newSegment(): Uint8Array {
     const segment = new Uint8Array(this.segmentHeader.length + this.segmentLength);
     segment.set(this.segmentHeader);

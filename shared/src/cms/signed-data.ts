@@ -127,12 +127,15 @@ export class ContentDigests {
 
 /**
  * The content as it streams, hashed with each of `hashes` on the way (in batches, so the core gets
- * large updates); `digests()` is available once the stream has been read to its end.
+ * large updates); `digests()` is available once the stream has been read to its end. With
+ * `consumed` (the consumer is done with each batch when it asks for the next: it has written or
+ * copied it) the batches copied here are freed then (batches()), not at a garbage collection.
  */
 export async function digesting(
   source: ByteSource,
   hashes: Iterable<ContentDigest>,
   core: Pick<VerifyCore, "createHash">,
+  { consumed = false }: { consumed?: boolean } = {},
 ): Promise<{
   content: AsyncGenerator<Uint8Array, void, undefined>;
   digests(): Promise<Map<ContentDigest, Uint8Array>>;
@@ -141,7 +144,7 @@ export async function digesting(
   let done = false;
   async function* content(): AsyncGenerator<Uint8Array, void, undefined> {
     try {
-      for await (const batch of batches(source)) {
+      for await (const batch of batches(source, { consumed })) {
         await digests.update(batch);
         yield batch;
       }
@@ -173,6 +176,16 @@ export interface VerifySignedDataOptions {
   detachedContent?: ByteSource | ReadonlyMap<ContentDigest, Uint8Array>;
   /** Certificates to look for the signer among, besides the SignedData's own. */
   certificates?: readonly Certificate[];
+  /**
+   * The source's chunks are ours to free once read past (BerCursorOptions): the core's decoded
+   * base64, or read chunks handed over. Only with `consumed`: content may reach `write` uncopied.
+   */
+  ownsChunks?: boolean;
+  /**
+   * `write` has written or copied each chunk once its promise settles (it keeps no view): the
+   * content's batches are freed then (batches()), not at a garbage collection (issue 11).
+   */
+  consumed?: boolean;
   /**
    * With digests as `detachedContent`: the content the caller held while it passed (see
    * ContentHolder), for a signer whose signature covers the content itself.
@@ -270,8 +283,10 @@ async function streamContent(
   digests: ContentDigests,
   write: ((chunk: Uint8Array) => Promise<void> | void) | undefined,
   holder: ContentHolder | undefined,
+  consumed = false,
 ): Promise<void> {
-  for await (const batch of batches(content)) {
+  // Consumed: the hash and the holder take their bytes when called, and `write` copies.
+  for await (const batch of batches(content, { consumed })) {
     await digests.update(batch);
     holder?.add(batch);
     if (write !== undefined) await write(batch);
@@ -292,7 +307,8 @@ export async function verifySignedData(
   core: VerifyCore,
   options: VerifySignedDataOptions = {},
 ): Promise<VerifiedSignedData> {
-  const cursor = new BerCursor(source);
+  const consumed = options.consumed === true;
+  const cursor = new BerCursor(source, { ownsChunks: consumed && options.ownsChunks === true });
   let openedDigests: ContentDigests | undefined;
   try {
     await cursor.enter(SEQUENCE, "ContentInfo");
@@ -320,7 +336,7 @@ export async function verifySignedData(
       const hasher = (openedDigests = await ContentDigests.open(core, hashes));
       await cursor.enter(contextTag(0, true), "eContent");
       // eContent OCTET STRING, primitive or in segments of any size (BER, RFC 5652 5.2).
-      await streamContent(cursor.octetString(OCTET_STRING_TAG, "eContent"), hasher, options.write, holder);
+      await streamContent(cursor.octetString(OCTET_STRING_TAG, "eContent"), hasher, options.write, holder, consumed);
       await cursor.leave("eContent");
       digests = await hasher.digests();
     } else if (options.detachedContent instanceof Map) {
@@ -495,15 +511,18 @@ export async function signDetached(
  * An opaque SignedData ContentInfo carrying the content, yielded as BER as the content streams:
  * indefinite lengths, eContent as a constructed OCTET STRING of 64 KiB segments, the certificates
  * and the SignerInfo after it (the digest is known only then; RFC 5652 5.1 puts them there anyway).
+ * With `consumed` (the consumer is done with each chunk when it asks for the next: base64 takes
+ * them) the content's batches copied here are freed then (batches()), not at a garbage collection.
  */
 export async function* signOpaque(
   content: ByteSource,
   signer: SignedDataSigner,
   core: VerifyCore,
+  { consumed = false }: { consumed?: boolean } = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const hasher = await ContentDigests.open(core, [signer.hash]);
   try {
-    yield* opaqueEncoding(content, signer, core, hasher);
+    yield* opaqueEncoding(content, signer, core, hasher, consumed);
   } finally {
     hasher.dispose();
   }
@@ -514,6 +533,7 @@ async function* opaqueEncoding(
   signer: SignedDataSigner,
   core: VerifyCore,
   hasher: ContentDigests,
+  consumed: boolean,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   yield encodeHeader(SEQUENCE, true, undefined);
   yield encodeAsn1(new asn1js.ObjectIdentifier({ value: ID_SIGNED_DATA }));
@@ -523,8 +543,10 @@ async function* opaqueEncoding(
   yield encodeHeader(SEQUENCE, true, undefined); // EncapsulatedContentInfo
   yield encodeAsn1(new asn1js.ObjectIdentifier({ value: ID_DATA }));
   yield encodeHeader(contextTag(0), true, undefined); // eContent [0] EXPLICIT
-  const writer = new OctetStringWriter();
-  for await (const batch of batches(content)) {
+  const writer = new OctetStringWriter({ reuseSegments: consumed });
+  // Consumed: the writer's pieces of a batch are views of it or its own segments, all handed out
+  // (and taken) before the next batch is asked for and written; it keeps only its partial segment.
+  for await (const batch of batches(content, { consumed })) {
     await hasher.update(batch);
     yield* writer.write(batch);
   }

@@ -31,7 +31,9 @@ export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0)
 
 /**
  * Reads a whole stream into memory, for the parts that are small by nature (a signature part, a
- * test message). Past `limit` bytes it throws INPUT_TOO_LARGE naming `what`.
+ * test message). Past `limit` bytes it throws INPUT_TOO_LARGE naming `what`. Each chunk is copied
+ * as it comes: it may be a view of a buffer the source frees once read past (a read chunk handed
+ * over, issue 11).
  */
 export async function readAll(source: AsyncIterable<Uint8Array>, limit: number, what: string): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
@@ -39,7 +41,7 @@ export async function readAll(source: AsyncIterable<Uint8Array>, limit: number, 
   for await (const chunk of source) {
     length += chunk.length;
     if (length > limit) throw new MailsealError("INPUT_TOO_LARGE", `${what} is larger than ${limit} bytes`);
-    chunks.push(chunk);
+    chunks.push(chunk.slice());
   }
   return concatBytes(chunks);
 }

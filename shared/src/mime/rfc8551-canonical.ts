@@ -1,6 +1,7 @@
 // Canonical line ends (RFC 8551 3.1.1, RFC 5751 3.1.1): before a MIME entity is signed or
 // encrypted every line ends in CRLF. Mail stored by a host often uses bare LF; the signature is
 // over the CRLF form, so verifying and signing both canonicalize first.
+import { release } from "@mailseal/core-wasm";
 import { CR, LF } from "./bytes.js";
 
 /**
@@ -43,11 +44,22 @@ export class LineEndCanonicalizer {
   }
 }
 
-/** The canonical (CRLF) form of a stream: see LineEndCanonicalizer. */
-export async function* canonicalizeLineEnds(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+/**
+ * The canonical (CRLF) form of a stream: see LineEndCanonicalizer. With `consumed` (the consumer is
+ * done with each chunk when it asks for the next: it has copied it or passed it on to a stage that
+ * has) a chunk with bare line ends, converted into a new buffer here, is freed then (core-wasm's
+ * `release`), not at a garbage collection (issue 11). Canonical chunks pass through and are not
+ * freed here.
+ */
+export async function* canonicalizeLineEnds(
+  source: AsyncIterable<Uint8Array>,
+  { consumed = false }: { consumed?: boolean } = {},
+): AsyncGenerator<Uint8Array> {
   const canonicalizer = new LineEndCanonicalizer();
   for await (const chunk of source) {
     const out = canonicalizer.push(chunk);
     if (out.length > 0) yield out;
+    // A converted chunk is a view of a buffer of its own (twice the input's size): freed whole.
+    if (consumed && out.buffer !== chunk.buffer) release(new Uint8Array(out.buffer));
   }
 }

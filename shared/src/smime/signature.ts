@@ -21,7 +21,7 @@ import { decodeBody } from "../mime/rfc2045-transfer-encoding.js";
 import type { HeaderField } from "../mime/rfc5322-header.js";
 import { assembleMessage, serializeEntity, splitMessage } from "../mime/rfc5322-message.js";
 import { canonicalizeLineEnds } from "../mime/rfc8551-canonical.js";
-import { asAsync } from "../mime/chunks.js";
+import { asAsync, handedOver } from "../mime/chunks.js";
 import { detectSmime } from "../mime/rfc8551-detect.js";
 import { multipartSignedEntity, pkcs7MimeEntity } from "../mime/rfc8551-writer.js";
 import { validateCertificatePath } from "../pki/chain.js";
@@ -53,6 +53,18 @@ export interface SignMessageOptions {
   opaque?: boolean;
   /** Default now. */
   signingTime?: Date;
+  /**
+   * The caller is done with each chunk yielded when it asks for the next one (it writes or copies
+   * it): the copies made here on the way out (the content's batches, the base64 text) are freed
+   * then (issue 11, bench/README.md).
+   */
+  consumed?: boolean;
+  /**
+   * The message's chunks are handed over (the command's read chunks): each is freed once the
+   * pipeline has taken it (issue 11). Only with `consumed`: multipart/signed passes the content on
+   * as it is, so a chunk yielded may be one of them.
+   */
+  handOver?: boolean;
 }
 
 export interface VerifyMessageOptions {
@@ -153,13 +165,20 @@ export async function* signMessage(
     ...(options.chain === undefined ? {} : { chain: options.chain }),
     ...(options.encryptionCertificate === undefined ? {} : { encryptionCertificate: options.encryptionCertificate }),
   };
-  const { outer, entity } = await splitMessage(canonicalizeLineEnds(asAsync(message)));
+  // Handed over (and consumed): the header reader copies; the body goes into batches (copied, or
+  // whole to the hash and on to the caller or to the opaque encoder) before the next chunk is read.
+  const consumed = options.consumed === true;
+  const handOver = consumed && options.handOver === true;
+  const input = handOver ? handedOver(message) : asAsync(message);
+  const { outer, entity } = await splitMessage(canonicalizeLineEnds(input, { consumed: handOver }));
   const content = serializeEntity(entity);
   if (options.opaque === true) {
-    yield* assembleMessage(outer, pkcs7MimeEntity(core, "signed-data", signOpaque(content, signer, core)));
+    // Consumed: the SignedData goes straight into base64 (pkcs7MimeEntity), whose batches take each chunk.
+    const cms = signOpaque(content, signer, core, { consumed: true });
+    yield* assembleMessage(outer, pkcs7MimeEntity(core, "signed-data", cms, { consumed }));
     return;
   }
-  const hashed = await digesting(content, [hash], core);
+  const hashed = await digesting(content, [hash], core, { consumed });
   const signature = async (): Promise<Uint8Array> =>
     detachedSignedData((await hashed.digests()).get(hash)!, signer, core);
   yield* assembleMessage(outer, multipartSignedEntity(core, { hash, content: hashed.content, signature }));
@@ -190,22 +209,32 @@ const ALL_HASHES: readonly ContentDigest[] = ["SHA-1", "SHA-224", "SHA-256", "SH
  *
  * multipart/signed comes content first, so the content is hashed before the SignedData says with
  * what: with the hashes micalg names (RFC 8551 3.5.3.2), or all we implement when it names none.
+ *
+ * With `handOver` the message's chunks are the pipeline's to free once taken, and `write` must have
+ * written or copied each chunk once its promise settles (issue 11): the body goes through the
+ * boundary scanner (which copies what it carries over) into the content's batches, or into the
+ * base64 decoder, or binary into the BER reader (BerCursorOptions); the batches written and the
+ * decoded base64 are freed too.
  */
 export async function verifyMessage(
   message: ByteSource,
   options: VerifyMessageOptions,
   core: SmimeCore,
   write: (chunk: Uint8Array) => Promise<void> | void,
+  { handOver = false }: { handOver?: boolean } = {},
 ): Promise<VerifiedMessage> {
   const { outer, entity } = await splitMessage(asAsync(message));
   const kind = detectSmime(entity.fields);
   let verified: VerifiedSignedData;
   if (kind.kind === "multipart-signed") {
-    // Stored mail may have bare LF; the signature is over the CRLF form (RFC 8551 3.1.1).
-    const signed = await openMultipartSigned(core, canonicalizeLineEnds(entity.body), kind.boundary);
+    // Stored mail may have bare LF; the signature is over the CRLF form (RFC 8551 3.1.1). Handed
+    // over: the scanner has handed out all of a chunk (and copied what it carries over) before it
+    // asks for the next, and the content's batches are copies or go to `write` first.
+    const body = canonicalizeLineEnds(handOver ? handedOver(entity.body) : entity.body, { consumed: handOver });
+    const signed = await openMultipartSigned(core, body, kind.boundary);
     const named: readonly ContentDigest[] = micalgHashes(kind.micalg);
     const hashes = named.length > 0 ? named : ALL_HASHES;
-    const hashed = await digesting(signed.content, hashes, core);
+    const hashed = await digesting(signed.content, hashes, core, { consumed: handOver });
     // Kept (bounded) for an Ed25519/Ed448 signer without signed attributes (RFC 8419 3.1).
     const holder = ContentHolder.wanted(hashes) ? new ContentHolder() : undefined;
     for await (const chunk of hashed.content) {
@@ -222,8 +251,13 @@ export async function verifyMessage(
     if (kind.smimeType !== undefined && kind.smimeType !== "signed-data") {
       throw new MailsealError("NOT_SMIME", `the message is S/MIME ${kind.smimeType}, not signed-data`);
     }
-    verified = await verifySignedData(decodeBody(core, kind.transferEncoding, entity.body), core, {
+    // Handed over: the base64 decoder frees each read chunk once it has taken it, and the BER reader
+    // each chunk of its source it has read past (the decoded base64, or binary read chunks;
+    // BerCursorOptions): captures are copies, the content is batched or written first.
+    verified = await verifySignedData(decodeBody(core, kind.transferEncoding, entity.body, { handOver }), core, {
       write,
+      ownsChunks: handOver,
+      consumed: handOver,
       ...(options.certificates === undefined ? {} : { certificates: options.certificates }),
     });
     if (verified.detached) {

@@ -132,6 +132,46 @@ describe("OctetStringWriter", () => {
     expect(segments.map((segment) => segment.length)).toEqual([100, 100, 50]);
   });
 
+  it("with reuseSegments, fills its own full segments again once the caller is done with the last write (issue 11); the encoding is unchanged", () => {
+    /** Every write's pieces copied before the next write, as a consumer that is done with them; the writer's own full segments counted. */
+    const written = (writer: OctetStringWriter, chunks: Uint8Array[]): { encoding: Uint8Array; own: number } => {
+      const copies: Uint8Array[] = [];
+      const own = new Set<ArrayBufferLike>();
+      for (const chunk of chunks) {
+        for (const piece of writer.write(chunk)) {
+          if (piece.buffer !== chunk.buffer && piece.length > 100) own.add(piece.buffer);
+          copies.push(piece.slice());
+        }
+      }
+      return { encoding: concat([...copies, ...writer.end()]), own: own.size };
+    };
+    // Writes of 30 bytes into segments of 100: every segment is filled in the writer's own buffer.
+    const content = Uint8Array.from({ length: 3000 }, (_, i) => i % 251);
+    const chunks = Array.from({ length: 100 }, (_, i) => content.slice(i * 30, i * 30 + 30));
+    const plain = written(new OctetStringWriter({ segmentLength: 100 }), chunks);
+    const reused = written(new OctetStringWriter({ segmentLength: 100, reuseSegments: true }), chunks);
+    expect(plain.own).toBe(30);
+    expect(reused.own).toBe(2); // one handed out, one being filled
+    expect(reused.encoding).toEqual(plain.encoding);
+    expect(concat(asn1Segments(reused.encoding).segments)).toEqual(content);
+    // Any write split gives the same encoding as without reuse.
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 2000 }),
+        cuts,
+        fc.integer({ min: 1, max: 300 }),
+        (data, fractions, segmentLength) => {
+          const expected = new OctetStringWriter({ segmentLength });
+          const pieces = [...split(data, fractions).flatMap((c) => expected.write(c)), ...expected.end()];
+          const writer = new OctetStringWriter({ segmentLength, reuseSegments: true });
+          const copies = split(data, fractions).flatMap((c) => writer.write(c).map((piece) => piece.slice()));
+          expect(concat([...copies, ...writer.end()])).toEqual(concat(pieces));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it("refuses use after end", () => {
     const writer = new OctetStringWriter();
     writer.end();

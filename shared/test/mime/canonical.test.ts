@@ -30,6 +30,22 @@ describe("canonical line ends (RFC 8551 3.1.1)", () => {
     );
   });
 
+  it("with consumed, frees each converted chunk when the next is asked for (issue 11); canonical chunks and the source's are left alone", async () => {
+    const source = [bytes("a\nb\n"), bytes("c\r\nd\r\n"), bytes("e\rf\n")];
+    const yielded: Uint8Array[] = [];
+    const copies: Uint8Array[] = [];
+    async function* each(): AsyncGenerator<Uint8Array> {
+      yield* source;
+    }
+    for await (const chunk of canonicalizeLineEnds(each(), { consumed: true })) {
+      yielded.push(chunk);
+      copies.push(chunk.slice());
+    }
+    expect(latin1(new Uint8Array(Buffer.concat(copies)))).toBe("a\r\nb\r\nc\r\nd\r\ne\r\nf\r\n");
+    expect(yielded.map((chunk) => chunk.byteLength)).toEqual([0, 6, 0]);
+    expect(source.map((chunk) => chunk.byteLength)).toEqual([4, 6, 4]);
+  });
+
   it("returns a chunk that needs no change as it is (no copy on the hot path)", () => {
     const chunk = bytes("already\r\ncanonical\r\n");
     expect(new LineEndCanonicalizer().push(chunk)).toBe(chunk);
