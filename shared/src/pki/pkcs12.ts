@@ -285,7 +285,9 @@ function octets(value: unknown, what: string): Uint8Array {
 
 function localKeyId(bag: pkijs.SafeBag): string | undefined {
   const attribute = bag.bagAttributes?.find((a) => a.type === PKCS_9_AT_LOCAL_KEY_ID);
-  const value = attribute?.values[0];
+  // A hostile file's attribute may lack its SET of values (pkijs leaves `values` undefined then).
+  const values: unknown = attribute?.values;
+  const value: unknown = Array.isArray(values) ? values[0] : undefined;
   return value instanceof asn1js.OctetString ? Array.from(value.valueBlock.valueHexView).join(",") : undefined;
 }
 
@@ -341,7 +343,9 @@ export async function readPkcs12(der: Uint8Array, password: string, core: Pkcs12
     if (bag.bagId === PKCS8_SHROUDED_KEY_BAG || bag.bagId === KEY_BAG) {
       if (privateKey !== undefined) throw new MailsealError("INVALID_KEY", "PKCS#12: more than one private key");
       if (bag.bagId === KEY_BAG) {
-        privateKey = rsaPrivateKeyFromPkcs8(new Uint8Array((bag.bagValue as pkijs.PrivateKeyInfo).toSchema().toBER()));
+        if (!(bag.bagValue instanceof pkijs.PrivateKeyInfo))
+          throw new MailsealError("INVALID_KEY", "PKCS#12: a key bag holds no PrivateKeyInfo");
+        privateKey = rsaPrivateKeyFromPkcs8(new Uint8Array(bag.bagValue.toSchema().toBER()));
       } else {
         const shrouded = bag.bagValue as pkijs.PKCS8ShroudedKeyBag;
         const algorithm = shrouded.encryptionAlgorithm;
@@ -352,9 +356,13 @@ export async function readPkcs12(der: Uint8Array, password: string, core: Pkcs12
     } else if (bag.bagId === CERT_BAG) {
       const certBag = bag.bagValue as pkijs.CertBag;
       if (certBag.certId !== X509_CERTIFICATE) continue; // SDSI certificates: not used by S/MIME
-      const value = certBag.certValue;
-      const certDer =
-        value instanceof asn1js.OctetString ? octets(value, "certificate") : new Uint8Array(value.toSchema().toBER());
+      // RFC 7292 4.2.3: an x509Certificate is an OCTET STRING holding the DER; pkijs may have parsed
+      // it into a Certificate. Anything else (a hostile file's other type) is no certificate.
+      const value: unknown = certBag.certValue;
+      let certDer: Uint8Array;
+      if (value instanceof asn1js.OctetString) certDer = octets(value, "certificate");
+      else if (value instanceof pkijs.Certificate) certDer = new Uint8Array(value.toSchema().toBER());
+      else throw new MailsealError("INVALID_KEY", "PKCS#12: a certificate bag holds no X.509 certificate");
       certificates.push({ der: certDer, id: localKeyId(bag) });
     }
   }
