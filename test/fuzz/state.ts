@@ -1,7 +1,8 @@
 // The state of a campaign under way, so that one stopped mid-way (a restart, Ctrl-C, a kill) is
 // continued rather than lost, as a libFuzzer campaign is continued from its corpus folder. One folder
-// per target, `.campaigns/TARGET` (ignored by git): `campaign.json` (the parameters and the counts so
-// far), `corpus/` (what mutation found so far, content-named, not minimised) and `findings/`.
+// per target, `.campaigns/TARGET` (kept by git, so that a campaign can go on in another clone):
+// `campaign.json` (the parameters and the counts so far), `corpus/` (what mutation found so far,
+// content-named, not minimised) and `findings/`.
 // `campaign.json` is the commit point: it is written last, by rename, and names the files that belong
 // to the state, so a crash in the middle of a checkpoint leaves the previous state whole.
 import {
