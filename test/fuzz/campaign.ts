@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { build } from "esbuild";
 import { SHARED_HEADER, SHARED_SLOTS, signature, type EngineMessage, type EngineOptions } from "./engine.js";
 import { coverageBanner, coveragePlugin } from "./instrument.js";
@@ -65,6 +65,11 @@ export interface CampaignOptions {
   resume?: boolean;
   /** With `save` and no `resume`: drop an unfinished campaign's state rather than refuse to start. */
   fresh?: boolean;
+  /**
+   * Workers mutating at once (default 1), each on its own seed: the goal's mutations are shared out
+   * among them, and an input one keeps is run by the others (libFuzzer's -jobs, AFL++'s -M/-S).
+   */
+  jobs?: number;
   /** With `save`: seconds between two checkpoints of the state (default 300). */
   checkpointSeconds?: number;
   /** Stops the campaign; with `save` its state is checkpointed first, to be resumed. */
@@ -100,6 +105,9 @@ export interface CampaignResult {
   findings: Finding[];
   /** Segments the campaign took (1 unless resumed). */
   segments: number;
+  /** Workers of this segment, and the inputs they ran that another had kept. */
+  jobs: number;
+  imported: number;
   /** The goal was reached. Otherwise (stopped, or a hang, memory or uncaught finding ended the worker) the state is kept, in `state`. */
   finished: boolean;
   state?: string;
@@ -202,6 +210,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const { target } = options;
   const home = options.home ?? FUZZ_DIR;
   const save = options.save === true;
+  const jobs = options.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`jobs ${jobs}: a whole number of workers, at least 1`);
   const resume = save ? campaignStart(target, options) : undefined;
   // A new campaign starts from an empty state folder (what a stop half-way through removing one left).
   if (save && resume === undefined) removeState(home, target);
@@ -211,9 +221,21 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const seconds = resume === undefined ? options.seconds : resume.time;
   const before = { execs: resume?.execs ?? 0, mutations: resume?.mutations ?? 0, seconds: resume?.seconds ?? 0 };
   const started = performance.now();
-  const shared = new SharedArrayBuffer(SHARED_HEADER + 1024 * 1024);
-  const counters = new Int32Array(shared, 0, SHARED_SLOTS);
-  const current = () => new Uint8Array(shared, SHARED_HEADER, Atomics.load(counters, 1)).slice();
+  /** One per worker: its counters and current input (engine.ts SHARED_*), what it reported last. */
+  const lanes = Array.from({ length: jobs }, () => {
+    const shared = new SharedArrayBuffer(SHARED_HEADER + 1024 * 1024);
+    return {
+      shared,
+      counters: new Int32Array(shared, 0, SHARED_SLOTS),
+      features: 0,
+      corpus: undefined as Uint8Array[] | undefined,
+      imported: 0,
+    };
+  });
+  /** A counter summed over the workers: [0] executions, [2] mutated executions. */
+  const total = (slot: 0 | 2) => lanes.reduce((sum, lane) => sum + Atomics.load(lane.counters, slot), 0);
+  const current = (lane: (typeof lanes)[number]) =>
+    new Uint8Array(lane.shared, SHARED_HEADER, Atomics.load(lane.counters, 1)).slice();
   const elapsed = () => before.seconds + (performance.now() - started) / 1000;
 
   const findings: Finding[] = [];
@@ -222,7 +244,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const corpusNames = [...(resume?.corpus ?? [])];
   const named = new Set(corpusNames);
   // The features the corpus of the state reaches: from the engine's messages, so that they and the
-  // corpus list agree (the state's count until the replay has reached them again).
+  // corpus list agree (the state's count until the replay has reached them again). With several
+  // workers, the most any of them reached: each runs what the others keep.
   let features = resume?.features ?? 0;
   const regressions = join(home, "regressions", target);
   for (const finding of resume?.findings ?? []) {
@@ -259,8 +282,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         seed,
         ...(runs === undefined ? {} : { runs }),
         ...(seconds === undefined ? {} : { time: seconds }),
-        execs: before.execs + Atomics.load(counters, 0),
-        mutations: before.mutations + Atomics.load(counters, 2),
+        execs: before.execs + total(0),
+        mutations: before.mutations + total(2),
         seconds: elapsed(),
         features,
         segments: segment,
@@ -287,6 +310,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     corpus: 0,
     findings,
     segments: segment,
+    jobs,
+    imported: 0,
     finished: false,
   };
   let corpus: Uint8Array[] | undefined;
@@ -301,116 +326,191 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     throw error;
   });
   const fromState = stateFiles(home, target, "corpus", corpusNames);
-  const workerData: EngineOptions = {
+  const inputs = [join(home, "corpus", target), regressions, ...fromState];
+  const remaining = runs === undefined ? undefined : Math.max(0, runs - before.mutations);
+  const engineOptions = (k: number, inbox?: MessagePort): EngineOptions => ({
     root: ROOT,
-    inputs: [join(home, "corpus", target), regressions, ...fromState],
-    ...(runs === undefined ? {} : { runs: Math.max(0, runs - before.mutations) }),
+    inputs,
+    // The mutations still to go, shared out; the first worker runs on the segment's seed, so that a
+    // one-job campaign repeats as before, the others on seeds derived from it.
+    ...(remaining === undefined ? {} : { runs: Math.floor(remaining / jobs) + (k < remaining % jobs ? 1 : 0) }),
     ...(seconds === undefined ? {} : { seconds: Math.max(0, seconds - before.seconds) }),
-    seed: segmentSeed(seed, segment),
+    seed: segmentSeed(segmentSeed(seed, segment), k + 1),
     slowMs: options.slowMs ?? 5000,
-    minimize: save,
-    shared,
-  };
-  const worker = new Worker(file, {
-    workerData,
-    resourceLimits: { maxOldGenerationSizeMb: options.heapMb ?? 512 },
+    // One worker minimises its own corpus; several send theirs whole, and one pass minimises the union.
+    minimize: save && jobs === 1,
+    shared: lanes[k]!.shared,
+    ...(inbox === undefined ? {} : { inbox }),
   });
+  const inboxes = jobs > 1 ? lanes.map(() => new MessageChannel()) : undefined;
+  const workers = lanes.map(
+    (_, k) =>
+      new Worker(file, {
+        workerData: engineOptions(k, inboxes?.[k]!.port2),
+        transferList: inboxes === undefined ? [] : [inboxes[k]!.port2],
+        resourceLimits: { maxOldGenerationSizeMb: options.heapMb ?? 512 },
+      }),
+  );
 
   try {
     await new Promise<void>((resolve, reject) => {
-      // The watch starts once the target is set up (starting a server takes its time).
-      let ready = false;
-      let done = false;
-      let hung = false;
-      let lastExecs = -1;
-      let lastChange = performance.now();
+      // The watch of a worker starts once its target is set up (starting a server takes its time).
+      const watch = lanes.map(() => ({ ready: false, done: false, exited: false, lastExecs: -1, lastChange: 0 }));
+      let failed = false;
       const hangSeconds = options.hangSeconds ?? 30;
+      /** Ends every worker wherever it is: the corpus and the counts are on this side already. */
+      const stopAll = () => {
+        for (const [k, worker] of workers.entries()) if (!watch[k]!.done) void worker.terminate();
+      };
       const watchdog = setInterval(() => {
-        const execs = Atomics.load(counters, 0);
-        if (!ready || done || hung) return;
-        if (execs !== lastExecs) {
-          lastExecs = execs;
-          lastChange = performance.now();
-        } else if (performance.now() - lastChange > hangSeconds * 1000) {
-          hung = true;
-          found({ kind: "hang", detail: `no execution finished for ${hangSeconds} s`, input: current() });
-          void worker.terminate();
+        for (const [k, lane] of lanes.entries()) {
+          const w = watch[k]!;
+          if (!w.ready || w.done || failed) continue;
+          const execs = Atomics.load(lane.counters, 0);
+          if (execs !== w.lastExecs) {
+            w.lastExecs = execs;
+            w.lastChange = performance.now();
+          } else if (performance.now() - w.lastChange > hangSeconds * 1000) {
+            failed = true;
+            found({ kind: "hang", detail: `no execution finished for ${hangSeconds} s`, input: current(lane) });
+            stopAll();
+          }
         }
       }, 250);
       const checkpoints = setInterval(() => checkpoint(), (options.checkpointSeconds ?? 300) * 1000);
-      // Stopping ends the worker wherever it is: the corpus and the counts are on this side already.
-      const stop = () => {
-        if (!done) void worker.terminate();
-      };
-      options.signal?.addEventListener("abort", stop);
-      if (options.signal?.aborted === true) stop();
-      worker.on("message", (message: EngineMessage) => {
-        if (message.type === "ready") {
-          ready = true;
-          lastChange = performance.now();
-        } else if (message.type === "status") {
-          options.onStatus?.({ ...message, execs: before.execs + message.execs, seconds: elapsed() });
-        } else if (message.type === "replayed") {
-          features = message.features;
-          result.replayed = { inputs: message.inputs, fromState: fromState.length, features: message.features };
-          options.onReplayed?.(result.replayed);
-        } else if (message.type === "input") {
-          features = message.features;
-          const name = contentName(message.input);
-          if (named.has(name)) return;
-          named.add(name);
-          corpusNames.push(name);
-          pending.corpus.set(name, message.input);
-        } else if (message.type === "finding") found(message);
-        else {
-          result.execs = before.execs + message.execs;
-          result.features = message.features;
-          corpus = message.corpus;
-          done = true;
-          // A target that leaves a handle open (a listener) must not keep the worker alive.
-          setTimeout(() => void worker.terminate(), 5000).unref();
-        }
-      });
-      worker.on("error", (error: Error & { code?: string }) => {
-        // Before the first execution it is the target's setup that failed, not an input.
-        if (!ready) {
-          clearInterval(watchdog);
-          clearInterval(checkpoints);
-          options.signal?.removeEventListener("abort", stop);
-          reject(error);
-          return;
-        }
-        const memory = error.code === "ERR_WORKER_OUT_OF_MEMORY";
-        found({
-          kind: memory ? "memory" : "uncaught",
-          detail: memory ? `heap over ${options.heapMb ?? 512} MiB` : `${error.name}: ${error.message}`,
-          input: current(),
-        });
-      });
-      worker.on("exit", () => {
+      const finish = () => {
         clearInterval(watchdog);
         clearInterval(checkpoints);
-        options.signal?.removeEventListener("abort", stop);
-        resolve();
-      });
+        options.signal?.removeEventListener("abort", stopAll);
+      };
+      options.signal?.addEventListener("abort", stopAll);
+      if (options.signal?.aborted === true) stopAll();
+      for (const [k, worker] of workers.entries()) {
+        const lane = lanes[k]!;
+        const w = watch[k]!;
+        worker.on("message", (message: EngineMessage) => {
+          if (message.type === "ready") {
+            w.ready = true;
+            w.lastChange = performance.now();
+          } else if (message.type === "status") {
+            lane.features = message.features;
+            // The first worker speaks for the campaign, with the counts of all.
+            if (k === 0) {
+              options.onStatus?.({
+                ...message,
+                execs: before.execs + total(0),
+                features: Math.max(...lanes.map((l) => l.features)),
+                seconds: elapsed(),
+              });
+            }
+          } else if (message.type === "replayed") {
+            lane.features = message.features;
+            // Every job replays the same inputs: the first to be through speaks for all.
+            if (result.replayed === undefined) {
+              features = Math.max(features, message.features);
+              result.replayed = { inputs: message.inputs, fromState: fromState.length, features: message.features };
+              options.onReplayed?.(result.replayed);
+            }
+          } else if (message.type === "input") {
+            lane.features = message.features;
+            features = Math.max(...lanes.map((l) => l.features));
+            const name = contentName(message.input);
+            if (named.has(name)) return;
+            named.add(name);
+            corpusNames.push(name);
+            pending.corpus.set(name, message.input);
+            for (const [j, inbox] of (inboxes ?? []).entries()) if (j !== k) inbox.port1.postMessage(message.input);
+          } else if (message.type === "finding") found(message);
+          else {
+            lane.features = message.features;
+            lane.corpus = message.corpus;
+            lane.imported = message.imported;
+            w.done = true;
+            // A target that leaves a handle open (a listener) must not keep the worker alive.
+            setTimeout(() => void worker.terminate(), 5000).unref();
+          }
+        });
+        worker.on("error", (error: Error & { code?: string }) => {
+          // Before the first execution it is the target's setup that failed, not an input.
+          if (!w.ready) {
+            finish();
+            stopAll();
+            reject(error);
+            return;
+          }
+          const memory = error.code === "ERR_WORKER_OUT_OF_MEMORY";
+          failed = true;
+          found({
+            kind: memory ? "memory" : "uncaught",
+            detail: memory ? `heap over ${options.heapMb ?? 512} MiB` : `${error.name}: ${error.message}`,
+            input: current(lane),
+          });
+          // The segment ends with it: the state resumes it once the finding is fixed.
+          stopAll();
+        });
+        worker.on("exit", () => {
+          w.exited = true;
+          if (watch.every((x) => x.exited)) {
+            finish();
+            for (const inbox of inboxes ?? []) inbox.port1.close();
+            resolve();
+          }
+        });
+      }
     });
+    if (lanes.every((lane) => lane.corpus !== undefined)) {
+      corpus = jobs === 1 ? lanes[0]!.corpus : save ? await minimiseUnion() : lanes.flatMap((lane) => lane.corpus!);
+    }
   } catch (error) {
     abandon();
     throw error;
   } finally {
     rmSync(file, { force: true });
   }
-  result.seconds = elapsed();
-  if (corpus === undefined) {
-    result.execs = before.execs + Atomics.load(counters, 0);
-    result.features = features;
+
+  /**
+   * The minimised corpus of several workers: what they kept is in the state (a checkpoint writes the
+   * last of it), so one more engine replays the seeds, corpus, regressions and the state's corpus
+   * without mutating, and minimises, as one worker does at its end. Undefined when that pass fails.
+   */
+  async function minimiseUnion(): Promise<Uint8Array[] | undefined> {
+    checkpoint();
+    const shared = new SharedArrayBuffer(SHARED_HEADER + 1024 * 1024);
+    const worker = new Worker(file, {
+      workerData: {
+        root: ROOT,
+        inputs: [join(home, "corpus", target), regressions, ...stateFiles(home, target, "corpus", corpusNames)],
+        runs: 0,
+        seed: segmentSeed(seed, segment),
+        slowMs: options.slowMs ?? 5000,
+        minimize: true,
+        shared,
+      } satisfies EngineOptions,
+      resourceLimits: { maxOldGenerationSizeMb: options.heapMb ?? 512 },
+    });
+    return await new Promise((resolve) => {
+      let kept: Uint8Array[] | undefined;
+      worker.on("message", (message: EngineMessage) => {
+        if (message.type === "done") {
+          kept = message.corpus;
+          void worker.terminate();
+        }
+      });
+      worker.on("error", () => undefined);
+      worker.on("exit", () => resolve(kept));
+    });
   }
+
+  result.seconds = elapsed();
+  result.execs = before.execs + total(0);
+  result.features = Math.max(features, ...lanes.map((lane) => lane.features));
+  result.imported = lanes.reduce((sum, lane) => sum + lane.imported, 0);
   result.corpus = corpus?.length ?? 0;
   result.finished = corpus !== undefined;
 
   if (save) {
     if (corpus === undefined) {
-      // Stopped, or a hang, memory or uncaught finding ended the worker: the state is what resumes it.
+      // Stopped, or a hang, memory or uncaught finding ended a worker: the state is what resumes it.
       checkpoint(true);
       result.state = stateDir(home, target);
     } else {

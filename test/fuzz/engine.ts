@@ -4,7 +4,7 @@
 // watches the shared execution counter for hangs and the worker's heap limit for memory growth.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { COVERAGE_MAP_SIZE } from "./instrument.js";
 import { violation } from "./property.js";
 
@@ -33,9 +33,15 @@ export interface EngineOptions {
   seed: number;
   /** An execution over this many ms is a finding (a hang is caught by the main thread). */
   slowMs: number;
-  /** Minimise the corpus at the end and send it back. */
+  /** Minimise the corpus at the end and send it back (else it is sent back whole). */
   minimize: boolean;
   shared: SharedArrayBuffer;
+  /**
+   * With parallel jobs: the inputs the other workers kept arrive here (campaign.ts relays them), to
+   * be run and kept when they reach something new in this worker too, as libFuzzer's jobs share
+   * their corpus folder.
+   */
+  inbox?: MessagePort;
 }
 
 /**
@@ -54,7 +60,8 @@ export type EngineMessage =
   /** A mutant kept for new coverage, and the features so far (the main thread's checkpoints keep both). */
   | { type: "input"; input: Uint8Array; features: number }
   | { type: "finding"; kind: "violation" | "slow"; detail: string; input: Uint8Array }
-  | { type: "done"; execs: number; features: number; corpus: Uint8Array[]; seconds: number };
+  /** `imported`: inputs of other workers run here (see `EngineOptions.inbox`). */
+  | { type: "done"; execs: number; features: number; corpus: Uint8Array[]; seconds: number; imported: number };
 
 const COUNTERS = "__mailsealFuzzCounters";
 
@@ -322,10 +329,22 @@ export async function runEngine(target: FuzzTarget): Promise<void> {
     corpus: corpus.length,
   } satisfies EngineMessage);
 
+  // The inbox is read without waiting: a target's run may never yield to the event loop.
+  let imported = 0;
+  const importInputs = async () => {
+    for (let message; options.inbox !== undefined && (message = receiveMessageOnPort(options.inbox));) {
+      const input = message.message as Uint8Array;
+      const cut = input.length > maxLength ? input.subarray(0, maxLength) : input;
+      imported++;
+      if (await execute(cut)) corpus.push(cut);
+    }
+  };
+
   const deadline = options.seconds === undefined ? Infinity : started + options.seconds * 1000;
   for (let i = 0; options.runs === undefined || i < options.runs; i++) {
     if ((i & 63) === 0) {
       if (performance.now() > deadline) break;
+      await importInputs();
       status();
     }
     const parent = corpus[random.below(corpus.length)]!;
@@ -360,5 +379,6 @@ export async function runEngine(target: FuzzTarget): Promise<void> {
     features: coverage.features,
     corpus: kept,
     seconds: (performance.now() - started) / 1000,
+    imported,
   } satisfies EngineMessage);
 }

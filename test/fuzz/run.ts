@@ -1,4 +1,4 @@
-// `npm run fuzz -- TARGET [--runs N | --time S] [--seed N] [--fresh]`: a campaign on one target (or
+// `npm run fuzz -- TARGET [--runs N | --time S] [--seed N] [--fresh] [--jobs N]`: a campaign on one target (or
 // `all`, one after the other); `npm run fuzz -- TARGET --resume` continues one that was stopped (its
 // state is checkpointed in .campaigns/TARGET while it runs, state.ts). At its goal it writes the
 // minimised corpus back to corpus/TARGET and each finding to regressions/TARGET, and prints what the
@@ -9,8 +9,8 @@ import { campaignStart, FUZZ_DIR, runCampaign, TARGETS, type TargetName } from "
 import { readState } from "./state.js";
 
 const USAGE =
-  "usage: npm run fuzz -- TARGET [--runs N | --time SECONDS] [--seed N] [--fresh] [--checkpoint SECONDS] [--dir DIR]\n" +
-  "       npm run fuzz -- TARGET --resume [--checkpoint SECONDS] [--dir DIR]";
+  "usage: npm run fuzz -- TARGET [--runs N | --time SECONDS] [--seed N] [--fresh] [--jobs N] [--checkpoint SECONDS] [--dir DIR]\n" +
+  "       npm run fuzz -- TARGET --resume [--jobs N] [--checkpoint SECONDS] [--dir DIR]";
 
 function refuse(message: string): never {
   console.error(message);
@@ -28,6 +28,7 @@ try {
       resume: { type: "boolean" },
       fresh: { type: "boolean" },
       checkpoint: { type: "string" },
+      jobs: { type: "string" },
       dir: { type: "string" },
     },
   });
@@ -52,6 +53,9 @@ const time = number("time", values.time);
 const seed = number("seed", values.seed);
 const checkpointSeconds = number("checkpoint", values.checkpoint);
 if (checkpointSeconds === 0) refuse("--checkpoint 0: the interval must be over 0 s");
+const jobs = number("jobs", values.jobs);
+if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1))
+  refuse(`--jobs ${values.jobs}: a whole number of workers, at least 1\n${USAGE}`);
 const home = values.dir ?? FUZZ_DIR;
 const resume = values.resume === true;
 
@@ -99,6 +103,7 @@ for (const target of targets) {
     home,
     resume,
     fresh: values.fresh === true,
+    ...(jobs === undefined ? {} : { jobs }),
     ...(checkpointSeconds === undefined ? {} : { checkpointSeconds }),
     signal: stop.signal,
     onReplayed: (r) =>
@@ -112,7 +117,10 @@ for (const target of targets) {
   });
   const totals =
     `${result.execs} execs in ${result.seconds.toFixed(1)} s over ${result.segments} segment${result.segments === 1 ? "" : "s"} ` +
-    `(${Math.round(result.execs / result.seconds)}/s), ${result.features} features`;
+    `(${Math.round(result.execs / result.seconds)}/s), ${result.features} features` +
+    (result.jobs === 1
+      ? ""
+      : `; ${result.jobs} jobs, ${result.imported} inputs run by a job other than the one that kept them`);
   if (result.finished) {
     console.log(`${target} done: ${totals}, minimised corpus ${result.corpus}, ${result.findings.length} findings`);
   } else {
