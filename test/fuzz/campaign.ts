@@ -394,12 +394,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
             w.lastChange = performance.now();
           } else if (message.type === "status") {
             lane.features = message.features;
+            lane.imported = message.imported;
             // The first worker speaks for the campaign, with the counts of all.
             if (k === 0) {
               options.onStatus?.({
                 ...message,
                 execs: before.execs + total(0),
                 features: Math.max(...lanes.map((l) => l.features)),
+                imported: lanes.reduce((sum, l) => sum + l.imported, 0),
                 seconds: elapsed(),
               });
             }

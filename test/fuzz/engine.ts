@@ -54,7 +54,7 @@ export const SHARED_HEADER = 4 * SHARED_SLOTS;
 
 export type EngineMessage =
   | { type: "ready" }
-  | { type: "status"; execs: number; features: number; corpus: number; seconds: number }
+  | { type: "status"; execs: number; features: number; corpus: number; seconds: number; imported: number }
   /** The given inputs are replayed: how many, and the coverage they reach. */
   | { type: "replayed"; inputs: number; features: number; corpus: number }
   /** A mutant kept for new coverage, and the features so far (the main thread's checkpoints keep both). */
@@ -263,6 +263,8 @@ export async function runEngine(target: FuzzTarget): Promise<void> {
   const reported = new Set<string>();
   const started = performance.now();
   let lastStatus = started;
+  /** Inputs of other workers run here (see `EngineOptions.inbox`). */
+  let imported = 0;
 
   await target.setup?.(options.root);
   port.postMessage({ type: "ready" } satisfies EngineMessage);
@@ -307,6 +309,7 @@ export async function runEngine(target: FuzzTarget): Promise<void> {
       features: coverage.features,
       corpus: corpus.length,
       seconds: (now - started) / 1000,
+      imported,
     } satisfies EngineMessage);
   };
 
@@ -330,7 +333,6 @@ export async function runEngine(target: FuzzTarget): Promise<void> {
   } satisfies EngineMessage);
 
   // The inbox is read without waiting: a target's run may never yield to the event loop.
-  let imported = 0;
   const importInputs = async () => {
     for (let message; options.inbox !== undefined && (message = receiveMessageOnPort(options.inbox));) {
       const input = message.message as Uint8Array;
