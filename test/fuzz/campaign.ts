@@ -480,11 +480,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const shared = new SharedArrayBuffer(SHARED_HEADER + 1024 * 1024);
     const worker = new Worker(file, {
       workerData: {
-        root: ROOT,
+        ...engineOptions(0),
         inputs: [join(home, "corpus", target), regressions, ...stateFiles(home, target, "corpus", corpusNames)],
         runs: 0,
-        seed: segmentSeed(seed, segment),
-        slowMs: options.slowMs ?? 5000,
         minimize: true,
         shared,
       } satisfies EngineOptions,
