@@ -100,6 +100,10 @@ export interface CampaignResult {
   execs: number;
   seconds: number;
   features: number;
+  /**
+   * Inputs of the corpus at the end: minimised when the campaign saves it; without `save`, several
+   * jobs give the union of what each kept, every input counted once.
+   */
   corpus: number;
   /** Every finding of the campaign, those of earlier segments too. */
   findings: Finding[];
@@ -112,6 +116,11 @@ export interface CampaignResult {
   finished: boolean;
   state?: string;
   replayed?: Replayed;
+}
+
+/** Each input once: the jobs all replay the same seeds and corpus, so what they kept overlaps. */
+function distinct(inputs: Uint8Array[]): Uint8Array[] {
+  return [...new Map(inputs.map((input) => [contentName(input), input])).values()];
 }
 
 /** Names a file by its content, as libFuzzer does. */
@@ -461,7 +470,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       }
     });
     if (lanes.every((lane) => lane.corpus !== undefined)) {
-      corpus = jobs === 1 ? lanes[0]!.corpus : save ? await minimiseUnion() : lanes.flatMap((lane) => lane.corpus!);
+      corpus =
+        jobs === 1 ? lanes[0]!.corpus : save ? await minimiseUnion() : distinct(lanes.flatMap((lane) => lane.corpus!));
     }
   } catch (error) {
     abandon();

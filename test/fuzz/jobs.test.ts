@@ -84,6 +84,14 @@ describe("a campaign of parallel jobs", () => {
     expect(existsSync(stateDir(home, "ber"))).toBe(false);
   }, 120_000);
 
+  it("without saving, counts each input the jobs kept once", async () => {
+    // No mutation: both jobs replay the same checked-in corpus and keep the same inputs.
+    const two = await runCampaign({ target: "pem", runs: 0, jobs: 2 });
+    expect(two).toMatchObject({ finished: true, jobs: 2 });
+    expect(two.corpus).toBeGreaterThan(0);
+    expect(two.corpus).toBeLessThanOrEqual(two.replayed!.inputs);
+  }, 120_000);
+
   it("refuses a number of jobs that is not a whole number of at least 1", async () => {
     for (const jobs of ["0", "1.5"]) {
       const { code, stderr } = await fuzz("pem", "--runs", "10", "--jobs", jobs);
