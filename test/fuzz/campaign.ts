@@ -243,6 +243,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   });
   /** A counter summed over the workers: [0] executions, [2] mutated executions. */
   const total = (slot: 0 | 2) => lanes.reduce((sum, lane) => sum + Atomics.load(lane.counters, slot), 0);
+  /** The most features any worker reached (each runs what the others keep), and the inputs they imported. */
+  const mostFeatures = () => Math.max(...lanes.map((lane) => lane.features));
+  const imported = () => lanes.reduce((sum, lane) => sum + lane.imported, 0);
   const current = (lane: (typeof lanes)[number]) =>
     new Uint8Array(lane.shared, SHARED_HEADER, Atomics.load(lane.counters, 1)).slice();
   const elapsed = () => before.seconds + (performance.now() - started) / 1000;
@@ -352,13 +355,13 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     ...(inbox === undefined ? {} : { inbox }),
   });
   const inboxes = jobs > 1 ? lanes.map(() => new MessageChannel()) : undefined;
-  const workers = lanes.map(
-    (_, k) =>
-      new Worker(file, {
-        workerData: engineOptions(k, inboxes?.[k]!.port2),
-        transferList: inboxes === undefined ? [] : [inboxes[k]!.port2],
-        resourceLimits: { maxOldGenerationSizeMb: options.heapMb ?? 512 },
-      }),
+  /** A worker of the engine, its heap bounded (a growth past the bound is a memory finding). */
+  const startEngine = (workerData: EngineOptions, transferList: MessagePort[] = []) =>
+    new Worker(file, { workerData, transferList, resourceLimits: { maxOldGenerationSizeMb: options.heapMb ?? 512 } });
+  const workers = lanes.map((_, k) =>
+    inboxes === undefined
+      ? startEngine(engineOptions(k))
+      : startEngine(engineOptions(k, inboxes[k]!.port2), [inboxes[k]!.port2]),
   );
 
   try {
@@ -409,8 +412,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
               options.onStatus?.({
                 ...message,
                 execs: before.execs + total(0),
-                features: Math.max(...lanes.map((l) => l.features)),
-                imported: lanes.reduce((sum, l) => sum + l.imported, 0),
+                features: mostFeatures(),
+                imported: imported(),
                 seconds: elapsed(),
               });
             }
@@ -424,7 +427,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
             }
           } else if (message.type === "input") {
             lane.features = message.features;
-            features = Math.max(...lanes.map((l) => l.features));
+            features = mostFeatures();
             const name = contentName(message.input);
             if (named.has(name)) return;
             named.add(name);
@@ -488,15 +491,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   async function minimiseUnion(): Promise<Uint8Array[] | undefined> {
     checkpoint();
     const shared = new SharedArrayBuffer(SHARED_HEADER + 1024 * 1024);
-    const worker = new Worker(file, {
-      workerData: {
-        ...engineOptions(0),
-        inputs: [join(home, "corpus", target), regressions, ...stateFiles(home, target, "corpus", corpusNames)],
-        runs: 0,
-        minimize: true,
-        shared,
-      } satisfies EngineOptions,
-      resourceLimits: { maxOldGenerationSizeMb: options.heapMb ?? 512 },
+    const worker = startEngine({
+      ...engineOptions(0),
+      inputs: [join(home, "corpus", target), regressions, ...stateFiles(home, target, "corpus", corpusNames)],
+      runs: 0,
+      minimize: true,
+      shared,
     });
     return await new Promise((resolve) => {
       let kept: Uint8Array[] | undefined;
@@ -513,8 +513,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
 
   result.seconds = elapsed();
   result.execs = before.execs + total(0);
-  result.features = Math.max(features, ...lanes.map((lane) => lane.features));
-  result.imported = lanes.reduce((sum, lane) => sum + lane.imported, 0);
+  result.features = Math.max(features, mostFeatures());
+  result.imported = imported();
   result.corpus = corpus?.length ?? 0;
   result.finished = corpus !== undefined;
 
