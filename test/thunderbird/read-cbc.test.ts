@@ -17,7 +17,12 @@ import { opensslEncrypt, type KeyTransport } from "../interop/peers/openssl.js";
 import type { Identity } from "../interop/peers/pki.js";
 import type { TestSmtp } from "../support/smtp.js";
 import type { TestDovecot } from "./harness/dovecot.js";
-import { startMailsealServer, stopMailsealServer, type MailsealServer } from "./harness/mailseal-server.js";
+import {
+  startMailsealServer,
+  stopMailsealServer,
+  waitForRotation,
+  type MailsealServer,
+} from "./harness/mailseal-server.js";
 import { freePortRun } from "./harness/ports.js";
 import { startProfile, startServices, stopSuite, thunderbirdSuiteCanRun } from "./harness/suite.js";
 import type { TestThunderbird } from "./harness/thunderbird.js";
@@ -261,17 +266,8 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     // Time passes for the running profile too (its device proofs must match the service's clock).
     await bob!.channel.command("testSetClockOffset", { offsetMs: ROTATION_OFFSET_MS });
     // The new key's certificate as any sender finds it: the service's certificate directory.
-    // The maintenance pass at start rotates while the api already listens: wait for it.
-    let entry: { certificate: string } = { certificate: firstKey.certificate };
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
-      const response = await fetch(`${rotated.api}/v1/certs/${encodeURIComponent(BOB)}`);
-      expect(response.status).toBe(200);
-      entry = (await response.json()) as { certificate: string };
-      if (entry.certificate !== firstKey.certificate) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(entry.certificate).not.toBe(firstKey.certificate);
-    const newKey: ExportedKey = { keyId: "rotated", certificate: entry.certificate, status: "current" };
+    const rotatedCertificate = await waitForRotation(rotated.api, BOB, firstKey.certificate);
+    const newKey: ExportedKey = { keyId: "rotated", certificate: rotatedCertificate, status: "current" };
     // Nothing refreshed yet: the profile holds only the first key.
     expect(await bob!.channel.command<ExportedKey[]>("testExportKeys", { address: BOB })).toHaveLength(1);
 
@@ -290,7 +286,7 @@ describe.skipIf(!installed)("Thunderbird reads AES-256-CBC mail (PKCS#1 v1.5 and
     expect(String(first.shown.replaced)).not.toMatch(/cannot decrypt/i);
     const keys = await bob!.channel.command<(ExportedKey & { pkcs8?: string })[]>("testExportKeys", { address: BOB });
     const current = keys.find((k) => k.status === "current");
-    expect(current?.certificate).toBe(entry.certificate);
+    expect(current?.certificate).toBe(rotatedCertificate);
     expect(current?.pkcs8).toBeDefined();
     expect(keys.find((k) => k.keyId === firstKey.keyId)?.status).toBe("retired");
 

@@ -71,3 +71,19 @@ export async function stopMailsealServer(server: MailsealServer | undefined): Pr
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * A server started with its clock moved past a rotation date rotates in its first maintenance
+ * pass, which runs once the api already listens (key making takes a moment): resolves with the
+ * address's certificate as CerDB serves it once it is no longer `oldCertificate` (30 s at most).
+ */
+export async function waitForRotation(api: string, address: string, oldCertificate: string): Promise<string> {
+  for (const deadline = Date.now() + 30_000; ;) {
+    const response = await fetch(`${api}/v1/certs/${encodeURIComponent(address)}`);
+    if (response.status !== 200) throw new Error(`CerDB answered ${response.status} for ${address}`);
+    const { certificate } = (await response.json()) as { certificate: string };
+    if (certificate !== oldCertificate) return certificate;
+    if (Date.now() > deadline) throw new Error(`no rotation for ${address} within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
